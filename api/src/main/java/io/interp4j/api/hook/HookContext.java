@@ -1,0 +1,27 @@
+package io.interp4j.api.hook;
+
+import static java.util.Objects.requireNonNull;
+
+import io.interp4j.api.Stable;
+
+/**
+ * Where a hook is being called.
+ *
+ * @param point the hook point
+ * @param firstPosition the sequence position of the activation's first query row: 0 for a full
+ *     forward, the number of cached positions during KV-cached generation
+ * @param keyLength the number of positions attended to (cached plus new)
+ * @param step 0 for a forward or a generation's prefill, n for the n-th generated token's step
+ * @since 0.1
+ */
+@Stable
+public record HookContext(HookPoint point, int firstPosition, int keyLength, int step) {
+    /** Validates the context. */
+    public HookContext {
+        requireNonNull(point, "point is null");
+        if (firstPosition < 0 || keyLength < firstPosition || step < 0) {
+            throw new IllegalArgumentException("invalid hook context: firstPosition " + firstPosition
+                    + ", keyLength " + keyLength + ", step " + step);
+        }
+    }
+}

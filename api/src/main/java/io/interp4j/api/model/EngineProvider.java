@@ -1,0 +1,27 @@
+package io.interp4j.api.model;
+
+import io.interp4j.api.Stable;
+import io.interp4j.api.checkpoint.Checkpoint;
+
+/**
+ * The SPI of an inference backend, found with {@link java.util.ServiceLoader}.
+ *
+ * @since 0.1
+ */
+@Stable
+public interface EngineProvider {
+    /**
+     * Returns the engine's id, lowercase kebab-case, e.g. {@code djl}.
+     *
+     * @return the id
+     */
+    String id();
+
+    /**
+     * Loads a validated checkpoint. The model takes ownership of the checkpoint and closes it.
+     *
+     * @param checkpoint the opened checkpoint
+     * @return the model
+     */
+    Model load(Checkpoint checkpoint);
+}

@@ -1,0 +1,105 @@
+package io.interp4j.api.model;
+
+import ai.djl.ndarray.NDManager;
+import io.interp4j.api.Stable;
+import io.interp4j.api.hook.Hook;
+import io.interp4j.api.hook.HookPoint;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The scope of one or more forwards: the hooks and cache requests set on it apply to every call made
+ * through it and to nothing else; closing it frees every array it produced. Use with
+ * try-with-resources.
+ *
+ * <p>Positions seen by hooks: {@link #forward} shows every position of the input. {@link #generate}
+ * with the KV cache first runs the prompt (step 0, all prompt positions), then one step per new
+ * token, in which hooks see only the new position ({@code q} length 1; attention scores and patterns
+ * have {@code [batch, head, 1, keys]} with all cached keys), with {@link
+ * io.interp4j.api.hook.HookContext#firstPosition()} giving its sequence index. Keys and values a hook
+ * replaces are what the cache stores. Cache requests are filled only by {@link #forward}.
+ *
+ * @since 0.1
+ */
+@Stable
+public interface Run extends AutoCloseable {
+    /**
+     * Adds a hook at a point; several hooks at one point run in the order added.
+     *
+     * @param point the hook point
+     * @param hook the hook
+     * @return this run
+     */
+    Run hook(HookPoint point, Hook hook);
+
+    /**
+     * Adds a hook at a named point.
+     *
+     * @param name e.g. {@code blocks.2.hook_mlp_out}
+     * @param hook the hook
+     * @return this run
+     */
+    default Run hook(String name, Hook hook) {
+        return hook(HookPoint.parse(name), hook);
+    }
+
+    /**
+     * Records activations at these points during each {@link #forward}.
+     *
+     * @param points the hook points
+     * @return this run
+     */
+    Run cache(Collection<HookPoint> points);
+
+    /**
+     * Records activations at every hook point.
+     *
+     * @return this run
+     */
+    Run cacheAll();
+
+    /**
+     * Runs a batch of equally long token sequences (no padding, no BOS added).
+     *
+     * @param tokens {@code [batch][pos]} token ids
+     * @return the logits {@code [batch, pos, vocab]} and the requested activations
+     */
+    ForwardResult forward(int[][] tokens);
+
+    /**
+     * Runs one token sequence.
+     *
+     * @param tokens token ids
+     * @return the logits {@code [1, pos, vocab]} and the requested activations
+     */
+    default ForwardResult forward(int... tokens) {
+        return forward(new int[][] {tokens});
+    }
+
+    /**
+     * Generates greedily; hooks apply at every step (see the class comment for which positions).
+     *
+     * @param prompt the prompt's token ids
+     * @param options how many tokens, whether to use the KV cache, whether to stop at eos
+     * @return the generated tokens and timings
+     */
+    Generation generate(int[] prompt, GenerationOptions options);
+
+    /**
+     * Returns the manager that owns this run's result arrays; hooks may create arrays in it.
+     *
+     * @return the manager
+     */
+    NDManager manager();
+
+    /**
+     * Returns the hook points of the model this run belongs to.
+     *
+     * @return the hook points
+     */
+    List<HookPoint> hookPoints();
+
+    /** Frees every array this run produced and forgets its hooks. */
+    @Override
+    void close();
+}

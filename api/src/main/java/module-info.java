@@ -1,0 +1,17 @@
+/**
+ * The stable contracts of interp4j: models, hook points, hooks, activation caches, engines, and the
+ * Hugging Face checkpoint reading (config.json, safetensors, tokenizer.json) that every engine shares.
+ */
+module io.interp4j.api {
+    requires transitive ai.djl.api;
+    requires ai.djl.tokenizers;
+    requires com.google.gson;
+
+    exports io.interp4j.api;
+    exports io.interp4j.api.checkpoint;
+    exports io.interp4j.api.hook;
+    exports io.interp4j.api.model;
+    exports io.interp4j.api.tokenizer;
+
+    uses io.interp4j.api.model.EngineProvider;
+}

@@ -1,0 +1,41 @@
+package io.interp4j.app.bench;
+
+import io.interp4j.app.cli.Command;
+import io.interp4j.app.cli.UsageException;
+import io.interp4j.app.engines.Engines;
+import java.io.PrintStream;
+import java.util.List;
+
+/** {@code interp4j bench}: benchmarks that print ratios against a baseline measured in the same run. */
+public final class BenchCommand implements Command {
+    private final Engines engines;
+
+    /**
+     * Creates the command.
+     *
+     * @param engines the engines to measure
+     */
+    public BenchCommand(Engines engines) {
+        this.engines = engines;
+    }
+
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String usage() {
+        return "bench forward --model DIR --tokens N [--engine djl] [--repeats 5]\n"
+                + "    Load time (warm page cache), prefill of N random tokens, peak resident memory, and the time of the\n"
+                + "    bare matrix products one forward needs, measured in the same run, with the ratios.";
+    }
+
+    @Override
+    public void run(List<String> arguments, PrintStream out, PrintStream err) {
+        if (arguments.isEmpty() || !arguments.get(0).equals("forward")) {
+            throw new UsageException("bench: name a benchmark; available: forward");
+        }
+        new ForwardBenchmark(engines).run(arguments.subList(1, arguments.size()), out, err);
+    }
+}

@@ -1,0 +1,10 @@
+/**
+ * The thin assembly of interp4j: the command line, engine discovery through {@link
+ * java.util.ServiceLoader}, and benchmarks. Engines are never compiled against; they are found at run
+ * time on the module path.
+ */
+module io.interp4j.app {
+    requires io.interp4j.api;
+
+    uses io.interp4j.api.model.EngineProvider;
+}

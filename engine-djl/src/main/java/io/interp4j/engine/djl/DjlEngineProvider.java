@@ -1,0 +1,21 @@
+package io.interp4j.engine.djl;
+
+import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.model.EngineProvider;
+import io.interp4j.api.model.Model;
+
+/** The {@code djl} engine: DJL on PyTorch, float32 compute on the CPU. */
+public final class DjlEngineProvider implements EngineProvider {
+    /** The engine id. */
+    public static final String ID = "djl";
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public Model load(Checkpoint checkpoint) {
+        return DjlModel.load(checkpoint);
+    }
+}

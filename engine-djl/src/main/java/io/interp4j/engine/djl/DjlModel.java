@@ -1,0 +1,124 @@
+package io.interp4j.engine.djl;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.checkpoint.Qwen2Layout;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.model.Run;
+import io.interp4j.api.tokenizer.HfTokenizer;
+import io.interp4j.api.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A Qwen2 model on PyTorch. Float32 weights are PyTorch tensors over the checkpoint's memory
+ * mappings (zero-copy); narrower storage is widened once at load.
+ */
+final class DjlModel implements Model {
+    private final Checkpoint checkpoint;
+    private final NDManager manager;
+    private final Weights weights;
+    private final HfTokenizer tokenizer;
+
+    private DjlModel(Checkpoint checkpoint, NDManager manager, Weights weights, HfTokenizer tokenizer) {
+        this.checkpoint = checkpoint;
+        this.manager = manager;
+        this.weights = weights;
+        this.tokenizer = tokenizer;
+    }
+
+    static DjlModel load(Checkpoint checkpoint) {
+        DjlRuntime.init();
+        NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        HfTokenizer tokenizer = null;
+        try {
+            Weights weights = Weights.load(checkpoint, manager);
+            tokenizer = checkpoint.tokenizerFile().map(HfTokenizer::load).orElse(null);
+            return new DjlModel(checkpoint, manager, weights, tokenizer);
+        } catch (RuntimeException e) {
+            manager.close();
+            checkpoint.close();
+            if (e instanceof Interp4jException) {
+                throw e;
+            }
+            throw new Interp4jException(ErrorCode.ENGINE_ERROR, checkpoint.directory() + ": cannot load into PyTorch: " + e, e);
+        }
+    }
+
+    @Override
+    public String engineId() {
+        return DjlEngineProvider.ID;
+    }
+
+    @Override
+    public ModelConfig config() {
+        return checkpoint.config();
+    }
+
+    @Override
+    public Path directory() {
+        return checkpoint.directory();
+    }
+
+    @Override
+    public Optional<Tokenizer> tokenizer() {
+        return Optional.ofNullable(tokenizer);
+    }
+
+    @Override
+    public Run newRun() {
+        return new DjlRun(this, manager.newSubManager());
+    }
+
+    Weights weights() {
+        return weights;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
+        checkpoint.close();
+    }
+
+    /** All weights of the model. */
+    record Weights(NDArray embed, LayerWeights[] layers, NDArray finalNorm, NDArray unembed) {
+        static Weights load(Checkpoint checkpoint, NDManager manager) {
+            ModelConfig config = checkpoint.config();
+            LayerWeights[] layers = new LayerWeights[config.numLayers()];
+            for (int i = 0; i < layers.length; i++) {
+                int l = i;
+                java.util.function.Function<String, NDArray> w = suffix -> tensor(checkpoint, manager, Qwen2Layout.layer(l, suffix));
+                layers[i] = new LayerWeights(
+                        w.apply("input_layernorm.weight"),
+                        w.apply("self_attn.q_proj.weight"),
+                        w.apply("self_attn.q_proj.bias"),
+                        w.apply("self_attn.k_proj.weight"),
+                        w.apply("self_attn.k_proj.bias"),
+                        w.apply("self_attn.v_proj.weight"),
+                        w.apply("self_attn.v_proj.bias"),
+                        w.apply("self_attn.o_proj.weight"),
+                        w.apply("post_attention_layernorm.weight"),
+                        w.apply("mlp.gate_proj.weight"),
+                        w.apply("mlp.up_proj.weight"),
+                        w.apply("mlp.down_proj.weight"));
+            }
+            NDArray embed = tensor(checkpoint, manager, Qwen2Layout.EMBED);
+            NDArray unembed = config.tieWordEmbeddings() ? embed : tensor(checkpoint, manager, Qwen2Layout.LM_HEAD);
+            return new Weights(embed, layers, tensor(checkpoint, manager, Qwen2Layout.FINAL_NORM), unembed);
+        }
+
+        private static NDArray tensor(Checkpoint checkpoint, NDManager manager, String name) {
+            return manager.create(checkpoint.float32(name), new Shape(checkpoint.info(name).shape()), DataType.FLOAT32);
+        }
+    }
+}

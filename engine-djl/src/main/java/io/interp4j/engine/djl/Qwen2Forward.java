@@ -1,0 +1,232 @@
+package io.interp4j.engine.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import io.interp4j.api.hook.HookContext;
+import io.interp4j.api.hook.HookDispatcher;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.model.ModelConfig;
+
+/**
+ * The Qwen2 forward pass (Hugging Face {@code Qwen2ForCausalLM}, eager attention) with every hook
+ * point inline. Each block's temporaries live in a scope closed when the block ends, so a long sweep
+ * does not grow native memory.
+ */
+final class Qwen2Forward {
+    private final ModelConfig config;
+    private final DjlModel.Weights weights;
+    private final double[] inverseFrequencies;
+
+    Qwen2Forward(ModelConfig config, DjlModel.Weights weights) {
+        this.config = config;
+        this.weights = weights;
+        int half = config.headDim() / 2;
+        inverseFrequencies = new double[half];
+        for (int i = 0; i < half; i++) {
+            inverseFrequencies[i] = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim());
+        }
+    }
+
+    /** What one call computes: new tokens, their first position, and where results go. */
+    record Pass(int[][] tokens, KvCache cache, HookDispatcher hooks, NDManager output, NDManager cacheManager, int step) {}
+
+    /**
+     * Runs the new tokens through the model, appending to the KV cache when one is given.
+     *
+     * @return logits {@code [batch, new_pos, vocab]} owned by {@code pass.output()}
+     */
+    NDArray run(Pass pass) {
+        int batch = pass.tokens().length;
+        int queries = pass.tokens()[0].length;
+        int start = pass.cache() == null ? 0 : pass.cache().length();
+        int keys = start + queries;
+        try (NDManager scope = pass.output().newSubManager()) {
+            Step s = new Step(pass, scope, start, keys);
+            long[] flat = new long[batch * queries];
+            for (int b = 0; b < batch; b++) {
+                for (int p = 0; p < queries; p++) {
+                    flat[b * queries + p] = pass.tokens()[b][p];
+                }
+            }
+            NDArray ids = scope.create(flat, new Shape(batch, queries));
+            NDArray x = ids.getNDArrayInternal().embedding(ids, weights.embed(), SparseFormat.DENSE).singletonOrThrow();
+            x = s.hook(HookPoint.global(HookSite.EMBED), x);
+            NDArray cos;
+            NDArray sin;
+            {
+                float[][] table = ropeTable(start, queries);
+                cos = scope.create(table[0], new Shape(1, queries, 1, config.headDim()));
+                sin = scope.create(table[1], new Shape(1, queries, 1, config.headDim()));
+            }
+            NDArray mask = scope.create(causalMask(start, queries), new Shape(queries, keys));
+            for (int layer = 0; layer < config.numLayers(); layer++) {
+                try (NDManager layerScope = scope.newSubManager()) {
+                    x = block(s.in(layerScope), layer, x, cos, sin, mask);
+                    x.attach(scope);
+                }
+            }
+            NDArray normalized = s.hook(HookPoint.global(HookSite.LN_FINAL_NORMALIZED), rmsNorm(x, weights.finalNorm()));
+            NDArray logits = linear(normalized, weights.unembed(), null);
+            logits = s.hook(HookPoint.global(HookSite.LOGITS), logits);
+            if (pass.cache() != null) {
+                pass.cache().advance(queries);
+            }
+            logits.attach(pass.output());
+            return logits;
+        }
+    }
+
+    private NDArray block(Step s, int layer, NDArray x, NDArray cos, NDArray sin, NDArray mask) {
+        LayerWeights w = weights.layers()[layer];
+        int batch = (int) x.getShape().get(0);
+        int queries = (int) x.getShape().get(1);
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int groups = config.queriesPerKvHead();
+        int dh = config.headDim();
+
+        NDArray residPre = s.hook(HookPoint.block(layer, HookSite.RESID_PRE), s.local(x));
+        NDArray normed = s.hook(HookPoint.block(layer, HookSite.LN1_NORMALIZED), rmsNorm(residPre, w.inputNorm()));
+        NDArray q = s.hook(HookPoint.block(layer, HookSite.ATTN_Q),
+                linear(normed, w.qWeight(), w.qBias()).reshape(batch, queries, heads, dh));
+        NDArray k = s.hook(HookPoint.block(layer, HookSite.ATTN_K),
+                linear(normed, w.kWeight(), w.kBias()).reshape(batch, queries, kvHeads, dh));
+        NDArray v = s.hook(HookPoint.block(layer, HookSite.ATTN_V),
+                linear(normed, w.vWeight(), w.vBias()).reshape(batch, queries, kvHeads, dh));
+        NDArray rotQ = s.hook(HookPoint.block(layer, HookSite.ATTN_ROT_Q), rope(q, cos, sin));
+        NDArray rotK = s.hook(HookPoint.block(layer, HookSite.ATTN_ROT_K), rope(k, cos, sin));
+
+        // [batch, kv_head, pos, d_head]; the cache holds every position attended to
+        NDArray keyHeads = rotK.transpose(0, 2, 1, 3);
+        NDArray valueHeads = v.transpose(0, 2, 1, 3);
+        if (s.pass.cache() != null) {
+            NDList all = s.pass.cache().append(layer, keyHeads, valueHeads);
+            keyHeads = s.local(all.get(0));
+            valueHeads = s.local(all.get(1));
+        }
+        int keys = (int) keyHeads.getShape().get(2);
+        // query head h reads kv head h / groups (Hugging Face repeat_kv): group queries under their kv head
+        NDArray grouped = rotQ.transpose(0, 2, 1, 3).reshape(batch, kvHeads, groups, queries, dh);
+        NDArray scores = grouped.matMul(keyHeads.expandDims(2).transpose(0, 1, 2, 4, 3))
+                .reshape(batch, heads, queries, keys)
+                .mul(1.0 / Math.sqrt(dh))
+                .add(mask);
+        scores = s.hook(HookPoint.block(layer, HookSite.ATTN_SCORES), scores);
+        NDArray pattern = s.hook(HookPoint.block(layer, HookSite.ATTN_PATTERN), scores.softmax(-1));
+        NDArray z = pattern.reshape(batch, kvHeads, groups, queries, keys)
+                .matMul(valueHeads.expandDims(2))
+                .reshape(batch, heads, queries, dh)
+                .transpose(0, 2, 1, 3);
+        z = s.hook(HookPoint.block(layer, HookSite.ATTN_Z), z);
+        NDArray attnOut = s.hook(HookPoint.block(layer, HookSite.ATTN_OUT),
+                linear(z.reshape(batch, queries, (long) heads * dh), w.oWeight(), null));
+        NDArray residMid = s.hook(HookPoint.block(layer, HookSite.RESID_MID), residPre.add(attnOut));
+        NDArray normed2 = s.hook(HookPoint.block(layer, HookSite.LN2_NORMALIZED), rmsNorm(residMid, w.postNorm()));
+        NDArray gate = s.hook(HookPoint.block(layer, HookSite.MLP_PRE), linear(normed2, w.gateWeight(), null));
+        NDArray up = s.hook(HookPoint.block(layer, HookSite.MLP_PRE_LINEAR), linear(normed2, w.upWeight(), null));
+        NDArray post = s.hook(HookPoint.block(layer, HookSite.MLP_POST), silu(gate).mul(up));
+        NDArray mlpOut = s.hook(HookPoint.block(layer, HookSite.MLP_OUT), linear(post, w.downWeight(), null));
+        return s.hook(HookPoint.block(layer, HookSite.RESID_POST), residMid.add(mlpOut));
+    }
+
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray inverseRms = x.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).sqrt().pow(-1);
+        return x.mul(inverseRms).mul(weight);
+    }
+
+    private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
+    }
+
+    private static NDArray silu(NDArray x) {
+        return x.mul(x.getNDArrayInternal().sigmoid());
+    }
+
+    /** HF rotate-half RoPE: {@code x·cos + rotate_half(x)·sin}, with {@code rotate_half(x) = [-x2, x1]}. */
+    private NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+        int half = config.headDim() / 2;
+        NDArray first = x.get(new NDIndex("..., :{}", half));
+        NDArray second = x.get(new NDIndex("..., {}:", half));
+        NDArray rotated = NDArrays.concat(new NDList(second.neg(), first), -1);
+        return x.mul(cos).add(rotated.mul(sin));
+    }
+
+    /** cos and sin of {@code position · inv_freq}, duplicated over both halves, for each new position. */
+    private float[][] ropeTable(int start, int count) {
+        int dh = config.headDim();
+        int half = dh / 2;
+        float[] cos = new float[count * dh];
+        float[] sin = new float[count * dh];
+        for (int p = 0; p < count; p++) {
+            for (int i = 0; i < half; i++) {
+                double angle = (start + p) * inverseFrequencies[i];
+                float c = (float) Math.cos(angle);
+                float sn = (float) Math.sin(angle);
+                cos[p * dh + i] = c;
+                cos[p * dh + half + i] = c;
+                sin[p * dh + i] = sn;
+                sin[p * dh + half + i] = sn;
+            }
+        }
+        return new float[][] {cos, sin};
+    }
+
+    /** 0 where query {@code start + i} may see key {@code j} (j ≤ start + i), −∞ elsewhere. */
+    private static float[] causalMask(int start, int queries) {
+        int keys = start + queries;
+        float[] mask = new float[queries * keys];
+        for (int i = 0; i < queries; i++) {
+            for (int j = start + i + 1; j < keys; j++) {
+                mask[i * keys + j] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        return mask;
+    }
+
+    /** The hook dispatch of one pass, bound to the scope that owns the current temporaries. */
+    private static final class Step {
+        private final Pass pass;
+        private final NDManager scope;
+        private final int start;
+        private final int keys;
+
+        Step(Pass pass, NDManager scope, int start, int keys) {
+            this.pass = pass;
+            this.scope = scope;
+            this.start = start;
+            this.keys = keys;
+        }
+
+        Step in(NDManager other) {
+            return new Step(pass, other, start, keys);
+        }
+
+        NDArray hook(HookPoint point, NDArray activation) {
+            if (!pass.hooks().isActive(point)) {
+                return activation;
+            }
+            HookContext context = new HookContext(point, start, keys, pass.step());
+            return local(pass.hooks().apply(point, activation, context, pass.cacheManager()));
+        }
+
+        /**
+         * Returns the array itself if the current scope owns it, else a view owned by the scope. DJL
+         * attaches an operation's result to its first operand's manager, so work on a cached or
+         * caller-owned array would otherwise pile up in the run's manager.
+         */
+        NDArray local(NDArray array) {
+            if (array.getManager() == scope) {
+                return array;
+            }
+            NDArray view = array.reshape(array.getShape());
+            view.attach(scope);
+            return view;
+        }
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * The {@code djl} engine: Qwen2 written in DJL NDArray operations on PyTorch, float32 compute, every
+ * hook point inline, greedy generation with a KV cache. Found through {@link
+ * io.interp4j.api.model.EngineProvider}; exports nothing.
+ */
+module io.interp4j.engine.djl {
+    requires io.interp4j.api;
+    requires ai.djl.api;
+    requires ai.djl.pytorch_engine;
+
+    provides io.interp4j.api.model.EngineProvider with io.interp4j.engine.djl.DjlEngineProvider;
+}
