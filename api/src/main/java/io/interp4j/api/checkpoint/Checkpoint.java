@@ -70,6 +70,7 @@ public final class Checkpoint implements AutoCloseable {
         if (!Files.isDirectory(directory)) {
             throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, directory + ": not a directory (expected a Hugging Face model directory)");
         }
+        refusePickleOnly(directory);
         ModelConfig config = ModelConfig.read(directory.resolve(CONFIG_FILE));
         List<SafetensorsFile> files = new ArrayList<>();
         try {
@@ -123,13 +124,20 @@ public final class Checkpoint implements AutoCloseable {
             file.tensors().keySet().forEach(name -> owner.put(name, file));
             return owner;
         }
+        throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, directory + ": no " + SINGLE_FILE + " or " + INDEX_FILE + " found");
+    }
+
+    /** Refuses a directory whose only weights are pickles, before anything else is read. */
+    private static void refusePickleOnly(Path directory) {
+        if (Files.isRegularFile(directory.resolve(INDEX_FILE)) || Files.isRegularFile(directory.resolve(SINGLE_FILE))) {
+            return;
+        }
         List<String> pickles = pickleFiles(directory);
         if (!pickles.isEmpty()) {
             throw new Interp4jException(ErrorCode.UNSUPPORTED, directory + ": holds only pickle checkpoints " + pickles
                     + "; interp4j never loads pickle files, because unpickling can execute arbitrary code. Convert the model to"
                     + " safetensors first (in Python: model.save_pretrained(dir, safe_serialization=True)).");
         }
-        throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, directory + ": no " + SINGLE_FILE + " or " + INDEX_FILE + " found");
     }
 
     private static Map<String, String> readWeightMap(Path index) {

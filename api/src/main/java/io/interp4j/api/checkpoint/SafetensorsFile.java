@@ -154,7 +154,11 @@ public final class SafetensorsFile implements AutoCloseable {
                 throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": missing '" + key + "'");
             }
         }
-        DType dtype = DType.parse(object.get("dtype").getAsString(), where);
+        JsonElement dtypeText = object.get("dtype");
+        if (!dtypeText.isJsonPrimitive() || !dtypeText.getAsJsonPrimitive().isString()) {
+            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": 'dtype' is not a string: " + dtypeText);
+        }
+        DType dtype = DType.parse(dtypeText.getAsString(), where);
         long[] shape = longArray(object.get("shape"), where, "shape");
         long[] offsets = longArray(object.get("data_offsets"), where, "data_offsets");
         if (offsets.length != 2) {
@@ -190,10 +194,16 @@ public final class SafetensorsFile implements AutoCloseable {
         JsonArray array = element.getAsJsonArray();
         long[] result = new long[array.size()];
         for (int i = 0; i < result.length; i++) {
+            JsonElement item = array.get(i);
+            boolean integral = item.isJsonPrimitive() && item.getAsJsonPrimitive().isNumber()
+                    && item.getAsString().matches("-?[0-9]+");
+            if (!integral) {
+                throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": '" + key + "' holds a non-integer " + item);
+            }
             try {
-                result[i] = array.get(i).getAsLong();
-            } catch (RuntimeException e) {
-                throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": '" + key + "' holds a non-integer " + array.get(i));
+                result[i] = item.getAsLong();
+            } catch (NumberFormatException e) {
+                throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": '" + key + "' holds an out-of-range " + item);
             }
             if (result[i] < 0) {
                 throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": '" + key + "' holds a negative value " + result[i]);
@@ -206,12 +216,19 @@ public final class SafetensorsFile implements AutoCloseable {
         List<TensorInfo> sorted = new ArrayList<>();
         infos.forEach(sorted::add);
         sorted.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
-        for (int i = 1; i < sorted.size(); i++) {
-            TensorInfo a = sorted.get(i - 1);
-            TensorInfo b = sorted.get(i);
-            if (b.begin() < a.end() && b.byteCount() > 0 && a.byteCount() > 0) {
+        // compare each tensor with the one reaching furthest so far, not just its neighbour: an empty
+        // tensor sorted in between must not hide an overlap
+        TensorInfo a = null;
+        for (TensorInfo b : sorted) {
+            if (b.byteCount() == 0) {
+                continue;
+            }
+            if (a != null && b.begin() < a.end()) {
                 throw invalid(path, "tensors '" + a.name() + "' [" + a.begin() + ", " + a.end() + "] and '" + b.name()
                         + "' [" + b.begin() + ", " + b.end() + "] overlap");
+            }
+            if (a == null || b.end() > a.end()) {
+                a = b;
             }
         }
     }

@@ -70,7 +70,7 @@ public record HookPoint(HookSite site, int layer) implements Comparable<HookPoin
             if (dot > 0) {
                 String number = trimmed.substring(BLOCK_PREFIX.length(), dot);
                 String suffix = trimmed.substring(dot + 1);
-                if (number.chars().allMatch(Character::isDigit) && !number.isEmpty() && number.length() < 8) {
+                if (number.matches("0|[1-9][0-9]{0,6}")) {
                     for (HookSite site : HookSite.values()) {
                         if (site.perBlock() && site.suffix().equals(suffix)) {
                             return block(Integer.parseInt(number), site);

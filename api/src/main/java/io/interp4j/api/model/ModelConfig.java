@@ -138,6 +138,16 @@ public record ModelConfig(
      * @return the config
      */
     public static ModelConfig parse(String json) {
+        try {
+            return parseObject(json);
+        } catch (Interp4jException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw invalid("a key has the wrong type or the text is not JSON: " + e.getMessage());
+        }
+    }
+
+    private static ModelConfig parseObject(String json) {
         JsonElement root = JsonParser.parseString(json);
         if (!root.isJsonObject()) {
             throw invalid("not a JSON object");

@@ -1,0 +1,139 @@
+package io.interp4j.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+    @TempDir
+    static Path dir;
+
+    static Path model;
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @BeforeAll
+    static void writeModel() {
+        model = dir.resolve("tiny");
+        Result r = run("random-model", "--out", model.toString(), "--seed", "3", "--layers", "2", "--hidden", "32",
+                "--heads", "4", "--kv-heads", "2", "--vocab", "300");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(model.resolve("config.json")).exists();
+        assertThat(model.resolve("model.safetensors")).exists();
+        assertThat(model.resolve("tokenizer.json")).exists();
+    }
+
+    @Test
+    void forwardWritesTheJsonContract() {
+        Path out = dir.resolve("forward.json");
+        Result r = run("forward", "--model", model.toString(), "--tokens", "5,17,250", "--cache",
+                "blocks.0.hook_resid_post,blocks.1.attn.hook_pattern", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonObject json = parse(out);
+        assertThat(json.getAsJsonArray("tokens")).hasSize(3);
+        assertThat(json.getAsJsonArray("logits")).hasSize(3);
+        assertThat(json.getAsJsonArray("logits").get(0).getAsJsonArray()).hasSize(300);
+        JsonObject cache = json.getAsJsonObject("cache");
+        assertThat(cache.keySet()).containsExactly("blocks.0.hook_resid_post", "blocks.1.attn.hook_pattern");
+        assertThat(cache.getAsJsonObject("blocks.0.hook_resid_post").get("shape").toString()).isEqualTo("[1,3,32]");
+        assertThat(cache.getAsJsonObject("blocks.0.hook_resid_post").getAsJsonArray("data")).hasSize(3 * 32);
+        assertThat(cache.getAsJsonObject("blocks.1.attn.hook_pattern").get("shape").toString()).isEqualTo("[1,4,3,3]");
+        // row 0 of a causal pattern attends only to position 0
+        assertThat(cache.getAsJsonObject("blocks.1.attn.hook_pattern").getAsJsonArray("data").get(0).getAsDouble()).isEqualTo(1.0);
+    }
+
+    @Test
+    void forwardFromPromptUsesTheTokenizer() {
+        Path out = dir.resolve("prompt.json");
+        Result r = run("forward", "--model", model.toString(), "--prompt", "The capital of France is", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonObject json = parse(out);
+        assertThat(json.getAsJsonArray("tokens").size()).isGreaterThan(1);
+    }
+
+    @Test
+    void hooksListsEveryHookPointWithItsShape() {
+        Result r = run("hooks", "--model", model.toString());
+        assertThat(r.code()).isZero();
+        String[] lines = r.out().strip().split("\n");
+        assertThat(lines).hasSize(1 + 2 * 18 + 2);
+        assertThat(r.out()).contains("blocks.1.attn.hook_k").containsPattern("blocks\\.0\\.attn\\.hook_z\\s+\\[batch, pos, 4, 8\\]");
+    }
+
+    @Test
+    void generatePrintsContinuationAndSpeed() {
+        Result r = run("generate", "--model", model.toString(), "--prompt", "Hello", "--max-new-tokens", "4");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("tok/s");
+    }
+
+    @Test
+    void badInputExitsWithTwoOneLineAndNoOutput() throws IOException {
+        Path out = dir.resolve("bad.json");
+        String m = model.toString();
+        String[][] cases = {
+            {"forward", "--model", m, "--tokens", "1,2,300", "--out", out.toString()},
+            {"forward", "--model", m, "--tokens", "1,x", "--out", out.toString()},
+            {"forward", "--model", m, "--tokens", "1,2", "--prompt", "hi", "--out", out.toString()},
+            {"forward", "--model", m, "--tokens", "1,2", "--cache", "blocks.2.hook_resid_post", "--out", out.toString()},
+            {"forward", "--model", m, "--tokens", "1,2", "--cache", "blocks.0.hook_nothing", "--out", out.toString()},
+            {"forward", "--model", m, "--tokens", "1,2", "--engine", "tpu", "--out", out.toString()},
+            {"forward", "--model", dir.resolve("missing").toString(), "--tokens", "1", "--out", out.toString()},
+            {"forward", "--model", m, "--tokens", "1", "--bogus", "3", "--out", out.toString()},
+            {"forward", "--model", m, "--tokens", "1"},
+            {"random-model", "--out", m, "--seed", "1"},
+            {"random-model", "--out", dir.resolve("r").toString(), "--seed", "1", "--hidden", "30", "--heads", "4"},
+            {"random-model", "--out", dir.resolve("r").toString(), "--seed", "1", "--preset", "qwen2.5-0.5b", "--layers", "3"},
+            {"nonsense"},
+        };
+        for (String[] args : cases) {
+            Result r = run(args);
+            assertThat(r.code()).as(String.join(" ", args) + " -> " + r.err()).isEqualTo(2);
+            assertThat(r.err().strip().lines()).as(r.err()).hasSize(1);
+            assertThat(out).doesNotExist();
+        }
+        assertThat(dir.resolve("r")).doesNotExist();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("partial"));
+        }
+    }
+
+    @Test
+    void modelWithoutTokenizerRunsFromIdsAndRefusesText() throws IOException {
+        Path bare = dir.resolve("bare");
+        assertThat(run("random-model", "--out", bare.toString(), "--seed", "4", "--hidden", "16", "--heads", "2", "--vocab", "260").code()).isZero();
+        Files.delete(bare.resolve("tokenizer.json"));
+        Path out = dir.resolve("bare.json");
+        assertThat(run("forward", "--model", bare.toString(), "--tokens", "1,2", "--out", out.toString()).code()).isZero();
+        Result text = run("forward", "--model", bare.toString(), "--prompt", "hi", "--out", dir.resolve("bare2.json").toString());
+        assertThat(text.code()).isEqualTo(2);
+        assertThat(text.err()).contains("tokenizer.json");
+        assertThat(dir.resolve("bare2.json")).doesNotExist();
+    }
+
+    private static JsonObject parse(Path file) {
+        try {
+            return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
