@@ -99,7 +99,7 @@ public final class SafetensorsWriter {
             for (Entry e : entries) {
                 float[] values = e.data().get();
                 if (values.length != e.elementCount()) {
-                    throw new IllegalArgumentException("tensor '" + e.name() + "' has " + values.length + " values, shape "
+                    throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "tensor '" + e.name() + "' has " + values.length + " values, shape "
                             + Arrays.toString(e.shape()) + " needs " + e.elementCount());
                 }
                 writeValues(out, values, e.dtype());

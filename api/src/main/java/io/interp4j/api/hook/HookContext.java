@@ -1,5 +1,7 @@
 package io.interp4j.api.hook;
 
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.ErrorCode;
 import static java.util.Objects.requireNonNull;
 
 import io.interp4j.api.Stable;
@@ -20,7 +22,7 @@ public record HookContext(HookPoint point, int firstPosition, int keyLength, int
     public HookContext {
         requireNonNull(point, "point is null");
         if (firstPosition < 0 || keyLength < firstPosition || step < 0) {
-            throw new IllegalArgumentException("invalid hook context: firstPosition " + firstPosition
+            throw new Interp4jException(ErrorCode.HOOK_ERROR, "invalid hook context: firstPosition " + firstPosition
                     + ", keyLength " + keyLength + ", step " + step);
         }
     }

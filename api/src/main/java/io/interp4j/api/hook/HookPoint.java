@@ -27,10 +27,10 @@ public record HookPoint(HookSite site, int layer) implements Comparable<HookPoin
     public HookPoint {
         requireNonNull(site, "site is null");
         if (site.perBlock() && layer < 0) {
-            throw new IllegalArgumentException(site.suffix() + " needs a layer >= 0, found " + layer);
+            throw new Interp4jException(ErrorCode.HOOK_ERROR, site.suffix() + " needs a layer >= 0, found " + layer);
         }
         if (!site.perBlock() && layer != -1) {
-            throw new IllegalArgumentException(site.suffix() + " is model-wide; layer must be -1, found " + layer);
+            throw new Interp4jException(ErrorCode.HOOK_ERROR, site.suffix() + " is model-wide; layer must be -1, found " + layer);
         }
     }
 

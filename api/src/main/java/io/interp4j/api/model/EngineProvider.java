@@ -18,7 +18,8 @@ public interface EngineProvider {
     String id();
 
     /**
-     * Loads a validated checkpoint. The model takes ownership of the checkpoint and closes it.
+     * Loads a validated checkpoint. The model takes ownership of the checkpoint and closes it; if
+     * loading fails, the provider closes the checkpoint before throwing.
      *
      * @param checkpoint the opened checkpoint
      * @return the model

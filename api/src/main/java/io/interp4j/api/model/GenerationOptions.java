@@ -1,5 +1,7 @@
 package io.interp4j.api.model;
 
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Stable;
 
 /**
@@ -15,7 +17,7 @@ public record GenerationOptions(int maxNewTokens, boolean useKvCache, boolean st
     /** Validates the options. */
     public GenerationOptions {
         if (maxNewTokens < 1) {
-            throw new IllegalArgumentException("maxNewTokens must be >= 1, found " + maxNewTokens);
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "maxNewTokens must be >= 1, found " + maxNewTokens);
         }
     }
 

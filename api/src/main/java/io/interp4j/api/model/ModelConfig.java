@@ -85,7 +85,8 @@ public record ModelConfig(
     }
 
     /**
-     * Creates a config with the defaults of Hugging Face's {@code Qwen2Config} for what is not given.
+     * Creates a config with Qwen2.5's values for what is not given (rope_theta 1e6, rms_norm_eps 1e-6,
+     * 32768 positions; note Hugging Face's {@code Qwen2Config} class itself defaults rope_theta to 1e4).
      *
      * @param vocabSize rows of the embedding
      * @param hiddenSize d_model

@@ -17,7 +17,10 @@ import java.util.List;
  * token, in which hooks see only the new position ({@code q} length 1; attention scores and patterns
  * have {@code [batch, head, 1, keys]} with all cached keys), with {@link
  * io.interp4j.api.hook.HookContext#firstPosition()} giving its sequence index. Keys and values a hook
- * replaces are what the cache stores. Cache requests are filled only by {@link #forward}.
+ * replaces are what the cache stores. Without the KV cache every step recomputes the whole sequence
+ * and hooks see all of it. Either way, n new tokens take n forwards, numbered by {@link
+ * io.interp4j.api.hook.HookContext#step()} 0 to n−1. Cache requests are filled only by {@link
+ * #forward}.
  *
  * @since 0.1
  */

@@ -1,5 +1,7 @@
 package io.interp4j.api.tokenizer;
 
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.ErrorCode;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
@@ -69,7 +71,7 @@ public final class ByteLevelBpe {
      */
     public static ByteLevelBpe train(int vocabSize) {
         if (vocabSize < MIN_VOCAB || vocabSize > MAX_VOCAB) {
-            throw new IllegalArgumentException("vocabSize must be in [" + MIN_VOCAB + ", " + MAX_VOCAB + "], found " + vocabSize);
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "vocabSize must be in [" + MIN_VOCAB + ", " + MAX_VOCAB + "], found " + vocabSize);
         }
         String[] byteChars = byteToUnicode();
         Map<List<String>, Integer> words = new LinkedHashMap<>();

@@ -116,7 +116,7 @@ class SafetensorsWriterTest {
         Path file = dir.resolve("t.safetensors");
         assertThatThrownBy(() -> SafetensorsWriter.write(
                         file, List.of(entry("x", DType.F32, new long[] {2, 2}, 1f, 2f, 3f)), Map.of()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(Interp4jException.class)
                 .hasMessageContaining("'x'")
                 .hasMessageContaining("3 values")
                 .hasMessageContaining("needs 4");

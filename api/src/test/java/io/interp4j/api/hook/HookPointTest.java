@@ -68,9 +68,9 @@ class HookPointTest {
 
     @Test
     void constructorChecksLayerAgainstSite() {
-        assertThatThrownBy(() -> HookPoint.block(-1, HookSite.RESID_PRE)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new HookPoint(HookSite.LOGITS, 0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> HookPoint.global(HookSite.ATTN_Z)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> HookPoint.block(-1, HookSite.RESID_PRE)).isInstanceOf(Interp4jException.class);
+        assertThatThrownBy(() -> new HookPoint(HookSite.LOGITS, 0)).isInstanceOf(Interp4jException.class);
+        assertThatThrownBy(() -> HookPoint.global(HookSite.ATTN_Z)).isInstanceOf(Interp4jException.class);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.interp4j.api.tokenizer;
 
+import io.interp4j.api.Interp4jException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -29,8 +30,8 @@ class ByteLevelBpeTest {
 
     @Test
     void sizeOutsideTheRangeIsRefused() {
-        assertThatThrownBy(() -> ByteLevelBpe.train(256)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("256");
-        assertThatThrownBy(() -> ByteLevelBpe.train(ByteLevelBpe.MAX_VOCAB + 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ByteLevelBpe.train(256)).isInstanceOf(Interp4jException.class).hasMessageContaining("256");
+        assertThatThrownBy(() -> ByteLevelBpe.train(ByteLevelBpe.MAX_VOCAB + 1)).isInstanceOf(Interp4jException.class);
     }
 
     @Test

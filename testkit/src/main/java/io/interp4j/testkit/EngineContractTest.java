@@ -1,0 +1,593 @@
+package io.interp4j.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.checkpoint.DType;
+import io.interp4j.api.checkpoint.RandomCheckpoint;
+import io.interp4j.api.hook.Hook;
+import io.interp4j.api.hook.HookContext;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.model.EngineProvider;
+import io.interp4j.api.model.ForwardResult;
+import io.interp4j.api.model.Generation;
+import io.interp4j.api.model.GenerationOptions;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.model.Run;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The parity and hook contract every engine must pass: an engine's test extends this class and
+ * implements {@link #provider()}. Tiny random Qwen2 models (tied and untied embeddings, GQA ratios 1,
+ * 2 and 7, bf16 and f32 storage) are written to a temporary directory and every forward is compared
+ * with {@link ReferenceQwen2} within {@value #TOLERANCE} max-abs, at the logits and at every hook
+ * point. Hooks, caching, generation with and without the KV cache, and error messages are checked
+ * against the contract of {@link Run}.
+ */
+public abstract class EngineContractTest {
+    /** The largest absolute difference allowed between an engine and the reference. */
+    protected static final double TOLERANCE = 1e-4;
+
+    /** The smallest top-1/top-2 logit gap that lets float32 engines agree on greedy tokens. */
+    private static final double ARGMAX_MARGIN = 1e-3;
+
+    private static final int VOCAB = 257;
+
+    /** A tiny test model: an architecture, a storage type and a seed. */
+    protected record Spec(String name, ModelConfig config, DType dtype, long seed) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /** Heads 2 / KV 2 (no grouping), tied embeddings, float32 storage. */
+    protected static final Spec TIED_MHA_F32 = new Spec("tied-mha-f32", ModelConfig.of(VOCAB, 16, 32, 2, 2, 2, true), DType.F32, 1);
+    /** Heads 4 / KV 2, untied embeddings, bfloat16 storage. */
+    protected static final Spec UNTIED_GQA2_BF16 = new Spec("untied-gqa2-bf16", ModelConfig.of(VOCAB, 32, 64, 2, 4, 2, false), DType.BF16, 2);
+    /** Heads 7 / KV 1, tied embeddings, bfloat16 storage. */
+    protected static final Spec TIED_GQA7_BF16 = new Spec("tied-gqa7-bf16", ModelConfig.of(VOCAB, 56, 112, 2, 7, 1, true), DType.BF16, 3);
+    /** Heads 14 / KV 2 (head_dim 4), untied embeddings, float32 storage. */
+    protected static final Spec UNTIED_GQA7_F32 = new Spec("untied-gqa7-f32", ModelConfig.of(VOCAB, 56, 112, 2, 14, 2, false), DType.F32, 4);
+
+    private static final List<Spec> SPECS = List.of(TIED_MHA_F32, UNTIED_GQA2_BF16, TIED_GQA7_BF16, UNTIED_GQA7_F32);
+    private static final Spec ABLATION_MODEL = UNTIED_GQA2_BF16;
+    private static final Spec STEERED_MODEL = UNTIED_GQA2_BF16;
+    private static final int STEERED_TOKENS = 6;
+
+    @TempDir
+    static Path models;
+
+    private static Map<String, Path> written;
+    private static Map<Path, ReferenceQwen2> references;
+
+    /**
+     * Returns the engine under test.
+     *
+     * @return the provider
+     */
+    protected abstract EngineProvider provider();
+
+    @BeforeAll
+    static void forgetModelsOfPreviousClass() {
+        // the temporary directory is per test class; so are the models written into it
+        written = new ConcurrentHashMap<>();
+        references = new ConcurrentHashMap<>();
+    }
+
+    /**
+     * Returns the directory of a test model, writing it on first use.
+     *
+     * @param spec the model
+     * @return its directory
+     */
+    protected static Path modelDir(Spec spec) {
+        return written.computeIfAbsent(spec.name(), name -> {
+            Path dir = models.resolve(name);
+            RandomCheckpoint.write(dir, spec.config(), spec.dtype(), spec.seed());
+            return dir;
+        });
+    }
+
+    /**
+     * Returns the reference model of a directory.
+     *
+     * @param dir the model directory
+     * @return the reference
+     */
+    protected static ReferenceQwen2 reference(Path dir) {
+        return references.computeIfAbsent(dir, ReferenceQwen2::load);
+    }
+
+    /**
+     * Loads a model directory with the engine under test.
+     *
+     * @param dir the model directory
+     * @return the model, to be closed by the caller
+     */
+    protected Model load(Path dir) {
+        return provider().load(Checkpoint.open(dir));
+    }
+
+    /**
+     * Returns seeded random token ids.
+     *
+     * @param length how many
+     * @param seed the seed
+     * @return ids in {@code [0, vocab)}
+     */
+    protected static int[] randomTokens(int length, long seed) {
+        return new Random(seed).ints(length, 0, VOCAB).toArray();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Parity
+
+    /** A parity case: a model and a sequence length. */
+    protected record ParityCase(Spec spec, int length) {
+        @Override
+        public String toString() {
+            return spec.name() + ", " + length + " tokens";
+        }
+    }
+
+    static Stream<ParityCase> parityCases() {
+        return SPECS.stream().flatMap(spec -> Stream.of(1, 7, 65).map(length -> new ParityCase(spec, length)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("parityCases")
+    public void forwardMatchesReferenceAtLogitsAndEveryHookPoint(ParityCase c) {
+        Path dir = modelDir(c.spec());
+        int[] tokens = randomTokens(c.length(), 100 + c.length());
+        ReferenceQwen2.Result expected = reference(dir).forward(tokens);
+        try (Model model = load(dir); Run run = model.newRun()) {
+            ForwardResult result = run.cacheAll().forward(tokens);
+            List<HookPoint> all = HookPoint.all(model.config());
+            assertThat(result.cache().points()).containsExactlyElementsOf(all);
+            assertMatches(result, expected, all);
+        }
+    }
+
+    @Test
+    public void modelDescribesItself() {
+        Path dir = modelDir(UNTIED_GQA2_BF16);
+        try (Model model = load(dir)) {
+            assertThat(model.engineId()).isEqualTo(provider().id());
+            assertThat(model.config()).isEqualTo(reference(dir).config());
+            assertThat(model.hookPoints()).containsExactlyElementsOf(HookPoint.all(model.config()));
+            assertThat(model.directory()).isEqualTo(dir);
+            assertThat(model.tokenizer()).isPresent();
+        }
+    }
+
+    @Test
+    public void batchedForwardMatchesEachSequence() {
+        Path dir = modelDir(UNTIED_GQA2_BF16);
+        int[][] tokens = {randomTokens(7, 21), randomTokens(7, 22)};
+        List<HookPoint> points = List.of(HookPoint.block(0, HookSite.ATTN_PATTERN), HookPoint.block(1, HookSite.ATTN_Z),
+                HookPoint.block(1, HookSite.RESID_POST), HookPoint.global(HookSite.LOGITS));
+        try (Model model = load(dir); Run run = model.newRun()) {
+            ForwardResult result = run.cache(points).forward(tokens);
+            assertThat(result.logits().getShape().getShape()).containsExactly(2, 7, VOCAB);
+            List<String> failures = new ArrayList<>();
+            for (int b = 0; b < 2; b++) {
+                ReferenceQwen2.Result expected = reference(dir).forward(tokens[b]);
+                check("logits, batch row " + b, row(result.logits(), b), expected.logits(), failures);
+                for (HookPoint point : points) {
+                    check(point.name() + ", batch row " + b, row(result.cache().get(point), b), expected.get(point), failures);
+                }
+            }
+            assertThat(failures).as("engine differs from the reference").isEmpty();
+        }
+    }
+
+    /** Returns batch row {@code b} of an array as a {@code [1, ...]} engine-side value. */
+    private static Actual row(NDArray array, int b) {
+        long[] shape = array.getShape().getShape();
+        float[] values = array.toFloatArray();
+        int per = values.length / (int) shape[0];
+        long[] rowShape = shape.clone();
+        rowShape[0] = 1;
+        return new Actual(rowShape, Arrays.copyOfRange(values, b * per, (b + 1) * per));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Hooks
+
+    /** Interventions applied by hand in the engine and in the reference. */
+    protected enum Ablation {
+        /** Zero the first block's attention output. */
+        ZERO_ATTN_OUT("blocks.0.hook_attn_out"),
+        /** Zero the last block's MLP output. */
+        ZERO_MLP_OUT("blocks.1.hook_mlp_out"),
+        /** Zero query head 1 of the last block's per-head output. */
+        ZERO_HEAD_1_Z("blocks.1.attn.hook_z");
+
+        private final String point;
+
+        Ablation(String point) {
+            this.point = point;
+        }
+
+        HookPoint point() {
+            return HookPoint.parse(point);
+        }
+
+        Hook engineHook(ModelConfig config) {
+            if (this != ZERO_HEAD_1_Z) {
+                return (a, ctx) -> a.zerosLike();
+            }
+            float[] mask = new float[config.numHeads()];
+            Arrays.fill(mask, 1);
+            mask[1] = 0;
+            return (a, ctx) -> a.mul(a.getManager().create(mask, new Shape(1, 1, config.numHeads(), 1)));
+        }
+
+        UnaryOperator<RefTensor> referenceOverride() {
+            if (this != ZERO_HEAD_1_Z) {
+                return RefTensor::zerosLike;
+            }
+            return t -> {
+                double[] d = t.data();
+                for (int i = 0; i < d.length; i++) {
+                    if (t.index(i)[2] == 1) {
+                        d[i] = 0;
+                    }
+                }
+                return new RefTensor(t.shape(), d);
+            };
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Ablation.class)
+    public void ablationHookMatchesReferenceWithTheSameOverride(Ablation ablation) {
+        Path dir = modelDir(ABLATION_MODEL);
+        int[] tokens = ablationTokens();
+        ReferenceQwen2.Result expected = expectedAblation(ablation);
+        try (Model model = load(dir); Run run = model.newRun()) {
+            run.hook(ablation.point(), ablation.engineHook(model.config()));
+            assertMatches(run.cacheAll().forward(tokens), expected, HookPoint.all(model.config()));
+        }
+    }
+
+    static int[] ablationTokens() {
+        return randomTokens(7, 31);
+    }
+
+    /** The reference forward with an ablation applied, checked to change the logits. */
+    static ReferenceQwen2.Result expectedAblation(Ablation ablation) {
+        ReferenceQwen2 reference = reference(modelDir(ABLATION_MODEL));
+        int[] tokens = ablationTokens();
+        ReferenceQwen2.Result expected = reference.forward(tokens, Map.of(ablation.point(), ablation.referenceOverride()));
+        double effect = maxAbs(expected.logits().data(), reference.forward(tokens).logits().data());
+        assertThat(effect).as("test fixture: " + ablation + " changes the logits").isGreaterThan(1e-2);
+        return expected;
+    }
+
+    @Test
+    public void hooksAtOnePointRunInTheOrderAdded() {
+        Path dir = modelDir(TIED_MHA_F32);
+        int[] tokens = randomTokens(5, 32);
+        HookPoint point = HookPoint.block(0, HookSite.RESID_MID);
+        ReferenceQwen2.Result expected = reference(dir).forward(tokens, Map.of(point, t -> t.map(x -> (x + 1) * 2)));
+        try (Model model = load(dir); Run run = model.newRun()) {
+            run.hook(point, (a, ctx) -> a.add(1f)).hook(point, (a, ctx) -> a.mul(2f));
+            assertMatches(run.cacheAll().forward(tokens), expected, HookPoint.all(model.config()));
+        }
+    }
+
+    @Test
+    public void hooksAreScopedToTheirRun() {
+        Path dir = modelDir(TIED_MHA_F32);
+        int[] tokens = randomTokens(5, 33);
+        try (Model model = load(dir)) {
+            try (Run hooked = model.newRun()) {
+                hooked.hook("blocks.0.hook_attn_out", (a, ctx) -> a.zerosLike()).forward(tokens);
+            }
+            try (Run plain = model.newRun()) {
+                assertMatches(plain.forward(tokens), reference(dir).forward(tokens), List.of());
+            }
+        }
+    }
+
+    @Test
+    public void wrongShapedHookResultFailsNamingTheHookPoint() {
+        Path dir = modelDir(TIED_MHA_F32);
+        try (Model model = load(dir); Run run = model.newRun()) {
+            run.hook("blocks.1.hook_resid_post", (a, ctx) -> a.getManager().zeros(new Shape(1, 1)));
+            assertThatThrownBy(() -> run.forward(randomTokens(4, 34)))
+                    .isInstanceOf(Interp4jException.class)
+                    .hasMessageContaining("blocks.1.hook_resid_post");
+        }
+    }
+
+    @Test
+    public void outOfRangeHookLayerIsRejectedByName() {
+        Path dir = modelDir(TIED_MHA_F32);
+        HookPoint missing = HookPoint.parse("blocks.99.hook_resid_pre");
+        int[] tokens = randomTokens(3, 35);
+        try (Model model = load(dir); Run run = model.newRun()) {
+            assertThatThrownBy(() -> {
+                run.hook(missing, (a, ctx) -> a);
+                run.forward(tokens);
+            }).isInstanceOf(Interp4jException.class).hasMessageContaining("blocks.99.hook_resid_pre");
+        }
+        try (Model model = load(dir); Run run = model.newRun()) {
+            assertThatThrownBy(() -> {
+                run.cache(List.of(missing));
+                run.forward(tokens);
+            }).isInstanceOf(Interp4jException.class).hasMessageContaining("blocks.99.hook_resid_pre");
+        }
+    }
+
+    @Test
+    public void onlyRequestedHookPointsAreCached() {
+        Path dir = modelDir(UNTIED_GQA7_F32);
+        int[] tokens = randomTokens(6, 36);
+        List<HookPoint> requested = List.of(HookPoint.block(1, HookSite.ATTN_PATTERN), HookPoint.global(HookSite.LN_FINAL_NORMALIZED));
+        try (Model model = load(dir); Run run = model.newRun()) {
+            ForwardResult result = run.cache(requested).forward(tokens);
+            assertThat(result.cache().points()).containsExactlyInAnyOrderElementsOf(requested);
+            assertMatches(result, reference(dir).forward(tokens), requested);
+            assertThatThrownBy(() -> result.cache().get("blocks.0.hook_resid_pre"))
+                    .isInstanceOf(Interp4jException.class)
+                    .hasMessageContaining("blocks.0.hook_resid_pre");
+            // requests stay for every forward of the run
+            int[] other = randomTokens(3, 37);
+            ForwardResult second = run.forward(other);
+            assertThat(second.cache().points()).containsExactlyInAnyOrderElementsOf(requested);
+            assertMatches(second, reference(dir).forward(other), requested);
+        }
+    }
+
+    @Test
+    public void modelWithoutTokenizerRunsFromTokenIds() throws IOException {
+        Path dir = models.resolve("no-tokenizer");
+        if (!Files.isDirectory(dir)) {
+            RandomCheckpoint.write(dir, TIED_MHA_F32.config(), DType.F32, 5);
+            Files.delete(dir.resolve(Checkpoint.TOKENIZER_FILE));
+        }
+        int[] tokens = randomTokens(4, 38);
+        try (Model model = load(dir); Run run = model.newRun()) {
+            assertThat(model.tokenizer()).isEmpty();
+            assertThatThrownBy(model::requireTokenizer)
+                    .isInstanceOf(Interp4jException.class)
+                    .hasMessageContaining("tokenizer.json");
+            assertMatches(run.forward(tokens), reference(dir).forward(tokens), List.of());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Generation
+
+    static Stream<Object[]> generationCases() {
+        return Stream.of(
+                new Object[] {UNTIED_GQA2_BF16, 6, 12},
+                new Object[] {TIED_GQA7_BF16, 3, 8},
+                new Object[] {UNTIED_GQA7_F32, 60, 8});
+    }
+
+    @ParameterizedTest(name = "{0}, prompt {1}, {2} new tokens")
+    @MethodSource("generationCases")
+    public void greedyGenerationWithAndWithoutKvCacheMatchesReference(Spec spec, int promptLength, int newTokens) {
+        int[] prompt = generationPrompt(promptLength);
+        int[] expected = expectedGeneration(spec, prompt, newTokens, Map.of());
+        try (Model model = load(modelDir(spec)); Run run = model.newRun()) {
+            Generation cached = run.generate(prompt, new GenerationOptions(newTokens, true, false));
+            Generation uncached = run.generate(prompt, new GenerationOptions(newTokens, false, false));
+            assertThat(cached.prompt()).containsExactly(prompt);
+            assertThat(cached.generated()).as("with KV cache").containsExactly(expected);
+            assertThat(uncached.generated()).as("without KV cache").containsExactly(expected);
+        }
+    }
+
+    static int[] generationPrompt(int length) {
+        return randomTokens(length, 40 + length);
+    }
+
+    @Test
+    public void hooksApplyAtEveryGenerationStep() {
+        Spec spec = STEERED_MODEL;
+        float[] steering = steeringVector();
+        int[] expected = expectedSteeredGeneration();
+        try (Model model = load(modelDir(spec)); Run run = model.newRun()) {
+            run.hook(steeringPoint(), (a, ctx) -> a.add(a.getManager().create(steering)));
+            int[] cached = run.generate(steeringPrompt(), new GenerationOptions(STEERED_TOKENS, true, false)).generated();
+            int[] uncached = run.generate(steeringPrompt(), new GenerationOptions(STEERED_TOKENS, false, false)).generated();
+            assertThat(cached).as("with KV cache").containsExactly(expected);
+            assertThat(uncached).as("without KV cache").containsExactly(expected);
+        }
+    }
+
+    static int[] steeringPrompt() {
+        return randomTokens(4, 51);
+    }
+
+    /** The last block's residual output, where a large vector decides the next token. */
+    static HookPoint steeringPoint() {
+        return HookPoint.block(STEERED_MODEL.config().numLayers() - 1, HookSite.RESID_POST);
+    }
+
+    static float[] steeringVector() {
+        int d = STEERED_MODEL.config().hiddenSize();
+        float[] steering = new float[d];
+        Random random = new Random(50);
+        for (int i = 0; i < d; i++) {
+            steering[i] = (float) (8 * random.nextGaussian());
+        }
+        return steering;
+    }
+
+    /** The reference's generation with the steering vector added, checked to differ from plain generation. */
+    static int[] expectedSteeredGeneration() {
+        float[] steering = steeringVector();
+        int d = steering.length;
+        Map<HookPoint, UnaryOperator<RefTensor>> override = Map.of(steeringPoint(), t -> {
+            double[] values = t.data();
+            for (int i = 0; i < values.length; i++) {
+                values[i] += steering[i % d];
+            }
+            return new RefTensor(t.shape(), values);
+        });
+        int[] plain = reference(modelDir(STEERED_MODEL)).generate(steeringPrompt(), STEERED_TOKENS, false);
+        int[] expected = expectedGeneration(STEERED_MODEL, steeringPrompt(), STEERED_TOKENS, override);
+        assertThat(expected).as("test fixture: the steering vector changes the reference generation").isNotEqualTo(plain);
+        return expected;
+    }
+
+    /**
+     * The reference's greedy generation, checked to have a clear top-1 token at every step so that a
+     * float32 engine can be judged on it.
+     */
+    static int[] expectedGeneration(Spec spec, int[] prompt, int newTokens, Map<HookPoint, UnaryOperator<RefTensor>> overrides) {
+        ReferenceQwen2 reference = reference(modelDir(spec));
+        int[] generated = reference.generate(prompt, newTokens, false, overrides);
+        int[] sequence = prompt;
+        for (int token : generated) {
+            double[] last = ReferenceQwen2.lastRow(reference.forward(sequence, overrides).logits());
+            double second = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < last.length; i++) {
+                if (i != token) {
+                    second = Math.max(second, last[i]);
+                }
+            }
+            assertThat(last[token] - second).as("test fixture: top-1/top-2 logit gap of %s at position %d", spec, sequence.length)
+                    .isGreaterThan(ARGMAX_MARGIN);
+            sequence = Arrays.copyOf(sequence, sequence.length + 1);
+            sequence[sequence.length - 1] = token;
+        }
+        return generated;
+    }
+
+    /** One hook call seen during generation. */
+    private record Call(long[] shape, HookContext context) {}
+
+    @Test
+    public void hooksSeeNewPositionsOnlyWithKvCache() {
+        Spec spec = UNTIED_GQA2_BF16;
+        int heads = spec.config().numHeads();
+        int prompt = 4;
+        int newTokens = 3;
+        try (Model model = load(modelDir(spec)); Run run = model.newRun()) {
+            List<Call> calls = new ArrayList<>();
+            run.hook("blocks.0.attn.hook_attn_scores", (a, ctx) -> {
+                calls.add(new Call(a.getShape().getShape(), ctx));
+                return a;
+            });
+            run.generate(randomTokens(prompt, 52), new GenerationOptions(newTokens, true, false));
+            assertThat(calls).as("one call per forward: the prefill and one per later token").hasSize(newTokens);
+            for (int step = 0; step < newTokens; step++) {
+                Call call = calls.get(step);
+                int keys = prompt + step;
+                int queries = step == 0 ? prompt : 1;
+                assertThat(call.shape()).as("step " + step).containsExactly(1, heads, queries, keys);
+                assertThat(call.context().step()).isEqualTo(step);
+                assertThat(call.context().firstPosition()).as("step " + step).isEqualTo(keys - queries);
+                assertThat(call.context().keyLength()).as("step " + step).isEqualTo(keys);
+            }
+            calls.clear();
+            run.generate(randomTokens(prompt, 52), new GenerationOptions(newTokens, false, false));
+            assertThat(calls).hasSize(newTokens);
+            for (int step = 0; step < newTokens; step++) {
+                Call call = calls.get(step);
+                int keys = prompt + step;
+                assertThat(call.shape()).as("uncached step " + step).containsExactly(1, heads, keys, keys);
+                assertThat(call.context().step()).isEqualTo(step);
+                assertThat(call.context().firstPosition()).isZero();
+                assertThat(call.context().keyLength()).isEqualTo(keys);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Comparison
+
+    /** An engine-side value: shape and float32 data. */
+    private record Actual(long[] shape, float[] data) {
+        static Actual of(NDArray array) {
+            return new Actual(array.getShape().getShape(), array.toFloatArray());
+        }
+    }
+
+    /**
+     * Asserts that an engine's logits and its cached activations at some hook points are within
+     * {@link #TOLERANCE} of the reference; lists every point that is not.
+     *
+     * @param result the engine's forward
+     * @param expected the reference forward of the same tokens and overrides
+     * @param points the hook points to compare (each must be cached)
+     */
+    protected static void assertMatches(ForwardResult result, ReferenceQwen2.Result expected, Collection<HookPoint> points) {
+        List<String> failures = new ArrayList<>();
+        check("logits", Actual.of(result.logits()), expected.logits(), failures);
+        for (HookPoint point : points) {
+            check(point.name(), Actual.of(result.cache().get(point)), expected.get(point), failures);
+        }
+        assertThat(failures).as("engine differs from the reference by more than " + TOLERANCE + " max-abs").isEmpty();
+    }
+
+    private static void check(String what, Actual actual, RefTensor expected, List<String> failures) {
+        if (!Arrays.equals(actual.shape(), expected.shape())) {
+            failures.add(what + ": shape " + Arrays.toString(actual.shape()) + ", reference " + Arrays.toString(expected.shape()));
+            return;
+        }
+        double[] reference = expected.data();
+        double worst = 0;
+        int worstAt = -1;
+        for (int i = 0; i < reference.length; i++) {
+            double error = difference(actual.data()[i], reference[i]);
+            if (!(error <= worst)) {
+                worst = error;
+                worstAt = i;
+            }
+        }
+        if (!(worst <= TOLERANCE)) {
+            failures.add(String.format("%s: max-abs error %.3g at %s (engine %s, reference %s)", what, worst,
+                    Arrays.toString(expected.index(worstAt)), actual.data()[worstAt], reference[worstAt]));
+        }
+    }
+
+    /** Absolute difference where equal infinities (masked scores) count as equal and NaN never does. */
+    private static double difference(double actual, double expected) {
+        if (Double.isNaN(actual) || Double.isNaN(expected)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        if (Double.isInfinite(actual) || Double.isInfinite(expected)) {
+            return actual == expected ? 0 : Double.POSITIVE_INFINITY;
+        }
+        return Math.abs(actual - expected);
+    }
+
+    private static double maxAbs(double[] a, double[] b) {
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        }
+        return worst;
+    }
+}

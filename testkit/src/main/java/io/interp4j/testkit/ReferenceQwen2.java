@@ -1,0 +1,459 @@
+package io.interp4j.testkit;
+
+import static java.util.Objects.requireNonNull;
+
+import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.checkpoint.Qwen2Layout;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.model.ModelConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * An independent, slow, double-precision forward of Hugging Face's {@code Qwen2ForCausalLM}, written
+ * from the transformers source in plain Java loops (no tensor library), against which engines are
+ * judged. It produces the activation at every {@link HookPoint} of one token sequence (batch 1) and
+ * can replace activations by hand, like a forward hook.
+ *
+ * <p>Formulas, as in {@code modeling_qwen2.py}: {@code RMSNorm(x) = w * x / sqrt(mean(x²) + eps)};
+ * linear layers {@code y = x Wᵀ + b} with {@code W} stored {@code [out, in]}; rotary embeddings in the
+ * rotate-half layout with {@code inv_freq[i] = theta^(-2i/d_head)}; grouped-query attention where
+ * query head {@code h} reads key/value head {@code h / (heads / kv_heads)}; the MLP {@code
+ * down(silu(gate(x)) * up(x))}.
+ *
+ * <p>Only meant for tiny models: every call recomputes everything.
+ */
+public final class ReferenceQwen2 {
+    private final ModelConfig config;
+    private final double[] embed;
+    private final double[] unembed;
+    private final double[] finalNorm;
+    private final List<LayerWeights> layers;
+
+    private record LayerWeights(
+            double[] inputNorm,
+            double[] wq, double[] bq,
+            double[] wk, double[] bk,
+            double[] wv, double[] bv,
+            double[] wo,
+            double[] postNorm,
+            double[] wGate, double[] wUp, double[] wDown) {}
+
+    /**
+     * What one reference forward produced.
+     *
+     * @param activations the activation at every hook point, in forward order, after any override
+     */
+    public record Result(Map<HookPoint, RefTensor> activations) {
+        /** Copies the map. */
+        public Result {
+            activations = Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(activations, "activations is null")));
+        }
+
+        /**
+         * Returns the activation at a hook point.
+         *
+         * @param point the hook point
+         * @return the activation
+         */
+        public RefTensor get(HookPoint point) {
+            RefTensor value = activations.get(point);
+            if (value == null) {
+                throw new IllegalArgumentException("no activation at '" + point + "'");
+            }
+            return value;
+        }
+
+        /**
+         * Returns the activation at a named hook point.
+         *
+         * @param name e.g. {@code blocks.0.hook_resid_post}
+         * @return the activation
+         */
+        public RefTensor get(String name) {
+            return get(HookPoint.parse(name));
+        }
+
+        /**
+         * Returns the logits.
+         *
+         * @return {@code [1, pos, vocab]}
+         */
+        public RefTensor logits() {
+            return get(HookPoint.global(HookSite.LOGITS));
+        }
+    }
+
+    private ReferenceQwen2(ModelConfig config, double[] embed, double[] unembed, double[] finalNorm, List<LayerWeights> layers) {
+        this.config = config;
+        this.embed = embed;
+        this.unembed = unembed;
+        this.finalNorm = finalNorm;
+        this.layers = layers;
+    }
+
+    /**
+     * Reads a model directory.
+     *
+     * @param directory a Hugging Face Qwen2 directory
+     * @return the reference model
+     */
+    public static ReferenceQwen2 load(Path directory) {
+        try (Checkpoint checkpoint = Checkpoint.open(directory)) {
+            return of(checkpoint);
+        }
+    }
+
+    /**
+     * Reads the weights of an open checkpoint (which stays open).
+     *
+     * @param checkpoint the checkpoint
+     * @return the reference model
+     */
+    public static ReferenceQwen2 of(Checkpoint checkpoint) {
+        ModelConfig config = checkpoint.config();
+        List<LayerWeights> layers = new ArrayList<>();
+        for (int l = 0; l < config.numLayers(); l++) {
+            layers.add(new LayerWeights(
+                    read(checkpoint, Qwen2Layout.layer(l, "input_layernorm.weight")),
+                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.q_proj.weight")),
+                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.q_proj.bias")),
+                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.k_proj.weight")),
+                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.k_proj.bias")),
+                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.v_proj.weight")),
+                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.v_proj.bias")),
+                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.o_proj.weight")),
+                    read(checkpoint, Qwen2Layout.layer(l, "post_attention_layernorm.weight")),
+                    read(checkpoint, Qwen2Layout.layer(l, "mlp.gate_proj.weight")),
+                    read(checkpoint, Qwen2Layout.layer(l, "mlp.up_proj.weight")),
+                    read(checkpoint, Qwen2Layout.layer(l, "mlp.down_proj.weight"))));
+        }
+        double[] embed = read(checkpoint, Qwen2Layout.EMBED);
+        double[] unembed = config.tieWordEmbeddings() ? embed : read(checkpoint, Qwen2Layout.LM_HEAD);
+        return new ReferenceQwen2(config, embed, unembed, read(checkpoint, Qwen2Layout.FINAL_NORM), List.copyOf(layers));
+    }
+
+    private static double[] read(Checkpoint checkpoint, String name) {
+        float[] values = checkpoint.readFloats(name);
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+
+    /**
+     * Returns the architecture.
+     *
+     * @return the config
+     */
+    public ModelConfig config() {
+        return config;
+    }
+
+    /**
+     * Runs one token sequence.
+     *
+     * @param tokens token ids
+     * @return the activation at every hook point
+     */
+    public Result forward(int... tokens) {
+        return forward(tokens, Map.of());
+    }
+
+    /**
+     * Runs one token sequence, replacing activations: at a hook point with an override, the override
+     * receives the computed activation and its result is recorded and used downstream.
+     *
+     * @param tokens token ids
+     * @param overrides hook point to replacement function; results must keep the shape
+     * @return the activation at every hook point
+     */
+    public Result forward(int[] tokens, Map<HookPoint, UnaryOperator<RefTensor>> overrides) {
+        requireNonNull(tokens, "tokens is null");
+        requireNonNull(overrides, "overrides is null");
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("tokens is empty");
+        }
+        for (HookPoint point : overrides.keySet()) {
+            point.checkIn(config);
+        }
+        return new Pass(tokens.length, overrides).run(tokens);
+    }
+
+    /**
+     * Generates greedily, recomputing the whole sequence at every step: the next token is the argmax of
+     * the last position's logits, the lowest id winning ties.
+     *
+     * @param prompt the prompt's token ids
+     * @param maxNewTokens how many tokens to generate
+     * @param stopAtEos whether to stop after the config's eos token
+     * @return the generated tokens (eos included when generation stopped there)
+     */
+    public int[] generate(int[] prompt, int maxNewTokens, boolean stopAtEos) {
+        return generate(prompt, maxNewTokens, stopAtEos, Map.of());
+    }
+
+    /**
+     * Generates greedily with overrides applied to every step's full-sequence forward.
+     *
+     * @param prompt the prompt's token ids
+     * @param maxNewTokens how many tokens to generate
+     * @param stopAtEos whether to stop after the config's eos token
+     * @param overrides hook point to replacement function
+     * @return the generated tokens
+     */
+    public int[] generate(int[] prompt, int maxNewTokens, boolean stopAtEos, Map<HookPoint, UnaryOperator<RefTensor>> overrides) {
+        int[] sequence = Arrays.copyOf(prompt, prompt.length + maxNewTokens);
+        int length = prompt.length;
+        for (int step = 0; step < maxNewTokens; step++) {
+            RefTensor logits = forward(Arrays.copyOf(sequence, length), overrides).logits();
+            int next = argmax(lastRow(logits));
+            sequence[length++] = next;
+            if (stopAtEos && config.eosTokenId().isPresent() && next == config.eosTokenId().getAsInt()) {
+                break;
+            }
+        }
+        return Arrays.copyOfRange(sequence, prompt.length, length);
+    }
+
+    /**
+     * Returns the last position's row of {@code [1, pos, vocab]} logits.
+     *
+     * @param logits the logits
+     * @return the last row
+     */
+    public static double[] lastRow(RefTensor logits) {
+        long[] shape = logits.shape();
+        int vocab = (int) shape[shape.length - 1];
+        double[] data = logits.data();
+        return Arrays.copyOfRange(data, data.length - vocab, data.length);
+    }
+
+    /**
+     * Returns the index of the largest value, the lowest index winning ties.
+     *
+     * @param values the values
+     * @return the argmax
+     */
+    public static int argmax(double[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** One forward: the activations recorded so far and the overrides to apply. */
+    private final class Pass {
+        private final int n;
+        private final Map<HookPoint, UnaryOperator<RefTensor>> overrides;
+        private final Map<HookPoint, RefTensor> recorded = new LinkedHashMap<>();
+
+        Pass(int n, Map<HookPoint, UnaryOperator<RefTensor>> overrides) {
+            this.n = n;
+            this.overrides = overrides;
+        }
+
+        Result run(int[] tokens) {
+            int d = config.hiddenSize();
+            int vocab = config.vocabSize();
+            double[] x = new double[n * d];
+            for (int p = 0; p < n; p++) {
+                int token = tokens[p];
+                if (token < 0 || token >= vocab) {
+                    throw new IllegalArgumentException("token " + token + " at position " + p + " is outside the vocabulary 0.." + (vocab - 1));
+                }
+                System.arraycopy(embed, token * d, x, p * d, d);
+            }
+            x = hook(HookPoint.global(HookSite.EMBED), x);
+            for (int l = 0; l < layers.size(); l++) {
+                x = block(l, layers.get(l), x);
+            }
+            double[] normalized = hook(HookPoint.global(HookSite.LN_FINAL_NORMALIZED), rmsNorm(x, finalNorm));
+            hook(HookPoint.global(HookSite.LOGITS), linear(normalized, d, unembed, null, vocab));
+            return new Result(recorded);
+        }
+
+        private double[] block(int l, LayerWeights w, double[] input) {
+            int d = config.hiddenSize();
+            int heads = config.numHeads();
+            int kvHeads = config.numKvHeads();
+            int dh = config.headDim();
+            double[] x = hook(at(l, HookSite.RESID_PRE), input);
+            double[] h = hook(at(l, HookSite.LN1_NORMALIZED), rmsNorm(x, w.inputNorm()));
+            double[] q = hook(at(l, HookSite.ATTN_Q), linear(h, d, w.wq(), w.bq(), heads * dh));
+            double[] k = hook(at(l, HookSite.ATTN_K), linear(h, d, w.wk(), w.bk(), kvHeads * dh));
+            double[] v = hook(at(l, HookSite.ATTN_V), linear(h, d, w.wv(), w.bv(), kvHeads * dh));
+            double[] rq = hook(at(l, HookSite.ATTN_ROT_Q), rope(q, heads));
+            double[] rk = hook(at(l, HookSite.ATTN_ROT_K), rope(k, kvHeads));
+
+            // scores [head, q, k], scaled and causally masked
+            double scale = 1 / Math.sqrt(dh);
+            double[] scores = new double[heads * n * n];
+            for (int head = 0; head < heads; head++) {
+                int kvHead = config.kvHeadOf(head);
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double s = Double.NEGATIVE_INFINITY;
+                        if (j <= i) {
+                            s = 0;
+                            for (int c = 0; c < dh; c++) {
+                                s += rq[(i * heads + head) * dh + c] * rk[(j * kvHeads + kvHead) * dh + c];
+                            }
+                            s *= scale;
+                        }
+                        scores[(head * n + i) * n + j] = s;
+                    }
+                }
+            }
+            scores = hook(at(l, HookSite.ATTN_SCORES), scores);
+            double[] pattern = hook(at(l, HookSite.ATTN_PATTERN), softmaxRows(scores, n));
+
+            double[] z = new double[n * heads * dh];
+            for (int i = 0; i < n; i++) {
+                for (int head = 0; head < heads; head++) {
+                    int kvHead = config.kvHeadOf(head);
+                    for (int j = 0; j < n; j++) {
+                        double p = pattern[(head * n + i) * n + j];
+                        for (int c = 0; c < dh; c++) {
+                            z[(i * heads + head) * dh + c] += p * v[(j * kvHeads + kvHead) * dh + c];
+                        }
+                    }
+                }
+            }
+            z = hook(at(l, HookSite.ATTN_Z), z);
+            double[] attnOut = hook(at(l, HookSite.ATTN_OUT), linear(z, heads * dh, w.wo(), null, d));
+            double[] mid = hook(at(l, HookSite.RESID_MID), add(x, attnOut));
+
+            int m = config.intermediateSize();
+            double[] h2 = hook(at(l, HookSite.LN2_NORMALIZED), rmsNorm(mid, w.postNorm()));
+            double[] gate = hook(at(l, HookSite.MLP_PRE), linear(h2, d, w.wGate(), null, m));
+            double[] up = hook(at(l, HookSite.MLP_PRE_LINEAR), linear(h2, d, w.wUp(), null, m));
+            double[] act = new double[gate.length];
+            for (int i = 0; i < act.length; i++) {
+                act[i] = silu(gate[i]) * up[i];
+            }
+            act = hook(at(l, HookSite.MLP_POST), act);
+            double[] mlpOut = hook(at(l, HookSite.MLP_OUT), linear(act, m, w.wDown(), null, d));
+            return hook(at(l, HookSite.RESID_POST), add(mid, mlpOut));
+        }
+
+        private HookPoint at(int layer, HookSite site) {
+            return HookPoint.block(layer, site);
+        }
+
+        /** Records the activation, or the override's replacement of it, and returns what flows on. */
+        private double[] hook(HookPoint point, double[] values) {
+            long[] shape = point.shape(config, 1, n, n);
+            RefTensor tensor = new RefTensor(shape, values);
+            UnaryOperator<RefTensor> override = overrides.get(point);
+            if (override != null) {
+                tensor = override.apply(tensor);
+                if (tensor == null || !Arrays.equals(tensor.shape(), shape)) {
+                    throw new IllegalArgumentException("override at '" + point + "' returned "
+                            + (tensor == null ? "null" : "shape " + Arrays.toString(tensor.shape())) + "; expected " + Arrays.toString(shape));
+                }
+            }
+            recorded.put(point, tensor);
+            return tensor.data();
+        }
+
+        /** Rotary embedding of {@code [pos, heads, d_head]} in Hugging Face's rotate-half layout. */
+        private double[] rope(double[] x, int heads) {
+            int dh = config.headDim();
+            int half = dh / 2;
+            double[] out = new double[x.length];
+            for (int p = 0; p < n; p++) {
+                for (int i = 0; i < half; i++) {
+                    double invFreq = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / dh);
+                    double angle = p * invFreq;
+                    double cos = Math.cos(angle);
+                    double sin = Math.sin(angle);
+                    for (int head = 0; head < heads; head++) {
+                        int base = (p * heads + head) * dh;
+                        double first = x[base + i];
+                        double second = x[base + i + half];
+                        // x * cos + rotate_half(x) * sin, rotate_half(x) = concat(-x[half:], x[:half])
+                        out[base + i] = first * cos - second * sin;
+                        out[base + i + half] = second * cos + first * sin;
+                    }
+                }
+            }
+            return out;
+        }
+
+        private double[] rmsNorm(double[] x, double[] weight) {
+            int d = weight.length;
+            double[] out = new double[x.length];
+            for (int p = 0; p < n; p++) {
+                double sumSquares = 0;
+                for (int c = 0; c < d; c++) {
+                    sumSquares += x[p * d + c] * x[p * d + c];
+                }
+                double inverseRms = 1 / Math.sqrt(sumSquares / d + config.rmsNormEps());
+                for (int c = 0; c < d; c++) {
+                    out[p * d + c] = weight[c] * (x[p * d + c] * inverseRms);
+                }
+            }
+            return out;
+        }
+
+        /** {@code y = x Wᵀ + b} per position, {@code W} stored {@code [out, in]}. */
+        private double[] linear(double[] x, int in, double[] weight, double[] bias, int out) {
+            double[] y = new double[n * out];
+            for (int p = 0; p < n; p++) {
+                for (int o = 0; o < out; o++) {
+                    double s = bias == null ? 0 : bias[o];
+                    for (int c = 0; c < in; c++) {
+                        s += x[p * in + c] * weight[o * in + c];
+                    }
+                    y[p * out + o] = s;
+                }
+            }
+            return y;
+        }
+
+        /** Softmax over the last axis of {@code [head, q, k]}; −∞ entries get probability 0. */
+        private double[] softmaxRows(double[] scores, int keys) {
+            double[] out = new double[scores.length];
+            for (int row = 0; row < scores.length / keys; row++) {
+                int base = row * keys;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < keys; j++) {
+                    max = Math.max(max, scores[base + j]);
+                }
+                double sum = 0;
+                for (int j = 0; j < keys; j++) {
+                    out[base + j] = Math.exp(scores[base + j] - max);
+                    sum += out[base + j];
+                }
+                for (int j = 0; j < keys; j++) {
+                    out[base + j] /= sum;
+                }
+            }
+            return out;
+        }
+
+        private double[] add(double[] a, double[] b) {
+            double[] out = new double[a.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = a[i] + b[i];
+            }
+            return out;
+        }
+
+        private double silu(double x) {
+            return x / (1 + Math.exp(-x));
+        }
+    }
+}
