@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDManager;
 import io.interp4j.api.Stable;
 import io.interp4j.api.hook.Hook;
 import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.InterventionHooks;
 import java.util.Collection;
 import java.util.List;
 
@@ -87,6 +89,25 @@ public interface Run extends AutoCloseable {
      * @return the generated tokens and timings
      */
     Generation generate(int[] prompt, GenerationOptions options);
+
+    /**
+     * Applies an intervention on every forward of this run, executed with hooks unless the engine
+     * compiles it natively; several interventions apply in the order added.
+     *
+     * @param intervention the intervention, checked against this run's model
+     * @return this run
+     */
+    default Run intervene(Intervention intervention) {
+        InterventionHooks.install(this, intervention);
+        return this;
+    }
+
+    /**
+     * Returns the architecture of the model this run belongs to.
+     *
+     * @return the config
+     */
+    ModelConfig config();
 
     /**
      * Returns the manager that owns this run's result arrays; hooks may create arrays in it.

@@ -131,6 +131,11 @@ final class DjlRun implements Run {
     }
 
     @Override
+    public ModelConfig config() {
+        return model.config();
+    }
+
+    @Override
     public NDManager manager() {
         return manager;
     }

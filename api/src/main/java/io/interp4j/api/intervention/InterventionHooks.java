@@ -1,0 +1,135 @@
+package io.interp4j.api.intervention;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Stable;
+import io.interp4j.api.hook.HookContext;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.model.Run;
+import java.util.List;
+
+/**
+ * Executes interventions with hooks, so every engine that runs Java hooks runs every intervention.
+ * Engines that compile interventions natively must give the same results (the contract suite checks
+ * both against the reference). A contribution site captures {@code hook_resid_pre} of its block and
+ * rewrites {@code hook_resid_post} as {@code resid_pre + op(resid_post − resid_pre)}.
+ *
+ * @since 0.1
+ */
+@Stable
+public final class InterventionHooks {
+    private InterventionHooks() {}
+
+    /**
+     * Adds the hooks that execute an intervention to a run.
+     *
+     * @param run the run
+     * @param intervention the intervention, checked against the run's model first
+     */
+    public static void install(Run run, Intervention intervention) {
+        intervention.checkIn(run.config());
+        Site site = intervention.site();
+        if (site instanceof Site.Contribution contribution) {
+            NDArray[] residPre = new NDArray[1];
+            run.hook(HookPoint.block(contribution.layer(), HookSite.RESID_PRE), (activation, context) -> {
+                residPre[0] = activation;
+                return activation;
+            });
+            run.hook(HookPoint.block(contribution.layer(), HookSite.RESID_POST), (activation, context) -> {
+                NDArray before = residPre[0];
+                residPre[0] = null;
+                if (before == null) {
+                    throw new Interp4jException(ErrorCode.HOOK_ERROR, "contribution of block " + contribution.layer()
+                            + ": hook_resid_pre was not seen before hook_resid_post");
+                }
+                NDArray delta = activation.sub(before);
+                return before.add(apply(intervention, delta, context));
+            });
+        } else {
+            run.hook(site.rewrittenPoint(), (activation, context) -> apply(intervention, activation, context));
+        }
+    }
+
+    /**
+     * Applies an intervention to one activation (batch rows alike), returning a new array.
+     *
+     * @param intervention the intervention
+     * @param activation the activation at the intervention's site
+     * @param context where the forward is
+     * @return the rewritten activation
+     */
+    static NDArray apply(Intervention intervention, NDArray activation, HookContext context) {
+        Site site = intervention.site();
+        int positionAxis = site.positionAxis();
+        int headAxis = site.headAxis();
+        long[] shape = activation.getShape().getShape();
+        int rows = (int) shape[positionAxis];
+        NDArray out = activation.duplicate();
+        NDArray value = intervention.value().map(v -> v.toNDArray(activation.getManager())).orElse(null);
+        boolean sourceActivation = value != null && value.getShape().dimension() == shape.length;
+        List<Integer> heads = intervention.heads().isEmpty() ? null : intervention.heads();
+        for (int row : intervention.positions().rows(context.firstPosition(), rows)) {
+            NDArray rowValue = value;
+            if (sourceActivation) {
+                rowValue = sourceRow(intervention, value, context.firstPosition() + row, rows, context);
+            }
+            if (heads == null) {
+                write(intervention, out, index(positionAxis, row, headAxis, -1), rowValue, -1);
+            } else {
+                for (int head : heads) {
+                    write(intervention, out, index(positionAxis, row, headAxis, head), rowValue, head);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The source activation's row for an absolute position: same index, or counted from the end. */
+    private static NDArray sourceRow(Intervention intervention, NDArray source, int position, int rows, HookContext context) {
+        long sourceRows = source.getShape().get(1);
+        long index;
+        if (intervention.positions().all()) {
+            if (sourceRows != context.firstPosition() + rows) {
+                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + intervention.site().name()
+                        + "': the source activation has " + sourceRows + " positions but this forward has "
+                        + (context.firstPosition() + rows) + "; patch all positions only between equally long prompts, or pick positions");
+            }
+            index = position;
+        } else {
+            // a negative selector means "from the end": map the last row onto the source's last row
+            boolean fromEnd = intervention.positions().indices().length > 0 && intervention.positions().indices()[0] < 0;
+            index = fromEnd ? sourceRows - (context.firstPosition() + rows - position) : position;
+            if (index < 0 || index >= sourceRows) {
+                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + intervention.site().name()
+                        + "': position " + position + " has no row in the source activation of " + sourceRows + " positions");
+            }
+        }
+        return source.get(new NDIndex("0, {}", index));
+    }
+
+    private static NDIndex index(int positionAxis, int row, int headAxis, int head) {
+        if (head < 0) {
+            return positionAxis == 1 ? new NDIndex(":, {}", row) : new NDIndex(":, :, {}", row);
+        }
+        return headAxis == 2 ? new NDIndex(":, {}, {}", row, head) : new NDIndex(":, {}, {}", head, row);
+    }
+
+    private static void write(Intervention intervention, NDArray out, NDIndex index, NDArray value, int head) {
+        NDArray current = out.get(index);
+        NDArray slice = value;
+        if (slice != null && head >= 0 && slice.getShape().dimension() == current.getShape().dimension()) {
+            // a per-head value [heads, d_head] (or a source row [heads, d_head]) contributes its row for this head
+            slice = slice.get(new NDIndex("{}", head));
+        }
+        NDArray updated = switch (intervention.operation()) {
+            case ZERO -> current.zerosLike();
+            case SCALE -> current.mul(intervention.scale());
+            case ADD -> current.add(slice.mul(intervention.scale()));
+            case REPLACE -> current.zerosLike().add(slice);
+        };
+        out.set(index, updated);
+    }
+}

@@ -1,0 +1,147 @@
+package io.interp4j.api.intervention;
+
+import static java.util.Objects.requireNonNull;
+
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Stable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Which sequence positions an intervention touches: all of them, or a list of indices. Non-negative
+ * indices are absolute sequence positions; negative ones count back from the last position of the
+ * current forward ({@code -1} is the last). During KV-cached generation each step computes only the
+ * new token, so {@code last} touches every new token and an absolute index touches only the step that
+ * computes it.
+ *
+ * @param all whether every position is touched
+ * @param indices the indices when not all
+ * @since 0.1
+ */
+@Stable
+public record Positions(boolean all, int[] indices) {
+    /** Every position. */
+    public static final Positions ALL = new Positions(true, new int[0]);
+    /** The first position. */
+    public static final Positions FIRST = new Positions(false, new int[] {0});
+    /** The last position. */
+    public static final Positions LAST = new Positions(false, new int[] {-1});
+
+    /** Checks and copies the indices. */
+    public Positions {
+        indices = requireNonNull(indices, "indices is null").clone();
+        if (!all && indices.length == 0) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "positions: give all, first, last or a non-empty index list");
+        }
+    }
+
+    /**
+     * Creates an index list.
+     *
+     * @param indices the indices
+     * @return the positions
+     */
+    public static Positions of(int... indices) {
+        return new Positions(false, indices);
+    }
+
+    @Override
+    public int[] indices() {
+        return indices.clone();
+    }
+
+    /**
+     * Parses {@code all}, {@code first}, {@code last} or a list of integers.
+     *
+     * @param value the config value
+     * @param path its config path, for messages
+     * @return the positions
+     */
+    public static Positions parse(ConfigValue value, String path) {
+        if (value.valueType() == ConfigValueType.STRING) {
+            return switch ((String) value.unwrapped()) {
+                case "all" -> ALL;
+                case "first" -> FIRST;
+                case "last" -> LAST;
+                default -> throw bad(path, value);
+            };
+        }
+        if (value.valueType() == ConfigValueType.LIST) {
+            List<?> list = (List<?>) value.unwrapped();
+            int[] indices = new int[list.size()];
+            for (int i = 0; i < indices.length; i++) {
+                if (!(list.get(i) instanceof Integer n)) {
+                    throw bad(path, value);
+                }
+                indices[i] = n;
+            }
+            return of(indices);
+        }
+        throw bad(path, value);
+    }
+
+    private static Interp4jException bad(String path, ConfigValue value) {
+        return new Interp4jException(ErrorCode.INVALID_ARGUMENT, path + ": found " + value.render()
+                + "; allowed: all, first, last, or a list of position indices like [0, -1]");
+    }
+
+    /**
+     * Returns the rows of the current forward to touch.
+     *
+     * @param firstPosition the sequence position of row 0
+     * @param rows how many positions the current forward computes
+     * @return row indices, ascending and distinct
+     */
+    public int[] rows(int firstPosition, int rows) {
+        if (all) {
+            int[] r = new int[rows];
+            Arrays.setAll(r, i -> i);
+            return r;
+        }
+        List<Integer> selected = new ArrayList<>();
+        for (int index : indices) {
+            int row = index >= 0 ? index - firstPosition : rows + index;
+            if (row >= 0 && row < rows && !selected.contains(row)) {
+                selected.add(row);
+            }
+        }
+        return selected.stream().mapToInt(Integer::intValue).sorted().toArray();
+    }
+
+    /**
+     * Renders the positions as HOCON.
+     *
+     * @return {@code all}, {@code first}, {@code last} or a list
+     */
+    public String render() {
+        if (all) {
+            return "all";
+        }
+        if (Arrays.equals(indices, new int[] {0})) {
+            return "first";
+        }
+        if (Arrays.equals(indices, new int[] {-1})) {
+            return "last";
+        }
+        return Arrays.toString(indices);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Positions p && all == p.all && Arrays.equals(indices, p.indices);
+    }
+
+    @Override
+    public int hashCode() {
+        return Boolean.hashCode(all) * 31 + Arrays.hashCode(indices);
+    }
+
+    @Override
+    public String toString() {
+        return render();
+    }
+}

@@ -1,0 +1,34 @@
+package io.interp4j.api.metric;
+
+import io.interp4j.api.Stable;
+
+/**
+ * A configured metric.
+ *
+ * @since 0.1
+ */
+@Stable
+public interface Metric {
+    /**
+     * Returns the kind of observation this metric reads.
+     *
+     * @return one of the {@link MetricInput} records
+     */
+    Class<? extends MetricInput> inputType();
+
+    /**
+     * Computes the metric.
+     *
+     * @param input an observation of {@link #inputType()}
+     * @return the value with its unit and details
+     * @throws io.interp4j.api.Interp4jException when the input is of another type or malformed
+     */
+    MetricResult compute(MetricInput input);
+
+    /**
+     * States exactly what is computed, for reports: formula, direction, positions, units.
+     *
+     * @return e.g. {@code KL(reference ‖ intervened) in nats at the last position}
+     */
+    String describe();
+}

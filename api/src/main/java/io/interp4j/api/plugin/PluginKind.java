@@ -1,0 +1,45 @@
+package io.interp4j.api.plugin;
+
+import io.interp4j.api.Stable;
+
+/**
+ * The kinds of plugin, each with its SPI and its settings namespace {@code interp4j.<kind>.<id>}.
+ *
+ * @since 0.1
+ */
+@Stable
+public enum PluginKind {
+    /** Inference backends ({@link io.interp4j.api.model.EngineProvider}). */
+    ENGINE("engine"),
+    /** Read-only measurements over prompts ({@link io.interp4j.api.probe.ProbeFactory}). */
+    PROBE("probe"),
+    /** Writes into the forward pass ({@link io.interp4j.api.intervention.InterventionFactory}). */
+    INTERVENTION("intervention"),
+    /** Numbers computed from observations ({@link io.interp4j.api.metric.MetricFactory}). */
+    METRIC("metric");
+
+    private final String configName;
+
+    PluginKind(String configName) {
+        this.configName = configName;
+    }
+
+    /**
+     * Returns the name used in config paths and listings.
+     *
+     * @return e.g. {@code metric}
+     */
+    public String configName() {
+        return configName;
+    }
+
+    /**
+     * Returns the config path of a plugin's settings.
+     *
+     * @param id the plugin id
+     * @return {@code interp4j.<kind>.<id>}, with the id quoted so dashes are kept
+     */
+    public String settingsPath(String id) {
+        return "interp4j." + configName + ".\"" + id + "\"";
+    }
+}

@@ -1,0 +1,96 @@
+package io.interp4j.api.plugin;
+
+import static java.util.Objects.requireNonNull;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Stable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Resolves a plugin's settings strictly: user values over the defaults of the plugin's {@code
+ * reference.conf}; a key the reference does not have, or a value of the wrong type, is an error
+ * naming its full config path; all errors are reported together.
+ *
+ * @since 0.1
+ */
+@Stable
+public final class PluginSettings {
+    private PluginSettings() {}
+
+    /**
+     * Resolves settings against the {@code reference.conf} files visible to this class's loader.
+     *
+     * @param kind the plugin kind
+     * @param id the plugin id
+     * @param user the user's settings for this plugin (the object under its path), possibly empty
+     * @return the resolved settings object
+     */
+    public static Config resolve(PluginKind kind, String id, Config user) {
+        return resolve(kind, id, user, ConfigFactory.defaultReference(PluginSettings.class.getClassLoader()));
+    }
+
+    /**
+     * Resolves settings against a given reference.
+     *
+     * @param kind the plugin kind
+     * @param id the plugin id
+     * @param user the user's settings for this plugin, possibly empty
+     * @param reference a config holding the plugin's defaults at {@link PluginKind#settingsPath}
+     * @return the resolved settings object
+     */
+    public static Config resolve(PluginKind kind, String id, Config user, Config reference) {
+        requireNonNull(user, "user is null");
+        String path = kind.settingsPath(id);
+        if (!reference.hasPath(path)) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, kind.configName() + " plugin '" + id
+                    + "' ships no defaults at " + path + " in its reference.conf");
+        }
+        Config defaults = reference.getConfig(path);
+        String where = "interp4j." + kind.configName() + "." + id;
+        List<String> problems = new ArrayList<>();
+        unknownKeys(user, defaults, where, problems);
+        Config merged = user.withFallback(defaults).resolve();
+        try {
+            merged.checkValid(defaults);
+        } catch (ConfigException.ValidationFailed e) {
+            for (ConfigException.ValidationProblem p : e.problems()) {
+                problems.add(where + "." + p.path() + ": " + p.problem());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+        }
+        return merged;
+    }
+
+    private static void unknownKeys(Config user, Config defaults, String where, List<String> problems) {
+        for (Map.Entry<String, ConfigValue> e : user.root().entrySet()) {
+            String key = e.getKey();
+            String path = ConfigQuote.key(key);
+            if (!defaults.hasPathOrNull(path)) {
+                problems.add(where + "." + key + ": unknown key; allowed: " + defaults.root().keySet());
+            } else if (e.getValue().valueType() == ConfigValueType.OBJECT
+                    && !defaults.getIsNull(path)
+                    && defaults.getValue(path).valueType() == ConfigValueType.OBJECT) {
+                unknownKeys(user.getConfig(path), defaults.getConfig(path), where + "." + key, problems);
+            }
+        }
+    }
+
+    /** Quotes one config key so dots and dashes inside it are kept. */
+    private static final class ConfigQuote {
+        private ConfigQuote() {}
+
+        static String key(String key) {
+            return "\"" + key.replace("\"", "\\\"") + "\"";
+        }
+    }
+}

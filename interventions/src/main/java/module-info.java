@@ -1,0 +1,4 @@
+/** Intervention plugins. Exports nothing; found through {@link io.interp4j.api.intervention.InterventionFactory}. */
+module io.interp4j.interventions {
+    requires io.interp4j.api;
+}
