@@ -1,10 +1,13 @@
 /**
  * The thin assembly of interp4j: the command line, engine discovery through {@link
  * java.util.ServiceLoader}, and benchmarks. Engines are never compiled against; they are found at run
- * time on the module path.
+ * time on the module path, like every other plugin.
  */
 module io.interp4j.app {
     requires io.interp4j.api;
 
     uses io.interp4j.api.model.EngineProvider;
+    uses io.interp4j.api.probe.ProbeFactory;
+    uses io.interp4j.api.intervention.InterventionFactory;
+    uses io.interp4j.api.metric.MetricFactory;
 }

@@ -4,10 +4,11 @@ import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.app.bench.BenchCommand;
 import io.interp4j.app.cli.Command;
-import io.interp4j.app.engines.Engines;
+import io.interp4j.app.plugins.PluginRegistry;
 import io.interp4j.app.forward.ForwardCommand;
 import io.interp4j.app.generate.GenerateCommand;
 import io.interp4j.app.hooks.HooksCommand;
+import io.interp4j.app.plugins.PluginsCommand;
 import io.interp4j.app.randommodel.RandomModelCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -64,10 +65,10 @@ public final class Main {
     }
 
     private static Map<String, Command> commands() {
-        Engines engines = Engines.discover();
+        PluginRegistry registry = PluginRegistry.discover();
         Map<String, Command> commands = new LinkedHashMap<>();
-        for (Command c : List.of(new RandomModelCommand(), new ForwardCommand(engines), new HooksCommand(),
-                new GenerateCommand(engines), new BenchCommand(engines))) {
+        for (Command c : List.of(new RandomModelCommand(), new ForwardCommand(registry), new HooksCommand(),
+                new GenerateCommand(registry), new BenchCommand(registry), new PluginsCommand(registry))) {
             commands.put(c.name(), c);
         }
         return commands;

@@ -65,6 +65,7 @@ public final class PluginSettings {
                 problems.add(where + "." + p.path() + ": " + p.problem());
             }
         }
+        convertible(merged, defaults, where, problems);
         if (!problems.isEmpty()) {
             throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
         }
@@ -81,6 +82,31 @@ public final class PluginSettings {
                     && !defaults.getIsNull(path)
                     && defaults.getValue(path).valueType() == ConfigValueType.OBJECT) {
                 unknownKeys(user.getConfig(path), defaults.getConfig(path), where + "." + key, problems);
+            }
+        }
+    }
+
+    /**
+     * Typesafe Config lets a string stand for any type; a number or boolean setting given as a
+     * string that does not parse is caught here rather than when the plugin reads it.
+     */
+    private static void convertible(Config merged, Config defaults, String where, List<String> problems) {
+        for (Map.Entry<String, ConfigValue> e : defaults.entrySet()) {
+            String path = e.getKey();
+            if (problems.stream().anyMatch(p -> p.startsWith(where + "." + path + ":"))) {
+                continue;
+            }
+            try {
+                switch (e.getValue().valueType()) {
+                    case NUMBER -> merged.getNumber(path);
+                    case BOOLEAN -> merged.getBoolean(path);
+                    default -> {
+                        // strings, lists and objects were checked by checkValid
+                    }
+                }
+            } catch (ConfigException e2) {
+                problems.add(where + "." + path + ": expected " + e.getValue().valueType().name().toLowerCase(java.util.Locale.ROOT)
+                        + ", found " + merged.getValue(path).render());
             }
         }
     }

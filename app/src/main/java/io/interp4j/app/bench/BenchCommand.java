@@ -2,21 +2,21 @@ package io.interp4j.app.bench;
 
 import io.interp4j.app.cli.Command;
 import io.interp4j.app.cli.UsageException;
-import io.interp4j.app.engines.Engines;
+import io.interp4j.app.plugins.PluginRegistry;
 import java.io.PrintStream;
 import java.util.List;
 
 /** {@code interp4j bench}: benchmarks that print ratios against a baseline measured in the same run. */
 public final class BenchCommand implements Command {
-    private final Engines engines;
+    private final PluginRegistry registry;
 
     /**
      * Creates the command.
      *
-     * @param engines the engines to measure
+     * @param registry the registry to measure
      */
-    public BenchCommand(Engines engines) {
-        this.engines = engines;
+    public BenchCommand(PluginRegistry registry) {
+        this.registry = registry;
     }
 
     @Override
@@ -36,6 +36,6 @@ public final class BenchCommand implements Command {
         if (arguments.isEmpty() || !arguments.get(0).equals("forward")) {
             throw new UsageException("bench: name a benchmark; available: forward");
         }
-        new ForwardBenchmark(engines).run(arguments.subList(1, arguments.size()), out, err);
+        new ForwardBenchmark(registry).run(arguments.subList(1, arguments.size()), out, err);
     }
 }

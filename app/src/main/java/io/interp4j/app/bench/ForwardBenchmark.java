@@ -10,6 +10,7 @@ import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
 import io.interp4j.app.cli.Args;
+import io.interp4j.app.plugins.PluginRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -28,10 +29,10 @@ import java.util.Set;
  * process and on the same engine's tensor library.
  */
 final class ForwardBenchmark {
-    private final io.interp4j.app.engines.Engines engines;
+    private final PluginRegistry registry;
 
-    ForwardBenchmark(io.interp4j.app.engines.Engines engines) {
-        this.engines = engines;
+    ForwardBenchmark(PluginRegistry registry) {
+        this.registry = registry;
     }
 
     void run(List<String> arguments, PrintStream out, PrintStream err) {
@@ -40,7 +41,7 @@ final class ForwardBenchmark {
         int tokens = args.integer("tokens", 128, 1, 1 << 16);
         int repeats = args.integer("repeats", 5, 1, 1000);
         String engine = args.get("engine").orElse("djl");
-        engines.get(engine);
+        registry.engine(engine);
 
         long weightBytes;
         List<Path> files;
@@ -51,7 +52,7 @@ final class ForwardBenchmark {
         warmPageCache(files);
 
         long loadStart = System.nanoTime();
-        try (Model model = engines.load(engine, directory)) {
+        try (Model model = registry.loadModel(engine, directory)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             ModelConfig config = model.config();
             int[] ids = new Random(42).ints(tokens, 0, config.vocabSize()).toArray();

@@ -8,7 +8,7 @@ import io.interp4j.app.cli.Args;
 import io.interp4j.app.cli.AtomicOutput;
 import io.interp4j.app.cli.Command;
 import io.interp4j.app.cli.Inputs;
-import io.interp4j.app.engines.Engines;
+import io.interp4j.app.plugins.PluginRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,15 +17,15 @@ import java.util.Set;
 
 /** {@code interp4j forward}: one forward pass, logits and cached activations as JSON. */
 public final class ForwardCommand implements Command {
-    private final Engines engines;
+    private final PluginRegistry registry;
 
     /**
      * Creates the command.
      *
-     * @param engines the engines to run on
+     * @param registry the registry to run on
      */
-    public ForwardCommand(Engines engines) {
-        this.engines = engines;
+    public ForwardCommand(PluginRegistry registry) {
+        this.registry = registry;
     }
 
     @Override
@@ -54,7 +54,7 @@ public final class ForwardCommand implements Command {
             }
         });
         AtomicOutput.checkWritable(output);
-        try (Model loaded = engines.load(args.get("engine").orElse("djl"), model)) {
+        try (Model loaded = registry.loadModel(args.get("engine").orElse("djl"), model)) {
             cache.forEach(p -> p.checkIn(loaded.config()));
             int[] tokens = Inputs.tokens(args, loaded);
             try (Run run = loaded.newRun()) {

@@ -7,7 +7,7 @@ import io.interp4j.api.model.Run;
 import io.interp4j.app.cli.Args;
 import io.interp4j.app.cli.Command;
 import io.interp4j.app.cli.Inputs;
-import io.interp4j.app.engines.Engines;
+import io.interp4j.app.plugins.PluginRegistry;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -17,15 +17,15 @@ import java.util.stream.Collectors;
 
 /** {@code interp4j generate}: greedy generation with the KV cache. */
 public final class GenerateCommand implements Command {
-    private final Engines engines;
+    private final PluginRegistry registry;
 
     /**
      * Creates the command.
      *
-     * @param engines the engines to run on
+     * @param registry the registry to run on
      */
-    public GenerateCommand(Engines engines) {
-        this.engines = engines;
+    public GenerateCommand(PluginRegistry registry) {
+        this.registry = registry;
     }
 
     @Override
@@ -45,7 +45,7 @@ public final class GenerateCommand implements Command {
         args.path("model");
         Inputs.checkTokensOrPrompt(args);
         int maxNew = args.integer("max-new-tokens", 32, 1, 1_000_000);
-        try (Model model = engines.load(args.get("engine").orElse("djl"), args.path("model"));
+        try (Model model = registry.loadModel(args.get("engine").orElse("djl"), args.path("model"));
                 Run run = model.newRun()) {
             int[] prompt = Inputs.tokens(args, model);
             Generation generation = run.generate(prompt, GenerationOptions.greedy(maxNew));
