@@ -2,6 +2,7 @@ package io.interp4j.api.intervention;
 
 import static java.util.Objects.requireNonNull;
 
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.interp4j.api.ErrorCode;
@@ -85,7 +86,7 @@ public record Positions(boolean all, int[] indices) {
     }
 
     private static Interp4jException bad(String path, ConfigValue value) {
-        return new Interp4jException(ErrorCode.INVALID_ARGUMENT, path + ": found " + value.render()
+        return new Interp4jException(ErrorCode.INVALID_ARGUMENT, path + ": found " + value.render(ConfigRenderOptions.concise())
                 + "; allowed: all, first, last, or a list of position indices like [0, -1]");
     }
 

@@ -137,6 +137,10 @@ public sealed interface MetricInput {
         public Generated {
             requireNonNull(prompt, "prompt is null");
             requireNonNull(text, "text is null");
+            if (newTokens < 0 || nanos < 0) {
+                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "a generation has " + newTokens + " new tokens in "
+                        + nanos + " ns; both must be >= 0");
+            }
         }
     }
 }
