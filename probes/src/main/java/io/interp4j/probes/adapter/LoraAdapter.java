@@ -1,0 +1,232 @@
+package io.interp4j.probes.adapter;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.checkpoint.SafetensorsFile;
+import io.interp4j.api.checkpoint.TensorInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * A PEFT LoRA adapter directory: {@code adapter_config.json} and {@code adapter_model.safetensors}
+ * with tensors named as PEFT saves them, {@code base_model.model.model.layers.{L}.self_attn.q_proj.lora_A.weight}
+ * ({@code [r, in]}) and {@code ...lora_B.weight} ({@code [out, r]}); an adapter name before {@code
+ * .weight} (as in {@code lora_A.default.weight}) is accepted. Pickled {@code adapter_model.bin} is
+ * refused.
+ */
+final class LoraAdapter implements AutoCloseable {
+    static final String CONFIG_FILE = "adapter_config.json";
+    static final String WEIGHTS_FILE = "adapter_model.safetensors";
+    static final String PICKLE_FILE = "adapter_model.bin";
+
+    private static final Pattern LORA = Pattern.compile("^(.+)\\.lora_([AB])(?:\\.[^.]+)?\\.weight$");
+    private static final Pattern LAYER = Pattern.compile("(?:^|\\.)layers\\.(0|[1-9][0-9]{0,6})\\.(.+)$");
+
+    /**
+     * One adapted module.
+     *
+     * @param layer the decoder block, or −1 for a module outside the blocks
+     * @param module e.g. {@code self_attn.q_proj}, or the full module path when {@code layer} is −1
+     * @param a the {@code lora_A} entry, {@code [r, in]}
+     * @param b the {@code lora_B} entry, {@code [out, r]}
+     * @param alpha the module's {@code lora_alpha}
+     */
+    record Module(int layer, String module, TensorInfo a, TensorInfo b, double alpha) {
+        int rank() {
+            return (int) a.shape()[0];
+        }
+    }
+
+    private final Path directory;
+    private final SafetensorsFile weights;
+    private final List<Module> modules;
+    private final List<String> ignored;
+    private final boolean rsLora;
+
+    private LoraAdapter(Path directory, SafetensorsFile weights, List<Module> modules, List<String> ignored, boolean rsLora) {
+        this.directory = directory;
+        this.weights = weights;
+        this.modules = modules;
+        this.ignored = ignored;
+        this.rsLora = rsLora;
+    }
+
+    /**
+     * Opens and validates an adapter directory.
+     *
+     * @param directory the directory
+     * @return the adapter, to be closed
+     */
+    static LoraAdapter open(Path directory) {
+        if (!Files.isDirectory(directory)) {
+            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, directory + ": not a directory (expected a PEFT adapter directory with "
+                    + CONFIG_FILE + " and " + WEIGHTS_FILE + ")");
+        }
+        Path weightsFile = directory.resolve(WEIGHTS_FILE);
+        if (!Files.isRegularFile(weightsFile)) {
+            if (Files.isRegularFile(directory.resolve(PICKLE_FILE))) {
+                throw new Interp4jException(ErrorCode.UNSUPPORTED, directory.resolve(PICKLE_FILE) + ": the adapter is a pickle checkpoint;"
+                        + " interp4j never loads pickle files, because unpickling can execute arbitrary code. Save it as safetensors first"
+                        + " (in Python: model.save_pretrained(dir, safe_serialization=True)).");
+            }
+            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, weightsFile + ": file not found (a PEFT adapter directory needs "
+                    + WEIGHTS_FILE + ")");
+        }
+        Config config = readConfig(directory.resolve(CONFIG_FILE));
+        double alpha = number(config, "lora_alpha", directory.resolve(CONFIG_FILE));
+        boolean rsLora = config.hasPath("use_rslora") && !config.getIsNull("use_rslora") && config.getBoolean("use_rslora");
+        Map<String, Double> alphaPattern = alphaPattern(config, directory.resolve(CONFIG_FILE));
+        SafetensorsFile weights = SafetensorsFile.open(weightsFile);
+        try {
+            return build(directory, weights, alpha, alphaPattern, rsLora);
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+    }
+
+    private static LoraAdapter build(Path directory, SafetensorsFile weights, double alpha, Map<String, Double> alphaPattern, boolean rsLora) {
+        Map<String, TensorInfo[]> pairs = new LinkedHashMap<>();
+        List<String> ignored = new ArrayList<>();
+        for (TensorInfo info : weights.tensors().values()) {
+            Matcher m = LORA.matcher(info.name());
+            if (!m.matches()) {
+                ignored.add(info.name());
+                continue;
+            }
+            TensorInfo[] pair = pairs.computeIfAbsent(m.group(1), k -> new TensorInfo[2]);
+            int slot = m.group(2).equals("A") ? 0 : 1;
+            if (pair[slot] != null) {
+                throw invalid(weights.path(), "module '" + m.group(1) + "' has two lora_" + m.group(2) + " tensors: '"
+                        + pair[slot].name() + "' and '" + info.name() + "'");
+            }
+            pair[slot] = info;
+        }
+        List<Module> modules = new ArrayList<>();
+        for (Map.Entry<String, TensorInfo[]> e : pairs.entrySet()) {
+            TensorInfo a = e.getValue()[0];
+            TensorInfo b = e.getValue()[1];
+            if (a == null || b == null) {
+                throw invalid(weights.path(), "module '" + e.getKey() + "' has " + (a == null ? "lora_B '" + b.name() + "' but no lora_A"
+                        : "lora_A '" + a.name() + "' but no lora_B"));
+            }
+            long[] sa = a.shape();
+            long[] sb = b.shape();
+            if (sa.length != 2 || sb.length != 2 || sa[0] != sb[1]) {
+                throw invalid(weights.path(), "module '" + e.getKey() + "': lora_A has shape " + Arrays.toString(sa) + " and lora_B "
+                        + Arrays.toString(sb) + "; expected [r, in] and [out, r] with the same r");
+            }
+            Matcher layer = LAYER.matcher(e.getKey());
+            double moduleAlpha = alphaFor(e.getKey(), alpha, alphaPattern);
+            modules.add(layer.find()
+                    ? new Module(Integer.parseInt(layer.group(1)), layer.group(2), a, b, moduleAlpha)
+                    : new Module(-1, e.getKey(), a, b, moduleAlpha));
+        }
+        if (modules.isEmpty()) {
+            throw invalid(weights.path(), "holds no LoRA tensors (names ending in .lora_A.weight / .lora_B.weight)");
+        }
+        modules.sort(Comparator.comparingInt(Module::layer)); // stable: header order within a layer
+        return new LoraAdapter(directory, weights, List.copyOf(modules), List.copyOf(ignored), rsLora);
+    }
+
+    /** PEFT matches an {@code alpha_pattern} key against the module path as the regex {@code (.*\.)?key$}. */
+    private static double alphaFor(String module, double alpha, Map<String, Double> pattern) {
+        for (Map.Entry<String, Double> e : pattern.entrySet()) {
+            Pattern key;
+            try {
+                key = Pattern.compile("(.*\\.)?" + e.getKey() + "$");
+            } catch (PatternSyntaxException ex) {
+                throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, CONFIG_FILE + ": alpha_pattern key '" + e.getKey()
+                        + "' is not a regular expression: " + ex.getDescription(), ex);
+            }
+            if (key.matcher(module).matches()) {
+                return e.getValue();
+            }
+        }
+        return alpha;
+    }
+
+    private static Config readConfig(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, file + ": file not found (a PEFT adapter directory needs " + CONFIG_FILE + ")");
+        }
+        Config config;
+        try {
+            config = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON).setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, file + ": not valid JSON: " + e.getMessage(), e);
+        }
+        if (config.hasPath("peft_type") && !config.getIsNull("peft_type") && !config.getString("peft_type").equalsIgnoreCase("LORA")) {
+            throw new Interp4jException(ErrorCode.UNSUPPORTED, file + ": peft_type '" + config.getString("peft_type") + "' is not supported; allowed: LORA");
+        }
+        return config;
+    }
+
+    private static double number(Config config, String key, Path file) {
+        try {
+            return config.getDouble(key);
+        } catch (ConfigException e) {
+            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, file + ": '" + key + "' is missing or not a number", e);
+        }
+    }
+
+    private static Map<String, Double> alphaPattern(Config config, Path file) {
+        Map<String, Double> pattern = new LinkedHashMap<>();
+        ConfigValue value = config.root().get("alpha_pattern");
+        if (value instanceof ConfigObject object) {
+            for (Map.Entry<String, ConfigValue> e : object.entrySet()) {
+                if (!(e.getValue().unwrapped() instanceof Number n)) {
+                    throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, file + ": alpha_pattern '" + e.getKey() + "' is not a number");
+                }
+                pattern.put(e.getKey(), n.doubleValue());
+            }
+        }
+        return pattern;
+    }
+
+    private static Interp4jException invalid(Path file, String message) {
+        return new Interp4jException(ErrorCode.INVALID_CHECKPOINT, file + ": " + message);
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    List<Module> modules() {
+        return modules;
+    }
+
+    List<String> ignored() {
+        return ignored;
+    }
+
+    /** Returns PEFT's scaling of {@code B·A}: {@code alpha / r}, or {@code alpha / sqrt(r)} with rsLoRA. */
+    double scaling(Module module) {
+        return rsLora ? module.alpha() / Math.sqrt(module.rank()) : module.alpha() / module.rank();
+    }
+
+    float[] read(TensorInfo info) {
+        return weights.readFloats(info);
+    }
+
+    @Override
+    public void close() {
+        weights.close();
+    }
+}

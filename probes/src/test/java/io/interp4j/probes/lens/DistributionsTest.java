@@ -1,0 +1,42 @@
+package io.interp4j.probes.lens;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+/** Hand-computable cases. */
+class DistributionsTest {
+    @Test
+    void klOfTwoKnownDistributions() {
+        // P = (1/2, 1/2), Q = (1/4, 3/4): KL = 1/2 ln 2 + 1/2 ln (2/3)
+        double[] p = Distributions.logSoftmax(new double[] {0, 0});
+        double[] q = Distributions.logSoftmax(new double[] {0, Math.log(3)});
+        assertThat(Math.exp(q[0])).isCloseTo(0.25, within(1e-15));
+        assertThat(Distributions.kl(p, q)).isCloseTo(0.5 * Math.log(2) + 0.5 * Math.log(2.0 / 3), within(1e-15));
+        assertThat(Distributions.kl(p, p)).isZero();
+    }
+
+    @Test
+    void logSoftmaxStaysFiniteForFarApartLogits() {
+        double[] l = Distributions.logSoftmax(new double[] {0, 2000});
+        assertThat(l[0]).isEqualTo(-2000.0);
+        assertThat(l[1]).isEqualTo(0.0);
+        assertThat(Distributions.kl(Distributions.logSoftmax(new double[] {0, 0}), l)).isCloseTo(1000 - Math.log(2), within(1e-9));
+    }
+
+    @Test
+    void topKPutsTheLargestFirstAndTheLowerIndexFirstAmongTies() {
+        double[] values = {0.1, 0.7, 0.3, 0.7, -1, 0.5};
+        assertThat(Distributions.topK(values, 3)).containsExactly(1, 3, 5);
+        assertThat(Distributions.topK(values, 1)).containsExactly(1);
+        assertThat(Distributions.topK(values, 10)).containsExactly(1, 3, 5, 2, 0, 4);
+        assertThat(Distributions.argmax(values)).isEqualTo(1);
+    }
+
+    @Test
+    void overlapOfKnownLists() {
+        assertThat(Distributions.overlap(new int[] {1, 2, 3, 4, 5}, new int[] {5, 9, 1, 8, 7}, 5)).isEqualTo(0.4);
+        assertThat(Distributions.overlap(new int[] {1, 2}, new int[] {3, 4}, 2)).isZero();
+    }
+}
