@@ -30,6 +30,7 @@ import java.util.TreeSet;
 public final class HookDispatcher {
     private final ModelConfig config;
     private final Map<HookPoint, List<Hook>> hooks = new HashMap<>();
+    private final Map<HookPoint, List<HookObserver>> observers = new HashMap<>();
     private final Set<HookPoint> cached = new TreeSet<>();
     private final Map<HookPoint, NDArray> recorded = new LinkedHashMap<>();
 
@@ -54,6 +55,18 @@ public final class HookDispatcher {
     }
 
     /**
+     * Adds an observer, which sees the activation after every hook at the point has run, whenever
+     * the hooks were added.
+     *
+     * @param point the hook point
+     * @param observer the observer
+     */
+    public void observe(HookPoint point, HookObserver observer) {
+        requireNonNull(point, "point is null").checkIn(config);
+        observers.computeIfAbsent(point, p -> new ArrayList<>()).add(requireNonNull(observer, "observer is null"));
+    }
+
+    /**
      * Asks for activations at these points to be recorded by the next forward.
      *
      * @param points the hook points
@@ -72,7 +85,7 @@ public final class HookDispatcher {
      * @return true if {@link #apply} would do anything there
      */
     public boolean isActive(HookPoint point) {
-        return hooks.containsKey(point) || cached.contains(point);
+        return hooks.containsKey(point) || observers.containsKey(point) || cached.contains(point);
     }
 
     /**
@@ -110,6 +123,9 @@ public final class HookDispatcher {
                 check(point, current, replaced);
                 current = replaced;
             }
+        }
+        for (HookObserver observer : observers.getOrDefault(point, List.of())) {
+            observer.accept(current, context);
         }
         if (cacheManager != null && cached.contains(point)) {
             current.attach(cacheManager);

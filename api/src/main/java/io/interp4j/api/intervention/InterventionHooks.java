@@ -34,10 +34,8 @@ public final class InterventionHooks {
         Site site = intervention.site();
         if (site instanceof Site.Contribution contribution) {
             NDArray[] residPre = new NDArray[1];
-            run.hook(HookPoint.block(contribution.layer(), HookSite.RESID_PRE), (activation, context) -> {
-                residPre[0] = activation;
-                return activation;
-            });
+            // observed, not hooked: the block's input is resid_pre after every intervention there
+            run.observe(HookPoint.block(contribution.layer(), HookSite.RESID_PRE), (activation, context) -> residPre[0] = activation);
             run.hook(HookPoint.block(contribution.layer(), HookSite.RESID_POST), (activation, context) -> {
                 NDArray before = residPre[0];
                 residPre[0] = null;
@@ -71,10 +69,11 @@ public final class InterventionHooks {
         NDArray value = intervention.value().map(v -> v.toNDArray(activation.getManager())).orElse(null);
         boolean sourceActivation = value != null && value.getShape().dimension() == shape.length;
         List<Integer> heads = intervention.heads().isEmpty() ? null : intervention.heads();
-        for (int row : intervention.positions().rows(context.firstPosition(), rows)) {
+        for (Positions.Selection selection : intervention.positions().select(context.firstPosition(), rows)) {
+            int row = selection.row();
             NDArray rowValue = value;
             if (sourceActivation) {
-                rowValue = sourceRow(intervention, value, context.firstPosition() + row, rows, context);
+                rowValue = sourceRow(intervention, value, selection, context.firstPosition() + rows);
             }
             if (heads == null) {
                 write(intervention, out, index(positionAxis, row, headAxis, -1), rowValue, -1);
@@ -87,25 +86,21 @@ public final class InterventionHooks {
         return out;
     }
 
-    /** The source activation's row for an absolute position: same index, or counted from the end. */
-    private static NDArray sourceRow(Intervention intervention, NDArray source, int position, int rows, HookContext context) {
+    /**
+     * The source activation's row for a selected position: the same absolute position for {@code all}
+     * and non-negative indices, the same offset from the end for negative ones (last maps to last).
+     */
+    private static NDArray sourceRow(Intervention intervention, NDArray source, Positions.Selection selection, int length) {
         long sourceRows = source.getShape().get(1);
-        long index;
-        if (intervention.positions().all()) {
-            if (sourceRows != context.firstPosition() + rows) {
-                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + intervention.site().name()
-                        + "': the source activation has " + sourceRows + " positions but this forward has "
-                        + (context.firstPosition() + rows) + "; patch all positions only between equally long prompts, or pick positions");
-            }
-            index = position;
-        } else {
-            // a negative selector means "from the end": map the last row onto the source's last row
-            boolean fromEnd = intervention.positions().indices().length > 0 && intervention.positions().indices()[0] < 0;
-            index = fromEnd ? sourceRows - (context.firstPosition() + rows - position) : position;
-            if (index < 0 || index >= sourceRows) {
-                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + intervention.site().name()
-                        + "': position " + position + " has no row in the source activation of " + sourceRows + " positions");
-            }
+        if (intervention.positions().all() && sourceRows != length) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + intervention.site().name()
+                    + "': the source activation has " + sourceRows + " positions but this forward has " + length
+                    + "; patch all positions only between equally long prompts, or pick positions");
+        }
+        long index = selection.index() >= 0 ? selection.index() : sourceRows + selection.index();
+        if (index < 0 || index >= sourceRows) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + intervention.site().name()
+                    + "': position " + selection.index() + " has no row in the source activation of " + sourceRows + " positions");
         }
         return source.get(new NDIndex("0, {}", index));
     }

@@ -10,6 +10,7 @@ import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -98,19 +99,41 @@ public record Positions(boolean all, int[] indices) {
      * @return row indices, ascending and distinct
      */
     public int[] rows(int firstPosition, int rows) {
+        return select(firstPosition, rows).stream().mapToInt(Selection::row).toArray();
+    }
+
+    /**
+     * One touched row of the current forward and the index that selected it.
+     *
+     * @param row the row in the current forward
+     * @param index the absolute position for {@code all} and non-negative indices, or the negative
+     *     index counting from the end
+     */
+    public record Selection(int row, int index) {}
+
+    /**
+     * Returns the rows of the current forward to touch, each with the index that selected it.
+     *
+     * @param firstPosition the sequence position of row 0
+     * @param rows how many positions the current forward computes
+     * @return the selections, by ascending row, one per row
+     */
+    public List<Selection> select(int firstPosition, int rows) {
+        List<Selection> selected = new ArrayList<>();
         if (all) {
-            int[] r = new int[rows];
-            Arrays.setAll(r, i -> i);
-            return r;
+            for (int row = 0; row < rows; row++) {
+                selected.add(new Selection(row, firstPosition + row));
+            }
+            return selected;
         }
-        List<Integer> selected = new ArrayList<>();
         for (int index : indices) {
             int row = index >= 0 ? index - firstPosition : rows + index;
-            if (row >= 0 && row < rows && !selected.contains(row)) {
-                selected.add(row);
+            if (row >= 0 && row < rows && selected.stream().noneMatch(s -> s.row() == row)) {
+                selected.add(new Selection(row, index));
             }
         }
-        return selected.stream().mapToInt(Integer::intValue).sorted().toArray();
+        selected.sort(Comparator.comparingInt(Selection::row));
+        return selected;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.interp4j.api.model;
 import ai.djl.ndarray.NDManager;
 import io.interp4j.api.Stable;
 import io.interp4j.api.hook.Hook;
+import io.interp4j.api.hook.HookObserver;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.InterventionHooks;
@@ -47,6 +48,15 @@ public interface Run extends AutoCloseable {
     default Run hook(String name, Hook hook) {
         return hook(HookPoint.parse(name), hook);
     }
+
+    /**
+     * Adds an observer that sees the activation at a point after every hook there has run.
+     *
+     * @param point the hook point
+     * @param observer the observer
+     * @return this run
+     */
+    Run observe(HookPoint point, HookObserver observer);
 
     /**
      * Records activations at these points during each {@link #forward}.

@@ -9,6 +9,7 @@ import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.hook.Hook;
 import io.interp4j.api.hook.HookDispatcher;
+import io.interp4j.api.hook.HookObserver;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.Generation;
@@ -38,6 +39,13 @@ final class DjlRun implements Run {
     public Run hook(HookPoint point, Hook hook) {
         checkOpen();
         hooks.add(point, hook);
+        return this;
+    }
+
+    @Override
+    public Run observe(HookPoint point, HookObserver observer) {
+        checkOpen();
+        hooks.observe(point, observer);
         return this;
     }
 
