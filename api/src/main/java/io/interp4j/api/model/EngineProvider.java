@@ -18,6 +18,15 @@ public interface EngineProvider {
     String id();
 
     /**
+     * Returns one line saying what the engine is, for listings.
+     *
+     * @return the description
+     */
+    default String description() {
+        return "";
+    }
+
+    /**
      * Loads a validated checkpoint. The model takes ownership of the checkpoint and closes it; if
      * loading fails, the provider closes the checkpoint before throwing.
      *

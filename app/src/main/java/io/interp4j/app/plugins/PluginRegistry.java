@@ -114,7 +114,7 @@ public final class PluginRegistry {
          * @return this builder
          */
         public Builder engine(EngineProvider engine) {
-            add(PluginKind.ENGINE, engine.id(), engine, "");
+            add(PluginKind.ENGINE, engine.id(), engine, engine.description());
             return this;
         }
 
@@ -150,7 +150,7 @@ public final class PluginRegistry {
                     plugin = provider.get();
                     if (plugin instanceof EngineProvider engine) {
                         id = engine.id();
-                        description = "";
+                        description = engine.description();
                     } else {
                         PluginFactory<?> factory = (PluginFactory<?>) plugin;
                         id = factory.id();

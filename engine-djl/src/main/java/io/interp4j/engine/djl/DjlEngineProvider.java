@@ -15,6 +15,11 @@ public final class DjlEngineProvider implements EngineProvider {
     }
 
     @Override
+    public String description() {
+        return "Qwen2 in DJL NDArray ops on PyTorch (CPU, float32): every hook point, KV-cached greedy generation";
+    }
+
+    @Override
     public Model load(Checkpoint checkpoint) {
         return DjlModel.load(checkpoint);
     }
