@@ -10,16 +10,19 @@ module io.interp4j.api {
 
     exports io.interp4j.api;
     exports io.interp4j.api.checkpoint;
+    exports io.interp4j.api.experiment;
     exports io.interp4j.api.hook;
     exports io.interp4j.api.intervention;
     exports io.interp4j.api.metric;
     exports io.interp4j.api.model;
     exports io.interp4j.api.plugin;
     exports io.interp4j.api.probe;
+    exports io.interp4j.api.task;
     exports io.interp4j.api.tokenizer;
 
     uses io.interp4j.api.model.EngineProvider;
     uses io.interp4j.api.probe.ProbeFactory;
     uses io.interp4j.api.intervention.InterventionFactory;
     uses io.interp4j.api.metric.MetricFactory;
+    uses io.interp4j.api.experiment.ExperimentFactory;
 }

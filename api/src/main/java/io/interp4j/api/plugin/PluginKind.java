@@ -16,7 +16,9 @@ public enum PluginKind {
     /** Writes into the forward pass ({@link io.interp4j.api.intervention.InterventionFactory}). */
     INTERVENTION("intervention"),
     /** Numbers computed from observations ({@link io.interp4j.api.metric.MetricFactory}). */
-    METRIC("metric");
+    METRIC("metric"),
+    /** Study steps ({@link io.interp4j.api.experiment.ExperimentFactory}). */
+    EXPERIMENT("experiment");
 
     private final String configName;
 

@@ -1,0 +1,45 @@
+package io.interp4j.api.experiment;
+
+import io.interp4j.api.Stable;
+import java.util.List;
+
+/**
+ * A configured study step.
+ *
+ * @since 0.1
+ */
+@Stable
+public interface Experiment {
+    /**
+     * Checks the step against the study before anything runs: models and suites it names, plugin ids
+     * and settings, layers and heads in range. Loads no model.
+     *
+     * @param context the study
+     * @return problems, each naming its config path (use {@link StudyContext#path}); empty if none
+     */
+    List<String> validate(StudyContext context);
+
+    /**
+     * Returns how many forward passes the step will run, for dry runs and progress.
+     *
+     * @param context the study
+     * @return the count
+     */
+    long forwardPasses(StudyContext context);
+
+    /**
+     * States what the step does, for plans and reports.
+     *
+     * @return one line
+     */
+    String describe();
+
+    /**
+     * Runs the step.
+     *
+     * @param context the study
+     * @param progress where to report progress, in forward passes
+     * @return the step's tables and charts
+     */
+    StepResult run(StudyContext context, Progress progress);
+}

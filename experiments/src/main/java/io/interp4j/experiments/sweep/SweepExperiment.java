@@ -1,0 +1,323 @@
+package io.interp4j.experiments.sweep;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.InterventionContext;
+import io.interp4j.api.intervention.InterventionPlan;
+import io.interp4j.api.metric.Metric;
+import io.interp4j.api.metric.MetricInput;
+import io.interp4j.api.metric.TargetToken;
+import io.interp4j.api.model.ForwardResult;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.model.Run;
+import io.interp4j.api.plugin.PluginKind;
+import io.interp4j.api.plugin.PluginSettings;
+import io.interp4j.api.plugin.TensorData;
+import io.interp4j.api.task.Task;
+import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.common.CountingModel;
+import io.interp4j.experiments.common.PluginRef;
+import io.interp4j.experiments.common.Scope;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * Runs one intervention plugin at every sweep point on every prompt of a suite split and compares each
+ * intervened run with the clean run of the same prompt. Forwards: one clean run per prompt, then, point
+ * by point (so a plan computes a mean or a direction once per point), one intervened run per prompt,
+ * each in its own {@link Run} so native memory stays flat. The clean logits ({@code [pos, vocab]}
+ * floats per prompt) are kept in Java memory for the whole step.
+ */
+final class SweepExperiment implements Experiment {
+    private final Scope scope;
+    private final PluginRef intervention;
+    private final List<Axis> axes;
+    private final List<PluginRef> metrics;
+    private final TargetToken.Rule rule;
+
+    SweepExperiment(Scope scope, PluginRef intervention, List<Axis> axes, List<PluginRef> metrics, TargetToken.Rule rule) {
+        this.scope = scope;
+        this.intervention = intervention;
+        this.axes = List.copyOf(axes);
+        this.metrics = List.copyOf(metrics);
+        this.rule = rule;
+    }
+
+    @Override
+    public List<String> validate(StudyContext context) {
+        Set<String> problems = new LinkedHashSet<>(scope.validate(context));
+        ModelConfig config = context.modelNames().contains(scope.model()) ? context.modelConfig(scope.model()) : null;
+        validateIntervention(context, config, problems);
+        validateMetrics(context, problems);
+        return List.copyOf(problems);
+    }
+
+    private void validateIntervention(StudyContext context, ModelConfig config, Set<String> problems) {
+        String root = context.path();
+        String id = intervention.id();
+        List<String> unknownId = context.checkPlugin(PluginKind.INTERVENTION, id, ConfigFactory.empty(), intervention.path(root, "id"));
+        if (!unknownId.isEmpty()) {
+            problems.addAll(unknownId);
+            return;
+        }
+        String settingsPath = intervention.path(root, "settings");
+        Config base = intervention.settings();
+        List<String> baseProblems = context.checkPlugin(PluginKind.INTERVENTION, id, base, settingsPath);
+        problems.addAll(baseProblems);
+        if (config != null) {
+            for (String key : Ranges.KEYS) {
+                if (base.hasPath(key) && axes.stream().noneMatch(a -> a.name().equals(key))) {
+                    Ranges.check(key, base.getValue(key), config, scope.model()).ifPresent(p -> problems.add(settingsPath + "." + key + ": " + p));
+                }
+            }
+        }
+        Config defaults = defaults(id);
+        boolean keysOk = true;
+        Set<String> badValues = new HashSet<>();
+        for (Axis axis : axes) {
+            String axisPath = root + ".sweep." + axis.name();
+            if (defaults != null && !defaults.hasPathOrNull(axis.path())) {
+                problems.add(axisPath + ": unknown setting of intervention '" + id + "'; its settings: "
+                        + new TreeSet<>(defaults.root().keySet()));
+                keysOk = false;
+                continue;
+            }
+            if (axis.needsModel() && config == null) {
+                continue;
+            }
+            for (ConfigValue value : axis.list(config)) {
+                List<String> valueProblems = new ArrayList<>();
+                if (config != null && Ranges.KEYS.contains(axis.name())) {
+                    Ranges.check(axis.name(), value, config, scope.model()).ifPresent(p -> valueProblems.add(axisPath + ": " + p));
+                }
+                if (baseProblems.isEmpty()) {
+                    valueProblems.addAll(context.checkPlugin(PluginKind.INTERVENTION, id, base.withValue(axis.path(), value), root + ".sweep"));
+                }
+                if (!valueProblems.isEmpty()) {
+                    problems.addAll(valueProblems);
+                    badValues.add(axis.name() + "=" + value.render());
+                }
+            }
+        }
+        if (config != null && baseProblems.isEmpty() && keysOk) {
+            createPlans(context, config, badValues, problems);
+        }
+    }
+
+    /**
+     * Creates the plan of every point whose values passed the checks above, which catches what the
+     * plugin checks beyond types (site names, heads at a site without heads); a problem is reported
+     * once, at the first point that shows it, under the swept key when it is about one.
+     */
+    private void createPlans(StudyContext context, ModelConfig config, Set<String> badValues, Set<String> problems) {
+        String settingsPath = intervention.path(context.path(), "settings");
+        String prefix = "interp4j." + PluginKind.INTERVENTION.configName() + "." + intervention.id();
+        Map<String, String> found = new LinkedHashMap<>();
+        for (Point point : Point.product(axes, config)) {
+            boolean bad = false;
+            for (int i = 0; i < axes.size(); i++) {
+                bad |= badValues.contains(axes.get(i).name() + "=" + point.values().get(i).render());
+            }
+            if (bad) {
+                continue;
+            }
+            try {
+                context.intervention(intervention.id(), point.apply(intervention.settings()));
+            } catch (Interp4jException e) {
+                for (String line : e.getMessage().split("\n")) {
+                    String rest = line.startsWith(prefix) ? line.substring(prefix.length()) : ": " + line;
+                    boolean swept = axes.stream().anyMatch(a -> rest.startsWith("." + a.name() + ":"));
+                    String where = axes.isEmpty() ? "" : " (at sweep point " + point.describe() + ")";
+                    found.putIfAbsent(rest, (swept ? context.path() + ".sweep" : settingsPath) + rest + where);
+                }
+            }
+        }
+        problems.addAll(found.values());
+    }
+
+    /** The intervention's defaults, to tell which keys it has; null when they cannot be read here. */
+    private static Config defaults(String id) {
+        try {
+            return PluginSettings.resolve(PluginKind.INTERVENTION, id, ConfigFactory.empty());
+        } catch (Interp4jException e) {
+            return null;
+        }
+    }
+
+    private void validateMetrics(StudyContext context, Set<String> problems) {
+        String root = context.path();
+        for (PluginRef ref : metrics) {
+            List<String> unknownId = context.checkPlugin(PluginKind.METRIC, ref.id(), ConfigFactory.empty(), ref.path(root, "id"));
+            if (!unknownId.isEmpty()) {
+                problems.addAll(unknownId);
+                continue;
+            }
+            List<String> settingsProblems = context.checkPlugin(PluginKind.METRIC, ref.id(), ref.settings(), ref.path(root, "settings"));
+            if (!settingsProblems.isEmpty()) {
+                problems.addAll(settingsProblems);
+                continue;
+            }
+            try {
+                Class<? extends MetricInput> input = context.metric(ref.id(), ref.settings()).inputType();
+                if (!MetricInput.LogitComparison.class.equals(input)) {
+                    problems.add(ref.path(root, "id") + ": metric '" + ref.id() + "' reads " + input.getSimpleName()
+                            + " observations; a sweep compares the clean and intervened logits of each prompt, so its metrics must"
+                            + " read LogitComparison (e.g. kl-divergence, top-k-overlap, argmax-agreement, target-probability,"
+                            + " target-logprob-drop, logit-difference)");
+                }
+            } catch (Interp4jException e) {
+                problems.add(ref.path(root, "settings") + ": " + e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public long forwardPasses(StudyContext context) {
+        return (long) scope.tasks(context).size() * (1 + Point.product(axes, context.modelConfig(scope.model())).size());
+    }
+
+    @Override
+    public String describe() {
+        String over = axes.isEmpty() ? "" : " over " + axes.stream().map(Axis::describe).collect(Collectors.joining(" × "));
+        String settings = intervention.settings().isEmpty() ? "" : " " + intervention.settings().root().render(
+                ConfigRenderOptions.concise());
+        return "sweep: " + intervention.id() + settings + over + " on every prompt of " + scope.describe()
+                + ", compared with the clean run by " + metrics.stream().map(PluginRef::name).collect(Collectors.joining(", "))
+                + "; family means, then their mean";
+    }
+
+    @Override
+    public StepResult run(StudyContext context, Progress progress) {
+        List<String> problems = validate(context);
+        if (!problems.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+        }
+        String root = context.path();
+        List<Point> points = Point.product(axes, context.modelConfig(scope.model()));
+        Scope.Prompts prompts = scope.prepare(context);
+        Model model = prompts.model();
+        List<Task> tasks = prompts.tasks();
+        List<Metric> created = metrics.stream().map(r -> context.metric(r.id(), r.settings())).toList();
+        List<Targets> targets = tasks.stream().map(t -> Targets.of(t, rule, prompts.tokenizer())).toList();
+
+        AtomicLong auxiliary = new AtomicLong();
+        CountingModel self = new CountingModel(() -> model, model.config(), auxiliary::addAndGet);
+        Map<String, Model> others = new LinkedHashMap<>();
+        for (String name : new TreeSet<>(context.modelNames())) {
+            if (!name.equals(scope.model())) {
+                others.put(name, new CountingModel(() -> context.model(name), context.modelConfig(name), auxiliary::addAndGet));
+            }
+        }
+
+        long forwards = 0;
+        List<TensorData> clean = new ArrayList<>();
+        for (int[] tokens : prompts.tokens()) {
+            clean.add(lastBatchRow(model, tokens, List.of()));
+            progress.advance(1);
+            forwards++;
+        }
+        double[][][] values = new double[points.size()][tasks.size()][metrics.size()];
+        for (int p = 0; p < points.size(); p++) {
+            Point point = points.get(p);
+            String at = axes.isEmpty() ? "" : " at sweep point " + point.describe();
+            InterventionPlan plan;
+            try {
+                plan = context.intervention(intervention.id(), point.apply(intervention.settings()));
+            } catch (Interp4jException e) {
+                throw new Interp4jException(e.code(), root + ".intervention" + at + ": " + e.getMessage(), e);
+            }
+            for (int t = 0; t < tasks.size(); t++) {
+                int[] tokens = prompts.tokens().get(t);
+                InterventionContext.Target target = new InterventionContext.Target(Scope.TARGET_SET, t, tokens);
+                List<Intervention> interventions;
+                try {
+                    interventions = plan.resolve(new InterventionContext(self, others, prompts.sets(), target, context.probes()));
+                } catch (Interp4jException e) {
+                    throw new Interp4jException(e.code(), root + ".intervention" + at + ", task '" + tasks.get(t).id() + "': "
+                            + e.getMessage(), e);
+                }
+                TensorData intervened = lastBatchRow(model, tokens, interventions);
+                progress.advance(1);
+                forwards++;
+                for (int m = 0; m < metrics.size(); m++) {
+                    values[p][t][m] = compute(root, m, created.get(m), clean.get(t), intervened, targets.get(t), tasks.get(t), at);
+                }
+            }
+        }
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("points", points.size());
+        summary.put("prompts", tasks.size());
+        summary.put("forward-passes", forwards);
+        summary.put("auxiliary-forward-passes", auxiliary.get());
+        return new SweepResults(axes, points, tasks, metrics.stream().map(PluginRef::name).toList(), values).result(summary);
+    }
+
+    private double compute(String root, int m, Metric metric, TensorData clean, TensorData intervened, Targets target, Task task,
+            String at) {
+        try {
+            return metric.compute(new MetricInput.LogitComparison(clean, intervened, target.target(), target.wrong())).value();
+        } catch (Interp4jException e) {
+            PluginRef ref = metrics.get(m);
+            throw new Interp4jException(e.code(), root + "." + ref.key() + ": metric '" + ref.id() + "' on task '" + task.id() + "'" + at
+                    + ": " + e.getMessage() + target.note(), e);
+        }
+    }
+
+    /** Runs one forward in its own run and copies the logits of its one batch row, {@code [pos, vocab]}. */
+    private static TensorData lastBatchRow(Model model, int[] tokens, List<Intervention> interventions) {
+        try (Run run = model.newRun()) {
+            for (Intervention i : interventions) {
+                run.intervene(i);
+            }
+            ForwardResult result = run.forward(tokens);
+            long[] shape = result.logits().getShape().getShape();
+            return new TensorData(new long[] {shape[1], shape[2]}, result.logits().toFloatArray());
+        }
+    }
+
+    /**
+     * A task's target and wrong target as token ids under the spelling rule; a target that does not
+     * resolve is left out, and the reason is added to the error of any metric that then fails.
+     */
+    private record Targets(OptionalInt target, OptionalInt wrong, String problem) {
+        static Targets of(Task task, TargetToken.Rule rule, Tokenizer tokenizer) {
+            List<String> problems = new ArrayList<>();
+            OptionalInt target = resolve(task.target(), "target", rule, tokenizer, problems);
+            OptionalInt wrong = task.wrongTarget().isPresent()
+                    ? resolve(task.wrongTarget().get(), "wrong target", rule, tokenizer, problems) : OptionalInt.empty();
+            return new Targets(target, wrong, String.join("; ", problems));
+        }
+
+        private static OptionalInt resolve(String text, String what, TargetToken.Rule rule, Tokenizer tokenizer, List<String> problems) {
+            try {
+                return OptionalInt.of(TargetToken.resolve(text, rule, tokenizer));
+            } catch (Interp4jException e) {
+                problems.add("the task's " + what + " has no token id: " + e.getMessage());
+                return OptionalInt.empty();
+            }
+        }
+
+        String note() {
+            return problem.isEmpty() ? "" : " (" + problem + ")";
+        }
+    }
+}

@@ -1,0 +1,293 @@
+package io.interp4j.experiments.sweep;
+
+import static io.interp4j.experiments.testing.Steps.cell;
+import static io.interp4j.experiments.testing.Steps.number;
+import static io.interp4j.experiments.testing.Steps.table;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Chart;
+import io.interp4j.api.experiment.StepResult.ChartType;
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.Site;
+import io.interp4j.api.metric.TargetToken;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.task.Task;
+import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.testing.Independent;
+import io.interp4j.experiments.testing.Steps;
+import io.interp4j.experiments.testing.TinyStudy;
+import io.interp4j.experiments.testing.TinyStudyTest;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SweepExperimentTest extends TinyStudyTest {
+    private static final String LAYER_SWEEP = "intervention { id = zero-ablation }, sweep { layer = all }";
+
+
+    private static StepResult run(Experiment experiment) {
+        return experiment.run(study, Progress.none());
+    }
+
+    @Test
+    void zeroingEachLayerOutputMatchesAnIndependentKlAndTopKOverlap() {
+        StepResult result = run(Steps.create("sweep", LAYER_SWEEP));
+
+        Table perPrompt = table(result, "per-prompt");
+        assertThat(perPrompt.columns()).containsExactly("layer", "task", "family", "kl-divergence", "top-k-overlap");
+        assertThat(perPrompt.rows()).hasSize(2 * 6);
+        Model model = study.raw("main");
+        Tokenizer tokenizer = model.requireTokenizer();
+        Map<String, Task> tasks = new LinkedHashMap<>();
+        study.suite("main").tasks().forEach(t -> tasks.put(t.id(), t));
+        for (List<Object> row : perPrompt.rows()) {
+            int layer = ((Number) cell(perPrompt, row, "layer")).intValue();
+            int[] tokens = tokenizer.encode(tasks.get((String) cell(perPrompt, row, "task")).prompt());
+            float[] clean = Independent.lastLogits(model, tokens);
+            float[] zeroed = Independent.lastLogits(model, tokens, Intervention.zero(Site.layerOutput(layer), Positions.ALL));
+            double kl = Independent.kl(clean, zeroed);
+            assertThat(number(perPrompt, row, "kl-divergence")).as("KL at %s", row).isCloseTo(kl, within(1e-4 * Math.max(1, kl)));
+            assertThat(number(perPrompt, row, "top-k-overlap")).as("top-5 at %s", row).isEqualTo(Independent.topKOverlap(clean, zeroed, 5));
+            if (layer == 1) {
+                // zeroing the last block's output zeroes the final norm's output, so every logit is 0 and
+                // KL(P ‖ uniform) = log V − H(P)
+                assertThat(number(perPrompt, row, "kl-divergence")).isCloseTo(Math.log(300) - Independent.entropy(clean), within(1e-4));
+            }
+        }
+        assertThat(cell(perPrompt, perPrompt.rows().get(0), "task")).isEqualTo("cap-fr");
+        assertThat(cell(perPrompt, perPrompt.rows().get(6), "layer")).as("the layer varies slowest").isEqualTo(1);
+    }
+
+    @Test
+    void averagesPromptsPerFamilyThenTheFamilyMeans() {
+        StepResult result = run(Steps.create("sweep", LAYER_SWEEP));
+        Table perPrompt = table(result, "per-prompt");
+        Table perFamily = table(result, "per-family");
+        Table overall = table(result, "overall");
+        assertThat(perFamily.columns()).containsExactly("layer", "family", "metric", "mean", "n");
+        assertThat(overall.columns()).containsExactly("layer", "metric", "mean", "prompt-mean", "families", "prompts");
+
+        double bestMean = Double.NEGATIVE_INFINITY;
+        int bestLayer = -1;
+        for (int layer = 0; layer < 2; layer++) {
+            for (String metric : List.of("kl-divergence", "top-k-overlap")) {
+                Map<String, List<Double>> byFamily = new LinkedHashMap<>();
+                List<Double> all = new ArrayList<>();
+                for (List<Object> row : perPrompt.rows()) {
+                    if (((Number) cell(perPrompt, row, "layer")).intValue() == layer) {
+                        double v = number(perPrompt, row, metric);
+                        byFamily.computeIfAbsent((String) cell(perPrompt, row, "family"), f -> new ArrayList<>()).add(v);
+                        all.add(v);
+                    }
+                }
+                assertThat(byFamily.keySet()).containsExactly("factual_recall", "arithmetic", "copying");
+                assertThat(byFamily.get("factual_recall")).hasSize(3);
+                double sumOfMeans = 0;
+                for (Map.Entry<String, List<Double>> e : byFamily.entrySet()) {
+                    double mean = e.getValue().stream().mapToDouble(Double::doubleValue).sum() / e.getValue().size();
+                    sumOfMeans += mean;
+                    List<Object> row = find(perFamily, layer, metric, e.getKey());
+                    assertThat(number(perFamily, row, "mean")).isCloseTo(mean, within(1e-12));
+                    assertThat(number(perFamily, row, "n")).isEqualTo(e.getValue().size());
+                }
+                List<Object> row = find(overall, layer, metric, null);
+                double meanOfMeans = sumOfMeans / 3;
+                double promptMean = all.stream().mapToDouble(Double::doubleValue).sum() / 6;
+                assertThat(number(overall, row, "mean")).isCloseTo(meanOfMeans, within(1e-12));
+                assertThat(number(overall, row, "prompt-mean")).isCloseTo(promptMean, within(1e-12));
+                assertThat(number(overall, row, "families")).isEqualTo(3);
+                assertThat(number(overall, row, "prompts")).isEqualTo(6);
+                if (metric.equals("kl-divergence") && meanOfMeans > bestMean) {
+                    bestMean = meanOfMeans;
+                    bestLayer = layer;
+                }
+            }
+        }
+        assertThat(result.summary()).containsEntry("metric", "kl-divergence").containsEntry("argmax-layer", bestLayer);
+        assertThat((double) result.summary().get("argmax-mean")).isCloseTo(bestMean, within(1e-12));
+
+        assertThat(result.charts()).extracting(Chart::type).containsExactly(ChartType.HEATMAP, ChartType.LINE);
+        Chart heatmap = result.charts().get(0);
+        assertThat(List.of(heatmap.x(), heatmap.y(), heatmap.value())).containsExactly("layer", "family", "kl-divergence");
+        Table grid = table(result, heatmap.table());
+        assertThat(grid.rows()).hasSize(2 * 3);
+        for (List<Object> row : grid.rows()) {
+            List<Object> family = find(perFamily, ((Number) row.get(0)).intValue(), "kl-divergence", (String) row.get(1));
+            assertThat(row.get(2)).isEqualTo(cell(perFamily, family, "mean"));
+        }
+        Chart line = result.charts().get(1);
+        assertThat(List.of(line.x(), line.y(), line.value())).containsExactly("layer", "metric", "mean");
+        assertThat(table(result, line.table()).rows()).hasSize(2 * 2);
+    }
+
+    /** Finds the row of a layer and metric (and family, when given). */
+    private static List<Object> find(Table table, int layer, String metric, String family) {
+        return table.rows().stream()
+                .filter(r -> ((Number) cell(table, r, "layer")).intValue() == layer && cell(table, r, "metric").equals(metric))
+                .filter(r -> family == null || cell(table, r, "family").equals(family))
+                .reduce((a, b) -> {
+                    throw new AssertionError("two rows for " + layer + " " + metric + " " + family);
+                })
+                .orElseThrow(() -> new AssertionError("no row for " + layer + " " + metric + " " + family));
+    }
+
+    @Test
+    void countsExactlyTheForwardsItRunsAndClosesEveryRun(@TempDir Path own) {
+        try (TinyStudy fresh = new TinyStudy(own)) {
+            Experiment sweep = Steps.create("sweep", LAYER_SWEEP);
+            assertThat(sweep.forwardPasses(fresh)).isEqualTo(6 * (1 + 2));
+            Steps.Counter progress = new Steps.Counter();
+            StepResult result = sweep.run(fresh, progress);
+
+            assertThat(fresh.takeForwards()).isEqualTo(18);
+            assertThat(progress.total()).isEqualTo(18);
+            assertThat(result.summary()).containsEntry("forward-passes", 18L).containsEntry("auxiliary-forward-passes", 0L)
+                    .containsEntry("points", 2).containsEntry("prompts", 6);
+            assertThat(fresh.openRuns("main")).isZero();
+            assertThat(fresh.isLoaded("other")).as("a model no plan reads is not loaded").isFalse();
+        }
+    }
+
+    @Test
+    void meanAblationComputesEachPointsMeanOnceAndCountsThoseForwardsApart() {
+        Experiment sweep = Steps.create("sweep", "intervention { id = mean-ablation }, sweep { layer = [0, 1] }, split = test");
+        assertThat(sweep.forwardPasses(study)).isEqualTo(4 * 3);
+        study.takeForwards();
+        StepResult result = run(sweep);
+        // the reference set is the 4 test prompts; the activation-stats probe runs them once per point
+        assertThat(result.summary()).containsEntry("forward-passes", 12L).containsEntry("auxiliary-forward-passes", 2 * 4L);
+        assertThat(study.takeForwards()).isEqualTo(12 + 8);
+        assertThat(table(result, "per-prompt").rows()).extracting(r -> r.get(1)).containsExactly(
+                "cap-fr", "cap-it", "mul", "copy", "cap-fr", "cap-it", "mul", "copy");
+    }
+
+    @Test
+    void sweepsEachHeadAloneWhenHeadsIsAll() {
+        Experiment sweep = Steps.create("sweep", "intervention { id = zero-ablation, settings { site = head, layer = 1 } },"
+                + " sweep { heads = all }, metrics = [ { id = kl-divergence } ], split = train");
+        assertThat(sweep.forwardPasses(study)).isEqualTo(2 * (1 + 4));
+        StepResult result = run(sweep);
+        Table overall = table(result, "overall");
+        assertThat(overall.rows()).extracting(r -> r.get(0)).containsExactly("[0]", "[1]", "[2]", "[3]");
+
+        Model model = study.raw("main");
+        int[] tokens = model.requireTokenizer().encode(study.suite("main").tasks().get(2).prompt());
+        float[] clean = Independent.lastLogits(model, tokens);
+        Site z = Site.parse("blocks.1.attn.hook_z");
+        float[] zeroed = Independent.lastLogits(model, tokens, Intervention.zero(z, Positions.ALL).withHeads(List.of(2)));
+        Table perPrompt = table(result, "per-prompt");
+        List<Object> row = perPrompt.rows().stream().filter(r -> r.get(0).equals("[2]") && r.get(1).equals("cap-es")).findFirst().orElseThrow();
+        assertThat(number(perPrompt, row, "kl-divergence")).isCloseTo(Independent.kl(clean, zeroed), within(1e-4));
+        assertThat(result.summary()).containsKey("argmax-heads");
+    }
+
+    @Test
+    void sweepsScalesAndLayersTogetherWithOneChartPerSlice() {
+        Experiment sweep = Steps.create("sweep", "intervention { id = steering, settings { vector { from = random, norm = 3 } } },"
+                + " sweep { scale = [0, 2], layer = [0, 1] }, metrics = [ { id = kl-divergence, name = kl } ], split = test");
+        StepResult result = run(sweep);
+
+        Table overall = table(result, "overall");
+        assertThat(overall.columns()).startsWith("layer", "scale");
+        assertThat(overall.rows()).extracting(r -> List.of(r.get(0), r.get(1)))
+                .containsExactly(List.of(0, 0), List.of(0, 2), List.of(1, 0), List.of(1, 2));
+        for (List<Object> row : overall.rows()) {
+            double kl = number(overall, row, "mean");
+            if (((Number) row.get(1)).intValue() == 0) {
+                assertThat(kl).as("adding 0 × v changes nothing").isCloseTo(0, within(1e-6));
+            } else {
+                assertThat(kl).isGreaterThan(1e-4);
+            }
+        }
+        assertThat(result.charts()).extracting(Chart::title).containsExactly(
+                "kl: mean over each family's prompts, by layer [scale = 0]",
+                "mean over families, by layer [scale = 0]",
+                "kl: mean over each family's prompts, by layer [scale = 2]",
+                "mean over families, by layer [scale = 2]",
+                "mean over families, by scale [layer = 0]",
+                "mean over families, by scale [layer = 1]");
+        assertThat(table(result, "scale-metrics [layer = 1]").rows()).extracting(r -> r.get(0)).containsExactly(0, 2);
+        assertThat(result.summary()).containsEntry("metric", "kl").containsEntry("argmax-scale", 2);
+    }
+
+    @Test
+    void targetMetricsReadTheFirstTokenOfTheTarget() {
+        StepResult result = run(Steps.create("sweep", "intervention { id = zero-ablation, settings { layer = 0 } },"
+                + " metrics = [ { id = target-probability } ], split = train"));
+        Table perPrompt = table(result, "per-prompt");
+        assertThat(perPrompt.columns()).containsExactly("task", "family", "target-probability");
+        Model model = study.raw("main");
+        Tokenizer tokenizer = model.requireTokenizer();
+        for (List<Object> row : perPrompt.rows()) {
+            Task task = study.suite("main").tasks().stream().filter(t -> t.id().equals(row.get(0))).findFirst().orElseThrow();
+            int target = tokenizer.encode(task.target())[0];
+            float[] zeroed = Independent.lastLogits(model, tokenizer.encode(task.prompt()),
+                    Intervention.zero(Site.layerOutput(0), Positions.ALL));
+            assertThat(number(perPrompt, row, "target-probability")).isCloseTo(Math.exp(Independent.logSoftmax(zeroed)[target]), within(1e-5));
+        }
+        assertThat(result.summary()).containsKey("mean").doesNotContainKey("argmax-mean");
+    }
+
+    @Test
+    void aTargetThatIsNotOneTokenFailsTheMetricNamingTheTask() {
+        Tokenizer tokenizer = study.raw("main").requireTokenizer();
+        assertThat(tokenizer.encode(" Paris")).as("the tiny vocabulary spells ' Paris' in pieces").hasSizeGreaterThan(1);
+        Experiment sweep = Steps.create("sweep", "intervention.settings.layer = 1, target-rule = exact,"
+                + " metrics = [ { id = kl-divergence }, { id = logit-difference } ]");
+        assertThatThrownBy(() -> run(sweep))
+                .isInstanceOf(Interp4jException.class)
+                .hasMessageContaining("study.steps[1].settings.metrics[1]: metric 'logit-difference' on task 'cap-fr'")
+                .hasMessageContaining("target ' Paris' is not a single token");
+        assertThat(TargetToken.resolve(" Paris", TargetToken.Rule.FIRST_TOKEN, tokenizer)).isEqualTo(tokenizer.encode(" Paris")[0]);
+    }
+
+    @Test
+    void aModelWithoutATokenizerFailsNamingTheModelSetting() {
+        Experiment sweep = Steps.create("sweep", "model = untokenized, sweep.layer = all");
+        assertThat(sweep.validate(study)).isEmpty();
+        assertThatThrownBy(() -> run(sweep))
+                .isInstanceOf(Interp4jException.class)
+                .hasMessageStartingWith("study.steps[1].settings.model: model 'untokenized'")
+                .hasMessageContaining("has no tokenizer.json");
+    }
+
+    @Test
+    void patchingReadsTheCorruptSetAndOtherModels() {
+        Experiment sweep = Steps.create("sweep", "intervention { id = activation-patching, settings { positions = last,"
+                + " source-model = other, source-prompts = clean } }, sweep { layer = [1] }, metrics = [ { id = kl-divergence } ]");
+        study.takeForwards();
+        StepResult result = run(sweep);
+        assertThat(study.isLoaded("other")).isTrue();
+        // one source forward on 'other' per prompt, counted apart from the sweep's own 6 + 6
+        assertThat(result.summary()).containsEntry("forward-passes", 12L).containsEntry("auxiliary-forward-passes", 6L);
+        assertThat(study.takeForwards()).isEqualTo(18);
+
+        Model main = study.raw("main");
+        Model other = study.raw("other");
+        int[] tokens = main.requireTokenizer().encode(study.suite("main").tasks().get(0).prompt());
+        float[] clean = Independent.lastLogits(main, tokens);
+        float[] otherLast;
+        try (io.interp4j.api.model.Run run = other.newRun()) {
+            io.interp4j.api.hook.HookPoint point = Site.layerOutput(1).rewrittenPoint();
+            io.interp4j.api.model.ForwardResult forward = run.cache(List.of(point)).forward(tokens);
+            otherLast = io.interp4j.api.plugin.TensorData.of(forward.cache().get(point)).data();
+        }
+        Intervention patch = new Intervention(io.interp4j.api.intervention.Operation.REPLACE, Site.layerOutput(1), Positions.LAST,
+                List.of(), 1, java.util.Optional.of(new io.interp4j.api.plugin.TensorData(new long[] {1, tokens.length, 32}, otherLast)), "");
+        float[] patched = Independent.lastLogits(main, tokens, patch);
+        Table perPrompt = table(result, "per-prompt");
+        assertThat(number(perPrompt, perPrompt.rows().get(0), "kl-divergence")).isCloseTo(Independent.kl(clean, patched), within(1e-4));
+    }
+}

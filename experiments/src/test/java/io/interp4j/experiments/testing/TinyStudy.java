@@ -1,0 +1,247 @@
+package io.interp4j.experiments.testing;
+
+import com.typesafe.config.Config;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.checkpoint.DType;
+import io.interp4j.api.checkpoint.RandomCheckpoint;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.intervention.InterventionContext;
+import io.interp4j.api.intervention.InterventionFactory;
+import io.interp4j.api.intervention.InterventionPlan;
+import io.interp4j.api.metric.Metric;
+import io.interp4j.api.metric.MetricFactory;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.plugin.PluginFactory;
+import io.interp4j.api.plugin.PluginKind;
+import io.interp4j.api.plugin.PluginSettings;
+import io.interp4j.api.probe.Probe;
+import io.interp4j.api.probe.ProbeFactory;
+import io.interp4j.api.task.Task;
+import io.interp4j.api.task.TaskSuite;
+import io.interp4j.engine.djl.DjlEngineProvider;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A study for tests: tiny random Qwen2 models written into a temporary directory and loaded by the djl
+ * engine, task suites built in code, and the real probe, intervention and metric plugins found with
+ * {@link ServiceLoader} and configured with {@link PluginSettings#resolve}, as the app does. Every
+ * forward through a model handed out by {@link #model} is counted; models are loaded on first use.
+ */
+public final class TinyStudy implements StudyContext, AutoCloseable {
+    /** The architecture of the study's models: vocab 300, d_model 32, d_mlp 64, 2 blocks, 4 heads / 2 KV heads. */
+    public static final ModelConfig CONFIG = ModelConfig.of(300, 32, 64, 2, 4, 2, false);
+    /** The config path of the step under test. */
+    public static final String PATH = "study.steps[1].settings";
+
+    private final Map<String, Path> directories = new TreeMap<>();
+    private final Map<String, ModelConfig> configs = new TreeMap<>();
+    private final Map<String, CountedModel> loaded = new LinkedHashMap<>();
+    private final Map<String, TaskSuite> suites = new TreeMap<>();
+    private final Map<PluginKind, Map<String, PluginFactory<?>>> factories = new LinkedHashMap<>();
+    private long forwards;
+
+    /**
+     * Writes three models: {@code main} and {@code other} (seeds 1 and 2) and {@code untokenized}
+     * (no tokenizer.json), and builds suites {@code main} and {@code countries}.
+     *
+     * @param dir an empty directory
+     */
+    public TinyStudy(Path dir) {
+        for (String name : List.of("main", "other", "untokenized")) {
+            Path model = dir.resolve(name);
+            configs.put(name, RandomCheckpoint.write(model, CONFIG, DType.F32, name.equals("other") ? 2 : 1));
+            directories.put(name, model);
+        }
+        try {
+            Files.delete(dir.resolve("untokenized").resolve(Checkpoint.TOKENIZER_FILE));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        suites.put("main", mainSuite());
+        suites.put("countries", new TaskSuite("countries", List.of(
+                task("c0", "countries", "Italy is a country in Europe.", "x", null, null, "test"),
+                task("c1", "countries", "France borders Spain.", "x", null, null, "test"))));
+        factories.put(PluginKind.PROBE, load(ProbeFactory.class));
+        factories.put(PluginKind.INTERVENTION, load(InterventionFactory.class));
+        factories.put(PluginKind.METRIC, load(MetricFactory.class));
+    }
+
+    /**
+     * The suite {@code main}: six tasks in three families of unequal size (3, 2, 1), so the mean of
+     * family means differs from the mean over prompts; tasks 0, 1 and 3 have corrupt prompts.
+     */
+    private static TaskSuite mainSuite() {
+        return new TaskSuite("main", List.of(
+                task("cap-fr", "factual_recall", "The capital of France is", " Paris", "The capital of Italy is", " Rome", "test"),
+                task("cap-it", "factual_recall", "The capital of Italy is", " Rome", "The capital of Spain is", null, "test"),
+                task("cap-es", "factual_recall", "The capital of Spain is the city of", " Madrid", null, null, "train"),
+                task("mul", "arithmetic", "18 * 7 = ", "126", "18 * 8 = ", null, "test"),
+                task("add", "arithmetic", "12 + 30 = ", "42", null, null, "train"),
+                task("copy", "copying", "ABCD ABCD AB", "CD", null, null, "test")));
+    }
+
+    private static Task task(String id, String family, String prompt, String target, String corrupt, String wrong, String split) {
+        return new Task(id, family, prompt, target, Optional.ofNullable(corrupt), Optional.ofNullable(wrong), split, Map.of());
+    }
+
+    private static <F extends PluginFactory<?>> Map<String, PluginFactory<?>> load(Class<F> spi) {
+        Map<String, PluginFactory<?>> out = new TreeMap<>();
+        ServiceLoader.load(spi).forEach(f -> out.put(f.id(), f));
+        return out;
+    }
+
+    /**
+     * Returns a model as loaded by the engine, not counted, for independent computations.
+     *
+     * @param name the model
+     * @return the engine's model
+     */
+    public Model raw(String name) {
+        return ((CountedModel) model(name)).model;
+    }
+
+    /**
+     * Returns how many forward passes ran through the study's models, and starts counting again.
+     *
+     * @return the count
+     */
+    public long takeForwards() {
+        long n = forwards;
+        forwards = 0;
+        return n;
+    }
+
+    /**
+     * Returns how many runs of a loaded model are open.
+     *
+     * @param name the model
+     * @return the runs opened and not closed
+     */
+    public int openRuns(String name) {
+        return ((CountedModel) model(name)).openRuns();
+    }
+
+    /**
+     * Returns whether a model was loaded.
+     *
+     * @param name the model
+     * @return true after the first {@link #model} call for it
+     */
+    public boolean isLoaded(String name) {
+        return loaded.containsKey(name);
+    }
+
+    @Override
+    public String path() {
+        return PATH;
+    }
+
+    @Override
+    public Set<String> modelNames() {
+        return configs.keySet();
+    }
+
+    @Override
+    public ModelConfig modelConfig(String name) {
+        ModelConfig config = configs.get(name);
+        if (config == null) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown model '" + name + "'");
+        }
+        return config;
+    }
+
+    @Override
+    public synchronized Model model(String name) {
+        modelConfig(name);
+        return loaded.computeIfAbsent(name, n ->
+                new CountedModel(new DjlEngineProvider().load(Checkpoint.open(directories.get(n))), () -> forwards++));
+    }
+
+    @Override
+    public Set<String> suiteNames() {
+        return suites.keySet();
+    }
+
+    @Override
+    public TaskSuite suite(String name) {
+        TaskSuite suite = suites.get(name);
+        if (suite == null) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown suite '" + name + "'");
+        }
+        return suite;
+    }
+
+    private Config settings(PluginKind kind, String id, Config user) {
+        if (!factories.get(kind).containsKey(id)) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown " + kind.configName() + " '" + id + "'; known "
+                    + kind.configName() + "s: " + factories.get(kind).keySet());
+        }
+        return PluginSettings.resolve(kind, id, user);
+    }
+
+    /** Maps the plugin's own paths to the given one, as the app's study context does. */
+    @Override
+    public List<String> checkPlugin(PluginKind kind, String id, Config settings, String path) {
+        try {
+            settings(kind, id, settings);
+            return List.of();
+        } catch (Interp4jException e) {
+            String prefix = "interp4j." + kind.configName() + "." + id;
+            List<String> out = new ArrayList<>();
+            for (String line : e.getMessage().split("\n")) {
+                out.add(line.startsWith(prefix) ? path + line.substring(prefix.length()) : path + ": " + line);
+            }
+            return out;
+        }
+    }
+
+    private <T> T create(PluginKind kind, String id, Config user, Class<T> type) {
+        Config resolved = settings(kind, id, user);
+        return type.cast(factories.get(kind).get(id).create(resolved));
+    }
+
+    @Override
+    public Probe probe(String id, Config settings) {
+        return create(PluginKind.PROBE, id, settings, Probe.class);
+    }
+
+    @Override
+    public InterventionPlan intervention(String id, Config settings) {
+        return create(PluginKind.INTERVENTION, id, settings, InterventionPlan.class);
+    }
+
+    @Override
+    public Metric metric(String id, Config settings) {
+        return create(PluginKind.METRIC, id, settings, Metric.class);
+    }
+
+    @Override
+    public InterventionContext.ProbeRunner probes() {
+        return (id, settings, context) -> probe(id, settings).run(context);
+    }
+
+    @Override
+    public long seed() {
+        return 7;
+    }
+
+    @Override
+    public void close() {
+        loaded.values().forEach(m -> m.model.close());
+        loaded.clear();
+    }
+}
