@@ -5,9 +5,17 @@
  */
 module io.interp4j.app {
     requires io.interp4j.api;
+    requires com.google.guice;
+    requires jakarta.inject;
+    requires com.google.gson;
+    requires org.slf4j;
 
     uses io.interp4j.api.model.EngineProvider;
     uses io.interp4j.api.probe.ProbeFactory;
     uses io.interp4j.api.intervention.InterventionFactory;
     uses io.interp4j.api.metric.MetricFactory;
+    uses io.interp4j.api.experiment.ExperimentFactory;
+
+    // Guice constructs the study runner and its collaborators by reflection
+    opens io.interp4j.app.study to com.google.guice;
 }

@@ -10,6 +10,7 @@ import io.interp4j.app.generate.GenerateCommand;
 import io.interp4j.app.hooks.HooksCommand;
 import io.interp4j.app.plugins.PluginsCommand;
 import io.interp4j.app.randommodel.RandomModelCommand;
+import io.interp4j.app.study.StudyCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -68,7 +69,8 @@ public final class Main {
         PluginRegistry registry = PluginRegistry.discover();
         Map<String, Command> commands = new LinkedHashMap<>();
         for (Command c : List.of(new RandomModelCommand(), new ForwardCommand(registry), new HooksCommand(),
-                new GenerateCommand(registry), new BenchCommand(registry), new PluginsCommand(registry))) {
+                new GenerateCommand(registry), new BenchCommand(registry), new PluginsCommand(registry),
+                new StudyCommand(registry))) {
             commands.put(c.name(), c);
         }
         return commands;

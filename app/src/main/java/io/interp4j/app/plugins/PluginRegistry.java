@@ -7,6 +7,8 @@ import com.typesafe.config.ConfigFactory;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.api.intervention.InterventionFactory;
 import io.interp4j.api.intervention.InterventionPlan;
 import io.interp4j.api.metric.Metric;
@@ -83,6 +85,7 @@ public final class PluginRegistry {
         builder.load(PluginKind.PROBE, ProbeFactory.class);
         builder.load(PluginKind.INTERVENTION, InterventionFactory.class);
         builder.load(PluginKind.METRIC, MetricFactory.class);
+        builder.load(PluginKind.EXPERIMENT, ExperimentFactory.class);
         return builder.build();
     }
 
@@ -193,6 +196,31 @@ public final class PluginRegistry {
             entries.forEach((k, v) -> copy.put(k, Collections.unmodifiableMap(new TreeMap<>(v))));
             return new PluginRegistry(copy, failures, reference);
         }
+    }
+
+    /**
+     * Returns a registry with the same plugins whose settings default to another reference: a study
+     * layers its own {@code interp4j.*} overrides and system properties over the plugins' files.
+     *
+     * @param layered the reference to resolve settings against
+     * @return the registry
+     */
+    public PluginRegistry withReference(Config layered) {
+        return new PluginRegistry(entries, failures, requireNonNull(layered, "layered is null"));
+    }
+
+    /**
+     * Returns the factories of one kind by id, for dependency injection.
+     *
+     * @param kind the kind
+     * @param type the factory type
+     * @param <T> the factory type
+     * @return id to factory
+     */
+    public <T> Map<String, T> plugins(PluginKind kind, Class<T> type) {
+        Map<String, T> result = new TreeMap<>();
+        entries.get(kind).forEach((id, e) -> result.put(id, type.cast(e.plugin())));
+        return result;
     }
 
     /**
@@ -308,6 +336,17 @@ public final class PluginRegistry {
      */
     public Metric metric(String id, Config user) {
         return create(PluginKind.METRIC, id, user, Metric.class);
+    }
+
+    /**
+     * Creates an experiment.
+     *
+     * @param id the experiment id
+     * @param user the user's settings
+     * @return the experiment
+     */
+    public Experiment experiment(String id, Config user) {
+        return create(PluginKind.EXPERIMENT, id, user, Experiment.class);
     }
 
     private <T> T create(PluginKind kind, String id, Config user, Class<T> type) {

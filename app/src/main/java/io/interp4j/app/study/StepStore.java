@@ -1,0 +1,81 @@
+package io.interp4j.app.study;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.app.report.StepResultJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Finished steps, one file each under {@code steps/}, written atomically as they complete, so a
+ * killed study loses no finished step and never leaves a partial file under a final name. A stored
+ * step is reused when its fingerprint (settings, models, suites, seed) is unchanged.
+ */
+final class StepStore {
+    private static final String FORMAT = "interp4j-step/1";
+
+    private final Path directory;
+
+    StepStore(Path outDirectory) {
+        this.directory = outDirectory.resolve("steps");
+    }
+
+    Path file(StudyPlan.StepSpec step) {
+        return directory.resolve(String.format(Locale.ROOT, "%02d-%s.json", step.index() + 1, step.id()));
+    }
+
+    /** Returns the stored record of a step if its fingerprint matches. */
+    Optional<StudyResults.StepRecord> load(StudyPlan.StepSpec step, String fingerprint) {
+        Path file = file(step);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            JsonObject o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+            if (!FORMAT.equals(o.get("format").getAsString()) || !fingerprint.equals(o.get("fingerprint").getAsString())) {
+                return Optional.empty();
+            }
+            return Optional.of(new StudyResults.StepRecord(
+                    o.get("id").getAsString(),
+                    o.get("experiment").getAsString(),
+                    o.get("description").getAsString(),
+                    o.get("settings").getAsString(),
+                    fingerprint,
+                    o.get("seconds").getAsDouble(),
+                    o.get("forwardPasses").getAsLong(),
+                    true,
+                    StepResultJson.fromJson(o.get("result").toString())));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // unreadable: the step simply runs again
+        }
+    }
+
+    void save(StudyResults.StepRecord record, StudyPlan.StepSpec step) {
+        JsonObject o = new JsonObject();
+        o.addProperty("format", FORMAT);
+        o.addProperty("id", record.id());
+        o.addProperty("experiment", record.experiment());
+        o.addProperty("description", record.description());
+        o.addProperty("settings", record.settings());
+        o.addProperty("fingerprint", record.fingerprint());
+        o.addProperty("seconds", record.seconds());
+        o.addProperty("forwardPasses", record.forwardPasses());
+        o.add("result", JsonParser.parseString(StepResultJson.toJson(record.result())));
+        Path file = file(step);
+        try {
+            Files.createDirectories(directory);
+            Path tmp = directory.resolve("." + file.getFileName() + ".partial");
+            Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(o));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, file + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.interp4j.app.study;
+
+import com.typesafe.config.Config;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.intervention.InterventionContext;
+import io.interp4j.api.intervention.InterventionPlan;
+import io.interp4j.api.metric.Metric;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.plugin.PluginKind;
+import io.interp4j.api.probe.Probe;
+import io.interp4j.api.task.TaskSuite;
+import io.interp4j.app.plugins.PluginRegistry;
+import java.util.List;
+import java.util.Set;
+
+/** A step's view of its study; without a model pool (during validation) no model can be loaded. */
+final class StudyContextImpl implements StudyContext {
+    private final StudyPlan plan;
+    private final PluginRegistry registry;
+    private final StudyPlan.StepSpec step;
+    private final ModelPool pool;
+
+    StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool) {
+        this.plan = plan;
+        this.registry = registry;
+        this.step = step;
+        this.pool = pool;
+    }
+
+    @Override
+    public String path() {
+        return step.path() + ".settings";
+    }
+
+    @Override
+    public Set<String> modelNames() {
+        return plan.models().keySet();
+    }
+
+    @Override
+    public ModelConfig modelConfig(String name) {
+        StudyPlan.ModelSpec spec = plan.models().get(name);
+        if (spec == null) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown model '" + name + "'; the study has " + modelNames());
+        }
+        return spec.config();
+    }
+
+    @Override
+    public Model model(String name) {
+        if (pool == null) {
+            throw new IllegalStateException("models are not loaded while a study is validated");
+        }
+        return pool.get(name);
+    }
+
+    @Override
+    public Set<String> suiteNames() {
+        return plan.suites().keySet();
+    }
+
+    @Override
+    public TaskSuite suite(String name) {
+        StudyPlan.SuiteSpec spec = plan.suites().get(name);
+        if (spec == null) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown suite '" + name + "'; the study has " + suiteNames());
+        }
+        return spec.suite();
+    }
+
+    @Override
+    public List<String> checkPlugin(PluginKind kind, String id, Config settings, String path) {
+        try {
+            registry.settings(kind, id, settings);
+            return List.of();
+        } catch (Interp4jException e) {
+            String prefix = "interp4j." + kind.configName() + "." + id;
+            return List.of(e.getMessage().split("\n")).stream()
+                    .map(line -> line.startsWith(prefix) ? path + line.substring(prefix.length()) : path + ": " + line)
+                    .toList();
+        }
+    }
+
+    @Override
+    public Probe probe(String id, Config settings) {
+        return registry.probe(id, settings);
+    }
+
+    @Override
+    public InterventionPlan intervention(String id, Config settings) {
+        return registry.intervention(id, settings);
+    }
+
+    @Override
+    public Metric metric(String id, Config settings) {
+        return registry.metric(id, settings);
+    }
+
+    @Override
+    public InterventionContext.ProbeRunner probes() {
+        return (id, settings, context) -> registry.probe(id, settings).run(context);
+    }
+
+    @Override
+    public long seed() {
+        return plan.seed();
+    }
+}

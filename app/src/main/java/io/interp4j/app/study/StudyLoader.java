@@ -1,0 +1,377 @@
+package io.interp4j.app.study;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.ExperimentFactory;
+import io.interp4j.api.model.EngineProvider;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.plugin.PluginKind;
+import io.interp4j.api.plugin.PluginSettings;
+import io.interp4j.api.task.TaskSuite;
+import io.interp4j.api.task.TaskSuites;
+import io.interp4j.app.plugins.PluginRegistry;
+import io.interp4j.app.randommodel.RandomModelRecipe;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a study file and validates all of it before anything runs: unknown keys, unknown plugin ids
+ * (listing the known ones), wrong types, missing files, and each step's own checks against the
+ * named models (layers, heads). Every problem is collected with its config path and reported together.
+ */
+final class StudyLoader {
+    private static final Set<String> STUDY_KEYS = Set.of("name", "seed", "models", "suites", "steps", "report");
+    private static final Set<String> MODEL_KEYS = Set.of("path", "engine", "dtype", "create");
+    private static final Set<String> CREATE_KEYS = Set.of("seed", "preset", "layers", "hidden", "heads", "kv-heads",
+            "intermediate", "vocab", "dtype", "tied");
+    private static final Set<String> SUITE_KEYS = Set.of("builtin", "file", "split");
+    private static final Set<String> STEP_KEYS = Set.of("id", "experiment", "settings");
+    private static final Set<String> REPORT_KEYS = Set.of("formats");
+    private static final Set<String> FORMATS = Set.of("json", "md", "html");
+    private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9]*([-_][a-z0-9]+)*");
+
+    private final PluginRegistry registry;
+    private final Map<String, ExperimentFactory> experiments;
+    private final Map<String, EngineProvider> engines;
+
+    @Inject
+    StudyLoader(PluginRegistry registry, Map<String, ExperimentFactory> experiments, Map<String, EngineProvider> engines) {
+        this.registry = registry;
+        this.experiments = experiments;
+        this.engines = engines;
+    }
+
+    /**
+     * Loads and validates a study.
+     *
+     * @param file the study file
+     * @return the plan and the registry whose settings follow the study's layering
+     * @throws StudyException listing every problem
+     */
+    Loaded load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new StudyException(List.of(file + ": study file not found"));
+        }
+        Config parsed;
+        try {
+            parsed = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw new StudyException(List.of(file + ": " + e.getMessage()));
+        }
+        ConfigFactory.invalidateCaches(); // system properties are read afresh for every study
+        Config reference = ConfigFactory.defaultReference(StudyLoader.class.getClassLoader());
+        Config layered;
+        try {
+            layered = ConfigFactory.systemProperties().withFallback(parsed).withFallback(reference).resolve();
+        } catch (ConfigException e) {
+            throw new StudyException(List.of(file + ": " + e.getMessage()));
+        }
+        PluginRegistry studyRegistry = registry.withReference(layered);
+        List<String> problems = new ArrayList<>();
+        for (String key : parsed.root().keySet()) {
+            if (!key.equals("study") && !key.equals("interp4j")) {
+                problems.add(key + ": unknown top-level key; allowed: study, interp4j (plugin defaults)");
+            }
+        }
+        checkPluginOverrides(parsed, reference, problems);
+        if (!parsed.hasPath("study") || parsed.getValue("study").valueType() != ConfigValueType.OBJECT) {
+            problems.add("study: missing; a study file holds a study { ... } object");
+            throw new StudyException(problems);
+        }
+        Config study = layered.getConfig("study");
+        unknownKeys(study, "study", STUDY_KEYS, problems);
+        String name = string(study, "name", "study", problems).orElse(file.getFileName().toString().replaceAll("\\.conf$", ""));
+        long seed = study.hasPath("seed") ? number(study, "seed", "study", problems) : 0;
+        Path base = file.toAbsolutePath().getParent();
+
+        Map<String, StudyPlan.ModelSpec> models = models(study, base, problems);
+        Map<String, StudyPlan.SuiteSpec> suites = suites(study, base, problems);
+        Set<String> formats = formats(study, problems);
+        StudyPlan provisional = new StudyPlan(file, layered, name, seed, models, suites, List.of(), formats);
+        List<StudyPlan.StepSpec> steps = steps(study, studyRegistry, provisional, problems);
+        if (!problems.isEmpty()) {
+            throw new StudyException(problems);
+        }
+        return new Loaded(new StudyPlan(file, layered, name, seed, models, suites, steps, formats), studyRegistry);
+    }
+
+    /** A loaded plan and the registry resolving plugin settings with the study's layering. */
+    record Loaded(StudyPlan plan, PluginRegistry registry) {}
+
+    private void checkPluginOverrides(Config parsed, Config reference, List<String> problems) {
+        if (!parsed.hasPath("interp4j")) {
+            return;
+        }
+        for (Map.Entry<String, ConfigValue> kindEntry : parsed.getConfig("interp4j").root().entrySet()) {
+            String kind = kindEntry.getKey();
+            if (kindEntry.getValue().valueType() != ConfigValueType.OBJECT) {
+                problems.add("interp4j." + kind + ": must be an object of plugin defaults");
+                continue;
+            }
+            for (String id : ((ConfigObject) kindEntry.getValue()).keySet()) {
+                String path = "interp4j." + kind + ".\"" + id + "\"";
+                if (!reference.hasPath(path)) {
+                    problems.add("interp4j." + kind + "." + id + ": no such plugin defaults; plugin defaults live under interp4j.<kind>.<id>"
+                            + " for kinds probe, intervention, metric, experiment");
+                    continue;
+                }
+                Config user = parsed.getConfig(path);
+                try {
+                    PluginSettings.resolve(kindOf(kind), id, user, reference);
+                } catch (Interp4jException e) {
+                    problems.addAll(List.of(e.getMessage().split("\n")));
+                }
+            }
+        }
+    }
+
+    private static PluginKind kindOf(String configName) {
+        for (PluginKind kind : PluginKind.values()) {
+            if (kind.configName().equals(configName)) {
+                return kind;
+            }
+        }
+        throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "interp4j." + configName + ": unknown plugin kind");
+    }
+
+    private Map<String, StudyPlan.ModelSpec> models(Config study, Path base, List<String> problems) {
+        Map<String, StudyPlan.ModelSpec> models = new LinkedHashMap<>();
+        if (!study.hasPath("models") || study.getValue("models").valueType() != ConfigValueType.OBJECT || study.getObject("models").isEmpty()) {
+            problems.add("study.models: give at least one model, e.g. models { main { path = \"models/tiny\" } }");
+            return models;
+        }
+        for (String name : study.getObject("models").keySet()) {
+            String path = "study.models." + name;
+            if (study.getObject("models").get(name).valueType() != ConfigValueType.OBJECT) {
+                problems.add(path + ": must be an object with path, engine, dtype, create");
+                continue;
+            }
+            Config m = study.getConfig("models.\"" + name + "\"");
+            unknownKeys(m, path, MODEL_KEYS, problems);
+            Optional<String> dir = string(m, "path", path, problems);
+            if (dir.isEmpty()) {
+                problems.add(path + ".path: missing; the model's Hugging Face directory");
+                continue;
+            }
+            Path directory = base.resolve(dir.get()).normalize();
+            String engine = string(m, "engine", path, problems).orElse("djl");
+            if (!engines.containsKey(engine)) {
+                problems.add(path + ".engine: unknown engine '" + engine + "'; known engines: " + engines.keySet());
+            }
+            String dtype = string(m, "dtype", path, problems).orElse("float32");
+            if (!dtype.equals("float32")) {
+                problems.add(path + ".dtype: '" + dtype + "' is not available; allowed: float32 (compute type; bfloat16 and"
+                        + " float16 storage is widened on load)");
+            }
+            Optional<RandomModelRecipe> create = Optional.empty();
+            if (m.hasPath("create")) {
+                if (m.getValue("create").valueType() != ConfigValueType.OBJECT) {
+                    problems.add(path + ".create: must be an object of random-model options");
+                } else {
+                    Config c = m.getConfig("create");
+                    unknownKeys(c, path + ".create", CREATE_KEYS, problems);
+                    try {
+                        create = Optional.of(RandomModelRecipe.read(key -> c.hasPath(key)
+                                ? Optional.of(String.valueOf(c.getValue(key).unwrapped())) : Optional.empty(), path + ".create."));
+                    } catch (Interp4jException e) {
+                        problems.add(e.getMessage());
+                    }
+                }
+            }
+            ModelConfig config = null;
+            if (Files.isDirectory(directory) && Files.exists(directory.resolve("config.json"))) {
+                try {
+                    config = ModelConfig.read(directory.resolve("config.json"));
+                } catch (Interp4jException e) {
+                    problems.add(path + ".path: " + e.getMessage());
+                }
+            } else if (create.isPresent()) {
+                config = create.get().config();
+            } else {
+                problems.add(path + ".path: " + directory + " is not a model directory (no config.json); give an existing"
+                        + " Hugging Face directory, or a create { ... } block to write a random model there");
+            }
+            if (config != null) {
+                models.put(name, new StudyPlan.ModelSpec(name, directory, engine, create, config));
+            }
+        }
+        return models;
+    }
+
+    private static Map<String, StudyPlan.SuiteSpec> suites(Config study, Path base, List<String> problems) {
+        Map<String, StudyPlan.SuiteSpec> suites = new LinkedHashMap<>();
+        if (!study.hasPath("suites") || study.getValue("suites").valueType() != ConfigValueType.OBJECT) {
+            problems.add("study.suites: give at least one task suite, e.g. suites { main { builtin = families-mini } }");
+            return suites;
+        }
+        for (String name : study.getObject("suites").keySet()) {
+            String path = "study.suites." + name;
+            if (study.getObject("suites").get(name).valueType() != ConfigValueType.OBJECT) {
+                problems.add(path + ": must be an object with builtin or file, and split");
+                continue;
+            }
+            Config s = study.getConfig("suites.\"" + name + "\"");
+            unknownKeys(s, path, SUITE_KEYS, problems);
+            Optional<String> builtin = string(s, "builtin", path, problems);
+            Optional<String> file = string(s, "file", path, problems);
+            String split = string(s, "split", path, problems).orElse("all");
+            if (builtin.isPresent() == file.isPresent()) {
+                problems.add(path + ": give exactly one of builtin = NAME (one of " + TaskSuites.builtinNames() + ") or file = PATH");
+                continue;
+            }
+            try {
+                TaskSuite suite = builtin.isPresent()
+                        ? TaskSuites.builtin(builtin.get())
+                        : TaskSuites.read(name, base.resolve(file.get()).normalize());
+                TaskSuite selected = suite.split(split);
+                if (selected.tasks().isEmpty()) {
+                    problems.add(path + ".split: no task has split '" + split + "'");
+                    continue;
+                }
+                String source = builtin.isPresent() ? "builtin:" + builtin.get() : base.resolve(file.get()).normalize().toString();
+                suites.put(name, new StudyPlan.SuiteSpec(name, source, selected));
+            } catch (Interp4jException e) {
+                problems.add(path + (builtin.isPresent() ? ".builtin: " : ".file: ") + e.getMessage());
+            }
+        }
+        return suites;
+    }
+
+    private static Set<String> formats(Config study, List<String> problems) {
+        if (!study.hasPath("report")) {
+            return FORMATS;
+        }
+        Config report = study.getConfig("report");
+        unknownKeys(report, "study.report", REPORT_KEYS, problems);
+        if (!report.hasPath("formats")) {
+            return FORMATS;
+        }
+        Set<String> formats = new LinkedHashSet<>();
+        try {
+            for (String f : report.getStringList("formats")) {
+                if (!FORMATS.contains(f)) {
+                    problems.add("study.report.formats: unknown format '" + f + "'; allowed: json, md, html");
+                }
+                formats.add(f);
+            }
+        } catch (ConfigException.WrongType e) {
+            problems.add("study.report.formats: must be a list like [json, md, html]");
+        }
+        return formats;
+    }
+
+    private List<StudyPlan.StepSpec> steps(Config study, PluginRegistry studyRegistry, StudyPlan plan, List<String> problems) {
+        List<StudyPlan.StepSpec> steps = new ArrayList<>();
+        if (!study.hasPath("steps") || study.getValue("steps").valueType() != ConfigValueType.LIST) {
+            problems.add("study.steps: give a list of steps, e.g. steps = [ { id = ablation, experiment = sweep, settings { ... } } ]");
+            return steps;
+        }
+        List<? extends ConfigObject> list;
+        try {
+            list = study.getObjectList("steps");
+        } catch (ConfigException.WrongType e) {
+            problems.add("study.steps: every step must be an object { id, experiment, settings }");
+            return steps;
+        }
+        if (list.isEmpty()) {
+            problems.add("study.steps: the study has no steps");
+        }
+        Set<String> ids = new LinkedHashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            String path = "study.steps[" + i + "]";
+            Config step = list.get(i).toConfig();
+            unknownKeys(step, path, STEP_KEYS, problems);
+            Optional<String> id = string(step, "id", path, problems);
+            Optional<String> experimentId = string(step, "experiment", path, problems);
+            if (id.isEmpty()) {
+                problems.add(path + ".id: missing; a short name like layer-ablation");
+            } else if (!NAME.matcher(id.get()).matches()) {
+                problems.add(path + ".id: '" + id.get() + "' must be lowercase letters, digits, '-' or '_'");
+            } else if (!ids.add(id.get())) {
+                problems.add(path + ".id: '" + id.get() + "' is used by an earlier step");
+            }
+            if (experimentId.isEmpty()) {
+                problems.add(path + ".experiment: missing; one of " + experiments.keySet());
+                continue;
+            }
+            if (!experiments.containsKey(experimentId.get())) {
+                problems.add(path + ".experiment: unknown experiment '" + experimentId.get() + "'; known experiments: " + experiments.keySet());
+                continue;
+            }
+            Config user = step.hasPath("settings") && step.getValue("settings").valueType() == ConfigValueType.OBJECT
+                    ? step.getConfig("settings") : ConfigFactory.empty();
+            if (step.hasPath("settings") && step.getValue("settings").valueType() != ConfigValueType.OBJECT) {
+                problems.add(path + ".settings: must be an object");
+            }
+            Config settings;
+            Experiment experiment;
+            try {
+                settings = studyRegistry.settings(PluginKind.EXPERIMENT, experimentId.get(), user);
+                experiment = experiments.get(experimentId.get()).create(settings);
+            } catch (Interp4jException e) {
+                for (String line : e.getMessage().split("\n")) {
+                    problems.add(line.replace("interp4j.experiment." + experimentId.get(), path + ".settings"));
+                }
+                continue;
+            } catch (RuntimeException e) {
+                problems.add(path + ": experiment '" + experimentId.get() + "' failed to start: " + e);
+                continue;
+            }
+            StudyPlan.StepSpec spec = new StudyPlan.StepSpec(i, id.orElse("step-" + i), experimentId.get(), settings, experiment);
+            try {
+                problems.addAll(experiment.validate(new StudyContextImpl(plan, studyRegistry, spec, null)));
+            } catch (Interp4jException e) {
+                problems.add(path + ".settings: " + e.getMessage());
+            }
+            steps.add(spec);
+        }
+        return steps;
+    }
+
+    private static void unknownKeys(Config config, String path, Set<String> allowed, List<String> problems) {
+        for (String key : config.root().keySet()) {
+            if (!allowed.contains(key)) {
+                problems.add(path + "." + key + ": unknown key; allowed: " + new java.util.TreeSet<>(allowed));
+            }
+        }
+    }
+
+    private static Optional<String> string(Config config, String key, String path, List<String> problems) {
+        if (!config.hasPath(key)) {
+            return Optional.empty();
+        }
+        ConfigValue value = config.getValue(key);
+        if (value.valueType() != ConfigValueType.STRING && value.valueType() != ConfigValueType.NUMBER
+                && value.valueType() != ConfigValueType.BOOLEAN) {
+            problems.add(path + "." + key + ": must be a string, found " + value.valueType().name().toLowerCase(java.util.Locale.ROOT));
+            return Optional.empty();
+        }
+        return Optional.of(String.valueOf(value.unwrapped()));
+    }
+
+    private static long number(Config config, String key, String path, List<String> problems) {
+        try {
+            return config.getLong(key);
+        } catch (ConfigException e) {
+            problems.add(path + "." + key + ": must be an integer, found " + config.getValue(key).render());
+            return 0;
+        }
+    }
+}

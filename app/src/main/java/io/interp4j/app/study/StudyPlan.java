@@ -1,0 +1,70 @@
+package io.interp4j.app.study;
+
+import com.typesafe.config.Config;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.task.TaskSuite;
+import io.interp4j.app.randommodel.RandomModelRecipe;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A validated study: everything resolved, nothing run.
+ *
+ * @param file the study file
+ * @param config the layered, resolved configuration (system properties over the file over the plugins' reference.conf)
+ * @param name the study's name
+ * @param seed the study's seed
+ * @param models models by name, in file order
+ * @param suites suites by name, in file order
+ * @param steps the steps, in order
+ * @param formats the report formats
+ */
+record StudyPlan(
+        Path file,
+        Config config,
+        String name,
+        long seed,
+        Map<String, ModelSpec> models,
+        Map<String, SuiteSpec> suites,
+        List<StepSpec> steps,
+        Set<String> formats) {
+
+    /**
+     * A model of the study.
+     *
+     * @param name its name
+     * @param path its directory
+     * @param engine the engine id
+     * @param create the recipe that writes it when the directory does not exist yet
+     * @param config its architecture (read, or from the recipe)
+     */
+    record ModelSpec(String name, Path path, String engine, Optional<RandomModelRecipe> create, ModelConfig config) {}
+
+    /**
+     * A task suite of the study.
+     *
+     * @param name its name
+     * @param source where it came from ({@code builtin:NAME} or a file path)
+     * @param suite the tasks
+     */
+    record SuiteSpec(String name, String source, TaskSuite suite) {}
+
+    /**
+     * A step of the study.
+     *
+     * @param index 0-based position
+     * @param id the step's id
+     * @param experimentId the experiment plugin
+     * @param settings the resolved settings
+     * @param experiment the created experiment
+     */
+    record StepSpec(int index, String id, String experimentId, Config settings, Experiment experiment) {
+        String path() {
+            return "study.steps[" + index + "]";
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.interp4j.app.study;
+
+import static java.util.Objects.requireNonNull;
+
+import io.interp4j.api.experiment.StepResult;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a finished (or partly finished) study produced, as written to {@code results.json} and
+ * rendered in {@code report.md} and {@code report.html}.
+ *
+ * @param name the study's name
+ * @param resolvedConfig the study's resolved configuration, rendered as HOCON/JSON text
+ * @param versions software versions (interp4j, Java, DJL, PyTorch, ...)
+ * @param seed the study's seed
+ * @param models the models used
+ * @param steps the steps, in study order
+ * @param startedAt ISO-8601 time the run started
+ * @param totalSeconds wall time of this run
+ */
+public record StudyResults(
+        String name,
+        String resolvedConfig,
+        Map<String, String> versions,
+        long seed,
+        List<ModelInfo> models,
+        List<StepRecord> steps,
+        String startedAt,
+        double totalSeconds) {
+    /** Copies the collections. */
+    public StudyResults {
+        requireNonNull(name, "name is null");
+        requireNonNull(resolvedConfig, "resolvedConfig is null");
+        versions = Map.copyOf(versions);
+        models = List.copyOf(models);
+        steps = List.copyOf(steps);
+        requireNonNull(startedAt, "startedAt is null");
+    }
+
+    /**
+     * One model of the study.
+     *
+     * @param name its name in the study
+     * @param path its directory
+     * @param engine the engine id
+     * @param architecture a one-line summary (layers, heads, widths, parameters)
+     * @param fileHashes SHA-256 of each file of the model directory that was read, by file name
+     */
+    public record ModelInfo(String name, String path, String engine, String architecture, Map<String, String> fileHashes) {
+        /** Copies the hashes. */
+        public ModelInfo {
+            fileHashes = Map.copyOf(fileHashes);
+        }
+    }
+
+    /**
+     * One step.
+     *
+     * @param id the step's id in the study
+     * @param experiment the experiment plugin id
+     * @param description what the step does
+     * @param settings the step's resolved settings, rendered as JSON
+     * @param fingerprint hash of everything the step's result depends on (settings, models, suites)
+     * @param seconds how long the step took when it ran
+     * @param forwardPasses how many forward passes it ran
+     * @param resumed whether this run reused a stored result instead of running the step
+     * @param result the tables, charts and summary
+     */
+    public record StepRecord(
+            String id,
+            String experiment,
+            String description,
+            String settings,
+            String fingerprint,
+            double seconds,
+            long forwardPasses,
+            boolean resumed,
+            StepResult result) {
+        /** Checks the fields. */
+        public StepRecord {
+            requireNonNull(id, "id is null");
+            requireNonNull(experiment, "experiment is null");
+            requireNonNull(description, "description is null");
+            requireNonNull(settings, "settings is null");
+            requireNonNull(fingerprint, "fingerprint is null");
+            requireNonNull(result, "result is null");
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package io.interp4j.app.study;
+
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.checkpoint.RandomCheckpoint;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.task.Task;
+import io.interp4j.app.plugins.PluginRegistry;
+import io.interp4j.app.report.ReportWriter;
+import jakarta.inject.Inject;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a validated study: creates the random models it asks for, hashes every model file, runs each
+ * step (or reuses its stored result when nothing it depends on changed), stores each finished step
+ * at once, and writes results.json, report.md and report.html atomically at the end.
+ */
+final class StudyRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(StudyRunner.class);
+
+    private final StudyLoader loader;
+
+    @Inject
+    StudyRunner(StudyLoader loader) {
+        this.loader = loader;
+    }
+
+    /** Validates a study and prints its plan. */
+    void dryRun(Path file, PrintStream out) {
+        StudyLoader.Loaded loaded = loader.load(file);
+        StudyPlan plan = loaded.plan();
+        out.println("study " + plan.name() + " (" + plan.file() + "), seed " + plan.seed());
+        out.println("models:");
+        for (StudyPlan.ModelSpec m : plan.models().values()) {
+            out.println("  " + m.name() + ": " + m.path() + " on " + m.engine() + ", " + architecture(m.config())
+                    + (Files.isDirectory(m.path()) ? "" : " (will be created: random weights, seed " + m.create().orElseThrow().seed() + ")"));
+        }
+        out.println("suites:");
+        for (StudyPlan.SuiteSpec s : plan.suites().values()) {
+            out.println("  " + s.name() + ": " + s.source() + ", " + s.suite().tasks().size() + " tasks in "
+                    + s.suite().byFamily().size() + " families");
+        }
+        out.println("steps:");
+        long total = 0;
+        for (StudyPlan.StepSpec step : plan.steps()) {
+            long passes = step.experiment().forwardPasses(new StudyContextImpl(plan, loaded.registry(), step, null));
+            total += passes;
+            out.printf(Locale.ROOT, "  %d. %s [%s] %s: %,d forward passes%n", step.index() + 1, step.id(), step.experimentId(),
+                    step.experiment().describe(), passes);
+        }
+        out.printf(Locale.ROOT, "total: %,d forward passes; report formats %s%n", total, plan.formats());
+    }
+
+    /** Runs a study into an output folder; returns the results. */
+    StudyResults run(Path file, Optional<Path> outOption, PrintStream err, boolean console) {
+        long started = System.nanoTime();
+        String startedAt = Instant.now().toString();
+        StudyLoader.Loaded loaded = loader.load(file);
+        StudyPlan plan = loaded.plan();
+        Path out = outOption.orElse(Path.of("out", plan.name())).toAbsolutePath();
+        try {
+            Files.createDirectories(out);
+        } catch (java.io.IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, out + ": cannot create the output folder: " + e.getMessage(), e);
+        }
+        createMissingModels(plan, err);
+        ModelHashes hashes = new ModelHashes(out.resolve(".cache").resolve("model-hashes.json"));
+        List<StudyResults.ModelInfo> models = new ArrayList<>();
+        List<String> modelParts = new ArrayList<>();
+        for (StudyPlan.ModelSpec m : plan.models().values()) {
+            Map<String, String> fileHashes = hashes.hash(m.path());
+            models.add(new StudyResults.ModelInfo(m.name(), m.path().toString(), m.engine(), architecture(m.config()), fileHashes));
+            modelParts.add(m.name() + "|" + m.engine() + "|" + fileHashes);
+        }
+        hashes.save();
+        List<String> suiteParts = new ArrayList<>();
+        for (StudyPlan.SuiteSpec s : plan.suites().values()) {
+            StringBuilder text = new StringBuilder(s.name());
+            for (Task t : s.suite().tasks()) {
+                text.append('\n').append(t);
+            }
+            suiteParts.add(text.toString());
+        }
+        StepStore store = new StepStore(out);
+        List<StudyResults.StepRecord> records = new ArrayList<>();
+        try (ModelPool pool = new ModelPool(plan, loaded.registry())) {
+            for (StudyPlan.StepSpec step : plan.steps()) {
+                String settings = Canonical.json(step.settings().root());
+                List<String> parts = new ArrayList<>(List.of("step/1", step.experimentId(), settings, Long.toString(plan.seed())));
+                parts.addAll(modelParts);
+                parts.addAll(suiteParts);
+                String fingerprint = Canonical.sha256(parts);
+                String label = String.format(Locale.ROOT, "[%d/%d %s]", step.index() + 1, plan.steps().size(), step.id());
+                Optional<StudyResults.StepRecord> stored = store.load(step, fingerprint);
+                if (stored.isPresent()) {
+                    LOG.info("{} unchanged since it last finished; reusing {}", label, store.file(step));
+                    err.println(label + " unchanged: reusing the stored result");
+                    records.add(stored.get());
+                    continue;
+                }
+                StudyContextImpl context = new StudyContextImpl(plan, loaded.registry(), step, pool);
+                long passes = step.experiment().forwardPasses(context);
+                LOG.info("{} {}: {} forward passes", label, step.experiment().describe(), passes);
+                ConsoleProgress progress = new ConsoleProgress(err, label, passes, console);
+                long stepStart = System.nanoTime();
+                StepResult result = step.experiment().run(context, progress);
+                progress.finish();
+                StudyResults.StepRecord record = new StudyResults.StepRecord(step.id(), step.experimentId(),
+                        step.experiment().describe(), settings, fingerprint, (System.nanoTime() - stepStart) / 1e9, passes, false, result);
+                store.save(record, step);
+                records.add(record);
+            }
+        }
+        StudyResults results = new StudyResults(plan.name(), plan.config().getConfig("study").root().render(
+                com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)), versions(), plan.seed(), models, records,
+                startedAt, (System.nanoTime() - started) / 1e9);
+        ReportWriter.write(out, results, plan.formats());
+        err.println("wrote " + out + " (" + String.join(", ", plan.formats()) + ")");
+        return results;
+    }
+
+    private static void createMissingModels(StudyPlan plan, PrintStream err) {
+        for (StudyPlan.ModelSpec m : plan.models().values()) {
+            if (!Files.isDirectory(m.path()) && m.create().isPresent()) {
+                err.println("creating model " + m.name() + " at " + m.path() + " (random weights, seed " + m.create().get().seed() + ")");
+                RandomCheckpoint.write(m.path(), m.config(), m.create().get().dtype(), m.create().get().seed());
+            }
+        }
+    }
+
+    static String architecture(ModelConfig c) {
+        return String.format(Locale.ROOT, "%d layers, %d heads / %d kv heads, d_model %d, d_head %d, d_mlp %d, vocab %d, %s, %,d parameters",
+                c.numLayers(), c.numHeads(), c.numKvHeads(), c.hiddenSize(), c.headDim(), c.intermediateSize(), c.vocabSize(),
+                c.tieWordEmbeddings() ? "tied" : "untied", c.parameterCount());
+    }
+
+    private static Map<String, String> versions() {
+        Map<String, String> versions = new LinkedHashMap<>();
+        versions.put("interp4j", Optional.ofNullable(StudyRunner.class.getModule().getDescriptor())
+                .flatMap(d -> d.rawVersion())
+                .or(() -> Optional.ofNullable(StudyRunner.class.getPackage().getImplementationVersion()))
+                .orElse("unknown"));
+        versions.put("java", System.getProperty("java.version"));
+        versions.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        try {
+            versions.put("djl", ai.djl.engine.Engine.getDjlVersion());
+            if (ai.djl.engine.Engine.hasEngine("PyTorch")) {
+                versions.put("pytorch", ai.djl.engine.Engine.getEngine("PyTorch").getVersion());
+            }
+        } catch (RuntimeException | LinkageError e) {
+            versions.put("djl", "unavailable: " + e.getMessage());
+        }
+        return versions;
+    }
+}

@@ -1,0 +1,80 @@
+package io.interp4j.app.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.app.study.StudyResults;
+import io.interp4j.app.study.StudyResults.ModelInfo;
+import io.interp4j.app.study.StudyResults.StepRecord;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ResultsJsonTest {
+    static StudyResults withEveryKind() {
+        StepRecord step = new StepRecord("s", "e", "d\nmulti-line", "{\"k\":[1,2]}", "f00d", Double.NaN, 0, true,
+                StepResultJsonTest.everyKind());
+        return new StudyResults("n", "a = 1\n", Map.of("java", "17", "interp4j", "0.1"), -5L,
+                List.of(new ModelInfo("m", null, "djl", null, Map.of("b.json", "bb", "a.json", "aa"))), List.of(step),
+                "2025-01-01T00:00:00Z", Double.POSITIVE_INFINITY);
+    }
+
+    @Test
+    void roundTripsEverything() {
+        StudyResults results = withEveryKind();
+
+        String json = ResultsJson.toJson(results);
+        StudyResults back = ResultsJson.fromJson(json);
+
+        StepRecord original = results.steps().get(0);
+        StepRecord expectedStep = new StepRecord(original.id(), original.experiment(), original.description(), original.settings(),
+                original.fingerprint(), original.seconds(), original.forwardPasses(), original.resumed(),
+                StepResultJsonTest.everyKindAsRead());
+        assertThat(back).isEqualTo(new StudyResults(results.name(), results.resolvedConfig(), results.versions(), results.seed(),
+                results.models(), List.of(expectedStep), results.startedAt(), results.totalSeconds()));
+        assertThat(back.totalSeconds()).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(back.steps().get(0).seconds()).isNaN();
+        assertThat(back.models().get(0).path()).isNull();
+        assertThat(ResultsJson.toJson(back)).isEqualTo(json);
+    }
+
+    @Test
+    void isStrictJsonWithSortedMapsAndTheFormatFirst() {
+        String json = ResultsJson.toJson(SampleResults.study());
+
+        JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+        assertThat(o.keySet()).containsExactly("format", "name", "startedAt", "totalSeconds", "seed", "versions", "models", "steps",
+                "resolvedConfig");
+        assertThat(o.get("format").getAsString()).isEqualTo(ResultsJson.FORMAT);
+        assertThat(o.getAsJsonObject("versions").keySet()).containsExactly("djl", "interp4j", "java", "pytorch");
+        assertThat(json).contains("\"NaN\"").contains("\"Infinity\"").doesNotContain(":NaN").doesNotContain(",NaN")
+                .contains("\"seed\": 42,");
+        // the full hash, not the report's short one
+        assertThat(json).contains("3f2a9c1d0e4b5a6978877665544332211ffeeddccbbaa99887766554433221100");
+    }
+
+    @Test
+    void readsAFileAndReportsWhatIsWrong(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("results.json");
+        Files.writeString(file, ResultsJson.toJson(SampleResults.study()));
+        assertThat(ResultsJson.read(file).steps()).hasSize(2);
+
+        assertThatThrownBy(() -> ResultsJson.read(dir.resolve("missing.json")))
+                .isInstanceOf(Interp4jException.class).extracting(e -> ((Interp4jException) e).code()).isEqualTo(ErrorCode.IO_ERROR);
+        String wrongFormat = ResultsJson.toJson(SampleResults.study()).replace(ResultsJson.FORMAT, "other/9");
+        assertThatThrownBy(() -> ResultsJson.fromJson(wrongFormat)).isInstanceOf(Interp4jException.class)
+                .hasMessageContaining("unsupported format 'other/9'");
+        assertThatThrownBy(() -> ResultsJson.fromJson("{\"format\":\"" + ResultsJson.FORMAT + "\"}"))
+                .isInstanceOf(Interp4jException.class).hasMessageContaining("missing keys");
+        assertThatThrownBy(() -> ResultsJson.fromJson("{\"format\":\"" + ResultsJson.FORMAT + "\",\"bogus\":1}"))
+                .isInstanceOf(Interp4jException.class).hasMessageContaining("unknown key 'bogus'");
+        assertThatThrownBy(() -> ResultsJson.fromJson("[")).isInstanceOf(Interp4jException.class);
+    }
+}

@@ -1,0 +1,91 @@
+package io.interp4j.app.report;
+
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Chart;
+import io.interp4j.api.experiment.StepResult.ChartType;
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.app.study.StudyResults;
+import io.interp4j.app.study.StudyResults.ModelInfo;
+import io.interp4j.app.study.StudyResults.StepRecord;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Results shaped like a real study's, for the report tests and for looking at a rendered report. */
+final class SampleResults {
+    static final List<String> FAMILIES = List.of("copy", "induction", "previous-token", "successor", "name-mover", "<script>x</script>");
+    static final int LAYERS = 24;
+
+    private SampleResults() {}
+
+    static List<Object> row(Object... cells) {
+        return Arrays.asList(cells);
+    }
+
+    /** A layer × family sweep with one NaN and one infinity, charted as a heatmap and as lines. */
+    static StepResult sweep() {
+        List<List<Object>> rows = new ArrayList<>();
+        for (int layer = 0; layer < LAYERS; layer++) {
+            for (int f = 0; f < FAMILIES.size(); f++) {
+                double peak = 4 + 3 * f;
+                double effect = Math.exp(-Math.pow(layer - peak, 2) / 18.0) * (1 + 0.3 * f) - 0.05 * f;
+                if (layer == 5 && f == 1) {
+                    effect = Double.NaN;
+                } else if (layer == 7 && f == 2) {
+                    effect = Double.POSITIVE_INFINITY;
+                }
+                rows.add(row(layer, FAMILIES.get(f), effect, 120L + layer));
+            }
+        }
+        Table effects = new Table("effects", List.of("layer", "family", "effect", "prompts"), rows);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("hub-layer", 13);
+        summary.put("best-family", "name-mover");
+        summary.put("max-effect", 2.4999876);
+        summary.put("tiny", 1.5e-7);
+        summary.put("undefined", Double.NaN);
+        return new StepResult(List.of(effects), List.of(
+                new Chart("Effect of ablating each layer, by family", ChartType.HEATMAP, "effects", "layer", "family", "effect"),
+                new Chart("Effect by layer", ChartType.LINE, "effects", "layer", "family", "effect")), summary);
+    }
+
+    /** A long table (capped in the reports) and a line chart over categorical x. */
+    static StepResult tokens() {
+        List<List<Object>> rows = new ArrayList<>();
+        for (int i = 0; i < 450; i++) {
+            rows.add(row("prompt-" + i, i % 3 == 0 ? null : i * 0.001, i % 2 == 0, "tok|" + i));
+        }
+        Table perPrompt = new Table("per-prompt", List.of("prompt", "loss", "correct", "token"), rows);
+        List<List<Object>> metrics = new ArrayList<>();
+        List<String> conditions = List.of("clean", "corrupted", "patched-resid", "patched-attn", "patched-mlp");
+        double[][] values = {{0.91, 0.12, 0.55, 0.61, 0.35}, {0.85, 0.2, 0.5, 0.58, 0.31}, {1.3, -0.4, 0.8, 1.1, 0.2}};
+        String[] metricNames = {"accuracy", "logit-diff/4", "kl"};
+        for (int m = 0; m < metricNames.length; m++) {
+            for (int c = 0; c < conditions.size(); c++) {
+                metrics.add(row(conditions.get(c), metricNames[m], values[m][c]));
+            }
+        }
+        Table byCondition = new Table("by-condition", List.of("condition", "metric", "value"), metrics);
+        return new StepResult(List.of(perPrompt, byCondition),
+                List.of(new Chart("Metrics by condition", ChartType.LINE, "by-condition", "condition", "metric", "value"),
+                        new Chart("Metrics by condition, as a grid", ChartType.HEATMAP, "by-condition", "condition", "metric", "value")),
+                Map.of("prompts", 450L));
+    }
+
+    static StudyResults study() {
+        Map<String, String> hashes = new LinkedHashMap<>();
+        hashes.put("config.json", "3f2a9c1d0e4b5a6978877665544332211ffeeddccbbaa99887766554433221100");
+        hashes.put("model.safetensors", "aa11bb22cc33dd44ee55ff6677889900aabbccddeeff00112233445566778899");
+        ModelInfo model = new ModelInfo("qwen-tiny", "/models/qwen2-0.5b", "djl",
+                "24 layers, 14 heads / 2 kv heads, d_model 896, tied, 494,032,768 parameters", hashes);
+        StepRecord sweep = new StepRecord("layer-sweep", "ablation-sweep", "Zero-ablates each layer's attention output\nand measures the effect.",
+                "{\"ablation\":\"zero\",\"layers\":\"all\"}", "9c1d0e4b5a69788776655443", 12.345, 1440, false, sweep());
+        StepRecord tokens = new StepRecord("per-prompt", "patching", "Activation patching, per prompt.", "{}", "0011223344556677",
+                75.2, 2250, true, tokens());
+        return new StudyResults("induction heads in <Qwen2>", "study {\n  name = \"induction heads\"\n  seed = 42\n}\n",
+                Map.of("interp4j", "0.1.0-SNAPSHOT", "java", "17.0.12", "djl", "0.36.0", "pytorch", "2.7.1"), 42L,
+                List.of(model), List.of(sweep, tokens), "2025-06-01T10:15:30Z", 93.6);
+    }
+}

@@ -1,0 +1,192 @@
+package io.interp4j.app.study;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.typesafe.config.ConfigFactory;
+import io.interp4j.app.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StudyCommandTest {
+    @TempDir
+    Path dir;
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private Path study(String name, String steps) throws IOException {
+        Path file = dir.resolve(name + ".conf");
+        Files.writeString(file, """
+                study {
+                  name = %s
+                  seed = 3
+                  models { main { path = "models/tiny", create { seed = 2, layers = 2, hidden = 32, heads = 4, kv-heads = 2, vocab = 300 } } }
+                  suites { main { builtin = families-mini } }
+                  steps = [ %s ]
+                }
+                """.formatted(name, steps));
+        return file;
+    }
+
+    private static final String ABLATION = """
+            { id = ablation, experiment = sweep, settings {
+                intervention { id = zero-ablation, settings { site = layer-output } }
+                sweep { layer = all }
+                metrics = [ { id = kl-divergence } ] } }
+            """;
+    private static final String SKIP = """
+            { id = skip, experiment = sweep, settings {
+                intervention { id = layer-skip, settings { mode = true-skip } }
+                sweep { layers = all }
+                metrics = [ { id = kl-divergence } ] } }
+            """;
+
+    @Test
+    void runsWritesEverythingAndResumes() throws IOException {
+        Path file = study("resumable", ABLATION + "," + SKIP);
+        Path out = dir.resolve("out");
+        Result first = run("study", file.toString(), "--out", out.toString());
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(out.resolve("results.json")).exists();
+        assertThat(out.resolve("report.md")).exists();
+        assertThat(out.resolve("report.html")).exists();
+        assertThat(out.resolve("steps/01-ablation.json")).exists();
+        assertThat(out.resolve("steps/02-skip.json")).exists();
+        JsonObject results = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        assertThat(results.toString()).contains("\"seed\":3").contains("model.safetensors").contains("\"pytorch\"")
+                .contains("kl-divergence");
+
+        Result second = run("study", file.toString(), "--out", out.toString());
+        assertThat(second.code()).isZero();
+        assertThat(second.err()).contains("[1/2 ablation] unchanged").contains("[2/2 skip] unchanged");
+
+        // change only the second step: the first is reused, the second runs again
+        Files.writeString(file, Files.readString(file).replace("mode = true-skip", "mode = zero-layer-output"));
+        Result third = run("study", file.toString(), "--out", out.toString());
+        assertThat(third.code()).as(third.err()).isZero();
+        assertThat(third.err()).contains("[1/2 ablation] unchanged").doesNotContain("[2/2 skip] unchanged");
+        assertThat(Files.readString(out.resolve("steps/02-skip.json"))).contains("zero-layer-output");
+        try (Stream<Path> files = Files.walk(out)) {
+            assertThat(files.map(Path::toString)).noneMatch(p -> p.endsWith(".partial") || p.endsWith(".tmp"));
+        }
+    }
+
+    @Test
+    void dryRunPrintsThePlanAndForwardPasses() throws IOException {
+        Path file = study("dry", ABLATION);
+        Result r = run("study", file.toString(), "--dry-run");
+        assertThat(r.code()).as(r.err()).isZero();
+        // 24 prompts × (1 clean + 2 layers)
+        assertThat(r.out()).contains("1. ablation [sweep]").contains("72 forward passes").contains("will be created");
+        assertThat(dir.resolve("models/tiny")).doesNotExist();
+    }
+
+    @Test
+    void everyProblemIsReportedTogetherWithItsPath() throws IOException {
+        Path file = dir.resolve("broken.conf");
+        Files.writeString(file, """
+                stray = 1
+                interp4j.metric."kl-divergence" { bogus = 2 }
+                study {
+                  name = broken
+                  colour = blue
+                  models {
+                    main { path = "models/absent" }
+                    other { path = "models/absent2", engine = tpu, create { seed = 1, layers = 2, hidden = 32, heads = 4 } }
+                  }
+                  suites { main { builtin = no-such-suite }, extra { file = "missing.jsonl" } }
+                  steps = [
+                    { id = a, experiment = nonsense }
+                    { id = b, experiment = sweep, settings { model = other, suite = extra, colour = red } }
+                    { id = c, experiment = sweep, settings { model = other, sweep { layer = [0, 7] },
+                        intervention { id = zero-ablation, settings { site = layer-output } },
+                        metrics = [ { id = kl-divergence } ] } }
+                  ]
+                }
+                """);
+        Result r = run("study", file.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err())
+                .contains("stray: unknown top-level key")
+                .contains("interp4j.metric.kl-divergence.bogus: unknown key")
+                .contains("study.colour: unknown key")
+                .contains("study.models.main.path:").contains("no config.json")
+                .contains("study.models.other.engine: unknown engine 'tpu'; known engines: [djl]")
+                .contains("study.suites.main.builtin:").contains("families-mini")
+                .contains("study.suites.extra.file:").contains("missing.jsonl")
+                .contains("study.steps[0].experiment: unknown experiment 'nonsense'; known experiments: [probe, sweep]")
+                .contains("study.steps[1].settings.colour")
+                .contains("study.steps[2].settings.sweep.layer").contains("7");
+        assertThat(r.err().strip().lines().reduce((a, b) -> b).orElseThrow()).contains("problem(s) in").contains("(listed above)");
+        assertThat(dir.resolve("models")).doesNotExist();
+    }
+
+    @Test
+    void systemPropertiesOverrideTheStudyFile() throws IOException {
+        Path file = study("layered", ABLATION);
+        System.setProperty("study.seed", "11");
+        ConfigFactory.invalidateCaches();
+        try {
+            Result r = run("study", file.toString(), "--dry-run");
+            assertThat(r.out()).contains("seed 11");
+        } finally {
+            System.clearProperty("study.seed");
+            ConfigFactory.invalidateCaches();
+        }
+    }
+
+    @Test
+    void aKilledRunLosesNoFinishedStepAndLeavesNoFalseResults() throws Exception {
+        // step 2 is long (4 layers × 12 scales × 24 prompts), so the kill lands inside it
+        String slow = """
+                { id = slow, experiment = sweep, settings {
+                    intervention { id = steering, settings { site = layer-output, vector { from = random, seed = 1, norm = 3 } } }
+                    sweep { layer = all, scale = [-8, -6, -4, -3, -2, -1, 1, 2, 3, 4, 6, 8] }
+                    metrics = [ { id = kl-divergence } ] } }
+                """;
+        Path file = study("killed", ABLATION + "," + slow);
+        Path out = dir.resolve("out");
+        Files.writeString(file, Files.readString(file).replace("layers = 2, hidden = 32", "layers = 4, hidden = 64"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true",
+                Main.class.getName(), "study", file.toString(), "--out", out.toString()))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("killed.log").toFile()).start();
+        Path first = out.resolve("steps/01-ablation.json");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.exists(first) && process.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(first).as(Files.readString(dir.resolve("killed.log"))).exists();
+        assertThat(process.isAlive()).as("the second step should still be running").isTrue();
+        process.destroyForcibly(); // SIGKILL
+        process.waitFor(30, TimeUnit.SECONDS);
+
+        assertThat(out.resolve("steps/02-slow.json")).doesNotExist();
+        assertThat(out.resolve("results.json")).doesNotExist();
+        assertThat(out.resolve("report.md")).doesNotExist();
+        assertThat(out.resolve("report.html")).doesNotExist();
+        assertThat(JsonParser.parseString(Files.readString(first)).getAsJsonObject().get("result")).isNotNull();
+
+        Result resumed = run("study", file.toString(), "--out", out.toString());
+        assertThat(resumed.code()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).contains("[1/2 ablation] unchanged").doesNotContain("[2/2 slow] unchanged");
+        assertThat(out.resolve("results.json")).exists();
+    }
+}
