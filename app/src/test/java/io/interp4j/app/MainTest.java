@@ -129,6 +129,29 @@ class MainTest {
         assertThat(dir.resolve("bare2.json")).doesNotExist();
     }
 
+    @Test
+    void forwardAppliesAnAdapterAndRefusesOneThatDoesNotFit() throws IOException {
+        Path adapter = dir.resolve("adapter");
+        TestAdapters.write(adapter, 32);
+        Path plain = dir.resolve("plain.json");
+        Path adapted = dir.resolve("adapted.json");
+        assertThat(run("forward", "--model", model.toString(), "--tokens", "5,6,7", "--out", plain.toString()).code()).isZero();
+        Result r = run("forward", "--model", model.toString(), "--adapter", adapter.toString(), "--tokens", "5,6,7", "--out", adapted.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(parse(adapted).get("logits")).isNotEqualTo(parse(plain).get("logits"));
+
+        Path wide = dir.resolve("wide-adapter");
+        TestAdapters.write(wide, 64);
+        Path bad = dir.resolve("bad-adapter.json");
+        Result misfit = run("forward", "--model", model.toString(), "--adapter", wide.toString(), "--tokens", "5", "--out", bad.toString());
+        assertThat(misfit.code()).isEqualTo(2);
+        assertThat(misfit.err()).contains("does not fit").contains("q_proj");
+        Result missing = run("forward", "--model", model.toString(), "--adapter", dir.resolve("nope").toString(), "--tokens", "5", "--out", bad.toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("nope");
+        assertThat(bad).doesNotExist();
+    }
+
     private static JsonObject parse(Path file) {
         try {
             return JsonParser.parseString(Files.readString(file)).getAsJsonObject();

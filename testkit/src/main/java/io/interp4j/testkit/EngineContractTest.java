@@ -8,7 +8,9 @@ import ai.djl.ndarray.types.Shape;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.checkpoint.DType;
+import io.interp4j.api.checkpoint.Qwen2Layout;
 import io.interp4j.api.checkpoint.RandomCheckpoint;
+import io.interp4j.api.checkpoint.SafetensorsWriter;
 import io.interp4j.api.hook.Hook;
 import io.interp4j.api.hook.HookContext;
 import io.interp4j.api.hook.HookPoint;
@@ -17,6 +19,7 @@ import io.interp4j.api.model.EngineProvider;
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.Generation;
 import io.interp4j.api.model.GenerationOptions;
+import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
@@ -141,6 +144,120 @@ public abstract class EngineContractTest {
      */
     protected static int[] randomTokens(int length, long seed) {
         return new Random(seed).ints(length, 0, VOCAB).toArray();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // LoRA adapters
+
+    private static final List<String> ADAPTED = List.of("self_attn.q_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.down_proj");
+
+    /**
+     * Writes a PEFT adapter (rank 2, alpha 6) for every block's {@link #ADAPTED} modules, with seeded
+     * Gaussian A and B, and beside it a plain checkpoint whose weights are the base weights merged in
+     * double precision ({@code W + (alpha/r)·B·A}), computed here and not by the engine.
+     *
+     * @return the adapter directory and the merged model directory
+     */
+    private static Path[] adapterAndMergedModel(Spec spec) throws IOException {
+        Path base = modelDir(spec);
+        Path adapter = models.resolve(spec.name() + "-adapter");
+        Path merged = models.resolve(spec.name() + "-merged");
+        if (Files.isDirectory(merged)) {
+            return new Path[] {adapter, merged};
+        }
+        int rank = 2;
+        double alpha = 6;
+        Random random = new Random(77);
+        Map<String, float[][]> lora = new java.util.LinkedHashMap<>();
+        List<SafetensorsWriter.Entry> loraEntries = new ArrayList<>();
+        try (Checkpoint checkpoint = Checkpoint.open(base)) {
+            ModelConfig config = checkpoint.config();
+            for (int layer = 0; layer < config.numLayers(); layer++) {
+                for (String module : ADAPTED) {
+                    long[] shape = checkpoint.info(Qwen2Layout.layer(layer, module + ".weight")).shape();
+                    float[] a = new float[(int) (rank * shape[1])];
+                    float[] b = new float[(int) (shape[0] * rank)];
+                    for (int i = 0; i < a.length; i++) {
+                        a[i] = (float) (0.3 * random.nextGaussian());
+                    }
+                    for (int i = 0; i < b.length; i++) {
+                        b[i] = (float) (0.3 * random.nextGaussian());
+                    }
+                    String prefix = "base_model.model.model.layers." + layer + "." + module;
+                    loraEntries.add(new SafetensorsWriter.Entry(prefix + ".lora_A.weight", DType.F32, new long[] {rank, shape[1]}, () -> a));
+                    loraEntries.add(new SafetensorsWriter.Entry(prefix + ".lora_B.weight", DType.F32, new long[] {shape[0], rank}, () -> b));
+                    lora.put(Qwen2Layout.layer(layer, module + ".weight"), new float[][] {a, b});
+                }
+            }
+            Files.createDirectories(adapter);
+            Files.writeString(adapter.resolve("adapter_config.json"), "{\"peft_type\": \"LORA\", \"r\": " + rank
+                    + ", \"lora_alpha\": " + alpha + ", \"target_modules\": [\"q_proj\", \"v_proj\", \"o_proj\", \"gate_proj\", \"down_proj\"]}");
+            SafetensorsWriter.write(adapter.resolve("adapter_model.safetensors"), loraEntries, Map.of("format", "pt"));
+
+            List<SafetensorsWriter.Entry> mergedEntries = new ArrayList<>();
+            for (Map.Entry<String, long[]> e : Qwen2Layout.expectedShapes(config).entrySet()) {
+                String name = e.getKey();
+                long[] shape = e.getValue();
+                float[] weights = checkpoint.readFloats(name);
+                float[][] ab = lora.get(name);
+                if (ab != null) {
+                    int out = (int) shape[0];
+                    int in = (int) shape[1];
+                    for (int o = 0; o < out; o++) {
+                        for (int i = 0; i < in; i++) {
+                            double delta = 0;
+                            for (int r = 0; r < rank; r++) {
+                                delta += (double) ab[1][o * rank + r] * ab[0][r * in + i];
+                            }
+                            weights[o * in + i] = (float) (weights[o * in + i] + alpha / rank * delta);
+                        }
+                    }
+                }
+                float[] values = weights;
+                mergedEntries.add(new SafetensorsWriter.Entry(name, DType.F32, shape, () -> values));
+            }
+            Files.createDirectories(merged);
+            Files.copy(base.resolve("config.json"), merged.resolve("config.json"));
+            SafetensorsWriter.write(merged.resolve("model.safetensors"), mergedEntries, Map.of("format", "pt"));
+        }
+        return new Path[] {adapter, merged};
+    }
+
+    @Test
+    public void loraAdapterEqualsTheReferenceWithMergedWeightsAndLeavesTheBaseAlone() throws IOException {
+        Path base = modelDir(UNTIED_GQA2_BF16);
+        Path[] dirs = adapterAndMergedModel(UNTIED_GQA2_BF16);
+        int[] tokens = randomTokens(9, 5);
+        ReferenceQwen2.Result merged = reference(dirs[1]).forward(tokens);
+        ReferenceQwen2.Result plain = reference(base).forward(tokens);
+        try (Model adapted = provider().load(Checkpoint.open(base), LoadOptions.withAdapter(dirs[0]));
+                Model baseModel = load(base);
+                Run adaptedRun = adapted.newRun();
+                Run baseRun = baseModel.newRun()) {
+            assertThat(adapted.adapter()).contains(dirs[0]);
+            assertThat(baseModel.adapter()).isEmpty();
+            List<HookPoint> all = HookPoint.all(adapted.config());
+            assertMatches(adaptedRun.cacheAll().forward(tokens), merged, all);
+            ForwardResult baseResult = baseRun.cacheAll().forward(tokens);
+            assertMatches(baseResult, plain, all);
+            RefTensor mergedLogits = merged.activations().get(HookPoint.global(HookSite.LOGITS));
+            float[] baseLogits = baseResult.logits().toFloatArray();
+            double difference = 0;
+            for (int i = 0; i < baseLogits.length; i++) {
+                difference = Math.max(difference, Math.abs(baseLogits[i] - mergedLogits.data()[i]));
+            }
+            assertThat(difference).as("the adapter must change the logits").isGreaterThan(1e-2);
+        }
+    }
+
+    @Test
+    public void anAdapterThatDoesNotFitIsRefusedNamingTheModule() throws IOException {
+        Path[] dirs = adapterAndMergedModel(UNTIED_GQA2_BF16);
+        Path other = modelDir(TIED_MHA_F32);
+        assertThatThrownBy(() -> provider().load(Checkpoint.open(other), LoadOptions.withAdapter(dirs[0])).close())
+                .isInstanceOf(Interp4jException.class)
+                .hasMessageContaining("does not fit")
+                .hasMessageContaining("self_attn.q_proj");
     }
 
     // ---------------------------------------------------------------------------------------------

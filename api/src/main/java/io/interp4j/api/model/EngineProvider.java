@@ -1,5 +1,7 @@
 package io.interp4j.api.model;
 
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
 import io.interp4j.api.checkpoint.Checkpoint;
 
@@ -34,4 +36,19 @@ public interface EngineProvider {
      * @return the model
      */
     Model load(Checkpoint checkpoint);
+
+    /**
+     * Loads a validated checkpoint with options. Engines that cannot apply an option refuse it.
+     *
+     * @param checkpoint the opened checkpoint, owned by the model from now on
+     * @param options the options
+     * @return the model
+     */
+    default Model load(Checkpoint checkpoint, LoadOptions options) {
+        if (options.adapter().isEmpty()) {
+            return load(checkpoint);
+        }
+        checkpoint.close();
+        throw new Interp4jException(ErrorCode.UNSUPPORTED, "engine '" + id() + "' cannot apply LoRA adapters");
+    }
 }

@@ -39,6 +39,15 @@ public interface Model extends AutoCloseable {
     Path directory();
 
     /**
+     * Returns the LoRA adapter merged into this model's weights, if any.
+     *
+     * @return the adapter directory, or empty for the base model
+     */
+    default Optional<Path> adapter() {
+        return Optional.empty();
+    }
+
+    /**
      * Returns the tokenizer, if the directory had a {@code tokenizer.json}.
      *
      * @return the tokenizer, or empty

@@ -1,6 +1,8 @@
 package io.interp4j.app.cli;
 
+import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
+import java.nio.file.Path;
 
 /** Resolves the {@code --tokens} / {@code --prompt} pair shared by commands that run a model. */
 public final class Inputs {
@@ -37,5 +39,15 @@ public final class Inputs {
             throw new UsageException("--prompt encodes to no tokens; give a non-empty prompt");
         }
         return ids;
+    }
+
+    /**
+     * Returns the load options given by {@code --adapter}.
+     *
+     * @param args the options
+     * @return the load options
+     */
+    public static LoadOptions loadOptions(Args args) {
+        return args.get("adapter").map(a -> LoadOptions.withAdapter(Path.of(a))).orElse(LoadOptions.defaults());
     }
 }

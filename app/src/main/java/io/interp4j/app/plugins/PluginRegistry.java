@@ -14,6 +14,7 @@ import io.interp4j.api.intervention.InterventionPlan;
 import io.interp4j.api.metric.Metric;
 import io.interp4j.api.metric.MetricFactory;
 import io.interp4j.api.model.EngineProvider;
+import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.plugin.PluginFactory;
 import io.interp4j.api.plugin.PluginKind;
@@ -288,8 +289,20 @@ public final class PluginRegistry {
      * @return the model
      */
     public Model loadModel(String engine, Path directory) {
+        return loadModel(engine, directory, LoadOptions.defaults());
+    }
+
+    /**
+     * Opens, validates and loads a model directory on an engine with options (e.g. a LoRA adapter).
+     *
+     * @param engine the engine id
+     * @param directory the Hugging Face model directory
+     * @param options the load options
+     * @return the model
+     */
+    public Model loadModel(String engine, Path directory, LoadOptions options) {
         EngineProvider provider = engine(engine);
-        return provider.load(Checkpoint.open(directory));
+        return provider.load(Checkpoint.open(directory), options);
     }
 
     /**

@@ -39,12 +39,14 @@ final class ModelHashes {
         this.cache = loaded;
     }
 
+    /** Hashes the files of a model (or adapter) directory that loading reads, by file name. */
     Map<String, String> hash(Path directory) {
         Map<String, String> hashes = new TreeMap<>();
         try (Stream<Path> files = Files.list(directory)) {
             for (Path file : files.sorted().toList()) {
                 String name = file.getFileName().toString();
                 if (Files.isRegularFile(file) && (name.equals("config.json") || name.equals("tokenizer.json")
+                        || name.equals("adapter_config.json")
                         || name.endsWith(".safetensors") || name.equals("model.safetensors.index.json"))) {
                     hashes.put(name, hashFile(file));
                 }

@@ -2,6 +2,7 @@ package io.interp4j.app.study;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.app.plugins.PluginRegistry;
 import java.util.LinkedHashMap;
@@ -25,7 +26,7 @@ final class ModelPool implements AutoCloseable {
             if (spec == null) {
                 throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown model '" + name + "'; the study has " + plan.models().keySet());
             }
-            model = registry.loadModel(spec.engine(), spec.path());
+            model = registry.loadModel(spec.engine(), spec.path(), new LoadOptions(spec.adapter()));
             loaded.put(name, model);
         }
         return model;

@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.checkpoint.LoraAdapter;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.api.model.EngineProvider;
@@ -38,7 +39,7 @@ import java.util.regex.Pattern;
  */
 final class StudyLoader {
     private static final Set<String> STUDY_KEYS = Set.of("name", "seed", "models", "suites", "steps", "report");
-    private static final Set<String> MODEL_KEYS = Set.of("path", "engine", "dtype", "create");
+    private static final Set<String> MODEL_KEYS = Set.of("path", "engine", "dtype", "create", "adapter");
     private static final Set<String> CREATE_KEYS = Set.of("seed", "preset", "layers", "hidden", "heads", "kv-heads",
             "intermediate", "vocab", "dtype", "tied");
     private static final Set<String> SUITE_KEYS = Set.of("builtin", "file", "split");
@@ -208,8 +209,16 @@ final class StudyLoader {
                 problems.add(path + ".path: " + directory + " is not a model directory (no config.json); give an existing"
                         + " Hugging Face directory, or a create { ... } block to write a random model there");
             }
+            Optional<Path> adapter = string(m, "adapter", path, problems).map(a -> base.resolve(a).normalize());
+            if (adapter.isPresent() && config != null) {
+                try (LoraAdapter lora = LoraAdapter.open(adapter.get())) {
+                    lora.checkAgainst(config);
+                } catch (Interp4jException e) {
+                    problems.add(path + ".adapter: " + e.getMessage());
+                }
+            }
             if (config != null) {
-                models.put(name, new StudyPlan.ModelSpec(name, directory, engine, create, config));
+                models.put(name, new StudyPlan.ModelSpec(name, directory, engine, create, config, adapter));
             }
         }
         return models;

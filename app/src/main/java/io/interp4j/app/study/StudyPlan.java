@@ -41,8 +41,9 @@ record StudyPlan(
      * @param engine the engine id
      * @param create the recipe that writes it when the directory does not exist yet
      * @param config its architecture (read, or from the recipe)
+     * @param adapter a PEFT LoRA adapter merged into the weights, if any
      */
-    record ModelSpec(String name, Path path, String engine, Optional<RandomModelRecipe> create, ModelConfig config) {}
+    record ModelSpec(String name, Path path, String engine, Optional<RandomModelRecipe> create, ModelConfig config, Optional<Path> adapter) {}
 
     /**
      * A task suite of the study.

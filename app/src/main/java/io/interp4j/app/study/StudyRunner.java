@@ -44,7 +44,8 @@ final class StudyRunner {
         out.println("study " + plan.name() + " (" + plan.file() + "), seed " + plan.seed());
         out.println("models:");
         for (StudyPlan.ModelSpec m : plan.models().values()) {
-            out.println("  " + m.name() + ": " + m.path() + " on " + m.engine() + ", " + architecture(m.config())
+            out.println("  " + m.name() + ": " + m.path() + m.adapter().map(a -> " + adapter " + a).orElse("") + " on " + m.engine()
+                    + ", " + architecture(m.config())
                     + (Files.isDirectory(m.path()) ? "" : " (will be created: random weights, seed " + m.create().orElseThrow().seed() + ")"));
         }
         out.println("suites:");
@@ -80,8 +81,12 @@ final class StudyRunner {
         List<StudyResults.ModelInfo> models = new ArrayList<>();
         List<String> modelParts = new ArrayList<>();
         for (StudyPlan.ModelSpec m : plan.models().values()) {
-            Map<String, String> fileHashes = hashes.hash(m.path());
-            models.add(new StudyResults.ModelInfo(m.name(), m.path().toString(), m.engine(), architecture(m.config()), fileHashes));
+            Map<String, String> fileHashes = new java.util.TreeMap<>(hashes.hash(m.path()));
+            if (m.adapter().isPresent()) {
+                hashes.hash(m.adapter().get()).forEach((name, hash) -> fileHashes.put("adapter/" + name, hash));
+            }
+            String architecture = architecture(m.config()) + m.adapter().map(a -> "; LoRA adapter " + a).orElse("");
+            models.add(new StudyResults.ModelInfo(m.name(), m.path().toString(), m.engine(), architecture, fileHashes));
             modelParts.add(m.name() + "|" + m.engine() + "|" + fileHashes);
         }
         hashes.save();

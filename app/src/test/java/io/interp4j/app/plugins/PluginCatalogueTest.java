@@ -6,7 +6,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.interp4j.api.checkpoint.DType;
 import io.interp4j.api.checkpoint.RandomCheckpoint;
-import io.interp4j.api.checkpoint.SafetensorsWriter;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.InterventionContext;
 import io.interp4j.api.metric.Metric;
@@ -19,8 +18,8 @@ import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.probe.ProbeContext;
 import io.interp4j.api.probe.ProbeResult;
+import io.interp4j.app.TestAdapters;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -66,7 +65,7 @@ class PluginCatalogueTest {
         List<int[]> others = List.of(set.get(2), set.get(0), set.get(1));
         prompts = Map.of("prompts", set, "positive", set.subList(0, 2), "negative", set.subList(1, 3),
                 "reference", set, "resample", others, "clean", others);
-        writeAdapter(dir.resolve("adapter"));
+        TestAdapters.write(dir.resolve("adapter"), 32);
     }
 
     @AfterAll
@@ -157,19 +156,5 @@ class PluginCatalogueTest {
                     "One. Two.", 4, 1_000_000)));
         }
         throw new AssertionError("no test input for " + type);
-    }
-
-    private static void writeAdapter(Path adapter) throws IOException {
-        Files.createDirectories(adapter);
-        Files.writeString(adapter.resolve("adapter_config.json"),
-                "{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 4, \"target_modules\": [\"q_proj\"]}");
-        float[] a = new float[2 * 32];
-        float[] b = new float[32 * 2];
-        Arrays.fill(a, 0.5f);
-        Arrays.fill(b, 0.25f);
-        SafetensorsWriter.write(adapter.resolve("adapter_model.safetensors"), List.of(
-                new SafetensorsWriter.Entry("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", DType.F32, new long[] {2, 32}, () -> a),
-                new SafetensorsWriter.Entry("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight", DType.F32, new long[] {32, 2}, () -> b)),
-                Map.of("format", "pt"));
     }
 }

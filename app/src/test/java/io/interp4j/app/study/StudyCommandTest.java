@@ -153,6 +153,23 @@ class StudyCommandTest {
     }
 
     @Test
+    void aModelMayCarryALoraAdapter() throws IOException {
+        Path file = study("adapted", ABLATION);
+        Path out = dir.resolve("out-adapted");
+        io.interp4j.app.TestAdapters.write(dir.resolve("adapter"), 32);
+        Files.writeString(file, Files.readString(file).replace("models { main { path = \"models/tiny\",",
+                "models { main { path = \"models/tiny\", adapter = \"adapter\","));
+        Result r = run("study", file.toString(), "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readString(out.resolve("results.json"))).contains("adapter/adapter_model.safetensors").contains("LoRA adapter");
+
+        Files.writeString(file, Files.readString(file).replace("adapter = \"adapter\"", "adapter = \"no-adapter\""));
+        Result missing = run("study", file.toString(), "--out", out.toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("study.models.main.adapter:").contains("no-adapter");
+    }
+
+    @Test
     void aKilledRunLosesNoFinishedStepAndLeavesNoFalseResults() throws Exception {
         // step 2 is long (4 layers × 12 scales × 24 prompts), so the kill lands inside it
         String slow = """

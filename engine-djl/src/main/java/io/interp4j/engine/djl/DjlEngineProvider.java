@@ -2,6 +2,7 @@ package io.interp4j.engine.djl;
 
 import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.model.EngineProvider;
+import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 
 /** The {@code djl} engine: DJL on PyTorch, float32 compute on the CPU. */
@@ -21,6 +22,11 @@ public final class DjlEngineProvider implements EngineProvider {
 
     @Override
     public Model load(Checkpoint checkpoint) {
-        return DjlModel.load(checkpoint);
+        return DjlModel.load(checkpoint, LoadOptions.defaults());
+    }
+
+    @Override
+    public Model load(Checkpoint checkpoint, LoadOptions options) {
+        return DjlModel.load(checkpoint, options);
     }
 }

@@ -8,13 +8,17 @@ import ai.djl.ndarray.types.Shape;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.checkpoint.LoraAdapter;
 import io.interp4j.api.checkpoint.Qwen2Layout;
+import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
 import io.interp4j.api.tokenizer.HfTokenizer;
 import io.interp4j.api.tokenizer.Tokenizer;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -27,21 +31,32 @@ final class DjlModel implements Model {
     private final Weights weights;
     private final HfTokenizer tokenizer;
 
-    private DjlModel(Checkpoint checkpoint, NDManager manager, Weights weights, HfTokenizer tokenizer) {
+    private final Path adapter;
+
+    private DjlModel(Checkpoint checkpoint, NDManager manager, Weights weights, HfTokenizer tokenizer, Path adapter) {
+        this.adapter = adapter;
         this.checkpoint = checkpoint;
         this.manager = manager;
         this.weights = weights;
         this.tokenizer = tokenizer;
     }
 
-    static DjlModel load(Checkpoint checkpoint) {
+    static DjlModel load(Checkpoint checkpoint, LoadOptions options) {
         DjlRuntime.init();
         NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         HfTokenizer tokenizer = null;
         try {
-            Weights weights = Weights.load(checkpoint, manager);
+            Weights weights;
+            if (options.adapter().isPresent()) {
+                try (LoraAdapter lora = LoraAdapter.open(options.adapter().get())) {
+                    lora.checkAgainst(checkpoint.config());
+                    weights = Weights.load(checkpoint, manager, lora);
+                }
+            } else {
+                weights = Weights.load(checkpoint, manager, null);
+            }
             tokenizer = checkpoint.tokenizerFile().map(HfTokenizer::load).orElse(null);
-            return new DjlModel(checkpoint, manager, weights, tokenizer);
+            return new DjlModel(checkpoint, manager, weights, tokenizer, options.adapter().orElse(null));
         } catch (RuntimeException e) {
             manager.close();
             checkpoint.close();
@@ -65,6 +80,11 @@ final class DjlModel implements Model {
     @Override
     public Path directory() {
         return checkpoint.directory();
+    }
+
+    @Override
+    public Optional<Path> adapter() {
+        return Optional.ofNullable(adapter);
     }
 
     @Override
@@ -92,12 +112,20 @@ final class DjlModel implements Model {
 
     /** All weights of the model. */
     record Weights(NDArray embed, LayerWeights[] layers, NDArray finalNorm, NDArray unembed) {
-        static Weights load(Checkpoint checkpoint, NDManager manager) {
+        static Weights load(Checkpoint checkpoint, NDManager manager, LoraAdapter lora) {
             ModelConfig config = checkpoint.config();
+            Map<String, LoraAdapter.Module> adapted = new HashMap<>();
+            if (lora != null) {
+                lora.modules().forEach(m -> adapted.put(m.baseWeight(), m));
+            }
             LayerWeights[] layers = new LayerWeights[config.numLayers()];
             for (int i = 0; i < layers.length; i++) {
                 int l = i;
-                java.util.function.Function<String, NDArray> w = suffix -> tensor(checkpoint, manager, Qwen2Layout.layer(l, suffix));
+                java.util.function.Function<String, NDArray> w = suffix -> {
+                    String name = Qwen2Layout.layer(l, suffix);
+                    LoraAdapter.Module module = adapted.get(name);
+                    return module == null ? tensor(checkpoint, manager, name) : merged(checkpoint, manager, lora, module);
+                };
                 layers[i] = new LayerWeights(
                         w.apply("input_layernorm.weight"),
                         w.apply("self_attn.q_proj.weight"),
@@ -115,6 +143,18 @@ final class DjlModel implements Model {
             NDArray embed = tensor(checkpoint, manager, Qwen2Layout.EMBED);
             NDArray unembed = config.tieWordEmbeddings() ? embed : tensor(checkpoint, manager, Qwen2Layout.LM_HEAD);
             return new Weights(embed, layers, tensor(checkpoint, manager, Qwen2Layout.FINAL_NORM), unembed);
+        }
+
+        /** {@code W + s·B·A} as a new array; the mapped base weight is left untouched. */
+        private static NDArray merged(Checkpoint checkpoint, NDManager manager, LoraAdapter lora, LoraAdapter.Module module) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray base = tensor(checkpoint, scope, module.baseWeight());
+                NDArray a = scope.create(lora.read(module.a()), new Shape(module.a().shape()));
+                NDArray b = scope.create(lora.read(module.b()), new Shape(module.b().shape()));
+                NDArray result = base.add(b.matMul(a).mul(lora.scaling(module)));
+                result.attach(manager);
+                return result;
+            }
         }
 
         private static NDArray tensor(Checkpoint checkpoint, NDManager manager, String name) {

@@ -1,5 +1,6 @@
 package io.interp4j.probes.adapter;
 
+import io.interp4j.api.checkpoint.LoraAdapter;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.model.Model;

@@ -1,4 +1,4 @@
-package io.interp4j.probes.adapter;
+package io.interp4j.api.checkpoint;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -9,8 +9,8 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.checkpoint.SafetensorsFile;
-import io.interp4j.api.checkpoint.TensorInfo;
+import io.interp4j.api.Stable;
+import io.interp4j.api.model.ModelConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,12 +28,19 @@ import java.util.regex.PatternSyntaxException;
  * with tensors named as PEFT saves them, {@code base_model.model.model.layers.{L}.self_attn.q_proj.lora_A.weight}
  * ({@code [r, in]}) and {@code ...lora_B.weight} ({@code [out, r]}); an adapter name before {@code
  * .weight} (as in {@code lora_A.default.weight}) is accepted. Pickled {@code adapter_model.bin} is
- * refused.
+ * refused. Applying an adapter to a linear layer replaces its weight {@code W} by {@code W + s·B·A},
+ * where {@code s} is PEFT's scaling ({@link #scaling}).
+ *
+ * @since 0.1
  */
-final class LoraAdapter implements AutoCloseable {
-    static final String CONFIG_FILE = "adapter_config.json";
-    static final String WEIGHTS_FILE = "adapter_model.safetensors";
-    static final String PICKLE_FILE = "adapter_model.bin";
+@Stable
+public final class LoraAdapter implements AutoCloseable {
+    /** The adapter's config file. */
+    public static final String CONFIG_FILE = "adapter_config.json";
+    /** The adapter's weights file. */
+    public static final String WEIGHTS_FILE = "adapter_model.safetensors";
+    /** A pickled adapter, refused. */
+    public static final String PICKLE_FILE = "adapter_model.bin";
 
     private static final Pattern LORA = Pattern.compile("^(.+)\\.lora_([AB])(?:\\.[^.]+)?\\.weight$");
     private static final Pattern LAYER = Pattern.compile("(?:^|\\.)layers\\.(0|[1-9][0-9]{0,6})\\.(.+)$");
@@ -46,10 +53,25 @@ final class LoraAdapter implements AutoCloseable {
      * @param a the {@code lora_A} entry, {@code [r, in]}
      * @param b the {@code lora_B} entry, {@code [out, r]}
      * @param alpha the module's {@code lora_alpha}
+     * @since 0.1
      */
-    record Module(int layer, String module, TensorInfo a, TensorInfo b, double alpha) {
-        int rank() {
+    public record Module(int layer, String module, TensorInfo a, TensorInfo b, double alpha) {
+        /**
+         * Returns the rank.
+         *
+         * @return r
+         */
+        public int rank() {
             return (int) a.shape()[0];
+        }
+
+        /**
+         * Returns the name of the base weight this module adapts.
+         *
+         * @return e.g. {@code model.layers.3.self_attn.q_proj.weight}
+         */
+        public String baseWeight() {
+            return layer >= 0 ? Qwen2Layout.layer(layer, module + ".weight") : module + ".weight";
         }
     }
 
@@ -73,7 +95,7 @@ final class LoraAdapter implements AutoCloseable {
      * @param directory the directory
      * @return the adapter, to be closed
      */
-    static LoraAdapter open(Path directory) {
+    public static LoraAdapter open(Path directory) {
         if (!Files.isDirectory(directory)) {
             throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, directory + ": not a directory (expected a PEFT adapter directory with "
                     + CONFIG_FILE + " and " + WEIGHTS_FILE + ")");
@@ -204,24 +226,75 @@ final class LoraAdapter implements AutoCloseable {
         return new Interp4jException(ErrorCode.INVALID_CHECKPOINT, file + ": " + message);
     }
 
-    Path directory() {
+    /**
+     * Checks that every module adapts a linear weight of this model with matching shapes.
+     *
+     * @param config the base model
+     * @throws Interp4jException naming the adapter, module and shapes when one does not fit
+     */
+    public void checkAgainst(ModelConfig config) {
+        Map<String, long[]> shapes = Qwen2Layout.expectedShapes(config);
+        List<String> problems = new ArrayList<>();
+        for (Module m : modules) {
+            long[] base = shapes.get(m.baseWeight());
+            if (base == null || base.length != 2) {
+                problems.add("module '" + m.module() + "'" + (m.layer() >= 0 ? " of layer " + m.layer() : "")
+                        + " adapts '" + m.baseWeight() + "', which is not a linear weight of this " + config.numLayers() + "-layer model");
+            } else if (m.a().shape()[1] != base[1] || m.b().shape()[0] != base[0]) {
+                problems.add("module '" + m.baseWeight() + "': lora_A " + Arrays.toString(m.a().shape()) + " and lora_B "
+                        + Arrays.toString(m.b().shape()) + " do not fit the base weight " + Arrays.toString(base)
+                        + " (expected [r, " + base[1] + "] and [" + base[0] + ", r])");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, directory + ": adapter does not fit the model: " + String.join("; ", problems));
+        }
+    }
+
+    /**
+     * Returns the adapter directory.
+     *
+     * @return the directory
+     */
+    public Path directory() {
         return directory;
     }
 
-    List<Module> modules() {
+    /**
+     * Returns the adapted modules, by layer.
+     *
+     * @return the modules
+     */
+    public List<Module> modules() {
         return modules;
     }
 
-    List<String> ignored() {
+    /**
+     * Returns the names of tensors that are not LoRA matrices (e.g. saved embeddings), which are ignored.
+     *
+     * @return the names
+     */
+    public List<String> ignored() {
         return ignored;
     }
 
-    /** Returns PEFT's scaling of {@code B·A}: {@code alpha / r}, or {@code alpha / sqrt(r)} with rsLoRA. */
-    double scaling(Module module) {
+    /**
+     * Returns PEFT's scaling of {@code B·A}.
+     *
+     * @param module an adapted module
+     * @return {@code alpha / r}, or {@code alpha / sqrt(r)} with rsLoRA
+     */
+    public double scaling(Module module) {
         return rsLora ? module.alpha() / Math.sqrt(module.rank()) : module.alpha() / module.rank();
     }
 
-    float[] read(TensorInfo info) {
+    /**
+     * Reads a LoRA matrix.
+     *
+     * @param info {@link Module#a()} or {@link Module#b()}
+     * @return the values, row-major, as float32
+     */
+    public float[] read(TensorInfo info) {
         return weights.readFloats(info);
     }
 
