@@ -2,7 +2,6 @@ package io.interp4j.app.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.interp4j.api.Interp4jException;
 import io.interp4j.app.study.StudyResults;
@@ -57,13 +56,5 @@ class ReportWriterTest {
         Files.createDirectories(dir.resolve("report.md/blocker"));
         assertThatThrownBy(() -> ReportWriter.write(dir, SampleResults.study())).isInstanceOf(Interp4jException.class);
         assertThat(names(dir)).containsExactly("report.md", "results.json");
-    }
-
-    /** Writes the sample report where -Dinterp4j.report.sample=DIR says, for looking at it (scripts/check-report.sh). */
-    @Test
-    void writesTheSampleWhenAsked() {
-        String target = System.getProperty("interp4j.report.sample");
-        assumeTrue(target != null && !target.isBlank(), "set -Dinterp4j.report.sample=DIR to write the sample report");
-        assertThat(ReportWriter.write(Path.of(target), SampleResults.study())).hasSize(3);
     }
 }
