@@ -298,6 +298,41 @@ public final class LoraAdapter implements AutoCloseable {
         return weights.readFloats(info);
     }
 
+    /**
+     * Merges a module into its base weight: {@code W + s·B·A}, each element accumulated in double.
+     *
+     * @param module an adapted module
+     * @param base the base weight {@code [out, in]}, row-major (not modified)
+     * @return the merged weight, row-major
+     */
+    public float[] merge(Module module, float[] base) {
+        int rank = module.rank();
+        int in = (int) module.a().shape()[1];
+        int out = (int) module.b().shape()[0];
+        if (base.length != (long) out * in) {
+            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, directory + ": module '" + module.baseWeight() + "' adapts a ["
+                    + out + ", " + in + "] weight, found " + base.length + " values");
+        }
+        float[] a = read(module.a());
+        float[] b = read(module.b());
+        double scale = scaling(module);
+        float[] merged = new float[base.length];
+        java.util.stream.IntStream.range(0, out).parallel().forEach(o -> {
+            double[] row = new double[in];
+            for (int r = 0; r < rank; r++) {
+                double coefficient = b[o * rank + r];
+                int offset = r * in;
+                for (int i = 0; i < in; i++) {
+                    row[i] += coefficient * a[offset + i];
+                }
+            }
+            for (int i = 0; i < in; i++) {
+                merged[o * in + i] = (float) (base[o * in + i] + scale * row[i]);
+            }
+        });
+        return merged;
+    }
+
     @Override
     public void close() {
         weights.close();

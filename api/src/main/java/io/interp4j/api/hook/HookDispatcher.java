@@ -89,6 +89,19 @@ public final class HookDispatcher {
     }
 
     /**
+     * Returns every hook point where a hook, observer or cache request is set, in forward order:
+     * where an engine that compiles graphs must make the activation visible.
+     *
+     * @return the active hook points
+     */
+    public Set<HookPoint> activePoints() {
+        Set<HookPoint> active = new TreeSet<>(cached);
+        active.addAll(hooks.keySet());
+        active.addAll(observers.keySet());
+        return active;
+    }
+
+    /**
      * Returns whether any hook (not only a cache request) is set.
      *
      * @return true if some hook may replace an activation

@@ -147,14 +147,8 @@ final class DjlModel implements Model {
 
         /** {@code W + s·B·A} as a new array; the mapped base weight is left untouched. */
         private static NDArray merged(Checkpoint checkpoint, NDManager manager, LoraAdapter lora, LoraAdapter.Module module) {
-            try (NDManager scope = manager.newSubManager()) {
-                NDArray base = tensor(checkpoint, scope, module.baseWeight());
-                NDArray a = scope.create(lora.read(module.a()), new Shape(module.a().shape()));
-                NDArray b = scope.create(lora.read(module.b()), new Shape(module.b().shape()));
-                NDArray result = base.add(b.matMul(a).mul(lora.scaling(module)));
-                result.attach(manager);
-                return result;
-            }
+            float[] weights = lora.merge(module, checkpoint.readFloats(module.baseWeight()));
+            return manager.create(weights, new Shape(checkpoint.info(module.baseWeight()).shape()));
         }
 
         private static NDArray tensor(Checkpoint checkpoint, NDManager manager, String name) {

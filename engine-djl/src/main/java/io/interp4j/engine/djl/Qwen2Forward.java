@@ -11,6 +11,7 @@ import io.interp4j.api.hook.HookContext;
 import io.interp4j.api.hook.HookDispatcher;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.model.Decoding;
 import io.interp4j.api.model.ModelConfig;
 
 /**
@@ -21,16 +22,10 @@ import io.interp4j.api.model.ModelConfig;
 final class Qwen2Forward {
     private final ModelConfig config;
     private final DjlModel.Weights weights;
-    private final double[] inverseFrequencies;
 
     Qwen2Forward(ModelConfig config, DjlModel.Weights weights) {
         this.config = config;
         this.weights = weights;
-        int half = config.headDim() / 2;
-        inverseFrequencies = new double[half];
-        for (int i = 0; i < half; i++) {
-            inverseFrequencies[i] = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim());
-        }
     }
 
     /** What one call computes: new tokens, their first position, and where results go. */
@@ -60,11 +55,11 @@ final class Qwen2Forward {
             NDArray cos;
             NDArray sin;
             {
-                float[][] table = ropeTable(start, queries);
+                float[][] table = Decoding.ropeTable(config, start, queries);
                 cos = scope.create(table[0], new Shape(1, queries, 1, config.headDim()));
                 sin = scope.create(table[1], new Shape(1, queries, 1, config.headDim()));
             }
-            NDArray mask = scope.create(causalMask(start, queries), new Shape(queries, keys));
+            NDArray mask = scope.create(Decoding.causalMask(start, queries), new Shape(queries, keys));
             for (int layer = 0; layer < config.numLayers(); layer++) {
                 try (NDManager layerScope = scope.newSubManager()) {
                     x = block(s.in(layerScope), layer, x, cos, sin, mask);
@@ -155,38 +150,6 @@ final class Qwen2Forward {
         NDArray second = x.get(new NDIndex("..., {}:", half));
         NDArray rotated = NDArrays.concat(new NDList(second.neg(), first), -1);
         return x.mul(cos).add(rotated.mul(sin));
-    }
-
-    /** cos and sin of {@code position · inv_freq}, duplicated over both halves, for each new position. */
-    private float[][] ropeTable(int start, int count) {
-        int dh = config.headDim();
-        int half = dh / 2;
-        float[] cos = new float[count * dh];
-        float[] sin = new float[count * dh];
-        for (int p = 0; p < count; p++) {
-            for (int i = 0; i < half; i++) {
-                double angle = (start + p) * inverseFrequencies[i];
-                float c = (float) Math.cos(angle);
-                float sn = (float) Math.sin(angle);
-                cos[p * dh + i] = c;
-                cos[p * dh + half + i] = c;
-                sin[p * dh + i] = sn;
-                sin[p * dh + half + i] = sn;
-            }
-        }
-        return new float[][] {cos, sin};
-    }
-
-    /** 0 where query {@code start + i} may see key {@code j} (j ≤ start + i), −∞ elsewhere. */
-    private static float[] causalMask(int start, int queries) {
-        int keys = start + queries;
-        float[] mask = new float[queries * keys];
-        for (int i = 0; i < queries; i++) {
-            for (int j = start + i + 1; j < keys; j++) {
-                mask[i * keys + j] = Float.NEGATIVE_INFINITY;
-            }
-        }
-        return mask;
     }
 
     /** The hook dispatch of one pass, bound to the scope that owns the current temporaries. */

@@ -1,0 +1,211 @@
+package io.interp4j.engine.onnx;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.checkpoint.LoraAdapter;
+import io.interp4j.api.checkpoint.Qwen2Layout;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.model.LoadOptions;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.model.Run;
+import io.interp4j.api.tokenizer.HfTokenizer;
+import io.interp4j.api.tokenizer.Tokenizer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A Qwen2 model on ONNX Runtime. Weights are ONNX Runtime tensors over the checkpoint's float32 data
+ * (the memory mapping itself for float32 storage) and are fed to every segment that reads them.
+ * Compiled segments are cached per set of active hook points.
+ */
+final class OnnxModel implements Model {
+    private final Checkpoint checkpoint;
+    private final OrtEnvironment env;
+    private final GraphIr graph;
+    private final Map<String, OnnxTensor> weights;
+    private final HfTokenizer tokenizer;
+    private final NDManager manager;
+    private final Map<Set<HookPoint>, List<CompiledSegment>> sessions = new ConcurrentHashMap<>();
+
+    /** A segment with its ONNX Runtime session. */
+    record CompiledSegment(Segments.Segment segment, OrtSession session) {}
+
+    private final Path adapter;
+
+    private OnnxModel(Checkpoint checkpoint, OrtEnvironment env, GraphIr graph, Map<String, OnnxTensor> weights, HfTokenizer tokenizer,
+            NDManager manager, Path adapter) {
+        this.adapter = adapter;
+        this.checkpoint = checkpoint;
+        this.env = env;
+        this.graph = graph;
+        this.weights = weights;
+        this.tokenizer = tokenizer;
+        this.manager = manager;
+    }
+
+    static OnnxModel load(Checkpoint checkpoint, LoadOptions options) {
+        Map<String, OnnxTensor> weights = new LinkedHashMap<>();
+        NDManager manager = null;
+        LoraAdapter lora = null;
+        try {
+            if (options.adapter().isPresent()) {
+                lora = LoraAdapter.open(options.adapter().get());
+                lora.checkAgainst(checkpoint.config());
+            }
+            Map<String, LoraAdapter.Module> adapted = new java.util.HashMap<>();
+            if (lora != null) {
+                lora.modules().forEach(m -> adapted.put(m.baseWeight(), m));
+            }
+            System.setProperty("ai.djl.offline", "true");
+            System.setProperty("OPT_OUT_TRACKING", "true");
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            GraphIr graph = Qwen2Graph.build(checkpoint.config());
+            for (String name : Qwen2Layout.expectedShapes(checkpoint.config()).keySet()) {
+                long[] shape = checkpoint.info(name).shape();
+                LoraAdapter.Module module = adapted.get(name);
+                ByteBuffer data = module == null ? checkpoint.float32(name) : direct(lora.merge(module, checkpoint.readFloats(name)));
+                weights.put(name, OnnxTensor.createTensor(env, data, shape, OnnxJavaType.FLOAT));
+            }
+            if (lora != null) {
+                lora.close();
+            }
+            manager = NDManager.newBaseManager(Device.cpu(), Engine.getEngine("PyTorch").getEngineName());
+            HfTokenizer tokenizer = checkpoint.tokenizerFile().map(HfTokenizer::load).orElse(null);
+            return new OnnxModel(checkpoint, env, graph, weights, tokenizer, manager, options.adapter().orElse(null));
+        } catch (OrtException | RuntimeException e) {
+            if (lora != null) {
+                lora.close();
+            }
+            weights.values().forEach(OnnxTensor::close);
+            if (manager != null) {
+                manager.close();
+            }
+            checkpoint.close();
+            if (e instanceof Interp4jException ie) {
+                throw ie;
+            }
+            throw new Interp4jException(ErrorCode.ENGINE_ERROR, checkpoint.directory() + ": cannot load into ONNX Runtime: " + e, e);
+        }
+    }
+
+    /** Returns the compiled segments for a set of active hook points, building them on first use. */
+    List<CompiledSegment> segments(Set<HookPoint> active) {
+        return sessions.computeIfAbsent(Set.copyOf(new TreeSet<>(active)), key -> {
+            List<CompiledSegment> compiled = new ArrayList<>();
+            try {
+                for (Segments.Segment segment : Segments.cut(graph, key)) {
+                    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+                    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                    options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
+                    compiled.add(new CompiledSegment(segment, env.createSession(segment.model(), options)));
+                }
+                return List.copyOf(compiled);
+            } catch (OrtException e) {
+                compiled.forEach(c -> closeQuietly(c.session()));
+                throw new Interp4jException(ErrorCode.ENGINE_ERROR, "ONNX Runtime rejected the graph for hook points " + key + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /** The name of the graph value a hook point names. */
+    String graphValue(HookPoint point) {
+        return graph.hookValues().get(point);
+    }
+
+    /** The graph output holding a layer's keys after this pass. */
+    String presentKey(int layer) {
+        return graph.outputs().get(2 * layer);
+    }
+
+    /** The graph output holding a layer's values after this pass. */
+    String presentValue(int layer) {
+        return graph.outputs().get(2 * layer + 1);
+    }
+
+    OrtEnvironment env() {
+        return env;
+    }
+
+    Map<String, OnnxTensor> weights() {
+        return weights;
+    }
+
+    NDManager ndManager() {
+        return manager;
+    }
+
+    @Override
+    public String engineId() {
+        return OnnxEngineProvider.ID;
+    }
+
+    @Override
+    public ModelConfig config() {
+        return checkpoint.config();
+    }
+
+    @Override
+    public Path directory() {
+        return checkpoint.directory();
+    }
+
+    @Override
+    public Optional<Path> adapter() {
+        return Optional.ofNullable(adapter);
+    }
+
+    @Override
+    public Optional<Tokenizer> tokenizer() {
+        return Optional.ofNullable(tokenizer);
+    }
+
+    @Override
+    public Run newRun() {
+        return new OnnxRun(this, manager.newSubManager());
+    }
+
+    @Override
+    public void close() {
+        sessions.values().forEach(list -> list.forEach(c -> closeQuietly(c.session())));
+        sessions.clear();
+        weights.values().forEach(OnnxTensor::close);
+        manager.close();
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
+        checkpoint.close();
+    }
+
+    private static ByteBuffer direct(float[] values) {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        buffer.asFloatBuffer().put(values);
+        return buffer;
+    }
+
+    private static void closeQuietly(OrtSession session) {
+        try {
+            session.close();
+        } catch (OrtException ignored) {
+            // closing on the way out; nothing to recover
+        }
+    }
+}

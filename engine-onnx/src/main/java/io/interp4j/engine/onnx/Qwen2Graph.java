@@ -1,0 +1,128 @@
+package io.interp4j.engine.onnx;
+
+import static io.interp4j.engine.onnx.GraphIr.attr;
+
+import io.interp4j.api.checkpoint.Qwen2Layout;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.model.ModelConfig;
+import java.util.List;
+
+/**
+ * Emits Hugging Face's {@code Qwen2ForCausalLM} (eager attention) as ONNX nodes, in the same order and
+ * with the same arithmetic as the djl engine, marking the value of every hook point. Runtime inputs:
+ * {@code ids} {@code [B, S]} int64, {@code cos}/{@code sin} {@code [1, S, 1, d_head]}, {@code mask}
+ * {@code [S, T]}, and per layer {@code past_k.L}/{@code past_v.L} {@code [B, kv, P, d_head]} (P may be
+ * 0). Outputs: {@code logits} {@code [B, S, vocab]} and {@code present_k.L}/{@code present_v.L}.
+ */
+final class Qwen2Graph {
+    static final String IDS = "ids";
+    static final String COS = "cos";
+    static final String SIN = "sin";
+    static final String MASK = "mask";
+
+    private Qwen2Graph() {}
+
+    static String pastKey(int layer) {
+        return "past_k." + layer;
+    }
+
+    static String pastValue(int layer) {
+        return "past_v." + layer;
+    }
+
+    static GraphIr build(ModelConfig config) {
+        GraphIr g = new GraphIr();
+        int d = config.hiddenSize();
+        int heads = config.numHeads();
+        int kvHeads = config.numKvHeads();
+        int dh = config.headDim();
+        int groups = config.queriesPerKvHead();
+        int mlp = config.intermediateSize();
+
+        String ids = g.input(IDS, GraphIr.INT64);
+        String cos = g.input(COS, GraphIr.FLOAT);
+        String sin = g.input(SIN, GraphIr.FLOAT);
+        String mask = g.input(MASK, GraphIr.FLOAT);
+        String bs = g.typed("Shape", GraphIr.INT64, List.of(ids));
+        String shapeD = g.typed("Concat", GraphIr.INT64, List.of(bs, g.ints(d)), attr("axis", 0L));
+        String shapeQ = g.typed("Concat", GraphIr.INT64, List.of(bs, g.ints(heads, dh)), attr("axis", 0L));
+        String shapeKv = g.typed("Concat", GraphIr.INT64, List.of(bs, g.ints(kvHeads, dh)), attr("axis", 0L));
+        String shapeMlp = g.typed("Concat", GraphIr.INT64, List.of(bs, g.ints(mlp)), attr("axis", 0L));
+        String flatD = g.ints(-1, d);
+        String flatQ = g.ints(-1, (long) heads * dh);
+        String flatMlp = g.ints(-1, mlp);
+        String expandGroups = g.ints(1, 1, groups, 1, 1);
+        String headsShape = g.ints(0, heads, -1, dh);
+        String axis2 = g.ints(2);
+        String scale = g.scalar((float) (1.0 / Math.sqrt(dh)));
+
+        String x = g.mark(HookPoint.global(HookSite.EMBED), g.op("Gather", List.of(g.weight(Qwen2Layout.EMBED), ids), attr("axis", 0L)));
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            final int l = layer;
+            java.util.function.Function<String, String> w = suffix -> g.weight(Qwen2Layout.layer(l, suffix));
+            String residPre = g.mark(HookPoint.block(layer, HookSite.RESID_PRE), x);
+            String normed = g.mark(HookPoint.block(layer, HookSite.LN1_NORMALIZED), rmsNorm(g, residPre, w.apply("input_layernorm.weight"), config));
+            String normedFlat = g.op("Reshape", List.of(normed, flatD));
+            String q = g.mark(HookPoint.block(layer, HookSite.ATTN_Q), g.op("Reshape",
+                    List.of(g.op("Gemm", List.of(normedFlat, w.apply("self_attn.q_proj.weight"), w.apply("self_attn.q_proj.bias")), attr("transB", 1L)), shapeQ)));
+            String k = g.mark(HookPoint.block(layer, HookSite.ATTN_K), g.op("Reshape",
+                    List.of(g.op("Gemm", List.of(normedFlat, w.apply("self_attn.k_proj.weight"), w.apply("self_attn.k_proj.bias")), attr("transB", 1L)), shapeKv)));
+            String v = g.mark(HookPoint.block(layer, HookSite.ATTN_V), g.op("Reshape",
+                    List.of(g.op("Gemm", List.of(normedFlat, w.apply("self_attn.v_proj.weight"), w.apply("self_attn.v_proj.bias")), attr("transB", 1L)), shapeKv)));
+            String rotQ = g.mark(HookPoint.block(layer, HookSite.ATTN_ROT_Q), rope(g, q, cos, sin));
+            String rotK = g.mark(HookPoint.block(layer, HookSite.ATTN_ROT_K), rope(g, k, cos, sin));
+
+            String keys = g.op("Concat", List.of(g.input(pastKey(layer), GraphIr.FLOAT), g.op("Transpose", List.of(rotK), attr("perm", 0, 2, 1, 3))),
+                    attr("axis", 2L));
+            String values = g.op("Concat", List.of(g.input(pastValue(layer), GraphIr.FLOAT), g.op("Transpose", List.of(v), attr("perm", 0, 2, 1, 3))),
+                    attr("axis", 2L));
+            g.output(keys);
+            g.output(values);
+            // query head h reads kv head h / groups (Hugging Face repeat_kv)
+            String keysByHead = g.op("Reshape", List.of(g.op("Expand", List.of(g.op("Unsqueeze", List.of(keys, axis2)), expandGroups)), headsShape));
+            String valuesByHead = g.op("Reshape", List.of(g.op("Expand", List.of(g.op("Unsqueeze", List.of(values, axis2)), expandGroups)), headsShape));
+            String queries = g.op("Transpose", List.of(rotQ), attr("perm", 0, 2, 1, 3));
+            String raw = g.op("MatMul", List.of(queries, g.op("Transpose", List.of(keysByHead), attr("perm", 0, 1, 3, 2))));
+            String scores = g.mark(HookPoint.block(layer, HookSite.ATTN_SCORES), g.op("Add", List.of(g.op("Mul", List.of(raw, scale)), mask)));
+            String pattern = g.mark(HookPoint.block(layer, HookSite.ATTN_PATTERN), g.op("Softmax", List.of(scores), attr("axis", -1L)));
+            String z = g.mark(HookPoint.block(layer, HookSite.ATTN_Z),
+                    g.op("Transpose", List.of(g.op("MatMul", List.of(pattern, valuesByHead))), attr("perm", 0, 2, 1, 3)));
+            String attnOut = g.mark(HookPoint.block(layer, HookSite.ATTN_OUT), g.op("Reshape", List.of(
+                    g.op("Gemm", List.of(g.op("Reshape", List.of(z, flatQ)), w.apply("self_attn.o_proj.weight")), attr("transB", 1L)), shapeD)));
+            String residMid = g.mark(HookPoint.block(layer, HookSite.RESID_MID), g.op("Add", List.of(residPre, attnOut)));
+            String normed2 = g.mark(HookPoint.block(layer, HookSite.LN2_NORMALIZED), rmsNorm(g, residMid, w.apply("post_attention_layernorm.weight"), config));
+            String normed2Flat = g.op("Reshape", List.of(normed2, flatD));
+            String gate = g.mark(HookPoint.block(layer, HookSite.MLP_PRE), g.op("Reshape", List.of(
+                    g.op("Gemm", List.of(normed2Flat, w.apply("mlp.gate_proj.weight")), attr("transB", 1L)), shapeMlp)));
+            String up = g.mark(HookPoint.block(layer, HookSite.MLP_PRE_LINEAR), g.op("Reshape", List.of(
+                    g.op("Gemm", List.of(normed2Flat, w.apply("mlp.up_proj.weight")), attr("transB", 1L)), shapeMlp)));
+            String post = g.mark(HookPoint.block(layer, HookSite.MLP_POST),
+                    g.op("Mul", List.of(g.op("Mul", List.of(gate, g.op("Sigmoid", List.of(gate)))), up)));
+            String mlpOut = g.mark(HookPoint.block(layer, HookSite.MLP_OUT), g.op("Reshape", List.of(
+                    g.op("Gemm", List.of(g.op("Reshape", List.of(post, flatMlp)), w.apply("mlp.down_proj.weight")), attr("transB", 1L)), shapeD)));
+            x = g.mark(HookPoint.block(layer, HookSite.RESID_POST), g.op("Add", List.of(residMid, mlpOut)));
+        }
+        String normed = g.mark(HookPoint.global(HookSite.LN_FINAL_NORMALIZED), rmsNorm(g, x, g.weight(Qwen2Layout.FINAL_NORM), config));
+        String shapeLogits = g.typed("Concat", GraphIr.INT64, List.of(bs, g.ints(config.vocabSize())), attr("axis", 0L));
+        String logits = g.mark(HookPoint.global(HookSite.LOGITS), g.op("Reshape", List.of(
+                g.op("Gemm", List.of(g.op("Reshape", List.of(normed, flatD)), g.weight(Qwen2Layout.unembedding(config))), attr("transB", 1L)),
+                shapeLogits)));
+        g.output(logits);
+        return g;
+    }
+
+    /** RMSNorm as Hugging Face computes it: {@code x · rsqrt(mean(x²) + eps) · weight}. */
+    private static String rmsNorm(GraphIr g, String x, String weight, ModelConfig config) {
+        String meanSquare = g.op("ReduceMean", List.of(g.op("Mul", List.of(x, x)), g.ints(-1)), attr("keepdims", 1L));
+        String inverse = g.op("Reciprocal", List.of(g.op("Sqrt", List.of(g.op("Add", List.of(meanSquare, g.scalar((float) config.rmsNormEps())))))));
+        return g.op("Mul", List.of(g.op("Mul", List.of(x, inverse)), weight));
+    }
+
+    /** Rotate-half RoPE: {@code x·cos + [-x2, x1]·sin}. */
+    private static String rope(GraphIr g, String x, String cos, String sin) {
+        List<String> halves = g.multi("Split", List.of(x), 2, attr("axis", -1L), attr("num_outputs", 2L));
+        String rotated = g.op("Concat", List.of(g.op("Neg", List.of(halves.get(1))), halves.get(0)), attr("axis", -1L));
+        return g.op("Add", List.of(g.op("Mul", List.of(x, cos)), g.op("Mul", List.of(rotated, sin))));
+    }
+}
