@@ -128,7 +128,7 @@ class StudyCommandTest {
                 .contains("interp4j.metric.kl-divergence.bogus: unknown key")
                 .contains("study.colour: unknown key")
                 .contains("study.models.main.path:").contains("no config.json")
-                .contains("study.models.other.engine: unknown engine 'tpu'; known engines: [djl]")
+                .contains("study.models.other.engine: unknown engine 'tpu'; known engines: [djl, onnx]")
                 .contains("study.suites.main.builtin:").contains("families-mini")
                 .contains("study.suites.extra.file:").contains("missing.jsonl")
                 .contains("study.steps[0].experiment: unknown experiment 'nonsense'; known experiments: [probe, sweep]")
