@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -45,6 +46,7 @@ final class OnnxModel implements Model {
     private final HfTokenizer tokenizer;
     private final NDManager manager;
     private final Map<Set<HookPoint>, List<CompiledSegment>> sessions = new ConcurrentHashMap<>();
+    private final Map<String, long[]> weightShapes;
 
     /** A segment with its ONNX Runtime session. */
     record CompiledSegment(Segments.Segment segment, OrtSession session) {}
@@ -60,6 +62,7 @@ final class OnnxModel implements Model {
         this.weights = weights;
         this.tokenizer = tokenizer;
         this.manager = manager;
+        this.weightShapes = Qwen2Layout.expectedShapes(checkpoint.config());
     }
 
     static OnnxModel load(Checkpoint checkpoint, LoadOptions options) {
@@ -112,10 +115,19 @@ final class OnnxModel implements Model {
         return sessions.computeIfAbsent(Set.copyOf(new TreeSet<>(active)), key -> {
             List<CompiledSegment> compiled = new ArrayList<>();
             try {
-                for (Segments.Segment segment : Segments.cut(graph, key)) {
+                List<Segments.Segment> segments = Segments.cut(graph, key, weightShapes);
+                for (Segments.Segment segment : segments) {
                     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
                     options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                     options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
+                    Map<String, OnnxTensorLike> supplied = new LinkedHashMap<>();
+                    segment.weights().forEach(w -> supplied.put(w, weights.get(w)));
+                    options.addExternalInitializers(supplied);
+                    if (!key.isEmpty()) {
+                        // only the fused graph keeps prepacked copies of the weights; cut graphs use them in place,
+                        // so memory does not grow with every hook set a study uses
+                        options.addConfigEntry("session.disable_prepacking", "1");
+                    }
                     compiled.add(new CompiledSegment(segment, env.createSession(segment.model(), options)));
                 }
                 return List.copyOf(compiled);

@@ -155,7 +155,7 @@ final class OnnxRun implements Run {
                 Segments.Segment segment = compiled.segment();
                 Map<String, OnnxTensor> inputs = new HashMap<>();
                 for (String name : segment.inputs()) {
-                    OnnxTensor value = model.weights().containsKey(name) ? model.weights().get(name) : values.get(name);
+                    OnnxTensor value = values.get(name);
                     if (value == null) {
                         throw new IllegalStateException("segment input '" + name + "' was never produced");
                     }

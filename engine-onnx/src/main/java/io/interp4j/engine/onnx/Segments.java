@@ -19,11 +19,19 @@ import java.util.TreeMap;
  */
 final class Segments {
     /** One segment: its ONNX model and the hook points to run after it, in forward order. */
-    record Segment(byte[] model, List<String> inputs, List<String> outputs, List<HookPoint> hooksAfter) {}
+    record Segment(byte[] model, List<String> inputs, List<String> outputs, List<HookPoint> hooksAfter, List<String> weights) {}
 
     private Segments() {}
 
-    static List<Segment> cut(GraphIr graph, Set<HookPoint> active) {
+    /**
+     * Cuts the graph.
+     *
+     * @param graph the model graph
+     * @param active the active hook points
+     * @param weightShapes the shape of every weight, declared as an externally supplied initializer
+     * @return the segments in order
+     */
+    static List<Segment> cut(GraphIr graph, Set<HookPoint> active, Map<String, long[]> weightShapes) {
         List<GraphIr.Node> nodes = graph.nodes();
         Map<String, Integer> producer = new HashMap<>();
         for (int i = 0; i < nodes.size(); i++) {
@@ -65,10 +73,13 @@ final class Segments {
             Set<String> produced = new HashSet<>();
             Set<String> inputs = new LinkedHashSet<>();
             Set<String> constants = new LinkedHashSet<>();
+            Set<String> weights = new LinkedHashSet<>();
             for (int i = from; i <= to; i++) {
                 for (String in : nodes.get(i).inputs()) {
                     if (graph.constants().containsKey(in)) {
                         constants.add(in);
+                    } else if (graph.isWeight(in)) {
+                        weights.add(in);
                     } else if (!produced.contains(in)) {
                         inputs.add(in);
                     }
@@ -86,12 +97,14 @@ final class Segments {
             for (HookPoint point : hooksAfter) {
                 outputs.add(graph.hookValues().get(point));
             }
-            segments.add(new Segment(model(graph, from, to, inputs, outputs, constants), List.copyOf(inputs), List.copyOf(outputs), List.copyOf(hooksAfter)));
+            segments.add(new Segment(model(graph, from, to, inputs, outputs, constants, weights, weightShapes), List.copyOf(inputs),
+                    List.copyOf(outputs), List.copyOf(hooksAfter), List.copyOf(weights)));
         }
         return segments;
     }
 
-    private static byte[] model(GraphIr graph, int from, int to, Set<String> inputs, Set<String> outputs, Set<String> constants) {
+    private static byte[] model(GraphIr graph, int from, int to, Set<String> inputs, Set<String> outputs, Set<String> constants,
+            Set<String> weights, Map<String, long[]> weightShapes) {
         OnnxMl.GraphProto.Builder g = OnnxMl.GraphProto.newBuilder().setName("interp4j-qwen2");
         for (int i = from; i <= to; i++) {
             GraphIr.Node node = graph.nodes().get(i);
@@ -104,6 +117,20 @@ final class Segments {
         }
         for (String c : constants) {
             g.addInitializer(graph.constants().get(c));
+        }
+        // weights are initializers whose data the session receives from Java (addExternalInitializers):
+        // ONNX Runtime can then prepack them for its matrix kernels
+        for (String w : weights) {
+            OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(w).setDataType(GraphIr.FLOAT)
+                    .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL);
+            long size = 4;
+            for (long d : weightShapes.get(w)) {
+                t.addDims(d);
+                size *= d;
+            }
+            t.addExternalData(OnnxMl.StringStringEntryProto.newBuilder().setKey("location").setValue("supplied-by-interp4j"));
+            t.addExternalData(OnnxMl.StringStringEntryProto.newBuilder().setKey("length").setValue(Long.toString(size)));
+            g.addInitializer(t);
         }
         for (String in : inputs) {
             g.addInput(valueInfo(in, graph.type(in)));
