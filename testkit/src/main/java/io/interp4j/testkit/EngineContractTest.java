@@ -15,6 +15,10 @@ import io.interp4j.api.hook.Hook;
 import io.interp4j.api.hook.HookContext;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.Operation;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.Site;
 import io.interp4j.api.model.EngineProvider;
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.Generation;
@@ -23,6 +27,7 @@ import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
+import io.interp4j.api.plugin.TensorData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +36,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
@@ -144,6 +150,138 @@ public abstract class EngineContractTest {
      */
     protected static int[] randomTokens(int length, long seed) {
         return new Random(seed).ints(length, 0, VOCAB).toArray();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Interventions (run.intervene): whether an engine runs them as hooks or compiles them, the
+    // numbers must equal the reference with the same edit written by hand
+
+    /** An intervention and the same edit as reference overrides. */
+    protected record InterventionCase(String name, Intervention intervention, Map<HookPoint, UnaryOperator<RefTensor>> overrides) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static final int INTERVENED_TOKENS = 7;
+
+    static Stream<InterventionCase> interventionCases() {
+        ModelConfig config = UNTIED_GQA2_BF16.config();
+        int d = config.hiddenSize();
+        Random random = new Random(31);
+        float[] vector = new float[d];
+        for (int i = 0; i < d; i++) {
+            vector[i] = (float) random.nextGaussian();
+        }
+        int sourceRows = INTERVENED_TOKENS + 2;
+        float[] source = new float[sourceRows * d];
+        for (int i = 0; i < source.length; i++) {
+            source[i] = (float) random.nextGaussian();
+        }
+        HookPoint pre0 = HookPoint.block(0, HookSite.RESID_PRE);
+        HookPoint post0 = HookPoint.block(0, HookSite.RESID_POST);
+        RefTensor[] captured = new RefTensor[1];
+        return Stream.of(
+                new InterventionCase("true skip of block 0 (zero its contribution)",
+                        Intervention.zero(Site.parse("blocks.0.contribution"), Positions.ALL),
+                        Map.of(pre0, t -> {
+                            captured[0] = t;
+                            return t;
+                        }, post0, t -> captured[0])),
+                new InterventionCase("add 3·v at the last position of blocks.1.hook_resid_post",
+                        Intervention.add(Site.layerOutput(1), Positions.LAST, 3, TensorData.vector(vector), "test"),
+                        Map.of(HookPoint.block(1, HookSite.RESID_POST), t -> editRows(t, 1, new int[] {INTERVENED_TOKENS - 1},
+                                (row, i, x) -> x + 3 * vector[i]))),
+                new InterventionCase("zero head 3 (KV 1) of blocks.1.attn.hook_z",
+                        Intervention.zero(Site.parse("blocks.1.attn.hook_z"), Positions.ALL).withHeads(List.of(3)),
+                        Map.of(HookPoint.block(1, HookSite.ATTN_Z), t -> {
+                            double[] data = t.data();
+                            long[] shape = t.shape();
+                            for (int p = 0; p < shape[1]; p++) {
+                                for (int e = 0; e < shape[3]; e++) {
+                                    data[t.offset(0, p, 3, e)] = 0;
+                                }
+                            }
+                            return new RefTensor(shape, data);
+                        })),
+                new InterventionCase("scale blocks.0.hook_mlp_out by 0.5 at positions [0, -1]",
+                        new Intervention(Operation.SCALE, Site.parse("blocks.0.hook_mlp_out"), Positions.of(0, -1), List.of(), 0.5,
+                                Optional.empty(), "test"),
+                        Map.of(HookPoint.block(0, HookSite.MLP_OUT), t -> editRows(t, 1, new int[] {0, INTERVENED_TOKENS - 1},
+                                (row, i, x) -> 0.5 * x))),
+                new InterventionCase("replace blocks.0.hook_attn_out at the last position with a longer source's last row",
+                        Intervention.replace(Site.parse("blocks.0.hook_attn_out"), Positions.LAST,
+                                new TensorData(new long[] {1, sourceRows, d}, source), "test"),
+                        Map.of(HookPoint.block(0, HookSite.ATTN_OUT), t -> editRows(t, 1, new int[] {INTERVENED_TOKENS - 1},
+                                (row, i, x) -> source[(sourceRows - 1) * d + i]))),
+                new InterventionCase("zero head 0 of blocks.1.attn.hook_pattern at the last query",
+                        Intervention.zero(Site.parse("blocks.1.attn.hook_pattern"), Positions.LAST).withHeads(List.of(0)),
+                        Map.of(HookPoint.block(1, HookSite.ATTN_PATTERN), t -> {
+                            double[] data = t.data();
+                            long[] shape = t.shape();
+                            for (int k = 0; k < shape[3]; k++) {
+                                data[t.offset(0, 0, shape[2] - 1, k)] = 0;
+                            }
+                            return new RefTensor(shape, data);
+                        })));
+    }
+
+    /** A value-wise edit of chosen rows along one axis of a [1, pos, d] tensor. */
+    private interface RowEdit {
+        double apply(int row, int index, double value);
+    }
+
+    private static RefTensor editRows(RefTensor t, int axis, int[] rows, RowEdit edit) {
+        double[] data = t.data();
+        long[] shape = t.shape();
+        int width = (int) shape[2];
+        for (int row : rows) {
+            for (int i = 0; i < width; i++) {
+                int offset = t.offset(0, row, i);
+                data[offset] = edit.apply(row, i, data[offset]);
+            }
+        }
+        return new RefTensor(shape, data);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("interventionCases")
+    public void interventionsMatchTheReferenceWithTheSameEditByHand(InterventionCase c) {
+        Path dir = modelDir(UNTIED_GQA2_BF16);
+        int[] tokens = randomTokens(INTERVENED_TOKENS, 17);
+        ReferenceQwen2.Result expected = reference(dir).forward(tokens, c.overrides());
+        ReferenceQwen2.Result clean = reference(dir).forward(tokens);
+        try (Model model = load(dir); Run run = model.newRun()) {
+            run.intervene(c.intervention());
+            ForwardResult result = run.forward(tokens);
+            assertMatches(result, expected, List.of());
+            RefTensor cleanLogits = clean.activations().get(HookPoint.global(HookSite.LOGITS));
+            float[] logits = result.logits().toFloatArray();
+            double moved = 0;
+            for (int i = 0; i < logits.length; i++) {
+                moved = Math.max(moved, Math.abs(logits[i] - cleanLogits.data()[i]));
+            }
+            assertThat(moved).as("the intervention must change the logits").isGreaterThan(1e-3);
+        }
+    }
+
+    @Test
+    public void interventionsApplyAlikeWithAndWithoutTheKvCache() {
+        Path dir = modelDir(UNTIED_GQA2_BF16);
+        int[] prompt = randomTokens(5, 23);
+        float[] vector = new float[UNTIED_GQA2_BF16.config().hiddenSize()];
+        java.util.Arrays.fill(vector, 2f);
+        Intervention steer = Intervention.add(Site.layerOutput(1), Positions.LAST, 4, TensorData.vector(vector), "test");
+        try (Model model = load(dir); Run cached = model.newRun(); Run uncached = model.newRun(); Run plain = model.newRun()) {
+            cached.intervene(steer);
+            uncached.intervene(steer);
+            int[] a = cached.generate(prompt, new GenerationOptions(6, true, false)).generated();
+            int[] b = uncached.generate(prompt, new GenerationOptions(6, false, false)).generated();
+            int[] c = plain.generate(prompt, new GenerationOptions(6, true, false)).generated();
+            assertThat(a).containsExactly(b);
+            assertThat(a).isNotEqualTo(c);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -77,10 +77,22 @@ final class GraphIr {
         outputs.add(value);
     }
 
-    /** Records which value a hook point names. */
+    /** Rewrites a hook point's value before it is marked (compiled interventions). */
+    interface Rewriter {
+        String rewrite(GraphIr graph, HookPoint point, String value);
+    }
+
+    private Rewriter rewriter = (graph, point, value) -> value;
+
+    void rewriter(Rewriter r) {
+        this.rewriter = r;
+    }
+
+    /** Records which value a hook point names, after any compiled intervention there; returns it. */
     String mark(HookPoint point, String value) {
-        hookValues.put(point, value);
-        return value;
+        String rewritten = rewriter.rewrite(this, point, value);
+        hookValues.put(point, rewritten);
+        return rewritten;
     }
 
     /** Adds a node with one float output. */

@@ -45,7 +45,8 @@ final class OnnxModel implements Model {
     private final Map<String, OnnxTensor> weights;
     private final HfTokenizer tokenizer;
     private final NDManager manager;
-    private final Map<Set<HookPoint>, List<CompiledSegment>> sessions = new ConcurrentHashMap<>();
+    private final Map<List<Object>, List<CompiledSegment>> sessions = new ConcurrentHashMap<>();
+    private final Map<List<String>, GraphIr> graphs = new ConcurrentHashMap<>();
     private final Map<String, long[]> weightShapes;
 
     /** A segment with its ONNX Runtime session. */
@@ -110,12 +111,24 @@ final class OnnxModel implements Model {
         }
     }
 
-    /** Returns the compiled segments for a set of active hook points, building them on first use. */
-    List<CompiledSegment> segments(Set<HookPoint> active) {
-        return sessions.computeIfAbsent(Set.copyOf(new TreeSet<>(active)), key -> {
+    /** Returns the graph with these interventions compiled in, building it on first use. */
+    GraphIr graph(CompiledInterventions interventions) {
+        return interventions.all().isEmpty() ? graph : graphs.computeIfAbsent(interventions.structure(),
+                key -> Qwen2Graph.build(checkpoint.config(), interventions));
+    }
+
+    /**
+     * Returns the compiled segments for compiled interventions and a set of active hook points,
+     * building them on first use; graphs and sessions are cached per intervention structure and hook set.
+     */
+    List<CompiledSegment> segments(CompiledInterventions interventions, Set<HookPoint> active) {
+        Set<HookPoint> activeKey = Set.copyOf(new TreeSet<>(active));
+        GraphIr source = graph(interventions);
+        return sessions.computeIfAbsent(List.of(interventions.structure(), activeKey), cacheKey -> {
+            Set<HookPoint> key = activeKey;
             List<CompiledSegment> compiled = new ArrayList<>();
             try {
-                List<Segments.Segment> segments = Segments.cut(graph, key, weightShapes);
+                List<Segments.Segment> segments = Segments.cut(source, key, weightShapes);
                 for (Segments.Segment segment : segments) {
                     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
                     options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -138,18 +151,18 @@ final class OnnxModel implements Model {
         });
     }
 
-    /** The name of the graph value a hook point names. */
-    String graphValue(HookPoint point) {
+    /** The name of the value a hook point names in a graph. */
+    static String graphValue(GraphIr graph, HookPoint point) {
         return graph.hookValues().get(point);
     }
 
     /** The graph output holding a layer's keys after this pass. */
-    String presentKey(int layer) {
+    static String presentKey(GraphIr graph, int layer) {
         return graph.outputs().get(2 * layer);
     }
 
     /** The graph output holding a layer's values after this pass. */
-    String presentValue(int layer) {
+    static String presentValue(GraphIr graph, int layer) {
         return graph.outputs().get(2 * layer + 1);
     }
 
@@ -199,6 +212,7 @@ final class OnnxModel implements Model {
     public void close() {
         sessions.values().forEach(list -> list.forEach(c -> closeQuietly(c.session())));
         sessions.clear();
+        graphs.clear();
         weights.values().forEach(OnnxTensor::close);
         manager.close();
         if (tokenizer != null) {

@@ -17,6 +17,8 @@ import io.interp4j.api.hook.HookDispatcher;
 import io.interp4j.api.hook.HookObserver;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.InterventionHooks;
 import io.interp4j.api.model.Decoding;
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.Generation;
@@ -42,6 +44,7 @@ final class OnnxRun implements Run {
     private final OnnxModel model;
     private final NDManager manager;
     private final HookDispatcher hooks;
+    private final List<Intervention> interventions = new ArrayList<>();
     private boolean closed;
 
     OnnxRun(OnnxModel model, NDManager manager) {
@@ -83,6 +86,22 @@ final class OnnxRun implements Run {
     public Run cache(Collection<HookPoint> points) {
         checkOpen();
         hooks.cache(points);
+        return this;
+    }
+
+    /**
+     * Compiles the intervention into the graph (no cut) when it can: every operation at every site
+     * except values written into attention scores or patterns, which run as hooks.
+     */
+    @Override
+    public Run intervene(Intervention intervention) {
+        checkOpen();
+        intervention.checkIn(model.config());
+        if (CompiledInterventions.supported(intervention)) {
+            interventions.add(intervention);
+        } else {
+            InterventionHooks.install(this, intervention);
+        }
         return this;
     }
 
@@ -151,7 +170,16 @@ final class OnnxRun implements Run {
                     values.put(Qwen2Graph.pastValue(layer), own(owned, OnnxTensor.createTensor(env, FloatBuffer.allocate(0), empty)));
                 }
             }
-            for (OnnxModel.CompiledSegment compiled : model.segments(hooks.activePoints())) {
+            CompiledInterventions compiledInterventions = new CompiledInterventions(interventions);
+            for (int i = 0; i < interventions.size(); i++) {
+                CompiledInterventions.Inputs in = compiledInterventions.inputs(config, i, batch, start, queries, keys);
+                values.put(CompiledInterventions.mask(i), own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(in.mask()), in.maskShape())));
+                values.put(CompiledInterventions.scale(i), own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[] {in.scale()}),
+                        new long[0])));
+                values.put(CompiledInterventions.value(i), own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(in.value()), in.valueShape())));
+            }
+            GraphIr graph = model.graph(compiledInterventions);
+            for (OnnxModel.CompiledSegment compiled : model.segments(compiledInterventions, hooks.activePoints())) {
                 Segments.Segment segment = compiled.segment();
                 Map<String, OnnxTensor> inputs = new HashMap<>();
                 for (String name : segment.inputs()) {
@@ -167,7 +195,7 @@ final class OnnxRun implements Run {
                     values.put(segment.outputs().get(i), (OnnxTensor) result.get(i));
                 }
                 for (HookPoint point : segment.hooksAfter()) {
-                    String name = model.graphValue(point);
+                    String name = OnnxModel.graphValue(graph, point);
                     NDArray activation = toNd(values.get(name), scope);
                     NDArray replaced = hooks.apply(point, activation, new HookContext(point, start, keys, step), cacheManager);
                     if (replaced != activation) {
@@ -179,15 +207,15 @@ final class OnnxRun implements Run {
                 List<OnnxTensor> newKeys = new ArrayList<>();
                 List<OnnxTensor> newValues = new ArrayList<>();
                 for (int layer = 0; layer < config.numLayers(); layer++) {
-                    newKeys.add(copy(env, values.get(model.presentKey(layer))));
-                    newValues.add(copy(env, values.get(model.presentValue(layer))));
+                    newKeys.add(copy(env, values.get(OnnxModel.presentKey(graph, layer))));
+                    newValues.add(copy(env, values.get(OnnxModel.presentValue(graph, layer))));
                 }
                 kv.close();
                 kv.keys.addAll(newKeys);
                 kv.values.addAll(newValues);
                 kv.length = keys;
             }
-            NDArray logits = toNd(values.get(model.graphValue(HookPoint.global(HookSite.LOGITS))), output);
+            NDArray logits = toNd(values.get(OnnxModel.graphValue(graph, HookPoint.global(HookSite.LOGITS))), output);
             return logits;
         } catch (OrtException e) {
             throw new Interp4jException(ErrorCode.ENGINE_ERROR, "ONNX Runtime failed: " + e.getMessage(), e);

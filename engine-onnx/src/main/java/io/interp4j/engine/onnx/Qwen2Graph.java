@@ -32,7 +32,35 @@ final class Qwen2Graph {
     }
 
     static GraphIr build(ModelConfig config) {
+        return build(config, new CompiledInterventions(List.of()));
+    }
+
+    static GraphIr build(ModelConfig config, CompiledInterventions interventions) {
         GraphIr g = new GraphIr();
+        String[] blockInput = new String[1];
+        String one = g.scalar(1f);
+        g.rewriter((graph, point, value) -> {
+            String current = value;
+            for (int index : interventions.at(point)) {
+                boolean contribution = interventions.all().get(index).site() instanceof io.interp4j.api.intervention.Site.Contribution;
+                String target = contribution ? graph.op("Sub", List.of(current, blockInput[0])) : current;
+                String mask = graph.input(CompiledInterventions.mask(index), GraphIr.FLOAT);
+                String scale = graph.input(CompiledInterventions.scale(index), GraphIr.FLOAT);
+                String kept = graph.op("Sub", List.of(one, mask));
+                String out = switch (CompiledInterventions.kind(interventions.all().get(index))) {
+                    case "scale" -> graph.op("Mul", List.of(target, graph.op("Add", List.of(kept, graph.op("Mul", List.of(mask, scale))))));
+                    case "add" -> graph.op("Add", List.of(target, graph.op("Mul", List.of(mask,
+                            graph.op("Mul", List.of(scale, graph.input(CompiledInterventions.value(index), GraphIr.FLOAT)))))));
+                    default -> graph.op("Add", List.of(graph.op("Mul", List.of(target, kept)),
+                            graph.op("Mul", List.of(mask, graph.input(CompiledInterventions.value(index), GraphIr.FLOAT)))));
+                };
+                current = contribution ? graph.op("Add", List.of(blockInput[0], out)) : out;
+            }
+            if (point.site() == HookSite.RESID_PRE) {
+                blockInput[0] = current;
+            }
+            return current;
+        });
         int d = config.hiddenSize();
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();

@@ -1,0 +1,58 @@
+package io.interp4j.engine.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.checkpoint.DType;
+import io.interp4j.api.checkpoint.RandomCheckpoint;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.Site;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.plugin.TensorData;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The graph is cut at exactly the active hook points, and compiled interventions need no cut. */
+class OnnxSegmentsTest {
+    @TempDir
+    Path dir;
+
+    private OnnxModel model() {
+        RandomCheckpoint.write(dir.resolve("m"), ModelConfig.of(300, 32, 64, 2, 4, 2, true), DType.F32, 1);
+        return (OnnxModel) new OnnxEngineProvider().load(Checkpoint.open(dir.resolve("m")));
+    }
+
+    @Test
+    void noHookMeansOneFusedGraphAndEachHookPointOneCut() {
+        try (OnnxModel model = model()) {
+            CompiledInterventions none = new CompiledInterventions(List.of());
+            assertThat(model.segments(none, Set.of())).hasSize(1);
+            List<OnnxModel.CompiledSegment> cut = model.segments(none, Set.of(HookPoint.block(0, HookSite.ATTN_Z), HookPoint.block(1, HookSite.MLP_POST)));
+            assertThat(cut).hasSize(3);
+            assertThat(cut.get(0).segment().hooksAfter()).containsExactly(HookPoint.block(0, HookSite.ATTN_Z));
+            assertThat(cut.get(1).segment().hooksAfter()).containsExactly(HookPoint.block(1, HookSite.MLP_POST));
+            // hook_embed and blocks.0.hook_resid_pre name one value: one cut, both hooks in forward order
+            List<OnnxModel.CompiledSegment> same = model.segments(none, Set.of(HookPoint.block(0, HookSite.RESID_PRE), HookPoint.global(HookSite.EMBED)));
+            assertThat(same.get(0).segment().hooksAfter()).containsExactly(HookPoint.global(HookSite.EMBED), HookPoint.block(0, HookSite.RESID_PRE));
+        }
+    }
+
+    @Test
+    void compiledInterventionsKeepTheGraphWhole() {
+        try (OnnxModel model = model()) {
+            CompiledInterventions interventions = new CompiledInterventions(List.of(
+                    Intervention.zero(Site.parse("blocks.0.contribution"), Positions.ALL),
+                    Intervention.add(Site.layerOutput(1), Positions.LAST, 2, TensorData.vector(new float[32]), "test"),
+                    Intervention.zero(Site.parse("blocks.1.attn.hook_z"), Positions.ALL).withHeads(List.of(1))));
+            assertThat(model.segments(interventions, Set.of())).hasSize(1);
+            assertThat(interventions.structure()).containsExactly("blocks.0.contribution|scale", "blocks.1.hook_resid_post|add",
+                    "blocks.1.attn.hook_z|scale");
+        }
+    }
+}
