@@ -17,6 +17,7 @@ module io.interp4j.api {
     exports io.interp4j.api.model;
     exports io.interp4j.api.plugin;
     exports io.interp4j.api.probe;
+    exports io.interp4j.api.quant;
     exports io.interp4j.api.task;
     exports io.interp4j.api.tokenizer;
 

@@ -28,6 +28,8 @@ import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
 import io.interp4j.api.plugin.TensorData;
+import io.interp4j.api.quant.QuantizedWeight;
+import io.interp4j.api.quant.Quantization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -281,6 +283,43 @@ public abstract class EngineContractTest {
             int[] c = plain.generate(prompt, new GenerationOptions(6, true, false)).generated();
             assertThat(a).containsExactly(b);
             assertThat(a).isNotEqualTo(c);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Weight-only quantisation: an engine's quantised logits equal the reference on the dequantised
+    // weights (the dequantisation itself is tested by hand in the api)
+
+    @ParameterizedTest
+    @EnumSource(value = Quantization.class, names = {"INT8", "NF4"})
+    public void quantisedLogitsEqualTheReferenceOnDequantisedWeights(Quantization scheme) throws IOException {
+        Spec spec = UNTIED_GQA2_BF16;
+        Path base = modelDir(spec);
+        Path dequantised = models.resolve(spec.name() + "-" + scheme.configName());
+        if (!Files.isDirectory(dequantised)) {
+            List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+            try (Checkpoint checkpoint = Checkpoint.open(base)) {
+                for (Map.Entry<String, long[]> e : Qwen2Layout.expectedShapes(checkpoint.config()).entrySet()) {
+                    float[] values = checkpoint.readFloats(e.getKey());
+                    float[] stored = scheme.quantizes(e.getKey())
+                            ? QuantizedWeight.quantize(scheme, values, (int) e.getValue()[0], (int) e.getValue()[1]).dequantize()
+                            : values;
+                    entries.add(new SafetensorsWriter.Entry(e.getKey(), DType.F32, e.getValue(), () -> stored));
+                }
+            }
+            Files.createDirectories(dequantised);
+            Files.copy(base.resolve("config.json"), dequantised.resolve("config.json"));
+            SafetensorsWriter.write(dequantised.resolve("model.safetensors"), entries, Map.of("format", "pt"));
+        }
+        int[] tokens = randomTokens(11, 3);
+        ReferenceQwen2.Result expected = reference(dequantised).forward(tokens);
+        try (Model model = provider().load(Checkpoint.open(base), LoadOptions.defaults().withQuantization(scheme)); Run run = model.newRun()) {
+            assertMatches(run.forward(tokens), expected, List.of());
+            assertThat(model.quantization()).hasValueSatisfying(report -> {
+                assertThat(report.scheme()).isEqualTo(scheme);
+                assertThat(report.weights()).isEqualTo(7 * spec.config().numLayers());
+                assertThat(report.rmsError()).isPositive().isLessThan(report.rmsWeight());
+            });
         }
     }
 

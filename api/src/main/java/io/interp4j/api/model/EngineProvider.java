@@ -4,6 +4,7 @@ import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
 import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.quant.Quantization;
 
 /**
  * The SPI of an inference backend, found with {@link java.util.ServiceLoader}.
@@ -45,10 +46,10 @@ public interface EngineProvider {
      * @return the model
      */
     default Model load(Checkpoint checkpoint, LoadOptions options) {
-        if (options.adapter().isEmpty()) {
+        if (options.adapter().isEmpty() && options.quantization() == Quantization.NONE) {
             return load(checkpoint);
         }
         checkpoint.close();
-        throw new Interp4jException(ErrorCode.UNSUPPORTED, "engine '" + id() + "' cannot apply LoRA adapters");
+        throw new Interp4jException(ErrorCode.UNSUPPORTED, "engine '" + id() + "' cannot apply LoRA adapters or quantisation");
     }
 }

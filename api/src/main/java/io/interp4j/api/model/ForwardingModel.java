@@ -2,6 +2,7 @@ package io.interp4j.api.model;
 
 import io.interp4j.api.Stable;
 import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.quant.QuantizationReport;
 import io.interp4j.api.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,6 +42,11 @@ public abstract class ForwardingModel implements Model {
     @Override
     public Optional<Path> adapter() {
         return delegate().adapter();
+    }
+
+    @Override
+    public Optional<QuantizationReport> quantization() {
+        return delegate().quantization();
     }
 
     @Override

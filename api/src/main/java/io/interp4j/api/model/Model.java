@@ -4,6 +4,7 @@ import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
 import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.quant.QuantizationReport;
 import io.interp4j.api.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,6 +45,15 @@ public interface Model extends AutoCloseable {
      * @return the adapter directory, or empty for the base model
      */
     default Optional<Path> adapter() {
+        return Optional.empty();
+    }
+
+    /**
+     * Returns how quantisation changed the weights, for a quantised model.
+     *
+     * @return the reconstruction error, or empty for float32 weights
+     */
+    default Optional<QuantizationReport> quantization() {
         return Optional.empty();
     }
 

@@ -26,16 +26,20 @@ public final class BenchCommand implements Command {
 
     @Override
     public String usage() {
-        return "bench forward --model DIR --tokens N [--engine djl] [--repeats 5]\n"
+        return "bench forward --model DIR --tokens N [--engine djl|onnx] [--quantization none|int8|nf4] [--repeats 5]\n"
                 + "    Load time (warm page cache), prefill of N random tokens, peak resident memory, and the time of the\n"
-                + "    bare matrix products one forward needs, measured in the same run, with the ratios.";
+                + "    bare matrix products one forward needs, measured in the same run, with the ratios.\n"
+                + "bench engines --model DIR [--tokens 128] [--decode 16] [--repeats 3] [--engines djl,onnx]\n"
+                + "    Every engine x float32/int8/nf4 in one run: load, prefill, per-token decode, resident memory, ratios to float32.";
     }
 
     @Override
     public void run(List<String> arguments, PrintStream out, PrintStream err) {
-        if (arguments.isEmpty() || !arguments.get(0).equals("forward")) {
-            throw new UsageException("bench: name a benchmark; available: forward");
+        String which = arguments.isEmpty() ? "" : arguments.get(0);
+        switch (which) {
+            case "forward" -> new ForwardBenchmark(registry).run(arguments.subList(1, arguments.size()), out, err);
+            case "engines" -> new EngineComparison(registry).run(arguments.subList(1, arguments.size()), out);
+            default -> throw new UsageException("bench: name a benchmark; available: forward, engines");
         }
-        new ForwardBenchmark(registry).run(arguments.subList(1, arguments.size()), out, err);
     }
 }

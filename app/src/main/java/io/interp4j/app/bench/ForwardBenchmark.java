@@ -10,6 +10,7 @@ import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
 import io.interp4j.app.cli.Args;
+import io.interp4j.app.cli.Inputs;
 import io.interp4j.app.plugins.PluginRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,7 +37,7 @@ final class ForwardBenchmark {
     }
 
     void run(List<String> arguments, PrintStream out, PrintStream err) {
-        Args args = Args.parse(arguments, Set.of("model", "tokens", "engine", "repeats"));
+        Args args = Args.parse(arguments, Set.of("model", "tokens", "engine", "repeats", "quantization"));
         Path directory = args.path("model");
         int tokens = args.integer("tokens", 128, 1, 1 << 16);
         int repeats = args.integer("repeats", 5, 1, 1000);
@@ -52,7 +53,7 @@ final class ForwardBenchmark {
         warmPageCache(files);
 
         long loadStart = System.nanoTime();
-        try (Model model = registry.loadModel(engine, directory)) {
+        try (Model model = registry.loadModel(engine, directory, Inputs.loadOptions(args))) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             ModelConfig config = model.config();
             int[] ids = new Random(42).ints(tokens, 0, config.vocabSize()).toArray();
@@ -122,7 +123,7 @@ final class ForwardBenchmark {
         return Arrays.copyOfRange(millis, 1, millis.length); // the first round is a warm-up
     }
 
-    private static void warmPageCache(List<Path> files) {
+    static void warmPageCache(List<Path> files) {
         byte[] buffer = new byte[1 << 20];
         for (Path file : files) {
             try (InputStream in = Files.newInputStream(file)) {
@@ -137,9 +138,18 @@ final class ForwardBenchmark {
 
     /** VmHWM of /proc/self/status: the peak resident set of this process. */
     static long peakResidentBytes() {
+        return status("VmHWM:");
+    }
+
+    /** VmRSS of /proc/self/status: the resident set now. */
+    static long residentBytes() {
+        return status("VmRSS:");
+    }
+
+    private static long status(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(key)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
                 }
             }
@@ -149,7 +159,7 @@ final class ForwardBenchmark {
         return -1;
     }
 
-    private static double median(double[] values) {
+    static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         int n = sorted.length;

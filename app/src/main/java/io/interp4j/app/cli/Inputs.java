@@ -2,6 +2,7 @@ package io.interp4j.app.cli;
 
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
+import io.interp4j.api.quant.Quantization;
 import java.nio.file.Path;
 
 /** Resolves the {@code --tokens} / {@code --prompt} pair shared by commands that run a model. */
@@ -42,12 +43,13 @@ public final class Inputs {
     }
 
     /**
-     * Returns the load options given by {@code --adapter}.
+     * Returns the load options given by {@code --adapter} and {@code --quantization}.
      *
      * @param args the options
      * @return the load options
      */
     public static LoadOptions loadOptions(Args args) {
-        return args.get("adapter").map(a -> LoadOptions.withAdapter(Path.of(a))).orElse(LoadOptions.defaults());
+        LoadOptions options = args.get("adapter").map(a -> LoadOptions.withAdapter(Path.of(a))).orElse(LoadOptions.defaults());
+        return options.withQuantization(Quantization.parse(args.get("quantization").orElse("none"), "--quantization"));
     }
 }

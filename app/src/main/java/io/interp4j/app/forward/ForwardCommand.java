@@ -35,13 +35,13 @@ public final class ForwardCommand implements Command {
 
     @Override
     public String usage() {
-        return "forward --model DIR [--adapter PEFT_DIR] [--engine djl] (--tokens 1,2,3 | --prompt TEXT) [--cache HOOK,...] --out FILE\n"
+        return "forward --model DIR [--adapter PEFT_DIR] [--quantization none|int8|nf4] [--engine djl|onnx] (--tokens 1,2,3 | --prompt TEXT) [--cache HOOK,...] --out FILE\n"
                 + "    Runs one forward pass and writes {\"tokens\", \"logits\" [pos][vocab], \"cache\" {hook: {shape, data}}} as JSON.";
     }
 
     @Override
     public void run(List<String> arguments, PrintStream out, PrintStream err) {
-        Args args = Args.parse(arguments, Set.of("model", "adapter", "engine", "tokens", "prompt", "cache", "out"));
+        Args args = Args.parse(arguments, Set.of("model", "adapter", "quantization", "engine", "tokens", "prompt", "cache", "out"));
         Path model = args.path("model");
         Path output = args.path("out");
         Inputs.checkTokensOrPrompt(args);
@@ -56,6 +56,7 @@ public final class ForwardCommand implements Command {
         AtomicOutput.checkWritable(output);
         try (Model loaded = registry.loadModel(args.get("engine").orElse("djl"), model, Inputs.loadOptions(args))) {
             cache.forEach(p -> p.checkIn(loaded.config()));
+            loaded.quantization().ifPresent(q -> err.println("quantised weights: " + q.describe()));
             int[] tokens = Inputs.tokens(args, loaded);
             try (Run run = loaded.newRun()) {
                 run.cache(cache);

@@ -35,18 +35,19 @@ public final class GenerateCommand implements Command {
 
     @Override
     public String usage() {
-        return "generate --model DIR [--adapter PEFT_DIR] [--engine djl] (--prompt TEXT | --tokens 1,2,3) --max-new-tokens N\n"
+        return "generate --model DIR [--adapter PEFT_DIR] [--quantization none|int8|nf4] [--engine djl|onnx] (--prompt TEXT | --tokens 1,2,3) --max-new-tokens N\n"
                 + "    Greedy continuation with the KV cache, printed on stdout; tokens/s on stderr. Stops at the eos token.";
     }
 
     @Override
     public void run(List<String> arguments, PrintStream out, PrintStream err) {
-        Args args = Args.parse(arguments, Set.of("model", "adapter", "engine", "prompt", "tokens", "max-new-tokens"));
+        Args args = Args.parse(arguments, Set.of("model", "adapter", "quantization", "engine", "prompt", "tokens", "max-new-tokens"));
         args.path("model");
         Inputs.checkTokensOrPrompt(args);
         int maxNew = args.integer("max-new-tokens", 32, 1, 1_000_000);
         try (Model model = registry.loadModel(args.get("engine").orElse("djl"), args.path("model"), Inputs.loadOptions(args));
                 Run run = model.newRun()) {
+            model.quantization().ifPresent(q -> err.println("quantised weights: " + q.describe()));
             int[] prompt = Inputs.tokens(args, model);
             Generation generation = run.generate(prompt, GenerationOptions.greedy(maxNew));
             if (model.tokenizer().isPresent()) {

@@ -14,6 +14,9 @@ import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
+import io.interp4j.api.quant.QuantizationReport;
+import io.interp4j.api.quant.QuantizedWeight;
+import io.interp4j.api.quant.Quantization;
 import io.interp4j.api.tokenizer.HfTokenizer;
 import io.interp4j.api.tokenizer.Tokenizer;
 import java.nio.file.Path;
@@ -50,10 +53,10 @@ final class DjlModel implements Model {
             if (options.adapter().isPresent()) {
                 try (LoraAdapter lora = LoraAdapter.open(options.adapter().get())) {
                     lora.checkAgainst(checkpoint.config());
-                    weights = Weights.load(checkpoint, manager, lora);
+                    weights = Weights.load(checkpoint, manager, lora, options.quantization());
                 }
             } else {
-                weights = Weights.load(checkpoint, manager, null);
+                weights = Weights.load(checkpoint, manager, null, options.quantization());
             }
             tokenizer = checkpoint.tokenizerFile().map(HfTokenizer::load).orElse(null);
             return new DjlModel(checkpoint, manager, weights, tokenizer, options.adapter().orElse(null));
@@ -80,6 +83,11 @@ final class DjlModel implements Model {
     @Override
     public Path directory() {
         return checkpoint.directory();
+    }
+
+    @Override
+    public Optional<QuantizationReport> quantization() {
+        return Optional.ofNullable(weights.quantization());
     }
 
     @Override
@@ -111,10 +119,11 @@ final class DjlModel implements Model {
     }
 
     /** All weights of the model. */
-    record Weights(NDArray embed, LayerWeights[] layers, NDArray finalNorm, NDArray unembed) {
-        static Weights load(Checkpoint checkpoint, NDManager manager, LoraAdapter lora) {
+    record Weights(NDArray embed, LayerWeights[] layers, NDArray finalNorm, NDArray unembed, QuantizationReport quantization) {
+        static Weights load(Checkpoint checkpoint, NDManager manager, LoraAdapter lora, Quantization quantization) {
             ModelConfig config = checkpoint.config();
             Map<String, LoraAdapter.Module> adapted = new HashMap<>();
+            QuantizationReport.Builder report = new QuantizationReport.Builder(quantization);
             if (lora != null) {
                 lora.modules().forEach(m -> adapted.put(m.baseWeight(), m));
             }
@@ -124,7 +133,16 @@ final class DjlModel implements Model {
                 java.util.function.Function<String, NDArray> w = suffix -> {
                     String name = Qwen2Layout.layer(l, suffix);
                     LoraAdapter.Module module = adapted.get(name);
-                    return module == null ? tensor(checkpoint, manager, name) : merged(checkpoint, manager, lora, module);
+                    if (!quantization.quantizes(name)) {
+                        return module == null ? tensor(checkpoint, manager, name) : merged(checkpoint, manager, lora, module);
+                    }
+                    // weight-only quantisation: compute with exactly the values the codes stand for
+                    long[] shape = checkpoint.info(name).shape();
+                    float[] full = module == null ? checkpoint.readFloats(name) : lora.merge(module, checkpoint.readFloats(name));
+                    QuantizedWeight quantized = QuantizedWeight.quantize(quantization, full, (int) shape[0], (int) shape[1]);
+                    report.add(quantized, full);
+                    float[] restored = quantized.dequantize();
+                    return manager.create(restored, new Shape(shape));
                 };
                 layers[i] = new LayerWeights(
                         w.apply("input_layernorm.weight"),
@@ -142,7 +160,8 @@ final class DjlModel implements Model {
             }
             NDArray embed = tensor(checkpoint, manager, Qwen2Layout.EMBED);
             NDArray unembed = config.tieWordEmbeddings() ? embed : tensor(checkpoint, manager, Qwen2Layout.LM_HEAD);
-            return new Weights(embed, layers, tensor(checkpoint, manager, Qwen2Layout.FINAL_NORM), unembed);
+            return new Weights(embed, layers, tensor(checkpoint, manager, Qwen2Layout.FINAL_NORM), unembed,
+                    quantization == Quantization.NONE ? null : report.build());
         }
 
         /** {@code W + s·B·A} as a new array; the mapped base weight is left untouched. */

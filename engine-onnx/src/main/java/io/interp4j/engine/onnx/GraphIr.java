@@ -17,9 +17,12 @@ import java.util.Set;
 final class GraphIr {
     static final int FLOAT = OnnxMl.TensorProto.DataType.FLOAT_VALUE;
     static final int INT64 = OnnxMl.TensorProto.DataType.INT64_VALUE;
+    static final int UINT8 = OnnxMl.TensorProto.DataType.UINT8_VALUE;
+    /** The domain of ONNX Runtime's contrib operators. */
+    static final String MICROSOFT = "com.microsoft";
 
     /** One node; its outputs are produced by it alone. */
-    record Node(String op, List<String> inputs, List<String> outputs, List<OnnxMl.AttributeProto> attributes) {}
+    record Node(String op, String domain, List<String> inputs, List<String> outputs, List<OnnxMl.AttributeProto> attributes) {}
 
     private final List<Node> nodes = new ArrayList<>();
     private final Map<String, Integer> types = new HashMap<>();
@@ -65,11 +68,24 @@ final class GraphIr {
         return name;
     }
 
-    /** Declares a weight, fed from the checkpoint's memory mapping. */
+    /** Declares a float32 weight, fed from the checkpoint's memory mapping. */
     String weight(String name) {
+        return weight(name, FLOAT);
+    }
+
+    /** Declares a weight of another element type (quantised codes). */
+    String weight(String name, int type) {
         weights.add(name);
-        types.put(name, FLOAT);
+        types.put(name, type);
         return name;
+    }
+
+    /** Adds an ONNX Runtime contrib node with one float output. */
+    String contrib(String type, List<String> inputs, OnnxMl.AttributeProto... attributes) {
+        String out = "v" + counter++ + "_" + type;
+        nodes.add(new Node(type, MICROSOFT, List.copyOf(inputs), List.of(out), List.of(attributes)));
+        types.put(out, FLOAT);
+        return out;
     }
 
     /** Marks a value as a model output (logits, present keys and values). */
@@ -103,7 +119,7 @@ final class GraphIr {
     /** Adds a node with one output of the given element type. */
     String typed(String type, int elementType, List<String> inputs, OnnxMl.AttributeProto... attributes) {
         String out = "v" + counter++ + "_" + type;
-        nodes.add(new Node(type, List.copyOf(inputs), List.of(out), List.of(attributes)));
+        nodes.add(new Node(type, "", List.copyOf(inputs), List.of(out), List.of(attributes)));
         types.put(out, elementType);
         return out;
     }
@@ -116,7 +132,7 @@ final class GraphIr {
             outs.add(out);
             types.put(out, FLOAT);
         }
-        nodes.add(new Node(type, List.copyOf(inputs), List.copyOf(outs), List.of(attributes)));
+        nodes.add(new Node(type, "", List.copyOf(inputs), List.copyOf(outs), List.of(attributes)));
         return outs;
     }
 

@@ -19,6 +19,9 @@ import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
+import io.interp4j.api.quant.QuantizationReport;
+import io.interp4j.api.quant.QuantizedWeight;
+import io.interp4j.api.quant.Quantization;
 import io.interp4j.api.tokenizer.HfTokenizer;
 import io.interp4j.api.tokenizer.Tokenizer;
 import java.nio.ByteBuffer;
@@ -53,17 +56,21 @@ final class OnnxModel implements Model {
     record CompiledSegment(Segments.Segment segment, OrtSession session) {}
 
     private final Path adapter;
+    private final Quantization quantization;
+    private final QuantizationReport report;
 
     private OnnxModel(Checkpoint checkpoint, OrtEnvironment env, GraphIr graph, Map<String, OnnxTensor> weights, HfTokenizer tokenizer,
-            NDManager manager, Path adapter) {
+            NDManager manager, Path adapter, Quantization quantization, Map<String, long[]> weightShapes, QuantizationReport report) {
         this.adapter = adapter;
+        this.quantization = quantization;
+        this.report = report;
+        this.weightShapes = weightShapes;
         this.checkpoint = checkpoint;
         this.env = env;
         this.graph = graph;
         this.weights = weights;
         this.tokenizer = tokenizer;
         this.manager = manager;
-        this.weightShapes = Qwen2Layout.expectedShapes(checkpoint.config());
     }
 
     static OnnxModel load(Checkpoint checkpoint, LoadOptions options) {
@@ -82,19 +89,40 @@ final class OnnxModel implements Model {
             System.setProperty("ai.djl.offline", "true");
             System.setProperty("OPT_OUT_TRACKING", "true");
             OrtEnvironment env = OrtEnvironment.getEnvironment();
-            GraphIr graph = Qwen2Graph.build(checkpoint.config());
+            Quantization quantization = options.quantization();
+            GraphIr graph = Qwen2Graph.build(checkpoint.config(), quantization);
+            Map<String, long[]> shapes = new LinkedHashMap<>();
+            QuantizationReport.Builder report = new QuantizationReport.Builder(quantization);
             for (String name : Qwen2Layout.expectedShapes(checkpoint.config()).keySet()) {
                 long[] shape = checkpoint.info(name).shape();
                 LoraAdapter.Module module = adapted.get(name);
+                if (quantization.quantizes(name)) {
+                    float[] full = module == null ? checkpoint.readFloats(name) : lora.merge(module, checkpoint.readFloats(name));
+                    QuantizedWeight q = QuantizedWeight.quantize(quantization, full, (int) shape[0], (int) shape[1]);
+                    report.add(q, full);
+                    long[] codeShape = quantization == Quantization.NF4
+                            ? new long[] {q.codes().length}
+                            : new long[] {shape[0], q.codes().length / shape[0] / QuantizedWeight.INT8_BLOCK, QuantizedWeight.INT8_BLOCK};
+                    ByteBuffer codes = ByteBuffer.allocateDirect(q.codes().length).put(q.codes());
+                    codes.clear();
+                    weights.put(Qwen2Graph.codes(name), OnnxTensor.createTensor(env, codes, codeShape, OnnxJavaType.UINT8));
+                    weights.put(Qwen2Graph.scales(name), OnnxTensor.createTensor(env, direct(q.scales()), new long[] {q.scales().length},
+                            OnnxJavaType.FLOAT));
+                    shapes.put(Qwen2Graph.codes(name), codeShape);
+                    shapes.put(Qwen2Graph.scales(name), new long[] {q.scales().length});
+                    continue;
+                }
                 ByteBuffer data = module == null ? checkpoint.float32(name) : direct(lora.merge(module, checkpoint.readFloats(name)));
                 weights.put(name, OnnxTensor.createTensor(env, data, shape, OnnxJavaType.FLOAT));
+                shapes.put(name, shape);
             }
             if (lora != null) {
                 lora.close();
             }
             manager = NDManager.newBaseManager(Device.cpu(), Engine.getEngine("PyTorch").getEngineName());
             HfTokenizer tokenizer = checkpoint.tokenizerFile().map(HfTokenizer::load).orElse(null);
-            return new OnnxModel(checkpoint, env, graph, weights, tokenizer, manager, options.adapter().orElse(null));
+            return new OnnxModel(checkpoint, env, graph, weights, tokenizer, manager, options.adapter().orElse(null), quantization,
+                    shapes, quantization == Quantization.NONE ? null : report.build());
         } catch (OrtException | RuntimeException e) {
             if (lora != null) {
                 lora.close();
@@ -114,7 +142,7 @@ final class OnnxModel implements Model {
     /** Returns the graph with these interventions compiled in, building it on first use. */
     GraphIr graph(CompiledInterventions interventions) {
         return interventions.all().isEmpty() ? graph : graphs.computeIfAbsent(interventions.structure(),
-                key -> Qwen2Graph.build(checkpoint.config(), interventions));
+                key -> Qwen2Graph.build(checkpoint.config(), interventions, quantization));
     }
 
     /**
@@ -191,6 +219,11 @@ final class OnnxModel implements Model {
     @Override
     public Path directory() {
         return checkpoint.directory();
+    }
+
+    @Override
+    public Optional<QuantizationReport> quantization() {
+        return Optional.ofNullable(report);
     }
 
     @Override

@@ -6,6 +6,8 @@ import io.interp4j.api.checkpoint.Qwen2Layout;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.quant.QuantizedWeight;
+import io.interp4j.api.quant.Quantization;
 import java.util.List;
 
 /**
@@ -31,11 +33,11 @@ final class Qwen2Graph {
         return "past_v." + layer;
     }
 
-    static GraphIr build(ModelConfig config) {
-        return build(config, new CompiledInterventions(List.of()));
+    static GraphIr build(ModelConfig config, Quantization quantization) {
+        return build(config, new CompiledInterventions(List.of()), quantization);
     }
 
-    static GraphIr build(ModelConfig config, CompiledInterventions interventions) {
+    static GraphIr build(ModelConfig config, CompiledInterventions interventions, Quantization quantization) {
         GraphIr g = new GraphIr();
         String[] blockInput = new String[1];
         String one = g.scalar(1f);
@@ -89,15 +91,17 @@ final class Qwen2Graph {
         for (int layer = 0; layer < config.numLayers(); layer++) {
             final int l = layer;
             java.util.function.Function<String, String> w = suffix -> g.weight(Qwen2Layout.layer(l, suffix));
+            Linear lin = (input, suffix, bias, rows, columns) -> linear(g, input, Qwen2Layout.layer(l, suffix), bias == null ? null
+                    : w.apply(bias), rows, columns, quantization);
             String residPre = g.mark(HookPoint.block(layer, HookSite.RESID_PRE), x);
             String normed = g.mark(HookPoint.block(layer, HookSite.LN1_NORMALIZED), rmsNorm(g, residPre, w.apply("input_layernorm.weight"), config));
             String normedFlat = g.op("Reshape", List.of(normed, flatD));
             String q = g.mark(HookPoint.block(layer, HookSite.ATTN_Q), g.op("Reshape",
-                    List.of(g.op("Gemm", List.of(normedFlat, w.apply("self_attn.q_proj.weight"), w.apply("self_attn.q_proj.bias")), attr("transB", 1L)), shapeQ)));
+                    List.of(lin.apply(normedFlat, "self_attn.q_proj.weight", "self_attn.q_proj.bias", heads * dh, d), shapeQ)));
             String k = g.mark(HookPoint.block(layer, HookSite.ATTN_K), g.op("Reshape",
-                    List.of(g.op("Gemm", List.of(normedFlat, w.apply("self_attn.k_proj.weight"), w.apply("self_attn.k_proj.bias")), attr("transB", 1L)), shapeKv)));
+                    List.of(lin.apply(normedFlat, "self_attn.k_proj.weight", "self_attn.k_proj.bias", kvHeads * dh, d), shapeKv)));
             String v = g.mark(HookPoint.block(layer, HookSite.ATTN_V), g.op("Reshape",
-                    List.of(g.op("Gemm", List.of(normedFlat, w.apply("self_attn.v_proj.weight"), w.apply("self_attn.v_proj.bias")), attr("transB", 1L)), shapeKv)));
+                    List.of(lin.apply(normedFlat, "self_attn.v_proj.weight", "self_attn.v_proj.bias", kvHeads * dh, d), shapeKv)));
             String rotQ = g.mark(HookPoint.block(layer, HookSite.ATTN_ROT_Q), rope(g, q, cos, sin));
             String rotK = g.mark(HookPoint.block(layer, HookSite.ATTN_ROT_K), rope(g, k, cos, sin));
 
@@ -117,18 +121,18 @@ final class Qwen2Graph {
             String z = g.mark(HookPoint.block(layer, HookSite.ATTN_Z),
                     g.op("Transpose", List.of(g.op("MatMul", List.of(pattern, valuesByHead))), attr("perm", 0, 2, 1, 3)));
             String attnOut = g.mark(HookPoint.block(layer, HookSite.ATTN_OUT), g.op("Reshape", List.of(
-                    g.op("Gemm", List.of(g.op("Reshape", List.of(z, flatQ)), w.apply("self_attn.o_proj.weight")), attr("transB", 1L)), shapeD)));
+                    lin.apply(g.op("Reshape", List.of(z, flatQ)), "self_attn.o_proj.weight", null, d, heads * dh), shapeD)));
             String residMid = g.mark(HookPoint.block(layer, HookSite.RESID_MID), g.op("Add", List.of(residPre, attnOut)));
             String normed2 = g.mark(HookPoint.block(layer, HookSite.LN2_NORMALIZED), rmsNorm(g, residMid, w.apply("post_attention_layernorm.weight"), config));
             String normed2Flat = g.op("Reshape", List.of(normed2, flatD));
             String gate = g.mark(HookPoint.block(layer, HookSite.MLP_PRE), g.op("Reshape", List.of(
-                    g.op("Gemm", List.of(normed2Flat, w.apply("mlp.gate_proj.weight")), attr("transB", 1L)), shapeMlp)));
+                    lin.apply(normed2Flat, "mlp.gate_proj.weight", null, mlp, d), shapeMlp)));
             String up = g.mark(HookPoint.block(layer, HookSite.MLP_PRE_LINEAR), g.op("Reshape", List.of(
-                    g.op("Gemm", List.of(normed2Flat, w.apply("mlp.up_proj.weight")), attr("transB", 1L)), shapeMlp)));
+                    lin.apply(normed2Flat, "mlp.up_proj.weight", null, mlp, d), shapeMlp)));
             String post = g.mark(HookPoint.block(layer, HookSite.MLP_POST),
                     g.op("Mul", List.of(g.op("Mul", List.of(gate, g.op("Sigmoid", List.of(gate)))), up)));
             String mlpOut = g.mark(HookPoint.block(layer, HookSite.MLP_OUT), g.op("Reshape", List.of(
-                    g.op("Gemm", List.of(g.op("Reshape", List.of(post, flatMlp)), w.apply("mlp.down_proj.weight")), attr("transB", 1L)), shapeD)));
+                    lin.apply(g.op("Reshape", List.of(post, flatMlp)), "mlp.down_proj.weight", null, d, mlp), shapeD)));
             x = g.mark(HookPoint.block(layer, HookSite.RESID_POST), g.op("Add", List.of(residMid, mlpOut)));
         }
         String normed = g.mark(HookPoint.global(HookSite.LN_FINAL_NORMALIZED), rmsNorm(g, x, g.weight(Qwen2Layout.FINAL_NORM), config));
@@ -138,6 +142,40 @@ final class Qwen2Graph {
                 shapeLogits)));
         g.output(logits);
         return g;
+    }
+
+    /** A linear layer of a block: input 2-D, weight name, bias weight (or null), N and K. */
+    @FunctionalInterface
+    private interface Linear {
+        String apply(String input, String suffix, String bias, int rows, int columns);
+    }
+
+    /** The weight input names of a quantised linear layer. */
+    static String codes(String weight) {
+        return weight + ".codes";
+    }
+
+    static String scales(String weight) {
+        return weight + ".scales";
+    }
+
+    /**
+     * {@code x·Wᵀ + b}: Gemm on float32 weights; ONNX Runtime's MatMulBnb4 on NF4 codes (bitsandbytes
+     * layout) or MatMulNBits (8 bits, default zero point 128) on int8 codes, then the bias.
+     */
+    private static String linear(GraphIr g, String x, String weight, String bias, int rows, int columns, Quantization quantization) {
+        if (!quantization.quantizes(weight)) {
+            List<String> inputs = bias == null ? List.of(x, g.weight(weight)) : List.of(x, g.weight(weight), bias);
+            return g.op("Gemm", inputs, attr("transB", 1L));
+        }
+        String product = quantization == Quantization.NF4
+                ? g.contrib("MatMulBnb4", List.of(x, g.weight(codes(weight), GraphIr.UINT8), g.weight(scales(weight))),
+                        attr("K", (long) columns), attr("N", (long) rows), attr("block_size", (long) QuantizedWeight.NF4_BLOCK),
+                        attr("quant_type", 1L))
+                : g.contrib("MatMulNBits", List.of(x, g.weight(codes(weight), GraphIr.UINT8), g.weight(scales(weight))),
+                        attr("K", (long) columns), attr("N", (long) rows), attr("bits", 8L),
+                        attr("block_size", (long) QuantizedWeight.INT8_BLOCK));
+        return bias == null ? product : g.op("Add", List.of(product, bias));
     }
 
     /** RMSNorm as Hugging Face computes it: {@code x · rsqrt(mean(x²) + eps) · weight}. */

@@ -110,6 +110,7 @@ final class Segments {
             GraphIr.Node node = graph.nodes().get(i);
             g.addNode(OnnxMl.NodeProto.newBuilder()
                     .setOpType(node.op())
+                    .setDomain(node.domain())
                     .setName("n" + i)
                     .addAllInput(node.inputs())
                     .addAllOutput(node.outputs())
@@ -121,9 +122,9 @@ final class Segments {
         // weights are initializers whose data the session receives from Java (addExternalInitializers):
         // ONNX Runtime can then prepack them for its matrix kernels
         for (String w : weights) {
-            OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(w).setDataType(GraphIr.FLOAT)
+            OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(w).setDataType(graph.type(w))
                     .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL);
-            long size = 4;
+            long size = graph.type(w) == GraphIr.UINT8 ? 1 : 4;
             for (long d : weightShapes.get(w)) {
                 t.addDims(d);
                 size *= d;
@@ -142,6 +143,7 @@ final class Segments {
                 .setIrVersion(10)
                 .setProducerName("interp4j")
                 .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(23))
+                .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setDomain(GraphIr.MICROSOFT).setVersion(1))
                 .setGraph(g)
                 .build()
                 .toByteArray();

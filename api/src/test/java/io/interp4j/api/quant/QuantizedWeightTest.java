@@ -1,0 +1,64 @@
+package io.interp4j.api.quant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+class QuantizedWeightTest {
+    @Test
+    void nf4PacksTheFirstValueInTheHighNibbleAndUsesTheNearestLevel() {
+        // one row of 4; absmax 2: scaled values 1, -1, 0, 0.25 -> levels 15, 0, 7 and 10 (0.2461 is nearest to 0.25)
+        QuantizedWeight q = QuantizedWeight.quantize(Quantization.NF4, new float[] {2f, -2f, 0f, 0.5f}, 1, 4);
+        assertThat(q.scales()).containsExactly(2f);
+        assertThat(q.codes()).containsExactly((byte) 0xF0, (byte) 0x7A);
+        float[] restored = q.dequantize();
+        assertThat(restored[0]).isEqualTo(2f);
+        assertThat(restored[1]).isEqualTo(-2f);
+        assertThat(restored[2]).isEqualTo(0f);
+        assertThat(restored[3]).isEqualTo(0.24611230194568634f * 2f);
+    }
+
+    @Test
+    void nf4BlocksAreSixtyFourValuesOfTheRowMajorWeight() {
+        float[] w = new float[2 * 64];
+        w[0] = 4f;
+        w[64] = -8f;
+        w[65] = 8f;
+        QuantizedWeight q = QuantizedWeight.quantize(Quantization.NF4, w, 2, 64);
+        assertThat(q.scales()).containsExactly(4f, 8f);
+        assertThat(q.codes()).hasSize(64);
+        float[] restored = q.dequantize();
+        assertThat(restored[0]).isEqualTo(4f);
+        assertThat(restored[1]).isEqualTo(0f);
+        assertThat(restored[64]).isEqualTo(-8f);
+        assertThat(restored[65]).isEqualTo(8f);
+    }
+
+    @Test
+    void int8IsSymmetricAbsmaxPerBlockWithZeroPoint128() {
+        // scale = 127 / 127 = 1; -63.4 rounds to -63 -> code 65; padding up to the 64-wide block is code 128
+        QuantizedWeight q = QuantizedWeight.quantize(Quantization.INT8, new float[] {127f, -63.4f, 0f, 1.2f}, 1, 4);
+        assertThat(q.scales()).containsExactly(1f);
+        assertThat(q.codes()).hasSize(64);
+        assertThat(q.codes()[0] & 0xFF).isEqualTo(255);
+        assertThat(q.codes()[1] & 0xFF).isEqualTo(65);
+        assertThat(q.codes()[2] & 0xFF).isEqualTo(128);
+        assertThat(q.codes()[3] & 0xFF).isEqualTo(129);
+        assertThat(q.codes()[63] & 0xFF).isEqualTo(128);
+        assertThat(q.dequantize()).containsExactly(127f, -63f, 0f, 1f);
+        double[] error = q.error(new float[] {127f, -63.4f, 0f, 1.2f});
+        assertThat(error[0]).isCloseTo(0.4, within(1e-5));
+        // RMS error sqrt((0.16 + 0.04) / 4)
+        assertThat(error[1]).isCloseTo(Math.sqrt(0.2 / 4), within(1e-5));
+    }
+
+    @Test
+    void onlyTheBlocksProjectionsAreQuantised() {
+        assertThat(Quantization.NF4.quantizes("model.layers.3.mlp.down_proj.weight")).isTrue();
+        assertThat(Quantization.NF4.quantizes("model.layers.3.self_attn.q_proj.bias")).isFalse();
+        assertThat(Quantization.NF4.quantizes("model.embed_tokens.weight")).isFalse();
+        assertThat(Quantization.NF4.quantizes("lm_head.weight")).isFalse();
+        assertThat(Quantization.NONE.quantizes("model.layers.3.mlp.down_proj.weight")).isFalse();
+    }
+}
