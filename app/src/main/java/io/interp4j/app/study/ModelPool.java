@@ -26,10 +26,15 @@ final class ModelPool implements AutoCloseable {
             if (spec == null) {
                 throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown model '" + name + "'; the study has " + plan.models().keySet());
             }
-            model = registry.loadModel(spec.engine(), spec.path(), new LoadOptions(spec.adapter()));
+            model = registry.loadModel(spec.engine(), spec.path(), new LoadOptions(spec.adapter(), spec.quantization()));
             loaded.put(name, model);
         }
         return model;
+    }
+
+    /** Returns a model if a step has loaded it. */
+    java.util.Optional<Model> loaded(String name) {
+        return java.util.Optional.ofNullable(loaded.get(name));
     }
 
     @Override

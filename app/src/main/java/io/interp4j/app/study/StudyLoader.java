@@ -16,6 +16,7 @@ import io.interp4j.api.model.EngineProvider;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.api.plugin.PluginSettings;
+import io.interp4j.api.quant.Quantization;
 import io.interp4j.api.task.TaskSuite;
 import io.interp4j.api.task.TaskSuites;
 import io.interp4j.app.plugins.PluginRegistry;
@@ -39,7 +40,7 @@ import java.util.regex.Pattern;
  */
 final class StudyLoader {
     private static final Set<String> STUDY_KEYS = Set.of("name", "seed", "models", "suites", "steps", "report");
-    private static final Set<String> MODEL_KEYS = Set.of("path", "engine", "dtype", "create", "adapter");
+    private static final Set<String> MODEL_KEYS = Set.of("path", "engine", "dtype", "create", "adapter", "quantization");
     private static final Set<String> CREATE_KEYS = Set.of("seed", "preset", "layers", "hidden", "heads", "kv-heads",
             "intermediate", "vocab", "dtype", "tied");
     private static final Set<String> SUITE_KEYS = Set.of("builtin", "file", "split");
@@ -217,8 +218,14 @@ final class StudyLoader {
                     problems.add(path + ".adapter: " + e.getMessage());
                 }
             }
+            Quantization quantization = Quantization.NONE;
+            try {
+                quantization = Quantization.parse(string(m, "quantization", path, problems).orElse("none"), path + ".quantization");
+            } catch (Interp4jException e) {
+                problems.add(e.getMessage());
+            }
             if (config != null) {
-                models.put(name, new StudyPlan.ModelSpec(name, directory, engine, create, config, adapter));
+                models.put(name, new StudyPlan.ModelSpec(name, directory, engine, create, config, adapter, quantization));
             }
         }
         return models;

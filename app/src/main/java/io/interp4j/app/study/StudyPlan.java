@@ -3,6 +3,7 @@ package io.interp4j.app.study;
 import com.typesafe.config.Config;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.quant.Quantization;
 import io.interp4j.api.task.TaskSuite;
 import io.interp4j.app.randommodel.RandomModelRecipe;
 import java.nio.file.Path;
@@ -42,8 +43,10 @@ record StudyPlan(
      * @param create the recipe that writes it when the directory does not exist yet
      * @param config its architecture (read, or from the recipe)
      * @param adapter a PEFT LoRA adapter merged into the weights, if any
+     * @param quantization the weight-only quantisation
      */
-    record ModelSpec(String name, Path path, String engine, Optional<RandomModelRecipe> create, ModelConfig config, Optional<Path> adapter) {}
+    record ModelSpec(String name, Path path, String engine, Optional<RandomModelRecipe> create, ModelConfig config, Optional<Path> adapter,
+            Quantization quantization) {}
 
     /**
      * A task suite of the study.

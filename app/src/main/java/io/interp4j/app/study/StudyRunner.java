@@ -79,15 +79,15 @@ final class StudyRunner {
         createMissingModels(plan, err);
         ModelHashes hashes = new ModelHashes(out.resolve(".cache").resolve("model-hashes.json"));
         List<StudyResults.ModelInfo> models = new ArrayList<>();
+        Map<String, Map<String, String>> fileHashesByModel = new LinkedHashMap<>();
         List<String> modelParts = new ArrayList<>();
         for (StudyPlan.ModelSpec m : plan.models().values()) {
             Map<String, String> fileHashes = new java.util.TreeMap<>(hashes.hash(m.path()));
             if (m.adapter().isPresent()) {
                 hashes.hash(m.adapter().get()).forEach((name, hash) -> fileHashes.put("adapter/" + name, hash));
             }
-            String architecture = architecture(m.config()) + m.adapter().map(a -> "; LoRA adapter " + a).orElse("");
-            models.add(new StudyResults.ModelInfo(m.name(), m.path().toString(), m.engine(), architecture, fileHashes));
-            modelParts.add(m.name() + "|" + m.engine() + "|" + fileHashes);
+            fileHashesByModel.put(m.name(), fileHashes);
+            modelParts.add(m.name() + "|" + m.engine() + "|" + m.quantization() + "|" + fileHashes);
         }
         hashes.save();
         List<String> suiteParts = new ArrayList<>();
@@ -126,6 +126,13 @@ final class StudyRunner {
                         step.experiment().describe(), settings, fingerprint, (System.nanoTime() - stepStart) / 1e9, passes, false, result);
                 store.save(record, step);
                 records.add(record);
+            }
+            for (StudyPlan.ModelSpec m : plan.models().values()) {
+                String architecture = architecture(m.config()) + m.adapter().map(a -> "; LoRA adapter " + a).orElse("")
+                        + (m.quantization() == io.interp4j.api.quant.Quantization.NONE ? "" : "; " + pool.loaded(m.name())
+                                .flatMap(io.interp4j.api.model.Model::quantization).map(q -> q.describe())
+                                .orElse(m.quantization().configName() + " weights"));
+                models.add(new StudyResults.ModelInfo(m.name(), m.path().toString(), m.engine(), architecture, fileHashesByModel.get(m.name())));
             }
         }
         StudyResults results = new StudyResults(plan.name(), plan.config().getConfig("study").root().render(

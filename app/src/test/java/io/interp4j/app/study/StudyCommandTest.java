@@ -170,6 +170,22 @@ class StudyCommandTest {
     }
 
     @Test
+    void aModelMayBeQuantisedAndTheReportStatesTheError() throws IOException {
+        Path file = study("quantised", ABLATION);
+        Path out = dir.resolve("out-quantised");
+        Files.writeString(file, Files.readString(file).replace("models { main { path = \"models/tiny\",",
+                "models { main { path = \"models/tiny\", quantization = nf4, engine = onnx,"));
+        Result r = run("study", file.toString(), "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readString(out.resolve("results.json"))).contains("nf4 on 14 weights").contains("RMS error");
+
+        Files.writeString(file, Files.readString(file).replace("quantization = nf4", "quantization = fp8"));
+        Result bad = run("study", file.toString(), "--dry-run");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("study.models.main.quantization: unknown quantization 'fp8'; allowed: none, int8, nf4");
+    }
+
+    @Test
     void aKilledRunLosesNoFinishedStepAndLeavesNoFalseResults() throws Exception {
         // step 2 is long (4 layers × 12 scales × 24 prompts), so the kill lands inside it
         String slow = """
