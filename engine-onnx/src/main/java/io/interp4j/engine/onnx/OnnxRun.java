@@ -11,14 +11,12 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.hook.Hook;
 import io.interp4j.api.hook.HookContext;
-import io.interp4j.api.hook.HookDispatcher;
-import io.interp4j.api.hook.HookObserver;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.InterventionHooks;
+import io.interp4j.api.model.AbstractRun;
 import io.interp4j.api.model.Decoding;
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.Generation;
@@ -30,7 +28,6 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,17 +37,13 @@ import java.util.Map;
  * for the run's active hook points in order; after each, the hooks at its cut see the value as an
  * NDArray, and a replacement is fed to every later segment that reads it.
  */
-final class OnnxRun implements Run {
+final class OnnxRun extends AbstractRun {
     private final OnnxModel model;
-    private final NDManager manager;
-    private final HookDispatcher hooks;
     private final List<Intervention> interventions = new ArrayList<>();
-    private boolean closed;
 
     OnnxRun(OnnxModel model, NDManager manager) {
+        super(model.config(), manager);
         this.model = model;
-        this.manager = manager;
-        this.hooks = new HookDispatcher(model.config());
     }
 
     /** Keys and values of every layer for the positions processed so far, {@code [B, kv, P, d_head]}. */
@@ -66,27 +59,6 @@ final class OnnxRun implements Run {
             keys.clear();
             values.clear();
         }
-    }
-
-    @Override
-    public Run hook(HookPoint point, Hook hook) {
-        checkOpen();
-        hooks.add(point, hook);
-        return this;
-    }
-
-    @Override
-    public Run observe(HookPoint point, HookObserver observer) {
-        checkOpen();
-        hooks.observe(point, observer);
-        return this;
-    }
-
-    @Override
-    public Run cache(Collection<HookPoint> points) {
-        checkOpen();
-        hooks.cache(points);
-        return this;
     }
 
     /**
@@ -106,23 +78,18 @@ final class OnnxRun implements Run {
     }
 
     @Override
-    public Run cacheAll() {
-        return cache(model.hookPoints());
-    }
-
-    @Override
     public ForwardResult forward(int[][] tokens) {
         checkOpen();
         Decoding.checkTokens(model.config(), tokens);
-        NDArray logits = pass(tokens, null, 0, manager, manager);
-        return new ForwardResult(logits, hooks.takeCache());
+        NDArray logits = pass(tokens, null, 0, manager(), manager());
+        return new ForwardResult(logits, hooks().takeCache());
     }
 
     @Override
     public Generation generate(int[] prompt, GenerationOptions options) {
         checkOpen();
         requireNonNull(options, "options is null");
-        try (NDManager scope = manager.newSubManager(); KvState kv = options.useKvCache() ? new KvState() : null) {
+        try (NDManager scope = manager().newSubManager(); KvState kv = options.useKvCache() ? new KvState() : null) {
             return Decoding.greedy(model.config(), prompt, options, (tokens, step) -> {
                 try (NDManager stepScope = scope.newSubManager()) {
                     NDArray logits = pass(new int[][] {tokens}, kv, step, stepScope, null);
@@ -179,7 +146,7 @@ final class OnnxRun implements Run {
                 values.put(CompiledInterventions.value(i), own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(in.value()), in.valueShape())));
             }
             GraphIr graph = model.graph(compiledInterventions);
-            for (OnnxModel.CompiledSegment compiled : model.segments(compiledInterventions, hooks.activePoints())) {
+            for (OnnxModel.CompiledSegment compiled : model.segments(compiledInterventions, hooks().activePoints())) {
                 Segments.Segment segment = compiled.segment();
                 Map<String, OnnxTensor> inputs = new HashMap<>();
                 for (String name : segment.inputs()) {
@@ -197,7 +164,7 @@ final class OnnxRun implements Run {
                 for (HookPoint point : segment.hooksAfter()) {
                     String name = OnnxModel.graphValue(graph, point);
                     NDArray activation = toNd(values.get(name), scope);
-                    NDArray replaced = hooks.apply(point, activation, new HookContext(point, start, keys, step), cacheManager);
+                    NDArray replaced = hooks().apply(point, activation, new HookContext(point, start, keys, step), cacheManager);
                     if (replaced != activation) {
                         values.put(name, own(owned, toOnnx(env, replaced)));
                     }
@@ -253,30 +220,4 @@ final class OnnxRun implements Run {
         return OnnxTensor.createTensor(env, direct.asFloatBuffer(), shape);
     }
 
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("run is closed");
-        }
-    }
-
-    @Override
-    public ModelConfig config() {
-        return model.config();
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public List<HookPoint> hookPoints() {
-        return model.hookPoints();
-    }
-
-    @Override
-    public void close() {
-        closed = true;
-        manager.close();
-    }
 }
