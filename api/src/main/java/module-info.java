@@ -20,6 +20,7 @@ module io.interp4j.api {
     exports io.interp4j.api.quant;
     exports io.interp4j.api.task;
     exports io.interp4j.api.tokenizer;
+    exports io.interp4j.api.train;
 
     uses io.interp4j.api.model.EngineProvider;
     uses io.interp4j.api.probe.ProbeFactory;

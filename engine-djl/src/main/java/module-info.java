@@ -7,6 +7,7 @@ module io.interp4j.engine.djl {
     requires io.interp4j.api;
     requires ai.djl.api;
     requires ai.djl.pytorch_engine;
+    requires com.google.gson;
 
     provides io.interp4j.api.model.EngineProvider with io.interp4j.engine.djl.DjlEngineProvider;
 }

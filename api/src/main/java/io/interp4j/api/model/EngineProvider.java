@@ -5,6 +5,8 @@ import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
 import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.quant.Quantization;
+import io.interp4j.api.train.LoraTrainer;
+import java.util.Optional;
 
 /**
  * The SPI of an inference backend, found with {@link java.util.ServiceLoader}.
@@ -37,6 +39,15 @@ public interface EngineProvider {
      * @return the model
      */
     Model load(Checkpoint checkpoint);
+
+    /**
+     * Returns the engine's LoRA trainer, if it can train.
+     *
+     * @return the trainer, or empty
+     */
+    default Optional<LoraTrainer> loraTrainer() {
+        return Optional.empty();
+    }
 
     /**
      * Loads a validated checkpoint with options. Engines that cannot apply an option refuse it.

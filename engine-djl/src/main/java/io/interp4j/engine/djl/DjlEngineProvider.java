@@ -4,6 +4,8 @@ import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.model.EngineProvider;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
+import io.interp4j.api.train.LoraTrainer;
+import java.util.Optional;
 
 /** The {@code djl} engine: DJL on PyTorch, float32 compute on the CPU. */
 public final class DjlEngineProvider implements EngineProvider {
@@ -18,6 +20,11 @@ public final class DjlEngineProvider implements EngineProvider {
     @Override
     public String description() {
         return "Qwen2 in DJL NDArray ops on PyTorch (CPU, float32): every hook point, KV-cached greedy generation";
+    }
+
+    @Override
+    public Optional<LoraTrainer> loraTrainer() {
+        return Optional.of(new DjlLoraTrainer());
     }
 
     @Override

@@ -29,7 +29,11 @@ final class Qwen2Forward {
     }
 
     /** What one call computes: new tokens, their first position, and where results go. */
-    record Pass(int[][] tokens, KvCache cache, HookDispatcher hooks, NDManager output, NDManager cacheManager, int step) {}
+    record Pass(int[][] tokens, KvCache cache, HookDispatcher hooks, NDManager output, NDManager cacheManager, int step, LoraLayers lora) {
+        Pass(int[][] tokens, KvCache cache, HookDispatcher hooks, NDManager output, NDManager cacheManager, int step) {
+            this(tokens, cache, hooks, output, cacheManager, step, null);
+        }
+    }
 
     /**
      * Runs the new tokens through the model, appending to the KV cache when one is given.
@@ -89,11 +93,11 @@ final class Qwen2Forward {
         NDArray residPre = s.hook(HookPoint.block(layer, HookSite.RESID_PRE), s.local(x));
         NDArray normed = s.hook(HookPoint.block(layer, HookSite.LN1_NORMALIZED), rmsNorm(residPre, w.inputNorm()));
         NDArray q = s.hook(HookPoint.block(layer, HookSite.ATTN_Q),
-                linear(normed, w.qWeight(), w.qBias()).reshape(batch, queries, heads, dh));
+                proj(s, layer, "q_proj", normed, w.qWeight(), w.qBias()).reshape(batch, queries, heads, dh));
         NDArray k = s.hook(HookPoint.block(layer, HookSite.ATTN_K),
-                linear(normed, w.kWeight(), w.kBias()).reshape(batch, queries, kvHeads, dh));
+                proj(s, layer, "k_proj", normed, w.kWeight(), w.kBias()).reshape(batch, queries, kvHeads, dh));
         NDArray v = s.hook(HookPoint.block(layer, HookSite.ATTN_V),
-                linear(normed, w.vWeight(), w.vBias()).reshape(batch, queries, kvHeads, dh));
+                proj(s, layer, "v_proj", normed, w.vWeight(), w.vBias()).reshape(batch, queries, kvHeads, dh));
         NDArray rotQ = s.hook(HookPoint.block(layer, HookSite.ATTN_ROT_Q), rope(q, cos, sin));
         NDArray rotK = s.hook(HookPoint.block(layer, HookSite.ATTN_ROT_K), rope(k, cos, sin));
 
@@ -120,13 +124,13 @@ final class Qwen2Forward {
                 .transpose(0, 2, 1, 3);
         z = s.hook(HookPoint.block(layer, HookSite.ATTN_Z), z);
         NDArray attnOut = s.hook(HookPoint.block(layer, HookSite.ATTN_OUT),
-                linear(z.reshape(batch, queries, (long) heads * dh), w.oWeight(), null));
+                proj(s, layer, "o_proj", z.reshape(batch, queries, (long) heads * dh), w.oWeight(), null));
         NDArray residMid = s.hook(HookPoint.block(layer, HookSite.RESID_MID), residPre.add(attnOut));
         NDArray normed2 = s.hook(HookPoint.block(layer, HookSite.LN2_NORMALIZED), rmsNorm(residMid, w.postNorm()));
-        NDArray gate = s.hook(HookPoint.block(layer, HookSite.MLP_PRE), linear(normed2, w.gateWeight(), null));
-        NDArray up = s.hook(HookPoint.block(layer, HookSite.MLP_PRE_LINEAR), linear(normed2, w.upWeight(), null));
+        NDArray gate = s.hook(HookPoint.block(layer, HookSite.MLP_PRE), proj(s, layer, "gate_proj", normed2, w.gateWeight(), null));
+        NDArray up = s.hook(HookPoint.block(layer, HookSite.MLP_PRE_LINEAR), proj(s, layer, "up_proj", normed2, w.upWeight(), null));
         NDArray post = s.hook(HookPoint.block(layer, HookSite.MLP_POST), silu(gate).mul(up));
-        NDArray mlpOut = s.hook(HookPoint.block(layer, HookSite.MLP_OUT), linear(post, w.downWeight(), null));
+        NDArray mlpOut = s.hook(HookPoint.block(layer, HookSite.MLP_OUT), proj(s, layer, "down_proj", post, w.downWeight(), null));
         return s.hook(HookPoint.block(layer, HookSite.RESID_POST), residMid.add(mlpOut));
     }
 
@@ -135,7 +139,14 @@ final class Qwen2Forward {
         return x.mul(inverseRms).mul(weight);
     }
 
-    private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+    /** A block's projection, plus the LoRA update {@code s·B·A·dropout(x)} when training an adapter on it. */
+    private static NDArray proj(Step s, int layer, String module, NDArray x, NDArray weight, NDArray bias) {
+        NDArray out = linear(x, weight, bias);
+        LoraLayers lora = s.pass.lora();
+        return lora == null ? out : lora.apply(layer, module, x, out);
+    }
+
+    static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
         return x.getNDArrayInternal().linear(x, weight, bias).singletonOrThrow();
     }
 

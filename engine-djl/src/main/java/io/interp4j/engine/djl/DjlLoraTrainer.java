@@ -1,0 +1,222 @@
+package io.interp4j.engine.djl;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.checkpoint.DType;
+import io.interp4j.api.checkpoint.LoraAdapter;
+import io.interp4j.api.checkpoint.SafetensorsWriter;
+import io.interp4j.api.hook.HookDispatcher;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.train.LoraTrainer;
+import io.interp4j.api.train.TrainingExample;
+import io.interp4j.api.train.TrainingOptions;
+import io.interp4j.api.train.TrainingResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * LoRA training on the djl engine with PyTorch autograd: the base weights stay frozen (and memory
+ * mapped); only A and B learn. AdamW as {@code torch.optim.AdamW} (β 0.9/0.999, ε 1e-8, decoupled
+ * weight decay), linear warm-up then linear decay, gradient accumulation, global-norm clipping, loss
+ * (mean token cross-entropy) over answer tokens only.
+ */
+final class DjlLoraTrainer implements LoraTrainer {
+    private static final double BETA1 = 0.9;
+    private static final double BETA2 = 0.999;
+    private static final double EPSILON = 1e-8;
+
+    @Override
+    public TrainingResult train(Model base, List<TrainingExample> data, TrainingOptions options, Path out, Listener listener) {
+        if (!(base instanceof DjlModel model)) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "the djl trainer trains djl models; got a model of engine '"
+                    + base.engineId() + "'");
+        }
+        if (base.adapter().isPresent() || base.quantization().isPresent()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "train on the plain base model: this one carries an adapter or quantised weights");
+        }
+        if (data.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "no training examples");
+        }
+        ModelConfig config = model.config();
+        for (TrainingExample e : data) {
+            io.interp4j.api.model.Decoding.checkTokens(config, new int[][] {e.tokens()});
+        }
+        long started = System.nanoTime();
+        Engine.getEngine("PyTorch").setRandomSeed((int) options.seed());
+        Random random = new Random(options.seed());
+        Qwen2Forward forward = new Qwen2Forward(config, model.weights());
+        HookDispatcher noHooks = new HookDispatcher(config);
+        List<Double> losses = new ArrayList<>();
+        long tokens = 0;
+        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+            LoraLayers lora = new LoraLayers(config, options, manager, random);
+            List<NDArray> parameters = lora.parameters();
+            List<NDArray> first = new ArrayList<>();
+            List<NDArray> second = new ArrayList<>();
+            for (NDArray p : parameters) {
+                first.add(p.zerosLike());
+                second.add(p.zerosLike());
+            }
+            List<Integer> order = new ArrayList<>();
+            int cursor = 0;
+            for (int step = 0; step < options.steps(); step++) {
+                double stepLoss = 0;
+                lora.training(true);
+                for (int micro = 0; micro < options.gradientAccumulation(); micro++) {
+                    List<TrainingExample> batch = new ArrayList<>();
+                    for (int b = 0; b < options.batchSize(); b++) {
+                        if (cursor == order.size()) {
+                            order.clear();
+                            for (int i = 0; i < data.size(); i++) {
+                                order.add(i);
+                            }
+                            Collections.shuffle(order, random);
+                            cursor = 0;
+                        }
+                        batch.add(data.get(order.get(cursor++)));
+                    }
+                    try (NDManager scope = manager.newSubManager(); GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                        Batch tensors = Batch.of(batch);
+                        tokens += tensors.realTokens();
+                        NDArray logits = forward.run(new Qwen2Forward.Pass(tensors.inputs(), null, noHooks, scope, null, 0, lora));
+                        NDArray loss = loss(logits, tensors, scope);
+                        stepLoss += loss.getFloat();
+                        collector.backward(loss.div(options.gradientAccumulation()));
+                    }
+                }
+                lora.training(false);
+                double learningRate = options.learningRateAt(step);
+                update(parameters, first, second, step + 1, learningRate, options);
+                double meanLoss = stepLoss / options.gradientAccumulation();
+                losses.add(meanLoss);
+                listener.step(step + 1, meanLoss, learningRate);
+                if (options.checkpointSteps().contains(step + 1)) {
+                    save(lora, options, out.resolve("checkpoint-" + (step + 1)), model);
+                }
+            }
+            save(lora, options, out, model);
+        }
+        return new TrainingResult(losses, (System.nanoTime() - started) / 1e9, tokens, out);
+    }
+
+    /** Right-padded inputs, next-token targets and the answer mask of a micro-batch. */
+    record Batch(int[][] inputs, long[] targets, float[] mask, int length, int realTokens) {
+        static Batch of(List<TrainingExample> examples) {
+            int length = examples.stream().mapToInt(e -> e.tokens().length).max().orElseThrow();
+            int rows = examples.size();
+            int[][] inputs = new int[rows][length];
+            long[] targets = new long[rows * length];
+            float[] mask = new float[rows * length];
+            int real = 0;
+            for (int r = 0; r < rows; r++) {
+                TrainingExample e = examples.get(r);
+                int[] all = e.tokens();
+                real += all.length;
+                System.arraycopy(all, 0, inputs[r], 0, all.length);
+                for (int t = 0; t + 1 < all.length; t++) {
+                    targets[r * length + t] = all[t + 1];
+                    // position t predicts token t + 1, which counts when it is part of the answer
+                    if (t + 1 >= e.prompt().length) {
+                        mask[r * length + t] = 1;
+                    }
+                }
+            }
+            return new Batch(inputs, targets, mask, length, real);
+        }
+    }
+
+    /** Mean cross-entropy over the masked positions, from log-softmax in float32. */
+    static NDArray loss(NDArray logits, Batch batch, NDManager scope) {
+        int rows = batch.inputs().length;
+        NDArray targets = scope.create(batch.targets(), new Shape(rows, batch.length(), 1));
+        NDArray mask = scope.create(batch.mask(), new Shape(rows, batch.length()));
+        NDArray picked = logits.logSoftmax(-1).gather(targets, 2).squeeze(2);
+        float count = 0;
+        for (float m : batch.mask()) {
+            count += m;
+        }
+        return picked.mul(mask).sum().neg().div(count);
+    }
+
+    private static void update(List<NDArray> parameters, List<NDArray> first, List<NDArray> second, int t, double learningRate,
+            TrainingOptions options) {
+        List<NDArray> gradients = new ArrayList<>();
+        double squares = 0;
+        for (NDArray p : parameters) {
+            NDArray g = p.getGradient();
+            gradients.add(g);
+            squares += g.square().sum().getFloat();
+        }
+        double norm = Math.sqrt(squares);
+        double clip = options.maxGradNorm() > 0 && norm > options.maxGradNorm() ? options.maxGradNorm() / (norm + 1e-6) : 1;
+        double correction1 = 1 - Math.pow(BETA1, t);
+        double correction2 = 1 - Math.pow(BETA2, t);
+        for (int i = 0; i < parameters.size(); i++) {
+            NDArray p = parameters.get(i);
+            NDArray g = gradients.get(i);
+            try (NDManager scope = p.getManager().newSubManager()) {
+                NDArray clipped = g.mul(clip);
+                clipped.attach(scope);
+                first.get(i).muli(BETA1).addi(clipped.mul(1 - BETA1));
+                second.get(i).muli(BETA2).addi(clipped.square().mul(1 - BETA2));
+                NDArray step = first.get(i).div(correction1).div(second.get(i).div(correction2).sqrt().add(EPSILON)).mul(learningRate);
+                step.attach(scope);
+                p.muli(1 - learningRate * options.weightDecay());
+                p.subi(step);
+                g.subi(g); // zero the accumulated gradient
+            }
+            g.close();
+        }
+    }
+
+    /** Writes the adapter in PEFT's format, atomically per file. */
+    static void save(LoraLayers lora, TrainingOptions options, Path directory, DjlModel base) {
+        List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+        for (LoraLayers.Pair pair : lora.pairs()) {
+            String prefix = "base_model.model.model.layers." + pair.layer() + "." + LoraLayers.Pair.prefix(pair.module()) + pair.module();
+            float[] a = pair.a().toFloatArray();
+            float[] b = pair.b().toFloatArray();
+            entries.add(new SafetensorsWriter.Entry(prefix + ".lora_A.weight", DType.F32, pair.a().getShape().getShape(), () -> a));
+            entries.add(new SafetensorsWriter.Entry(prefix + ".lora_B.weight", DType.F32, pair.b().getShape().getShape(), () -> b));
+        }
+        JsonObject config = new JsonObject();
+        config.addProperty("peft_type", "LORA");
+        config.addProperty("task_type", "CAUSAL_LM");
+        config.addProperty("base_model_name_or_path", base.directory().toString());
+        config.addProperty("r", options.rank());
+        config.addProperty("lora_alpha", options.alpha());
+        config.addProperty("lora_dropout", options.dropout());
+        JsonArray modules = new JsonArray();
+        options.targetModules().forEach(modules::add);
+        config.add("target_modules", modules);
+        config.addProperty("bias", "none");
+        config.addProperty("fan_in_fan_out", false);
+        config.addProperty("use_rslora", false);
+        config.addProperty("inference_mode", true);
+        try {
+            Files.createDirectories(directory);
+            SafetensorsWriter.write(directory.resolve(LoraAdapter.WEIGHTS_FILE), entries, Map.of("format", "pt"));
+            Path tmp = directory.resolve("." + LoraAdapter.CONFIG_FILE + ".partial");
+            Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(config));
+            Files.move(tmp, directory.resolve(LoraAdapter.CONFIG_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, directory + ": cannot write the adapter: " + e.getMessage(), e);
+        }
+    }
+}
