@@ -8,6 +8,7 @@ import io.interp4j.app.plugins.PluginRegistry;
 import io.interp4j.app.forward.ForwardCommand;
 import io.interp4j.app.generate.GenerateCommand;
 import io.interp4j.app.hooks.HooksCommand;
+import io.interp4j.app.lora.LoraCommand;
 import io.interp4j.app.plugins.PluginsCommand;
 import io.interp4j.app.randommodel.RandomModelCommand;
 import io.interp4j.app.study.StudyCommand;
@@ -70,7 +71,7 @@ public final class Main {
         Map<String, Command> commands = new LinkedHashMap<>();
         for (Command c : List.of(new RandomModelCommand(), new ForwardCommand(registry), new HooksCommand(),
                 new GenerateCommand(registry), new BenchCommand(registry), new PluginsCommand(registry),
-                new StudyCommand(registry))) {
+                new StudyCommand(registry), new LoraCommand(registry))) {
             commands.put(c.name(), c);
         }
         return commands;

@@ -152,6 +152,31 @@ class MainTest {
         assertThat(bad).doesNotExist();
     }
 
+    @Test
+    void loraTrainWritesAPeftAdapterThatForwardApplies() throws IOException {
+        Path data = dir.resolve("train.jsonl");
+        Files.writeString(data, """
+                {"id": "a", "family": "json_schema", "prompt": "Bob is 32.\\n", "target": "{\\"name\\": \\"Bob\\"}"}
+                {"id": "b", "family": "json_schema", "prompt": "Ann is 29.\\n", "target": "{\\"name\\": \\"Ann\\"}"}
+                """);
+        Path adapter = dir.resolve("trained");
+        Result r = run("lora", "train", "--model", model.toString(), "--data", data.toString(), "--out", adapter.toString(),
+                "--steps", "6", "--lr", "1e-2", "--grad-accum", "1", "--batch-size", "2", "--checkpoints", "3");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("step 6/6");
+        assertThat(adapter.resolve("adapter_model.safetensors")).exists();
+        assertThat(adapter.resolve("checkpoint-3").resolve("adapter_config.json")).exists();
+        JsonObject training = parse(adapter.resolve("training.json"));
+        assertThat(training.getAsJsonArray("loss")).hasSize(6);
+        Path out = dir.resolve("trained.json");
+        assertThat(run("forward", "--model", model.toString(), "--adapter", adapter.toString(), "--tokens", "1,2", "--out", out.toString())
+                .code()).isZero();
+
+        Result again = run("lora", "train", "--model", model.toString(), "--data", data.toString(), "--out", adapter.toString());
+        assertThat(again.code()).isEqualTo(2);
+        assertThat(again.err()).contains("exists");
+    }
+
     private static JsonObject parse(Path file) {
         try {
             return JsonParser.parseString(Files.readString(file)).getAsJsonObject();

@@ -30,7 +30,9 @@ public final class BenchCommand implements Command {
                 + "    Load time (warm page cache), prefill of N random tokens, peak resident memory, and the time of the\n"
                 + "    bare matrix products one forward needs, measured in the same run, with the ratios.\n"
                 + "bench engines --model DIR [--tokens 128] [--decode 16] [--repeats 3] [--engines djl,onnx]\n"
-                + "    Every engine x float32/int8/nf4 in one run: load, prefill, per-token decode, resident memory, ratios to float32.";
+                + "    Every engine x float32/int8/nf4 in one run: load, prefill, per-token decode, resident memory, ratios to float32.\n"
+                + "bench lora --model DIR [--tokens 128] [--steps 3]\n"
+                + "    LoRA training steps (batch 1, rank 8 on q/k/v/o): seconds per step, tokens/s, peak resident memory.";
     }
 
     @Override
@@ -39,7 +41,8 @@ public final class BenchCommand implements Command {
         switch (which) {
             case "forward" -> new ForwardBenchmark(registry).run(arguments.subList(1, arguments.size()), out, err);
             case "engines" -> new EngineComparison(registry).run(arguments.subList(1, arguments.size()), out);
-            default -> throw new UsageException("bench: name a benchmark; available: forward, engines");
+            case "lora" -> new LoraBenchmark(registry).run(arguments.subList(1, arguments.size()), out);
+            default -> throw new UsageException("bench: name a benchmark; available: forward, engines, lora");
         }
     }
 }
