@@ -10,38 +10,30 @@ import io.interp4j.api.Interp4jException;
 import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.checkpoint.LoraAdapter;
 import io.interp4j.api.checkpoint.Qwen2Layout;
+import io.interp4j.api.model.AbstractModel;
 import io.interp4j.api.model.LoadOptions;
-import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
 import io.interp4j.api.quant.QuantizationReport;
 import io.interp4j.api.quant.QuantizedWeight;
 import io.interp4j.api.quant.Quantization;
 import io.interp4j.api.tokenizer.HfTokenizer;
-import io.interp4j.api.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A Qwen2 model on PyTorch. Float32 weights are PyTorch tensors over the checkpoint's memory
  * mappings (zero-copy); narrower storage is widened once at load.
  */
-final class DjlModel implements Model {
-    private final Checkpoint checkpoint;
+final class DjlModel extends AbstractModel {
     private final NDManager manager;
     private final Weights weights;
-    private final HfTokenizer tokenizer;
-
-    private final Path adapter;
 
     private DjlModel(Checkpoint checkpoint, NDManager manager, Weights weights, HfTokenizer tokenizer, Path adapter) {
-        this.adapter = adapter;
-        this.checkpoint = checkpoint;
+        super(DjlEngineProvider.ID, checkpoint, tokenizer, adapter, weights.quantization());
         this.manager = manager;
         this.weights = weights;
-        this.tokenizer = tokenizer;
     }
 
     static DjlModel load(Checkpoint checkpoint, LoadOptions options) {
@@ -71,36 +63,6 @@ final class DjlModel implements Model {
     }
 
     @Override
-    public String engineId() {
-        return DjlEngineProvider.ID;
-    }
-
-    @Override
-    public ModelConfig config() {
-        return checkpoint.config();
-    }
-
-    @Override
-    public Path directory() {
-        return checkpoint.directory();
-    }
-
-    @Override
-    public Optional<QuantizationReport> quantization() {
-        return Optional.ofNullable(weights.quantization());
-    }
-
-    @Override
-    public Optional<Path> adapter() {
-        return Optional.ofNullable(adapter);
-    }
-
-    @Override
-    public Optional<Tokenizer> tokenizer() {
-        return Optional.ofNullable(tokenizer);
-    }
-
-    @Override
     public Run newRun() {
         return new DjlRun(this, manager.newSubManager());
     }
@@ -110,12 +72,8 @@ final class DjlModel implements Model {
     }
 
     @Override
-    public void close() {
+    protected void closeEngine() {
         manager.close();
-        if (tokenizer != null) {
-            tokenizer.close();
-        }
-        checkpoint.close();
     }
 
     /** All weights of the model. */

@@ -15,15 +15,13 @@ import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.checkpoint.LoraAdapter;
 import io.interp4j.api.checkpoint.Qwen2Layout;
 import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.model.AbstractModel;
 import io.interp4j.api.model.LoadOptions;
-import io.interp4j.api.model.Model;
-import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
 import io.interp4j.api.quant.QuantizationReport;
 import io.interp4j.api.quant.QuantizedWeight;
 import io.interp4j.api.quant.Quantization;
 import io.interp4j.api.tokenizer.HfTokenizer;
-import io.interp4j.api.tokenizer.Tokenizer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -31,7 +29,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,12 +38,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * (the memory mapping itself for float32 storage) and are fed to every segment that reads them.
  * Compiled segments are cached per set of active hook points.
  */
-final class OnnxModel implements Model {
-    private final Checkpoint checkpoint;
+final class OnnxModel extends AbstractModel {
     private final OrtEnvironment env;
     private final GraphIr graph;
     private final Map<String, OnnxTensor> weights;
-    private final HfTokenizer tokenizer;
     private final NDManager manager;
     private final Map<List<Object>, List<CompiledSegment>> sessions = new ConcurrentHashMap<>();
     private final Map<List<String>, GraphIr> graphs = new ConcurrentHashMap<>();
@@ -55,21 +50,16 @@ final class OnnxModel implements Model {
     /** A segment with its ONNX Runtime session. */
     record CompiledSegment(Segments.Segment segment, OrtSession session) {}
 
-    private final Path adapter;
     private final Quantization quantization;
-    private final QuantizationReport report;
 
     private OnnxModel(Checkpoint checkpoint, OrtEnvironment env, GraphIr graph, Map<String, OnnxTensor> weights, HfTokenizer tokenizer,
             NDManager manager, Path adapter, Quantization quantization, Map<String, long[]> weightShapes, QuantizationReport report) {
-        this.adapter = adapter;
+        super(OnnxEngineProvider.ID, checkpoint, tokenizer, adapter, report);
         this.quantization = quantization;
-        this.report = report;
         this.weightShapes = weightShapes;
-        this.checkpoint = checkpoint;
         this.env = env;
         this.graph = graph;
         this.weights = weights;
-        this.tokenizer = tokenizer;
         this.manager = manager;
     }
 
@@ -142,7 +132,7 @@ final class OnnxModel implements Model {
     /** Returns the graph with these interventions compiled in, building it on first use. */
     GraphIr graph(CompiledInterventions interventions) {
         return interventions.all().isEmpty() ? graph : graphs.computeIfAbsent(interventions.structure(),
-                key -> Qwen2Graph.build(checkpoint.config(), interventions, quantization));
+                key -> Qwen2Graph.build(checkpoint().config(), interventions, quantization));
     }
 
     /**
@@ -207,51 +197,17 @@ final class OnnxModel implements Model {
     }
 
     @Override
-    public String engineId() {
-        return OnnxEngineProvider.ID;
-    }
-
-    @Override
-    public ModelConfig config() {
-        return checkpoint.config();
-    }
-
-    @Override
-    public Path directory() {
-        return checkpoint.directory();
-    }
-
-    @Override
-    public Optional<QuantizationReport> quantization() {
-        return Optional.ofNullable(report);
-    }
-
-    @Override
-    public Optional<Path> adapter() {
-        return Optional.ofNullable(adapter);
-    }
-
-    @Override
-    public Optional<Tokenizer> tokenizer() {
-        return Optional.ofNullable(tokenizer);
-    }
-
-    @Override
     public Run newRun() {
         return new OnnxRun(this, manager.newSubManager());
     }
 
     @Override
-    public void close() {
+    protected void closeEngine() {
         sessions.values().forEach(list -> list.forEach(c -> closeQuietly(c.session())));
         sessions.clear();
         graphs.clear();
         weights.values().forEach(OnnxTensor::close);
         manager.close();
-        if (tokenizer != null) {
-            tokenizer.close();
-        }
-        checkpoint.close();
     }
 
     private static ByteBuffer direct(float[] values) {
