@@ -6,6 +6,7 @@ import io.interp4j.api.Stable;
 import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.quant.Quantization;
 import io.interp4j.api.train.LoraTrainer;
+import io.interp4j.api.train.Pretrainer;
 import java.util.Optional;
 
 /**
@@ -46,6 +47,15 @@ public interface EngineProvider {
      * @return the trainer, or empty
      */
     default Optional<LoraTrainer> loraTrainer() {
+        return Optional.empty();
+    }
+
+    /**
+     * Returns the engine's pre-trainer (every weight from a random start), if it can train.
+     *
+     * @return the pre-trainer, or empty
+     */
+    default Optional<Pretrainer> pretrainer() {
         return Optional.empty();
     }
 

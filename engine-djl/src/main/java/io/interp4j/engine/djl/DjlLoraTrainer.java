@@ -37,10 +37,6 @@ import java.util.Random;
  * (mean token cross-entropy) over answer tokens only.
  */
 final class DjlLoraTrainer implements LoraTrainer {
-    private static final double BETA1 = 0.9;
-    private static final double BETA2 = 0.999;
-    private static final double EPSILON = 1e-8;
-
     @Override
     public TrainingResult train(Model base, List<TrainingExample> data, TrainingOptions options, Path out, Listener listener) {
         if (!(base instanceof DjlModel model)) {
@@ -67,12 +63,7 @@ final class DjlLoraTrainer implements LoraTrainer {
         try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
             LoraLayers lora = new LoraLayers(config, options, manager, random);
             List<NDArray> parameters = lora.parameters();
-            List<NDArray> first = new ArrayList<>();
-            List<NDArray> second = new ArrayList<>();
-            for (NDArray p : parameters) {
-                first.add(p.zerosLike());
-                second.add(p.zerosLike());
-            }
+            AdamW optimizer = new AdamW(parameters, java.util.Collections.nCopies(parameters.size(), true));
             List<Integer> order = new ArrayList<>();
             int cursor = 0;
             for (int step = 0; step < options.steps(); step++) {
@@ -102,7 +93,7 @@ final class DjlLoraTrainer implements LoraTrainer {
                 }
                 lora.training(false);
                 double learningRate = options.learningRateAt(step);
-                update(parameters, first, second, step + 1, learningRate, options);
+                optimizer.step(learningRate, options.weightDecay(), options.maxGradNorm());
                 double meanLoss = stepLoss / options.gradientAccumulation();
                 losses.add(meanLoss);
                 listener.step(step + 1, meanLoss, learningRate);
@@ -152,37 +143,6 @@ final class DjlLoraTrainer implements LoraTrainer {
             count += m;
         }
         return picked.mul(mask).sum().neg().div(count);
-    }
-
-    private static void update(List<NDArray> parameters, List<NDArray> first, List<NDArray> second, int t, double learningRate,
-            TrainingOptions options) {
-        List<NDArray> gradients = new ArrayList<>();
-        double squares = 0;
-        for (NDArray p : parameters) {
-            NDArray g = p.getGradient();
-            gradients.add(g);
-            squares += g.square().sum().getFloat();
-        }
-        double norm = Math.sqrt(squares);
-        double clip = options.maxGradNorm() > 0 && norm > options.maxGradNorm() ? options.maxGradNorm() / (norm + 1e-6) : 1;
-        double correction1 = 1 - Math.pow(BETA1, t);
-        double correction2 = 1 - Math.pow(BETA2, t);
-        for (int i = 0; i < parameters.size(); i++) {
-            NDArray p = parameters.get(i);
-            NDArray g = gradients.get(i);
-            try (NDManager scope = p.getManager().newSubManager()) {
-                NDArray clipped = g.mul(clip);
-                clipped.attach(scope);
-                first.get(i).muli(BETA1).addi(clipped.mul(1 - BETA1));
-                second.get(i).muli(BETA2).addi(clipped.square().mul(1 - BETA2));
-                NDArray step = first.get(i).div(correction1).div(second.get(i).div(correction2).sqrt().add(EPSILON)).mul(learningRate);
-                step.attach(scope);
-                p.muli(1 - learningRate * options.weightDecay());
-                p.subi(step);
-                g.subi(g); // zero the accumulated gradient
-            }
-            g.close();
-        }
     }
 
     /** Writes the adapter in PEFT's format, atomically per file. */

@@ -85,13 +85,14 @@ class DjlLoraTrainerTest {
         TrainingResult result;
         double baseLoss;
         // one micro-batch of both examples per step, so every step sees the same tokens
-        TrainingOptions options = new TrainingOptions(4, 8, 0, List.of("q_proj", "v_proj", "o_proj", "down_proj"), 2e-2, 0.0, 0, 30, 2, 1,
+        TrainingOptions options = new TrainingOptions(4, 8, 0, List.of("q_proj", "v_proj", "o_proj", "down_proj"), 1e-2, 0.0, 3, 30, 2, 1,
                 1.0, 7, List.of(10));
         try (Model model = new DjlEngineProvider().load(Checkpoint.open(base))) {
             baseLoss = answerLoss(model, DATA);
             result = trainer().train(model, DATA, options, out, (step, loss, lr) -> seen.add(loss));
         }
         assertThat(seen).isEqualTo(result.losses()).hasSize(30);
+        assertThat(result.losses()).allSatisfy(loss -> assertThat(loss).isFinite());
         // B starts at zero, so step 1's loss is the base model's: the loss counts answer tokens only
         assertThat(result.losses().get(0)).isCloseTo(baseLoss, within(1e-4));
         assertThat(result.losses().get(29)).isLessThan(0.5 * baseLoss);

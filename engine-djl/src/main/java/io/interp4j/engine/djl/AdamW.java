@@ -1,0 +1,70 @@
+package io.interp4j.engine.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * AdamW as {@code torch.optim.AdamW} computes it (β 0.9/0.999, ε 1e-8, decoupled weight decay applied
+ * before the Adam step), with global-norm gradient clipping; gradients are zeroed after each step.
+ */
+final class AdamW {
+    private static final double BETA1 = 0.9;
+    private static final double BETA2 = 0.999;
+    private static final double EPSILON = 1e-8;
+
+    private final List<NDArray> parameters;
+    private final List<Boolean> decayed;
+    private final List<NDArray> first = new ArrayList<>();
+    private final List<NDArray> second = new ArrayList<>();
+    private int steps;
+
+    /**
+     * @param parameters the trainable arrays (requiring gradients)
+     * @param decayed for each, whether weight decay applies to it
+     */
+    AdamW(List<NDArray> parameters, List<Boolean> decayed) {
+        this.parameters = List.copyOf(parameters);
+        this.decayed = List.copyOf(decayed);
+        for (NDArray p : parameters) {
+            first.add(p.zerosLike());
+            second.add(p.zerosLike());
+        }
+    }
+
+    /** Clips, updates and zeroes the gradients; returns the gradient norm before clipping. */
+    double step(double learningRate, double weightDecay, double maxGradNorm) {
+        steps++;
+        List<NDArray> gradients = new ArrayList<>();
+        double squares = 0;
+        for (NDArray p : parameters) {
+            NDArray g = p.getGradient();
+            gradients.add(g);
+            squares += g.square().sum().getFloat();
+        }
+        double norm = Math.sqrt(squares);
+        double clip = maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
+        double correction1 = 1 - Math.pow(BETA1, steps);
+        double correction2 = 1 - Math.pow(BETA2, steps);
+        for (int i = 0; i < parameters.size(); i++) {
+            NDArray p = parameters.get(i);
+            NDArray g = gradients.get(i);
+            try (NDManager scope = p.getManager().newSubManager()) {
+                NDArray clipped = g.mul(clip);
+                clipped.attach(scope);
+                first.get(i).muli(BETA1).addi(clipped.mul(1 - BETA1));
+                second.get(i).muli(BETA2).addi(clipped.square().mul(1 - BETA2));
+                NDArray update = first.get(i).div(correction1).div(second.get(i).div(correction2).sqrt().add(EPSILON)).mul(learningRate);
+                update.attach(scope);
+                if (decayed.get(i)) {
+                    p.muli(1 - learningRate * weightDecay);
+                }
+                p.subi(update);
+                g.subi(g);
+            }
+            g.close();
+        }
+        return norm;
+    }
+}
