@@ -5,6 +5,7 @@ import io.interp4j.api.model.EngineProvider;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.train.LoraTrainer;
+import io.interp4j.api.train.Pretrainer;
 import java.util.Optional;
 
 /** The {@code djl} engine: DJL on PyTorch, float32 compute on the CPU. */
@@ -25,6 +26,11 @@ public final class DjlEngineProvider implements EngineProvider {
     @Override
     public Optional<LoraTrainer> loraTrainer() {
         return Optional.of(new DjlLoraTrainer());
+    }
+
+    @Override
+    public Optional<Pretrainer> pretrainer() {
+        return Optional.of(new DjlPretrainer());
     }
 
     @Override

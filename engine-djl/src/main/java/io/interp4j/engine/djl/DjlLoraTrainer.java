@@ -83,10 +83,10 @@ final class DjlLoraTrainer implements LoraTrainer {
                         batch.add(data.get(order.get(cursor++)));
                     }
                     try (NDManager scope = manager.newSubManager(); GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                        Batch tensors = Batch.of(batch);
+                        AnswerLoss.Batch tensors = AnswerLoss.Batch.of(batch);
                         tokens += tensors.realTokens();
                         NDArray logits = forward.run(new Qwen2Forward.Pass(tensors.inputs(), null, noHooks, scope, null, 0, lora));
-                        NDArray loss = loss(logits, tensors, scope);
+                        NDArray loss = AnswerLoss.loss(logits, tensors, scope);
                         stepLoss += loss.getFloat();
                         collector.backward(loss.div(options.gradientAccumulation()));
                     }
@@ -104,45 +104,6 @@ final class DjlLoraTrainer implements LoraTrainer {
             save(lora, options, out, model);
         }
         return new TrainingResult(losses, (System.nanoTime() - started) / 1e9, tokens, out);
-    }
-
-    /** Right-padded inputs, next-token targets and the answer mask of a micro-batch. */
-    record Batch(int[][] inputs, long[] targets, float[] mask, int length, int realTokens) {
-        static Batch of(List<TrainingExample> examples) {
-            int length = examples.stream().mapToInt(e -> e.tokens().length).max().orElseThrow();
-            int rows = examples.size();
-            int[][] inputs = new int[rows][length];
-            long[] targets = new long[rows * length];
-            float[] mask = new float[rows * length];
-            int real = 0;
-            for (int r = 0; r < rows; r++) {
-                TrainingExample e = examples.get(r);
-                int[] all = e.tokens();
-                real += all.length;
-                System.arraycopy(all, 0, inputs[r], 0, all.length);
-                for (int t = 0; t + 1 < all.length; t++) {
-                    targets[r * length + t] = all[t + 1];
-                    // position t predicts token t + 1, which counts when it is part of the answer
-                    if (t + 1 >= e.prompt().length) {
-                        mask[r * length + t] = 1;
-                    }
-                }
-            }
-            return new Batch(inputs, targets, mask, length, real);
-        }
-    }
-
-    /** Mean cross-entropy over the masked positions, from log-softmax in float32. */
-    static NDArray loss(NDArray logits, Batch batch, NDManager scope) {
-        int rows = batch.inputs().length;
-        NDArray targets = scope.create(batch.targets(), new Shape(rows, batch.length(), 1));
-        NDArray mask = scope.create(batch.mask(), new Shape(rows, batch.length()));
-        NDArray picked = logits.logSoftmax(-1).gather(targets, 2).squeeze(2);
-        float count = 0;
-        for (float m : batch.mask()) {
-            count += m;
-        }
-        return picked.mul(mask).sum().neg().div(count);
     }
 
     /** Writes the adapter in PEFT's format, atomically per file. */

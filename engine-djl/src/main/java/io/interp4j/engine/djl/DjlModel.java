@@ -85,41 +85,37 @@ final class DjlModel extends AbstractModel {
             if (lora != null) {
                 lora.modules().forEach(m -> adapted.put(m.baseWeight(), m));
             }
+            Weights weights = of(config, name -> {
+                LoraAdapter.Module module = adapted.get(name);
+                if (!quantization.quantizes(name)) {
+                    return module == null ? tensor(checkpoint, manager, name) : merged(checkpoint, manager, lora, module);
+                }
+                // weight-only quantisation: compute with exactly the values the codes stand for
+                long[] shape = checkpoint.info(name).shape();
+                float[] full = module == null ? checkpoint.readFloats(name) : lora.merge(module, checkpoint.readFloats(name));
+                QuantizedWeight quantized = QuantizedWeight.quantize(quantization, full, (int) shape[0], (int) shape[1]);
+                report.add(quantized, full);
+                return manager.create(quantized.dequantize(), new Shape(shape));
+            });
+            return quantization == Quantization.NONE ? weights
+                    : new Weights(weights.embed(), weights.layers(), weights.finalNorm(), weights.unembed(), report.build());
+        }
+
+        /** Weights from arrays by tensor name (trainable arrays when pre-training). */
+        static Weights of(ModelConfig config, java.util.function.Function<String, NDArray> tensor) {
             LayerWeights[] layers = new LayerWeights[config.numLayers()];
             for (int i = 0; i < layers.length; i++) {
                 int l = i;
-                java.util.function.Function<String, NDArray> w = suffix -> {
-                    String name = Qwen2Layout.layer(l, suffix);
-                    LoraAdapter.Module module = adapted.get(name);
-                    if (!quantization.quantizes(name)) {
-                        return module == null ? tensor(checkpoint, manager, name) : merged(checkpoint, manager, lora, module);
-                    }
-                    // weight-only quantisation: compute with exactly the values the codes stand for
-                    long[] shape = checkpoint.info(name).shape();
-                    float[] full = module == null ? checkpoint.readFloats(name) : lora.merge(module, checkpoint.readFloats(name));
-                    QuantizedWeight quantized = QuantizedWeight.quantize(quantization, full, (int) shape[0], (int) shape[1]);
-                    report.add(quantized, full);
-                    float[] restored = quantized.dequantize();
-                    return manager.create(restored, new Shape(shape));
-                };
-                layers[i] = new LayerWeights(
-                        w.apply("input_layernorm.weight"),
-                        w.apply("self_attn.q_proj.weight"),
-                        w.apply("self_attn.q_proj.bias"),
-                        w.apply("self_attn.k_proj.weight"),
-                        w.apply("self_attn.k_proj.bias"),
-                        w.apply("self_attn.v_proj.weight"),
-                        w.apply("self_attn.v_proj.bias"),
-                        w.apply("self_attn.o_proj.weight"),
-                        w.apply("post_attention_layernorm.weight"),
-                        w.apply("mlp.gate_proj.weight"),
-                        w.apply("mlp.up_proj.weight"),
+                java.util.function.Function<String, NDArray> w = suffix -> tensor.apply(Qwen2Layout.layer(l, suffix));
+                layers[i] = new LayerWeights(w.apply("input_layernorm.weight"), w.apply("self_attn.q_proj.weight"),
+                        w.apply("self_attn.q_proj.bias"), w.apply("self_attn.k_proj.weight"), w.apply("self_attn.k_proj.bias"),
+                        w.apply("self_attn.v_proj.weight"), w.apply("self_attn.v_proj.bias"), w.apply("self_attn.o_proj.weight"),
+                        w.apply("post_attention_layernorm.weight"), w.apply("mlp.gate_proj.weight"), w.apply("mlp.up_proj.weight"),
                         w.apply("mlp.down_proj.weight"));
             }
-            NDArray embed = tensor(checkpoint, manager, Qwen2Layout.EMBED);
-            NDArray unembed = config.tieWordEmbeddings() ? embed : tensor(checkpoint, manager, Qwen2Layout.LM_HEAD);
-            return new Weights(embed, layers, tensor(checkpoint, manager, Qwen2Layout.FINAL_NORM), unembed,
-                    quantization == Quantization.NONE ? null : report.build());
+            NDArray embed = tensor.apply(Qwen2Layout.EMBED);
+            return new Weights(embed, layers, tensor.apply(Qwen2Layout.FINAL_NORM),
+                    config.tieWordEmbeddings() ? embed : tensor.apply(Qwen2Layout.LM_HEAD), null);
         }
 
         /** {@code W + s·B·A} as a new array; the mapped base weight is left untouched. */
