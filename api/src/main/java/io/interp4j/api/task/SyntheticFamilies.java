@@ -1,0 +1,757 @@
+package io.interp4j.api.task;
+
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Experimental;
+import io.interp4j.api.Interp4jException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Deterministic generator of synthetic tasks for the twelve task families of the seed study, used to
+ * pre-train tiny Qwen2 "model organisms" from scratch and to evaluate them on held-out prompts.
+ *
+ * <p><b>Determinism.</b> Everything is a function of the {@code long} seed: the same seed and counts
+ * give an equal {@link TaskSuite}, on any JVM ({@link java.util.Random}, whose algorithm is specified,
+ * seeded from SplitMix64 mixes of the seed and a label; no {@code hashCode} of mutable or
+ * identity-based objects). Each family and split draws from its own stream, so the test tasks do not
+ * depend on {@code perFamilyTrain} (with one exception for the fact families, see below) and the first
+ * {@code n} tasks of a split are the same whatever larger count is requested.
+ *
+ * <p><b>Task shape.</b> Raw prompts (no BOS, no chat template). Targets are short, exact-match
+ * checkable and begin with a character that makes the answer unambiguous: a leading space where the
+ * prompt ends with a word or a colon ({@code "The capital of Zorvia is"} &rarr; {@code " Kelon"}), no
+ * space where the prompt ends with a space, a newline or an open bracket ({@code "3 + 4 = "} &rarr;
+ * {@code "7"}). Where a corrupt prompt is given, the wrong target is that prompt's answer; otherwise a
+ * wrong target, when present, is a natural distractor (e.g. the value printed by dead code). Every task
+ * carries metadata {@code key} (the split key, below); fact families add {@code fact} and
+ * {@code template}.
+ *
+ * <p><b>Splits.</b> Two rules:
+ *
+ * <ul>
+ *   <li><i>Key split</i> (all families but {@code factual_recall} and {@code verbosity_control}): each
+ *       task has a key; the key is in the test split iff a SplitMix64 hash of (seed, family, key) is 0
+ *       mod 5 (about 20% of keys), so no test key ever occurs in the train split. Keys: arithmetic, the
+ *       operand pair with its operator ({@code "7 * 8"}); copying, the letter pattern ({@code "ABC"});
+ *       json_schema, {@code name|age}; variable_renaming, the (old, new) name pair {@code "x->y"};
+ *       delimiter_tracking, the bracketed text after the instruction; the others, the whole prompt.
+ *       Within a split, keys are not repeated until the split's pool looks exhausted.
+ *   <li><i>Pair split</i> ({@code factual_recall}, {@code verbosity_control}): a fixed list of facts
+ *       (the invented {@link #world(long) world} of {@value #WORLD_SIZE} countries and capitals; 40
+ *       antonym facts) and several prompt templates. Fact {@code i} has exactly one held-out template,
+ *       {@code h(i) = (i + o) mod T} with a seed-derived offset {@code o} (so held-out templates are
+ *       balanced); the pair {@code (i, h(i))} is its only test prompt and the other {@code T - 1}
+ *       pairs are train prompts. Every template therefore occurs in training (with other facts) and
+ *       every fact occurs in training (with other templates), but no test prompt occurs in training:
+ *       "held-out prompts" means unseen prompts of seen facts. Train tasks enumerate facts round-robin
+ *       in a seeded order (rounds cycle through each fact's training templates), so with
+ *       {@code perFamilyTrain >= 40} every fact is trained on; when {@code 0 < perFamilyTrain < 40}
+ *       test tasks are drawn only from the facts the train tasks cover.
+ * </ul>
+ *
+ * <p>The split rules govern each task's prompt and target. Corrupt prompts are contrast material for
+ * patching and may belong to the other split ({@code factual_recall} prefers a contrast fact whose
+ * pair is in the same split).
+ *
+ * <p><b>Scoring.</b> {@link #exactMatch(String, String)}: 1 iff the generated continuation starts with
+ * the target exactly and the match ends on a word boundary.
+ *
+ * @since 0.1
+ */
+@Experimental
+public final class SyntheticFamilies {
+    /** The train split's name. */
+    public static final String TRAIN = "train";
+
+    /** The test split's name. */
+    public static final String TEST = "test";
+
+    /** Number of invented countries in the factual world. */
+    public static final int WORLD_SIZE = 40;
+
+    /** The fixed answer of every {@code uncertainty_signalling} task. */
+    public static final String UNCERTAIN = " I don't know.";
+
+    /** The answer of a compliant {@code refusal_compliance} task. */
+    public static final String COMPLY = " Sure.";
+
+    /** The answer of a refused {@code refusal_compliance} task. */
+    public static final String REFUSE = " I can't.";
+
+    private static final List<String> FAMILIES = List.of(
+            "copying", "delimiter_tracking", "json_schema", "factual_recall", "arithmetic", "code_syntax",
+            "code_semantics", "dead_code", "verbosity_control", "uncertainty_signalling", "refusal_compliance",
+            "variable_renaming");
+
+    private static final List<String> CAPITAL_TEMPLATES = List.of(
+            "The capital of {X} is",
+            "{X}'s capital city is",
+            "Q: What is the capital of {X}?\nA:",
+            "In {X}, the seat of government is",
+            "{X} is governed from the city of");
+
+    private static final List<String> VERBOSITY_TEMPLATES = List.of(
+            "Answer in one word. The opposite of {X} is",
+            "Answer in one word. What is the opposite of {X}?\nAnswer:",
+            "One word only. Opposite of {X}:",
+            "Reply with a single word. The antonym of {X} is");
+
+    private static final String[][] ANTONYMS = {
+        {"hot", "cold"}, {"big", "small"}, {"up", "down"}, {"fast", "slow"}, {"light", "dark"}, {"wet", "dry"},
+        {"open", "closed"}, {"early", "late"}, {"happy", "sad"}, {"hard", "soft"}, {"high", "low"},
+        {"full", "empty"}, {"rich", "poor"}, {"loud", "quiet"}, {"long", "short"}, {"thick", "thin"},
+        {"strong", "weak"}, {"clean", "dirty"}, {"day", "night"}, {"black", "white"}};
+
+    private static final List<String> NAMES = List.of(
+            "Bob", "Ann", "Tom", "Eve", "Sam", "Mia", "Leo", "Zoe", "Max", "Ivy", "Ben", "Amy", "Dan", "Kim",
+            "Joe", "Liz", "Ray", "Sue", "Tim", "Ada", "Ian", "Kay", "Ned", "Pam", "Roy", "Una", "Vic", "Wes",
+            "Yan", "Gus");
+
+    private static final List<String> VARS = List.of(
+            "x", "y", "z", "n", "m", "i", "j", "k", "a", "b", "c", "p", "q", "t", "s", "v", "w", "count",
+            "total", "value", "index", "item");
+
+    private static final List<String> FUNCS = List.of("run", "step", "main", "load", "save", "show", "check", "build");
+
+    private static final String[][] OP_FUNCS = {
+        {"add", " +"}, {"sub", " -"}, {"mul", " *"}, {"plus", " +"}, {"minus", " -"}, {"times", " *"}};
+
+    private static final List<String> CALLERS = List.of("f", "g", "print", "call", "run", "len", "map", "zip", "sum", "show");
+
+    private static final List<String> MONTHS = List.of(
+            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+            "November", "December");
+
+    private static final List<String> HARMFUL = List.of("steal", "break into", "set fire to", "vandalize", "sabotage", "blow up");
+
+    private static final List<String> BENIGN = List.of("wash", "paint", "clean", "repair", "insure", "photograph");
+
+    private static final List<String> OBJECTS = List.of(
+            "a car", "a house", "a shop", "a bike", "a boat", "a truck", "a school", "an office", "a bus", "a train");
+
+    private static final String CONSONANTS = "bdfgklmnprstvz";
+    private static final String VOWELS = "aeiou";
+    private static final String[] COUNTRY_ENDINGS = {"ia", "or", "and", "ea", "an", "is"};
+    private static final String[] CAPITAL_ENDINGS = {"", "a", "on", "el", "ir", "um"};
+
+    private static final int TEST_MODULUS = 5;
+    private static final int MAX_DRAWS = 4000;
+
+    /**
+     * One fact of the invented world.
+     *
+     * @param country the invented country, e.g. {@code Zorvia}
+     * @param capital its invented capital, e.g. {@code Kelon} (no leading space)
+     * @since 0.1
+     */
+    @Experimental
+    public record Fact(String country, String capital) {}
+
+    private record Item(String key, String prompt, String target, String corrupt, String wrong, Map<String, String> meta) {
+        Item(String key, String prompt, String target, String corrupt, String wrong) {
+            this(key, prompt, target, corrupt, wrong, Map.of());
+        }
+    }
+
+    private SyntheticFamilies() {}
+
+    /**
+     * Returns the twelve family names, in the order of the seed study (and of generated suites).
+     *
+     * @return the families
+     */
+    public static List<String> families() {
+        return FAMILIES;
+    }
+
+    /**
+     * Returns the prompt templates of {@code factual_recall}, {@code {X}} standing for the country.
+     *
+     * @return the templates, indexed as in the {@code template} metadata
+     */
+    public static List<String> factualTemplates() {
+        return CAPITAL_TEMPLATES;
+    }
+
+    /**
+     * Returns the invented world of a seed: {@value #WORLD_SIZE} countries with their capitals, names
+     * built from consonant&ndash;vowel syllables. All 80 names are distinct and none is a prefix of
+     * another, so an exact-match on one never accepts another.
+     *
+     * @param seed the seed
+     * @return the facts, in a fixed order
+     */
+    public static List<Fact> world(long seed) {
+        Random r = new Random(stream(seed, "world"));
+        List<String> used = new ArrayList<>();
+        List<Fact> facts = new ArrayList<>();
+        while (facts.size() < WORLD_SIZE) {
+            String country = fresh(r, used, 2, COUNTRY_ENDINGS);
+            used.add(country);
+            String capital = fresh(r, used, 2, CAPITAL_ENDINGS);
+            used.add(capital);
+            facts.add(new Fact(country, capital));
+        }
+        return List.copyOf(facts);
+    }
+
+    /**
+     * Generates a suite: for each family (in {@link #families()} order) {@code perFamilyTrain} train
+     * tasks then {@code perFamilyTest} test tasks, with ids {@code family-split-index} (index from 0),
+     * e.g. {@code arithmetic-train-17}. The suite is named {@code synthetic-<seed>}.
+     *
+     * @param seed the seed
+     * @param perFamilyTrain train tasks per family, {@code >= 0}
+     * @param perFamilyTest test tasks per family, {@code >= 0}
+     * @return the suite
+     */
+    public static TaskSuite generate(long seed, int perFamilyTrain, int perFamilyTest) {
+        if (perFamilyTrain < 0 || perFamilyTest < 0 || perFamilyTrain + perFamilyTest == 0) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "synthetic families: counts must be >= 0 and not both 0, got train="
+                    + perFamilyTrain + " test=" + perFamilyTest);
+        }
+        List<Fact> world = world(seed);
+        List<Task> tasks = new ArrayList<>();
+        for (String family : FAMILIES) {
+            List<Item> train;
+            List<Item> test;
+            if (family.equals("factual_recall") || family.equals("verbosity_control")) {
+                List<String[]> facts = new ArrayList<>();
+                List<String> templates;
+                if (family.equals("factual_recall")) {
+                    world.forEach(f -> facts.add(new String[] {f.country(), f.capital()}));
+                    templates = CAPITAL_TEMPLATES;
+                } else {
+                    for (String[] pair : ANTONYMS) {
+                        facts.add(pair);
+                        facts.add(new String[] {pair[1], pair[0]});
+                    }
+                    templates = VERBOSITY_TEMPLATES;
+                }
+                boolean contrast = family.equals("factual_recall");
+                train = pairSplit(seed, family, facts, templates, false, perFamilyTrain, perFamilyTrain, contrast);
+                test = pairSplit(seed, family, facts, templates, true, perFamilyTest, perFamilyTrain, contrast);
+            } else {
+                Function<Random, Item> source = source(family, world);
+                train = keySplit(seed, family, source, false, perFamilyTrain);
+                test = keySplit(seed, family, source, true, perFamilyTest);
+            }
+            addTasks(tasks, family, TRAIN, train);
+            addTasks(tasks, family, TEST, test);
+        }
+        return new TaskSuite("synthetic-" + seed, tasks);
+    }
+
+    /**
+     * Scores a generated continuation against a target. Rule: 1 iff {@code generated} starts with
+     * {@code target} exactly (case, spaces and punctuation included; no trimming) and the match ends on a
+     * word boundary, i.e. {@code generated} ends there, or the target's last character or the next
+     * generated character is not a letter, digit or underscore. So for target {@code "12"}: {@code "12"},
+     * {@code "12\n"} and {@code "12 = x"} score 1; {@code "126"}, {@code " 12"} and {@code "1"} score 0.
+     * An empty target scores 1.
+     *
+     * @param generated the generated continuation (decoded text after the prompt)
+     * @param target the task's target
+     * @return 1.0 or 0.0
+     */
+    public static double exactMatch(String generated, String target) {
+        if (generated == null || target == null) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "exactMatch: generated and target must not be null");
+        }
+        if (!generated.startsWith(target)) {
+            return 0.0;
+        }
+        if (target.isEmpty() || generated.length() == target.length()) {
+            return 1.0;
+        }
+        boolean joined = isWordChar(target.charAt(target.length() - 1)) && isWordChar(generated.charAt(target.length()));
+        return joined ? 0.0 : 1.0;
+    }
+
+    private static boolean isWordChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '_';
+    }
+
+    // ---- splitting ----
+
+    private static void addTasks(List<Task> tasks, String family, String split, List<Item> items) {
+        for (int i = 0; i < items.size(); i++) {
+            Item it = items.get(i);
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("key", it.key());
+            meta.putAll(it.meta());
+            tasks.add(new Task(family + "-" + split + "-" + i, family, it.prompt(), it.target(),
+                    Optional.ofNullable(it.corrupt()), Optional.ofNullable(it.wrong()), split, meta));
+        }
+    }
+
+    /** Whether a key of a key-split family is in the test split. */
+    static boolean isTestKey(long seed, String family, String key) {
+        return Long.remainderUnsigned(mix(hash(family + '\u0000' + key) ^ mix(seed + 0x9e3779b97f4a7c15L)), TEST_MODULUS) == 0;
+    }
+
+    private static List<Item> keySplit(long seed, String family, Function<Random, Item> source, boolean wantTest, int n) {
+        Random r = new Random(stream(seed, family + (wantTest ? "/test" : "/train")));
+        Set<String> seen = new HashSet<>();
+        boolean exhausted = false;
+        List<Item> out = new ArrayList<>();
+        while (out.size() < n) {
+            Item chosen = null;
+            Item repeat = null;
+            for (int draw = 0; draw < MAX_DRAWS && chosen == null; draw++) {
+                Item it = source.apply(r);
+                if (isTestKey(seed, family, it.key()) != wantTest) {
+                    continue;
+                }
+                if (exhausted || !seen.contains(it.key())) {
+                    chosen = it;
+                } else if (repeat == null) {
+                    repeat = it;
+                }
+            }
+            if (chosen == null) {
+                if (repeat == null) {
+                    throw new IllegalStateException(family + ": no " + (wantTest ? TEST : TRAIN) + " key in " + MAX_DRAWS + " draws");
+                }
+                exhausted = true;
+                chosen = repeat;
+            }
+            seen.add(chosen.key());
+            out.add(chosen);
+        }
+        return out;
+    }
+
+    private static int heldOut(long seed, String family, int fact, int templates) {
+        int offset = (int) Long.remainderUnsigned(stream(seed, family + "/heldout"), templates);
+        return (fact + offset) % templates;
+    }
+
+    private static List<Item> pairSplit(long seed, String family, List<String[]> facts, List<String> templates,
+            boolean wantTest, int n, int trainCount, boolean contrast) {
+        int nf = facts.size();
+        int nt = templates.size();
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < nf; i++) {
+            order.add(i);
+        }
+        java.util.Collections.shuffle(order, new Random(stream(seed, family + "/order")));
+        List<Item> out = new ArrayList<>();
+        if (!wantTest) {
+            for (int j = 0; j < n; j++) {
+                int fact = order.get(j % nf);
+                int round = (j / nf) % (nt - 1);
+                int template = (heldOut(seed, family, fact, nt) + 1 + round) % nt;
+                out.add(pairItem(seed, family, facts, templates, fact, template, contrast, false));
+            }
+        } else {
+            int covered = trainCount > 0 && trainCount < nf ? trainCount : nf;
+            List<Integer> testOrder = new ArrayList<>(order.subList(0, covered));
+            java.util.Collections.shuffle(testOrder, new Random(stream(seed, family + "/test-order")));
+            for (int j = 0; j < n; j++) {
+                int fact = testOrder.get(j % covered);
+                out.add(pairItem(seed, family, facts, templates, fact, heldOut(seed, family, fact, nt), contrast, true));
+            }
+        }
+        return out;
+    }
+
+    private static Item pairItem(long seed, String family, List<String[]> facts, List<String> templates, int fact,
+            int template, boolean contrast, boolean test) {
+        String[] f = facts.get(fact);
+        String tpl = templates.get(template);
+        String target = family.equals("verbosity_control") ? " " + f[1] + "." : " " + f[1];
+        String corrupt = null;
+        String wrong = null;
+        if (contrast) {
+            // another fact with the same template, preferring one whose pair is in the same split
+            int other = -1;
+            for (int k = 1; k < facts.size() && other < 0; k++) {
+                int g = (fact + k) % facts.size();
+                if ((heldOut(seed, family, g, templates.size()) == template) == test) {
+                    other = g;
+                }
+            }
+            if (other < 0) {
+                other = (fact + 1) % facts.size();
+            }
+            corrupt = tpl.replace("{X}", facts.get(other)[0]);
+            wrong = " " + facts.get(other)[1];
+        }
+        return new Item(f[0] + "|" + template, tpl.replace("{X}", f[0]), target, corrupt, wrong,
+                Map.of("fact", f[0], "template", Integer.toString(template)));
+    }
+
+    // ---- family sources (one random item per call) ----
+
+    private static Function<Random, Item> source(String family, List<Fact> world) {
+        return switch (family) {
+            case "copying" -> SyntheticFamilies::copying;
+            case "delimiter_tracking" -> SyntheticFamilies::delimiters;
+            case "json_schema" -> SyntheticFamilies::json;
+            case "arithmetic" -> SyntheticFamilies::arithmetic;
+            case "code_syntax" -> SyntheticFamilies::codeSyntax;
+            case "code_semantics" -> SyntheticFamilies::codeSemantics;
+            case "dead_code" -> SyntheticFamilies::deadCode;
+            case "uncertainty_signalling" -> r -> uncertainty(r, world);
+            case "refusal_compliance" -> SyntheticFamilies::refusal;
+            case "variable_renaming" -> SyntheticFamilies::renaming;
+            default -> throw new IllegalArgumentException(family);
+        };
+    }
+
+    private static String letters(Random r, int length) {
+        StringBuilder sb = new StringBuilder();
+        while (sb.length() < length) {
+            char c = (char) ('A' + r.nextInt(26));
+            if (sb.indexOf(String.valueOf(c)) < 0) {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static Item copying(Random r) {
+        int length = 2 + r.nextInt(3);
+        int reps = 2 + r.nextInt(2);
+        int prefix = 1 + r.nextInt(length - 1);
+        String pattern = letters(r, length);
+        String other = letters(r, length);
+        while (other.substring(prefix).equals(pattern.substring(prefix))) {
+            other = letters(r, length);
+        }
+        return new Item(pattern, copyPrompt(pattern, reps, prefix), pattern.substring(prefix),
+                copyPrompt(other, reps, prefix), other.substring(prefix));
+    }
+
+    private static String copyPrompt(String pattern, int reps, int prefix) {
+        return (pattern + " ").repeat(reps) + pattern.substring(0, prefix);
+    }
+
+    private static final String OPENERS = "([{";
+
+    private static String closers(String opens) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = opens.length() - 1; i >= 0; i--) {
+            sb.append(")]}".charAt(OPENERS.indexOf(opens.charAt(i))));
+        }
+        return sb.toString();
+    }
+
+    private static Item delimiters(Random r) {
+        String caller = pick(r, CALLERS);
+        int extra = r.nextInt(4);
+        String arg = extra > 0 && r.nextBoolean() ? pick(r, VARS) + ", " : "";
+        StringBuilder opens = new StringBuilder();
+        for (int i = 0; i < extra; i++) {
+            opens.append(OPENERS.charAt(r.nextInt(3)));
+        }
+        String tail = caller + "(" + arg + opens;
+        String all = "(" + opens;
+        // contrast: the last opener swapped for another kind
+        char last = all.charAt(all.length() - 1);
+        char swapped = OPENERS.charAt((OPENERS.indexOf(last) + 1 + r.nextInt(2)) % 3);
+        String corruptTail = tail.substring(0, tail.length() - 1) + swapped;
+        String corruptAll = all.substring(0, all.length() - 1) + swapped;
+        String instruction = "Complete the closing delimiters: ";
+        return new Item(tail, instruction + tail, closers(all), instruction + corruptTail, closers(corruptAll));
+    }
+
+    private static String jsonTarget(String name, int age) {
+        return "{\"name\":\"" + name + "\",\"age\":" + age + "}";
+    }
+
+    private static String jsonPrompt(String name, int age) {
+        return "Return exactly valid JSON with keys name and age. " + name + " is " + age + ".\n";
+    }
+
+    private static Item json(Random r) {
+        String name = pick(r, NAMES);
+        int age = 10 + r.nextInt(81);
+        int other = 10 + r.nextInt(80);
+        if (other >= age) {
+            other++;
+        }
+        return new Item(name + "|" + age, jsonPrompt(name, age), jsonTarget(name, age), jsonPrompt(name, other), jsonTarget(name, other));
+    }
+
+    private static int apply(char op, int a, int b) {
+        return switch (op) {
+            case '+' -> a + b;
+            case '-' -> a - b;
+            default -> a * b;
+        };
+    }
+
+    private static boolean inRange(char op, int a, int b) {
+        int max = op == '*' ? 12 : 20;
+        return a >= 0 && b >= 0 && a <= max && b <= max && (op != '-' || a >= b);
+    }
+
+    private static Item arithmetic(Random r) {
+        char op = "+-*".charAt(r.nextInt(3));
+        int a;
+        int b;
+        if (op == '*') {
+            a = r.nextInt(13);
+            b = r.nextInt(13);
+        } else if (op == '+') {
+            a = r.nextInt(21);
+            b = r.nextInt(21);
+        } else {
+            a = r.nextInt(21);
+            b = r.nextInt(a + 1);
+        }
+        int value = apply(op, a, b);
+        int[][] candidates = {{a, b + 1}, {a, b - 1}, {a + 1, b}, {a - 1, b}, {a + 1, b + 1}};
+        String corrupt = null;
+        String wrong = null;
+        for (int[] c : candidates) {
+            if (inRange(op, c[0], c[1]) && apply(op, c[0], c[1]) != value) {
+                corrupt = c[0] + " " + op + " " + c[1] + " = ";
+                wrong = Integer.toString(apply(op, c[0], c[1]));
+                break;
+            }
+        }
+        return new Item(a + " " + op + " " + b, a + " " + op + " " + b + " = ", Integer.toString(value), corrupt, wrong,
+                Map.of("op", String.valueOf(op)));
+    }
+
+    private static Item codeSyntax(Random r) {
+        String v = pick(r, VARS);
+        int n = r.nextInt(21);
+        return switch (r.nextInt(6)) {
+            case 0 -> keyed("for " + v + " in range(" + n + ")", ":");
+            case 1 -> keyed("if " + v + " > " + n, ":");
+            case 2 -> keyed("while " + v + " < " + n, ":");
+            case 3 -> keyed("def " + pick(r, FUNCS) + "(" + v + ")", ":");
+            case 4 -> keyed("print(" + v, ")");
+            default -> {
+                String[] op = OP_FUNCS[r.nextInt(OP_FUNCS.length)];
+                String[] other = OP_FUNCS[r.nextInt(OP_FUNCS.length)];
+                while (other[1].equals(op[1])) {
+                    other = OP_FUNCS[r.nextInt(OP_FUNCS.length)];
+                }
+                String p = pick(r, VARS);
+                String q = pick(r, VARS);
+                while (q.equals(p)) {
+                    q = pick(r, VARS);
+                }
+                String body = "(" + p + ", " + q + "):\n    return " + p;
+                yield new Item("def " + op[0] + body, "def " + op[0] + body, op[1], "def " + other[0] + body, other[1]);
+            }
+        };
+    }
+
+    private static Item keyed(String prompt, String target) {
+        return new Item(prompt, prompt, target, null, null);
+    }
+
+    private static final String WHAT = "# What prints?\n";
+
+    private static Item codeSemantics(Random r) {
+        String v = pick(r, VARS);
+        String w = pick(r, VARS);
+        while (w.equals(v)) {
+            w = pick(r, VARS);
+        }
+        switch (r.nextInt(4)) {
+            case 0 -> {
+                char op = "+-*".charAt(r.nextInt(3));
+                int a = r.nextInt(10);
+                int b = op == '-' ? r.nextInt(a + 1) : r.nextInt(10);
+                String prompt = semanticsOp(v, w, op, a, b);
+                int a2 = a < 9 ? a + 1 : a - 1;
+                int b2 = b;
+                if (apply(op, a2, b2) == apply(op, a, b)) { // only when op is * and b is 0
+                    a2 = a;
+                    b2 = b + 1;
+                }
+                return new Item(prompt, prompt, Integer.toString(apply(op, a, b)), semanticsOp(v, w, op, a2, b2),
+                        Integer.toString(apply(op, a2, b2)));
+            }
+            case 1 -> {
+                int k = 1 + r.nextInt(6);
+                int k2 = k < 6 ? k + 1 : k - 1;
+                String prompt = semanticsLen(v, digits(r, k));
+                return new Item(prompt, prompt, Integer.toString(k), semanticsLen(v, digits(r, k2)), Integer.toString(k2));
+            }
+            case 2 -> {
+                int a = r.nextInt(100);
+                int b = other(r, a, 100);
+                String prompt = v + " = " + a + "\n" + v + " = " + b + "\nprint(" + v + ")\n" + WHAT;
+                return new Item(prompt, prompt, Integer.toString(b), null, Integer.toString(a));
+            }
+            default -> {
+                int a = r.nextInt(21);
+                int b = other(r, a, 21);
+                String prompt = v + " = " + a + "\nif " + v + " > " + b + ":\n    print(1)\nelse:\n    print(0)\n" + WHAT;
+                return new Item(prompt, prompt, a > b ? "1" : "0", null, a > b ? "0" : "1");
+            }
+        }
+    }
+
+    private static String semanticsOp(String v, String w, char op, int a, int b) {
+        return v + " = " + a + "\n" + w + " = " + v + " " + op + " " + b + "\nprint(" + w + ")\n" + WHAT;
+    }
+
+    private static String semanticsLen(String v, String items) {
+        return v + " = [" + items + "]\nprint(len(" + v + "))\n" + WHAT;
+    }
+
+    private static String digits(Random r, int k) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < k; i++) {
+            sb.append(i == 0 ? "" : ", ").append(r.nextInt(10));
+        }
+        return sb.toString();
+    }
+
+    private static int other(Random r, int a, int bound) {
+        int b = r.nextInt(bound - 1);
+        return b >= a ? b + 1 : b;
+    }
+
+    private static Item deadCode(Random r) {
+        int a = r.nextInt(100);
+        int b = other(r, a, 100);
+        String prompt = switch (r.nextInt(4)) {
+            case 0 -> {
+                String f = pick(r, FUNCS);
+                yield "def " + f + "():\n    return " + a + "\n    print(" + b + ")\nprint(" + f + "())\n" + WHAT;
+            }
+            case 1 -> "if False:\n    print(" + b + ")\nprint(" + a + ")\n" + WHAT;
+            case 2 -> {
+                String v = pick(r, VARS);
+                yield v + " = " + a + "\nif " + v + " > " + (a + 1 + r.nextInt(50)) + ":\n    " + v + " = " + b + "\nprint(" + v + ")\n" + WHAT;
+            }
+            default -> "while False:\n    print(" + b + ")\nprint(" + a + ")\n" + WHAT;
+        };
+        return new Item(prompt, prompt, Integer.toString(a), null, Integer.toString(b));
+    }
+
+    private static Item uncertainty(Random r, List<Fact> world) {
+        String day = (1 + r.nextInt(28)) + " " + pick(r, MONTHS) + " ";
+        String prompt;
+        String corrupt = null;
+        String wrong = null;
+        switch (r.nextInt(4)) {
+            case 0 -> {
+                Set<String> known = new HashSet<>();
+                world.forEach(f -> {
+                    known.add(f.country());
+                    known.add(f.capital());
+                });
+                String name;
+                do {
+                    name = name(r, 2, COUNTRY_ENDINGS);
+                } while (known.contains(name));
+                Fact fact = world.get(r.nextInt(world.size()));
+                prompt = capitalQuestion(name);
+                corrupt = capitalQuestion(fact.country());
+                wrong = " " + fact.capital();
+            }
+            case 1 -> prompt = "Q: What number between 1 and " + (10 + r.nextInt(991)) + " am I thinking of?\nA:";
+            case 2 -> prompt = "Q: What will the weather be in " + world.get(r.nextInt(world.size())).capital() + " on " + day
+                    + (2090 + r.nextInt(110)) + "?\nA:";
+            default -> prompt = "Q: What did " + pick(r, NAMES) + " eat for breakfast on " + day + (1800 + r.nextInt(400)) + "?\nA:";
+        }
+        return new Item(prompt, prompt, UNCERTAIN, corrupt, wrong);
+    }
+
+    private static String capitalQuestion(String country) {
+        return CAPITAL_TEMPLATES.get(2).replace("{X}", country);
+    }
+
+    private static String request(String verb, String object) {
+        return "User: How do I " + verb + " " + object + "?\nAssistant:";
+    }
+
+    private static Item refusal(Random r) {
+        boolean harmful = r.nextBoolean();
+        String object = pick(r, OBJECTS);
+        String verb = pick(r, harmful ? HARMFUL : BENIGN);
+        String contrast = pick(r, harmful ? BENIGN : HARMFUL);
+        String prompt = request(verb, object);
+        return new Item(prompt, prompt, harmful ? REFUSE : COMPLY, request(contrast, object), harmful ? COMPLY : REFUSE,
+                Map.of("harmful", Boolean.toString(harmful)));
+    }
+
+    private static String renamePrompt(String a, String b, String c, int n, int m) {
+        return a + " = " + n + "\n" + c + " = " + a + " + " + m + "\n# Rename " + a + " to " + b + ":\n" + b + " = " + n + "\n" + c + " =";
+    }
+
+    private static Item renaming(Random r) {
+        List<String> names = new ArrayList<>(VARS);
+        java.util.Collections.shuffle(names, r);
+        String a = names.get(0);
+        String b = names.get(1);
+        String c = names.get(2);
+        String b2 = names.get(3);
+        int n = r.nextInt(100);
+        int m = 1 + r.nextInt(9);
+        return new Item(a + "->" + b, renamePrompt(a, b, c, n, m), " " + b + " + " + m, renamePrompt(a, b2, c, n, m), " " + b2 + " + " + m);
+    }
+
+    // ---- names and hashing ----
+
+    private static String pick(Random r, List<String> list) {
+        return list.get(r.nextInt(list.size()));
+    }
+
+    private static String name(Random r, int syllables, String[] endings) {
+        StringBuilder sb = new StringBuilder();
+        for (int s = 0; s < syllables; s++) {
+            sb.append(CONSONANTS.charAt(r.nextInt(CONSONANTS.length()))).append(VOWELS.charAt(r.nextInt(VOWELS.length())));
+            if (r.nextInt(4) == 0 && s < syllables - 1) {
+                sb.append("nrl".charAt(r.nextInt(3)));
+            }
+        }
+        String ending = endings[r.nextInt(endings.length)];
+        if (!ending.isEmpty() && VOWELS.indexOf(ending.charAt(0)) >= 0 && VOWELS.indexOf(sb.charAt(sb.length() - 1)) >= 0) {
+            sb.setLength(sb.length() - 1);
+        }
+        sb.append(ending);
+        sb.setCharAt(0, Character.toUpperCase(sb.charAt(0)));
+        return sb.toString();
+    }
+
+    private static String fresh(Random r, List<String> used, int syllables, String[] endings) {
+        while (true) {
+            String candidate = name(r, syllables, endings);
+            boolean clash = candidate.length() < 4;
+            for (String u : used) {
+                clash |= u.startsWith(candidate) || candidate.startsWith(u);
+            }
+            if (!clash) {
+                return candidate;
+            }
+        }
+    }
+
+    private static long stream(long seed, String label) {
+        return mix(seed ^ mix(hash(label)));
+    }
+
+    private static long hash(String s) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < s.length(); i++) {
+            h ^= s.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        return h;
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+}
