@@ -12,6 +12,7 @@ import io.interp4j.app.lora.LoraCommand;
 import io.interp4j.app.plugins.PluginsCommand;
 import io.interp4j.app.randommodel.RandomModelCommand;
 import io.interp4j.app.study.StudyCommand;
+import io.interp4j.app.toy.ToyCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -71,7 +72,7 @@ public final class Main {
         Map<String, Command> commands = new LinkedHashMap<>();
         for (Command c : List.of(new RandomModelCommand(), new ForwardCommand(registry), new HooksCommand(),
                 new GenerateCommand(registry), new BenchCommand(registry), new PluginsCommand(registry),
-                new StudyCommand(registry), new LoraCommand(registry))) {
+                new StudyCommand(registry), new LoraCommand(registry), new ToyCommand(registry))) {
             commands.put(c.name(), c);
         }
         return commands;
