@@ -177,6 +177,21 @@ class MainTest {
         assertThat(again.err()).contains("exists");
     }
 
+    @Test
+    void toyTrainWritesAModelAndAManifestWithHeldOutAccuracyPerFamily() {
+        Path toy = dir.resolve("toy");
+        Result r = run("toy", "train", "--preset", "toy-s", "--out", toy.toString(), "--steps", "4", "--train-per-family", "4",
+                "--test-per-family", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(toy.resolve("model.safetensors")).exists();
+        assertThat(toy.resolve("tokenizer.json")).exists();
+        JsonObject manifest = parse(toy.resolve("manifest.json"));
+        assertThat(manifest.get("preset").getAsString()).isEqualTo("toy-s");
+        assertThat(manifest.get("steps").getAsInt()).isEqualTo(4);
+        assertThat(manifest.getAsJsonObject("accuracy").keySet()).hasSize(12).contains("factual_recall", "arithmetic", "copying", "json_schema");
+        assertThat(run("hooks", "--model", toy.toString()).code()).isZero();
+    }
+
     private static JsonObject parse(Path file) {
         try {
             return JsonParser.parseString(Files.readString(file)).getAsJsonObject();

@@ -68,7 +68,7 @@ public final class ToyCommand implements Command {
 
     @Override
     public String usage() {
-        return "toy train --preset toy-s|toy-m --out DIR [--seed 1] [--steps N]\n"
+        return "toy train --preset toy-s|toy-m --out DIR [--seed 1] [--steps N] [--train-per-family 400] [--test-per-family 40]\n"
                 + "    Pre-trains a small Qwen2 model organism from scratch on the synthetic task families (djl engine), measures\n"
                 + "    held-out exact match per family, and writes the model with manifest.json.";
     }
@@ -78,7 +78,7 @@ public final class ToyCommand implements Command {
         if (arguments.isEmpty() || !arguments.get(0).equals("train")) {
             throw new UsageException("toy: name the action; available: train");
         }
-        Args args = Args.parse(arguments.subList(1, arguments.size()), Set.of("preset", "out", "seed", "steps"));
+        Args args = Args.parse(arguments.subList(1, arguments.size()), Set.of("preset", "out", "seed", "steps", "train-per-family", "test-per-family"));
         Path target = args.path("out");
         if (Files.exists(target)) {
             throw new UsageException("--out " + target + " exists; choose a new directory");
@@ -90,7 +90,8 @@ public final class ToyCommand implements Command {
         ModelConfig config = preset.config().withTokensAndDtype(java.util.OptionalInt.empty(), java.util.OptionalInt.of(bpe.endOfTextId()), "float32");
         Pretrainer pretrainer = registry.engine("djl").pretrainer().orElseThrow(() ->
                 new Interp4jException(ErrorCode.UNSUPPORTED, "the djl engine cannot pre-train"));
-        TaskSuite suite = SyntheticFamilies.generate(seed, preset.perFamilyTrain(), preset.perFamilyTest());
+        TaskSuite suite = SyntheticFamilies.generate(seed, args.integer("train-per-family", preset.perFamilyTrain(), 1, 1_000_000),
+                args.integer("test-per-family", preset.perFamilyTest(), 1, 1_000_000));
         Path tokenizerFile;
         try {
             tokenizerFile = Files.createTempFile("interp4j-toy-tokenizer", ".json");
