@@ -2,6 +2,7 @@ package io.interp4j.engine.djl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,9 +34,12 @@ final class AdamW {
         }
     }
 
-    /** Clips, updates and zeroes the gradients; returns the gradient norm before clipping. */
+    /**
+     * Clips, updates and zeroes the gradients; returns the gradient norm before clipping. A step whose
+     * gradients are not finite changes nothing (the gradients are dropped), so one overflowing batch
+     * cannot poison the weights; the returned norm tells the caller.
+     */
     double step(double learningRate, double weightDecay, double maxGradNorm) {
-        steps++;
         List<NDArray> gradients = new ArrayList<>();
         double squares = 0;
         for (NDArray p : parameters) {
@@ -44,6 +48,14 @@ final class AdamW {
             squares += g.square().sum().getFloat();
         }
         double norm = Math.sqrt(squares);
+        if (!Double.isFinite(norm)) {
+            for (NDArray g : gradients) {
+                g.set(new NDIndex("..."), 0f); // NaN · 0 is NaN: overwrite instead
+                g.close();
+            }
+            return norm;
+        }
+        steps++;
         double clip = maxGradNorm > 0 && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
         double correction1 = 1 - Math.pow(BETA1, steps);
         double correction2 = 1 - Math.pow(BETA2, steps);
