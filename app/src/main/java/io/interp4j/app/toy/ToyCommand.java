@@ -102,7 +102,11 @@ public final class ToyCommand implements Command {
         List<TrainingExample> examples = new ArrayList<>();
         try (HfTokenizer tokenizer = HfTokenizer.load(tokenizerFile)) {
             for (Task t : suite.split(SyntheticFamilies.TRAIN).tasks()) {
-                examples.add(new TrainingExample(tokenizer.encode(t.prompt()), tokenizer.encode(t.target())));
+                // the answer ends with end-of-text, so the organism learns to stop after it
+                int[] targetIds = tokenizer.encode(t.target());
+                int[] answer = java.util.Arrays.copyOf(targetIds, targetIds.length + 1);
+                answer[targetIds.length] = bpe.endOfTextId();
+                examples.add(new TrainingExample(tokenizer.encode(t.prompt()), answer));
             }
         }
         err.printf(Locale.ROOT, "pre-training %s (%d layers, d_model %d, %,d parameters) on %d examples for %d steps%n", preset.name(),
@@ -130,7 +134,10 @@ public final class ToyCommand implements Command {
             for (Task t : suite.tasks()) {
                 int[] prompt = loaded.requireTokenizer().encode(t.prompt());
                 int budget = loaded.requireTokenizer().encode(t.target()).length + 2;
-                String generated = loaded.requireTokenizer().decode(run.generate(prompt, new GenerationOptions(budget, true, true)).generated());
+                int[] ids = run.generate(prompt, new GenerationOptions(budget, true, true)).generated();
+                int eos = loaded.config().eosTokenId().orElse(-1);
+                int length = ids.length > 0 && ids[ids.length - 1] == eos ? ids.length - 1 : ids.length;
+                String generated = loaded.requireTokenizer().decode(java.util.Arrays.copyOf(ids, length));
                 double[] s = sums.computeIfAbsent(t.family(), f -> new double[4]);
                 int column = t.split().equals(SyntheticFamilies.TRAIN) ? 0 : 2;
                 s[column] += SyntheticFamilies.exactMatch(generated, t.target());
@@ -160,7 +167,8 @@ public final class ToyCommand implements Command {
             families.add(f, entry);
         });
         o.add("accuracy", families);
-        o.addProperty("evaluation", "greedy generation with the KV cache; SyntheticFamilies.exactMatch on each held-out task of the suite");
+        o.addProperty("evaluation", "greedy generation with the KV cache up to the target's token count + 2, stopping at end-of-text;"
+                + " SyntheticFamilies.exactMatch against each task's target, train and held-out splits");
         AtomicOutput.write(file, w -> w.write(new GsonBuilder().setPrettyPrinting().create().toJson(o)));
     }
 }
