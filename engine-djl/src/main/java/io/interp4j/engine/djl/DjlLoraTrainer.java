@@ -3,7 +3,6 @@ package io.interp4j.engine.djl;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -64,24 +63,12 @@ final class DjlLoraTrainer implements LoraTrainer {
             LoraLayers lora = new LoraLayers(config, options, manager, random);
             List<NDArray> parameters = lora.parameters();
             AdamW optimizer = new AdamW(parameters, java.util.Collections.nCopies(parameters.size(), true));
-            List<Integer> order = new ArrayList<>();
-            int cursor = 0;
+            Epochs<TrainingExample> epochs = new Epochs<>(data, random);
             for (int step = 0; step < options.steps(); step++) {
                 double stepLoss = 0;
                 lora.training(true);
                 for (int micro = 0; micro < options.gradientAccumulation(); micro++) {
-                    List<TrainingExample> batch = new ArrayList<>();
-                    for (int b = 0; b < options.batchSize(); b++) {
-                        if (cursor == order.size()) {
-                            order.clear();
-                            for (int i = 0; i < data.size(); i++) {
-                                order.add(i);
-                            }
-                            Collections.shuffle(order, random);
-                            cursor = 0;
-                        }
-                        batch.add(data.get(order.get(cursor++)));
-                    }
+                    List<TrainingExample> batch = epochs.next(options.batchSize());
                     try (NDManager scope = manager.newSubManager(); GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
                         AnswerLoss.Batch tensors = AnswerLoss.Batch.of(batch);
                         tokens += tensors.realTokens();

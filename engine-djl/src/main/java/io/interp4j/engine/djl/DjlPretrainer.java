@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,21 +62,9 @@ final class DjlPretrainer implements Pretrainer {
             AdamW optimizer = new AdamW(trainable, decayed);
             Qwen2Forward forward = new Qwen2Forward(config, weights);
             HookDispatcher noHooks = new HookDispatcher(config);
-            List<Integer> order = new ArrayList<>();
-            int cursor = 0;
+            Epochs<TrainingExample> epochs = new Epochs<>(data, random);
             for (int step = 0; step < options.steps(); step++) {
-                List<TrainingExample> batch = new ArrayList<>();
-                for (int b = 0; b < options.batchSize(); b++) {
-                    if (cursor == order.size()) {
-                        order.clear();
-                        for (int i = 0; i < data.size(); i++) {
-                            order.add(i);
-                        }
-                        Collections.shuffle(order, random);
-                        cursor = 0;
-                    }
-                    batch.add(data.get(order.get(cursor++)));
-                }
+                List<TrainingExample> batch = epochs.next(options.batchSize());
                 double loss;
                 try (NDManager scope = manager.newSubManager(); GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
                     AnswerLoss.Batch tensors = AnswerLoss.Batch.of(batch);
