@@ -39,8 +39,8 @@ final class AnswerLoss {
     /** Mean cross-entropy over the masked positions, from log-softmax in float32. */
     static NDArray loss(NDArray logits, Batch batch, NDManager scope) {
         int rows = batch.inputs().length;
-        NDArray targets = scope.create(batch.targets(), new Shape(rows, batch.length(), 1));
-        NDArray mask = scope.create(batch.mask(), new Shape(rows, batch.length()));
+        NDArray targets = Qwen2Forward.owned(scope.create(batch.targets(), new Shape(rows, batch.length(), 1)));
+        NDArray mask = Qwen2Forward.owned(scope.create(batch.mask(), new Shape(rows, batch.length())));
         NDArray picked = logits.logSoftmax(-1).gather(targets, 2).squeeze(2);
         float count = 0;
         for (float m : batch.mask()) {

@@ -53,17 +53,17 @@ final class Qwen2Forward {
                     flat[b * queries + p] = pass.tokens()[b][p];
                 }
             }
-            NDArray ids = scope.create(flat, new Shape(batch, queries));
+            NDArray ids = owned(scope.create(flat, new Shape(batch, queries)));
             NDArray x = ids.getNDArrayInternal().embedding(ids, weights.embed(), SparseFormat.DENSE).singletonOrThrow();
             x = s.hook(HookPoint.global(HookSite.EMBED), x);
             NDArray cos;
             NDArray sin;
             {
                 float[][] table = Decoding.ropeTable(config, start, queries);
-                cos = scope.create(table[0], new Shape(1, queries, 1, config.headDim()));
-                sin = scope.create(table[1], new Shape(1, queries, 1, config.headDim()));
+                cos = owned(scope.create(table[0], new Shape(1, queries, 1, config.headDim())));
+                sin = owned(scope.create(table[1], new Shape(1, queries, 1, config.headDim())));
             }
-            NDArray mask = scope.create(Decoding.causalMask(start, queries), new Shape(queries, keys));
+            NDArray mask = owned(scope.create(Decoding.causalMask(start, queries), new Shape(queries, keys)));
             for (int layer = 0; layer < config.numLayers(); layer++) {
                 try (NDManager layerScope = scope.newSubManager()) {
                     x = block(s.in(layerScope), layer, x, cos, sin, mask);
@@ -132,6 +132,17 @@ final class Qwen2Forward {
         NDArray post = s.hook(HookPoint.block(layer, HookSite.MLP_POST), silu(gate).mul(up));
         NDArray mlpOut = s.hook(HookPoint.block(layer, HookSite.MLP_OUT), proj(s, layer, "down_proj", post, w.downWeight(), null));
         return s.hook(HookPoint.block(layer, HookSite.RESID_POST), residMid.add(mlpOut));
+    }
+
+    /**
+     * A copy that owns its memory. Arrays made from Java data are PyTorch tensors over a direct
+     * buffer the Java object keeps alive; autograd may save such a tensor (RoPE tables, token ids) and
+     * read it during backward, after the Java object was closed and its buffer collected.
+     */
+    static NDArray owned(NDArray fromJava) {
+        NDArray copy = fromJava.duplicate();
+        fromJava.close();
+        return copy;
     }
 
     private NDArray rmsNorm(NDArray x, NDArray weight) {
