@@ -9,7 +9,6 @@ import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plugin.TensorData;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -147,14 +146,7 @@ public record Intervention(
      *     reported as {@code [heads, -1]}
      */
     public long[] featureShape(ModelConfig config) {
-        long[] full = site.rewrittenPoint().shape(config, 1, 1, -1);
-        List<Long> feature = new ArrayList<>();
-        for (int axis = 1; axis < full.length; axis++) {
-            if (axis != site.positionAxis()) {
-                feature.add(full[axis]);
-            }
-        }
-        return feature.stream().mapToLong(Long::longValue).toArray();
+        return site.featureShape(config);
     }
 
     /**

@@ -170,4 +170,24 @@ public sealed interface Site {
     default int positionAxis() {
         return headAxis() == 1 ? 2 : 1;
     }
+
+    /**
+     * Returns the shape of one position's slice of the site's activation: the activation's shape
+     * without its batch and (query) position axes.
+     *
+     * @param config the model
+     * @return e.g. {@code [d_model]}, {@code [heads, d_head]} at {@code attn.hook_z}; at attention scores
+     *     and patterns the key axis, whose length varies, is {@code -1}
+     */
+    default long[] featureShape(ModelConfig config) {
+        long[] full = rewrittenPoint().shape(config, 1, 1, -1);
+        long[] feature = new long[full.length - 2];
+        int next = 0;
+        for (int axis = 1; axis < full.length; axis++) {
+            if (axis != positionAxis()) {
+                feature[next++] = full[axis];
+            }
+        }
+        return feature;
+    }
 }

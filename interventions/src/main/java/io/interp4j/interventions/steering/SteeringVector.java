@@ -6,9 +6,7 @@ import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.checkpoint.SafetensorsFile;
 import io.interp4j.api.checkpoint.TensorInfo;
-import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.InterventionContext;
-import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plugin.TensorData;
@@ -133,7 +131,7 @@ sealed interface SteeringVector {
         public TensorData vector(InterventionContext context, SiteSelection where) {
             ModelConfig config = context.model().config();
             where.site().checkIn(config);
-            long[] shape = Intervention.zero(where.site(), Positions.ALL).featureShape(config);
+            long[] shape = where.site().featureShape(config);
             if (!where.heads().isEmpty()) {
                 shape = Arrays.copyOfRange(shape, 1, shape.length);
             }

@@ -86,8 +86,7 @@ public final class SiteActivations {
      * @return e.g. {@code [d_model]}, or {@code [heads, d_head]} at {@code attn.hook_z}
      */
     public static long[] featureShape(Site site, ModelConfig config) {
-        long[] full = site.rewrittenPoint().shape(config, 1, 1, 1);
-        return Arrays.copyOfRange(full, 2, full.length);
+        return site.featureShape(config);
     }
 
     /**
