@@ -20,9 +20,13 @@ import org.junit.jupiter.api.Test;
 class ExperimentRegistryTest extends TinyStudyTest {
 
     @Test
-    void serviceLoaderFindsBothWithKebabCaseIdsAndDescriptions() {
+    void serviceLoaderFindsEveryExperimentWithKebabCaseIdsAndDescriptions() {
         List<ExperimentFactory> found = ServiceLoader.load(ExperimentFactory.class).stream().map(ServiceLoader.Provider::get).toList();
-        assertThat(found).extracting(ExperimentFactory::id).containsExactlyInAnyOrder("sweep", "probe")
+        // the two general steps and the fourteen atlas rows of the seed study
+        assertThat(found).extracting(ExperimentFactory::id).containsExactlyInAnyOrder("sweep", "probe", "architecture", "universal-hub",
+                        "mlp-dominance", "head-specialisation", "steering-leverage", "skill-knockout", "cross-model-transfer",
+                        "adapter-norm-effect", "layer-skipping", "early-exit", "lora-training", "circuit-lock-in", "json-training-shift",
+                        "vibe-check")
                 .allMatch(id -> id.matches("[a-z][a-z0-9]*(-[a-z0-9]+)*"));
         assertThat(found).allSatisfy(f -> assertThat(f.description()).isNotBlank());
     }

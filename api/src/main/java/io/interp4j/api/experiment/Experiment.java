@@ -42,4 +42,15 @@ public interface Experiment {
      * @return the step's tables and charts
      */
     StepResult run(StudyContext context, Progress progress);
+
+    /**
+     * Returns the ids of earlier steps whose artefacts this step reads (e.g. the step that trained
+     * the adapters it studies). The study checks that they exist and come earlier, and a change in
+     * any of them makes this step run again.
+     *
+     * @return the step ids, empty by default
+     */
+    default List<String> dependsOn() {
+        return List.of();
+    }
 }

@@ -1,16 +1,22 @@
 package io.interp4j.api.experiment;
 
 import com.typesafe.config.Config;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
 import io.interp4j.api.intervention.InterventionContext;
 import io.interp4j.api.intervention.InterventionPlan;
 import io.interp4j.api.metric.Metric;
+import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.api.probe.Probe;
 import io.interp4j.api.task.TaskSuite;
+import io.interp4j.api.train.LoraTrainer;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -117,4 +123,52 @@ public interface StudyContext {
      * @return the seed
      */
     long seed();
+
+    /**
+     * Returns a variant of a study model loaded with other options: an adapter on top (e.g. one an
+     * earlier step trained, see {@link #artefacts(String)}) and/or a quantisation scheme. The
+     * variant's options replace the model's own adapter and quantisation; it is a separate object
+     * (the plain model never sees the adapter), loaded on first use and closed by the study when the
+     * step ends (variants do not outlive the step that loaded them).
+     *
+     * @param name the model's name in the study
+     * @param options the adapter and quantisation of the variant
+     * @return the variant
+     */
+    default Model model(String name, LoadOptions options) {
+        throw new Interp4jException(ErrorCode.UNSUPPORTED, "this study context cannot load model variants");
+    }
+
+    /**
+     * Returns this step's artefact folder (adapters, checkpoints, generations), created empty when
+     * the step starts. Files written there belong to the step's result: they are kept while the
+     * step's stored result is reused and replaced when it runs again.
+     *
+     * @return the folder
+     */
+    default Path artefacts() {
+        throw new Interp4jException(ErrorCode.UNSUPPORTED, "this study context keeps no artefacts");
+    }
+
+    /**
+     * Returns the artefact folder of an earlier step, which this step must name in
+     * {@link Experiment#dependsOn()} (so that its result is invalidated when that step's changes).
+     *
+     * @param stepId the earlier step's id
+     * @return the folder
+     */
+    default Path artefacts(String stepId) {
+        throw new Interp4jException(ErrorCode.UNSUPPORTED, "this study context keeps no artefacts");
+    }
+
+    /**
+     * Returns the LoRA trainer of the engine that runs a study model, to train adapters on that
+     * model (as {@link #model(String)} returns it). Loads no model, so validation may ask.
+     *
+     * @param name the model's name in the study
+     * @return the trainer, or empty when the model's engine cannot train
+     */
+    default Optional<LoraTrainer> loraTrainer(String name) {
+        throw new Interp4jException(ErrorCode.UNSUPPORTED, "this study context cannot train adapters");
+    }
 }

@@ -36,29 +36,35 @@ import java.util.function.Function;
  * <p><b>Splits.</b> Two rules:
  *
  * <ul>
- *   <li><i>Key split</i> (all families but {@code factual_recall} and {@code verbosity_control}): each
- *       task has a key; the key is in the test split iff a SplitMix64 hash of (seed, family, key) is 0
- *       mod 5 (about 20% of keys), so no test key ever occurs in the train split. Keys: arithmetic, the
- *       operand pair with its operator ({@code "7 * 8"}); copying, the letter pattern ({@code "ABC"});
+ *   <li><i>Key split</i> (all families but {@code factual_recall}, {@code arithmetic} and
+ *       {@code verbosity_control}): each task has a key; the key is in the test split iff a SplitMix64
+ *       hash of (seed, family, key) is 0 mod 5 (about 20% of keys), so no test key ever occurs in the
+ *       train split. Keys: copying, the letter pattern ({@code "ABC"});
  *       json_schema, {@code name|age}; variable_renaming, the (old, new) name pair {@code "x->y"};
  *       delimiter_tracking, the bracketed text after the instruction; the others, the whole prompt.
  *       Within a split, keys are not repeated until the split's pool looks exhausted.
- *   <li><i>Pair split</i> ({@code factual_recall}, {@code verbosity_control}): a fixed list of facts
- *       (the invented {@link #world(long) world} of {@value #WORLD_SIZE} countries and capitals; 40
- *       antonym facts) and several prompt templates. Fact {@code i} has exactly one held-out template,
+ *   <li><i>Pair split</i> ({@code factual_recall}, {@code arithmetic}, {@code verbosity_control}): a
+ *       fixed list of facts (the invented {@link #world(long) world} of {@value #WORLD_SIZE} countries
+ *       and capitals; the 381 sums, differences and products of + and - on 0..12 with no negative
+ *       result and * on 0..10, e.g. {@code "7 * 8"}; 40 antonym facts) and several prompt templates
+ *       ({@code "{X} = "}, {@code "What is {X}?\nAnswer:"}, ... for arithmetic). A tiny model is not
+ *       expected to discover arithmetic from 381 examples; the held-out test is whether it knows an
+ *       arithmetic fact as a fact, whatever the phrasing. Fact {@code i} has exactly one held-out template,
  *       {@code h(i) = (i + o) mod T} with a seed-derived offset {@code o} (so held-out templates are
  *       balanced); the pair {@code (i, h(i))} is its only test prompt and the other {@code T - 1}
  *       pairs are train prompts. Every template therefore occurs in training (with other facts) and
  *       every fact occurs in training (with other templates), but no test prompt occurs in training:
  *       "held-out prompts" means unseen prompts of seen facts. Train tasks enumerate facts round-robin
  *       in a seeded order (rounds cycle through each fact's training templates), so with
- *       {@code perFamilyTrain >= 40} every fact is trained on; when {@code 0 < perFamilyTrain < 40}
- *       test tasks are drawn only from the facts the train tasks cover.
+ *       {@code perFamilyTrain >=} the number of facts every fact is trained on, and with
+ *       {@code perFamilyTrain >= facts × (T - 1)} every train pair is; when {@code perFamilyTrain} is
+ *       below the number of facts, test tasks are drawn only from the facts the train tasks cover.
  * </ul>
  *
  * <p>The split rules govern each task's prompt and target. Corrupt prompts are contrast material for
- * patching and may belong to the other split ({@code factual_recall} prefers a contrast fact whose
- * pair is in the same split).
+ * patching and may belong to the other split ({@code factual_recall} and {@code arithmetic} take the
+ * next fact in list order with the same template and another answer, preferring one whose pair is in
+ * the same split: for arithmetic usually the neighbouring operand, {@code "7 * 9 = "}).
  *
  * <p><b>Scoring.</b> {@link #exactMatch(String, String)}: 1 iff the generated continuation starts with
  * the target exactly and the match ends on a word boundary.
@@ -95,7 +101,10 @@ public final class SyntheticFamilies {
             "{X}'s capital city is",
             "Q: What is the capital of {X}?\nA:",
             "In {X}, the seat of government is",
-            "{X} is governed from the city of");
+            "{X} is governed from the city of",
+            "The capital city of {X} is called",
+            "Visitors to {X} arrive in its capital,",
+            "Capital of {X}:");
 
     private static final List<String> VERBOSITY_TEMPLATES = List.of(
             "Answer in one word. The opposite of {X} is",
@@ -142,6 +151,7 @@ public final class SyntheticFamilies {
     private static final String[] CAPITAL_ENDINGS = {"", "a", "on", "el", "ir", "um"};
 
     private static final int TEST_MODULUS = 5;
+    private static final Set<String> PAIR_SPLIT = Set.of("factual_recall", "verbosity_control", "arithmetic");
     private static final int MAX_DRAWS = 4000;
 
     /**
@@ -222,12 +232,15 @@ public final class SyntheticFamilies {
         for (String family : FAMILIES) {
             List<Item> train;
             List<Item> test;
-            if (family.equals("factual_recall") || family.equals("verbosity_control")) {
+            if (PAIR_SPLIT.contains(family)) {
                 List<String[]> facts = new ArrayList<>();
                 List<String> templates;
                 if (family.equals("factual_recall")) {
                     world.forEach(f -> facts.add(new String[] {f.country(), f.capital()}));
                     templates = CAPITAL_TEMPLATES;
+                } else if (family.equals("arithmetic")) {
+                    facts.addAll(arithmeticFacts());
+                    templates = ARITHMETIC_TEMPLATES;
                 } else {
                     for (String[] pair : ANTONYMS) {
                         facts.add(pair);
@@ -235,7 +248,7 @@ public final class SyntheticFamilies {
                     }
                     templates = VERBOSITY_TEMPLATES;
                 }
-                boolean contrast = family.equals("factual_recall");
+                boolean contrast = !family.equals("verbosity_control");
                 train = pairSplit(seed, family, facts, templates, false, perFamilyTrain, perFamilyTrain, contrast);
                 test = pairSplit(seed, family, facts, templates, true, perFamilyTest, perFamilyTrain, contrast);
             } else {
@@ -367,7 +380,9 @@ public final class SyntheticFamilies {
             int template, boolean contrast, boolean test) {
         String[] f = facts.get(fact);
         String tpl = templates.get(template);
-        String target = family.equals("verbosity_control") ? " " + f[1] + "." : " " + f[1];
+        // no leading space after a prompt that ends with one ("3 + 4 = " -> "7")
+        String space = tpl.endsWith(" ") ? "" : " ";
+        String target = family.equals("verbosity_control") ? space + f[1] + "." : space + f[1];
         String corrupt = null;
         String wrong = null;
         if (contrast) {
@@ -375,15 +390,17 @@ public final class SyntheticFamilies {
             int other = -1;
             for (int k = 1; k < facts.size() && other < 0; k++) {
                 int g = (fact + k) % facts.size();
-                if ((heldOut(seed, family, g, templates.size()) == template) == test) {
+                if ((heldOut(seed, family, g, templates.size()) == template) == test && !facts.get(g)[1].equals(f[1])) {
                     other = g;
                 }
             }
-            if (other < 0) {
-                other = (fact + 1) % facts.size();
+            for (int k = 1; k < facts.size() && other < 0; k++) {
+                if (!facts.get((fact + k) % facts.size())[1].equals(f[1])) {
+                    other = (fact + k) % facts.size();
+                }
             }
             corrupt = tpl.replace("{X}", facts.get(other)[0]);
-            wrong = " " + facts.get(other)[1];
+            wrong = space + facts.get(other)[1];
         }
         return new Item(f[0] + "|" + template, tpl.replace("{X}", f[0]), target, corrupt, wrong,
                 Map.of("fact", f[0], "template", Integer.toString(template)));
@@ -396,7 +413,6 @@ public final class SyntheticFamilies {
             case "copying" -> SyntheticFamilies::copying;
             case "delimiter_tracking" -> SyntheticFamilies::delimiters;
             case "json_schema" -> SyntheticFamilies::json;
-            case "arithmetic" -> SyntheticFamilies::arithmetic;
             case "code_syntax" -> SyntheticFamilies::codeSyntax;
             case "code_semantics" -> SyntheticFamilies::codeSemantics;
             case "dead_code" -> SyntheticFamilies::deadCode;
@@ -482,6 +498,13 @@ public final class SyntheticFamilies {
         return new Item(name + "|" + age, jsonPrompt(name, age), jsonTarget(name, age), jsonPrompt(name, other), jsonTarget(name, other));
     }
 
+    private static final List<String> ARITHMETIC_TEMPLATES = List.of(
+            "{X} = ",
+            "What is {X}?\nAnswer:",
+            "Compute {X}:",
+            "{X} equals",
+            "Calculate: {X} =");
+
     private static int apply(char op, int a, int b) {
         return switch (op) {
             case '+' -> a + b;
@@ -490,38 +513,20 @@ public final class SyntheticFamilies {
         };
     }
 
-    private static boolean inRange(char op, int a, int b) {
-        int max = op == '*' ? 12 : 20;
-        return a >= 0 && b >= 0 && a <= max && b <= max && (op != '-' || a >= b);
-    }
-
-    private static Item arithmetic(Random r) {
-        char op = "+-*".charAt(r.nextInt(3));
-        int a;
-        int b;
-        if (op == '*') {
-            a = r.nextInt(13);
-            b = r.nextInt(13);
-        } else if (op == '+') {
-            a = r.nextInt(21);
-            b = r.nextInt(21);
-        } else {
-            a = r.nextInt(21);
-            b = r.nextInt(a + 1);
-        }
-        int value = apply(op, a, b);
-        int[][] candidates = {{a, b + 1}, {a, b - 1}, {a + 1, b}, {a - 1, b}, {a + 1, b + 1}};
-        String corrupt = null;
-        String wrong = null;
-        for (int[] c : candidates) {
-            if (inRange(op, c[0], c[1]) && apply(op, c[0], c[1]) != value) {
-                corrupt = c[0] + " " + op + " " + c[1] + " = ";
-                wrong = Integer.toString(apply(op, c[0], c[1]));
-                break;
+    /** Every arithmetic fact: {@code "a op b"} and its value, + and - on 0..12 (no negative results), * on 0..10. */
+    private static List<String[]> arithmeticFacts() {
+        List<String[]> facts = new ArrayList<>();
+        for (char op : "+-*".toCharArray()) {
+            int max = op == '*' ? 10 : 12;
+            for (int a = 0; a <= max; a++) {
+                for (int b = 0; b <= max; b++) {
+                    if (op != '-' || a >= b) {
+                        facts.add(new String[] {a + " " + op + " " + b, Integer.toString(apply(op, a, b))});
+                    }
+                }
             }
         }
-        return new Item(a + " " + op + " " + b, a + " " + op + " " + b + " = ", Integer.toString(value), corrupt, wrong,
-                Map.of("op", String.valueOf(op)));
+        return facts;
     }
 
     private static Item codeSyntax(Random r) {
@@ -702,6 +707,11 @@ public final class SyntheticFamilies {
 
     // ---- names and hashing ----
 
+    /** The first names of the {@code json_schema} family (also used by {@link ToySuites}). */
+    static List<String> names() {
+        return NAMES;
+    }
+
     private static String pick(Random r, List<String> list) {
         return list.get(r.nextInt(list.size()));
     }
@@ -736,7 +746,8 @@ public final class SyntheticFamilies {
         }
     }
 
-    private static long stream(long seed, String label) {
+    /** A seeded stream for one purpose: SplitMix64 of the seed and a label (also used by {@link ToySuites}). */
+    static long stream(long seed, String label) {
         return mix(seed ^ mix(hash(label)));
     }
 

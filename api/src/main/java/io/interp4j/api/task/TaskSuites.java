@@ -1,5 +1,7 @@
 package io.interp4j.api.task;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Reads task suites. Schema, one object per task (a JSON array of them in {@code .json} files, one
@@ -86,6 +89,46 @@ public final class TaskSuites {
             throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, file + ": a task suite is a .json or .jsonl file");
         }
         return parse(name, file.toString(), text, fileName.endsWith(".jsonl"));
+    }
+
+    /**
+     * Writes a suite as a {@code .jsonl} file that {@link #read(String, Path)} reads back equal: one task
+     * per line, fields in schema order, {@code corrupt_prompt} and {@code wrong_target} only when
+     * present, {@code metadata} only when not empty and with its keys sorted, so equal suites give
+     * byte-identical files. Parent folders are created.
+     *
+     * @param suite the suite
+     * @param file the file to write (replaced if it exists)
+     * @since 0.1
+     */
+    public static void write(TaskSuite suite, Path file) {
+        StringBuilder out = new StringBuilder();
+        Gson gson = new GsonBuilder().disableHtmlEscaping().create();
+        for (Task t : suite.tasks()) {
+            JsonObject o = new JsonObject();
+            o.addProperty("id", t.id());
+            o.addProperty("family", t.family());
+            o.addProperty("prompt", t.prompt());
+            o.addProperty("target", t.target());
+            t.corruptPrompt().ifPresent(c -> o.addProperty("corrupt_prompt", c));
+            t.wrongTarget().ifPresent(w -> o.addProperty("wrong_target", w));
+            o.addProperty("split", t.split());
+            if (!t.metadata().isEmpty()) {
+                JsonObject metadata = new JsonObject();
+                new TreeMap<>(t.metadata()).forEach(metadata::addProperty);
+                o.add("metadata", metadata);
+            }
+            out.append(gson.toJson(o)).append('\n');
+        }
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Files.writeString(file, out.toString(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, file + ": cannot write the task suite: " + e.getMessage(), e);
+        }
     }
 
     private static TaskSuite parse(String name, String where, String text, boolean lines) {

@@ -19,7 +19,9 @@ import java.util.regex.Pattern;
 /**
  * A GPT-2 style byte-level BPE tokenizer trained deterministically on a small built-in English and
  * code corpus, written as a Hugging Face {@code tokenizer.json}: ids 0–255 are the bytes, then the
- * learned merges, then {@value #END_OF_TEXT}. Every string encodes, since every byte is a token.
+ * learned merges, then {@value #END_OF_TEXT}. Every string encodes, since every byte is a token. As in
+ * Qwen2's tokenizer, every digit is a token of its own: no merge involves a digit, so {@code "126"}
+ * encodes as {@code 1}, {@code 2}, {@code 6}.
  *
  * @since 0.1
  */
@@ -89,6 +91,9 @@ public final class ByteLevelBpe {
             for (Map.Entry<List<String>, Integer> w : words.entrySet()) {
                 List<String> s = w.getKey();
                 for (int i = 0; i + 1 < s.size(); i++) {
+                    if (hasDigit(s.get(i)) || hasDigit(s.get(i + 1))) {
+                        continue;
+                    }
                     pairs.merge(s.get(i) + " " + s.get(i + 1), w.getValue(), Integer::sum);
                 }
             }
@@ -113,6 +118,10 @@ public final class ByteLevelBpe {
             words = next;
         }
         return new ByteLevelBpe(merges);
+    }
+
+    private static boolean hasDigit(String symbol) {
+        return symbol.chars().anyMatch(c -> c >= '0' && c <= '9');
     }
 
     private static List<String> applyMerge(List<String> symbols, String a, String b) {

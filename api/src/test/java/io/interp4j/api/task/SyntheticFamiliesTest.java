@@ -94,40 +94,44 @@ class SyntheticFamiliesTest {
     }
 
     @Test
-    void arithmeticTargetsAreComputedAndTestPairsAreUnseen() {
-        Pattern p = Pattern.compile("(\\d+) ([-+*]) (\\d+) = ");
-        Set<String> trainPairs = new HashSet<>();
-        for (Task t : SUITE.tasks()) {
-            if (!t.family().equals("arithmetic")) {
-                continue;
-            }
-            Matcher m = p.matcher(t.prompt());
-            assertThat(m.matches()).as(t.prompt()).isTrue();
-            int a = Integer.parseInt(m.group(1));
-            int b = Integer.parseInt(m.group(3));
-            int expected = switch (m.group(2)) {
-                case "+" -> a + b;
-                case "-" -> a - b;
-                default -> a * b;
-            };
-            assertThat(t.target()).isEqualTo(Integer.toString(expected));
-            assertThat(expected).isNotNegative();
-            assertThat(Math.max(a, b)).isLessThanOrEqualTo(m.group(2).equals("*") ? 12 : 20);
-            assertThat(t.corruptPrompt()).isPresent();
-            String pair = a + m.group(2) + b;
-            if (t.split().equals("train")) {
-                trainPairs.add(pair);
-            } else {
-                assertThat(trainPairs).doesNotContain(pair);
+    void arithmeticTargetsAreComputedAndTestPromptsAreUnseenPromptsOfSeenFacts() {
+        Pattern p = Pattern.compile("(\\d+) ([-+*]) (\\d+)");
+        Set<String> trainPrompts = new HashSet<>();
+        Set<String> trainFacts = new HashSet<>();
+        for (String split : List.of("train", "test")) {
+            for (Task t : tasks(SUITE, "arithmetic", split)) {
+                Matcher m = p.matcher(t.prompt());
+                assertThat(m.find()).as(t.prompt()).isTrue();
+                int a = Integer.parseInt(m.group(1));
+                int b = Integer.parseInt(m.group(3));
+                int expected = switch (m.group(2)) {
+                    case "+" -> a + b;
+                    case "-" -> a - b;
+                    default -> a * b;
+                };
+                String space = t.prompt().endsWith(" ") ? "" : " ";
+                assertThat(t.target()).as(t.prompt()).isEqualTo(space + expected);
+                assertThat(expected).isNotNegative();
+                assertThat(Math.max(a, b)).isLessThanOrEqualTo(m.group(2).equals("*") ? 10 : 12);
+                String fact = m.group();
+                if (split.equals("train")) {
+                    trainPrompts.add(t.prompt());
+                    trainFacts.add(fact);
+                } else {
+                    assertThat(trainPrompts).doesNotContain(t.prompt());
+                    assertThat(trainFacts).as("fact of " + t.id() + " is trained").contains(fact);
+                }
+                // the contrast prompt: another fact in the same phrasing, with its own answer
+                Matcher c = p.matcher(t.corruptPrompt().orElseThrow());
+                assertThat(c.find()).isTrue();
+                assertThat(t.corruptPrompt().get().replace(c.group(), "X")).isEqualTo(t.prompt().replace(fact, "X"));
+                int ca = Integer.parseInt(c.group(1));
+                int cb = Integer.parseInt(c.group(3));
+                int v = c.group(2).equals("+") ? ca + cb : c.group(2).equals("-") ? ca - cb : ca * cb;
+                assertThat(t.wrongTarget()).contains(space + v);
+                assertThat(v).isNotEqualTo(expected);
             }
         }
-        Task first = tasks(SUITE, "arithmetic", "train").get(0);
-        Matcher c = p.matcher(first.corruptPrompt().orElseThrow());
-        assertThat(c.matches()).isTrue();
-        int a = Integer.parseInt(c.group(1));
-        int b = Integer.parseInt(c.group(3));
-        int v = c.group(2).equals("+") ? a + b : c.group(2).equals("-") ? a - b : a * b;
-        assertThat(first.wrongTarget()).contains(Integer.toString(v));
     }
 
     @Test
@@ -260,11 +264,13 @@ class SyntheticFamiliesTest {
 
     @Test
     void testTasksDoNotDependOnTrainCountAndSplitsArePrefixStable() {
-        TaskSuite small = SyntheticFamilies.generate(42L, 50, 20);
-        assertThat(small.split("test").tasks()).isEqualTo(SyntheticFamilies.generate(42L, 200, 20).split("test").tasks());
+        // counts at or above every fact family's number of facts (381 arithmetic facts), see the class's docs
+        TaskSuite small = SyntheticFamilies.generate(42L, 400, 20);
+        TaskSuite large = SyntheticFamilies.generate(42L, 800, 30);
+        assertThat(small.split("test").tasks()).isEqualTo(SyntheticFamilies.generate(42L, 600, 20).split("test").tasks());
         for (String family : SyntheticFamilies.families()) {
-            assertThat(tasks(SUITE, family, "train")).startsWith(tasks(small, family, "train").toArray(Task[]::new));
-            assertThat(tasks(SUITE, family, "test")).startsWith(tasks(small, family, "test").toArray(Task[]::new));
+            assertThat(tasks(large, family, "train")).startsWith(tasks(small, family, "train").toArray(Task[]::new));
+            assertThat(tasks(large, family, "test")).startsWith(tasks(small, family, "test").toArray(Task[]::new));
         }
     }
 

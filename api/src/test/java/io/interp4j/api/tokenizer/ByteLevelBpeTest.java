@@ -42,6 +42,14 @@ class ByteLevelBpeTest {
     }
 
     @Test
+    void noMergeInvolvesADigit() {
+        // the corpus repeats "42" and "126": without the rule they would merge
+        ByteLevelBpe bpe = ByteLevelBpe.train(ByteLevelBpe.MAX_VOCAB);
+        JsonObject vocab = JsonParser.parseString(bpe.toJson()).getAsJsonObject().getAsJsonObject("model").getAsJsonObject("vocab");
+        assertThat(vocab.keySet()).filteredOn(token -> token.length() > 1 && token.chars().anyMatch(Character::isDigit)).isEmpty();
+    }
+
+    @Test
     void tokenizerJsonHasEveryIdOnce() {
         ByteLevelBpe bpe = ByteLevelBpe.train(300);
         JsonObject root = JsonParser.parseString(bpe.toJson()).getAsJsonObject();

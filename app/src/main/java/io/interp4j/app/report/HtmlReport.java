@@ -104,6 +104,7 @@ public final class HtmlReport {
             h.append("</ol>\n</nav>\n");
         }
         models(h, results.models());
+        atlas(h, AtlasView.of(results));
         int index = 0;
         for (StepRecord step : results.steps()) {
             index++;
@@ -133,6 +134,39 @@ public final class HtmlReport {
             dt(h, "Versions", versions.toString());
         }
         h.append("</dl>\n");
+    }
+
+    private static void atlas(StringBuilder h, AtlasView atlas) {
+        if (atlas.isEmpty()) {
+            return;
+        }
+        h.append("<section id=\"atlas\">\n<h2>Atlas</h2>\n");
+        for (String protocol : atlas.protocols()) {
+            h.append("<h3>Protocol: ").append(escape(protocol)).append("</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>Dimension</th>")
+                    .append("<th>Measure</th>");
+            atlas.models().forEach(m -> h.append("<th class=\"num\">").append(escape(m)).append("</th>"));
+            h.append("<th class=\"num\">Δ</th></tr></thead>\n<tbody>\n");
+            for (AtlasView.Row row : atlas.rows().get(protocol)) {
+                h.append("<tr><td>").append(escape(row.dimension())).append("</td><td><code>").append(escape(row.key())).append("</code></td>");
+                for (String m : atlas.models()) {
+                    AtlasView.Cell cell = row.byModel().get(m);
+                    h.append("<td class=\"num\">").append(cell == null ? "" : escape(cell.shown())).append("</td>");
+                }
+                h.append("<td class=\"num\">").append(escape(row.delta())).append("</td></tr>\n");
+            }
+            h.append("</tbody>\n</table></div>\n");
+        }
+        if (!atlas.flags().isEmpty()) {
+            h.append("<h3>Flags</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>Kind</th><th>Dimension</th><th>Protocol</th>")
+                    .append("<th>Model</th><th>What was seen</th></tr></thead>\n<tbody>\n");
+            for (AtlasView.Flag f : atlas.flags()) {
+                h.append("<tr><td>").append(escape(f.kind())).append("</td><td>").append(escape(f.dimension())).append("</td><td>")
+                        .append(escape(f.protocol())).append("</td><td>").append(escape(f.model())).append("</td><td>")
+                        .append(escape(f.message())).append("</td></tr>\n");
+            }
+            h.append("</tbody>\n</table></div>\n");
+        }
+        h.append("</section>\n");
     }
 
     private static void dt(StringBuilder h, String term, String html) {

@@ -62,6 +62,8 @@ public final class MarkdownReport {
             md.append('\n');
         }
 
+        atlas(md, AtlasView.of(results));
+
         int index = 0;
         for (StepRecord step : results.steps()) {
             index++;
@@ -71,6 +73,37 @@ public final class MarkdownReport {
         md.append("## Configuration\n\n");
         fenced(md, "hocon", results.resolvedConfig());
         return md.toString();
+    }
+
+    private static void atlas(StringBuilder md, AtlasView atlas) {
+        if (atlas.isEmpty()) {
+            return;
+        }
+        md.append("## Atlas\n\n");
+        for (String protocol : atlas.protocols()) {
+            md.append("### Protocol: ").append(protocol).append("\n\n| Dimension | Measure |");
+            atlas.models().forEach(m -> md.append(' ').append(text(m)).append(" |"));
+            md.append(" Δ |\n|---|---|");
+            atlas.models().forEach(m -> md.append("---:|"));
+            md.append("---:|\n");
+            for (AtlasView.Row row : atlas.rows().get(protocol)) {
+                md.append("| ").append(text(row.dimension())).append(" | ").append(code(row.key())).append(" |");
+                for (String m : atlas.models()) {
+                    AtlasView.Cell cell = row.byModel().get(m);
+                    md.append(' ').append(cell == null ? "" : text(cell.shown())).append(" |");
+                }
+                md.append(' ').append(text(row.delta())).append(" |\n");
+            }
+            md.append('\n');
+        }
+        if (!atlas.flags().isEmpty()) {
+            md.append("### Flags\n\n| Kind | Dimension | Protocol | Model | What was seen |\n|---|---|---|---|---|\n");
+            for (AtlasView.Flag f : atlas.flags()) {
+                md.append("| ").append(text(f.kind())).append(" | ").append(text(f.dimension())).append(" | ").append(text(f.protocol()))
+                        .append(" | ").append(text(f.model())).append(" | ").append(text(f.message())).append(" |\n");
+            }
+            md.append('\n');
+        }
     }
 
     private static void step(StringBuilder md, int index, StepRecord step) {

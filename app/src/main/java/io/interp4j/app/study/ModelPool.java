@@ -13,6 +13,7 @@ final class ModelPool implements AutoCloseable {
     private final StudyPlan plan;
     private final PluginRegistry registry;
     private final Map<String, Model> loaded = new LinkedHashMap<>();
+    private final Map<String, Model> variants = new LinkedHashMap<>();
 
     ModelPool(StudyPlan plan, PluginRegistry registry) {
         this.plan = plan;
@@ -33,6 +34,27 @@ final class ModelPool implements AutoCloseable {
     }
 
     /** Returns a model if a step has loaded it. */
+    /** A variant of a study model with other load options, cached per (name, options). */
+    Model get(String name, LoadOptions options) {
+        StudyPlan.ModelSpec spec = plan.models().get(name);
+        if (spec == null) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown model '" + name + "'; the study has " + plan.models().keySet());
+        }
+        String key = name + "\u0000" + options;
+        Model model = variants.get(key);
+        if (model == null) {
+            model = registry.loadModel(spec.engine(), spec.path(), options);
+            variants.put(key, model);
+        }
+        return model;
+    }
+
+    /** Closes the variants a step loaded: they are step-local, so a later step starts without them. */
+    void closeVariants() {
+        variants.values().forEach(Model::close);
+        variants.clear();
+    }
+
     java.util.Optional<Model> loaded(String name) {
         return java.util.Optional.ofNullable(loaded.get(name));
     }
@@ -41,5 +63,7 @@ final class ModelPool implements AutoCloseable {
     public void close() {
         loaded.values().forEach(Model::close);
         loaded.clear();
+        variants.values().forEach(Model::close);
+        variants.clear();
     }
 }

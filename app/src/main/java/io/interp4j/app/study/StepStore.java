@@ -32,6 +32,34 @@ final class StepStore {
     }
 
     /** Returns the stored record of a step if its fingerprint matches. */
+    /** The step's artefact folder, next to its result file. */
+    Path artefacts(StudyPlan.StepSpec step) {
+        Path folder = directory.resolve(String.format(Locale.ROOT, "%02d-%s.files", step.index() + 1, step.id()));
+        try {
+            Files.createDirectories(folder);
+        } catch (IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, folder + ": cannot create the step's artefact folder: " + e.getMessage(), e);
+        }
+        return folder;
+    }
+
+    /** Forgets a step's result and artefacts before it runs again, so nothing stale looks complete. */
+    void clear(StudyPlan.StepSpec step) {
+        Path folder = directory.resolve(String.format(Locale.ROOT, "%02d-%s.files", step.index() + 1, step.id()));
+        try {
+            Files.deleteIfExists(file(step));
+            if (Files.isDirectory(folder)) {
+                try (java.util.stream.Stream<Path> walk = Files.walk(folder)) {
+                    for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, folder + ": cannot clear the step's earlier output: " + e.getMessage(), e);
+        }
+    }
+
     Optional<StudyResults.StepRecord> load(StudyPlan.StepSpec step, String fingerprint) {
         Path file = file(step);
         if (!Files.isRegularFile(file)) {

@@ -7,12 +7,14 @@ import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.intervention.InterventionContext;
 import io.interp4j.api.intervention.InterventionPlan;
 import io.interp4j.api.metric.Metric;
+import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.api.probe.Probe;
 import io.interp4j.api.task.TaskSuite;
 import io.interp4j.app.plugins.PluginRegistry;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
@@ -22,12 +24,18 @@ final class StudyContextImpl implements StudyContext {
     private final PluginRegistry registry;
     private final StudyPlan.StepSpec step;
     private final ModelPool pool;
+    private final StepStore store;
 
     StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool) {
+        this(plan, registry, step, pool, null);
+    }
+
+    StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool, StepStore store) {
         this.plan = plan;
         this.registry = registry;
         this.step = step;
         this.pool = pool;
+        this.store = store;
     }
 
     @Override
@@ -107,5 +115,44 @@ final class StudyContextImpl implements StudyContext {
     @Override
     public long seed() {
         return plan.seed();
+    }
+
+    @Override
+    public Model model(String name, LoadOptions options) {
+        if (pool == null) {
+            throw new IllegalStateException("models are not loaded while a study is validated");
+        }
+        return pool.get(name, options);
+    }
+
+    @Override
+    public Path artefacts() {
+        if (store == null) {
+            throw new IllegalStateException("no artefacts while a study is validated");
+        }
+        return store.artefacts(step);
+    }
+
+    @Override
+    public Path artefacts(String stepId) {
+        if (store == null) {
+            throw new IllegalStateException("no artefacts while a study is validated");
+        }
+        if (!step.experiment().dependsOn().contains(stepId)) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, path() + ": step '" + step.id() + "' reads the artefacts of step '"
+                    + stepId + "' without naming it in dependsOn() " + step.experiment().dependsOn());
+        }
+        StudyPlan.StepSpec other = plan.steps().stream().filter(s -> s.id().equals(stepId)).findFirst().orElseThrow(() ->
+                new Interp4jException(ErrorCode.INVALID_ARGUMENT, path() + ": no step '" + stepId + "'"));
+        return store.artefacts(other);
+    }
+
+    @Override
+    public java.util.Optional<io.interp4j.api.train.LoraTrainer> loraTrainer(String name) {
+        StudyPlan.ModelSpec spec = plan.models().get(name);
+        if (spec == null) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown model '" + name + "'; the study has " + modelNames());
+        }
+        return registry.engine(spec.engine()).loraTrainer();
     }
 }

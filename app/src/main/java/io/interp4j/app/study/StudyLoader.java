@@ -351,6 +351,12 @@ final class StudyLoader {
                 continue;
             }
             StudyPlan.StepSpec spec = new StudyPlan.StepSpec(i, id.orElse("step-" + i), experimentId.get(), settings, experiment);
+            for (String dependency : experiment.dependsOn()) {
+                if (steps.stream().noneMatch(s -> s.id().equals(dependency))) {
+                    problems.add(path + ".settings: reads the artefacts of step '" + dependency + "', which is not an earlier step;"
+                            + " earlier steps: " + steps.stream().map(StudyPlan.StepSpec::id).toList());
+                }
+            }
             try {
                 problems.addAll(experiment.validate(new StudyContextImpl(plan, studyRegistry, spec, null)));
             } catch (Interp4jException e) {

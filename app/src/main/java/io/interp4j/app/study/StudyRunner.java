@@ -100,13 +100,18 @@ final class StudyRunner {
         }
         StepStore store = new StepStore(out);
         List<StudyResults.StepRecord> records = new ArrayList<>();
+        Map<String, String> fingerprints = new LinkedHashMap<>();
         try (ModelPool pool = new ModelPool(plan, loaded.registry())) {
             for (StudyPlan.StepSpec step : plan.steps()) {
                 String settings = Canonical.json(step.settings().root());
                 List<String> parts = new ArrayList<>(List.of("step/1", step.experimentId(), settings, Long.toString(plan.seed())));
                 parts.addAll(modelParts);
                 parts.addAll(suiteParts);
+                for (String dependency : step.experiment().dependsOn()) {
+                    parts.add("depends/" + dependency + "/" + fingerprints.get(dependency));
+                }
                 String fingerprint = Canonical.sha256(parts);
+                fingerprints.put(step.id(), fingerprint);
                 String label = String.format(Locale.ROOT, "[%d/%d %s]", step.index() + 1, plan.steps().size(), step.id());
                 Optional<StudyResults.StepRecord> stored = store.load(step, fingerprint);
                 if (stored.isPresent()) {
@@ -115,12 +120,18 @@ final class StudyRunner {
                     records.add(stored.get());
                     continue;
                 }
-                StudyContextImpl context = new StudyContextImpl(plan, loaded.registry(), step, pool);
+                store.clear(step);
+                StudyContextImpl context = new StudyContextImpl(plan, loaded.registry(), step, pool, store);
                 long passes = step.experiment().forwardPasses(context);
                 LOG.info("{} {}: {} forward passes", label, step.experiment().describe(), passes);
                 ConsoleProgress progress = new ConsoleProgress(err, label, passes, console);
                 long stepStart = System.nanoTime();
-                StepResult result = step.experiment().run(context, progress);
+                StepResult result;
+                try {
+                    result = step.experiment().run(context, progress);
+                } finally {
+                    pool.closeVariants();
+                }
                 progress.finish();
                 StudyResults.StepRecord record = new StudyResults.StepRecord(step.id(), step.experimentId(),
                         step.experiment().describe(), settings, fingerprint, (System.nanoTime() - stepStart) / 1e9, passes, false, result);

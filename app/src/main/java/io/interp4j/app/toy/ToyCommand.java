@@ -55,8 +55,8 @@ public final class ToyCommand implements Command {
 
     static Preset preset(String name, int vocab) {
         return switch (name) {
-            case "toy-s" -> new Preset(name, ModelConfig.of(vocab, 128, 384, 3, 4, 2, true), 3000, 32, 3e-3, 400, 40);
-            case "toy-m" -> new Preset(name, ModelConfig.of(vocab, 192, 576, 5, 6, 2, true), 4000, 32, 2e-3, 400, 40);
+            case "toy-s" -> new Preset(name, ModelConfig.of(vocab, 128, 384, 3, 4, 2, true), 3000, 32, 3e-3, 2000, 40);
+            case "toy-m" -> new Preset(name, ModelConfig.of(vocab, 192, 576, 5, 6, 2, true), 4000, 32, 2e-3, 2000, 40);
             default -> throw new UsageException("unknown preset '" + name + "'; allowed: toy-s, toy-m");
         };
     }
@@ -68,15 +68,22 @@ public final class ToyCommand implements Command {
 
     @Override
     public String usage() {
-        return "toy train --preset toy-s|toy-m --out DIR [--seed 1] [--steps N] [--train-per-family 400] [--test-per-family 40]\n"
+        return "toy train --preset toy-s|toy-m --out DIR [--seed 1] [--steps N] [--train-per-family 2000] [--test-per-family 40]\n"
                 + "    Pre-trains a small Qwen2 model organism from scratch on the synthetic task families (djl engine), measures\n"
-                + "    held-out exact match per family, and writes the model with manifest.json.";
+                + "    held-out exact match per family, and writes the model with manifest.json.\n"
+                + "toy suites --out DIR [--seed 1]\n"
+                + "    Writes the atlas task suites in the organisms' own distribution (families, steering, knockout, lora-json,\n"
+                + "    generation .jsonl), from the same seed as the organisms.";
     }
 
     @Override
     public void run(List<String> arguments, PrintStream out, PrintStream err) {
+        if (!arguments.isEmpty() && arguments.get(0).equals("suites")) {
+            suites(arguments.subList(1, arguments.size()), out);
+            return;
+        }
         if (arguments.isEmpty() || !arguments.get(0).equals("train")) {
-            throw new UsageException("toy: name the action; available: train");
+            throw new UsageException("toy: name the action; available: train, suites");
         }
         Args args = Args.parse(arguments.subList(1, arguments.size()), Set.of("preset", "out", "seed", "steps", "train-per-family", "test-per-family"));
         Path target = args.path("out");
@@ -101,6 +108,7 @@ public final class ToyCommand implements Command {
         }
         List<TrainingExample> examples = new ArrayList<>();
         try (HfTokenizer tokenizer = HfTokenizer.load(tokenizerFile)) {
+            deleteQuietly(tokenizerFile);
             for (Task t : suite.split(SyntheticFamilies.TRAIN).tasks()) {
                 // the answer ends with end-of-text, so the organism learns to stop after it
                 int[] targetIds = tokenizer.encode(t.target());
@@ -112,7 +120,7 @@ public final class ToyCommand implements Command {
         err.printf(Locale.ROOT, "pre-training %s (%d layers, d_model %d, %,d parameters) on %d examples for %d steps%n", preset.name(),
                 config.numLayers(), config.hiddenSize(), config.parameterCount(), examples.size(), steps);
         long started = System.nanoTime();
-        PretrainingOptions options = new PretrainingOptions(preset.learningRate(), 0.01, Math.min(100, steps / 10), steps, preset.batchSize(), 1.0, seed);
+        PretrainingOptions options = new PretrainingOptions(preset.learningRate(), 0.1, Math.min(100, steps / 10), steps, preset.batchSize(), 1.0, seed);
         TrainingResult result = pretrainer.train(config, bpe.toJson(), examples, options, target, (step, loss, lr) -> {
             if (step % 50 == 0 || step == steps) {
                 double elapsed = (System.nanoTime() - started) / 1e9;
@@ -120,16 +128,39 @@ public final class ToyCommand implements Command {
                         elapsed / step * (steps - step));
             }
         });
-        Map<String, double[]> accuracy = evaluate(target, suite);
+        Map<String, double[]> accuracy = evaluate(target, suite, err);
         writeManifest(target.resolve("manifest.json"), preset, seed, steps, result, accuracy);
         accuracy.forEach((family, a) -> out.printf(Locale.ROOT, "  %-24s train %5.1f%%  held-out %5.1f%%%n", family, 100 * a[0], 100 * a[1]));
         out.printf(Locale.ROOT, "wrote %s: final loss %.4f in %.0f s (%.0f tokens/s)%n", target, result.losses().get(result.losses().size() - 1),
                 result.seconds(), result.tokensPerSecond());
     }
 
+    /** Writes the atlas suites of the organisms of a seed (the toy's own distribution). */
+    private static void suites(List<String> arguments, PrintStream out) {
+        Args args = Args.parse(arguments, Set.of("seed", "out"));
+        Path target = args.path("out");
+        long seed = args.integer("seed", 1, 0, Integer.MAX_VALUE);
+        try {
+            Files.createDirectories(target);
+        } catch (IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, target + ": cannot create the folder: " + e.getMessage(), e);
+        }
+        io.interp4j.api.task.ToySuites.write(seed, target);
+        out.println("wrote the atlas suites of seed " + seed + " to " + target);
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            file.toFile().deleteOnExit();
+        }
+    }
+
     /** Exact match per family on the train and the held-out split, by greedy generation. */
-    private Map<String, double[]> evaluate(Path model, TaskSuite suite) {
+    private Map<String, double[]> evaluate(Path model, TaskSuite suite, PrintStream err) {
         Map<String, double[]> sums = new LinkedHashMap<>();
+        Map<String, Integer> misses = new LinkedHashMap<>();
         try (Model loaded = registry.loadModel("djl", model); Run run = loaded.newRun()) {
             for (Task t : suite.tasks()) {
                 int[] prompt = loaded.requireTokenizer().encode(t.prompt());
@@ -140,13 +171,21 @@ public final class ToyCommand implements Command {
                 String generated = loaded.requireTokenizer().decode(java.util.Arrays.copyOf(ids, length));
                 double[] s = sums.computeIfAbsent(t.family(), f -> new double[4]);
                 int column = t.split().equals(SyntheticFamilies.TRAIN) ? 0 : 2;
-                s[column] += SyntheticFamilies.exactMatch(generated, t.target());
+                double match = SyntheticFamilies.exactMatch(generated, t.target());
+                s[column] += match;
                 s[column + 1]++;
+                if (match == 0 && column == 2 && misses.merge(t.family(), 1, Integer::sum) <= 3) {
+                    err.printf(Locale.ROOT, "  held-out miss %s: %s -> %s (want %s)%n", t.id(), quote(t.prompt()), quote(generated), quote(t.target()));
+                }
             }
         }
         Map<String, double[]> accuracy = new LinkedHashMap<>();
         sums.forEach((f, s) -> accuracy.put(f, new double[] {s[0] / Math.max(1, s[1]), s[2] / Math.max(1, s[3])}));
         return accuracy;
+    }
+
+    private static String quote(String text) {
+        return '"' + text.replace("\n", "\\n") + '"';
     }
 
     private static void writeManifest(Path file, Preset preset, long seed, int steps, TrainingResult result, Map<String, double[]> accuracy) {

@@ -131,7 +131,9 @@ class StudyCommandTest {
                 .contains("study.models.other.engine: unknown engine 'tpu'; known engines: [djl, onnx]")
                 .contains("study.suites.main.builtin:").contains("families-mini")
                 .contains("study.suites.extra.file:").contains("missing.jsonl")
-                .contains("study.steps[0].experiment: unknown experiment 'nonsense'; known experiments: [probe, sweep]")
+                .contains("study.steps[0].experiment: unknown experiment 'nonsense'; known experiments: [adapter-norm-effect, architecture,"
+                + " circuit-lock-in, cross-model-transfer, early-exit, head-specialisation, json-training-shift, layer-skipping, lora-training, mlp-dominance, probe, skill-knockout, steering-leverage, sweep,"
+                + " universal-hub, vibe-check]")
                 .contains("study.steps[1].settings.colour")
                 .contains("study.steps[2].settings.sweep.layer").contains("7");
         assertThat(r.err().strip().lines().reduce((a, b) -> b).orElseThrow()).contains("problem(s) in").contains("(listed above)");

@@ -47,7 +47,12 @@ final class CountedModel extends ForwardingModel {
 
             @Override
             public Generation generate(int[] prompt, GenerationOptions options) {
-                throw new UnsupportedOperationException("the tests do not generate");
+                Generation generation = run.generate(prompt, options);
+                // one forward per new token (the first is the prefill)
+                for (int i = 0; i < generation.generated().length; i++) {
+                    onForward.run();
+                }
+                return generation;
             }
 
             @Override

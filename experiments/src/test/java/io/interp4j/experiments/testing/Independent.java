@@ -94,6 +94,44 @@ public final class Independent {
         return top(b, k).stream().filter(top::contains).count() / (double) k;
     }
 
+    /**
+     * Returns Spearman's rank correlation: Pearson's r of the ranks, a value's rank being 1 + the count
+     * of smaller values + half the count of other equal ones.
+     *
+     * @param x the first values
+     * @param y the second values, as many
+     * @return rho
+     */
+    public static double spearman(double[] x, double[] y) {
+        double[] rx = tiedRanks(x);
+        double[] ry = tiedRanks(y);
+        double mx = Arrays.stream(rx).average().orElseThrow();
+        double my = Arrays.stream(ry).average().orElseThrow();
+        double sxy = 0;
+        double sxx = 0;
+        double syy = 0;
+        for (int i = 0; i < rx.length; i++) {
+            sxy += (rx[i] - mx) * (ry[i] - my);
+            sxx += (rx[i] - mx) * (rx[i] - mx);
+            syy += (ry[i] - my) * (ry[i] - my);
+        }
+        return sxy / Math.sqrt(sxx * syy);
+    }
+
+    private static double[] tiedRanks(double[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            int smaller = 0;
+            int equal = 0;
+            for (double v : values) {
+                smaller += v < values[i] ? 1 : 0;
+                equal += v == values[i] ? 1 : 0;
+            }
+            out[i] = 1 + smaller + (equal - 1) / 2.0;
+        }
+        return out;
+    }
+
     private static java.util.List<Integer> top(float[] logits, int k) {
         return IntStream.range(0, logits.length).boxed()
                 .sorted(Comparator.comparingDouble((Integer i) -> -logits[i]).thenComparingInt(i -> i))

@@ -12,6 +12,7 @@ import io.interp4j.api.intervention.InterventionFactory;
 import io.interp4j.api.intervention.InterventionPlan;
 import io.interp4j.api.metric.Metric;
 import io.interp4j.api.metric.MetricFactory;
+import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plugin.PluginFactory;
@@ -21,6 +22,7 @@ import io.interp4j.api.probe.Probe;
 import io.interp4j.api.probe.ProbeFactory;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.task.TaskSuite;
+import io.interp4j.api.train.LoraTrainer;
 import io.interp4j.engine.djl.DjlEngineProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,6 +52,8 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
     private final Map<String, Path> directories = new TreeMap<>();
     private final Map<String, ModelConfig> configs = new TreeMap<>();
     private final Map<String, CountedModel> loaded = new LinkedHashMap<>();
+    private final Map<String, CountedModel> variants = new LinkedHashMap<>();
+    private final Path root;
     private final Map<String, TaskSuite> suites = new TreeMap<>();
     private final Map<PluginKind, Map<String, PluginFactory<?>>> factories = new LinkedHashMap<>();
     private long forwards;
@@ -61,6 +65,7 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
      * @param dir an empty directory
      */
     public TinyStudy(Path dir) {
+        this.root = dir;
         for (String name : List.of("main", "other", "untokenized")) {
             Path model = dir.resolve(name);
             configs.put(name, RandomCheckpoint.write(model, CONFIG, DType.F32, name.equals("other") ? 2 : 1));
@@ -239,9 +244,72 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
         return 7;
     }
 
+    /**
+     * Writes another tiny random model into the study.
+     *
+     * @param name the model's name
+     * @param config its architecture
+     * @param seed the weights' seed
+     * @return this study
+     */
+    public TinyStudy addModel(String name, ModelConfig config, long seed) {
+        Path model = root.resolve(name);
+        configs.put(name, RandomCheckpoint.write(model, config, DType.F32, seed));
+        directories.put(name, model);
+        return this;
+    }
+
+    /**
+     * Adds a task suite to the study.
+     *
+     * @param suite the suite, replacing one of the same name
+     * @return this study
+     */
+    public TinyStudy addSuite(TaskSuite suite) {
+        suites.put(suite.name(), suite);
+        return this;
+    }
+
+    /** A variant is loaded like the app's study does: a separate model, counted, closed with the study. */
+    @Override
+    public synchronized Model model(String name, LoadOptions options) {
+        modelConfig(name);
+        return variants.computeIfAbsent(name + " " + options, n ->
+                new CountedModel(new DjlEngineProvider().load(Checkpoint.open(directories.get(name)), options), () -> forwards++));
+    }
+
+    /** The djl engine's trainer, handed the engine's own model (the trainer refuses wrapped ones). */
+    @Override
+    public Optional<LoraTrainer> loraTrainer(String name) {
+        modelConfig(name);
+        LoraTrainer trainer = new DjlEngineProvider().loraTrainer().orElseThrow();
+        return Optional.of((base, data, options, out, listener) ->
+                trainer.train(base instanceof CountedModel counted ? counted.model : base, data, options, out, listener));
+    }
+
+    /** The artefacts of the step under test, in {@code artefacts/step-under-test}. */
+    @Override
+    public Path artefacts() {
+        return artefacts("step-under-test");
+    }
+
+    /** Any step's artefacts, in {@code artefacts/<stepId>}, created on first use; tests write earlier steps' files there. */
+    @Override
+    public Path artefacts(String stepId) {
+        Path dir = root.resolve("artefacts").resolve(stepId);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
+    }
+
     @Override
     public void close() {
         loaded.values().forEach(m -> m.model.close());
         loaded.clear();
+        variants.values().forEach(m -> m.model.close());
+        variants.clear();
     }
 }

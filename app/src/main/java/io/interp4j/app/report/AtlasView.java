@@ -1,0 +1,112 @@
+package io.interp4j.app.report;
+
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.app.study.StudyResults;
+import io.interp4j.app.study.StudyResults.StepRecord;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The seed-style comparison table of a study: the {@code atlas} tables of all steps (one row per
+ * headline number, protocol and model) pivoted into "Dimension | model A | model B | Δ" per protocol,
+ * and the {@code atlas-flags} of all steps (where the protocols disagree, which artefacts were seen).
+ * Rows of protocol {@code both} appear in each protocol's table. Δ is the last model's value minus the
+ * first's where both are numbers.
+ *
+ * @param models the models in column order (study order, those that occur)
+ * @param protocols the protocols in order (published first)
+ * @param rows per protocol, the rows in first-seen order
+ * @param flags the flags, in step order
+ */
+record AtlasView(List<String> models, List<String> protocols, Map<String, List<Row>> rows, List<Flag> flags) {
+    static final String TABLE = "atlas";
+    static final String FLAGS = "atlas-flags";
+
+    /** One line of the table: a measure and its value per model. */
+    record Row(String dimension, String key, Map<String, Cell> byModel, String delta) {}
+
+    /** One model's value: how it is shown and its 95% interval, if any. */
+    record Cell(Object value, String display, Object ciLow, Object ciHigh) {
+        String shown() {
+            String text = display == null || display.isBlank() ? Format.cell(value) : display;
+            return ciLow == null || ciHigh == null ? text : text + " [" + Format.cell(ciLow) + ", " + Format.cell(ciHigh) + "]";
+        }
+    }
+
+    /** A disagreement or artefact flag. */
+    record Flag(String step, String dimension, String protocol, String model, String kind, String message) {}
+
+    boolean isEmpty() {
+        return rows.isEmpty() && flags.isEmpty();
+    }
+
+    static AtlasView of(StudyResults results) {
+        Set<String> models = new LinkedHashSet<>();
+        results.models().forEach(m -> models.add(m.name()));
+        Set<String> seenModels = new LinkedHashSet<>();
+        Map<String, Map<String, Row>> byProtocol = new LinkedHashMap<>();
+        byProtocol.put("published", new LinkedHashMap<>());
+        byProtocol.put("corrected", new LinkedHashMap<>());
+        List<Flag> flags = new ArrayList<>();
+        for (StepRecord step : results.steps()) {
+            for (Table table : step.result().tables()) {
+                if (table.name().equals(TABLE)) {
+                    for (List<Object> r : table.rows()) {
+                        String protocol = string(table, r, "protocol");
+                        String model = string(table, r, "model");
+                        seenModels.add(model);
+                        Cell cell = new Cell(get(table, r, "value"), string(table, r, "display"), get(table, r, "ci_low"), get(table, r, "ci_high"));
+                        List<String> targets = protocol.equals("both") ? List.copyOf(byProtocol.keySet()) : List.of(protocol);
+                        for (String p : targets) {
+                            Map<String, Row> rows = byProtocol.computeIfAbsent(p, k -> new LinkedHashMap<>());
+                            String key = string(table, r, "key");
+                            Row row = rows.computeIfAbsent(key, k -> new Row(string(table, r, "dimension"), k, new LinkedHashMap<>(), null));
+                            row.byModel().put(model, cell);
+                        }
+                    }
+                } else if (table.name().equals(FLAGS)) {
+                    for (List<Object> r : table.rows()) {
+                        flags.add(new Flag(step.id(), string(table, r, "dimension"), string(table, r, "protocol"), string(table, r, "model"),
+                                string(table, r, "kind"), string(table, r, "message")));
+                    }
+                }
+            }
+        }
+        List<String> order = new ArrayList<>();
+        models.stream().filter(seenModels::contains).forEach(order::add);
+        seenModels.stream().filter(m -> !order.contains(m)).forEach(order::add);
+        Map<String, List<Row>> rows = new LinkedHashMap<>();
+        byProtocol.forEach((protocol, map) -> {
+            if (!map.isEmpty()) {
+                rows.put(protocol, map.values().stream().map(row -> withDelta(row, order)).toList());
+            }
+        });
+        return new AtlasView(List.copyOf(order), List.copyOf(rows.keySet()), rows, List.copyOf(flags));
+    }
+
+    private static Row withDelta(Row row, List<String> models) {
+        String delta = "";
+        if (models.size() >= 2) {
+            Cell first = row.byModel().get(models.get(0));
+            Cell last = row.byModel().get(models.get(models.size() - 1));
+            if (first != null && last != null && first.value() instanceof Number a && last.value() instanceof Number b) {
+                delta = Format.number(b.doubleValue() - a.doubleValue());
+            }
+        }
+        return new Row(row.dimension(), row.key(), row.byModel(), delta);
+    }
+
+    private static Object get(Table table, List<Object> row, String column) {
+        int i = table.columns().indexOf(column);
+        return i < 0 ? null : row.get(i);
+    }
+
+    private static String string(Table table, List<Object> row, String column) {
+        Object v = get(table, row, column);
+        return v == null ? "" : v.toString();
+    }
+}

@@ -1,0 +1,82 @@
+package io.interp4j.app.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.app.study.StudyResults;
+import io.interp4j.app.study.StudyResults.ModelInfo;
+import io.interp4j.app.study.StudyResults.StepRecord;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AtlasViewTest {
+    private static final List<String> COLUMNS = List.of("dimension", "key", "protocol", "model", "value", "display", "ci_low", "ci_high");
+    private static final List<String> FLAG_COLUMNS = List.of("dimension", "protocol", "model", "kind", "message");
+
+    private static List<Object> row(Object... cells) {
+        return Arrays.asList(cells);
+    }
+
+    private static StudyResults results() {
+        StepResult hub = new StepResult(List.of(
+                new StepResult.Table("atlas", COLUMNS, List.of(
+                        row("Universal hub layer", "hub.kl", "published", "a", 19.11, "L2, 19.11", null, null),
+                        row("Universal hub layer", "hub.kl", "published", "b", 13.70, "L26, 13.70", null, null),
+                        row("Universal hub layer", "hub.kl", "corrected", "a", 2.5, "L3, 2.50", 2.0, 3.0),
+                        row("Universal hub layer", "hub.kl", "corrected", "b", 3.0, "L14, 3.00", 2.5, 3.5))),
+                new StepResult.Table("atlas-flags", FLAG_COLUMNS, List.of(
+                        row("Universal hub layer", "both", "a", "disagreement", "published L2, corrected L3"))),
+                new StepResult.Table("other", List.of("x"), List.of(row(1)))), List.of(), Map.of());
+        StepResult arch = new StepResult(List.of(new StepResult.Table("atlas", COLUMNS, List.of(
+                row("Architecture", "arch.layers", "both", "b", 28, "28", null, null),
+                row("Architecture", "arch.layers", "both", "a", 24, "24", null, null),
+                row("Architecture", "arch.tied", "both", "a", "tied", "tied", null, null)))), List.of(), Map.of());
+        List<ModelInfo> models = List.of(new ModelInfo("a", "/a", "djl", "x", Map.of()), new ModelInfo("b", "/b", "djl", "y", Map.of()));
+        return new StudyResults("atlas", "", Map.of(), 1, models, List.of(
+                new StepRecord("architecture", "architecture", "d", "{}", "f", 1, 0, false, arch),
+                new StepRecord("hub", "universal-hub", "d", "{}", "f", 1, 1, false, hub)), "now", 1);
+    }
+
+    @Test
+    void pivotsEveryProtocolWithModelsInStudyOrderAndTheDifference() {
+        AtlasView view = AtlasView.of(results());
+        assertThat(view.models()).containsExactly("a", "b");
+        assertThat(view.protocols()).containsExactly("published", "corrected");
+        // rows of protocol "both" appear in each protocol's table, in first-seen order
+        assertThat(view.rows().get("published")).extracting(AtlasView.Row::key).containsExactly("arch.layers", "arch.tied", "hub.kl");
+        assertThat(view.rows().get("corrected")).extracting(AtlasView.Row::key).containsExactly("arch.layers", "arch.tied", "hub.kl");
+        AtlasView.Row layers = view.rows().get("published").get(0);
+        assertThat(layers.delta()).isEqualTo("4");
+        AtlasView.Row kl = view.rows().get("published").get(2);
+        assertThat(Double.parseDouble(kl.delta())).isCloseTo(13.70 - 19.11, org.assertj.core.data.Offset.offset(1e-3));
+        assertThat(view.rows().get("published").get(1).delta()).isEmpty();
+        assertThat(view.rows().get("corrected").get(2).byModel().get("a").shown()).isEqualTo("L3, 2.50 [2, 3]");
+        assertThat(view.flags()).singleElement().satisfies(f -> {
+            assertThat(f.step()).isEqualTo("hub");
+            assertThat(f.kind()).isEqualTo("disagreement");
+        });
+    }
+
+    @Test
+    void bothReportsOpenWithTheAtlasTableAndItsFlags() {
+        String md = MarkdownReport.render(results());
+        assertThat(md).contains("## Atlas").contains("### Protocol: published").contains("### Protocol: corrected")
+                .contains("| Dimension | Measure | a | b | Δ |")
+                .contains("| Universal hub layer | `hub.kl` | L2, 19.11 | L26, 13.70 |")
+                .contains("| disagreement | Universal hub layer | both | a | published L2, corrected L3 |");
+        assertThat(md.indexOf("## Atlas")).isLessThan(md.indexOf("## 1."));
+        String html = HtmlReport.render(results());
+        assertThat(html).contains("<section id=\"atlas\">").contains("<td class=\"num\">L26, 13.70</td>").contains("published L2, corrected L3");
+    }
+
+    @Test
+    void aStudyWithoutAtlasRowsHasNoAtlasSection() {
+        StudyResults plain = new StudyResults("x", "", Map.of(), 1, List.of(), List.of(new StepRecord("s", "e", "d", "{}", "f", 1, 1, false,
+                new StepResult(List.of(new StepResult.Table("t", List.of("x"), List.of(row(1)))), List.of(), Map.of()))), "now", 1);
+        assertThat(AtlasView.of(plain).isEmpty()).isTrue();
+        assertThat(MarkdownReport.render(plain)).doesNotContain("## Atlas");
+        assertThat(HtmlReport.render(plain)).doesNotContain("id=\"atlas\"");
+    }
+}

@@ -1,0 +1,303 @@
+package io.interp4j.experiments.atlas;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.IntStream;
+
+/** The arithmetic the atlas rows share, in double precision unless a method says otherwise. */
+public final class Stats {
+    /** Resamples of the percentile bootstrap. */
+    public static final int BOOTSTRAP_RESAMPLES = 1000;
+
+    private Stats() {}
+
+    /**
+     * Returns log-softmax in double precision.
+     *
+     * @param logits the logits
+     * @return the log-probabilities
+     */
+    public static double[] logSoftmax(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (float v : logits) {
+            sum += Math.exp(v - max);
+        }
+        double log = max + Math.log(sum);
+        double[] out = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            out[i] = logits[i] - log;
+        }
+        return out;
+    }
+
+    /**
+     * Returns KL(P ‖ Q) = Σ p (log p − log q) in nats, P and Q given as logits of one position.
+     *
+     * @param p the reference's logits
+     * @param q the other's logits
+     * @return the divergence, {@code >= 0}
+     */
+    public static double kl(float[] p, float[] q) {
+        double[] lp = logSoftmax(p);
+        double[] lq = logSoftmax(q);
+        double sum = 0;
+        for (int i = 0; i < lp.length; i++) {
+            double pi = Math.exp(lp[i]);
+            if (pi > 0) {
+                sum += pi * (lp[i] - lq[i]);
+            }
+        }
+        return Math.max(0, sum);
+    }
+
+    /**
+     * Returns the index of the largest value (the first on ties).
+     *
+     * @param values the values
+     * @return the index
+     */
+    public static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Returns the index of the largest value (the first on ties).
+     *
+     * @param values the values
+     * @return the index
+     */
+    public static int argmax(double[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Returns the indices of the k largest values, largest first (lower index first on ties).
+     *
+     * @param values the values
+     * @param k how many
+     * @return the indices
+     */
+    public static int[] topK(double[] values, int k) {
+        return IntStream.range(0, values.length).boxed()
+                .sorted((a, b) -> values[a] != values[b] ? Double.compare(values[b], values[a]) : Integer.compare(a, b))
+                .limit(k).mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Returns the indices of the k largest values, largest first (lower index first on ties).
+     *
+     * @param values the values
+     * @param k how many
+     * @return the indices
+     */
+    public static int[] topK(float[] values, int k) {
+        return IntStream.range(0, values.length).boxed()
+                .sorted((a, b) -> values[a] != values[b] ? Float.compare(values[b], values[a]) : Integer.compare(a, b))
+                .limit(k).mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Returns |top-k(a) ∩ top-k(b)| / k.
+     *
+     * @param a the first logits
+     * @param b the second logits
+     * @param k how many
+     * @return the overlap in [0, 1]
+     */
+    public static double topKOverlap(float[] a, float[] b, int k) {
+        int[] ta = topK(a, k);
+        int[] tb = topK(b, k);
+        long shared = Arrays.stream(ta).filter(i -> Arrays.stream(tb).anyMatch(j -> j == i)).count();
+        return shared / (double) k;
+    }
+
+    /**
+     * Returns the mean.
+     *
+     * @param values the values, not empty
+     * @return the mean
+     */
+    public static double mean(double[] values) {
+        double sum = 0;
+        for (double v : values) {
+            sum += v;
+        }
+        return sum / values.length;
+    }
+
+    /**
+     * Returns a 95% percentile-bootstrap interval of the mean: {@value #BOOTSTRAP_RESAMPLES}
+     * resamples with replacement, seeded, the 2.5th and 97.5th percentiles (nearest rank).
+     *
+     * @param values the per-prompt values, not empty
+     * @param seed the seed
+     * @return {@code {low, high}}
+     */
+    public static double[] bootstrapMean(double[] values, long seed) {
+        Random random = new Random(seed);
+        double[] means = new double[BOOTSTRAP_RESAMPLES];
+        for (int r = 0; r < means.length; r++) {
+            double sum = 0;
+            for (int i = 0; i < values.length; i++) {
+                sum += values[random.nextInt(values.length)];
+            }
+            means[r] = sum / values.length;
+        }
+        Arrays.sort(means);
+        return new double[] {means[(int) Math.floor(0.025 * (means.length - 1))], means[(int) Math.ceil(0.975 * (means.length - 1))]};
+    }
+
+    /**
+     * Returns Pearson's correlation; NaN when either side is constant.
+     *
+     * @param x the first values
+     * @param y the second values, as many
+     * @return r in [-1, 1] or NaN
+     */
+    public static double pearson(double[] x, double[] y) {
+        double mx = mean(x);
+        double my = mean(y);
+        double sxy = 0;
+        double sxx = 0;
+        double syy = 0;
+        for (int i = 0; i < x.length; i++) {
+            sxy += (x[i] - mx) * (y[i] - my);
+            sxx += (x[i] - mx) * (x[i] - mx);
+            syy += (y[i] - my) * (y[i] - my);
+        }
+        return sxx == 0 || syy == 0 ? Double.NaN : sxy / Math.sqrt(sxx * syy);
+    }
+
+    /**
+     * Returns Spearman's rank correlation (Pearson on ranks, ties given their mean rank).
+     *
+     * @param x the first values
+     * @param y the second values, as many
+     * @return rho in [-1, 1] or NaN
+     */
+    public static double spearman(double[] x, double[] y) {
+        return pearson(ranks(x), ranks(y));
+    }
+
+    /**
+     * Returns ranks from 1, ties given their mean rank.
+     *
+     * @param values the values
+     * @return the ranks
+     */
+    public static double[] ranks(double[] values) {
+        Integer[] order = IntStream.range(0, values.length).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, (a, b) -> Double.compare(values[a], values[b]));
+        double[] ranks = new double[values.length];
+        int i = 0;
+        while (i < order.length) {
+            int j = i;
+            while (j + 1 < order.length && values[order[j + 1]] == values[order[i]]) {
+                j++;
+            }
+            for (int k = i; k <= j; k++) {
+                ranks[order[k]] = (i + j) / 2.0 + 1;
+            }
+            i = j + 1;
+        }
+        return ranks;
+    }
+
+    /**
+     * Returns the mean of family means: the values of each family averaged, then the families' means
+     * averaged (every family weighs the same, whatever its number of prompts).
+     *
+     * @param values the per-prompt values
+     * @param families each family's indices into {@code values}, none empty
+     * @return the mean of family means
+     */
+    public static double familyMean(double[] values, int[][] families) {
+        double sum = 0;
+        for (int[] family : families) {
+            double familySum = 0;
+            for (int i : family) {
+                familySum += values[i];
+            }
+            sum += familySum / family.length;
+        }
+        return sum / families.length;
+    }
+
+    /**
+     * Returns a 95% percentile-bootstrap interval of a statistic of prompts grouped by family, stratified
+     * by family: each of {@value #BOOTSTRAP_RESAMPLES} resamples draws, within every family, as many of
+     * its prompts as it has, with replacement, so a mean of family means keeps every family's weight;
+     * the 2.5th and 97.5th percentiles (nearest rank) of the statistic over the resamples.
+     *
+     * @param families each family's prompt indices, none empty
+     * @param statistic the statistic of a resample, given as each family's drawn prompt indices
+     * @param seed the seed
+     * @return {@code {low, high}}
+     */
+    public static double[] bootstrapFamilies(int[][] families, ToDoubleFunction<int[][]> statistic, long seed) {
+        Random random = new Random(seed);
+        double[] stats = new double[BOOTSTRAP_RESAMPLES];
+        for (int r = 0; r < stats.length; r++) {
+            int[][] drawn = new int[families.length][];
+            for (int f = 0; f < families.length; f++) {
+                drawn[f] = new int[families[f].length];
+                for (int i = 0; i < drawn[f].length; i++) {
+                    drawn[f][i] = families[f][random.nextInt(families[f].length)];
+                }
+            }
+            stats[r] = statistic.applyAsDouble(drawn);
+        }
+        Arrays.sort(stats);
+        return new double[] {stats[(int) Math.floor(0.025 * (stats.length - 1))], stats[(int) Math.ceil(0.975 * (stats.length - 1))]};
+    }
+
+    /**
+     * Returns a 95% stratified-bootstrap interval of the mean of family means ({@link #familyMean}).
+     *
+     * @param values the per-prompt values
+     * @param families each family's indices into {@code values}, none empty
+     * @param seed the seed
+     * @return {@code {low, high}}
+     */
+    public static double[] bootstrapFamilyMean(double[] values, int[][] families, long seed) {
+        return bootstrapFamilies(families, drawn -> familyMean(values, drawn), seed);
+    }
+
+    /**
+     * Groups prompt indices by family label, families in order of first appearance, for {@link #familyMean}
+     * and {@link #bootstrapFamilies}; a null label leaves its prompt out.
+     *
+     * @param labels each prompt's family, or null
+     * @return each family's prompt indices
+     */
+    public static int[][] families(List<String> labels) {
+        Map<String, List<Integer>> byFamily = new LinkedHashMap<>();
+        for (int i = 0; i < labels.size(); i++) {
+            if (labels.get(i) != null) {
+                byFamily.computeIfAbsent(labels.get(i), f -> new ArrayList<>()).add(i);
+            }
+        }
+        return byFamily.values().stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
+    }
+}

@@ -1,0 +1,92 @@
+package io.interp4j.experiments.atlas;
+
+import static java.util.Objects.requireNonNull;
+
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.checkpoint.LoraAdapter;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.model.LoadOptions;
+import io.interp4j.api.model.Model;
+import io.interp4j.experiments.common.StepSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The trained models of the atlas rows that study base + LoRA (STUDY.md rows 6, 7, 8, 12, 13): the
+ * setting {@code training-step} names the study step that trained the adapters (experiment {@code
+ * lora-training}), which writes the final PEFT adapter of study model {@code M} to {@code
+ * <its artefacts>/M/adapter}. The trained model is the study model with that adapter merged, loaded
+ * as a separate variant, so the base model ({@link StudyContext#model(String)}) never sees it.
+ *
+ * @param step the training step's id
+ */
+public record TrainedModels(String step) {
+    /** The setting naming the training step. */
+    public static final String SETTING = "training-step";
+    /** The folder under a model's artefacts that holds its final adapter. */
+    public static final String ADAPTER = "adapter";
+
+    /** Checks the step id. */
+    public TrainedModels {
+        requireNonNull(step, "step is null");
+    }
+
+    /**
+     * Reads {@value #SETTING}.
+     *
+     * @param settings the step's settings; problems are recorded there
+     * @return the trained models, or null after recording a problem
+     */
+    public static TrainedModels read(StepSettings settings) {
+        String step = settings.text(SETTING);
+        return step == null ? null : new TrainedModels(step);
+    }
+
+    /**
+     * Returns the steps a row reads, for {@link io.interp4j.api.experiment.Experiment#dependsOn()}.
+     *
+     * @return the training step
+     */
+    public List<String> dependsOn() {
+        return List.of(step);
+    }
+
+    /**
+     * Returns the final adapter of a model, checking that the training step wrote it.
+     *
+     * @param context the study
+     * @param model the study model's name
+     * @return the PEFT adapter directory
+     */
+    public Path adapter(StudyContext context, String model) {
+        Path dir = context.artefacts(step).resolve(model).resolve(ADAPTER);
+        if (!Files.isRegularFile(dir.resolve(LoraAdapter.CONFIG_FILE)) || !Files.isRegularFile(dir.resolve(LoraAdapter.WEIGHTS_FILE))) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + "." + SETTING + ": step '" + step
+                    + "' left no adapter for model '" + model + "' at " + dir + " (expected " + LoraAdapter.CONFIG_FILE + " and "
+                    + LoraAdapter.WEIGHTS_FILE + "); train this model in that step, or leave it out of models");
+        }
+        return dir;
+    }
+
+    /**
+     * Returns the trained model: the study model with its final adapter merged, a separate variant.
+     *
+     * @param context the study
+     * @param model the study model's name
+     * @return the trained model, closed by the study
+     */
+    public Model trained(StudyContext context, String model) {
+        return context.model(model, LoadOptions.withAdapter(adapter(context, model)));
+    }
+
+    /**
+     * Describes the trained models for a step's one-line description.
+     *
+     * @return e.g. {@code base + the adapters of step 'lora-training'}
+     */
+    public String describe() {
+        return "base + the LoRA adapters of step '" + step + "'";
+    }
+}

@@ -1,0 +1,284 @@
+package io.interp4j.experiments.atlas.exit;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Chart;
+import io.interp4j.api.experiment.StepResult.ChartType;
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.plugin.PluginKind;
+import io.interp4j.api.probe.Probe;
+import io.interp4j.api.probe.ProbeContext;
+import io.interp4j.api.probe.ProbeResult;
+import io.interp4j.api.task.Task;
+import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.Protocol;
+import io.interp4j.experiments.atlas.Stats;
+import io.interp4j.experiments.atlas.layerwise.AtlasScope;
+import io.interp4j.experiments.atlas.layerwise.Display;
+import io.interp4j.experiments.atlas.layerwise.LayerProfile;
+import io.interp4j.experiments.atlas.layerwise.PromptSet;
+import io.interp4j.experiments.common.CountingModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The early exit row. Per model, on every prompt (raw, batch 1): one clean forward for the model's own
+ * last-position logits, then per protocol one forward of the {@code logit-lens} probe, which unembeds
+ * every layer's {@code blocks.L.hook_resid_post} at the last position: published without the final
+ * RMSNorm (the original "early exit"; with {@code last-layer-full-logits} the last layer's exit is the
+ * model's own logits, as the original 0.5B run special-cased it), corrected with it (the logit lens).
+ * Per layer: argmax agreement with the model, KL(full ‖ exit) in nats and top-k overlap, family means
+ * then their mean; speed-up {@code n_layers / (L + 1)}. The headline is the earliest layer whose
+ * agreement reaches {@code agreement-threshold}.
+ */
+final class EarlyExitExperiment implements Experiment {
+    static final String DIMENSION = "Early exit";
+    /** The probe that unembeds the layers. */
+    static final String PROBE = "logit-lens";
+    private static final String SET = "prompts";
+
+    private final AtlasScope scope;
+    private final boolean lastLayerFull;
+    private final double threshold;
+    private final int topK;
+
+    EarlyExitExperiment(AtlasScope scope, boolean lastLayerFull, double threshold, int topK) {
+        this.scope = scope;
+        this.lastLayerFull = lastLayerFull;
+        this.threshold = threshold;
+        this.topK = topK;
+    }
+
+    private Config lens(boolean finalNorm) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("prompts", SET);
+        settings.put("positions", "last");
+        settings.put("final-norm", finalNorm);
+        settings.put("top-k", topK);
+        settings.put("layers", List.of());
+        return ConfigValueFactory.fromMap(settings).toConfig();
+    }
+
+    @Override
+    public List<String> validate(StudyContext context) {
+        List<String> problems = new ArrayList<>(scope.validate(context));
+        problems.addAll(context.checkPlugin(PluginKind.PROBE, PROBE, lens(true), context.path() + " (probe " + PROBE + ")"));
+        if (problems.isEmpty()) {
+            for (String model : scope.models(context)) {
+                int vocab = context.modelConfig(model).vocabSize();
+                if (topK > vocab) {
+                    problems.add(context.path() + ".top-k: found " + topK + "; allowed: 1.." + vocab + " (the vocabulary of model '"
+                            + model + "')");
+                }
+            }
+        }
+        return problems;
+    }
+
+    @Override
+    public long forwardPasses(StudyContext context) {
+        return (long) scope.tasks(context).size() * scope.models(context).size() * (1 + scope.protocols().size());
+    }
+
+    @Override
+    public String describe() {
+        return "early exit: per layer, argmax agreement, KL(full ‖ exit) and top-" + topK + " overlap at the last position"
+                + " (published: lm_head without the final norm" + (lastLayerFull ? ", the last layer's exit = the model's logits" : "")
+                + "; corrected: logit lens with the final norm), earliest layer with agreement >= " + threshold + "; "
+                + scope.describe();
+    }
+
+    /** Per-prompt measures, by layer. */
+    private record Measured(LayerProfile agreement, LayerProfile kl, LayerProfile overlap, int[][] exitArgmax) {}
+
+    @Override
+    public StepResult run(StudyContext context, Progress progress) {
+        List<String> problems = validate(context);
+        if (!problems.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+        }
+        long seed = context.seed();
+        AtlasRows atlas = new AtlasRows(DIMENSION);
+        List<List<Object>> layerRows = new ArrayList<>();
+        List<List<Object>> familyRows = new ArrayList<>();
+        List<List<Object>> promptRows = new ArrayList<>();
+        List<Table> chartTables = new ArrayList<>();
+        List<Chart> charts = new ArrayList<>();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        for (String name : scope.models(context)) {
+            PromptSet prompts = scope.prepare(context, name);
+            ModelConfig config = prompts.model().config();
+            int layers = config.numLayers();
+            List<float[]> clean = new ArrayList<>();
+            for (int[] tokens : prompts.tokens()) {
+                clean.add(Forwards.lastLogits(prompts.model(), tokens, progress, List.of()));
+            }
+            Map<Protocol, Measured> byProtocol = new EnumMap<>(Protocol.class);
+            List<List<Object>> agreementChart = new ArrayList<>();
+            List<List<Object>> klChart = new ArrayList<>();
+            for (Protocol protocol : scope.protocols()) {
+                Measured m = measure(context, prompts, clean, protocol, progress);
+                byProtocol.put(protocol, m);
+                boolean intervals = protocol == Protocol.CORRECTED;
+                for (int layer = 0; layer < layers; layer++) {
+                    double[] agreementCi = intervals ? m.agreement.interval(layer, seed) : null;
+                    double[] klCi = intervals ? m.kl.interval(layer, seed) : null;
+                    layerRows.add(Arrays.asList(name, protocol.configName(), layer, (double) layers / (layer + 1), m.agreement.mean(layer),
+                            agreementCi == null ? null : agreementCi[0], agreementCi == null ? null : agreementCi[1], m.kl.mean(layer),
+                            klCi == null ? null : klCi[0], klCi == null ? null : klCi[1], m.overlap.mean(layer)));
+                    agreementChart.add(List.of(layer, protocol.configName(), m.agreement.mean(layer)));
+                    klChart.add(List.of(layer, protocol.configName(), m.kl.mean(layer)));
+                    List<String> familyNames = prompts.familyNames();
+                    for (int f = 0; f < familyNames.size(); f++) {
+                        familyRows.add(List.of(name, protocol.configName(), layer, familyNames.get(f), m.agreement.familyMean(layer, f),
+                                m.kl.familyMean(layer, f), m.overlap.familyMean(layer, f)));
+                    }
+                    for (int p = 0; p < prompts.size(); p++) {
+                        Task task = prompts.tasks().get(p);
+                        promptRows.add(List.of(name, protocol.configName(), layer, task.id(), task.family(), m.agreement.value(layer, p),
+                                m.kl.value(layer, p), m.overlap.value(layer, p), m.exitArgmax[layer][p], Stats.argmax(clean.get(p))));
+                    }
+                }
+                int earliest = atlasRows(atlas, name, protocol, m, layers, seed);
+                summary.put(name + "." + protocol.configName() + ".earliest-exit", earliest < 0 ? "none" : earliest);
+            }
+            if (byProtocol.size() == 2) {
+                int a = earliest(byProtocol.get(Protocol.PUBLISHED));
+                int b = earliest(byProtocol.get(Protocol.CORRECTED));
+                if (a != b) {
+                    atlas.disagreement(name, "earliest exit with >= " + Display.percent(threshold) + " argmax agreement: published"
+                            + " (lm_head without the final norm) " + (a < 0 ? "none" : Display.layer(a)) + ", corrected (logit lens) "
+                            + (b < 0 ? "none" : Display.layer(b)));
+                }
+            }
+            String agreementTable = "agreement-" + name;
+            chartTables.add(new Table(agreementTable, List.of("layer", "protocol", "agreement"), agreementChart));
+            charts.add(new Chart("Early exit (" + name + "): family-mean argmax agreement with the model by layer", ChartType.LINE,
+                    agreementTable, "layer", "protocol", "agreement"));
+            String klTable = "kl-" + name;
+            chartTables.add(new Table(klTable, List.of("layer", "protocol", "kl"), klChart));
+            charts.add(new Chart("Early exit (" + name + "): family-mean KL(full ‖ exit) by layer", ChartType.LINE, klTable, "layer",
+                    "protocol", "kl"));
+        }
+        List<Table> tables = new ArrayList<>(atlas.tables());
+        tables.add(new Table("layers", List.of("model", "protocol", "layer", "speedup", "agreement", "agreement_ci_low",
+                "agreement_ci_high", "kl", "kl_ci_low", "kl_ci_high", "top_k_overlap"), layerRows));
+        tables.add(new Table("families", List.of("model", "protocol", "layer", "family", "agreement", "kl", "top_k_overlap"),
+                familyRows));
+        tables.add(new Table("prompts", List.of("model", "protocol", "layer", "task", "family", "agree", "kl", "top_k_overlap",
+                "exit_argmax", "model_argmax"), promptRows));
+        tables.addAll(chartTables);
+        return new StepResult(tables, charts, summary);
+    }
+
+    private Measured measure(StudyContext context, PromptSet prompts, List<float[]> clean, Protocol protocol, Progress progress) {
+        boolean published = protocol == Protocol.PUBLISHED;
+        int layers = prompts.model().config().numLayers();
+        CountingModel model = new CountingModel(prompts::model, prompts.model().config(), progress::advance);
+        Probe probe = context.probe(PROBE, lens(!published));
+        double[][] agree = new double[layers][prompts.size()];
+        double[][] kl = new double[layers][prompts.size()];
+        double[][] overlap = new double[layers][prompts.size()];
+        int[][] exitArgmax = new int[layers][prompts.size()];
+        for (int p = 0; p < prompts.size(); p++) {
+            ProbeResult result;
+            try {
+                result = probe.run(ProbeContext.of(model, Map.of(SET, List.of(prompts.tokens().get(p)))));
+            } catch (Interp4jException e) {
+                throw new Interp4jException(e.code(), context.path() + ": model '" + prompts.name() + "', task '"
+                        + prompts.tasks().get(p).id() + "': probe '" + PROBE + "': " + e.getMessage(), e);
+            }
+            float[] full = clean.get(p);
+            int fullArgmax = Stats.argmax(full);
+            for (int layer = 0; layer < layers; layer++) {
+                float[] exit = published && lastLayerFull && layer == layers - 1 ? full : result.tensor("logits/" + layer).data();
+                exitArgmax[layer][p] = Stats.argmax(exit);
+                agree[layer][p] = exitArgmax[layer][p] == fullArgmax ? 1 : 0;
+                kl[layer][p] = Stats.kl(full, exit);
+                overlap[layer][p] = Stats.topKOverlap(full, exit, topK);
+            }
+        }
+        int[][] families = prompts.families();
+        return new Measured(new LayerProfile(agree, families), new LayerProfile(kl, families), new LayerProfile(overlap, families),
+                exitArgmax);
+    }
+
+    /** The earliest layer whose agreement reaches the threshold, or −1. */
+    private int earliest(Measured m) {
+        for (int layer = 0; layer < m.agreement.layers(); layer++) {
+            if (m.agreement.mean(layer) >= threshold) {
+                return layer;
+            }
+        }
+        return -1;
+    }
+
+    /** Adds the headline rows and the published artefact flags; returns the earliest layer. */
+    private int atlasRows(AtlasRows atlas, String name, Protocol protocol, Measured m, int layers, long seed) {
+        boolean corrected = protocol == Protocol.CORRECTED;
+        int earliest = earliest(m);
+        if (earliest >= 0) {
+            double speedup = (double) layers / (earliest + 1);
+            atlas.value("early-exit.earliest", protocol, name, earliest, Display.layer(earliest) + " (speed-up "
+                    + String.format(Locale.ROOT, "%.2f", speedup) + "×): " + Display.percent(m.agreement.mean(earliest)) + " argmax, KL "
+                    + Display.number(m.kl.mean(earliest)), corrected ? m.agreement.interval(earliest, seed) : null);
+            atlas.value("early-exit.speedup", protocol, name, speedup, String.format(Locale.ROOT, "%.2f×", speedup));
+        } else {
+            atlas.value("early-exit.earliest", protocol, name, "none", "no layer reaches " + Display.percent(threshold)
+                    + " argmax agreement");
+            atlas.value("early-exit.speedup", protocol, name, null, "none");
+        }
+        if (layers >= 2) {
+            int last = layers - 2;
+            atlas.value("early-exit.last-exit", protocol, name, m.agreement.mean(last), Display.layer(last) + ": "
+                    + Display.percent(m.agreement.mean(last)) + " argmax, KL " + Display.number(m.kl.mean(last)),
+                    corrected ? m.agreement.interval(last, seed) : null);
+            double low = Double.POSITIVE_INFINITY;
+            double high = Double.NEGATIVE_INFINITY;
+            for (int layer = 0; layer <= last; layer++) {
+                low = Math.min(low, m.agreement.mean(layer));
+                high = Math.max(high, m.agreement.mean(layer));
+            }
+            atlas.value("early-exit.agreement-range", protocol, name, high, Display.percent(low) + "–" + Display.percent(high)
+                    + " argmax over L0–" + Display.layer(last));
+        }
+        int finalLayer = layers - 1;
+        boolean fullLogits = !corrected && lastLayerFull;
+        atlas.value("early-exit.final-layer", protocol, name, m.agreement.mean(finalLayer), Display.layer(finalLayer) + ": "
+                + Display.percent(m.agreement.mean(finalLayer)) + " argmax, KL " + Display.number(m.kl.mean(finalLayer))
+                + (fullLogits ? " (the model's own logits)" : corrected ? " (logit lens)" : " (lm_head without the final norm)"));
+        if (!corrected) {
+            if (!fullLogits && (m.agreement.mean(finalLayer) < 1 || m.kl.mean(finalLayer) > 1e-3)) {
+                atlas.artefact(protocol, name, "the last layer's exit is not the model's output: lm_head without the final RMSNorm"
+                        + " gives " + Display.percent(m.agreement.mean(finalLayer)) + " argmax agreement and KL "
+                        + Display.number(m.kl.mean(finalLayer)) + " at " + Display.layer(finalLayer) + ", where the model itself is"
+                        + " the reference: the published exits measure the missing norm, not early-exit quality");
+            }
+            List<Integer> infinite = new ArrayList<>();
+            for (int layer = 0; layer < layers; layer++) {
+                if (Double.isInfinite(m.kl.mean(layer))) {
+                    infinite.add(layer);
+                }
+            }
+            if (!infinite.isEmpty()) {
+                atlas.artefact(protocol, name, "KL(full ‖ exit) is infinite at " + infinite.stream().map(Display::layer)
+                        .collect(Collectors.joining(", ")) + ": the exit gives some token the model predicts probability 0");
+            }
+        }
+        return earliest;
+    }
+}

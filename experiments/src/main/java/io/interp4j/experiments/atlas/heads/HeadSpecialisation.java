@@ -1,0 +1,320 @@
+package io.interp4j.experiments.atlas.heads;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Chart;
+import io.interp4j.api.experiment.StepResult.ChartType;
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.Site;
+import io.interp4j.api.model.ForwardResult;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.model.Run;
+import io.interp4j.api.task.Task;
+import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.Protocol;
+import io.interp4j.experiments.atlas.Stats;
+import io.interp4j.experiments.atlas.layerwise.AtlasScope;
+import io.interp4j.experiments.atlas.layerwise.PromptSet;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Ablates one attention head (or output slice) at a time, at every position, and measures KL(clean ‖
+ * ablated) at the last position per prompt; a cell's value is the mean of family means.
+ *
+ * <p>Published {@code slice} zeroes columns {@code [h·d_head, (h+1)·d_head)} of {@code hook_attn_out},
+ * the attention output after o_proj: a slice of the mixed output of every head, not a head. Published
+ * {@code head} zeroes head h's input columns to o_proj; o_proj has no bias, so this is zeroing head h of
+ * {@code attn.hook_z}, which is what runs, in layers {@code 0..published-layers-1} only (STUDY.md gives the
+ * 0.5B slice scan no such limit, so {@code slice} covers every layer). Corrected
+ * zeroes {@code attn.hook_z} head h in every layer; hook_z is per query head, so under GQA the query
+ * heads sharing a KV head are ablated one by one (the tables give each head's KV head). An ablation the
+ * two protocols share (published {@code head} inside its layers) runs once.
+ */
+final class HeadSpecialisation implements Experiment {
+    static final String DIMENSION = "Head specialisation";
+
+    /** The published ablation. */
+    enum Variant {
+        /** A d_head-wide slice of hook_attn_out (the seed's 0.5B run). */
+        SLICE,
+        /** Head h's input columns to o_proj, i.e. hook_z head h (the seed's 1.5B run). */
+        HEAD;
+
+        static Variant parse(String text) {
+            return switch (text) {
+                case "slice" -> SLICE;
+                case "head" -> HEAD;
+                default -> null;
+            };
+        }
+
+        String configName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** One ablation: a slice of hook_attn_out or a head of hook_z, in one layer. */
+    private record Ablation(boolean slice, int layer, int slot) {
+        Intervention intervention() {
+            return Intervention.zero(new Site.AtHook(HookPoint.block(layer, HookSite.ATTN_Z)), Positions.ALL).withHeads(List.of(slot));
+        }
+
+        String describe(ModelConfig config) {
+            return slice ? "hook_attn_out[" + slot * config.headDim() + ":" + (slot + 1) * config.headDim() + "] zeroed"
+                    : "attn.hook_z head " + slot + " zeroed";
+        }
+    }
+
+    /** A cell of one protocol's grid: its family-mean KL and, for the corrected protocol, its interval. */
+    private record Cell(Ablation ablation, double kl, double[] ci) {}
+
+    private final AtlasScope scope;
+    private final Variant variant;
+    private final int publishedLayers;
+
+    HeadSpecialisation(AtlasScope scope, Variant variant, int publishedLayers) {
+        this.scope = scope;
+        this.variant = variant;
+        this.publishedLayers = publishedLayers;
+    }
+
+    @Override
+    public List<String> validate(StudyContext context) {
+        return scope.validate(context);
+    }
+
+    /** The ablations of one protocol on one model, in scan order (layer, then head or slice). */
+    private List<Ablation> grid(Protocol protocol, ModelConfig config) {
+        List<Ablation> out = new ArrayList<>();
+        boolean published = protocol == Protocol.PUBLISHED;
+        boolean slice = published && variant == Variant.SLICE;
+        int layers = published && !slice ? Math.min(publishedLayers, config.numLayers()) : config.numLayers();
+        int slots = slice ? config.hiddenSize() / config.headDim() : config.numHeads();
+        for (int layer = 0; layer < layers; layer++) {
+            for (int slot = 0; slot < slots; slot++) {
+                out.add(new Ablation(slice, layer, slot));
+            }
+        }
+        return out;
+    }
+
+    /** Every distinct ablation the step runs on one model. */
+    private Set<Ablation> ablations(ModelConfig config) {
+        Set<Ablation> all = new LinkedHashSet<>();
+        for (Protocol protocol : scope.protocols()) {
+            all.addAll(grid(protocol, config));
+        }
+        return all;
+    }
+
+    @Override
+    public long forwardPasses(StudyContext context) {
+        long prompts = scope.tasks(context).size();
+        long total = 0;
+        for (String model : scope.models(context)) {
+            total += prompts * (1 + ablations(context.modelConfig(model)).size());
+        }
+        return total;
+    }
+
+    @Override
+    public String describe() {
+        return "head-specialisation: family-mean KL(clean ‖ ablated) at the last position with one attention head zeroed at a time"
+                + " (published: " + (variant == Variant.SLICE ? "a d_head-wide slice of hook_attn_out in every layer"
+                        : "hook_z head in layers 0.." + (publishedLayers - 1))
+                + "; corrected: hook_z head in every layer, 95% stratified bootstrap intervals), " + scope.describe();
+    }
+
+    @Override
+    public StepResult run(StudyContext context, Progress progress) {
+        List<String> problems = validate(context);
+        if (!problems.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+        }
+        List<Task> tasks = scope.tasks(context);
+        int[][] families = null;
+        AtlasRows atlas = new AtlasRows(DIMENSION);
+        List<List<Object>> cells = new ArrayList<>();
+        List<List<Object>> perFamily = new ArrayList<>();
+        List<Table> heatmaps = new ArrayList<>();
+        List<Chart> charts = new ArrayList<>();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        long forwards = 0;
+        for (String name : scope.models(context)) {
+            PromptSet set = scope.prepare(context, name);
+            Model model = set.model();
+            ModelConfig config = model.config();
+            List<int[]> prompts = set.tokens();
+            families = set.families();
+            List<float[]> clean = new ArrayList<>();
+            for (int[] prompt : prompts) {
+                clean.add(Forwards.lastLogits(model, prompt, progress, List.of()));
+                forwards++;
+            }
+            Map<Ablation, double[]> kl = new LinkedHashMap<>();
+            for (Ablation ablation : ablations(config)) {
+                double[] values = new double[prompts.size()];
+                for (int p = 0; p < prompts.size(); p++) {
+                    values[p] = Stats.kl(clean.get(p), lastLogits(model, prompts.get(p), ablation, progress));
+                    forwards++;
+                }
+                kl.put(ablation, values);
+            }
+            Map<Protocol, Cell> best = new LinkedHashMap<>();
+            for (Protocol protocol : scope.protocols()) {
+                List<Cell> grid = new ArrayList<>();
+                List<List<Object>> heat = new ArrayList<>();
+                for (Ablation ablation : grid(protocol, config)) {
+                    double[] values = kl.get(ablation);
+                    double mean = Stats.familyMean(values, families);
+                    double[] ci = protocol == Protocol.CORRECTED ? Stats.bootstrapFamilyMean(values, families, context.seed()) : null;
+                    Cell cell = new Cell(ablation, mean, ci);
+                    grid.add(cell);
+                    cells.add(Arrays.asList(name, protocol.configName(), ablation.layer(), ablation.slot(),
+                            ablation.slice() ? null : config.kvHeadOf(ablation.slot()), ablation.describe(config), mean,
+                            ci == null ? null : ci[0], ci == null ? null : ci[1]));
+                    heat.add(List.of(ablation.layer(), ablation.slot(), mean));
+                }
+                Cell top = grid.get(0);
+                for (Cell cell : grid) {
+                    if (cell.kl() > top.kl()) {
+                        top = cell;
+                    }
+                }
+                best.put(protocol, top);
+                for (int f = 0; f < families.length; f++) {
+                    Cell topOfFamily = null;
+                    double topValue = Double.NEGATIVE_INFINITY;
+                    for (Cell cell : grid) {
+                        double[] values = kl.get(cell.ablation());
+                        double familyMean = Stats.familyMean(values, new int[][] {families[f]});
+                        if (familyMean > topValue) {
+                            topValue = familyMean;
+                            topOfFamily = cell;
+                        }
+                    }
+                    perFamily.add(Arrays.asList(name, protocol.configName(), tasks.get(families[f][0]).family(),
+                            topOfFamily.ablation().layer(), topOfFamily.ablation().slot(), topValue,
+                            topOfFamily.ablation().equals(top.ablation())));
+                }
+                String table = "heads-" + name + "-" + protocol.configName();
+                heatmaps.add(new Table(table, List.of("layer", "head", "kl"), heat));
+                charts.add(new Chart(name + ", " + protocol.configName() + ": family-mean KL with one "
+                        + (grid.get(0).ablation().slice() ? "d_head slice of hook_attn_out" : "head (hook_z)") + " zeroed",
+                        ChartType.HEATMAP, table, "head", "layer", "kl"));
+                headline(atlas, protocol, name, config, top);
+            }
+            flags(atlas, name, config, kl, families, best);
+            summary.put(name + ".prompts", prompts.size());
+        }
+        summary.put("families", families == null ? 0 : families.length);
+        summary.put("published-variant", variant.configName());
+        summary.put("forward-passes", forwards);
+        List<Table> tables = new ArrayList<>();
+        tables.add(new Table("head-kl", List.of("model", "protocol", "layer", "head", "kv_head", "ablation", "kl", "ci_low", "ci_high"),
+                cells));
+        tables.add(new Table("top-head-per-family", List.of("model", "protocol", "family", "layer", "head", "kl", "is_overall_top"),
+                perFamily));
+        tables.addAll(heatmaps);
+        tables.addAll(atlas.tables());
+        return new StepResult(tables, charts, summary);
+    }
+
+    private void headline(AtlasRows atlas, Protocol protocol, String model, ModelConfig config, Cell top) {
+        Ablation a = top.ablation();
+        String where = "L" + a.layer() + (a.slice() ? " slice " : " H") + a.slot();
+        atlas.value("head-specialisation.kl", protocol, model, top.kl(), where + ", " + String.format(Locale.ROOT, "%.4g", top.kl()),
+                top.ci());
+        atlas.value("head-specialisation.layer", protocol, model, a.layer(), "L" + a.layer());
+        atlas.value("head-specialisation.head", protocol, model, a.slot(), a.slice() ? "slice " + a.slot() + " (not a head)"
+                : "H" + a.slot() + " (KV " + config.kvHeadOf(a.slot()) + ")");
+    }
+
+    /**
+     * Flags what the data shows: published slices that differ from the heads of the same index (the slice
+     * is not a head), a largest corrected head outside the published layers, and protocols that disagree.
+     */
+    private void flags(AtlasRows atlas, String model, ModelConfig config, Map<Ablation, double[]> kl, int[][] families,
+            Map<Protocol, Cell> best) {
+        Cell published = best.get(Protocol.PUBLISHED);
+        Cell corrected = best.get(Protocol.CORRECTED);
+        if (published == null || corrected == null) {
+            return;
+        }
+        if (variant == Variant.SLICE) {
+            double worst = -1;
+            String example = "";
+            for (Ablation slice : grid(Protocol.PUBLISHED, config)) {
+                Ablation head = new Ablation(false, slice.layer(), slice.slot());
+                if (!kl.containsKey(head)) {
+                    continue;
+                }
+                double s = Stats.familyMean(kl.get(slice), families);
+                double h = Stats.familyMean(kl.get(head), families);
+                if (Math.abs(s - h) > worst) {
+                    worst = Math.abs(s - h);
+                    example = String.format(Locale.ROOT, "L%d slice %d %.4g vs head %d %.4g", slice.layer(), slice.slot(), s,
+                            slice.slot(), h);
+                }
+            }
+            if (worst > 1e-6) {
+                atlas.artefact(Protocol.PUBLISHED, model, String.format(Locale.ROOT, "the published ablation zeroes a d_head-wide"
+                        + " slice of the attention output after o_proj, which mixes every head: slice KLs differ from true-head"
+                        + " (hook_z) KLs of the same index by up to %.4g (%s); published max %.4g vs corrected max %.4g", worst,
+                        example, published.kl(), corrected.kl()));
+            }
+        } else if (corrected.ablation().layer() >= Math.min(publishedLayers, config.numLayers())) {
+            atlas.artefact(Protocol.PUBLISHED, model, String.format(Locale.ROOT, "the published scan covers layers 0..%d only; the"
+                    + " largest head effect is at L%d H%d (KL %.4g), outside it (published max L%d H%d, %.4g)",
+                    Math.min(publishedLayers, config.numLayers()) - 1, corrected.ablation().layer(), corrected.ablation().slot(),
+                    corrected.kl(), published.ablation().layer(), published.ablation().slot(), published.kl()));
+        }
+        if (published.ablation().layer() != corrected.ablation().layer() || published.ablation().slot() != corrected.ablation().slot()) {
+            atlas.disagreement(model, String.format(Locale.ROOT, "largest effect: published L%d %s%d (%.4g), corrected L%d H%d (%.4g)",
+                    published.ablation().layer(), published.ablation().slice() ? "slice " : "H", published.ablation().slot(),
+                    published.kl(), corrected.ablation().layer(), corrected.ablation().slot(), corrected.kl()));
+        }
+    }
+
+    /**
+     * One ablated forward; the last position's logits. A head is an intervention; a slice of
+     * hook_attn_out is no intervention site, so it is a hand-installed hook.
+     */
+    private static float[] lastLogits(Model model, int[] tokens, Ablation ablation, Progress progress) {
+        if (!ablation.slice()) {
+            return Forwards.lastLogits(model, tokens, progress, List.of(ablation.intervention()));
+        }
+        int from = ablation.slot() * model.config().headDim();
+        int to = from + model.config().headDim();
+        try (Run run = model.newRun()) {
+            run.hook(HookPoint.block(ablation.layer(), HookSite.ATTN_OUT), (activation, context) -> {
+                NDArray out = activation.duplicate();
+                out.set(new NDIndex(":, :, " + from + ":" + to), 0f);
+                return out;
+            });
+            ForwardResult result = run.forward(tokens);
+            float[] logits = result.logits().get(new NDIndex(0, tokens.length - 1)).toFloatArray();
+            progress.advance(1);
+            return logits;
+        }
+    }
+}

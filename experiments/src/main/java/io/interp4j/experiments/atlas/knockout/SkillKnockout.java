@@ -1,0 +1,424 @@
+package io.interp4j.experiments.atlas.knockout;
+
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Chart;
+import io.interp4j.api.experiment.StepResult.ChartType;
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.Site;
+import io.interp4j.api.metric.TargetToken;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.plugin.TensorData;
+import io.interp4j.api.task.Task;
+import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.Protocol;
+import io.interp4j.experiments.atlas.RowScope;
+import io.interp4j.experiments.atlas.Stats;
+import io.interp4j.experiments.atlas.TrainedModels;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+
+/**
+ * STUDY.md row 6, skill knockout selectivity, on the LoRA-trained model. The vector is the mean
+ * last-token {@code resid_post} of block L over the suite's {@code positive} prompts minus that over its
+ * {@code negative} prompts; {@code s·v} is added at the last position of each {@code skill} and {@code
+ * non-skill} prompt in one forward, and a prompt's drop at s is {@code p(s = 0) − p(s)} of its target's
+ * first token (s = 0 is the plain forward). At the read scale:
+ *
+ * <ul>
+ *   <li>published: {@code mean skill drop / max(mean non-skill drop, floor)} (formula {@code signed},
+ *       the 0.5B code: a negative non-skill drop makes this the skill drop × 1/floor) or {@code
+ *       mean skill drop / max(|mean non-skill drop|, floor)} (formula {@code abs}, the 1.5B code);
+ *   <li>corrected: {@code mean |skill drop| / max(mean |non-skill drop|, floor)} over prompts, with a
+ *       95% bootstrap interval (prompts resampled within skill and within non-skill), and the same
+ *       selectivity for random vectors of the same norm as the control.
+ * </ul>
+ */
+final class SkillKnockout implements Experiment {
+    static final String DIMENSION = "Skill knockout selectivity";
+    static final String POSITIVE = "positive";
+    static final String NEGATIVE = "negative";
+    static final String SKILL = "skill";
+    static final String NON_SKILL = "non-skill";
+    private static final List<String> FAMILIES = List.of(POSITIVE, NEGATIVE, SKILL, NON_SKILL);
+
+    /** The published selectivity formulas. */
+    enum Formula {
+        /** {@code mean skill drop / max(mean non-skill drop, floor)} (0.5B). */
+        SIGNED,
+        /** {@code mean skill drop / max(|mean non-skill drop|, floor)} (1.5B). */
+        ABS;
+
+        static Formula parse(String text) {
+            return switch (text) {
+                case "signed" -> SIGNED;
+                case "abs" -> ABS;
+                default -> null;
+            };
+        }
+
+        String configName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final RowScope scope;
+    private final TrainedModels trained;
+    private final String suite;
+    private final String split;
+    private final Integer layer;
+    private final List<Double> scales;
+    private final double readScale;
+    private final Formula formula;
+    private final double floor;
+    private final int randomVectors;
+
+    SkillKnockout(RowScope scope, TrainedModels trained, String suite, String split, Integer layer, List<Double> scales,
+            double readScale, Formula formula, double floor, int randomVectors) {
+        this.scope = scope;
+        this.trained = trained;
+        this.suite = suite;
+        this.split = split;
+        this.layer = layer;
+        this.scales = scales;
+        this.readScale = readScale;
+        this.formula = formula;
+        this.floor = floor;
+        this.randomVectors = randomVectors;
+    }
+
+    @Override
+    public List<String> dependsOn() {
+        return trained.dependsOn();
+    }
+
+    @Override
+    public List<String> validate(StudyContext context) {
+        List<String> problems = new ArrayList<>(scope.validate(context));
+        String root = context.path();
+        if (!context.suiteNames().contains(suite)) {
+            problems.add(root + ".suite: unknown suite '" + suite + "'; the study's suites: " + new TreeSet<>(context.suiteNames()));
+        } else {
+            Map<String, List<Task>> families = families(context);
+            List<String> missing = FAMILIES.stream().filter(f -> families.get(f).isEmpty()).toList();
+            if (!missing.isEmpty()) {
+                problems.add(root + ".suite: suite '" + suite + "' (split " + split + ") has no task of families " + missing
+                        + "; this row needs families " + FAMILIES + " (the vector's positive and negative prompts, the skill and"
+                        + " non-skill readouts); its families there: "
+                        + new TreeSet<>(context.suite(suite).split(split).byFamily().keySet()));
+            }
+        }
+        if (layer != null) {
+            for (String model : scope.models(context)) {
+                if (context.modelNames().contains(model) && layer >= context.modelConfig(model).numLayers()) {
+                    problems.add(root + ".layer: layer " + layer + " is out of range; model '" + model + "' has layers 0.."
+                            + (context.modelConfig(model).numLayers() - 1));
+                }
+            }
+        }
+        return problems;
+    }
+
+    /** The tasks of each family this row reads, in suite order (empty lists for missing families). */
+    private Map<String, List<Task>> families(StudyContext context) {
+        Map<String, List<Task>> out = new LinkedHashMap<>();
+        FAMILIES.forEach(f -> out.put(f, new ArrayList<>()));
+        for (Task task : context.suite(suite).split(split).tasks()) {
+            List<Task> list = out.get(task.family());
+            if (list != null) {
+                list.add(task);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public long forwardPasses(StudyContext context) {
+        Map<String, List<Task>> families = families(context);
+        long vector = families.get(POSITIVE).size() + families.get(NEGATIVE).size();
+        long readouts = families.get(SKILL).size() + families.get(NON_SKILL).size();
+        long controls = scope.runs(Protocol.CORRECTED) ? (long) randomVectors * readouts : 0;
+        return scope.models(context).size() * (vector + readouts * scales.size() + controls);
+    }
+
+    @Override
+    public String describe() {
+        return "atlas skill knockout: " + trained.describe() + ", vector at " + (layer == null ? "the middle block" : "block " + layer)
+                + " from suite '" + suite + "' (split " + split + "), scales " + scales + ", read at " + readScale + ", published formula "
+                + formula.configName() + ", " + randomVectors + " random control vector(s); " + scope.describe();
+    }
+
+    @Override
+    public StepResult run(StudyContext context, Progress progress) {
+        List<String> problems = validate(context);
+        if (!problems.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+        }
+        Map<String, List<Task>> families = families(context);
+        List<Task> readouts = new ArrayList<>(families.get(SKILL));
+        readouts.addAll(families.get(NON_SKILL));
+        int skills = families.get(SKILL).size();
+        int[][] groups = {range(0, skills), range(skills, readouts.size())};
+        int read = scales.indexOf(readScale);
+        int zero = scales.indexOf(0.0);
+
+        AtlasRows atlas = new AtlasRows(DIMENSION);
+        List<List<Object>> vectorRows = new ArrayList<>();
+        List<List<Object>> promptRows = new ArrayList<>();
+        List<List<Object>> curveRows = new ArrayList<>();
+        List<List<Object>> selectivityRows = new ArrayList<>();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        long forwards = 0;
+        for (String name : scope.models(context)) {
+            Model model = trained.trained(context, name);
+            Tokenizer tokenizer = model.requireTokenizer();
+            int block = layer != null ? layer : model.config().numLayers() / 2;
+            HookPoint point = HookPoint.block(block, HookSite.RESID_POST);
+            String where = context.path() + ": suite '" + suite + "' task '";
+
+            double[] positive = meanLastRow(model, tokenizer, families.get(POSITIVE), point, where, progress);
+            double[] negative = meanLastRow(model, tokenizer, families.get(NEGATIVE), point, where, progress);
+            float[] direction = new float[positive.length];
+            for (int i = 0; i < direction.length; i++) {
+                direction[i] = (float) (positive[i] - negative[i]);
+            }
+            TensorData vector = TensorData.vector(direction);
+            double norm = vector.norm();
+            forwards += families.get(POSITIVE).size() + families.get(NEGATIVE).size();
+            vectorRows.add(Arrays.asList(name, block, norm, families.get(POSITIVE).size(), families.get(NEGATIVE).size()));
+
+            int[][] tokens = new int[readouts.size()][];
+            int[] targets = new int[readouts.size()];
+            for (int t = 0; t < readouts.size(); t++) {
+                Task task = readouts.get(t);
+                tokens[t] = Forwards.encode(tokenizer, task.prompt(), where + task.id() + "'");
+                targets[t] = target(context, task, tokenizer, model.config().vocabSize());
+            }
+            // p[t][s]: the target's probability at scale s
+            double[][] p = new double[readouts.size()][scales.size()];
+            for (int t = 0; t < readouts.size(); t++) {
+                for (int s = 0; s < scales.size(); s++) {
+                    double scale = scales.get(s);
+                    List<Intervention> add = scale == 0 ? List.of()
+                            : List.of(Intervention.add(Site.layerOutput(block), Positions.LAST, scale, vector,
+                                    "mean positive − mean negative"));
+                    p[t][s] = probability(Forwards.lastLogits(model, tokens[t], progress, add), targets[t]);
+                    forwards++;
+                }
+            }
+            double[][] drop = new double[readouts.size()][scales.size()];
+            for (int t = 0; t < readouts.size(); t++) {
+                for (int s = 0; s < scales.size(); s++) {
+                    drop[t][s] = p[t][zero] - p[t][s];
+                    promptRows.add(Arrays.asList(name, readouts.get(t).id(), t < skills ? SKILL : NON_SKILL, targets[t], scales.get(s),
+                            p[t][s], drop[t][s]));
+                }
+            }
+            for (int s = 0; s < scales.size(); s++) {
+                int column = s;
+                curveRows.add(Arrays.asList(name, scales.get(s), name + " " + SKILL, mean(groups[0], t -> drop[t][column])));
+                curveRows.add(Arrays.asList(name, scales.get(s), name + " " + NON_SKILL, mean(groups[1], t -> drop[t][column])));
+            }
+            double[] readDrops = new double[readouts.size()];
+            for (int t = 0; t < readDrops.length; t++) {
+                readDrops[t] = drop[t][read];
+            }
+            String at = "L" + block;
+
+            double publishedSelectivity = Double.NaN;
+            if (scope.runs(Protocol.PUBLISHED)) {
+                double skill = mean(groups[0], t -> readDrops[t]);
+                double nonSkill = mean(groups[1], t -> readDrops[t]);
+                double raw = formula == Formula.SIGNED ? nonSkill : Math.abs(nonSkill);
+                double denominator = Math.max(raw, floor);
+                double selectivity = skill / denominator;
+                publishedSelectivity = selectivity;
+                boolean floorHit = raw < floor;
+                selectivityRows.add(Arrays.asList(name, Protocol.PUBLISHED.configName(), "mean-difference", norm, formula.configName(),
+                        skill, nonSkill, denominator, selectivity, floorHit));
+                atlas.value("skill-knockout.selectivity", Protocol.PUBLISHED, name, selectivity, at + ", " + fmt(selectivity)
+                        + (floorHit ? " (floor)" : ""));
+                atlas.value("skill-knockout.skill-drop", Protocol.PUBLISHED, name, skill, fmt(skill));
+                atlas.value("skill-knockout.non-skill-drop", Protocol.PUBLISHED, name, nonSkill, fmt(nonSkill));
+                if (floorHit) {
+                    atlas.artefact(Protocol.PUBLISHED, name, "selectivity " + fmt(selectivity) + " is the mean skill drop " + fmt(skill)
+                            + " " + times(floor) + ": the " + (formula == Formula.SIGNED ? "" : "absolute ") + "mean non-skill drop is "
+                            + fmt(raw) + ", below the floor " + floor + ", so the denominator is the floor (formula "
+                            + formula.configName() + ", read at s = " + readScale + ")");
+                }
+            }
+            if (scope.runs(Protocol.CORRECTED)) {
+                long seed = context.seed() * 31 + name.hashCode();
+                double[] absolute = Arrays.stream(readDrops).map(Math::abs).toArray();
+                Selectivity real = Selectivity.of(absolute, groups, floor);
+                double[] ci = Stats.bootstrapFamilies(groups, drawn -> Selectivity.of(absolute, drawn, floor).value(), seed);
+                double[] skillCi = Stats.bootstrapFamilyMean(absolute, new int[][] {groups[0]}, seed);
+                double[] nonSkillCi = Stats.bootstrapFamilyMean(absolute, new int[][] {groups[1]}, seed);
+                selectivityRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "mean-difference", norm, "abs-per-prompt",
+                        real.skill(), real.nonSkill(), real.denominator(), real.value(), real.floorHit()));
+                atlas.value("skill-knockout.selectivity", Protocol.CORRECTED, name, real.value(), at + ", " + fmt(real.value())
+                        + (real.floorHit() ? " (floor)" : ""), ci);
+                atlas.value("skill-knockout.skill-drop", Protocol.CORRECTED, name, real.skill(), fmt(real.skill()), skillCi);
+                atlas.value("skill-knockout.non-skill-drop", Protocol.CORRECTED, name, real.nonSkill(), fmt(real.nonSkill()), nonSkillCi);
+                if (real.floorHit()) {
+                    atlas.artefact(Protocol.CORRECTED, name, "selectivity " + fmt(real.value()) + " is the mean |skill drop| "
+                            + fmt(real.skill()) + " " + times(floor) + ": the mean |non-skill drop| " + fmt(real.nonSkill())
+                            + " is below the floor " + floor);
+                }
+                if (randomVectors > 0) {
+                    Random random = new Random(seed);
+                    double[] controlValues = new double[randomVectors];
+                    double controlSkillMax = Double.NEGATIVE_INFINITY;
+                    for (int k = 0; k < randomVectors; k++) {
+                        TensorData control = randomLike(random, direction.length, norm);
+                        Intervention add = Intervention.add(Site.layerOutput(block), Positions.LAST, readScale, control,
+                                "random direction " + (k + 1) + " of norm " + fmt(norm));
+                        double[] controlDrops = new double[readouts.size()];
+                        for (int t = 0; t < readouts.size(); t++) {
+                            double pc = probability(Forwards.lastLogits(model, tokens[t], progress, List.of(add)), targets[t]);
+                            controlDrops[t] = Math.abs(p[t][zero] - pc);
+                            forwards++;
+                        }
+                        Selectivity s = Selectivity.of(controlDrops, groups, floor);
+                        controlValues[k] = s.value();
+                        controlSkillMax = Math.max(controlSkillMax, s.skill());
+                        selectivityRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "random-" + (k + 1), control.norm(),
+                                "abs-per-prompt", s.skill(), s.nonSkill(), s.denominator(), s.value(), s.floorHit()));
+                    }
+                    double controlMean = Stats.mean(controlValues);
+                    atlas.value("skill-knockout.control-selectivity", Protocol.CORRECTED, name, controlMean, at + ", " + fmt(controlMean)
+                            + " (" + randomVectors + " random)");
+                    if (real.skill() <= controlSkillMax) {
+                        atlas.artefact(Protocol.CORRECTED, name, "the knockout is not direction-specific: a random vector of the"
+                                + " same norm (" + fmt(norm) + ") at s = " + readScale + " drops the skill prompts by up to "
+                                + fmt(controlSkillMax) + " (mean |drop|), the mean-difference vector by " + fmt(real.skill()));
+                    }
+                }
+                if (scope.runs(Protocol.PUBLISHED)) {
+                    double published = publishedSelectivity;
+                    if (published < ci[0] || published > ci[1]) {
+                        atlas.disagreement(name, "selectivity at " + at + ": published (" + formula.configName() + ") " + fmt(published)
+                                + ", corrected " + fmt(real.value()) + " [" + fmt(ci[0]) + ", " + fmt(ci[1]) + "]");
+                    }
+                }
+            }
+            summary.put("layer." + name, block);
+        }
+        summary.put("models", scope.models(context).size());
+        summary.put("forward-passes", forwards);
+        List<Table> tables = new ArrayList<>();
+        tables.add(new Table("knockout-vector", List.of("model", "layer", "norm", "positives", "negatives"), vectorRows));
+        tables.add(new Table("knockout-prompts", List.of("model", "task", "set", "target_token", "scale", "p", "drop"), promptRows));
+        tables.add(new Table("knockout-curve", List.of("model", "scale", "series", "mean_drop"), curveRows));
+        tables.add(new Table("knockout-selectivity", List.of("model", "protocol", "vector", "vector_norm", "formula", "skill_drop",
+                "non_skill_drop", "denominator", "selectivity", "floor_hit"), selectivityRows));
+        tables.addAll(atlas.tables());
+        List<Chart> charts = List.of(new Chart("skill knockout: mean target-probability drop by scale", ChartType.LINE, "knockout-curve",
+                "scale", "series", "mean_drop"));
+        return new StepResult(tables, charts, summary);
+    }
+
+    /** A selectivity from per-prompt drops: mean over the skill group / max(mean over the non-skill group, floor). */
+    private record Selectivity(double skill, double nonSkill, double denominator, double value, boolean floorHit) {
+        static Selectivity of(double[] drops, int[][] groups, double floor) {
+            double skill = mean(groups[0], t -> drops[t]);
+            double nonSkill = mean(groups[1], t -> drops[t]);
+            double denominator = Math.max(nonSkill, floor);
+            return new Selectivity(skill, nonSkill, denominator, skill / denominator, nonSkill < floor);
+        }
+    }
+
+    private double[] meanLastRow(Model model, Tokenizer tokenizer, List<Task> tasks, HookPoint point, String where, Progress progress) {
+        double[] sum = null;
+        for (Task task : tasks) {
+            int[] tokens = Forwards.encode(tokenizer, task.prompt(), where + task.id() + "'");
+            float[] row = Forwards.lastRow(Forwards.run(model, tokens, progress, List.of(), List.of(point)).get(point));
+            if (sum == null) {
+                sum = new double[row.length];
+            }
+            for (int i = 0; i < row.length; i++) {
+                sum[i] += row[i];
+            }
+        }
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] /= tasks.size();
+        }
+        return sum;
+    }
+
+    private int target(StudyContext context, Task task, Tokenizer tokenizer, int vocab) {
+        int id;
+        try {
+            id = TargetToken.resolve(task.target(), TargetToken.Rule.FIRST_TOKEN, tokenizer);
+        } catch (Interp4jException e) {
+            throw new Interp4jException(e.code(), context.path() + ": suite '" + suite + "' task '" + task.id() + "': " + e.getMessage(),
+                    e);
+        }
+        if (id < 0 || id >= vocab) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + ": suite '" + suite + "' task '" + task.id()
+                    + "': target token " + id + " is outside the vocabulary 0.." + (vocab - 1));
+        }
+        return id;
+    }
+
+    private static double probability(float[] logits, int token) {
+        return Math.exp(Stats.logSoftmax(logits)[token]);
+    }
+
+    /** A Gaussian direction scaled to the given norm. */
+    private static TensorData randomLike(Random random, int width, double norm) {
+        double[] values = new double[width];
+        double sum = 0;
+        for (int i = 0; i < width; i++) {
+            values[i] = random.nextGaussian();
+            sum += values[i] * values[i];
+        }
+        double scale = norm / Math.sqrt(sum);
+        float[] out = new float[width];
+        for (int i = 0; i < width; i++) {
+            out[i] = (float) (values[i] * scale);
+        }
+        return TensorData.vector(out);
+    }
+
+    private static double mean(int[] indices, java.util.function.IntToDoubleFunction value) {
+        double sum = 0;
+        for (int i : indices) {
+            sum += value.applyAsDouble(i);
+        }
+        return sum / indices.length;
+    }
+
+    private static int[] range(int from, int to) {
+        return java.util.stream.IntStream.range(from, to).toArray();
+    }
+
+    /** "× 10^6" for a floor of 1e-6, else "× (1 / floor)". */
+    private static String times(double floor) {
+        double exponent = Math.rint(-Math.log10(floor));
+        return Math.abs(Math.pow(10, -exponent) - floor) <= 1e-9 * floor ? "× 10^" + (long) exponent : "× (1 / " + floor + ")";
+    }
+
+    static String fmt(double value) {
+        if (!Double.isFinite(value)) {
+            return String.valueOf(value);
+        }
+        return Math.abs(value) >= 1000 ? String.format(Locale.ROOT, "%.0f", value) : String.format(Locale.ROOT, "%.4g", value);
+    }
+}

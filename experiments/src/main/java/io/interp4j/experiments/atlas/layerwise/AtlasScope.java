@@ -1,0 +1,152 @@
+package io.interp4j.experiments.atlas.layerwise;
+
+import static java.util.Objects.requireNonNull;
+
+import com.typesafe.config.Config;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.task.Task;
+import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.Protocol;
+import io.interp4j.experiments.atlas.RowScope;
+import io.interp4j.experiments.common.StepSettings;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What the per-layer atlas rows run on: the models and protocols of {@link RowScope}, and the prompts,
+ * the tasks of one split of a study suite ({@code suite}, {@code split}), encoded per model with its
+ * own tokenizer.
+ *
+ * @param rows the models and protocols
+ * @param suite the study suite
+ * @param split the split, or {@code all}
+ */
+public record AtlasScope(RowScope rows, String suite, String split) {
+    /** Checks the fields. */
+    public AtlasScope {
+        requireNonNull(rows, "rows is null");
+        requireNonNull(suite, "suite is null");
+        requireNonNull(split, "split is null");
+    }
+
+    /**
+     * Reads {@code models}, {@code protocols}, {@code suite} and {@code split}.
+     *
+     * @param config the step's resolved settings
+     * @param settings where problems are recorded
+     * @return the scope, or null after recording a problem
+     */
+    public static AtlasScope read(Config config, StepSettings settings) {
+        RowScope rows = RowScope.read(settings, config);
+        String suite = settings.text("suite");
+        String split = settings.text("split");
+        return rows == null || suite == null || split == null ? null : new AtlasScope(rows, suite, split);
+    }
+
+    /**
+     * Returns whether a protocol runs.
+     *
+     * @param protocol the protocol
+     * @return true when selected
+     */
+    public boolean runs(Protocol protocol) {
+        return rows.runs(protocol);
+    }
+
+    /**
+     * Returns the protocols, in the order written.
+     *
+     * @return the protocols
+     */
+    public List<Protocol> protocols() {
+        return rows.protocols();
+    }
+
+    /**
+     * Returns the selected models.
+     *
+     * @param context the study
+     * @return the names
+     */
+    public List<String> models(StudyContext context) {
+        return rows.models(context);
+    }
+
+    /**
+     * Checks the names against the study; loads no model.
+     *
+     * @param context the study
+     * @return problems with full config paths
+     */
+    public List<String> validate(StudyContext context) {
+        List<String> problems = new ArrayList<>(rows.validate(context));
+        String root = context.path();
+        if (!context.suiteNames().contains(suite)) {
+            problems.add(root + ".suite: unknown suite '" + suite + "'; the study's suites: " + new TreeSet<>(context.suiteNames()));
+        } else if (tasks(context).isEmpty()) {
+            Set<String> splits = new TreeSet<>();
+            context.suite(suite).tasks().forEach(t -> splits.add(t.split()));
+            problems.add(root + ".split: split '" + split + "' selects no task of suite '" + suite + "'; its splits: all, "
+                    + String.join(", ", splits));
+        }
+        return problems;
+    }
+
+    /**
+     * Returns the tasks the row runs.
+     *
+     * @param context the study
+     * @return the tasks of the split, in suite order
+     */
+    public List<Task> tasks(StudyContext context) {
+        return context.suite(suite).split(split).tasks();
+    }
+
+    /**
+     * Loads a model and encodes the tasks' clean prompts with its tokenizer.
+     *
+     * @param context the study
+     * @param model the model's name
+     * @return the prompts
+     */
+    public PromptSet prepare(StudyContext context, String model) {
+        Model loaded = context.model(model);
+        Tokenizer tokenizer = loaded.tokenizer().orElseThrow(() -> new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path()
+                + ".models: model '" + model + "' (" + loaded.directory() + ") has no tokenizer.json; this step encodes the suite's"
+                + " prompts as text, so its models need one"));
+        List<Task> tasks = tasks(context);
+        List<int[]> tokens = new ArrayList<>();
+        for (Task task : tasks) {
+            tokens.add(encode(context, tokenizer, task, task.prompt()));
+        }
+        return new PromptSet(model, loaded, tokenizer, tasks, tokens);
+    }
+
+    /**
+     * Encodes a prompt of a task as raw text.
+     *
+     * @param context the study
+     * @param tokenizer the model's tokenizer
+     * @param task the task
+     * @param text the prompt's text (clean or corrupt)
+     * @return the token ids, not empty
+     */
+    public int[] encode(StudyContext context, Tokenizer tokenizer, Task task, String text) {
+        return Forwards.encode(tokenizer, text, context.path() + ": suite '" + suite + "' task '" + task.id() + "'");
+    }
+
+    /**
+     * Describes the scope for a step's one-line description.
+     *
+     * @return e.g. {@code models all, protocols published, corrected, suite 'families' (split test)}
+     */
+    public String describe() {
+        return rows.describe() + ", suite '" + suite + "' (split " + split + ")";
+    }
+}

@@ -1,0 +1,58 @@
+package io.interp4j.experiments.atlas.layerwise;
+
+import static java.util.Objects.requireNonNull;
+
+import io.interp4j.api.model.Model;
+import io.interp4j.api.task.Task;
+import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.Stats;
+import java.util.List;
+
+/**
+ * One model's view of a row's prompts: the model, its tokenizer, the tasks and
+ * their encoded clean prompts, and the tasks grouped by family (families in order of first appearance),
+ * which is how the atlas averages: family means, then their mean.
+ *
+ * @param name the study model's name
+ * @param model the model
+ * @param tokenizer its tokenizer
+ * @param tasks the tasks, in suite order
+ * @param tokens their clean prompts' token ids, in the same order
+ */
+public record PromptSet(String name, Model model, Tokenizer tokenizer, List<Task> tasks, List<int[]> tokens) {
+    /** Copies the lists. */
+    public PromptSet {
+        requireNonNull(name, "name is null");
+        requireNonNull(model, "model is null");
+        requireNonNull(tokenizer, "tokenizer is null");
+        tasks = List.copyOf(tasks);
+        tokens = List.copyOf(tokens);
+    }
+
+    /**
+     * Returns the family names, in order of first appearance.
+     *
+     * @return the names
+     */
+    public List<String> familyNames() {
+        return tasks.stream().map(Task::family).distinct().toList();
+    }
+
+    /**
+     * Returns each family's task indices, families in order of first appearance.
+     *
+     * @return {@code [family][member]}
+     */
+    public int[][] families() {
+        return Stats.families(tasks.stream().map(Task::family).toList());
+    }
+
+    /**
+     * Returns how many prompts there are.
+     *
+     * @return the count
+     */
+    public int size() {
+        return tasks.size();
+    }
+}

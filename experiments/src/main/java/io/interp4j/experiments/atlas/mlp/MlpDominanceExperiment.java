@@ -1,0 +1,164 @@
+package io.interp4j.experiments.atlas.mlp;
+
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.Site;
+import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.Protocol;
+import io.interp4j.experiments.atlas.Stats;
+import io.interp4j.experiments.atlas.layerwise.AtlasScope;
+import io.interp4j.experiments.atlas.layerwise.Display;
+import io.interp4j.experiments.atlas.layerwise.LayerProfile;
+import io.interp4j.experiments.atlas.layerwise.LayerSweep;
+import io.interp4j.experiments.atlas.layerwise.ProfileTables;
+import io.interp4j.experiments.atlas.layerwise.PromptSet;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The MLP dominance row. Per model, on every prompt (raw, batch 1): one clean forward, one forward per
+ * (layer, prompt) with {@code blocks.L.hook_mlp_out} zeroed at every position, and, for the share's
+ * denominator, one per (layer, prompt) of the protocol's layer ablation on the same prompts. KL(clean ‖
+ * ablated) at the last position, family means, then their mean.
+ *
+ * <ul>
+ *   <li>Both protocols read the same MLP ablation; the top MLP is its argmax layer.
+ *   <li>published share ("MLPs carry X%"): top MLP mean / the hub mean of the published layer ablation
+ *       ({@code blocks.L.hook_resid_post} zeroed). The original study divided numbers from different
+ *       prompt sets; here both come from this step's prompts, and the row says so.
+ *   <li>corrected share: top MLP mean / the hub mean of the contribution ablation ({@code
+ *       blocks.L.contribution} zeroed), with a 95% stratified-bootstrap interval of the ratio (both
+ *       layers fixed at the ones found on all prompts; prompts resampled within families).
+ * </ul>
+ */
+final class MlpDominanceExperiment implements Experiment {
+    static final String DIMENSION = "MLP dominance";
+    private static final String MLP = "mlp-out-zero";
+    private static final String LAYER_OUTPUT = "layer-output-zero";
+    private static final String CONTRIBUTION = "contribution-zero";
+
+    private final AtlasScope scope;
+
+    MlpDominanceExperiment(AtlasScope scope) {
+        this.scope = scope;
+    }
+
+    @Override
+    public List<String> validate(StudyContext context) {
+        return scope.validate(context);
+    }
+
+    @Override
+    public long forwardPasses(StudyContext context) {
+        long prompts = scope.tasks(context).size();
+        long total = 0;
+        for (String model : scope.models(context)) {
+            long layers = context.modelConfig(model).numLayers();
+            total += prompts + prompts * layers * (1 + scope.protocols().size());
+        }
+        return total;
+    }
+
+    @Override
+    public String describe() {
+        return "MLP dominance: per-layer KL(clean ‖ MLP output zeroed) at the last position, family means then their mean, top MLP"
+                + " and its share of the hub effect on the same prompts (published: layer output zeroed; corrected: contribution"
+                + " zeroed); " + scope.describe();
+    }
+
+    @Override
+    public StepResult run(StudyContext context, Progress progress) {
+        List<String> problems = validate(context);
+        if (!problems.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+        }
+        AtlasRows atlas = new AtlasRows(DIMENSION);
+        ProfileTables profiles = new ProfileTables("MLP dominance", "kl", "KL(clean ‖ ablated)");
+        List<List<Object>> shares = new ArrayList<>();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        long seed = context.seed();
+        for (String name : scope.models(context)) {
+            PromptSet prompts = scope.prepare(context, name);
+            List<float[]> clean = new ArrayList<>();
+            for (int[] tokens : prompts.tokens()) {
+                clean.add(Forwards.lastLogits(prompts.model(), tokens, progress, List.of()));
+            }
+            Map<String, LayerProfile> byMethod = new LinkedHashMap<>();
+            LayerProfile mlp = LayerSweep.kl(prompts, clean, (layer, p) -> List.of(Intervention.zero(
+                    new Site.AtHook(HookPoint.block(layer, HookSite.MLP_OUT)), Positions.ALL)), null, progress);
+            byMethod.put(MLP, mlp);
+            profiles.add(prompts, "both", MLP, mlp, scope.runs(Protocol.CORRECTED) ? seed : null);
+            Map<Protocol, Double> shareOf = new LinkedHashMap<>();
+            Map<Protocol, double[]> intervalOf = new LinkedHashMap<>();
+            for (Protocol protocol : scope.protocols()) {
+                boolean published = protocol == Protocol.PUBLISHED;
+                String method = published ? LAYER_OUTPUT : CONTRIBUTION;
+                LayerProfile hub = LayerSweep.kl(prompts, clean, (layer, p) -> List.of(Intervention.zero(
+                        published ? Site.layerOutput(layer) : new Site.Contribution(layer), Positions.ALL)), null, progress);
+                byMethod.put(method, hub);
+                profiles.add(prompts, protocol.configName(), method, hub, published ? null : seed);
+                int top = mlp.argmax();
+                int hubLayer = hub.argmax();
+                double share = mlp.mean(top) / hub.mean(hubLayer);
+                int[][] families = prompts.families();
+                double[] ci = published ? null : Stats.bootstrapFamilies(families, drawn -> ratio(mlp, top, hub, hubLayer, drawn), seed);
+                double[] topCi = published ? null : mlp.interval(top, seed);
+                shareOf.put(protocol, share);
+                intervalOf.put(protocol, ci);
+                shares.add(Arrays.asList(name, protocol.configName(), top, mlp.mean(top), method, hubLayer, hub.mean(hubLayer), share,
+                        ci == null ? null : ci[0], ci == null ? null : ci[1]));
+                atlas.value("mlp-dominance.top-layer", protocol, name, top, Display.layer(top) + " MLP, " + Display.number(mlp.mean(top))
+                        + second(mlp, top));
+                atlas.value("mlp-dominance.top-kl", protocol, name, mlp.mean(top), Display.number(mlp.mean(top)), topCi);
+                atlas.value("mlp-dominance.share", protocol, name, share, "MLPs carry " + Display.percent(share) + " ("
+                        + Display.number(mlp.mean(top)) + " / " + Display.number(hub.mean(hubLayer)) + " at " + Display.layer(hubLayer)
+                        + (published ? ", the layer-output ablation on this step's prompts; the original divided numbers from"
+                        + " different prompt sets)" : ", the contribution ablation)"), ci);
+                summary.put(name + "." + protocol.configName() + ".share", share);
+            }
+            summary.put(name + ".top-mlp", mlp.argmax());
+            profiles.lines(name, byMethod);
+            double[] ci = intervalOf.get(Protocol.CORRECTED);
+            Double published = shareOf.get(Protocol.PUBLISHED);
+            if (ci != null && published != null && (published < ci[0] || published > ci[1])) {
+                atlas.disagreement(name, "the MLP share differs: published " + Display.percent(published) + " (of the layer-output"
+                        + " hub) lies outside the corrected 95% interval [" + Display.percent(ci[0]) + ", " + Display.percent(ci[1])
+                        + "] (of the contribution hub, corrected " + Display.percent(shareOf.get(Protocol.CORRECTED)) + ")");
+            }
+        }
+        List<Table> tables = new ArrayList<>(atlas.tables());
+        tables.add(new Table("shares", List.of("model", "protocol", "top_mlp_layer", "top_mlp_kl", "hub_method", "hub_layer", "hub_kl",
+                "share", "ci_low", "ci_high"), shares));
+        tables.addAll(profiles.tables());
+        return new StepResult(tables, profiles.charts(), summary);
+    }
+
+    /** The share on a resample: the top MLP's and the hub's means of family means, each at its fixed layer. */
+    private static double ratio(LayerProfile mlp, int top, LayerProfile hub, int hubLayer, int[][] drawn) {
+        return mlp.mean(top, drawn) / hub.mean(hubLayer, drawn);
+    }
+
+    /** The runner-up MLP, as the seed table names it ("L0 MLP second"). */
+    private static String second(LayerProfile mlp, int top) {
+        int second = -1;
+        for (int layer = 0; layer < mlp.layers(); layer++) {
+            if (layer != top && (second < 0 || mlp.mean(layer) > mlp.mean(second))) {
+                second = layer;
+            }
+        }
+        return second < 0 ? "" : "; second " + Display.layer(second) + " (" + Display.number(mlp.mean(second)) + ")";
+    }
+}

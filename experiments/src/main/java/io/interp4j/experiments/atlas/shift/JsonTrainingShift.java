@@ -1,0 +1,215 @@
+package io.interp4j.experiments.atlas.shift;
+
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Chart;
+import io.interp4j.api.experiment.StepResult.ChartType;
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.task.Task;
+import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.Protocol;
+import io.interp4j.experiments.atlas.RowScope;
+import io.interp4j.experiments.atlas.Stats;
+import io.interp4j.experiments.atlas.TrainedModels;
+import io.interp4j.experiments.atlas.lora.FamilyPrompts;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * JSON training shift (STUDY.md row 13): KL(trained ‖ base) in nats at the last position, over the
+ * full vocabulary, per task family; the trained model is the base with the training step's final
+ * adapter merged, a separate variant. Published: the first prompt of each family (one prompt each).
+ * Corrected: every prompt of the family, its mean with a 95% bootstrap interval. The family with the
+ * largest shift is the headline; a flag says when it is not the expected one ({@code json_schema}).
+ *
+ * <p>Forwards per model: the base and the trained model on each prompt measured (the first of each
+ * family when only published runs, else all).
+ */
+final class JsonTrainingShift implements Experiment {
+    private static final String DIMENSION = "JSON training shift";
+    private static final String KEY = "json-training-shift";
+
+    private final RowScope rows;
+    private final TrainedModels trained;
+    private final FamilyPrompts prompts;
+    private final String expected;
+
+    JsonTrainingShift(RowScope rows, TrainedModels trained, FamilyPrompts prompts, String expected) {
+        this.rows = rows;
+        this.trained = trained;
+        this.prompts = prompts;
+        this.expected = expected;
+    }
+
+    @Override
+    public List<String> dependsOn() {
+        return trained.dependsOn();
+    }
+
+    @Override
+    public List<String> validate(StudyContext context) {
+        Set<String> problems = new LinkedHashSet<>(rows.validate(context));
+        List<String> promptProblems = prompts.validate(context, 1, null);
+        problems.addAll(promptProblems);
+        if (promptProblems.isEmpty()) {
+            Set<String> chosen = prompts.select(context, 1).keySet();
+            if (!chosen.contains(expected)) {
+                problems.add(context.path() + ".expected-family: family '" + expected + "' is not among the families measured "
+                        + new TreeSet<>(chosen) + "; name one of them, or add it to families");
+            }
+        }
+        return List.copyOf(problems);
+    }
+
+    /** Prompts per family: all when the corrected protocol runs, else the first. */
+    private int perFamily() {
+        return rows.runs(Protocol.CORRECTED) ? 0 : 1;
+    }
+
+    @Override
+    public long forwardPasses(StudyContext context) {
+        long measured = prompts.select(context, perFamily()).values().stream().mapToLong(List::size).sum();
+        return 2 * measured * rows.models(context).size();
+    }
+
+    @Override
+    public String describe() {
+        return KEY + ": KL(trained ‖ base) at the last position per family of " + (prompts.families().all() ? "every family"
+                : "families " + prompts.families().names()) + " of suite '" + prompts.suite() + "' (split " + prompts.split() + "), trained = "
+                + trained.describe() + ", expected largest: " + expected + "; " + rows.describe();
+    }
+
+    /** One protocol's shift per family. */
+    private record Shift(List<String> families, double[] kl, int[] prompts, double[][] ci) {
+        int largest() {
+            return Stats.argmax(kl);
+        }
+
+        int rank(String family) {
+            int index = families.indexOf(family);
+            int[] order = Stats.topK(kl, kl.length);
+            for (int r = 0; r < order.length; r++) {
+                if (order[r] == index) {
+                    return r + 1;
+                }
+            }
+            throw new IllegalStateException("no family " + family);
+        }
+    }
+
+    @Override
+    public StepResult run(StudyContext context, Progress progress) {
+        List<String> problems = validate(context);
+        if (!problems.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+        }
+        List<List<Object>> familyRows = new ArrayList<>();
+        List<List<Object>> promptRows = new ArrayList<>();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        AtlasRows atlas = new AtlasRows(DIMENSION);
+        for (String name : rows.models(context)) {
+            Model base = context.model(name);
+            Model trainedModel = trained.trained(context, name);
+            Map<String, List<FamilyPrompts.Prompt>> byFamily = prompts.encode(context, base, name, prompts.select(context, perFamily()), null);
+            Map<String, double[]> kls = new LinkedHashMap<>();
+            byFamily.forEach((family, list) -> {
+                double[] values = new double[list.size()];
+                for (int p = 0; p < list.size(); p++) {
+                    int[] tokens = list.get(p).tokens();
+                    float[] reference = Forwards.lastLogits(trainedModel, tokens, progress, List.of());
+                    float[] other = Forwards.lastLogits(base, tokens, progress, List.of());
+                    values[p] = Stats.kl(reference, other);
+                    Task task = list.get(p).task();
+                    promptRows.add(List.of(name, family, task.id(), values[p]));
+                }
+                kls.put(family, values);
+            });
+            Map<Protocol, Shift> shifts = new LinkedHashMap<>();
+            for (Protocol protocol : rows.protocols()) {
+                Shift shift = shift(context, protocol, kls);
+                shifts.put(protocol, shift);
+                int[] order = Stats.topK(shift.kl(), shift.kl().length);
+                int[] rank = new int[order.length];
+                for (int r = 0; r < order.length; r++) {
+                    rank[order[r]] = r + 1;
+                }
+                for (int f = 0; f < shift.families().size(); f++) {
+                    double[] ci = shift.ci()[f];
+                    familyRows.add(Arrays.asList(name, protocol.configName(), shift.families().get(f), shift.prompts()[f], shift.kl()[f],
+                            ci == null ? null : ci[0], ci == null ? null : ci[1], rank[f], name + " · " + protocol.configName()));
+                }
+                headline(atlas, name, protocol, shift);
+                summary.put("largest-family." + protocol.configName() + "." + name, shift.families().get(shift.largest()));
+                summary.put("largest-kl." + protocol.configName() + "." + name, shift.kl()[shift.largest()]);
+            }
+            if (shifts.size() == 2) {
+                Shift published = shifts.get(Protocol.PUBLISHED);
+                Shift corrected = shifts.get(Protocol.CORRECTED);
+                String p = published.families().get(published.largest());
+                String c = corrected.families().get(corrected.largest());
+                if (!p.equals(c)) {
+                    atlas.disagreement(name, String.format(Locale.ROOT, "largest shift: published %s (%.4g nats, one prompt), corrected %s"
+                            + " (%.4g nats, mean of %d prompts)", p, published.kl()[published.largest()], c, corrected.kl()[corrected.largest()],
+                            corrected.prompts()[corrected.largest()]));
+                }
+            }
+        }
+        List<Table> tables = new ArrayList<>();
+        tables.add(new Table("shift", List.of("model", "protocol", "family", "prompts", "kl", "ci_low", "ci_high", "rank", "series"),
+                familyRows));
+        tables.add(new Table("shift-prompts", List.of("model", "family", "task", "kl"), promptRows));
+        tables.addAll(atlas.tables());
+        List<Chart> charts = List.of(new Chart("KL(trained ‖ base) at the last position, by family (nats)", ChartType.HEATMAP, "shift",
+                "family", "series", "kl"));
+        return new StepResult(tables, charts, summary);
+    }
+
+    private static Shift shift(StudyContext context, Protocol protocol, Map<String, double[]> kls) {
+        List<String> families = List.copyOf(kls.keySet());
+        double[] kl = new double[families.size()];
+        int[] counts = new int[families.size()];
+        double[][] ci = new double[families.size()][];
+        for (int f = 0; f < families.size(); f++) {
+            double[] values = kls.get(families.get(f));
+            if (protocol == Protocol.PUBLISHED) {
+                kl[f] = values[0];
+                counts[f] = 1;
+            } else {
+                kl[f] = Stats.mean(values);
+                counts[f] = values.length;
+                ci[f] = Stats.bootstrapMean(values, context.seed());
+            }
+        }
+        return new Shift(families, kl, counts, ci);
+    }
+
+    private void headline(AtlasRows atlas, String name, Protocol protocol, Shift shift) {
+        int largest = shift.largest();
+        String family = shift.families().get(largest);
+        double value = shift.kl()[largest];
+        double[] ci = shift.ci()[largest];
+        atlas.value(KEY + ".largest-family", protocol, name, family, String.format(Locale.ROOT, "%s, %.2f", family, value));
+        atlas.value(KEY + ".largest-kl", protocol, name, value, String.format(Locale.ROOT, "%.2f", value), ci);
+        int rank = shift.rank(expected);
+        double expectedKl = shift.kl()[shift.families().indexOf(expected)];
+        atlas.value(KEY + ".expected-rank", protocol, name, rank, String.format(Locale.ROOT, "%s #%d of %d (%.2f)", expected, rank,
+                shift.families().size(), expectedKl));
+        if (!family.equals(expected)) {
+            atlas.artefact(protocol, name, String.format(Locale.ROOT, "%s is not the largest shift: %s is (%.4g nats vs %.4g; %s ranks %d of %d)",
+                    expected, family, value, expectedKl, expected, rank, shift.families().size()));
+        }
+    }
+}

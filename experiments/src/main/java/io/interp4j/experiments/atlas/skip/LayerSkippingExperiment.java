@@ -1,0 +1,272 @@
+package io.interp4j.experiments.atlas.skip;
+
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Chart;
+import io.interp4j.api.experiment.StepResult.ChartType;
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.Site;
+import io.interp4j.api.task.Task;
+import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.Protocol;
+import io.interp4j.experiments.atlas.Stats;
+import io.interp4j.experiments.atlas.layerwise.AtlasScope;
+import io.interp4j.experiments.atlas.layerwise.Display;
+import io.interp4j.experiments.atlas.layerwise.LayerProfile;
+import io.interp4j.experiments.atlas.layerwise.PromptSet;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The layer skipping row. Per model, on every prompt (raw, batch 1): one clean forward, then per
+ * protocol one forward per (config, prompt) with every layer of the config skipped: published zeroes
+ * {@code blocks.L.hook_resid_post} at every position (the original "skip", which is not one), corrected
+ * zeroes {@code blocks.L.contribution} (attn_out + mlp_out), so the residual stream passes the block
+ * unchanged. KL(full ‖ skipped) at the last position and the top-k overlap |top-k ∩ top-k| / k, family
+ * means then their mean; the corrected numbers with 95% stratified-bootstrap intervals. In the
+ * published data, configs that share their last zeroed layer are compared: zeroing the residual stream
+ * erases every earlier layer, so their KLs coincide, which is flagged as an artefact.
+ */
+final class LayerSkippingExperiment implements Experiment {
+    static final String DIMENSION = "Layer skipping viability";
+
+    private final AtlasScope scope;
+    private final List<int[]> explicit;
+    private final int topK;
+    private final double tolerance;
+
+    LayerSkippingExperiment(AtlasScope scope, List<int[]> explicit, int topK, double tolerance) {
+        this.scope = scope;
+        this.explicit = explicit;
+        this.topK = topK;
+        this.tolerance = tolerance;
+    }
+
+    @Override
+    public List<String> validate(StudyContext context) {
+        List<String> problems = new ArrayList<>(scope.validate(context));
+        if (problems.isEmpty()) {
+            for (String model : scope.models(context)) {
+                int layers = context.modelConfig(model).numLayers();
+                problems.addAll(SkipConfigs.check(explicit, model, layers, context.path()));
+                if (topK > context.modelConfig(model).vocabSize()) {
+                    problems.add(context.path() + ".top-k: found " + topK + "; allowed: 1.." + context.modelConfig(model).vocabSize()
+                            + " (the vocabulary of model '" + model + "')");
+                }
+            }
+        }
+        return problems;
+    }
+
+    @Override
+    public long forwardPasses(StudyContext context) {
+        long prompts = scope.tasks(context).size();
+        long total = 0;
+        for (String model : scope.models(context)) {
+            int configs = SkipConfigs.resolve(explicit, context.modelConfig(model).numLayers()).size();
+            total += prompts + prompts * configs * scope.protocols().size();
+        }
+        return total;
+    }
+
+    @Override
+    public String describe() {
+        return "layer skipping: KL(full ‖ skipped) and top-" + topK + " overlap at the last position for "
+                + (explicit.isEmpty() ? "the seed's configs" : explicit.size() + " configs") + " (published: layer outputs zeroed;"
+                + " corrected: contributions zeroed, a true skip), family means then their mean; " + scope.describe();
+    }
+
+    @Override
+    public StepResult run(StudyContext context, Progress progress) {
+        List<String> problems = validate(context);
+        if (!problems.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+        }
+        long seed = context.seed();
+        AtlasRows atlas = new AtlasRows(DIMENSION);
+        List<List<Object>> configRows = new ArrayList<>();
+        List<List<Object>> familyRows = new ArrayList<>();
+        List<List<Object>> promptRows = new ArrayList<>();
+        List<Table> chartTables = new ArrayList<>();
+        List<Chart> charts = new ArrayList<>();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        for (String name : scope.models(context)) {
+            PromptSet prompts = scope.prepare(context, name);
+            int layers = prompts.model().config().numLayers();
+            List<int[]> configs = SkipConfigs.resolve(explicit, layers);
+            List<String> labels = configs.stream().map(SkipConfigs::label).toList();
+            List<float[]> clean = new ArrayList<>();
+            for (int[] tokens : prompts.tokens()) {
+                clean.add(Forwards.lastLogits(prompts.model(), tokens, progress, List.of()));
+            }
+            Map<Protocol, Measured> byProtocol = new EnumMap<>(Protocol.class);
+            List<List<Object>> klChart = new ArrayList<>();
+            List<List<Object>> overlapChart = new ArrayList<>();
+            for (Protocol protocol : scope.protocols()) {
+                Measured m = measure(prompts, clean, configs, protocol, progress);
+                byProtocol.put(protocol, m);
+                boolean intervals = protocol == Protocol.CORRECTED;
+                for (int c = 0; c < configs.size(); c++) {
+                    double[] klCi = intervals ? m.kl.interval(c, seed) : null;
+                    double[] overlapCi = intervals ? m.overlap.interval(c, seed) : null;
+                    int[] config = configs.get(c);
+                    configRows.add(Arrays.asList(name, protocol.configName(), labels.get(c), Arrays.toString(config),
+                            config[config.length - 1], config.length, m.kl.mean(c), klCi == null ? null : klCi[0],
+                            klCi == null ? null : klCi[1], m.overlap.mean(c), overlapCi == null ? null : overlapCi[0],
+                            overlapCi == null ? null : overlapCi[1]));
+                    klChart.add(List.of(labels.get(c), protocol.configName(), m.kl.mean(c)));
+                    overlapChart.add(List.of(labels.get(c), protocol.configName(), m.overlap.mean(c)));
+                    List<String> familyNames = prompts.familyNames();
+                    for (int f = 0; f < familyNames.size(); f++) {
+                        familyRows.add(List.of(name, protocol.configName(), labels.get(c), familyNames.get(f), m.kl.familyMean(c, f),
+                                m.overlap.familyMean(c, f)));
+                    }
+                    for (int p = 0; p < prompts.size(); p++) {
+                        Task task = prompts.tasks().get(p);
+                        promptRows.add(List.of(name, protocol.configName(), labels.get(c), task.id(), task.family(), m.kl.value(c, p),
+                                m.overlap.value(c, p)));
+                    }
+                }
+                atlasRows(atlas, name, protocol, m, labels, seed);
+                if (protocol == Protocol.PUBLISHED) {
+                    sameLastLayer(atlas, name, configs, labels, m);
+                }
+                summary.put(name + "." + protocol.configName() + ".best-overlap", m.overlap.mean(best(m)));
+            }
+            if (byProtocol.size() == 2) {
+                Measured published = byProtocol.get(Protocol.PUBLISHED);
+                Measured corrected = byProtocol.get(Protocol.CORRECTED);
+                int a = zeroOverlap(published);
+                int b = zeroOverlap(corrected);
+                if (a != b || best(published) != best(corrected)) {
+                    atlas.disagreement(name, "layer skipping: published (layer outputs zeroed) leaves " + a + " of " + configs.size()
+                            + " configs with 0% top-" + topK + " overlap, best " + labels.get(best(published)) + " ("
+                            + Display.percent(published.overlap.mean(best(published))) + "); corrected (true skip) " + b + " of "
+                            + configs.size() + ", best " + labels.get(best(corrected)) + " ("
+                            + Display.percent(corrected.overlap.mean(best(corrected))) + ")");
+                }
+            }
+            String klTable = "kl-" + name;
+            chartTables.add(new Table(klTable, List.of("config", "protocol", "kl"), klChart));
+            charts.add(new Chart("Layer skipping (" + name + "): family-mean KL(full ‖ skipped) by config", ChartType.HEATMAP, klTable,
+                    "config", "protocol", "kl"));
+            String overlapTable = "overlap-" + name;
+            chartTables.add(new Table(overlapTable, List.of("config", "protocol", "overlap"), overlapChart));
+            charts.add(new Chart("Layer skipping (" + name + "): family-mean top-" + topK + " overlap by config", ChartType.HEATMAP,
+                    overlapTable, "config", "protocol", "overlap"));
+        }
+        List<Table> tables = new ArrayList<>(atlas.tables());
+        tables.add(new Table("configs", List.of("model", "protocol", "config", "layers", "last_layer", "skipped", "kl", "kl_ci_low",
+                "kl_ci_high", "overlap", "overlap_ci_low", "overlap_ci_high"), configRows));
+        tables.add(new Table("families", List.of("model", "protocol", "config", "family", "kl", "overlap"), familyRows));
+        tables.add(new Table("prompts", List.of("model", "protocol", "config", "task", "family", "kl", "overlap"), promptRows));
+        tables.addAll(chartTables);
+        return new StepResult(tables, charts, summary);
+    }
+
+    /** Per-prompt KL and overlap, rows indexed by config. */
+    private record Measured(LayerProfile kl, LayerProfile overlap) {}
+
+    private Measured measure(PromptSet prompts, List<float[]> clean, List<int[]> configs, Protocol protocol, Progress progress) {
+        double[][] kl = new double[configs.size()][prompts.size()];
+        double[][] overlap = new double[configs.size()][prompts.size()];
+        for (int c = 0; c < configs.size(); c++) {
+            List<Intervention> skips = new ArrayList<>();
+            for (int layer : configs.get(c)) {
+                Site site = protocol == Protocol.PUBLISHED ? Site.layerOutput(layer) : new Site.Contribution(layer);
+                skips.add(Intervention.zero(site, Positions.ALL));
+            }
+            for (int p = 0; p < prompts.size(); p++) {
+                float[] skipped = Forwards.lastLogits(prompts.model(), prompts.tokens().get(p), progress, skips);
+                kl[c][p] = Stats.kl(clean.get(p), skipped);
+                overlap[c][p] = Stats.topKOverlap(clean.get(p), skipped, topK);
+            }
+        }
+        int[][] families = prompts.families();
+        return new Measured(new LayerProfile(kl, families), new LayerProfile(overlap, families));
+    }
+
+    /** The config with the highest overlap, the lowest KL among equals. */
+    private static int best(Measured m) {
+        int best = 0;
+        for (int c = 1; c < m.overlap.layers(); c++) {
+            double o = m.overlap.mean(c);
+            double b = m.overlap.mean(best);
+            if (o > b || (o == b && m.kl.mean(c) < m.kl.mean(best))) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    private static int zeroOverlap(Measured m) {
+        int count = 0;
+        for (int c = 0; c < m.overlap.layers(); c++) {
+            count += m.overlap.mean(c) == 0 ? 1 : 0;
+        }
+        return count;
+    }
+
+    private void atlasRows(AtlasRows atlas, String name, Protocol protocol, Measured m, List<String> labels, long seed) {
+        int configs = labels.size();
+        int zero = zeroOverlap(m);
+        atlas.value("layer-skipping.zero-overlap", protocol, name, zero, "0% top-" + topK + " overlap in " + zero + "/" + configs
+                + " configs");
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < configs; c++) {
+            min = Math.min(min, m.kl.mean(c));
+            max = Math.max(max, m.kl.mean(c));
+        }
+        atlas.value("layer-skipping.kl-range", protocol, name, min, "KL " + Display.number(min) + "–" + Display.number(max));
+        int best = best(m);
+        double[] ci = protocol == Protocol.CORRECTED ? m.overlap.interval(best, seed) : null;
+        atlas.value("layer-skipping.best", protocol, name, m.overlap.mean(best), labels.get(best) + ": "
+                + Display.percent(m.overlap.mean(best)) + " top-" + topK + " overlap, KL " + Display.number(m.kl.mean(best)), ci);
+    }
+
+    /** Flags configs whose last zeroed layer is the same and whose KLs coincide on every prompt. */
+    private void sameLastLayer(AtlasRows atlas, String name, List<int[]> configs, List<String> labels, Measured m) {
+        Map<Integer, List<Integer>> byLast = new LinkedHashMap<>();
+        for (int c = 0; c < configs.size(); c++) {
+            int[] config = configs.get(c);
+            byLast.computeIfAbsent(config[config.length - 1], k -> new ArrayList<>()).add(c);
+        }
+        List<String> groups = new ArrayList<>();
+        byLast.forEach((last, members) -> {
+            if (members.size() < 2) {
+                return;
+            }
+            int first = members.get(0);
+            boolean identical = true;
+            for (int c : members.subList(1, members.size())) {
+                for (int p = 0; p < m.kl.prompts(); p++) {
+                    double a = m.kl.value(first, p);
+                    double b = m.kl.value(c, p);
+                    identical &= Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(a)) || (Double.isInfinite(a) && a == b);
+                }
+            }
+            if (identical) {
+                groups.add(members.stream().map(labels::get).collect(Collectors.joining(", ")) + " (last zeroed layer "
+                        + Display.layer(last) + ", KL " + Display.number(m.kl.mean(first)) + ")");
+            }
+        });
+        if (!groups.isEmpty()) {
+            atlas.artefact(Protocol.PUBLISHED, name, "configs sharing their last zeroed layer give identical KL on every prompt: "
+                    + String.join("; ", groups) + ". Zeroing blocks.L.hook_resid_post erases everything before L, so only the last"
+                    + " zeroed layer matters: this 'skip' measures the cascade of one zeroed layer, not the skipped set");
+        }
+    }
+}

@@ -1,0 +1,476 @@
+package io.interp4j.experiments.atlas.steering;
+
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Chart;
+import io.interp4j.api.experiment.StepResult.ChartType;
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.Site;
+import io.interp4j.api.metric.TargetToken;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.plugin.TensorData;
+import io.interp4j.api.task.Task;
+import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.Protocol;
+import io.interp4j.experiments.atlas.Stats;
+import io.interp4j.experiments.atlas.layerwise.AtlasScope;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The steering vector of layer L is the mean of the layer's output ({@code hook_resid_post}) at the last
+ * token over the suite's {@value #POSITIVE} sentences minus that over its {@value #NEGATIVE} sentences;
+ * s × v is added to the layer's output at the readout prompt's last position only, one forward per s.
+ *
+ * <p>Published: the first {@value #TARGET} task's prompt, the target token spelled per model as the
+ * published run did ({@code published-target}, else the task's target), p(token) at each s; headline
+ * p(0) → the best p for s > 0 and their ratio. Corrected: every {@value #TARGET} task with its own target
+ * (one spelling convention for every model), logit shifts Δ = logit(s) − logit(0), the same for
+ * {@code random-vectors} seeded Gaussian directions scaled to ‖v‖, and a sweep of every layer at
+ * {@code sweep-scale}. A forward both protocols need (the first task at layer L) runs once and is read for
+ * both tokens.
+ */
+final class SteeringLeverage implements Experiment {
+    static final String DIMENSION = "Steering leverage";
+    static final String POSITIVE = "positive";
+    static final String NEGATIVE = "negative";
+    static final String TARGET = "target";
+
+    /**
+     * One readout forward: a vector (−1 the steering vector, k ≥ 0 random vector k) added at a layer at
+     * a scale, on target task {@code task}. Scale 0 runs unsteered, so it is one key whatever the layer.
+     */
+    private record Key(int layer, int vector, double scale, int task) {
+        static Key of(int layer, int vector, double scale, int task) {
+            return scale == 0 ? new Key(-1, -1, 0, task) : new Key(layer, vector, scale, task);
+        }
+    }
+
+    /** What one readout forward gives: the logit and log-probability of the task's and the published token. */
+    private record Readout(double logit, double logp, double publishedLogit, double publishedLogp) {}
+
+    private final AtlasScope scope;
+    private final int layer;
+    private final List<Double> scales;
+    private final double sweepScale;
+    private final int randomVectors;
+    private final TargetToken.Rule rule;
+    private final Map<String, String> publishedTarget;
+
+    SteeringLeverage(AtlasScope scope, int layer, List<Double> scales, double sweepScale, int randomVectors,
+            TargetToken.Rule rule, Map<String, String> publishedTarget) {
+        this.scope = scope;
+        this.layer = layer;
+        this.scales = List.copyOf(scales);
+        this.sweepScale = sweepScale;
+        this.randomVectors = randomVectors;
+        this.rule = rule;
+        this.publishedTarget = Map.copyOf(publishedTarget);
+    }
+
+    @Override
+    public List<String> validate(StudyContext context) {
+        List<String> problems = new ArrayList<>(scope.validate(context));
+        String root = context.path();
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        List<Task> tasks = scope.tasks(context);
+        for (String family : List.of(POSITIVE, NEGATIVE, TARGET)) {
+            if (tasks.stream().noneMatch(t -> t.family().equals(family))) {
+                Set<String> present = new TreeSet<>();
+                tasks.forEach(t -> present.add(t.family()));
+                problems.add(root + ".suite: suite '" + scope.suite() + "' (split " + scope.split() + ") has no task of family '"
+                        + family + "'; a steering suite needs families positive and negative (the vector's sentences) and target"
+                        + " (the readout prompt and its target token); its families: " + present);
+            }
+        }
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        List<String> models = scope.models(context);
+        for (String model : models) {
+            int layers = context.modelConfig(model).numLayers();
+            if (layer >= layers) {
+                problems.add(root + ".layer: layer " + layer + " is out of range for model '" + model + "'; it has layers 0.."
+                        + (layers - 1));
+            }
+        }
+        for (String model : publishedTarget.keySet()) {
+            if (!models.contains(model)) {
+                problems.add(root + ".published-target." + model + ": '" + model + "' is not a model this row runs; its models: "
+                        + models);
+            }
+        }
+        return problems;
+    }
+
+    private List<Task> family(StudyContext context, String family) {
+        return scope.tasks(context).stream().filter(t -> t.family().equals(family)).toList();
+    }
+
+    /** The readout forwards of one model, in run order. */
+    private Set<Key> keys(int layers, int targets) {
+        Set<Key> keys = new LinkedHashSet<>();
+        if (scope.runs(Protocol.PUBLISHED)) {
+            for (double s : scales) {
+                keys.add(Key.of(layer, -1, s, 0));
+            }
+        }
+        if (scope.runs(Protocol.CORRECTED)) {
+            for (int t = 0; t < targets; t++) {
+                for (double s : scales) {
+                    keys.add(Key.of(layer, -1, s, t));
+                    for (int k = 0; k < randomVectors; k++) {
+                        keys.add(Key.of(layer, k, s, t));
+                    }
+                }
+                for (int l = 0; l < layers; l++) {
+                    keys.add(Key.of(l, -1, 0, t));
+                    keys.add(Key.of(l, -1, sweepScale, t));
+                    for (int k = 0; k < randomVectors; k++) {
+                        keys.add(Key.of(l, k, sweepScale, t));
+                    }
+                }
+            }
+        }
+        return keys;
+    }
+
+    @Override
+    public long forwardPasses(StudyContext context) {
+        long sentences = family(context, POSITIVE).size() + family(context, NEGATIVE).size();
+        int targets = family(context, TARGET).size();
+        long total = 0;
+        for (String model : scope.models(context)) {
+            total += sentences + keys(context.modelConfig(model).numLayers(), targets).size();
+        }
+        return total;
+    }
+
+    @Override
+    public String describe() {
+        return "steering-leverage: v = mean layer-" + layer + " output at the last token over family positive − over family negative"
+                + ", s × v added at the last position of each target prompt, s in "
+                + scales.stream().map(SteeringLeverage::scale).collect(Collectors.joining(", ")) + " (published: p(target) per"
+                + " model's published spelling; corrected: logit shift vs " + randomVectors + " random vector(s) of equal norm, and"
+                + " every layer at s = " + scale(sweepScale) + "), " + scope.describe();
+    }
+
+    @Override
+    public StepResult run(StudyContext context, Progress progress) {
+        List<String> problems = validate(context);
+        if (!problems.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+        }
+        List<Task> positives = family(context, POSITIVE);
+        List<Task> negatives = family(context, NEGATIVE);
+        List<Task> targets = family(context, TARGET);
+        AtlasRows atlas = new AtlasRows(DIMENSION);
+        List<List<Object>> readouts = new ArrayList<>();
+        List<List<Object>> sweep = new ArrayList<>();
+        List<List<Object>> curve = new ArrayList<>();
+        List<List<Object>> publishedCurve = new ArrayList<>();
+        List<List<Object>> sweepCurve = new ArrayList<>();
+        Map<String, String> publishedTokens = new LinkedHashMap<>();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        long forwards = 0;
+        for (String name : scope.models(context)) {
+            Model model = context.model(name);
+            ModelConfig config = model.config();
+            Tokenizer tokenizer = model.tokenizer().orElseThrow(() -> new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path()
+                    + ".models: model '" + name + "' (" + model.directory() + ") has no tokenizer.json; this row encodes suite '"
+                    + scope.suite() + "' as text"));
+            int[] tokens = new int[targets.size()];
+            for (int t = 0; t < targets.size(); t++) {
+                tokens[t] = token(context, tokenizer, targets.get(t).target(), "suite", "task '" + targets.get(t).id() + "' target");
+            }
+            String publishedText = publishedTarget.getOrDefault(name, targets.get(0).target());
+            int published = token(context, tokenizer, publishedText, publishedTarget.containsKey(name) ? "published-target." + name
+                    : "suite", "published target");
+
+            // the steering vector of every layer: one forward per sentence caches every layer's output
+            int layers = config.numLayers();
+            double[][] sum = new double[layers][config.hiddenSize()];
+            List<HookPoint> points = new ArrayList<>();
+            for (int l = 0; l < layers; l++) {
+                points.add(HookPoint.block(l, HookSite.RESID_POST));
+            }
+            for (List<Task> set : List.of(positives, negatives)) {
+                double sign = set == positives ? 1.0 / positives.size() : -1.0 / negatives.size();
+                for (Task task : set) {
+                    Forwards.Cached cached = Forwards.run(model, encode(context, tokenizer, task), progress, List.of(), points);
+                    for (int l = 0; l < layers; l++) {
+                        float[] output = Forwards.lastRow(cached.get(points.get(l)));
+                        for (int i = 0; i < output.length; i++) {
+                            sum[l][i] += sign * output[i];
+                        }
+                    }
+                    forwards++;
+                }
+            }
+            float[][] vectors = new float[layers][];
+            double[] norms = new double[layers];
+            for (int l = 0; l < layers; l++) {
+                vectors[l] = new float[config.hiddenSize()];
+                for (int i = 0; i < vectors[l].length; i++) {
+                    vectors[l][i] = (float) sum[l][i];
+                }
+                norms[l] = TensorData.vector(vectors[l]).norm();
+            }
+
+            Map<Key, Readout> read = new LinkedHashMap<>();
+            for (Key key : keys(layers, targets.size())) {
+                Task task = targets.get(key.task());
+                float[] vector = key.scale() == 0 ? null : key.vector() < 0 ? vectors[key.layer()]
+                        : random(context.seed(), key.layer(), key.vector(), config.hiddenSize(), norms[key.layer()]);
+                String source = key.vector() < 0 ? "steering vector of layer " + key.layer() : "random vector " + key.vector()
+                        + " of norm ‖v‖";
+                List<Intervention> steering = vector == null ? List.of() : List.of(Intervention.add(Site.layerOutput(key.layer()),
+                        Positions.LAST, key.scale(), TensorData.vector(vector), source));
+                float[] logits = Forwards.lastLogits(model, encode(context, tokenizer, task), progress, steering);
+                double[] logp = Stats.logSoftmax(logits);
+                read.put(key, new Readout(logits[tokens[key.task()]], logp[tokens[key.task()]], logits[published], logp[published]));
+                forwards++;
+            }
+
+            String publishedSpelling = tokenizer.decode(new int[] {published});
+            publishedTokens.put(name, publishedSpelling);
+            if (scope.runs(Protocol.PUBLISHED)) {
+                published(atlas, name, read, publishedSpelling, published, targets.get(0), readouts, publishedCurve);
+            }
+            if (scope.runs(Protocol.CORRECTED)) {
+                corrected(context, atlas, name, read, tokenizer, tokens, targets, norms, readouts, sweep, curve, sweepCurve);
+                String taskSpelling = tokenizer.decode(new int[] {tokens[0]});
+                if (scope.runs(Protocol.PUBLISHED) && published != tokens[0]) {
+                    atlas.artefact(Protocol.PUBLISHED, name, "the published run reads token " + quote(publishedSpelling) + " (#"
+                            + published + ") where the suite's target is " + quote(taskSpelling) + " (#" + tokens[0] + ")");
+                }
+            }
+            summary.put(name + ".vector-norm", norms[layer]);
+        }
+        if (scope.runs(Protocol.PUBLISHED) && new LinkedHashSet<>(publishedTokens.values()).size() > 1) {
+            String spellings = publishedTokens.entrySet().stream().map(e -> e.getKey() + " " + quote(e.getValue()))
+                    .collect(Collectors.joining(", "));
+            for (String name : publishedTokens.keySet()) {
+                atlas.artefact(Protocol.PUBLISHED, name, "the published target token differs across models (" + spellings
+                        + "): probabilities and ratios compared across models compare different tokens (the seed's \"70×\")");
+            }
+        }
+        summary.put("layer", layer);
+        summary.put("positives", positives.size());
+        summary.put("negatives", negatives.size());
+        summary.put("targets", targets.size());
+        summary.put("forward-passes", forwards);
+        List<Table> tables = new ArrayList<>();
+        tables.add(new Table("steering-readout", List.of("model", "protocol", "layer", "vector", "task", "token", "scale", "probability",
+                "logit", "logit_delta"), readouts));
+        tables.add(new Table("steering-layers", List.of("model", "layer", "vector_norm", "logit_delta", "random_logit_delta", "excess",
+                "probability", "probability_s0"), sweep));
+        tables.add(new Table("steering-published-curve", List.of("scale", "model", "probability"), publishedCurve));
+        tables.add(new Table("steering-curve", List.of("scale", "series", "logit_delta"), curve));
+        tables.add(new Table("steering-sweep-curve", List.of("layer", "series", "logit_delta"), sweepCurve));
+        tables.addAll(atlas.tables());
+        List<Chart> charts = new ArrayList<>();
+        if (!publishedCurve.isEmpty()) {
+            charts.add(new Chart("published: p(target) by steering scale at layer " + layer + " (each model's published spelling)",
+                    ChartType.LINE, "steering-published-curve", "scale", "model", "probability"));
+        }
+        if (!curve.isEmpty()) {
+            charts.add(new Chart("corrected: target logit shift by scale at layer " + layer + ", steering vs random vectors of equal norm",
+                    ChartType.LINE, "steering-curve", "scale", "series", "logit_delta"));
+            charts.add(new Chart("corrected: target logit shift at s = " + scale(sweepScale) + " by layer", ChartType.LINE,
+                    "steering-sweep-curve", "layer", "series", "logit_delta"));
+        }
+        return new StepResult(tables, charts, summary);
+    }
+
+    private void published(AtlasRows atlas, String name, Map<Key, Readout> read, String spelling, int token, Task task,
+            List<List<Object>> readouts, List<List<Object>> curve) {
+        double logit0 = read.get(Key.of(layer, -1, 0, 0)).publishedLogit();
+        double p0 = Math.exp(read.get(Key.of(layer, -1, 0, 0)).publishedLogp());
+        double best = Double.NEGATIVE_INFINITY;
+        double bestScale = 0;
+        for (double s : scales) {
+            Readout r = read.get(Key.of(layer, -1, s, 0));
+            double p = Math.exp(r.publishedLogp());
+            readouts.add(Arrays.asList(name, Protocol.PUBLISHED.configName(), layer, "steering", task.id(), spelling, s, p,
+                    r.publishedLogit(), r.publishedLogit() - logit0));
+            curve.add(List.of(s, name, p));
+            if (s > 0 && p > best) {
+                best = p;
+                bestScale = s;
+            }
+        }
+        headline(atlas, Protocol.PUBLISHED, name, spelling, token, p0, best, bestScale, null);
+    }
+
+    private void headline(AtlasRows atlas, Protocol protocol, String name, String spelling, int token, double p0, double best,
+            double bestScale, double[] ci) {
+        atlas.value("steering-leverage.layer", protocol, name, layer, "L" + layer);
+        atlas.value("steering-leverage.token", protocol, name, spelling, quote(spelling) + " (#" + token + ")");
+        atlas.value("steering-leverage.p0", protocol, name, p0, String.format(Locale.ROOT, "%.4g", p0));
+        atlas.value("steering-leverage.best-p", protocol, name, best, String.format(Locale.ROOT, "%.4g at s=%s", best, scale(bestScale)));
+        double ratio = best / p0;
+        atlas.value("steering-leverage.ratio", protocol, name, ratio, String.format(Locale.ROOT, "%.4g → %.4g (%.3g×)", p0, best, ratio),
+                ci);
+    }
+
+    private void corrected(StudyContext context, AtlasRows atlas, String name, Map<Key, Readout> read, Tokenizer tokenizer, int[] tokens,
+            List<Task> targets, double[] norms, List<List<Object>> readouts, List<List<Object>> sweep, List<List<Object>> curve,
+            List<List<Object>> sweepCurve) {
+        int n = targets.size();
+        String protocol = Protocol.CORRECTED.configName();
+        // at layer L: per scale, the steering vector's and the random vectors' logit shifts, per task
+        double bestDelta = Double.NEGATIVE_INFINITY;
+        double bestScale = 0;
+        double[] bestDeltas = null;
+        double bestRandom = 0;
+        for (double s : scales) {
+            double[] deltas = new double[n];
+            double randomSum = 0;
+            for (int t = 0; t < n; t++) {
+                Readout base = read.get(Key.of(layer, -1, 0, t));
+                Readout r = read.get(Key.of(layer, -1, s, t));
+                deltas[t] = r.logit() - base.logit();
+                String spelling = tokenizer.decode(new int[] {tokens[t]});
+                readouts.add(Arrays.asList(name, protocol, layer, "steering", targets.get(t).id(), spelling, s, Math.exp(r.logp()),
+                        r.logit(), deltas[t]));
+                for (int k = 0; k < randomVectors; k++) {
+                    Readout random = read.get(Key.of(layer, k, s, t));
+                    randomSum += random.logit() - base.logit();
+                    readouts.add(Arrays.asList(name, protocol, layer, "random " + k, targets.get(t).id(), spelling, s,
+                            Math.exp(random.logp()), random.logit(), random.logit() - base.logit()));
+                }
+            }
+            double mean = Stats.mean(deltas);
+            double random = randomSum / (n * randomVectors);
+            curve.add(List.of(s, name + " steering", mean));
+            curve.add(List.of(s, name + " random (mean)", random));
+            if (s > 0 && mean > bestDelta) {
+                bestDelta = mean;
+                bestScale = s;
+                bestDeltas = deltas;
+                bestRandom = random;
+            }
+        }
+        double[] ci = Stats.bootstrapMean(bestDeltas, context.seed());
+        double[] p0 = new double[n];
+        double[] pBest = new double[n];
+        for (int t = 0; t < n; t++) {
+            p0[t] = Math.exp(read.get(Key.of(layer, -1, 0, t)).logp());
+            pBest[t] = Math.exp(read.get(Key.of(layer, -1, bestScale, t)).logp());
+        }
+        String spelling = tokenizer.decode(new int[] {tokens[0]});
+        headline(atlas, Protocol.CORRECTED, name, spelling, tokens[0], Stats.mean(p0), Stats.mean(pBest), bestScale, null);
+        atlas.value("steering-leverage.logit-delta", Protocol.CORRECTED, name, bestDelta,
+                String.format(Locale.ROOT, "Δlogit %+.4g at s=%s", bestDelta, scale(bestScale)), ci);
+        atlas.value("steering-leverage.random-logit-delta", Protocol.CORRECTED, name, bestRandom,
+                String.format(Locale.ROOT, "Δlogit %+.4g (random, ‖r‖ = ‖v‖)", bestRandom));
+        double excess = bestDelta - bestRandom;
+        atlas.value("steering-leverage.excess", Protocol.CORRECTED, name, excess, String.format(Locale.ROOT, "%+.4g", excess));
+
+        // the sweep: every layer at sweep-scale
+        int bestLayer = 0;
+        double bestExcess = Double.NEGATIVE_INFINITY;
+        double[] excesses = new double[norms.length];
+        for (int l = 0; l < norms.length; l++) {
+            double delta = 0;
+            double random = 0;
+            double p = 0;
+            double base = 0;
+            for (int t = 0; t < n; t++) {
+                Readout b = read.get(Key.of(l, -1, 0, t));
+                Readout r = read.get(Key.of(l, -1, sweepScale, t));
+                delta += (r.logit() - b.logit()) / n;
+                p += Math.exp(r.logp()) / n;
+                base += Math.exp(b.logp()) / n;
+                for (int k = 0; k < randomVectors; k++) {
+                    random += (read.get(Key.of(l, k, sweepScale, t)).logit() - b.logit()) / (n * randomVectors);
+                }
+            }
+            excesses[l] = delta - random;
+            sweep.add(Arrays.asList(name, l, norms[l], delta, random, delta - random, p, base));
+            sweepCurve.add(List.of(l, name + " steering", delta));
+            sweepCurve.add(List.of(l, name + " random (mean)", random));
+            if (delta - random > bestExcess) {
+                bestExcess = delta - random;
+                bestLayer = l;
+            }
+        }
+        atlas.value("steering-leverage.best-layer", Protocol.CORRECTED, name, bestLayer, String.format(Locale.ROOT,
+                "L%d (Δlogit − random %+.4g at s=%s)", bestLayer, bestExcess, scale(sweepScale)));
+        if (bestLayer != layer) {
+            atlas.disagreement(name, String.format(Locale.ROOT, "the layer sweep at s=%s moves the target most (over random) at"
+                    + " L%d (%+.4g), the published layer L%d gives %+.4g", scale(sweepScale), bestLayer, bestExcess, layer,
+                    excesses[layer]));
+        }
+        if (excess <= 0 || ci[0] <= bestRandom) {
+            atlas.disagreement(name, String.format(Locale.ROOT, "at L%d the steering vector shifts the target logit by %+.4g"
+                    + " (95%% CI %.4g..%.4g) at s=%s, a random vector of equal norm by %+.4g: the leverage is not distinguishable"
+                    + " from a random push", layer, bestDelta, ci[0], ci[1], scale(bestScale), bestRandom));
+        }
+    }
+
+    private int token(StudyContext context, Tokenizer tokenizer, String text, String key, String what) {
+        try {
+            return TargetToken.resolve(text, rule, tokenizer);
+        } catch (Interp4jException e) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + "." + key + ": the " + what + " " + quote(text)
+                    + " has no token: " + e.getMessage(), e);
+        }
+    }
+
+    private int[] encode(StudyContext context, Tokenizer tokenizer, Task task) {
+        return Forwards.encode(tokenizer, task.prompt(), context.path() + ".suite: suite '" + scope.suite() + "' task '" + task.id() + "'");
+    }
+
+    /**
+     * A random control: a standard Gaussian direction, seeded by the study seed, the layer and the
+     * vector's index (so every model of a width gets the same one), scaled to the steering vector's norm.
+     */
+    static float[] random(long seed, int layer, int index, int width, double norm) {
+        Random random = new Random(seed * 1_000_003L + layer * 7919L + index);
+        double[] direction = new double[width];
+        double length = 0;
+        for (int i = 0; i < width; i++) {
+            direction[i] = random.nextGaussian();
+            length += direction[i] * direction[i];
+        }
+        length = Math.sqrt(length);
+        float[] out = new float[width];
+        for (int i = 0; i < width; i++) {
+            out[i] = (float) (direction[i] / length * norm);
+        }
+        return out;
+    }
+
+    private static String scale(double s) {
+        String text = s == Math.rint(s) ? Long.toString((long) s) : Double.toString(s);
+        return s > 0 ? "+" + text : text;
+    }
+
+    private static String quote(String text) {
+        return "'" + text + "'";
+    }
+}

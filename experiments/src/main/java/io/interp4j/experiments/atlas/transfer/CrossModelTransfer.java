@@ -1,0 +1,242 @@
+package io.interp4j.experiments.atlas.transfer;
+
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Chart;
+import io.interp4j.api.experiment.StepResult.ChartType;
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.Site;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.plugin.TensorData;
+import io.interp4j.api.task.Task;
+import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.Protocol;
+import io.interp4j.experiments.atlas.RowScope;
+import io.interp4j.experiments.atlas.Stats;
+import io.interp4j.experiments.atlas.TrainedModels;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * STUDY.md row 7, cross-model transfer. On the clean prompts of the suite's tasks that have a corrupt
+ * pair (the published prompt set), both models see the same prompt; the base model runs with layer L
+ * patched from the trained model at every position, and {@code recovery(L) = 1 − KL(trained ‖ patched)
+ * / KL(trained ‖ base)} at the last position, averaged over each family's prompts and then over the
+ * families. Published patches the whole {@code resid_post} of block L, which carries every earlier
+ * block's adapted state too (so the last block's recovery is 1 by construction: the final norm and
+ * unembedding are not adapted). Corrected patches only block L's own contribution ({@code resid_post −
+ * resid_pre} of the trained model, added to the base model's own {@code resid_pre}): the layer's own
+ * share, with 95% bootstrap intervals over prompts (stratified by family). A prompt on which the two
+ * models agree exactly (KL(trained ‖ base) = 0) has no recovery and is left out.
+ */
+final class CrossModelTransfer implements Experiment {
+    static final String DIMENSION = "Cross-model transfer";
+
+    private final RowScope scope;
+    private final TrainedModels trained;
+    private final String suite;
+    private final String split;
+    private final int top;
+
+    CrossModelTransfer(RowScope scope, TrainedModels trained, String suite, String split, int top) {
+        this.scope = scope;
+        this.trained = trained;
+        this.suite = suite;
+        this.split = split;
+        this.top = top;
+    }
+
+    @Override
+    public List<String> dependsOn() {
+        return trained.dependsOn();
+    }
+
+    @Override
+    public List<String> validate(StudyContext context) {
+        List<String> problems = new ArrayList<>(scope.validate(context));
+        String root = context.path();
+        if (!context.suiteNames().contains(suite)) {
+            problems.add(root + ".suite: unknown suite '" + suite + "'; the study's suites: " + new TreeSet<>(context.suiteNames()));
+        } else if (tasks(context).isEmpty()) {
+            problems.add(root + ".split: suite '" + suite + "' (split " + split + ") has no task with a corrupt prompt; this row runs the"
+                    + " clean prompts of the clean/corrupt pairs, as the published study did");
+        }
+        return problems;
+    }
+
+    /** The tasks of the split that have a corrupt prompt, in suite order. */
+    private List<Task> tasks(StudyContext context) {
+        return context.suite(suite).split(split).tasks().stream().filter(t -> t.corruptPrompt().isPresent()).toList();
+    }
+
+    private int protocolCount() {
+        return scope.protocols().size();
+    }
+
+    @Override
+    public long forwardPasses(StudyContext context) {
+        long prompts = tasks(context).size();
+        long total = 0;
+        for (String model : scope.models(context)) {
+            total += prompts * (2 + (long) context.modelConfig(model).numLayers() * protocolCount());
+        }
+        return total;
+    }
+
+    @Override
+    public String describe() {
+        return "atlas cross-model transfer: base model patched layer by layer from " + trained.describe() + ", clean prompts of the"
+                + " paired tasks of suite '" + suite + "' (split " + split + "), top " + top + " layers; " + scope.describe();
+    }
+
+    @Override
+    public StepResult run(StudyContext context, Progress progress) {
+        List<String> problems = validate(context);
+        if (!problems.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+        }
+        List<Task> tasks = tasks(context);
+        AtlasRows atlas = new AtlasRows(DIMENSION);
+        List<List<Object>> promptRows = new ArrayList<>();
+        List<List<Object>> layerRows = new ArrayList<>();
+        Map<String, Object> summary = new LinkedHashMap<>();
+        long forwards = 0;
+        for (String name : scope.models(context)) {
+            Model base = context.model(name);
+            Model tuned = trained.trained(context, name);
+            Tokenizer tokenizer = base.requireTokenizer();
+            int layers = base.config().numLayers();
+            boolean corrected = scope.runs(Protocol.CORRECTED);
+            List<HookPoint> points = new ArrayList<>();
+            for (int l = 0; l < layers; l++) {
+                points.add(HookPoint.block(l, HookSite.RESID_POST));
+                if (corrected) {
+                    points.add(HookPoint.block(l, HookSite.RESID_PRE));
+                }
+            }
+            double[] baseline = new double[tasks.size()];
+            // patched[protocol][layer][prompt]: KL(trained ‖ patched)
+            Map<Protocol, double[][]> patched = new LinkedHashMap<>();
+            scope.protocols().forEach(p -> patched.put(p, new double[layers][tasks.size()]));
+            for (int t = 0; t < tasks.size(); t++) {
+                Task task = tasks.get(t);
+                int[] tokens = Forwards.encode(tokenizer, task.prompt(),
+                        context.path() + ": suite '" + suite + "' task '" + task.id() + "'");
+                Forwards.Cached reference = Forwards.run(tuned, tokens, progress, List.of(), points);
+                float[] plain = Forwards.lastLogits(base, tokens, progress, List.of());
+                forwards += 2;
+                baseline[t] = Stats.kl(reference.logits(), plain);
+                for (Protocol protocol : scope.protocols()) {
+                    for (int l = 0; l < layers; l++) {
+                        Intervention patch = protocol == Protocol.PUBLISHED
+                                ? Intervention.replace(Site.layerOutput(l), Positions.ALL,
+                                        reference.get(HookPoint.block(l, HookSite.RESID_POST)), "the trained model's resid_post")
+                                : Intervention.replace(new Site.Contribution(l), Positions.ALL, contribution(reference, l),
+                                        "the trained model's block contribution");
+                        float[] logits = Forwards.lastLogits(base, tokens, progress, List.of(patch));
+                        patched.get(protocol)[l][t] = Stats.kl(reference.logits(), logits);
+                        forwards++;
+                    }
+                }
+            }
+            List<String> labels = new ArrayList<>();
+            for (int t = 0; t < tasks.size(); t++) {
+                labels.add(baseline[t] > 0 ? tasks.get(t).family() : null);
+            }
+            int[][] families = Stats.families(labels);
+            int excluded = (int) Arrays.stream(baseline).filter(d -> !(d > 0)).count();
+            if (excluded > 0) {
+                atlas.artefact(scope.protocols().get(0), name, excluded + " of " + tasks.size() + " prompts have KL(trained ‖ base) = 0"
+                        + " (the adapter leaves their output unchanged), so their recovery is undefined and they are left out");
+            }
+            double meanBaseline = families.length == 0 ? Double.NaN : Stats.familyMean(baseline, families);
+            atlas.value("cross-model-transfer.kl-trained-base", null, name, meanBaseline, fmt(meanBaseline));
+            Map<Protocol, Integer> best = new LinkedHashMap<>();
+            for (Protocol protocol : scope.protocols()) {
+                double[] recovery = new double[layers];
+                double[][] cis = new double[layers][];
+                for (int l = 0; l < layers; l++) {
+                    double[] values = new double[tasks.size()];
+                    for (int t = 0; t < tasks.size(); t++) {
+                        double kl = patched.get(protocol)[l][t];
+                        values[t] = baseline[t] > 0 ? 1 - kl / baseline[t] : Double.NaN;
+                        promptRows.add(Arrays.asList(name, protocol.configName(), l, tasks.get(t).id(), tasks.get(t).family(),
+                                baseline[t], kl, values[t]));
+                    }
+                    recovery[l] = families.length == 0 ? Double.NaN : Stats.familyMean(values, families);
+                    if (protocol == Protocol.CORRECTED && families.length > 0) {
+                        cis[l] = Stats.bootstrapFamilyMean(values, families, context.seed() * 31 + l);
+                    }
+                    layerRows.add(Arrays.asList(name, protocol.configName(), l, name + " " + protocol.configName(), recovery[l],
+                            cis[l] == null ? null : cis[l][0], cis[l] == null ? null : cis[l][1]));
+                }
+                List<Integer> order = IntStream.range(0, layers).boxed()
+                        .sorted(Comparator.comparingDouble((Integer l) -> Double.isNaN(recovery[l])
+                                        ? Double.NEGATIVE_INFINITY : recovery[l]).reversed().thenComparing(Comparator.naturalOrder()))
+                        .limit(Math.min(top, layers)).toList();
+                int first = order.get(0);
+                best.put(protocol, first);
+                String display = order.stream().map(l -> "L" + l + " " + fmt(recovery[l])).collect(Collectors.joining(", "));
+                atlas.value("cross-model-transfer.top-layers", protocol, name, display, display);
+                atlas.value("cross-model-transfer.top-layer", protocol, name, first, "L" + first);
+                atlas.value("cross-model-transfer.top-recovery", protocol, name, recovery[first], "L" + first + " " + fmt(recovery[first]),
+                        cis[first]);
+                if (protocol == Protocol.PUBLISHED && recovery[layers - 1] >= 1 - 1e-6) {
+                    atlas.artefact(protocol, name, "last-layer recovery is 1 by construction (" + fmt(recovery[layers - 1]) + " at L"
+                            + (layers - 1) + "): patching the last block's resid_post hands the base model the trained model's final"
+                            + " residual stream, and the final norm and unembedding are not adapted, so the patched output is the"
+                            + " trained model's");
+                }
+            }
+            if (best.size() == 2 && !best.get(Protocol.PUBLISHED).equals(best.get(Protocol.CORRECTED))) {
+                atlas.disagreement(name, "top layer: published (whole resid_post) L" + best.get(Protocol.PUBLISHED)
+                        + ", corrected (block contribution only) L" + best.get(Protocol.CORRECTED));
+            }
+            summary.put("prompts." + name, tasks.size() - excluded);
+        }
+        summary.put("models", scope.models(context).size());
+        summary.put("forward-passes", forwards);
+        List<Table> tables = new ArrayList<>();
+        tables.add(new Table("transfer-layers", List.of("model", "protocol", "layer", "series", "recovery", "ci_low", "ci_high"),
+                layerRows));
+        tables.add(new Table("transfer-prompts", List.of("model", "protocol", "layer", "task", "family", "kl_trained_base",
+                "kl_trained_patched", "recovery"), promptRows));
+        tables.addAll(atlas.tables());
+        List<Chart> charts = List.of(new Chart("cross-model transfer: recovery by patched layer", ChartType.LINE, "transfer-layers",
+                "layer", "series", "recovery"));
+        return new StepResult(tables, charts, summary);
+    }
+
+    /** Block l's contribution in the trained run: {@code resid_post − resid_pre}, {@code [1, pos, d]}. */
+    private static TensorData contribution(Forwards.Cached reference, int l) {
+        TensorData post = reference.get(HookPoint.block(l, HookSite.RESID_POST));
+        float[] out = post.data();
+        float[] pre = reference.get(HookPoint.block(l, HookSite.RESID_PRE)).data();
+        for (int i = 0; i < out.length; i++) {
+            out[i] -= pre[i];
+        }
+        return new TensorData(post.shape(), out);
+    }
+
+    private static String fmt(double value) {
+        return String.format(Locale.ROOT, "%.4f", value);
+    }
+}

@@ -1,0 +1,324 @@
+package io.interp4j.experiments.atlas.vibe;
+
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Chart;
+import io.interp4j.api.experiment.StepResult.ChartType;
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.model.Generation;
+import io.interp4j.api.model.GenerationOptions;
+import io.interp4j.api.model.LoadOptions;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.Run;
+import io.interp4j.api.quant.Quantization;
+import io.interp4j.api.quant.QuantizationReport;
+import io.interp4j.api.task.Task;
+import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.Protocol;
+import io.interp4j.experiments.atlas.Stats;
+import io.interp4j.experiments.atlas.layerwise.AtlasScope;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.LongConsumer;
+import java.util.stream.Collectors;
+
+/**
+ * Generates greedily (KV cache, stopping at the end-of-text token, at most {@code max-new-tokens}) from
+ * every prompt of the suite's generation family, for each model and quantisation variant. Each variant
+ * is loaded with {@link StudyContext#model(String, LoadOptions)} without adapter, so it never sees a
+ * study model's own adapter or quantisation ({@code none} is the study model itself when that carries
+ * neither). Before each timed generation a 1-token generation of the
+ * same prompt runs in its own run (the warm-up); tok/s = new tokens / wall time of the timed generation.
+ *
+ * <p>Timings are nondeterministic, so they stay in the {@code vibe-timings} table only: the atlas rows,
+ * the other tables, the summary and the generations file hold deterministic numbers.
+ */
+final class VibeCheck implements Experiment {
+    static final String DIMENSION = "Vibe check";
+    /** The artefact file of the generations, one JSON object per line. */
+    static final String GENERATIONS_FILE = "generations.jsonl";
+    /** The seed's threshold: a generation is repetitive when its repetition ratio exceeds it. */
+    static final double REPETITIVE_ABOVE = 0.3;
+
+    /** One generation and what was measured on it (nanos is the only nondeterministic field). */
+    private record Sample(Task task, List<Constraint> constraints, String text, int newTokens, boolean stopped, double repetition,
+            int met, long nanos) {
+        double adherence() {
+            return constraints.isEmpty() ? 0 : met / (double) constraints.size();
+        }
+    }
+
+    private final AtlasScope scope;
+    private final String family;
+    private final List<Quantization> variants;
+    private final int maxNewTokens;
+
+    VibeCheck(AtlasScope scope, String family, List<Quantization> variants, int maxNewTokens) {
+        this.scope = scope;
+        this.family = family;
+        this.variants = List.copyOf(variants);
+        this.maxNewTokens = maxNewTokens;
+    }
+
+    @Override
+    public List<String> validate(StudyContext context) {
+        List<String> problems = new ArrayList<>(scope.validate(context));
+        String root = context.path();
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        List<Task> tasks = tasks(context);
+        if (tasks.isEmpty()) {
+            Set<String> families = new TreeSet<>();
+            scope.tasks(context).forEach(t -> families.add(t.family()));
+            problems.add(root + ".family: suite '" + scope.suite() + "' (split " + scope.split() + ") has no task of family '" + family
+                    + "'; its families: " + families);
+        }
+        for (Task task : tasks) {
+            String text = task.metadata().get(Constraint.METADATA_KEY);
+            if (text != null && Constraint.parseAll(text) == null) {
+                problems.add(root + ".suite: suite '" + scope.suite() + "' task '" + task.id() + "': metadata constraint '" + text
+                        + "' is not recognised; allowed: " + Constraint.ALLOWED + ", or no constraint key");
+            }
+        }
+        return problems;
+    }
+
+    private List<Task> tasks(StudyContext context) {
+        return scope.tasks(context).stream().filter(t -> t.family().equals(family)).toList();
+    }
+
+    @Override
+    public long forwardPasses(StudyContext context) {
+        // an upper bound: generations stopping at end-of-text run fewer, and the rest is reported at the end
+        return (long) scope.models(context).size() * variants.size() * tasks(context).size() * (1 + maxNewTokens);
+    }
+
+    @Override
+    public String describe() {
+        return "vibe-check: greedy generation (at most " + maxNewTokens + " new tokens, after a 1-token warm-up) over family '"
+                + family + "' per quantisation "
+                + variants.stream().map(Quantization::configName).collect(Collectors.joining(", "))
+                + "; repetition, constraint adherence (published: mean over all prompts; corrected: over constrained prompts, 95%"
+                + " bootstrap interval), tok/s and reconstruction error, " + scope.describe();
+    }
+
+    @Override
+    public StepResult run(StudyContext context, Progress progress) {
+        List<String> problems = validate(context);
+        if (!problems.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+        }
+        long budget = forwardPasses(context);
+        long[] counted = {0};
+        List<Task> tasks = tasks(context);
+        AtlasRows atlas = new AtlasRows(DIMENSION);
+        List<List<Object>> generations = new ArrayList<>();
+        List<List<Object>> perVariant = new ArrayList<>();
+        List<List<Object>> quantization = new ArrayList<>();
+        List<List<Object>> timings = new ArrayList<>();
+        List<List<Object>> adherenceChart = new ArrayList<>();
+        List<List<Object>> repetitionChart = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
+        for (String name : scope.models(context)) {
+            int constrained = 0;
+            for (Quantization variant : variants) {
+                Model model = variant(context, name, variant);
+                List<Sample> samples = generate(context, name, model, tasks, n -> {
+                    long reported = Math.min(n, Math.max(0, budget - counted[0]));
+                    counted[0] += n;
+                    if (reported > 0) {
+                        progress.advance(reported);
+                    }
+                });
+                String v = variant.configName();
+                long tokens = 0;
+                long nanos = 0;
+                for (Sample s : samples) {
+                    generations.add(Arrays.asList(name, v, s.task().id(), s.constraints().isEmpty() ? null
+                            : s.constraints().stream().map(Constraint::toString).collect(Collectors.joining("; ")), s.newTokens(),
+                            s.stopped(), Constraint.words(s.text()), s.repetition(), s.repetition() > REPETITIVE_ABOVE,
+                            s.constraints().size(), s.met(), s.constraints().isEmpty() ? null : s.adherence()));
+                    timings.add(Arrays.asList(name, v, s.task().id(), s.newTokens(), s.nanos() / 1e9, tokensPerSecond(s.newTokens(),
+                            s.nanos())));
+                    lines.add(json(name, v, s));
+                    tokens += s.newTokens();
+                    nanos += s.nanos();
+                }
+                timings.add(Arrays.asList(name, v, "all", tokens, nanos / 1e9, tokensPerSecond(tokens, nanos)));
+                constrained = (int) samples.stream().filter(s -> !s.constraints().isEmpty()).count();
+                summarise(context, atlas, name, v, samples, perVariant, adherenceChart, repetitionChart);
+                QuantizationReport report = model.quantization().orElse(null);
+                if (report != null && report.scheme() != Quantization.NONE) {
+                    double relative = report.rmsWeight() == 0 ? 0 : report.rmsError() / report.rmsWeight();
+                    quantization.add(Arrays.asList(name, v, report.weights(), report.values(), report.maxAbsError(), report.rmsError(),
+                            report.rmsWeight(), relative));
+                    atlas.value("vibe-check.quant-error." + v, null, name, relative, String.format(Locale.ROOT,
+                            "RMS error %.3g%% of RMS weight (max |error| %.3g)", 100 * relative, report.maxAbsError()));
+                }
+            }
+            if (scope.runs(Protocol.PUBLISHED) && constrained < tasks.size()) {
+                atlas.artefact(Protocol.PUBLISHED, name, String.format(Locale.ROOT, "only %d of %d prompts carry a recognised"
+                        + " constraint, yet published adherence averages over all %d (an unconstrained prompt scores 0): its ceiling"
+                        + " is %.1f%%, not 100%%", constrained, tasks.size(), tasks.size(), 100.0 * constrained / tasks.size()));
+            }
+        }
+        if (counted[0] < budget) {
+            progress.advance(budget - counted[0]);
+        }
+        writeGenerations(context, lines);
+
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("prompts", tasks.size());
+        summary.put("constrained-prompts", tasks.stream().filter(t -> t.metadata().containsKey(Constraint.METADATA_KEY)).count());
+        summary.put("variants", variants.stream().map(Quantization::configName).collect(Collectors.joining(", ")));
+        summary.put("max-new-tokens", maxNewTokens);
+        summary.put("generations-file", GENERATIONS_FILE);
+        summary.put("forward-passes", counted[0]);
+        List<Table> tables = new ArrayList<>();
+        tables.add(new Table("vibe-generations", List.of("model", "variant", "task", "constraint", "new_tokens", "stopped_at_eos",
+                "words", "repetition", "repetitive", "recognised", "met", "adherence"), generations));
+        tables.add(new Table("vibe-variants", List.of("model", "variant", "prompts", "constrained", "published_adherence",
+                "corrected_adherence", "ci_low", "ci_high", "repetitive", "mean_repetition"), perVariant));
+        tables.add(new Table("vibe-quantization", List.of("model", "variant", "weights", "values", "max_abs_error", "rms_error",
+                "rms_weight", "relative_rms_error"), quantization));
+        tables.add(new Table("vibe-timings", List.of("model", "variant", "task", "new_tokens", "seconds", "tokens_per_second"), timings));
+        tables.add(new Table("vibe-adherence", List.of("variant", "model", "adherence"), adherenceChart));
+        tables.add(new Table("vibe-repetition", List.of("variant", "model", "repetitive_share"), repetitionChart));
+        tables.addAll(atlas.tables());
+        List<Chart> charts = List.of(
+                new Chart("constraint adherence by quantisation (" + (scope.runs(Protocol.CORRECTED) ? "corrected: constrained prompts"
+                        : "published: all prompts") + ")", ChartType.HEATMAP, "vibe-adherence", "variant", "model", "adherence"),
+                new Chart("share of repetitive generations (repetition ratio > " + REPETITIVE_ABOVE + ") by quantisation",
+                        ChartType.HEATMAP, "vibe-repetition", "variant", "model", "repetitive_share"));
+        return new StepResult(tables, charts, summary);
+    }
+
+    /**
+     * The model of a variant: the study model itself for {@code none} when it carries neither adapter nor
+     * quantisation (no second float copy in memory), else a variant loaded without adapter.
+     */
+    private static Model variant(StudyContext context, String name, Quantization variant) {
+        if (variant == Quantization.NONE) {
+            Model plain = context.model(name);
+            if (plain.adapter().isEmpty() && plain.quantization().map(q -> q.scheme() == Quantization.NONE).orElse(true)) {
+                return plain;
+            }
+        }
+        return context.model(name, new LoadOptions(Optional.empty(), variant));
+    }
+
+    private List<Sample> generate(StudyContext context, String name, Model model, List<Task> tasks, LongConsumer forwards) {
+        Tokenizer tokenizer = model.tokenizer().orElseThrow(() -> new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path()
+                + ".models: model '" + name + "' (" + model.directory() + ") has no tokenizer.json; this row encodes suite '"
+                + scope.suite() + "' as text and decodes the generations"));
+        int eos = model.config().eosTokenId().orElse(-1);
+        List<Sample> out = new ArrayList<>();
+        for (Task task : tasks) {
+            int[] prompt = Forwards.encode(tokenizer, task.prompt(), context.path() + ".suite: suite '" + scope.suite() + "' task '"
+                    + task.id() + "'");
+            try (Run warmUp = model.newRun()) {
+                forwards.accept(warmUp.generate(prompt, GenerationOptions.greedy(1)).generated().length);
+            }
+            Generation generation;
+            long nanos;
+            try (Run run = model.newRun()) {
+                long started = System.nanoTime();
+                generation = run.generate(prompt, GenerationOptions.greedy(maxNewTokens));
+                nanos = System.nanoTime() - started;
+            }
+            int[] generated = generation.generated();
+            forwards.accept(generated.length);
+            boolean stopped = generated.length > 0 && generated[generated.length - 1] == eos;
+            String text = tokenizer.decode(stopped ? Arrays.copyOf(generated, generated.length - 1) : generated);
+            String constraint = task.metadata().get(Constraint.METADATA_KEY);
+            List<Constraint> constraints = constraint == null ? List.of() : Constraint.parseAll(constraint);
+            int met = (int) constraints.stream().filter(c -> c.met(text)).count();
+            out.add(new Sample(task, constraints, text, generated.length, stopped, Constraint.repetition(text), met, nanos));
+        }
+        return out;
+    }
+
+    /** Adherence in both protocols, repetition (the same in both), their rows and the atlas values. */
+    private void summarise(StudyContext context, AtlasRows atlas, String name, String variant, List<Sample> samples,
+            List<List<Object>> perVariant, List<List<Object>> adherenceChart, List<List<Object>> repetitionChart) {
+        double[] all = samples.stream().mapToDouble(Sample::adherence).toArray();
+        double[] constrained = samples.stream().filter(s -> !s.constraints().isEmpty()).mapToDouble(Sample::adherence).toArray();
+        double published = Stats.mean(all);
+        Double corrected = constrained.length == 0 ? null : Stats.mean(constrained);
+        double[] ci = constrained.length == 0 ? null : Stats.bootstrapMean(constrained, context.seed());
+        long repetitive = samples.stream().filter(s -> s.repetition() > REPETITIVE_ABOVE).count();
+        double share = repetitive / (double) samples.size();
+        double meanRepetition = Stats.mean(samples.stream().mapToDouble(Sample::repetition).toArray());
+        perVariant.add(Arrays.asList(name, variant, samples.size(), constrained.length, published, corrected, ci == null ? null : ci[0],
+                ci == null ? null : ci[1], repetitive, meanRepetition));
+        repetitionChart.add(List.of(variant, name, share));
+        if (scope.runs(Protocol.PUBLISHED)) {
+            atlas.value("vibe-check.adherence." + variant, Protocol.PUBLISHED, name, published, String.format(Locale.ROOT,
+                    "%.1f%% (all %d prompts)", 100 * published, samples.size()));
+        }
+        if (scope.runs(Protocol.CORRECTED)) {
+            atlas.value("vibe-check.adherence." + variant, Protocol.CORRECTED, name, corrected == null ? "n/a" : corrected,
+                    corrected == null ? "no constrained prompt" : String.format(Locale.ROOT, "%.1f%% (%d constrained prompts)",
+                            100 * corrected, constrained.length), ci);
+        }
+        Double shown = scope.runs(Protocol.CORRECTED) ? corrected : Double.valueOf(published);
+        if (shown != null) {
+            adherenceChart.add(List.of(variant, name, shown));
+        }
+        atlas.value("vibe-check.repetitive." + variant, null, name, share, String.format(Locale.ROOT, "%d/%d repetitive (ratio > %s)",
+                repetitive, samples.size(), REPETITIVE_ABOVE));
+        atlas.value("vibe-check.repetition." + variant, null, name, meanRepetition, String.format(Locale.ROOT, "mean ratio %.3f",
+                meanRepetition));
+    }
+
+    private static double tokensPerSecond(long tokens, long nanos) {
+        return nanos == 0 ? 0 : tokens * 1e9 / nanos;
+    }
+
+    /** One line of the generations file: deterministic fields only. */
+    private static String json(String model, String variant, Sample s) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("model", model);
+        line.put("variant", variant);
+        line.put("task", s.task().id());
+        line.put("prompt", s.task().prompt());
+        line.put("constraint", s.task().metadata().get(Constraint.METADATA_KEY));
+        line.put("text", s.text());
+        line.put("new_tokens", s.newTokens());
+        line.put("stopped_at_eos", s.stopped());
+        return ConfigValueFactory.fromMap(line).render(ConfigRenderOptions.concise());
+    }
+
+    private static void writeGenerations(StudyContext context, List<String> lines) {
+        Path file = context.artefacts().resolve(GENERATIONS_FILE);
+        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            for (String line : lines) {
+                out.write(line);
+                out.write('\n');
+            }
+        } catch (IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, context.path() + ": cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

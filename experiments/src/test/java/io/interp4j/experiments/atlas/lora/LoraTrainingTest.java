@@ -1,0 +1,192 @@
+package io.interp4j.experiments.atlas.lora;
+
+import static io.interp4j.experiments.testing.Steps.cell;
+import static io.interp4j.experiments.testing.Steps.number;
+import static io.interp4j.experiments.testing.Steps.table;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.Run;
+import io.interp4j.api.task.Task;
+import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.testing.Independent;
+import io.interp4j.experiments.testing.Steps;
+import io.interp4j.experiments.testing.TinyStudyTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class LoraTrainingTest extends TinyStudyTest {
+    @BeforeAll
+    static void addModelsAndSuites() {
+        TrainedStudy.prepare(study);
+    }
+
+    /**
+     * Mean over examples of each example's mean next-token cross-entropy on its answer tokens, in plain
+     * double from the engine's logits: the trainer's step loss with batch 1 (one micro-batch per example).
+     */
+    private static double answerLoss(Model model, List<Task> tasks) {
+        Tokenizer tokenizer = study.raw("main").requireTokenizer();
+        double sum = 0;
+        for (Task task : tasks) {
+            int[] prompt = tokenizer.encode(task.prompt());
+            int[] answer = tokenizer.encode(task.target());
+            int[] all = new int[prompt.length + answer.length];
+            System.arraycopy(prompt, 0, all, 0, prompt.length);
+            System.arraycopy(answer, 0, all, prompt.length, answer.length);
+            try (Run run = model.newRun()) {
+                float[] logits = run.forward(all).logits().toFloatArray();
+                int vocab = model.config().vocabSize();
+                double example = 0;
+                for (int t = prompt.length - 1; t + 1 < all.length; t++) {
+                    float[] row = java.util.Arrays.copyOfRange(logits, t * vocab, (t + 1) * vocab);
+                    example -= Independent.logSoftmax(row)[all[t + 1]];
+                }
+                sum += example / answer.length;
+            }
+        }
+        return sum / tasks.size();
+    }
+
+    @Test
+    void trainsEachModelWritesTheLayoutAndItsLossesAreTheCrossEntropyOfTheSavedAdapters() throws Exception {
+        Experiment training = Steps.create("lora-training", "models = [main, deep], steps = 3, grad-accum = 3, dropout = 0,"
+                + " learning-rate = 0.05, seed = 5, checkpoints = [1, 2, 3]");
+        assertThat(training.validate(study)).isEmpty();
+        assertThat(training.forwardPasses(study)).isEqualTo(2 * 3 * 3);
+        Steps.Counter progress = new Steps.Counter();
+        StepResult result = training.run(study, progress);
+        assertThat(progress.total()).isEqualTo(training.forwardPasses(study));
+
+        List<Task> examples = study.suite("lora-json").split("train").tasks().stream().filter(t -> t.family().equals("json_training")).toList();
+        assertThat(examples).hasSize(3);
+        Path root = study.artefacts();
+        StepResult.Table losses = table(result, "losses");
+        for (String model : List.of("main", "deep")) {
+            Path dir = root.resolve(model);
+            assertThat(dir.resolve("adapter/adapter_config.json")).isRegularFile();
+            assertThat(dir.resolve("adapter/adapter_model.safetensors")).isRegularFile();
+            for (int step = 1; step <= 3; step++) {
+                assertThat(dir.resolve("checkpoint-" + step + "/adapter_config.json")).isRegularFile();
+                assertThat(dir.resolve("adapter/checkpoint-" + step)).doesNotExist();
+            }
+            List<List<Object>> rows = losses.rows().stream().filter(r -> r.get(0).equals(model)).toList();
+            assertThat(rows).extracting(r -> r.get(1)).containsExactly(1, 2, 3);
+            double[] curve = rows.stream().mapToDouble(r -> number(losses, r, "loss")).toArray();
+            // each step is one epoch (3 examples, batch 1 × grad-accum 3) under the adapter of the step before
+            assertThat(curve[0]).isCloseTo(answerLoss(study.raw(model), examples), within(1e-4));
+            for (int step = 1; step <= 2; step++) {
+                try (Model m = TrainedStudy.load(study, model, dir.resolve("checkpoint-" + step))) {
+                    assertThat(curve[step]).as("%s step %d", model, step + 1).isCloseTo(answerLoss(m, examples), within(1e-4));
+                }
+            }
+            assertThat(curve[2]).isLessThan(curve[0]);
+            // the final adapter is the one after the last step
+            try (Model last = TrainedStudy.load(study, model, dir.resolve("adapter"));
+                    Model checkpoint = TrainedStudy.load(study, model, dir.resolve("checkpoint-3"))) {
+                assertThat(answerLoss(last, examples)).isCloseTo(answerLoss(checkpoint, examples), within(1e-6));
+            }
+            Config json = ConfigFactory.parseFile(dir.resolve("losses.json").toFile());
+            assertThat(json.getDoubleList("loss")).containsExactly(curve[0], curve[1], curve[2]);
+            assertThat(json.getInt("options.steps")).isEqualTo(3);
+            assertThat(json.getIntList("options.checkpoints")).containsExactly(1, 2, 3);
+            Tokenizer tokenizer = study.raw(model).requireTokenizer();
+            long tokens = 3L * examples.stream().mapToInt(t -> tokenizer.encode(t.prompt()).length + tokenizer.encode(t.target()).length).sum();
+            assertThat(json.getLong("tokens")).isEqualTo(tokens);
+
+            StepResult.Table atlas = table(result, AtlasRows.TABLE);
+            for (String protocol : List.of("published", "corrected")) {
+                List<Object> row = atlas.rows().stream().filter(r -> r.get(1).equals("lora-training.final-loss") && r.get(2).equals(protocol)
+                        && r.get(3).equals(model)).findFirst().orElseThrow();
+                assertThat(number(atlas, row, "value")).isEqualTo(curve[2]);
+            }
+            StepResult.Table training1 = table(result, "training");
+            List<Object> summary = training1.rows().stream().filter(r -> r.get(0).equals(model)).findFirst().orElseThrow();
+            assertThat(number(training1, summary, "tokens")).isEqualTo(tokens);
+            assertThat(number(training1, summary, "tokens_per_second")).isCloseTo(tokens / number(training1, summary, "seconds"),
+                    within(1e-6 * tokens / number(training1, summary, "seconds")));
+        }
+        StepResult.Table flags = table(result, AtlasRows.FLAGS);
+        assertThat(flags.rows()).hasSize(2).allSatisfy(r -> {
+            assertThat(cell(flags, r, "protocol")).isEqualTo("published");
+            assertThat((String) cell(flags, r, "message")).contains("padding").contains("no example is ever padded");
+        });
+        assertThat(result.charts()).singleElement().satisfies(c -> assertThat(c.table()).isEqualTo("losses"));
+    }
+
+    @Test
+    void theDefaultsAreThePublishedRecipe() {
+        Experiment training = Steps.create("lora-training", "models = [main]");
+        assertThat(training.describe()).contains("r 8, α 16, dropout 0.05, q/k/v/o, lr 0.0002, 100 steps, batch 1 × 4")
+                .contains("family 'json_training' of suite 'lora-json' (split train)");
+        assertThat(training.forwardPasses(study)).isEqualTo(400);
+    }
+
+    @Test
+    void badSettingsAreReportedTogetherWithTheirPaths() {
+        String p = "interp4j.experiment.lora-training.";
+        assertThatThrownBy(() -> Steps.create("lora-training", """
+                rank = 0, alpha = -1, dropout = 1, targets = [q_proj, attention], learning-rate = 0, steps = 10, warmup = 10,
+                batch-size = 0, grad-accum = 1.5, seed = lots, checkpoints = [5, 11], protocols = [published, fixed], models = []
+                """))
+                .isInstanceOf(Interp4jException.class)
+                .satisfies(e -> assertThat(e.getMessage().split("\n")).containsExactlyInAnyOrder(
+                        p + "rank: found 0; allowed: an integer >= 1",
+                        p + "alpha: found -1; allowed: a number > 0",
+                        p + "dropout: found 1; allowed: a number in [0, 1)",
+                        p + "targets: found [q_proj, attention]; allowed: distinct modules among [down_proj, gate_proj, k_proj, o_proj,"
+                                + " q_proj, up_proj, v_proj]",
+                        p + "learning-rate: found 0; allowed: a number > 0",
+                        p + "warmup: found 10; allowed: fewer warm-up steps than steps (10)",
+                        p + "batch-size: found 0; allowed: an integer >= 1",
+                        p + "grad-accum: found 1.5; allowed: an integer >= 1",
+                        p + "seed: found \"lots\"; allowed: study or an integer >= 0",
+                        p + "checkpoints: found [5, 11]; allowed: steps in 1..10 (the steps setting)",
+                        p + "protocols: found [\"published\",\"fixed\"]; allowed: a non-empty list of distinct protocols from [published,"
+                                + " corrected]",
+                        p + "models: found []; allowed: all, or a non-empty list of study model names"));
+    }
+
+    @Test
+    void theStudyIsCheckedBeforeAnythingLoads() {
+        Experiment training = Steps.create("lora-training", "models = [main, big], suite = lora-json, family = poetry");
+        assertThat(training.validate(study)).containsExactly(
+                P + ".models: unknown model 'big'; the study's models: [deep, main, other, untokenized]",
+                P + ".family: suite 'lora-json' (split train) has no task of family 'poetry'; its families there: [copying, json_training]");
+        assertThat(Steps.create("lora-training", "suite = nope").validate(study))
+                .contains(P + ".suite: unknown suite 'nope'; the study's suites: [countries, fam, lora-json, main]");
+    }
+
+    @Test
+    void aModelWithoutTokenizerFailsNamingIt() {
+        Experiment training = Steps.create("lora-training", "models = [untokenized], steps = 1, checkpoints = [1]");
+        assertThat(training.validate(study)).isEmpty();
+        assertThatThrownBy(() -> training.run(study, new Steps.Counter()))
+                .isInstanceOf(Interp4jException.class)
+                .hasMessageStartingWith(P + ".models: model 'untokenized'")
+                .hasMessageContaining("has no tokenizer.json");
+    }
+
+    @Test
+    void largerBatchesFlagThePaddingThePublishedRunCounted() {
+        Experiment training = Steps.create("lora-training", "models = [main], steps = 1, batch-size = 2, grad-accum = 1,"
+                + " checkpoints = [1], protocols = [published]");
+        StepResult result = training.run(study, new Steps.Counter());
+        StepResult.Table flags = table(result, AtlasRows.FLAGS);
+        assertThat(flags.rows()).singleElement().satisfies(r -> assertThat((String) cell(flags, r, "message"))
+                .contains("batches of 2 examples").contains("right-padded"));
+        assertThat(table(result, AtlasRows.TABLE).rows()).allSatisfy(r -> assertThat(r.get(2)).isEqualTo("published"));
+        assertThat(Files.exists(study.artefacts().resolve("main/checkpoint-1"))).isTrue();
+    }
+}

@@ -1,0 +1,106 @@
+package io.interp4j.experiments.atlas.mlp;
+
+import static io.interp4j.experiments.testing.Steps.cell;
+import static io.interp4j.experiments.testing.Steps.number;
+import static io.interp4j.experiments.testing.Steps.table;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.task.Task;
+import io.interp4j.experiments.atlas.layerwise.HandRuns;
+import io.interp4j.experiments.testing.Independent;
+import io.interp4j.experiments.testing.Steps;
+import io.interp4j.experiments.testing.TinyStudyTest;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.Test;
+
+class MlpDominanceExperimentTest extends TinyStudyTest {
+
+    /** Family-mean KL per layer, computed with hand-installed hooks. */
+    private static double[] profile(Model model, List<Task> tasks, BiFunction<int[], Integer, float[]> ablated) {
+        int layers = model.config().numLayers();
+        List<String> families = tasks.stream().map(Task::family).toList();
+        double[] out = new double[layers];
+        for (int l = 0; l < layers; l++) {
+            double[] kl = new double[tasks.size()];
+            for (int p = 0; p < tasks.size(); p++) {
+                int[] tokens = model.requireTokenizer().encode(tasks.get(p).prompt());
+                kl[p] = Independent.kl(Independent.lastLogits(model, tokens), ablated.apply(tokens, l));
+            }
+            out[l] = HandRuns.familyMean(kl, families);
+        }
+        return out;
+    }
+
+    private static int argmax(double[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            best = values[i] > values[best] ? i : best;
+        }
+        return best;
+    }
+
+    private static List<Object> row(Table table, String key, String protocol) {
+        return table.rows().stream().filter(r -> cell(table, r, "key").equals(key) && cell(table, r, "protocol").equals(protocol))
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void theTopMlpAndItsShareOfTheHubMatchHandHooksOnTheSamePrompts() {
+        Experiment experiment = Steps.create("mlp-dominance", "models = [other], suite = main, split = test");
+        assertThat(experiment.validate(study)).isEmpty();
+        study.takeForwards();
+        Steps.Counter progress = new Steps.Counter();
+        StepResult result = experiment.run(study, progress);
+        // 4 test prompts, 2 layers: 4 clean + 4·2 MLP + 4·2 per protocol
+        assertThat(experiment.forwardPasses(study)).isEqualTo(4 + 8 + 16);
+        assertThat(progress.total()).isEqualTo(28);
+        assertThat(study.takeForwards()).isEqualTo(28);
+
+        Model model = study.raw("other");
+        List<Task> tasks = study.suite("main").split("test").tasks();
+        double[] mlp = profile(model, tasks, (tokens, l) -> HandRuns.zeroMlp(model, tokens, l));
+        double[] output = profile(model, tasks, (tokens, l) -> HandRuns.last(model, tokens, Map.of(l, HandRuns.ZERO_OUTPUT)));
+        double[] contribution = profile(model, tasks, (tokens, l) -> HandRuns.last(model, tokens, Map.of(l, HandRuns.SKIP)));
+
+        Table profile = table(result, "profile");
+        for (List<Object> r : profile.rows()) {
+            int layer = ((Number) cell(profile, r, "layer")).intValue();
+            double[] expected = switch ((String) cell(profile, r, "method")) {
+                case "mlp-out-zero" -> mlp;
+                case "layer-output-zero" -> output;
+                case "contribution-zero" -> contribution;
+                default -> throw new AssertionError(r);
+            };
+            assertThat(number(profile, r, "kl")).as("%s", r).isCloseTo(expected[layer], within(1e-4 * Math.max(1, expected[layer])));
+        }
+        assertThat(profile.rows()).hasSize(3 * 2);
+
+        int top = argmax(mlp);
+        Table atlas = table(result, "atlas");
+        assertThat(number(atlas, row(atlas, "mlp-dominance.top-layer", "published"), "value")).isEqualTo(top);
+        assertThat(number(atlas, row(atlas, "mlp-dominance.top-layer", "corrected"), "value")).isEqualTo(top);
+        double published = mlp[top] / output[argmax(output)];
+        double corrected = mlp[top] / contribution[argmax(contribution)];
+        assertThat(number(atlas, row(atlas, "mlp-dominance.share", "published"), "value")).isCloseTo(published, within(1e-4));
+        List<Object> correctedRow = row(atlas, "mlp-dominance.share", "corrected");
+        assertThat(number(atlas, correctedRow, "value")).isCloseTo(corrected, within(1e-4));
+        assertThat(cell(atlas, row(atlas, "mlp-dominance.share", "published"), "ci_low")).isNull();
+        assertThat(number(atlas, correctedRow, "ci_low")).isLessThanOrEqualTo(number(atlas, correctedRow, "ci_high"));
+        assertThat((String) cell(atlas, row(atlas, "mlp-dominance.share", "published"), "display"))
+                .startsWith("MLPs carry ").contains("layer-output ablation on this step's prompts");
+
+        Table flags = table(result, "atlas-flags");
+        double low = number(atlas, correctedRow, "ci_low");
+        double high = number(atlas, correctedRow, "ci_high");
+        assertThat(flags.rows().stream().anyMatch(r -> ((String) cell(flags, r, "message")).startsWith("the MLP share differs")))
+                .isEqualTo(published < low || published > high);
+        assertThat(result.charts()).hasSize(3 + 1);
+    }
+}

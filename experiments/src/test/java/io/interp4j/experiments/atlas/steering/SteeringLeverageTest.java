@@ -1,0 +1,334 @@
+package io.interp4j.experiments.atlas.steering;
+
+import static io.interp4j.experiments.testing.Steps.cell;
+import static io.interp4j.experiments.testing.Steps.number;
+import static io.interp4j.experiments.testing.Steps.table;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.Run;
+import io.interp4j.api.task.Task;
+import io.interp4j.api.task.TaskSuite;
+import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.testing.Independent;
+import io.interp4j.experiments.testing.Steps;
+import io.interp4j.experiments.testing.TinyStudyTest;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Checks steering-leverage against a hand-built steering vector (observed layer outputs, plain double
+ * means) added by a hand-installed hook, and plain softmax arithmetic.
+ */
+class SteeringLeverageTest extends TinyStudyTest {
+    private static final List<String> MODELS = List.of("main", "other");
+    private static final double[] SCALES = {0, -1, 1, 4};
+    private static final int LAYER = 0;
+    private static final int RANDOM = 2;
+    private static final double SWEEP = 4;
+    private static StepResult result;
+    private static long planned;
+    private static long reported;
+    private static long counted;
+
+    @BeforeAll
+    static void runOnce() {
+        study.addSuite(new TaskSuite("steering", List.of(
+                task("p0", "positive", "The capital of Italy is Rome.", "x"),
+                task("p1", "positive", "The capital of France is Paris.", "x"),
+                task("p2", "positive", "The capital of Spain is Madrid.", "x"),
+                task("n0", "negative", "Italy is a country in Europe.", "x"),
+                task("n1", "negative", "France is known for its wine.", "x"),
+                task("t0", "target", "The capital of Italy is", " Rome"),
+                task("t1", "target", "Rome is the capital of", " Italy"))));
+        Experiment step = Steps.create("steering-leverage", "models = [main, other], suite = steering, layer = " + LAYER
+                + ", scales = [0, -1, 1, 4], random-vectors = " + RANDOM + ", sweep-scale = 4, published-target { main = \"rome\" }");
+        assertThat(step.validate(study)).isEmpty();
+        planned = step.forwardPasses(study);
+        study.takeForwards();
+        Steps.Counter progress = new Steps.Counter();
+        result = step.run(study, progress);
+        reported = progress.total();
+        counted = study.takeForwards();
+    }
+
+    private static Task task(String id, String family, String prompt, String target) {
+        return new Task(id, family, prompt, target, Optional.empty(), Optional.empty(), "test", Map.of());
+    }
+
+    /** The independent computation for one model. */
+    private static final class Hand {
+        final Model model;
+        final Tokenizer tokenizer;
+        final List<Task> tasks = study.suite("steering").tasks();
+        final float[][] vectors;
+
+        Hand(String name) {
+            model = study.raw(name);
+            tokenizer = model.requireTokenizer();
+            int layers = model.config().numLayers();
+            vectors = new float[layers][];
+            for (int l = 0; l < layers; l++) {
+                double[] pos = mean("positive", l);
+                double[] neg = mean("negative", l);
+                vectors[l] = new float[pos.length];
+                for (int i = 0; i < pos.length; i++) {
+                    vectors[l][i] = (float) (pos[i] - neg[i]);
+                }
+            }
+        }
+
+        /** The mean layer output at the last token over a family's sentences, observed by a hand hook. */
+        private double[] mean(String family, int layer) {
+            List<Task> set = tasks.stream().filter(t -> t.family().equals(family)).toList();
+            double[] sum = new double[32];
+            for (Task t : set) {
+                float[][] seen = new float[1][];
+                try (Run run = model.newRun()) {
+                    run.observe(HookPoint.block(layer, HookSite.RESID_POST), (a, c) -> seen[0] = a.toFloatArray());
+                    run.forward(tokenizer.encode(t.prompt()));
+                }
+                for (int i = 0; i < 32; i++) {
+                    sum[i] += seen[0][seen[0].length - 32 + i];
+                }
+            }
+            return Arrays.stream(sum).map(v -> v / set.size()).toArray();
+        }
+
+        Task target(int t) {
+            return tasks.stream().filter(x -> x.family().equals("target")).toList().get(t);
+        }
+
+        /** The last position's logits of a target prompt with s·vector added to layer L's output at its last position. */
+        float[] steered(int t, int layer, float[] vector, double s) {
+            int[] tokens = tokenizer.encode(target(t).prompt());
+            try (Run run = model.newRun()) {
+                if (s != 0) {
+                    run.hook(HookPoint.block(layer, HookSite.RESID_POST), (a, c) -> {
+                        float[] x = a.toFloatArray();
+                        for (int i = 0; i < 32; i++) {
+                            x[x.length - 32 + i] += (float) s * vector[i];
+                        }
+                        return a.getManager().create(x, a.getShape());
+                    });
+                }
+                float[] all = run.forward(tokens).logits().toFloatArray();
+                return Arrays.copyOfRange(all, all.length - 300, all.length);
+            }
+        }
+
+        int token(String text) {
+            return tokenizer.encode(text)[0];
+        }
+
+        /** The random control as documented: a seeded standard Gaussian direction scaled to ‖v‖. */
+        float[] random(int layer, int k) {
+            Random random = new Random(study.seed() * 1_000_003L + layer * 7919L + k);
+            double[] g = new double[32];
+            double norm = 0;
+            for (int i = 0; i < 32; i++) {
+                g[i] = random.nextGaussian();
+                norm += g[i] * g[i];
+            }
+            double target = 0;
+            for (float v : vectors[layer]) {
+                target += (double) v * v;
+            }
+            float[] out = new float[32];
+            for (int i = 0; i < 32; i++) {
+                out[i] = (float) (g[i] / Math.sqrt(norm) * Math.sqrt(target));
+            }
+            return out;
+        }
+
+        double p(float[] logits, int token) {
+            return Math.exp(Independent.logSoftmax(logits)[token]);
+        }
+    }
+
+    private static List<List<Object>> readouts(String model, String protocol, String vector, String task) {
+        Table t = table(result, "steering-readout");
+        return t.rows().stream().filter(r -> cell(t, r, "model").equals(model) && cell(t, r, "protocol").equals(protocol)
+                && cell(t, r, "vector").equals(vector) && cell(t, r, "task").equals(task)).toList();
+    }
+
+    private static List<Object> atlasRow(String key, String protocol, String model) {
+        Table atlas = table(result, "atlas");
+        return atlas.rows().stream().filter(r -> cell(atlas, r, "key").equals(key) && cell(atlas, r, "protocol").equals(protocol)
+                && cell(atlas, r, "model").equals(model)).findFirst().orElseThrow(() -> new AssertionError("no atlas row " + key));
+    }
+
+    private static double atlasValue(String key, String protocol, String model) {
+        return number(table(result, "atlas"), atlasRow(key, protocol, model), "value");
+    }
+
+    @Test
+    void countsItsForwardsExactly() {
+        // per model: 5 sentences; target 0: 4 scales + 2 random × 3 non-zero scales + layer 1's sweep point and its 2 randoms
+        // (layer 0's are the s = 4 readouts); target 1 the same; the published readouts are target 0's
+        assertThat(planned).isEqualTo(2L * (5 + 2 * (4 + 6 + 3)));
+        assertThat(reported).isEqualTo(planned);
+        assertThat(counted).isEqualTo(planned);
+    }
+
+    @Test
+    void publishedReadsEachModelsSpellingOfTheTarget() {
+        Table t = table(result, "steering-readout");
+        for (String name : MODELS) {
+            Hand hand = new Hand(name);
+            int token = hand.token(name.equals("main") ? "rome" : " Rome");
+            List<List<Object>> rows = readouts(name, "published", "steering", "t0");
+            assertThat(rows).hasSize(SCALES.length);
+            double p0 = hand.p(hand.steered(0, LAYER, hand.vectors[LAYER], 0), token);
+            double best = -1;
+            for (int i = 0; i < SCALES.length; i++) {
+                assertThat(number(t, rows.get(i), "scale")).isEqualTo(SCALES[i]);
+                assertThat(cell(t, rows.get(i), "token")).isEqualTo(hand.tokenizer.decode(new int[] {token}));
+                double p = hand.p(hand.steered(0, LAYER, hand.vectors[LAYER], SCALES[i]), token);
+                assertThat(number(t, rows.get(i), "probability")).as("%s s=%s", name, SCALES[i]).isCloseTo(p, within(1e-6));
+                if (SCALES[i] > 0) {
+                    best = Math.max(best, p);
+                }
+            }
+            assertThat(atlasValue("steering-leverage.p0", "published", name)).isCloseTo(p0, within(1e-6));
+            assertThat(atlasValue("steering-leverage.best-p", "published", name)).isCloseTo(best, within(1e-6));
+            assertThat(atlasValue("steering-leverage.ratio", "published", name)).isCloseTo(best / p0, within(1e-4 * best / p0));
+        }
+    }
+
+    @Test
+    void correctedShiftsTheTasksOwnTargetAgainstRandomVectorsOfEqualNorm() {
+        Table t = table(result, "steering-readout");
+        for (String name : MODELS) {
+            Hand hand = new Hand(name);
+            double bestMean = Double.NEGATIVE_INFINITY;
+            double bestRandom = 0;
+            for (double s : SCALES) {
+                double sum = 0;
+                double randomSum = 0;
+                for (int task = 0; task < 2; task++) {
+                    int token = hand.token(hand.target(task).target());
+                    double base = hand.steered(task, LAYER, null, 0)[token];
+                    double delta = hand.steered(task, LAYER, hand.vectors[LAYER], s)[token] - base;
+                    List<Object> row = readouts(name, "corrected", "steering", hand.target(task).id()).stream()
+                            .filter(r -> number(t, r, "scale") == s).findFirst().orElseThrow();
+                    assertThat(number(t, row, "logit_delta")).as("%s task %d s=%s", name, task, s).isCloseTo(delta, within(1e-4));
+                    sum += delta;
+                    for (int k = 0; k < RANDOM; k++) {
+                        double randomDelta = hand.steered(task, LAYER, hand.random(LAYER, k), s)[token] - base;
+                        List<Object> randomRow = readouts(name, "corrected", "random " + k, hand.target(task).id()).stream()
+                                .filter(r -> number(t, r, "scale") == s).findFirst().orElseThrow();
+                        assertThat(number(t, randomRow, "logit_delta")).isCloseTo(randomDelta, within(1e-4));
+                        randomSum += randomDelta;
+                    }
+                }
+                if (s > 0 && sum / 2 > bestMean) {
+                    bestMean = sum / 2;
+                    bestRandom = randomSum / (2 * RANDOM);
+                }
+            }
+            assertThat(atlasValue("steering-leverage.logit-delta", "corrected", name)).isCloseTo(bestMean, within(1e-4));
+            assertThat(atlasValue("steering-leverage.random-logit-delta", "corrected", name)).isCloseTo(bestRandom, within(1e-4));
+            assertThat(atlasValue("steering-leverage.excess", "corrected", name)).isCloseTo(bestMean - bestRandom, within(2e-4));
+            assertThat(cell(table(result, "atlas"), atlasRow("steering-leverage.token", "corrected", name), "value"))
+                    .isEqualTo(hand.tokenizer.decode(new int[] {hand.token(" Rome")}));
+        }
+    }
+
+    @Test
+    void sweepsEveryLayerAtTheSweepScale() {
+        Table sweep = table(result, "steering-layers");
+        for (String name : MODELS) {
+            Hand hand = new Hand(name);
+            int bestLayer = -1;
+            double bestExcess = Double.NEGATIVE_INFINITY;
+            for (int l = 0; l < 2; l++) {
+                double delta = 0;
+                double random = 0;
+                for (int task = 0; task < 2; task++) {
+                    int token = hand.token(hand.target(task).target());
+                    double base = hand.steered(task, l, null, 0)[token];
+                    delta += (hand.steered(task, l, hand.vectors[l], SWEEP)[token] - base) / 2;
+                    for (int k = 0; k < RANDOM; k++) {
+                        random += (hand.steered(task, l, hand.random(l, k), SWEEP)[token] - base) / (2 * RANDOM);
+                    }
+                }
+                int layer = l;
+                List<Object> row = sweep.rows().stream().filter(r -> cell(sweep, r, "model").equals(name)
+                        && ((Number) cell(sweep, r, "layer")).intValue() == layer).findFirst().orElseThrow();
+                assertThat(number(sweep, row, "logit_delta")).isCloseTo(delta, within(1e-4));
+                assertThat(number(sweep, row, "random_logit_delta")).isCloseTo(random, within(1e-4));
+                double norm = 0;
+                for (float v : hand.vectors[l]) {
+                    norm += (double) v * v;
+                }
+                assertThat(number(sweep, row, "vector_norm")).isCloseTo(Math.sqrt(norm), within(1e-4));
+                if (delta - random > bestExcess) {
+                    bestExcess = delta - random;
+                    bestLayer = l;
+                }
+            }
+            assertThat(atlasValue("steering-leverage.best-layer", "corrected", name)).isEqualTo(bestLayer);
+        }
+    }
+
+    @Test
+    void flagsPublishedTokensThatDifferAcrossModels() {
+        Table flags = table(result, "atlas-flags");
+        for (String name : MODELS) {
+            assertThat(flags.rows().stream().filter(r -> cell(flags, r, "model").equals(name)
+                    && ((String) cell(flags, r, "message")).contains("differs across models"))).hasSize(1);
+        }
+        // main's published spelling is not the suite's target; other's is
+        assertThat(flags.rows().stream().filter(r -> ((String) cell(flags, r, "message")).contains("where the suite's target is"))
+                .map(r -> cell(flags, r, "model"))).containsExactly("main");
+        assertThat(result.charts()).hasSize(3);
+    }
+
+    @Test
+    void rejectsBadSettingsWithTheirPaths() {
+        assertThatThrownBy(() -> Steps.create("steering-leverage", "scales = [1, 2], random-vectors = 0, sweep-scale = 0,"
+                + " target-rule = nearest, layer = -1, published-target { a = 3 }"))
+                .isInstanceOf(Interp4jException.class)
+                .hasMessageContaining("interp4j.experiment.steering-leverage.scales: found [1,2]; allowed: a list of distinct finite"
+                        + " numbers holding 0")
+                .hasMessageContaining("interp4j.experiment.steering-leverage.random-vectors: found 0; allowed: an integer >= 1")
+                .hasMessageContaining("interp4j.experiment.steering-leverage.sweep-scale: found 0")
+                .hasMessageContaining("interp4j.experiment.steering-leverage.target-rule: found 'nearest'")
+                .hasMessageContaining("interp4j.experiment.steering-leverage.layer: found -1")
+                .hasMessageContaining("interp4j.experiment.steering-leverage.published-target.a: found 3");
+        Experiment step = Steps.create("steering-leverage", "models = [main], suite = main, layer = 2,"
+                + " published-target { other = \"rome\" }");
+        assertThat(step.validate(study)).anyMatch(p -> p.startsWith(P + ".suite: suite 'main' (split all) has no task of family"
+                + " 'positive'"));
+        Experiment outOfRange = Steps.create("steering-leverage", "models = [main], suite = steering, layer = 2,"
+                + " published-target { other = \"rome\" }");
+        assertThat(outOfRange.validate(study)).containsExactly(
+                P + ".layer: layer 2 is out of range for model 'main'; it has layers 0..1",
+                P + ".published-target.other: 'other' is not a model this row runs; its models: [main]");
+    }
+
+    @Test
+    void defaultsFollowTheSeed() {
+        assertThat(Steps.create("steering-leverage", "").describe())
+                .contains("v = mean layer-2 output at the last token over family positive − over family negative")
+                .contains("suite 'steering' (split all)")
+                .contains("s in 0, -0.5, +0.5, -1, +1, -2, +2, -4, +4")
+                .contains("3 random vector(s) of equal norm")
+                .contains("every layer at s = +4")
+                .contains("models all, protocols published, corrected");
+    }
+}
