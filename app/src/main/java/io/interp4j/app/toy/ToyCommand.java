@@ -55,7 +55,7 @@ public final class ToyCommand implements Command {
 
     static Preset preset(String name, int vocab) {
         return switch (name) {
-            case "toy-s" -> new Preset(name, ModelConfig.of(vocab, 128, 384, 3, 4, 2, true), 3000, 32, 3e-3, 2000, 40);
+            case "toy-s" -> new Preset(name, ModelConfig.of(vocab, 128, 384, 3, 4, 2, true), 4000, 32, 3e-3, 2000, 40);
             case "toy-m" -> new Preset(name, ModelConfig.of(vocab, 192, 576, 5, 6, 2, true), 4000, 32, 2e-3, 2000, 40);
             default -> throw new UsageException("unknown preset '" + name + "'; allowed: toy-s, toy-m");
         };

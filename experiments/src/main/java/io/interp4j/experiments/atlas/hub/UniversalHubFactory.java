@@ -5,7 +5,7 @@ import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.api.metric.TargetToken;
-import io.interp4j.experiments.atlas.layerwise.AtlasScope;
+import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.common.StepSettings;
 
 /**

@@ -3,6 +3,7 @@ package io.interp4j.experiments.atlas.layerwise;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.PromptSet;
 import io.interp4j.experiments.atlas.Stats;
 import java.util.List;
 

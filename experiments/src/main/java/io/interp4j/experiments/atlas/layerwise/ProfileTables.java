@@ -4,6 +4,7 @@ import io.interp4j.api.experiment.StepResult.Chart;
 import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.api.task.Task;
+import io.interp4j.experiments.atlas.PromptSet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

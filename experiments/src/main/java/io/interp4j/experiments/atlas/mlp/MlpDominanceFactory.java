@@ -3,7 +3,7 @@ package io.interp4j.experiments.atlas.mlp;
 import com.typesafe.config.Config;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
-import io.interp4j.experiments.atlas.layerwise.AtlasScope;
+import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.common.StepSettings;
 
 /**

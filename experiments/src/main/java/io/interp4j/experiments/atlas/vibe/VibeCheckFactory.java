@@ -7,7 +7,7 @@ import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.api.quant.Quantization;
-import io.interp4j.experiments.atlas.layerwise.AtlasScope;
+import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.common.StepSettings;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.interp4j.experiments.atlas.layerwise;
+package io.interp4j.experiments.atlas;
 
 import static java.util.Objects.requireNonNull;
 
@@ -9,9 +9,6 @@ import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
-import io.interp4j.experiments.atlas.Forwards;
-import io.interp4j.experiments.atlas.Protocol;
-import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.common.StepSettings;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,11 +1,10 @@
-package io.interp4j.experiments.atlas.layerwise;
+package io.interp4j.experiments.atlas;
 
 import static java.util.Objects.requireNonNull;
 
 import io.interp4j.api.model.Model;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
-import io.interp4j.experiments.atlas.Stats;
 import java.util.List;
 
 /**
