@@ -52,6 +52,7 @@ public final class HtmlReport {
             tbody tr:nth-child(even) { background: #fafbfc; }
             td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
             td.na { color: #8c959f; }
+            td.val { min-width: 16em; max-width: 28em; font-variant-numeric: tabular-nums; }
             table.summary td:first-child { font-weight: 600; }
             .scroll { overflow: auto; max-height: 600px; max-width: 100%; }
             details { margin: .6em 0; }
@@ -144,13 +145,13 @@ public final class HtmlReport {
         for (String protocol : atlas.protocols()) {
             h.append("<h3>Protocol: ").append(escape(protocol)).append("</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>Dimension</th>")
                     .append("<th>Measure</th>");
-            atlas.models().forEach(m -> h.append("<th class=\"num\">").append(escape(m)).append("</th>"));
+            atlas.models().forEach(m -> h.append("<th>").append(escape(m)).append("</th>"));
             h.append("<th class=\"num\">Δ</th></tr></thead>\n<tbody>\n");
             for (AtlasView.Row row : atlas.rows().get(protocol)) {
                 h.append("<tr><td>").append(escape(row.dimension())).append("</td><td><code>").append(escape(row.key())).append("</code></td>");
                 for (String m : atlas.models()) {
                     AtlasView.Cell cell = row.byModel().get(m);
-                    h.append("<td class=\"num\">").append(cell == null ? "" : escape(cell.shown())).append("</td>");
+                    h.append("<td class=\"val\">").append(cell == null ? "" : escape(cell.shown())).append("</td>");
                 }
                 h.append("<td class=\"num\">").append(escape(row.delta())).append("</td></tr>\n");
             }

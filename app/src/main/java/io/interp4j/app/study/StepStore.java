@@ -81,7 +81,9 @@ final class StepStore {
                     true,
                     StepResultJson.fromJson(o.get("result").toString())));
         } catch (IOException | RuntimeException e) {
-            return Optional.empty(); // unreadable: the step simply runs again
+            // unreadable: the step simply runs again
+            org.slf4j.LoggerFactory.getLogger(StepStore.class).warn("{}: cannot reuse the stored result ({}); the step runs again", file, e.toString());
+            return Optional.empty();
         }
     }
 

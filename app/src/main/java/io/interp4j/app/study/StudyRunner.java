@@ -94,7 +94,9 @@ final class StudyRunner {
         for (StudyPlan.SuiteSpec s : plan.suites().values()) {
             StringBuilder text = new StringBuilder(s.name());
             for (Task t : s.suite().tasks()) {
-                text.append('\n').append(t);
+                // not Task.toString: the metadata map's iteration order changes from one JVM run to the next
+                text.append('\n').append(String.join("\u0000", t.id(), t.family(), t.prompt(), t.target(), t.corruptPrompt().orElse("\u0001"),
+                        t.wrongTarget().orElse("\u0001"), t.split(), new java.util.TreeMap<>(t.metadata()).toString()));
             }
             suiteParts.add(text.toString());
         }

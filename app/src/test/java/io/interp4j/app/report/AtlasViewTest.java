@@ -68,7 +68,7 @@ class AtlasViewTest {
                 .contains("| disagreement | Universal hub layer | both | a | published L2, corrected L3 |");
         assertThat(md.indexOf("## Atlas")).isLessThan(md.indexOf("## 1."));
         String html = HtmlReport.render(results());
-        assertThat(html).contains("<section id=\"atlas\">").contains("<td class=\"num\">L26, 13.70</td>").contains("published L2, corrected L3");
+        assertThat(html).contains("<section id=\"atlas\">").contains("<td class=\"val\">L26, 13.70</td>").contains("published L2, corrected L3");
     }
 
     @Test
