@@ -6,10 +6,10 @@ import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
-import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.experiment.StepResult.Chart;
 import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
@@ -23,9 +23,9 @@ import io.interp4j.api.probe.ProbeResult;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.atlas.Forwards;
 import io.interp4j.experiments.atlas.Protocol;
-import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
 import java.nio.file.Path;
@@ -36,8 +36,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * STUDY.md row 8, adapter norm–effect correlation. The norms come from the {@code adapter-norms}
@@ -55,17 +53,13 @@ final class AdapterNormEffect implements Experiment {
     /** The probe that reads the adapter's norms. */
     static final String NORMS_PROBE = "adapter-norms";
 
-    private final RowScope scope;
+    private final AtlasScope scope;
     private final TrainedModels trained;
-    private final String suite;
-    private final String split;
     private final double flatCv;
 
-    AdapterNormEffect(RowScope scope, TrainedModels trained, String suite, String split, double flatCv) {
+    AdapterNormEffect(AtlasScope scope, TrainedModels trained, double flatCv) {
         this.scope = scope;
         this.trained = trained;
-        this.suite = suite;
-        this.split = split;
         this.flatCv = flatCv;
     }
 
@@ -77,21 +71,8 @@ final class AdapterNormEffect implements Experiment {
     @Override
     public List<String> validate(StudyContext context) {
         List<String> problems = new ArrayList<>(scope.validate(context));
-        String root = context.path();
-        if (!context.suiteNames().contains(suite)) {
-            problems.add(root + ".suite: unknown suite '" + suite + "'; the study's suites: " + new TreeSet<>(context.suiteNames()));
-        } else if (tasks(context).isEmpty()) {
-            Set<String> splits = new TreeSet<>();
-            context.suite(suite).tasks().forEach(t -> splits.add(t.split()));
-            problems.add(root + ".split: split '" + split + "' selects no task of suite '" + suite + "'; its splits: all, "
-                    + String.join(", ", splits));
-        }
-        problems.addAll(context.checkPlugin(PluginKind.PROBE, NORMS_PROBE, probeSettings(Path.of("adapter")), root));
+        problems.addAll(context.checkPlugin(PluginKind.PROBE, NORMS_PROBE, probeSettings(Path.of("adapter")), context.path()));
         return problems;
-    }
-
-    private List<Task> tasks(StudyContext context) {
-        return context.suite(suite).split(split).tasks();
     }
 
     private static Config probeSettings(Path adapter) {
@@ -100,7 +81,7 @@ final class AdapterNormEffect implements Experiment {
 
     @Override
     public long forwardPasses(StudyContext context) {
-        long prompts = tasks(context).size();
+        long prompts = scope.tasks(context).size();
         long total = 0;
         for (String model : scope.models(context)) {
             total += prompts * (2 + (long) context.modelConfig(model).numLayers());
@@ -111,7 +92,7 @@ final class AdapterNormEffect implements Experiment {
     @Override
     public String describe() {
         return "atlas adapter norm–effect: per-layer LoRA norms of " + trained.describe() + " against KL(trained ‖ trained with the"
-                + " base model's resid_post at L), suite '" + suite + "' (split " + split + "); " + scope.describe();
+                + " base model's resid_post at L), suite '" + scope.suite() + "' (split " + scope.split() + "); " + scope.rows().describe();
     }
 
     @Override
@@ -120,7 +101,7 @@ final class AdapterNormEffect implements Experiment {
         if (!problems.isEmpty()) {
             throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
         }
-        List<Task> tasks = tasks(context);
+        List<Task> tasks = scope.tasks(context);
         int[][] families = Stats.families(tasks.stream().map(Task::family).toList());
         AtlasRows atlas = new AtlasRows(DIMENSION);
         List<List<Object>> layerRows = new ArrayList<>();
@@ -146,7 +127,7 @@ final class AdapterNormEffect implements Experiment {
             for (int t = 0; t < tasks.size(); t++) {
                 Task task = tasks.get(t);
                 int[] tokens = Forwards.encode(tokenizer, task.prompt(),
-                        context.path() + ": suite '" + suite + "' task '" + task.id() + "'");
+                        context.path() + ": suite '" + scope.suite() + "' task '" + task.id() + "'");
                 Forwards.Cached source = Forwards.run(base, tokens, progress, List.of(), points);
                 float[] reference = Forwards.lastLogits(tuned, tokens, progress, List.of());
                 forwards += 2;

@@ -3,7 +3,7 @@ package io.interp4j.experiments.atlas.adapternorm;
 import com.typesafe.config.Config;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
-import io.interp4j.experiments.atlas.RowScope;
+import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.atlas.TrainedModels;
 import io.interp4j.experiments.common.StepSettings;
 
@@ -26,15 +26,13 @@ public final class AdapterNormEffectFactory implements ExperimentFactory {
     @Override
     public Experiment create(Config config) {
         StepSettings settings = new StepSettings(ID, config);
-        RowScope scope = RowScope.read(settings, config);
+        AtlasScope scope = AtlasScope.read(config, settings);
         TrainedModels trained = TrainedModels.read(settings);
-        String suite = settings.text("suite");
-        String split = settings.text("split");
         double flat = config.getDouble("flat-cv");
         if (!(flat >= 0) || !Double.isFinite(flat)) {
             settings.problem("flat-cv", "found " + flat + "; allowed: a coefficient of variation >= 0 (0 never flags)");
         }
         settings.check();
-        return new AdapterNormEffect(scope, trained, suite, split, flat);
+        return new AdapterNormEffect(scope, trained, flat);
     }
 }
