@@ -140,6 +140,17 @@ public interface StudyContext {
     }
 
     /**
+     * Closes a variant that {@link #model(String, LoadOptions)} loaded, before the step ends, so that a
+     * step walking through many variants (the checkpoints of a training run, quantisation schemes) holds
+     * one at a time: on a real model each is a full float copy. Asking for it again loads it anew. A
+     * variant that is not loaded, or a context without variants, ignores the call.
+     *
+     * @param name the model's name in the study
+     * @param options the options the variant was loaded with
+     */
+    default void release(String name, LoadOptions options) {}
+
+    /**
      * Returns this step's artefact folder (adapters, checkpoints, generations), created empty when
      * the step starts. Files written there belong to the step's result: they are kept while the
      * step's stored result is reused and replaced when it runs again.

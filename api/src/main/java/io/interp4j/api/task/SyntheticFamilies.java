@@ -51,7 +51,10 @@ import java.util.function.Function;
  *       expected to discover arithmetic from 381 examples; the held-out test is whether it knows an
  *       arithmetic fact as a fact, whatever the phrasing. Fact {@code i} has exactly one held-out template,
  *       {@code h(i) = (i + o) mod T} with a seed-derived offset {@code o} (so held-out templates are
- *       balanced); the pair {@code (i, h(i))} is its only test prompt and the other {@code T - 1}
+ *       balanced); factual recall never holds out its question phrasing
+ *       ({@code "Q: What is the capital of {X}?\nA:"}), which {@code uncertainty_signalling} asks about
+ *       unknown countries: every known country is trained in it, so a held-out prompt never asks the
+ *       model to tell a known country from an unknown one in the phrasing that cues "I don't know"; the pair {@code (i, h(i))} is its only test prompt and the other {@code T - 1}
  *       pairs are train prompts. Every template therefore occurs in training (with other facts) and
  *       every fact occurs in training (with other templates), but no test prompt occurs in training:
  *       "held-out prompts" means unseen prompts of seen facts. Train tasks enumerate facts round-robin
@@ -105,6 +108,9 @@ public final class SyntheticFamilies {
             "The capital city of {X} is called",
             "Visitors to {X} arrive in its capital,",
             "Capital of {X}:");
+
+    /** The capital phrasing that {@code uncertainty_signalling} shares (index into CAPITAL_TEMPLATES). */
+    private static final int QUESTION_TEMPLATE = 2;
 
     private static final List<String> VERBOSITY_TEMPLATES = List.of(
             "Answer in one word. The opposite of {X} is",
@@ -343,8 +349,13 @@ public final class SyntheticFamilies {
     }
 
     private static int heldOut(long seed, String family, int fact, int templates) {
-        int offset = (int) Long.remainderUnsigned(stream(seed, family + "/heldout"), templates);
-        return (fact + offset) % templates;
+        // factual recall never holds out the question phrasing: uncertainty_signalling asks about unknown
+        // countries in it, so an unseen (country, question) pair would ask "is this country known?"
+        boolean factual = family.equals("factual_recall");
+        int choices = factual ? templates - 1 : templates;
+        int offset = (int) Long.remainderUnsigned(stream(seed, family + "/heldout"), choices);
+        int h = (fact + offset) % choices;
+        return factual && h >= QUESTION_TEMPLATE ? h + 1 : h;
     }
 
     private static List<Item> pairSplit(long seed, String family, List<String[]> facts, List<String> templates,
@@ -672,7 +683,7 @@ public final class SyntheticFamilies {
     }
 
     private static String capitalQuestion(String country) {
-        return CAPITAL_TEMPLATES.get(2).replace("{X}", country);
+        return CAPITAL_TEMPLATES.get(QUESTION_TEMPLATE).replace("{X}", country);
     }
 
     private static String request(String verb, String object) {

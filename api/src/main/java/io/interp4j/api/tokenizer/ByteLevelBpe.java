@@ -21,7 +21,10 @@ import java.util.regex.Pattern;
  * code corpus, written as a Hugging Face {@code tokenizer.json}: ids 0–255 are the bytes, then the
  * learned merges, then {@value #END_OF_TEXT}. Every string encodes, since every byte is a token. As in
  * Qwen2's tokenizer, every digit is a token of its own: no merge involves a digit, so {@code "126"}
- * encodes as {@code 1}, {@code 2}, {@code 6}.
+ * encodes as {@code 1}, {@code 2}, {@code 6}. And as in every real BPE vocabulary, each ASCII letter
+ * after a space is one token: the first merges are {@code "Ġ" + letter} for a&ndash;z then A&ndash;Z,
+ * so a word the corpus never saw still starts with a token of its own ({@code " Buba"} &rarr;
+ * {@code " B"}, ...), never with a bare space that every such word shares.
  *
  * @since 0.1
  */
@@ -86,6 +89,15 @@ public final class ByteLevelBpe {
             words.merge(symbols, 1, Integer::sum);
         }
         List<String> merges = new ArrayList<>();
+        String space = byteChars[' '];
+        for (String letters : List.of("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
+            for (char c : letters.toCharArray()) {
+                if (256 + merges.size() + 1 < vocabSize) {
+                    merges.add(space + " " + c);
+                    words = mergeAll(words, space, String.valueOf(c));
+                }
+            }
+        }
         while (256 + merges.size() + 1 < vocabSize) {
             Map<String, Integer> pairs = new HashMap<>();
             for (Map.Entry<List<String>, Integer> w : words.entrySet()) {
@@ -111,13 +123,17 @@ public final class ByteLevelBpe {
             }
             merges.add(best);
             String[] parts = best.split(" ", 2);
-            Map<List<String>, Integer> next = new LinkedHashMap<>();
-            for (Map.Entry<List<String>, Integer> w : words.entrySet()) {
-                next.merge(applyMerge(w.getKey(), parts[0], parts[1]), w.getValue(), Integer::sum);
-            }
-            words = next;
+            words = mergeAll(words, parts[0], parts[1]);
         }
         return new ByteLevelBpe(merges);
+    }
+
+    private static Map<List<String>, Integer> mergeAll(Map<List<String>, Integer> words, String a, String b) {
+        Map<List<String>, Integer> next = new LinkedHashMap<>();
+        for (Map.Entry<List<String>, Integer> w : words.entrySet()) {
+            next.merge(applyMerge(w.getKey(), a, b), w.getValue(), Integer::sum);
+        }
+        return next;
     }
 
     private static boolean hasDigit(String symbol) {

@@ -171,6 +171,14 @@ class SyntheticFamiliesTest {
                 assertThat(t.corruptPrompt()).contains(template.replace("{X}", otherCountry));
             }
         }
+        // the question phrasing, which uncertainty_signalling asks about unknown countries, is never held out:
+        // with one round per training template every known country is trained in it
+        String question = Integer.toString(SyntheticFamilies.factualTemplates().indexOf("Q: What is the capital of {X}?\nA:"));
+        assertThat(question).isNotEqualTo("-1");
+        TaskSuite full = SyntheticFamilies.generate(42L, SyntheticFamilies.WORLD_SIZE * (SyntheticFamilies.factualTemplates().size() - 1), 40);
+        assertThat(tasks(full, "factual_recall", "test")).noneMatch(t -> t.metadata().get("template").equals(question));
+        assertThat(tasks(full, "factual_recall", "train").stream().filter(t -> t.metadata().get("template").equals(question))
+                .map(t -> t.metadata().get("fact")).collect(Collectors.toSet())).isEqualTo(capitals.keySet());
         // every template is used in training
         Set<String> used = tasks(SUITE, "factual_recall", "train").stream().map(t -> t.metadata().get("template")).collect(Collectors.toSet());
         assertThat(used).hasSize(SyntheticFamilies.factualTemplates().size());

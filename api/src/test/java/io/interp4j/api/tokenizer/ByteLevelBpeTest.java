@@ -50,6 +50,20 @@ class ByteLevelBpeTest {
     }
 
     @Test
+    void aWordStartsWithItsOwnTokenNotABareSpace(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        ByteLevelBpe bpe = ByteLevelBpe.train(ByteLevelBpe.MAX_VOCAB);
+        java.nio.file.Path file = dir.resolve("tokenizer.json");
+        java.nio.file.Files.writeString(file, bpe.toJson());
+        try (HfTokenizer tokenizer = HfTokenizer.load(file)) {
+            // invented words the corpus never saw, for every initial letter
+            for (char c : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".toCharArray()) {
+                int[] ids = tokenizer.encode(" " + c + "qxq");
+                assertThat(tokenizer.decode(new int[] {ids[0]})).as("first token of ' %sqxq'", c).isEqualTo(" " + c);
+            }
+        }
+    }
+
+    @Test
     void tokenizerJsonHasEveryIdOnce() {
         ByteLevelBpe bpe = ByteLevelBpe.train(300);
         JsonObject root = JsonParser.parseString(bpe.toJson()).getAsJsonObject();

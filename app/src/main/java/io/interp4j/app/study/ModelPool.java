@@ -33,7 +33,6 @@ final class ModelPool implements AutoCloseable {
         return model;
     }
 
-    /** Returns a model if a step has loaded it. */
     /** A variant of a study model with other load options, cached per (name, options). */
     Model get(String name, LoadOptions options) {
         StudyPlan.ModelSpec spec = plan.models().get(name);
@@ -49,12 +48,21 @@ final class ModelPool implements AutoCloseable {
         return model;
     }
 
+    /** Closes one variant now, if it is loaded; a later {@link #get(String, LoadOptions)} loads it again. */
+    void release(String name, LoadOptions options) {
+        Model model = variants.remove(name + "\u0000" + options);
+        if (model != null) {
+            model.close();
+        }
+    }
+
     /** Closes the variants a step loaded: they are step-local, so a later step starts without them. */
     void closeVariants() {
         variants.values().forEach(Model::close);
         variants.clear();
     }
 
+    /** Returns a model if a step has loaded it. */
     java.util.Optional<Model> loaded(String name) {
         return java.util.Optional.ofNullable(loaded.get(name));
     }

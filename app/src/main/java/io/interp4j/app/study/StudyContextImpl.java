@@ -126,6 +126,13 @@ final class StudyContextImpl implements StudyContext {
     }
 
     @Override
+    public void release(String name, LoadOptions options) {
+        if (pool != null) {
+            pool.release(name, options);
+        }
+    }
+
+    @Override
     public Path artefacts() {
         if (store == null) {
             throw new IllegalStateException("no artefacts while a study is validated");

@@ -50,13 +50,21 @@ public final class ToyCommand implements Command {
         this.registry = registry;
     }
 
-    /** The presets: architecture, training length and data size. */
-    record Preset(String name, ModelConfig config, int steps, int batchSize, double learningRate, int perFamilyTrain, int perFamilyTest) {}
+    /**
+     * The presets: architecture, training length and data size. {@code repeats} puts a family's train
+     * tasks into the training data that many times: arithmetic has 381 facts where factual recall has
+     * 40, so at equal task counts each arithmetic fact is seen about ten times less often (measured:
+     * toy-s learned it to 96.8% on train but 80% on held-out phrasings with one copy).
+     */
+    record Preset(String name, ModelConfig config, int steps, int batchSize, double learningRate, int perFamilyTrain, int perFamilyTest,
+            Map<String, Integer> repeats) {}
+
+    private static final Map<String, Integer> REPEATS = Map.of("arithmetic", 3);
 
     static Preset preset(String name, int vocab) {
         return switch (name) {
-            case "toy-s" -> new Preset(name, ModelConfig.of(vocab, 128, 384, 3, 4, 2, true), 4000, 32, 3e-3, 2000, 40);
-            case "toy-m" -> new Preset(name, ModelConfig.of(vocab, 192, 576, 5, 6, 2, true), 4000, 32, 2e-3, 2000, 40);
+            case "toy-s" -> new Preset(name, ModelConfig.of(vocab, 128, 384, 3, 4, 2, true), 6000, 32, 3e-3, 2000, 40, REPEATS);
+            case "toy-m" -> new Preset(name, ModelConfig.of(vocab, 192, 576, 5, 6, 2, true), 6000, 32, 3e-3, 2000, 40, REPEATS);
             default -> throw new UsageException("unknown preset '" + name + "'; allowed: toy-s, toy-m");
         };
     }
@@ -114,7 +122,10 @@ public final class ToyCommand implements Command {
                 int[] targetIds = tokenizer.encode(t.target());
                 int[] answer = java.util.Arrays.copyOf(targetIds, targetIds.length + 1);
                 answer[targetIds.length] = bpe.endOfTextId();
-                examples.add(new TrainingExample(tokenizer.encode(t.prompt()), answer));
+                TrainingExample example = new TrainingExample(tokenizer.encode(t.prompt()), answer);
+                for (int r = preset.repeats().getOrDefault(t.family(), 1); r > 0; r--) {
+                    examples.add(example);
+                }
             }
         }
         err.printf(Locale.ROOT, "pre-training %s (%d layers, d_model %d, %,d parameters) on %d examples for %d steps%n", preset.name(),
@@ -195,6 +206,9 @@ public final class ToyCommand implements Command {
         o.addProperty("steps", steps);
         o.addProperty("batch_size", preset.batchSize());
         o.addProperty("learning_rate", preset.learningRate());
+        JsonObject repeats = new JsonObject();
+        new java.util.TreeMap<>(preset.repeats()).forEach(repeats::addProperty);
+        o.add("train_task_repeats", repeats);
         o.addProperty("wall_seconds", result.seconds());
         o.addProperty("tokens_per_second", result.tokensPerSecond());
         o.addProperty("final_loss", result.losses().get(result.losses().size() - 1));

@@ -10,10 +10,10 @@ import io.interp4j.api.model.Model;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.common.StepSettings;
+import io.interp4j.experiments.common.SuiteChecks;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.Optional;
 
 /**
  * What the per-layer atlas rows run on: the models and protocols of {@link RowScope}, and the prompts,
@@ -84,13 +84,11 @@ public record AtlasScope(RowScope rows, String suite, String split) {
     public List<String> validate(StudyContext context) {
         List<String> problems = new ArrayList<>(rows.validate(context));
         String root = context.path();
-        if (!context.suiteNames().contains(suite)) {
-            problems.add(root + ".suite: unknown suite '" + suite + "'; the study's suites: " + new TreeSet<>(context.suiteNames()));
+        Optional<String> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
+        if (unknown.isPresent()) {
+            problems.add(unknown.get());
         } else if (tasks(context).isEmpty()) {
-            Set<String> splits = new TreeSet<>();
-            context.suite(suite).tasks().forEach(t -> splits.add(t.split()));
-            problems.add(root + ".split: split '" + split + "' selects no task of suite '" + suite + "'; its splits: all, "
-                    + String.join(", ", splits));
+            problems.add(SuiteChecks.emptySplit(context, root + ".split", suite, split));
         }
         return problems;
     }

@@ -186,7 +186,8 @@ public final class Stats {
             sxx += (x[i] - mx) * (x[i] - mx);
             syy += (y[i] - my) * (y[i] - my);
         }
-        return sxx == 0 || syy == 0 ? Double.NaN : sxy / Math.sqrt(sxx * syy);
+        // rounding can put a perfect correlation a hair outside [-1, 1] (1.0000000000000002)
+        return sxx == 0 || syy == 0 ? Double.NaN : Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
     }
 
     /**

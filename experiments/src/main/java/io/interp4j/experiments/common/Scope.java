@@ -17,7 +17,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -116,18 +116,15 @@ public record Scope(String model, String suite, String split, Map<String, Select
         if (!context.modelNames().contains(model)) {
             problems.add(root + ".model: unknown model '" + model + "'; the study's models: " + new TreeSet<>(context.modelNames()));
         }
-        if (!context.suiteNames().contains(suite)) {
-            problems.add(root + ".suite: unknown suite '" + suite + "'; the study's suites: " + new TreeSet<>(context.suiteNames()));
+        Optional<String> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
+        if (unknown.isPresent()) {
+            problems.add(unknown.get());
         } else if (tasks(context).isEmpty()) {
-            Set<String> splits = new TreeSet<>();
-            context.suite(suite).tasks().forEach(t -> splits.add(t.split()));
-            problems.add(root + ".split: split '" + split + "' selects no task of suite '" + suite + "'; its splits: all, "
-                    + String.join(", ", splits));
+            problems.add(SuiteChecks.emptySplit(context, root + ".split", suite, split));
         }
         promptSets.forEach((name, selection) -> {
-            if (selection.suite() != null && !context.suiteNames().contains(selection.suite())) {
-                problems.add(root + ".prompt-sets." + name + ": unknown suite '" + selection.suite() + "'; the study's suites: "
-                        + new TreeSet<>(context.suiteNames()));
+            if (selection.suite() != null) {
+                SuiteChecks.unknownSuite(context, root + ".prompt-sets." + name, selection.suite()).ifPresent(problems::add);
             }
         });
         return problems;

@@ -103,17 +103,26 @@ public final class Independent {
      * @return rho
      */
     public static double spearman(double[] x, double[] y) {
-        double[] rx = tiedRanks(x);
-        double[] ry = tiedRanks(y);
-        double mx = Arrays.stream(rx).average().orElseThrow();
-        double my = Arrays.stream(ry).average().orElseThrow();
+        return pearson(tiedRanks(x), tiedRanks(y));
+    }
+
+    /**
+     * Returns Pearson's r, unclamped.
+     *
+     * @param x the first values
+     * @param y the second values, as many
+     * @return r
+     */
+    public static double pearson(double[] x, double[] y) {
+        double mx = Arrays.stream(x).average().orElseThrow();
+        double my = Arrays.stream(y).average().orElseThrow();
         double sxy = 0;
         double sxx = 0;
         double syy = 0;
-        for (int i = 0; i < rx.length; i++) {
-            sxy += (rx[i] - mx) * (ry[i] - my);
-            sxx += (rx[i] - mx) * (rx[i] - mx);
-            syy += (ry[i] - my) * (ry[i] - my);
+        for (int i = 0; i < x.length; i++) {
+            sxy += (x[i] - mx) * (y[i] - my);
+            sxx += (x[i] - mx) * (x[i] - mx);
+            syy += (y[i] - my) * (y[i] - my);
         }
         return sxy / Math.sqrt(sxx * syy);
     }

@@ -57,6 +57,7 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
     private final Map<String, TaskSuite> suites = new TreeMap<>();
     private final Map<PluginKind, Map<String, PluginFactory<?>>> factories = new LinkedHashMap<>();
     private long forwards;
+    private String currentStep = "step-under-test";
 
     /**
      * Writes three models: {@code main} and {@code other} (seeds 1 and 2) and {@code untokenized}
@@ -278,6 +279,23 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
                 new CountedModel(new DjlEngineProvider().load(Checkpoint.open(directories.get(name)), options), () -> forwards++));
     }
 
+    @Override
+    public synchronized void release(String name, LoadOptions options) {
+        CountedModel variant = variants.remove(name + " " + options);
+        if (variant != null) {
+            variant.model.close();
+        }
+    }
+
+    /**
+     * Returns how many variants are loaded now.
+     *
+     * @return the variants loaded and not released
+     */
+    public int loadedVariants() {
+        return variants.size();
+    }
+
     /** The djl engine's trainer, handed the engine's own model (the trainer refuses wrapped ones). */
     @Override
     public Optional<LoraTrainer> loraTrainer(String name) {
@@ -287,10 +305,22 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
                 trainer.train(base instanceof CountedModel counted ? counted.model : base, data, options, out, listener));
     }
 
-    /** The artefacts of the step under test, in {@code artefacts/step-under-test}. */
+    /**
+     * Names the step that runs next, whose artefacts {@link #artefacts()} then returns (a study of
+     * several steps, as the app runs them); {@code step-under-test} until called.
+     *
+     * @param id the step's id
+     * @return this study
+     */
+    public TinyStudy step(String id) {
+        currentStep = id;
+        return this;
+    }
+
+    /** The artefacts of the step under test, in {@code artefacts/<step id>} ({@code step-under-test} unless {@link #step} named one). */
     @Override
     public Path artefacts() {
-        return artefacts("step-under-test");
+        return artefacts(currentStep);
     }
 
     /** Any step's artefacts, in {@code artefacts/<stepId>}, created on first use; tests write earlier steps' files there. */

@@ -235,7 +235,7 @@ final class EarlyExitExperiment implements Experiment {
             double speedup = (double) layers / (earliest + 1);
             atlas.value("early-exit.earliest", protocol, name, earliest, Display.layer(earliest) + " (speed-up "
                     + String.format(Locale.ROOT, "%.2f", speedup) + "×): " + Display.percent(m.agreement.mean(earliest)) + " argmax, KL "
-                    + Display.number(m.kl.mean(earliest)), corrected ? m.agreement.interval(earliest, seed) : null);
+                    + Display.number(m.kl.mean(earliest)));
             atlas.value("early-exit.speedup", protocol, name, speedup, String.format(Locale.ROOT, "%.2f×", speedup));
         } else {
             atlas.value("early-exit.earliest", protocol, name, "none", "no layer reaches " + Display.percent(threshold)

@@ -25,12 +25,14 @@ import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
+import io.interp4j.experiments.common.SuiteChecks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeSet;
 
@@ -112,8 +114,9 @@ final class SkillKnockout implements Experiment {
     public List<String> validate(StudyContext context) {
         List<String> problems = new ArrayList<>(scope.validate(context));
         String root = context.path();
-        if (!context.suiteNames().contains(suite)) {
-            problems.add(root + ".suite: unknown suite '" + suite + "'; the study's suites: " + new TreeSet<>(context.suiteNames()));
+        Optional<String> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
+        if (unknown.isPresent()) {
+            problems.add(unknown.get());
         } else {
             Map<String, List<Task>> families = families(context);
             List<String> missing = FAMILIES.stream().filter(f -> families.get(f).isEmpty()).toList();

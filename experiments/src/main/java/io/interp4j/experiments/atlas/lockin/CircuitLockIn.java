@@ -188,7 +188,8 @@ final class CircuitLockIn implements Experiment {
         double[] spread = {0};
         for (int s = 0; s < steps.size(); s++) {
             int step = steps.get(s);
-            Model model = step == 0 ? base : context.model(name, LoadOptions.withAdapter(adapters.get(step)));
+            LoadOptions checkpoint = step == 0 ? null : LoadOptions.withAdapter(adapters.get(step));
+            Model model = step == 0 ? base : context.model(name, checkpoint);
             double[] baseline = new double[flat.size()];
             for (int p = 0; p < flat.size(); p++) {
                 baseline[p] = Stats.logSoftmax(Forwards.lastLogits(model, flat.get(p).tokens(), progress, List.of()))[flat.get(p).target()];
@@ -220,6 +221,10 @@ final class CircuitLockIn implements Experiment {
                         spread[0] = Math.max(spread[0], diff);
                     }
                 }
+            }
+            if (checkpoint != null) {
+                // one checkpoint in memory at a time: on a real model each is a full merged copy
+                context.release(name, checkpoint);
             }
         }
         return new Drops(steps, values, cascade, spread);

@@ -11,12 +11,12 @@ import io.interp4j.api.task.Task;
 import io.interp4j.api.task.TaskSuite;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.common.SuiteChecks;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.Optional;
 
 /**
  * The prompts of a row that reads a suite by family (settings {@code suite}, {@code split} and
@@ -68,17 +68,15 @@ public record FamilyPrompts(String suite, String split, AtlasSettings.Names fami
     public List<String> validate(StudyContext context, int perFamily, String perFamilyKey) {
         List<String> problems = new ArrayList<>();
         String root = context.path();
-        if (!context.suiteNames().contains(suite)) {
-            problems.add(root + ".suite: unknown suite '" + suite + "'; the study's suites: " + new TreeSet<>(context.suiteNames()));
+        Optional<String> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
+        if (unknown.isPresent()) {
+            problems.add(unknown.get());
             return problems;
         }
         TaskSuite all = context.suite(suite);
         Map<String, List<Task>> byFamily = all.split(split).byFamily();
         if (byFamily.isEmpty()) {
-            Set<String> splits = new TreeSet<>();
-            all.tasks().forEach(t -> splits.add(t.split()));
-            problems.add(root + ".split: split '" + split + "' selects no task of suite '" + suite + "'; its splits: all, "
-                    + String.join(", ", splits));
+            problems.add(SuiteChecks.emptySplit(context, root + ".split", suite, split));
             return problems;
         }
         problems.addAll(families.check(context, byFamily.keySet(), "family", "the families of suite '" + suite + "' (split " + split + ")"));

@@ -21,6 +21,7 @@ import io.interp4j.api.train.TrainingResult;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
+import io.interp4j.experiments.common.SuiteChecks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,6 +34,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -85,8 +87,9 @@ final class LoraTraining implements Experiment {
                 problems.add(root + ".models: model '" + model + "': " + e.getMessage());
             }
         }
-        if (!context.suiteNames().contains(suite)) {
-            problems.add(root + ".suite: unknown suite '" + suite + "'; the study's suites: " + new TreeSet<>(context.suiteNames()));
+        Optional<String> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
+        if (unknown.isPresent()) {
+            problems.add(unknown.get());
         } else if (tasks(context).isEmpty()) {
             Set<String> found = new TreeSet<>();
             context.suite(suite).split(split).tasks().forEach(t -> found.add(t.family()));

@@ -24,6 +24,7 @@ import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
+import io.interp4j.experiments.common.SuiteChecks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -31,7 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeSet;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -73,8 +74,9 @@ final class CrossModelTransfer implements Experiment {
     public List<String> validate(StudyContext context) {
         List<String> problems = new ArrayList<>(scope.validate(context));
         String root = context.path();
-        if (!context.suiteNames().contains(suite)) {
-            problems.add(root + ".suite: unknown suite '" + suite + "'; the study's suites: " + new TreeSet<>(context.suiteNames()));
+        Optional<String> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
+        if (unknown.isPresent()) {
+            problems.add(unknown.get());
         } else if (tasks(context).isEmpty()) {
             problems.add(root + ".split: suite '" + suite + "' (split " + split + ") has no task with a corrupt prompt; this row runs the"
                     + " clean prompts of the clean/corrupt pairs, as the published study did");

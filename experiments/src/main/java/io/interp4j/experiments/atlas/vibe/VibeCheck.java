@@ -176,6 +176,8 @@ final class VibeCheck implements Experiment {
                     atlas.value("vibe-check.quant-error." + v, null, name, relative, String.format(Locale.ROOT,
                             "RMS error %.3g%% of RMS weight (max |error| %.3g)", 100 * relative, report.maxAbsError()));
                 }
+                // one variant in memory at a time (a no-op where variant() handed out the study model itself)
+                context.release(name, new LoadOptions(Optional.empty(), variant));
             }
             if (scope.runs(Protocol.PUBLISHED) && constrained < tasks.size()) {
                 atlas.artefact(Protocol.PUBLISHED, name, String.format(Locale.ROOT, "only %d of %d prompts carry a recognised"

@@ -106,20 +106,6 @@ class AdapterNormEffectTest {
         }
     }
 
-    private static double pearson(double[] x, double[] y) {
-        double mx = Arrays.stream(x).average().orElseThrow();
-        double my = Arrays.stream(y).average().orElseThrow();
-        double sxy = 0;
-        double sxx = 0;
-        double syy = 0;
-        for (int i = 0; i < x.length; i++) {
-            sxy += (x[i] - mx) * (y[i] - my);
-            sxx += (x[i] - mx) * (x[i] - mx);
-            syy += (y[i] - my) * (y[i] - my);
-        }
-        return sxy / Math.sqrt(sxx * syy);
-    }
-
     /** Ranks 1..n of distinct values. */
     private static double[] ranks(double[] values) {
         double[] out = new double[values.length];
@@ -167,11 +153,11 @@ class AdapterNormEffectTest {
             assertThat(number(layers, row, "effect")).as("effect L%d", l).isCloseTo(effect[l], within(1e-5 + 1e-4 * effect[l]));
         }
         assertThat(atlasValue(result, "adapter-norm-effect.pearson", "published", "deep"))
-                .isCloseTo(pearson(norms[0], effect), within(1e-4));
+                .isCloseTo(Independent.pearson(norms[0], effect), within(1e-4));
         assertThat(atlasValue(result, "adapter-norm-effect.pearson", "corrected", "deep"))
-                .isCloseTo(pearson(norms[1], effect), within(1e-4));
+                .isCloseTo(Independent.pearson(norms[1], effect), within(1e-4));
         assertThat(atlasValue(result, "adapter-norm-effect.spearman", "corrected", "deep"))
-                .isCloseTo(pearson(ranks(norms[1]), ranks(effect)), within(1e-9));
+                .isCloseTo(Independent.pearson(ranks(norms[1]), ranks(effect)), within(1e-9));
         Table correlations = table(result, "norm-effect-correlations");
         assertThat(correlations.rows()).anySatisfy(r -> {
             assertThat(r.subList(0, 4)).containsExactly("deep", "corrected", "update-norm", "pearson");

@@ -1,10 +1,13 @@
 package io.interp4j.experiments.atlas.layerwise;
 
 import ai.djl.ndarray.NDArray;
+import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.checkpoint.Qwen2Layout;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -129,6 +132,52 @@ public final class HandRuns {
             }
             return out;
         }
+    }
+
+    /**
+     * Applies lm_head in double to the last row of every block's {@code hook_resid_post}, with or without
+     * the final RMSNorm (weights read from the checkpoint): each layer's exit logits.
+     *
+     * @param model the model
+     * @param prompts the prompts' tokens
+     * @param finalNorm whether to apply the final norm first (the logit lens)
+     * @return {@code [layer][prompt][vocab]}
+     */
+    public static float[][][] exitLogits(Model model, int[][] prompts, boolean finalNorm) {
+        ModelConfig config = model.config();
+        float[] unembedding;
+        float[] norm;
+        try (Checkpoint checkpoint = Checkpoint.open(model.directory())) {
+            unembedding = checkpoint.readFloats(Qwen2Layout.unembedding(config));
+            norm = checkpoint.readFloats(Qwen2Layout.FINAL_NORM);
+        }
+        int d = config.hiddenSize();
+        int vocab = config.vocabSize();
+        float[][][] out = new float[config.numLayers()][prompts.length][vocab];
+        for (int p = 0; p < prompts.length; p++) {
+            int last = prompts[p].length - 1;
+            float[][] resid = residPost(model, prompts[p]);
+            for (int l = 0; l < config.numLayers(); l++) {
+                double[] x = new double[d];
+                double squares = 0;
+                for (int c = 0; c < d; c++) {
+                    x[c] = resid[l][last * d + c];
+                    squares += x[c] * x[c];
+                }
+                double scale = 1 / Math.sqrt(squares / d + config.rmsNormEps());
+                for (int c = 0; c < d && finalNorm; c++) {
+                    x[c] = norm[c] * (x[c] * scale);
+                }
+                for (int v = 0; v < vocab; v++) {
+                    double sum = 0;
+                    for (int c = 0; c < d; c++) {
+                        sum += unembedding[v * d + c] * x[c];
+                    }
+                    out[l][p][v] = (float) sum;
+                }
+            }
+        }
+        return out;
     }
 
     private static float[] lastRow(ForwardResult result) {

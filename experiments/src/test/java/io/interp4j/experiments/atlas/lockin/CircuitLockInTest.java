@@ -96,6 +96,7 @@ class CircuitLockInTest extends TinyStudyTest {
         assertThat(lockIn.forwardPasses(study)).isEqualTo(3L * 4 * (1 + 4 * 2));
         Steps.Counter progress = new Steps.Counter();
         StepResult result = lockIn.run(study, progress);
+        assertThat(study.loadedVariants()).as("each checkpoint is released after use").isZero();
         assertThat(progress.total()).isEqualTo(lockIn.forwardPasses(study));
 
         Tokenizer tokenizer = study.raw("deep").requireTokenizer();

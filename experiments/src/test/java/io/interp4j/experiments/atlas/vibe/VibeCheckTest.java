@@ -64,6 +64,7 @@ class VibeCheckTest extends TinyStudyTest {
         study.takeForwards();
         Steps.Counter progress = new Steps.Counter();
         result = step.run(study, progress);
+        assertThat(study.loadedVariants()).as("each quantised variant is released after use").isZero();
         reported = progress.total();
         counted = study.takeForwards();
     }
