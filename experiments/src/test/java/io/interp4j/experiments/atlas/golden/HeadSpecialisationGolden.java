@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.model.Model;
-import io.interp4j.api.model.Run;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.layerwise.HandRuns;
 import io.interp4j.experiments.testing.Independent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -127,17 +127,7 @@ public final class HeadSpecialisationGolden implements GoldenRow {
     private static double[] kl(Model model, int[][] tokens, float[][] clean, int layer, HookSite site, Consumer<float[]> edit) {
         double[] out = new double[tokens.length];
         for (int p = 0; p < tokens.length; p++) {
-            try (Run run = model.newRun()) {
-                run.hook(HookPoint.block(layer, site), (a, c) -> {
-                    float[] x = a.toFloatArray();
-                    edit.accept(x);
-                    return a.getManager().create(x, a.getShape());
-                });
-                float[] all = run.forward(tokens[p]).logits().toFloatArray();
-                float[] last = new float[clean[p].length];
-                System.arraycopy(all, all.length - last.length, last, 0, last.length);
-                out[p] = Independent.kl(clean[p], last);
-            }
+            out[p] = Independent.kl(clean[p], HandRuns.lastEdited(model, tokens[p], HookPoint.block(layer, site), edit));
         }
         return out;
     }

@@ -14,9 +14,9 @@ import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.model.Model;
-import io.interp4j.api.model.Run;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.layerwise.HandRuns;
 import io.interp4j.experiments.testing.Independent;
 import io.interp4j.experiments.testing.Steps;
 import io.interp4j.experiments.testing.TinyStudyTest;
@@ -93,16 +93,7 @@ class HeadSpecialisationTest extends TinyStudyTest {
         private double[] kl(int layer, HookSite site, java.util.function.Consumer<float[]> edit) {
             double[] out = new double[tokens.length];
             for (int p = 0; p < tokens.length; p++) {
-                try (Run run = model.newRun()) {
-                    run.hook(HookPoint.block(layer, site), (a, c) -> {
-                        float[] x = a.toFloatArray();
-                        edit.accept(x);
-                        return a.getManager().create(x, a.getShape());
-                    });
-                    float[] all = run.forward(tokens[p]).logits().toFloatArray();
-                    float[] last = Arrays.copyOfRange(all, all.length - 300, all.length);
-                    out[p] = Independent.kl(clean[p], last);
-                }
+                out[p] = Independent.kl(clean[p], HandRuns.lastEdited(model, tokens[p], HookPoint.block(layer, site), edit));
             }
             return out;
         }

@@ -66,6 +66,26 @@ public final class HandRuns {
     }
 
     /**
+     * Runs a prompt with the activation at one hook point edited in place, as a flat float array.
+     *
+     * @param model the model
+     * @param tokens the prompt
+     * @param point the hook point
+     * @param edit rewrites the activation's values
+     * @return the logits of the last position
+     */
+    public static float[] lastEdited(Model model, int[] tokens, HookPoint point, java.util.function.Consumer<float[]> edit) {
+        try (Run run = model.newRun()) {
+            run.hook(point, (a, c) -> {
+                float[] x = a.toFloatArray();
+                edit.accept(x);
+                return a.getManager().create(x, a.getShape());
+            });
+            return lastRow(run.forward(tokens));
+        }
+    }
+
+    /**
      * Runs a prompt with the MLP output of a block zeroed.
      *
      * @param model the model
