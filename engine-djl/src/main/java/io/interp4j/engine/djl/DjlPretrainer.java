@@ -100,7 +100,9 @@ final class DjlPretrainer implements Pretrainer {
                     values[i] = (float) (std * random.nextGaussian());
                 }
             }
-            NDArray array = manager.create(values, new Shape(shape));
+            // PyTorch-owned (aligned) memory, not a tensor over a Java direct buffer whose alignment varies
+            // from run to run: suspected of the rare bit differences between two identical training runs
+            NDArray array = Qwen2Forward.owned(manager.create(values, new Shape(shape)));
             array.setRequiresGradient(true);
             parameters.put(name, array);
         }

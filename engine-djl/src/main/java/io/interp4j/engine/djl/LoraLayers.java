@@ -47,7 +47,8 @@ final class LoraLayers {
                 for (int i = 0; i < a.length; i++) {
                     a[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
                 }
-                NDArray arrayA = manager.create(a, new Shape(options.rank(), in));
+                // PyTorch-owned memory, as the pre-trainer's parameters (see DjlPretrainer.initialise)
+                NDArray arrayA = Qwen2Forward.owned(manager.create(a, new Shape(options.rank(), in)));
                 NDArray arrayB = manager.zeros(new Shape(out, options.rank()));
                 arrayA.setRequiresGradient(true);
                 arrayB.setRequiresGradient(true);
