@@ -1,5 +1,7 @@
 package io.interp4j.api.experiment;
 
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
 import java.util.List;
 
@@ -18,6 +20,20 @@ public interface Experiment {
      * @return problems, each naming its config path (use {@link StudyContext#path}); empty if none
      */
     List<String> validate(StudyContext context);
+
+    /**
+     * Runs {@link #validate} and throws its problems, one per line, if there are any; {@link #run}
+     * implementations call it first, since a step may be run without the study validating it.
+     *
+     * @param context the study
+     * @throws Interp4jException {@link ErrorCode#INVALID_ARGUMENT} with every problem
+     */
+    default void requireValid(StudyContext context) {
+        List<String> problems = validate(context);
+        if (!problems.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+        }
+    }
 
     /**
      * Returns how many forward passes the step will run, for dry runs and progress.

@@ -2,7 +2,6 @@ package io.interp4j.experiments.probe;
 
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
-import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
@@ -82,10 +81,7 @@ final class ProbeStep implements Experiment {
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
-        List<String> problems = validate(context);
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
-        }
+        requireValid(context);
         long budget = forwardPasses(context);
         Scope.Prompts prompts = scope.prepare(context);
         long[] counted = {0};

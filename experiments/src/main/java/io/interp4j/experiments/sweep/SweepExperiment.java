@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
-import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
@@ -207,10 +206,7 @@ final class SweepExperiment implements Experiment {
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
-        List<String> problems = validate(context);
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
-        }
+        requireValid(context);
         String root = context.path();
         List<Point> points = Point.product(axes, context.modelConfig(scope.model()));
         Scope.Prompts prompts = scope.prepare(context);

@@ -2,7 +2,6 @@ package io.interp4j.experiments.atlas.adapternorm;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
@@ -97,10 +96,7 @@ final class AdapterNormEffect implements Experiment {
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
-        List<String> problems = validate(context);
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
-        }
+        requireValid(context);
         List<Task> tasks = scope.tasks(context);
         int[][] families = Stats.families(tasks.stream().map(Task::family).toList());
         AtlasRows atlas = new AtlasRows(DIMENSION);

@@ -2,7 +2,6 @@ package io.interp4j.experiments.atlas.exit;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
-import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
@@ -107,10 +106,7 @@ final class EarlyExitExperiment implements Experiment {
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
-        List<String> problems = validate(context);
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
-        }
+        requireValid(context);
         long seed = context.seed();
         AtlasRows atlas = new AtlasRows(DIMENSION);
         List<List<Object>> layerRows = new ArrayList<>();

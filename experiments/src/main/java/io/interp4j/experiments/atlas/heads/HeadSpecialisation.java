@@ -2,8 +2,6 @@ package io.interp4j.experiments.atlas.heads;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
-import io.interp4j.api.ErrorCode;
-import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -146,10 +144,7 @@ final class HeadSpecialisation implements Experiment {
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
-        List<String> problems = validate(context);
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
-        }
+        requireValid(context);
         List<Task> tasks = scope.tasks(context);
         int[][] families = null;
         AtlasRows atlas = new AtlasRows(DIMENSION);

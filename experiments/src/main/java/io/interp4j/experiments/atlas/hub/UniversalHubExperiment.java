@@ -114,10 +114,7 @@ final class UniversalHubExperiment implements Experiment {
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
-        List<String> problems = validate(context);
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
-        }
+        requireValid(context);
         Output out = new Output();
         for (String model : scope.models(context)) {
             PromptSet prompts = scope.prepare(context, model);

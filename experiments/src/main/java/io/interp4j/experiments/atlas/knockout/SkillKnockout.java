@@ -169,10 +169,7 @@ final class SkillKnockout implements Experiment {
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
-        List<String> problems = validate(context);
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
-        }
+        requireValid(context);
         Map<String, List<Task>> families = families(context);
         List<Task> readouts = new ArrayList<>(families.get(SKILL));
         readouts.addAll(families.get(NON_SKILL));

@@ -1,7 +1,5 @@
 package io.interp4j.experiments.atlas.lockin;
 
-import io.interp4j.api.ErrorCode;
-import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -118,10 +116,7 @@ final class CircuitLockIn implements Experiment {
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
-        List<String> problems = validate(context);
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
-        }
+        requireValid(context);
         List<Protocol> protocols = rows.protocols();
         List<List<Object>> layerRows = new ArrayList<>();
         List<List<Object>> topRows = new ArrayList<>();

@@ -116,10 +116,7 @@ final class LoraTraining implements Experiment {
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
-        List<String> problems = validate(context);
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
-        }
+        requireValid(context);
         Path root = context.artefacts();
         List<Task> tasks = tasks(context);
         TrainingOptions options = recipe.options(context.seed());

@@ -1,7 +1,5 @@
 package io.interp4j.experiments.atlas.mlp;
 
-import io.interp4j.api.ErrorCode;
-import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -81,10 +79,7 @@ final class MlpDominanceExperiment implements Experiment {
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
-        List<String> problems = validate(context);
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
-        }
+        requireValid(context);
         AtlasRows atlas = new AtlasRows(DIMENSION);
         ProfileTables profiles = new ProfileTables("MLP dominance", "kl", "KL(clean ‖ ablated)");
         List<List<Object>> shares = new ArrayList<>();

@@ -1,7 +1,5 @@
 package io.interp4j.experiments.atlas.shift;
 
-import io.interp4j.api.ErrorCode;
-import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -112,10 +110,7 @@ final class JsonTrainingShift implements Experiment {
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
-        List<String> problems = validate(context);
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
-        }
+        requireValid(context);
         List<List<Object>> familyRows = new ArrayList<>();
         List<List<Object>> promptRows = new ArrayList<>();
         Map<String, Object> summary = new LinkedHashMap<>();

@@ -1,7 +1,5 @@
 package io.interp4j.experiments.atlas.skip;
 
-import io.interp4j.api.ErrorCode;
-import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -90,10 +88,7 @@ final class LayerSkippingExperiment implements Experiment {
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
-        List<String> problems = validate(context);
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
-        }
+        requireValid(context);
         long seed = context.seed();
         AtlasRows atlas = new AtlasRows(DIMENSION);
         List<List<Object>> configRows = new ArrayList<>();

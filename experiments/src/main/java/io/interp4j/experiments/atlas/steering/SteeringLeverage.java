@@ -179,10 +179,7 @@ final class SteeringLeverage implements Experiment {
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
-        List<String> problems = validate(context);
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
-        }
+        requireValid(context);
         List<Task> positives = family(context, POSITIVE);
         List<Task> negatives = family(context, NEGATIVE);
         List<Task> targets = family(context, TARGET);

@@ -125,10 +125,7 @@ final class VibeCheck implements Experiment {
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
-        List<String> problems = validate(context);
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
-        }
+        requireValid(context);
         long budget = forwardPasses(context);
         long[] counted = {0};
         List<Task> tasks = tasks(context);
