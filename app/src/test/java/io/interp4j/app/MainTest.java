@@ -188,6 +188,7 @@ class MainTest {
         JsonObject manifest = parse(toy.resolve("manifest.json"));
         assertThat(manifest.get("preset").getAsString()).isEqualTo("toy-s");
         assertThat(manifest.get("steps").getAsInt()).isEqualTo(4);
+        assertThat(manifest.get("threads").getAsInt()).isEqualTo(1);
         assertThat(manifest.getAsJsonObject("accuracy").keySet()).hasSize(12).contains("factual_recall", "arithmetic", "copying", "json_schema");
         assertThat(run("hooks", "--model", toy.toString()).code()).isZero();
     }

@@ -14,13 +14,17 @@ import io.interp4j.api.Interp4jException;
  * @param batchSize examples per step (right-padded; padding is masked out of the loss)
  * @param maxGradNorm clip the global gradient norm to this (0 = no clipping)
  * @param seed seeds initialisation and example order
+ * @param threads the engine's compute threads while training; results are bit-reproducible for a given
+ *     count on a given CPU, and differ between counts (reductions split differently)
  * @since 0.1
  */
 @Experimental
-public record PretrainingOptions(double learningRate, double weightDecay, int warmupSteps, int steps, int batchSize, double maxGradNorm, long seed) {
+public record PretrainingOptions(double learningRate, double weightDecay, int warmupSteps, int steps, int batchSize, double maxGradNorm, long seed,
+        int threads) {
     /** Checks every option. */
     public PretrainingOptions {
-        if (!(learningRate > 0) || weightDecay < 0 || warmupSteps < 0 || steps < 1 || warmupSteps >= steps || batchSize < 1 || maxGradNorm < 0) {
+        if (!(learningRate > 0) || weightDecay < 0 || warmupSteps < 0 || steps < 1 || warmupSteps >= steps || batchSize < 1 || maxGradNorm < 0
+                || threads < 1) {
             throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "invalid pre-training options: " + this);
         }
     }

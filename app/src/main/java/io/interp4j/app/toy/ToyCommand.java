@@ -76,9 +76,10 @@ public final class ToyCommand implements Command {
 
     @Override
     public String usage() {
-        return "toy train --preset toy-s|toy-m --out DIR [--seed 1] [--steps N] [--train-per-family 2000] [--test-per-family 40]\n"
+        return "toy train --preset toy-s|toy-m --out DIR [--seed 1] [--steps N] [--threads 1] [--train-per-family 2000] [--test-per-family 40]\n"
                 + "    Pre-trains a small Qwen2 model organism from scratch on the synthetic task families (djl engine), measures\n"
-                + "    held-out exact match per family, and writes the model with manifest.json.\n"
+                + "    held-out exact match per family, and writes the model with manifest.json. The same options and thread count\n"
+                + "    give the same weights bit for bit on the same CPU.\n"
                 + "toy suites --out DIR [--seed 1]\n"
                 + "    Writes the atlas task suites in the organisms' own distribution (families, steering, knockout, lora-json,\n"
                 + "    generation .jsonl), from the same seed as the organisms.";
@@ -93,7 +94,8 @@ public final class ToyCommand implements Command {
         if (arguments.isEmpty() || !arguments.get(0).equals("train")) {
             throw new UsageException("toy: name the action; available: train, suites");
         }
-        Args args = Args.parse(arguments.subList(1, arguments.size()), Set.of("preset", "out", "seed", "steps", "train-per-family", "test-per-family"));
+        Args args = Args.parse(arguments.subList(1, arguments.size()), Set.of("preset", "out", "seed", "steps", "threads", "train-per-family",
+                "test-per-family"));
         Path target = args.path("out");
         if (Files.exists(target)) {
             throw new UsageException("--out " + target + " exists; choose a new directory");
@@ -102,6 +104,7 @@ public final class ToyCommand implements Command {
         ByteLevelBpe bpe = ByteLevelBpe.train(ByteLevelBpe.MAX_VOCAB);
         Preset preset = preset(args.require("preset"), bpe.vocabSize());
         int steps = args.integer("steps", preset.steps(), 1, 10_000_000);
+        int threads = args.integer("threads", 1, 1, 1024);
         ModelConfig config = preset.config().withTokensAndDtype(java.util.OptionalInt.empty(), java.util.OptionalInt.of(bpe.endOfTextId()), "float32");
         Pretrainer pretrainer = registry.engine("djl").pretrainer().orElseThrow(() ->
                 new Interp4jException(ErrorCode.UNSUPPORTED, "the djl engine cannot pre-train"));
@@ -128,10 +131,11 @@ public final class ToyCommand implements Command {
                 }
             }
         }
-        err.printf(Locale.ROOT, "pre-training %s (%d layers, d_model %d, %,d parameters) on %d examples for %d steps%n", preset.name(),
-                config.numLayers(), config.hiddenSize(), config.parameterCount(), examples.size(), steps);
+        err.printf(Locale.ROOT, "pre-training %s (%d layers, d_model %d, %,d parameters) on %d examples for %d steps, %d thread(s)%n",
+                preset.name(), config.numLayers(), config.hiddenSize(), config.parameterCount(), examples.size(), steps, threads);
         long started = System.nanoTime();
-        PretrainingOptions options = new PretrainingOptions(preset.learningRate(), 0.1, Math.min(100, steps / 10), steps, preset.batchSize(), 1.0, seed);
+        PretrainingOptions options = new PretrainingOptions(preset.learningRate(), 0.1, Math.min(100, steps / 10), steps, preset.batchSize(), 1.0, seed,
+                threads);
         TrainingResult result = pretrainer.train(config, bpe.toJson(), examples, options, target, (step, loss, lr) -> {
             if (step % 50 == 0 || step == steps) {
                 double elapsed = (System.nanoTime() - started) / 1e9;
@@ -140,7 +144,7 @@ public final class ToyCommand implements Command {
             }
         });
         Map<String, double[]> accuracy = evaluate(target, suite, err);
-        writeManifest(target.resolve("manifest.json"), preset, seed, steps, result, accuracy);
+        writeManifest(target.resolve("manifest.json"), preset, options, result, accuracy);
         accuracy.forEach((family, a) -> out.printf(Locale.ROOT, "  %-24s train %5.1f%%  held-out %5.1f%%%n", family, 100 * a[0], 100 * a[1]));
         out.printf(Locale.ROOT, "wrote %s: final loss %.4f in %.0f s (%.0f tokens/s)%n", target, result.losses().get(result.losses().size() - 1),
                 result.seconds(), result.tokensPerSecond());
@@ -199,11 +203,12 @@ public final class ToyCommand implements Command {
         return '"' + text.replace("\n", "\\n") + '"';
     }
 
-    private static void writeManifest(Path file, Preset preset, long seed, int steps, TrainingResult result, Map<String, double[]> accuracy) {
+    private static void writeManifest(Path file, Preset preset, PretrainingOptions options, TrainingResult result, Map<String, double[]> accuracy) {
         JsonObject o = new JsonObject();
         o.addProperty("preset", preset.name());
-        o.addProperty("seed", seed);
-        o.addProperty("steps", steps);
+        o.addProperty("seed", options.seed());
+        o.addProperty("steps", options.steps());
+        o.addProperty("threads", options.threads());
         o.addProperty("batch_size", preset.batchSize());
         o.addProperty("learning_rate", preset.learningRate());
         JsonObject repeats = new JsonObject();

@@ -46,6 +46,6 @@ final class AnswerLoss {
         for (float m : batch.mask()) {
             count += m;
         }
-        return picked.mul(mask).sum().neg().div(count);
+        return picked.mul(mask).sum().neg().div(Qwen2Forward.constant(scope, count));
     }
 }

@@ -75,7 +75,7 @@ final class DjlLoraTrainer implements LoraTrainer {
                         NDArray logits = forward.run(new Qwen2Forward.Pass(tensors.inputs(), null, noHooks, scope, null, 0, lora));
                         NDArray loss = AnswerLoss.loss(logits, tensors, scope);
                         stepLoss += loss.getFloat();
-                        collector.backward(loss.div(options.gradientAccumulation()));
+                        collector.backward(loss.div(Qwen2Forward.constant(scope, options.gradientAccumulation())));
                     }
                 }
                 lora.training(false);

@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
@@ -54,6 +55,9 @@ final class DjlPretrainer implements Pretrainer {
         Random random = new Random(options.seed());
         List<Double> losses = new ArrayList<>();
         long tokens = 0;
+        // PyTorch's intra-op threads of this (the calling) thread: a fixed count makes runs repeatable
+        int threadsBefore = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(options.threads());
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             Map<String, NDArray> parameters = initialise(config, manager, random);
             DjlModel.Weights weights = DjlModel.Weights.of(config, parameters::get);
@@ -80,6 +84,8 @@ final class DjlPretrainer implements Pretrainer {
                 listener.step(step + 1, loss, learningRate);
             }
             save(config, tokenizerJson, parameters, out);
+        } finally {
+            JniUtils.setNumThreads(threadsBefore);
         }
         return new TrainingResult(losses, (System.nanoTime() - started) / 1e9, tokens, out);
     }
@@ -100,8 +106,7 @@ final class DjlPretrainer implements Pretrainer {
                     values[i] = (float) (std * random.nextGaussian());
                 }
             }
-            // PyTorch-owned (aligned) memory, not a tensor over a Java direct buffer whose alignment varies
-            // from run to run: suspected of the rare bit differences between two identical training runs
+            // PyTorch-owned memory, as every array autograd sees (Qwen2Forward.owned and constant)
             NDArray array = Qwen2Forward.owned(manager.create(values, new Shape(shape)));
             array.setRequiresGradient(true);
             parameters.put(name, array);

@@ -82,9 +82,9 @@ final class LoraLayers {
         NDArray input = x;
         if (training && dropout > 0) {
             NDArray keep = x.getManager().randomUniform(0f, 1f, x.getShape()).gte(dropout).toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
-            input = x.mul(keep).div(1 - dropout);
+            input = x.mul(keep).div(Qwen2Forward.constant(x.getManager(), 1 - dropout));
         }
         NDArray update = Qwen2Forward.linear(Qwen2Forward.linear(input, pair.a(), null), pair.b(), null);
-        return out.add(update.mul(scaling));
+        return out.add(update.mul(Qwen2Forward.constant(update.getManager(), scaling)));
     }
 }

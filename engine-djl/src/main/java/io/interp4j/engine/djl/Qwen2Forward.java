@@ -114,7 +114,7 @@ final class Qwen2Forward {
         NDArray grouped = rotQ.transpose(0, 2, 1, 3).reshape(batch, kvHeads, groups, queries, dh);
         NDArray scores = grouped.matMul(keyHeads.expandDims(2).transpose(0, 1, 2, 4, 3))
                 .reshape(batch, heads, queries, keys)
-                .mul(1.0 / Math.sqrt(dh))
+                .mul(constant(s.scope, 1.0 / Math.sqrt(dh)))
                 .add(mask);
         scores = s.hook(HookPoint.block(layer, HookSite.ATTN_SCORES), scores);
         NDArray pattern = s.hook(HookPoint.block(layer, HookSite.ATTN_PATTERN), scores.softmax(-1));
@@ -145,8 +145,21 @@ final class Qwen2Forward {
         return copy;
     }
 
+    /**
+     * A scalar operand in PyTorch-owned memory, for arithmetic that autograd may record. DJL's
+     * {@code mul(Number)}, {@code div(Number)}, {@code pow(Number)} wrap the number in a tensor over a
+     * Java direct buffer and close it at once; autograd saves that tensor ({@code d(x·c)/dx = c}) and
+     * reads it in backward, so a garbage collection in between hands backward freed memory: a zero or
+     * stray gradient (OwnedMemoryTest shows it). The boxed type is kept, so results are bit-identical
+     * to DJL's scalar operations.
+     */
+    static NDArray constant(NDManager manager, Number value) {
+        return owned(manager.create(value));
+    }
+
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray inverseRms = x.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).sqrt().pow(-1);
+        NDManager scope = x.getManager();
+        NDArray inverseRms = x.square().mean(new int[] {-1}, true).add(constant(scope, config.rmsNormEps())).sqrt().pow(constant(scope, -1));
         return x.mul(inverseRms).mul(weight);
     }
 
