@@ -193,6 +193,15 @@ class MainTest {
         assertThat(run("hooks", "--model", toy.toString()).code()).isZero();
     }
 
+    @Test
+    void toyTrainRejectsALearningRateThatIsNotANumber() {
+        Path toy = dir.resolve("toy-bad");
+        Result r = run("toy", "train", "--preset", "toy-s", "--out", toy.toString(), "--lr", "fast");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--lr must be a number, found 'fast'");
+        assertThat(toy).doesNotExist();
+    }
+
     private static JsonObject parse(Path file) {
         try {
             return JsonParser.parseString(Files.readString(file)).getAsJsonObject();

@@ -130,6 +130,25 @@ public final class Args {
     }
 
     /**
+     * Returns a decimal option.
+     *
+     * @param name the option
+     * @param fallback the value when absent
+     * @return the value
+     */
+    public double decimal(String name, double fallback) {
+        String text = values.get(name);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " must be a number, found '" + text + "'");
+        }
+    }
+
+    /**
      * Returns a long option.
      *
      * @param name the option

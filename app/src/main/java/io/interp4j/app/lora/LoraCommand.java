@@ -71,16 +71,16 @@ public final class LoraCommand implements Command {
         }
         TrainingOptions options = new TrainingOptions(
                 args.integer("rank", 8, 1, 4096),
-                number(args, "alpha", 16),
-                number(args, "dropout", 0.05),
+                args.decimal("alpha", 16),
+                args.decimal("dropout", 0.05),
                 List.of(args.get("targets").orElse("q_proj,k_proj,v_proj,o_proj").split(",")),
-                number(args, "lr", 2e-4),
-                number(args, "weight-decay", 0),
+                args.decimal("lr", 2e-4),
+                args.decimal("weight-decay", 0),
                 args.integer("warmup", 0, 0, 1_000_000),
                 args.integer("steps", 100, 1, 10_000_000),
                 args.integer("batch-size", 1, 1, 4096),
                 args.integer("grad-accum", 4, 1, 4096),
-                number(args, "max-grad-norm", 1.0),
+                args.decimal("max-grad-norm", 1.0),
                 args.integer("seed", 0, 0, Integer.MAX_VALUE),
                 args.get("checkpoints").map(c -> Arrays.stream(c.split(",")).map(String::trim).map(Integer::valueOf).toList())
                         .orElse(List.of()));
@@ -105,18 +105,6 @@ public final class LoraCommand implements Command {
             writeSummary(target.resolve("training.json"), model, data, options, result);
             out.printf(Locale.ROOT, "wrote %s: final loss %.4f, %.1f tokens/s%n", target, result.losses().get(result.losses().size() - 1),
                     result.tokensPerSecond());
-        }
-    }
-
-    private static double number(Args args, String name, double fallback) {
-        String text = args.get(name).orElse(null);
-        if (text == null) {
-            return fallback;
-        }
-        try {
-            return Double.parseDouble(text.trim());
-        } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be a number, found '" + text + "'");
         }
     }
 

@@ -64,7 +64,7 @@ public final class ToyCommand implements Command {
     static Preset preset(String name, int vocab) {
         return switch (name) {
             case "toy-s" -> new Preset(name, ModelConfig.of(vocab, 128, 384, 3, 4, 2, true), 6000, 32, 3e-3, 2000, 40, REPEATS);
-            case "toy-m" -> new Preset(name, ModelConfig.of(vocab, 192, 576, 5, 6, 2, true), 6000, 32, 3e-3, 2000, 40, REPEATS);
+            case "toy-m" -> new Preset(name, ModelConfig.of(vocab, 192, 576, 5, 6, 2, true), 6000, 32, 1.5e-3, 2000, 40, REPEATS);
             default -> throw new UsageException("unknown preset '" + name + "'; allowed: toy-s, toy-m");
         };
     }
@@ -76,7 +76,7 @@ public final class ToyCommand implements Command {
 
     @Override
     public String usage() {
-        return "toy train --preset toy-s|toy-m --out DIR [--seed 1] [--steps N] [--threads 1] [--train-per-family 2000] [--test-per-family 40]\n"
+        return "toy train --preset toy-s|toy-m --out DIR [--seed 1] [--steps N] [--lr X] [--threads 1] [--train-per-family 2000] [--test-per-family 40]\n"
                 + "    Pre-trains a small Qwen2 model organism from scratch on the synthetic task families (djl engine), measures\n"
                 + "    held-out exact match per family, and writes the model with manifest.json. The same options and thread count\n"
                 + "    give the same weights bit for bit on the same CPU.\n"
@@ -94,7 +94,7 @@ public final class ToyCommand implements Command {
         if (arguments.isEmpty() || !arguments.get(0).equals("train")) {
             throw new UsageException("toy: name the action; available: train, suites");
         }
-        Args args = Args.parse(arguments.subList(1, arguments.size()), Set.of("preset", "out", "seed", "steps", "threads", "train-per-family",
+        Args args = Args.parse(arguments.subList(1, arguments.size()), Set.of("preset", "out", "seed", "steps", "lr", "threads", "train-per-family",
                 "test-per-family"));
         Path target = args.path("out");
         if (Files.exists(target)) {
@@ -105,6 +105,7 @@ public final class ToyCommand implements Command {
         Preset preset = preset(args.require("preset"), bpe.vocabSize());
         int steps = args.integer("steps", preset.steps(), 1, 10_000_000);
         int threads = args.integer("threads", 1, 1, 1024);
+        double learningRate = args.decimal("lr", preset.learningRate());
         ModelConfig config = preset.config().withTokensAndDtype(java.util.OptionalInt.empty(), java.util.OptionalInt.of(bpe.endOfTextId()), "float32");
         Pretrainer pretrainer = registry.engine("djl").pretrainer().orElseThrow(() ->
                 new Interp4jException(ErrorCode.UNSUPPORTED, "the djl engine cannot pre-train"));
@@ -134,7 +135,7 @@ public final class ToyCommand implements Command {
         err.printf(Locale.ROOT, "pre-training %s (%d layers, d_model %d, %,d parameters) on %d examples for %d steps, %d thread(s)%n",
                 preset.name(), config.numLayers(), config.hiddenSize(), config.parameterCount(), examples.size(), steps, threads);
         long started = System.nanoTime();
-        PretrainingOptions options = new PretrainingOptions(preset.learningRate(), 0.1, Math.min(100, steps / 10), steps, preset.batchSize(), 1.0, seed,
+        PretrainingOptions options = new PretrainingOptions(learningRate, 0.1, Math.min(100, steps / 10), steps, preset.batchSize(), 1.0, seed,
                 threads);
         TrainingResult result = pretrainer.train(config, bpe.toJson(), examples, options, target, (step, loss, lr) -> {
             if (step % 50 == 0 || step == steps) {
@@ -210,7 +211,7 @@ public final class ToyCommand implements Command {
         o.addProperty("steps", options.steps());
         o.addProperty("threads", options.threads());
         o.addProperty("batch_size", preset.batchSize());
-        o.addProperty("learning_rate", preset.learningRate());
+        o.addProperty("learning_rate", options.learningRate());
         JsonObject repeats = new JsonObject();
         new java.util.TreeMap<>(preset.repeats()).forEach(repeats::addProperty);
         o.add("train_task_repeats", repeats);
