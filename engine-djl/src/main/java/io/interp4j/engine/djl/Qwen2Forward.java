@@ -64,13 +64,15 @@ final class Qwen2Forward {
                 sin = owned(scope.create(table[1], new Shape(1, queries, 1, config.headDim())));
             }
             NDArray mask = owned(scope.create(Decoding.causalMask(start, queries), new Shape(queries, keys)));
+            Scalars scalars = new Scalars(constant(scope, config.rmsNormEps()), constant(scope, -1),
+                    constant(scope, 1.0 / Math.sqrt(config.headDim())));
             for (int layer = 0; layer < config.numLayers(); layer++) {
                 try (NDManager layerScope = scope.newSubManager()) {
-                    x = block(s.in(layerScope), layer, x, cos, sin, mask);
+                    x = block(s.in(layerScope), layer, x, cos, sin, mask, scalars);
                     x.attach(scope);
                 }
             }
-            NDArray normalized = s.hook(HookPoint.global(HookSite.LN_FINAL_NORMALIZED), rmsNorm(x, weights.finalNorm()));
+            NDArray normalized = s.hook(HookPoint.global(HookSite.LN_FINAL_NORMALIZED), rmsNorm(x, weights.finalNorm(), scalars));
             NDArray logits = linear(normalized, weights.unembed(), null);
             logits = s.hook(HookPoint.global(HookSite.LOGITS), logits);
             if (pass.cache() != null) {
@@ -81,7 +83,7 @@ final class Qwen2Forward {
         }
     }
 
-    private NDArray block(Step s, int layer, NDArray x, NDArray cos, NDArray sin, NDArray mask) {
+    private NDArray block(Step s, int layer, NDArray x, NDArray cos, NDArray sin, NDArray mask, Scalars scalars) {
         LayerWeights w = weights.layers()[layer];
         int batch = (int) x.getShape().get(0);
         int queries = (int) x.getShape().get(1);
@@ -91,7 +93,7 @@ final class Qwen2Forward {
         int dh = config.headDim();
 
         NDArray residPre = s.hook(HookPoint.block(layer, HookSite.RESID_PRE), s.local(x));
-        NDArray normed = s.hook(HookPoint.block(layer, HookSite.LN1_NORMALIZED), rmsNorm(residPre, w.inputNorm()));
+        NDArray normed = s.hook(HookPoint.block(layer, HookSite.LN1_NORMALIZED), rmsNorm(residPre, w.inputNorm(), scalars));
         NDArray q = s.hook(HookPoint.block(layer, HookSite.ATTN_Q),
                 proj(s, layer, "q_proj", normed, w.qWeight(), w.qBias()).reshape(batch, queries, heads, dh));
         NDArray k = s.hook(HookPoint.block(layer, HookSite.ATTN_K),
@@ -114,7 +116,7 @@ final class Qwen2Forward {
         NDArray grouped = rotQ.transpose(0, 2, 1, 3).reshape(batch, kvHeads, groups, queries, dh);
         NDArray scores = grouped.matMul(keyHeads.expandDims(2).transpose(0, 1, 2, 4, 3))
                 .reshape(batch, heads, queries, keys)
-                .mul(constant(s.scope, 1.0 / Math.sqrt(dh)))
+                .mul(scalars.attentionScale())
                 .add(mask);
         scores = s.hook(HookPoint.block(layer, HookSite.ATTN_SCORES), scores);
         NDArray pattern = s.hook(HookPoint.block(layer, HookSite.ATTN_PATTERN), scores.softmax(-1));
@@ -126,7 +128,7 @@ final class Qwen2Forward {
         NDArray attnOut = s.hook(HookPoint.block(layer, HookSite.ATTN_OUT),
                 proj(s, layer, "o_proj", z.reshape(batch, queries, (long) heads * dh), w.oWeight(), null));
         NDArray residMid = s.hook(HookPoint.block(layer, HookSite.RESID_MID), residPre.add(attnOut));
-        NDArray normed2 = s.hook(HookPoint.block(layer, HookSite.LN2_NORMALIZED), rmsNorm(residMid, w.postNorm()));
+        NDArray normed2 = s.hook(HookPoint.block(layer, HookSite.LN2_NORMALIZED), rmsNorm(residMid, w.postNorm(), scalars));
         NDArray gate = s.hook(HookPoint.block(layer, HookSite.MLP_PRE), proj(s, layer, "gate_proj", normed2, w.gateWeight(), null));
         NDArray up = s.hook(HookPoint.block(layer, HookSite.MLP_PRE_LINEAR), proj(s, layer, "up_proj", normed2, w.upWeight(), null));
         NDArray post = s.hook(HookPoint.block(layer, HookSite.MLP_POST), silu(gate).mul(up));
@@ -157,9 +159,11 @@ final class Qwen2Forward {
         return owned(manager.create(value));
     }
 
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDManager scope = x.getManager();
-        NDArray inverseRms = x.square().mean(new int[] {-1}, true).add(constant(scope, config.rmsNormEps())).sqrt().pow(constant(scope, -1));
+    /** The scalar operands of one pass (see {@link #constant}), made once rather than in every layer. */
+    private record Scalars(NDArray epsilon, NDArray minusOne, NDArray attentionScale) {}
+
+    private static NDArray rmsNorm(NDArray x, NDArray weight, Scalars scalars) {
+        NDArray inverseRms = x.square().mean(new int[] {-1}, true).add(scalars.epsilon()).sqrt().pow(scalars.minusOne());
         return x.mul(inverseRms).mul(weight);
     }
 
