@@ -8,6 +8,7 @@ import io.interp4j.api.Stable;
 import io.interp4j.api.hook.HookContext;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.model.BatchLayout;
 import io.interp4j.api.model.Run;
 import java.util.List;
 
@@ -52,7 +53,7 @@ public final class InterventionHooks {
     }
 
     /**
-     * Applies an intervention to one activation (batch rows alike), returning a new array.
+     * Applies an intervention to one activation (every batch row alike), returning a new array.
      *
      * @param intervention the intervention
      * @param activation the activation at the intervention's site
@@ -60,30 +61,53 @@ public final class InterventionHooks {
      * @return the rewritten activation
      */
     static NDArray apply(Intervention intervention, NDArray activation, HookContext context) {
+        NDArray out = activation.duplicate();
+        applyInPlace(intervention, out, context, -1);
+        return out;
+    }
+
+    /**
+     * Applies an intervention in place to one batch row of an activation, or to every row. Each row's
+     * positions are its own (a padded batch's layout in the context says where they lie).
+     *
+     * @param intervention the intervention
+     * @param out the activation at the intervention's site, written in place
+     * @param context where the forward is
+     * @param batchRow the row, or −1 for every row
+     */
+    static void applyInPlace(Intervention intervention, NDArray out, HookContext context, int batchRow) {
         Site site = intervention.site();
         int positionAxis = site.positionAxis();
         int headAxis = site.headAxis();
-        long[] shape = activation.getShape().getShape();
-        int rows = (int) shape[positionAxis];
-        NDArray out = activation.duplicate();
-        NDArray value = intervention.value().map(v -> v.toNDArray(activation.getManager())).orElse(null);
+        long[] shape = out.getShape().getShape();
+        int width = (int) shape[positionAxis];
+        NDArray value = intervention.value().map(v -> v.toNDArray(out.getManager())).orElse(null);
         boolean sourceActivation = value != null && value.getShape().dimension() == shape.length;
         List<Integer> heads = intervention.heads().isEmpty() ? null : intervention.heads();
-        for (Positions.Selection selection : intervention.positions().select(context.firstPosition(), rows)) {
-            int row = selection.row();
-            NDArray rowValue = value;
-            if (sourceActivation) {
-                rowValue = sourceRow(intervention, value, selection, context.firstPosition() + rows);
-            }
-            if (heads == null) {
-                write(intervention, out, index(positionAxis, row, headAxis, -1), rowValue, -1);
-            } else {
-                for (int head : heads) {
-                    write(intervention, out, index(positionAxis, row, headAxis, head), rowValue, head);
+        BatchLayout layout = context.layout();
+        boolean perRow = batchRow >= 0 || (layout != null && !layout.uniform());
+        int batch = (int) shape[0];
+        int firstRow = batchRow >= 0 ? batchRow : 0;
+        int lastRow = batchRow >= 0 ? batchRow : (perRow ? batch - 1 : 0);
+        for (int b = firstRow; b <= lastRow; b++) {
+            int offset = layout == null ? 0 : layout.offset(b);
+            int length = layout == null ? width : layout.length(b);
+            String batchIndex = perRow ? Integer.toString(b) : ":";
+            for (Positions.Selection selection : intervention.positions().select(context.firstPosition(), length)) {
+                int row = offset + selection.row();
+                NDArray rowValue = value;
+                if (sourceActivation) {
+                    rowValue = sourceRow(intervention, value, selection, context.firstPosition() + length);
+                }
+                if (heads == null) {
+                    write(intervention, out, index(batchIndex, positionAxis, row, headAxis, -1), rowValue, -1, !perRow);
+                } else {
+                    for (int head : heads) {
+                        write(intervention, out, index(batchIndex, positionAxis, row, headAxis, head), rowValue, head, !perRow);
+                    }
                 }
             }
         }
-        return out;
     }
 
     /**
@@ -105,17 +129,18 @@ public final class InterventionHooks {
         return source.get(new NDIndex("0, {}", index));
     }
 
-    private static NDIndex index(int positionAxis, int row, int headAxis, int head) {
+    private static NDIndex index(String batch, int positionAxis, int row, int headAxis, int head) {
         if (head < 0) {
-            return positionAxis == 1 ? new NDIndex(":, {}", row) : new NDIndex(":, :, {}", row);
+            return positionAxis == 1 ? new NDIndex(batch + ", {}", row) : new NDIndex(batch + ", :, {}", row);
         }
-        return headAxis == 2 ? new NDIndex(":, {}, {}", row, head) : new NDIndex(":, {}, {}", head, row);
+        return headAxis == 2 ? new NDIndex(batch + ", {}, {}", row, head) : new NDIndex(batch + ", {}, {}", head, row);
     }
 
-    private static void write(Intervention intervention, NDArray out, NDIndex index, NDArray value, int head) {
+    private static void write(Intervention intervention, NDArray out, NDIndex index, NDArray value, int head, boolean keepsBatch) {
         NDArray current = out.get(index);
         NDArray slice = value;
-        if (slice != null && head >= 0 && slice.getShape().dimension() == current.getShape().dimension()) {
+        int featureDims = current.getShape().dimension() - (keepsBatch ? 1 : 0);
+        if (slice != null && head >= 0 && slice.getShape().dimension() > featureDims) {
             // a per-head value [heads, d_head] (or a source row [heads, d_head]) contributes its row for this head
             slice = slice.get(new NDIndex("{}", head));
         }

@@ -111,13 +111,29 @@ public final class Decoding {
      * @return {@code {cos, sin}}
      */
     public static float[][] ropeTable(ModelConfig config, int start, int count) {
+        int[] positions = new int[count];
+        for (int p = 0; p < count; p++) {
+            positions[p] = start + p;
+        }
+        return ropeTable(config, positions);
+    }
+
+    /**
+     * Returns the RoPE tables for arbitrary position ids (one per slot, e.g. a padded batch's rows one
+     * after another): the same values {@link #ropeTable(ModelConfig, int, int)} gives each position.
+     *
+     * @param config the model
+     * @param positions the position id of each slot
+     * @return {@code {cos, sin}}, each {@code [slots * d_head]}
+     */
+    public static float[][] ropeTable(ModelConfig config, int[] positions) {
         int dh = config.headDim();
         int half = dh / 2;
-        float[] cos = new float[count * dh];
-        float[] sin = new float[count * dh];
-        for (int p = 0; p < count; p++) {
+        float[] cos = new float[positions.length * dh];
+        float[] sin = new float[positions.length * dh];
+        for (int p = 0; p < positions.length; p++) {
             for (int i = 0; i < half; i++) {
-                double angle = (start + p) / Math.pow(config.ropeTheta(), (2.0 * i) / dh);
+                double angle = positions[p] / Math.pow(config.ropeTheta(), (2.0 * i) / dh);
                 float c = (float) Math.cos(angle);
                 float s = (float) Math.sin(angle);
                 cos[p * dh + i] = c;
@@ -129,14 +145,6 @@ public final class Decoding {
         return new float[][] {cos, sin};
     }
 
-    /**
-     * Returns the additive causal mask {@code [queries, start + queries]}: 0 where query {@code start
-     * + i} may see key {@code j} ({@code j ≤ start + i}), −∞ elsewhere.
-     *
-     * @param start the number of cached positions
-     * @param queries the number of new positions
-     * @return the mask, row-major
-     */
     public static float[] causalMask(int start, int queries) {
         int keys = start + queries;
         float[] mask = new float[queries * keys];

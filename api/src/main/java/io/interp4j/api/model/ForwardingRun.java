@@ -61,6 +61,11 @@ public abstract class ForwardingRun implements Run {
     }
 
     @Override
+    public ForwardResult forward(ForwardInput input) {
+        return delegate().forward(input);
+    }
+
+    @Override
     public ForwardResult forward(int... tokens) {
         return forward(new int[][] {tokens});
     }

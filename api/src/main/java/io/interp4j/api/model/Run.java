@@ -74,12 +74,25 @@ public interface Run extends AutoCloseable {
     Run cacheAll();
 
     /**
-     * Runs a batch of equally long token sequences (no padding, no BOS added).
+     * Runs a batch of token sequences (no BOS added). Rows of different lengths are right-padded:
+     * each row's numbers at its own positions are those of its unpadded forward, and the padded
+     * positions hold numbers that mean nothing ({@link ForwardResult#layout()} says which are real).
      *
      * @param tokens {@code [batch][pos]} token ids
-     * @return the logits {@code [batch, pos, vocab]} and the requested activations
+     * @return the logits {@code [batch, longest, vocab]} and the requested activations
      */
-    ForwardResult forward(int[][] tokens);
+    default ForwardResult forward(int[][] tokens) {
+        return forward(ForwardInput.of(tokens));
+    }
+
+    /**
+     * Runs one batched forward as described: padding, a start layer with its residual stream, earlier
+     * positions' keys and values, logits at chosen positions, interventions per row.
+     *
+     * @param input the forward
+     * @return the logits and the requested activations (those before the start layer are not seen)
+     */
+    ForwardResult forward(ForwardInput input);
 
     /**
      * Runs one token sequence.

@@ -6,7 +6,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import io.interp4j.api.model.AbstractRun;
+import io.interp4j.api.intervention.RowInterventions;
+import io.interp4j.api.model.BatchLayout;
 import io.interp4j.api.model.Decoding;
+import io.interp4j.api.model.ForwardInput;
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.Generation;
 import io.interp4j.api.model.GenerationOptions;
@@ -23,11 +26,20 @@ final class DjlRun extends AbstractRun {
     }
 
     @Override
-    public ForwardResult forward(int[][] tokens) {
+    public ForwardResult forward(ForwardInput input) {
         checkOpen();
-        Decoding.checkTokens(model.config(), tokens);
-        NDArray logits = forward.run(new Qwen2Forward.Pass(tokens, null, hooks(), manager(), manager(), 0));
-        return new ForwardResult(logits, hooks().takeCache());
+        input.check(model.config());
+        BatchLayout layout = input.layout();
+        int[][] tokens = layout.pad(input.prompts(), 0);
+        Qwen2Forward.Batch batch = new Qwen2Forward.Batch(layout, input.startLayer(), input.residual(), input.logits(),
+                RowInterventions.of(input.rowInterventions()));
+        try (NDManager scope = manager().newSubManager(); KvCache cache = input.past() == null ? null : new KvCache(scope, model.config().numLayers())) {
+            if (cache != null) {
+                cache.preload(input.past(), input.startLayer(), input.batch());
+            }
+            NDArray logits = forward.run(new Qwen2Forward.Pass(tokens, cache, hooks(), manager(), manager(), 0, null, batch));
+            return new ForwardResult(logits, hooks().takeCache(), layout);
+        }
     }
 
     @Override

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.interp4j.api.model.PastKeyValues;
 
 /**
  * Rotated keys and values of every layer for the positions processed so far, each {@code [batch,
@@ -19,6 +21,29 @@ final class KvCache implements AutoCloseable {
         this.manager = parent.newSubManager();
         this.keys = new NDArray[layers];
         this.values = new NDArray[layers];
+    }
+
+    /**
+     * Starts the cache from earlier positions' keys and values (hook layout {@code [1 or batch, pos,
+     * kv_head, d_head]}), broadcast to the batch, for the layers from {@code startLayer} on.
+     */
+    void preload(PastKeyValues past, int startLayer, int batch) {
+        for (int layer = startLayer; layer < keys.length; layer++) {
+            keys[layer] = asCached(past.key(layer), batch);
+            values[layer] = asCached(past.value(layer), batch);
+        }
+        length = past.length();
+    }
+
+    private NDArray asCached(NDArray hookLayout, int batch) {
+        NDArray heads = hookLayout.transpose(0, 2, 1, 3);
+        if (heads.getShape().get(0) != batch) {
+            Shape shape = heads.getShape();
+            heads = heads.broadcast(new Shape(batch, shape.get(1), shape.get(2), shape.get(3)));
+        }
+        NDArray copy = heads.duplicate();
+        copy.attach(manager);
+        return copy;
     }
 
     int length() {

@@ -7,10 +7,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import java.util.List;
 import io.interp4j.api.hook.HookContext;
 import io.interp4j.api.hook.HookDispatcher;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.RowInterventions;
+import io.interp4j.api.model.BatchLayout;
 import io.interp4j.api.model.Decoding;
 import io.interp4j.api.model.ModelConfig;
 
@@ -29,50 +35,88 @@ final class Qwen2Forward {
     }
 
     /** What one call computes: new tokens, their first position, and where results go. */
-    record Pass(int[][] tokens, KvCache cache, HookDispatcher hooks, NDManager output, NDManager cacheManager, int step, LoraLayers lora) {
+    record Pass(int[][] tokens, KvCache cache, HookDispatcher hooks, NDManager output, NDManager cacheManager, int step, LoraLayers lora,
+            Batch batch) {
+        Pass(int[][] tokens, KvCache cache, HookDispatcher hooks, NDManager output, NDManager cacheManager, int step, LoraLayers lora) {
+            this(tokens, cache, hooks, output, cacheManager, step, lora, Batch.plain(tokens));
+        }
+
         Pass(int[][] tokens, KvCache cache, HookDispatcher hooks, NDManager output, NDManager cacheManager, int step) {
             this(tokens, cache, hooks, output, cacheManager, step, null);
         }
     }
 
     /**
+     * How a batched forward differs from a plain one: the padding layout, the layer it starts at with
+     * its residual stream, the positions whose logits are computed, and the interventions per row.
+     */
+    record Batch(BatchLayout layout, int startLayer, NDArray residual, Positions logits, RowInterventions rows) {
+        static Batch plain(int[][] tokens) {
+            return new Batch(BatchLayout.uniform(tokens.length, tokens[0].length), 0, null, Positions.ALL, RowInterventions.of(List.of()));
+        }
+    }
+
+    /**
      * Runs the new tokens through the model, appending to the KV cache when one is given.
      *
-     * @return logits {@code [batch, new_pos, vocab]} owned by {@code pass.output()}
+     * @return logits {@code [batch, new_pos, vocab]} (or {@code [batch, selected, vocab]}) owned by
+     *     {@code pass.output()}
      */
     NDArray run(Pass pass) {
+        Batch batchInput = pass.batch();
+        BatchLayout layout = batchInput.layout();
         int batch = pass.tokens().length;
         int queries = pass.tokens()[0].length;
         int start = pass.cache() == null ? 0 : pass.cache().length();
         int keys = start + queries;
         try (NDManager scope = pass.output().newSubManager()) {
             Step s = new Step(pass, scope, start, keys);
-            long[] flat = new long[batch * queries];
-            for (int b = 0; b < batch; b++) {
-                for (int p = 0; p < queries; p++) {
-                    flat[b * queries + p] = pass.tokens()[b][p];
+            NDArray x;
+            if (batchInput.residual() == null) {
+                long[] flat = new long[batch * queries];
+                for (int b = 0; b < batch; b++) {
+                    for (int p = 0; p < queries; p++) {
+                        flat[b * queries + p] = pass.tokens()[b][p];
+                    }
                 }
+                NDArray ids = owned(scope.create(flat, new Shape(batch, queries)));
+                x = ids.getNDArrayInternal().embedding(ids, weights.embed(), SparseFormat.DENSE).singletonOrThrow();
+                x = s.hook(HookPoint.global(HookSite.EMBED), x);
+            } else {
+                x = s.local(batchInput.residual());
             }
-            NDArray ids = owned(scope.create(flat, new Shape(batch, queries)));
-            NDArray x = ids.getNDArrayInternal().embedding(ids, weights.embed(), SparseFormat.DENSE).singletonOrThrow();
-            x = s.hook(HookPoint.global(HookSite.EMBED), x);
             NDArray cos;
             NDArray sin;
-            {
+            NDArray mask;
+            if (layout.shifted()) {
+                // left padding: every row numbers its positions from its first real token, pad keys masked
+                int[][] ids = layout.positionIds(start);
+                int[] flat = new int[batch * queries];
+                for (int b = 0; b < batch; b++) {
+                    System.arraycopy(ids[b], 0, flat, b * queries, queries);
+                }
+                float[][] table = Decoding.ropeTable(config, flat);
+                cos = owned(scope.create(table[0], new Shape(batch, queries, 1, config.headDim())));
+                sin = owned(scope.create(table[1], new Shape(batch, queries, 1, config.headDim())));
+                mask = owned(scope.create(layout.mask(start), new Shape(batch, 1, queries, keys)));
+            } else {
                 float[][] table = Decoding.ropeTable(config, start, queries);
                 cos = owned(scope.create(table[0], new Shape(1, queries, 1, config.headDim())));
                 sin = owned(scope.create(table[1], new Shape(1, queries, 1, config.headDim())));
+                mask = owned(scope.create(Decoding.causalMask(start, queries), new Shape(queries, keys)));
             }
-            NDArray mask = owned(scope.create(Decoding.causalMask(start, queries), new Shape(queries, keys)));
             Scalars scalars = new Scalars(constant(scope, config.rmsNormEps()), constant(scope, -1),
                     constant(scope, 1.0 / Math.sqrt(config.headDim())));
-            for (int layer = 0; layer < config.numLayers(); layer++) {
+            for (int layer = batchInput.startLayer(); layer < config.numLayers(); layer++) {
                 try (NDManager layerScope = scope.newSubManager()) {
                     x = block(s.in(layerScope), layer, x, cos, sin, mask, scalars);
                     x.attach(scope);
                 }
             }
             NDArray normalized = s.hook(HookPoint.global(HookSite.LN_FINAL_NORMALIZED), rmsNorm(x, weights.finalNorm(), scalars));
+            if (!batchInput.logits().all()) {
+                normalized = select(normalized, layout, batchInput.logits(), start);
+            }
             NDArray logits = linear(normalized, weights.unembed(), null);
             logits = s.hook(HookPoint.global(HookSite.LOGITS), logits);
             if (pass.cache() != null) {
@@ -81,6 +125,29 @@ final class Qwen2Forward {
             logits.attach(pass.output());
             return logits;
         }
+    }
+
+    /** The rows of {@code [batch, pos, d]} that some positions select in every batch row: {@code [batch, selected, d]}. */
+    private static NDArray select(NDArray normalized, BatchLayout layout, Positions positions, int start) {
+        NDList rows = new NDList();
+        int count = -1;
+        for (int b = 0; b < layout.batch(); b++) {
+            int[] indices = layout.indices(b, positions, start);
+            if (count >= 0 && indices.length != count) {
+                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "logit positions " + positions + " select " + count
+                        + " positions in row 0 but " + indices.length + " in row " + b + "; pick positions every row has");
+            }
+            if (indices.length == 0) {
+                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "logit positions " + positions + " select nothing in row " + b
+                        + " (" + layout.length(b) + " positions)");
+            }
+            count = indices.length;
+            for (int index : indices) {
+                rows.add(normalized.get(new NDIndex("{}, {}", b, index)));
+            }
+        }
+        long d = normalized.getShape().get(2);
+        return NDArrays.stack(rows).reshape(layout.batch(), count, d);
     }
 
     private NDArray block(Step s, int layer, NDArray x, NDArray cos, NDArray sin, NDArray mask, Scalars scalars) {
@@ -210,11 +277,15 @@ final class Qwen2Forward {
         }
 
         NDArray hook(HookPoint point, NDArray activation) {
-            if (!pass.hooks().isActive(point)) {
+            RowInterventions rows = pass.batch().rows();
+            boolean rowsActive = rows.isActive(point);
+            if (!rowsActive && !pass.hooks().isActive(point)) {
                 return activation;
             }
-            HookContext context = new HookContext(point, start, keys, pass.step());
-            return local(pass.hooks().apply(point, activation, context, pass.cacheManager()));
+            BatchLayout layout = pass.batch().layout();
+            HookContext context = new HookContext(point, start, keys, pass.step(), layout.uniform() ? null : layout);
+            NDArray current = rowsActive ? local(rows.apply(point, activation, context)) : activation;
+            return local(pass.hooks().apply(point, current, context, pass.cacheManager()));
         }
 
         /**

@@ -1,0 +1,419 @@
+package io.interp4j.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.checkpoint.DType;
+import io.interp4j.api.checkpoint.RandomCheckpoint;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.Site;
+import io.interp4j.api.model.EngineProvider;
+import io.interp4j.api.model.ForwardInput;
+import io.interp4j.api.model.ForwardResult;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.model.Padding;
+import io.interp4j.api.model.PastKeyValues;
+import io.interp4j.api.model.Run;
+import io.interp4j.api.plugin.TensorData;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * What forward plans need of an engine, checked against the same engine's plain forward (the path the
+ * batched one replaces) at every hook point within {@value #TOLERANCE}: padded batches of prompts of
+ * different lengths (left and right), logits only at chosen positions, a forward started at layer L
+ * from {@code blocks.L.hook_resid_pre}, a forward of the last position after the earlier positions'
+ * keys and values, and interventions that differ per row. An engine's test extends this class and
+ * implements {@link #provider()}.
+ */
+public abstract class BatchedForwardContractTest {
+    /** The largest absolute difference allowed between a batched row and its plain forward. */
+    protected static final double TOLERANCE = 1e-5;
+
+    private static final int VOCAB = 257;
+    /** Four blocks, heads 4 / KV 2, untied, float32; the contribution and head cases walk all of it. */
+    private static final ModelConfig CONFIG = ModelConfig.of(VOCAB, 32, 64, 4, 4, 2, false);
+    /** Heads 7 / KV 1, tied, bfloat16 storage: GQA and padding together. */
+    private static final ModelConfig GQA7 = ModelConfig.of(VOCAB, 56, 112, 2, 7, 1, true);
+
+    @TempDir
+    static Path models;
+
+    private static Path dir;
+    private static Path gqa7;
+
+    /**
+     * Returns the engine under test.
+     *
+     * @return the provider
+     */
+    protected abstract EngineProvider provider();
+
+    @BeforeAll
+    static void writeModels() {
+        dir = models.resolve("four-blocks");
+        RandomCheckpoint.write(dir, CONFIG, DType.F32, 11);
+        gqa7 = models.resolve("gqa7");
+        RandomCheckpoint.write(gqa7, GQA7, DType.BF16, 12);
+    }
+
+    private Model load(Path model) {
+        return provider().load(Checkpoint.open(model));
+    }
+
+    private static int[] tokens(int length, long seed) {
+        return new Random(seed).ints(length, 0, VOCAB).toArray();
+    }
+
+    private static List<int[]> prompts() {
+        return List.of(tokens(3, 1), tokens(7, 2), tokens(5, 3), tokens(7, 4));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Padding
+
+    @ParameterizedTest(name = "{0} padding")
+    @EnumSource(Padding.class)
+    public void eachPaddedRowEqualsItsOwnForwardAtEveryHookPoint(Padding padding) {
+        for (Path model : List.of(dir, gqa7)) {
+            List<int[]> prompts = prompts();
+            try (Model m = load(model); Run run = m.newRun()) {
+                ForwardResult batched = run.cacheAll().forward(ForwardInput.of(prompts).withPadding(padding));
+                List<String> failures = new ArrayList<>();
+                for (int b = 0; b < prompts.size(); b++) {
+                    try (Run plain = m.newRun()) {
+                        ForwardResult single = plain.cacheAll().forward(prompts.get(b));
+                        int offset = batched.layout().offset(b);
+                        int length = prompts.get(b).length;
+                        compare("logits, row " + b, slice(batched.logits(), HookPoint.global(HookSite.LOGITS), b, offset, length),
+                                single.logits(), failures);
+                        for (HookPoint point : m.hookPoints()) {
+                            compare(point + ", row " + b, slice(batched.cache().get(point), point, b, offset, length),
+                                    single.cache().get(point), failures);
+                        }
+                    }
+                }
+                assertThat(failures).as(model.getFileName() + ": padded rows differ from their own forward").isEmpty();
+            }
+        }
+    }
+
+    @Test
+    public void plainForwardOfRowsOfDifferentLengthsIsRightPadded() {
+        List<int[]> prompts = prompts();
+        try (Model m = load(dir); Run run = m.newRun()) {
+            ForwardResult batched = run.forward(prompts.toArray(int[][]::new));
+            assertThat(batched.logits().getShape().getShape()).containsExactly(4, 7, VOCAB);
+            assertThat(batched.layout().offsets()).containsOnly(0);
+            assertThat(batched.layout().lengths()).containsExactly(3, 7, 5, 7);
+            List<String> failures = new ArrayList<>();
+            try (Run plain = m.newRun()) {
+                compare("logits, row 0", slice(batched.logits(), HookPoint.global(HookSite.LOGITS), 0, 0, 3),
+                        plain.forward(prompts.get(0)).logits(), failures);
+            }
+            assertThat(failures).isEmpty();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Logits at chosen positions
+
+    @ParameterizedTest(name = "{0} padding")
+    @EnumSource(Padding.class)
+    public void logitsOnlyAtRequestedPositions(Padding padding) {
+        List<int[]> prompts = prompts();
+        try (Model m = load(dir); Run run = m.newRun()) {
+            ForwardResult last = run.forward(ForwardInput.of(prompts).withPadding(padding).logitsAt(Positions.LAST));
+            ForwardResult firstAndLast = run.forward(ForwardInput.of(prompts).withPadding(padding).logitsAt(Positions.of(0, -1)));
+            assertThat(last.logits().getShape().getShape()).containsExactly(4, 1, VOCAB);
+            assertThat(firstAndLast.logits().getShape().getShape()).containsExactly(4, 2, VOCAB);
+            List<String> failures = new ArrayList<>();
+            for (int b = 0; b < prompts.size(); b++) {
+                int length = prompts.get(b).length;
+                try (Run plain = m.newRun()) {
+                    NDArray all = plain.forward(prompts.get(b)).logits();
+                    compare("last, row " + b, last.logits().get(new NDIndex("{}:{}", b, b + 1)), all.get(new NDIndex(":, {}:{}", length - 1, length)),
+                            failures);
+                    compare("first, row " + b, firstAndLast.logits().get(new NDIndex("{}:{}, 0:1", b, b + 1)), all.get(new NDIndex(":, 0:1")),
+                            failures);
+                    compare("first and last, row " + b, firstAndLast.logits().get(new NDIndex("{}:{}, 1:2", b, b + 1)),
+                            all.get(new NDIndex(":, {}:{}", length - 1, length)), failures);
+                }
+            }
+            assertThat(failures).isEmpty();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Start at a layer
+
+    @ParameterizedTest(name = "from layer {0}")
+    @ValueSource(ints = {1, 2, 3, 4})
+    public void aForwardFromLayerLEqualsTheFullForward(int layer) {
+        List<int[]> prompts = prompts();
+        try (Model m = load(dir); Run run = m.newRun()) {
+            HookPoint start = layer < CONFIG.numLayers() ? HookPoint.block(layer, HookSite.RESID_PRE)
+                    : HookPoint.block(layer - 1, HookSite.RESID_POST);
+            ForwardInput input = ForwardInput.of(prompts);
+            ForwardResult full = run.cacheAll().forward(input);
+            try (Run later = m.newRun()) {
+                ForwardResult resumed = later.cacheAll().forward(input.startingAt(layer, full.cache().get(start)));
+                List<String> failures = new ArrayList<>();
+                for (int b = 0; b < prompts.size(); b++) {
+                    int length = prompts.get(b).length;
+                    HookPoint logits = HookPoint.global(HookSite.LOGITS);
+                    compare("logits, row " + b, slice(resumed.logits(), logits, b, 0, length), slice(full.logits(), logits, b, 0, length), failures);
+                    for (HookPoint point : m.hookPoints()) {
+                        boolean computed = point.layer() >= layer || (point.layer() < 0 && point.site() != HookSite.EMBED);
+                        if (!computed) {
+                            assertThat(resumed.cache().points()).as("a hook point before the start layer never fires").doesNotContain(point);
+                            continue;
+                        }
+                        compare(point + ", row " + b, slice(resumed.cache().get(point), point, b, 0, length),
+                                slice(full.cache().get(point), point, b, 0, length), failures);
+                    }
+                }
+                assertThat(failures).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    public void anInterventionBeforeTheStartLayerIsRefused() {
+        int[] prompt = tokens(5, 9);
+        try (Model m = load(dir); Run run = m.newRun()) {
+            NDArray residual = run.cache(List.of(HookPoint.block(2, HookSite.RESID_PRE))).forward(prompt).cache()
+                    .get(HookPoint.block(2, HookSite.RESID_PRE));
+            Intervention early = Intervention.zero(Site.parse("blocks.1.hook_mlp_out"), Positions.ALL);
+            assertThatThrownBy(() -> run.forward(ForwardInput.of(prompt).startingAt(2, residual).withRowInterventions(List.of(List.of(early)))))
+                    .isInstanceOf(Interp4jException.class)
+                    .hasMessageContaining("blocks.1.hook_mlp_out")
+                    .hasMessageContaining("never fire");
+            assertThatThrownBy(() -> run.forward(ForwardInput.of(prompt, prompt).startingAt(2, residual)))
+                    .isInstanceOf(Interp4jException.class)
+                    .hasMessageContaining("shape");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The last position after the earlier positions' keys and values
+
+    @ParameterizedTest(name = "from layer {0}")
+    @ValueSource(ints = {0, 2})
+    public void theLastPositionAfterPastKeysAndValuesEqualsTheFullForward(int layer) {
+        int[] prompt = tokens(6, 5);
+        try (Model m = load(dir); Run run = m.newRun()) {
+            ForwardResult full = run.cacheAll().forward(prompt);
+            NDArray[] keys = new NDArray[CONFIG.numLayers()];
+            NDArray[] values = new NDArray[CONFIG.numLayers()];
+            for (int l = layer; l < CONFIG.numLayers(); l++) {
+                keys[l] = full.cache().get(HookPoint.block(l, HookSite.ATTN_ROT_K)).get(new NDIndex(":, 0:5"));
+                values[l] = full.cache().get(HookPoint.block(l, HookSite.ATTN_V)).get(new NDIndex(":, 0:5"));
+            }
+            PastKeyValues past = new PastKeyValues(5, keys, values);
+            // three rows of the same last token share one past (batch 1 broadcasts)
+            List<int[]> last = List.of(new int[] {prompt[5]}, new int[] {prompt[5]}, new int[] {prompt[5]});
+            ForwardInput input = ForwardInput.of(last).after(past);
+            if (layer > 0) {
+                NDArray residual = full.cache().get(HookPoint.block(layer, HookSite.RESID_PRE)).get(new NDIndex(":, 5:6"));
+                input = input.startingAt(layer, residual.repeat(0, 3));
+            }
+            try (Run decode = m.newRun()) {
+                ForwardResult resumed = decode.cacheAll().forward(input);
+                List<String> failures = new ArrayList<>();
+                for (int b = 0; b < 3; b++) {
+                    compare("logits, row " + b, resumed.logits().get(new NDIndex("{}:{}", b, b + 1)),
+                            full.logits().get(new NDIndex(":, 5:6")), failures);
+                    for (HookPoint point : m.hookPoints()) {
+                        if (point.layer() >= 0 && point.layer() < layer || point.site() == HookSite.EMBED && layer > 0) {
+                            continue;
+                        }
+                        NDArray actual = resumed.cache().get(point);
+                        NDArray expected = full.cache().get(point);
+                        if (point.site() == HookSite.ATTN_SCORES || point.site() == HookSite.ATTN_PATTERN) {
+                            actual = actual.get(new NDIndex("{}:{}", b, b + 1));
+                            expected = expected.get(new NDIndex(":, :, 5:6"));
+                        } else {
+                            actual = actual.get(new NDIndex("{}:{}", b, b + 1));
+                            expected = expected.get(new NDIndex(":, 5:6"));
+                        }
+                        compare(point + ", row " + b, actual, expected, failures);
+                    }
+                }
+                assertThat(failures).isEmpty();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Interventions per row
+
+    /** Row i's intervention; null for a row left alone. */
+    private static List<Intervention> headsOfLayer(int layer) {
+        List<Intervention> list = new ArrayList<>();
+        for (int head = 0; head < CONFIG.numHeads(); head++) {
+            list.add(Intervention.zero(Site.parse("blocks." + layer + ".attn.hook_z"), Positions.ALL).withHeads(List.of(head)));
+        }
+        return list;
+    }
+
+    private static List<Intervention> contributions() {
+        List<Intervention> list = new ArrayList<>();
+        for (int layer = 0; layer < CONFIG.numLayers(); layer++) {
+            list.add(Intervention.zero(Site.parse("blocks." + layer + ".contribution"), Positions.ALL));
+        }
+        return list;
+    }
+
+    private static List<Intervention> steering() {
+        float[] direction = new float[CONFIG.hiddenSize()];
+        Random random = new Random(77);
+        for (int i = 0; i < direction.length; i++) {
+            direction[i] = (float) random.nextGaussian();
+        }
+        TensorData vector = new TensorData(new long[] {CONFIG.hiddenSize()}, direction);
+        List<Intervention> list = new ArrayList<>();
+        for (double scale : new double[] {-4, -1, 0.5, 3}) {
+            list.add(Intervention.add(Site.layerOutput(1), Positions.LAST, scale, vector, "random direction"));
+        }
+        return list;
+    }
+
+    /** Which per-row interventions a case stacks. */
+    protected enum RowCase {
+        /** Row i zeroes head i of block 2. */
+        HEADS,
+        /** Row i zeroes block i's contribution (a true skip). */
+        CONTRIBUTIONS,
+        /** Row i steers block 1's output at the last position with its own scale. */
+        STEERING
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(RowCase.class)
+    public void interventionsPerRowEqualEachRunAlone(RowCase c) {
+        List<Intervention> interventions = switch (c) {
+            case HEADS -> headsOfLayer(2);
+            case CONTRIBUTIONS -> contributions();
+            case STEERING -> steering();
+        };
+        for (Padding padding : Padding.values()) {
+            // one prompt per row, of different lengths, plus a row that nothing touches
+            List<int[]> prompts = new ArrayList<>();
+            List<List<Intervention>> perRow = new ArrayList<>();
+            for (int i = 0; i < interventions.size(); i++) {
+                prompts.add(tokens(3 + i, 40 + i));
+                perRow.add(List.of(interventions.get(i)));
+            }
+            prompts.add(tokens(4, 60));
+            perRow.add(List.of());
+            try (Model m = load(dir); Run run = m.newRun()) {
+                ForwardResult batched = run.cacheAll().forward(ForwardInput.of(prompts).withPadding(padding).withRowInterventions(perRow));
+                List<String> failures = new ArrayList<>();
+                for (int b = 0; b < prompts.size(); b++) {
+                    try (Run alone = m.newRun()) {
+                        perRow.get(b).forEach(alone::intervene);
+                        ForwardResult single = alone.cacheAll().forward(prompts.get(b));
+                        int offset = batched.layout().offset(b);
+                        int length = prompts.get(b).length;
+                        compare("logits, row " + b, slice(batched.logits(), HookPoint.global(HookSite.LOGITS), b, offset, length),
+                                single.logits(), failures);
+                        for (HookPoint point : m.hookPoints()) {
+                            compare(point + ", row " + b, slice(batched.cache().get(point), point, b, offset, length),
+                                    single.cache().get(point), failures);
+                        }
+                    }
+                }
+                assertThat(failures).as(c + ", " + padding + " padding").isEmpty();
+            }
+        }
+    }
+
+    @Test
+    public void interventionsPerRowFromAStartLayerEqualEachRunAlone() {
+        int[] prompt = tokens(6, 70);
+        List<Intervention> heads = headsOfLayer(2);
+        try (Model m = load(dir); Run clean = m.newRun()) {
+            NDArray residual = clean.cache(List.of(HookPoint.block(2, HookSite.RESID_PRE))).forward(prompt).cache()
+                    .get(HookPoint.block(2, HookSite.RESID_PRE));
+            List<int[]> prompts = new ArrayList<>();
+            List<List<Intervention>> perRow = new ArrayList<>();
+            for (Intervention head : heads) {
+                prompts.add(prompt);
+                perRow.add(List.of(head));
+            }
+            try (Run run = m.newRun()) {
+                ForwardResult batched = run.forward(ForwardInput.of(prompts).startingAt(2, residual.repeat(0, heads.size()))
+                        .logitsAt(Positions.LAST).withRowInterventions(perRow));
+                List<String> failures = new ArrayList<>();
+                for (int b = 0; b < heads.size(); b++) {
+                    try (Run alone = m.newRun()) {
+                        NDArray single = alone.intervene(heads.get(b)).forward(prompt).logits().get(new NDIndex(":, 5:6"));
+                        compare("row " + b, batched.logits().get(new NDIndex("{}:{}", b, b + 1)), single, failures);
+                    }
+                }
+                assertThat(failures).isEmpty();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Comparison
+
+    /**
+     * Returns batch row {@code b}'s real positions of an activation as {@code [1, ...]}: along the
+     * position axis, and for attention scores and patterns along the query and the key axes.
+     */
+    private static NDArray slice(NDArray array, HookPoint point, int b, int offset, int length) {
+        String rows = b + ":" + (b + 1);
+        String real = offset + ":" + (offset + length);
+        if (point.site() == HookSite.ATTN_SCORES || point.site() == HookSite.ATTN_PATTERN) {
+            return array.get(new NDIndex(rows + ", :, " + real + ", " + real));
+        }
+        return array.get(new NDIndex(rows + ", " + real));
+    }
+
+    private static void compare(String what, NDArray actual, NDArray expected, List<String> failures) {
+        if (!actual.getShape().equals(expected.getShape())) {
+            failures.add(what + ": shape " + actual.getShape() + ", plain forward " + expected.getShape());
+            return;
+        }
+        float[] a = actual.toFloatArray();
+        float[] e = expected.toFloatArray();
+        double worst = 0;
+        int at = -1;
+        for (int i = 0; i < a.length; i++) {
+            double error;
+            if (Float.isNaN(a[i]) || Float.isNaN(e[i])) {
+                error = Double.POSITIVE_INFINITY;
+            } else if (Float.isInfinite(a[i]) || Float.isInfinite(e[i])) {
+                error = a[i] == e[i] ? 0 : Double.POSITIVE_INFINITY;
+            } else {
+                error = Math.abs(a[i] - e[i]);
+            }
+            if (!(error <= worst)) {
+                worst = error;
+                at = i;
+            }
+        }
+        if (!(worst <= TOLERANCE)) {
+            failures.add(String.format("%s: max-abs difference %.3g at flat index %d (batched %s, plain %s)", what, worst, at, a[at], e[at]));
+        }
+    }
+}
