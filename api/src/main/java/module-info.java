@@ -15,6 +15,7 @@ module io.interp4j.api {
     exports io.interp4j.api.intervention;
     exports io.interp4j.api.metric;
     exports io.interp4j.api.model;
+    exports io.interp4j.api.plan;
     exports io.interp4j.api.plugin;
     exports io.interp4j.api.probe;
     exports io.interp4j.api.quant;

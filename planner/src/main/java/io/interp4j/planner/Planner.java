@@ -1,0 +1,454 @@
+package io.interp4j.planner;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.model.ForwardInput;
+import io.interp4j.api.model.ForwardResult;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.model.PastKeyValues;
+import io.interp4j.api.model.Run;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.PlanExecutor;
+import io.interp4j.api.plan.Readout;
+import io.interp4j.api.plugin.TensorData;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * Runs a forward plan with as little compute as the plain path's answers allow (within float
+ * tolerance; the tests compare the two at every hook point a readout can touch):
+ *
+ * <ul>
+ *   <li>requests are grouped by model and prompt; each prompt's clean forward runs once, batched with
+ *       other prompts (right padding), keeping the residual streams, keys and values its intervened
+ *       requests need, and serving every clean request's readout;
+ *   <li>an intervened request starts at the first layer its interventions touch, from the clean
+ *       residual stream there ({@code start_at_layer}); requests with the same start layer are stacked
+ *       along the batch, each row with its own interventions, up to {@link PlannerOptions#batchTokens};
+ *   <li>a request whose interventions and readouts are confined to the last position (steering,
+ *       knockout) recomputes only that position after its start layer, attending to the clean run's
+ *       keys and values for the others;
+ *   <li>only the logits a readout reads are unembedded; activations at points before a request's start
+ *       layer are read from the clean run, where they are the same.
+ * </ul>
+ *
+ * Prompts are processed in chunks whose kept activations fit {@link PlannerOptions#cacheBytes}.
+ */
+public final class Planner implements PlanExecutor {
+    private final PlannerOptions options;
+
+    /**
+     * Creates a planner.
+     *
+     * @param options batch and cache bounds
+     */
+    public Planner(PlannerOptions options) {
+        this.options = requireNonNull(options, "options is null");
+    }
+
+    /** How an intervened request is computed. */
+    private enum Mode {
+        /** No intervention: served by the clean forward. */
+        CLEAN,
+        /** Every position from the start layer on. */
+        FULL,
+        /** Only the last position from the start layer on, after the clean keys and values. */
+        LAST
+    }
+
+    /** One request and how the planner computes it. */
+    private record Job(int index, ForwardRequest request, Mode mode, int start) {}
+
+    /** A prompt and the requests on it. */
+    private static final class Prompt {
+        final int[] tokens;
+        final List<Job> jobs = new ArrayList<>();
+        /** The clean forward that serves this prompt, and its row there. */
+        ForwardResult clean;
+        int row;
+
+        Prompt(int[] tokens) {
+            this.tokens = tokens;
+        }
+
+        int length() {
+            return tokens.length;
+        }
+    }
+
+    /** The point whose clean value is the residual stream a forward from {@code layer} starts from. */
+    private static HookPoint startPoint(int layer, ModelConfig config) {
+        return layer < config.numLayers() ? HookPoint.block(layer, HookSite.RESID_PRE) : HookPoint.block(layer - 1, HookSite.RESID_POST);
+    }
+
+    @Override
+    public List<ForwardReadout> execute(ForwardPlan plan, Function<String, Model> models, Progress progress) {
+        ForwardReadout[] readouts = new ForwardReadout[plan.size()];
+        Map<String, List<Integer>> byModel = new LinkedHashMap<>();
+        for (int i = 0; i < plan.size(); i++) {
+            byModel.computeIfAbsent(plan.requests().get(i).model(), m -> new ArrayList<>()).add(i);
+        }
+        for (Map.Entry<String, List<Integer>> entry : byModel.entrySet()) {
+            Model model = models.apply(entry.getKey());
+            new ModelWork(model, plan, entry.getValue(), readouts, progress).run();
+        }
+        return Arrays.asList(readouts);
+    }
+
+    /** The requests of one model. */
+    private final class ModelWork {
+        private final Model model;
+        private final ModelConfig config;
+        private final ForwardReadout[] readouts;
+        private final Progress progress;
+        private final List<Prompt> prompts = new ArrayList<>();
+
+        ModelWork(Model model, ForwardPlan plan, List<Integer> indices, ForwardReadout[] readouts, Progress progress) {
+            this.model = model;
+            this.config = model.config();
+            this.readouts = readouts;
+            this.progress = progress;
+            Map<PromptKey, Prompt> byPrompt = new LinkedHashMap<>();
+            for (int index : indices) {
+                ForwardRequest request = plan.requests().get(index);
+                Prompt prompt = byPrompt.computeIfAbsent(new PromptKey(request.tokens()), k -> new Prompt(k.tokens()));
+                prompt.jobs.add(classify(index, request));
+            }
+            prompts.addAll(byPrompt.values());
+        }
+
+        private Job classify(int index, ForwardRequest request) {
+            if (request.interventions().isEmpty()) {
+                return new Job(index, request, Mode.CLEAN, 0);
+            }
+            int start = Integer.MAX_VALUE;
+            boolean lastOnly = request.length() > 1;
+            for (Intervention intervention : request.interventions()) {
+                intervention.checkIn(config);
+                start = Math.min(start, ForwardInput.firstLayer(intervention.site(), config));
+                lastOnly &= atLastOnly(intervention.positions(), request.length());
+                // logits written by an intervention are computed at every position, as the plain path does
+                lastOnly &= intervention.site().rewrittenPoint().site() != HookSite.LOGITS;
+            }
+            boolean writesLogits = request.interventions().stream().anyMatch(i -> i.site().rewrittenPoint().site() == HookSite.LOGITS);
+            Readout readout = request.readout();
+            if (readout.logits() != null) {
+                lastOnly &= atLastOnly(readout.logits(), request.length());
+            }
+            for (Map.Entry<HookPoint, Positions> read : readout.activations().entrySet()) {
+                if (!before(read.getKey(), start)) {
+                    lastOnly &= atLastOnly(read.getValue(), request.length());
+                }
+            }
+            if (writesLogits) {
+                start = Math.min(start, config.numLayers());
+            }
+            return new Job(index, request, lastOnly ? Mode.LAST : Mode.FULL, start);
+        }
+
+        /** Whether a point's value is the clean one in a forward from {@code start}: it lies before it. */
+        private boolean before(HookPoint point, int start) {
+            if (point.layer() >= 0) {
+                return point.layer() < start;
+            }
+            return point.site() == HookSite.EMBED && start > 0;
+        }
+
+        void run() {
+            int next = 0;
+            while (next < prompts.size()) {
+                long bytes = 0;
+                int end = next;
+                do {
+                    bytes += keptBytes(prompts.get(end));
+                    end++;
+                } while (end < prompts.size() && bytes + keptBytes(prompts.get(end)) <= options.cacheBytes());
+                runChunk(prompts.subList(next, end));
+                next = end;
+            }
+        }
+
+        /** What the clean forward keeps for one prompt: the points its jobs read from it. */
+        private Set<HookPoint> kept(Prompt prompt) {
+            Set<HookPoint> points = new TreeSet<>();
+            for (Job job : prompt.jobs) {
+                for (HookPoint point : job.request().readout().activations().keySet()) {
+                    if (job.mode() == Mode.CLEAN || before(point, job.start())) {
+                        points.add(point);
+                    }
+                }
+                if (job.mode() != Mode.CLEAN && job.start() > 0) {
+                    points.add(startPoint(job.start(), config));
+                }
+                if (job.mode() == Mode.LAST) {
+                    for (int layer = job.start(); layer < config.numLayers(); layer++) {
+                        points.add(HookPoint.block(layer, HookSite.ATTN_ROT_K));
+                        points.add(HookPoint.block(layer, HookSite.ATTN_V));
+                    }
+                }
+            }
+            return points;
+        }
+
+        private long keptBytes(Prompt prompt) {
+            long bytes = 0;
+            for (HookPoint point : kept(prompt)) {
+                long[] shape = point.shape(config, 1, prompt.length(), prompt.length());
+                bytes += Arrays.stream(shape).reduce(1, (a, b) -> a * b) * Float.BYTES;
+            }
+            return bytes;
+        }
+
+        private void runChunk(List<Prompt> chunk) {
+            List<Run> cleanRuns = new ArrayList<>();
+            try {
+                runClean(chunk, cleanRuns);
+                List<Job> full = new ArrayList<>();
+                List<Job> last = new ArrayList<>();
+                Map<Job, Prompt> promptOf = new LinkedHashMap<>();
+                for (Prompt prompt : chunk) {
+                    for (Job job : prompt.jobs) {
+                        promptOf.put(job, prompt);
+                        if (job.mode() == Mode.FULL) {
+                            full.add(job);
+                        } else if (job.mode() == Mode.LAST) {
+                            last.add(job);
+                        }
+                    }
+                }
+                runIntervened(full, promptOf, Mode.FULL);
+                runIntervened(last, promptOf, Mode.LAST);
+            } finally {
+                cleanRuns.forEach(Run::close);
+                for (Prompt prompt : chunk) {
+                    prompt.clean = null;
+                }
+            }
+        }
+
+        /** One clean forward per prompt, batched; serves the clean jobs and keeps what the others need. */
+        private void runClean(List<Prompt> chunk, List<Run> runs) {
+            List<Prompt> sorted = new ArrayList<>(chunk);
+            sorted.sort(Comparator.comparingInt(Prompt::length));
+            for (List<Prompt> batch : pack(sorted, Prompt::length)) {
+                Set<HookPoint> points = new TreeSet<>();
+                List<Job> served = new ArrayList<>();
+                for (Prompt prompt : batch) {
+                    points.addAll(kept(prompt));
+                    prompt.jobs.stream().filter(j -> j.mode() == Mode.CLEAN).forEach(served::add);
+                }
+                Positions logits = commonLogits(served);
+                Run run = model.newRun();
+                runs.add(run);
+                if (!points.isEmpty()) {
+                    run.cache(points);
+                }
+                ForwardResult result = run.forward(ForwardInput.of(batch.stream().map(p -> p.tokens).toList()).logitsAt(logits));
+                for (int row = 0; row < batch.size(); row++) {
+                    Prompt prompt = batch.get(row);
+                    prompt.clean = result;
+                    prompt.row = row;
+                    for (Job job : prompt.jobs) {
+                        if (job.mode() == Mode.CLEAN) {
+                            readouts[job.index()] = Readouts.read(result, row, job.request().readout(), 0, logits, Map.of());
+                            progress.advance(1);
+                        }
+                    }
+                }
+            }
+        }
+
+        /** The logit positions a batch computes: the one its readouts share, else every position. */
+        private Positions commonLogits(List<Job> jobs) {
+            Set<Positions> wanted = new LinkedHashSet<>();
+            for (Job job : jobs) {
+                if (job.request().readout().logits() != null) {
+                    wanted.add(job.request().readout().logits());
+                }
+            }
+            if (wanted.isEmpty()) {
+                return Positions.LAST;
+            }
+            return wanted.size() == 1 ? wanted.iterator().next() : Positions.ALL;
+        }
+
+        /** Intervened jobs, grouped by start layer (and for last-position jobs by prompt length), batched. */
+        private void runIntervened(List<Job> jobs, Map<Job, Prompt> promptOf, Mode mode) {
+            Map<List<Integer>, List<Job>> groups = new LinkedHashMap<>();
+            for (Job job : jobs) {
+                List<Integer> key = mode == Mode.LAST ? List.of(job.start(), job.request().length()) : List.of(job.start());
+                groups.computeIfAbsent(key, k -> new ArrayList<>()).add(job);
+            }
+            for (List<Job> group : groups.values()) {
+                List<Job> sorted = new ArrayList<>(group);
+                sorted.sort(Comparator.comparingInt(j -> j.request().length()));
+                for (List<Job> batch : pack(sorted, j -> mode == Mode.LAST ? 1 : j.request().length())) {
+                    runBatch(batch, promptOf, mode);
+                }
+            }
+        }
+
+        private void runBatch(List<Job> batch, Map<Job, Prompt> promptOf, Mode mode) {
+            int start = batch.get(0).start();
+            boolean writesLogits = batch.stream().flatMap(j -> j.request().interventions().stream())
+                    .anyMatch(i -> i.site().rewrittenPoint().site() == HookSite.LOGITS);
+            Positions logits = writesLogits ? Positions.ALL : commonLogits(batch);
+            int length = batch.get(0).request().length();
+            int first = mode == Mode.LAST ? length - 1 : 0;
+            try (Run run = model.newRun()) {
+                NDManager manager = run.manager();
+                List<int[]> tokens = new ArrayList<>();
+                List<List<Intervention>> perRow = new ArrayList<>();
+                Set<HookPoint> points = new TreeSet<>();
+                for (Job job : batch) {
+                    int[] prompt = job.request().tokens();
+                    tokens.add(mode == Mode.LAST ? new int[] {prompt[prompt.length - 1]} : prompt);
+                    perRow.add(job.request().interventions());
+                    for (HookPoint point : job.request().readout().activations().keySet()) {
+                        if (!before(point, start)) {
+                            points.add(point);
+                        }
+                    }
+                }
+                ForwardInput input = ForwardInput.of(tokens).logitsAt(logits).withRowInterventions(perRow);
+                if (start > 0) {
+                    input = input.startingAt(start, residual(batch, promptOf, mode, manager, input.layout().width()));
+                }
+                if (mode == Mode.LAST) {
+                    input = input.after(past(batch, promptOf, start, length - 1, manager));
+                }
+                if (!points.isEmpty()) {
+                    run.cache(points);
+                }
+                ForwardResult result = run.forward(input);
+                for (int row = 0; row < batch.size(); row++) {
+                    Job job = batch.get(row);
+                    Prompt prompt = promptOf.get(job);
+                    Map<HookPoint, TensorData> clean = new LinkedHashMap<>();
+                    for (Map.Entry<HookPoint, Positions> read : job.request().readout().activations().entrySet()) {
+                        if (before(read.getKey(), start)) {
+                            clean.put(read.getKey(), Readouts.activation(prompt.clean.cache().get(read.getKey()), read.getKey(),
+                                    prompt.clean.layout(), prompt.row, read.getValue(), 0));
+                        }
+                    }
+                    readouts[job.index()] = Readouts.read(result, row, job.request().readout(), first, logits, clean);
+                    progress.advance(1);
+                }
+            }
+        }
+
+        /** The clean residual stream at the start layer, row by row, right-padded with zeros to the batch's width. */
+        private NDArray residual(List<Job> batch, Map<Job, Prompt> promptOf, Mode mode, NDManager manager, int width) {
+            HookPoint point = startPoint(batch.get(0).start(), config);
+            NDList rows = new NDList();
+            for (Job job : batch) {
+                Prompt prompt = promptOf.get(job);
+                NDArray stream = prompt.clean.cache().get(point);
+                int length = prompt.length();
+                NDArray row = mode == Mode.LAST
+                        ? stream.get(new NDIndex("{}:{}, {}:{}", prompt.row, prompt.row + 1, length - 1, length))
+                        : stream.get(new NDIndex("{}:{}, 0:{}", prompt.row, prompt.row + 1, length));
+                // slices of the clean run's arrays are made in its manager: hand them to this run's, freed with it
+                row.attach(manager);
+                if (mode == Mode.FULL && length < width) {
+                    NDArray pad = manager.zeros(new Shape(1, width - length, config.hiddenSize()));
+                    row = NDArrays.concat(new NDList(row, pad), 1);
+                }
+                rows.add(row);
+            }
+            return rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows, 0);
+        }
+
+        /** The clean keys and values of the positions before the last; one copy when every row shares a prompt. */
+        private PastKeyValues past(List<Job> batch, Map<Job, Prompt> promptOf, int start, int length, NDManager manager) {
+            Set<Prompt> distinct = new LinkedHashSet<>();
+            batch.forEach(job -> distinct.add(promptOf.get(job)));
+            List<Prompt> sources = distinct.size() == 1 ? List.copyOf(distinct) : batch.stream().map(promptOf::get).toList();
+            NDArray[] keys = new NDArray[config.numLayers()];
+            NDArray[] values = new NDArray[config.numLayers()];
+            for (int layer = start; layer < config.numLayers(); layer++) {
+                keys[layer] = stack(sources, HookPoint.block(layer, HookSite.ATTN_ROT_K), length, manager);
+                values[layer] = stack(sources, HookPoint.block(layer, HookSite.ATTN_V), length, manager);
+            }
+            return new PastKeyValues(length, keys, values);
+        }
+
+        private NDArray stack(List<Prompt> sources, HookPoint point, int length, NDManager manager) {
+            NDList rows = new NDList();
+            for (Prompt prompt : sources) {
+                NDArray row = prompt.clean.cache().get(point).get(new NDIndex("{}:{}, 0:{}", prompt.row, prompt.row + 1, length));
+                row.attach(manager);
+                rows.add(row);
+            }
+            return rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows, 0);
+        }
+
+        /** Packs items, in order, into batches whose rows × longest row stays within the budget. */
+        private <T> List<List<T>> pack(List<T> items, java.util.function.ToIntFunction<T> width) {
+            List<List<T>> batches = new ArrayList<>();
+            List<T> current = new ArrayList<>();
+            int widest = 0;
+            for (T item : items) {
+                int w = Math.max(widest, width.applyAsInt(item));
+                if (!current.isEmpty() && (long) w * (current.size() + 1) > options.batchTokens()) {
+                    batches.add(current);
+                    current = new ArrayList<>();
+                    w = width.applyAsInt(item);
+                }
+                current.add(item);
+                widest = w;
+            }
+            if (!current.isEmpty()) {
+                batches.add(current);
+            }
+            return batches;
+        }
+    }
+
+    /** A prompt's token ids as a map key. */
+    private record PromptKey(int[] tokens) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof PromptKey k && Arrays.equals(tokens, k.tokens);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(tokens);
+        }
+    }
+
+    private static boolean atLastOnly(Positions positions, int length) {
+        if (positions.all()) {
+            return length == 1;
+        }
+        for (int index : positions.indices()) {
+            if (index != -1 && index != length - 1) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,200 @@
+package io.interp4j.planner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.checkpoint.DType;
+import io.interp4j.api.checkpoint.RandomCheckpoint;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.Site;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.Readout;
+import io.interp4j.api.plugin.TensorData;
+import io.interp4j.engine.djl.DjlEngineProvider;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The planner against the plain path it replaces: every readout of a mixed plan (clean requests,
+ * ablations at every layer and head, last-position steering, patching, the embedding, the final norm
+ * and the logits; prompts of different lengths, repeated prompts, two models) equals the plain
+ * executor's within 1e-5, at every batch and cache bound.
+ */
+class PlannerTest {
+    private static final double TOLERANCE = 1e-5;
+    private static final int VOCAB = 300;
+    private static final ModelConfig A = ModelConfig.of(VOCAB, 32, 64, 4, 4, 2, false);
+    private static final ModelConfig B = ModelConfig.of(VOCAB, 28, 56, 3, 7, 1, true);
+
+    @TempDir
+    static Path dir;
+
+    private static Model a;
+    private static Model b;
+    private static ForwardPlan plan;
+    private static List<ForwardReadout> plain;
+
+    @BeforeAll
+    static void loadAndRunThePlainPath() {
+        RandomCheckpoint.write(dir.resolve("a"), A, DType.F32, 5);
+        RandomCheckpoint.write(dir.resolve("b"), B, DType.BF16, 6);
+        a = new DjlEngineProvider().load(Checkpoint.open(dir.resolve("a")));
+        b = new DjlEngineProvider().load(Checkpoint.open(dir.resolve("b")));
+        plan = mixedPlan();
+        AtomicLong progress = new AtomicLong();
+        plain = new PlainExecutor().execute(plan, PlannerTest::model, progress::addAndGet);
+        assertThat(progress.get()).isEqualTo(plan.size());
+    }
+
+    @AfterAll
+    static void close() {
+        a.close();
+        b.close();
+    }
+
+    private static Model model(String name) {
+        return name.equals("a") ? a : b;
+    }
+
+    private static int[] tokens(int length, long seed) {
+        return new Random(seed).ints(length, 0, VOCAB).toArray();
+    }
+
+    private static TensorData vector(int size, long seed) {
+        Random random = new Random(seed);
+        float[] v = new float[size];
+        for (int i = 0; i < size; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return new TensorData(new long[] {size}, v);
+    }
+
+    /** A plan with every kind of request the atlas makes, on both models. */
+    static ForwardPlan mixedPlan() {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        List<int[]> prompts = List.of(tokens(5, 1), tokens(9, 2), tokens(1, 3), tokens(5, 1), tokens(7, 4));
+        for (String name : List.of("a", "b")) {
+            ModelConfig config = name.equals("a") ? A : B;
+            int layers = config.numLayers();
+            for (int[] prompt : prompts) {
+                plan.add(ForwardRequest.clean(name, prompt));
+                plan.add(new ForwardRequest(name, prompt, List.of(), Readout.logits(Positions.ALL)
+                        .and(HookPoint.block(1, HookSite.RESID_POST), Positions.LAST)
+                        .and(HookPoint.block(0, HookSite.ATTN_PATTERN), Positions.ALL)));
+                for (int layer = 0; layer < layers; layer++) {
+                    plan.add(ForwardRequest.intervened(name, prompt, List.of(Intervention.zero(Site.parse("blocks." + layer + ".contribution"),
+                            Positions.ALL))));
+                    plan.add(ForwardRequest.intervened(name, prompt, List.of(Intervention.zero(Site.layerOutput(layer), Positions.ALL))));
+                    for (double scale : new double[] {-3, 0.5, 4}) {
+                        plan.add(ForwardRequest.intervened(name, prompt, List.of(Intervention.add(Site.layerOutput(layer), Positions.LAST, scale,
+                                vector(config.hiddenSize(), 9), "steer"))));
+                    }
+                }
+                for (int head = 0; head < config.numHeads(); head++) {
+                    plan.add(ForwardRequest.intervened(name, prompt, List.of(Intervention.zero(Site.parse("blocks.1.attn.hook_z"), Positions.ALL)
+                            .withHeads(List.of(head)))));
+                    plan.add(ForwardRequest.intervened(name, prompt, List.of(Intervention.zero(Site.parse("blocks.2.attn.hook_z"), Positions.LAST)
+                            .withHeads(List.of(head)))).reading(Readout.LAST_LOGITS.and(HookPoint.block(0, HookSite.RESID_POST), Positions.ALL)
+                            .and(HookPoint.block(2, HookSite.RESID_POST), Positions.LAST)));
+                }
+                // two interventions at different layers; the embedding; the final norm; the logits
+                plan.add(ForwardRequest.intervened(name, prompt, List.of(Intervention.zero(Site.parse("blocks.2.hook_mlp_out"), Positions.ALL),
+                        Intervention.zero(Site.parse("blocks.1.hook_attn_out"), Positions.FIRST))));
+                plan.add(ForwardRequest.intervened(name, prompt, List.of(Intervention.zero(Site.parse("hook_embed"), Positions.LAST))));
+                plan.add(ForwardRequest.intervened(name, prompt, List.of(new Intervention(io.interp4j.api.intervention.Operation.SCALE,
+                        Site.parse("ln_final.hook_normalized"), Positions.LAST, List.of(), 0.5, java.util.Optional.empty(), "half"))));
+                plan.add(ForwardRequest.intervened(name, prompt, List.of(new Intervention(io.interp4j.api.intervention.Operation.SCALE,
+                        Site.parse("hook_logits"), Positions.ALL, List.of(), 2.0, java.util.Optional.empty(), "double")))
+                        .reading(Readout.logits(Positions.of(0, -1))));
+                // patching the last position's residual from another prompt's clean run
+                plan.add(ForwardRequest.intervened(name, prompt, List.of(Intervention.replace(Site.layerOutput(1), Positions.LAST,
+                        vector(config.hiddenSize(), 13), "patched"))).reading(Readout.LAST_LOGITS.and(HookPoint.block(layers - 1,
+                        HookSite.RESID_POST), Positions.LAST)));
+            }
+        }
+        return plan.build();
+    }
+
+    static List<PlannerOptions> bounds() {
+        return List.of(PlannerOptions.DEFAULTS, new PlannerOptions(12, 20_000), new PlannerOptions(1, 1));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("bounds")
+    void everyReadoutEqualsThePlainPath(PlannerOptions options) {
+        AtomicLong plannedProgress = new AtomicLong();
+        long started = System.nanoTime();
+        List<ForwardReadout> planned = new Planner(options).execute(plan, PlannerTest::model, plannedProgress::addAndGet);
+        System.out.printf("planner %s: %d requests in %.1f s%n", options, plan.size(), (System.nanoTime() - started) / 1e9);
+        assertThat(plannedProgress.get()).isEqualTo(plan.size());
+        assertThat(planned).hasSameSizeAs(plain);
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < plan.size(); i++) {
+            ForwardReadout expected = plain.get(i);
+            ForwardReadout actual = planned.get(i);
+            String what = "request " + i + " (" + plan.requests().get(i) + ")";
+            compare(what + " logits", actual.logits(), expected.logits(), failures);
+            assertThat(actual.activations().keySet()).containsExactlyElementsOf(expected.activations().keySet());
+            for (Map.Entry<HookPoint, TensorData> entry : expected.activations().entrySet()) {
+                compare(what + " " + entry.getKey(), actual.get(entry.getKey()), entry.getValue(), failures);
+            }
+        }
+        assertThat(failures).as("planned readouts that differ from the plain path").isEmpty();
+    }
+
+    @Test
+    void aCleanPlanReadsWhatThePlainPathReads() {
+        ForwardPlan small = new ForwardPlan(List.of(ForwardRequest.clean("a", tokens(6, 20)), ForwardRequest.clean("a", tokens(3, 21))));
+        List<ForwardReadout> planned = new Planner(PlannerOptions.DEFAULTS).execute(small, PlannerTest::model, n -> { });
+        List<ForwardReadout> expected = new PlainExecutor().execute(small, PlannerTest::model, n -> { });
+        assertThat(planned.get(0).logits().shape()).containsExactly(1, VOCAB);
+        assertThat(planned.get(1).lastLogits()).hasSize(VOCAB);
+        List<String> failures = new ArrayList<>();
+        compare("first", planned.get(0).logits(), expected.get(0).logits(), failures);
+        compare("second", planned.get(1).logits(), expected.get(1).logits(), failures);
+        assertThat(failures).isEmpty();
+    }
+
+    private static void compare(String what, TensorData actual, TensorData expected, List<String> failures) {
+        if (expected == null || actual == null) {
+            if (expected != actual) {
+                failures.add(what + ": one side has no value");
+            }
+            return;
+        }
+        if (!Arrays.equals(actual.shape(), expected.shape())) {
+            failures.add(what + ": shape " + Arrays.toString(actual.shape()) + ", plain " + Arrays.toString(expected.shape()));
+            return;
+        }
+        float[] x = actual.data();
+        float[] y = expected.data();
+        double worst = 0;
+        for (int i = 0; i < x.length; i++) {
+            double error = Float.isInfinite(x[i]) || Float.isInfinite(y[i]) ? (x[i] == y[i] ? 0 : Double.POSITIVE_INFINITY) : Math.abs(x[i] - y[i]);
+            if (!(error <= worst)) {
+                worst = error;
+            }
+        }
+        if (!(worst <= TOLERANCE)) {
+            failures.add(what + ": max-abs difference " + worst);
+        }
+    }
+}
