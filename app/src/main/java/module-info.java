@@ -5,6 +5,7 @@
  */
 module io.interp4j.app {
     requires io.interp4j.api;
+    requires io.interp4j.planner;
     requires com.google.guice;
     requires jakarta.inject;
     requires com.google.gson;

@@ -217,6 +217,10 @@ public abstract class EngineContractTest {
                                 new TensorData(new long[] {1, sourceRows, d}, source), "test"),
                         Map.of(HookPoint.block(0, HookSite.ATTN_OUT), t -> editRows(t, 1, new int[] {INTERVENED_TOKENS - 1},
                                 (row, i, x) -> source[(sourceRows - 1) * d + i]))),
+                new InterventionCase("multiply blocks.1.hook_attn_out by a gate zeroing columns 8..15, every position",
+                        Intervention.multiply(Site.parse("blocks.1.hook_attn_out"), Positions.ALL, TensorData.vector(gate(d, 8, 16)), "test"),
+                        Map.of(HookPoint.block(1, HookSite.ATTN_OUT), t -> editRows(t, 1, allRows(INTERVENED_TOKENS),
+                                (row, i, x) -> i >= 8 && i < 16 ? 0 : x))),
                 new InterventionCase("zero head 0 of blocks.1.attn.hook_pattern at the last query",
                         Intervention.zero(Site.parse("blocks.1.attn.hook_pattern"), Positions.LAST).withHeads(List.of(0)),
                         Map.of(HookPoint.block(1, HookSite.ATTN_PATTERN), t -> {
@@ -227,6 +231,22 @@ public abstract class EngineContractTest {
                             }
                             return new RefTensor(shape, data);
                         })));
+    }
+
+    /** Ones with zeros over {@code [from, to)}. */
+    private static float[] gate(int size, int from, int to) {
+        float[] gate = new float[size];
+        Arrays.fill(gate, 1f);
+        Arrays.fill(gate, from, to, 0f);
+        return gate;
+    }
+
+    private static int[] allRows(int count) {
+        int[] rows = new int[count];
+        for (int i = 0; i < count; i++) {
+            rows[i] = i;
+        }
+        return rows;
     }
 
     /** A value-wise edit of chosen rows along one axis of a [1, pos, d] tensor. */

@@ -15,6 +15,8 @@ import io.interp4j.api.probe.Probe;
 import io.interp4j.api.task.TaskSuite;
 import io.interp4j.api.train.LoraTrainer;
 import java.nio.file.Path;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -56,6 +58,22 @@ public interface StudyContext {
      * @return the model
      */
     Model model(String name);
+
+    /**
+     * Runs forward requests on the study's models (a request's model is a model name of the study) and
+     * returns one readout per request, in order. The study chooses the executor ({@code
+     * study.forwards}): by default the planner, which batches the requests, runs each clean prompt
+     * once and starts intervened forwards at the first layer they touch; every executor returns what
+     * one forward per request would read, within float tolerance. Progress advances by one per
+     * request.
+     *
+     * @param plan the requests
+     * @param progress advanced as readouts become ready
+     * @return the readouts
+     */
+    default List<ForwardReadout> forwards(ForwardPlan plan, Progress progress) {
+        throw new Interp4jException(ErrorCode.UNSUPPORTED, "this study context cannot run forward plans");
+    }
 
     /**
      * Returns the study's suite names.

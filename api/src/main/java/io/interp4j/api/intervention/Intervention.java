@@ -44,7 +44,7 @@ public record Intervention(
         heads = List.copyOf(requireNonNull(heads, "heads is null"));
         requireNonNull(value, "value is null");
         requireNonNull(source, "source is null");
-        boolean needsValue = operation == Operation.REPLACE || operation == Operation.ADD;
+        boolean needsValue = operation == Operation.REPLACE || operation == Operation.ADD || operation == Operation.MULTIPLY;
         if (needsValue != value.isPresent()) {
             throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention " + operation.configName() + " at '" + site.name()
                     + "' " + (needsValue ? "needs a value" : "takes no value"));
@@ -56,6 +56,19 @@ public record Intervention(
         if (!Double.isFinite(scale)) {
             throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention scale must be finite, found " + scale);
         }
+    }
+
+    /**
+     * Multiplies a site feature-wise by a gate.
+     *
+     * @param site where
+     * @param positions which positions
+     * @param gate the factors, the site's feature shape (e.g. {@code [d_model]})
+     * @param source what the gate is, for reports
+     * @return the intervention
+     */
+    public static Intervention multiply(Site site, Positions positions, TensorData gate, String source) {
+        return new Intervention(Operation.MULTIPLY, site, positions, List.of(), 1, Optional.of(gate), source);
     }
 
     /**
@@ -162,6 +175,7 @@ public record Intervention(
             case SCALE -> text.append(String.format(Locale.ROOT, "scale by %s", scale));
             case REPLACE -> text.append("replace with ").append(valueText());
             case ADD -> text.append(String.format(Locale.ROOT, "add %s × ", scale)).append(valueText());
+            case MULTIPLY -> text.append("multiply by ").append(valueText());
         }
         text.append(" at ").append(site.name());
         if (!heads.isEmpty()) {

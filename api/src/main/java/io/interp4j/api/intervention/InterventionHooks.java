@@ -149,6 +149,7 @@ public final class InterventionHooks {
             case SCALE -> current.mul(intervention.scale());
             case ADD -> current.add(slice.mul(intervention.scale()));
             case REPLACE -> current.zerosLike().add(slice);
+            case MULTIPLY -> current.mul(slice);
         };
         out.set(index, updated);
     }

@@ -18,7 +18,12 @@ public enum Operation {
     /** Add {@code scale × value}. */
     ADD,
     /** Multiply by {@code scale}. */
-    SCALE;
+    SCALE,
+    /**
+     * Multiply feature-wise by the value (a gate: e.g. ones with zeros over some columns zeroes those
+     * columns only, as the published head-slice ablation of {@code hook_attn_out} does).
+     */
+    MULTIPLY;
 
     /**
      * Returns the lowercase name used in HOCON.
@@ -32,7 +37,7 @@ public enum Operation {
     /**
      * Parses a HOCON name.
      *
-     * @param name {@code zero}, {@code replace}, {@code add} or {@code scale}
+     * @param name {@code zero}, {@code replace}, {@code add}, {@code scale} or {@code multiply}
      * @return the operation
      */
     public static Operation parse(String name) {
@@ -41,6 +46,6 @@ public enum Operation {
                 return o;
             }
         }
-        throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown operation '" + name + "'; allowed: zero, replace, add, scale");
+        throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown operation '" + name + "'; allowed: zero, replace, add, scale, multiply");
     }
 }

@@ -32,7 +32,10 @@ public final class BenchCommand implements Command {
                 + "bench engines --model DIR [--tokens 128] [--decode 16] [--repeats 3] [--engines djl,onnx]\n"
                 + "    Every engine x float32/int8/nf4 in one run: load, prefill, per-token decode, resident memory, ratios to float32.\n"
                 + "bench lora --model DIR [--tokens 128] [--steps 3]\n"
-                + "    LoRA training steps (batch 1, rank 8 on q/k/v/o): seconds per step, tokens/s, peak resident memory.";
+                + "    LoRA training steps (batch 1, rank 8 on q/k/v/o): seconds per step, tokens/s, peak resident memory.\n"
+                + "bench plan --model DIR --suite FILE.jsonl [--engine djl] [--prompts 4] [--sample 12] [--repeats 1] [--batch-tokens 1024]\n"
+                + "    Planned vs naive forwards in the same run: forwards/s and their ratio for layer-contribution ablation over\n"
+                + "    every layer, every head of 4 layers, and last-position steering with 9 scales at 6 layers.";
     }
 
     @Override
@@ -42,7 +45,8 @@ public final class BenchCommand implements Command {
             case "forward" -> new ForwardBenchmark(registry).run(arguments.subList(1, arguments.size()), out, err);
             case "engines" -> new EngineComparison(registry).run(arguments.subList(1, arguments.size()), out);
             case "lora" -> new LoraBenchmark(registry).run(arguments.subList(1, arguments.size()), out);
-            default -> throw new UsageException("bench: name a benchmark; available: forward, engines, lora");
+            case "plan" -> new PlanBenchmark(registry).run(arguments.subList(1, arguments.size()), out);
+            default -> throw new UsageException("bench: name a benchmark; available: forward, engines, lora, plan");
         }
     }
 }

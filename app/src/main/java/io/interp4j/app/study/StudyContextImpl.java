@@ -15,6 +15,9 @@ import io.interp4j.api.probe.Probe;
 import io.interp4j.api.task.TaskSuite;
 import io.interp4j.app.plugins.PluginRegistry;
 import java.nio.file.Path;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
 import java.util.List;
 import java.util.Set;
 
@@ -63,6 +66,11 @@ final class StudyContextImpl implements StudyContext {
             throw new IllegalStateException("models are not loaded while a study is validated");
         }
         return pool.get(name);
+    }
+
+    @Override
+    public List<ForwardReadout> forwards(ForwardPlan forwardPlan, Progress progress) {
+        return plan.forwards().create().execute(forwardPlan, this::model, progress);
     }
 
     @Override

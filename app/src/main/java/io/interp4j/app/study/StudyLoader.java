@@ -21,6 +21,7 @@ import io.interp4j.api.task.TaskSuite;
 import io.interp4j.api.task.TaskSuites;
 import io.interp4j.app.plugins.PluginRegistry;
 import io.interp4j.app.randommodel.RandomModelRecipe;
+import io.interp4j.planner.PlannerOptions;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,8 @@ import java.util.regex.Pattern;
  * named models (layers, heads). Every problem is collected with its config path and reported together.
  */
 final class StudyLoader {
-    private static final Set<String> STUDY_KEYS = Set.of("name", "seed", "models", "suites", "steps", "report");
+    private static final Set<String> STUDY_KEYS = Set.of("name", "seed", "models", "suites", "steps", "report", "forwards");
+    private static final Set<String> FORWARDS_KEYS = Set.of("executor", "batch-tokens", "cache-mb");
     private static final Set<String> MODEL_KEYS = Set.of("path", "engine", "dtype", "create", "adapter", "quantization");
     private static final Set<String> CREATE_KEYS = Set.of("seed", "preset", "layers", "hidden", "heads", "kv-heads",
             "intermediate", "vocab", "dtype", "tied");
@@ -106,12 +108,42 @@ final class StudyLoader {
         Map<String, StudyPlan.ModelSpec> models = models(study, base, problems);
         Map<String, StudyPlan.SuiteSpec> suites = suites(study, base, problems);
         Set<String> formats = formats(study, problems);
-        StudyPlan provisional = new StudyPlan(file, layered, name, seed, models, suites, List.of(), formats);
+        StudyPlan.ForwardsSpec forwards = forwards(study, problems);
+        StudyPlan provisional = new StudyPlan(file, layered, name, seed, models, suites, List.of(), formats, forwards);
         List<StudyPlan.StepSpec> steps = steps(study, studyRegistry, provisional, problems);
         if (!problems.isEmpty()) {
             throw new StudyException(problems);
         }
-        return new Loaded(new StudyPlan(file, layered, name, seed, models, suites, steps, formats), studyRegistry);
+        return new Loaded(new StudyPlan(file, layered, name, seed, models, suites, steps, formats, forwards), studyRegistry);
+    }
+
+    /** Reads {@code study.forwards}: the executor of forward plans and the planner's bounds. */
+    private static StudyPlan.ForwardsSpec forwards(Config study, List<String> problems) {
+        if (!study.hasPath("forwards")) {
+            return StudyPlan.ForwardsSpec.DEFAULTS;
+        }
+        if (study.getValue("forwards").valueType() != ConfigValueType.OBJECT) {
+            problems.add("study.forwards: must be an object, e.g. forwards { executor = planned, batch-tokens = 1024, cache-mb = 1024 }");
+            return StudyPlan.ForwardsSpec.DEFAULTS;
+        }
+        Config forwards = study.getConfig("forwards");
+        unknownKeys(forwards, "study.forwards", FORWARDS_KEYS, problems);
+        String executor = string(forwards, "executor", "study.forwards", problems).orElse(StudyPlan.ForwardsSpec.DEFAULTS.executor());
+        if (!executor.equals("planned") && !executor.equals("plain")) {
+            problems.add("study.forwards.executor: found '" + executor + "'; allowed: planned, plain");
+        }
+        PlannerOptions defaults = PlannerOptions.DEFAULTS;
+        long batchTokens = forwards.hasPath("batch-tokens") ? number(forwards, "batch-tokens", "study.forwards", problems) : defaults.batchTokens();
+        long cacheMb = forwards.hasPath("cache-mb") ? number(forwards, "cache-mb", "study.forwards", problems) : defaults.cacheBytes() >> 20;
+        if (batchTokens < 1 || batchTokens > 1 << 20) {
+            problems.add("study.forwards.batch-tokens: found " + batchTokens + "; allowed: 1 to " + (1 << 20));
+            batchTokens = defaults.batchTokens();
+        }
+        if (cacheMb < 1 || cacheMb > 1 << 20) {
+            problems.add("study.forwards.cache-mb: found " + cacheMb + "; allowed: 1 to " + (1 << 20));
+            cacheMb = defaults.cacheBytes() >> 20;
+        }
+        return new StudyPlan.ForwardsSpec(executor, new PlannerOptions((int) batchTokens, cacheMb << 20));
     }
 
     /** A loaded plan and the registry resolving plugin settings with the study's layering. */

@@ -6,6 +6,10 @@ import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.quant.Quantization;
 import io.interp4j.api.task.TaskSuite;
 import io.interp4j.app.randommodel.RandomModelRecipe;
+import io.interp4j.api.plan.PlanExecutor;
+import io.interp4j.planner.PlainExecutor;
+import io.interp4j.planner.Planner;
+import io.interp4j.planner.PlannerOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +27,7 @@ import java.util.Set;
  * @param suites suites by name, in file order
  * @param steps the steps, in order
  * @param formats the report formats
+ * @param forwards how the steps' forward plans run
  */
 record StudyPlan(
         Path file,
@@ -32,7 +37,29 @@ record StudyPlan(
         Map<String, ModelSpec> models,
         Map<String, SuiteSpec> suites,
         List<StepSpec> steps,
-        Set<String> formats) {
+        Set<String> formats,
+        ForwardsSpec forwards) {
+
+    /**
+     * How the steps' forward plans run ({@code study.forwards}).
+     *
+     * @param executor {@code planned} (batched, prefixes reused, only read logits unembedded) or {@code plain}
+     *     (one forward per request: the reference path)
+     * @param options the planner's batch and cache bounds
+     */
+    record ForwardsSpec(String executor, PlannerOptions options) {
+        /** The planner with its default bounds. */
+        static final ForwardsSpec DEFAULTS = new ForwardsSpec("planned", PlannerOptions.DEFAULTS);
+
+        /**
+         * Returns the executor this spec names.
+         *
+         * @return a new executor
+         */
+        PlanExecutor create() {
+            return executor.equals("plain") ? new PlainExecutor() : new Planner(options);
+        }
+    }
 
     /**
      * A model of the study.

@@ -47,6 +47,7 @@ final class CompiledInterventions {
             case ZERO, SCALE -> "scale";
             case ADD -> "add";
             case REPLACE -> "replace";
+            case MULTIPLY -> throw new IllegalStateException("multiply runs as a hook");
         };
     }
 
@@ -114,7 +115,7 @@ final class CompiledInterventions {
         float scale = switch (i.operation()) {
             case ZERO -> 0;
             case SCALE, ADD -> (float) i.scale();
-            case REPLACE -> 1;
+            case REPLACE, MULTIPLY -> 1;
         };
         float[] value = new float[] {0};
         long[] valueShape = {1};
@@ -159,6 +160,8 @@ final class CompiledInterventions {
 
     static boolean supported(Intervention i) {
         // scores and patterns have a key axis whose length changes with the cache; values there are not compiled
-        return i.site().headAxis() != 1 || i.operation() == Operation.ZERO || i.operation() == Operation.SCALE;
+        // a feature-wise gate has no compiled form yet; it runs as a hook
+        return i.operation() != Operation.MULTIPLY
+                && (i.site().headAxis() != 1 || i.operation() == Operation.ZERO || i.operation() == Operation.SCALE);
     }
 }

@@ -30,6 +30,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.planner.Planner;
+import io.interp4j.planner.PlannerOptions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -175,6 +180,18 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
         modelConfig(name);
         return loaded.computeIfAbsent(name, n ->
                 new CountedModel(new DjlEngineProvider().load(Checkpoint.open(directories.get(n))), () -> forwards++));
+    }
+
+    /**
+     * Runs a forward plan with the planner on the engine's models, counting one forward pass per
+     * request (what the plain path would run), as the study does.
+     */
+    @Override
+    public List<ForwardReadout> forwards(ForwardPlan plan, Progress progress) {
+        synchronized (this) {
+            forwards += plan.size();
+        }
+        return new Planner(PlannerOptions.DEFAULTS).execute(plan, this::raw, progress);
     }
 
     @Override
