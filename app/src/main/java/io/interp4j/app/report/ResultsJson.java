@@ -8,6 +8,7 @@ import com.google.gson.stream.JsonWriter;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.app.study.StudyResults;
 import io.interp4j.app.study.StudyResults.ModelInfo;
 import io.interp4j.app.study.StudyResults.StepRecord;
@@ -36,6 +37,7 @@ import java.util.TreeMap;
  *   "format": "interp4j-results/1",
  *   "name": "...", "startedAt": "2025-01-01T00:00:00Z", "totalSeconds": 12.5, "seed": 42,
  *   "versions": {"interp4j": "0.1.0", ...},
+ *   "threads": {"intraOp": 2, "source": "physical cores", "ompWaitPolicy": "PASSIVE"},
  *   "models": [{"name": "...", "path": "...", "engine": "djl", "architecture": "...",
  *               "fileHashes": {"config.json": "<sha-256 hex>", ...}}],
  *   "steps": [{"id": "...", "experiment": "...", "description": "...", "seconds": 1.5, "forwardPasses": 120,
@@ -92,6 +94,11 @@ public final class ResultsJson {
         w.name("seed").value(results.seed());
         w.name("versions");
         writeStringMap(w, results.versions());
+        w.name("threads").beginObject();
+        w.name("intraOp").value(results.threads().intraOp());
+        w.name("source").value(results.threads().source());
+        w.name("ompWaitPolicy").value(results.threads().ompWaitPolicy());
+        w.endObject();
         w.name("models").beginArray();
         for (ModelInfo model : results.models()) {
             w.beginObject();
@@ -188,6 +195,7 @@ public final class ResultsJson {
         String name = null;
         String resolvedConfig = null;
         Map<String, String> versions = null;
+        ThreadPolicy threads = null;
         Long seed = null;
         List<ModelInfo> models = null;
         List<StepRecord> steps = null;
@@ -210,21 +218,41 @@ public final class ResultsJson {
                 case "name" -> name = r.nextString();
                 case "resolvedConfig" -> resolvedConfig = r.nextString();
                 case "versions" -> versions = readStringMap(r);
+                case "threads" -> threads = readThreads(r);
                 case "seed" -> seed = JsonValues.readLong(r);
                 case "models" -> models = readModels(r);
                 case "steps" -> steps = readSteps(r);
                 case "startedAt" -> startedAt = r.nextString();
                 case "totalSeconds" -> totalSeconds = JsonValues.readDouble(r);
                 default -> throw malformed(r, "unknown key '" + key + "'; allowed: format, name, startedAt, totalSeconds, seed,"
-                        + " versions, models, steps, resolvedConfig");
+                        + " versions, threads, models, steps, resolvedConfig");
             }
         }
         r.endObject();
-        if (!seen.containsAll(List.of("format", "name", "resolvedConfig", "versions", "seed", "models", "steps", "startedAt",
+        if (!seen.containsAll(List.of("format", "name", "resolvedConfig", "versions", "threads", "seed", "models", "steps", "startedAt",
                 "totalSeconds"))) {
             throw malformed(r, "missing keys; found only " + seen);
         }
-        return new StudyResults(name, resolvedConfig, versions, seed, models, steps, startedAt, totalSeconds);
+        return new StudyResults(name, resolvedConfig, versions, threads, seed, models, steps, startedAt, totalSeconds);
+    }
+
+    private static ThreadPolicy readThreads(JsonReader r) throws IOException {
+        Long intraOp = null;
+        Map<String, String> text = new LinkedHashMap<>();
+        r.beginObject();
+        while (r.hasNext()) {
+            String key = r.nextName();
+            switch (key) {
+                case "intraOp" -> intraOp = JsonValues.readLong(r);
+                case "source", "ompWaitPolicy" -> text.put(key, r.nextString());
+                default -> throw malformed(r, "unknown key '" + key + "' in threads; allowed: intraOp, source, ompWaitPolicy");
+            }
+        }
+        r.endObject();
+        if (intraOp == null || text.size() != 2 || intraOp < 1 || intraOp > Integer.MAX_VALUE) {
+            throw malformed(r, "threads needs intraOp (a positive count), source and ompWaitPolicy");
+        }
+        return new ThreadPolicy(intraOp.intValue(), text.get("source"), text.get("ompWaitPolicy"));
     }
 
     private static List<ModelInfo> readModels(JsonReader r) throws IOException {

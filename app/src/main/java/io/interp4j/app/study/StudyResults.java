@@ -3,6 +3,7 @@ package io.interp4j.app.study;
 import static java.util.Objects.requireNonNull;
 
 import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.model.ThreadPolicy;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +14,8 @@ import java.util.Map;
  * @param name the study's name
  * @param resolvedConfig the study's resolved configuration, rendered as HOCON/JSON text
  * @param versions software versions (interp4j, Java, DJL, PyTorch, ...)
+ * @param threads the engines' intra-op thread count, how it was chosen, and OpenMP's wait policy: the
+ *     last digits of float32 results depend on the thread count, so every step was computed with these
  * @param seed the study's seed
  * @param models the models used
  * @param steps the steps, in study order
@@ -23,6 +26,7 @@ public record StudyResults(
         String name,
         String resolvedConfig,
         Map<String, String> versions,
+        ThreadPolicy threads,
         long seed,
         List<ModelInfo> models,
         List<StepRecord> steps,
@@ -33,6 +37,7 @@ public record StudyResults(
         requireNonNull(name, "name is null");
         requireNonNull(resolvedConfig, "resolvedConfig is null");
         versions = Map.copyOf(versions);
+        requireNonNull(threads, "threads is null");
         models = List.copyOf(models);
         steps = List.copyOf(steps);
         requireNonNull(startedAt, "startedAt is null");

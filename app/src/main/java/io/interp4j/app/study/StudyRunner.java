@@ -5,6 +5,7 @@ import io.interp4j.api.Interp4jException;
 import io.interp4j.api.checkpoint.RandomCheckpoint;
 import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.api.task.Task;
 import io.interp4j.app.plugins.PluginRegistry;
 import io.interp4j.app.report.ReportWriter;
@@ -70,6 +71,7 @@ final class StudyRunner {
         String startedAt = Instant.now().toString();
         StudyLoader.Loaded loaded = loader.load(file);
         StudyPlan plan = loaded.plan();
+        ThreadPolicy threads = ThreadPolicy.current();
         Path out = outOption.orElse(Path.of("out", plan.name())).toAbsolutePath();
         try {
             Files.createDirectories(out);
@@ -106,7 +108,9 @@ final class StudyRunner {
         try (ModelPool pool = new ModelPool(plan, loaded.registry())) {
             for (StudyPlan.StepSpec step : plan.steps()) {
                 String settings = Canonical.json(step.settings().root());
-                List<String> parts = new ArrayList<>(List.of("step/1", step.experimentId(), settings, Long.toString(plan.seed())));
+                // the thread count changes the last digits of float32 sums: a stored step is reused only at the same count
+                List<String> parts = new ArrayList<>(List.of("step/1", step.experimentId(), settings, Long.toString(plan.seed()),
+                        "threads/" + threads.intraOp()));
                 parts.addAll(modelParts);
                 parts.addAll(suiteParts);
                 for (String dependency : step.experiment().dependsOn()) {
@@ -149,7 +153,7 @@ final class StudyRunner {
             }
         }
         StudyResults results = new StudyResults(plan.name(), plan.config().getConfig("study").root().render(
-                com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)), versions(), plan.seed(), models, records,
+                com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)), versions(), threads, plan.seed(), models, records,
                 startedAt, (System.nanoTime() - started) / 1e9);
         ReportWriter.write(out, results, plan.formats());
         err.println("wrote " + out + " (" + String.join(", ", plan.formats()) + ")");

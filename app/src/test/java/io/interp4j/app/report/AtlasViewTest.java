@@ -34,7 +34,7 @@ class AtlasViewTest {
                 row("Architecture", "arch.layers", "both", "a", 24, "24", null, null),
                 row("Architecture", "arch.tied", "both", "a", "tied", "tied", null, null)))), List.of(), Map.of());
         List<ModelInfo> models = List.of(new ModelInfo("a", "/a", "djl", "x", Map.of()), new ModelInfo("b", "/b", "djl", "y", Map.of()));
-        return new StudyResults("atlas", "", Map.of(), 1, models, List.of(
+        return new StudyResults("atlas", "", Map.of(), SampleResults.THREADS, 1, models, List.of(
                 new StepRecord("architecture", "architecture", "d", "{}", "f", 1, 0, false, arch),
                 new StepRecord("hub", "universal-hub", "d", "{}", "f", 1, 1, false, hub)), "now", 1);
     }
@@ -73,7 +73,7 @@ class AtlasViewTest {
 
     @Test
     void aStudyWithoutAtlasRowsHasNoAtlasSection() {
-        StudyResults plain = new StudyResults("x", "", Map.of(), 1, List.of(), List.of(new StepRecord("s", "e", "d", "{}", "f", 1, 1, false,
+        StudyResults plain = new StudyResults("x", "", Map.of(), SampleResults.THREADS, 1, List.of(), List.of(new StepRecord("s", "e", "d", "{}", "f", 1, 1, false,
                 new StepResult(List.of(new StepResult.Table("t", List.of("x"), List.of(row(1)))), List.of(), Map.of()))), "now", 1);
         assertThat(AtlasView.of(plain).isEmpty()).isTrue();
         assertThat(MarkdownReport.render(plain)).doesNotContain("## Atlas");

@@ -25,7 +25,7 @@ class HtmlReportTest {
     private static final Set<String> VOID = Set.of("meta", "br", "hr", "img", "input", "link", "wbr");
 
     static StudyResults oneStep(StepResult result) {
-        return new StudyResults("t", "", Map.of(), 1, List.of(),
+        return new StudyResults("t", "", Map.of(), SampleResults.THREADS, 1, List.of(),
                 List.of(new StepRecord("s", "e", "d", "{}", "f", 1, 1, false, result)), "now", 1);
     }
 

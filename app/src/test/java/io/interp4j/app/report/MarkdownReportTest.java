@@ -57,7 +57,7 @@ class MarkdownReportTest {
         assertThat(MD).contains("| 0 | \\<script\\>x\\</script\\> |").doesNotContain("<script>");
         StepResult r = new StepResult(List.of(new Table("t", List.of("a|b"), List.of(row("*bold* [link](x) `c`\nnext")))),
                 List.of(), Map.of());
-        StudyResults s = new StudyResults("x", "", Map.of(), 1, List.of(),
+        StudyResults s = new StudyResults("x", "", Map.of(), SampleResults.THREADS, 1, List.of(),
                 List.of(new StepRecord("s", "e", "# not a heading", "{}", "f", 1, 1, false, r)), "t", 1);
         String md = MarkdownReport.render(s);
         assertThat(md).contains("| a\\|b |").contains("| \\*bold\\* \\[link\\](x) \\`c\\` next |").contains("\n\\# not a heading\n");

@@ -4,6 +4,7 @@ import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.experiment.StepResult.Chart;
 import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.app.study.StudyResults;
 import io.interp4j.app.study.StudyResults.ModelInfo;
 import io.interp4j.app.study.StudyResults.StepRecord;
@@ -15,6 +16,7 @@ import java.util.Map;
 
 /** Results shaped like a real study's, for the report tests and for looking at a rendered report. */
 final class SampleResults {
+    static final ThreadPolicy THREADS = new ThreadPolicy(2, "physical cores", "PASSIVE");
     static final List<String> FAMILIES = List.of("copy", "induction", "previous-token", "successor", "name-mover", "<script>x</script>");
     static final int LAYERS = 24;
 
@@ -85,7 +87,7 @@ final class SampleResults {
         StepRecord tokens = new StepRecord("per-prompt", "patching", "Activation patching, per prompt.", "{}", "0011223344556677",
                 75.2, 2250, true, tokens());
         return new StudyResults("induction heads in <Qwen2>", "study {\n  name = \"induction heads\"\n  seed = 42\n}\n",
-                Map.of("interp4j", "0.1.0-SNAPSHOT", "java", "17.0.12", "djl", "0.36.0", "pytorch", "2.7.1"), 42L,
+                Map.of("interp4j", "0.1.0-SNAPSHOT", "java", "17.0.12", "djl", "0.36.0", "pytorch", "2.7.1"), THREADS, 42L,
                 List.of(model), List.of(sweep, tokens), "2025-06-01T10:15:30Z", 93.6);
     }
 }

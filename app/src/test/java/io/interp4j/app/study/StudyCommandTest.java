@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.typesafe.config.ConfigFactory;
+import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.app.Main;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -72,6 +73,11 @@ class StudyCommandTest {
         JsonObject results = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
         assertThat(results.toString()).contains("\"seed\":3").contains("model.safetensors").contains("\"pytorch\"")
                 .contains("kl-divergence");
+        ThreadPolicy threads = ThreadPolicy.current();
+        JsonObject recorded = results.getAsJsonObject("threads");
+        assertThat(recorded.get("intraOp").getAsInt()).isEqualTo(threads.intraOp());
+        assertThat(recorded.get("source").getAsString()).isEqualTo(threads.source());
+        assertThat(recorded.get("ompWaitPolicy").getAsString()).isEqualTo(threads.ompWaitPolicy());
 
         Result second = run("study", file.toString(), "--out", out.toString());
         assertThat(second.code()).isZero();
@@ -85,6 +91,38 @@ class StudyCommandTest {
         assertThat(Files.readString(out.resolve("steps/02-skip.json"))).contains("zero-layer-output");
         try (Stream<Path> files = Files.walk(out)) {
             assertThat(files.map(Path::toString)).noneMatch(p -> p.endsWith(".partial") || p.endsWith(".tmp"));
+        }
+    }
+
+    @Test
+    void anotherThreadCountRunsEveryStepAgainAndIsRecorded() throws IOException {
+        Path file = study("threads", ABLATION);
+        Path out = dir.resolve("out");
+        Result first = run("study", file.toString(), "--out", out.toString());
+        assertThat(first.code()).as(first.err()).isZero();
+        int other = ThreadPolicy.current().intraOp() == 1 ? 2 : 1;
+        String before = System.getProperty(ThreadPolicy.PROPERTY);
+        System.setProperty(ThreadPolicy.PROPERTY, Integer.toString(other));
+        try {
+            // the last digits of float32 sums depend on the thread count: no stored step is reused
+            Result second = run("study", file.toString(), "--out", out.toString());
+            assertThat(second.code()).as(second.err()).isZero();
+            assertThat(second.err()).doesNotContain("unchanged");
+            JsonObject threads = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject()
+                    .getAsJsonObject("threads");
+            assertThat(threads.get("intraOp").getAsInt()).isEqualTo(other);
+            assertThat(threads.get("source").getAsString()).isEqualTo("set by interp4j.threads");
+
+            System.setProperty(ThreadPolicy.PROPERTY, "zero");
+            Result bad = run("study", file.toString(), "--out", out.toString());
+            assertThat(bad.code()).isEqualTo(2);
+            assertThat(bad.err()).contains("interp4j.threads").contains("'zero'");
+        } finally {
+            if (before == null) {
+                System.clearProperty(ThreadPolicy.PROPERTY);
+            } else {
+                System.setProperty(ThreadPolicy.PROPERTY, before);
+            }
         }
     }
 

@@ -18,6 +18,7 @@ import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.model.AbstractModel;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Run;
+import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.api.quant.QuantizationReport;
 import io.interp4j.api.quant.QuantizedWeight;
 import io.interp4j.api.quant.Quantization;
@@ -51,11 +52,14 @@ final class OnnxModel extends AbstractModel {
     record CompiledSegment(Segments.Segment segment, OrtSession session) {}
 
     private final Quantization quantization;
+    private final ThreadPolicy threads;
 
     private OnnxModel(Checkpoint checkpoint, OrtEnvironment env, GraphIr graph, Map<String, OnnxTensor> weights, HfTokenizer tokenizer,
-            NDManager manager, Path adapter, Quantization quantization, Map<String, long[]> weightShapes, QuantizationReport report) {
+            NDManager manager, Path adapter, Quantization quantization, Map<String, long[]> weightShapes, QuantizationReport report,
+            ThreadPolicy threads) {
         super(OnnxEngineProvider.ID, checkpoint, tokenizer, adapter, report);
         this.quantization = quantization;
+        this.threads = threads;
         this.weightShapes = weightShapes;
         this.env = env;
         this.graph = graph;
@@ -64,6 +68,7 @@ final class OnnxModel extends AbstractModel {
     }
 
     static OnnxModel load(Checkpoint checkpoint, LoadOptions options) {
+        ThreadPolicy threads = ThreadPolicy.current();
         Map<String, OnnxTensor> weights = new LinkedHashMap<>();
         NDManager manager = null;
         LoraAdapter lora = null;
@@ -112,7 +117,7 @@ final class OnnxModel extends AbstractModel {
             manager = NDManager.newBaseManager(Device.cpu(), Engine.getEngine("PyTorch").getEngineName());
             HfTokenizer tokenizer = checkpoint.tokenizerFile().map(HfTokenizer::load).orElse(null);
             return new OnnxModel(checkpoint, env, graph, weights, tokenizer, manager, options.adapter().orElse(null), quantization,
-                    shapes, quantization == Quantization.NONE ? null : report.build());
+                    shapes, quantization == Quantization.NONE ? null : report.build(), threads);
         } catch (OrtException | RuntimeException e) {
             if (lora != null) {
                 lora.close();
@@ -150,7 +155,12 @@ final class OnnxModel extends AbstractModel {
                 for (Segments.Segment segment : segments) {
                     OrtSession.SessionOptions options = new OrtSession.SessionOptions();
                     options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                    options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
+                    options.setIntraOpNumThreads(threads.intraOp());
+                    options.setInterOpNumThreads(1);
+                    // idle pool threads block instead of spinning: a spinning pool takes the cores a second
+                    // process (or the next segment's Java code) needs
+                    options.addConfigEntry("session.intra_op.allow_spinning", "0");
+                    options.addConfigEntry("session.inter_op.allow_spinning", "0");
                     Map<String, OnnxTensorLike> supplied = new LinkedHashMap<>();
                     segment.weights().forEach(w -> supplied.put(w, weights.get(w)));
                     options.addExternalInitializers(supplied);
