@@ -13,6 +13,7 @@ import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.api.probe.Probe;
 import io.interp4j.api.task.TaskSuite;
+import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.api.train.LoraTrainer;
 import java.nio.file.Path;
 import io.interp4j.api.plan.ForwardPlan;
@@ -73,6 +74,18 @@ public interface StudyContext {
      */
     default List<ForwardReadout> forwards(ForwardPlan plan, Progress progress) {
         throw new Interp4jException(ErrorCode.UNSUPPORTED, "this study context cannot run forward plans");
+    }
+
+    /**
+     * Returns a model's tokenizer without loading its weights, so that a step can build (and count)
+     * its forward plans before anything runs.
+     *
+     * @param name the model's name in the study
+     * @return the tokenizer
+     * @throws Interp4jException when the model has no {@code tokenizer.json}
+     */
+    default Tokenizer tokenizer(String name) {
+        return model(name).requireTokenizer();
     }
 
     /**

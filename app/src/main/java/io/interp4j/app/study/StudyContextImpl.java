@@ -18,11 +18,13 @@ import java.nio.file.Path;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.tokenizer.Tokenizer;
 import java.util.List;
 import java.util.Set;
 
 /** A step's view of its study; without a model pool (during validation) no model can be loaded. */
 final class StudyContextImpl implements StudyContext {
+
     private final StudyPlan plan;
     private final PluginRegistry registry;
     private final StudyPlan.StepSpec step;
@@ -71,6 +73,22 @@ final class StudyContextImpl implements StudyContext {
     @Override
     public List<ForwardReadout> forwards(ForwardPlan forwardPlan, Progress progress) {
         return plan.forwards().create().execute(forwardPlan, this::model, progress);
+    }
+
+    /**
+     * A loaded model's tokenizer; before models load (validation, dry runs) the directory's
+     * tokenizer.json, or for a model the study will create, the byte-level tokenizer its recipe writes.
+     */
+    @Override
+    public Tokenizer tokenizer(String name) {
+        if (pool != null) {
+            return model(name).requireTokenizer();
+        }
+        StudyPlan.ModelSpec spec = plan.models().get(name);
+        if (spec == null) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown model '" + name + "'; the study has " + modelNames());
+        }
+        return Tokenizers.read(spec);
     }
 
     @Override

@@ -124,6 +124,23 @@ public record AtlasScope(RowScope rows, String suite, String split) {
     }
 
     /**
+     * Returns the token ids of the selected tasks' prompts for one model, from its tokenizer alone (no
+     * weights), so that a row can build and count its forward plan before anything runs.
+     *
+     * @param context the study
+     * @param model the model's name
+     * @return one token array per task, in task order
+     */
+    public List<int[]> tokens(StudyContext context, String model) {
+        Tokenizer tokenizer = context.tokenizer(model);
+        List<int[]> tokens = new ArrayList<>();
+        for (Task task : tasks(context)) {
+            tokens.add(encode(context, tokenizer, task, task.prompt()));
+        }
+        return tokens;
+    }
+
+    /**
      * Encodes a prompt of a task as raw text.
      *
      * @param context the study

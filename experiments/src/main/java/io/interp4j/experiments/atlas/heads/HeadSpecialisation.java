@@ -1,7 +1,5 @@
 package io.interp4j.experiments.atlas.heads;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -14,13 +12,13 @@ import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
-import io.interp4j.api.model.ForwardResult;
-import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
-import io.interp4j.api.model.Run;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.task.Task;
 import io.interp4j.experiments.atlas.AtlasRows;
-import io.interp4j.experiments.atlas.Forwards;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.AtlasScope;
@@ -72,8 +70,19 @@ final class HeadSpecialisation implements Experiment {
 
     /** One ablation: a slice of hook_attn_out or a head of hook_z, in one layer. */
     private record Ablation(boolean slice, int layer, int slot) {
-        Intervention intervention() {
-            return Intervention.zero(new Site.AtHook(HookPoint.block(layer, HookSite.ATTN_Z)), Positions.ALL).withHeads(List.of(slot));
+        /**
+         * A head is zeroed at {@code attn.hook_z}; a slice of {@code hook_attn_out} is a gate of ones with
+         * zeros over columns {@code [slot·d_head, (slot+1)·d_head)}.
+         */
+        Intervention intervention(ModelConfig config) {
+            if (!slice) {
+                return Intervention.zero(new Site.AtHook(HookPoint.block(layer, HookSite.ATTN_Z)), Positions.ALL).withHeads(List.of(slot));
+            }
+            float[] gate = new float[config.hiddenSize()];
+            java.util.Arrays.fill(gate, 1f);
+            java.util.Arrays.fill(gate, slot * config.headDim(), (slot + 1) * config.headDim(), 0f);
+            return Intervention.multiply(new Site.AtHook(HookPoint.block(layer, HookSite.ATTN_OUT)), Positions.ALL, TensorData.vector(gate),
+                    "d_head slice " + slot);
         }
 
         String describe(ModelConfig config) {
@@ -124,12 +133,29 @@ final class HeadSpecialisation implements Experiment {
         return all;
     }
 
+    /**
+     * The forwards of one model: every prompt clean, then every distinct ablation on every prompt, each
+     * reading the last position's logits. {@link #run} indexes the readouts in this order.
+     */
+    private ForwardPlan plan(String model, ModelConfig config, List<int[]> prompts) {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (int[] prompt : prompts) {
+            plan.add(ForwardRequest.clean(model, prompt));
+        }
+        for (Ablation ablation : ablations(config)) {
+            List<Intervention> interventions = List.of(ablation.intervention(config));
+            for (int[] prompt : prompts) {
+                plan.add(ForwardRequest.intervened(model, prompt, interventions));
+            }
+        }
+        return plan.build();
+    }
+
     @Override
     public long forwardPasses(StudyContext context) {
-        long prompts = scope.tasks(context).size();
         long total = 0;
         for (String model : scope.models(context)) {
-            total += prompts * (1 + ablations(context.modelConfig(model)).size());
+            total += plan(model, context.modelConfig(model), scope.tokens(context, model)).size();
         }
         return total;
     }
@@ -156,21 +182,19 @@ final class HeadSpecialisation implements Experiment {
         long forwards = 0;
         for (String name : scope.models(context)) {
             PromptSet set = scope.prepare(context, name);
-            Model model = set.model();
-            ModelConfig config = model.config();
+            ModelConfig config = set.model().config();
             List<int[]> prompts = set.tokens();
             families = set.families();
-            List<float[]> clean = new ArrayList<>();
-            for (int[] prompt : prompts) {
-                clean.add(Forwards.lastLogits(model, prompt, progress, List.of()));
-                forwards++;
-            }
+            ForwardPlan plan = plan(name, config, prompts);
+            List<ForwardReadout> readouts = context.forwards(plan, progress);
+            forwards += plan.size();
+            int n = prompts.size();
             Map<Ablation, double[]> kl = new LinkedHashMap<>();
+            int next = n;
             for (Ablation ablation : ablations(config)) {
-                double[] values = new double[prompts.size()];
-                for (int p = 0; p < prompts.size(); p++) {
-                    values[p] = Stats.kl(clean.get(p), lastLogits(model, prompts.get(p), ablation, progress));
-                    forwards++;
+                double[] values = new double[n];
+                for (int p = 0; p < n; p++) {
+                    values[p] = Stats.kl(readouts.get(p).lastLogits(), readouts.get(next++).lastLogits());
                 }
                 kl.put(ablation, values);
             }
@@ -287,29 +311,6 @@ final class HeadSpecialisation implements Experiment {
             atlas.disagreement(model, String.format(Locale.ROOT, "largest effect: published L%d %s%d (%.4g), corrected L%d H%d (%.4g)",
                     published.ablation().layer(), published.ablation().slice() ? "slice " : "H", published.ablation().slot(),
                     published.kl(), corrected.ablation().layer(), corrected.ablation().slot(), corrected.kl()));
-        }
-    }
-
-    /**
-     * One ablated forward; the last position's logits. A head is an intervention; a slice of
-     * hook_attn_out is no intervention site, so it is a hand-installed hook.
-     */
-    private static float[] lastLogits(Model model, int[] tokens, Ablation ablation, Progress progress) {
-        if (!ablation.slice()) {
-            return Forwards.lastLogits(model, tokens, progress, List.of(ablation.intervention()));
-        }
-        int from = ablation.slot() * model.config().headDim();
-        int to = from + model.config().headDim();
-        try (Run run = model.newRun()) {
-            run.hook(HookPoint.block(ablation.layer(), HookSite.ATTN_OUT), (activation, context) -> {
-                NDArray out = activation.duplicate();
-                out.set(new NDIndex(":, :, " + from + ":" + to), 0f);
-                return out;
-            });
-            ForwardResult result = run.forward(tokens);
-            float[] logits = result.logits().get(new NDIndex(0, tokens.length - 1)).toFloatArray();
-            progress.advance(1);
-            return logits;
         }
     }
 }
