@@ -13,6 +13,7 @@ import ai.onnxruntime.OrtSession;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.hook.HookContext;
+import io.interp4j.api.hook.HookDispatcher;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
@@ -247,7 +248,7 @@ final class OnnxRun extends AbstractRun {
             active.addAll(in.rows().points());
             try (OnnxModel.Plan plan = model.plan(compiledInterventions, in.startLayer(), active)) {
                 GraphIr graph = plan.graph();
-                Hooks seen = new Hooks(in.rows(), values, scope, cacheManager, owned, env);
+                Firing seen = new Firing(in.rows(), hooks(), values, scope, cacheManager, owned, env);
                 for (HookPoint point : active) {
                     String name = OnnxModel.graphValue(graph, point);
                     if (name != null && graph.isRuntimeInput(name)) {
@@ -300,30 +301,14 @@ final class OnnxRun extends AbstractRun {
         }
     }
 
-    /** Applies the row interventions and the run's hooks at a point and feeds a replacement on. */
-    private final class Hooks {
-        private final RowInterventions rows;
-        private final Map<String, OnnxTensor> values;
-        private final NDManager scope;
-        private final NDManager cacheManager;
-        private final List<AutoCloseable> owned;
-        private final OrtEnvironment env;
-
-        Hooks(RowInterventions rows, Map<String, OnnxTensor> values, NDManager scope, NDManager cacheManager, List<AutoCloseable> owned,
-                OrtEnvironment env) {
-            this.rows = rows;
-            this.values = values;
-            this.scope = scope;
-            this.cacheManager = cacheManager;
-            this.owned = owned;
-            this.env = env;
-        }
-
+    /** Applies the row interventions, then the run's hooks, at a point and feeds a replacement on. */
+    private record Firing(RowInterventions rows, HookDispatcher hooks, Map<String, OnnxTensor> values, NDManager scope, NDManager cacheManager,
+            List<AutoCloseable> owned, OrtEnvironment env) {
         void fire(HookPoint point, String name, HookContext context) throws OrtException {
             NDArray activation = toNd(values.get(name), scope);
             NDArray current = rows.isActive(point) ? rows.apply(point, activation, context) : activation;
-            if (hooks().isActive(point)) {
-                current = hooks().apply(point, current, context, cacheManager);
+            if (hooks.isActive(point)) {
+                current = hooks.apply(point, current, context, cacheManager);
             }
             if (current != activation) {
                 values.put(name, own(owned, toOnnx(env, current)));
