@@ -59,6 +59,27 @@ class OnnxSegmentsTest {
     }
 
     @Test
+    void compiledPlansAreCachedAndTheLeastRecentlyUsedEvicted() {
+        try (OnnxModel model = model()) {
+            CompiledInterventions none = new CompiledInterventions(List.of());
+            List<HookPoint> points = HookPoint.all(model.config());
+            OnnxModel.Plan first = model.plan(none, 0, Set.of(points.get(1)));
+            try (OnnxModel.Plan again = model.plan(none, 0, Set.of(points.get(1)))) {
+                assertThat(again).isSameAs(first);
+            }
+            for (HookPoint point : points.subList(2, 36)) {
+                model.plan(none, 0, Set.of(point)).close();
+            }
+            try (OnnxModel.Plan rebuilt = model.plan(none, 0, Set.of(points.get(1)))) {
+                assertThat(rebuilt).isNotSameAs(first);
+            }
+            // evicted while held: its sessions stay open until the holder lets go
+            assertThat(first.segments().get(0).session().getInputNames()).isNotEmpty();
+            first.close();
+        }
+    }
+
+    @Test
     void compiledInterventionsKeepTheGraphWhole() {
         try (OnnxModel model = model()) {
             CompiledInterventions interventions = new CompiledInterventions(List.of(
