@@ -345,6 +345,42 @@ public abstract class BatchedForwardContractTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} padding")
+    @EnumSource(Padding.class)
+    public void theRunsOwnInterventionsTouchEachPaddedRowsOwnPositions(Padding padding) {
+        List<int[]> prompts = prompts();
+        try (Model m = load(dir); Run source = m.newRun()) {
+            // every way an intervention names positions: last, first and from-the-end indices, all; a vector,
+            // heads, a contribution and a source activation copied by position
+            HookPoint patched = HookPoint.block(2, HookSite.RESID_POST);
+            TensorData sourceActivation = TensorData.of(source.cache(List.of(patched)).forward(tokens(3, 80)).cache().get(patched));
+            List<Intervention> interventions = List.of(
+                    steering().get(3),
+                    Intervention.zero(Site.parse("blocks.2.attn.hook_z"), Positions.of(0, -2)).withHeads(List.of(1)),
+                    Intervention.zero(Site.parse("blocks.3.contribution"), Positions.ALL),
+                    Intervention.replace(Site.layerOutput(2), Positions.LAST, sourceActivation, "a 3-token prompt"));
+            HookPoint cached = HookPoint.block(3, HookSite.RESID_MID);
+            try (Run run = m.newRun()) {
+                interventions.forEach(run::intervene);
+                ForwardResult batched = run.cache(List.of(cached)).forward(ForwardInput.of(prompts).withPadding(padding));
+                List<String> failures = new ArrayList<>();
+                for (int b = 0; b < prompts.size(); b++) {
+                    try (Run alone = m.newRun()) {
+                        interventions.forEach(alone::intervene);
+                        ForwardResult single = alone.cache(List.of(cached)).forward(prompts.get(b));
+                        int offset = batched.layout().offset(b);
+                        int length = prompts.get(b).length;
+                        compare("logits, row " + b, slice(batched.logits(), HookPoint.global(HookSite.LOGITS), b, offset, length),
+                                single.logits(), failures);
+                        compare(cached + ", row " + b, slice(batched.cache().get(cached), cached, b, offset, length),
+                                single.cache().get(cached), failures);
+                    }
+                }
+                assertThat(failures).as(padding + " padding").isEmpty();
+            }
+        }
+    }
+
     @Test
     public void interventionsPerRowFromAStartLayerEqualEachRunAlone() {
         int[] prompt = tokens(6, 70);

@@ -181,6 +181,32 @@ public record BatchLayout(Padding padding, int[] offsets, int[] lengths, int wid
     }
 
     /**
+     * Returns the padded indices that some positions select in every row, the same count per row (a
+     * forward's logits at chosen positions are {@code [batch, selected, vocab]}).
+     *
+     * @param positions the positions, each row's own indices
+     * @param firstPosition the sequence index of the chunk's first position
+     * @return {@code [batch][selected]}, each row ascending
+     * @throws Interp4jException when a row selects nothing or rows select different counts
+     * @since 0.2
+     */
+    public int[][] selectEveryRow(Positions positions, int firstPosition) {
+        int[][] selected = new int[batch()][];
+        for (int b = 0; b < batch(); b++) {
+            selected[b] = indices(b, positions, firstPosition);
+            if (selected[b].length == 0) {
+                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "logit positions " + positions + " select nothing in row " + b
+                        + " (" + lengths[b] + " positions)");
+            }
+            if (selected[b].length != selected[0].length) {
+                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "logit positions " + positions + " select " + selected[0].length
+                        + " positions in row 0 but " + selected[b].length + " in row " + b + "; pick positions every row has");
+            }
+        }
+        return selected;
+    }
+
+    /**
      * Returns the position id of every slot: a row's real positions count from {@code firstPosition}
      * at its first real token; pad slots repeat the nearest real position's id (they never reach a
      * real position, so any finite value serves).

@@ -119,6 +119,26 @@ public final class Decoding {
     }
 
     /**
+     * Returns the RoPE tables of a padded batch, every row numbering its positions from its first real
+     * token ({@link BatchLayout#positionIds}).
+     *
+     * @param config the model
+     * @param layout the batch's layout
+     * @param firstPosition the sequence index of the chunk's first real position
+     * @return {@code {cos, sin}}, each {@code [batch * width * d_head]}
+     * @since 0.2
+     */
+    public static float[][] ropeTable(ModelConfig config, BatchLayout layout, int firstPosition) {
+        int[][] ids = layout.positionIds(firstPosition);
+        int width = layout.width();
+        int[] flat = new int[layout.batch() * width];
+        for (int b = 0; b < layout.batch(); b++) {
+            System.arraycopy(ids[b], 0, flat, b * width, width);
+        }
+        return ropeTable(config, flat);
+    }
+
+    /**
      * Returns the RoPE tables for arbitrary position ids (one per slot, e.g. a padded batch's rows one
      * after another): the same values {@link #ropeTable(ModelConfig, int, int)} gives each position.
      *

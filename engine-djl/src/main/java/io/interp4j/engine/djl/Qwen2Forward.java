@@ -12,8 +12,6 @@ import io.interp4j.api.hook.HookContext;
 import io.interp4j.api.hook.HookDispatcher;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
-import io.interp4j.api.ErrorCode;
-import io.interp4j.api.Interp4jException;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.RowInterventions;
 import io.interp4j.api.model.BatchLayout;
@@ -90,12 +88,7 @@ final class Qwen2Forward {
             NDArray mask;
             if (layout.shifted()) {
                 // left padding: every row numbers its positions from its first real token, pad keys masked
-                int[][] ids = layout.positionIds(start);
-                int[] flat = new int[batch * queries];
-                for (int b = 0; b < batch; b++) {
-                    System.arraycopy(ids[b], 0, flat, b * queries, queries);
-                }
-                float[][] table = Decoding.ropeTable(config, flat);
+                float[][] table = Decoding.ropeTable(config, layout, start);
                 cos = owned(scope.create(table[0], new Shape(batch, queries, 1, config.headDim())));
                 sin = owned(scope.create(table[1], new Shape(batch, queries, 1, config.headDim())));
                 mask = owned(scope.create(layout.mask(start), new Shape(batch, 1, queries, keys)));
@@ -129,25 +122,15 @@ final class Qwen2Forward {
 
     /** The rows of {@code [batch, pos, d]} that some positions select in every batch row: {@code [batch, selected, d]}. */
     private static NDArray select(NDArray normalized, BatchLayout layout, Positions positions, int start) {
+        int[][] selected = layout.selectEveryRow(positions, start);
         NDList rows = new NDList();
-        int count = -1;
         for (int b = 0; b < layout.batch(); b++) {
-            int[] indices = layout.indices(b, positions, start);
-            if (count >= 0 && indices.length != count) {
-                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "logit positions " + positions + " select " + count
-                        + " positions in row 0 but " + indices.length + " in row " + b + "; pick positions every row has");
-            }
-            if (indices.length == 0) {
-                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "logit positions " + positions + " select nothing in row " + b
-                        + " (" + layout.length(b) + " positions)");
-            }
-            count = indices.length;
-            for (int index : indices) {
+            for (int index : selected[b]) {
                 rows.add(normalized.get(new NDIndex("{}, {}", b, index)));
             }
         }
         long d = normalized.getShape().get(2);
-        return NDArrays.stack(rows).reshape(layout.batch(), count, d);
+        return NDArrays.stack(rows).reshape(layout.batch(), selected[0].length, d);
     }
 
     private NDArray block(Step s, int layer, NDArray x, NDArray cos, NDArray sin, NDArray mask, Scalars scalars) {

@@ -7,6 +7,7 @@ import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Operation;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
+import io.interp4j.api.model.BatchLayout;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plugin.TensorData;
 import java.util.ArrayList;
@@ -78,7 +79,9 @@ final class CompiledInterventions {
     record Inputs(float[] mask, long[] maskShape, float scale, float[] value, long[] valueShape) {}
 
     /**
-     * Computes the inputs of intervention {@code index}.
+     * Computes the inputs of intervention {@code index}. With a padded layout the mask (and a source
+     * activation's gathered rows) get a batch axis: each row selects its own positions, as
+     * {@code InterventionHooks} does for the same layout ({@code last} is each row's last real token).
      *
      * @param config the model
      * @param index the intervention
@@ -86,29 +89,39 @@ final class CompiledInterventions {
      * @param first the position of the first row
      * @param rows the rows of this forward
      * @param keys the attention keys of this forward
+     * @param layout where each batch row's real positions lie, or {@code null} when every row fills the forward
      * @return mask, scale and value
      */
-    Inputs inputs(ModelConfig config, int index, int batch, int first, int rows, int keys) {
+    Inputs inputs(ModelConfig config, int index, int batch, int first, int rows, int keys, BatchLayout layout) {
         Intervention i = interventions.get(index);
         Site site = i.site();
         long[] full = site.rewrittenPoint().shape(config, batch, rows, keys);
         int positionAxis = site.positionAxis();
         int headAxis = site.headAxis();
+        boolean perRow = layout != null && !layout.uniform();
+        int batchRows = perRow ? batch : 1;
         long[] maskShape = new long[full.length];
         Arrays.fill(maskShape, 1);
+        maskShape[0] = batchRows;
         maskShape[positionAxis] = rows;
         int heads = headAxis >= 0 ? (int) full[headAxis] : 1;
         if (headAxis >= 0) {
             maskShape[headAxis] = heads;
         }
-        float[] mask = new float[rows * heads];
-        List<Positions.Selection> selections = i.positions().select(first, rows);
-        for (Positions.Selection selection : selections) {
-            for (int h = 0; h < heads; h++) {
-                if (headAxis < 0 || i.heads().isEmpty() || i.heads().contains(h)) {
-                    // mask layout follows the axis order: heads before positions at scores/patterns
-                    int flat = headAxis >= 0 && headAxis < positionAxis ? h * rows + selection.row() : selection.row() * heads + h;
-                    mask[flat] = 1;
+        float[] mask = new float[batchRows * rows * heads];
+        List<List<Positions.Selection>> selections = new ArrayList<>();
+        for (int b = 0; b < batchRows; b++) {
+            int offset = perRow ? layout.offset(b) : 0;
+            List<Positions.Selection> selected = i.positions().select(first, perRow ? layout.length(b) : rows);
+            selections.add(selected);
+            for (Positions.Selection selection : selected) {
+                int row = offset + selection.row();
+                for (int h = 0; h < heads; h++) {
+                    if (headAxis < 0 || i.heads().isEmpty() || i.heads().contains(h)) {
+                        // mask layout follows the axis order: heads before positions at scores/patterns
+                        int flat = headAxis >= 0 && headAxis < positionAxis ? h * rows + row : row * heads + h;
+                        mask[b * rows * heads + flat] = 1;
+                    }
                 }
             }
         }
@@ -133,24 +146,29 @@ final class CompiledInterventions {
                     rowSize *= d;
                 }
                 long sourceRows = v.shape()[1];
-                if (i.positions().all() && sourceRows != first + rows) {
-                    throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + site.name() + "': the source activation has "
-                            + sourceRows + " positions but this forward has " + (first + rows)
-                            + "; patch all positions only between equally long prompts, or pick positions");
-                }
                 float[] source = v.data();
-                float[] gathered = new float[(int) (rows * rowSize)];
-                for (Positions.Selection selection : selections) {
-                    long index2 = selection.index() >= 0 ? selection.index() : sourceRows + selection.index();
-                    if (index2 < 0 || index2 >= sourceRows) {
-                        throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + site.name() + "': position "
-                                + selection.index() + " has no row in the source activation of " + sourceRows + " positions");
+                float[] gathered = new float[(int) (batchRows * rows * rowSize)];
+                for (int b = 0; b < batchRows; b++) {
+                    int length = perRow ? layout.length(b) : rows;
+                    if (i.positions().all() && sourceRows != first + length) {
+                        throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + site.name() + "': the source activation has "
+                                + sourceRows + " positions but this forward has " + (first + length)
+                                + "; patch all positions only between equally long prompts, or pick positions");
                     }
-                    System.arraycopy(source, (int) (index2 * rowSize), gathered, (int) (selection.row() * rowSize), (int) rowSize);
+                    int offset = perRow ? layout.offset(b) : 0;
+                    for (Positions.Selection selection : selections.get(b)) {
+                        long index2 = selection.index() >= 0 ? selection.index() : sourceRows + selection.index();
+                        if (index2 < 0 || index2 >= sourceRows) {
+                            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + site.name() + "': position "
+                                    + selection.index() + " has no row in the source activation of " + sourceRows + " positions");
+                        }
+                        System.arraycopy(source, (int) (index2 * rowSize), gathered, (int) ((b * rows + offset + selection.row()) * rowSize),
+                                (int) rowSize);
+                    }
                 }
                 value = gathered;
                 valueShape = new long[feature.length + 2];
-                valueShape[0] = 1;
+                valueShape[0] = batchRows;
                 valueShape[1] = rows;
                 System.arraycopy(feature, 0, valueShape, 2, feature.length);
             }

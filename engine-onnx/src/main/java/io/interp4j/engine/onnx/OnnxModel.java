@@ -32,24 +32,82 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Qwen2 model on ONNX Runtime. Weights are ONNX Runtime tensors over the checkpoint's float32 data
  * (the memory mapping itself for float32 storage) and are fed to every segment that reads them.
- * Compiled segments are cached per set of active hook points.
+ * Compiled segments are cached per graph structure (compiled interventions, start layer) and set of
+ * active hook points, the least recently used beyond {@value #MAX_PLANS} closed.
  */
 final class OnnxModel extends AbstractModel {
+    /**
+     * How many compiled plans (graph structure and hook set) stay cached. A sweep over start layers,
+     * hook sets or intervention sites would otherwise keep every session it ever built.
+     */
+    private static final int MAX_PLANS = 32;
+
     private final OrtEnvironment env;
     private final GraphIr graph;
     private final Map<String, OnnxTensor> weights;
     private final NDManager manager;
-    private final Map<List<Object>, List<CompiledSegment>> sessions = new ConcurrentHashMap<>();
-    private final Map<List<String>, GraphIr> graphs = new ConcurrentHashMap<>();
+    private final Map<PlanKey, Plan> plans = new LinkedHashMap<>(16, 0.75f, true);
+    private final Map<GraphKey, GraphIr> graphs = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, long[]> weightShapes;
 
     /** A segment with its ONNX Runtime session. */
     record CompiledSegment(Segments.Segment segment, OrtSession session) {}
+
+    /** What a graph's nodes depend on: the compiled interventions' structure and the first block computed. */
+    private record GraphKey(List<String> structure, int startLayer) {}
+
+    private record PlanKey(GraphKey graph, Set<HookPoint> cuts) {}
+
+    /**
+     * The segments of one graph cut at one set of hook points. A forward holds it from {@link
+     * #plan} to {@link #close}; one evicted from the cache closes its sessions when the last holder
+     * lets go.
+     */
+    static final class Plan implements AutoCloseable {
+        private final GraphIr graph;
+        private final List<CompiledSegment> segments;
+        private int holders;
+        private boolean evicted;
+
+        private Plan(GraphIr graph, List<CompiledSegment> segments) {
+            this.graph = graph;
+            this.segments = segments;
+        }
+
+        GraphIr graph() {
+            return graph;
+        }
+
+        List<CompiledSegment> segments() {
+            return segments;
+        }
+
+        private synchronized Plan hold() {
+            holders++;
+            return this;
+        }
+
+        private synchronized void evict() {
+            evicted = true;
+            closeIfUnused();
+        }
+
+        @Override
+        public synchronized void close() {
+            holders--;
+            closeIfUnused();
+        }
+
+        private void closeIfUnused() {
+            if (evicted && holders <= 0) {
+                segments.forEach(c -> closeQuietly(c.session()));
+            }
+        }
+    }
 
     private final Quantization quantization;
     private final ThreadPolicy threads;
@@ -134,49 +192,85 @@ final class OnnxModel extends AbstractModel {
         }
     }
 
-    /** Returns the graph with these interventions compiled in, building it on first use. */
-    GraphIr graph(CompiledInterventions interventions) {
-        return interventions.all().isEmpty() ? graph : graphs.computeIfAbsent(interventions.structure(),
-                key -> Qwen2Graph.build(checkpoint().config(), interventions, quantization));
+    /** Returns the graph with these interventions compiled in, from a start layer, building it on first use. */
+    GraphIr graph(CompiledInterventions interventions, int startLayer) {
+        if (interventions.all().isEmpty() && startLayer == 0) {
+            return graph;
+        }
+        synchronized (graphs) {
+            GraphIr built = graphs.computeIfAbsent(new GraphKey(interventions.structure(), startLayer),
+                    key -> Qwen2Graph.build(checkpoint().config(), interventions, quantization, startLayer));
+            trim(graphs, null);
+            return built;
+        }
     }
 
     /**
-     * Returns the compiled segments for compiled interventions and a set of active hook points,
-     * building them on first use; graphs and sessions are cached per intervention structure and hook set.
+     * Returns the compiled segments for compiled interventions, a start layer and a set of active hook
+     * points, building them on first use, held until the plan is closed. Hook points the graph does not
+     * compute (before the start layer) or whose value is a graph input cut nothing.
      */
-    List<CompiledSegment> segments(CompiledInterventions interventions, Set<HookPoint> active) {
-        Set<HookPoint> activeKey = Set.copyOf(new TreeSet<>(active));
-        GraphIr source = graph(interventions);
-        return sessions.computeIfAbsent(List.of(interventions.structure(), activeKey), cacheKey -> {
-            Set<HookPoint> key = activeKey;
-            List<CompiledSegment> compiled = new ArrayList<>();
-            try {
-                List<Segments.Segment> segments = Segments.cut(source, key, weightShapes);
-                for (Segments.Segment segment : segments) {
-                    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-                    options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                    options.setIntraOpNumThreads(threads.intraOp());
-                    options.setInterOpNumThreads(1);
-                    // idle pool threads block instead of spinning: a spinning pool takes the cores a second
-                    // process (or the next segment's Java code) needs
-                    options.addConfigEntry("session.intra_op.allow_spinning", "0");
-                    options.addConfigEntry("session.inter_op.allow_spinning", "0");
-                    Map<String, OnnxTensorLike> supplied = new LinkedHashMap<>();
-                    segment.weights().forEach(w -> supplied.put(w, weights.get(w)));
-                    options.addExternalInitializers(supplied);
-                    if (!key.isEmpty()) {
-                        // only the fused graph keeps prepacked copies of the weights; cut graphs use them in place,
-                        // so memory does not grow with every hook set a study uses
-                        options.addConfigEntry("session.disable_prepacking", "1");
-                    }
-                    compiled.add(new CompiledSegment(segment, env.createSession(segment.model(), options)));
-                }
-                return List.copyOf(compiled);
-            } catch (OrtException e) {
-                compiled.forEach(c -> closeQuietly(c.session()));
-                throw new Interp4jException(ErrorCode.ENGINE_ERROR, "ONNX Runtime rejected the graph for hook points " + key + ": " + e.getMessage(), e);
+    Plan plan(CompiledInterventions interventions, int startLayer, Set<HookPoint> active) {
+        GraphIr source = graph(interventions, startLayer);
+        Set<HookPoint> cuts = new TreeSet<>();
+        for (HookPoint point : active) {
+            String value = source.hookValues().get(point);
+            if (value != null && !source.isRuntimeInput(value)) {
+                cuts.add(point);
             }
-        });
+        }
+        PlanKey key = new PlanKey(new GraphKey(interventions.structure(), startLayer), Set.copyOf(cuts));
+        synchronized (plans) {
+            Plan plan = plans.get(key);
+            if (plan == null) {
+                plan = compile(source, cuts, startLayer);
+                plans.put(key, plan);
+                trim(plans, Plan::evict);
+            }
+            return plan.hold();
+        }
+    }
+
+    private Plan compile(GraphIr source, Set<HookPoint> cuts, int startLayer) {
+        List<CompiledSegment> compiled = new ArrayList<>();
+        try {
+            for (Segments.Segment segment : Segments.cut(source, cuts, weightShapes)) {
+                OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                options.setIntraOpNumThreads(threads.intraOp());
+                options.setInterOpNumThreads(1);
+                // idle pool threads block instead of spinning: a spinning pool takes the cores a second
+                // process (or the next segment's Java code) needs
+                options.addConfigEntry("session.intra_op.allow_spinning", "0");
+                options.addConfigEntry("session.inter_op.allow_spinning", "0");
+                Map<String, OnnxTensorLike> supplied = new LinkedHashMap<>();
+                segment.weights().forEach(w -> supplied.put(w, weights.get(w)));
+                options.addExternalInitializers(supplied);
+                if (!cuts.isEmpty() || startLayer > 0) {
+                    // only the fused graph from layer 0 keeps prepacked copies of the weights; cut graphs and later
+                    // starts use them in place, so memory does not grow with every hook set or start layer a study uses
+                    options.addConfigEntry("session.disable_prepacking", "1");
+                }
+                compiled.add(new CompiledSegment(segment, env.createSession(segment.model(), options)));
+            }
+            return new Plan(source, List.copyOf(compiled));
+        } catch (OrtException e) {
+            compiled.forEach(c -> closeQuietly(c.session()));
+            throw new Interp4jException(ErrorCode.ENGINE_ERROR, "ONNX Runtime rejected the graph from layer " + startLayer + " for hook points "
+                    + cuts + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Drops the least recently used entries beyond {@link #MAX_PLANS}; the caller holds the map's lock. */
+    private static <K, V> void trim(Map<K, V> cache, java.util.function.Consumer<V> onEvict) {
+        var eldest = cache.entrySet().iterator();
+        while (cache.size() > MAX_PLANS && eldest.hasNext()) {
+            V value = eldest.next().getValue();
+            eldest.remove();
+            if (onEvict != null) {
+                onEvict.accept(value);
+            }
+        }
     }
 
     /** The name of the value a hook point names in a graph. */
@@ -184,12 +278,12 @@ final class OnnxModel extends AbstractModel {
         return graph.hookValues().get(point);
     }
 
-    /** The graph output holding a layer's keys after this pass. */
+    /** The graph output holding a layer's keys after this pass (a graph from layer 0). */
     static String presentKey(GraphIr graph, int layer) {
         return graph.outputs().get(2 * layer);
     }
 
-    /** The graph output holding a layer's values after this pass. */
+    /** The graph output holding a layer's values after this pass (a graph from layer 0). */
     static String presentValue(GraphIr graph, int layer) {
         return graph.outputs().get(2 * layer + 1);
     }
@@ -213,9 +307,13 @@ final class OnnxModel extends AbstractModel {
 
     @Override
     protected void closeEngine() {
-        sessions.values().forEach(list -> list.forEach(c -> closeQuietly(c.session())));
-        sessions.clear();
-        graphs.clear();
+        synchronized (plans) {
+            plans.values().forEach(Plan::evict);
+            plans.clear();
+        }
+        synchronized (graphs) {
+            graphs.clear();
+        }
         weights.values().forEach(OnnxTensor::close);
         manager.close();
     }

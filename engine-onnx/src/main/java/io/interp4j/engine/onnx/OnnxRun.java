@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -12,16 +13,22 @@ import ai.onnxruntime.OrtSession;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.hook.HookContext;
+import io.interp4j.api.hook.HookDispatcher;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.InterventionHooks;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.RowInterventions;
 import io.interp4j.api.model.AbstractRun;
+import io.interp4j.api.model.BatchLayout;
 import io.interp4j.api.model.Decoding;
+import io.interp4j.api.model.ForwardInput;
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.Generation;
 import io.interp4j.api.model.GenerationOptions;
 import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.model.PastKeyValues;
 import io.interp4j.api.model.Run;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,6 +38,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One scope of hooks, caches and result arrays on an {@link OnnxModel}. A forward runs the segments
@@ -52,10 +62,49 @@ final class OnnxRun extends AbstractRun {
         final List<OnnxTensor> values = new ArrayList<>();
         int length;
 
+        /**
+         * Earlier positions' keys and values in hook layout {@code [1 or batch, P, kv, d_head]}, as the
+         * graph reads them ({@code [batch, kv, P, d_head]}, broadcast over rows); layers before the start
+         * layer are not read and stay {@code null}.
+         */
+        static KvState of(OrtEnvironment env, ModelConfig config, PastKeyValues past, int startLayer, int batch) throws OrtException {
+            KvState state = new KvState();
+            try {
+                for (int layer = 0; layer < config.numLayers(); layer++) {
+                    state.keys.add(layer < startLayer ? null : graphLayout(env, past.key(layer), batch));
+                    state.values.add(layer < startLayer ? null : graphLayout(env, past.value(layer), batch));
+                }
+            } catch (OrtException | RuntimeException e) {
+                state.close();
+                throw e;
+            }
+            state.length = past.length();
+            return state;
+        }
+
+        private static OnnxTensor graphLayout(OrtEnvironment env, NDArray hookLayout, int batch) throws OrtException {
+            long[] shape = hookLayout.getShape().getShape();
+            int rows = (int) shape[0];
+            int positions = (int) shape[1];
+            int heads = (int) shape[2];
+            int dh = (int) shape[3];
+            float[] source = hookLayout.toFloatArray();
+            float[] target = new float[batch * heads * positions * dh];
+            for (int b = 0; b < batch; b++) {
+                int from = rows == 1 ? 0 : b;
+                for (int p = 0; p < positions; p++) {
+                    for (int h = 0; h < heads; h++) {
+                        System.arraycopy(source, ((from * positions + p) * heads + h) * dh, target, ((b * heads + h) * positions + p) * dh, dh);
+                    }
+                }
+            }
+            return OnnxTensor.createTensor(env, FloatBuffer.wrap(target), new long[] {batch, heads, positions, dh});
+        }
+
         @Override
         public void close() {
-            keys.forEach(OnnxTensor::close);
-            values.forEach(OnnxTensor::close);
+            keys.stream().filter(Objects::nonNull).forEach(OnnxTensor::close);
+            values.stream().filter(Objects::nonNull).forEach(OnnxTensor::close);
             keys.clear();
             values.clear();
         }
@@ -77,36 +126,60 @@ final class OnnxRun extends AbstractRun {
         return this;
     }
 
+    /**
+     * What one pass computes beyond its tokens: the padding layout, the first block with its residual
+     * stream, the positions whose logits are computed, and the interventions per row.
+     */
+    private record Batch(int[][] tokens, BatchLayout layout, int startLayer, NDArray residual, Positions logits, RowInterventions rows) {
+        static Batch plain(int[][] tokens, Positions logits) {
+            return new Batch(tokens, BatchLayout.uniform(tokens.length, tokens[0].length), 0, null, logits, RowInterventions.of(List.of()));
+        }
+    }
+
     @Override
-    public ForwardResult forward(int[][] tokens) {
+    public ForwardResult forward(ForwardInput input) {
         checkOpen();
-        Decoding.checkTokens(model.config(), tokens);
-        NDArray logits = pass(tokens, null, 0, manager(), manager());
-        return new ForwardResult(logits, hooks().takeCache());
+        ModelConfig config = model.config();
+        input.check(config);
+        BatchLayout layout = input.layout();
+        Batch batch = new Batch(layout.pad(input.prompts(), 0), layout, input.startLayer(), input.residual(), input.logits(),
+                RowInterventions.of(input.rowInterventions()));
+        try (KvState past = input.past() == null ? null : KvState.of(model.env(), config, input.past(), input.startLayer(), input.batch())) {
+            NDArray logits = pass(batch, past, false, 0, manager(), manager());
+            return new ForwardResult(logits, hooks().takeCache(), layout);
+        } catch (OrtException e) {
+            throw new Interp4jException(ErrorCode.ENGINE_ERROR, "ONNX Runtime failed: " + e.getMessage(), e);
+        }
     }
 
     @Override
     public Generation generate(int[] prompt, GenerationOptions options) {
         checkOpen();
         requireNonNull(options, "options is null");
+        // greedy decoding reads the last position only; every position's logits only when something sees them
+        HookPoint logitsPoint = HookPoint.global(HookSite.LOGITS);
+        boolean allLogits = hooks().isActive(logitsPoint) || interventions.stream().anyMatch(i -> i.site().rewrittenPoint().equals(logitsPoint));
         try (NDManager scope = manager().newSubManager(); KvState kv = options.useKvCache() ? new KvState() : null) {
             return Decoding.greedy(model.config(), prompt, options, (tokens, step) -> {
                 try (NDManager stepScope = scope.newSubManager()) {
-                    NDArray logits = pass(new int[][] {tokens}, kv, step, stepScope, null);
-                    long vocab = logits.getShape().get(2);
-                    float[] all = logits.toFloatArray();
-                    float[] last = new float[(int) vocab];
-                    System.arraycopy(all, (int) ((tokens.length - 1) * vocab), last, 0, (int) vocab);
-                    return last;
+                    NDArray logits = pass(Batch.plain(new int[][] {tokens}, allLogits ? Positions.ALL : Positions.LAST), kv, true, step,
+                            stepScope, null);
+                    long rows = logits.getShape().get(1);
+                    return logits.get(new NDIndex(0, rows - 1)).toFloatArray();
                 }
             });
         }
     }
 
-    /** Runs the segments for the new tokens; appends to the KV state when one is given. */
-    private NDArray pass(int[][] tokens, KvState kv, int step, NDManager output, NDManager cacheManager) {
+    /**
+     * Runs the segments for the new tokens after the positions in {@code kv} (if any); appends this
+     * pass's keys and values to {@code kv} when {@code extend}.
+     */
+    private NDArray pass(Batch in, KvState kv, boolean extend, int step, NDManager output, NDManager cacheManager) {
         ModelConfig config = model.config();
         OrtEnvironment env = model.env();
+        int[][] tokens = in.tokens();
+        BatchLayout layout = in.layout();
         int batch = tokens.length;
         int queries = tokens[0].length;
         int start = kv == null ? 0 : kv.length;
@@ -114,20 +187,40 @@ final class OnnxRun extends AbstractRun {
         List<AutoCloseable> owned = new ArrayList<>();
         try (NDManager scope = output.newSubManager()) {
             Map<String, OnnxTensor> values = new HashMap<>();
-            long[] flat = new long[batch * queries];
-            for (int b = 0; b < batch; b++) {
-                for (int p = 0; p < queries; p++) {
-                    flat[b * queries + p] = tokens[b][p];
+            if (in.residual() == null) {
+                long[] flat = new long[batch * queries];
+                for (int b = 0; b < batch; b++) {
+                    for (int p = 0; p < queries; p++) {
+                        flat[b * queries + p] = tokens[b][p];
+                    }
                 }
+                values.put(Qwen2Graph.IDS, own(owned, OnnxTensor.createTensor(env, LongBuffer.wrap(flat), new long[] {batch, queries})));
+            } else {
+                values.put(Qwen2Graph.RESIDUAL, own(owned, toOnnx(env, in.residual())));
             }
-            values.put(Qwen2Graph.IDS, own(owned, OnnxTensor.createTensor(env, LongBuffer.wrap(flat), new long[] {batch, queries})));
-            float[][] table = Decoding.ropeTable(config, start, queries);
-            long[] ropeShape = {1, queries, 1, config.headDim()};
+            float[][] table;
+            long[] ropeShape;
+            float[] mask;
+            long[] maskShape;
+            if (layout.shifted()) {
+                // left padding: every row numbers its positions from its first real token, pad keys masked
+                table = Decoding.ropeTable(config, layout, start);
+                ropeShape = new long[] {batch, queries, 1, config.headDim()};
+                mask = layout.mask(start);
+                maskShape = new long[] {batch, 1, queries, keys};
+            } else {
+                table = Decoding.ropeTable(config, start, queries);
+                ropeShape = new long[] {1, queries, 1, config.headDim()};
+                mask = Decoding.causalMask(start, queries);
+                maskShape = new long[] {queries, keys};
+            }
             values.put(Qwen2Graph.COS, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(table[0]), ropeShape)));
             values.put(Qwen2Graph.SIN, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(table[1]), ropeShape)));
-            values.put(Qwen2Graph.MASK, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(Decoding.causalMask(start, queries)),
-                    new long[] {queries, keys})));
-            for (int layer = 0; layer < config.numLayers(); layer++) {
+            values.put(Qwen2Graph.MASK, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(mask), maskShape)));
+            long[] logitRows = logitRows(layout, in.logits(), start);
+            int selected = (int) (logitRows.length / batch);
+            values.put(Qwen2Graph.LOGIT_ROWS, own(owned, OnnxTensor.createTensor(env, LongBuffer.wrap(logitRows), new long[] {logitRows.length})));
+            for (int layer = in.startLayer(); layer < config.numLayers(); layer++) {
                 if (kv != null && kv.length > 0) {
                     values.put(Qwen2Graph.pastKey(layer), kv.keys.get(layer));
                     values.put(Qwen2Graph.pastValue(layer), kv.values.get(layer));
@@ -138,52 +231,63 @@ final class OnnxRun extends AbstractRun {
                 }
             }
             CompiledInterventions compiledInterventions = new CompiledInterventions(interventions);
+            BatchLayout padded = layout.uniform() ? null : layout;
             for (int i = 0; i < interventions.size(); i++) {
-                CompiledInterventions.Inputs in = compiledInterventions.inputs(config, i, batch, start, queries, keys);
-                values.put(CompiledInterventions.mask(i), own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(in.mask()), in.maskShape())));
-                values.put(CompiledInterventions.scale(i), own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[] {in.scale()}),
+                // logits at chosen positions: an intervention there sees the selected positions as the forward's
+                boolean gathered = !in.logits().all() && interventions.get(i).site().rewrittenPoint().site() == HookSite.LOGITS;
+                CompiledInterventions.Inputs iv = gathered
+                        ? compiledInterventions.inputs(config, i, batch, start, selected, keys, null)
+                        : compiledInterventions.inputs(config, i, batch, start, queries, keys, padded);
+                values.put(CompiledInterventions.mask(i), own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(iv.mask()), iv.maskShape())));
+                values.put(CompiledInterventions.scale(i), own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[] {iv.scale()}),
                         new long[0])));
-                values.put(CompiledInterventions.value(i), own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(in.value()), in.valueShape())));
+                values.put(CompiledInterventions.value(i), own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(iv.value()), iv.valueShape())));
             }
-            GraphIr graph = model.graph(compiledInterventions);
-            for (OnnxModel.CompiledSegment compiled : model.segments(compiledInterventions, hooks().activePoints())) {
-                Segments.Segment segment = compiled.segment();
-                Map<String, OnnxTensor> inputs = new HashMap<>();
-                for (String name : segment.inputs()) {
-                    OnnxTensor value = values.get(name);
-                    if (value == null) {
-                        throw new IllegalStateException("segment input '" + name + "' was never produced");
-                    }
-                    inputs.put(name, value);
-                }
-                OrtSession.Result result = compiled.session().run(inputs);
-                owned.add(result);
-                for (int i = 0; i < segment.outputs().size(); i++) {
-                    values.put(segment.outputs().get(i), (OnnxTensor) result.get(i));
-                }
-                for (HookPoint point : segment.hooksAfter()) {
+            // row interventions run at hook points, before the run's own hooks there
+            Set<HookPoint> active = new TreeSet<>(hooks().activePoints());
+            active.addAll(in.rows().points());
+            try (OnnxModel.Plan plan = model.plan(compiledInterventions, in.startLayer(), active)) {
+                GraphIr graph = plan.graph();
+                Firing seen = new Firing(in.rows(), hooks(), values, scope, cacheManager, owned, env);
+                for (HookPoint point : active) {
                     String name = OnnxModel.graphValue(graph, point);
-                    NDArray activation = toNd(values.get(name), scope);
-                    NDArray replaced = hooks().apply(point, activation, new HookContext(point, start, keys, step), cacheManager);
-                    if (replaced != activation) {
-                        values.put(name, own(owned, toOnnx(env, replaced)));
+                    if (name != null && graph.isRuntimeInput(name)) {
+                        seen.fire(point, name, new HookContext(point, start, keys, step, padded));
                     }
                 }
-            }
-            if (kv != null) {
-                List<OnnxTensor> newKeys = new ArrayList<>();
-                List<OnnxTensor> newValues = new ArrayList<>();
-                for (int layer = 0; layer < config.numLayers(); layer++) {
-                    newKeys.add(copy(env, values.get(OnnxModel.presentKey(graph, layer))));
-                    newValues.add(copy(env, values.get(OnnxModel.presentValue(graph, layer))));
+                for (OnnxModel.CompiledSegment compiled : plan.segments()) {
+                    Segments.Segment segment = compiled.segment();
+                    Map<String, OnnxTensor> inputs = new HashMap<>();
+                    for (String name : segment.inputs()) {
+                        OnnxTensor value = values.get(name);
+                        if (value == null) {
+                            throw new IllegalStateException("segment input '" + name + "' was never produced");
+                        }
+                        inputs.put(name, value);
+                    }
+                    OrtSession.Result result = compiled.session().run(inputs);
+                    owned.add(result);
+                    for (int i = 0; i < segment.outputs().size(); i++) {
+                        values.put(segment.outputs().get(i), (OnnxTensor) result.get(i));
+                    }
+                    for (HookPoint point : segment.hooksAfter()) {
+                        seen.fire(point, OnnxModel.graphValue(graph, point), new HookContext(point, start, keys, step, padded));
+                    }
                 }
-                kv.close();
-                kv.keys.addAll(newKeys);
-                kv.values.addAll(newValues);
-                kv.length = keys;
+                if (kv != null && extend) {
+                    List<OnnxTensor> newKeys = new ArrayList<>();
+                    List<OnnxTensor> newValues = new ArrayList<>();
+                    for (int layer = 0; layer < config.numLayers(); layer++) {
+                        newKeys.add(copy(env, values.get(OnnxModel.presentKey(graph, layer))));
+                        newValues.add(copy(env, values.get(OnnxModel.presentValue(graph, layer))));
+                    }
+                    kv.close();
+                    kv.keys.addAll(newKeys);
+                    kv.values.addAll(newValues);
+                    kv.length = keys;
+                }
+                return toNd(values.get(OnnxModel.graphValue(graph, HookPoint.global(HookSite.LOGITS))), output);
             }
-            NDArray logits = toNd(values.get(OnnxModel.graphValue(graph, HookPoint.global(HookSite.LOGITS))), output);
-            return logits;
         } catch (OrtException e) {
             throw new Interp4jException(ErrorCode.ENGINE_ERROR, "ONNX Runtime failed: " + e.getMessage(), e);
         } finally {
@@ -195,6 +299,42 @@ final class OnnxRun extends AbstractRun {
                 }
             }
         }
+    }
+
+    /** Applies the row interventions, then the run's hooks, at a point and feeds a replacement on. */
+    private record Firing(RowInterventions rows, HookDispatcher hooks, Map<String, OnnxTensor> values, NDManager scope, NDManager cacheManager,
+            List<AutoCloseable> owned, OrtEnvironment env) {
+        void fire(HookPoint point, String name, HookContext context) throws OrtException {
+            NDArray activation = toNd(values.get(name), scope);
+            NDArray current = rows.isActive(point) ? rows.apply(point, activation, context) : activation;
+            if (hooks.isActive(point)) {
+                current = hooks.apply(point, current, context, cacheManager);
+            }
+            if (current != activation) {
+                values.put(name, own(owned, toOnnx(env, current)));
+            }
+        }
+    }
+
+    /** The flat indices into {@code batch · width} whose logits are computed, row-major. */
+    private static long[] logitRows(BatchLayout layout, Positions positions, int start) {
+        int width = layout.width();
+        if (positions.all()) {
+            long[] all = new long[layout.batch() * width];
+            for (int i = 0; i < all.length; i++) {
+                all[i] = i;
+            }
+            return all;
+        }
+        int[][] selected = layout.selectEveryRow(positions, start);
+        int count = selected[0].length;
+        long[] flat = new long[layout.batch() * count];
+        for (int b = 0; b < layout.batch(); b++) {
+            for (int j = 0; j < count; j++) {
+                flat[b * count + j] = (long) b * width + selected[b][j];
+            }
+        }
+        return flat;
     }
 
     private static <T extends AutoCloseable> T own(List<AutoCloseable> owned, T value) {

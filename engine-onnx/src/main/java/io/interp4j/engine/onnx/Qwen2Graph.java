@@ -13,15 +13,22 @@ import java.util.List;
 /**
  * Emits Hugging Face's {@code Qwen2ForCausalLM} (eager attention) as ONNX nodes, in the same order and
  * with the same arithmetic as the djl engine, marking the value of every hook point. Runtime inputs:
- * {@code ids} {@code [B, S]} int64, {@code cos}/{@code sin} {@code [1, S, 1, d_head]}, {@code mask}
- * {@code [S, T]}, and per layer {@code past_k.L}/{@code past_v.L} {@code [B, kv, P, d_head]} (P may be
- * 0). Outputs: {@code logits} {@code [B, S, vocab]} and {@code present_k.L}/{@code present_v.L}.
+ * {@code ids} {@code [B, S]} int64 (or, for a graph that starts at layer L &gt; 0, {@code residual}
+ * {@code [B, S, d_model]}, the value of {@code blocks.L.hook_resid_pre} before any intervention there),
+ * {@code cos}/{@code sin} {@code [1 or B, S, 1, d_head]}, {@code mask} {@code [S, T]} or {@code [B, 1,
+ * S, T]} (per-row masks of a left-padded batch broadcast over heads), {@code logit_rows} {@code [N]}
+ * int64 (the flat indices into {@code B·S} whose logits are computed, row-major, the same count per
+ * batch row), and per computed layer {@code past_k.L}/{@code past_v.L} {@code [B, kv, P, d_head]} (P may
+ * be 0). Outputs: per computed layer {@code present_k.L}/{@code present_v.L}, then {@code logits}
+ * {@code [B, N / B, vocab]}. Nothing before the start layer is in the graph.
  */
 final class Qwen2Graph {
     static final String IDS = "ids";
     static final String COS = "cos";
     static final String SIN = "sin";
     static final String MASK = "mask";
+    static final String RESIDUAL = "residual";
+    static final String LOGIT_ROWS = "logit_rows";
 
     private Qwen2Graph() {}
 
@@ -34,10 +41,10 @@ final class Qwen2Graph {
     }
 
     static GraphIr build(ModelConfig config, Quantization quantization) {
-        return build(config, new CompiledInterventions(List.of()), quantization);
+        return build(config, new CompiledInterventions(List.of()), quantization, 0);
     }
 
-    static GraphIr build(ModelConfig config, CompiledInterventions interventions, Quantization quantization) {
+    static GraphIr build(ModelConfig config, CompiledInterventions interventions, Quantization quantization, int startLayer) {
         GraphIr g = new GraphIr();
         String[] blockInput = new String[1];
         String one = g.scalar(1f);
@@ -70,11 +77,11 @@ final class Qwen2Graph {
         int groups = config.queriesPerKvHead();
         int mlp = config.intermediateSize();
 
-        String ids = g.input(IDS, GraphIr.INT64);
+        String first = startLayer == 0 ? g.input(IDS, GraphIr.INT64) : g.input(RESIDUAL, GraphIr.FLOAT);
         String cos = g.input(COS, GraphIr.FLOAT);
         String sin = g.input(SIN, GraphIr.FLOAT);
         String mask = g.input(MASK, GraphIr.FLOAT);
-        String bs = g.typed("Shape", GraphIr.INT64, List.of(ids));
+        String bs = g.typed("Shape", GraphIr.INT64, List.of(first), attr("end", 2L));
         String shapeD = g.typed("Concat", GraphIr.INT64, List.of(bs, g.ints(d)), attr("axis", 0L));
         String shapeQ = g.typed("Concat", GraphIr.INT64, List.of(bs, g.ints(heads, dh)), attr("axis", 0L));
         String shapeKv = g.typed("Concat", GraphIr.INT64, List.of(bs, g.ints(kvHeads, dh)), attr("axis", 0L));
@@ -87,8 +94,10 @@ final class Qwen2Graph {
         String axis2 = g.ints(2);
         String scale = g.scalar((float) (1.0 / Math.sqrt(dh)));
 
-        String x = g.mark(HookPoint.global(HookSite.EMBED), g.op("Gather", List.of(g.weight(Qwen2Layout.EMBED), ids), attr("axis", 0L)));
-        for (int layer = 0; layer < config.numLayers(); layer++) {
+        String x = startLayer == 0
+                ? g.mark(HookPoint.global(HookSite.EMBED), g.op("Gather", List.of(g.weight(Qwen2Layout.EMBED), first), attr("axis", 0L)))
+                : first;
+        for (int layer = startLayer; layer < config.numLayers(); layer++) {
             final int l = layer;
             java.util.function.Function<String, String> w = suffix -> g.weight(Qwen2Layout.layer(l, suffix));
             Linear lin = (input, suffix, bias, rows, columns) -> linear(g, input, Qwen2Layout.layer(l, suffix), bias == null ? null
@@ -136,10 +145,13 @@ final class Qwen2Graph {
             x = g.mark(HookPoint.block(layer, HookSite.RESID_POST), g.op("Add", List.of(residMid, mlpOut)));
         }
         String normed = g.mark(HookPoint.global(HookSite.LN_FINAL_NORMALIZED), rmsNorm(g, x, g.weight(Qwen2Layout.FINAL_NORM), config));
-        String shapeLogits = g.typed("Concat", GraphIr.INT64, List.of(bs, g.ints(config.vocabSize())), attr("axis", 0L));
+        // only the requested positions are unembedded: at vocab 151,936 the lm_head is the largest matmul
+        String selected = g.op("Gather", List.of(g.op("Reshape", List.of(normed, flatD)), g.input(LOGIT_ROWS, GraphIr.INT64)),
+                attr("axis", 0L));
+        String batchDim = g.typed("Shape", GraphIr.INT64, List.of(first), attr("end", 1L));
+        String shapeLogits = g.typed("Concat", GraphIr.INT64, List.of(batchDim, g.ints(-1, config.vocabSize())), attr("axis", 0L));
         String logits = g.mark(HookPoint.global(HookSite.LOGITS), g.op("Reshape", List.of(
-                g.op("Gemm", List.of(g.op("Reshape", List.of(normed, flatD)), g.weight(Qwen2Layout.unembedding(config))), attr("transB", 1L)),
-                shapeLogits)));
+                g.op("Gemm", List.of(selected, g.weight(Qwen2Layout.unembedding(config))), attr("transB", 1L)), shapeLogits)));
         g.output(logits);
         return g;
     }

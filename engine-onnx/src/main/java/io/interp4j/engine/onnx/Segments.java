@@ -42,8 +42,10 @@ final class Segments {
         // hook points grouped by the node after which they run, in forward order
         TreeMap<Integer, List<HookPoint>> cuts = new TreeMap<>();
         for (Map.Entry<HookPoint, String> e : graph.hookValues().entrySet()) {
-            if (active.contains(e.getKey())) {
-                cuts.computeIfAbsent(producer.get(e.getValue()), k -> new ArrayList<>()).add(e.getKey());
+            Integer at = producer.get(e.getValue());
+            // a hook point whose value is a graph input (a start layer's residual) is seen before any segment runs
+            if (active.contains(e.getKey()) && at != null) {
+                cuts.computeIfAbsent(at, k -> new ArrayList<>()).add(e.getKey());
             }
         }
         List<int[]> ranges = new ArrayList<>();

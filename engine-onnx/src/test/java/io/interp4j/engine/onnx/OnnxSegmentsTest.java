@@ -32,14 +32,50 @@ class OnnxSegmentsTest {
     void noHookMeansOneFusedGraphAndEachHookPointOneCut() {
         try (OnnxModel model = model()) {
             CompiledInterventions none = new CompiledInterventions(List.of());
-            assertThat(model.segments(none, Set.of())).hasSize(1);
-            List<OnnxModel.CompiledSegment> cut = model.segments(none, Set.of(HookPoint.block(0, HookSite.ATTN_Z), HookPoint.block(1, HookSite.MLP_POST)));
+            assertThat(model.plan(none, 0, Set.of()).segments()).hasSize(1);
+            List<OnnxModel.CompiledSegment> cut = model.plan(none, 0, Set.of(HookPoint.block(0, HookSite.ATTN_Z), HookPoint.block(1, HookSite.MLP_POST))).segments();
             assertThat(cut).hasSize(3);
             assertThat(cut.get(0).segment().hooksAfter()).containsExactly(HookPoint.block(0, HookSite.ATTN_Z));
             assertThat(cut.get(1).segment().hooksAfter()).containsExactly(HookPoint.block(1, HookSite.MLP_POST));
             // hook_embed and blocks.0.hook_resid_pre name one value: one cut, both hooks in forward order
-            List<OnnxModel.CompiledSegment> same = model.segments(none, Set.of(HookPoint.block(0, HookSite.RESID_PRE), HookPoint.global(HookSite.EMBED)));
+            List<OnnxModel.CompiledSegment> same = model.plan(none, 0, Set.of(HookPoint.block(0, HookSite.RESID_PRE), HookPoint.global(HookSite.EMBED))).segments();
             assertThat(same.get(0).segment().hooksAfter()).containsExactly(HookPoint.global(HookSite.EMBED), HookPoint.block(0, HookSite.RESID_PRE));
+        }
+    }
+
+    @Test
+    void aGraphFromALaterLayerHoldsNothingBeforeIt() {
+        try (OnnxModel model = model()) {
+            CompiledInterventions none = new CompiledInterventions(List.of());
+            // block 0's hook point is not in the graph and blocks.1.hook_resid_pre is its input: neither cuts
+            List<OnnxModel.CompiledSegment> cut = model.plan(none, 1, Set.of(HookPoint.block(0, HookSite.ATTN_Z),
+                    HookPoint.block(1, HookSite.RESID_PRE), HookPoint.block(1, HookSite.MLP_POST))).segments();
+            assertThat(cut).hasSize(2);
+            assertThat(cut.get(0).segment().hooksAfter()).containsExactly(HookPoint.block(1, HookSite.MLP_POST));
+            assertThat(cut.get(0).segment().inputs()).contains(Qwen2Graph.RESIDUAL).doesNotContain(Qwen2Graph.IDS, Qwen2Graph.pastKey(0));
+            assertThat(cut.stream().flatMap(c -> c.segment().weights().stream()))
+                    .noneMatch(w -> w.startsWith("model.layers.0."));
+        }
+    }
+
+    @Test
+    void compiledPlansAreCachedAndTheLeastRecentlyUsedEvicted() {
+        try (OnnxModel model = model()) {
+            CompiledInterventions none = new CompiledInterventions(List.of());
+            List<HookPoint> points = HookPoint.all(model.config());
+            OnnxModel.Plan first = model.plan(none, 0, Set.of(points.get(1)));
+            try (OnnxModel.Plan again = model.plan(none, 0, Set.of(points.get(1)))) {
+                assertThat(again).isSameAs(first);
+            }
+            for (HookPoint point : points.subList(2, 36)) {
+                model.plan(none, 0, Set.of(point)).close();
+            }
+            try (OnnxModel.Plan rebuilt = model.plan(none, 0, Set.of(points.get(1)))) {
+                assertThat(rebuilt).isNotSameAs(first);
+            }
+            // evicted while held: its sessions stay open until the holder lets go
+            assertThat(first.segments().get(0).session().getInputNames()).isNotEmpty();
+            first.close();
         }
     }
 
@@ -50,7 +86,7 @@ class OnnxSegmentsTest {
                     Intervention.zero(Site.parse("blocks.0.contribution"), Positions.ALL),
                     Intervention.add(Site.layerOutput(1), Positions.LAST, 2, TensorData.vector(new float[32]), "test"),
                     Intervention.zero(Site.parse("blocks.1.attn.hook_z"), Positions.ALL).withHeads(List.of(1))));
-            assertThat(model.segments(interventions, Set.of())).hasSize(1);
+            assertThat(model.plan(interventions, 0, Set.of()).segments()).hasSize(1);
             assertThat(interventions.structure()).containsExactly("blocks.0.contribution|scale", "blocks.1.hook_resid_post|add",
                     "blocks.1.attn.hook_z|scale");
         }
