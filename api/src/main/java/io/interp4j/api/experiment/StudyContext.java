@@ -61,8 +61,9 @@ public interface StudyContext {
     Model model(String name);
 
     /**
-     * Runs forward requests on the study's models (a request's model is a model name of the study) and
-     * returns one readout per request, in order. The study chooses the executor ({@code
+     * Runs forward requests on the study's models (a request's model is a model name of the study, or
+     * a variant's {@link io.interp4j.api.plan.ModelRef#key()}: an adapter on top, a quantisation, loaded
+     * as {@link #model(String, LoadOptions)} loads it) and returns one readout per request, in order. The study chooses the executor ({@code
      * study.forwards}): by default the planner, which batches the requests, runs each clean prompt
      * once and starts intervened forwards at the first layer they touch; every executor returns what
      * one forward per request would read, within float tolerance. Progress advances by one per

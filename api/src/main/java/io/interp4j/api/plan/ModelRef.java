@@ -83,7 +83,7 @@ public record ModelRef(String name, LoadOptions options) {
             throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "model key '" + key + "' has an adapter but no quantization part");
         }
         String path = key.substring(adapter + ADAPTER.length(), quantization);
-        Quantization scheme = Quantization.parse(key.substring(quantization + QUANTIZATION.length()));
+        Quantization scheme = Quantization.parse(key.substring(quantization + QUANTIZATION.length()), "model key '" + key + "'");
         return new ModelRef(key.substring(0, adapter), new LoadOptions(path.isEmpty() ? Optional.empty() : Optional.of(Path.of(path)), scheme));
     }
 }

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.tokenizer.Tokenizer;
 import java.util.List;
 import java.util.Set;
@@ -72,7 +73,13 @@ final class StudyContextImpl implements StudyContext {
 
     @Override
     public List<ForwardReadout> forwards(ForwardPlan forwardPlan, Progress progress) {
-        return plan.forwards().create().execute(forwardPlan, this::model, progress);
+        return plan.forwards().create().execute(forwardPlan, this::resolve, progress);
+    }
+
+    /** A request's model: a study model, or a variant of one ({@link ModelRef#key()}). */
+    private Model resolve(String key) {
+        ModelRef ref = ModelRef.parse(key);
+        return ref.variant() ? model(ref.name(), ref.options()) : model(ref.name());
     }
 
     /**

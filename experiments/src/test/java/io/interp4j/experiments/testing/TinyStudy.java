@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ModelRef;
 import io.interp4j.planner.Planner;
 import io.interp4j.planner.PlannerOptions;
 import java.util.List;
@@ -191,7 +192,11 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
         synchronized (this) {
             forwards += plan.size();
         }
-        return new Planner(PlannerOptions.DEFAULTS).execute(plan, this::raw, progress);
+        return new Planner(PlannerOptions.DEFAULTS).execute(plan, key -> {
+            ModelRef ref = ModelRef.parse(key);
+            Model model = ref.variant() ? model(ref.name(), ref.options()) : model(ref.name());
+            return model instanceof CountedModel counted ? counted.model : model;
+        }, progress);
     }
 
     @Override
