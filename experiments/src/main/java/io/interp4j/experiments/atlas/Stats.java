@@ -1,5 +1,6 @@
 package io.interp4j.experiments.atlas;
 
+import io.interp4j.api.metric.Distributions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -23,20 +24,7 @@ public final class Stats {
      * @return the log-probabilities
      */
     public static double[] logSoftmax(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : logits) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        for (float v : logits) {
-            sum += Math.exp(v - max);
-        }
-        double log = max + Math.log(sum);
-        double[] out = new double[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            out[i] = logits[i] - log;
-        }
-        return out;
+        return Distributions.logSoftmax(logits);
     }
 
     /**
@@ -47,16 +35,7 @@ public final class Stats {
      * @return the divergence, {@code >= 0}
      */
     public static double kl(float[] p, float[] q) {
-        double[] lp = logSoftmax(p);
-        double[] lq = logSoftmax(q);
-        double sum = 0;
-        for (int i = 0; i < lp.length; i++) {
-            double pi = Math.exp(lp[i]);
-            if (pi > 0) {
-                sum += pi * (lp[i] - lq[i]);
-            }
-        }
-        return Math.max(0, sum);
+        return Distributions.kl(p, q);
     }
 
     /**
@@ -66,13 +45,7 @@ public final class Stats {
      * @return the index
      */
     public static int argmax(float[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return Distributions.argmax(values);
     }
 
     /**
@@ -82,13 +55,7 @@ public final class Stats {
      * @return the index
      */
     public static int argmax(double[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return Distributions.argmax(values);
     }
 
     /**
@@ -99,9 +66,7 @@ public final class Stats {
      * @return the indices
      */
     public static int[] topK(double[] values, int k) {
-        return IntStream.range(0, values.length).boxed()
-                .sorted((a, b) -> values[a] != values[b] ? Double.compare(values[b], values[a]) : Integer.compare(a, b))
-                .limit(k).mapToInt(Integer::intValue).toArray();
+        return Distributions.topK(values, Math.min(k, values.length));
     }
 
     /**
@@ -112,9 +77,7 @@ public final class Stats {
      * @return the indices
      */
     public static int[] topK(float[] values, int k) {
-        return IntStream.range(0, values.length).boxed()
-                .sorted((a, b) -> values[a] != values[b] ? Float.compare(values[b], values[a]) : Integer.compare(a, b))
-                .limit(k).mapToInt(Integer::intValue).toArray();
+        return Distributions.topK(values, Math.min(k, values.length));
     }
 
     /**
@@ -126,10 +89,7 @@ public final class Stats {
      * @return the overlap in [0, 1]
      */
     public static double topKOverlap(float[] a, float[] b, int k) {
-        int[] ta = topK(a, k);
-        int[] tb = topK(b, k);
-        long shared = Arrays.stream(ta).filter(i -> Arrays.stream(tb).anyMatch(j -> j == i)).count();
-        return shared / (double) k;
+        return Distributions.overlap(topK(a, k), topK(b, k), k);
     }
 
     /**

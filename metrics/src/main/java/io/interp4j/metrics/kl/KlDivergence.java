@@ -1,5 +1,6 @@
 package io.interp4j.metrics.kl;
 
+import io.interp4j.api.metric.Distributions;
 import io.interp4j.api.metric.MetricInput.LogitComparison;
 import io.interp4j.api.metric.MetricResult;
 import io.interp4j.api.plugin.TensorData;
@@ -27,7 +28,7 @@ final class KlDivergence extends TypedMetric<LogitComparison> {
         Map<String, Double> details = new HashMap<>();
         double sum = 0;
         for (int row : rows) {
-            double kl = divergence(LogSoftmax.row(p, row), LogSoftmax.row(q, row));
+            double kl = Distributions.kl(LogSoftmax.row(p, row), LogSoftmax.row(q, row));
             details.put("position-" + row, kl);
             sum += kl;
         }
@@ -35,28 +36,11 @@ final class KlDivergence extends TypedMetric<LogitComparison> {
         return new MetricResult(sum / rows.length, "nats", details);
     }
 
-    /**
-     * KL(P ‖ Q) = Σ_i P_i (log P_i − log Q_i), summed in double. A term with P_i = 0 is 0 (0·log 0 = 0,
-     * whatever Q_i is); a term with P_i > 0 and Q_i = 0 is +∞, kept: the published bf16 runs reported
-     * ∞ and clamping would hide it. Rounding can leave a result a few ulps below 0 for nearly equal rows.
-     */
-    static double divergence(float[] logP, float[] logQ) {
-        double sum = 0;
-        for (int i = 0; i < logP.length; i++) {
-            double prob = Math.exp(logP[i]);
-            if (prob == 0) {
-                continue;
-            }
-            sum += prob * ((double) logP[i] - logQ[i]);
-        }
-        return sum;
-    }
-
     @Override
     public String describe() {
         String pq = referenceFirst ? "KL(P_reference ‖ P_intervened)" : "KL(P_intervened ‖ P_reference)";
-        return pq + " in nats " + positions.describe() + ": Σ P·(log P − log Q) over the full vocabulary, from float32"
-                + " log-softmax of the logits, with 0·log 0 = 0; +Infinity when Q is 0 where P > 0 (not clamped); NaN"
-                + " when a row holds a NaN or +Infinity logit";
+        return pq + " in nats " + positions.describe() + ": Σ P·(log P − log Q) over the full vocabulary, from the"
+                + " float32 logits' log-softmax in double, with 0·log 0 = 0; +Infinity when Q is 0 where P > 0 (not clamped);"
+                + " a result rounding leaves below 0 is 0; NaN when a row holds a NaN or +Infinity logit";
     }
 }

@@ -1,5 +1,6 @@
 package io.interp4j.metrics.logits;
 
+import io.interp4j.api.metric.Distributions;
 import io.interp4j.api.plugin.TensorData;
 
 /**
@@ -19,30 +20,7 @@ public final class Ranking {
      * @return the ids, best first
      */
     public static int[] topK(TensorData logits, int position, int k) {
-        int vocab = LogSoftmax.vocab(logits);
-        if (k < 1 || k > vocab) {
-            throw new IllegalArgumentException("k must be in 1.." + vocab + ", found " + k);
-        }
-        int base = position * vocab;
-        int[] ids = new int[k];
-        float[] values = new float[k];
-        int filled = 0;
-        for (int id = 0; id < vocab; id++) {
-            float x = logits.at(base + id);
-            // ids arrive in ascending order, so an equal logit never displaces an earlier id
-            if (filled == k && Float.compare(x, values[k - 1]) <= 0) {
-                continue;
-            }
-            int slot = filled == k ? k - 1 : filled++;
-            while (slot > 0 && Float.compare(x, values[slot - 1]) > 0) {
-                ids[slot] = ids[slot - 1];
-                values[slot] = values[slot - 1];
-                slot--;
-            }
-            ids[slot] = id;
-            values[slot] = x;
-        }
-        return ids;
+        return Distributions.topK(LogSoftmax.logits(logits, position), k);
     }
 
     /**

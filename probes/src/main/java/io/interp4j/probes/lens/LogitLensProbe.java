@@ -1,5 +1,6 @@
 package io.interp4j.probes.lens;
 
+import io.interp4j.api.metric.Distributions;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.hook.HookPoint;
@@ -68,7 +69,7 @@ final class LogitLensProbe implements Probe {
             for (int v = 0; v < vocab; v++) {
                 values[v] = logits[row * vocab + v];
             }
-            return new Target(Distributions.logSoftmax(values), Distributions.topK(values, k), Distributions.argmax(values));
+            return new Target(Distributions.logSoftmax(values), Distributions.topK(values, Math.min(k, values.length)), Distributions.argmax(values));
         }
     }
 
@@ -182,7 +183,7 @@ final class LogitLensProbe implements Probe {
         }
 
         private void record(int li, int out, double[] lens, Target target, float[] logitsOut, float[] topOut) {
-            int[] top = Distributions.topK(lens, topK);
+            int[] top = Distributions.topK(lens, Math.min(topK, lens.length));
             for (int v = 0; v < vocab; v++) {
                 logitsOut[out * vocab + v] = (float) lens[v];
             }

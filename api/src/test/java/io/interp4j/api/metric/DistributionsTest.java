@@ -1,4 +1,4 @@
-package io.interp4j.probes.lens;
+package io.interp4j.api.metric;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -30,8 +30,26 @@ class DistributionsTest {
         double[] values = {0.1, 0.7, 0.3, 0.7, -1, 0.5};
         assertThat(Distributions.topK(values, 3)).containsExactly(1, 3, 5);
         assertThat(Distributions.topK(values, 1)).containsExactly(1);
-        assertThat(Distributions.topK(values, 10)).containsExactly(1, 3, 5, 2, 0, 4);
+        assertThat(Distributions.topK(values, 6)).containsExactly(1, 3, 5, 2, 0, 4);
+        assertThat(Distributions.topK(new float[] {2f, Float.NaN, 2f, 3f}, 4)).containsExactly(3, 0, 2, 1);
         assertThat(Distributions.argmax(values)).isEqualTo(1);
+    }
+
+    @Test
+    void klEdgeRules() {
+        // P has a zero where Q does not: that term is 0 (0·log 0 = 0)
+        double[] p = Distributions.logSoftmax(new float[] {0, Float.NEGATIVE_INFINITY});
+        double[] q = Distributions.logSoftmax(new float[] {0, 0});
+        assertThat(Distributions.kl(p, q)).isCloseTo(Math.log(2), within(1e-15));
+        // Q has a zero where P does not: +infinity, kept
+        assertThat(Distributions.kl(q, p)).isEqualTo(Double.POSITIVE_INFINITY);
+        // a NaN logit is never a number, and rounding never leaves a negative divergence
+        assertThat(Distributions.kl(new float[] {0, Float.NaN}, new float[] {0, 0})).isNaN();
+        float[] nearlyEqual = {0.1f, 0.2f, 0.30000001f, 17f};
+        assertThat(Distributions.kl(nearlyEqual, nearlyEqual.clone())).isZero();
+        // float logits are widened: the same as the double overload
+        assertThat(Distributions.kl(new float[] {0f, 1f}, new float[] {1f, 0f}))
+                .isEqualTo(Distributions.kl(Distributions.logSoftmax(new double[] {0, 1}), Distributions.logSoftmax(new double[] {1, 0})));
     }
 
     @Test
