@@ -47,7 +47,7 @@ final class DryRunCosts implements AutoCloseable {
     StepCost price(List<ForwardPlan> plans, long passes) {
         long planned = plans.stream().mapToLong(ForwardPlan::size).sum();
         long unplanned = passes - planned;
-        String rest = unplanned > 0 ? String.format(Locale.ROOT, "; %,d more not planned (training, generation): not estimated", unplanned) : "";
+        String rest = unplanned > 0 ? String.format(Locale.ROOT, "; %,d more outside forward plans (training, generation): not estimated", unplanned) : "";
         if (planned == 0) {
             return new StepCost(unplanned > 0 ? rest.substring(2) : "no forward passes", 0, unplanned == 0);
         }
