@@ -163,6 +163,23 @@ public record Scope(String model, String suite, String split, Map<String, Select
         return new Prompts(loaded, tokenizer, tasks, tokens, sets);
     }
 
+    /**
+     * Encodes the tasks' clean prompts with the model's tokenizer alone (no weights), so that a step can
+     * build and count its forward plans before anything runs; the same tokens {@link #prepare} gives.
+     *
+     * @param context the study
+     * @return one token array per task, in task order
+     */
+    public List<int[]> tokens(StudyContext context) {
+        Tokenizer tokenizer;
+        try {
+            tokenizer = context.tokenizer(model);
+        } catch (Interp4jException e) {
+            throw new Interp4jException(e.code(), context.path() + ".model: model '" + model + "': " + e.getMessage(), e);
+        }
+        return encode(context, tokenizer, suite, tasks(context), false);
+    }
+
     private static List<int[]> encode(StudyContext context, Tokenizer tokenizer, String suite, List<Task> tasks, boolean corrupt) {
         List<int[]> out = new ArrayList<>();
         for (Task task : tasks) {
