@@ -9,13 +9,15 @@ import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.InterventionContext;
 import io.interp4j.api.intervention.InterventionPlan;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.Site;
 import io.interp4j.api.metric.Metric;
 import io.interp4j.api.metric.MetricInput;
 import io.interp4j.api.metric.TargetToken;
-import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plan.ForwardPlan;
@@ -204,7 +206,7 @@ final class SweepExperiment implements Experiment {
      * prompt) fit {@link #PLAN_LOGITS} floats together, at least one per plan; one empty chunk when
      * there are no points, so the clean forwards still run.
      */
-    private static List<List<Integer>> chunks(int points, List<int[]> prompts, int vocab) {
+    static List<List<Integer>> chunks(int points, List<int[]> prompts, int vocab) {
         long perPoint = prompts.stream().mapToLong(t -> (long) t.length * vocab).sum();
         int size = (int) Math.max(1, Math.min(points, PLAN_LOGITS / Math.max(1, perPoint)));
         List<List<Integer>> chunks = new ArrayList<>();
@@ -243,21 +245,69 @@ final class SweepExperiment implements Experiment {
         return plan.build();
     }
 
+    /**
+     * The sweep's plans, built without weights: each point's interventions are resolved on a model that
+     * cannot run (its architecture only). A plugin that needs forwards to resolve them (a probe's means,
+     * sources or directions, which depend on those forwards' readouts) gets a stand-in instead, the
+     * embeddings zeroed at every position: a request of the same size that costs a whole forward, as
+     * much as any of its interventions can.
+     */
     @Override
-    public long forwardPasses(StudyContext context) {
+    public List<ForwardPlan> plans(StudyContext context) {
         ModelConfig config = context.modelConfig(scope.model());
-        List<int[]> prompts = scope.tokens(context);
-        int points = Point.product(axes, config).size();
-        long total = 0;
-        boolean first = true;
-        for (List<Integer> chunk : chunks(points, prompts, config.vocabSize())) {
-            // the interventions are resolved by the plugin when the step runs (its probes may run forwards); no
-            // interventions stand in for them here, the plan's size does not depend on them
-            List<List<Intervention>> none = prompts.stream().map(t -> List.<Intervention>of()).toList();
-            total += plan(prompts, first, chunk.stream().map(p -> none).toList()).size();
-            first = false;
+        Map<String, List<int[]>> sets = scope.sets(context);
+        List<int[]> prompts = sets.get(Scope.TARGET_SET);
+        List<Task> tasks = scope.tasks(context);
+        List<Point> points = Point.product(axes, config);
+        Model self = new CountingModel(() -> {
+            throw new NeedsForwards();
+        }, config, n -> {});
+        Map<String, Model> others = new LinkedHashMap<>();
+        for (String name : new TreeSet<>(context.modelNames())) {
+            if (!name.equals(scope.model())) {
+                others.put(name, new CountingModel(() -> {
+                    throw new NeedsForwards();
+                }, context.modelConfig(name), n -> {}));
+            }
         }
-        return total;
+        InterventionContext.ProbeRunner probes = (id, settings, probeContext) -> {
+            throw new NeedsForwards();
+        };
+        List<Intervention> standIn = List.of(Intervention.zero(new Site.AtHook(HookPoint.parse("hook_embed")), Positions.ALL));
+        List<ForwardPlan> plans = new ArrayList<>();
+        for (List<Integer> chunk : chunks(points.size(), prompts, config.vocabSize())) {
+            List<List<List<Intervention>>> interventions = new ArrayList<>();
+            for (int p : chunk) {
+                List<List<Intervention>> point;
+                try {
+                    point = resolve(context, points.get(p), prompts, sets, tasks, self, others, probes);
+                } catch (RuntimeException e) {
+                    if (!needsForwards(e)) {
+                        throw e;
+                    }
+                    point = prompts.stream().map(t -> standIn).toList();
+                }
+                interventions.add(point);
+            }
+            plans.add(plan(prompts, plans.isEmpty(), interventions));
+        }
+        return plans;
+    }
+
+    /** Thrown by the weightless models and probe runner of {@link #plans}: resolving needs forwards. */
+    private static final class NeedsForwards extends RuntimeException {
+        NeedsForwards() {
+            super("resolving these interventions runs forwards", null, false, false);
+        }
+    }
+
+    private static boolean needsForwards(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof NeedsForwards) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -297,7 +347,7 @@ final class SweepExperiment implements Experiment {
         for (List<Integer> chunk : chunks(points.size(), prompts.tokens(), context.modelConfig(scope.model()).vocabSize())) {
             List<List<List<Intervention>>> interventions = new ArrayList<>();
             for (int p : chunk) {
-                interventions.add(resolve(context, points.get(p), prompts, tasks, self, others, probes));
+                interventions.add(resolve(context, points.get(p), prompts.tokens(), prompts.sets(), tasks, self, others, probes));
             }
             ForwardPlan plan = plan(prompts.tokens(), clean.isEmpty(), interventions);
             List<ForwardReadout> readouts = context.forwards(plan, progress);
@@ -345,8 +395,8 @@ final class SweepExperiment implements Experiment {
      * Creates the plugin's plan at one point and resolves its interventions for every prompt, in prompt
      * order; {@code [prompt]}.
      */
-    private List<List<Intervention>> resolve(StudyContext context, Point point, Scope.Prompts prompts, List<Task> tasks, Model self,
-            Map<String, Model> others, InterventionContext.ProbeRunner probes) {
+    private List<List<Intervention>> resolve(StudyContext context, Point point, List<int[]> prompts, Map<String, List<int[]>> sets,
+            List<Task> tasks, Model self, Map<String, Model> others, InterventionContext.ProbeRunner probes) {
         String root = context.path();
         String at = at(point);
         InterventionPlan plan;
@@ -357,9 +407,9 @@ final class SweepExperiment implements Experiment {
         }
         List<List<Intervention>> out = new ArrayList<>();
         for (int t = 0; t < tasks.size(); t++) {
-            InterventionContext.Target target = new InterventionContext.Target(Scope.TARGET_SET, t, prompts.tokens().get(t));
+            InterventionContext.Target target = new InterventionContext.Target(Scope.TARGET_SET, t, prompts.get(t));
             try {
-                out.add(plan.resolve(new InterventionContext(self, others, prompts.sets(), target, probes)));
+                out.add(plan.resolve(new InterventionContext(self, others, sets, target, probes)));
             } catch (Interp4jException e) {
                 throw new Interp4jException(e.code(), root + ".intervention" + at + ", task '" + tasks.get(t).id() + "': "
                         + e.getMessage(), e);

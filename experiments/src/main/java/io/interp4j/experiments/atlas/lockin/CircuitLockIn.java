@@ -25,6 +25,7 @@ import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
 import io.interp4j.experiments.atlas.lora.FamilyPrompts;
 import io.interp4j.experiments.atlas.lora.TrainingArtefacts;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -122,20 +123,21 @@ final class CircuitLockIn implements Experiment {
     }
 
     @Override
-    public long forwardPasses(StudyContext context) {
-        long total = 0;
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<ForwardPlan> plans = new ArrayList<>();
         for (String name : rows.models(context)) {
             List<FamilyPrompts.Prompt> flat = prompts.encode(context, context.tokenizer(name), name, prompts.select(context, perFamily), null)
                     .values().stream().flatMap(List::stream).toList();
             int layers = context.modelConfig(name).numLayers();
-            // a checkpoint's variant key names its adapter, which exists only once the training step ran (a dry run has no
-            // artefacts); the base model's key stands in for it, the plan's size does not depend on it
-            String key = ModelRef.of(name).key();
-            for (int stage = 0; stage <= checkpoints.size(); stage++) {
-                total += plan(key, flat, layers).size();
+            plans.add(plan(ModelRef.of(name).key(), flat, layers));
+            for (int step : checkpoints) {
+                // a checkpoint's folder exists only once the training step ran (a dry run has no artefacts): a stand-in path
+                // under the step's id names the variant, which costs what its base model costs
+                Path standIn = TrainingArtefacts.checkpoint(Path.of(trained.step()), name, step);
+                plans.add(plan(new ModelRef(name, LoadOptions.withAdapter(standIn)).key(), flat, layers));
             }
         }
-        return total;
+        return plans;
     }
 
     @Override
@@ -160,7 +162,7 @@ final class CircuitLockIn implements Experiment {
         AtlasRows atlas = new AtlasRows(DIMENSION);
         for (String name : rows.models(context)) {
             // every checkpoint must be there before the first forward
-            Map<Integer, java.nio.file.Path> adapters = new TreeMap<>();
+            Map<Integer, Path> adapters = new TreeMap<>();
             for (int step : checkpoints) {
                 adapters.put(step, TrainingArtefacts.requireCheckpoint(context, trained, name, step, "checkpoints"));
             }
@@ -208,7 +210,7 @@ final class CircuitLockIn implements Experiment {
         return new StepResult(tables, charts, summary);
     }
 
-    private Drops measure(StudyContext context, Progress progress, String name, Map<Integer, java.nio.file.Path> adapters,
+    private Drops measure(StudyContext context, Progress progress, String name, Map<Integer, Path> adapters,
             List<FamilyPrompts.Prompt> flat, int layers, List<List<Object>> promptRows) {
         List<Protocol> protocols = rows.protocols();
         List<Integer> steps = new ArrayList<>();

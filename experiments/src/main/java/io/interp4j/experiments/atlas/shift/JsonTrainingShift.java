@@ -20,6 +20,8 @@ import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
 import io.interp4j.experiments.atlas.lora.FamilyPrompts;
+import io.interp4j.experiments.atlas.lora.TrainingArtefacts;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -103,15 +105,16 @@ final class JsonTrainingShift implements Experiment {
     }
 
     @Override
-    public long forwardPasses(StudyContext context) {
-        long total = 0;
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<ForwardPlan> plans = new ArrayList<>();
         for (String name : rows.models(context)) {
-            // the trained variant's key names its adapter, which exists only once the training step ran (a dry run has no
-            // artefacts); the base model's key stands in for it, the plan's size does not depend on it
-            String base = ModelRef.of(name).key();
-            total += plan(base, base, flat(encode(context, context.tokenizer(name), name))).size();
+            // the adapter's folder exists only once the training step ran (a dry run has no artefacts): a stand-in path under the
+            // step's id names the trained variant, which costs what its base model costs
+            Path standIn = TrainingArtefacts.adapter(Path.of(trained.step()), name);
+            plans.add(plan(new ModelRef(name, LoadOptions.withAdapter(standIn)).key(), ModelRef.of(name).key(),
+                    flat(encode(context, context.tokenizer(name), name))));
         }
-        return total;
+        return plans;
     }
 
     @Override
