@@ -10,6 +10,7 @@ import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.InterventionContext;
 import io.interp4j.api.intervention.InterventionPlan;
@@ -273,7 +274,7 @@ final class SweepExperiment implements Experiment {
         InterventionContext.ProbeRunner probes = (id, settings, probeContext) -> {
             throw new NeedsForwards();
         };
-        List<Intervention> standIn = List.of(Intervention.zero(new Site.AtHook(HookPoint.parse("hook_embed")), Positions.ALL));
+        List<Intervention> standIn = List.of(Intervention.zero(new Site.AtHook(HookPoint.global(HookSite.EMBED)), Positions.ALL));
         List<ForwardPlan> plans = new ArrayList<>();
         for (List<Integer> chunk : chunks(points.size(), prompts, config.vocabSize())) {
             List<List<List<Intervention>>> interventions = new ArrayList<>();
@@ -344,16 +345,18 @@ final class SweepExperiment implements Experiment {
         List<TensorData> clean = new ArrayList<>();
         double[][][] values = new double[points.size()][tasks.size()][metrics.size()];
         InterventionContext.ProbeRunner probes = context.probes();
-        for (List<Integer> chunk : chunks(points.size(), prompts.tokens(), context.modelConfig(scope.model()).vocabSize())) {
+        List<List<Integer>> chunks = chunks(points.size(), prompts.tokens(), context.modelConfig(scope.model()).vocabSize());
+        for (int c = 0; c < chunks.size(); c++) {
+            List<Integer> chunk = chunks.get(c);
             List<List<List<Intervention>>> interventions = new ArrayList<>();
             for (int p : chunk) {
                 interventions.add(resolve(context, points.get(p), prompts.tokens(), prompts.sets(), tasks, self, others, probes));
             }
-            ForwardPlan plan = plan(prompts.tokens(), clean.isEmpty(), interventions);
+            ForwardPlan plan = plan(prompts.tokens(), c == 0, interventions);
             List<ForwardReadout> readouts = context.forwards(plan, progress);
             forwards += plan.size();
             int next = 0;
-            if (clean.isEmpty()) {
+            if (c == 0) {
                 for (int t = 0; t < tasks.size(); t++) {
                     clean.add(readouts.get(next++).logits());
                 }

@@ -15,6 +15,7 @@ import io.interp4j.api.experiment.StepResult.Chart;
 import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
@@ -195,7 +196,7 @@ class SweepExperimentTest extends TinyStudyTest {
         List<ForwardPlan> mean = Steps.create("sweep", "intervention { id = mean-ablation }, sweep { layer = [0, 1] }, split = test")
                 .plans(study);
         assertThat(mean.get(0).requests().subList(4, 12)).allSatisfy(r -> assertThat(r.interventions())
-                .containsExactly(Intervention.zero(new Site.AtHook(HookPoint.parse("hook_embed")), Positions.ALL)));
+                .containsExactly(Intervention.zero(new Site.AtHook(HookPoint.global(HookSite.EMBED)), Positions.ALL)));
         assertThat(study.takeForwards()).as("building plans runs nothing").isZero();
     }
 
