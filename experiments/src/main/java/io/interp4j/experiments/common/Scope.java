@@ -151,16 +151,37 @@ public record Scope(String model, String suite, String split, Map<String, Select
         Tokenizer tokenizer = loaded.tokenizer().orElseThrow(() -> new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path()
                 + ".model: model '" + model + "' (" + loaded.directory() + ") has no tokenizer.json; this step encodes the suite's"
                 + " prompts and targets as text, so its model needs one"));
+        Map<String, List<int[]>> sets = sets(context, tokenizer);
+        return new Prompts(loaded, tokenizer, tasks(context), sets.get(TARGET_SET), sets);
+    }
+
+    /**
+     * Encodes the prompt sets with the model's tokenizer alone (no weights), so that a step can build
+     * and count its forward plans before anything runs; the same sets {@link #prepare} gives.
+     *
+     * @param context the study
+     * @return the prompt sets by name, {@link #TARGET_SET} (the tasks' clean prompts, in task order) first
+     */
+    public Map<String, List<int[]>> sets(StudyContext context) {
+        Tokenizer tokenizer;
+        try {
+            tokenizer = context.tokenizer(model);
+        } catch (Interp4jException e) {
+            throw new Interp4jException(e.code(), context.path() + ".model: model '" + model + "': " + e.getMessage(), e);
+        }
+        return sets(context, tokenizer);
+    }
+
+    private Map<String, List<int[]>> sets(StudyContext context, Tokenizer tokenizer) {
         List<Task> tasks = tasks(context);
-        List<int[]> tokens = encode(context, tokenizer, suite, tasks, false);
         Map<String, List<int[]>> sets = new LinkedHashMap<>();
-        sets.put(TARGET_SET, tokens);
+        sets.put(TARGET_SET, encode(context, tokenizer, suite, tasks, false));
         promptSets.forEach((name, selection) -> {
             List<Task> from = selection.suite() == null ? tasks : context.suite(selection.suite()).tasks();
             String suiteName = selection.suite() == null ? suite : selection.suite();
             sets.put(name, encode(context, tokenizer, suiteName, from, selection.corrupt()));
         });
-        return new Prompts(loaded, tokenizer, tasks, tokens, sets);
+        return sets;
     }
 
     private static List<int[]> encode(StudyContext context, Tokenizer tokenizer, String suite, List<Task> tasks, boolean corrupt) {

@@ -9,16 +9,22 @@ import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.InterventionContext;
 import io.interp4j.api.intervention.InterventionPlan;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.Site;
 import io.interp4j.api.metric.Metric;
 import io.interp4j.api.metric.MetricInput;
 import io.interp4j.api.metric.TargetToken;
-import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
-import io.interp4j.api.model.Run;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.Readout;
 import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.api.plugin.PluginSettings;
 import io.interp4j.api.plugin.TensorData;
@@ -41,12 +47,19 @@ import java.util.stream.Collectors;
 
 /**
  * Runs one intervention plugin at every sweep point on every prompt of a suite split and compares each
- * intervened run with the clean run of the same prompt. Forwards: one clean run per prompt, then, point
- * by point (so a plan computes a mean or a direction once per point), one intervened run per prompt,
- * each in its own {@link Run} so native memory stays flat. The clean logits ({@code [pos, vocab]}
- * floats per prompt) are kept in Java memory for the whole step.
+ * intervened run with the clean run of the same prompt. Forwards, as forward plans ({@link #plan}): one
+ * clean run per prompt, then, point by point (the plugin resolves a point's interventions for every
+ * prompt, so a plan computes a mean or a direction once per point), one intervened run per prompt, all
+ * reading the logits at every position. Consecutive points share a plan while their logits fit
+ * {@link #PLAN_LOGITS} floats, so a long sweep on a large vocabulary keeps its memory bounded; the
+ * clean logits ({@code [pos, vocab]} floats per prompt) are kept for the whole step. Forwards that a
+ * plugin runs itself to resolve its interventions (probes: means, sources, directions) go through the
+ * model it is handed and are counted apart, as auxiliary forwards.
  */
 final class SweepExperiment implements Experiment {
+    /** The most logit floats one plan's readouts hold (256 MiB), unless a single point needs more. */
+    static final long PLAN_LOGITS = 1L << 26;
+
     private final Scope scope;
     private final PluginRef intervention;
     private final List<Axis> axes;
@@ -189,9 +202,113 @@ final class SweepExperiment implements Experiment {
         }
     }
 
+    /**
+     * The points each plan runs: consecutive points whose intervened logits ({@code [pos, vocab]} per
+     * prompt) fit {@link #PLAN_LOGITS} floats together, at least one per plan; one empty chunk when
+     * there are no points, so the clean forwards still run.
+     */
+    static List<List<Integer>> chunks(int points, List<int[]> prompts, int vocab) {
+        long perPoint = prompts.stream().mapToLong(t -> (long) t.length * vocab).sum();
+        int size = (int) Math.max(1, Math.min(points, PLAN_LOGITS / Math.max(1, perPoint)));
+        List<List<Integer>> chunks = new ArrayList<>();
+        if (points == 0) {
+            chunks.add(List.of());
+        }
+        for (int from = 0; from < points; from += size) {
+            List<Integer> chunk = new ArrayList<>();
+            for (int p = from; p < Math.min(points, from + size); p++) {
+                chunk.add(p);
+            }
+            chunks.add(chunk);
+        }
+        return chunks;
+    }
+
+    /**
+     * One plan of the sweep: every prompt clean when {@code clean} (the first plan), then for each point
+     * of the chunk every prompt with that point's interventions ({@code [point][prompt]}), each reading
+     * the logits at every position. {@link #run} indexes the readouts in this order.
+     */
+    private ForwardPlan plan(List<int[]> prompts, boolean clean, List<List<List<Intervention>>> interventions) {
+        String model = scope.model();
+        Readout logits = Readout.logits(Positions.ALL);
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        if (clean) {
+            for (int[] prompt : prompts) {
+                plan.add(ForwardRequest.clean(model, prompt).reading(logits));
+            }
+        }
+        for (List<List<Intervention>> point : interventions) {
+            for (int t = 0; t < prompts.size(); t++) {
+                plan.add(ForwardRequest.intervened(model, prompts.get(t), point.get(t)).reading(logits));
+            }
+        }
+        return plan.build();
+    }
+
+    /**
+     * The sweep's plans, built without weights: each point's interventions are resolved on a model that
+     * cannot run (its architecture only). A plugin that needs forwards to resolve them (a probe's means,
+     * sources or directions, which depend on those forwards' readouts) gets a stand-in instead, the
+     * embeddings zeroed at every position: a request of the same size that costs a whole forward, as
+     * much as any of its interventions can.
+     */
     @Override
-    public long forwardPasses(StudyContext context) {
-        return (long) scope.tasks(context).size() * (1 + Point.product(axes, context.modelConfig(scope.model())).size());
+    public List<ForwardPlan> plans(StudyContext context) {
+        ModelConfig config = context.modelConfig(scope.model());
+        Map<String, List<int[]>> sets = scope.sets(context);
+        List<int[]> prompts = sets.get(Scope.TARGET_SET);
+        List<Task> tasks = scope.tasks(context);
+        List<Point> points = Point.product(axes, config);
+        Model self = new CountingModel(() -> {
+            throw new NeedsForwards();
+        }, config, n -> {});
+        Map<String, Model> others = new LinkedHashMap<>();
+        for (String name : new TreeSet<>(context.modelNames())) {
+            if (!name.equals(scope.model())) {
+                others.put(name, new CountingModel(() -> {
+                    throw new NeedsForwards();
+                }, context.modelConfig(name), n -> {}));
+            }
+        }
+        InterventionContext.ProbeRunner probes = (id, settings, probeContext) -> {
+            throw new NeedsForwards();
+        };
+        List<Intervention> standIn = List.of(Intervention.zero(new Site.AtHook(HookPoint.global(HookSite.EMBED)), Positions.ALL));
+        List<ForwardPlan> plans = new ArrayList<>();
+        for (List<Integer> chunk : chunks(points.size(), prompts, config.vocabSize())) {
+            List<List<List<Intervention>>> interventions = new ArrayList<>();
+            for (int p : chunk) {
+                List<List<Intervention>> point;
+                try {
+                    point = resolve(context, points.get(p), prompts, sets, tasks, self, others, probes);
+                } catch (RuntimeException e) {
+                    if (!needsForwards(e)) {
+                        throw e;
+                    }
+                    point = prompts.stream().map(t -> standIn).toList();
+                }
+                interventions.add(point);
+            }
+            plans.add(plan(prompts, plans.isEmpty(), interventions));
+        }
+        return plans;
+    }
+
+    /** Thrown by the weightless models and probe runner of {@link #plans}: resolving needs forwards. */
+    private static final class NeedsForwards extends RuntimeException {
+        NeedsForwards() {
+            super("resolving these interventions runs forwards", null, false, false);
+        }
+    }
+
+    private static boolean needsForwards(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof NeedsForwards) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -226,36 +343,31 @@ final class SweepExperiment implements Experiment {
 
         long forwards = 0;
         List<TensorData> clean = new ArrayList<>();
-        for (int[] tokens : prompts.tokens()) {
-            clean.add(lastBatchRow(model, tokens, List.of()));
-            progress.advance(1);
-            forwards++;
-        }
         double[][][] values = new double[points.size()][tasks.size()][metrics.size()];
-        for (int p = 0; p < points.size(); p++) {
-            Point point = points.get(p);
-            String at = axes.isEmpty() ? "" : " at sweep point " + point.describe();
-            InterventionPlan plan;
-            try {
-                plan = context.intervention(intervention.id(), point.apply(intervention.settings()));
-            } catch (Interp4jException e) {
-                throw new Interp4jException(e.code(), root + ".intervention" + at + ": " + e.getMessage(), e);
+        InterventionContext.ProbeRunner probes = context.probes();
+        List<List<Integer>> chunks = chunks(points.size(), prompts.tokens(), context.modelConfig(scope.model()).vocabSize());
+        for (int c = 0; c < chunks.size(); c++) {
+            List<Integer> chunk = chunks.get(c);
+            List<List<List<Intervention>>> interventions = new ArrayList<>();
+            for (int p : chunk) {
+                interventions.add(resolve(context, points.get(p), prompts.tokens(), prompts.sets(), tasks, self, others, probes));
             }
-            for (int t = 0; t < tasks.size(); t++) {
-                int[] tokens = prompts.tokens().get(t);
-                InterventionContext.Target target = new InterventionContext.Target(Scope.TARGET_SET, t, tokens);
-                List<Intervention> interventions;
-                try {
-                    interventions = plan.resolve(new InterventionContext(self, others, prompts.sets(), target, context.probes()));
-                } catch (Interp4jException e) {
-                    throw new Interp4jException(e.code(), root + ".intervention" + at + ", task '" + tasks.get(t).id() + "': "
-                            + e.getMessage(), e);
+            ForwardPlan plan = plan(prompts.tokens(), c == 0, interventions);
+            List<ForwardReadout> readouts = context.forwards(plan, progress);
+            forwards += plan.size();
+            int next = 0;
+            if (c == 0) {
+                for (int t = 0; t < tasks.size(); t++) {
+                    clean.add(readouts.get(next++).logits());
                 }
-                TensorData intervened = lastBatchRow(model, tokens, interventions);
-                progress.advance(1);
-                forwards++;
-                for (int m = 0; m < metrics.size(); m++) {
-                    values[p][t][m] = compute(root, m, created.get(m), clean.get(t), intervened, targets.get(t), tasks.get(t), at);
+            }
+            for (int p : chunk) {
+                String at = at(points.get(p));
+                for (int t = 0; t < tasks.size(); t++) {
+                    TensorData intervened = readouts.get(next++).logits();
+                    for (int m = 0; m < metrics.size(); m++) {
+                        values[p][t][m] = compute(root, m, created.get(m), clean.get(t), intervened, targets.get(t), tasks.get(t), at);
+                    }
                 }
             }
         }
@@ -278,16 +390,35 @@ final class SweepExperiment implements Experiment {
         }
     }
 
-    /** Runs one forward in its own run and copies the logits of its one batch row, {@code [pos, vocab]}. */
-    private static TensorData lastBatchRow(Model model, int[] tokens, List<Intervention> interventions) {
-        try (Run run = model.newRun()) {
-            for (Intervention i : interventions) {
-                run.intervene(i);
-            }
-            ForwardResult result = run.forward(tokens);
-            long[] shape = result.logits().getShape().getShape();
-            return new TensorData(new long[] {shape[1], shape[2]}, result.logits().toFloatArray());
+    private String at(Point point) {
+        return axes.isEmpty() ? "" : " at sweep point " + point.describe();
+    }
+
+    /**
+     * Creates the plugin's plan at one point and resolves its interventions for every prompt, in prompt
+     * order; {@code [prompt]}.
+     */
+    private List<List<Intervention>> resolve(StudyContext context, Point point, List<int[]> prompts, Map<String, List<int[]>> sets,
+            List<Task> tasks, Model self, Map<String, Model> others, InterventionContext.ProbeRunner probes) {
+        String root = context.path();
+        String at = at(point);
+        InterventionPlan plan;
+        try {
+            plan = context.intervention(intervention.id(), point.apply(intervention.settings()));
+        } catch (Interp4jException e) {
+            throw new Interp4jException(e.code(), root + ".intervention" + at + ": " + e.getMessage(), e);
         }
+        List<List<Intervention>> out = new ArrayList<>();
+        for (int t = 0; t < tasks.size(); t++) {
+            InterventionContext.Target target = new InterventionContext.Target(Scope.TARGET_SET, t, prompts.get(t));
+            try {
+                out.add(plan.resolve(new InterventionContext(self, others, sets, target, probes)));
+            } catch (Interp4jException e) {
+                throw new Interp4jException(e.code(), root + ".intervention" + at + ", task '" + tasks.get(t).id() + "': "
+                        + e.getMessage(), e);
+            }
+        }
+        return out;
     }
 
     /**

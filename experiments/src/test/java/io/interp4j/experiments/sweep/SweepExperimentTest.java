@@ -14,11 +14,16 @@ import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.experiment.StepResult.Chart;
 import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
 import io.interp4j.api.metric.TargetToken;
 import io.interp4j.api.model.Model;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.Readout;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.testing.Independent;
@@ -158,6 +163,41 @@ class SweepExperimentTest extends TinyStudyTest {
             assertThat(fresh.openRuns("main")).isZero();
             assertThat(fresh.isLoaded("other")).as("a model no plan reads is not loaded").isFalse();
         }
+    }
+
+    @Test
+    void plansHoldWholePointsWhoseLogitsFitTheBudget() {
+        List<int[]> prompts = List.of(new int[] {1, 2}, new int[] {3, 4});
+        // 4 positions × 2^22 = 2^24 floats per point: four points fill the 2^26 budget
+        assertThat(SweepExperiment.PLAN_LOGITS).isEqualTo(1L << 26);
+        assertThat(SweepExperiment.chunks(9, prompts, 1 << 22))
+                .containsExactly(List.of(0, 1, 2, 3), List.of(4, 5, 6, 7), List.of(8));
+        assertThat(SweepExperiment.chunks(3, prompts, 1 << 22)).containsExactly(List.of(0, 1, 2));
+        // a point over the budget still runs, alone
+        assertThat(SweepExperiment.chunks(2, prompts, 1 << 25)).containsExactly(List.of(0), List.of(1));
+        // no points: one empty plan, which holds the clean forwards
+        assertThat(SweepExperiment.chunks(0, prompts, 512)).containsExactly(List.of());
+    }
+
+    @Test
+    void plansResolveWithoutForwardsWhatNeedsNoneAndStandInForTheRest() {
+        study.takeForwards();
+        List<ForwardPlan> zero = Steps.create("sweep", "intervention { id = zero-ablation }, sweep { layer = [0, 1] }, split = test")
+                .plans(study);
+        assertThat(zero).hasSize(1);
+        List<ForwardRequest> requests = zero.get(0).requests();
+        assertThat(requests).hasSize(4 * 3);
+        assertThat(requests.subList(0, 4)).allSatisfy(r -> assertThat(r.interventions()).isEmpty());
+        assertThat(requests.get(4).interventions()).containsExactly(Intervention.zero(Site.layerOutput(0), Positions.ALL));
+        assertThat(requests.get(11).interventions()).containsExactly(Intervention.zero(Site.layerOutput(1), Positions.ALL));
+        assertThat(requests).allSatisfy(r -> assertThat(r.readout()).isEqualTo(Readout.logits(Positions.ALL)));
+
+        // the means of mean-ablation come from a probe's forwards: a whole forward stands in for each request
+        List<ForwardPlan> mean = Steps.create("sweep", "intervention { id = mean-ablation }, sweep { layer = [0, 1] }, split = test")
+                .plans(study);
+        assertThat(mean.get(0).requests().subList(4, 12)).allSatisfy(r -> assertThat(r.interventions())
+                .containsExactly(Intervention.zero(new Site.AtHook(HookPoint.global(HookSite.EMBED)), Positions.ALL)));
+        assertThat(study.takeForwards()).as("building plans runs nothing").isZero();
     }
 
     @Test

@@ -12,16 +12,20 @@ import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
 import io.interp4j.api.metric.TargetToken;
 import io.interp4j.api.model.LoadOptions;
-import io.interp4j.api.model.Model;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.task.Task;
+import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.AtlasRows;
-import io.interp4j.experiments.atlas.Forwards;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
 import io.interp4j.experiments.atlas.lora.FamilyPrompts;
 import io.interp4j.experiments.atlas.lora.TrainingArtefacts;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -48,7 +52,7 @@ import java.util.stream.Collectors;
  * by family) and Spearman's rank correlation of the layer effects between checkpoints.
  *
  * <p>Forwards per model: for each of 1 + checkpoints models, one baseline per prompt and one ablated
- * run per prompt, layer and protocol.
+ * run per prompt, layer and protocol, each stage one forward plan ({@link #plan}).
  */
 final class CircuitLockIn implements Experiment {
     private static final String DIMENSION = "Core circuit lock-in";
@@ -93,14 +97,47 @@ final class CircuitLockIn implements Experiment {
         return List.copyOf(problems);
     }
 
-    @Override
-    public long forwardPasses(StudyContext context) {
-        long prompted = prompts.select(context, perFamily).values().stream().mapToLong(List::size).sum();
-        long total = 0;
-        for (String model : rows.models(context)) {
-            total += (1L + checkpoints.size()) * prompted * (1L + (long) context.modelConfig(model).numLayers() * rows.protocols().size());
+    /**
+     * The forwards of one stage (step 0 on the base model, or a checkpoint's variant): every prompt
+     * clean, then for each protocol and layer that layer's ablation on every prompt, each reading the
+     * last position's logits. {@link #measure} indexes the readouts in this order.
+     */
+    private ForwardPlan plan(String model, List<FamilyPrompts.Prompt> flat, int layers) {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (FamilyPrompts.Prompt prompt : flat) {
+            plan.add(ForwardRequest.clean(model, prompt.tokens()));
         }
-        return total;
+        for (Protocol protocol : rows.protocols()) {
+            for (int layer = 0; layer < layers; layer++) {
+                List<Intervention> ablation = List.of(ablation(protocol, layer));
+                for (FamilyPrompts.Prompt prompt : flat) {
+                    plan.add(ForwardRequest.intervened(model, prompt.tokens(), ablation));
+                }
+            }
+        }
+        return plan.build();
+    }
+
+    private static Intervention ablation(Protocol protocol, int layer) {
+        return Intervention.zero(protocol == Protocol.PUBLISHED ? Site.layerOutput(layer) : new Site.Contribution(layer), Positions.ALL);
+    }
+
+    @Override
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<ForwardPlan> plans = new ArrayList<>();
+        for (String name : rows.models(context)) {
+            List<FamilyPrompts.Prompt> flat = prompts.encode(context, context.tokenizer(name), name, prompts.select(context, perFamily), null)
+                    .values().stream().flatMap(List::stream).toList();
+            int layers = context.modelConfig(name).numLayers();
+            plans.add(plan(ModelRef.of(name).key(), flat, layers));
+            for (int step : checkpoints) {
+                // a checkpoint's folder exists only once the training step ran (a dry run has no artefacts): a stand-in path
+                // under the step's id names the variant, which costs what its base model costs
+                Path standIn = TrainingArtefacts.checkpoint(Path.of(trained.step()), name, step);
+                plans.add(plan(new ModelRef(name, LoadOptions.withAdapter(standIn)).key(), flat, layers));
+            }
+        }
+        return plans;
     }
 
     @Override
@@ -125,16 +162,17 @@ final class CircuitLockIn implements Experiment {
         AtlasRows atlas = new AtlasRows(DIMENSION);
         for (String name : rows.models(context)) {
             // every checkpoint must be there before the first forward
-            Map<Integer, java.nio.file.Path> adapters = new TreeMap<>();
+            Map<Integer, Path> adapters = new TreeMap<>();
             for (int step : checkpoints) {
                 adapters.put(step, TrainingArtefacts.requireCheckpoint(context, trained, name, step, "checkpoints"));
             }
-            Model base = context.model(name);
-            Map<String, List<FamilyPrompts.Prompt>> byFamily = prompts.encode(context, base, name, prompts.select(context, perFamily), rule);
+            Tokenizer tokenizer = FamilyPrompts.tokenizer(context, context.model(name), name);
+            Map<String, List<FamilyPrompts.Prompt>> byFamily = prompts.encode(context, tokenizer, name, prompts.select(context, perFamily),
+                    rule);
             List<FamilyPrompts.Prompt> flat = byFamily.values().stream().flatMap(List::stream).toList();
             int[][] families = Stats.families(flat.stream().map(p -> p.task().family()).toList());
             int layers = context.modelConfig(name).numLayers();
-            Drops drops = measure(context, progress, name, base, adapters, flat, layers, promptRows);
+            Drops drops = measure(context, progress, name, adapters, flat, layers, promptRows);
             Map<Protocol, String> finalTops = new LinkedHashMap<>();
             Map<Protocol, Boolean> locked = new LinkedHashMap<>();
             for (int pi = 0; pi < protocols.size(); pi++) {
@@ -172,33 +210,33 @@ final class CircuitLockIn implements Experiment {
         return new StepResult(tables, charts, summary);
     }
 
-    private Drops measure(StudyContext context, Progress progress, String name, Model base, Map<Integer, java.nio.file.Path> adapters,
+    private Drops measure(StudyContext context, Progress progress, String name, Map<Integer, Path> adapters,
             List<FamilyPrompts.Prompt> flat, int layers, List<List<Object>> promptRows) {
         List<Protocol> protocols = rows.protocols();
         List<Integer> steps = new ArrayList<>();
         steps.add(0);
         steps.addAll(adapters.keySet());
-        double[][][][] values = new double[protocols.size()][steps.size()][layers][flat.size()];
+        int n = flat.size();
+        double[][][][] values = new double[protocols.size()][steps.size()][layers][n];
         Map<Integer, Set<Integer>> cascade = new TreeMap<>();
         double[] spread = {0};
         for (int s = 0; s < steps.size(); s++) {
             int step = steps.get(s);
-            LoadOptions checkpoint = step == 0 ? null : LoadOptions.withAdapter(adapters.get(step));
-            Model model = step == 0 ? base : context.model(name, checkpoint);
-            double[] baseline = new double[flat.size()];
-            for (int p = 0; p < flat.size(); p++) {
-                baseline[p] = Stats.logSoftmax(Forwards.lastLogits(model, flat.get(p).tokens(), progress, List.of()))[flat.get(p).target()];
+            LoadOptions checkpoint = step == 0 ? LoadOptions.defaults() : LoadOptions.withAdapter(adapters.get(step));
+            List<ForwardReadout> readouts = context.forwards(plan(new ModelRef(name, checkpoint).key(), flat, layers), progress);
+            double[] baseline = new double[n];
+            for (int p = 0; p < n; p++) {
+                baseline[p] = Stats.logSoftmax(readouts.get(p).lastLogits())[flat.get(p).target()];
             }
+            int next = n;
             for (int pi = 0; pi < protocols.size(); pi++) {
                 Protocol protocol = protocols.get(pi);
                 for (int layer = 0; layer < layers; layer++) {
-                    Intervention ablation = Intervention.zero(protocol == Protocol.PUBLISHED ? Site.layerOutput(layer)
-                            : new Site.Contribution(layer), Positions.ALL);
                     float[] first = null;
                     double diff = 0;
-                    for (int p = 0; p < flat.size(); p++) {
+                    for (int p = 0; p < n; p++) {
                         FamilyPrompts.Prompt prompt = flat.get(p);
-                        float[] logits = Forwards.lastLogits(model, prompt.tokens(), progress, List.of(ablation));
+                        float[] logits = readouts.get(next++).lastLogits();
                         double ablated = Stats.logSoftmax(logits)[prompt.target()];
                         double drop = Math.max(0, baseline[p] - ablated);
                         values[pi][s][layer][p] = drop;
@@ -211,13 +249,13 @@ final class CircuitLockIn implements Experiment {
                         }
                     }
                     // the ablated output no longer depends on the prompt: every prompt gave the same logits
-                    if (protocol == Protocol.PUBLISHED && flat.size() > 1 && diff <= cascadeTolerance) {
+                    if (protocol == Protocol.PUBLISHED && n > 1 && diff <= cascadeTolerance) {
                         cascade.computeIfAbsent(layer, l -> new TreeSet<>()).add(step);
                         spread[0] = Math.max(spread[0], diff);
                     }
                 }
             }
-            if (checkpoint != null) {
+            if (step != 0) {
                 // one checkpoint in memory at a time: on a real model each is a full merged copy
                 context.release(name, checkpoint);
             }

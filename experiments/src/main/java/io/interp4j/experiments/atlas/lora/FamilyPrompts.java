@@ -111,15 +111,14 @@ public record FamilyPrompts(String suite, String split, AtlasSettings.Names fami
      * Encodes the prompts with a model's tokenizer, and their targets by a spelling rule.
      *
      * @param context the study, for messages
-     * @param model the model, whose tokenizer is used
+     * @param tokenizer the model's tokenizer
      * @param modelName the model's study name, for messages
      * @param tasks family to tasks, from {@link #select}
      * @param rule the target's spelling rule, or null where the row reads no target
      * @return family to prompts, in the same order
      */
-    public Map<String, List<Prompt>> encode(StudyContext context, Model model, String modelName, Map<String, List<Task>> tasks,
+    public Map<String, List<Prompt>> encode(StudyContext context, Tokenizer tokenizer, String modelName, Map<String, List<Task>> tasks,
             TargetToken.Rule rule) {
-        Tokenizer tokenizer = tokenizer(context, model, modelName);
         Map<String, List<Prompt>> out = new LinkedHashMap<>();
         tasks.forEach((family, list) -> {
             List<Prompt> prompts = new ArrayList<>();

@@ -7,15 +7,21 @@ import io.interp4j.api.experiment.StepResult.Chart;
 import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.api.experiment.StudyContext;
-import io.interp4j.api.model.Model;
+import io.interp4j.api.model.LoadOptions;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.task.Task;
+import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.AtlasRows;
-import io.interp4j.experiments.atlas.Forwards;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
 import io.interp4j.experiments.atlas.lora.FamilyPrompts;
+import io.interp4j.experiments.atlas.lora.TrainingArtefacts;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -33,8 +39,8 @@ import java.util.TreeSet;
  * Corrected: every prompt of the family, its mean with a 95% bootstrap interval. The family with the
  * largest shift is the headline; a flag says when it is not the expected one ({@code json_schema}).
  *
- * <p>Forwards per model: the base and the trained model on each prompt measured (the first of each
- * family when only published runs, else all).
+ * <p>Forwards per model: the trained and the base model on each prompt measured (the first of each
+ * family when only published runs, else all), one forward plan ({@link #plan}).
  */
 final class JsonTrainingShift implements Experiment {
     private static final String DIMENSION = "JSON training shift";
@@ -77,10 +83,38 @@ final class JsonTrainingShift implements Experiment {
         return rows.runs(Protocol.CORRECTED) ? 0 : 1;
     }
 
+    /**
+     * The forwards of one model: for each prompt (families in order), the trained model then the base
+     * model, each reading the last position's logits. {@link #run} indexes the readouts in this order.
+     */
+    private static ForwardPlan plan(String trainedKey, String baseKey, List<FamilyPrompts.Prompt> flat) {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (FamilyPrompts.Prompt prompt : flat) {
+            plan.add(ForwardRequest.clean(trainedKey, prompt.tokens()));
+            plan.add(ForwardRequest.clean(baseKey, prompt.tokens()));
+        }
+        return plan.build();
+    }
+
+    private Map<String, List<FamilyPrompts.Prompt>> encode(StudyContext context, Tokenizer tokenizer, String name) {
+        return prompts.encode(context, tokenizer, name, prompts.select(context, perFamily()), null);
+    }
+
+    private static List<FamilyPrompts.Prompt> flat(Map<String, List<FamilyPrompts.Prompt>> byFamily) {
+        return byFamily.values().stream().flatMap(List::stream).toList();
+    }
+
     @Override
-    public long forwardPasses(StudyContext context) {
-        long measured = prompts.select(context, perFamily()).values().stream().mapToLong(List::size).sum();
-        return 2 * measured * rows.models(context).size();
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<ForwardPlan> plans = new ArrayList<>();
+        for (String name : rows.models(context)) {
+            // the adapter's folder exists only once the training step ran (a dry run has no artefacts): a stand-in path under the
+            // step's id names the trained variant, which costs what its base model costs
+            Path standIn = TrainingArtefacts.adapter(Path.of(trained.step()), name);
+            plans.add(plan(new ModelRef(name, LoadOptions.withAdapter(standIn)).key(), ModelRef.of(name).key(),
+                    flat(encode(context, context.tokenizer(name), name))));
+        }
+        return plans;
     }
 
     @Override
@@ -116,22 +150,23 @@ final class JsonTrainingShift implements Experiment {
         Map<String, Object> summary = new LinkedHashMap<>();
         AtlasRows atlas = new AtlasRows(DIMENSION);
         for (String name : rows.models(context)) {
-            Model base = context.model(name);
-            Model trainedModel = trained.trained(context, name);
-            Map<String, List<FamilyPrompts.Prompt>> byFamily = prompts.encode(context, base, name, prompts.select(context, perFamily()), null);
+            Map<String, List<FamilyPrompts.Prompt>> byFamily = encode(context, FamilyPrompts.tokenizer(context, context.model(name), name),
+                    name);
+            String trainedKey = new ModelRef(name, LoadOptions.withAdapter(trained.adapter(context, name))).key();
+            List<ForwardReadout> readouts = context.forwards(plan(trainedKey, ModelRef.of(name).key(), flat(byFamily)), progress);
             Map<String, double[]> kls = new LinkedHashMap<>();
-            byFamily.forEach((family, list) -> {
+            int next = 0;
+            for (Map.Entry<String, List<FamilyPrompts.Prompt>> family : byFamily.entrySet()) {
+                List<FamilyPrompts.Prompt> list = family.getValue();
                 double[] values = new double[list.size()];
                 for (int p = 0; p < list.size(); p++) {
-                    int[] tokens = list.get(p).tokens();
-                    float[] reference = Forwards.lastLogits(trainedModel, tokens, progress, List.of());
-                    float[] other = Forwards.lastLogits(base, tokens, progress, List.of());
-                    values[p] = Stats.kl(reference, other);
+                    values[p] = Stats.kl(readouts.get(next).lastLogits(), readouts.get(next + 1).lastLogits());
+                    next += 2;
                     Task task = list.get(p).task();
-                    promptRows.add(List.of(name, family, task.id(), values[p]));
+                    promptRows.add(List.of(name, family.getKey(), task.id(), values[p]));
                 }
-                kls.put(family, values);
-            });
+                kls.put(family.getKey(), values);
+            }
             Map<Protocol, Shift> shifts = new LinkedHashMap<>();
             for (Protocol protocol : rows.protocols()) {
                 Shift shift = shift(context, protocol, kls);
