@@ -202,28 +202,28 @@ final class UniversalHubExperiment implements Experiment {
     }
 
     /**
-     * Counts the three stages. Stages 2 and 3 are built from the values of the stages before them (means,
-     * resample sources, hubs); their sizes do not depend on those values, so they are counted from
-     * placeholders of the right shapes (zero means and contributions, hub 0).
+     * The three stages of every model. Stages 2 and 3 are built from the values of the stages before them
+     * (means, resample sources, hubs); their sizes and costs do not depend on those values, so they are
+     * built here from placeholders of the right shapes (zero means and contributions, hub 0).
      */
     @Override
-    public long forwardPasses(StudyContext context) {
-        long total = 0;
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<ForwardPlan> plans = new ArrayList<>();
         for (String model : scope.models(context)) {
             ModelConfig config = context.modelConfig(model);
             int layers = config.numLayers();
             List<int[]> prompts = scope.tokens(context, model);
             boolean corrected = scope.runs(Protocol.CORRECTED);
             List<Source> sources = corrected ? sources(context, context.tokenizer(model), scope.tasks(context), prompts) : List.of();
-            total += cleanPlan(model, layers, prompts, sources).size();
+            plans.add(cleanPlan(model, layers, prompts, sources));
             List<Contributions> placeholders = sources.stream()
                     .map(s -> Contributions.placeholder(layers, s.tokens().length, config.hiddenSize())).toList();
-            total += sweepPlan(model, layers, prompts, new float[layers][config.hiddenSize()], 0, placeholders, sources).plan().size();
+            plans.add(sweepPlan(model, layers, prompts, new float[layers][config.hiddenSize()], 0, placeholders, sources).plan());
             Map<Protocol, Integer> hubs = new EnumMap<>(Protocol.class);
             scope.protocols().forEach(protocol -> hubs.put(protocol, 0));
-            total += routerPlan(model, prompts, hubs).size();
+            plans.add(routerPlan(model, prompts, hubs));
         }
-        return total;
+        return plans;
     }
 
     @Override

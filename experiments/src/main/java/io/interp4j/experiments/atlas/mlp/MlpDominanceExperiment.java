@@ -87,12 +87,12 @@ final class MlpDominanceExperiment implements Experiment {
     }
 
     @Override
-    public long forwardPasses(StudyContext context) {
-        long total = 0;
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<ForwardPlan> plans = new ArrayList<>();
         for (String model : scope.models(context)) {
-            total += plan(model, context.modelConfig(model).numLayers(), scope.tokens(context, model)).plan().size();
+            plans.add(plan(model, context.modelConfig(model).numLayers(), scope.tokens(context, model)).plan());
         }
-        return total;
+        return plans;
     }
 
     @Override

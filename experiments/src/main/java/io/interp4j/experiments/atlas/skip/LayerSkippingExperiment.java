@@ -102,13 +102,13 @@ final class LayerSkippingExperiment implements Experiment {
     }
 
     @Override
-    public long forwardPasses(StudyContext context) {
-        long total = 0;
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<ForwardPlan> plans = new ArrayList<>();
         for (String model : scope.models(context)) {
             List<int[]> configs = SkipConfigs.resolve(explicit, context.modelConfig(model).numLayers());
-            total += plan(model, configs, scope.tokens(context, model)).size();
+            plans.add(plan(model, configs, scope.tokens(context, model)));
         }
-        return total;
+        return plans;
     }
 
     @Override
