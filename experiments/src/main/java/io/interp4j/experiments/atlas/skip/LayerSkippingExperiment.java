@@ -225,13 +225,18 @@ final class LayerSkippingExperiment implements Experiment {
         return new Measured(new LayerProfile(kl, families), new LayerProfile(overlap, families));
     }
 
-    /** The config with the highest overlap, the lowest KL among equals. */
-    private static int best(Measured m) {
+    /**
+     * The config with the highest overlap, the lowest KL among equals; KLs within the identical-KL
+     * tolerance are a tie, kept by the earlier config (published configs sharing their last zeroed layer
+     * have the same KL, which a batched executor may round differently in the last bits).
+     */
+    private int best(Measured m) {
         int best = 0;
         for (int c = 1; c < m.overlap.layers(); c++) {
             double o = m.overlap.mean(c);
             double b = m.overlap.mean(best);
-            if (o > b || (o == b && m.kl.mean(c) < m.kl.mean(best))) {
+            double kl = m.kl.mean(best);
+            if (o > b || (o == b && m.kl.mean(c) < kl - tolerance * Math.max(1, Math.abs(kl)))) {
                 best = c;
             }
         }
