@@ -3,6 +3,7 @@ package io.interp4j.probes.lens;
 import io.interp4j.api.metric.Distributions;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.checkpoint.Unembedding;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Positions;

@@ -1,8 +1,8 @@
 package io.interp4j.experiments.atlas.exit;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigValueFactory;
+import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.checkpoint.Unembedding;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -10,21 +10,22 @@ import io.interp4j.api.experiment.StepResult.Chart;
 import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.model.ModelConfig;
-import io.interp4j.api.plugin.PluginKind;
-import io.interp4j.api.probe.Probe;
-import io.interp4j.api.probe.ProbeContext;
-import io.interp4j.api.probe.ProbeResult;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.Readout;
 import io.interp4j.api.task.Task;
 import io.interp4j.experiments.atlas.AtlasRows;
-import io.interp4j.experiments.atlas.Forwards;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.atlas.layerwise.Display;
 import io.interp4j.experiments.atlas.layerwise.LayerProfile;
 import io.interp4j.experiments.atlas.PromptSet;
-import io.interp4j.experiments.common.CountingModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -35,10 +36,11 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The early exit row. Per model, on every prompt (raw, batch 1): one clean forward for the model's own
- * last-position logits, then per protocol one forward of the {@code logit-lens} probe, which unembeds
- * every layer's {@code blocks.L.hook_resid_post} at the last position: published without the final
- * RMSNorm (the original "early exit"; with {@code last-layer-full-logits} the last layer's exit is the
+ * The early exit row. Per model, one forward plan over every prompt (raw): one clean forward for the
+ * model's own last-position logits, then per protocol one forward reading every layer's {@code
+ * blocks.L.hook_resid_post} at the last position, which the row unembeds as the {@code logit-lens}
+ * probe does (the checkpoint's final norm and unembedding in double precision): published without the
+ * final RMSNorm (the original "early exit"; with {@code last-layer-full-logits} the last layer's exit is the
  * model's own logits, as the original 0.5B run special-cased it), corrected with it (the logit lens).
  * Per layer: argmax agreement with the model, KL(full ‖ exit) in nats and top-k overlap, family means
  * then their mean; speed-up {@code n_layers / (L + 1)}. The headline is the earliest layer whose
@@ -46,9 +48,8 @@ import java.util.stream.Collectors;
  */
 final class EarlyExitExperiment implements Experiment {
     static final String DIMENSION = "Early exit";
-    /** The probe that unembeds the layers. */
-    static final String PROBE = "logit-lens";
-    private static final String SET = "prompts";
+    /** Vectors unembedded per pass over the unembedding, as the logit-lens probe bounds its buffer. */
+    private static final int VECTORS_PER_PASS = 64;
 
     private final AtlasScope scope;
     private final boolean lastLayerFull;
@@ -62,20 +63,9 @@ final class EarlyExitExperiment implements Experiment {
         this.topK = topK;
     }
 
-    private Config lens(boolean finalNorm) {
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("prompts", SET);
-        settings.put("positions", "last");
-        settings.put("final-norm", finalNorm);
-        settings.put("top-k", topK);
-        settings.put("layers", List.of());
-        return ConfigValueFactory.fromMap(settings).toConfig();
-    }
-
     @Override
     public List<String> validate(StudyContext context) {
         List<String> problems = new ArrayList<>(scope.validate(context));
-        problems.addAll(context.checkPlugin(PluginKind.PROBE, PROBE, lens(true), context.path() + " (probe " + PROBE + ")"));
         if (problems.isEmpty()) {
             for (String model : scope.models(context)) {
                 int vocab = context.modelConfig(model).vocabSize();
@@ -88,9 +78,36 @@ final class EarlyExitExperiment implements Experiment {
         return problems;
     }
 
+    /**
+     * The forwards of one model: every prompt clean (request p is prompt p), then per protocol every
+     * prompt reading {@code blocks.L.hook_resid_post} of every layer at the last position. The lens
+     * forwards of the two protocols are the same clean forward (an executor may run it once); they are
+     * one request each because the row counts a lens forward per protocol.
+     */
+    private ForwardPlan plan(String model, int layers, List<int[]> prompts) {
+        Readout lens = Readout.LAST_LOGITS.withoutLogits();
+        for (int layer = 0; layer < layers; layer++) {
+            lens = lens.and(HookPoint.block(layer, HookSite.RESID_POST), Positions.LAST);
+        }
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (int[] prompt : prompts) {
+            plan.add(ForwardRequest.clean(model, prompt));
+        }
+        for (int i = 0; i < scope.protocols().size(); i++) {
+            for (int[] prompt : prompts) {
+                plan.add(ForwardRequest.clean(model, prompt).reading(lens));
+            }
+        }
+        return plan.build();
+    }
+
     @Override
-    public long forwardPasses(StudyContext context) {
-        return (long) scope.tasks(context).size() * scope.models(context).size() * (1 + scope.protocols().size());
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<ForwardPlan> plans = new ArrayList<>();
+        for (String model : scope.models(context)) {
+            plans.add(plan(model, context.modelConfig(model).numLayers(), scope.tokens(context, model)));
+        }
+        return plans;
     }
 
     @Override
@@ -119,15 +136,18 @@ final class EarlyExitExperiment implements Experiment {
             PromptSet prompts = scope.prepare(context, name);
             ModelConfig config = prompts.model().config();
             int layers = config.numLayers();
+            List<ForwardReadout> readouts = context.forwards(plan(name, layers, prompts.tokens()), progress);
             List<float[]> clean = new ArrayList<>();
-            for (int[] tokens : prompts.tokens()) {
-                clean.add(Forwards.lastLogits(prompts.model(), tokens, progress, List.of()));
+            for (int p = 0; p < prompts.size(); p++) {
+                clean.add(readouts.get(p).lastLogits());
             }
             Map<Protocol, Measured> byProtocol = new EnumMap<>(Protocol.class);
             List<List<Object>> agreementChart = new ArrayList<>();
             List<List<Object>> klChart = new ArrayList<>();
+            int next = prompts.size();
             for (Protocol protocol : scope.protocols()) {
-                Measured m = measure(context, prompts, clean, protocol, progress);
+                Measured m = measure(context, prompts, clean, protocol, readouts.subList(next, next + prompts.size()));
+                next += prompts.size();
                 byProtocol.put(protocol, m);
                 boolean intervals = protocol == Protocol.CORRECTED;
                 for (int layer = 0; layer < layers; layer++) {
@@ -181,36 +201,62 @@ final class EarlyExitExperiment implements Experiment {
         return new StepResult(tables, charts, summary);
     }
 
-    private Measured measure(StudyContext context, PromptSet prompts, List<float[]> clean, Protocol protocol, Progress progress) {
+    /** Unembeds one protocol's lens readouts (one per prompt) and compares them with the model's logits. */
+    private Measured measure(StudyContext context, PromptSet prompts, List<float[]> clean, Protocol protocol, List<ForwardReadout> lens) {
         boolean published = protocol == Protocol.PUBLISHED;
-        int layers = prompts.model().config().numLayers();
-        CountingModel model = new CountingModel(prompts::model, prompts.model().config(), progress::advance);
-        Probe probe = context.probe(PROBE, lens(!published));
+        ModelConfig config = prompts.model().config();
+        int layers = config.numLayers();
         double[][] agree = new double[layers][prompts.size()];
         double[][] kl = new double[layers][prompts.size()];
         double[][] overlap = new double[layers][prompts.size()];
         int[][] exitArgmax = new int[layers][prompts.size()];
-        for (int p = 0; p < prompts.size(); p++) {
-            ProbeResult result;
-            try {
-                result = probe.run(ProbeContext.of(model, Map.of(SET, List.of(prompts.tokens().get(p)))));
-            } catch (Interp4jException e) {
-                throw new Interp4jException(e.code(), context.path() + ": model '" + prompts.name() + "', task '"
-                        + prompts.tasks().get(p).id() + "': probe '" + PROBE + "': " + e.getMessage(), e);
+        try (Unembedding unembedding = Unembedding.open(prompts.model().directory())) {
+            if (unembedding.vocab() != config.vocabSize()) {
+                throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, context.path() + ": model '" + prompts.name() + "': the"
+                        + " checkpoint's vocabulary " + unembedding.vocab() + " differs from the loaded model's " + config.vocabSize());
             }
-            float[] full = clean.get(p);
-            int fullArgmax = Stats.argmax(full);
-            for (int layer = 0; layer < layers; layer++) {
-                float[] exit = published && lastLayerFull && layer == layers - 1 ? full : result.tensor("logits/" + layer).data();
-                exitArgmax[layer][p] = Stats.argmax(exit);
-                agree[layer][p] = exitArgmax[layer][p] == fullArgmax ? 1 : 0;
-                kl[layer][p] = Stats.kl(full, exit);
-                overlap[layer][p] = Stats.topKOverlap(full, exit, topK);
+            for (int p = 0; p < prompts.size(); p++) {
+                float[][] exits = exits(unembedding, lens.get(p), layers, !published);
+                float[] full = clean.get(p);
+                int fullArgmax = Stats.argmax(full);
+                for (int layer = 0; layer < layers; layer++) {
+                    float[] exit = published && lastLayerFull && layer == layers - 1 ? full : exits[layer];
+                    exitArgmax[layer][p] = Stats.argmax(exit);
+                    agree[layer][p] = exitArgmax[layer][p] == fullArgmax ? 1 : 0;
+                    kl[layer][p] = Stats.kl(full, exit);
+                    overlap[layer][p] = Stats.topKOverlap(full, exit, topK);
+                }
             }
         }
         int[][] families = prompts.families();
         return new Measured(new LayerProfile(agree, families), new LayerProfile(kl, families), new LayerProfile(overlap, families),
                 exitArgmax);
+    }
+
+    /**
+     * Unembeds every layer's last-position residual stream, with or without the final norm, in double
+     * precision and rounded to float32, as the logit-lens probe writes its {@code logits/<L>} tensors.
+     */
+    private static float[][] exits(Unembedding unembedding, ForwardReadout lens, int layers, boolean finalNorm) {
+        float[][] out = new float[layers][];
+        for (int start = 0; start < layers; start += VECTORS_PER_PASS) {
+            int end = Math.min(layers, start + VECTORS_PER_PASS);
+            double[][] vectors = new double[end - start][];
+            for (int layer = start; layer < end; layer++) {
+                float[] x = lens.get(HookPoint.block(layer, HookSite.RESID_POST)).data();
+                vectors[layer - start] = finalNorm ? unembedding.finalNorm(x, 0) : unembedding.raw(x, 0);
+            }
+            double[][] logits = unembedding.logits(vectors);
+            for (int layer = start; layer < end; layer++) {
+                double[] row = logits[layer - start];
+                float[] exit = new float[row.length];
+                for (int v = 0; v < row.length; v++) {
+                    exit[v] = (float) row[v];
+                }
+                out[layer] = exit;
+            }
+        }
+        return out;
     }
 
     /** The earliest layer whose agreement reaches the threshold, or −1. */

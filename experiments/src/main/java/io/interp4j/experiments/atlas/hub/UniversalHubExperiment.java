@@ -11,10 +11,14 @@ import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
 import io.interp4j.api.metric.TargetToken;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.task.Task;
+import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.AtlasRows;
-import io.interp4j.experiments.atlas.Forwards;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.AtlasScope;
@@ -34,10 +38,11 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The universal hub row. Per model, on every prompt (raw, batch 1): one clean forward (which also reads
- * every block's contribution, for the mean), then per method one ablated forward per (layer, prompt),
- * and per protocol two forwards per prompt for the router at its hub. KL(clean ‖ ablated) at the last
- * position, family means, then their mean; the hub is the argmax layer.
+ * The universal hub row. Per model, three forward plans over every prompt (raw): the clean forwards
+ * (which also read every block's contribution, for the mean) and, with the corrected protocol, one
+ * forward per prompt reading its resample source's contributions; then per method one ablated forward
+ * per (layer, prompt); then per protocol two forwards per prompt for the router at its hub. KL(clean ‖
+ * ablated) at the last position, family means, then their mean; the hub is the argmax layer.
  *
  * <ul>
  *   <li>published: {@code blocks.L.hook_resid_post} zeroed at every position. The ablated last-position
@@ -89,21 +94,136 @@ final class UniversalHubExperiment implements Experiment {
         return scope.validate(context);
     }
 
-    @Override
-    public long forwardPasses(StudyContext context) {
-        long prompts = scope.tasks(context).size();
-        long total = 0;
-        for (String model : scope.models(context)) {
-            long layers = context.modelConfig(model).numLayers();
-            total += prompts;
-            if (scope.runs(Protocol.PUBLISHED)) {
-                total += prompts * layers + 2 * prompts;
-            }
-            if (scope.runs(Protocol.CORRECTED)) {
-                total += 3 * prompts * layers + prompts + 2 * prompts;
+    /** A resample source: the prompt whose contributions replace a prompt's, and what it is, for reports. */
+    private record Source(int[] tokens, String text) {}
+
+    /** Each prompt's resample source: its task's corrupt prompt, else the next task's clean prompt, wrapping. */
+    private List<Source> sources(StudyContext context, Tokenizer tokenizer, List<Task> tasks, List<int[]> prompts) {
+        List<Source> sources = new ArrayList<>();
+        for (int p = 0; p < tasks.size(); p++) {
+            Task task = tasks.get(p);
+            if (task.corruptPrompt().isPresent()) {
+                sources.add(new Source(scope.encode(context, tokenizer, task, task.corruptPrompt().get()),
+                        "the corrupt prompt of task '" + task.id() + "'"));
+            } else {
+                int next = (p + 1) % prompts.size();
+                sources.add(new Source(prompts.get(next), "the clean prompt of task '" + tasks.get(next).id() + "'"));
             }
         }
-        return total;
+        return sources;
+    }
+
+    /**
+     * Stage 1: every prompt clean (request p is prompt p), reading every block's contribution with the
+     * corrected protocol; then each prompt's resample source (request n + p), reading its contributions.
+     * Without the corrected protocol {@code sources} is empty.
+     */
+    private static ForwardPlan cleanPlan(String model, int layers, List<int[]> prompts, List<Source> sources) {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (int[] prompt : prompts) {
+            plan.add(sources.isEmpty() ? ForwardRequest.clean(model, prompt)
+                    : ForwardRequest.clean(model, prompt).reading(Contributions.readout(layers)));
+        }
+        for (Source source : sources) {
+            plan.add(ForwardRequest.clean(model, source.tokens()).reading(Contributions.readout(layers)));
+        }
+        return plan.build();
+    }
+
+    /** Stage 2: one sweep per method run, in {@link Method} order. */
+    private record Sweeps(ForwardPlan plan, Map<Method, LayerSweep> byMethod) {}
+
+    /**
+     * Stage 2, built from stage 1's values: the published sweep (layer output zeroed), then the
+     * corrected sweeps: contribution zeroed, replaced by its mean ({@code mean [layer][d_model]} over
+     * {@code positions} positions), replaced by the resample source's ({@code contributions}, one per
+     * prompt, from {@code sources}).
+     */
+    private Sweeps sweepPlan(String model, int layers, List<int[]> prompts, float[][] mean, long positions,
+            List<Contributions> contributions, List<Source> sources) {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        Map<Method, LayerSweep> byMethod = new EnumMap<>(Method.class);
+        if (scope.runs(Protocol.PUBLISHED)) {
+            byMethod.put(Method.LAYER_OUTPUT_ZERO, LayerSweep.add(plan, model, prompts, layers,
+                    (layer, p) -> List.of(Intervention.zero(Site.layerOutput(layer), Positions.ALL))));
+        }
+        if (scope.runs(Protocol.CORRECTED)) {
+            byMethod.put(Method.CONTRIBUTION_ZERO, LayerSweep.add(plan, model, prompts, layers,
+                    (layer, p) -> List.of(Intervention.zero(new Site.Contribution(layer), Positions.ALL))));
+            byMethod.put(Method.CONTRIBUTION_MEAN, LayerSweep.add(plan, model, prompts, layers,
+                    (layer, p) -> List.of(Intervention.replace(new Site.Contribution(layer), Positions.ALL,
+                            TensorData.vector(mean[layer]), "mean over " + positions + " positions of the step's prompts"))));
+            byMethod.put(Method.CONTRIBUTION_RESAMPLE, LayerSweep.add(plan, model, prompts, layers,
+                    (layer, p) -> List.of(resample(layer, prompts.get(p).length, contributions.get(p), sources.get(p).text()))));
+        }
+        return new Sweeps(plan.build(), byMethod);
+    }
+
+    /**
+     * Replaces layer's contribution with the source's: at every position when both prompts are equally
+     * long, else at the last min(lengths) positions, aligned from the end.
+     */
+    private static Intervention resample(int layer, int length, Contributions source, String text) {
+        int hidden = source.byLayer().get(layer).length / source.positions();
+        Positions positions = Positions.ALL;
+        if (source.positions() != length) {
+            int shared = Math.min(source.positions(), length);
+            int[] indices = new int[shared];
+            for (int i = 0; i < shared; i++) {
+                indices[i] = i - shared;
+            }
+            positions = Positions.of(indices);
+        }
+        TensorData value = new TensorData(new long[] {1, source.positions(), hidden}, source.byLayer().get(layer));
+        return Intervention.replace(new Site.Contribution(layer), positions, value, text);
+    }
+
+    /**
+     * Stage 3, built from stage 2's hubs: per protocol in scope order, per prompt, the first then the
+     * last position zeroed at the protocol's hub (published: the layer output; corrected: the
+     * contribution); request {@code (protocol index · n + p) · 2 + k}.
+     */
+    private ForwardPlan routerPlan(String model, List<int[]> prompts, Map<Protocol, Integer> hubs) {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (Protocol protocol : scope.protocols()) {
+            Site site = routerSite(protocol, hubs.get(protocol));
+            for (int[] prompt : prompts) {
+                for (int k = 0; k < POSITIONS.size(); k++) {
+                    Positions at = k == 0 ? Positions.FIRST : Positions.LAST;
+                    plan.add(ForwardRequest.intervened(model, prompt, List.of(Intervention.zero(site, at))));
+                }
+            }
+        }
+        return plan.build();
+    }
+
+    private static Site routerSite(Protocol protocol, int hub) {
+        return protocol == Protocol.PUBLISHED ? Site.layerOutput(hub) : new Site.Contribution(hub);
+    }
+
+    /**
+     * The three stages of every model. Stages 2 and 3 are built from the values of the stages before them
+     * (means, resample sources, hubs); their sizes and costs do not depend on those values, so they are
+     * built here from placeholders of the right shapes (zero means and contributions, hub 0).
+     */
+    @Override
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<ForwardPlan> plans = new ArrayList<>();
+        for (String model : scope.models(context)) {
+            ModelConfig config = context.modelConfig(model);
+            int layers = config.numLayers();
+            List<int[]> prompts = scope.tokens(context, model);
+            boolean corrected = scope.runs(Protocol.CORRECTED);
+            List<Source> sources = corrected ? sources(context, context.tokenizer(model), scope.tasks(context), prompts) : List.of();
+            plans.add(cleanPlan(model, layers, prompts, sources));
+            List<Contributions> placeholders = sources.stream()
+                    .map(s -> Contributions.placeholder(layers, s.tokens().length, config.hiddenSize())).toList();
+            plans.add(sweepPlan(model, layers, prompts, new float[layers][config.hiddenSize()], 0, placeholders, sources).plan());
+            Map<Protocol, Integer> hubs = new EnumMap<>(Protocol.class);
+            scope.protocols().forEach(protocol -> hubs.put(protocol, 0));
+            plans.add(routerPlan(model, prompts, hubs));
+        }
+        return plans;
     }
 
     @Override
@@ -172,13 +292,19 @@ final class UniversalHubExperiment implements Experiment {
         void run(Output out) {
             int[] targets = targets();
             boolean corrected = scope.runs(Protocol.CORRECTED);
-            List<float[]> clean = new ArrayList<>();
+            List<int[]> tokens = prompts.tokens();
+            int n = prompts.size();
             int hidden = prompts.model().config().hiddenSize();
-            double[][] sums = new double[layers][hidden];
+            List<Source> sources = corrected ? sources(context, prompts.tokenizer(), prompts.tasks(), tokens) : List.of();
+            List<ForwardReadout> first = context.forwards(cleanPlan(name, layers, tokens, sources), progress);
+            List<float[]> clean = new ArrayList<>();
+            float[][] mean = new float[layers][hidden];
             long positions = 0;
-            for (int[] tokens : prompts.tokens()) {
-                if (corrected) {
-                    Contributions c = Contributions.of(prompts.model(), tokens, progress);
+            List<Contributions> contributions = new ArrayList<>();
+            if (corrected) {
+                double[][] sums = new double[layers][hidden];
+                for (int p = 0; p < n; p++) {
+                    Contributions c = Contributions.of(first.get(p), layers, tokens.get(p).length);
                     clean.add(c.logits());
                     for (int layer = 0; layer < layers; layer++) {
                         float[] contribution = c.byLayer().get(layer);
@@ -186,35 +312,51 @@ final class UniversalHubExperiment implements Experiment {
                             sums[layer][i % hidden] += contribution[i];
                         }
                     }
-                    positions += tokens.length;
-                } else {
-                    clean.add(Forwards.lastLogits(prompts.model(), tokens, progress, List.of()));
+                    positions += tokens.get(p).length;
                 }
-            }
-            if (scope.runs(Protocol.PUBLISHED)) {
-                Cascade cascade = new Cascade(layers);
-                LayerProfile profile = LayerSweep.kl(prompts, clean,
-                        (layer, p) -> List.of(Intervention.zero(Site.layerOutput(layer), Positions.ALL)), cascade, progress);
-                profiles.put(Method.LAYER_OUTPUT_ZERO, profile);
-                cascadeDiff = cascade.diff;
-                routers.put(Protocol.PUBLISHED, router(profile.argmax(), Site.layerOutput(profile.argmax()), clean, targets));
-            }
-            if (corrected) {
-                float[][] mean = new float[layers][hidden];
                 for (int layer = 0; layer < layers; layer++) {
                     for (int i = 0; i < hidden; i++) {
                         mean[layer][i] = (float) (sums[layer][i] / positions);
                     }
                 }
-                profiles.put(Method.CONTRIBUTION_ZERO, LayerSweep.kl(prompts, clean,
-                        (layer, p) -> List.of(Intervention.zero(new Site.Contribution(layer), Positions.ALL)), null, progress));
-                long total = positions;
-                profiles.put(Method.CONTRIBUTION_MEAN, LayerSweep.kl(prompts, clean,
-                        (layer, p) -> List.of(Intervention.replace(new Site.Contribution(layer), Positions.ALL,
-                                TensorData.vector(mean[layer]), "mean over " + total + " positions of the step's prompts")), null, progress));
-                profiles.put(Method.CONTRIBUTION_RESAMPLE, LayerSweep.kl(prompts, clean, new Resample(), null, progress));
-                int hub = profiles.get(Method.CONTRIBUTION_ZERO).argmax();
-                routers.put(Protocol.CORRECTED, router(hub, new Site.Contribution(hub), clean, targets));
+                for (int p = 0; p < n; p++) {
+                    contributions.add(Contributions.of(first.get(n + p), layers, sources.get(p).tokens().length));
+                }
+            } else {
+                for (int p = 0; p < n; p++) {
+                    clean.add(first.get(p).lastLogits());
+                }
+            }
+            Sweeps sweeps = sweepPlan(name, layers, tokens, mean, positions, contributions, sources);
+            List<ForwardReadout> second = context.forwards(sweeps.plan(), progress);
+            Map<Protocol, Integer> hubs = new EnumMap<>(Protocol.class);
+            if (scope.runs(Protocol.PUBLISHED)) {
+                Cascade cascade = new Cascade(layers);
+                LayerProfile profile = sweeps.byMethod().get(Method.LAYER_OUTPUT_ZERO).kl(second, clean, families, cascade);
+                profiles.put(Method.LAYER_OUTPUT_ZERO, profile);
+                cascadeDiff = cascade.diff;
+                hubs.put(Protocol.PUBLISHED, profile.argmax());
+            }
+            if (corrected) {
+                for (Method method : List.of(Method.CONTRIBUTION_ZERO, Method.CONTRIBUTION_MEAN, Method.CONTRIBUTION_RESAMPLE)) {
+                    profiles.put(method, sweeps.byMethod().get(method).kl(second, clean, families, null));
+                }
+                hubs.put(Protocol.CORRECTED, profiles.get(Method.CONTRIBUTION_ZERO).argmax());
+            }
+            List<ForwardReadout> third = context.forwards(routerPlan(name, tokens, hubs), progress);
+            List<Protocol> protocols = scope.protocols();
+            for (int i = 0; i < protocols.size(); i++) {
+                Protocol protocol = protocols.get(i);
+                int hub = hubs.get(protocol);
+                double[][] drops = new double[POSITIONS.size()][n];
+                for (int p = 0; p < n; p++) {
+                    double before = Stats.logSoftmax(clean.get(p))[targets[p]];
+                    for (int k = 0; k < POSITIONS.size(); k++) {
+                        float[] logits = third.get((i * n + p) * POSITIONS.size() + k).lastLogits();
+                        drops[k][p] = before - Stats.logSoftmax(logits)[targets[p]];
+                    }
+                }
+                routers.put(protocol, new Router(hub, routerSite(protocol, hub).name(), drops, targets));
             }
             report(out);
         }
@@ -236,59 +378,6 @@ final class UniversalHubExperiment implements Experiment {
                 }
             }
             return ids;
-        }
-
-        /** The router: the target's log-prob drop when one position is zeroed at the hub. */
-        private Router router(int hub, Site site, List<float[]> clean, int[] targets) {
-            double[][] drops = new double[POSITIONS.size()][prompts.size()];
-            for (int p = 0; p < prompts.size(); p++) {
-                double before = Stats.logSoftmax(clean.get(p))[targets[p]];
-                for (int k = 0; k < POSITIONS.size(); k++) {
-                    Positions at = k == 0 ? Positions.FIRST : Positions.LAST;
-                    float[] logits = Forwards.lastLogits(prompts.model(), prompts.tokens().get(p), progress,
-                            List.of(Intervention.zero(site, at)));
-                    drops[k][p] = before - Stats.logSoftmax(logits)[targets[p]];
-                }
-            }
-            return new Router(hub, site.name(), drops, targets);
-        }
-
-        /** Resample ablation: the contribution computed on the task's source prompt. */
-        private final class Resample implements LayerSweep.Ablation {
-            private int prompt = -1;
-            private Contributions source;
-            private String sourceText;
-
-            @Override
-            public List<Intervention> at(int layer, int p) {
-                if (p != prompt) {
-                    Task task = prompts.tasks().get(p);
-                    int[] tokens;
-                    if (task.corruptPrompt().isPresent()) {
-                        tokens = scope.encode(context, prompts.tokenizer(), task, task.corruptPrompt().get());
-                        sourceText = "the corrupt prompt of task '" + task.id() + "'";
-                    } else {
-                        int next = (p + 1) % prompts.size();
-                        tokens = prompts.tokens().get(next);
-                        sourceText = "the clean prompt of task '" + prompts.tasks().get(next).id() + "'";
-                    }
-                    source = Contributions.of(prompts.model(), tokens, progress);
-                    prompt = p;
-                }
-                int hidden = prompts.model().config().hiddenSize();
-                int length = prompts.tokens().get(p).length;
-                Positions positions = Positions.ALL;
-                if (source.positions() != length) {
-                    int shared = Math.min(source.positions(), length);
-                    int[] indices = new int[shared];
-                    for (int i = 0; i < shared; i++) {
-                        indices[i] = i - shared;
-                    }
-                    positions = Positions.of(indices);
-                }
-                TensorData value = new TensorData(new long[] {1, source.positions(), hidden}, source.byLayer().get(layer));
-                return List.of(Intervention.replace(new Site.Contribution(layer), positions, value, sourceText));
-            }
         }
 
         private void report(Output out) {

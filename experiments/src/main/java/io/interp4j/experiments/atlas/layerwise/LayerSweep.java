@@ -1,21 +1,24 @@
 package io.interp4j.experiments.atlas.layerwise;
 
-import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.intervention.Intervention;
-import io.interp4j.experiments.atlas.Forwards;
-import io.interp4j.experiments.atlas.PromptSet;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.experiments.atlas.Stats;
 import java.util.List;
 
 /**
- * Runs one kind of ablation at every layer on every prompt and measures KL(clean ‖ ablated) in nats at
- * the last position: {@code layers × prompts} forwards, prompt by prompt (so an ablation that reads
- * something per prompt, such as a resample source, computes it once).
+ * One kind of ablation at every layer on every prompt, as a block of a forward plan: {@code layers ×
+ * prompts} requests, prompt by prompt, each reading the last position's logits; KL(clean ‖ ablated) in
+ * nats at the last position.
+ *
+ * @param first the index of the block's first request in its plan
+ * @param layers the model's depth
+ * @param prompts the number of prompts
  */
-public final class LayerSweep {
-    private LayerSweep() {}
+public record LayerSweep(int first, int layers, int prompts) {
 
-    /** What to install for one (layer, prompt) forward. */
+    /** What one (layer, prompt) forward installs. */
     @FunctionalInterface
     public interface Ablation {
         /**
@@ -32,7 +35,7 @@ public final class LayerSweep {
     @FunctionalInterface
     public interface Observer {
         /**
-         * Called after each forward.
+         * Called for each forward, prompt by prompt, layer by layer.
          *
          * @param layer the layer ablated
          * @param prompt the prompt's index
@@ -42,27 +45,57 @@ public final class LayerSweep {
     }
 
     /**
-     * Runs the sweep.
+     * Adds the sweep's requests to a plan.
      *
-     * @param prompts the prompts and model
-     * @param clean each prompt's clean last-position logits
-     * @param ablation what to install
-     * @param observer sees the ablated logits, or null
-     * @param progress advanced by one per forward
-     * @return KL(clean ‖ ablated) by layer and prompt
+     * @param plan the plan
+     * @param model the model's key
+     * @param prompts the prompts' token ids
+     * @param layers the model's depth
+     * @param ablation what each forward installs
+     * @return where the requests are
      */
-    public static LayerProfile kl(PromptSet prompts, List<float[]> clean, Ablation ablation, Observer observer, Progress progress) {
-        int layers = prompts.model().config().numLayers();
-        double[][] values = new double[layers][prompts.size()];
+    public static LayerSweep add(ForwardPlan.Builder plan, String model, List<int[]> prompts, int layers, Ablation ablation) {
+        int first = plan.size();
         for (int p = 0; p < prompts.size(); p++) {
             for (int layer = 0; layer < layers; layer++) {
-                float[] logits = Forwards.lastLogits(prompts.model(), prompts.tokens().get(p), progress, ablation.at(layer, p));
+                plan.add(ForwardRequest.intervened(model, prompts.get(p), ablation.at(layer, p)));
+            }
+        }
+        return new LayerSweep(first, layers, prompts.size());
+    }
+
+    /**
+     * Returns the readout of one forward.
+     *
+     * @param readouts the plan's readouts
+     * @param layer the layer ablated
+     * @param prompt the prompt's index
+     * @return its readout
+     */
+    public ForwardReadout at(List<ForwardReadout> readouts, int layer, int prompt) {
+        return readouts.get(first + prompt * layers + layer);
+    }
+
+    /**
+     * Measures the sweep.
+     *
+     * @param readouts the plan's readouts
+     * @param clean each prompt's clean last-position logits
+     * @param families each family's prompt indices
+     * @param observer sees the ablated logits, or null
+     * @return KL(clean ‖ ablated) by layer and prompt
+     */
+    public LayerProfile kl(List<ForwardReadout> readouts, List<float[]> clean, int[][] families, Observer observer) {
+        double[][] values = new double[layers][prompts];
+        for (int p = 0; p < prompts; p++) {
+            for (int layer = 0; layer < layers; layer++) {
+                float[] logits = at(readouts, layer, p).lastLogits();
                 values[layer][p] = Stats.kl(clean.get(p), logits);
                 if (observer != null) {
                     observer.seen(layer, p, logits);
                 }
             }
         }
-        return new LayerProfile(values, prompts.families());
+        return new LayerProfile(values, families);
     }
 }

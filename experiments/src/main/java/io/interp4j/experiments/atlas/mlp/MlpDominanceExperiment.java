@@ -10,8 +10,10 @@ import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.experiments.atlas.AtlasRows;
-import io.interp4j.experiments.atlas.Forwards;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.AtlasScope;
@@ -22,12 +24,13 @@ import io.interp4j.experiments.atlas.layerwise.ProfileTables;
 import io.interp4j.experiments.atlas.PromptSet;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The MLP dominance row. Per model, on every prompt (raw, batch 1): one clean forward, one forward per
+ * The MLP dominance row. Per model, one forward plan over every prompt (raw): one clean forward, one forward per
  * (layer, prompt) with {@code blocks.L.hook_mlp_out} zeroed at every position, and, for the share's
  * denominator, one per (layer, prompt) of the protocol's layer ablation on the same prompts. KL(clean ‖
  * ablated) at the last position, family means, then their mean.
@@ -59,15 +62,37 @@ final class MlpDominanceExperiment implements Experiment {
         return scope.validate(context);
     }
 
-    @Override
-    public long forwardPasses(StudyContext context) {
-        long prompts = scope.tasks(context).size();
-        long total = 0;
-        for (String model : scope.models(context)) {
-            long layers = context.modelConfig(model).numLayers();
-            total += prompts + prompts * layers * (1 + scope.protocols().size());
+    /** One model's plan: the clean forwards first (request p is prompt p), then the sweeps. */
+    private record Plan(ForwardPlan plan, LayerSweep mlp, Map<Protocol, LayerSweep> hub) {}
+
+    /**
+     * The forwards of one model: every prompt clean, the MLP sweep, then each protocol's layer
+     * ablation sweep, each forward reading the last position's logits. {@link #run} reads the readouts
+     * through the sweeps.
+     */
+    private Plan plan(String model, int layers, List<int[]> prompts) {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (int[] prompt : prompts) {
+            plan.add(ForwardRequest.clean(model, prompt));
         }
-        return total;
+        LayerSweep mlp = LayerSweep.add(plan, model, prompts, layers, (layer, p) -> List.of(Intervention.zero(
+                new Site.AtHook(HookPoint.block(layer, HookSite.MLP_OUT)), Positions.ALL)));
+        Map<Protocol, LayerSweep> hub = new EnumMap<>(Protocol.class);
+        for (Protocol protocol : scope.protocols()) {
+            boolean published = protocol == Protocol.PUBLISHED;
+            hub.put(protocol, LayerSweep.add(plan, model, prompts, layers, (layer, p) -> List.of(Intervention.zero(
+                    published ? Site.layerOutput(layer) : new Site.Contribution(layer), Positions.ALL))));
+        }
+        return new Plan(plan.build(), mlp, hub);
+    }
+
+    @Override
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<ForwardPlan> plans = new ArrayList<>();
+        for (String model : scope.models(context)) {
+            plans.add(plan(model, context.modelConfig(model).numLayers(), scope.tokens(context, model)).plan());
+        }
+        return plans;
     }
 
     @Override
@@ -87,13 +112,15 @@ final class MlpDominanceExperiment implements Experiment {
         long seed = context.seed();
         for (String name : scope.models(context)) {
             PromptSet prompts = scope.prepare(context, name);
+            int[][] families = prompts.families();
+            Plan plan = plan(name, prompts.model().config().numLayers(), prompts.tokens());
+            List<ForwardReadout> readouts = context.forwards(plan.plan(), progress);
             List<float[]> clean = new ArrayList<>();
-            for (int[] tokens : prompts.tokens()) {
-                clean.add(Forwards.lastLogits(prompts.model(), tokens, progress, List.of()));
+            for (int p = 0; p < prompts.size(); p++) {
+                clean.add(readouts.get(p).lastLogits());
             }
             Map<String, LayerProfile> byMethod = new LinkedHashMap<>();
-            LayerProfile mlp = LayerSweep.kl(prompts, clean, (layer, p) -> List.of(Intervention.zero(
-                    new Site.AtHook(HookPoint.block(layer, HookSite.MLP_OUT)), Positions.ALL)), null, progress);
+            LayerProfile mlp = plan.mlp().kl(readouts, clean, families, null);
             byMethod.put(MLP, mlp);
             profiles.add(prompts, "both", MLP, mlp, scope.runs(Protocol.CORRECTED) ? seed : null);
             Map<Protocol, Double> shareOf = new LinkedHashMap<>();
@@ -101,14 +128,12 @@ final class MlpDominanceExperiment implements Experiment {
             for (Protocol protocol : scope.protocols()) {
                 boolean published = protocol == Protocol.PUBLISHED;
                 String method = published ? LAYER_OUTPUT : CONTRIBUTION;
-                LayerProfile hub = LayerSweep.kl(prompts, clean, (layer, p) -> List.of(Intervention.zero(
-                        published ? Site.layerOutput(layer) : new Site.Contribution(layer), Positions.ALL)), null, progress);
+                LayerProfile hub = plan.hub().get(protocol).kl(readouts, clean, families, null);
                 byMethod.put(method, hub);
                 profiles.add(prompts, protocol.configName(), method, hub, published ? null : seed);
                 int top = mlp.argmax();
                 int hubLayer = hub.argmax();
                 double share = mlp.mean(top) / hub.mean(hubLayer);
-                int[][] families = prompts.families();
                 double[] ci = published ? null : Stats.bootstrapFamilies(families, drawn -> ratio(mlp, top, hub, hubLayer, drawn), seed);
                 double[] topCi = published ? null : mlp.interval(top, seed);
                 shareOf.put(protocol, share);

@@ -10,9 +10,11 @@ import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.task.Task;
 import io.interp4j.experiments.atlas.AtlasRows;
-import io.interp4j.experiments.atlas.Forwards;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.AtlasScope;
@@ -28,7 +30,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The layer skipping row. Per model, on every prompt (raw, batch 1): one clean forward, then per
+ * The layer skipping row. Per model, one forward plan over every prompt (raw): one clean forward, then per
  * protocol one forward per (config, prompt) with every layer of the config skipped: published zeroes
  * {@code blocks.L.hook_resid_post} at every position (the original "skip", which is not one), corrected
  * zeroes {@code blocks.L.contribution} (attn_out + mlp_out), so the residual stream passes the block
@@ -68,15 +70,45 @@ final class LayerSkippingExperiment implements Experiment {
         return problems;
     }
 
-    @Override
-    public long forwardPasses(StudyContext context) {
-        long prompts = scope.tasks(context).size();
-        long total = 0;
-        for (String model : scope.models(context)) {
-            int configs = SkipConfigs.resolve(explicit, context.modelConfig(model).numLayers()).size();
-            total += prompts + prompts * configs * scope.protocols().size();
+    /**
+     * The forwards of one model: every prompt clean (request p is prompt p), then per protocol, config
+     * by config, every prompt with the config's layers skipped; each reads the last position's logits.
+     * {@link #measure} indexes the readouts in this order.
+     */
+    private ForwardPlan plan(String model, List<int[]> configs, List<int[]> prompts) {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (int[] prompt : prompts) {
+            plan.add(ForwardRequest.clean(model, prompt));
         }
-        return total;
+        for (Protocol protocol : scope.protocols()) {
+            for (int[] config : configs) {
+                List<Intervention> skips = skips(config, protocol);
+                for (int[] prompt : prompts) {
+                    plan.add(ForwardRequest.intervened(model, prompt, skips));
+                }
+            }
+        }
+        return plan.build();
+    }
+
+    /** Published zeroes each layer's output, corrected its contribution. */
+    private static List<Intervention> skips(int[] config, Protocol protocol) {
+        List<Intervention> skips = new ArrayList<>();
+        for (int layer : config) {
+            Site site = protocol == Protocol.PUBLISHED ? Site.layerOutput(layer) : new Site.Contribution(layer);
+            skips.add(Intervention.zero(site, Positions.ALL));
+        }
+        return skips;
+    }
+
+    @Override
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<ForwardPlan> plans = new ArrayList<>();
+        for (String model : scope.models(context)) {
+            List<int[]> configs = SkipConfigs.resolve(explicit, context.modelConfig(model).numLayers());
+            plans.add(plan(model, configs, scope.tokens(context, model)));
+        }
+        return plans;
     }
 
     @Override
@@ -102,15 +134,18 @@ final class LayerSkippingExperiment implements Experiment {
             int layers = prompts.model().config().numLayers();
             List<int[]> configs = SkipConfigs.resolve(explicit, layers);
             List<String> labels = configs.stream().map(SkipConfigs::label).toList();
+            List<ForwardReadout> readouts = context.forwards(plan(name, configs, prompts.tokens()), progress);
             List<float[]> clean = new ArrayList<>();
-            for (int[] tokens : prompts.tokens()) {
-                clean.add(Forwards.lastLogits(prompts.model(), tokens, progress, List.of()));
+            for (int p = 0; p < prompts.size(); p++) {
+                clean.add(readouts.get(p).lastLogits());
             }
             Map<Protocol, Measured> byProtocol = new EnumMap<>(Protocol.class);
             List<List<Object>> klChart = new ArrayList<>();
             List<List<Object>> overlapChart = new ArrayList<>();
+            int next = prompts.size();
             for (Protocol protocol : scope.protocols()) {
-                Measured m = measure(prompts, clean, configs, protocol, progress);
+                Measured m = measure(prompts, clean, configs, readouts, next);
+                next += configs.size() * prompts.size();
                 byProtocol.put(protocol, m);
                 boolean intervals = protocol == Protocol.CORRECTED;
                 for (int c = 0; c < configs.size(); c++) {
@@ -174,17 +209,14 @@ final class LayerSkippingExperiment implements Experiment {
     /** Per-prompt KL and overlap, rows indexed by config. */
     private record Measured(LayerProfile kl, LayerProfile overlap) {}
 
-    private Measured measure(PromptSet prompts, List<float[]> clean, List<int[]> configs, Protocol protocol, Progress progress) {
+    /** Reads one protocol's block of the plan, which starts at readout {@code first}. */
+    private Measured measure(PromptSet prompts, List<float[]> clean, List<int[]> configs, List<ForwardReadout> readouts, int first) {
         double[][] kl = new double[configs.size()][prompts.size()];
         double[][] overlap = new double[configs.size()][prompts.size()];
+        int next = first;
         for (int c = 0; c < configs.size(); c++) {
-            List<Intervention> skips = new ArrayList<>();
-            for (int layer : configs.get(c)) {
-                Site site = protocol == Protocol.PUBLISHED ? Site.layerOutput(layer) : new Site.Contribution(layer);
-                skips.add(Intervention.zero(site, Positions.ALL));
-            }
             for (int p = 0; p < prompts.size(); p++) {
-                float[] skipped = Forwards.lastLogits(prompts.model(), prompts.tokens().get(p), progress, skips);
+                float[] skipped = readouts.get(next++).lastLogits();
                 kl[c][p] = Stats.kl(clean.get(p), skipped);
                 overlap[c][p] = Stats.topKOverlap(clean.get(p), skipped, topK);
             }
@@ -193,13 +225,18 @@ final class LayerSkippingExperiment implements Experiment {
         return new Measured(new LayerProfile(kl, families), new LayerProfile(overlap, families));
     }
 
-    /** The config with the highest overlap, the lowest KL among equals. */
-    private static int best(Measured m) {
+    /**
+     * The config with the highest overlap, the lowest KL among equals; KLs within the identical-KL
+     * tolerance are a tie, kept by the earlier config (published configs sharing their last zeroed layer
+     * have the same KL, which a batched executor may round differently in the last bits).
+     */
+    private int best(Measured m) {
         int best = 0;
         for (int c = 1; c < m.overlap.layers(); c++) {
             double o = m.overlap.mean(c);
             double b = m.overlap.mean(best);
-            if (o > b || (o == b && m.kl.mean(c) < m.kl.mean(best))) {
+            double kl = m.kl.mean(best);
+            if (o > b || (o == b && m.kl.mean(c) < kl - tolerance * Math.max(1, Math.abs(kl)))) {
                 best = c;
             }
         }

@@ -1,12 +1,8 @@
-package io.interp4j.probes.lens;
+package io.interp4j.api.checkpoint;
 
 import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Experimental;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.checkpoint.Checkpoint;
-import io.interp4j.api.checkpoint.DType;
-import io.interp4j.api.checkpoint.Qwen2Layout;
-import io.interp4j.api.checkpoint.SafetensorsFile;
-import io.interp4j.api.checkpoint.TensorInfo;
 import io.interp4j.api.model.ModelConfig;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
@@ -19,9 +15,13 @@ import java.util.stream.IntStream;
  * The model's final RMSNorm and unembedding, read from its checkpoint and applied in Java with double
  * accumulation, so the lens means the same on every engine. The unembedding stays memory-mapped in its
  * storage type; rows are widened to float32 as they are used ({@code vocab × d_model} can be hundreds
- * of megabytes).
+ * of megabytes). The logit lens reads it, and so does any step that unembeds activations a forward
+ * plan read.
+ *
+ * @since 0.2
  */
-final class Unembedding implements AutoCloseable {
+@Experimental
+public final class Unembedding implements AutoCloseable {
     private static final int ROWS_PER_TASK = 512;
 
     private final int vocab;
@@ -51,7 +51,7 @@ final class Unembedding implements AutoCloseable {
      * @param directory the model's directory
      * @return the unembedding, to be closed
      */
-    static Unembedding open(Path directory) {
+    public static Unembedding open(Path directory) {
         try (Checkpoint checkpoint = Checkpoint.open(directory)) {
             ModelConfig config = checkpoint.config();
             float[] norm = checkpoint.readFloats(Qwen2Layout.FINAL_NORM);
@@ -75,12 +75,23 @@ final class Unembedding implements AutoCloseable {
         }
     }
 
-    int vocab() {
+    /**
+     * Returns the number of unembedding rows.
+     *
+     * @return the vocabulary size
+     */
+    public int vocab() {
         return vocab;
     }
 
-    /** Applies the final RMSNorm, {@code w · x / sqrt(mean(x²) + eps)}, as Hugging Face's {@code Qwen2RMSNorm} does. */
-    double[] finalNorm(float[] x, int offset) {
+    /**
+     * Applies the final RMSNorm, {@code w · x / sqrt(mean(x²) + eps)}, as Hugging Face's {@code Qwen2RMSNorm} does.
+     *
+     * @param x row-major residual vectors
+     * @param offset where the vector starts in {@code x}
+     * @return the normed vector, {@code [d_model]}
+     */
+    public double[] finalNorm(float[] x, int offset) {
         double sumSquares = 0;
         for (int c = 0; c < hidden; c++) {
             double v = x[offset + c];
@@ -94,8 +105,14 @@ final class Unembedding implements AutoCloseable {
         return out;
     }
 
-    /** Returns the residual vector as it is, widened to double (the published early-exit reading). */
-    double[] raw(float[] x, int offset) {
+    /**
+     * Returns the residual vector as it is, widened to double (the published early-exit reading).
+     *
+     * @param x row-major residual vectors
+     * @param offset where the vector starts in {@code x}
+     * @return the vector, {@code [d_model]}
+     */
+    public double[] raw(float[] x, int offset) {
         double[] out = new double[hidden];
         for (int c = 0; c < hidden; c++) {
             out[c] = x[offset + c];
@@ -110,7 +127,7 @@ final class Unembedding implements AutoCloseable {
      * @param vectors {@code [n][d_model]}
      * @return {@code [n][vocab]}
      */
-    double[][] logits(double[][] vectors) {
+    public double[][] logits(double[][] vectors) {
         double[][] out = new double[vectors.length][vocab];
         int tasks = (vocab + ROWS_PER_TASK - 1) / ROWS_PER_TASK;
         IntStream.range(0, tasks).parallel().forEach(task -> {
@@ -144,6 +161,7 @@ final class Unembedding implements AutoCloseable {
         }
     }
 
+    /** Unmaps the checkpoint file. */
     @Override
     public void close() {
         file.close();
