@@ -98,15 +98,7 @@ public abstract class BatchedForwardContractTest {
                 List<String> failures = new ArrayList<>();
                 for (int b = 0; b < prompts.size(); b++) {
                     try (Run plain = m.newRun()) {
-                        ForwardResult single = plain.cacheAll().forward(prompts.get(b));
-                        int offset = batched.layout().offset(b);
-                        int length = prompts.get(b).length;
-                        compare("logits, row " + b, slice(batched.logits(), HookPoint.global(HookSite.LOGITS), b, offset, length),
-                                single.logits(), failures);
-                        for (HookPoint point : m.hookPoints()) {
-                            compare(point + ", row " + b, slice(batched.cache().get(point), point, b, offset, length),
-                                    single.cache().get(point), failures);
-                        }
+                        compareRow(m, batched, b, plain.cacheAll().forward(prompts.get(b)), failures);
                     }
                 }
                 assertThat(failures).as(model.getFileName() + ": padded rows differ from their own forward").isEmpty();
@@ -329,15 +321,7 @@ public abstract class BatchedForwardContractTest {
                 for (int b = 0; b < prompts.size(); b++) {
                     try (Run alone = m.newRun()) {
                         perRow.get(b).forEach(alone::intervene);
-                        ForwardResult single = alone.cacheAll().forward(prompts.get(b));
-                        int offset = batched.layout().offset(b);
-                        int length = prompts.get(b).length;
-                        compare("logits, row " + b, slice(batched.logits(), HookPoint.global(HookSite.LOGITS), b, offset, length),
-                                single.logits(), failures);
-                        for (HookPoint point : m.hookPoints()) {
-                            compare(point + ", row " + b, slice(batched.cache().get(point), point, b, offset, length),
-                                    single.cache().get(point), failures);
-                        }
+                        compareRow(m, batched, b, alone.cacheAll().forward(prompts.get(b)), failures);
                     }
                 }
                 assertThat(failures).as(c + ", " + padding + " padding").isEmpty();
@@ -411,6 +395,16 @@ public abstract class BatchedForwardContractTest {
 
     // ---------------------------------------------------------------------------------------------
     // Comparison
+
+    /** Compares batch row {@code b} of a forward that cached every hook point with its own forward, at the logits and every point. */
+    private static void compareRow(Model m, ForwardResult batched, int b, ForwardResult single, List<String> failures) {
+        int offset = batched.layout().offset(b);
+        int length = batched.layout().length(b);
+        compare("logits, row " + b, slice(batched.logits(), HookPoint.global(HookSite.LOGITS), b, offset, length), single.logits(), failures);
+        for (HookPoint point : m.hookPoints()) {
+            compare(point + ", row " + b, slice(batched.cache().get(point), point, b, offset, length), single.cache().get(point), failures);
+        }
+    }
 
     /**
      * Returns batch row {@code b}'s real positions of an activation as {@code [1, ...]}: along the
