@@ -8,6 +8,7 @@ import io.interp4j.api.checkpoint.LoraAdapter;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
+import io.interp4j.api.plan.ModelRef;
 import io.interp4j.experiments.common.StepSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +80,17 @@ public record TrainedModels(String step) {
      */
     public Model trained(StudyContext context, String model) {
         return context.model(model, LoadOptions.withAdapter(adapter(context, model)));
+    }
+
+    /**
+     * Returns the trained model as a forward request's model key: the same variant as {@link #trained}.
+     *
+     * @param context the study
+     * @param model the study model's name
+     * @return the variant's {@link ModelRef#key()}
+     */
+    public String key(StudyContext context, String model) {
+        return new ModelRef(model, LoadOptions.withAdapter(adapter(context, model))).key();
     }
 
     /**
