@@ -205,7 +205,8 @@ final class SkillKnockout implements Experiment {
         for (int[] prompt : readouts) {
             for (double scale : scales) {
                 List<Intervention> add = scale == 0 ? List.of()
-                        : List.of(Intervention.add(Site.layerOutput(block), Positions.LAST, scale, vector, "mean positive − mean negative"));
+                        : List.of(Intervention.add(Site.layerOutput(block), Positions.LAST, scale, vector,
+                                "mean positive − mean negative"));
                 plan.add(ForwardRequest.intervened(model, prompt, add));
             }
         }
@@ -230,8 +231,8 @@ final class SkillKnockout implements Experiment {
             // step has not written yet when a study is counted) nor on the vector and controls (zeros here)
             Tokenizer tokenizer = context.tokenizer(name);
             int block = block(context, name);
-            total += vectorPlan(name, encode(context, tokenizer, families.get(POSITIVE)), encode(context, tokenizer, families.get(NEGATIVE)),
-                    HookPoint.block(block, HookSite.RESID_POST)).size();
+            total += vectorPlan(name, encode(context, tokenizer, families.get(POSITIVE)),
+                    encode(context, tokenizer, families.get(NEGATIVE)), HookPoint.block(block, HookSite.RESID_POST)).size();
             int width = context.modelConfig(name).hiddenSize();
             total += knockoutPlan(name, encode(context, tokenizer, readouts), block, TensorData.vector(new float[width]),
                     controls(0, width, 0), 0).size();
