@@ -227,7 +227,7 @@ final class SkillKnockout implements Experiment {
         readouts.addAll(families.get(NON_SKILL));
         long total = 0;
         for (String name : scope.models(context)) {
-            // the plans' sizes depend neither on the model key (the trained variant's names the adapter, which the training
+            // the plans' sizes depend neither on the model key (the trained variant's key names the adapter, which the training
             // step has not written yet when a study is counted) nor on the vector and controls (zeros here)
             Tokenizer tokenizer = context.tokenizer(name);
             int block = block(context, name);
