@@ -112,24 +112,50 @@ public final class Planner implements PlanExecutor {
         }
         for (Map.Entry<String, List<Integer>> entry : byModel.entrySet()) {
             Model model = models.apply(entry.getKey());
-            new ModelWork(model, plan, entry.getValue(), readouts, progress).run();
+            new ModelWork(entry.getKey(), model.config(), model, plan, entry.getValue(), readouts, progress, null).run();
         }
         return Arrays.asList(readouts);
     }
 
-    /** The requests of one model. */
+    /**
+     * Returns the forwards this planner would run for a plan, without running anything: the same
+     * grouping, chunking and packing as {@link #execute}, so that a dry run can count and cost them.
+     *
+     * @param plan the requests
+     * @param configs each request model's architecture
+     * @return the batched forwards, in the order they would run
+     */
+    public List<ScheduledForward> schedule(ForwardPlan plan, Function<String, ModelConfig> configs) {
+        List<ScheduledForward> schedule = new ArrayList<>();
+        Map<String, List<Integer>> byModel = new LinkedHashMap<>();
+        for (int i = 0; i < plan.size(); i++) {
+            byModel.computeIfAbsent(plan.requests().get(i).model(), m -> new ArrayList<>()).add(i);
+        }
+        ForwardReadout[] unused = new ForwardReadout[plan.size()];
+        for (Map.Entry<String, List<Integer>> entry : byModel.entrySet()) {
+            new ModelWork(entry.getKey(), configs.apply(entry.getKey()), null, plan, entry.getValue(), unused, n -> { }, schedule).run();
+        }
+        return schedule;
+    }
+
+    /** The requests of one model; with a schedule, only what would run is recorded (no model needed). */
     private final class ModelWork {
+        private final String key;
         private final Model model;
         private final ModelConfig config;
         private final ForwardReadout[] readouts;
         private final Progress progress;
+        private final List<ScheduledForward> schedule;
         private final List<Prompt> prompts = new ArrayList<>();
 
-        ModelWork(Model model, ForwardPlan plan, List<Integer> indices, ForwardReadout[] readouts, Progress progress) {
+        ModelWork(String key, ModelConfig config, Model model, ForwardPlan plan, List<Integer> indices, ForwardReadout[] readouts,
+                Progress progress, List<ScheduledForward> schedule) {
+            this.key = key;
             this.model = model;
-            this.config = model.config();
+            this.config = config;
             this.readouts = readouts;
             this.progress = progress;
+            this.schedule = schedule;
             Map<PromptKey, Prompt> byPrompt = new LinkedHashMap<>();
             for (int index : indices) {
                 ForwardRequest request = plan.requests().get(index);
@@ -260,6 +286,11 @@ public final class Planner implements PlanExecutor {
                     prompt.jobs.stream().filter(j -> j.mode() == Mode.CLEAN).forEach(served::add);
                 }
                 Positions logits = commonLogits(served);
+                int width = batch.stream().mapToInt(Prompt::length).max().orElseThrow();
+                if (schedule != null) {
+                    schedule.add(new ScheduledForward(key, batch.size(), width, 0, 0, logitRows(logits, width, batch.size()), points.size()));
+                    continue;
+                }
                 Run run = model.newRun();
                 runs.add(run);
                 if (!points.isEmpty()) {
@@ -278,6 +309,11 @@ public final class Planner implements PlanExecutor {
                     }
                 }
             }
+        }
+
+        /** How many positions a batch unembeds. */
+        private int logitRows(Positions logits, int width, int rows) {
+            return rows * (logits.all() ? width : logits.indices().length);
         }
 
         /** The logit positions a batch computes: the one its readouts share, else every position. */
@@ -317,6 +353,13 @@ public final class Planner implements PlanExecutor {
             Positions logits = writesLogits ? Positions.ALL : commonLogits(batch);
             int length = batch.get(0).request().length();
             int first = mode == Mode.LAST ? length - 1 : 0;
+            if (schedule != null) {
+                int width = mode == Mode.LAST ? 1 : batch.stream().mapToInt(j -> j.request().length()).max().orElseThrow();
+                Set<HookPoint> read = new TreeSet<>();
+                batch.forEach(j -> j.request().readout().activations().keySet().stream().filter(p -> !before(p, start)).forEach(read::add));
+                schedule.add(new ScheduledForward(key, batch.size(), width, start, first, logitRows(logits, width, batch.size()), read.size()));
+                return;
+            }
             try (Run run = model.newRun()) {
                 NDManager manager = run.manager();
                 List<int[]> tokens = new ArrayList<>();

@@ -3,6 +3,7 @@ package io.interp4j.api.experiment;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
+import io.interp4j.api.plan.ForwardPlan;
 import java.util.List;
 
 /**
@@ -36,12 +37,31 @@ public interface Experiment {
     }
 
     /**
-     * Returns how many forward passes the step will run, for dry runs and progress.
+     * Returns the forward plans the step will hand to {@link StudyContext#forwards}, built without
+     * running anything (models' tokenizers and configs only). A plan whose requests depend on an
+     * earlier plan's readouts (a steering vector, a patching source) is built with placeholder values
+     * of the right shapes: what it costs does not depend on them. Dry runs count and estimate the
+     * step from these plans, and {@link #forwardPasses} is their size unless the step also runs
+     * forwards that are not plannable (training, generation).
+     *
+     * @param context the study
+     * @return the plans, in the order the step runs them; empty for a step without planned forwards
+     * @since 0.2
+     */
+    default List<ForwardPlan> plans(StudyContext context) {
+        return List.of();
+    }
+
+    /**
+     * Returns how many forward passes the step will run, for dry runs and progress: by default the
+     * requests of its {@link #plans}.
      *
      * @param context the study
      * @return the count
      */
-    long forwardPasses(StudyContext context);
+    default long forwardPasses(StudyContext context) {
+        return plans(context).stream().mapToLong(ForwardPlan::size).sum();
+    }
 
     /**
      * States what the step does, for plans and reports.

@@ -42,10 +42,12 @@ public final class StudyCommand implements Command {
         Path file = null;
         Optional<Path> outDir = Optional.empty();
         boolean dryRun = false;
+        boolean estimate = true;
         for (int i = 0; i < arguments.size(); i++) {
             String arg = arguments.get(i);
             switch (arg) {
                 case "--dry-run" -> dryRun = true;
+                case "--no-estimate" -> estimate = false;
                 case "--out" -> {
                     if (i + 1 >= arguments.size()) {
                         throw new UsageException("option --out needs a value");
@@ -54,19 +56,19 @@ public final class StudyCommand implements Command {
                 }
                 default -> {
                     if (arg.startsWith("--") || file != null) {
-                        throw new UsageException("unexpected argument '" + arg + "'; usage: study FILE.conf [--out DIR] [--dry-run]");
+                        throw new UsageException("unexpected argument '" + arg + "'; usage: study FILE.conf [--out DIR] [--dry-run [--no-estimate]]");
                     }
                     file = Path.of(arg);
                 }
             }
         }
         if (file == null) {
-            throw new UsageException("missing the study file; usage: study FILE.conf [--out DIR] [--dry-run]");
+            throw new UsageException("missing the study file; usage: study FILE.conf [--out DIR] [--dry-run [--no-estimate]]");
         }
         StudyRunner runner = Guice.createInjector(Stage.PRODUCTION, new StudyModule(registry)).getInstance(StudyRunner.class);
         try {
             if (dryRun) {
-                runner.dryRun(file, out);
+                runner.dryRun(file, out, estimate);
             } else {
                 runner.run(file, outDir, err, System.console() != null);
             }

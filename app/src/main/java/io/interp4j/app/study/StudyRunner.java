@@ -38,8 +38,12 @@ final class StudyRunner {
         this.loader = loader;
     }
 
-    /** Validates a study and prints its plan. */
-    void dryRun(Path file, PrintStream out) {
+    /**
+     * Validates a study and prints its plan: per step the forward passes its plans stand for, how the
+     * study's executor would batch them, and (with {@code estimate}) the time they would take from a
+     * short calibration on each loaded model.
+     */
+    void dryRun(Path file, PrintStream out, boolean estimate) {
         StudyLoader.Loaded loaded = loader.load(file);
         StudyPlan plan = loaded.plan();
         out.println("study " + plan.name() + " (" + plan.file() + "), seed " + plan.seed());
@@ -56,13 +60,26 @@ final class StudyRunner {
         }
         out.println("steps:");
         long total = 0;
-        for (StudyPlan.StepSpec step : plan.steps()) {
-            long passes = step.experiment().forwardPasses(new StudyContextImpl(plan, loaded.registry(), step, null));
-            total += passes;
-            out.printf(Locale.ROOT, "  %d. %s [%s] %s: %,d forward passes%n", step.index() + 1, step.id(), step.experimentId(),
-                    step.experiment().describe(), passes);
+        double seconds = 0;
+        boolean complete = true;
+        try (DryRunCosts costs = new DryRunCosts(plan, loaded.registry(), estimate)) {
+            for (StudyPlan.StepSpec step : plan.steps()) {
+                StudyContextImpl context = new StudyContextImpl(plan, loaded.registry(), step, null);
+                long passes = step.experiment().forwardPasses(context);
+                total += passes;
+                out.printf(Locale.ROOT, "  %d. %s [%s] %s: %,d forward passes%n", step.index() + 1, step.id(), step.experimentId(),
+                        step.experiment().describe(), passes);
+                DryRunCosts.StepCost cost = costs.price(step.experiment().plans(context), passes);
+                out.println("     " + cost.describe());
+                seconds += cost.seconds();
+                complete &= cost.complete();
+            }
+            out.printf(Locale.ROOT, "total: %,d forward passes%s; report formats %s%n", total,
+                    estimate ? ", estimated " + DryRunCosts.duration(seconds) + (complete ? "" : " for the estimated part") : "", plan.formats());
+            if (estimate) {
+                out.println(costs.describeCalibration());
+            }
         }
-        out.printf(Locale.ROOT, "total: %,d forward passes; report formats %s%n", total, plan.formats());
     }
 
     /** Runs a study into an output folder; returns the results. */

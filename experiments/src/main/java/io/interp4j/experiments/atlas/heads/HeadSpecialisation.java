@@ -152,12 +152,12 @@ final class HeadSpecialisation implements Experiment {
     }
 
     @Override
-    public long forwardPasses(StudyContext context) {
-        long total = 0;
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<ForwardPlan> plans = new ArrayList<>();
         for (String model : scope.models(context)) {
-            total += plan(model, context.modelConfig(model), scope.tokens(context, model)).size();
+            plans.add(plan(model, context.modelConfig(model), scope.tokens(context, model)));
         }
-        return total;
+        return plans;
     }
 
     @Override
