@@ -94,6 +94,19 @@ public record TrainedModels(String step) {
     }
 
     /**
+     * Returns the trained model's key as a plan built before the training step has run names it (a dry
+     * run, {@link io.interp4j.api.experiment.Experiment#plans}): a variant of the study model whose
+     * adapter path is a placeholder for the one {@link #key} returns once the step has written it. A
+     * plan's size does not depend on the path, and a dry run prices a variant as its base model.
+     *
+     * @param model the study model's name
+     * @return a variant key, distinct from the base model's
+     */
+    public String plannedKey(String model) {
+        return new ModelRef(model, LoadOptions.withAdapter(Path.of(step, model, ADAPTER))).key();
+    }
+
+    /**
      * Describes the trained models for a step's one-line description.
      *
      * @return e.g. {@code base + the adapters of step 'lora-training'}

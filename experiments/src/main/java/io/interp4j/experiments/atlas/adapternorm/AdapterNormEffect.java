@@ -118,21 +118,22 @@ final class AdapterNormEffect implements Experiment {
     }
 
     @Override
-    public long forwardPasses(StudyContext context) {
+    public List<ForwardPlan> plans(StudyContext context) {
         List<Task> tasks = scope.tasks(context);
-        long total = 0;
+        List<ForwardPlan> plans = new ArrayList<>();
         for (String name : scope.models(context)) {
-            // the plans' sizes depend neither on the trained model's key (the variant names the adapter, which the training
-            // step has not written yet when a study is counted) nor on the patches (zeros of each prompt's shape here)
+            // stage 2 is built with zero patches of each prompt's shape in place of stage 1's readouts: its size and schedule
+            // depend on the prompts and layers alone
+            String tuned = trained.plannedKey(name);
             List<int[]> tokens = encode(context, tasks, name);
             int layers = context.modelConfig(name).numLayers();
             int width = context.modelConfig(name).hiddenSize();
             List<TensorData> zeros = tokens.stream().map(p -> new TensorData(new long[] {1, p.length, width}, new float[p.length * width]))
                     .toList();
-            total += sourcePlan(name, name, tokens, layers).size();
-            total += patchPlan(name, tokens, layers, (t, l) -> zeros.get(t)).size();
+            plans.add(sourcePlan(name, tuned, tokens, layers));
+            plans.add(patchPlan(tuned, tokens, layers, (t, l) -> zeros.get(t)));
         }
-        return total;
+        return plans;
     }
 
     @Override

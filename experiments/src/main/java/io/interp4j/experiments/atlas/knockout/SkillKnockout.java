@@ -221,23 +221,24 @@ final class SkillKnockout implements Experiment {
     }
 
     @Override
-    public long forwardPasses(StudyContext context) {
+    public List<ForwardPlan> plans(StudyContext context) {
         Map<String, List<Task>> families = families(context);
         List<Task> readouts = new ArrayList<>(families.get(SKILL));
         readouts.addAll(families.get(NON_SKILL));
-        long total = 0;
+        List<ForwardPlan> plans = new ArrayList<>();
         for (String name : scope.models(context)) {
-            // the plans' sizes depend neither on the model key (the trained variant's key names the adapter, which the training
-            // step has not written yet when a study is counted) nor on the vector and controls (zeros here)
+            // stage 2 is built with a zero vector and zero controls in place of stage 1's: its size and schedule depend on
+            // the prompts, scales and control count alone
+            String model = trained.plannedKey(name);
             Tokenizer tokenizer = context.tokenizer(name);
             int block = block(context, name);
-            total += vectorPlan(name, encode(context, tokenizer, families.get(POSITIVE)),
-                    encode(context, tokenizer, families.get(NEGATIVE)), HookPoint.block(block, HookSite.RESID_POST)).size();
+            plans.add(vectorPlan(model, encode(context, tokenizer, families.get(POSITIVE)),
+                    encode(context, tokenizer, families.get(NEGATIVE)), HookPoint.block(block, HookSite.RESID_POST)));
             int width = context.modelConfig(name).hiddenSize();
-            total += knockoutPlan(name, encode(context, tokenizer, readouts), block, TensorData.vector(new float[width]),
-                    controls(0, width, 0), 0).size();
+            plans.add(knockoutPlan(model, encode(context, tokenizer, readouts), block, TensorData.vector(new float[width]),
+                    controls(0, width, 0), 0));
         }
-        return total;
+        return plans;
     }
 
     @Override

@@ -205,19 +205,19 @@ final class SteeringLeverage implements Experiment {
     }
 
     @Override
-    public long forwardPasses(StudyContext context) {
-        long total = 0;
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<ForwardPlan> plans = new ArrayList<>();
         for (String model : scope.models(context)) {
             Tokenizer tokenizer = context.tokenizer(model);
             ModelConfig config = context.modelConfig(model);
             int layers = config.numLayers();
-            total += vectorPlan(model, encode(context, tokenizer, family(context, POSITIVE)),
-                    encode(context, tokenizer, family(context, NEGATIVE)), layers).size();
-            // stage 2 with zero vectors in place of stage 1's: its size depends on the keys alone, not on the vectors
-            total += steeringPlan(model, encode(context, tokenizer, family(context, TARGET)), context.seed(),
-                    new float[layers][config.hiddenSize()], new double[layers]).size();
+            plans.add(vectorPlan(model, encode(context, tokenizer, family(context, POSITIVE)),
+                    encode(context, tokenizer, family(context, NEGATIVE)), layers));
+            // stage 2 is built with zero vectors in place of stage 1's: its size and schedule depend on the keys alone
+            plans.add(steeringPlan(model, encode(context, tokenizer, family(context, TARGET)), context.seed(),
+                    new float[layers][config.hiddenSize()], new double[layers]));
         }
-        return total;
+        return plans;
     }
 
     @Override
