@@ -8,6 +8,7 @@ import io.interp4j.api.checkpoint.LoraAdapter;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
+import io.interp4j.api.plan.ModelRef;
 import io.interp4j.experiments.common.StepSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +80,30 @@ public record TrainedModels(String step) {
      */
     public Model trained(StudyContext context, String model) {
         return context.model(model, LoadOptions.withAdapter(adapter(context, model)));
+    }
+
+    /**
+     * Returns the trained model as a forward request's model key: the same variant as {@link #trained}.
+     *
+     * @param context the study
+     * @param model the study model's name
+     * @return the variant's {@link ModelRef#key()}
+     */
+    public String key(StudyContext context, String model) {
+        return new ModelRef(model, LoadOptions.withAdapter(adapter(context, model))).key();
+    }
+
+    /**
+     * Returns the trained model's key as a plan built before the training step has run names it (a dry
+     * run, {@link io.interp4j.api.experiment.Experiment#plans}): a variant of the study model whose
+     * adapter path is a placeholder for the one {@link #key} returns once the step has written it. A
+     * plan's size does not depend on the path, and a dry run prices a variant as its base model.
+     *
+     * @param model the study model's name
+     * @return a variant key, distinct from the base model's
+     */
+    public String plannedKey(String model) {
+        return new ModelRef(model, LoadOptions.withAdapter(Path.of(step, model, ADAPTER))).key();
     }
 
     /**

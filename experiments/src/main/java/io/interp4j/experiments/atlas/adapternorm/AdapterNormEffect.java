@@ -16,14 +16,18 @@ import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
 import io.interp4j.api.model.Model;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.Readout;
 import io.interp4j.api.plugin.PluginKind;
+import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.probe.ProbeContext;
 import io.interp4j.api.probe.ProbeResult;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.AtlasScope;
-import io.interp4j.experiments.atlas.Forwards;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
@@ -35,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 
 /**
  * STUDY.md row 8, adapter norm–effect correlation. The norms come from the {@code adapter-norms}
@@ -78,14 +83,57 @@ final class AdapterNormEffect implements Experiment {
         return ConfigFactory.parseMap(Map.of("adapter", adapter.toString()));
     }
 
-    @Override
-    public long forwardPasses(StudyContext context) {
-        long prompts = scope.tasks(context).size();
-        long total = 0;
-        for (String model : scope.models(context)) {
-            total += prompts * (2 + (long) context.modelConfig(model).numLayers());
+    /**
+     * Stage 1: per prompt, the base model reading every block's {@code resid_post} at every position
+     * (the patches), then the trained model's last logits (the reference).
+     */
+    private static ForwardPlan sourcePlan(String base, String tuned, List<int[]> tokens, int layers) {
+        Readout readout = Readout.activation(HookPoint.block(0, HookSite.RESID_POST), Positions.ALL);
+        for (int l = 1; l < layers; l++) {
+            readout = readout.and(HookPoint.block(l, HookSite.RESID_POST), Positions.ALL);
         }
-        return total;
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (int[] prompt : tokens) {
+            plan.add(new ForwardRequest(base, prompt, List.of(), readout));
+            plan.add(ForwardRequest.clean(tuned, prompt));
+        }
+        return plan.build();
+    }
+
+    /** Stage 2: per prompt, per layer, the trained model with that block's resid_post replaced at every position. */
+    private static ForwardPlan patchPlan(String tuned, List<int[]> tokens, int layers, BiFunction<Integer, Integer, TensorData> patch) {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (int t = 0; t < tokens.size(); t++) {
+            for (int l = 0; l < layers; l++) {
+                plan.add(ForwardRequest.intervened(tuned, tokens.get(t), List.of(Intervention.replace(Site.layerOutput(l), Positions.ALL,
+                        patch.apply(t, l), "the base model's resid_post"))));
+            }
+        }
+        return plan.build();
+    }
+
+    private List<int[]> encode(StudyContext context, List<Task> tasks, String model) {
+        Tokenizer tokenizer = context.tokenizer(model);
+        return tasks.stream().map(task -> scope.encode(context, tokenizer, task, task.prompt())).toList();
+    }
+
+    @Override
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<Task> tasks = scope.tasks(context);
+        List<ForwardPlan> plans = new ArrayList<>();
+        for (String name : scope.models(context)) {
+            // stage 2 is built with zero patches of each prompt's shape in place of stage 1's readouts: its size and schedule
+            // depend on the prompts and layers alone
+            String tuned = trained.plannedKey(name);
+            List<int[]> tokens = encode(context, tasks, name);
+            int layers = context.modelConfig(name).numLayers();
+            int width = context.modelConfig(name).hiddenSize();
+            List<TensorData> zeros = tokens.stream().map(p -> new TensorData(new long[] {1, p.length, width}, new float[p.length * width]))
+                    .toList();
+            plans.add(sourcePlan(name, tuned, tokens, layers));
+            plans.add(patchPlan(tuned, tokens, layers, (t, l) -> zeros.get(t)));
+        }
+        return plans;
     }
 
     @Override
@@ -109,29 +157,26 @@ final class AdapterNormEffect implements Experiment {
         for (String name : scope.models(context)) {
             Path adapter = trained.adapter(context, name);
             Model base = context.model(name);
-            Model tuned = trained.trained(context, name);
-            Tokenizer tokenizer = base.requireTokenizer();
-            int layers = base.config().numLayers();
+            String tuned = trained.key(context, name);
+            int layers = context.modelConfig(name).numLayers();
             Norms norms = norms(context, adapter, base, layers);
 
-            List<HookPoint> points = new ArrayList<>();
-            for (int l = 0; l < layers; l++) {
-                points.add(HookPoint.block(l, HookSite.RESID_POST));
-            }
+            List<int[]> tokens = encode(context, tasks, name);
+            ForwardPlan sources = sourcePlan(name, tuned, tokens, layers);
+            List<ForwardReadout> stage1 = context.forwards(sources, progress);
+            forwards += sources.size();
+            ForwardPlan patches = patchPlan(tuned, tokens, layers,
+                    (t, l) -> stage1.get(2 * t).get(HookPoint.block(l, HookSite.RESID_POST)));
+            List<ForwardReadout> stage2 = context.forwards(patches, progress);
+            forwards += patches.size();
             // kl[layer][prompt]: KL(trained ‖ trained with the base model's resid_post at layer)
             double[][] kl = new double[layers][tasks.size()];
+            int next = 0;
             for (int t = 0; t < tasks.size(); t++) {
                 Task task = tasks.get(t);
-                int[] tokens = Forwards.encode(tokenizer, task.prompt(),
-                        context.path() + ": suite '" + scope.suite() + "' task '" + task.id() + "'");
-                Forwards.Cached source = Forwards.run(base, tokens, progress, List.of(), points);
-                float[] reference = Forwards.lastLogits(tuned, tokens, progress, List.of());
-                forwards += 2;
+                float[] reference = stage1.get(2 * t + 1).lastLogits();
                 for (int l = 0; l < layers; l++) {
-                    Intervention patch = Intervention.replace(Site.layerOutput(l), Positions.ALL,
-                            source.get(HookPoint.block(l, HookSite.RESID_POST)), "the base model's resid_post");
-                    kl[l][t] = Stats.kl(reference, Forwards.lastLogits(tuned, tokens, progress, List.of(patch)));
-                    forwards++;
+                    kl[l][t] = Stats.kl(reference, stage2.get(next++).lastLogits());
                     promptRows.add(Arrays.asList(name, l, task.id(), task.family(), kl[l][t]));
                 }
             }

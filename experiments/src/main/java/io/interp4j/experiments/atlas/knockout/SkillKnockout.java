@@ -15,12 +15,15 @@ import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
 import io.interp4j.api.metric.TargetToken;
-import io.interp4j.api.model.Model;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.Readout;
 import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.AtlasRows;
-import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.Stats;
@@ -90,6 +93,8 @@ final class SkillKnockout implements Experiment {
     private final Formula formula;
     private final double floor;
     private final int randomVectors;
+    /** Encodes the suite's prompts (its error messages name the suite and task). */
+    private final AtlasScope prompts;
 
     SkillKnockout(RowScope scope, TrainedModels trained, String suite, String split, Integer layer, List<Double> scales,
             double readScale, Formula formula, double floor, int randomVectors) {
@@ -103,6 +108,7 @@ final class SkillKnockout implements Experiment {
         this.formula = formula;
         this.floor = floor;
         this.randomVectors = randomVectors;
+        this.prompts = new AtlasScope(scope, suite, split);
     }
 
     @Override
@@ -151,13 +157,88 @@ final class SkillKnockout implements Experiment {
         return out;
     }
 
+    /** The block whose output the vector is read at and added to. */
+    private int block(StudyContext context, String model) {
+        return layer != null ? layer : context.modelConfig(model).numLayers() / 2;
+    }
+
+    /** The prompts of a family, encoded with the model's tokenizer. */
+    private List<int[]> encode(StudyContext context, Tokenizer tokenizer, List<Task> tasks) {
+        return tasks.stream().map(task -> prompts.encode(context, tokenizer, task, task.prompt())).toList();
+    }
+
+    /** Stage 1: the positive prompts, then the negative ones, each reading the block's output at its last token. */
+    private static ForwardPlan vectorPlan(String model, List<int[]> positives, List<int[]> negatives, HookPoint point) {
+        Readout readout = Readout.activation(point, Positions.LAST);
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (List<int[]> set : List.of(positives, negatives)) {
+            for (int[] prompt : set) {
+                plan.add(new ForwardRequest(model, prompt, List.of(), readout));
+            }
+        }
+        return plan.build();
+    }
+
+    /**
+     * The random control directions of the corrected protocol, scaled to the vector's norm: drawn in
+     * order from one generator seeded per model, so the k-th control is the same whatever else runs.
+     */
+    private List<TensorData> controls(long seed, int width, double norm) {
+        if (!scope.runs(Protocol.CORRECTED)) {
+            return List.of();
+        }
+        Random random = new Random(seed);
+        List<TensorData> out = new ArrayList<>();
+        for (int k = 0; k < randomVectors; k++) {
+            out.add(randomLike(random, width, norm));
+        }
+        return out;
+    }
+
+    /**
+     * Stage 2: every readout prompt at every scale (s = 0 unsteered), prompts outer; then each control
+     * at the read scale on every prompt. Each reads the last position's logits.
+     */
+    private ForwardPlan knockoutPlan(String model, List<int[]> readouts, int block, TensorData vector, List<TensorData> controls,
+            double norm) {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (int[] prompt : readouts) {
+            for (double scale : scales) {
+                List<Intervention> add = scale == 0 ? List.of()
+                        : List.of(Intervention.add(Site.layerOutput(block), Positions.LAST, scale, vector,
+                                "mean positive − mean negative"));
+                plan.add(ForwardRequest.intervened(model, prompt, add));
+            }
+        }
+        for (int k = 0; k < controls.size(); k++) {
+            List<Intervention> add = List.of(Intervention.add(Site.layerOutput(block), Positions.LAST, readScale, controls.get(k),
+                    "random direction " + (k + 1) + " of norm " + fmt(norm)));
+            for (int[] prompt : readouts) {
+                plan.add(ForwardRequest.intervened(model, prompt, add));
+            }
+        }
+        return plan.build();
+    }
+
     @Override
-    public long forwardPasses(StudyContext context) {
+    public List<ForwardPlan> plans(StudyContext context) {
         Map<String, List<Task>> families = families(context);
-        long vector = families.get(POSITIVE).size() + families.get(NEGATIVE).size();
-        long readouts = families.get(SKILL).size() + families.get(NON_SKILL).size();
-        long controls = scope.runs(Protocol.CORRECTED) ? (long) randomVectors * readouts : 0;
-        return scope.models(context).size() * (vector + readouts * scales.size() + controls);
+        List<Task> readouts = new ArrayList<>(families.get(SKILL));
+        readouts.addAll(families.get(NON_SKILL));
+        List<ForwardPlan> plans = new ArrayList<>();
+        for (String name : scope.models(context)) {
+            // stage 2 is built with a zero vector and zero controls in place of stage 1's: its size and schedule depend on
+            // the prompts, scales and control count alone
+            String model = trained.plannedKey(name);
+            Tokenizer tokenizer = context.tokenizer(name);
+            int block = block(context, name);
+            plans.add(vectorPlan(model, encode(context, tokenizer, families.get(POSITIVE)),
+                    encode(context, tokenizer, families.get(NEGATIVE)), HookPoint.block(block, HookSite.RESID_POST)));
+            int width = context.modelConfig(name).hiddenSize();
+            plans.add(knockoutPlan(model, encode(context, tokenizer, readouts), block, TensorData.vector(new float[width]),
+                    controls(0, width, 0), 0));
+        }
+        return plans;
     }
 
     @Override
@@ -186,40 +267,42 @@ final class SkillKnockout implements Experiment {
         Map<String, Object> summary = new LinkedHashMap<>();
         long forwards = 0;
         for (String name : scope.models(context)) {
-            Model model = trained.trained(context, name);
-            Tokenizer tokenizer = model.requireTokenizer();
-            int block = layer != null ? layer : model.config().numLayers() / 2;
+            String model = trained.key(context, name);
+            Tokenizer tokenizer = context.tokenizer(name);
+            int vocab = context.modelConfig(name).vocabSize();
+            int block = block(context, name);
             HookPoint point = HookPoint.block(block, HookSite.RESID_POST);
-            String where = context.path() + ": suite '" + suite + "' task '";
 
-            double[] positive = meanLastRow(model, tokenizer, families.get(POSITIVE), point, where, progress);
-            double[] negative = meanLastRow(model, tokenizer, families.get(NEGATIVE), point, where, progress);
+            List<Task> positives = families.get(POSITIVE);
+            ForwardPlan sentences = vectorPlan(model, encode(context, tokenizer, positives), encode(context, tokenizer,
+                    families.get(NEGATIVE)), point);
+            List<ForwardReadout> rows = context.forwards(sentences, progress);
+            forwards += sentences.size();
+            double[] positive = meanLastRow(rows.subList(0, positives.size()), point);
+            double[] negative = meanLastRow(rows.subList(positives.size(), rows.size()), point);
             float[] direction = new float[positive.length];
             for (int i = 0; i < direction.length; i++) {
                 direction[i] = (float) (positive[i] - negative[i]);
             }
             TensorData vector = TensorData.vector(direction);
             double norm = vector.norm();
-            forwards += families.get(POSITIVE).size() + families.get(NEGATIVE).size();
             vectorRows.add(Arrays.asList(name, block, norm, families.get(POSITIVE).size(), families.get(NEGATIVE).size()));
 
-            int[][] tokens = new int[readouts.size()][];
             int[] targets = new int[readouts.size()];
             for (int t = 0; t < readouts.size(); t++) {
-                Task task = readouts.get(t);
-                tokens[t] = Forwards.encode(tokenizer, task.prompt(), where + task.id() + "'");
-                targets[t] = target(context, task, tokenizer, model.config().vocabSize());
+                targets[t] = target(context, readouts.get(t), tokenizer, vocab);
             }
+            long seed = context.seed() * 31 + name.hashCode();
+            List<TensorData> controls = controls(seed, direction.length, norm);
+            ForwardPlan knockout = knockoutPlan(model, encode(context, tokenizer, readouts), block, vector, controls, norm);
+            List<ForwardReadout> logits = context.forwards(knockout, progress);
+            forwards += knockout.size();
+            int next = 0;
             // p[t][s]: the target's probability at scale s
             double[][] p = new double[readouts.size()][scales.size()];
             for (int t = 0; t < readouts.size(); t++) {
                 for (int s = 0; s < scales.size(); s++) {
-                    double scale = scales.get(s);
-                    List<Intervention> add = scale == 0 ? List.of()
-                            : List.of(Intervention.add(Site.layerOutput(block), Positions.LAST, scale, vector,
-                                    "mean positive − mean negative"));
-                    p[t][s] = probability(Forwards.lastLogits(model, tokens[t], progress, add), targets[t]);
-                    forwards++;
+                    p[t][s] = probability(logits.get(next++).lastLogits(), targets[t]);
                 }
             }
             double[][] drop = new double[readouts.size()][scales.size()];
@@ -264,7 +347,6 @@ final class SkillKnockout implements Experiment {
                 }
             }
             if (scope.runs(Protocol.CORRECTED)) {
-                long seed = context.seed() * 31 + name.hashCode();
                 double[] absolute = Arrays.stream(readDrops).map(Math::abs).toArray();
                 Selectivity real = Selectivity.of(absolute, groups, floor);
                 double[] ci = Stats.bootstrapFamilies(groups, drawn -> Selectivity.of(absolute, drawn, floor).value(), seed);
@@ -282,24 +364,20 @@ final class SkillKnockout implements Experiment {
                             + " is below the floor " + floor);
                 }
                 if (randomVectors > 0) {
-                    Random random = new Random(seed);
                     double[] controlValues = new double[randomVectors];
                     double controlSkillMax = Double.NEGATIVE_INFINITY;
                     for (int k = 0; k < randomVectors; k++) {
-                        TensorData control = randomLike(random, direction.length, norm);
-                        Intervention add = Intervention.add(Site.layerOutput(block), Positions.LAST, readScale, control,
-                                "random direction " + (k + 1) + " of norm " + fmt(norm));
                         double[] controlDrops = new double[readouts.size()];
                         for (int t = 0; t < readouts.size(); t++) {
-                            double pc = probability(Forwards.lastLogits(model, tokens[t], progress, List.of(add)), targets[t]);
+                            double pc = probability(logits.get(next++).lastLogits(), targets[t]);
                             controlDrops[t] = Math.abs(p[t][zero] - pc);
-                            forwards++;
                         }
                         Selectivity s = Selectivity.of(controlDrops, groups, floor);
                         controlValues[k] = s.value();
                         controlSkillMax = Math.max(controlSkillMax, s.skill());
-                        selectivityRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "random-" + (k + 1), control.norm(),
-                                "abs-per-prompt", s.skill(), s.nonSkill(), s.denominator(), s.value(), s.floorHit()));
+                        selectivityRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "random-" + (k + 1),
+                                controls.get(k).norm(), "abs-per-prompt", s.skill(), s.nonSkill(), s.denominator(), s.value(),
+                                s.floorHit()));
                     }
                     double controlMean = Stats.mean(controlValues);
                     atlas.value("skill-knockout.control-selectivity", Protocol.CORRECTED, name, controlMean, at + ", " + fmt(controlMean)
@@ -344,11 +422,11 @@ final class SkillKnockout implements Experiment {
         }
     }
 
-    private double[] meanLastRow(Model model, Tokenizer tokenizer, List<Task> tasks, HookPoint point, String where, Progress progress) {
+    /** The mean over forwards of a point's last-token row, summed in double. */
+    private static double[] meanLastRow(List<ForwardReadout> rows, HookPoint point) {
         double[] sum = null;
-        for (Task task : tasks) {
-            int[] tokens = Forwards.encode(tokenizer, task.prompt(), where + task.id() + "'");
-            float[] row = Forwards.lastRow(Forwards.run(model, tokens, progress, List.of(), List.of(point)).get(point));
+        for (ForwardReadout readout : rows) {
+            float[] row = readout.get(point).data();
             if (sum == null) {
                 sum = new double[row.length];
             }
@@ -357,7 +435,7 @@ final class SkillKnockout implements Experiment {
             }
         }
         for (int i = 0; i < sum.length; i++) {
-            sum[i] /= tasks.size();
+            sum[i] /= rows.size();
         }
         return sum;
     }

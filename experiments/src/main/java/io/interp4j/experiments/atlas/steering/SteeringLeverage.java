@@ -15,13 +15,15 @@ import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
 import io.interp4j.api.metric.TargetToken;
-import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.Readout;
 import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.AtlasRows;
-import io.interp4j.experiments.atlas.Forwards;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.AtlasScope;
@@ -67,7 +69,7 @@ final class SteeringLeverage implements Experiment {
     }
 
     /** What one readout forward gives: the logit and log-probability of the task's and the published token. */
-    private record Readout(double logit, double logp, double publishedLogit, double publishedLogp) {}
+    private record Reading(double logit, double logp, double publishedLogit, double publishedLogp) {}
 
     private final AtlasScope scope;
     private final int layer;
@@ -157,15 +159,65 @@ final class SteeringLeverage implements Experiment {
         return keys;
     }
 
-    @Override
-    public long forwardPasses(StudyContext context) {
-        long sentences = family(context, POSITIVE).size() + family(context, NEGATIVE).size();
-        int targets = family(context, TARGET).size();
-        long total = 0;
-        for (String model : scope.models(context)) {
-            total += sentences + keys(context.modelConfig(model).numLayers(), targets).size();
+    /** Every layer's output, each read at the last position. */
+    private static Readout layerOutputs(int layers) {
+        Readout readout = Readout.activation(HookPoint.block(0, HookSite.RESID_POST), Positions.LAST);
+        for (int l = 1; l < layers; l++) {
+            readout = readout.and(HookPoint.block(l, HookSite.RESID_POST), Positions.LAST);
         }
-        return total;
+        return readout;
+    }
+
+    /** Stage 1: the positive sentences, then the negative ones, each reading every layer's output at its last token. */
+    private static ForwardPlan vectorPlan(String model, List<int[]> positives, List<int[]> negatives, int layers) {
+        Readout readout = layerOutputs(layers);
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (List<int[]> set : List.of(positives, negatives)) {
+            for (int[] sentence : set) {
+                plan.add(new ForwardRequest(model, sentence, List.of(), readout));
+            }
+        }
+        return plan.build();
+    }
+
+    /**
+     * Stage 2: one forward per key of {@link #keys}, in that order, each reading the last position's
+     * logits of its target prompt. The random controls are seeded per layer and index, so they do not
+     * depend on the order; their norm and the steering vectors come from stage 1.
+     */
+    private ForwardPlan steeringPlan(String model, List<int[]> targets, long seed, float[][] vectors, double[] norms) {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (Key key : keys(vectors.length, targets.size())) {
+            float[] vector = key.scale() == 0 ? null : key.vector() < 0 ? vectors[key.layer()]
+                    : random(seed, key.layer(), key.vector(), vectors[key.layer()].length, norms[key.layer()]);
+            String source = key.vector() < 0 ? "steering vector of layer " + key.layer() : "random vector " + key.vector()
+                    + " of norm ‖v‖";
+            List<Intervention> steering = vector == null ? List.of() : List.of(Intervention.add(Site.layerOutput(key.layer()),
+                    Positions.LAST, key.scale(), TensorData.vector(vector), source));
+            plan.add(ForwardRequest.intervened(model, targets.get(key.task()), steering));
+        }
+        return plan.build();
+    }
+
+    /** The prompts of a family, encoded with a model's tokenizer. */
+    private List<int[]> encode(StudyContext context, Tokenizer tokenizer, List<Task> tasks) {
+        return tasks.stream().map(task -> scope.encode(context, tokenizer, task, task.prompt())).toList();
+    }
+
+    @Override
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<ForwardPlan> plans = new ArrayList<>();
+        for (String model : scope.models(context)) {
+            Tokenizer tokenizer = context.tokenizer(model);
+            ModelConfig config = context.modelConfig(model);
+            int layers = config.numLayers();
+            plans.add(vectorPlan(model, encode(context, tokenizer, family(context, POSITIVE)),
+                    encode(context, tokenizer, family(context, NEGATIVE)), layers));
+            // stage 2 is built with zero vectors in place of stage 1's: its size and schedule depend on the keys alone
+            plans.add(steeringPlan(model, encode(context, tokenizer, family(context, TARGET)), context.seed(),
+                    new float[layers][config.hiddenSize()], new double[layers]));
+        }
+        return plans;
     }
 
     @Override
@@ -193,11 +245,8 @@ final class SteeringLeverage implements Experiment {
         Map<String, Object> summary = new LinkedHashMap<>();
         long forwards = 0;
         for (String name : scope.models(context)) {
-            Model model = context.model(name);
-            ModelConfig config = model.config();
-            Tokenizer tokenizer = model.tokenizer().orElseThrow(() -> new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path()
-                    + ".models: model '" + name + "' (" + model.directory() + ") has no tokenizer.json; this row encodes suite '"
-                    + scope.suite() + "' as text"));
+            ModelConfig config = context.modelConfig(name);
+            Tokenizer tokenizer = context.tokenizer(name);
             int[] tokens = new int[targets.size()];
             for (int t = 0; t < targets.size(); t++) {
                 tokens[t] = token(context, tokenizer, targets.get(t).target(), "suite", "task '" + targets.get(t).id() + "' target");
@@ -206,24 +255,19 @@ final class SteeringLeverage implements Experiment {
             int published = token(context, tokenizer, publishedText, publishedTarget.containsKey(name) ? "published-target." + name
                     : "suite", "published target");
 
-            // the steering vector of every layer: one forward per sentence caches every layer's output
+            // the steering vector of every layer: one forward per sentence reads every layer's output
             int layers = config.numLayers();
+            ForwardPlan sentences = vectorPlan(name, encode(context, tokenizer, positives), encode(context, tokenizer, negatives), layers);
+            List<ForwardReadout> cached = context.forwards(sentences, progress);
+            forwards += sentences.size();
             double[][] sum = new double[layers][config.hiddenSize()];
-            List<HookPoint> points = new ArrayList<>();
-            for (int l = 0; l < layers; l++) {
-                points.add(HookPoint.block(l, HookSite.RESID_POST));
-            }
-            for (List<Task> set : List.of(positives, negatives)) {
-                double sign = set == positives ? 1.0 / positives.size() : -1.0 / negatives.size();
-                for (Task task : set) {
-                    Forwards.Cached cached = Forwards.run(model, encode(context, tokenizer, task), progress, List.of(), points);
-                    for (int l = 0; l < layers; l++) {
-                        float[] output = Forwards.lastRow(cached.get(points.get(l)));
-                        for (int i = 0; i < output.length; i++) {
-                            sum[l][i] += sign * output[i];
-                        }
+            for (int i = 0; i < cached.size(); i++) {
+                double sign = i < positives.size() ? 1.0 / positives.size() : -1.0 / negatives.size();
+                for (int l = 0; l < layers; l++) {
+                    float[] output = cached.get(i).get(HookPoint.block(l, HookSite.RESID_POST)).data();
+                    for (int j = 0; j < output.length; j++) {
+                        sum[l][j] += sign * output[j];
                     }
-                    forwards++;
                 }
             }
             float[][] vectors = new float[layers][];
@@ -236,19 +280,15 @@ final class SteeringLeverage implements Experiment {
                 norms[l] = TensorData.vector(vectors[l]).norm();
             }
 
-            Map<Key, Readout> read = new LinkedHashMap<>();
+            ForwardPlan steered = steeringPlan(name, encode(context, tokenizer, targets), context.seed(), vectors, norms);
+            List<ForwardReadout> logits = context.forwards(steered, progress);
+            forwards += steered.size();
+            Map<Key, Reading> read = new LinkedHashMap<>();
+            int next = 0;
             for (Key key : keys(layers, targets.size())) {
-                Task task = targets.get(key.task());
-                float[] vector = key.scale() == 0 ? null : key.vector() < 0 ? vectors[key.layer()]
-                        : random(context.seed(), key.layer(), key.vector(), config.hiddenSize(), norms[key.layer()]);
-                String source = key.vector() < 0 ? "steering vector of layer " + key.layer() : "random vector " + key.vector()
-                        + " of norm ‖v‖";
-                List<Intervention> steering = vector == null ? List.of() : List.of(Intervention.add(Site.layerOutput(key.layer()),
-                        Positions.LAST, key.scale(), TensorData.vector(vector), source));
-                float[] logits = Forwards.lastLogits(model, encode(context, tokenizer, task), progress, steering);
-                double[] logp = Stats.logSoftmax(logits);
-                read.put(key, new Readout(logits[tokens[key.task()]], logp[tokens[key.task()]], logits[published], logp[published]));
-                forwards++;
+                float[] last = logits.get(next++).lastLogits();
+                double[] logp = Stats.logSoftmax(last);
+                read.put(key, new Reading(last[tokens[key.task()]], logp[tokens[key.task()]], last[published], logp[published]));
             }
 
             String publishedSpelling = tokenizer.decode(new int[] {published});
@@ -302,14 +342,14 @@ final class SteeringLeverage implements Experiment {
         return new StepResult(tables, charts, summary);
     }
 
-    private void published(AtlasRows atlas, String name, Map<Key, Readout> read, String spelling, int token, Task task,
+    private void published(AtlasRows atlas, String name, Map<Key, Reading> read, String spelling, int token, Task task,
             List<List<Object>> readouts, List<List<Object>> curve) {
         double logit0 = read.get(Key.of(layer, -1, 0, 0)).publishedLogit();
         double p0 = Math.exp(read.get(Key.of(layer, -1, 0, 0)).publishedLogp());
         double best = Double.NEGATIVE_INFINITY;
         double bestScale = 0;
         for (double s : scales) {
-            Readout r = read.get(Key.of(layer, -1, s, 0));
+            Reading r = read.get(Key.of(layer, -1, s, 0));
             double p = Math.exp(r.publishedLogp());
             readouts.add(Arrays.asList(name, Protocol.PUBLISHED.configName(), layer, "steering", task.id(), spelling, s, p,
                     r.publishedLogit(), r.publishedLogit() - logit0));
@@ -333,7 +373,7 @@ final class SteeringLeverage implements Experiment {
                 ci);
     }
 
-    private void corrected(StudyContext context, AtlasRows atlas, String name, Map<Key, Readout> read, Tokenizer tokenizer, int[] tokens,
+    private void corrected(StudyContext context, AtlasRows atlas, String name, Map<Key, Reading> read, Tokenizer tokenizer, int[] tokens,
             List<Task> targets, double[] norms, List<List<Object>> readouts, List<List<Object>> sweep, List<List<Object>> curve,
             List<List<Object>> sweepCurve) {
         int n = targets.size();
@@ -347,14 +387,14 @@ final class SteeringLeverage implements Experiment {
             double[] deltas = new double[n];
             double randomSum = 0;
             for (int t = 0; t < n; t++) {
-                Readout base = read.get(Key.of(layer, -1, 0, t));
-                Readout r = read.get(Key.of(layer, -1, s, t));
+                Reading base = read.get(Key.of(layer, -1, 0, t));
+                Reading r = read.get(Key.of(layer, -1, s, t));
                 deltas[t] = r.logit() - base.logit();
                 String spelling = tokenizer.decode(new int[] {tokens[t]});
                 readouts.add(Arrays.asList(name, protocol, layer, "steering", targets.get(t).id(), spelling, s, Math.exp(r.logp()),
                         r.logit(), deltas[t]));
                 for (int k = 0; k < randomVectors; k++) {
-                    Readout random = read.get(Key.of(layer, k, s, t));
+                    Reading random = read.get(Key.of(layer, k, s, t));
                     randomSum += random.logit() - base.logit();
                     readouts.add(Arrays.asList(name, protocol, layer, "random " + k, targets.get(t).id(), spelling, s,
                             Math.exp(random.logp()), random.logit(), random.logit() - base.logit()));
@@ -397,8 +437,8 @@ final class SteeringLeverage implements Experiment {
             double p = 0;
             double base = 0;
             for (int t = 0; t < n; t++) {
-                Readout b = read.get(Key.of(l, -1, 0, t));
-                Readout r = read.get(Key.of(l, -1, sweepScale, t));
+                Reading b = read.get(Key.of(l, -1, 0, t));
+                Reading r = read.get(Key.of(l, -1, sweepScale, t));
                 delta += (r.logit() - b.logit()) / n;
                 p += Math.exp(r.logp()) / n;
                 base += Math.exp(b.logp()) / n;
@@ -436,10 +476,6 @@ final class SteeringLeverage implements Experiment {
             throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + "." + key + ": the " + what + " " + quote(text)
                     + " has no token: " + e.getMessage(), e);
         }
-    }
-
-    private int[] encode(StudyContext context, Tokenizer tokenizer, Task task) {
-        return Forwards.encode(tokenizer, task.prompt(), context.path() + ".suite: suite '" + scope.suite() + "' task '" + task.id() + "'");
     }
 
     /**

@@ -12,12 +12,15 @@ import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
-import io.interp4j.api.model.Model;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.Readout;
 import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.AtlasRows;
-import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.Stats;
@@ -54,6 +57,8 @@ final class CrossModelTransfer implements Experiment {
     private final String suite;
     private final String split;
     private final int top;
+    /** Encodes the suite's prompts (its error messages name the suite and task). */
+    private final AtlasScope prompts;
 
     CrossModelTransfer(RowScope scope, TrainedModels trained, String suite, String split, int top) {
         this.scope = scope;
@@ -61,6 +66,7 @@ final class CrossModelTransfer implements Experiment {
         this.suite = suite;
         this.split = split;
         this.top = top;
+        this.prompts = new AtlasScope(scope, suite, split);
     }
 
     @Override
@@ -91,14 +97,80 @@ final class CrossModelTransfer implements Experiment {
         return scope.protocols().size();
     }
 
-    @Override
-    public long forwardPasses(StudyContext context) {
-        long prompts = tasks(context).size();
-        long total = 0;
-        for (String model : scope.models(context)) {
-            total += prompts * (2 + (long) context.modelConfig(model).numLayers() * protocolCount());
+    /** A patch of the base model at one layer under one protocol, on one prompt. */
+    @FunctionalInterface
+    private interface Patches {
+        TensorData at(Protocol protocol, int prompt, int layer);
+    }
+
+    /** The trained model's points that the patches read: every block's resid_post, and its resid_pre for the corrected protocol. */
+    private List<HookPoint> points(int layers) {
+        List<HookPoint> points = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            points.add(HookPoint.block(l, HookSite.RESID_POST));
+            if (scope.runs(Protocol.CORRECTED)) {
+                points.add(HookPoint.block(l, HookSite.RESID_PRE));
+            }
         }
-        return total;
+        return points;
+    }
+
+    /**
+     * Stage 1: per prompt, the trained model (its last logits, the reference, and the patched points at
+     * every position), then the base model (its last logits).
+     */
+    private ForwardPlan sourcePlan(String base, String tuned, List<int[]> tokens, int layers) {
+        Readout readout = Readout.LAST_LOGITS;
+        for (HookPoint point : points(layers)) {
+            readout = readout.and(point, Positions.ALL);
+        }
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (int[] prompt : tokens) {
+            plan.add(new ForwardRequest(tuned, prompt, List.of(), readout));
+            plan.add(ForwardRequest.clean(base, prompt));
+        }
+        return plan.build();
+    }
+
+    /** Stage 2: per prompt, per protocol, per layer, the base model with that layer patched at every position. */
+    private ForwardPlan patchPlan(String base, List<int[]> tokens, int layers, Patches patches) {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (int t = 0; t < tokens.size(); t++) {
+            for (Protocol protocol : scope.protocols()) {
+                for (int l = 0; l < layers; l++) {
+                    Intervention patch = protocol == Protocol.PUBLISHED
+                            ? Intervention.replace(Site.layerOutput(l), Positions.ALL, patches.at(protocol, t, l),
+                                    "the trained model's resid_post")
+                            : Intervention.replace(new Site.Contribution(l), Positions.ALL, patches.at(protocol, t, l),
+                                    "the trained model's block contribution");
+                    plan.add(ForwardRequest.intervened(base, tokens.get(t), List.of(patch)));
+                }
+            }
+        }
+        return plan.build();
+    }
+
+    private List<int[]> encode(StudyContext context, Tokenizer tokenizer, List<Task> tasks) {
+        return tasks.stream().map(task -> prompts.encode(context, tokenizer, task, task.prompt())).toList();
+    }
+
+    @Override
+    public List<ForwardPlan> plans(StudyContext context) {
+        List<Task> tasks = tasks(context);
+        List<ForwardPlan> plans = new ArrayList<>();
+        for (String name : scope.models(context)) {
+            // stage 2 is built with zero patches of each prompt's shape in place of stage 1's readouts: its size and schedule
+            // depend on the prompts and layers alone
+            String tuned = trained.plannedKey(name);
+            List<int[]> tokens = encode(context, context.tokenizer(name), tasks);
+            int layers = context.modelConfig(name).numLayers();
+            int width = context.modelConfig(name).hiddenSize();
+            List<TensorData> zeros = tokens.stream().map(p -> new TensorData(new long[] {1, p.length, width}, new float[p.length * width]))
+                    .toList();
+            plans.add(sourcePlan(name, tuned, tokens, layers));
+            plans.add(patchPlan(name, tokens, layers, (protocol, t, l) -> zeros.get(t)));
+        }
+        return plans;
     }
 
     @Override
@@ -117,40 +189,31 @@ final class CrossModelTransfer implements Experiment {
         Map<String, Object> summary = new LinkedHashMap<>();
         long forwards = 0;
         for (String name : scope.models(context)) {
-            Model base = context.model(name);
-            Model tuned = trained.trained(context, name);
-            Tokenizer tokenizer = base.requireTokenizer();
-            int layers = base.config().numLayers();
-            boolean corrected = scope.runs(Protocol.CORRECTED);
-            List<HookPoint> points = new ArrayList<>();
-            for (int l = 0; l < layers; l++) {
-                points.add(HookPoint.block(l, HookSite.RESID_POST));
-                if (corrected) {
-                    points.add(HookPoint.block(l, HookSite.RESID_PRE));
-                }
-            }
+            String tuned = trained.key(context, name);
+            int layers = context.modelConfig(name).numLayers();
+            List<int[]> tokens = encode(context, context.tokenizer(name), tasks);
+            ForwardPlan sources = sourcePlan(name, tuned, tokens, layers);
+            List<ForwardReadout> stage1 = context.forwards(sources, progress);
+            forwards += sources.size();
+            List<ForwardReadout> references = new ArrayList<>();
             double[] baseline = new double[tasks.size()];
+            for (int t = 0; t < tasks.size(); t++) {
+                references.add(stage1.get(2 * t));
+                baseline[t] = Stats.kl(references.get(t).lastLogits(), stage1.get(2 * t + 1).lastLogits());
+            }
+            ForwardPlan patches = patchPlan(name, tokens, layers, (protocol, t, l) -> protocol == Protocol.PUBLISHED
+                    ? references.get(t).get(HookPoint.block(l, HookSite.RESID_POST)) : contribution(references.get(t), l));
+            List<ForwardReadout> stage2 = context.forwards(patches, progress);
+            forwards += patches.size();
             // patched[protocol][layer][prompt]: KL(trained ‖ patched)
             Map<Protocol, double[][]> patched = new LinkedHashMap<>();
             scope.protocols().forEach(p -> patched.put(p, new double[layers][tasks.size()]));
+            int next = 0;
             for (int t = 0; t < tasks.size(); t++) {
-                Task task = tasks.get(t);
-                int[] tokens = Forwards.encode(tokenizer, task.prompt(),
-                        context.path() + ": suite '" + suite + "' task '" + task.id() + "'");
-                Forwards.Cached reference = Forwards.run(tuned, tokens, progress, List.of(), points);
-                float[] plain = Forwards.lastLogits(base, tokens, progress, List.of());
-                forwards += 2;
-                baseline[t] = Stats.kl(reference.logits(), plain);
+                float[] reference = references.get(t).lastLogits();
                 for (Protocol protocol : scope.protocols()) {
                     for (int l = 0; l < layers; l++) {
-                        Intervention patch = protocol == Protocol.PUBLISHED
-                                ? Intervention.replace(Site.layerOutput(l), Positions.ALL,
-                                        reference.get(HookPoint.block(l, HookSite.RESID_POST)), "the trained model's resid_post")
-                                : Intervention.replace(new Site.Contribution(l), Positions.ALL, contribution(reference, l),
-                                        "the trained model's block contribution");
-                        float[] logits = Forwards.lastLogits(base, tokens, progress, List.of(patch));
-                        patched.get(protocol)[l][t] = Stats.kl(reference.logits(), logits);
-                        forwards++;
+                        patched.get(protocol)[l][t] = Stats.kl(reference, stage2.get(next++).lastLogits());
                     }
                 }
             }
@@ -223,7 +286,7 @@ final class CrossModelTransfer implements Experiment {
     }
 
     /** Block l's contribution in the trained run: {@code resid_post − resid_pre}, {@code [1, pos, d]}. */
-    private static TensorData contribution(Forwards.Cached reference, int l) {
+    private static TensorData contribution(ForwardReadout reference, int l) {
         TensorData post = reference.get(HookPoint.block(l, HookSite.RESID_POST));
         float[] out = post.data();
         float[] pre = reference.get(HookPoint.block(l, HookSite.RESID_PRE)).data();
