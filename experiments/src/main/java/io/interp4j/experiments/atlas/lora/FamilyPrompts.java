@@ -10,7 +10,7 @@ import io.interp4j.api.model.Model;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.task.TaskSuite;
 import io.interp4j.api.tokenizer.Tokenizer;
-import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.PromptEncoding;
 import io.interp4j.experiments.common.SuiteChecks;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -123,7 +123,7 @@ public record FamilyPrompts(String suite, String split, AtlasSettings.Names fami
         tasks.forEach((family, list) -> {
             List<Prompt> prompts = new ArrayList<>();
             for (Task task : list) {
-                int[] ids = Forwards.encode(tokenizer, task.prompt(), context.path() + ": suite '" + suite + "' task '" + task.id() + "'");
+                int[] ids = PromptEncoding.encode(tokenizer, task.prompt(), context.path() + ": suite '" + suite + "' task '" + task.id() + "'");
                 int target = -1;
                 if (rule != null) {
                     try {

@@ -21,7 +21,7 @@ import io.interp4j.api.quant.QuantizationReport;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.AtlasRows;
-import io.interp4j.experiments.atlas.Forwards;
+import io.interp4j.experiments.atlas.PromptEncoding;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.AtlasScope;
@@ -234,7 +234,7 @@ final class VibeCheck implements Experiment {
         int eos = model.config().eosTokenId().orElse(-1);
         List<Sample> out = new ArrayList<>();
         for (Task task : tasks) {
-            int[] prompt = Forwards.encode(tokenizer, task.prompt(), context.path() + ".suite: suite '" + scope.suite() + "' task '"
+            int[] prompt = PromptEncoding.encode(tokenizer, task.prompt(), context.path() + ".suite: suite '" + scope.suite() + "' task '"
                     + task.id() + "'");
             try (Run warmUp = model.newRun()) {
                 forwards.accept(warmUp.generate(prompt, GenerationOptions.greedy(1)).generated().length);
