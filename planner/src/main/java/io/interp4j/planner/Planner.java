@@ -12,7 +12,9 @@ import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.intervention.Operation;
 import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.intervention.Site;
 import io.interp4j.api.model.ForwardInput;
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.Model;
@@ -79,7 +81,12 @@ public final class Planner implements PlanExecutor {
     }
 
     /** One request and how the planner computes it. */
-    private record Job(int index, ForwardRequest request, Mode mode, int start) {}
+    /**
+     * One request and how the planner computes it: from block {@code start}, with the clean value of
+     * {@code from} as its residual stream, installing {@code applied} (its interventions less the
+     * blocks it skips).
+     */
+    private record Job(int index, ForwardRequest request, Mode mode, int start, HookPoint from, List<Intervention> applied) {}
 
     /** A prompt and the requests on it. */
     private static final class Prompt {
@@ -167,7 +174,7 @@ public final class Planner implements PlanExecutor {
 
         private Job classify(int index, ForwardRequest request) {
             if (request.interventions().isEmpty()) {
-                return new Job(index, request, Mode.CLEAN, 0);
+                return new Job(index, request, Mode.CLEAN, 0, null, List.of());
             }
             int start = Integer.MAX_VALUE;
             boolean lastOnly = request.length() > 1;
@@ -191,7 +198,38 @@ public final class Planner implements PlanExecutor {
             if (writesLogits) {
                 start = Math.min(start, config.numLayers());
             }
-            return new Job(index, request, lastOnly ? Mode.LAST : Mode.FULL, start);
+            HookPoint from = startPoint(start, config);
+            List<Intervention> applied = request.interventions();
+            if (!lastOnly) {
+                // a block whose whole contribution is zeroed is skipped outright (a true skip): its output is its
+                // input, so the forward starts after it from the clean residual stream before it
+                while (start < config.numLayers() && skipsBlock(applied, readout, start)) {
+                    int skipped = start;
+                    applied = applied.stream().filter(i -> ForwardInput.firstLayer(i.site(), config) != skipped).toList();
+                    start = skipped + 1;
+                }
+            }
+            return new Job(index, request, lastOnly ? Mode.LAST : Mode.FULL, start, from, applied);
+        }
+
+        /**
+         * Whether every intervention that touches {@code block} zeroes its whole contribution at every
+         * position and nothing is read there: then the block need not run at all.
+         */
+        private boolean skipsBlock(List<Intervention> interventions, Readout readout, int block) {
+            boolean any = false;
+            for (Intervention intervention : interventions) {
+                if (ForwardInput.firstLayer(intervention.site(), config) != block) {
+                    continue;
+                }
+                boolean zeroesContribution = intervention.site() instanceof Site.Contribution && intervention.operation() == Operation.ZERO
+                        && intervention.positions().all() && intervention.heads().isEmpty();
+                if (!zeroesContribution) {
+                    return false;
+                }
+                any = true;
+            }
+            return any && readout.activations().keySet().stream().noneMatch(p -> p.layer() == block);
         }
 
         /** Whether a point's value is the clean one in a forward from {@code start}: it lies before it. */
@@ -226,7 +264,7 @@ public final class Planner implements PlanExecutor {
                     }
                 }
                 if (job.mode() != Mode.CLEAN && job.start() > 0) {
-                    points.add(startPoint(job.start(), config));
+                    points.add(job.from());
                 }
                 if (job.mode() == Mode.LAST) {
                     for (int layer = job.start(); layer < config.numLayers(); layer++) {
@@ -332,9 +370,9 @@ public final class Planner implements PlanExecutor {
 
         /** Intervened jobs, grouped by start layer (and for last-position jobs by prompt length), batched. */
         private void runIntervened(List<Job> jobs, Map<Job, Prompt> promptOf, Mode mode) {
-            Map<List<Integer>, List<Job>> groups = new LinkedHashMap<>();
+            Map<List<Object>, List<Job>> groups = new LinkedHashMap<>();
             for (Job job : jobs) {
-                List<Integer> key = mode == Mode.LAST ? List.of(job.start(), job.request().length()) : List.of(job.start());
+                List<Object> key = mode == Mode.LAST ? List.of(job.start(), job.request().length()) : List.of(job.start(), job.from());
                 groups.computeIfAbsent(key, k -> new ArrayList<>()).add(job);
             }
             for (List<Job> group : groups.values()) {
@@ -368,7 +406,7 @@ public final class Planner implements PlanExecutor {
                 for (Job job : batch) {
                     int[] prompt = job.request().tokens();
                     tokens.add(mode == Mode.LAST ? new int[] {prompt[prompt.length - 1]} : prompt);
-                    perRow.add(job.request().interventions());
+                    perRow.add(job.applied());
                     for (HookPoint point : job.request().readout().activations().keySet()) {
                         if (!before(point, start)) {
                             points.add(point);
@@ -404,7 +442,7 @@ public final class Planner implements PlanExecutor {
 
         /** The clean residual stream at the start layer, row by row, right-padded with zeros to the batch's width. */
         private NDArray residual(List<Job> batch, Map<Job, Prompt> promptOf, Mode mode, NDManager manager, int width) {
-            HookPoint point = startPoint(batch.get(0).start(), config);
+            HookPoint point = batch.get(0).from();
             NDList rows = new NDList();
             for (Job job : batch) {
                 Prompt prompt = promptOf.get(job);

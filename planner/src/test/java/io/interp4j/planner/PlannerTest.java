@@ -115,6 +115,12 @@ class PlannerTest {
                             .withHeads(List.of(head)))).reading(Readout.LAST_LOGITS.and(HookPoint.block(0, HookSite.RESID_POST), Positions.ALL)
                             .and(HookPoint.block(2, HookSite.RESID_POST), Positions.LAST)));
                 }
+                // blocks skipped outright: two consecutive contributions zeroed, read after them; one read inside a zeroed block
+                plan.add(new ForwardRequest(name, prompt, List.of(Intervention.zero(Site.parse("blocks.1.contribution"), Positions.ALL),
+                        Intervention.zero(Site.parse("blocks.2.contribution"), Positions.ALL)), Readout.LAST_LOGITS
+                        .and(HookPoint.block(2, HookSite.RESID_POST), Positions.ALL).and(HookPoint.block(0, HookSite.RESID_POST), Positions.LAST)));
+                plan.add(new ForwardRequest(name, prompt, List.of(Intervention.zero(Site.parse("blocks.1.contribution"), Positions.ALL)),
+                        Readout.LAST_LOGITS.and(HookPoint.block(1, HookSite.MLP_OUT), Positions.ALL)));
                 // two interventions at different layers; the embedding; the final norm; the logits
                 plan.add(ForwardRequest.intervened(name, prompt, List.of(Intervention.zero(Site.parse("blocks.2.hook_mlp_out"), Positions.ALL),
                         Intervention.zero(Site.parse("blocks.1.hook_attn_out"), Positions.FIRST))));
