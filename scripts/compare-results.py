@@ -14,7 +14,7 @@ import os
 import math
 import sys
 
-TIMING_WORDS = ("seconds", "tok/s", "tokens-per-second", "throughput", "wall", "tokens/s", "elapsed")
+TIMING_WORDS = ("seconds", "second", "tok/s", "throughput", "wall", "tokens/s", "elapsed")
 
 
 def timing(name):
