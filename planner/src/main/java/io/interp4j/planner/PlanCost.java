@@ -13,10 +13,11 @@ import java.util.Random;
  * What a scheduled forward costs on one loaded model, from a short calibration: a block costs {@code
  * perLayer + perLayerPosition × positions}, unembedding {@code perLogit} per position, so a forward of
  * {@code rows × width} positions from layer L costs {@code (n_layers − L) × (perLayer +
- * perLayerPosition × rows × width) + perLogit × logitRows}. Three forwards are timed (median of three
- * each, after a warm-up): 16 positions reading the last logits, 16 reading every position's, and 4 × 64
- * positions reading the last; attention's quadratic term is left out (at prompt lengths of tens of
- * tokens the projections dominate).
+ * perLayerPosition × rows × width) + perLogit × logitRows}. Four forwards are timed (median of three
+ * each, after a warm-up): 16 positions reading the last logits, 4 × 64 positions reading the last,
+ * and 64 positions reading the last or every position's (their difference, over 63 positions, is the
+ * unembedding's cost per position: wide enough to stand above the timing noise); attention's
+ * quadratic term is left out (at prompt lengths of tens of tokens the projections dominate).
  *
  * @param layers the model's blocks
  * @param perLayer seconds per block and forward
@@ -41,14 +42,14 @@ public record PlanCost(int layers, double perLayer, double perLayerPosition, dou
             wide.add(random.ints(64, 0, vocab).toArray());
         }
         ForwardInput last16 = ForwardInput.of(short16).logitsAt(Positions.LAST);
-        ForwardInput all16 = ForwardInput.of(short16);
+        ForwardInput last64 = ForwardInput.of(wide.get(0)).logitsAt(Positions.LAST);
+        ForwardInput all64 = ForwardInput.of(wide.get(0));
         ForwardInput last256 = ForwardInput.of(wide).logitsAt(Positions.LAST);
         time(model, last16, 1);
         double t1 = time(model, last16, REPEATS);
-        double t3 = time(model, all16, REPEATS);
         double t2 = time(model, last256, REPEATS);
+        double perLogit = Math.max(0, (time(model, all64, REPEATS) - time(model, last64, REPEATS)) / 63);
         int layers = model.config().numLayers();
-        double perLogit = Math.max(0, (t3 - t1) / 15);
         double perLayerPosition = Math.max(0, ((t2 - 4 * perLogit) - (t1 - perLogit)) / (layers * 240.0));
         double perLayer = Math.max(0, (t1 - perLogit) / layers - 16 * perLayerPosition);
         return new PlanCost(layers, perLayer, perLayerPosition, perLogit);
