@@ -10,7 +10,12 @@ import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
+import io.interp4j.api.model.ForwardInput;
+import io.interp4j.api.model.ForwardResult;
+import io.interp4j.api.model.ForwardingModel;
+import io.interp4j.api.model.ForwardingRun;
 import io.interp4j.api.model.Model;
+import io.interp4j.api.model.Run;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
@@ -164,6 +169,62 @@ class PlannerTest {
             }
         }
         assertThat(failures).as("planned readouts that differ from the plain path").isEmpty();
+    }
+
+    /** A model that records the shape of every batched forward its runs compute. */
+    private static final class Recording extends ForwardingModel {
+        private final Model model;
+        private final String key;
+        private final List<ScheduledForward> seen;
+
+        Recording(Model model, String key, List<ScheduledForward> seen) {
+            this.model = model;
+            this.key = key;
+            this.seen = seen;
+        }
+
+        @Override
+        protected Model delegate() {
+            return model;
+        }
+
+        @Override
+        public Run newRun() {
+            Run run = model.newRun();
+            return new ForwardingRun() {
+                @Override
+                protected Run delegate() {
+                    return run;
+                }
+
+                @Override
+                public ForwardResult forward(ForwardInput input) {
+                    ForwardResult result = run.forward(input);
+                    int logitRows = (int) (result.logits().getShape().get(0) * result.logits().getShape().get(1));
+                    seen.add(new ScheduledForward(key, input.batch(), input.layout().width(), input.startLayer(),
+                            input.past() == null ? 0 : input.past().length(), logitRows, 0));
+                    return result;
+                }
+
+                @Override
+                public void close() {
+                    run.close();
+                }
+            };
+        }
+    }
+
+    @Test
+    void theScheduleIsWhatExecuteRuns() {
+        for (PlannerOptions options : bounds()) {
+            Planner planner = new Planner(options);
+            List<ScheduledForward> scheduled = planner.schedule(plan, name -> model(name).config()).stream()
+                    .map(f -> new ScheduledForward(f.model(), f.rows(), f.width(), f.startLayer(), f.past(), f.logitRows(), 0)).toList();
+            List<ScheduledForward> ran = new ArrayList<>();
+            Map<String, Model> recording = Map.of("a", new Recording(a, "a", ran), "b", new Recording(b, "b", ran));
+            planner.execute(plan, recording::get, n -> { });
+            assertThat(ran).as(options.toString()).containsExactlyElementsOf(scheduled);
+        }
     }
 
     @Test
