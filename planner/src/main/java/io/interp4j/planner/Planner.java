@@ -113,11 +113,7 @@ public final class Planner implements PlanExecutor {
     @Override
     public List<ForwardReadout> execute(ForwardPlan plan, Function<String, Model> models, Progress progress) {
         ForwardReadout[] readouts = new ForwardReadout[plan.size()];
-        Map<String, List<Integer>> byModel = new LinkedHashMap<>();
-        for (int i = 0; i < plan.size(); i++) {
-            byModel.computeIfAbsent(plan.requests().get(i).model(), m -> new ArrayList<>()).add(i);
-        }
-        for (Map.Entry<String, List<Integer>> entry : byModel.entrySet()) {
+        for (Map.Entry<String, List<Integer>> entry : byModel(plan).entrySet()) {
             Model model = models.apply(entry.getKey());
             new ModelWork(entry.getKey(), model.config(), model, plan, entry.getValue(), readouts, progress, null).run();
         }
@@ -134,12 +130,8 @@ public final class Planner implements PlanExecutor {
      */
     public List<ScheduledForward> schedule(ForwardPlan plan, Function<String, ModelConfig> configs) {
         List<ScheduledForward> schedule = new ArrayList<>();
-        Map<String, List<Integer>> byModel = new LinkedHashMap<>();
-        for (int i = 0; i < plan.size(); i++) {
-            byModel.computeIfAbsent(plan.requests().get(i).model(), m -> new ArrayList<>()).add(i);
-        }
         ForwardReadout[] unused = new ForwardReadout[plan.size()];
-        for (Map.Entry<String, List<Integer>> entry : byModel.entrySet()) {
+        for (Map.Entry<String, List<Integer>> entry : byModel(plan).entrySet()) {
             new ModelWork(entry.getKey(), configs.apply(entry.getKey()), null, plan, entry.getValue(), unused, n -> { }, schedule).run();
         }
         return schedule;
@@ -183,9 +175,8 @@ public final class Planner implements PlanExecutor {
                 start = Math.min(start, ForwardInput.firstLayer(intervention.site(), config));
                 lastOnly &= atLastOnly(intervention.positions(), request.length());
                 // logits written by an intervention are computed at every position, as the plain path does
-                lastOnly &= intervention.site().rewrittenPoint().site() != HookSite.LOGITS;
+                lastOnly &= !writesLogits(intervention);
             }
-            boolean writesLogits = request.interventions().stream().anyMatch(i -> i.site().rewrittenPoint().site() == HookSite.LOGITS);
             Readout readout = request.readout();
             if (readout.logits() != null) {
                 lastOnly &= atLastOnly(readout.logits(), request.length());
@@ -194,9 +185,6 @@ public final class Planner implements PlanExecutor {
                 if (!before(read.getKey(), start)) {
                     lastOnly &= atLastOnly(read.getValue(), request.length());
                 }
-            }
-            if (writesLogits) {
-                start = Math.min(start, config.numLayers());
             }
             HookPoint from = startPoint(start, config);
             List<Intervention> applied = request.interventions();
@@ -243,12 +231,16 @@ public final class Planner implements PlanExecutor {
         void run() {
             int next = 0;
             while (next < prompts.size()) {
-                long bytes = 0;
-                int end = next;
-                do {
-                    bytes += keptBytes(prompts.get(end));
+                long bytes = keptBytes(prompts.get(next));
+                int end = next + 1;
+                while (end < prompts.size()) {
+                    long more = keptBytes(prompts.get(end));
+                    if (bytes + more > options.cacheBytes()) {
+                        break;
+                    }
+                    bytes += more;
                     end++;
-                } while (end < prompts.size() && bytes + keptBytes(prompts.get(end)) <= options.cacheBytes());
+                }
                 runChunk(prompts.subList(next, end));
                 next = end;
             }
@@ -386,32 +378,26 @@ public final class Planner implements PlanExecutor {
 
         private void runBatch(List<Job> batch, Map<Job, Prompt> promptOf, Mode mode) {
             int start = batch.get(0).start();
-            boolean writesLogits = batch.stream().flatMap(j -> j.request().interventions().stream())
-                    .anyMatch(i -> i.site().rewrittenPoint().site() == HookSite.LOGITS);
+            boolean writesLogits = batch.stream().flatMap(j -> j.applied().stream()).anyMatch(Planner::writesLogits);
             Positions logits = writesLogits ? Positions.ALL : commonLogits(batch);
             int length = batch.get(0).request().length();
             int first = mode == Mode.LAST ? length - 1 : 0;
+            // the points this forward caches for its readouts: those before the start layer come from the clean run
+            Set<HookPoint> points = new TreeSet<>();
+            batch.forEach(j -> j.request().readout().activations().keySet().stream().filter(p -> !before(p, start)).forEach(points::add));
             if (schedule != null) {
                 int width = mode == Mode.LAST ? 1 : batch.stream().mapToInt(j -> j.request().length()).max().orElseThrow();
-                Set<HookPoint> read = new TreeSet<>();
-                batch.forEach(j -> j.request().readout().activations().keySet().stream().filter(p -> !before(p, start)).forEach(read::add));
-                schedule.add(new ScheduledForward(key, batch.size(), width, start, first, logitRows(logits, width, batch.size()), read.size()));
+                schedule.add(new ScheduledForward(key, batch.size(), width, start, first, logitRows(logits, width, batch.size()), points.size()));
                 return;
             }
             try (Run run = model.newRun()) {
                 NDManager manager = run.manager();
                 List<int[]> tokens = new ArrayList<>();
                 List<List<Intervention>> perRow = new ArrayList<>();
-                Set<HookPoint> points = new TreeSet<>();
                 for (Job job : batch) {
                     int[] prompt = job.request().tokens();
                     tokens.add(mode == Mode.LAST ? new int[] {prompt[prompt.length - 1]} : prompt);
                     perRow.add(job.applied());
-                    for (HookPoint point : job.request().readout().activations().keySet()) {
-                        if (!before(point, start)) {
-                            points.add(point);
-                        }
-                    }
                 }
                 ForwardInput input = ForwardInput.of(tokens).logitsAt(logits).withRowInterventions(perRow);
                 if (start > 0) {
@@ -506,6 +492,20 @@ public final class Planner implements PlanExecutor {
             }
             return batches;
         }
+    }
+
+    /** The plan's request indices by model key, in order of first appearance. */
+    private static Map<String, List<Integer>> byModel(ForwardPlan plan) {
+        Map<String, List<Integer>> byModel = new LinkedHashMap<>();
+        for (int i = 0; i < plan.size(); i++) {
+            byModel.computeIfAbsent(plan.requests().get(i).model(), m -> new ArrayList<>()).add(i);
+        }
+        return byModel;
+    }
+
+    /** Whether an intervention rewrites the logits (then every position's logits are computed, as on the plain path). */
+    private static boolean writesLogits(Intervention intervention) {
+        return intervention.site().rewrittenPoint().site() == HookSite.LOGITS;
     }
 
     /** A prompt's token ids as a map key. */

@@ -1,6 +1,7 @@
 package io.interp4j.app.study;
 
 import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plan.ModelRef;
@@ -38,11 +39,7 @@ final class DryRunCosts implements AutoCloseable {
      * @param seconds the estimated seconds of what was estimated
      * @param complete whether every forward of the step was estimated
      */
-    record StepCost(String line, double seconds, boolean complete) {
-        String describe() {
-            return line;
-        }
-    }
+    record StepCost(String line, double seconds, boolean complete) {}
 
     StepCost price(List<ForwardPlan> plans, long passes) {
         long planned = plans.stream().mapToLong(ForwardPlan::size).sum();
@@ -58,11 +55,10 @@ final class DryRunCosts implements AutoCloseable {
         double seconds = 0;
         String unpriced = null;
         for (ForwardPlan forwardPlan : plans) {
-            List<ScheduledForward> schedule = plain ? List.of() : planner.schedule(forwardPlan, key -> plan.models().get(ModelRef.parse(key).name()).config());
+            List<ScheduledForward> schedule = plain ? List.of() : planner.schedule(forwardPlan, this::config);
             batches += plain ? forwardPlan.size() : schedule.size();
             for (ScheduledForward forward : schedule) {
-                positions += (long) forward.rows() * forward.width() * (plan.models().get(ModelRef.parse(forward.model()).name()).config().numLayers()
-                        - forward.startLayer());
+                positions += (long) forward.rows() * forward.width() * (config(forward.model()).numLayers() - forward.startLayer());
             }
             if (!estimate) {
                 continue;
@@ -96,6 +92,11 @@ final class DryRunCosts implements AutoCloseable {
             return new StepCost(how + "; not estimated: model '" + unpriced + "' does not exist yet" + rest, seconds, false);
         }
         return new StepCost(how + ", estimated " + duration(seconds) + rest, seconds, unplanned == 0);
+    }
+
+    /** The architecture of a request model's key (a variant has its base's). */
+    private ModelConfig config(String key) {
+        return plan.models().get(ModelRef.parse(key).name()).config();
     }
 
     /** The calibrated cost of a request model's base, or null when it does not exist yet (the study creates it). */

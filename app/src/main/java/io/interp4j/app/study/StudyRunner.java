@@ -70,7 +70,7 @@ final class StudyRunner {
                 out.printf(Locale.ROOT, "  %d. %s [%s] %s: %,d forward passes%n", step.index() + 1, step.id(), step.experimentId(),
                         step.experiment().describe(), passes);
                 DryRunCosts.StepCost cost = costs.price(step.experiment().plans(context), passes);
-                out.println("     " + cost.describe());
+                out.println("     " + cost.line());
                 seconds += cost.seconds();
                 complete &= cost.complete();
             }
