@@ -28,17 +28,6 @@ public final class Stats {
     }
 
     /**
-     * Returns KL(P ‖ Q) = Σ p (log p − log q) in nats, P and Q given as logits of one position.
-     *
-     * @param p the reference's logits
-     * @param q the other's logits
-     * @return the divergence, {@code >= 0}
-     */
-    public static double kl(float[] p, float[] q) {
-        return Distributions.kl(p, q);
-    }
-
-    /**
      * Returns the index of the largest value (the first on ties).
      *
      * @param values the values
@@ -81,18 +70,6 @@ public final class Stats {
     }
 
     /**
-     * Returns |top-k(a) ∩ top-k(b)| / k.
-     *
-     * @param a the first logits
-     * @param b the second logits
-     * @param k how many
-     * @return the overlap in [0, 1]
-     */
-    public static double topKOverlap(float[] a, float[] b, int k) {
-        return Distributions.overlap(topK(a, k), topK(b, k), k);
-    }
-
-    /**
      * Returns the mean.
      *
      * @param values the values, not empty
@@ -126,63 +103,6 @@ public final class Stats {
         }
         Arrays.sort(means);
         return new double[] {means[(int) Math.floor(0.025 * (means.length - 1))], means[(int) Math.ceil(0.975 * (means.length - 1))]};
-    }
-
-    /**
-     * Returns Pearson's correlation; NaN when either side is constant.
-     *
-     * @param x the first values
-     * @param y the second values, as many
-     * @return r in [-1, 1] or NaN
-     */
-    public static double pearson(double[] x, double[] y) {
-        double mx = mean(x);
-        double my = mean(y);
-        double sxy = 0;
-        double sxx = 0;
-        double syy = 0;
-        for (int i = 0; i < x.length; i++) {
-            sxy += (x[i] - mx) * (y[i] - my);
-            sxx += (x[i] - mx) * (x[i] - mx);
-            syy += (y[i] - my) * (y[i] - my);
-        }
-        // rounding can put a perfect correlation a hair outside [-1, 1] (1.0000000000000002)
-        return sxx == 0 || syy == 0 ? Double.NaN : Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
-    }
-
-    /**
-     * Returns Spearman's rank correlation (Pearson on ranks, ties given their mean rank).
-     *
-     * @param x the first values
-     * @param y the second values, as many
-     * @return rho in [-1, 1] or NaN
-     */
-    public static double spearman(double[] x, double[] y) {
-        return pearson(ranks(x), ranks(y));
-    }
-
-    /**
-     * Returns ranks from 1, ties given their mean rank.
-     *
-     * @param values the values
-     * @return the ranks
-     */
-    public static double[] ranks(double[] values) {
-        Integer[] order = IntStream.range(0, values.length).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, (a, b) -> Double.compare(values[a], values[b]));
-        double[] ranks = new double[values.length];
-        int i = 0;
-        while (i < order.length) {
-            int j = i;
-            while (j + 1 < order.length && values[order[j + 1]] == values[order[i]]) {
-                j++;
-            }
-            for (int k = i; k <= j; k++) {
-                ranks[order[k]] = (i + j) / 2.0 + 1;
-            }
-            i = j + 1;
-        }
-        return ranks;
     }
 
     /**

@@ -28,8 +28,9 @@ public final class StepSettings {
     private static final ConfigRenderOptions CONCISE = ConfigRenderOptions.concise();
 
     private final String id;
+    private final String prefix;
     private final Config config;
-    private final List<String> problems = new ArrayList<>();
+    private final List<String> problems;
 
     /**
      * Reads the settings of one experiment.
@@ -38,8 +39,35 @@ public final class StepSettings {
      * @param config its resolved settings
      */
     public StepSettings(String id, Config config) {
+        this(id, "", config, new ArrayList<>());
+    }
+
+    private StepSettings(String id, String prefix, Config config, List<String> problems) {
         this.id = requireNonNull(id, "id is null");
+        this.prefix = prefix;
         this.config = requireNonNull(config, "config is null");
+        this.problems = problems;
+    }
+
+    /**
+     * Returns a reader of other settings of the same step, e.g. one model's overrides, whose problems
+     * are recorded here with keys under {@code prefix}.
+     *
+     * @param keyPrefix e.g. {@code per-model.large.}
+     * @param settings the settings it reads
+     * @return the reader
+     */
+    public StepSettings nested(String keyPrefix, Config settings) {
+        return new StepSettings(id, prefix + keyPrefix, settings, problems);
+    }
+
+    /**
+     * Returns the settings this reader reads.
+     *
+     * @return the resolved settings
+     */
+    public Config config() {
+        return config;
     }
 
     /**
@@ -49,7 +77,7 @@ public final class StepSettings {
      * @return e.g. {@code interp4j.experiment.sweep.intervention.id}
      */
     public String path(String key) {
-        return "interp4j." + PluginKind.EXPERIMENT.configName() + "." + id + "." + key;
+        return "interp4j." + PluginKind.EXPERIMENT.configName() + "." + id + "." + prefix + key;
     }
 
     /**

@@ -26,6 +26,7 @@ import io.interp4j.api.probe.ProbeContext;
 import io.interp4j.api.probe.ProbeResult;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.atlas.Protocol;
@@ -145,6 +146,7 @@ final class AdapterNormEffect implements Experiment {
     @Override
     public StepResult run(StudyContext context, Progress progress) {
         requireValid(context);
+        Comparisons compare = Comparisons.of(context);
         List<Task> tasks = scope.tasks(context);
         int[][] families = Stats.families(tasks.stream().map(Task::family).toList());
         AtlasRows atlas = new AtlasRows(DIMENSION);
@@ -176,7 +178,7 @@ final class AdapterNormEffect implements Experiment {
                 Task task = tasks.get(t);
                 float[] reference = stage1.get(2 * t + 1).lastLogits();
                 for (int l = 0; l < layers; l++) {
-                    kl[l][t] = Stats.kl(reference, stage2.get(next++).lastLogits());
+                    kl[l][t] = compare.kl(reference, stage2.get(next++).lastLogits());
                     promptRows.add(Arrays.asList(name, l, task.id(), task.family(), kl[l][t]));
                 }
             }
@@ -190,7 +192,7 @@ final class AdapterNormEffect implements Experiment {
             long seed = context.seed() * 31 + name.hashCode();
             double cv = norms.abCv();
             atlas.value("adapter-norm-effect.norm-cv", null, name, cv, fmt(cv));
-            double published = Stats.pearson(norms.ab(), effect);
+            double published = compare.pearson(norms.ab(), effect);
             correlationRows.add(Arrays.asList(name, Protocol.PUBLISHED.configName(), "ab-norm", "pearson", published, null, null));
             if (scope.runs(Protocol.PUBLISHED)) {
                 atlas.value("adapter-norm-effect.pearson", Protocol.PUBLISHED, name, published, fmt(published));
@@ -201,16 +203,16 @@ final class AdapterNormEffect implements Experiment {
                 }
             }
             if (scope.runs(Protocol.CORRECTED)) {
-                double pearson = Stats.pearson(norms.delta(), effect);
-                double spearman = Stats.spearman(norms.delta(), effect);
-                double[] pearsonCi = Stats.bootstrapFamilies(families, drawn -> Stats.pearson(norms.delta(), effects(kl, drawn)), seed);
-                double[] spearmanCi = Stats.bootstrapFamilies(families, drawn -> Stats.spearman(norms.delta(), effects(kl, drawn)), seed);
+                double pearson = compare.pearson(norms.delta(), effect);
+                double spearman = compare.spearman(norms.delta(), effect);
+                double[] pearsonCi = Stats.bootstrapFamilies(families, drawn -> compare.pearson(norms.delta(), effects(kl, drawn)), seed);
+                double[] spearmanCi = Stats.bootstrapFamilies(families, drawn -> compare.spearman(norms.delta(), effects(kl, drawn)), seed);
                 correlationRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "update-norm", "pearson", pearson, pearsonCi[0],
                         pearsonCi[1]));
                 correlationRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "update-norm", "spearman", spearman, spearmanCi[0],
                         spearmanCi[1]));
                 correlationRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "ab-norm", "spearman",
-                        Stats.spearman(norms.ab(), effect), null, null));
+                        compare.spearman(norms.ab(), effect), null, null));
                 atlas.value("adapter-norm-effect.pearson", Protocol.CORRECTED, name, pearson, fmt(pearson), pearsonCi);
                 atlas.value("adapter-norm-effect.spearman", Protocol.CORRECTED, name, spearman, fmt(spearman), spearmanCi);
                 if (scope.runs(Protocol.PUBLISHED) && !(published >= pearsonCi[0] && published <= pearsonCi[1])) {

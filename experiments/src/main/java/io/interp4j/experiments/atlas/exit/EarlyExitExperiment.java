@@ -19,9 +19,11 @@ import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plan.Readout;
 import io.interp4j.api.task.Task;
+import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.atlas.layerwise.Display;
 import io.interp4j.experiments.atlas.layerwise.LayerProfile;
@@ -52,11 +54,11 @@ final class EarlyExitExperiment implements Experiment {
     private static final int VECTORS_PER_PASS = 64;
 
     private final AtlasScope scope;
-    private final boolean lastLayerFull;
+    private final PerModel<Boolean> lastLayerFull;
     private final double threshold;
     private final int topK;
 
-    EarlyExitExperiment(AtlasScope scope, boolean lastLayerFull, double threshold, int topK) {
+    EarlyExitExperiment(AtlasScope scope, PerModel<Boolean> lastLayerFull, double threshold, int topK) {
         this.scope = scope;
         this.lastLayerFull = lastLayerFull;
         this.threshold = threshold;
@@ -67,6 +69,7 @@ final class EarlyExitExperiment implements Experiment {
     public List<String> validate(StudyContext context) {
         List<String> problems = new ArrayList<>(scope.validate(context));
         if (problems.isEmpty()) {
+            problems.addAll(lastLayerFull.validate(context, scope.models(context)));
             for (String model : scope.models(context)) {
                 int vocab = context.modelConfig(model).vocabSize();
                 if (topK > vocab) {
@@ -113,9 +116,9 @@ final class EarlyExitExperiment implements Experiment {
     @Override
     public String describe() {
         return "early exit: per layer, argmax agreement, KL(full ‖ exit) and top-" + topK + " overlap at the last position"
-                + " (published: lm_head without the final norm" + (lastLayerFull ? ", the last layer's exit = the model's logits" : "")
-                + "; corrected: logit lens with the final norm), earliest layer with agreement >= " + threshold + "; "
-                + scope.describe();
+                + " (published: lm_head without the final norm" + (lastLayerFull.common() ? ", the last layer's exit = the model's"
+                + " logits" : "") + "; corrected: logit lens with the final norm), earliest layer with agreement >= " + threshold + "; "
+                + scope.describe() + (lastLayerFull.varies() ? ", with per-model settings" : "");
     }
 
     /** Per-prompt measures, by layer. */
@@ -203,7 +206,9 @@ final class EarlyExitExperiment implements Experiment {
 
     /** Unembeds one protocol's lens readouts (one per prompt) and compares them with the model's logits. */
     private Measured measure(StudyContext context, PromptSet prompts, List<float[]> clean, Protocol protocol, List<ForwardReadout> lens) {
+        Comparisons compare = Comparisons.of(context);
         boolean published = protocol == Protocol.PUBLISHED;
+        boolean lastFull = lastLayerFull.of(prompts.name());
         ModelConfig config = prompts.model().config();
         int layers = config.numLayers();
         double[][] agree = new double[layers][prompts.size()];
@@ -220,11 +225,11 @@ final class EarlyExitExperiment implements Experiment {
                 float[] full = clean.get(p);
                 int fullArgmax = Stats.argmax(full);
                 for (int layer = 0; layer < layers; layer++) {
-                    float[] exit = published && lastLayerFull && layer == layers - 1 ? full : exits[layer];
+                    float[] exit = published && lastFull && layer == layers - 1 ? full : exits[layer];
                     exitArgmax[layer][p] = Stats.argmax(exit);
                     agree[layer][p] = exitArgmax[layer][p] == fullArgmax ? 1 : 0;
-                    kl[layer][p] = Stats.kl(full, exit);
-                    overlap[layer][p] = Stats.topKOverlap(full, exit, topK);
+                    kl[layer][p] = compare.kl(full, exit);
+                    overlap[layer][p] = compare.topKOverlap(full, exit, topK);
                 }
             }
         }
@@ -299,7 +304,7 @@ final class EarlyExitExperiment implements Experiment {
                     + " argmax over L0–" + Display.layer(last));
         }
         int finalLayer = layers - 1;
-        boolean fullLogits = !corrected && lastLayerFull;
+        boolean fullLogits = !corrected && lastLayerFull.of(name);
         atlas.value("early-exit.final-layer", protocol, name, m.agreement.mean(finalLayer), Display.layer(finalLayer) + ": "
                 + Display.percent(m.agreement.mean(finalLayer)) + " argmax, KL " + Display.number(m.kl.mean(finalLayer))
                 + (fullLogits ? " (the model's own logits)" : corrected ? " (logit lens)" : " (lm_head without the final norm)"));

@@ -4,7 +4,9 @@ import com.typesafe.config.Config;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.experiments.atlas.AtlasScope;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.common.StepSettings;
+import java.util.Set;
 
 /**
  * {@code early-exit}: the atlas row "Early exit" (STUDY.md row 10). Published: lm_head on a layer's
@@ -29,7 +31,8 @@ public final class EarlyExitFactory implements ExperimentFactory {
     public Experiment create(Config config) {
         StepSettings settings = new StepSettings(ID, config);
         AtlasScope scope = AtlasScope.read(config, settings);
-        boolean lastLayerFull = config.getBoolean("last-layer-full-logits");
+        PerModel<Boolean> lastLayerFull = PerModel.read(settings, Set.of("last-layer-full-logits"),
+                s -> s.config().getBoolean("last-layer-full-logits"));
         double threshold = config.getDouble("agreement-threshold");
         if (!(threshold > 0 && threshold <= 1)) {
             settings.problem("agreement-threshold", "found " + threshold + "; allowed: a fraction in (0, 1]");

@@ -18,11 +18,13 @@ import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.task.Task;
+import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.atlas.PromptSet;
+import io.interp4j.experiments.common.PerModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -31,6 +33,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * Ablates one attention head (or output slice) at a time, at every position, and measures KL(clean ‖
@@ -39,8 +42,9 @@ import java.util.Set;
  * <p>Published {@code slice} zeroes columns {@code [h·d_head, (h+1)·d_head)} of {@code hook_attn_out},
  * the attention output after o_proj: a slice of the mixed output of every head, not a head. Published
  * {@code head} zeroes head h's input columns to o_proj; o_proj has no bias, so this is zeroing head h of
- * {@code attn.hook_z}, which is what runs, in layers {@code 0..published-layers-1} only (STUDY.md gives the
- * 0.5B slice scan no such limit, so {@code slice} covers every layer). Corrected
+ * {@code attn.hook_z}, which is what runs. The published scan covers {@code published-layers} (the seed's 1.5B
+ * head scan: layers 0..5; its 0.5B slice scan: a list of layers), and each model may have its own recipe
+ * ({@link PerModel}). Corrected
  * zeroes {@code attn.hook_z} head h in every layer; hook_z is per query head, so under GQA the query
  * heads sharing a KV head are ablated one by one (the tables give each head's KV head). An ablation the
  * two protocols share (published {@code head} inside its layers) runs once.
@@ -94,29 +98,54 @@ final class HeadSpecialisation implements Experiment {
     /** A cell of one protocol's grid: its family-mean KL and, for the corrected protocol, its interval. */
     private record Cell(Ablation ablation, double kl, double[] ci) {}
 
-    private final AtlasScope scope;
-    private final Variant variant;
-    private final int publishedLayers;
+    /**
+     * One model's settings: its prompts, and the published ablation and the layers it scans.
+     *
+     * @param scope the models, protocols and prompts
+     * @param variant the published ablation
+     * @param layers the layers the published scan covers
+     */
+    record Recipe(AtlasScope scope, Variant variant, LayerScan layers) {}
 
-    HeadSpecialisation(AtlasScope scope, Variant variant, int publishedLayers) {
-        this.scope = scope;
-        this.variant = variant;
-        this.publishedLayers = publishedLayers;
+    private final PerModel<Recipe> recipes;
+    private final AtlasScope scope;
+
+    HeadSpecialisation(PerModel<Recipe> recipes) {
+        this.recipes = recipes;
+        this.scope = recipes.common().scope();
     }
 
     @Override
     public List<String> validate(StudyContext context) {
-        return scope.validate(context);
+        List<String> problems = new ArrayList<>(scope.validate(context));
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        List<String> models = scope.models(context);
+        problems.addAll(recipes.validate(context, models));
+        for (String model : models) {
+            Recipe recipe = recipes.of(model);
+            String where = recipe == recipes.common() ? context.path() : context.path() + "." + PerModel.KEY + "." + model;
+            if (recipe != recipes.common()) {
+                for (String problem : recipe.scope().validate(context)) {
+                    problems.add(where + problem.substring(context.path().length()));
+                }
+            }
+            int layers = context.modelConfig(model).numLayers();
+            recipe.layers().outside(layers).ifPresent(layer -> problems.add(where + ".published-layers: layer " + layer
+                    + " is outside model '" + model + "' (" + layers + " layers: 0.." + (layers - 1) + ")"));
+        }
+        return problems;
     }
 
     /** The ablations of one protocol on one model, in scan order (layer, then head or slice). */
-    private List<Ablation> grid(Protocol protocol, ModelConfig config) {
+    private List<Ablation> grid(Protocol protocol, ModelConfig config, Recipe recipe) {
         List<Ablation> out = new ArrayList<>();
         boolean published = protocol == Protocol.PUBLISHED;
-        boolean slice = published && variant == Variant.SLICE;
-        int layers = published && !slice ? Math.min(publishedLayers, config.numLayers()) : config.numLayers();
+        boolean slice = published && recipe.variant() == Variant.SLICE;
+        int[] layers = published ? recipe.layers().layers(config.numLayers()) : IntStream.range(0, config.numLayers()).toArray();
         int slots = slice ? config.hiddenSize() / config.headDim() : config.numHeads();
-        for (int layer = 0; layer < layers; layer++) {
+        for (int layer : layers) {
             for (int slot = 0; slot < slots; slot++) {
                 out.add(new Ablation(slice, layer, slot));
             }
@@ -125,10 +154,10 @@ final class HeadSpecialisation implements Experiment {
     }
 
     /** Every distinct ablation the step runs on one model. */
-    private Set<Ablation> ablations(ModelConfig config) {
+    private Set<Ablation> ablations(ModelConfig config, Recipe recipe) {
         Set<Ablation> all = new LinkedHashSet<>();
         for (Protocol protocol : scope.protocols()) {
-            all.addAll(grid(protocol, config));
+            all.addAll(grid(protocol, config, recipe));
         }
         return all;
     }
@@ -138,11 +167,12 @@ final class HeadSpecialisation implements Experiment {
      * reading the last position's logits. {@link #run} indexes the readouts in this order.
      */
     private ForwardPlan plan(String model, ModelConfig config, List<int[]> prompts) {
+        Recipe recipe = recipes.of(model);
         ForwardPlan.Builder plan = ForwardPlan.builder();
         for (int[] prompt : prompts) {
             plan.add(ForwardRequest.clean(model, prompt));
         }
-        for (Ablation ablation : ablations(config)) {
+        for (Ablation ablation : ablations(config, recipe)) {
             List<Intervention> interventions = List.of(ablation.intervention(config));
             for (int[] prompt : prompts) {
                 plan.add(ForwardRequest.intervened(model, prompt, interventions));
@@ -155,23 +185,24 @@ final class HeadSpecialisation implements Experiment {
     public List<ForwardPlan> plans(StudyContext context) {
         List<ForwardPlan> plans = new ArrayList<>();
         for (String model : scope.models(context)) {
-            plans.add(plan(model, context.modelConfig(model), scope.tokens(context, model)));
+            plans.add(plan(model, context.modelConfig(model), recipes.of(model).scope().tokens(context, model)));
         }
         return plans;
     }
 
     @Override
     public String describe() {
+        Recipe recipe = recipes.common();
         return "head-specialisation: family-mean KL(clean ‖ ablated) at the last position with one attention head zeroed at a time"
-                + " (published: " + (variant == Variant.SLICE ? "a d_head-wide slice of hook_attn_out in every layer"
-                        : "hook_z head in layers 0.." + (publishedLayers - 1))
-                + "; corrected: hook_z head in every layer, 95% stratified bootstrap intervals), " + scope.describe();
+                + " (published: " + (recipe.variant() == Variant.SLICE ? "a d_head-wide slice of hook_attn_out" : "hook_z head")
+                + " in " + recipe.layers().describe() + "; corrected: hook_z head in every layer, 95% stratified bootstrap intervals), "
+                + scope.describe() + (recipes.varies() ? ", with per-model settings" : "");
     }
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
         requireValid(context);
-        List<Task> tasks = scope.tasks(context);
+        Comparisons compare = Comparisons.of(context);
         int[][] families = null;
         AtlasRows atlas = new AtlasRows(DIMENSION);
         List<List<Object>> cells = new ArrayList<>();
@@ -181,7 +212,9 @@ final class HeadSpecialisation implements Experiment {
         Map<String, Object> summary = new LinkedHashMap<>();
         long forwards = 0;
         for (String name : scope.models(context)) {
-            PromptSet set = scope.prepare(context, name);
+            Recipe recipe = recipes.of(name);
+            List<Task> tasks = recipe.scope().tasks(context);
+            PromptSet set = recipe.scope().prepare(context, name);
             ModelConfig config = set.model().config();
             List<int[]> prompts = set.tokens();
             families = set.families();
@@ -191,10 +224,10 @@ final class HeadSpecialisation implements Experiment {
             int n = prompts.size();
             Map<Ablation, double[]> kl = new LinkedHashMap<>();
             int next = n;
-            for (Ablation ablation : ablations(config)) {
+            for (Ablation ablation : ablations(config, recipe)) {
                 double[] values = new double[n];
                 for (int p = 0; p < n; p++) {
-                    values[p] = Stats.kl(readouts.get(p).lastLogits(), readouts.get(next++).lastLogits());
+                    values[p] = compare.kl(readouts.get(p).lastLogits(), readouts.get(next++).lastLogits());
                 }
                 kl.put(ablation, values);
             }
@@ -202,7 +235,7 @@ final class HeadSpecialisation implements Experiment {
             for (Protocol protocol : scope.protocols()) {
                 List<Cell> grid = new ArrayList<>();
                 List<List<Object>> heat = new ArrayList<>();
-                for (Ablation ablation : grid(protocol, config)) {
+                for (Ablation ablation : grid(protocol, config, recipe)) {
                     double[] values = kl.get(ablation);
                     double mean = Stats.familyMean(values, families);
                     double[] ci = protocol == Protocol.CORRECTED ? Stats.bootstrapFamilyMean(values, families, context.seed()) : null;
@@ -242,11 +275,12 @@ final class HeadSpecialisation implements Experiment {
                         ChartType.HEATMAP, table, "head", "layer", "kl"));
                 headline(atlas, protocol, name, config, top);
             }
-            flags(atlas, name, config, kl, families, best);
+            flags(atlas, name, config, recipe, kl, families, best);
             summary.put(name + ".prompts", prompts.size());
+            summary.put(name + ".published-variant", recipe.variant().configName());
+            summary.put(name + ".published-layers", recipe.layers().describe());
         }
         summary.put("families", families == null ? 0 : families.length);
-        summary.put("published-variant", variant.configName());
         summary.put("forward-passes", forwards);
         List<Table> tables = new ArrayList<>();
         tables.add(new Table("head-kl", List.of("model", "protocol", "layer", "head", "kv_head", "ablation", "kl", "ci_low", "ci_high"),
@@ -272,17 +306,17 @@ final class HeadSpecialisation implements Experiment {
      * Flags what the data shows: published slices that differ from the heads of the same index (the slice
      * is not a head), a largest corrected head outside the published layers, and protocols that disagree.
      */
-    private void flags(AtlasRows atlas, String model, ModelConfig config, Map<Ablation, double[]> kl, int[][] families,
-            Map<Protocol, Cell> best) {
+    private void flags(AtlasRows atlas, String model, ModelConfig config, Recipe recipe, Map<Ablation, double[]> kl,
+            int[][] families, Map<Protocol, Cell> best) {
         Cell published = best.get(Protocol.PUBLISHED);
         Cell corrected = best.get(Protocol.CORRECTED);
         if (published == null || corrected == null) {
             return;
         }
-        if (variant == Variant.SLICE) {
+        if (recipe.variant() == Variant.SLICE) {
             double worst = -1;
             String example = "";
-            for (Ablation slice : grid(Protocol.PUBLISHED, config)) {
+            for (Ablation slice : grid(Protocol.PUBLISHED, config, recipe)) {
                 Ablation head = new Ablation(false, slice.layer(), slice.slot());
                 if (!kl.containsKey(head)) {
                     continue;
@@ -301,10 +335,10 @@ final class HeadSpecialisation implements Experiment {
                         + " (hook_z) KLs of the same index by up to %.4g (%s); published max %.4g vs corrected max %.4g", worst,
                         example, published.kl(), corrected.kl()));
             }
-        } else if (corrected.ablation().layer() >= Math.min(publishedLayers, config.numLayers())) {
-            atlas.artefact(Protocol.PUBLISHED, model, String.format(Locale.ROOT, "the published scan covers layers 0..%d only; the"
+        } else if (!recipe.layers().covers(corrected.ablation().layer())) {
+            atlas.artefact(Protocol.PUBLISHED, model, String.format(Locale.ROOT, "the published scan covers %s only; the"
                     + " largest head effect is at L%d H%d (KL %.4g), outside it (published max L%d H%d, %.4g)",
-                    Math.min(publishedLayers, config.numLayers()) - 1, corrected.ablation().layer(), corrected.ablation().slot(),
+                    recipe.layers().describe(), corrected.ablation().layer(), corrected.ablation().slot(),
                     corrected.kl(), published.ablation().layer(), published.ablation().slot(), published.kl()));
         }
         if (published.ablation().layer() != corrected.ablation().layer() || published.ablation().slot() != corrected.ablation().slot()) {

@@ -4,7 +4,9 @@ import com.typesafe.config.Config;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.experiments.atlas.AtlasScope;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.common.StepSettings;
+import java.util.Set;
 
 /**
  * {@code head-specialisation} (atlas row 4): the last-position KL of ablating one attention head at a
@@ -15,6 +17,9 @@ import io.interp4j.experiments.common.StepSettings;
 public final class HeadSpecialisationFactory implements ExperimentFactory {
     /** The plugin id. */
     public static final String ID = "head-specialisation";
+
+    /** The settings that may differ per model: the seed's prompts and published scan differed by scale. */
+    private static final Set<String> PER_MODEL = Set.of("suite", "split", "published-variant", "published-layers");
 
     @Override
     public String id() {
@@ -30,7 +35,14 @@ public final class HeadSpecialisationFactory implements ExperimentFactory {
     @Override
     public Experiment create(Config config) {
         StepSettings settings = new StepSettings(ID, config);
-        AtlasScope scope = AtlasScope.read(config, settings);
+        PerModel<HeadSpecialisation.Recipe> recipes = PerModel.read(settings, PER_MODEL, HeadSpecialisationFactory::recipe);
+        settings.check();
+        return new HeadSpecialisation(recipes);
+    }
+
+    /** Reads one recipe: the step's settings, or one model's overrides merged over them. */
+    private static HeadSpecialisation.Recipe recipe(StepSettings settings) {
+        AtlasScope scope = AtlasScope.read(settings.config(), settings);
         String variantText = settings.text("published-variant");
         HeadSpecialisation.Variant variant = null;
         if (variantText != null) {
@@ -40,14 +52,7 @@ public final class HeadSpecialisationFactory implements ExperimentFactory {
                         + " hook_attn_out, the seed's 0.5B run) or head (zero one head's input to o_proj, the seed's 1.5B run)");
             }
         }
-        Object layersValue = config.getValue("published-layers").unwrapped();
-        int layers = layersValue instanceof Integer n ? n : 0;
-        if (layers < 1) {
-            settings.problem("published-layers", "found " + StepSettings.render(config.getValue("published-layers"))
-                    + "; allowed: an integer >= 1 (the published scan covers layers 0..published-layers-1, clipped to each"
-                    + " model's layer count)");
-        }
-        settings.check();
-        return new HeadSpecialisation(scope, variant, layers);
+        LayerScan layers = LayerScan.read(settings, "published-layers");
+        return scope == null || variant == null || layers == null ? null : new HeadSpecialisation.Recipe(scope, variant, layers);
     }
 }

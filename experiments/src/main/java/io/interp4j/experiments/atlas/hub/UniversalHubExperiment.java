@@ -18,6 +18,7 @@ import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
@@ -271,6 +272,7 @@ final class UniversalHubExperiment implements Experiment {
     /** One model's run. */
     private final class ModelRun {
         private final StudyContext context;
+        private final Comparisons compare;
         private final PromptSet prompts;
         private final Progress progress;
         private final String name;
@@ -282,6 +284,7 @@ final class UniversalHubExperiment implements Experiment {
 
         ModelRun(StudyContext context, PromptSet prompts, Progress progress) {
             this.context = context;
+            this.compare = Comparisons.of(context);
             this.prompts = prompts;
             this.progress = progress;
             this.name = prompts.name();
@@ -332,14 +335,14 @@ final class UniversalHubExperiment implements Experiment {
             Map<Protocol, Integer> hubs = new EnumMap<>(Protocol.class);
             if (scope.runs(Protocol.PUBLISHED)) {
                 Cascade cascade = new Cascade(layers);
-                LayerProfile profile = sweeps.byMethod().get(Method.LAYER_OUTPUT_ZERO).kl(second, clean, families, cascade);
+                LayerProfile profile = sweeps.byMethod().get(Method.LAYER_OUTPUT_ZERO).kl(second, clean, families, cascade, compare);
                 profiles.put(Method.LAYER_OUTPUT_ZERO, profile);
                 cascadeDiff = cascade.diff;
                 hubs.put(Protocol.PUBLISHED, profile.argmax());
             }
             if (corrected) {
                 for (Method method : List.of(Method.CONTRIBUTION_ZERO, Method.CONTRIBUTION_MEAN, Method.CONTRIBUTION_RESAMPLE)) {
-                    profiles.put(method, sweeps.byMethod().get(method).kl(second, clean, families, null));
+                    profiles.put(method, sweeps.byMethod().get(method).kl(second, clean, families, null, compare));
                 }
                 hubs.put(Protocol.CORRECTED, profiles.get(Method.CONTRIBUTION_ZERO).argmax());
             }
@@ -399,7 +402,7 @@ final class UniversalHubExperiment implements Experiment {
             for (int a = 0; a < methods.size(); a++) {
                 for (int b = a + 1; b < methods.size(); b++) {
                     out.agreement.add(Arrays.asList(name, methods.get(a).id, methods.get(b).id,
-                            profiles.get(methods.get(a)).spearman(profiles.get(methods.get(b)))));
+                            profiles.get(methods.get(a)).spearman(profiles.get(methods.get(b)), compare)));
                 }
             }
             routers.forEach((protocol, router) -> {
@@ -517,7 +520,7 @@ final class UniversalHubExperiment implements Experiment {
             List<String> pairs = new ArrayList<>();
             for (int a = 0; a < methods.size(); a++) {
                 for (int b = a + 1; b < methods.size(); b++) {
-                    double rho = profiles.get(methods.get(a)).spearman(profiles.get(methods.get(b)));
+                    double rho = profiles.get(methods.get(a)).spearman(profiles.get(methods.get(b)), compare);
                     lowest = Double.isNaN(rho) || Double.isNaN(lowest) ? Double.NaN : Math.min(lowest, rho);
                     pairs.add(methods.get(a).id + " ~ " + methods.get(b).id + " " + Display.number(rho));
                 }

@@ -28,6 +28,7 @@ import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.common.SuiteChecks;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -83,29 +84,35 @@ final class SkillKnockout implements Experiment {
         }
     }
 
+    /**
+     * The settings that may differ per model.
+     *
+     * @param layer the block, or null for the model's middle block
+     * @param formula the published selectivity formula
+     */
+    record Recipe(Integer layer, Formula formula) {}
+
     private final RowScope scope;
     private final TrainedModels trained;
     private final String suite;
     private final String split;
-    private final Integer layer;
+    private final PerModel<Recipe> recipes;
     private final List<Double> scales;
     private final double readScale;
-    private final Formula formula;
     private final double floor;
     private final int randomVectors;
     /** Encodes the suite's prompts (its error messages name the suite and task). */
     private final AtlasScope prompts;
 
-    SkillKnockout(RowScope scope, TrainedModels trained, String suite, String split, Integer layer, List<Double> scales,
-            double readScale, Formula formula, double floor, int randomVectors) {
+    SkillKnockout(RowScope scope, TrainedModels trained, String suite, String split, PerModel<Recipe> recipes, List<Double> scales,
+            double readScale, double floor, int randomVectors) {
         this.scope = scope;
         this.trained = trained;
         this.suite = suite;
         this.split = split;
-        this.layer = layer;
+        this.recipes = recipes;
         this.scales = scales;
         this.readScale = readScale;
-        this.formula = formula;
         this.floor = floor;
         this.randomVectors = randomVectors;
         this.prompts = new AtlasScope(scope, suite, split);
@@ -133,12 +140,14 @@ final class SkillKnockout implements Experiment {
                         + new TreeSet<>(context.suite(suite).split(split).byFamily().keySet()));
             }
         }
-        if (layer != null) {
-            for (String model : scope.models(context)) {
-                if (context.modelNames().contains(model) && layer >= context.modelConfig(model).numLayers()) {
-                    problems.add(root + ".layer: layer " + layer + " is out of range; model '" + model + "' has layers 0.."
-                            + (context.modelConfig(model).numLayers() - 1));
-                }
+        List<String> models = scope.models(context);
+        problems.addAll(recipes.validate(context, models));
+        for (String model : models) {
+            Integer layer = recipes.of(model).layer();
+            if (layer != null && context.modelNames().contains(model) && layer >= context.modelConfig(model).numLayers()) {
+                String where = recipes.of(model) == recipes.common() ? root : root + "." + PerModel.KEY + "." + model;
+                problems.add(where + ".layer: layer " + layer + " is out of range; model '" + model + "' has layers 0.."
+                        + (context.modelConfig(model).numLayers() - 1));
             }
         }
         return problems;
@@ -159,6 +168,7 @@ final class SkillKnockout implements Experiment {
 
     /** The block whose output the vector is read at and added to. */
     private int block(StudyContext context, String model) {
+        Integer layer = recipes.of(model).layer();
         return layer != null ? layer : context.modelConfig(model).numLayers() / 2;
     }
 
@@ -243,9 +253,11 @@ final class SkillKnockout implements Experiment {
 
     @Override
     public String describe() {
-        return "atlas skill knockout: " + trained.describe() + ", vector at " + (layer == null ? "the middle block" : "block " + layer)
-                + " from suite '" + suite + "' (split " + split + "), scales " + scales + ", read at " + readScale + ", published formula "
-                + formula.configName() + ", " + randomVectors + " random control vector(s); " + scope.describe();
+        Recipe recipe = recipes.common();
+        return "atlas skill knockout: " + trained.describe() + ", vector at " + (recipe.layer() == null ? "the middle block" : "block "
+                + recipe.layer()) + " from suite '" + suite + "' (split " + split + "), scales " + scales + ", read at " + readScale
+                + ", published formula " + recipe.formula().configName() + ", " + randomVectors + " random control vector(s); "
+                + scope.describe() + (recipes.varies() ? ", with per-model settings" : "");
     }
 
     @Override
@@ -326,6 +338,7 @@ final class SkillKnockout implements Experiment {
 
             double publishedSelectivity = Double.NaN;
             if (scope.runs(Protocol.PUBLISHED)) {
+                Formula formula = recipes.of(name).formula();
                 double skill = mean(groups[0], t -> readDrops[t]);
                 double nonSkill = mean(groups[1], t -> readDrops[t]);
                 double raw = formula == Formula.SIGNED ? nonSkill : Math.abs(nonSkill);
@@ -391,12 +404,13 @@ final class SkillKnockout implements Experiment {
                 if (scope.runs(Protocol.PUBLISHED)) {
                     double published = publishedSelectivity;
                     if (published < ci[0] || published > ci[1]) {
-                        atlas.disagreement(name, "selectivity at " + at + ": published (" + formula.configName() + ") " + fmt(published)
-                                + ", corrected " + fmt(real.value()) + " [" + fmt(ci[0]) + ", " + fmt(ci[1]) + "]");
+                        atlas.disagreement(name, "selectivity at " + at + ": published (" + recipes.of(name).formula().configName()
+                                + ") " + fmt(published) + ", corrected " + fmt(real.value()) + " [" + fmt(ci[0]) + ", " + fmt(ci[1]) + "]");
                     }
                 }
             }
             summary.put("layer." + name, block);
+            summary.put("published-formula." + name, recipes.of(name).formula().configName());
         }
         summary.put("models", scope.models(context).size());
         summary.put("forward-passes", forwards);

@@ -8,6 +8,7 @@ import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.TrainedModels;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.common.StepSettings;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,6 +16,9 @@ import java.util.Set;
 
 /** {@code skill-knockout}: STUDY.md row 6, the selectivity of knocking out a skill direction in the LoRA-trained model. */
 public final class SkillKnockoutFactory implements ExperimentFactory {
+    /** The settings that may differ per model: the seed ran a different block and formula at each scale. */
+    private static final Set<String> PER_MODEL = Set.of("layer", "published-formula");
+
     /** The plugin id. */
     public static final String ID = "skill-knockout";
 
@@ -36,7 +40,6 @@ public final class SkillKnockoutFactory implements ExperimentFactory {
         TrainedModels trained = TrainedModels.read(settings);
         String suite = settings.text("suite");
         String split = settings.text("split");
-        Integer layer = layer(settings, config);
         List<Double> scales = scales(settings, config);
         double readScale = number(settings, config, "read-scale");
         double floor = number(settings, config, "denominator-floor");
@@ -48,6 +51,19 @@ public final class SkillKnockoutFactory implements ExperimentFactory {
         } else if (scales != null && Double.isFinite(readScale) && !scales.contains(readScale)) {
             settings.problem("read-scale", "found " + readScale + ", which is not listed in scales " + scales + "; allowed: one of them");
         }
+        PerModel<SkillKnockout.Recipe> recipes = PerModel.read(settings, PER_MODEL, SkillKnockoutFactory::recipe);
+        ConfigValue controls = config.getValue("random-vectors");
+        int randomVectors = controls.unwrapped() instanceof Integer n ? n : -1;
+        if (randomVectors < 0) {
+            settings.problem("random-vectors", "found " + StepSettings.render(controls) + "; allowed: an integer >= 0 (0: no control)");
+        }
+        settings.check();
+        return new SkillKnockout(scope, trained, suite, split, recipes, scales, readScale, floor, randomVectors);
+    }
+
+    /** Reads the settings that may differ per model: the block and the published formula. */
+    private static SkillKnockout.Recipe recipe(StepSettings settings) {
+        Integer layer = layer(settings, settings.config());
         String formulaText = settings.text("published-formula");
         SkillKnockout.Formula formula = null;
         if (formulaText != null) {
@@ -57,13 +73,7 @@ public final class SkillKnockoutFactory implements ExperimentFactory {
                         + " non-skill drop, floor)) or abs (1.5B: mean skill drop / max(|mean non-skill drop|, floor))");
             }
         }
-        ConfigValue controls = config.getValue("random-vectors");
-        int randomVectors = controls.unwrapped() instanceof Integer n ? n : -1;
-        if (randomVectors < 0) {
-            settings.problem("random-vectors", "found " + StepSettings.render(controls) + "; allowed: an integer >= 0 (0: no control)");
-        }
-        settings.check();
-        return new SkillKnockout(scope, trained, suite, split, layer, scales, readScale, formula, floor, randomVectors);
+        return formula == null || (layer != null && layer < 0) ? null : new SkillKnockout.Recipe(layer, formula);
     }
 
     /** {@code middle} (null: the model's middle block, n_layers / 2) or a block index. */

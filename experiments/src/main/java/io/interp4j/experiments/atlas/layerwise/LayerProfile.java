@@ -2,6 +2,7 @@ package io.interp4j.experiments.atlas.layerwise;
 
 import static java.util.Objects.requireNonNull;
 
+import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.Stats;
 
 /**
@@ -165,9 +166,10 @@ public final class LayerProfile {
      * Returns Spearman's rank correlation between two profiles over layers.
      *
      * @param other a profile over as many layers
+     * @param compare the study's comparisons
      * @return rho, NaN when either profile is constant
      */
-    public double spearman(LayerProfile other) {
-        return Stats.spearman(profile, other.profile);
+    public double spearman(LayerProfile other, Comparisons compare) {
+        return compare.spearman(profile, other.profile);
     }
 }

@@ -4,6 +4,7 @@ import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.Stats;
 import java.util.List;
 
@@ -83,14 +84,16 @@ public record LayerSweep(int first, int layers, int prompts) {
      * @param clean each prompt's clean last-position logits
      * @param families each family's prompt indices
      * @param observer sees the ablated logits, or null
+     * @param compare the study's comparisons
      * @return KL(clean ‖ ablated) by layer and prompt
      */
-    public LayerProfile kl(List<ForwardReadout> readouts, List<float[]> clean, int[][] families, Observer observer) {
+    public LayerProfile kl(List<ForwardReadout> readouts, List<float[]> clean, int[][] families, Observer observer,
+            Comparisons compare) {
         double[][] values = new double[layers][prompts];
         for (int p = 0; p < prompts; p++) {
             for (int layer = 0; layer < layers; layer++) {
                 float[] logits = at(readouts, layer, p).lastLogits();
-                values[layer][p] = Stats.kl(clean.get(p), logits);
+                values[layer][p] = compare.kl(clean.get(p), logits);
                 if (observer != null) {
                     observer.seen(layer, p, logits);
                 }

@@ -18,6 +18,7 @@ import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
@@ -268,6 +269,7 @@ final class CircuitLockIn implements Experiment {
 
     private Outcome summarise(StudyContext context, String name, Protocol protocol, List<Integer> steps, double[][][] drops,
             int[][] families, int layers, List<List<Object>> layerRows, List<List<Object>> topRows) {
+        Comparisons compare = Comparisons.of(context);
         boolean corrected = protocol == Protocol.CORRECTED;
         double[][] effect = new double[steps.size()][layers];
         List<List<Integer>> tops = new ArrayList<>();
@@ -293,15 +295,15 @@ final class CircuitLockIn implements Experiment {
         for (int s = 0; s < steps.size(); s++) {
             long shared = tops.get(s).stream().filter(finalSet::contains).count();
             topRows.add(List.of(name, protocol.configName(), steps.get(s), layers(tops.get(s)), shared / (double) top,
-                    finite(Stats.spearman(effect[s], effect[0])), finite(Stats.spearman(effect[s], effect[last]))));
+                    finite(compare.spearman(effect[s], effect[0])), finite(compare.spearman(effect[s], effect[last]))));
         }
         int lockIndex = last;
         while (lockIndex > 0 && new TreeSet<>(tops.get(lockIndex - 1)).equals(finalSet)) {
             lockIndex--;
         }
         double overlap = tops.get(0).stream().filter(finalSet::contains).count() / (double) top;
-        double rho = Stats.spearman(effect[0], effect[last]);
-        double[] rhoCi = corrected ? Stats.bootstrapFamilies(families, drawn -> Stats.spearman(layerMeans(drops[0], drawn),
+        double rho = compare.spearman(effect[0], effect[last]);
+        double[] rhoCi = corrected ? Stats.bootstrapFamilies(families, drawn -> compare.spearman(layerMeans(drops[0], drawn),
                 layerMeans(drops[last], drawn)), context.seed()) : null;
         return new Outcome(tops, new TreeSet<>(tops.get(0)).equals(finalSet), overlap, steps.get(lockIndex), rho, rhoCi);
     }

@@ -13,6 +13,7 @@ import io.interp4j.api.intervention.Site;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
@@ -105,6 +106,7 @@ final class MlpDominanceExperiment implements Experiment {
     @Override
     public StepResult run(StudyContext context, Progress progress) {
         requireValid(context);
+        Comparisons compare = Comparisons.of(context);
         AtlasRows atlas = new AtlasRows(DIMENSION);
         ProfileTables profiles = new ProfileTables("MLP dominance", "kl", "KL(clean ‖ ablated)");
         List<List<Object>> shares = new ArrayList<>();
@@ -120,7 +122,7 @@ final class MlpDominanceExperiment implements Experiment {
                 clean.add(readouts.get(p).lastLogits());
             }
             Map<String, LayerProfile> byMethod = new LinkedHashMap<>();
-            LayerProfile mlp = plan.mlp().kl(readouts, clean, families, null);
+            LayerProfile mlp = plan.mlp().kl(readouts, clean, families, null, compare);
             byMethod.put(MLP, mlp);
             profiles.add(prompts, "both", MLP, mlp, scope.runs(Protocol.CORRECTED) ? seed : null);
             Map<Protocol, Double> shareOf = new LinkedHashMap<>();
@@ -128,7 +130,7 @@ final class MlpDominanceExperiment implements Experiment {
             for (Protocol protocol : scope.protocols()) {
                 boolean published = protocol == Protocol.PUBLISHED;
                 String method = published ? LAYER_OUTPUT : CONTRIBUTION;
-                LayerProfile hub = plan.hub().get(protocol).kl(readouts, clean, families, null);
+                LayerProfile hub = plan.hub().get(protocol).kl(readouts, clean, families, null, compare);
                 byMethod.put(method, hub);
                 profiles.add(prompts, protocol.configName(), method, hub, published ? null : seed);
                 int top = mlp.argmax();

@@ -14,6 +14,7 @@ import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
@@ -145,6 +146,7 @@ final class JsonTrainingShift implements Experiment {
     @Override
     public StepResult run(StudyContext context, Progress progress) {
         requireValid(context);
+        Comparisons compare = Comparisons.of(context);
         List<List<Object>> familyRows = new ArrayList<>();
         List<List<Object>> promptRows = new ArrayList<>();
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -160,7 +162,7 @@ final class JsonTrainingShift implements Experiment {
                 List<FamilyPrompts.Prompt> list = family.getValue();
                 double[] values = new double[list.size()];
                 for (int p = 0; p < list.size(); p++) {
-                    values[p] = Stats.kl(readouts.get(next).lastLogits(), readouts.get(next + 1).lastLogits());
+                    values[p] = compare.kl(readouts.get(next).lastLogits(), readouts.get(next + 1).lastLogits());
                     next += 2;
                     Task task = list.get(p).task();
                     promptRows.add(List.of(name, family.getKey(), task.id(), values[p]));

@@ -14,6 +14,7 @@ import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.task.Task;
+import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
@@ -121,6 +122,7 @@ final class LayerSkippingExperiment implements Experiment {
     @Override
     public StepResult run(StudyContext context, Progress progress) {
         requireValid(context);
+        Comparisons compare = Comparisons.of(context);
         long seed = context.seed();
         AtlasRows atlas = new AtlasRows(DIMENSION);
         List<List<Object>> configRows = new ArrayList<>();
@@ -144,7 +146,7 @@ final class LayerSkippingExperiment implements Experiment {
             List<List<Object>> overlapChart = new ArrayList<>();
             int next = prompts.size();
             for (Protocol protocol : scope.protocols()) {
-                Measured m = measure(prompts, clean, configs, readouts, next);
+                Measured m = measure(compare, prompts, clean, configs, readouts, next);
                 next += configs.size() * prompts.size();
                 byProtocol.put(protocol, m);
                 boolean intervals = protocol == Protocol.CORRECTED;
@@ -210,15 +212,15 @@ final class LayerSkippingExperiment implements Experiment {
     private record Measured(LayerProfile kl, LayerProfile overlap) {}
 
     /** Reads one protocol's block of the plan, which starts at readout {@code first}. */
-    private Measured measure(PromptSet prompts, List<float[]> clean, List<int[]> configs, List<ForwardReadout> readouts, int first) {
+    private Measured measure(Comparisons compare, PromptSet prompts, List<float[]> clean, List<int[]> configs, List<ForwardReadout> readouts, int first) {
         double[][] kl = new double[configs.size()][prompts.size()];
         double[][] overlap = new double[configs.size()][prompts.size()];
         int next = first;
         for (int c = 0; c < configs.size(); c++) {
             for (int p = 0; p < prompts.size(); p++) {
                 float[] skipped = readouts.get(next++).lastLogits();
-                kl[c][p] = Stats.kl(clean.get(p), skipped);
-                overlap[c][p] = Stats.topKOverlap(clean.get(p), skipped, topK);
+                kl[c][p] = compare.kl(clean.get(p), skipped);
+                overlap[c][p] = compare.topKOverlap(clean.get(p), skipped, topK);
             }
         }
         int[][] families = prompts.families();

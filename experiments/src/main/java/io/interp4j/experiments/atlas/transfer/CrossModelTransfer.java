@@ -19,6 +19,7 @@ import io.interp4j.api.plan.Readout;
 import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.atlas.Protocol;
@@ -182,6 +183,7 @@ final class CrossModelTransfer implements Experiment {
     @Override
     public StepResult run(StudyContext context, Progress progress) {
         requireValid(context);
+        Comparisons compare = Comparisons.of(context);
         List<Task> tasks = tasks(context);
         AtlasRows atlas = new AtlasRows(DIMENSION);
         List<List<Object>> promptRows = new ArrayList<>();
@@ -199,7 +201,7 @@ final class CrossModelTransfer implements Experiment {
             double[] baseline = new double[tasks.size()];
             for (int t = 0; t < tasks.size(); t++) {
                 references.add(stage1.get(2 * t));
-                baseline[t] = Stats.kl(references.get(t).lastLogits(), stage1.get(2 * t + 1).lastLogits());
+                baseline[t] = compare.kl(references.get(t).lastLogits(), stage1.get(2 * t + 1).lastLogits());
             }
             ForwardPlan patches = patchPlan(name, tokens, layers, (protocol, t, l) -> protocol == Protocol.PUBLISHED
                     ? references.get(t).get(HookPoint.block(l, HookSite.RESID_POST)) : contribution(references.get(t), l));
@@ -213,7 +215,7 @@ final class CrossModelTransfer implements Experiment {
                 float[] reference = references.get(t).lastLogits();
                 for (Protocol protocol : scope.protocols()) {
                     for (int l = 0; l < layers; l++) {
-                        patched.get(protocol)[l][t] = Stats.kl(reference, stage2.get(next++).lastLogits());
+                        patched.get(protocol)[l][t] = compare.kl(reference, stage2.get(next++).lastLogits());
                     }
                 }
             }

@@ -101,4 +101,27 @@ class EarlyExitExperimentTest extends TinyStudyTest {
         assertThat(flags.rows()).anySatisfy(r -> assertThat((String) cell(flags, r, "message"))
                 .startsWith("the last layer's exit is not the model's output"));
     }
+
+    /** The seed special-cased the last layer at 0.5B only: one step gives each model its own recipe. */
+    @Test
+    void perModelSettingsSpecialCaseTheLastLayerForOneModelOnly() {
+        Experiment experiment = Steps.create("early-exit", "models = [main, other], suite = main, split = test, protocols = [published],"
+                + " per-model { other { last-layer-full-logits = false } }");
+        assertThat(experiment.validate(study)).isEmpty();
+        assertThat(experiment.describe()).contains("with per-model settings");
+        StepResult result = experiment.run(study, new Steps.Counter());
+        Table atlas = table(result, "atlas");
+        for (String name : List.of("main", "other")) {
+            boolean special = name.equals("main");
+            List<Object> finalLayer = atlas.rows().stream().filter(r -> cell(atlas, r, "key").equals("early-exit.final-layer")
+                    && cell(atlas, r, "model").equals(name)).findFirst().orElseThrow();
+            assertThat((String) cell(atlas, finalLayer, "display")).as(name)
+                    .endsWith(special ? "(the model's own logits)" : "(lm_head without the final norm)");
+        }
+        Table flags = table(result, "atlas-flags");
+        assertThat(flags.rows().stream().filter(r -> ((String) cell(flags, r, "message")).startsWith("the last layer's exit is not"))
+                .map(r -> cell(flags, r, "model")).toList()).containsExactly("other");
+        assertThat(Steps.create("early-exit", "models = [main], suite = main, per-model { other { last-layer-full-logits = false } }")
+                .validate(study)).contains(P + ".per-model.other: the step does not run model 'other'; its models: [main]");
+    }
 }

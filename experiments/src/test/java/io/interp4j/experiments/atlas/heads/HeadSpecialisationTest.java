@@ -138,11 +138,11 @@ class HeadSpecialisationTest extends TinyStudyTest {
 
     @Test
     void publishedSlicesAndCorrectedHeadsMatchHandInstalledHooks() {
-        Outcome outcome = run("models = [main, other], suite = main, split = all, published-variant = slice, published-layers = 1");
+        Outcome outcome = run("models = [main, other], suite = main, split = all, published-variant = slice, published-layers = all");
         StepResult result = outcome.result();
         Table kl = table(result, "head-kl");
         int prompts = study.suite("main").tasks().size();
-        // per model: the clean prompts, 2 layers × 4 slices (published-layers limits the head variant only), 2 layers × 4 heads
+        // per model: the clean prompts, 2 layers × 4 slices, 2 layers × 4 heads
         assertThat(outcome.planned()).isEqualTo(2L * prompts * (1 + 8 + 8));
         assertThat(outcome.reported()).isEqualTo(outcome.planned());
         assertThat(outcome.counted()).isEqualTo(outcome.planned());
@@ -249,7 +249,8 @@ class HeadSpecialisationTest extends TinyStudyTest {
                 + " models = []"))
                 .isInstanceOf(Interp4jException.class)
                 .hasMessageContaining("interp4j.experiment.head-specialisation.published-variant: found 'row'; allowed: slice")
-                .hasMessageContaining("interp4j.experiment.head-specialisation.published-layers: found 0; allowed: an integer >= 1")
+                .hasMessageContaining("interp4j.experiment.head-specialisation.published-layers: found 0; allowed: all (every layer), an"
+                        + " integer N >= 1")
                 .hasMessageContaining("interp4j.experiment.head-specialisation.protocols: found [\"x\"]")
                 .hasMessageContaining("interp4j.experiment.head-specialisation.models: found []");
         assertThatThrownBy(() -> Steps.create("head-specialisation", "published-layers = 2.5"))
@@ -269,7 +270,73 @@ class HeadSpecialisationTest extends TinyStudyTest {
     void defaultsFollowTheSeed() {
         Experiment step = Steps.create("head-specialisation", "");
         assertThat(step.describe()).contains("a d_head-wide slice of hook_attn_out in every layer")
-                .contains("suite 'families' (split test)").contains("models all, protocols published, corrected");
-        assertThat(Steps.create("head-specialisation", "published-variant = head").describe()).contains("hook_z head in layers 0..5");
+                .contains("suite 'families' (split test)").contains("models all, protocols published, corrected")
+                .doesNotContain("per-model");
+        assertThat(Steps.create("head-specialisation", "published-variant = head, published-layers = 6").describe())
+                .contains("hook_z head in layers 0..5");
+        assertThat(Steps.create("head-specialisation", "published-layers = [2, 7]").describe())
+                .contains("slice of hook_attn_out in layers [2, 7]");
+    }
+
+    /**
+     * The seed ran a slice scan over chosen layers at one scale and a true-head scan of the first layers at
+     * the other: per-model settings give each model its own recipe in one step, and each model's cells are
+     * what that recipe alone computes.
+     */
+    @Test
+    void perModelSettingsGiveEachModelItsOwnPublishedRecipe() {
+        Outcome outcome = run("models = [main, other], suite = main, split = all, published-layers = all, per-model {"
+                + " main { published-layers = [1] }, other { published-variant = head, published-layers = 1 } }");
+        StepResult result = outcome.result();
+        Table kl = table(result, "head-kl");
+        int prompts = study.suite("main").tasks().size();
+        // main: clean, 1 layer × 4 slices, 2 × 4 heads; other: clean, 2 × 4 heads (its published heads are corrected cells)
+        assertThat(outcome.planned()).isEqualTo((long) prompts * (1 + 4 + 8) + (long) prompts * (1 + 8));
+        assertThat(outcome.counted()).isEqualTo(outcome.planned());
+        Hand main = new Hand("main");
+        List<List<Object>> slices = rows(result, "main", "published");
+        assertThat(slices).hasSize(4);
+        for (List<Object> row : slices) {
+            assertThat(((Number) cell(kl, row, "layer")).intValue()).isEqualTo(1);
+            int slot = ((Number) cell(kl, row, "head")).intValue();
+            assertThat(number(kl, row, "kl")).isCloseTo(main.familyMean(main.slice(1, slot)), within(1e-6));
+        }
+        Hand other = new Hand("other");
+        List<List<Object>> heads = rows(result, "other", "published");
+        assertThat(heads).hasSize(HEADS);
+        for (List<Object> row : heads) {
+            assertThat(((Number) cell(kl, row, "layer")).intValue()).isEqualTo(0);
+            int h = ((Number) cell(kl, row, "head")).intValue();
+            assertThat(cell(kl, row, "kv_head")).isNotNull();
+            assertThat(number(kl, row, "kl")).isCloseTo(other.familyMean(other.head(0, h)), within(1e-6));
+        }
+        assertThat(result.summary()).containsEntry("main.published-variant", "slice").containsEntry("main.published-layers",
+                "layers [1]").containsEntry("other.published-variant", "head").containsEntry("other.published-layers", "layers 0..0");
+        assertThat(Steps.create("head-specialisation", "per-model { main { published-variant = head } }").describe())
+                .contains("with per-model settings");
+    }
+
+    @Test
+    void rejectsBadPerModelSettingsWithTheirPaths() {
+        assertThatThrownBy(() -> Steps.create("head-specialisation", "per-model { main { published-variant = row, nope = 1,"
+                + " protocols = [published] }, other = 3, large { published-layers = [3, 2] } }"))
+                .isInstanceOf(Interp4jException.class)
+                .hasMessageContaining("interp4j.experiment.head-specialisation.per-model.main.nope: unknown key; allowed: [published-layers,"
+                        + " published-variant, split, suite]")
+                .hasMessageContaining("interp4j.experiment.head-specialisation.per-model.main.protocols: cannot differ per model; set it for the"
+                        + " step. Allowed per model: [published-layers, published-variant, split, suite]")
+                .hasMessageContaining("interp4j.experiment.head-specialisation.per-model.other: found 3; allowed: an object")
+                .hasMessageContaining("interp4j.experiment.head-specialisation.per-model.large.published-layers: found [3,2];");
+        assertThatThrownBy(() -> Steps.create("head-specialisation", "per-model { main { published-variant = row } }"))
+                .hasMessageContaining("interp4j.experiment.head-specialisation.per-model.main.published-variant: found 'row'");
+        assertThatThrownBy(() -> Steps.create("head-specialisation", "per-model = [1]"))
+                .hasMessageContaining("interp4j.experiment.head-specialisation.per-model: found [1]");
+
+        Experiment step = Steps.create("head-specialisation", "models = [main], suite = main, split = all,"
+                + " per-model { other { published-layers = 1 }, main { published-layers = [0, 5], suite = nowhere } }");
+        assertThat(step.validate(study)).containsExactly(
+                P + ".per-model.other: the step does not run model 'other'; its models: [main]",
+                P + ".per-model.main.suite: unknown suite 'nowhere'; the study's suites: " + new java.util.TreeSet<>(study.suiteNames()),
+                P + ".per-model.main.published-layers: layer 5 is outside model 'main' (2 layers: 0..1)");
     }
 }

@@ -211,6 +211,12 @@ class SkillKnockoutTest {
         double expected = e.mean(true, READ, false) / Math.max(Math.abs(e.mean(false, READ, false)), 1e-6);
         assertThat(number(table(abs, "atlas"), atlasRow(abs, "skill-knockout.selectivity", "published", "main"), "value"))
                 .isCloseTo(expected, within(1e-3 * Math.abs(expected)));
+        // the same recipe given to one model only (the seed used abs at 1.5B, signed at 0.5B)
+        StepResult perModel = Steps.create("skill-knockout", "models = [main], published-formula = signed, protocols = [published],"
+                + " per-model { main { published-formula = abs } }").run(study, Progress.none());
+        assertThat(number(table(perModel, "atlas"), atlasRow(perModel, "skill-knockout.selectivity", "published", "main"), "value"))
+                .isEqualTo(number(table(abs, "atlas"), atlasRow(abs, "skill-knockout.selectivity", "published", "main"), "value"));
+        assertThat(perModel.summary()).containsEntry("published-formula.main", "abs");
     }
 
     /**
@@ -275,12 +281,12 @@ class SkillKnockoutTest {
                         "interp4j.experiment.skill-knockout.protocols: found [\"published\",\"fancy\"]; allowed: a non-empty list of"
                                 + " distinct protocols from [published, corrected]",
                         "interp4j.experiment.skill-knockout.training-step: found \"\"; allowed: a non-empty string",
-                        "interp4j.experiment.skill-knockout.layer: found \"top\"; allowed: middle (n_layers / 2 of each model) or a block"
-                                + " index >= 0",
                         "interp4j.experiment.skill-knockout.scales: found [-1.0, -2.0]; allowed: a non-empty list of distinct finite"
                                 + " numbers that contains 0 (the reference every drop is measured from)",
                         "interp4j.experiment.skill-knockout.denominator-floor: found 0.0; allowed: a number > 0 (the published study"
                                 + " used 1e-6)",
+                        "interp4j.experiment.skill-knockout.layer: found \"top\"; allowed: middle (n_layers / 2 of each model) or a block"
+                                + " index >= 0",
                         "interp4j.experiment.skill-knockout.published-formula: found 'both'; allowed: signed (0.5B: mean skill drop /"
                                 + " max(mean non-skill drop, floor)) or abs (1.5B: mean skill drop / max(|mean non-skill drop|, floor))",
                         "interp4j.experiment.skill-knockout.random-vectors: found -1; allowed: an integer >= 0 (0: no control)"));
@@ -301,6 +307,11 @@ class SkillKnockoutTest {
                     P + ".suite: suite 'main' (split all) has no task of families [positive, negative, skill, non-skill]; this row needs"
                             + " families [positive, negative, skill, non-skill] (the vector's positive and negative prompts, the skill and"
                             + " non-skill readouts); its families there: [arithmetic, copying, factual_recall]");
+            assertThat(Steps.create("skill-knockout", "models = [main], suite = main, per-model { main { layer = 2 } }")
+                    .validate(fresh)).contains(P + ".per-model.main.layer: layer 2 is out of range; model 'main' has layers 0..1");
+            assertThatThrownBy(() -> Steps.create("skill-knockout", "per-model { main { scales = [0, 1] } }"))
+                    .hasMessageContaining("interp4j.experiment.skill-knockout.per-model.main.scales: cannot differ per model; set it for the step. Allowed per"
+                            + " model: [layer, published-formula]");
             assertThat(fresh.isLoaded("main")).isFalse();
         }
     }
