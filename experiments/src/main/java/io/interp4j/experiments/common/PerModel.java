@@ -155,18 +155,19 @@ public final class PerModel<S> {
     }
 
     /**
-     * Checks that every model with overrides is one the step runs; loads no model.
+     * Checks that every model with overrides is a model of the study; loads no model. Overrides for a
+     * study model the step does not run are allowed, so that study-wide defaults
+     * ({@code interp4j.experiment."<id>".per-model}) can serve steps that run different models.
      *
      * @param context the study
-     * @param runs the models the step runs
      * @return problems with full config paths
      */
-    public List<String> validate(StudyContext context, List<String> runs) {
+    public List<String> validate(StudyContext context) {
         List<String> problems = new ArrayList<>();
         for (String model : new TreeSet<>(models.keySet())) {
-            if (!runs.contains(model)) {
-                problems.add(context.path() + "." + KEY + "." + model + ": the step does not run model '" + model
-                        + "'; its models: " + runs);
+            if (!context.modelNames().contains(model)) {
+                problems.add(context.path() + "." + KEY + "." + model + ": unknown model '" + model + "'; the study's models: "
+                        + new TreeSet<>(context.modelNames()));
             }
         }
         return problems;

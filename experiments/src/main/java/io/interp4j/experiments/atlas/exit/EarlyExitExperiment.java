@@ -69,7 +69,7 @@ final class EarlyExitExperiment implements Experiment {
     public List<String> validate(StudyContext context) {
         List<String> problems = new ArrayList<>(scope.validate(context));
         if (problems.isEmpty()) {
-            problems.addAll(lastLayerFull.validate(context, scope.models(context)));
+            problems.addAll(lastLayerFull.validate(context));
             for (String model : scope.models(context)) {
                 int vocab = context.modelConfig(model).vocabSize();
                 if (topK > vocab) {

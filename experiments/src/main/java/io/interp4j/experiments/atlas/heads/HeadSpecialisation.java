@@ -122,7 +122,7 @@ final class HeadSpecialisation implements Experiment {
             return problems;
         }
         List<String> models = scope.models(context);
-        problems.addAll(recipes.validate(context, models));
+        problems.addAll(recipes.validate(context));
         for (String model : models) {
             Recipe recipe = recipes.of(model);
             String where = recipe == recipes.common() ? context.path() : context.path() + "." + PerModel.KEY + "." + model;

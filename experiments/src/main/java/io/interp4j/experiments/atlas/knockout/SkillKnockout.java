@@ -141,7 +141,7 @@ final class SkillKnockout implements Experiment {
             }
         }
         List<String> models = scope.models(context);
-        problems.addAll(recipes.validate(context, models));
+        problems.addAll(recipes.validate(context));
         for (String model : models) {
             Integer layer = recipes.of(model).layer();
             if (layer != null && context.modelNames().contains(model) && layer >= context.modelConfig(model).numLayers()) {

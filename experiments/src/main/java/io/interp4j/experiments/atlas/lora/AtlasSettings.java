@@ -34,8 +34,17 @@ public final class AtlasSettings {
      * @param config its resolved settings
      */
     public AtlasSettings(String id, Config config) {
-        this.settings = new StepSettings(id, config);
-        this.config = requireNonNull(config, "config is null");
+        this(new StepSettings(id, config));
+    }
+
+    /**
+     * Reads the settings a step reader reads (e.g. one model's {@code per-model} overrides merged over the step's).
+     *
+     * @param settings the reader
+     */
+    public AtlasSettings(StepSettings settings) {
+        this.settings = requireNonNull(settings, "settings is null");
+        this.config = settings.config();
     }
 
     /**

@@ -21,6 +21,7 @@ import io.interp4j.api.train.TrainingResult;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.common.SuiteChecks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -56,14 +57,14 @@ final class LoraTraining implements Experiment {
     private final String suite;
     private final String split;
     private final String family;
-    private final Recipe recipe;
+    private final PerModel<Recipe> recipes;
 
-    LoraTraining(RowScope rows, String suite, String split, String family, Recipe recipe) {
+    LoraTraining(RowScope rows, String suite, String split, String family, PerModel<Recipe> recipes) {
         this.rows = rows;
         this.suite = suite;
         this.split = split;
         this.family = family;
-        this.recipe = recipe;
+        this.recipes = recipes;
     }
 
     @Override
@@ -71,6 +72,7 @@ final class LoraTraining implements Experiment {
         Set<String> problems = new LinkedHashSet<>();
         String root = context.path();
         problems.addAll(rows.validate(context));
+        problems.addAll(recipes.validate(context));
         for (String model : rows.models(context)) {
             if (!context.modelNames().contains(model)) {
                 continue;
@@ -105,13 +107,13 @@ final class LoraTraining implements Experiment {
 
     @Override
     public long forwardPasses(StudyContext context) {
-        return (long) rows.models(context).size() * recipe.steps() * recipe.gradAccum();
+        return rows.models(context).stream().mapToLong(m -> (long) recipes.of(m).steps() * recipes.of(m).gradAccum()).sum();
     }
 
     @Override
     public String describe() {
-        return "lora-training: " + recipe.describe() + " on family '" + family + "' of suite '" + suite + "' (split " + split + ") for "
-                + rows.describe();
+        return "lora-training: " + recipes.common().describe() + " on family '" + family + "' of suite '" + suite + "' (split " + split
+                + ") for " + rows.describe() + (recipes.varies() ? ", with per-model settings" : "");
     }
 
     @Override
@@ -119,12 +121,13 @@ final class LoraTraining implements Experiment {
         requireValid(context);
         Path root = context.artefacts();
         List<Task> tasks = tasks(context);
-        TrainingOptions options = recipe.options(context.seed());
         List<List<Object>> curve = new ArrayList<>();
         List<List<Object>> summaryRows = new ArrayList<>();
         Map<String, Object> summary = new LinkedHashMap<>();
         AtlasRows atlas = new AtlasRows(DIMENSION);
         for (String name : rows.models(context)) {
+            Recipe recipe = recipes.of(name);
+            TrainingOptions options = recipe.options(context.seed());
             Trained trained = train(context, progress, root, name, tasks, options);
             List<Double> losses = trained.result().losses();
             for (int i = 0; i < losses.size(); i++) {
@@ -143,17 +146,21 @@ final class LoraTraining implements Experiment {
                 atlas.value("lora-training.recipe", p, name, recipe.describe(), recipe.describe());
             }
             if (rows.runs(Protocol.PUBLISHED)) {
-                atlas.artefact(Protocol.PUBLISHED, name, paddingNote(trained.examples()));
+                atlas.artefact(Protocol.PUBLISHED, name, paddingNote(recipe, trained.examples()));
             }
         }
         summary.put("examples", tasks.size());
-        summary.put("recipe", recipe.describe());
+        summary.put("recipe", recipes.common().describe());
+        if (recipes.varies()) {
+            rows.models(context).forEach(name -> summary.put("recipe." + name, recipes.of(name).describe()));
+        }
         List<Table> tables = new ArrayList<>();
         tables.add(new Table("losses", List.of("model", "step", "loss", "learning_rate"), curve));
         tables.add(new Table("training", List.of("model", "examples", "steps", "final_loss", "min_loss", "tokens", "seconds",
                 "tokens_per_second", "checkpoints"), summaryRows));
         tables.addAll(atlas.tables());
-        List<Chart> charts = List.of(new Chart("LoRA training loss by step (" + recipe.describe() + ")", ChartType.LINE, "losses", "step",
+        List<Chart> charts = List.of(new Chart("LoRA training loss by step (" + recipes.common().describe()
+                + (recipes.varies() ? ", with per-model settings" : "") + ")", ChartType.LINE, "losses", "step",
                 "model", "loss"));
         return new StepResult(tables, charts, summary);
     }
@@ -248,7 +255,7 @@ final class LoraTraining implements Experiment {
      * size 1 nothing is ever padded; with larger batches the shorter examples of a micro-batch are
      * right-padded, and the published run counted those positions in its loss.
      */
-    private String paddingNote(List<TrainingExample> examples) {
+    private static String paddingNote(Recipe recipe, List<TrainingExample> examples) {
         int shortest = examples.stream().mapToInt(e -> e.tokens().length).min().orElseThrow();
         int longest = examples.stream().mapToInt(e -> e.tokens().length).max().orElseThrow();
         String what = "the published 1.5B run (batch 1 × accum 2, 150 steps) counted padding tokens in its loss, hence its 0.0098;"

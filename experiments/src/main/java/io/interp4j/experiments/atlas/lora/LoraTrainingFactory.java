@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.experiments.atlas.RowScope;
+import io.interp4j.experiments.common.PerModel;
+import java.util.Set;
 
 /**
  * {@code lora-training}: atlas row 11, a LoRA adapter trained per study model on a suite's JSON
@@ -13,6 +15,13 @@ import io.interp4j.experiments.atlas.RowScope;
 public final class LoraTrainingFactory implements ExperimentFactory {
     /** The plugin id. */
     public static final String ID = "lora-training";
+
+    /**
+     * The recipe settings that may differ per model (the seed trained 1.5B with batch 1 × accum 2 for 150
+     * steps); the checkpoints stay the step's, as the rows after it read them by step.
+     */
+    private static final Set<String> PER_MODEL = Set.of("rank", "alpha", "dropout", "targets", "learning-rate", "weight-decay",
+            "warmup", "steps", "batch-size", "grad-accum", "max-grad-norm", "seed");
 
     @Override
     public String id() {
@@ -32,8 +41,8 @@ public final class LoraTrainingFactory implements ExperimentFactory {
         String suite = s.text("suite");
         String split = s.text("split");
         String family = s.text("family");
-        Recipe recipe = Recipe.read(s, config);
+        PerModel<Recipe> recipes = PerModel.read(s.settings(), PER_MODEL, m -> Recipe.read(new AtlasSettings(m), m.config()));
         s.check();
-        return new LoraTraining(rows, suite, split, family, recipe);
+        return new LoraTraining(rows, suite, split, family, recipes);
     }
 }

@@ -121,7 +121,8 @@ class EarlyExitExperimentTest extends TinyStudyTest {
         Table flags = table(result, "atlas-flags");
         assertThat(flags.rows().stream().filter(r -> ((String) cell(flags, r, "message")).startsWith("the last layer's exit is not"))
                 .map(r -> cell(flags, r, "model")).toList()).containsExactly("other");
-        assertThat(Steps.create("early-exit", "models = [main], suite = main, per-model { other { last-layer-full-logits = false } }")
-                .validate(study)).contains(P + ".per-model.other: the step does not run model 'other'; its models: [main]");
+        assertThat(Steps.create("early-exit", "models = [main], suite = main, per-model { large { last-layer-full-logits = false } }")
+                .validate(study)).containsExactly(P + ".per-model.large: unknown model 'large'; the study's models: [main, other,"
+                        + " untokenized]");
     }
 }

@@ -333,9 +333,11 @@ class HeadSpecialisationTest extends TinyStudyTest {
                 .hasMessageContaining("interp4j.experiment.head-specialisation.per-model: found [1]");
 
         Experiment step = Steps.create("head-specialisation", "models = [main], suite = main, split = all,"
-                + " per-model { other { published-layers = 1 }, main { published-layers = [0, 5], suite = nowhere } }");
+                + " per-model { nope { published-layers = 1 }, other { published-layers = [7] }, main { published-layers = [0, 5],"
+                + " suite = nowhere } }");
+        // other is a study model the step does not run: its overrides are unused, not an error
         assertThat(step.validate(study)).containsExactly(
-                P + ".per-model.other: the step does not run model 'other'; its models: [main]",
+                P + ".per-model.nope: unknown model 'nope'; the study's models: [main, other, untokenized]",
                 P + ".per-model.main.suite: unknown suite 'nowhere'; the study's suites: " + new java.util.TreeSet<>(study.suiteNames()),
                 P + ".per-model.main.published-layers: layer 5 is outside model 'main' (2 layers: 0..1)");
     }

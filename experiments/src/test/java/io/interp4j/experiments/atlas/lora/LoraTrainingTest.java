@@ -189,4 +189,28 @@ class LoraTrainingTest extends TinyStudyTest {
         assertThat(table(result, AtlasRows.TABLE).rows()).allSatisfy(r -> assertThat(r.get(2)).isEqualTo("published"));
         assertThat(Files.exists(study.artefacts().resolve("main/checkpoint-1"))).isTrue();
     }
+
+    /** The seed trained 1.5B with another recipe: per-model settings train each model with its own. */
+    @Test
+    void perModelSettingsTrainEachModelWithItsOwnRecipe() {
+        Experiment training = Steps.create("lora-training", "models = [main, deep], steps = 2, grad-accum = 2, dropout = 0,"
+                + " checkpoints = [1, 2], protocols = [corrected], per-model { deep { steps = 3, grad-accum = 1 } }");
+        assertThat(training.validate(study)).isEmpty();
+        assertThat(training.forwardPasses(study)).isEqualTo(2 * 2 + 3);
+        Steps.Counter progress = new Steps.Counter();
+        StepResult result = training.run(study, progress);
+        assertThat(progress.total()).isEqualTo(7);
+        StepResult.Table losses = table(result, "losses");
+        assertThat(losses.rows().stream().filter(r -> r.get(0).equals("main"))).hasSize(2);
+        assertThat(losses.rows().stream().filter(r -> r.get(0).equals("deep"))).hasSize(3);
+        assertThat(result.summary()).containsEntry("recipe.main", "r 8, α 16, dropout 0, q/k/v/o, lr 0.0002, 2 steps, batch 1 × 2")
+                .containsEntry("recipe.deep", "r 8, α 16, dropout 0, q/k/v/o, lr 0.0002, 3 steps, batch 1 × 1");
+        Config json = ConfigFactory.parseFile(study.artefacts().resolve("deep/losses.json").toFile());
+        assertThat(json.getInt("options.steps")).isEqualTo(3);
+        assertThat(json.getInt("options.gradient_accumulation")).isEqualTo(1);
+        assertThatThrownBy(() -> Steps.create("lora-training", "per-model { deep { checkpoints = [1] } }"))
+                .hasMessageContaining("interp4j.experiment.lora-training.per-model.deep.checkpoints: cannot differ per model");
+        assertThatThrownBy(() -> Steps.create("lora-training", "checkpoints = [10], per-model { deep { steps = 5 } }"))
+                .hasMessageContaining("interp4j.experiment.lora-training.per-model.deep.checkpoints: found [10]; allowed: steps in 1..5");
+    }
 }
