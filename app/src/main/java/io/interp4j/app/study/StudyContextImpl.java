@@ -31,6 +31,7 @@ final class StudyContextImpl implements StudyContext {
     private final StudyPlan.StepSpec step;
     private final ModelPool pool;
     private final StepStore store;
+    private final InterventionCheck check = new InterventionCheck();
 
     StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool) {
         this(plan, registry, step, pool, null);
@@ -73,7 +74,18 @@ final class StudyContextImpl implements StudyContext {
 
     @Override
     public List<ForwardReadout> forwards(ForwardPlan forwardPlan, Progress progress) {
-        return plan.forwards().create().execute(forwardPlan, this::resolve, progress);
+        List<ForwardReadout> readouts = plan.forwards().create().execute(forwardPlan, this::resolve, progress);
+        check.observe(forwardPlan, readouts);
+        return readouts;
+    }
+
+    /**
+     * Returns what the step's forwards showed about its interventions.
+     *
+     * @return the check, fed by every plan this context ran
+     */
+    InterventionCheck interventionCheck() {
+        return check;
     }
 
     /** A request's model: a study model, or a variant of one ({@link ModelRef#key()}). */

@@ -151,7 +151,7 @@ final class StudyRunner {
                 long stepStart = System.nanoTime();
                 StepResult result;
                 try {
-                    result = step.experiment().run(context, progress);
+                    result = context.interventionCheck().annotate(step.id(), step.experiment().run(context, progress));
                 } finally {
                     pool.closeVariants();
                 }

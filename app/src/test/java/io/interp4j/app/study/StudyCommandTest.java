@@ -59,6 +59,34 @@ class StudyCommandTest {
                 metrics = [ { id = kl-divergence } ] } }
             """;
 
+    /**
+     * Patching a prompt's activations from the same prompt (source-prompts = clean) is accepted and runs,
+     * but changes nothing: the report flags the step instead of printing its zeros as a finding.
+     */
+    @Test
+    void anInterventionThatDidNothingIsFlagged() throws IOException {
+        Path file = study("inert", ABLATION + """
+                , { id = self-patch, experiment = sweep, settings {
+                    intervention { id = activation-patching, settings { site = layer-output, source-prompts = clean } }
+                    sweep { layer = all }
+                    metrics = [ { id = kl-divergence } ] } }
+                """);
+        Path out = dir.resolve("inert-out");
+        Result result = run("study", file.toString(), "--out", out.toString());
+        assertThat(result.code()).as(result.err()).isZero();
+        JsonObject ablation = JsonParser.parseString(Files.readString(out.resolve("steps/01-ablation.json"))).getAsJsonObject();
+        JsonObject patch = JsonParser.parseString(Files.readString(out.resolve("steps/02-self-patch.json"))).getAsJsonObject();
+        String ablationText = ablation.toString();
+        String patchText = patch.toString();
+        // families-mini: 24 prompts × 2 layers, each checked against its clean run
+        assertThat(ablationText).contains("\"interventions.requests\":48").contains("\"interventions.checked\":48")
+                .contains("\"interventions.unmoved\":0").doesNotContain("inert-intervention");
+        assertThat(patchText).contains("\"interventions.requests\":48").contains("\"interventions.unmoved\":48")
+                .contains("inert-intervention");
+        String report = Files.readString(out.resolve("report.md"));
+        assertThat(report).contains("inert-intervention").contains("48 of 48 checked intervened forwards left the logits unchanged");
+    }
+
     @Test
     void runsWritesEverythingAndResumes() throws IOException {
         Path file = study("resumable", ABLATION + "," + SKIP);

@@ -1,0 +1,155 @@
+package io.interp4j.app.study;
+
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plugin.TensorData;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Watches a step's forwards for interventions that did nothing: an intervened request whose logits
+ * equal, within {@value #TOLERANCE}, the logits of the clean request of the same model and prompt that
+ * the step ran in this plan or an earlier one (a hook that never fired, a site the intervention cannot
+ * reach, a replacement by the value that was already there). It is the silent failure most reported against hook-based libraries; the
+ * study's report flags the step instead of printing its numbers as if they measured something.
+ *
+ * <p>Only requests whose step also ran the clean run of their prompt, read at the same logit positions,
+ * can be checked; the others are counted as unchecked. The clean logits are kept for the step's
+ * duration, at most {@value #KEPT_VALUES} values (256 MiB).
+ */
+final class InterventionCheck {
+    /**
+     * The largest |Δ logit| that counts as unchanged: planned forwards agree with one plain forward to
+     * about 6e-6 (batched float32 arithmetic), so a smaller difference is rounding, not an effect.
+     */
+    static final double TOLERANCE = 1e-5;
+    private static final int EXAMPLES = 3;
+    /** The most clean logit values kept for comparison (256 MiB of floats). */
+    static final long KEPT_VALUES = 64L << 20;
+
+    /** The table the report reads flags from, and its columns (see the atlas rows). */
+    private static final String FLAGS = "atlas-flags";
+    private static final List<String> FLAG_COLUMNS = List.of("dimension", "protocol", "model", "kind", "message");
+
+    private final Map<Key, TensorData> clean = new HashMap<>();
+    private long kept;
+    private long intervened;
+    private long checked;
+    private final Map<String, Long> unmoved = new LinkedHashMap<>();
+    private final Map<String, List<String>> examples = new HashMap<>();
+
+    /**
+     * Compares a plan's intervened readouts with its clean ones.
+     *
+     * @param plan the plan
+     * @param readouts its readouts, in request order
+     */
+    synchronized void observe(ForwardPlan plan, List<ForwardReadout> readouts) {
+        List<ForwardRequest> requests = plan.requests();
+        for (int i = 0; i < requests.size(); i++) {
+            ForwardRequest request = requests.get(i);
+            TensorData logits = readouts.get(i).logits();
+            if (request.interventions().isEmpty() && logits != null && kept + logits.data().length <= KEPT_VALUES
+                    && clean.putIfAbsent(new Key(request), logits) == null) {
+                kept += logits.data().length;
+            }
+        }
+        for (int i = 0; i < requests.size(); i++) {
+            ForwardRequest request = requests.get(i);
+            if (request.interventions().isEmpty()) {
+                continue;
+            }
+            intervened++;
+            TensorData reference = clean.get(new Key(request));
+            TensorData logits = readouts.get(i).logits();
+            if (reference == null || logits == null || !Arrays.equals(reference.shape(), logits.shape())) {
+                continue;
+            }
+            checked++;
+            double shift = maxAbsDifference(reference.data(), logits.data());
+            if (shift <= TOLERANCE) {
+                unmoved.merge(request.model(), 1L, Long::sum);
+                List<String> some = examples.computeIfAbsent(request.model(), m -> new ArrayList<>());
+                if (some.size() < EXAMPLES) {
+                    some.add(String.join("; ", request.interventions().stream().map(v -> v.operation().name().toLowerCase(Locale.ROOT)
+                            + " at " + v.site().name() + (v.heads().isEmpty() ? "" : " heads " + v.heads())).toList())
+                            + String.format(Locale.ROOT, " (max |Δ logit| %.2g)", shift));
+                }
+            }
+        }
+    }
+
+    /**
+     * Returns the step's result with the check's counts in its summary and, where interventions did
+     * nothing, a flag per model in its {@value #FLAGS} table (created if the step has none).
+     *
+     * @param step the step's id, for the flag's dimension column
+     * @param result what the step returned
+     * @return the result with the check
+     */
+    synchronized StepResult annotate(String step, StepResult result) {
+        if (intervened == 0) {
+            return result;
+        }
+        Map<String, Object> summary = new LinkedHashMap<>(result.summary());
+        summary.put("interventions.requests", intervened);
+        summary.put("interventions.checked", checked);
+        summary.put("interventions.unmoved", unmoved.values().stream().mapToLong(Long::longValue).sum());
+        if (unmoved.isEmpty()) {
+            return new StepResult(result.tables(), result.charts(), summary);
+        }
+        List<List<Object>> flags = new ArrayList<>();
+        unmoved.forEach((model, count) -> flags.add(Arrays.asList(step, "both", model, "inert-intervention", String.format(Locale.ROOT,
+                "%d of %d checked intervened forwards left the logits unchanged (max |Δ logit| <= %.0e of the clean run of the same"
+                        + " prompt): the intervention did nothing there, e.g. %s", count, checked, TOLERANCE,
+                String.join(" | ", examples.get(model))))));
+        List<Table> tables = new ArrayList<>();
+        boolean merged = false;
+        for (Table table : result.tables()) {
+            if (table.name().equals(FLAGS) && table.columns().equals(FLAG_COLUMNS)) {
+                List<List<Object>> rows = new ArrayList<>(table.rows());
+                rows.addAll(flags);
+                tables.add(new Table(FLAGS, FLAG_COLUMNS, rows));
+                merged = true;
+            } else {
+                tables.add(table);
+            }
+        }
+        if (!merged) {
+            tables.add(new Table(FLAGS, FLAG_COLUMNS, flags));
+        }
+        return new StepResult(tables, result.charts(), summary);
+    }
+
+    private static double maxAbsDifference(float[] a, float[] b) {
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = Math.abs((double) a[i] - b[i]);
+            if (Double.isNaN(d)) {
+                return Double.NaN;
+            }
+            max = Math.max(max, d);
+        }
+        return max;
+    }
+
+    /** A request's model, prompt and logit positions. */
+    private record Key(String model, List<Integer> tokens, Object positions) {
+        Key(ForwardRequest request) {
+            this(request.model(), Arrays.stream(request.tokens()).boxed().toList(), request.readout().logits());
+        }
+
+        Key {
+            Objects.requireNonNull(model, "model is null");
+        }
+    }
+}
