@@ -16,8 +16,10 @@ import java.util.List;
  *       the table shows it (e.g. {@code "L2, 19.11"}); the interval is a 95% bootstrap interval over
  *       prompts where the protocol computes one, else null.
  *   <li>{@value #FLAGS}: {@code dimension, protocol, model, kind, message}; {@code kind} is
- *       {@code disagreement} (the protocols answer differently) or {@code artefact} (an artefact of
- *       STUDY.md was detected in this run, e.g. an ablated output that no longer depends on the prompt).
+ *       {@code disagreement} (the protocols answer differently), {@code artefact} (an artefact of
+ *       STUDY.md was detected in this run, e.g. an ablated output that no longer depends on the prompt) or
+ *       {@code degenerate-interval} (a headline's interval is a point: it was printed, but it is no
+ *       interval).
  * </ul>
  */
 public final class AtlasRows {
@@ -71,6 +73,13 @@ public final class AtlasRows {
     public AtlasRows value(String key, Protocol protocol, String model, Object value, String display, double[] ci) {
         rows.add(Arrays.asList(dimension, key, protocol == null ? "both" : protocol.configName(), model, finite(value), display,
                 ci == null ? null : finite(ci[0]), ci == null ? null : finite(ci[1])));
+        if (ci != null && ci[0] == ci[1]) {
+            // every resample gave the same statistic: one prompt, or prompts that all agree; a point is no interval
+            flags.add(Arrays.asList(dimension, protocol == null ? "both" : protocol.configName(), model, "degenerate-interval",
+                    String.format(java.util.Locale.ROOT, "the 95%% interval of %s is the point [%s, %s]: every bootstrap resample gave"
+                            + " the same value (too few prompts, or prompts that all agree), so it says nothing about uncertainty",
+                            key, ci[0], ci[1])));
+        }
         return this;
     }
 

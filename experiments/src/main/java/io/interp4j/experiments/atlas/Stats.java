@@ -70,6 +70,32 @@ public final class Stats {
     }
 
     /**
+     * Returns the seed of one cell's random stream: the study's seed mixed with the cell's identity (the
+     * row, model, protocol and whatever names the cell: layer, head, scale, metric...). Cells resample
+     * independently of each other (one {@code new Random(studySeed)} for every cell would draw the same
+     * prompt indices in every layer, head and model, coupling their intervals), and a cell's interval does
+     * not change when other cells are added or removed. FNV-1a (64-bit) over the identity's text,
+     * finished by SplitMix64's mixer: hand-written because the JDK offers no stable 64-bit string hash.
+     *
+     * @param studySeed the study's seed
+     * @param cell the cell's identity, in order
+     * @return the cell's seed
+     */
+    public static long cellSeed(long studySeed, Object... cell) {
+        long hash = 0xcbf29ce484222325L;
+        for (Object part : cell) {
+            for (byte b : (String.valueOf(part) + '\u0000').getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+                hash ^= b & 0xff;
+                hash *= 0x100000001b3L;
+            }
+        }
+        long z = studySeed + 0x9e3779b97f4a7c15L * (hash | 1);
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    /**
      * Returns the mean.
      *
      * @param values the values, not empty

@@ -46,4 +46,45 @@ class StatsTest {
         assertThat(Stats.topK(new float[] {5, 1, 5}, 3)).containsExactly(0, 2, 1);
         assertThat(Stats.argmax(new double[] {2, 7, 7})).isEqualTo(1);
     }
+
+    /**
+     * Cells resample independently: one stream per cell identity. With one shared seed, two cells holding
+     * the same values would always get the same interval; with their own streams they do not, while one
+     * cell's interval is the same whatever other cells exist.
+     */
+    @Test
+    void everyCellHasItsOwnRandomStream() {
+        double[] values = new double[40];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (i * 7919 % 40) / 40.0;
+        }
+        int[][] families = {java.util.stream.IntStream.range(0, 40).toArray()};
+        double[] layer0 = Stats.bootstrapFamilyMean(values, families, Stats.cellSeed(1, "row", "model", 0));
+        double[] layer1 = Stats.bootstrapFamilyMean(values, families, Stats.cellSeed(1, "row", "model", 1));
+        assertThat(layer0).isNotEqualTo(layer1);
+        assertThat(Stats.bootstrapFamilyMean(values, families, Stats.cellSeed(1, "row", "model", 0))).isEqualTo(layer0);
+        assertThat(Stats.cellSeed(1, "row", "model", 0)).isNotEqualTo(Stats.cellSeed(2, "row", "model", 0))
+                .isNotEqualTo(Stats.cellSeed(1, "row", "other", 0))
+                // the parts are separated: ("ab", "c") is not ("a", "bc")
+                .isNotEqualTo(Stats.cellSeed(1, "ro", "wmodel", 0));
+        // 1,000 cells: no two seeds alike
+        java.util.Set<Long> seeds = new java.util.HashSet<>();
+        for (int cell = 0; cell < 1000; cell++) {
+            seeds.add(Stats.cellSeed(7, "head-specialisation", "a", cell));
+        }
+        assertThat(seeds).hasSize(1000);
+    }
+
+    @Test
+    void aPointIntervalIsFlaggedAsDegenerate() {
+        AtlasRows rows = new AtlasRows("Steering leverage");
+        rows.value("steering.delta", Protocol.CORRECTED, "a", 0.2487, "0.2487", new double[] {0.2487, 0.2487});
+        rows.value("steering.delta", Protocol.CORRECTED, "b", 0.3, "0.3", new double[] {0.1, 0.5});
+        List<List<Object>> flags = rows.tables().get(1).rows();
+        assertThat(flags).singleElement().satisfies(f -> {
+            assertThat(f.get(2)).isEqualTo("a");
+            assertThat(f.get(3)).isEqualTo("degenerate-interval");
+            assertThat((String) f.get(4)).contains("steering.delta is the point [0.2487, 0.2487]");
+        });
+    }
 }

@@ -205,8 +205,10 @@ final class AdapterNormEffect implements Experiment {
             if (scope.runs(Protocol.CORRECTED)) {
                 double pearson = compare.pearson(norms.delta(), effect);
                 double spearman = compare.spearman(norms.delta(), effect);
-                double[] pearsonCi = Stats.bootstrapFamilies(families, drawn -> compare.pearson(norms.delta(), effects(kl, drawn)), seed);
-                double[] spearmanCi = Stats.bootstrapFamilies(families, drawn -> compare.spearman(norms.delta(), effects(kl, drawn)), seed);
+                double[] pearsonCi = Stats.bootstrapFamilies(families, drawn -> compare.pearson(norms.delta(), effects(kl, drawn)),
+                        Stats.cellSeed(context.seed(), DIMENSION, name, "pearson"));
+                double[] spearmanCi = Stats.bootstrapFamilies(families, drawn -> compare.spearman(norms.delta(), effects(kl, drawn)),
+                        Stats.cellSeed(context.seed(), DIMENSION, name, "spearman"));
                 correlationRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "update-norm", "pearson", pearson, pearsonCi[0],
                         pearsonCi[1]));
                 correlationRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "update-norm", "spearman", spearman, spearmanCi[0],

@@ -154,8 +154,8 @@ final class EarlyExitExperiment implements Experiment {
                 byProtocol.put(protocol, m);
                 boolean intervals = protocol == Protocol.CORRECTED;
                 for (int layer = 0; layer < layers; layer++) {
-                    double[] agreementCi = intervals ? m.agreement.interval(layer, seed) : null;
-                    double[] klCi = intervals ? m.kl.interval(layer, seed) : null;
+                    double[] agreementCi = intervals ? m.agreement.interval(layer, Stats.cellSeed(seed, DIMENSION, name, protocol, "agreement")) : null;
+                    double[] klCi = intervals ? m.kl.interval(layer, Stats.cellSeed(seed, DIMENSION, name, protocol, "kl")) : null;
                     layerRows.add(Arrays.asList(name, protocol.configName(), layer, (double) layers / (layer + 1), m.agreement.mean(layer),
                             agreementCi == null ? null : agreementCi[0], agreementCi == null ? null : agreementCi[1], m.kl.mean(layer),
                             klCi == null ? null : klCi[0], klCi == null ? null : klCi[1], m.overlap.mean(layer)));
@@ -293,7 +293,7 @@ final class EarlyExitExperiment implements Experiment {
             int last = layers - 2;
             atlas.value("early-exit.last-exit", protocol, name, m.agreement.mean(last), Display.layer(last) + ": "
                     + Display.percent(m.agreement.mean(last)) + " argmax, KL " + Display.number(m.kl.mean(last)),
-                    corrected ? m.agreement.interval(last, seed) : null);
+                    corrected ? m.agreement.interval(last, Stats.cellSeed(seed, DIMENSION, name, protocol, "agreement")) : null);
             double low = Double.POSITIVE_INFINITY;
             double high = Double.NEGATIVE_INFINITY;
             for (int layer = 0; layer <= last; layer++) {

@@ -238,7 +238,8 @@ final class HeadSpecialisation implements Experiment {
                 for (Ablation ablation : grid(protocol, config, recipe)) {
                     double[] values = kl.get(ablation);
                     double mean = Stats.familyMean(values, families);
-                    double[] ci = protocol == Protocol.CORRECTED ? Stats.bootstrapFamilyMean(values, families, context.seed()) : null;
+                    double[] ci = protocol == Protocol.CORRECTED ? Stats.bootstrapFamilyMean(values, families,
+                            Stats.cellSeed(context.seed(), DIMENSION, name, ablation.describe(config))) : null;
                     Cell cell = new Cell(ablation, mean, ci);
                     grid.add(cell);
                     cells.add(Arrays.asList(name, protocol.configName(), ablation.layer(), ablation.slot(),

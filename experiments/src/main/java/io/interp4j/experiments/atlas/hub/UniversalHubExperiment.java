@@ -390,10 +390,11 @@ final class UniversalHubExperiment implements Experiment {
                 Method method = e.getKey();
                 LayerProfile profile = e.getValue();
                 boolean intervals = method.protocol == Protocol.CORRECTED;
-                out.profiles.add(prompts, method.protocol.configName(), method.id, profile, intervals ? seed : null);
+                long cell = Stats.cellSeed(seed, DIMENSION, name, method.id);
+                out.profiles.add(prompts, method.protocol.configName(), method.id, profile, intervals ? cell : null);
                 lines.put(method.id, profile);
                 int hub = profile.argmax();
-                double[] ci = intervals ? profile.interval(hub, seed) : null;
+                double[] ci = intervals ? profile.interval(hub, cell) : null;
                 out.hubs.add(Arrays.asList(name, method.protocol.configName(), method.id, hub, profile.mean(hub),
                         ci == null ? null : ci[0], ci == null ? null : ci[1], profile.familiesWithArgmax(hub), families.length));
             }
@@ -408,7 +409,8 @@ final class UniversalHubExperiment implements Experiment {
             routers.forEach((protocol, router) -> {
                 for (int k = 0; k < POSITIONS.size(); k++) {
                     double mean = Stats.familyMean(router.drops[k], families);
-                    double[] ci = protocol == Protocol.CORRECTED ? Stats.bootstrapFamilyMean(router.drops[k], families, seed) : null;
+                    double[] ci = protocol == Protocol.CORRECTED ? Stats.bootstrapFamilyMean(router.drops[k], families,
+                            Stats.cellSeed(seed, DIMENSION, name, protocol, "router", POSITIONS.get(k))) : null;
                     out.router.add(Arrays.asList(name, protocol.configName(), router.site, POSITIONS.get(k), mean,
                             ci == null ? null : ci[0], ci == null ? null : ci[1]));
                     for (int p = 0; p < prompts.size(); p++) {
@@ -436,7 +438,8 @@ final class UniversalHubExperiment implements Experiment {
                 int hub = profile.argmax();
                 hubOf.put(protocol, hub);
                 double kl = profile.mean(hub);
-                double[] ci = protocol == Protocol.CORRECTED ? profile.interval(hub, seed) : null;
+                double[] ci = protocol == Protocol.CORRECTED ? profile.interval(hub, Stats.cellSeed(seed, DIMENSION, name, method.id))
+                        : null;
                 atlas.value("universal-hub.layer", protocol, name, hub, Display.layer(hub) + ", " + Display.number(kl));
                 atlas.value("universal-hub.kl", protocol, name, kl, Display.number(kl), ci);
                 List<Integer> next = runnersUp(profile, hub);
@@ -450,7 +453,8 @@ final class UniversalHubExperiment implements Experiment {
                 Router router = routers.get(protocol);
                 for (int k = 0; k < POSITIONS.size(); k++) {
                     double mean = Stats.familyMean(router.drops[k], families);
-                    double[] routerCi = protocol == Protocol.CORRECTED ? Stats.bootstrapFamilyMean(router.drops[k], families, seed) : null;
+                    double[] routerCi = protocol == Protocol.CORRECTED ? Stats.bootstrapFamilyMean(router.drops[k], families,
+                            Stats.cellSeed(seed, DIMENSION, name, protocol, "router", POSITIONS.get(k))) : null;
                     atlas.value("universal-hub.router-" + POSITIONS.get(k), protocol, name, mean, Display.layer(hub) + " "
                             + POSITIONS.get(k) + " position: " + Display.number(mean), routerCi);
                 }

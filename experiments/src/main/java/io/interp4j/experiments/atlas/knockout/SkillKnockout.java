@@ -362,9 +362,12 @@ final class SkillKnockout implements Experiment {
             if (scope.runs(Protocol.CORRECTED)) {
                 double[] absolute = Arrays.stream(readDrops).map(Math::abs).toArray();
                 Selectivity real = Selectivity.of(absolute, groups, floor);
-                double[] ci = Stats.bootstrapFamilies(groups, drawn -> Selectivity.of(absolute, drawn, floor).value(), seed);
-                double[] skillCi = Stats.bootstrapFamilyMean(absolute, new int[][] {groups[0]}, seed);
-                double[] nonSkillCi = Stats.bootstrapFamilyMean(absolute, new int[][] {groups[1]}, seed);
+                double[] ci = Stats.bootstrapFamilies(groups, drawn -> Selectivity.of(absolute, drawn, floor).value(),
+                        Stats.cellSeed(context.seed(), DIMENSION, name, "selectivity"));
+                double[] skillCi = Stats.bootstrapFamilyMean(absolute, new int[][] {groups[0]},
+                        Stats.cellSeed(context.seed(), DIMENSION, name, "skill-drop"));
+                double[] nonSkillCi = Stats.bootstrapFamilyMean(absolute, new int[][] {groups[1]},
+                        Stats.cellSeed(context.seed(), DIMENSION, name, "non-skill-drop"));
                 selectivityRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "mean-difference", norm, "abs-per-prompt",
                         real.skill(), real.nonSkill(), real.denominator(), real.value(), real.floorHit()));
                 atlas.value("skill-knockout.selectivity", Protocol.CORRECTED, name, real.value(), at + ", " + fmt(real.value())

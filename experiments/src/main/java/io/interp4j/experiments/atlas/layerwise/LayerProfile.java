@@ -159,7 +159,7 @@ public final class LayerProfile {
      * @return {@code {low, high}}
      */
     public double[] interval(int layer, long seed) {
-        return Stats.bootstrapFamilyMean(values[layer], families, seed);
+        return Stats.bootstrapFamilyMean(values[layer], families, Stats.cellSeed(seed, "layer", layer));
     }
 
     /**

@@ -284,7 +284,8 @@ final class CircuitLockIn implements Experiment {
             }
             String series = name + " · " + protocol.configName() + " · step " + steps.get(s);
             for (int layer = 0; layer < layers; layer++) {
-                double[] ci = corrected ? Stats.bootstrapFamilyMean(drops[s][layer], families, context.seed()) : null;
+                double[] ci = corrected ? Stats.bootstrapFamilyMean(drops[s][layer], families,
+                        Stats.cellSeed(context.seed(), DIMENSION, name, protocol, steps.get(s), layer)) : null;
                 layerRows.add(Arrays.asList(name, protocol.configName(), steps.get(s), layer, effect[s][layer], ci == null ? null : ci[0],
                         ci == null ? null : ci[1], rank[layer], series));
             }
@@ -304,7 +305,7 @@ final class CircuitLockIn implements Experiment {
         double overlap = tops.get(0).stream().filter(finalSet::contains).count() / (double) top;
         double rho = compare.spearman(effect[0], effect[last]);
         double[] rhoCi = corrected ? Stats.bootstrapFamilies(families, drawn -> compare.spearman(layerMeans(drops[0], drawn),
-                layerMeans(drops[last], drawn)), context.seed()) : null;
+                layerMeans(drops[last], drawn)), Stats.cellSeed(context.seed(), DIMENSION, name, protocol, "rho")) : null;
         return new Outcome(tops, new TreeSet<>(tops.get(0)).equals(finalSet), overlap, steps.get(lockIndex), rho, rhoCi);
     }
 

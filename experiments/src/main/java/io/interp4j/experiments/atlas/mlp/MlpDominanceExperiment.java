@@ -124,7 +124,8 @@ final class MlpDominanceExperiment implements Experiment {
             Map<String, LayerProfile> byMethod = new LinkedHashMap<>();
             LayerProfile mlp = plan.mlp().kl(readouts, clean, families, null, compare);
             byMethod.put(MLP, mlp);
-            profiles.add(prompts, "both", MLP, mlp, scope.runs(Protocol.CORRECTED) ? seed : null);
+            long mlpSeed = Stats.cellSeed(seed, DIMENSION, name, MLP);
+            profiles.add(prompts, "both", MLP, mlp, scope.runs(Protocol.CORRECTED) ? mlpSeed : null);
             Map<Protocol, Double> shareOf = new LinkedHashMap<>();
             Map<Protocol, double[]> intervalOf = new LinkedHashMap<>();
             for (Protocol protocol : scope.protocols()) {
@@ -132,12 +133,13 @@ final class MlpDominanceExperiment implements Experiment {
                 String method = published ? LAYER_OUTPUT : CONTRIBUTION;
                 LayerProfile hub = plan.hub().get(protocol).kl(readouts, clean, families, null, compare);
                 byMethod.put(method, hub);
-                profiles.add(prompts, protocol.configName(), method, hub, published ? null : seed);
+                profiles.add(prompts, protocol.configName(), method, hub, published ? null : Stats.cellSeed(seed, DIMENSION, name, method));
                 int top = mlp.argmax();
                 int hubLayer = hub.argmax();
                 double share = mlp.mean(top) / hub.mean(hubLayer);
-                double[] ci = published ? null : Stats.bootstrapFamilies(families, drawn -> ratio(mlp, top, hub, hubLayer, drawn), seed);
-                double[] topCi = published ? null : mlp.interval(top, seed);
+                double[] ci = published ? null : Stats.bootstrapFamilies(families, drawn -> ratio(mlp, top, hub, hubLayer, drawn),
+                        Stats.cellSeed(seed, DIMENSION, name, protocol, "share"));
+                double[] topCi = published ? null : mlp.interval(top, mlpSeed);
                 shareOf.put(protocol, share);
                 intervalOf.put(protocol, ci);
                 shares.add(Arrays.asList(name, protocol.configName(), top, mlp.mean(top), method, hubLayer, hub.mean(hubLayer), share,

@@ -171,7 +171,7 @@ final class JsonTrainingShift implements Experiment {
             }
             Map<Protocol, Shift> shifts = new LinkedHashMap<>();
             for (Protocol protocol : rows.protocols()) {
-                Shift shift = shift(context, protocol, kls);
+                Shift shift = shift(context, name, protocol, kls);
                 shifts.put(protocol, shift);
                 int[] order = Stats.topK(shift.kl(), shift.kl().length);
                 int[] rank = new int[order.length];
@@ -209,7 +209,7 @@ final class JsonTrainingShift implements Experiment {
         return new StepResult(tables, charts, summary);
     }
 
-    private static Shift shift(StudyContext context, Protocol protocol, Map<String, double[]> kls) {
+    private static Shift shift(StudyContext context, String model, Protocol protocol, Map<String, double[]> kls) {
         List<String> families = List.copyOf(kls.keySet());
         double[] kl = new double[families.size()];
         int[] counts = new int[families.size()];
@@ -222,7 +222,7 @@ final class JsonTrainingShift implements Experiment {
             } else {
                 kl[f] = Stats.mean(values);
                 counts[f] = values.length;
-                ci[f] = Stats.bootstrapMean(values, context.seed());
+                ci[f] = Stats.bootstrapMean(values, Stats.cellSeed(context.seed(), DIMENSION, model, families.get(f)));
             }
         }
         return new Shift(families, kl, counts, ci);

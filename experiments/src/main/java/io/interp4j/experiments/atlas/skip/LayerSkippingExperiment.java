@@ -151,8 +151,8 @@ final class LayerSkippingExperiment implements Experiment {
                 byProtocol.put(protocol, m);
                 boolean intervals = protocol == Protocol.CORRECTED;
                 for (int c = 0; c < configs.size(); c++) {
-                    double[] klCi = intervals ? m.kl.interval(c, seed) : null;
-                    double[] overlapCi = intervals ? m.overlap.interval(c, seed) : null;
+                    double[] klCi = intervals ? m.kl.interval(c, Stats.cellSeed(seed, DIMENSION, name, protocol, "kl")) : null;
+                    double[] overlapCi = intervals ? m.overlap.interval(c, Stats.cellSeed(seed, DIMENSION, name, protocol, "overlap")) : null;
                     int[] config = configs.get(c);
                     configRows.add(Arrays.asList(name, protocol.configName(), labels.get(c), Arrays.toString(config),
                             config[config.length - 1], config.length, m.kl.mean(c), klCi == null ? null : klCi[0],
@@ -266,7 +266,7 @@ final class LayerSkippingExperiment implements Experiment {
         }
         atlas.value("layer-skipping.kl-range", protocol, name, min, "KL " + Display.number(min) + "–" + Display.number(max));
         int best = best(m);
-        double[] ci = protocol == Protocol.CORRECTED ? m.overlap.interval(best, seed) : null;
+        double[] ci = protocol == Protocol.CORRECTED ? m.overlap.interval(best, Stats.cellSeed(seed, DIMENSION, name, protocol, "overlap")) : null;
         atlas.value("layer-skipping.best", protocol, name, m.overlap.mean(best), labels.get(best) + ": "
                 + Display.percent(m.overlap.mean(best)) + " top-" + topK + " overlap, KL " + Display.number(m.kl.mean(best)), ci);
     }

@@ -411,7 +411,7 @@ final class SteeringLeverage implements Experiment {
                 bestRandom = random;
             }
         }
-        double[] ci = Stats.bootstrapMean(bestDeltas, context.seed());
+        double[] ci = Stats.bootstrapMean(bestDeltas, Stats.cellSeed(context.seed(), DIMENSION, name, "best-delta"));
         double[] p0 = new double[n];
         double[] pBest = new double[n];
         for (int t = 0; t < n; t++) {

@@ -245,7 +245,8 @@ final class CrossModelTransfer implements Experiment {
                     }
                     recovery[l] = families.length == 0 ? Double.NaN : Stats.familyMean(values, families);
                     if (protocol == Protocol.CORRECTED && families.length > 0) {
-                        cis[l] = Stats.bootstrapFamilyMean(values, families, context.seed() * 31 + l);
+                        cis[l] = Stats.bootstrapFamilyMean(values, families, Stats.cellSeed(context.seed(), DIMENSION, name,
+                                protocol, l));
                     }
                     layerRows.add(Arrays.asList(name, protocol.configName(), l, name + " " + protocol.configName(), recovery[l],
                             cis[l] == null ? null : cis[l][0], cis[l] == null ? null : cis[l][1]));

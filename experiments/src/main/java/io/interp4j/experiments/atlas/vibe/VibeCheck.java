@@ -265,7 +265,7 @@ final class VibeCheck implements Experiment {
         double[] constrained = samples.stream().filter(s -> !s.constraints().isEmpty()).mapToDouble(Sample::adherence).toArray();
         double published = Stats.mean(all);
         Double corrected = constrained.length == 0 ? null : Stats.mean(constrained);
-        double[] ci = constrained.length == 0 ? null : Stats.bootstrapMean(constrained, context.seed());
+        double[] ci = constrained.length == 0 ? null : Stats.bootstrapMean(constrained, Stats.cellSeed(context.seed(), DIMENSION, name, variant));
         long repetitive = samples.stream().filter(s -> s.repetition() > REPETITIVE_ABOVE).count();
         double share = repetitive / (double) samples.size();
         double meanRepetition = Stats.mean(samples.stream().mapToDouble(Sample::repetition).toArray());
