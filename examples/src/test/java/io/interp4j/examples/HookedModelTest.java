@@ -22,8 +22,11 @@ import io.interp4j.api.model.ForwardInput;
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Padding;
+import io.interp4j.api.tokenizer.ByteLevelBpe;
 import io.interp4j.testkit.RefTensor;
 import io.interp4j.testkit.ReferenceQwen2;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -64,6 +67,16 @@ class HookedModelTest {
                 .isInstanceOf(Interp4jException.class)
                 .hasMessageContaining("unknown engine 'tensorflow'")
                 .hasMessageContaining("djl");
+    }
+
+    @Test
+    void theLoaderTakesATokenizerFileOtherThanTheDirectorys() throws IOException {
+        Path other = Files.writeString(models.resolve("bytes-only.json"), ByteLevelBpe.train(ByteLevelBpe.MIN_VOCAB).toJson());
+        try (HookedModel model = HookedModel.loader(dir).tokenizer(other).load()) {
+            // the bytes-only tokenizer has no merges: one token per byte
+            assertThat(model.toTokens("Hello")).containsExactly('H', 'e', 'l', 'l', 'o');
+            assertThat(model.tokenizer()).isNotSameAs(model.model().requireTokenizer());
+        }
     }
 
     @Test
