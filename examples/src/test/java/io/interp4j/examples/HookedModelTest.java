@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The lens facade on the djl engine, every number against the independent double-precision reference
+ * The lens facade on the djl engine (and, loaded by id, the onnx engine), every number against the independent double-precision reference
  * ({@link ReferenceQwen2}) or, for the logit attribution, against sums written out here from the
  * reference's activations and the checkpoint's tensors.
  */
@@ -66,7 +66,26 @@ class HookedModelTest {
         assertThatThrownBy(() -> HookedModel.load(dir, "tensorflow"))
                 .isInstanceOf(Interp4jException.class)
                 .hasMessageContaining("unknown engine 'tensorflow'")
-                .hasMessageContaining("djl");
+                .hasMessageContaining("[djl, onnx]");
+    }
+
+    @Test
+    void theOnnxEngineChosenByIdGivesTheReferencesNumbersAndGenerations() {
+        try (HookedModel model = HookedModel.load(dir, "onnx"); Session session = model.session()) {
+            assertThat(model.model().engineId()).isEqualTo("onnx");
+            int[] tokens = model.toTokens("The river runs");
+            ForwardResult run = session.runWithCache(tokens, RESID);
+            assertClose(run.cache().get(RESID), reference.forward(tokens).get(RESID), RESID);
+            List<int[]> ragged = List.of(model.toTokens("The capital of"), model.toTokens("Paris is a city in France. Rome"));
+            List<int[]> uniform = List.of(new int[] {5, 17, 250, 3}, new int[] {99, 7, 7, 120});
+            for (List<int[]> prompts : List.of(ragged, uniform)) {
+                Completion completion = session.generate(prompts, 5, Sampling.greedy());
+                for (int row = 0; row < prompts.size(); row++) {
+                    assertThat(completion.tokens(row)).as("row " + row + ", kv cache " + completion.kvCache())
+                            .containsExactly(reference.generate(prompts.get(row), 5, true));
+                }
+            }
+        }
     }
 
     @Test
