@@ -28,6 +28,7 @@ import io.interp4j.testkit.ReferenceQwen2;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -222,6 +223,23 @@ class HookedModelTest {
                     assertThat(completion.text(row)).isEqualTo(model.toText(expected));
                 }
             }
+        }
+    }
+
+    @Test
+    void withTheKvCacheHooksSeeThePromptOnceThenOneNewPositionPerStep() {
+        List<String> seen = new ArrayList<>();
+        try (HookedModel model = HookedModel.load(dir); Session session = model.session()
+                .hook("blocks.0.hook_resid_pre", (act, ctx) -> {
+                    seen.add(ctx.firstPosition() + "+" + act.getShape().get(1));
+                    return act;
+                })) {
+            session.generate(List.of(new int[] {5, 17, 250, 3}, new int[] {99, 7, 7, 120}), 4, Sampling.greedy());
+            assertThat(seen).containsExactly("0+4", "4+1", "5+1", "6+1");
+            seen.clear();
+            session.generate(List.of(new int[] {5, 17}, new int[] {99, 7, 7}), 3, Sampling.greedy());
+            // different lengths: the left-padded batch, one position longer each step, is recomputed
+            assertThat(seen).containsExactly("0+3", "0+4", "0+5");
         }
     }
 

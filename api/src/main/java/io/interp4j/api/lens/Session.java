@@ -233,7 +233,9 @@ public final class Session implements AutoCloseable {
      * and values: the prompt runs once, then each step computes one new position per row, which is all
      * hooks see (their {@code firstPosition} is its index). Prompts of different lengths are left-padded
      * and every step recomputes the whole batch, so hooks see every position; the tokens are those
-     * each prompt would get on its own either way.
+     * each prompt would get on its own either way. Each step is a forward of its own: {@code
+     * ctx.step()} is 0 in every one (unlike {@link Run#generate}); {@code ctx.firstPosition()} tells
+     * the prompt from the new positions.
      *
      * @param prompts token ids per row
      * @param maxNewTokens the most new tokens per row, at least 1
