@@ -131,6 +131,8 @@ class FirstHourTest {
         assertThat(source).containsOnlyKeys("load", "tokens", "cache", "filter", "patch", "generate", "sample", "batch", "weights", "dla");
         assertThat(guide.keySet()).as("snippets in " + GUIDE + " vs " + SOURCE).containsExactlyInAnyOrderElementsOf(source.keySet());
         source.forEach((name, code) -> assertThat(guide.get(name)).as("snippet '" + name + "' in " + GUIDE).isEqualTo(code));
+        // the guide promises each task in at most three lines
+        source.forEach((name, code) -> assertThat(code.lines().count()).as("lines of snippet '" + name + "'").isLessThanOrEqualTo(3));
     }
 
     /** Snippets by name, each dedented by its first line's indentation. */
