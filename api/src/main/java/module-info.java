@@ -13,6 +13,7 @@ module io.interp4j.api {
     exports io.interp4j.api.experiment;
     exports io.interp4j.api.hook;
     exports io.interp4j.api.intervention;
+    exports io.interp4j.api.lens;
     exports io.interp4j.api.metric;
     exports io.interp4j.api.model;
     exports io.interp4j.api.plan;

@@ -12,6 +12,7 @@ import io.interp4j.app.lora.LoraCommand;
 import io.interp4j.app.plugins.PluginsCommand;
 import io.interp4j.app.randommodel.RandomModelCommand;
 import io.interp4j.app.study.StudyCommand;
+import io.interp4j.app.tokenize.TokenizeCommand;
 import io.interp4j.app.toy.ToyCommand;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -70,7 +71,7 @@ public final class Main {
     private static Map<String, Command> commands() {
         PluginRegistry registry = PluginRegistry.discover();
         Map<String, Command> commands = new LinkedHashMap<>();
-        for (Command c : List.of(new RandomModelCommand(), new ForwardCommand(registry), new HooksCommand(),
+        for (Command c : List.of(new RandomModelCommand(), new ForwardCommand(registry), new HooksCommand(), new TokenizeCommand(),
                 new GenerateCommand(registry), new BenchCommand(registry), new PluginsCommand(registry),
                 new StudyCommand(registry), new LoraCommand(registry), new ToyCommand(registry))) {
             commands.put(c.name(), c);

@@ -9,6 +9,7 @@ import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
 import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.tokenizer.SpecialTokens;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -72,6 +73,7 @@ public final class Checkpoint implements AutoCloseable {
         }
         refusePickleOnly(directory);
         ModelConfig config = ModelConfig.read(directory.resolve(CONFIG_FILE));
+        checkEos(directory, config);
         List<SafetensorsFile> files = new ArrayList<>();
         try {
             Map<String, SafetensorsFile> owner = openWeights(directory, files);
@@ -125,6 +127,24 @@ public final class Checkpoint implements AutoCloseable {
             return owner;
         }
         throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, directory + ": no " + SINGLE_FILE + " or " + INDEX_FILE + " found");
+    }
+
+    /**
+     * Refuses a config whose eos token is an ordinary token of the tokenizer beside it (a tokenizer
+     * swapped in after the config was written): generation would stop on an ordinary token.
+     */
+    private static void checkEos(Path directory, ModelConfig config) {
+        Path tokenizer = directory.resolve(TOKENIZER_FILE);
+        if (config.eosTokenId().isEmpty() || !Files.isRegularFile(tokenizer)) {
+            return;
+        }
+        int eos = config.eosTokenId().getAsInt();
+        SpecialTokens special = SpecialTokens.read(tokenizer);
+        if (!special.contains(eos)) {
+            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, directory.resolve(CONFIG_FILE) + ": eos_token_id " + eos
+                    + " is not a special token of " + tokenizer + ", so generation would stop on an ordinary token; its special tokens: "
+                    + special.describe() + ". Set eos_token_id to the one that ends text (random-model --tokenizer FILE does).");
+        }
     }
 
     /** Refuses a directory whose only weights are pickles, before anything else is read. */

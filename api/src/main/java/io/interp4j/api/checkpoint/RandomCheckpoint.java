@@ -2,11 +2,16 @@ package io.interp4j.api.checkpoint;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.tokenizer.ByteLevelBpe;
+import io.interp4j.api.tokenizer.SpecialTokens;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +79,77 @@ public final class RandomCheckpoint {
         ByteLevelBpe tokenizer = ByteLevelBpe.train(Math.min(config.vocabSize(), ByteLevelBpe.MAX_VOCAB));
         ModelConfig written = config.withTokensAndDtype(
                 OptionalInt.of(tokenizer.endOfTextId()), OptionalInt.of(tokenizer.endOfTextId()), dtype.torchName());
+        writeDirectory(directory, written, tokenizer.toJson(), dtype, seed);
+        return written;
+    }
+
+    /**
+     * Writes a model directory with a given {@code tokenizer.json} (a real model's, say) instead of the
+     * trained byte-level one; the config's bos and eos tokens are the tokenizer's special token {@code
+     * eosToken}, so generation stops where that tokenizer ends text.
+     *
+     * @param directory the target; must not exist or be empty
+     * @param config the architecture; its vocabulary must hold every id of the tokenizer
+     * @param dtype the storage type of the weights
+     * @param seed the random seed
+     * @param tokenizerFile the {@code tokenizer.json} to copy
+     * @param eosToken the special token that ends text, e.g. {@code <|endoftext|>}
+     * @return the config as written
+     * @throws Interp4jException when {@code eosToken} is not a special token of the file (listing those
+     *     that are) or an id of the tokenizer does not fit the vocabulary
+     * @since 0.3
+     */
+    public static ModelConfig write(Path directory, ModelConfig config, DType dtype, long seed, Path tokenizerFile, String eosToken) {
+        requireNonNull(directory, "directory is null");
+        requireNonNull(config, "config is null");
+        requireNonNull(eosToken, "eosToken is null");
+        if (dtype == DType.F16) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "--dtype float16 cannot be written; allowed: float32, bfloat16");
+        }
+        SpecialTokens special = SpecialTokens.read(tokenizerFile);
+        int eos = special.idOf(eosToken).orElseThrow(() -> new Interp4jException(ErrorCode.INVALID_ARGUMENT, tokenizerFile
+                + ": '" + eosToken + "' is not a special token of this tokenizer, so it cannot end generation; its special tokens: "
+                + special.describe()));
+        String json;
+        try {
+            json = Files.readString(tokenizerFile);
+        } catch (IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, tokenizerFile + ": cannot read: " + e.getMessage(), e);
+        }
+        int largest = largestId(tokenizerFile, json);
+        if (largest >= config.vocabSize()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, tokenizerFile + ": holds token id " + largest + ", which does not fit a vocabulary of "
+                    + config.vocabSize() + "; allowed: --vocab >= " + (largest + 1));
+        }
+        checkEmptyTarget(directory);
+        ModelConfig written = config.withTokensAndDtype(OptionalInt.of(eos), OptionalInt.of(eos), dtype.torchName());
+        writeDirectory(directory, written, json, dtype, seed);
+        return written;
+    }
+
+    /** The largest id in a tokenizer.json's vocabulary and added tokens. */
+    private static int largestId(Path file, String json) {
+        try {
+            JsonObject root = JsonParser.parseString(json).getAsJsonObject();
+            int largest = -1;
+            JsonElement model = root.get("model");
+            if (model != null && model.isJsonObject() && model.getAsJsonObject().get("vocab") instanceof JsonObject vocab) {
+                for (Map.Entry<String, JsonElement> e : vocab.entrySet()) {
+                    largest = Math.max(largest, e.getValue().getAsInt());
+                }
+            }
+            if (root.get("added_tokens") instanceof JsonArray added) {
+                for (JsonElement e : added) {
+                    largest = Math.max(largest, e.getAsJsonObject().get("id").getAsInt());
+                }
+            }
+            return largest;
+        } catch (RuntimeException e) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, file + ": not a tokenizer.json: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeDirectory(Path directory, ModelConfig written, String tokenizerJson, DType dtype, long seed) {
         Path parent = directory.toAbsolutePath().getParent();
         Path staging;
         try {
@@ -84,7 +160,7 @@ public final class RandomCheckpoint {
         }
         try {
             Files.writeString(staging.resolve(Checkpoint.CONFIG_FILE), written.toJson());
-            Files.writeString(staging.resolve(Checkpoint.TOKENIZER_FILE), tokenizer.toJson());
+            Files.writeString(staging.resolve(Checkpoint.TOKENIZER_FILE), tokenizerJson);
             SafetensorsWriter.write(staging.resolve(Checkpoint.SINGLE_FILE), entries(written, dtype, seed), Map.of("format", "pt"));
             if (Files.isDirectory(directory)) {
                 Files.delete(directory);
@@ -97,7 +173,6 @@ public final class RandomCheckpoint {
             deleteTree(staging);
             throw e;
         }
-        return written;
     }
 
     private static List<SafetensorsWriter.Entry> entries(ModelConfig config, DType dtype, long seed) {

@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.tokenizer.ByteLevelBpe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,6 +102,26 @@ class CheckpointTest {
                 assertThat(Float.floatToRawIntBits(v) & 0xffff).isZero(); // widened bf16 has empty low bits
             }
         }
+    }
+
+    @Test
+    void anEosTokenThatIsOrdinaryInTheTokenizerBesideItIsRefused() throws IOException {
+        Path dir = model(UNTIED);
+        // swap in a smaller tokenizer: the config's eos id is one of its ordinary merges now
+        ByteLevelBpe smaller = ByteLevelBpe.train(280);
+        int eos;
+        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+            eos = checkpoint.config().eosTokenId().getAsInt();
+        }
+        Files.writeString(dir.resolve(Checkpoint.TOKENIZER_FILE), smaller.toJson());
+        assertThatThrownBy(() -> Checkpoint.open(dir))
+                .isInstanceOfSatisfying(Interp4jException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CHECKPOINT))
+                .hasMessage(dir.resolve("config.json") + ": eos_token_id " + eos + " is not a special token of " + dir.resolve("tokenizer.json")
+                        + ", so generation would stop on an ordinary token; its special tokens: <|endoftext|> = 279. Set eos_token_id to"
+                        + " the one that ends text (random-model --tokenizer FILE does).");
+        // without a tokenizer nothing is there to disagree with
+        Files.delete(dir.resolve(Checkpoint.TOKENIZER_FILE));
+        Checkpoint.open(dir).close();
     }
 
     @Test

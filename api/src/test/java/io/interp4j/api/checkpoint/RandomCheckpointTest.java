@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.tokenizer.ByteLevelBpe;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -175,5 +176,34 @@ class RandomCheckpointTest {
                 .hasMessageContaining("'qwen2.5-7b'")
                 .hasMessageContaining("qwen2.5-0.5b")
                 .hasMessageContaining("qwen2.5-1.5b");
+    }
+
+    @Test
+    void aGivenTokenizerIsWrittenWithItsOwnEosToken() throws IOException {
+        // a 280-token vocabulary: its end-of-text token is 279, an ordinary merge in the 300-token toy tokenizer
+        ByteLevelBpe other = ByteLevelBpe.train(280);
+        Path file = Files.writeString(tmp.resolve("tokenizer.json"), other.toJson());
+        Path dir = tmp.resolve("m");
+        ModelConfig written = RandomCheckpoint.write(dir, TINY, DType.F32, 1, file, ByteLevelBpe.END_OF_TEXT);
+        assertThat(written.eosTokenId()).hasValue(other.endOfTextId());
+        assertThat(written.bosTokenId()).hasValue(other.endOfTextId());
+        assertThat(Files.readString(dir.resolve("tokenizer.json"))).isEqualTo(other.toJson());
+        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+            assertThat(checkpoint.config().eosTokenId()).hasValue(279);
+        }
+    }
+
+    @Test
+    void aGivenTokenizerMustHoldTheEosTokenAndFitTheVocabulary() throws IOException {
+        Path file = Files.writeString(tmp.resolve("tokenizer.json"), ByteLevelBpe.train(280).toJson());
+        assertThatThrownBy(() -> RandomCheckpoint.write(tmp.resolve("a"), TINY, DType.F32, 1, file, "</s>"))
+                .isInstanceOf(Interp4jException.class)
+                .hasMessage(file + ": '</s>' is not a special token of this tokenizer, so it cannot end generation; its special tokens: "
+                        + "<|endoftext|> = 279");
+        ModelConfig small = ModelConfig.of(270, 16, 32, 2, 4, 2, false);
+        assertThatThrownBy(() -> RandomCheckpoint.write(tmp.resolve("b"), small, DType.F32, 1, file, ByteLevelBpe.END_OF_TEXT))
+                .hasMessage(file + ": holds token id 279, which does not fit a vocabulary of 270; allowed: --vocab >= 280");
+        assertThat(tmp.resolve("a")).doesNotExist();
+        assertThat(tmp.resolve("b")).doesNotExist();
     }
 }
