@@ -1,4 +1,4 @@
-package io.interp4j.examples;
+package io.interp4j.guide;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.interp4j.examples;
+package io.interp4j.guide;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class FirstHourTest {
     private static final Path GUIDE = Path.of("docs/first-hour.md");
-    private static final Path SOURCE = Path.of("examples/src/test/java/io/interp4j/examples/FirstHourTest.java");
+    private static final Path SOURCE = Path.of("guide/src/test/java/io/interp4j/guide/FirstHourTest.java");
 
     @Test
     void theTasksOfTheFirstHour() {
