@@ -1,7 +1,7 @@
 /**
  * The {@code onnx} engine: Qwen2 expressed as ONNX graphs built in Java from the checkpoint and run by
- * ONNX Runtime. With no hook set it runs one fused graph; with hooks it cuts the graph at exactly the
- * active hook points. Found through {@link io.interp4j.api.model.EngineProvider}; exports nothing.
+ * ONNX Runtime. Observed and cached hook points are extra outputs of one fused graph; the graph is cut
+ * only where a hook replaces a value. Found through {@link io.interp4j.api.model.EngineProvider}; exports nothing.
  */
 module io.interp4j.engine.onnx {
     requires io.interp4j.api;

@@ -307,6 +307,76 @@ public abstract class EngineContractTest {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // Observation is not an edit: reading many hook points at once, alone or beside an intervention,
+    // gives at every point what the plain forward computes there (an engine that compiles graphs may
+    // serve observed points and replaced ones by different graphs; the numbers must not tell)
+
+    /**
+     * The largest difference between the values of one forward served by different paths (fused graph
+     * with extra outputs, graph cut at every point, plain graph); float32 summation order may differ.
+     */
+    protected static final double PATH_TOLERANCE = 1e-5;
+
+    @Test
+    public void observingEveryPointAtOnceEqualsObservingEachAloneAndLeavesTheLogitsAlone() {
+        Path dir = modelDir(UNTIED_GQA7_F32);
+        int[] tokens = randomTokens(7, 41);
+        try (Model model = load(dir); Run plain = model.newRun(); Run all = model.newRun()) {
+            float[] plainLogits = plain.forward(tokens).logits().toFloatArray();
+            ForwardResult every = all.cacheAll().forward(tokens);
+            List<String> failures = new ArrayList<>();
+            compare("logits (every point cached)", every.logits(), plainLogits, failures);
+            for (HookPoint point : HookPoint.all(model.config())) {
+                try (Run one = model.newRun()) {
+                    ForwardResult alone = one.cache(List.of(point)).forward(tokens);
+                    assertThat(alone.cache().points()).containsExactly(point);
+                    compare(point.name(), every.cache().get(point), alone.cache().get(point).toFloatArray(), failures);
+                    compare("logits (" + point.name() + " cached)", alone.logits(), plainLogits, failures);
+                }
+            }
+            assertThat(failures).as("observation changed a value by more than " + PATH_TOLERANCE + " max-abs").isEmpty();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("interventionCases")
+    public void observationBesideAnInterventionEqualsAForwardReplacingEveryPoint(InterventionCase c) {
+        Path dir = modelDir(UNTIED_GQA2_BF16);
+        int[] tokens = randomTokens(INTERVENED_TOKENS, 17);
+        try (Model model = load(dir); Run observed = model.newRun(); Run replaced = model.newRun()) {
+            ForwardResult read = observed.intervene(c.intervention()).cacheAll().forward(tokens);
+            // a hook that hands back a copy replaces the value at every point: the forward an engine runs
+            // when Java code may change anything, with the intervention applied the same way
+            replaced.intervene(c.intervention());
+            for (HookPoint point : HookPoint.all(model.config())) {
+                replaced.hook(point, (a, ctx) -> a.duplicate());
+            }
+            ForwardResult copied = replaced.cacheAll().forward(tokens);
+            List<String> failures = new ArrayList<>();
+            compare("logits", read.logits(), copied.logits().toFloatArray(), failures);
+            for (HookPoint point : HookPoint.all(model.config())) {
+                compare(point.name(), read.cache().get(point), copied.cache().get(point).toFloatArray(), failures);
+            }
+            assertThat(failures).as("observation beside " + c + " differs by more than " + PATH_TOLERANCE + " max-abs").isEmpty();
+        }
+    }
+
+    private static void compare(String what, NDArray actual, float[] expected, List<String> failures) {
+        float[] values = actual.toFloatArray();
+        if (values.length != expected.length) {
+            failures.add(what + ": " + values.length + " values, expected " + expected.length);
+            return;
+        }
+        double worst = 0;
+        for (int i = 0; i < values.length; i++) {
+            worst = Math.max(worst, difference(values[i], expected[i]));
+        }
+        if (!(worst <= PATH_TOLERANCE)) {
+            failures.add(String.format("%s: max-abs difference %.3g", what, worst));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // Weight-only quantisation: an engine's quantised logits equal the reference on the dequantised
     // weights (the dequantisation itself is tested by hand in the api)
 

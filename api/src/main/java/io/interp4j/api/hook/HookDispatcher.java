@@ -102,6 +102,18 @@ public final class HookDispatcher {
     }
 
     /**
+     * Returns every hook point where a hook is set, in forward order: where Java code may replace the
+     * activation, so an engine that compiles graphs must stop there. At the other active points the
+     * activation is only read (observers, cache requests).
+     *
+     * @return the hook points with a hook
+     * @since 0.2
+     */
+    public Set<HookPoint> hookedPoints() {
+        return new TreeSet<>(hooks.keySet());
+    }
+
+    /**
      * Returns whether any hook (not only a cache request) is set.
      *
      * @return true if some hook may replace an activation

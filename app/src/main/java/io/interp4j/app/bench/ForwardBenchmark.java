@@ -6,17 +6,22 @@ import ai.djl.ndarray.types.Shape;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
 import io.interp4j.app.cli.Args;
 import io.interp4j.app.cli.Inputs;
+import io.interp4j.app.cli.UsageException;
 import io.interp4j.app.plugins.PluginRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +32,8 @@ import java.util.Set;
  * Measures one model's load time, prefill time and peak resident memory, and as the baseline the
  * time of exactly the matrix products one forward needs (every projection of every layer, the
  * attention products per head, and the unembedding) on random arrays of the same shapes, in the same
- * process and on the same engine's tensor library.
+ * process and on the same engine's tensor library. With {@code --cache SITE} it also times, alternating
+ * with the plain forward, a forward that caches that site at every layer, and prints the ratio.
  */
 final class ForwardBenchmark {
     private final PluginRegistry registry;
@@ -37,7 +43,7 @@ final class ForwardBenchmark {
     }
 
     void run(List<String> arguments, PrintStream out, PrintStream err) {
-        Args args = Args.parse(arguments, Set.of("model", "tokens", "engine", "repeats", "quantization"));
+        Args args = Args.parse(arguments, Set.of("model", "tokens", "engine", "repeats", "quantization", "cache"));
         Path directory = args.path("model");
         int tokens = args.integer("tokens", 128, 1, 1 << 16);
         int repeats = args.integer("repeats", 5, 1, 1000);
@@ -46,9 +52,11 @@ final class ForwardBenchmark {
 
         long weightBytes;
         List<Path> files;
+        List<HookPoint> cachedPoints;
         try (Checkpoint checkpoint = Checkpoint.open(directory)) {
             weightBytes = checkpoint.float32WeightBytes();
             files = checkpoint.weightFiles();
+            cachedPoints = args.get("cache").map(site -> pointsOf(checkpoint.config(), site)).orElse(List.of());
         }
         warmPageCache(files);
 
@@ -58,12 +66,23 @@ final class ForwardBenchmark {
             ModelConfig config = model.config();
             int[] ids = new Random(42).ints(tokens, 0, config.vocabSize()).toArray();
             double[] forwardMillis = new double[repeats];
-            try (Run run = model.newRun()) {
+            double[] cachingMillis = new double[repeats];
+            try (Run run = model.newRun(); Run caching = model.newRun()) {
+                caching.cache(cachedPoints);
                 run.forward(ids).logits().close(); // warm-up
+                if (!cachedPoints.isEmpty()) {
+                    closeAll(caching.forward(ids)); // warm-up, compiling the caching graph on engines that compile
+                }
                 for (int i = 0; i < repeats; i++) {
                     long t = System.nanoTime();
                     run.forward(ids).logits().close();
                     forwardMillis[i] = (System.nanoTime() - t) / 1e6;
+                    if (!cachedPoints.isEmpty()) {
+                        // alternating with the plain forward, so a busy machine slows both alike
+                        t = System.nanoTime();
+                        closeAll(caching.forward(ids));
+                        cachingMillis[i] = (System.nanoTime() - t) / 1e6;
+                    }
                 }
                 long peakRss = peakResidentBytes();
                 double[] baselineMillis = baseline(run.manager(), config, tokens, repeats);
@@ -76,6 +95,11 @@ final class ForwardBenchmark {
                 out.printf(Locale.ROOT, "  load             %.3f s (warm page cache)%n", loadSeconds);
                 out.printf(Locale.ROOT, "  prefill          %d tokens: median %.1f ms over %d runs (%.1f tokens/s)%n",
                         tokens, forward, repeats, tokens * 1000 / forward);
+                if (!cachedPoints.isEmpty()) {
+                    double cachingForward = median(cachingMillis);
+                    out.printf(Locale.ROOT, "  caching          %s at %d points: median %.1f ms, %.2fx the plain forward (alternating runs)%n",
+                            args.get("cache").get(), cachedPoints.size(), cachingForward, cachingForward / forward);
+                }
                 out.printf(Locale.ROOT, "  bare matmuls     median %.1f ms (same shapes, same process)%n", matmul);
                 out.printf(Locale.ROOT, "  prefill speed    %.2f of the bare-matmul baseline (baseline time / prefill time)%n", matmul / forward);
                 out.printf(Locale.ROOT, "  peak RSS         %.2f GiB; float32 weights %.2f GiB; ratio %.2f%n",
@@ -121,6 +145,23 @@ final class ForwardBenchmark {
             }
         }
         return Arrays.copyOfRange(millis, 1, millis.length); // the first round is a warm-up
+    }
+
+    /** Every hook point of a site, named by its suffix with or without {@code hook_} ({@code resid_post}, {@code attn.hook_z}). */
+    private static List<HookPoint> pointsOf(ModelConfig config, String site) {
+        List<String> known = new ArrayList<>();
+        for (HookSite s : HookSite.values()) {
+            if (s.suffix().equals(site) || s.suffix().replace("hook_", "").equals(site)) {
+                return HookPoint.all(config).stream().filter(p -> p.site() == s).toList();
+            }
+            known.add(s.suffix().replace("hook_", ""));
+        }
+        throw new UsageException("--cache: unknown hook site '" + site + "'; allowed: " + String.join(", ", known));
+    }
+
+    private static void closeAll(ForwardResult result) {
+        result.logits().close();
+        result.cache().asMap().values().forEach(NDArray::close);
     }
 
     static void warmPageCache(List<Path> files) {

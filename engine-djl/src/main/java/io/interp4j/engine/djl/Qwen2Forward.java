@@ -144,12 +144,14 @@ final class Qwen2Forward {
 
         NDArray residPre = s.hook(HookPoint.block(layer, HookSite.RESID_PRE), s.local(x));
         NDArray normed = s.hook(HookPoint.block(layer, HookSite.LN1_NORMALIZED), rmsNorm(residPre, w.inputNorm(), scalars));
-        NDArray q = s.hook(HookPoint.block(layer, HookSite.ATTN_Q),
-                proj(s, layer, "q_proj", normed, w.qWeight(), w.qBias()).reshape(batch, queries, heads, dh));
-        NDArray k = s.hook(HookPoint.block(layer, HookSite.ATTN_K),
-                proj(s, layer, "k_proj", normed, w.kWeight(), w.kBias()).reshape(batch, queries, kvHeads, dh));
-        NDArray v = s.hook(HookPoint.block(layer, HookSite.ATTN_V),
-                proj(s, layer, "v_proj", normed, w.vWeight(), w.vBias()).reshape(batch, queries, kvHeads, dh));
+        NDList qkv = w.isFused()
+                ? projections(s, layer, normed, w.qkvWeight(), w.qkvBias(), List.of("q_proj", "k_proj", "v_proj"),
+                        (long) heads * dh, (long) kvHeads * dh)
+                : new NDList(proj(s, layer, "q_proj", normed, w.qWeight(), w.qBias()), proj(s, layer, "k_proj", normed, w.kWeight(), w.kBias()),
+                        proj(s, layer, "v_proj", normed, w.vWeight(), w.vBias()));
+        NDArray q = s.hook(HookPoint.block(layer, HookSite.ATTN_Q), qkv.get(0).reshape(batch, queries, heads, dh));
+        NDArray k = s.hook(HookPoint.block(layer, HookSite.ATTN_K), qkv.get(1).reshape(batch, queries, kvHeads, dh));
+        NDArray v = s.hook(HookPoint.block(layer, HookSite.ATTN_V), qkv.get(2).reshape(batch, queries, kvHeads, dh));
         NDArray rotQ = s.hook(HookPoint.block(layer, HookSite.ATTN_ROT_Q), rope(q, cos, sin));
         NDArray rotK = s.hook(HookPoint.block(layer, HookSite.ATTN_ROT_K), rope(k, cos, sin));
 
@@ -179,8 +181,11 @@ final class Qwen2Forward {
                 proj(s, layer, "o_proj", z.reshape(batch, queries, (long) heads * dh), w.oWeight(), null));
         NDArray residMid = s.hook(HookPoint.block(layer, HookSite.RESID_MID), residPre.add(attnOut));
         NDArray normed2 = s.hook(HookPoint.block(layer, HookSite.LN2_NORMALIZED), rmsNorm(residMid, w.postNorm(), scalars));
-        NDArray gate = s.hook(HookPoint.block(layer, HookSite.MLP_PRE), proj(s, layer, "gate_proj", normed2, w.gateWeight(), null));
-        NDArray up = s.hook(HookPoint.block(layer, HookSite.MLP_PRE_LINEAR), proj(s, layer, "up_proj", normed2, w.upWeight(), null));
+        NDList gateUp = w.isFused()
+                ? projections(s, layer, normed2, w.gateUpWeight(), null, List.of("gate_proj", "up_proj"), config.intermediateSize())
+                : new NDList(proj(s, layer, "gate_proj", normed2, w.gateWeight(), null), proj(s, layer, "up_proj", normed2, w.upWeight(), null));
+        NDArray gate = s.hook(HookPoint.block(layer, HookSite.MLP_PRE), gateUp.get(0));
+        NDArray up = s.hook(HookPoint.block(layer, HookSite.MLP_PRE_LINEAR), gateUp.get(1));
         NDArray post = s.hook(HookPoint.block(layer, HookSite.MLP_POST), silu(gate).mul(up));
         NDArray mlpOut = s.hook(HookPoint.block(layer, HookSite.MLP_OUT), proj(s, layer, "down_proj", post, w.downWeight(), null));
         return s.hook(HookPoint.block(layer, HookSite.RESID_POST), residMid.add(mlpOut));
@@ -222,6 +227,29 @@ final class Qwen2Forward {
         NDArray out = linear(x, weight, bias);
         LoraLayers lora = s.pass.lora();
         return lora == null ? out : lora.apply(layer, module, x, out);
+    }
+
+    /**
+     * Several projections of one input through their weights fused along the output axis: one matrix
+     * product, split at the given output offsets into each module's output (copied contiguous, as a
+     * separate product would give it), plus each module's LoRA update when training an adapter.
+     */
+    private static NDList projections(Step s, int layer, NDArray x, NDArray weight, NDArray bias, List<String> modules, long... offsets) {
+        long[] at = new long[offsets.length];
+        long sum = 0;
+        for (int i = 0; i < offsets.length; i++) {
+            sum += offsets[i];
+            at[i] = sum;
+        }
+        NDArray product = linear(x, weight, bias);
+        NDList parts = product.split(at, product.getShape().dimension() - 1);
+        NDList outputs = new NDList();
+        LoraLayers lora = s.pass.lora();
+        for (int i = 0; i < modules.size(); i++) {
+            NDArray part = parts.get(i).duplicate();
+            outputs.add(lora == null ? part : lora.apply(layer, modules.get(i), x, part));
+        }
+        return outputs;
     }
 
     static NDArray linear(NDArray x, NDArray weight, NDArray bias) {

@@ -35,9 +35,12 @@ import java.util.TreeSet;
 
 /**
  * A Qwen2 model on ONNX Runtime. Weights are ONNX Runtime tensors over the checkpoint's float32 data
- * (the memory mapping itself for float32 storage) and are fed to every segment that reads them.
- * Compiled segments are cached per graph structure (compiled interventions, start layer) and set of
- * active hook points, the least recently used beyond {@value #MAX_PLANS} closed.
+ * (the memory mapping itself for float32 storage). The fused graphs from layer 0 receive them as
+ * initializers, which ONNX Runtime copies and prepacks for its matrix kernels; every other graph (cut
+ * where a hook replaces a value, or starting at a later layer) reads them in place as inputs, so no
+ * hook set or start layer copies the weights. Compiled segments are cached per graph structure
+ * (compiled interventions, start layer), set of replaced hook points and whether hook points are
+ * observed, the least recently used beyond {@value #MAX_PLANS} closed.
  */
 final class OnnxModel extends AbstractModel {
     /**
@@ -60,7 +63,7 @@ final class OnnxModel extends AbstractModel {
     /** What a graph's nodes depend on: the compiled interventions' structure and the first block computed. */
     private record GraphKey(List<String> structure, int startLayer) {}
 
-    private record PlanKey(GraphKey graph, Set<HookPoint> cuts) {}
+    private record PlanKey(GraphKey graph, Set<HookPoint> cuts, boolean observe) {}
 
     /**
      * The segments of one graph cut at one set of hook points. A forward holds it from {@link
@@ -141,7 +144,7 @@ final class OnnxModel extends AbstractModel {
             }
             System.setProperty("ai.djl.offline", "true");
             System.setProperty("OPT_OUT_TRACKING", "true");
-            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            OrtEnvironment env = environment();
             Quantization quantization = options.quantization();
             GraphIr graph = Qwen2Graph.build(checkpoint.config(), quantization);
             Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -206,24 +209,21 @@ final class OnnxModel extends AbstractModel {
     }
 
     /**
-     * Returns the compiled segments for compiled interventions, a start layer and a set of active hook
-     * points, building them on first use, held until the plan is closed. Hook points the graph does not
-     * compute (before the start layer) or whose value is a graph input cut nothing.
+     * Returns the compiled segments for compiled interventions, a start layer, the hook points where
+     * Java code may replace the value and those where it only reads it, building them on first use,
+     * held until the plan is closed. Only replaced points cut the graph; any observed point makes every
+     * hook point's value an output, so all sets of observed points share one plan. Hook points the graph
+     * does not compute (before the start layer) or whose value is a graph input cut nothing.
      */
-    Plan plan(CompiledInterventions interventions, int startLayer, Set<HookPoint> active) {
+    Plan plan(CompiledInterventions interventions, int startLayer, Set<HookPoint> replaced, Set<HookPoint> observed) {
         GraphIr source = graph(interventions, startLayer);
-        Set<HookPoint> cuts = new TreeSet<>();
-        for (HookPoint point : active) {
-            String value = source.hookValues().get(point);
-            if (value != null && !source.isRuntimeInput(value)) {
-                cuts.add(point);
-            }
-        }
-        PlanKey key = new PlanKey(new GraphKey(interventions.structure(), startLayer), Set.copyOf(cuts));
+        Set<HookPoint> cuts = computed(source, replaced);
+        boolean observe = !computed(source, observed).isEmpty();
+        PlanKey key = new PlanKey(new GraphKey(interventions.structure(), startLayer), Set.copyOf(cuts), observe);
         synchronized (plans) {
             Plan plan = plans.get(key);
             if (plan == null) {
-                plan = compile(source, cuts, startLayer);
+                plan = compile(source, cuts, observe, startLayer);
                 plans.put(key, plan);
                 trim(plans, Plan::evict);
             }
@@ -231,10 +231,26 @@ final class OnnxModel extends AbstractModel {
         }
     }
 
-    private Plan compile(GraphIr source, Set<HookPoint> cuts, int startLayer) {
+    /** The hook points among these whose value a node of the graph computes. */
+    private static Set<HookPoint> computed(GraphIr graph, Set<HookPoint> points) {
+        Set<HookPoint> computed = new TreeSet<>();
+        for (HookPoint point : points) {
+            String value = graph.hookValues().get(point);
+            if (value != null && !graph.isRuntimeInput(value)) {
+                computed.add(point);
+            }
+        }
+        return computed;
+    }
+
+    private Plan compile(GraphIr source, Set<HookPoint> cuts, boolean observe, int startLayer) {
         List<CompiledSegment> compiled = new ArrayList<>();
+        // only the fused graphs from layer 0 (plain and observing) hold prepacked copies of the weights; cut
+        // graphs and later starts read them in place, so memory does not grow with the replaced points or start
+        // layers a study uses
+        boolean weightsFed = !cuts.isEmpty() || startLayer > 0;
         try {
-            for (Segments.Segment segment : Segments.cut(source, cuts, weightShapes)) {
+            for (Segments.Segment segment : Segments.cut(source, cuts, observe, weightsFed, weightShapes)) {
                 OrtSession.SessionOptions options = new OrtSession.SessionOptions();
                 options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
                 options.setIntraOpNumThreads(threads.intraOp());
@@ -243,13 +259,15 @@ final class OnnxModel extends AbstractModel {
                 // process (or the next segment's Java code) needs
                 options.addConfigEntry("session.intra_op.allow_spinning", "0");
                 options.addConfigEntry("session.inter_op.allow_spinning", "0");
-                Map<String, OnnxTensorLike> supplied = new LinkedHashMap<>();
-                segment.weights().forEach(w -> supplied.put(w, weights.get(w)));
-                options.addExternalInitializers(supplied);
-                if (!cuts.isEmpty() || startLayer > 0) {
-                    // only the fused graph from layer 0 keeps prepacked copies of the weights; cut graphs and later
-                    // starts use them in place, so memory does not grow with every hook set or start layer a study uses
-                    options.addConfigEntry("session.disable_prepacking", "1");
+                if (!cuts.isEmpty()) {
+                    // an arena per session keeps its largest activations for good, and every new set of replaced
+                    // points is new sessions: cut graphs allocate and free per run instead
+                    options.setCPUArenaAllocator(false);
+                }
+                if (!segment.weightsFed()) {
+                    Map<String, OnnxTensorLike> supplied = new LinkedHashMap<>();
+                    segment.weights().forEach(w -> supplied.put(w, weights.get(w)));
+                    options.addExternalInitializers(supplied);
                 }
                 compiled.add(new CompiledSegment(segment, env.createSession(segment.model(), options)));
             }
@@ -259,6 +277,44 @@ final class OnnxModel extends AbstractModel {
             throw new Interp4jException(ErrorCode.ENGINE_ERROR, "ONNX Runtime rejected the graph from layer " + startLayer + " for hook points "
                     + cuts + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The process's ONNX Runtime environment, created on a thread of its own. Creating it walks
+     * {@code /proc/self/cmdline} recursively inside ONNX Runtime, about one native frame per character:
+     * a command line of a few kilobytes (every hook point of a model passed to {@code --cache}) overflows
+     * a default 1 MiB thread stack and kills the JVM with SIGSEGV. The thread's stack is sized to the
+     * command line, so the caller's stack does not matter.
+     */
+    static OrtEnvironment environment() {
+        long commandLine;
+        try {
+            commandLine = java.nio.file.Files.readAllBytes(Path.of("/proc/self/cmdline")).length;
+        } catch (java.io.IOException e) {
+            commandLine = 0; // no procfs: nothing for ONNX Runtime to walk
+        }
+        // about 90 bytes of native stack per character were measured; four times that plus 16 MiB of headroom
+        long stack = (16L << 20) + 512 * commandLine;
+        OrtEnvironment[] created = new OrtEnvironment[1];
+        RuntimeException[] failed = new RuntimeException[1];
+        Thread thread = new Thread(null, () -> {
+            try {
+                created[0] = OrtEnvironment.getEnvironment();
+            } catch (RuntimeException e) {
+                failed[0] = e;
+            }
+        }, "interp4j-onnx-environment", stack);
+        thread.start();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Interp4jException(ErrorCode.ENGINE_ERROR, "interrupted while creating the ONNX Runtime environment", e);
+        }
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+        return created[0];
     }
 
     /** Drops the least recently used entries beyond {@link #MAX_PLANS}; the caller holds the map's lock. */

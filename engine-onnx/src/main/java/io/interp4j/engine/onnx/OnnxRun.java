@@ -36,6 +36,7 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,8 +45,9 @@ import java.util.TreeSet;
 
 /**
  * One scope of hooks, caches and result arrays on an {@link OnnxModel}. A forward runs the segments
- * for the run's active hook points in order; after each, the hooks at its cut see the value as an
- * NDArray, and a replacement is fed to every later segment that reads it.
+ * of its plan in order — one fused graph unless a hook or a row intervention may replace a value;
+ * after each, the active hook points whose values it handed out are seen as NDArrays, and a
+ * replacement is fed to every later segment that reads it.
  */
 final class OnnxRun extends AbstractRun {
     private final OnnxModel model;
@@ -246,7 +248,12 @@ final class OnnxRun extends AbstractRun {
             // row interventions run at hook points, before the run's own hooks there
             Set<HookPoint> active = new TreeSet<>(hooks().activePoints());
             active.addAll(in.rows().points());
-            try (OnnxModel.Plan plan = model.plan(compiledInterventions, in.startLayer(), active)) {
+            // the graph is cut only where Java code may replace a value; every other active point is an extra output
+            Set<HookPoint> replaced = new TreeSet<>(hooks().hookedPoints());
+            replaced.addAll(in.rows().points());
+            Set<HookPoint> observed = new TreeSet<>(active);
+            observed.removeAll(replaced);
+            try (OnnxModel.Plan plan = model.plan(compiledInterventions, in.startLayer(), replaced, observed)) {
                 GraphIr graph = plan.graph();
                 Firing seen = new Firing(in.rows(), hooks(), values, scope, cacheManager, owned, env);
                 for (HookPoint point : active) {
@@ -265,12 +272,19 @@ final class OnnxRun extends AbstractRun {
                         }
                         inputs.put(name, value);
                     }
-                    OrtSession.Result result = compiled.session().run(inputs);
-                    owned.add(result);
-                    for (int i = 0; i < segment.outputs().size(); i++) {
-                        values.put(segment.outputs().get(i), (OnnxTensor) result.get(i));
+                    if (segment.weightsFed()) {
+                        segment.weights().forEach(w -> inputs.put(w, model.weights().get(w)));
                     }
-                    for (HookPoint point : segment.hooksAfter()) {
+                    // what later segments read, the model's outputs, and the values of this forward's active points
+                    Set<String> requested = new LinkedHashSet<>(segment.handedOn());
+                    List<HookPoint> fired = segment.hooksAfter().stream().filter(active::contains).toList();
+                    fired.forEach(point -> requested.add(OnnxModel.graphValue(graph, point)));
+                    OrtSession.Result result = compiled.session().run(inputs, requested);
+                    owned.add(result);
+                    for (String name : requested) {
+                        values.put(name, (OnnxTensor) result.get(name).orElseThrow());
+                    }
+                    for (HookPoint point : fired) {
                         seen.fire(point, OnnxModel.graphValue(graph, point), new HookContext(point, start, keys, step, padded));
                     }
                 }

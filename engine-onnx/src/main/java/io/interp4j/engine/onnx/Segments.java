@@ -9,17 +9,25 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * Cuts the model graph at exactly the active hook points. Each segment ends right after the node that
- * produces a hooked value; it takes what it reads from earlier segments (or the runtime inputs and
- * weights) as inputs and hands on what later segments read as outputs. With no active hook point the
- * model is one fused segment.
+ * Cuts the model graph where Java code replaces a value, and nowhere else. Each segment ends right
+ * after the node that produces a replaced value; it takes what it reads from earlier segments (or the
+ * runtime inputs and weights) as inputs and hands on what later segments read as outputs. A segment
+ * that observes also hands out every hook point's value it computes as an extra output, so reading or
+ * caching any set of hook points needs no cut and one compiled graph serves every such set. With no
+ * replaced value the model is one fused segment.
  */
 final class Segments {
-    /** One segment: its ONNX model and the hook points to run after it, in forward order. */
-    record Segment(byte[] model, List<String> inputs, List<String> outputs, List<HookPoint> hooksAfter, List<String> weights) {}
+    /**
+     * One segment: its ONNX model, what it reads, its outputs — those later segments read or the model
+     * returns ({@code handedOn}) and the values of the hook points it hands out (in forward order) — and
+     * the weights it reads, which are either initializers supplied at
+     * session creation or, when {@code weightsFed}, graph inputs fed on every run.
+     */
+    record Segment(byte[] model, List<String> inputs, List<String> outputs, List<String> handedOn, List<HookPoint> hooksAfter,
+            List<String> weights, boolean weightsFed) {}
 
     private Segments() {}
 
@@ -27,11 +35,14 @@ final class Segments {
      * Cuts the graph.
      *
      * @param graph the model graph
-     * @param active the active hook points
-     * @param weightShapes the shape of every weight, declared as an externally supplied initializer
+     * @param replaced the hook points where Java code may replace the value
+     * @param observe whether every hook point's value is an extra output
+     * @param weightsFed whether weights are graph inputs fed on every run (used in place, never copied or
+     *     prepacked) rather than initializers
+     * @param weightShapes the shape of every weight
      * @return the segments in order
      */
-    static List<Segment> cut(GraphIr graph, Set<HookPoint> active, Map<String, long[]> weightShapes) {
+    static List<Segment> cut(GraphIr graph, Set<HookPoint> replaced, boolean observe, boolean weightsFed, Map<String, long[]> weightShapes) {
         List<GraphIr.Node> nodes = graph.nodes();
         Map<String, Integer> producer = new HashMap<>();
         for (int i = 0; i < nodes.size(); i++) {
@@ -39,18 +50,18 @@ final class Segments {
                 producer.put(out, i);
             }
         }
-        // hook points grouped by the node after which they run, in forward order
-        TreeMap<Integer, List<HookPoint>> cuts = new TreeMap<>();
-        for (Map.Entry<HookPoint, String> e : graph.hookValues().entrySet()) {
-            Integer at = producer.get(e.getValue());
-            // a hook point whose value is a graph input (a start layer's residual) is seen before any segment runs
-            if (active.contains(e.getKey()) && at != null) {
-                cuts.computeIfAbsent(at, k -> new ArrayList<>()).add(e.getKey());
+        // the nodes after which a replaced value is fed on; a hook point whose value is a graph input (a start
+        // layer's residual) is seen before any segment runs and cuts nothing
+        TreeSet<Integer> cuts = new TreeSet<>();
+        for (HookPoint point : replaced) {
+            Integer at = producer.get(graph.hookValues().get(point));
+            if (at != null) {
+                cuts.add(at);
             }
         }
         List<int[]> ranges = new ArrayList<>();
         int start = 0;
-        for (int end : cuts.keySet()) {
+        for (int end : cuts) {
             ranges.add(new int[] {start, end});
             start = end + 1;
         }
@@ -71,7 +82,6 @@ final class Segments {
         for (int s = 0; s < ranges.size(); s++) {
             int from = ranges.get(s)[0];
             int to = ranges.get(s)[1];
-            List<HookPoint> hooksAfter = cuts.getOrDefault(to, List.of());
             Set<String> produced = new HashSet<>();
             Set<String> inputs = new LinkedHashSet<>();
             Set<String> constants = new LinkedHashSet<>();
@@ -96,17 +106,22 @@ final class Segments {
                     }
                 }
             }
-            for (HookPoint point : hooksAfter) {
-                outputs.add(graph.hookValues().get(point));
+            List<String> handedOn = List.copyOf(outputs);
+            List<HookPoint> hooksAfter = new ArrayList<>();
+            for (Map.Entry<HookPoint, String> e : graph.hookValues().entrySet()) {
+                if (produced.contains(e.getValue()) && (observe || replaced.contains(e.getKey()))) {
+                    outputs.add(e.getValue());
+                    hooksAfter.add(e.getKey());
+                }
             }
-            segments.add(new Segment(model(graph, from, to, inputs, outputs, constants, weights, weightShapes), List.copyOf(inputs),
-                    List.copyOf(outputs), List.copyOf(hooksAfter), List.copyOf(weights)));
+            segments.add(new Segment(model(graph, from, to, inputs, outputs, constants, weights, weightsFed, weightShapes),
+                    List.copyOf(inputs), List.copyOf(outputs), handedOn, List.copyOf(hooksAfter), List.copyOf(weights), weightsFed));
         }
         return segments;
     }
 
     private static byte[] model(GraphIr graph, int from, int to, Set<String> inputs, Set<String> outputs, Set<String> constants,
-            Set<String> weights, Map<String, long[]> weightShapes) {
+            Set<String> weights, boolean weightsFed, Map<String, long[]> weightShapes) {
         OnnxMl.GraphProto.Builder g = OnnxMl.GraphProto.newBuilder().setName("interp4j-qwen2");
         for (int i = from; i <= to; i++) {
             GraphIr.Node node = graph.nodes().get(i);
@@ -121,9 +136,14 @@ final class Segments {
         for (String c : constants) {
             g.addInitializer(graph.constants().get(c));
         }
-        // weights are initializers whose data the session receives from Java (addExternalInitializers):
-        // ONNX Runtime can then prepack them for its matrix kernels
+        // weights fed as inputs are read in place on every run; as initializers whose data the session
+        // receives from Java (addExternalInitializers) ONNX Runtime takes its own copy, which it can prepack
+        // for its matrix kernels
         for (String w : weights) {
+            if (weightsFed) {
+                g.addInput(valueInfo(w, graph.type(w)));
+                continue;
+            }
             OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(w).setDataType(graph.type(w))
                     .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL);
             long size = graph.type(w) == GraphIr.UINT8 ? 1 : 4;

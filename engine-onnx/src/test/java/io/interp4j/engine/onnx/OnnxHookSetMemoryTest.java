@@ -1,0 +1,81 @@
+package io.interp4j.engine.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.checkpoint.DType;
+import io.interp4j.api.checkpoint.RandomCheckpoint;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.model.Run;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * New sets of hook points do not copy the weights: resident memory (VmRSS) after five observed and
+ * five replaced hook sets stays within half the weights' size of what it was after the first of each.
+ * Before observed points became outputs of one fused graph and cut graphs read the weights in place
+ * (without an arena of their own), every set added about the weights' size.
+ */
+class OnnxHookSetMemoryTest {
+    private static final HookSite[] SITES = {HookSite.RESID_POST, HookSite.RESID_MID, HookSite.ATTN_Z, HookSite.MLP_POST, HookSite.ATTN_OUT};
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void fiveHookSetsDoNotGrowResidentMemoryBeyondTheActivations() throws IOException {
+        // 24 layers like Qwen2.5-0.5B, about 100 MiB of float32 weights
+        ModelConfig config = ModelConfig.of(4000, 256, 1024, 24, 4, 2, false);
+        RandomCheckpoint.write(dir.resolve("m"), config, DType.F32, 1);
+        long weightBytes;
+        try (Checkpoint checkpoint = Checkpoint.open(dir.resolve("m"))) {
+            weightBytes = checkpoint.float32WeightBytes();
+        }
+        int[] tokens = new Random(5).ints(20, 0, config.vocabSize()).toArray();
+        try (Model model = new OnnxEngineProvider().load(Checkpoint.open(dir.resolve("m")))) {
+            forward(model, 0, tokens, false);
+            forward(model, 0, tokens, true);
+            long first = residentBytes();
+            for (int set = 1; set < SITES.length; set++) {
+                forward(model, set, tokens, false);
+                forward(model, set, tokens, true);
+            }
+            long growth = residentBytes() - first;
+            assertThat(growth).as("resident memory growth over four more observed and four more replaced hook sets (weights: %d bytes)",
+                    weightBytes).isLessThan(weightBytes / 2);
+        }
+    }
+
+    /** Caches one site at every layer; with {@code replace}, a hook also hands back a copy at that site in one layer. */
+    private static void forward(Model model, int set, int[] tokens, boolean replace) {
+        ModelConfig config = model.config();
+        List<HookPoint> points = HookPoint.all(config).stream().filter(p -> p.site() == SITES[set]).toList();
+        try (Run run = model.newRun()) {
+            run.cache(points);
+            if (replace) {
+                run.hook(HookPoint.block(3 + 4 * set, SITES[set]), (a, ctx) -> a.duplicate());
+            }
+            NDArray logits = run.forward(tokens).logits();
+            assertThat(logits.getShape().get(1)).isEqualTo(tokens.length);
+        }
+    }
+
+    /** VmRSS of /proc/self/status. */
+    private static long residentBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+}
