@@ -130,8 +130,15 @@ public final class PluginRegistry {
                 builder.load(spi.kind(), loader, source::owns, source.jars().toString(), true);
             }
         }
-        builder.folderDefaults = opened.reference();
-        builder.reference = builder.reference.withFallback(opened.reference()).resolve();
+        // only the namespaces of the plugins the folders provided: a jar cannot change another plugin's defaults
+        Config defaults = ConfigFactory.empty();
+        for (String path : builder.outsidePaths) {
+            if (opened.reference().hasPathOrNull(path)) {
+                defaults = defaults.withValue(path, opened.reference().getValue(path));
+            }
+        }
+        builder.folderDefaults = defaults;
+        builder.reference = builder.reference.withFallback(defaults).resolve();
         return builder.build();
     }
 
@@ -156,6 +163,7 @@ public final class PluginRegistry {
         private final List<Failure> failures = new ArrayList<>();
         private Config reference = ConfigFactory.defaultReference(PluginRegistry.class.getClassLoader());
         private Config folderDefaults = ConfigFactory.empty();
+        private final List<String> outsidePaths = new ArrayList<>();
 
         private Builder() {
             for (PluginKind kind : PluginKind.values()) {
@@ -280,6 +288,9 @@ public final class PluginRegistry {
                         + " (" + entry.source() + ")" + (outside ? "; the second is ignored" : ""));
             }
             entries.get(kind).put(id, entry);
+            if (outside) {
+                outsidePaths.add(kind.settingsPath(id));
+            }
             LOG.log(System.Logger.Level.DEBUG, "found {0} plugin {1} in {2} {3} ({4})", kind.configName(), id, moduleName, version, entry.source());
         }
 

@@ -40,7 +40,8 @@ class PluginFoldersTest {
                 Map.of(SERVICES, "org.example.bad.Throws\n", "reference.conf", PluginJars.reference("throwing-metric", 1)));
         PluginJars.build(folder.resolve("missing-class.jar"), Map.of(), Map.of(SERVICES, "org.example.gone.Nowhere\n"));
         PluginJars.build(folder.resolve("twice.jar"), Map.of("org/example/twice/Kl.java",
-                PluginJars.metric("org.example.twice", "Kl", "kl-divergence", "")), Map.of(SERVICES, "org.example.twice.Kl\n"));
+                PluginJars.metric("org.example.twice", "Kl", "kl-divergence", "")), Map.of(SERVICES, "org.example.twice.Kl\n",
+                "reference.conf", "interp4j.metric.\"kl-divergence\" { factor = 7 }\n"));
         Files.writeString(folder.resolve("broken.jar"), "not a zip file");
         return folder;
     }
@@ -61,6 +62,8 @@ class PluginFoldersTest {
         // the application's own plugins are still there, once, from the module path
         assertThat(registry.entry(PluginKind.METRIC, "kl-divergence").source().toString()).doesNotContain("twice.jar");
         assertThat(registry.ids(PluginKind.METRIC)).doesNotContain("throwing-metric");
+        // a jar's reference.conf sets defaults of its own plugins only, never of another's
+        assertThat(registry.settings(PluginKind.METRIC, "kl-divergence", ConfigFactory.empty()).hasPath("factor")).isFalse();
 
         List<String> warnings = registry.failures().stream().map(PluginRegistry.Failure::describe).toList();
         assertThat(warnings).anySatisfy(w -> assertThat(w).contains("throws.jar").contains("org.example.bad.Throws").contains("no licence"));
