@@ -7,7 +7,11 @@ import io.interp4j.testkit.plugin.ExperimentContract;
 import java.util.Optional;
 import org.junit.jupiter.api.Nested;
 
-/** The published experiment contract (testkit), applied to the general steps and an atlas row. */
+/**
+ * The published experiment contract (testkit), applied to the general steps and the atlas rows that
+ * run on the tiny study's suites (steering-leverage, skill-knockout, circuit-lock-in and vibe-check
+ * need suites of their own families, the trained rows a training step; their own tests cover them).
+ */
 class ExperimentContractsTest {
     /** Forward plans run on the planner, as the app runs them. */
     abstract static class Planned extends ExperimentContract {
@@ -44,6 +48,54 @@ class ExperimentContractsTest {
         @Override
         protected String id() {
             return "architecture";
+        }
+    }
+
+    /** An atlas row on the tiny study's two tokenized models and its main suite. */
+    abstract static class AtlasRow extends Planned {
+        @Override
+        protected String minimalSettings() {
+            return "models = [main, other], suite = main, split = all";
+        }
+    }
+
+    @Nested
+    class UniversalHub extends AtlasRow {
+        @Override
+        protected String id() {
+            return "universal-hub";
+        }
+    }
+
+    @Nested
+    class MlpDominance extends AtlasRow {
+        @Override
+        protected String id() {
+            return "mlp-dominance";
+        }
+    }
+
+    @Nested
+    class HeadSpecialisation extends AtlasRow {
+        @Override
+        protected String id() {
+            return "head-specialisation";
+        }
+    }
+
+    @Nested
+    class LayerSkipping extends AtlasRow {
+        @Override
+        protected String id() {
+            return "layer-skipping";
+        }
+    }
+
+    @Nested
+    class EarlyExit extends AtlasRow {
+        @Override
+        protected String id() {
+            return "early-exit";
         }
     }
 }
