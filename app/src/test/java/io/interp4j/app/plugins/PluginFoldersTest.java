@@ -88,6 +88,36 @@ class PluginFoldersTest {
     }
 
     @Test
+    void foldersComeFromTheHomePluginsFolderThenTheSettingThenTheCommandLine() throws IOException {
+        Path home = Files.createDirectories(dir.resolve("home/plugins")).getParent();
+        Path fromSetting = Files.createDirectories(dir.resolve("setting"));
+        Path fromSetting2 = Files.createDirectories(dir.resolve("setting2"));
+        Path fromCommandLine = Files.createDirectories(dir.resolve("cli"));
+        String oldHome = System.getProperty(PluginFolders.HOME_PROPERTY);
+        String oldPath = System.getProperty(PluginFolders.PATH_PROPERTY);
+        try {
+            System.setProperty(PluginFolders.HOME_PROPERTY, home.toString());
+            System.setProperty(PluginFolders.PATH_PROPERTY, fromSetting + File.pathSeparator + fromSetting2);
+            assertThat(PluginFolders.folders(List.of(fromCommandLine.toString(), fromSetting.toString())))
+                    .containsExactly(home.resolve("plugins"), fromSetting, fromSetting2, fromCommandLine);
+            System.clearProperty(PluginFolders.PATH_PROPERTY);
+            System.setProperty(PluginFolders.HOME_PROPERTY, dir.resolve("no-plugins-here").toString());
+            assertThat(PluginFolders.folders(List.of())).isEmpty();
+        } finally {
+            restore(PluginFolders.HOME_PROPERTY, oldHome);
+            restore(PluginFolders.PATH_PROPERTY, oldPath);
+        }
+    }
+
+    private static void restore(String property, String value) {
+        if (value == null) {
+            System.clearProperty(property);
+        } else {
+            System.setProperty(property, value);
+        }
+    }
+
+    @Test
     void aMissingFolderIsABadArgument() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(new String[] {"--plugin-path", dir.resolve("nowhere").toString(), "plugins"}, new PrintStream(new ByteArrayOutputStream()),
