@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.tokenizer.ByteLevelBpe;
 import java.io.IOException;
@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 public final class RandomCheckpoint {
     private RandomCheckpoint() {}
 
