@@ -4,6 +4,7 @@ import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.app.bench.BenchCommand;
 import io.interp4j.app.cli.Command;
+import io.interp4j.app.plugins.PluginFolders;
 import io.interp4j.app.plugins.PluginRegistry;
 import io.interp4j.app.forward.ForwardCommand;
 import io.interp4j.app.generate.GenerateCommand;
@@ -15,6 +16,7 @@ import io.interp4j.app.study.StudyCommand;
 import io.interp4j.app.tokenize.TokenizeCommand;
 import io.interp4j.app.toy.ToyCommand;
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +27,8 @@ import java.util.Map;
  * stderr, no output file left behind), 1 anything else.
  */
 public final class Main {
+    private static final String PLUGIN_PATH = "--plugin-path";
+
     private Main() {}
 
     /**
@@ -45,7 +49,33 @@ public final class Main {
      * @return the exit code
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        Map<String, Command> commands = commands();
+        List<String> pluginPath = new ArrayList<>();
+        int first = 0;
+        while (first < args.length && (args[first].equals(PLUGIN_PATH) || args[first].startsWith(PLUGIN_PATH + "="))) {
+            if (args[first].equals(PLUGIN_PATH)) {
+                if (first + 1 >= args.length) {
+                    err.println("interp4j: option " + PLUGIN_PATH + " needs a folder");
+                    return 2;
+                }
+                pluginPath.add(args[first + 1]);
+                first += 2;
+            } else {
+                pluginPath.add(args[first].substring(PLUGIN_PATH.length() + 1));
+                first++;
+            }
+        }
+        args = Arrays.copyOfRange(args, first, args.length);
+        PluginRegistry registry;
+        try {
+            registry = PluginRegistry.discover(PluginFolders.folders(pluginPath));
+        } catch (Interp4jException e) {
+            err.println("interp4j: " + oneLine(e.getMessage()));
+            return 2;
+        }
+        for (PluginRegistry.Failure failure : registry.failures()) {
+            err.println("interp4j: warning: " + oneLine(failure.describe()));
+        }
+        Map<String, Command> commands = commands(registry);
         if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
             printUsage(args.length == 0 ? err : out, commands);
             return args.length == 0 ? 2 : 0;
@@ -68,8 +98,7 @@ public final class Main {
         }
     }
 
-    private static Map<String, Command> commands() {
-        PluginRegistry registry = PluginRegistry.discover();
+    private static Map<String, Command> commands(PluginRegistry registry) {
         Map<String, Command> commands = new LinkedHashMap<>();
         for (Command c : List.of(new RandomModelCommand(), new ForwardCommand(registry), new HooksCommand(), new TokenizeCommand(),
                 new GenerateCommand(registry), new BenchCommand(registry), new PluginsCommand(registry),
@@ -80,7 +109,9 @@ public final class Main {
     }
 
     private static void printUsage(PrintStream stream, Map<String, Command> commands) {
-        stream.println("usage: interp4j COMMAND [OPTIONS]\n\ncommands:");
+        stream.println("usage: interp4j [" + PLUGIN_PATH + " DIR[:DIR...]] COMMAND [OPTIONS]\n\n"
+                + "Plugin jars are found in plugins/ beside the launcher, in the folders of -D" + PluginFolders.PATH_PROPERTY
+                + " and of " + PLUGIN_PATH + ".\n\ncommands:");
         for (Command c : commands.values()) {
             stream.println("  " + c.usage().replace("\n", "\n  "));
         }

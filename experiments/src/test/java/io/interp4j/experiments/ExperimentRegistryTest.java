@@ -9,7 +9,7 @@ import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.api.plugin.PluginSettings;
 import io.interp4j.experiments.testing.Steps;
-import io.interp4j.experiments.testing.TinyStudy;
+import io.interp4j.testkit.study.TinyStudy;
 import io.interp4j.experiments.testing.TinyStudyTest;
 import java.util.List;
 import java.util.ServiceLoader;

@@ -9,7 +9,7 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import io.interp4j.api.model.ModelConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +33,7 @@ import java.util.regex.PatternSyntaxException;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 public final class LoraAdapter implements AutoCloseable {
     /** The adapter's config file. */
     public static final String CONFIG_FILE = "adapter_config.json";

@@ -1,6 +1,6 @@
 package io.interp4j.api.checkpoint;
 
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import io.interp4j.api.model.ModelConfig;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,7 +10,7 @@ import java.util.Map;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 public final class Qwen2Layout {
     /** The token embedding. */
     public static final String EMBED = "model.embed_tokens.weight";

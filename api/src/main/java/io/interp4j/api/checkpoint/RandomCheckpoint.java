@@ -8,7 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.tokenizer.ByteLevelBpe;
 import io.interp4j.api.tokenizer.SpecialTokens;
@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 public final class RandomCheckpoint {
     private RandomCheckpoint() {}
 

@@ -8,7 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -36,7 +36,7 @@ import java.util.Map;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 public final class SafetensorsFile implements AutoCloseable {
     /** The safetensors reference implementation refuses headers above 100 MB; so do we. */
     private static final long MAX_HEADER_BYTES = 100_000_000L;

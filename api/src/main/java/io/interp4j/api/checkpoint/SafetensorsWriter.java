@@ -6,7 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 public final class SafetensorsWriter {
     private SafetensorsWriter() {}
 

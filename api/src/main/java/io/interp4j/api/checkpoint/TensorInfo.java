@@ -2,7 +2,7 @@ package io.interp4j.api.checkpoint;
 
 import static java.util.Objects.requireNonNull;
 
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -17,7 +17,7 @@ import java.util.Arrays;
  * @param end one past the last byte, relative to the start of the data section
  * @since 0.1
  */
-@Stable
+@Internal
 public record TensorInfo(Path file, String name, DType dtype, long[] shape, long begin, long end) {
     /** Validates and copies the shape. */
     public TensorInfo {

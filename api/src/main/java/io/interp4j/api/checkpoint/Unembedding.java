@@ -1,7 +1,7 @@
 package io.interp4j.api.checkpoint;
 
 import io.interp4j.api.ErrorCode;
-import io.interp4j.api.Experimental;
+import io.interp4j.api.Internal;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.model.ModelConfig;
 import java.nio.ByteBuffer;
@@ -20,7 +20,7 @@ import java.util.stream.IntStream;
  *
  * @since 0.2
  */
-@Experimental
+@Internal
 public final class Unembedding implements AutoCloseable {
     private static final int ROWS_PER_TASK = 512;
 

@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import io.interp4j.api.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -26,7 +26,7 @@ import java.util.TreeSet;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 public final class HookDispatcher {
     private final ModelConfig config;
     private final Map<HookPoint, List<Hook>> hooks = new HashMap<>();

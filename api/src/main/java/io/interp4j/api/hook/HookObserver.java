@@ -1,7 +1,7 @@
 package io.interp4j.api.hook;
 
 import ai.djl.ndarray.NDArray;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 
 /**
  * Reads the final activation at a hook point, after every hook there has run; it cannot replace it.
@@ -9,7 +9,7 @@ import io.interp4j.api.Stable;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 @FunctionalInterface
 public interface HookObserver {
     /**

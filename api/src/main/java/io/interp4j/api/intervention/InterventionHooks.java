@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import io.interp4j.api.hook.HookContext;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
@@ -20,7 +20,7 @@ import java.util.List;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 public final class InterventionHooks {
     private InterventionHooks() {}
 

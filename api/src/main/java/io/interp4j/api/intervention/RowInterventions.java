@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import io.interp4j.api.hook.HookContext;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
@@ -25,7 +25,7 @@ import java.util.TreeSet;
  *
  * @since 0.2
  */
-@Stable
+@Internal
 public final class RowInterventions {
     private static final RowInterventions NONE = new RowInterventions(List.of());
 

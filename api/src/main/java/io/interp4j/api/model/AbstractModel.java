@@ -2,7 +2,7 @@ package io.interp4j.api.model;
 
 import static java.util.Objects.requireNonNull;
 
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.quant.QuantizationReport;
 import io.interp4j.api.tokenizer.HfTokenizer;
@@ -17,7 +17,7 @@ import java.util.Optional;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 public abstract class AbstractModel implements Model {
     private final String engineId;
     private final Checkpoint checkpoint;

@@ -3,7 +3,7 @@ package io.interp4j.api.model;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDManager;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import io.interp4j.api.hook.Hook;
 import io.interp4j.api.hook.HookDispatcher;
 import io.interp4j.api.hook.HookObserver;
@@ -17,7 +17,7 @@ import java.util.List;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 public abstract class AbstractRun implements Run {
     private final ModelConfig config;
     private final NDManager manager;

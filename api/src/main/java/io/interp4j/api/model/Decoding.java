@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import java.util.Arrays;
 
 /**
@@ -13,7 +13,7 @@ import java.util.Arrays;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 public final class Decoding {
     private Decoding() {}
 

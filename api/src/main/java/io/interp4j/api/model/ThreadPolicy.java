@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  * @param ompWaitPolicy the value of {@value #WAIT_POLICY} in this process's environment, {@code "unset"} when absent
  * @since 0.1
  */
-@Stable
+@Internal
 public record ThreadPolicy(int intraOp, String source, String ompWaitPolicy) {
     /** The system property that sets the count. */
     public static final String PROPERTY = "interp4j.threads";

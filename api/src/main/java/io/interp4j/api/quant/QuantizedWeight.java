@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 
 /**
  * One quantised {@code [out, in]} weight: its codes and per-block scales, and the exact float32
@@ -24,7 +24,7 @@ import io.interp4j.api.Stable;
  * @param scales one per block
  * @since 0.1
  */
-@Stable
+@Internal
 public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[] codes, float[] scales) {
     /** Block size of NF4. */
     public static final int NF4_BLOCK = 64;

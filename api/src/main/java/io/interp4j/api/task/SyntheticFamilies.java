@@ -1,7 +1,7 @@
 package io.interp4j.api.task;
 
 import io.interp4j.api.ErrorCode;
-import io.interp4j.api.Experimental;
+import io.interp4j.api.Internal;
 import io.interp4j.api.Interp4jException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -74,7 +74,7 @@ import java.util.function.Function;
  *
  * @since 0.1
  */
-@Experimental
+@Internal
 public final class SyntheticFamilies {
     /** The train split's name. */
     public static final String TRAIN = "train";
@@ -167,7 +167,6 @@ public final class SyntheticFamilies {
      * @param capital its invented capital, e.g. {@code Kelon} (no leading space)
      * @since 0.1
      */
-    @Experimental
     public record Fact(String country, String capital) {}
 
     private record Item(String key, String prompt, String target, String corrupt, String wrong, Map<String, String> meta) {

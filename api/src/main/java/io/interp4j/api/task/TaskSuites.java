@@ -7,7 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +31,7 @@ import java.util.TreeMap;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 public final class TaskSuites {
     private static final Set<String> FIELDS = Set.of("id", "family", "prompt", "target", "corrupt_prompt", "wrong_target", "split", "metadata");
     private static final List<String> BUILTIN = List.of("families-mini");

@@ -2,7 +2,7 @@ package io.interp4j.api.task;
 
 import static java.util.Objects.requireNonNull;
 
-import io.interp4j.api.Experimental;
+import io.interp4j.api.Internal;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -54,7 +54,7 @@ import java.util.Set;
  *
  * @since 0.1
  */
-@Experimental
+@Internal
 public final class ToySuites {
     /** Held-out tasks per family in the {@code families} suite. */
     public static final int PER_FAMILY = 12;

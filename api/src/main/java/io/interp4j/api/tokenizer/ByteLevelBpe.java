@@ -6,7 +6,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 public final class ByteLevelBpe {
     /** The end-of-text special token. */
     public static final String END_OF_TEXT = "<|endoftext|>";

@@ -4,7 +4,7 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.Stable;
+import io.interp4j.api.Internal;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -15,7 +15,7 @@ import java.util.Map;
  *
  * @since 0.1
  */
-@Stable
+@Internal
 public final class HfTokenizer implements Tokenizer, AutoCloseable {
     private final HuggingFaceTokenizer delegate;
     private final Path file;

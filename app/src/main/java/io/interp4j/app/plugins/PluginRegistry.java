@@ -26,23 +26,28 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
  * The one place plugins are discovered: engines, probes, interventions and metrics, found with
- * {@link ServiceLoader} or registered explicitly. Ids are checked at start-up (lowercase kebab-case,
- * unique per kind); a plugin that cannot be instantiated is set aside with its error and does not
- * stop the others; an unknown id lists the ids that exist.
+ * {@link ServiceLoader} on the application's module path and in plugin folders ({@link PluginFolders}),
+ * or registered explicitly. Ids are checked at start-up (lowercase kebab-case, unique per kind); a
+ * plugin that cannot be instantiated, and a plugin jar that cannot be opened or repeats an id, is set
+ * aside with its error and does not stop the others; an unknown id lists the ids that exist.
  */
 public final class PluginRegistry {
     private static final System.Logger LOG = System.getLogger(PluginRegistry.class.getName());
     private static final Pattern KEBAB = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)*");
+    private static final int MAX_LOOKUP_ERRORS = 1000;
 
     /**
      * One registered plugin.
@@ -51,28 +56,43 @@ public final class PluginRegistry {
      * @param id its id
      * @param plugin the factory (or engine provider)
      * @param module the module that provides it
-     * @param version that module's version
+     * @param version that module's version (its descriptor's, else its jar manifest's Implementation-Version)
      * @param description one line
+     * @param source the jar (or class folder) its class was loaded from
      */
-    public record Entry(PluginKind kind, String id, Object plugin, String module, String version, String description) {}
+    public record Entry(PluginKind kind, String id, Object plugin, String module, String version, String description, Path source) {}
 
     /**
-     * A plugin that could not be instantiated or named.
+     * A plugin, or a plugin jar, that could not be loaded.
      *
-     * @param kind the SPI it was found for
-     * @param provider the provider class or its description
+     * @param kind the SPI it was found for; empty for a whole jar
+     * @param provider the provider class, or the jar
+     * @param source the jar it came from, or where it was looked for
      * @param error what went wrong
      */
-    public record Failure(PluginKind kind, String provider, String error) {}
+    public record Failure(Optional<PluginKind> kind, String provider, String source, String error) {
+        /**
+         * Returns the warning line naming the jar and the plugin.
+         *
+         * @return the line
+         */
+        public String describe() {
+            return kind.map(k -> source + ": " + k.configName() + " plugin " + provider + " failed to load: ")
+                    .orElse("plugin jar " + source + " ") + error;
+        }
+    }
 
     private final Map<PluginKind, Map<String, Entry>> entries;
     private final List<Failure> failures;
     private final Config reference;
+    private final Config folderDefaults;
+    private final Map<Path, String> digests = new ConcurrentHashMap<>();
 
-    private PluginRegistry(Map<PluginKind, Map<String, Entry>> entries, List<Failure> failures, Config reference) {
+    private PluginRegistry(Map<PluginKind, Map<String, Entry>> entries, List<Failure> failures, Config reference, Config folderDefaults) {
         this.entries = entries;
         this.failures = List.copyOf(failures);
         this.reference = reference;
+        this.folderDefaults = folderDefaults;
     }
 
     /**
@@ -81,14 +101,52 @@ public final class PluginRegistry {
      * @return the registry
      */
     public static PluginRegistry discover() {
+        return discover(List.of());
+    }
+
+    /**
+     * Finds every plugin on the module path (or class path) and in the jars of plugin folders. The
+     * folders' {@code reference.conf} files join the application's as plugin defaults.
+     *
+     * @param folders plugin folders ({@link PluginFolders#folders})
+     * @return the registry
+     */
+    public static PluginRegistry discover(List<Path> folders) {
         Builder builder = builder();
-        builder.load(PluginKind.ENGINE, EngineProvider.class);
-        builder.load(PluginKind.PROBE, ProbeFactory.class);
-        builder.load(PluginKind.INTERVENTION, InterventionFactory.class);
-        builder.load(PluginKind.METRIC, MetricFactory.class);
-        builder.load(PluginKind.EXPERIMENT, ExperimentFactory.class);
+        for (SpiKind spi : SPIS) {
+            builder.load(spi.kind(), ServiceLoader.load(spi.type()), type -> true, "the module path", false);
+        }
+        if (folders.isEmpty()) {
+            return builder.build();
+        }
+        PluginFolders opened = PluginFolders.open(folders, PluginRegistry.class.getClassLoader());
+        for (PluginFolders.Problem problem : opened.problems()) {
+            builder.fail(new Failure(Optional.empty(), problem.jar().toString(), problem.jar().toString(), problem.error()));
+        }
+        for (PluginFolders.Source source : opened.sources()) {
+            for (SpiKind spi : SPIS) {
+                ServiceLoader<?> loader = source.layer().isPresent()
+                        ? ServiceLoader.load(source.layer().get(), spi.type()) : ServiceLoader.load(spi.type(), source.loader());
+                builder.load(spi.kind(), loader, source::owns, source.jars().toString(), true);
+            }
+        }
+        // only the namespaces of the plugins the folders provided: a jar cannot change another plugin's defaults
+        Config defaults = ConfigFactory.empty();
+        for (String path : builder.outsidePaths) {
+            if (opened.reference().hasPathOrNull(path)) {
+                defaults = defaults.withValue(path, opened.reference().getValue(path));
+            }
+        }
+        builder.folderDefaults = defaults;
+        builder.reference = builder.reference.withFallback(defaults).resolve();
         return builder.build();
     }
+
+    private record SpiKind(PluginKind kind, Class<?> type) {}
+
+    private static final List<SpiKind> SPIS = List.of(new SpiKind(PluginKind.ENGINE, EngineProvider.class),
+            new SpiKind(PluginKind.PROBE, ProbeFactory.class), new SpiKind(PluginKind.INTERVENTION, InterventionFactory.class),
+            new SpiKind(PluginKind.METRIC, MetricFactory.class), new SpiKind(PluginKind.EXPERIMENT, ExperimentFactory.class));
 
     /**
      * Starts an explicit registration (tests need no class-path set-up).
@@ -104,6 +162,8 @@ public final class PluginRegistry {
         private final Map<PluginKind, Map<String, Entry>> entries = new EnumMap<>(PluginKind.class);
         private final List<Failure> failures = new ArrayList<>();
         private Config reference = ConfigFactory.defaultReference(PluginRegistry.class.getClassLoader());
+        private Config folderDefaults = ConfigFactory.empty();
+        private final List<String> outsidePaths = new ArrayList<>();
 
         private Builder() {
             for (PluginKind kind : PluginKind.values()) {
@@ -118,7 +178,7 @@ public final class PluginRegistry {
          * @return this builder
          */
         public Builder engine(EngineProvider engine) {
-            add(PluginKind.ENGINE, engine.id(), engine, engine.description());
+            add(PluginKind.ENGINE, engine.id(), engine, engine.description(), false);
             return this;
         }
 
@@ -130,7 +190,7 @@ public final class PluginRegistry {
          * @return this builder
          */
         public Builder plugin(PluginKind kind, PluginFactory<?> factory) {
-            add(kind, factory.id(), factory, factory.description());
+            add(kind, factory.id(), factory, factory.description(), false);
             return this;
         }
 
@@ -145,8 +205,38 @@ public final class PluginRegistry {
             return this;
         }
 
-        private <T> void load(PluginKind kind, Class<T> spi) {
-            for (ServiceLoader.Provider<T> provider : ServiceLoader.load(spi).stream().toList()) {
+        /**
+         * Loads the providers a service loader finds that the filter owns. A provider that fails is
+         * set aside; one from a plugin folder ({@code outside}) that has a bad or repeated id too,
+         * while on the application's own module path that stops the start.
+         */
+        private void load(PluginKind kind, ServiceLoader<?> loader, Predicate<Class<?>> owns, String origin, boolean outside) {
+            Iterator<? extends ServiceLoader.Provider<?>> providers = loader.stream().iterator();
+            int errors = 0;
+            while (errors < MAX_LOOKUP_ERRORS) {
+                ServiceLoader.Provider<?> provider;
+                try {
+                    if (!providers.hasNext()) {
+                        return;
+                    }
+                    provider = providers.next();
+                } catch (ServiceConfigurationError | LinkageError e) {
+                    // a services file naming a missing or unloadable class: the loader moves on to the next entry
+                    errors++;
+                    fail(new Failure(Optional.of(kind), "(a provider)", origin, String.valueOf(e)));
+                    continue;
+                }
+                Class<?> type;
+                try {
+                    type = provider.type();
+                } catch (ServiceConfigurationError | LinkageError e) {
+                    errors++;
+                    fail(new Failure(Optional.of(kind), "(a provider)", origin, String.valueOf(e)));
+                    continue;
+                }
+                if (!owns.test(type)) {
+                    continue;
+                }
                 Object plugin;
                 String id;
                 String description;
@@ -161,15 +251,26 @@ public final class PluginRegistry {
                         description = factory.description();
                     }
                 } catch (RuntimeException | ServiceConfigurationError | LinkageError e) {
-                    failures.add(new Failure(kind, provider.type().getName(), String.valueOf(e)));
-                    LOG.log(System.Logger.Level.WARNING, "{0} plugin {1} failed to load: {2}", kind.configName(), provider.type().getName(), e);
+                    fail(new Failure(Optional.of(kind), type.getName(), sourceOf(type).toString(), String.valueOf(e.getCause() == null ? e : e.getCause())));
                     continue;
                 }
-                add(kind, id, plugin, description);
+                try {
+                    add(kind, id, plugin, description, outside);
+                } catch (Interp4jException e) {
+                    if (!outside) {
+                        throw e;
+                    }
+                    fail(new Failure(Optional.of(kind), type.getName(), sourceOf(type).toString(), e.getMessage()));
+                }
             }
         }
 
-        private void add(PluginKind kind, String id, Object plugin, String description) {
+        private void fail(Failure failure) {
+            failures.add(failure);
+            LOG.log(System.Logger.Level.DEBUG, failure.describe());
+        }
+
+        private void add(PluginKind kind, String id, Object plugin, String description, boolean outside) {
             if (id == null || !KEBAB.matcher(id).matches()) {
                 throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, kind.configName() + " plugin " + plugin.getClass().getName()
                         + " has id '" + id + "'; ids must be lowercase kebab-case like 'kl-divergence'");
@@ -179,12 +280,18 @@ public final class PluginRegistry {
             String version = Optional.ofNullable(module.getDescriptor()).flatMap(ModuleDescriptor::rawVersion)
                     .or(() -> Optional.ofNullable(plugin.getClass().getPackage().getImplementationVersion()))
                     .orElse("unknown");
-            Entry previous = entries.get(kind).put(id, new Entry(kind, id, plugin, moduleName, version, description == null ? "" : description));
+            Entry entry = new Entry(kind, id, plugin, moduleName, version, description == null ? "" : description, sourceOf(plugin.getClass()));
+            Entry previous = entries.get(kind).get(id);
             if (previous != null) {
                 throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, kind.configName() + " plugin id '" + id + "' is provided twice: by "
-                        + previous.plugin().getClass().getName() + " and " + plugin.getClass().getName());
+                        + previous.plugin().getClass().getName() + " (" + previous.source() + ") and " + plugin.getClass().getName()
+                        + " (" + entry.source() + ")" + (outside ? "; the second is ignored" : ""));
             }
-            LOG.log(System.Logger.Level.DEBUG, "found {0} plugin {1} in {2} {3}", kind.configName(), id, moduleName, version);
+            entries.get(kind).put(id, entry);
+            if (outside) {
+                outsidePaths.add(kind.settingsPath(id));
+            }
+            LOG.log(System.Logger.Level.DEBUG, "found {0} plugin {1} in {2} {3} ({4})", kind.configName(), id, moduleName, version, entry.source());
         }
 
         /**
@@ -195,8 +302,49 @@ public final class PluginRegistry {
         public PluginRegistry build() {
             Map<PluginKind, Map<String, Entry>> copy = new EnumMap<>(PluginKind.class);
             entries.forEach((k, v) -> copy.put(k, Collections.unmodifiableMap(new TreeMap<>(v))));
-            return new PluginRegistry(copy, failures, reference);
+            return new PluginRegistry(copy, failures, reference, folderDefaults);
         }
+    }
+
+    /**
+     * Returns the jar (or class folder) a class was loaded from.
+     *
+     * @param type the class
+     * @return its location; for a class without one, the path {@code (unknown)}
+     */
+    static Path sourceOf(Class<?> type) {
+        java.security.CodeSource code = type.getProtectionDomain().getCodeSource();
+        if (code == null || code.getLocation() == null) {
+            return Path.of("(unknown)");
+        }
+        try {
+            return Path.of(code.getLocation().toURI());
+        } catch (java.net.URISyntaxException | IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+            return Path.of("(unknown)");
+        }
+    }
+
+    /**
+     * Returns the plugin defaults of the plugin folders' jars (their {@code reference.conf} files,
+     * unresolved), which a study layers under the application's own.
+     *
+     * @return the defaults; empty without plugin folders
+     */
+    public Config folderDefaults() {
+        return folderDefaults;
+    }
+
+    /**
+     * Returns what produced a plugin's numbers, for step fingerprints: its kind, id, version and the
+     * SHA-256 of the jar (or class folder) it came from.
+     *
+     * @param kind the kind
+     * @param id the id
+     * @return {@code kind/id@version sha256:...}
+     */
+    public String provenance(PluginKind kind, String id) {
+        Entry entry = entry(kind, id);
+        return kind.configName() + "/" + id + "@" + entry.version() + " sha256:" + digests.computeIfAbsent(entry.source(), Digests::source);
     }
 
     /**
@@ -207,7 +355,9 @@ public final class PluginRegistry {
      * @return the registry
      */
     public PluginRegistry withReference(Config layered) {
-        return new PluginRegistry(entries, failures, requireNonNull(layered, "layered is null"));
+        PluginRegistry layeredRegistry = new PluginRegistry(entries, failures, requireNonNull(layered, "layered is null"), folderDefaults);
+        layeredRegistry.digests.putAll(digests);
+        return layeredRegistry;
     }
 
     /**
@@ -264,9 +414,9 @@ public final class PluginRegistry {
     public Entry entry(PluginKind kind, String id) {
         Entry entry = entries.get(kind).get(id);
         if (entry == null) {
-            String failed = failures.stream().filter(f -> f.kind() == kind).map(f -> f.provider() + ": " + f.error()).toList().toString();
+            List<String> failed = failures.stream().filter(f -> f.kind().isEmpty() || f.kind().get() == kind).map(Failure::describe).toList();
             throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown " + kind.configName() + " '" + id + "'; known "
-                    + kind.configName() + "s: " + ids(kind) + (failures.isEmpty() ? "" : "; failed to load: " + failed));
+                    + kind.configName() + "s: " + ids(kind) + (failed.isEmpty() ? "" : "; failed to load: " + failed));
         }
         return entry;
     }

@@ -6,7 +6,10 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Set;
 
-/** {@code interp4j plugins}: every plugin found, with kind, id, module and version. */
+/**
+ * {@code interp4j plugins}: every plugin found, with kind, id, module, version and the jar it came
+ * from. Plugins and jars that failed to load are warned about at start-up ({@code Main}).
+ */
 public final class PluginsCommand implements Command {
     private final PluginRegistry registry;
 
@@ -26,7 +29,7 @@ public final class PluginsCommand implements Command {
 
     @Override
     public String usage() {
-        return "plugins\n    Lists every plugin found: kind, id, module, version, description.";
+        return "plugins\n    Lists every plugin found (module path and plugin folders): kind, id, module, version, description, jar.";
     }
 
     @Override
@@ -35,13 +38,10 @@ public final class PluginsCommand implements Command {
         List<PluginRegistry.Entry> entries = registry.entries();
         int idWidth = Math.max(2, entries.stream().mapToInt(e -> e.id().length()).max().orElse(0));
         int moduleWidth = Math.max(6, entries.stream().mapToInt(e -> e.module().length()).max().orElse(0));
-        String format = "%-12s  %-" + idWidth + "s  %-" + moduleWidth + "s  %-14s  %s%n";
-        out.printf(format, "KIND", "ID", "MODULE", "VERSION", "DESCRIPTION");
+        String format = "%-12s  %-" + idWidth + "s  %-" + moduleWidth + "s  %-14s  %s  [%s]%n";
+        out.printf(format, "KIND", "ID", "MODULE", "VERSION", "DESCRIPTION", "JAR");
         for (PluginRegistry.Entry e : entries) {
-            out.printf(format, e.kind().configName(), e.id(), e.module(), e.version(), e.description());
-        }
-        for (PluginRegistry.Failure f : registry.failures()) {
-            err.printf("failed to load %s plugin %s: %s%n", f.kind().configName(), f.provider(), f.error());
+            out.printf(format, e.kind().configName(), e.id(), e.module(), e.version(), e.description(), e.source());
         }
     }
 }

@@ -5,14 +5,11 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.app.plugins.Digests;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -67,20 +64,7 @@ final class ModelHashes {
                 return entry.get("sha256").getAsString();
             }
         }
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] buffer = new byte[1 << 20];
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                digest.update(buffer, 0, n);
-            }
-        }
-        String hex = HexFormat.of().formatHex(digest.digest());
+        String hex = Digests.file(file);
         JsonObject entry = new JsonObject();
         entry.addProperty("size", size);
         entry.addProperty("modified", modified);

@@ -1,6 +1,7 @@
 package io.interp4j.app.study;
 
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.interp4j.api.ErrorCode;
@@ -10,13 +11,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
  * Finished steps, one file each under {@code steps/}, written atomically as they complete, so a
  * killed study loses no finished step and never leaves a partial file under a final name. A stored
- * step is reused when its fingerprint (settings, models, suites, seed) is unchanged.
+ * step is reused when its fingerprint (settings, models, suites, seed, and the provenance of the
+ * plugins it used) is unchanged.
  */
 final class StepStore {
     private static final String FORMAT = "interp4j-step/1";
@@ -31,7 +35,6 @@ final class StepStore {
         return directory.resolve(String.format(Locale.ROOT, "%02d-%s.json", step.index() + 1, step.id()));
     }
 
-    /** Returns the stored record of a step if its fingerprint matches. */
     /** The step's artefact folder, next to its result file. */
     Path artefacts(StudyPlan.StepSpec step) {
         Path folder = directory.resolve(String.format(Locale.ROOT, "%02d-%s.files", step.index() + 1, step.id()));
@@ -60,16 +63,27 @@ final class StepStore {
         }
     }
 
-    Optional<StudyResults.StepRecord> load(StudyPlan.StepSpec step, String fingerprint) {
+    /**
+     * Returns the stored record of a step if its fingerprint matches the one computed now from the
+     * plugins the stored run used (their versions and jar digests as they are now).
+     */
+    Optional<StudyResults.StepRecord> load(StudyPlan.StepSpec step, java.util.function.Function<List<String>, Optional<String>> fingerprintOf) {
         Path file = file(step);
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
         try {
             JsonObject o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-            if (!FORMAT.equals(o.get("format").getAsString()) || !fingerprint.equals(o.get("fingerprint").getAsString())) {
+            if (!FORMAT.equals(o.get("format").getAsString()) || !o.has("plugins")) {
                 return Optional.empty();
             }
+            List<String> plugins = new ArrayList<>();
+            o.getAsJsonArray("plugins").forEach(p -> plugins.add(p.getAsString()));
+            Optional<String> now = fingerprintOf.apply(plugins);
+            if (now.isEmpty() || !now.get().equals(o.get("fingerprint").getAsString())) {
+                return Optional.empty();
+            }
+            String fingerprint = now.get();
             return Optional.of(new StudyResults.StepRecord(
                     o.get("id").getAsString(),
                     o.get("experiment").getAsString(),
@@ -87,7 +101,8 @@ final class StepStore {
         }
     }
 
-    void save(StudyResults.StepRecord record, StudyPlan.StepSpec step) {
+    /** Stores a finished step with the plugins it used ({@code kind/id}), whose provenance its fingerprint includes. */
+    void save(StudyResults.StepRecord record, StudyPlan.StepSpec step, List<String> plugins) {
         JsonObject o = new JsonObject();
         o.addProperty("format", FORMAT);
         o.addProperty("id", record.id());
@@ -95,6 +110,9 @@ final class StepStore {
         o.addProperty("description", record.description());
         o.addProperty("settings", record.settings());
         o.addProperty("fingerprint", record.fingerprint());
+        JsonArray used = new JsonArray();
+        plugins.forEach(used::add);
+        o.add("plugins", used);
         o.addProperty("seconds", record.seconds());
         o.addProperty("forwardPasses", record.forwardPasses());
         o.add("result", JsonParser.parseString(StepResultJson.toJson(record.result())));

@@ -32,6 +32,7 @@ final class StudyContextImpl implements StudyContext {
     private final ModelPool pool;
     private final StepStore store;
     private final InterventionCheck check = new InterventionCheck();
+    private final Set<String> used = new java.util.TreeSet<>();
 
     StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool) {
         this(plan, registry, step, pool, null);
@@ -139,22 +140,37 @@ final class StudyContextImpl implements StudyContext {
 
     @Override
     public Probe probe(String id, Config settings) {
-        return registry.probe(id, settings);
+        return registry.probe(use(PluginKind.PROBE, id), settings);
     }
 
     @Override
     public InterventionPlan intervention(String id, Config settings) {
-        return registry.intervention(id, settings);
+        return registry.intervention(use(PluginKind.INTERVENTION, id), settings);
     }
 
     @Override
     public Metric metric(String id, Config settings) {
-        return registry.metric(id, settings);
+        return registry.metric(use(PluginKind.METRIC, id), settings);
     }
 
     @Override
     public InterventionContext.ProbeRunner probes() {
-        return (id, settings, context) -> registry.probe(id, settings).run(context);
+        return (id, settings, context) -> registry.probe(use(PluginKind.PROBE, id), settings).run(context);
+    }
+
+    /** Notes a plugin the step creates, for its fingerprint (a changed plugin reruns the steps that used it). */
+    private String use(PluginKind kind, String id) {
+        synchronized (used) {
+            used.add(PluginProvenance.key(kind, id));
+        }
+        return id;
+    }
+
+    /** The plugins the step has created so far, as {@code kind/id}, sorted. */
+    List<String> usedPlugins() {
+        synchronized (used) {
+            return List.copyOf(used);
+        }
     }
 
     @Override

@@ -80,7 +80,7 @@ final class StudyLoader {
             throw new StudyException(List.of(file + ": " + e.getMessage()));
         }
         ConfigFactory.invalidateCaches(); // system properties are read afresh for every study
-        Config reference = ConfigFactory.defaultReference(StudyLoader.class.getClassLoader());
+        Config reference = ConfigFactory.defaultReference(StudyLoader.class.getClassLoader()).withFallback(registry.folderDefaults()).resolve();
         Config layered;
         try {
             layered = ConfigFactory.systemProperties().withFallback(parsed).withFallback(reference).resolve();

@@ -66,7 +66,7 @@ public record StudyResults(
      * @param experiment the experiment plugin id
      * @param description what the step does
      * @param settings the step's resolved settings, rendered as JSON
-     * @param fingerprint hash of everything the step's result depends on (settings, models, suites)
+     * @param fingerprint hash of everything the step's result depends on (settings, models, suites, the plugins that produced it)
      * @param seconds how long the step took when it ran
      * @param forwardPasses how many forward passes it ran
      * @param resumed whether this run reused a stored result instead of running the step

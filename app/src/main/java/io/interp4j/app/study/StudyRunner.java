@@ -5,6 +5,7 @@ import io.interp4j.api.Interp4jException;
 import io.interp4j.api.checkpoint.RandomCheckpoint;
 import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.api.task.Task;
 import io.interp4j.app.plugins.PluginRegistry;
@@ -106,7 +107,7 @@ final class StudyRunner {
                 hashes.hash(m.adapter().get()).forEach((name, hash) -> fileHashes.put("adapter/" + name, hash));
             }
             fileHashesByModel.put(m.name(), fileHashes);
-            modelParts.add(m.name() + "|" + m.engine() + "|" + m.quantization() + "|" + fileHashes);
+            modelParts.add(m.name() + "|" + loaded.registry().provenance(PluginKind.ENGINE, m.engine()) + "|" + m.quantization() + "|" + fileHashes);
         }
         hashes.save();
         List<String> suiteParts = new ArrayList<>();
@@ -126,18 +127,19 @@ final class StudyRunner {
             for (StudyPlan.StepSpec step : plan.steps()) {
                 String settings = Canonical.json(step.settings().root());
                 // the thread count changes the last digits of float32 sums: a stored step is reused only at the same count
-                List<String> parts = new ArrayList<>(List.of("step/1", step.experimentId(), settings, Long.toString(plan.seed()),
-                        "threads/" + threads.intraOp()));
+                // what produced the numbers: the experiment's and engines' id, version and jar digest; the plugins the step
+                // creates join when they are known (after its run, or from its stored record)
+                List<String> parts = new ArrayList<>(List.of("step/2", loaded.registry().provenance(PluginKind.EXPERIMENT, step.experimentId()),
+                        settings, Long.toString(plan.seed()), "threads/" + threads.intraOp()));
                 parts.addAll(modelParts);
                 parts.addAll(suiteParts);
                 for (String dependency : step.experiment().dependsOn()) {
                     parts.add("depends/" + dependency + "/" + fingerprints.get(dependency));
                 }
-                String fingerprint = Canonical.sha256(parts);
-                fingerprints.put(step.id(), fingerprint);
                 String label = String.format(Locale.ROOT, "[%d/%d %s]", step.index() + 1, plan.steps().size(), step.id());
-                Optional<StudyResults.StepRecord> stored = store.load(step, fingerprint);
+                Optional<StudyResults.StepRecord> stored = store.load(step, used -> PluginProvenance.fingerprint(parts, used, loaded.registry()));
                 if (stored.isPresent()) {
+                    fingerprints.put(step.id(), stored.get().fingerprint());
                     LOG.info("{} unchanged since it last finished; reusing {}", label, store.file(step));
                     err.println(label + " unchanged: reusing the stored result");
                     records.add(stored.get());
@@ -156,9 +158,12 @@ final class StudyRunner {
                     pool.closeVariants();
                 }
                 progress.finish();
+                List<String> used = context.usedPlugins();
+                String fingerprint = PluginProvenance.fingerprint(parts, used, loaded.registry()).orElseThrow();
+                fingerprints.put(step.id(), fingerprint);
                 StudyResults.StepRecord record = new StudyResults.StepRecord(step.id(), step.experimentId(),
                         step.experiment().describe(), settings, fingerprint, (System.nanoTime() - stepStart) / 1e9, passes, false, result);
-                store.save(record, step);
+                store.save(record, step, used);
                 records.add(record);
             }
             for (StudyPlan.ModelSpec m : plan.models().values()) {

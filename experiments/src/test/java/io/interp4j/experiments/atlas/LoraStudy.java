@@ -1,5 +1,7 @@
 package io.interp4j.experiments.atlas;
 
+import io.interp4j.planner.Planner;
+import io.interp4j.planner.PlannerOptions;
 import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
@@ -8,7 +10,7 @@ import io.interp4j.api.task.Task;
 import io.interp4j.api.task.TaskSuite;
 import io.interp4j.engine.djl.DjlEngineProvider;
 import io.interp4j.experiments.testing.RandomAdapters;
-import io.interp4j.experiments.testing.TinyStudy;
+import io.interp4j.testkit.study.TinyStudy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +41,7 @@ public final class LoraStudy {
      * @return the study
      */
     public static TinyStudy create(Path dir) {
-        TinyStudy study = new TinyStudy(dir).addModel("deep", DEEP, 3).addSuite(knockout());
+        TinyStudy study = new TinyStudy(dir, new Planner(PlannerOptions.DEFAULTS)).addModel("deep", DEEP, 3).addSuite(knockout());
         study.addSuite(new TaskSuite("families", study.suite("main").tasks()));
         RandomAdapters.write(adapter(study, STEP, "main"), TinyStudy.CONFIG, RANK, ALPHA, 1, new double[] {0.4, 0.8}, 11);
         RandomAdapters.write(adapter(study, STEP, "deep"), DEEP, RANK, ALPHA, 1, new double[] {0.2, 0.9, 0.4, 1.2}, 12);

@@ -1,5 +1,7 @@
 package io.interp4j.experiments.sweep;
 
+import io.interp4j.planner.Planner;
+import io.interp4j.planner.PlannerOptions;
 import static io.interp4j.experiments.testing.Steps.cell;
 import static io.interp4j.experiments.testing.Steps.number;
 import static io.interp4j.experiments.testing.Steps.table;
@@ -28,7 +30,7 @@ import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.testing.Independent;
 import io.interp4j.experiments.testing.Steps;
-import io.interp4j.experiments.testing.TinyStudy;
+import io.interp4j.testkit.study.TinyStudy;
 import io.interp4j.experiments.testing.TinyStudyTest;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -150,7 +152,7 @@ class SweepExperimentTest extends TinyStudyTest {
 
     @Test
     void countsExactlyTheForwardsItRunsAndClosesEveryRun(@TempDir Path own) {
-        try (TinyStudy fresh = new TinyStudy(own)) {
+        try (TinyStudy fresh = new TinyStudy(own, new Planner(PlannerOptions.DEFAULTS))) {
             Experiment sweep = Steps.create("sweep", LAYER_SWEEP);
             assertThat(sweep.forwardPasses(fresh)).isEqualTo(6 * (1 + 2));
             Steps.Counter progress = new Steps.Counter();

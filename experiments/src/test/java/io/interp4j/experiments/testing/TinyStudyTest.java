@@ -1,5 +1,9 @@
 package io.interp4j.experiments.testing;
 
+import io.interp4j.planner.Planner;
+import io.interp4j.planner.PlannerOptions;
+import io.interp4j.testkit.study.TinyStudy;
+
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,7 +22,7 @@ public abstract class TinyStudyTest {
 
     @BeforeAll
     static void writeStudy() {
-        study = new TinyStudy(studyDir);
+        study = new TinyStudy(studyDir, new Planner(PlannerOptions.DEFAULTS));
     }
 
     @AfterAll

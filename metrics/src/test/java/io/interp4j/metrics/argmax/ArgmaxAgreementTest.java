@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.interp4j.api.metric.MetricInput;
 import io.interp4j.api.metric.MetricInput.LogitComparison;
 import io.interp4j.api.metric.MetricResult;
-import io.interp4j.metrics.MetricContract;
+import io.interp4j.testkit.plugin.MetricContract;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.interp4j.api.metric.MetricInput;
 import io.interp4j.api.metric.MetricInput.PairedSeries;
 import io.interp4j.api.metric.MetricResult;
-import io.interp4j.metrics.MetricContract;
+import io.interp4j.testkit.plugin.MetricContract;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

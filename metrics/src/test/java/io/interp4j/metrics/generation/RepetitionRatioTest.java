@@ -9,7 +9,7 @@ import io.interp4j.api.metric.MetricInput;
 import io.interp4j.api.metric.MetricInput.Generated;
 import io.interp4j.api.metric.MetricInput.Generations;
 import io.interp4j.api.metric.MetricResult;
-import io.interp4j.metrics.MetricContract;
+import io.interp4j.testkit.plugin.MetricContract;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -10,7 +10,7 @@ import io.interp4j.api.Interp4jException;
 import io.interp4j.api.metric.MetricInput;
 import io.interp4j.api.metric.MetricInput.LogitComparison;
 import io.interp4j.api.metric.MetricResult;
-import io.interp4j.metrics.MetricContract;
+import io.interp4j.testkit.plugin.MetricContract;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -20,7 +20,7 @@ import io.interp4j.experiments.atlas.layerwise.HandRuns;
 import io.interp4j.experiments.testing.Independent;
 import io.interp4j.experiments.testing.RandomAdapters;
 import io.interp4j.experiments.testing.Steps;
-import io.interp4j.experiments.testing.TinyStudy;
+import io.interp4j.testkit.study.TinyStudy;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;

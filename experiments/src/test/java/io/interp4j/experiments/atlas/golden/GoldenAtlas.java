@@ -1,5 +1,7 @@
 package io.interp4j.experiments.atlas.golden;
 
+import io.interp4j.planner.Planner;
+import io.interp4j.planner.PlannerOptions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.interp4j.api.experiment.Experiment;
@@ -9,7 +11,7 @@ import io.interp4j.api.task.Task;
 import io.interp4j.api.task.TaskSuite;
 import io.interp4j.api.task.ToySuites;
 import io.interp4j.experiments.testing.Steps;
-import io.interp4j.experiments.testing.TinyStudy;
+import io.interp4j.testkit.study.TinyStudy;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,7 +52,7 @@ public final class GoldenAtlas {
      * @param dir an empty directory
      */
     public GoldenAtlas(Path dir) {
-        study = new TinyStudy(dir).addModel("deep", io.interp4j.api.model.ModelConfig.of(300, 32, 64, 4, 4, 2, false), 3);
+        study = new TinyStudy(dir, new Planner(PlannerOptions.DEFAULTS)).addModel("deep", io.interp4j.api.model.ModelConfig.of(300, 32, 64, 4, 4, 2, false), 3);
         Map<String, TaskSuite> toy = ToySuites.generate(SEED);
         study.addSuite(cut(toy.get("families"), PER_FAMILY));
         study.addSuite(toy.get("steering"));

@@ -1,5 +1,7 @@
 package io.interp4j.experiments.atlas.knockout;
 
+import io.interp4j.planner.Planner;
+import io.interp4j.planner.PlannerOptions;
 import static io.interp4j.experiments.testing.Steps.cell;
 import static io.interp4j.experiments.testing.Steps.number;
 import static io.interp4j.experiments.testing.Steps.table;
@@ -19,7 +21,7 @@ import io.interp4j.experiments.atlas.LoraStudy;
 import io.interp4j.experiments.atlas.layerwise.HandRuns;
 import io.interp4j.experiments.testing.Independent;
 import io.interp4j.experiments.testing.Steps;
-import io.interp4j.experiments.testing.TinyStudy;
+import io.interp4j.testkit.study.TinyStudy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -297,7 +299,7 @@ class SkillKnockoutTest {
 
     @Test
     void validationNamesUnknownModelsSuitesFamiliesAndLayersWithoutLoading() {
-        TinyStudy fresh = new TinyStudy(dir.resolve("fresh"));
+        TinyStudy fresh = new TinyStudy(dir.resolve("fresh"), new Planner(PlannerOptions.DEFAULTS));
         try (fresh) {
             assertThat(Steps.create("skill-knockout", "models = [main, big], layer = 2").validate(fresh)).containsExactly(
                     P + ".models: unknown model 'big'; the study's models: [main, other, untokenized]",

@@ -12,7 +12,7 @@ import io.interp4j.api.task.Task;
 import io.interp4j.api.task.TaskSuite;
 import io.interp4j.engine.djl.DjlEngineProvider;
 import io.interp4j.experiments.testing.Steps;
-import io.interp4j.experiments.testing.TinyStudy;
+import io.interp4j.testkit.study.TinyStudy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -18,7 +18,7 @@ import io.interp4j.experiments.atlas.LoraStudy;
 import io.interp4j.experiments.atlas.layerwise.HandRuns;
 import io.interp4j.experiments.testing.Independent;
 import io.interp4j.experiments.testing.Steps;
-import io.interp4j.experiments.testing.TinyStudy;
+import io.interp4j.testkit.study.TinyStudy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,4 +1,4 @@
-package io.interp4j.experiments.testing;
+package io.interp4j.testkit.study;
 
 import com.typesafe.config.Config;
 import io.interp4j.api.ErrorCode;
@@ -12,6 +12,7 @@ import io.interp4j.api.intervention.InterventionFactory;
 import io.interp4j.api.intervention.InterventionPlan;
 import io.interp4j.api.metric.Metric;
 import io.interp4j.api.metric.MetricFactory;
+import io.interp4j.api.model.EngineProvider;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
@@ -23,7 +24,6 @@ import io.interp4j.api.probe.ProbeFactory;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.task.TaskSuite;
 import io.interp4j.api.train.LoraTrainer;
-import io.interp4j.engine.djl.DjlEngineProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -34,8 +34,7 @@ import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ModelRef;
-import io.interp4j.planner.Planner;
-import io.interp4j.planner.PlannerOptions;
+import io.interp4j.api.plan.PlanExecutor;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,10 +43,14 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A study for tests: tiny random Qwen2 models written into a temporary directory and loaded by the djl
- * engine, task suites built in code, and the real probe, intervention and metric plugins found with
- * {@link ServiceLoader} and configured with {@link PluginSettings#resolve}, as the app does. Every
- * forward through a model handed out by {@link #model} is counted; models are loaded on first use.
+ * A fake study for plugin tests, inside the repository and out: tiny random Qwen2 models written into
+ * a temporary directory and loaded by an engine found with {@link ServiceLoader} ({@code djl} when it
+ * is there; put an engine jar such as {@code interp4j-engine-djl} on the test class path), task
+ * suites built in code, and the probe, intervention and metric plugins on the class path found with
+ * {@link ServiceLoader} and configured with {@link PluginSettings#resolve}, as the app does. Forward
+ * plans run on the {@link PlanExecutor} it is given (the app's {@code Planner} or {@code PlainExecutor}
+ * from {@code interp4j-planner}). Every forward through a model handed out by {@link #model} is
+ * counted; models are loaded on first use.
  */
 public final class TinyStudy implements StudyContext, AutoCloseable {
     /** The architecture of the study's models: vocab 300, d_model 32, d_mlp 64, 2 blocks, 4 heads / 2 KV heads. */
@@ -62,17 +65,36 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
     private final Path root;
     private final Map<String, TaskSuite> suites = new TreeMap<>();
     private final Map<PluginKind, Map<String, PluginFactory<?>>> factories = new LinkedHashMap<>();
+    private final EngineProvider engine;
+    private final Optional<PlanExecutor> executor;
     private long forwards;
     private String currentStep = "step-under-test";
+
+    /**
+     * A study that runs no forward plans ({@link #forwards} fails naming what is missing); see {@link
+     * #TinyStudy(Path, PlanExecutor)}.
+     *
+     * @param dir an empty directory
+     */
+    public TinyStudy(Path dir) {
+        this(dir, Optional.empty());
+    }
 
     /**
      * Writes three models: {@code main} and {@code other} (seeds 1 and 2) and {@code untokenized}
      * (no tokenizer.json), and builds suites {@code main} and {@code countries}.
      *
      * @param dir an empty directory
+     * @param executor runs the forward plans of {@link #forwards}
      */
-    public TinyStudy(Path dir) {
+    public TinyStudy(Path dir, PlanExecutor executor) {
+        this(dir, Optional.of(executor));
+    }
+
+    private TinyStudy(Path dir, Optional<PlanExecutor> executor) {
         this.root = dir;
+        this.executor = executor;
+        this.engine = engine();
         for (String name : List.of("main", "other", "untokenized")) {
             Path model = dir.resolve(name);
             configs.put(name, RandomCheckpoint.write(model, CONFIG, DType.F32, name.equals("other") ? 2 : 1));
@@ -108,6 +130,14 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
 
     private static Task task(String id, String family, String prompt, String target, String corrupt, String wrong, String split) {
         return new Task(id, family, prompt, target, Optional.ofNullable(corrupt), Optional.ofNullable(wrong), split, Map.of());
+    }
+
+    /** The {@code djl} engine if it is on the class path, else the first engine found. */
+    private static EngineProvider engine() {
+        List<EngineProvider> engines = ServiceLoader.load(EngineProvider.class).stream().map(ServiceLoader.Provider::get).toList();
+        return engines.stream().filter(e -> e.id().equals("djl")).findFirst().or(() -> engines.stream().findFirst())
+                .orElseThrow(() -> new Interp4jException(ErrorCode.UNSUPPORTED, "TinyStudy found no engine on the class path; add one as a"
+                        + " test dependency, e.g. io.interp4j:interp4j-engine-djl"));
     }
 
     private static <F extends PluginFactory<?>> Map<String, PluginFactory<?>> load(Class<F> spi) {
@@ -180,19 +210,21 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
     public synchronized Model model(String name) {
         modelConfig(name);
         return loaded.computeIfAbsent(name, n ->
-                new CountedModel(new DjlEngineProvider().load(Checkpoint.open(directories.get(n))), () -> forwards++));
+                new CountedModel(engine.load(Checkpoint.open(directories.get(n))), () -> forwards++));
     }
 
     /**
-     * Runs a forward plan with the planner on the engine's models, counting one forward pass per
+     * Runs a forward plan with the executor on the engine's models, counting one forward pass per
      * request (what the plain path would run), as the study does.
      */
     @Override
     public List<ForwardReadout> forwards(ForwardPlan plan, Progress progress) {
+        PlanExecutor plans = executor.orElseThrow(() -> new Interp4jException(ErrorCode.UNSUPPORTED, "this TinyStudy was made without a"
+                + " PlanExecutor; use new TinyStudy(dir, new io.interp4j.planner.Planner(PlannerOptions.DEFAULTS)) to run forward plans"));
         synchronized (this) {
             forwards += plan.size();
         }
-        return new Planner(PlannerOptions.DEFAULTS).execute(plan, key -> {
+        return plans.execute(plan, key -> {
             ModelRef ref = ModelRef.parse(key);
             Model model = ref.variant() ? model(ref.name(), ref.options()) : model(ref.name());
             return model instanceof CountedModel counted ? counted.model : model;
@@ -298,7 +330,7 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
     public synchronized Model model(String name, LoadOptions options) {
         modelConfig(name);
         return variants.computeIfAbsent(name + " " + options, n ->
-                new CountedModel(new DjlEngineProvider().load(Checkpoint.open(directories.get(name)), options), () -> forwards++));
+                new CountedModel(engine.load(Checkpoint.open(directories.get(name)), options), () -> forwards++));
     }
 
     @Override
@@ -318,11 +350,15 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
         return variants.size();
     }
 
-    /** The djl engine's trainer, handed the engine's own model (the trainer refuses wrapped ones). */
+    /** The engine's trainer, handed the engine's own model (the trainer refuses wrapped ones); empty if the engine cannot train. */
     @Override
     public Optional<LoraTrainer> loraTrainer(String name) {
         modelConfig(name);
-        LoraTrainer trainer = new DjlEngineProvider().loraTrainer().orElseThrow();
+        Optional<LoraTrainer> found = engine.loraTrainer();
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        LoraTrainer trainer = found.get();
         return Optional.of((base, data, options, out, listener) ->
                 trainer.train(base instanceof CountedModel counted ? counted.model : base, data, options, out, listener));
     }

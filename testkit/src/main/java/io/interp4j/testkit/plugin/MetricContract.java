@@ -1,4 +1,4 @@
-package io.interp4j.metrics;
+package io.interp4j.testkit.plugin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,22 +17,24 @@ import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.api.plugin.PluginSettings;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract every metric plugin's test extends: found through the registry and run with its
- * defaults; settings resolve from reference.conf, a full mapping resolves, an unknown key and every
- * invalid value are rejected naming their config path; a wrong input type is rejected naming the
- * metric and the expected type.
+ * The contract every metric plugin's test extends: {@link PluginContract} (found once, defaults from
+ * reference.conf, an unknown key rejected), and it runs with its defaults on {@link #sampleInput};
+ * a full mapping resolves, every invalid value is rejected naming its config path; a wrong input
+ * type is rejected naming the metric and the expected type.
  */
-public abstract class MetricContract {
-    /**
-     * Returns the id under test.
-     *
-     * @return the metric id
-     */
-    protected abstract String id();
+public abstract class MetricContract extends PluginContract<MetricFactory> {
+    @Override
+    protected final PluginKind kind() {
+        return PluginKind.METRIC;
+    }
+
+    @Override
+    protected final Class<MetricFactory> spi() {
+        return MetricFactory.class;
+    }
 
     /**
      * Returns HOCON setting every key of the metric to a non-default but valid value.
@@ -60,23 +62,13 @@ public abstract class MetricContract {
     protected abstract MetricInput sampleInput();
 
     /**
-     * Finds the factory through the registry.
-     *
-     * @return the factory
-     */
-    protected final MetricFactory factory() {
-        return ServiceLoader.load(MetricFactory.class).stream().map(ServiceLoader.Provider::get)
-                .filter(f -> f.id().equals(id())).findFirst().orElseThrow();
-    }
-
-    /**
      * Creates the metric with user settings over the defaults.
      *
      * @param hocon the user's settings for this metric
      * @return the metric
      */
     protected final Metric metric(String hocon) {
-        return factory().create(PluginSettings.resolve(PluginKind.METRIC, id(), ConfigFactory.parseString(hocon)));
+        return factory().create(settings(hocon));
     }
 
     /**
@@ -99,12 +91,6 @@ public abstract class MetricContract {
     }
 
     @Test
-    void defaultsResolveFromReferenceConf() {
-        Config defaults = PluginSettings.resolve(PluginKind.METRIC, id(), ConfigFactory.empty());
-        assertThat(defaults).isEqualTo(ConfigFactory.defaultReference().getConfig(PluginKind.METRIC.settingsPath(id())));
-    }
-
-    @Test
     void fullMappingSetsEveryKeyAndResolves() {
         Config user = ConfigFactory.parseString(fullMapping());
         Config defaults = PluginSettings.resolve(PluginKind.METRIC, id(), ConfigFactory.empty());
@@ -112,13 +98,6 @@ public abstract class MetricContract {
         Config resolved = PluginSettings.resolve(PluginKind.METRIC, id(), user);
         assertThat(resolved.root().unwrapped()).isEqualTo(user.root().unwrapped());
         assertThat(factory().create(resolved).describe()).isNotBlank();
-    }
-
-    @Test
-    void unknownKeyIsRejectedNamingItsPath() {
-        assertThatThrownBy(() -> metric("bogus = 1"))
-                .isInstanceOfSatisfying(Interp4jException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
-                .hasMessageContaining("interp4j.metric." + id() + ".bogus");
     }
 
     @Test

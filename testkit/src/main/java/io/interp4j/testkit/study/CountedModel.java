@@ -1,4 +1,4 @@
-package io.interp4j.experiments.testing;
+package io.interp4j.testkit.study;
 
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.ForwardingModel;
