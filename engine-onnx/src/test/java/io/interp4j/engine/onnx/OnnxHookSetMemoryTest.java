@@ -21,9 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * New sets of hook points do not copy the weights: resident memory (VmRSS) after five observed and
- * five replaced hook sets stays within half the weights' size of what it was after the first of each.
- * Before observed points became outputs of one fused graph and cut graphs read the weights in place
- * (without an arena of their own), every set added about the weights' size.
+ * five replaced hook sets grows, over the eight sets after the first of each, by less than the weights'
+ * size once. Before observed points became outputs of one fused graph and cut graphs read the weights in
+ * place (without an arena of their own), every set added about the weights' size, eight copies in all;
+ * the JVM's own heap and allocator arenas grow by some tens of MiB from run to run (22 and 56 MiB
+ * measured), so the bound is one copy, not a fraction of one.
  */
 class OnnxHookSetMemoryTest {
     private static final HookSite[] SITES = {HookSite.RESID_POST, HookSite.RESID_MID, HookSite.ATTN_Z, HookSite.MLP_POST, HookSite.ATTN_OUT};
@@ -51,7 +53,7 @@ class OnnxHookSetMemoryTest {
             }
             long growth = residentBytes() - first;
             assertThat(growth).as("resident memory growth over four more observed and four more replaced hook sets (weights: %d bytes)",
-                    weightBytes).isLessThan(weightBytes / 2);
+                    weightBytes).isLessThan(weightBytes);
         }
     }
 

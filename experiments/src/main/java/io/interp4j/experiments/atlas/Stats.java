@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.BiFunction;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.IntStream;
 
@@ -129,6 +130,59 @@ public final class Stats {
         }
         Arrays.sort(means);
         return new double[] {means[(int) Math.floor(0.025 * (means.length - 1))], means[(int) Math.ceil(0.975 * (means.length - 1))]};
+    }
+
+    /**
+     * A selection-aware interval: what a headline that reports the largest of several cells (the hub
+     * layer, the top head) can claim. Each resample redoes the selection, so the interval is that of
+     * "the largest effect", not of the cell this run happened to pick; {@code stability} is the fraction of
+     * resamples that picked the same cell.
+     *
+     * @param low the 2.5th percentile of the resampled maxima
+     * @param high the 97.5th percentile
+     * @param stability the fraction of resamples whose argmax is the selected cell, in [0, 1]
+     */
+    public record Selection(double low, double high, double stability) {
+        /**
+         * Returns the interval.
+         *
+         * @return {@code {low, high}}
+         */
+        public double[] interval() {
+            return new double[] {low, high};
+        }
+    }
+
+    /**
+     * Returns a selection-aware 95% stratified-bootstrap interval of the largest cell: every resample
+     * recomputes every cell on the same resampled prompts and keeps the largest (the first on ties).
+     *
+     * @param families each family's prompt indices, none empty
+     * @param cells how many cells compete
+     * @param statistic a cell's value on a resample: (cell, drawn) to value
+     * @param selected the cell the full data selected
+     * @param seed the seed (see {@link #cellSeed})
+     * @return the interval and the selected cell's stability
+     */
+    public static Selection bootstrapSelection(int[][] families, int cells, BiFunction<Integer, int[][], Double> statistic, int selected,
+            long seed) {
+        int[] hits = new int[1];
+        double[] ci = bootstrapFamilies(families, drawn -> {
+            int best = 0;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < cells; c++) {
+                double v = statistic.apply(c, drawn);
+                if (v > max) {
+                    max = v;
+                    best = c;
+                }
+            }
+            if (best == selected) {
+                hits[0]++;
+            }
+            return max;
+        }, seed);
+        return new Selection(ci[0], ci[1], hits[0] / (double) BOOTSTRAP_RESAMPLES);
     }
 
     /**

@@ -274,7 +274,16 @@ final class HeadSpecialisation implements Experiment {
                 charts.add(new Chart(name + ", " + protocol.configName() + ": family-mean KL with one "
                         + (grid.get(0).ablation().slice() ? "d_head slice of hook_attn_out" : "head (hook_z)") + " zeroed",
                         ChartType.HEATMAP, table, "head", "layer", "kl"));
-                headline(atlas, protocol, name, config, top);
+                Stats.Selection selection = null;
+                if (protocol == Protocol.CORRECTED) {
+                    // the interval of the largest head effect, the top head chosen again in every resample
+                    int[][] drawnFamilies = families;
+                    List<Cell> cellsOfGrid = grid;
+                    selection = Stats.bootstrapSelection(drawnFamilies, grid.size(), (c, drawn) -> Stats.familyMean(
+                            kl.get(cellsOfGrid.get(c).ablation()), drawn), grid.indexOf(top),
+                            Stats.cellSeed(context.seed(), DIMENSION, name, "top-head"));
+                }
+                headline(atlas, protocol, name, config, top, selection);
             }
             flags(atlas, name, config, recipe, kl, families, best);
             summary.put(name + ".prompts", prompts.size());
@@ -293,11 +302,12 @@ final class HeadSpecialisation implements Experiment {
         return new StepResult(tables, charts, summary);
     }
 
-    private void headline(AtlasRows atlas, Protocol protocol, String model, ModelConfig config, Cell top) {
+    private void headline(AtlasRows atlas, Protocol protocol, String model, ModelConfig config, Cell top, Stats.Selection selection) {
         Ablation a = top.ablation();
         String where = "L" + a.layer() + (a.slice() ? " slice " : " H") + a.slot();
-        atlas.value("head-specialisation.kl", protocol, model, top.kl(), where + ", " + String.format(Locale.ROOT, "%.4g", top.kl()),
-                top.ci());
+        atlas.value("head-specialisation.kl", protocol, model, top.kl(), where + ", " + String.format(Locale.ROOT, "%.4g", top.kl())
+                + (selection == null ? "" : String.format(Locale.ROOT, " (the top head in %.0f%% of resamples)", 100 * selection.stability())),
+                selection == null ? null : selection.interval());
         atlas.value("head-specialisation.layer", protocol, model, a.layer(), "L" + a.layer());
         atlas.value("head-specialisation.head", protocol, model, a.slot(), a.slice() ? "slice " + a.slot() + " (not a head)"
                 : "H" + a.slot() + " (KV " + config.kvHeadOf(a.slot()) + ")");

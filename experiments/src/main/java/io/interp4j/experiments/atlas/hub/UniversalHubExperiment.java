@@ -438,10 +438,17 @@ final class UniversalHubExperiment implements Experiment {
                 int hub = profile.argmax();
                 hubOf.put(protocol, hub);
                 double kl = profile.mean(hub);
-                double[] ci = protocol == Protocol.CORRECTED ? profile.interval(hub, Stats.cellSeed(seed, DIMENSION, name, method.id))
-                        : null;
-                atlas.value("universal-hub.layer", protocol, name, hub, Display.layer(hub) + ", " + Display.number(kl));
-                atlas.value("universal-hub.kl", protocol, name, kl, Display.number(kl), ci);
+                // corrected: the interval of the largest layer effect, the hub chosen again in every resample
+                Stats.Selection selection = protocol == Protocol.CORRECTED ? Stats.bootstrapSelection(families, profile.layers(),
+                        profile::mean, hub, Stats.cellSeed(seed, DIMENSION, name, method.id, "hub")) : null;
+                atlas.value("universal-hub.layer", protocol, name, hub, Display.layer(hub) + ", " + Display.number(kl)
+                        + (selection == null ? "" : String.format(Locale.ROOT, " (the hub in %.0f%% of resamples)",
+                                100 * selection.stability())));
+                atlas.value("universal-hub.kl", protocol, name, kl, Display.number(kl), selection == null ? null : selection.interval());
+                if (selection != null && selection.stability() < 0.5) {
+                    atlas.artefact(protocol, name, String.format(Locale.ROOT, "the hub is not stable: %s is the largest layer in only"
+                            + " %.0f%% of bootstrap resamples of the prompts", Display.layer(hub), 100 * selection.stability()));
+                }
                 List<Integer> next = runnersUp(profile, hub);
                 if (!next.isEmpty()) {
                     atlas.value("universal-hub.next", protocol, name, next.get(0), "next " + next.stream().map(l -> Display.layer(l)

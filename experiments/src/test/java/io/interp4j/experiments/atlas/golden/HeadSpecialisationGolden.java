@@ -91,7 +91,8 @@ public final class HeadSpecialisationGolden implements GoldenRow {
             kl = byHead[corrected[0]][corrected[1]];
             ledger.number("head-specialisation.kl", "corrected", name, kl, tolerance(kl));
             ledger.display("head-specialisation.kl", "corrected", name,
-                    String.format(Locale.ROOT, "L%d H%d, %.4g", corrected[0], corrected[1], kl));
+                    String.format(Locale.ROOT, "L%d H%d, %.4g", corrected[0], corrected[1], kl),
+                    " \\(the top head in \\d{1,3}% of resamples\\)");
             intervalHolds(ledger, "head-specialisation.kl", "corrected", name);
             ledger.exact("head-specialisation.layer", "corrected", name, corrected[0]);
             ledger.display("head-specialisation.layer", "corrected", name, "L" + corrected[0]);

@@ -133,6 +133,23 @@ public final class Ledger {
     }
 
     /**
+     * Checks a cell's displayed text: the independent text, then a suffix the row adds that no independent
+     * computation reproduces (a bootstrap's selection frequency), matched by its pattern.
+     *
+     * @param key the atlas key
+     * @param protocol the protocol
+     * @param model the model
+     * @param expected the independent text
+     * @param suffix a regular expression for the rest
+     */
+    public void display(String key, String protocol, String model, String expected, String suffix) {
+        Cell cell = cell(key, protocol, model);
+        assertThat(cell.display()).as(step + ": " + cell.name()).startsWith(expected);
+        assertThat(cell.display().substring(expected.length())).as(step + ": " + cell.name()).matches(suffix);
+        verified.add(cell.name());
+    }
+
+    /**
      * Accepts a measured timing (tokens per second, speed-up of wall time), which no independent
      * computation can reproduce: it must be a positive finite number, and the reason is required.
      *

@@ -58,7 +58,9 @@ public final class UniversalHubGolden implements GoldenRow {
         double[] profile = hand.profile(values);
         int hub = LayerRowsHand.clearArgmax(profile, model + " " + protocol + " KL profile");
         ledger.exact("universal-hub.layer", protocol, model, hub);
-        ledger.display("universal-hub.layer", protocol, model, "L" + hub + ", " + LayerRowsHand.number(profile[hub]));
+        // corrected: how often the hub is the largest layer in a bootstrap resample of the prompts
+        ledger.display("universal-hub.layer", protocol, model, "L" + hub + ", " + LayerRowsHand.number(profile[hub]),
+                corrected ? " \\(the hub in \\d{1,3}% of resamples\\)" : "");
         ledger.number("universal-hub.kl", protocol, model, profile[hub], LayerRowsHand.tolerance(profile[hub]));
         ledger.display("universal-hub.kl", protocol, model, LayerRowsHand.number(profile[hub]));
         interval(ledger, "universal-hub.kl", protocol, model, corrected);
