@@ -58,15 +58,17 @@ final class CrossModelTransfer implements Experiment {
     private final String suite;
     private final String split;
     private final int top;
+    private final double floor;
     /** Encodes the suite's prompts (its error messages name the suite and task). */
     private final AtlasScope prompts;
 
-    CrossModelTransfer(RowScope scope, TrainedModels trained, String suite, String split, int top) {
+    CrossModelTransfer(RowScope scope, TrainedModels trained, String suite, String split, int top, double floor) {
         this.scope = scope;
         this.trained = trained;
         this.suite = suite;
         this.split = split;
         this.top = top;
+        this.floor = floor;
         this.prompts = new AtlasScope(scope, suite, split);
     }
 
@@ -177,7 +179,8 @@ final class CrossModelTransfer implements Experiment {
     @Override
     public String describe() {
         return "atlas cross-model transfer: base model patched layer by layer from " + trained.describe() + ", clean prompts of the"
-                + " paired tasks of suite '" + suite + "' (split " + split + "), top " + top + " layers; " + scope.describe();
+                + " paired tasks of suite '" + suite + "' (split " + split + "), top " + top + " layers, corrected recovery floor " + floor
+                + " nats; " + scope.describe();
     }
 
     @Override
@@ -219,27 +222,43 @@ final class CrossModelTransfer implements Experiment {
                     }
                 }
             }
-            List<String> labels = new ArrayList<>();
-            for (int t = 0; t < tasks.size(); t++) {
-                labels.add(baseline[t] > 0 ? tasks.get(t).family() : null);
+            // published: every prompt whose recovery is defined (KL(trained ‖ base) > 0), as the seed averaged; corrected: only
+            // prompts whose denominator is at least the floor, since 1 − KL/baseline over a near-zero baseline is noise
+            // (baselines of 6e-6 nats gave recoveries of −15.9 that entered the family means)
+            Map<Protocol, Double> minimum = Map.of(Protocol.PUBLISHED, Double.MIN_VALUE, Protocol.CORRECTED, floor);
+            Map<Protocol, int[][]> familiesOf = new LinkedHashMap<>();
+            for (Protocol protocol : scope.protocols()) {
+                double least = minimum.get(protocol);
+                List<String> labels = new ArrayList<>();
+                for (int t = 0; t < tasks.size(); t++) {
+                    labels.add(baseline[t] >= least ? tasks.get(t).family() : null);
+                }
+                familiesOf.put(protocol, Stats.families(labels));
+                int excluded = (int) Arrays.stream(baseline).filter(d -> !(d >= least)).count();
+                if (excluded > 0) {
+                    atlas.artefact(protocol, name, excluded + " of " + tasks.size() + " prompts have KL(trained ‖ base) "
+                            + (protocol == Protocol.PUBLISHED ? "= 0 (the adapter leaves their output unchanged), so their recovery is"
+                                    + " undefined and they are left out"
+                                    : "below the recovery floor " + floor + " nats, so their recovery (1 − KL / baseline over a near-zero"
+                                            + " baseline) is noise and they are left out"));
+                }
+                summary.put("prompts." + name + "." + protocol.configName(), tasks.size() - excluded);
             }
-            int[][] families = Stats.families(labels);
-            int excluded = (int) Arrays.stream(baseline).filter(d -> !(d > 0)).count();
-            if (excluded > 0) {
-                atlas.artefact(scope.protocols().get(0), name, excluded + " of " + tasks.size() + " prompts have KL(trained ‖ base) = 0"
-                        + " (the adapter leaves their output unchanged), so their recovery is undefined and they are left out");
-            }
-            double meanBaseline = families.length == 0 ? Double.NaN : Stats.familyMean(baseline, families);
+            int[][] defined = Stats.families(IntStream.range(0, tasks.size()).mapToObj(t -> baseline[t] > 0 ? tasks.get(t).family()
+                    : null).toList());
+            double meanBaseline = defined.length == 0 ? Double.NaN : Stats.familyMean(baseline, defined);
             atlas.value("cross-model-transfer.kl-trained-base", null, name, meanBaseline, fmt(meanBaseline));
             Map<Protocol, Integer> best = new LinkedHashMap<>();
             for (Protocol protocol : scope.protocols()) {
+                int[][] families = familiesOf.get(protocol);
+                double least = minimum.get(protocol);
                 double[] recovery = new double[layers];
                 double[][] cis = new double[layers][];
                 for (int l = 0; l < layers; l++) {
                     double[] values = new double[tasks.size()];
                     for (int t = 0; t < tasks.size(); t++) {
                         double kl = patched.get(protocol)[l][t];
-                        values[t] = baseline[t] > 0 ? 1 - kl / baseline[t] : Double.NaN;
+                        values[t] = baseline[t] >= least ? 1 - kl / baseline[t] : Double.NaN;
                         promptRows.add(Arrays.asList(name, protocol.configName(), l, tasks.get(t).id(), tasks.get(t).family(),
                                 baseline[t], kl, values[t]));
                     }
@@ -273,7 +292,6 @@ final class CrossModelTransfer implements Experiment {
                 atlas.disagreement(name, "top layer: published (whole resid_post) L" + best.get(Protocol.PUBLISHED)
                         + ", corrected (block contribution only) L" + best.get(Protocol.CORRECTED));
             }
-            summary.put("prompts." + name, tasks.size() - excluded);
         }
         summary.put("models", scope.models(context).size());
         summary.put("forward-passes", forwards);

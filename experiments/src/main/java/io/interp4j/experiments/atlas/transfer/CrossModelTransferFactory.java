@@ -36,7 +36,12 @@ public final class CrossModelTransferFactory implements ExperimentFactory {
         if (top < 1) {
             settings.problem("top", "found " + StepSettings.render(value) + "; allowed: an integer number of layers >= 1");
         }
+        double floor = config.getDouble("recovery-floor");
+        if (!(floor > 0) || !Double.isFinite(floor)) {
+            settings.problem("recovery-floor", "found " + StepSettings.render(config.getValue("recovery-floor"))
+                    + "; allowed: a finite number of nats > 0");
+        }
         settings.check();
-        return new CrossModelTransfer(scope, trained, suite, split, top);
+        return new CrossModelTransfer(scope, trained, suite, split, top, floor);
     }
 }

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.Experiment;
+import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.api.model.Model;
@@ -179,5 +180,49 @@ class CrossModelTransferTest {
         assertThat((String) cell(atlas, atlasRow(result, "cross-model-transfer.top-layers", "corrected", "main"), "value"))
                 .matches("L[01] -?[0-9.]+");
         assertThat(new ArrayList<>(table(result, "atlas-flags").rows())).noneMatch(r -> ((String) r.get(4)).startsWith("last-layer"));
+    }
+
+    /**
+     * The corrected recovery leaves out prompts whose KL(trained ‖ base) is below the floor, counts them in
+     * a flag, and averages the others; the published one keeps every prompt with a defined recovery.
+     */
+    @Test
+    void theCorrectedRecoveryLeavesOutPromptsBelowTheFloor() {
+        StepResult all = Steps.create("cross-model-transfer", "models = [main], suite = main").run(study, Progress.none());
+        Table prompts = table(all, "transfer-prompts");
+        List<List<Object>> layer0 = prompts.rows().stream().filter(r -> r.get(1).equals("published") && ((Number) r.get(2)).intValue() == 0)
+                .toList();
+        double[] baselines = layer0.stream().mapToDouble(r -> number(prompts, r, "kl_trained_base")).sorted().toArray();
+        assertThat(baselines).hasSize(3);
+        // a floor between the smallest baseline and the others: one prompt is left out of the corrected reading
+        double floor = (baselines[0] + baselines[1]) / 2;
+        StepResult result = Steps.create("cross-model-transfer", "models = [main], suite = main, recovery-floor = " + floor)
+                .run(study, Progress.none());
+        assertThat(result.summary()).containsEntry("prompts.main.published", 3).containsEntry("prompts.main.corrected", 2);
+        Table flags = table(result, "atlas-flags");
+        assertThat(flags.rows()).anySatisfy(r -> {
+            assertThat(cell(flags, r, "protocol")).isEqualTo("corrected");
+            assertThat((String) cell(flags, r, "message")).startsWith("1 of 3 prompts have KL(trained ‖ base) below the recovery floor");
+        });
+        Table rows = table(result, "transfer-prompts");
+        Table layers = table(result, "transfer-layers");
+        int n = study.raw("main").config().numLayers();
+        for (int l = 0; l < n; l++) {
+            int layer = l;
+            List<List<Object>> kept = rows.rows().stream().filter(r -> r.get(1).equals("corrected") && ((Number) r.get(2)).intValue() == layer
+                    && number(rows, r, "kl_trained_base") >= floor).toList();
+            assertThat(kept).hasSize(2);
+            // the kept prompts' recoveries, family means then their mean (computed from the rows, by hand)
+            java.util.Map<String, List<Double>> byFamily = new java.util.LinkedHashMap<>();
+            kept.forEach(r -> byFamily.computeIfAbsent((String) cell(rows, r, "family"), f -> new java.util.ArrayList<>())
+                    .add(number(rows, r, "recovery")));
+            double expected = byFamily.values().stream().mapToDouble(v -> v.stream().mapToDouble(Double::doubleValue).average()
+                    .orElseThrow()).average().orElseThrow();
+            List<Object> row = layers.rows().stream().filter(r -> r.get(1).equals("corrected") && ((Number) r.get(2)).intValue() == layer)
+                    .findFirst().orElseThrow();
+            assertThat(number(layers, row, "recovery")).as("L%d", l).isCloseTo(expected, within(1e-12));
+        }
+        assertThatThrownBy(() -> Steps.create("cross-model-transfer", "recovery-floor = 0"))
+                .hasMessageContaining("interp4j.experiment.cross-model-transfer.recovery-floor: found 0; allowed: a finite number of nats > 0");
     }
 }
