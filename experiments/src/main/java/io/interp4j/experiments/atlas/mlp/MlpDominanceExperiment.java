@@ -147,10 +147,13 @@ final class MlpDominanceExperiment implements Experiment {
                 atlas.value("mlp-dominance.top-layer", protocol, name, top, Display.layer(top) + " MLP, " + Display.number(mlp.mean(top))
                         + second(mlp, top));
                 atlas.value("mlp-dominance.top-kl", protocol, name, mlp.mean(top), Display.number(mlp.mean(top)), topCi);
-                atlas.value("mlp-dominance.share", protocol, name, share, "MLPs carry " + Display.percent(share) + " ("
-                        + Display.number(mlp.mean(top)) + " / " + Display.number(hub.mean(hubLayer)) + " at " + Display.layer(hubLayer)
-                        + (published ? ", the layer-output ablation on this step's prompts; the original divided numbers from"
-                        + " different prompt sets)" : ", the contribution ablation)"), ci);
+                // published: the seed's words; corrected: what the number is, a ratio of two KLs (it can exceed 1), not a
+                // share of one effect
+                String ratio = Display.number(mlp.mean(top)) + " / " + Display.number(hub.mean(hubLayer)) + " at " + Display.layer(hubLayer);
+                atlas.value("mlp-dominance.share", protocol, name, share, published ? "MLPs carry " + Display.percent(share) + " ("
+                        + ratio + ", the layer-output ablation on this step's prompts; the original divided numbers from different"
+                        + " prompt sets)" : "KL ratio " + Display.number(share) + " (top MLP / contribution hub, " + ratio
+                        + "; a ratio of two ablations' KLs, not a share of one effect)", ci);
                 summary.put(name + "." + protocol.configName() + ".share", share);
             }
             summary.put(name + ".top-mlp", mlp.argmax());
@@ -158,9 +161,9 @@ final class MlpDominanceExperiment implements Experiment {
             double[] ci = intervalOf.get(Protocol.CORRECTED);
             Double published = shareOf.get(Protocol.PUBLISHED);
             if (ci != null && published != null && (published < ci[0] || published > ci[1])) {
-                atlas.disagreement(name, "the MLP share differs: published " + Display.percent(published) + " (of the layer-output"
-                        + " hub) lies outside the corrected 95% interval [" + Display.percent(ci[0]) + ", " + Display.percent(ci[1])
-                        + "] (of the contribution hub, corrected " + Display.percent(shareOf.get(Protocol.CORRECTED)) + ")");
+                atlas.disagreement(name, "the MLP ratio differs: published " + Display.number(published) + " (of the layer-output"
+                        + " hub) lies outside the corrected 95% interval [" + Display.number(ci[0]) + ", " + Display.number(ci[1])
+                        + "] (of the contribution hub, corrected " + Display.number(shareOf.get(Protocol.CORRECTED)) + ")");
             }
         }
         List<Table> tables = new ArrayList<>(atlas.tables());

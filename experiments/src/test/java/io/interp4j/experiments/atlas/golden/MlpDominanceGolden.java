@@ -40,10 +40,11 @@ public final class MlpDominanceGolden implements GoldenRow {
                 int hubLayer = LayerRowsHand.clearArgmax(hub, model + " " + protocol + " hub profile");
                 double share = mlp[top] / hub[hubLayer];
                 ledger.number("mlp-dominance.share", protocol, model, share, LayerRowsHand.tolerance(share));
-                ledger.display("mlp-dominance.share", protocol, model, "MLPs carry " + LayerRowsHand.percent(share) + " ("
-                        + LayerRowsHand.number(mlp[top]) + " / " + LayerRowsHand.number(hub[hubLayer]) + " at L" + hubLayer
-                        + (published ? ", the layer-output ablation on this step's prompts; the original divided numbers from"
-                        + " different prompt sets)" : ", the contribution ablation)"));
+                String ratio = LayerRowsHand.number(mlp[top]) + " / " + LayerRowsHand.number(hub[hubLayer]) + " at L" + hubLayer;
+                ledger.display("mlp-dominance.share", protocol, model, published ? "MLPs carry " + LayerRowsHand.percent(share) + " ("
+                        + ratio + ", the layer-output ablation on this step's prompts; the original divided numbers from different prompt"
+                        + " sets)" : "KL ratio " + LayerRowsHand.number(share) + " (top MLP / contribution hub, " + ratio + "; a ratio of"
+                        + " two ablations' KLs, not a share of one effect)");
                 if (published) {
                     LayerRowsHand.noInterval(ledger, "mlp-dominance.top-kl", protocol, model);
                     LayerRowsHand.noInterval(ledger, "mlp-dominance.share", protocol, model);

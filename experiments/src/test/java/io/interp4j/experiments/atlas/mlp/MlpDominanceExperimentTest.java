@@ -95,11 +95,12 @@ class MlpDominanceExperimentTest extends TinyStudyTest {
         assertThat(number(atlas, correctedRow, "ci_low")).isLessThanOrEqualTo(number(atlas, correctedRow, "ci_high"));
         assertThat((String) cell(atlas, row(atlas, "mlp-dominance.share", "published"), "display"))
                 .startsWith("MLPs carry ").contains("layer-output ablation on this step's prompts");
+        assertThat((String) cell(atlas, correctedRow, "display")).startsWith("KL ratio ").contains("not a share of one effect");
 
         Table flags = table(result, "atlas-flags");
         double low = number(atlas, correctedRow, "ci_low");
         double high = number(atlas, correctedRow, "ci_high");
-        assertThat(flags.rows().stream().anyMatch(r -> ((String) cell(flags, r, "message")).startsWith("the MLP share differs")))
+        assertThat(flags.rows().stream().anyMatch(r -> ((String) cell(flags, r, "message")).startsWith("the MLP ratio differs")))
                 .isEqualTo(published < low || published > high);
         assertThat(result.charts()).hasSize(3 + 1);
     }
