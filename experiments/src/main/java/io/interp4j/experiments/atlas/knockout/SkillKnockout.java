@@ -51,9 +51,10 @@ import java.util.TreeSet;
  *   <li>published: {@code mean skill drop / max(mean non-skill drop, floor)} (formula {@code signed},
  *       the 0.5B code: a negative non-skill drop makes this the skill drop × 1/floor) or {@code
  *       mean skill drop / max(|mean non-skill drop|, floor)} (formula {@code abs}, the 1.5B code);
- *   <li>corrected: {@code mean |skill drop| / max(mean |non-skill drop|, floor)} over prompts, with a
- *       95% bootstrap interval (prompts resampled within skill and within non-skill), and the same
- *       selectivity for random vectors of the same norm as the control.
+ *   <li>corrected: {@code mean skill drop / max(mean |non-skill drop|, floor)} over prompts (signed skill
+ *       drops: raising the skill targets is not knocking them out), with a 95% bootstrap interval (prompts
+ *       resampled within skill and within non-skill), and the same selectivity for random vectors of the
+ *       same norm as the control, flagged when a control is as selective as the vector.
  * </ul>
  */
 final class SkillKnockout implements Experiment {
@@ -360,48 +361,54 @@ final class SkillKnockout implements Experiment {
                 }
             }
             if (scope.runs(Protocol.CORRECTED)) {
-                double[] absolute = Arrays.stream(readDrops).map(Math::abs).toArray();
-                Selectivity real = Selectivity.of(absolute, groups, floor);
-                double[] ci = Stats.bootstrapFamilies(groups, drawn -> Selectivity.of(absolute, drawn, floor).value(),
+                // signed skill drops (a vector that raises the skill prompts has not knocked them out), absolute non-skill
+                // drops (collateral damage either way)
+                Selectivity real = Selectivity.corrected(readDrops, groups, floor);
+                double[] ci = Stats.bootstrapFamilies(groups, drawn -> Selectivity.corrected(readDrops, drawn, floor).value(),
                         Stats.cellSeed(context.seed(), DIMENSION, name, "selectivity"));
-                double[] skillCi = Stats.bootstrapFamilyMean(absolute, new int[][] {groups[0]},
+                double[] absolute = Arrays.stream(readDrops).map(Math::abs).toArray();
+                double[] skillCi = Stats.bootstrapFamilyMean(readDrops, new int[][] {groups[0]},
                         Stats.cellSeed(context.seed(), DIMENSION, name, "skill-drop"));
                 double[] nonSkillCi = Stats.bootstrapFamilyMean(absolute, new int[][] {groups[1]},
                         Stats.cellSeed(context.seed(), DIMENSION, name, "non-skill-drop"));
-                selectivityRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "mean-difference", norm, "abs-per-prompt",
+                selectivityRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "mean-difference", norm, CORRECTED_FORMULA,
                         real.skill(), real.nonSkill(), real.denominator(), real.value(), real.floorHit()));
                 atlas.value("skill-knockout.selectivity", Protocol.CORRECTED, name, real.value(), at + ", " + fmt(real.value())
                         + (real.floorHit() ? " (floor)" : ""), ci);
                 atlas.value("skill-knockout.skill-drop", Protocol.CORRECTED, name, real.skill(), fmt(real.skill()), skillCi);
                 atlas.value("skill-knockout.non-skill-drop", Protocol.CORRECTED, name, real.nonSkill(), fmt(real.nonSkill()), nonSkillCi);
                 if (real.floorHit()) {
-                    atlas.artefact(Protocol.CORRECTED, name, "selectivity " + fmt(real.value()) + " is the mean |skill drop| "
+                    atlas.artefact(Protocol.CORRECTED, name, "selectivity " + fmt(real.value()) + " is the mean skill drop "
                             + fmt(real.skill()) + " " + times(floor) + ": the mean |non-skill drop| " + fmt(real.nonSkill())
                             + " is below the floor " + floor);
                 }
+                if (real.skill() <= 0) {
+                    atlas.artefact(Protocol.CORRECTED, name, "the vector does not knock the skill out at s = " + readScale + ": the mean"
+                            + " skill drop is " + fmt(real.skill()) + " (the skill prompts' targets became more likely, or did not move)");
+                }
                 if (randomVectors > 0) {
                     double[] controlValues = new double[randomVectors];
-                    double controlSkillMax = Double.NEGATIVE_INFINITY;
+                    double controlMax = Double.NEGATIVE_INFINITY;
                     for (int k = 0; k < randomVectors; k++) {
                         double[] controlDrops = new double[readouts.size()];
                         for (int t = 0; t < readouts.size(); t++) {
                             double pc = probability(logits.get(next++).lastLogits(), targets[t]);
-                            controlDrops[t] = Math.abs(p[t][zero] - pc);
+                            controlDrops[t] = p[t][zero] - pc;
                         }
-                        Selectivity s = Selectivity.of(controlDrops, groups, floor);
+                        Selectivity s = Selectivity.corrected(controlDrops, groups, floor);
                         controlValues[k] = s.value();
-                        controlSkillMax = Math.max(controlSkillMax, s.skill());
+                        controlMax = Math.max(controlMax, s.value());
                         selectivityRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "random-" + (k + 1),
-                                controls.get(k).norm(), "abs-per-prompt", s.skill(), s.nonSkill(), s.denominator(), s.value(),
+                                controls.get(k).norm(), CORRECTED_FORMULA, s.skill(), s.nonSkill(), s.denominator(), s.value(),
                                 s.floorHit()));
                     }
                     double controlMean = Stats.mean(controlValues);
                     atlas.value("skill-knockout.control-selectivity", Protocol.CORRECTED, name, controlMean, at + ", " + fmt(controlMean)
                             + " (" + randomVectors + " random)");
-                    if (real.skill() <= controlSkillMax) {
+                    if (controlMax >= real.value()) {
                         atlas.artefact(Protocol.CORRECTED, name, "the knockout is not direction-specific: a random vector of the"
-                                + " same norm (" + fmt(norm) + ") at s = " + readScale + " drops the skill prompts by up to "
-                                + fmt(controlSkillMax) + " (mean |drop|), the mean-difference vector by " + fmt(real.skill()));
+                                + " same norm (" + fmt(norm) + ") at s = " + readScale + " is as selective or more (selectivity up to "
+                                + fmt(controlMax) + ") as the mean-difference vector (" + fmt(real.value()) + ")");
                     }
                 }
                 if (scope.runs(Protocol.PUBLISHED)) {
@@ -430,10 +437,14 @@ final class SkillKnockout implements Experiment {
     }
 
     /** A selectivity from per-prompt drops: mean over the skill group / max(mean over the non-skill group, floor). */
+    /** The corrected formula's name in the selectivity table. */
+    private static final String CORRECTED_FORMULA = "signed-skill-abs-non-skill";
+
+    /** The corrected selectivity: mean signed skill drop / max(mean |non-skill drop|, floor), over prompts. */
     private record Selectivity(double skill, double nonSkill, double denominator, double value, boolean floorHit) {
-        static Selectivity of(double[] drops, int[][] groups, double floor) {
+        static Selectivity corrected(double[] drops, int[][] groups, double floor) {
             double skill = mean(groups[0], t -> drops[t]);
-            double nonSkill = mean(groups[1], t -> drops[t]);
+            double nonSkill = mean(groups[1], t -> Math.abs(drops[t]));
             double denominator = Math.max(nonSkill, floor);
             return new Selectivity(skill, nonSkill, denominator, skill / denominator, nonSkill < floor);
         }

@@ -109,10 +109,10 @@ public final class SkillKnockoutGolden implements GoldenRow {
         displays(ledger, "published", name, at, nonSkillDrop < FLOOR, null);
     }
 
-    /** Means of absolute drops, the control's mean selectivity, and intervals that hold their means. */
+    /** Signed skill drops over absolute non-skill drops, the control's mean selectivity, and intervals that hold their means. */
     private static void checkCorrected(Ledger ledger, String name, String at, double[] drop, List<Boolean> skill, double[] control) {
         double[] absolute = Arrays.stream(drop).map(Math::abs).toArray();
-        double skillAbs = mean(absolute, skill, true);
+        double skillAbs = mean(drop, skill, true);
         double nonSkillAbs = mean(absolute, skill, false);
         ledger.number("skill-knockout.skill-drop", "corrected", name, skillAbs, PROBABILITY_TOLERANCE);
         ledger.number("skill-knockout.non-skill-drop", "corrected", name, nonSkillAbs, PROBABILITY_TOLERANCE);
@@ -195,10 +195,10 @@ public final class SkillKnockoutGolden implements GoldenRow {
             }
             double[] drops = new double[prompts.size()];
             for (int t = 0; t < drops.length; t++) {
-                drops[t] = Math.abs(plain[t] - probability(model, prompts.get(t), layer, direction, READ, targets.get(t)));
+                drops[t] = plain[t] - probability(model, prompts.get(t), layer, direction, READ, targets.get(t));
             }
             double skillDrop = mean(drops, skill, true);
-            double nonSkillDrop = mean(drops, skill, false);
+            double nonSkillDrop = mean(Arrays.stream(drops).map(Math::abs).toArray(), skill, false);
             sum += skillDrop / Math.max(nonSkillDrop, FLOOR);
             tolerance += ratioTolerance(skillDrop, nonSkillDrop) / CONTROLS;
         }

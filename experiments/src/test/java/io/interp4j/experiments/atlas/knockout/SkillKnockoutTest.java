@@ -166,9 +166,12 @@ class SkillKnockoutTest {
             assertThat(number(table(result, "atlas"), published, "value")).isCloseTo(signed, within(1e-3 * Math.abs(signed)));
             assertThat((String) cell(table(result, "atlas"), published, "display")).startsWith("L" + e.layer() + ", ");
             List<Object> corrected = atlasRow(result, "skill-knockout.selectivity", "corrected", name);
-            double abs = e.mean(true, READ, true) / Math.max(e.mean(false, READ, true), 1e-6);
+            // corrected: signed skill drops over absolute non-skill drops
+            double correctedValue = e.mean(true, READ, false) / Math.max(e.mean(false, READ, true), 1e-6);
             Table atlas = table(result, "atlas");
-            assertThat(number(atlas, corrected, "value")).isCloseTo(abs, within(1e-3 * abs));
+            assertThat(number(atlas, corrected, "value")).isCloseTo(correctedValue, within(1e-3 * Math.abs(correctedValue)));
+            assertThat(number(atlas, atlasRow(result, "skill-knockout.skill-drop", "corrected", name), "value"))
+                    .isCloseTo(e.mean(true, READ, false), within(1e-5));
             assertThat(number(atlas, corrected, "ci_low")).isLessThanOrEqualTo(number(atlas, corrected, "ci_high"));
             assertThat(number(atlas, atlasRow(result, "skill-knockout.skill-drop", "published", name), "value"))
                     .isCloseTo(e.mean(true, READ, false), within(1e-5));
@@ -247,10 +250,10 @@ class SkillKnockoutTest {
             assertThat(r.get(1)).isEqualTo("published");
             assertThat((String) r.get(4)).startsWith("selectivity ").contains("× 10^6").contains("formula signed");
         });
-        // the corrected reading uses absolute drops: no floor, a finite ratio
-        double corrected = e.mean(true, read, true) / Math.max(e.mean(false, read, true), 1e-6);
+        // the corrected reading divides by absolute non-skill drops: no floor, a finite ratio
+        double corrected = e.mean(true, read, false) / Math.max(e.mean(false, read, true), 1e-6);
         assertThat(number(atlas, atlasRow(result, "skill-knockout.selectivity", "corrected", "main"), "value"))
-                .isCloseTo(corrected, within(1e-3 * corrected));
+                .isCloseTo(corrected, within(1e-3 * Math.abs(corrected)));
         assertThat(table(result, "atlas-flags").rows()).anySatisfy(r -> assertThat(r.get(3)).isEqualTo("disagreement"));
     }
 
