@@ -252,4 +252,23 @@ class BadInputTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("seed 11");
     }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "\"r\": 2|\"r\": 2, \"modules_to_save\": [\"lm_head\"]|'modules_to_save' is an array",
+        "\"r\": 2|\"r\": 2, \"use_dora\": true|'use_dora' is a boolean true",
+        "\"r\": 2|\"r\": 4|module 'model.layers.0.self_attn.q_proj' has rank 2 (lora_A [2, 32]) but 'r' is 4",
+        "[\"q_proj\"]|[\"q_proj\", \"v_proj\"]|target_modules names 'v_proj'",
+    })
+    void anAdapterPartTheEnginesCannotApplyIsAnError(String line, String replacement, String message) throws IOException {
+        Path adapter = dir.resolve("adapter");
+        TestAdapters.write(adapter, 32);
+        Path config = adapter.resolve("adapter_config.json");
+        Files.writeString(config, Files.readString(config).replace(line, replacement));
+        Path out = dir.resolve("forward.json");
+        Result r = run("forward", "--model", model.toString(), "--adapter", adapter.toString(), "--tokens", "1,2", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains(config.toString(), message);
+        assertThat(out).doesNotExist();
+    }
 }
