@@ -271,4 +271,63 @@ class BadInputTest {
         assertThat(r.err()).contains(config.toString(), message);
         assertThat(out).doesNotExist();
     }
+
+    /** A copy of the model whose weights are finite but whose norms overflow float32 in the forward. */
+    private Path overflowingModel() throws IOException {
+        Path m = copyOfModel();
+        Path weights = m.resolve("model.safetensors");
+        long dataStart = 8 + ByteBuffer.wrap(Files.readAllBytes(weights), 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        try (SafetensorsFile file = SafetensorsFile.open(weights);
+                RandomAccessFile raf = new RandomAccessFile(weights.toFile(), "rw")) {
+            for (String name : new String[] {"model.layers.0.input_layernorm.weight", "model.norm.weight"}) {
+                TensorInfo info = file.info(name);
+                ByteBuffer huge = ByteBuffer.allocate((int) info.byteCount()).order(ByteOrder.LITTLE_ENDIAN);
+                while (huge.hasRemaining()) {
+                    huge.putFloat(3e38f);
+                }
+                raf.seek(dataStart + info.begin());
+                raf.write(huge.array());
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void aForwardWithNonFiniteLogitsSaysSo() throws IOException {
+        Path out = dir.resolve("forward.json");
+        Result r = run("forward", "--model", overflowingModel().toString(), "--tokens", "1,2", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("warning: ", "logits are not finite", out.toString());
+    }
+
+    @Test
+    void generationStopsAtNonFiniteLogitsInsteadOfPrintingTokenZero() throws IOException {
+        Result r = run("generate", "--model", overflowingModel().toString(), "--tokens", "1,2", "--max-new-tokens", "4");
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("generation step 0", "logits are not finite", "generation stopped");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void aStudyMarksTheStepWhoseForwardsAreNotFinite() throws IOException {
+        Path m = overflowingModel();
+        Path file = dir.resolve("nan.conf");
+        Files.writeString(file, """
+                study {
+                  models { main { path = "%s" } }
+                  suites { main { builtin = families-mini } }
+                  steps = [ { id = ablation, experiment = sweep, settings {
+                    intervention { id = zero-ablation, settings { site = layer-output } }
+                    sweep { layer = all }
+                    metrics = [ { id = kl-divergence } ] } } ]
+                  report { formats = [json, md] }
+                }
+                """.formatted(m.toString().replace("\\", "/")));
+        Path out = dir.resolve("out");
+        Result r = run("study", file.toString(), "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("[1/1 ablation] warning: ", "planned forwards produced NaN or infinite logits");
+        assertThat(Files.readString(out.resolve("results.json"))).contains("\"non-finite logits\"", "\"non-finite cells\"");
+        assertThat(Files.readString(out.resolve("report.md"))).contains("non-finite cells");
+    }
 }

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.app.cli.NonFinite;
 import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.tokenizer.Tokenizer;
 import java.util.List;
@@ -31,6 +32,8 @@ final class StudyContextImpl implements StudyContext {
     private final StudyPlan.StepSpec step;
     private final ModelPool pool;
     private final StepStore store;
+    private long forwardsRun;
+    private long nonFiniteForwards;
 
     StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool) {
         this(plan, registry, step, pool, null);
@@ -73,7 +76,24 @@ final class StudyContextImpl implements StudyContext {
 
     @Override
     public List<ForwardReadout> forwards(ForwardPlan forwardPlan, Progress progress) {
-        return plan.forwards().create().execute(forwardPlan, this::resolve, progress);
+        List<ForwardReadout> readouts = plan.forwards().create().execute(forwardPlan, this::resolve, progress);
+        for (ForwardReadout readout : readouts) {
+            forwardsRun++;
+            if (readout.logits() != null && NonFinite.count(readout.logits().data()) > 0) {
+                nonFiniteForwards++;
+            }
+        }
+        return readouts;
+    }
+
+    /** How many planned forwards this context ran. */
+    long forwardsRun() {
+        return forwardsRun;
+    }
+
+    /** How many of them produced NaN or infinite logits. */
+    long nonFiniteForwards() {
+        return nonFiniteForwards;
     }
 
     /** A request's model: a study model, or a variant of one ({@link ModelRef#key()}). */

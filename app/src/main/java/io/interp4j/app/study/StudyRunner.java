@@ -159,6 +159,12 @@ final class StudyRunner {
                     pool.closeVariants();
                 }
                 progress.finish();
+                result = NonFiniteMarks.mark(result, context.nonFiniteForwards(), context.forwardsRun());
+                for (String key : List.of(NonFiniteMarks.LOGITS, NonFiniteMarks.CELLS)) {
+                    if (result.summary().containsKey(key)) {
+                        err.println(label + " warning: " + result.summary().get(key));
+                    }
+                }
                 StudyResults.StepRecord record = new StudyResults.StepRecord(step.id(), step.experimentId(),
                         step.experiment().describe(), settings, fingerprint, (System.nanoTime() - stepStart) / 1e9, passes, false, result);
                 store.save(record, step);
