@@ -73,6 +73,21 @@ public final class StrictJson {
      */
     public static Parsed readFile(Path file, long maxBytes, String missing, ErrorCode code) {
         StrictJson json = in(file.toString(), code);
+        return new Parsed(json, json.parse(readText(file, maxBytes, missing, code)));
+    }
+
+    /**
+     * Reads a text file as {@link #readFile} does (a regular file of at most {@code maxBytes}, UTF-8
+     * that decodes without error), for formats of several JSON values such as JSON Lines.
+     *
+     * @param file the file; errors name it
+     * @param maxBytes the largest size read
+     * @param missing what a missing file means, for the message
+     * @param code the error code of every problem
+     * @return the text
+     */
+    public static String readText(Path file, long maxBytes, String missing, ErrorCode code) {
+        StrictJson json = in(file.toString(), code);
         byte[] bytes;
         try {
             if (!Files.exists(file)) {
@@ -89,7 +104,7 @@ public final class StrictJson {
         } catch (IOException e) {
             throw new Interp4jException(ErrorCode.IO_ERROR, file + ": cannot read: " + e.getMessage(), e);
         }
-        return new Parsed(json, json.parse(ByteBuffer.wrap(bytes)));
+        return json.decode(ByteBuffer.wrap(bytes));
     }
 
     /**
@@ -108,9 +123,12 @@ public final class StrictJson {
      * @return the value; numbers keep their literal text
      */
     public JsonElement parse(ByteBuffer utf8) {
-        String text;
+        return parse(decode(utf8));
+    }
+
+    private String decode(ByteBuffer utf8) {
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(utf8)
@@ -118,7 +136,6 @@ public final class StrictJson {
         } catch (CharacterCodingException e) {
             throw error("is not valid UTF-8 (" + e.getMessage() + ")");
         }
-        return parse(text);
     }
 
     /**

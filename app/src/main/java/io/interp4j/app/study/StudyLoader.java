@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.interp4j.api.ErrorCode;
@@ -180,7 +181,7 @@ final class StudyLoader {
                 continue;
             }
             for (String id : ((ConfigObject) kindEntry.getValue()).keySet()) {
-                String path = "interp4j." + kind + ".\"" + id + "\"";
+                String path = ConfigUtil.joinPath("interp4j", kind, id); // quoted: a key may hold dots or control characters
                 if (!reference.hasPath(path)) {
                     problems.add("interp4j." + kind + "." + id + ": no such plugin defaults; plugin defaults live under interp4j.<kind>.<id>"
                             + " for kinds probe, intervention, metric, experiment");
@@ -217,7 +218,7 @@ final class StudyLoader {
                 problems.add(path + ": must be an object with path, engine, dtype, create");
                 continue;
             }
-            Config m = study.getConfig("models.\"" + name + "\"");
+            Config m = study.getConfig(ConfigUtil.joinPath("models", name));
             unknownKeys(m, path, MODEL_KEYS, problems);
             Optional<String> dir = string(m, "path", path, problems);
             if (dir.isEmpty()) {
@@ -295,7 +296,7 @@ final class StudyLoader {
                 problems.add(path + ": must be an object with builtin or file, and split");
                 continue;
             }
-            Config s = study.getConfig("suites.\"" + name + "\"");
+            Config s = study.getConfig(ConfigUtil.joinPath("suites", name));
             unknownKeys(s, path, SUITE_KEYS, problems);
             Optional<String> builtin = string(s, "builtin", path, problems);
             Optional<String> file = string(s, "file", path, problems);
