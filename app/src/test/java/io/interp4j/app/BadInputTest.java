@@ -330,4 +330,74 @@ class BadInputTest {
         assertThat(Files.readString(out.resolve("results.json"))).contains("\"non-finite logits\"", "\"non-finite cells\"");
         assertThat(Files.readString(out.resolve("report.md"))).contains("non-finite cells");
     }
+
+    /** Rewrites the safetensors header's JSON text (the data section is kept). */
+    private static void editHeader(Path file, java.util.function.UnaryOperator<String> edit) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        int length = (int) ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        byte[] header = edit.apply(new String(bytes, 8, length, StandardCharsets.UTF_8)).getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer out = ByteBuffer.allocate(8 + header.length + bytes.length - 8 - length).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(header.length).put(header).put(bytes, 8 + length, bytes.length - 8 - length);
+        Files.write(file, out.array());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "comment|is not valid JSON",
+        "unquoted|is not valid JSON",
+        "utf8|is not valid UTF-8",
+        "wrap|'data_offsets[0]' is 18446744073709551616",
+        "duplicate|twice in one object",
+    })
+    void aLenientHeaderIsRefused(String kind, String message) throws IOException {
+        Path m = copyOfModel();
+        Path weights = m.resolve("model.safetensors");
+        editHeader(weights, header -> switch (kind) {
+            case "comment" -> header.replaceFirst("\\{", "{/* c */");
+            case "unquoted" -> header.replaceFirst("\"__metadata__\"", "__metadata__");
+            case "utf8" -> header.replaceFirst("\"format\"", "\"form\u00c3(\"");
+            case "wrap" -> header.replaceFirst("\\[0,", "[18446744073709551616,"); // 2^64: 0 if it wrapped
+            default -> header.replaceFirst("\\{", "{\"model.norm.weight\":{},");
+        });
+        refusedForward(m, weights.toString(), message);
+    }
+
+    @Test
+    void aFifoAsTrainingDataIsRefusedWithoutBlocking() throws Exception {
+        Path fifo = dir.resolve("train.jsonl");
+        Assumptions.assumeTrue(mkfifo(fifo), "mkfifo is available");
+        Path out = dir.resolve("adapter");
+        Result r = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run("lora", "train", "--model", model.toString(), "--data",
+                fifo.toString(), "--out", out.toString(), "--steps", "1"));
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains(fifo + ": not a regular file");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void commandsThatWriteFoldersLeaveNothingHalfWritten() throws IOException {
+        Path suites = dir.resolve("suites");
+        Result r = run("toy", "suites", "--out", suites.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("suites");
+        }
+        try (Stream<Path> files = Files.list(suites)) {
+            assertThat(files.map(p -> p.getFileName().toString())).isNotEmpty().allMatch(n -> n.endsWith(".jsonl"));
+        }
+        Path data = dir.resolve("train.jsonl");
+        Files.writeString(data, "{\"id\": \"a\", \"family\": \"f\", \"prompt\": \"ab\", \"target\": \"c\"}\n");
+        Path adapter = dir.resolve("adapter");
+        Result trained = run("lora", "train", "--model", model.toString(), "--data", data.toString(), "--out", adapter.toString(),
+                "--steps", "1", "--grad-accum", "1", "--rank", "2");
+        assertThat(trained.code()).as(trained.err()).isZero();
+        assertThat(adapter.resolve("adapter_config.json")).exists();
+        assertThat(adapter.resolve("training.json")).exists();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("suites", "train.jsonl", "adapter");
+        }
+        Result again = run("lora", "train", "--model", model.toString(), "--data", data.toString(), "--out", adapter.toString());
+        assertThat(again.code()).isEqualTo(2);
+        assertThat(again.err()).contains("--out " + adapter + " exists");
+    }
 }
