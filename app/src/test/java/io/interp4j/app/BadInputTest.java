@@ -400,4 +400,17 @@ class BadInputTest {
         assertThat(again.code()).isEqualTo(2);
         assertThat(again.err()).contains("--out " + adapter + " exists");
     }
+
+    @Test
+    void aTopKLargerThanTheVocabularyIsFoundBeforeAnythingRuns() throws IOException {
+        Path file = study("topk", "");
+        Files.writeString(file, Files.readString(file).replace("steps = [ { id = lens, experiment = probe } ]", """
+                steps = [ { id = ablation, experiment = sweep, settings {
+                  intervention { id = zero-ablation, settings { site = layer-output } }
+                  sweep { layer = all }
+                  metrics = [ { id = top-k-overlap, settings { k = 301 } } ] } } ]"""));
+        Result r = run("study", file.toString(), "--dry-run", "--no-estimate");
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("study.steps[0].settings.metrics[0].settings: k = 301 exceeds the vocabulary of 300 tokens");
+    }
 }
