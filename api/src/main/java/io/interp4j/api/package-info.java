@@ -23,7 +23,7 @@
  * <p><b>What is internal</b> ({@link io.interp4j.api.Internal}: shared by interp4j's own modules,
  * free to change or move): checkpoint and adapter file formats ({@code SafetensorsFile},
  * {@code SafetensorsWriter}, {@code TensorInfo}, {@code Qwen2Layout}, {@code LoraAdapter},
- * {@code RandomCheckpoint}, {@code Unembedding}), engine building blocks ({@code AbstractModel},
+ * {@code RandomCheckpoint}, {@code Unembedding}, {@code StrictJson}), engine building blocks ({@code AbstractModel},
  * {@code AbstractRun}, {@code Decoding}, {@code ThreadPolicy}, {@code HookDispatcher},
  * {@code HookObserver}, {@code InterventionHooks}, {@code RowInterventions}, {@code QuantizedWeight}),
  * tokenizer implementations ({@code HfTokenizer}, {@code ByteLevelBpe}) and the suites' readers and

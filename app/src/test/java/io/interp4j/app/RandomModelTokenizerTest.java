@@ -19,13 +19,13 @@ class RandomModelTokenizerTest {
     void theConfigRecordsTheGivenTokenizersEosAndGenerationRuns() throws IOException {
         Path file = Files.writeString(dir.resolve("other-tokenizer.json"), ByteLevelBpe.train(280).toJson());
         Path model = dir.resolve("m");
-        MainTest.Result r = MainTest.run("random-model", "--out", model.toString(), "--seed", "2", "--hidden", "16", "--heads", "2",
+        Cli.Result r = Cli.run("random-model", "--out", model.toString(), "--seed", "2", "--hidden", "16", "--heads", "2",
                 "--vocab", "300", "--tokenizer", file.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("vocab 300, eos 279,");
         assertThat(JsonParser.parseString(Files.readString(model.resolve("config.json"))).getAsJsonObject().get("eos_token_id").getAsInt())
                 .isEqualTo(279);
-        MainTest.Result generate = MainTest.run("generate", "--model", model.toString(), "--prompt", "Hello", "--max-new-tokens", "2");
+        Cli.Result generate = Cli.run("generate", "--model", model.toString(), "--prompt", "Hello", "--max-new-tokens", "2");
         assertThat(generate.code()).as(generate.err()).isZero();
     }
 
@@ -33,13 +33,13 @@ class RandomModelTokenizerTest {
     void anEosThatIsNoSpecialTokenIsRefusedAndNothingIsWritten() throws IOException {
         Path file = Files.writeString(dir.resolve("other-tokenizer.json"), ByteLevelBpe.train(280).toJson());
         Path model = dir.resolve("m");
-        MainTest.Result r = MainTest.run("random-model", "--out", model.toString(), "--seed", "2", "--tokenizer", file.toString(),
+        Cli.Result r = Cli.run("random-model", "--out", model.toString(), "--seed", "2", "--tokenizer", file.toString(),
                 "--eos", "<|im_end|>");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).isEqualTo("interp4j random-model: " + file + ": '<|im_end|>' is not a special token of this tokenizer, so it"
                 + " cannot end generation; its special tokens: <|endoftext|> = 279\n");
         assertThat(model).doesNotExist();
-        MainTest.Result eosAlone = MainTest.run("random-model", "--out", model.toString(), "--seed", "2", "--eos", "<|endoftext|>");
+        Cli.Result eosAlone = Cli.run("random-model", "--out", model.toString(), "--seed", "2", "--eos", "<|endoftext|>");
         assertThat(eosAlone.code()).isEqualTo(2);
         assertThat(eosAlone.err()).contains("give --tokenizer too");
     }

@@ -23,8 +23,8 @@ class TokenizeCommandTest {
     static Path model;
     static int endOfText;
 
-    private static MainTest.Result run(String... args) {
-        return MainTest.run(args);
+    private static Cli.Result run(String... args) {
+        return Cli.run(args);
     }
 
     @BeforeAll
@@ -47,7 +47,7 @@ class TokenizeCommandTest {
         // the special token written as text became the special token
         assertThat(ids[ids.length - 1]).isEqualTo(endOfText);
 
-        MainTest.Result text = run("tokenize", "--model", model.toString(), "--prompt", prompt);
+        Cli.Result text = run("tokenize", "--model", model.toString(), "--prompt", prompt);
         assertThat(text.code()).as(text.err()).isZero();
         List<String> lines = text.out().lines().toList();
         assertThat(lines.get(0)).matches("pos\\s+id\\s+token");
@@ -59,7 +59,7 @@ class TokenizeCommandTest {
         }
         assertThat(text.err()).isEqualTo(ids.length + " tokens\n");
 
-        MainTest.Result json = run("tokenize", "--model", model.toString(), "--prompt", prompt, "--format", "json");
+        Cli.Result json = run("tokenize", "--model", model.toString(), "--prompt", prompt, "--format", "json");
         assertThat(json.code()).as(json.err()).isZero();
         JsonObject o = JsonParser.parseString(json.out()).getAsJsonObject();
         assertThat(o.getAsJsonArray("tokens").asList().stream().map(e -> e.getAsInt()).toList())
@@ -70,24 +70,24 @@ class TokenizeCommandTest {
 
     @Test
     void decodesGivenIds() {
-        MainTest.Result r = run("tokenize", "--model", model.toString(), "--tokens", "84,104," + endOfText, "--format", "json");
+        Cli.Result r = run("tokenize", "--model", model.toString(), "--tokens", "84,104," + endOfText, "--format", "json");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("\"strings\":[\"T\",\"h\",\"<|endoftext|>\"]").contains("\"special\":[2]");
     }
 
     @Test
     void badInputExitsWithTwoAndOneLine() {
-        MainTest.Result outOfRange = run("tokenize", "--model", model.toString(), "--tokens", "1,300");
+        Cli.Result outOfRange = run("tokenize", "--model", model.toString(), "--tokens", "1,300");
         assertThat(outOfRange.code()).isEqualTo(2);
         assertThat(outOfRange.err()).isEqualTo("interp4j tokenize: token id 300 is out of range; allowed 0..299\n");
         assertThat(outOfRange.out()).isEmpty();
-        MainTest.Result both = run("tokenize", "--model", model.toString(), "--tokens", "1", "--prompt", "x");
+        Cli.Result both = run("tokenize", "--model", model.toString(), "--tokens", "1", "--prompt", "x");
         assertThat(both.code()).isEqualTo(2);
         assertThat(both.err()).contains("give exactly one of --tokens 1,2,3 or --prompt TEXT");
-        MainTest.Result format = run("tokenize", "--model", model.toString(), "--prompt", "x", "--format", "yaml");
+        Cli.Result format = run("tokenize", "--model", model.toString(), "--prompt", "x", "--format", "yaml");
         assertThat(format.code()).isEqualTo(2);
         assertThat(format.err()).contains("--format");
-        MainTest.Result missing = run("tokenize", "--model", dir.resolve("nothing").toString(), "--prompt", "x");
+        Cli.Result missing = run("tokenize", "--model", dir.resolve("nothing").toString(), "--prompt", "x");
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).contains("nothing has no tokenizer.json");
     }

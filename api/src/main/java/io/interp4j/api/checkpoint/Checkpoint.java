@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
@@ -46,6 +45,7 @@ public final class Checkpoint implements AutoCloseable {
 
     private static final List<String> PICKLE_SUFFIXES = List.of(".bin", ".pt", ".pth", ".ckpt", ".pkl");
     private static final int MAX_LISTED_PROBLEMS = 20;
+    private static final long MAX_INDEX_BYTES = 100_000_000L;
 
     private final Path directory;
     private final ModelConfig config;
@@ -161,24 +161,15 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     private static Map<String, String> readWeightMap(Path index) {
-        try {
-            JsonElement root = JsonParser.parseString(Files.readString(index));
-            if (!root.isJsonObject() || !root.getAsJsonObject().has("weight_map") || !root.getAsJsonObject().get("weight_map").isJsonObject()) {
-                throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, index + ": no 'weight_map' object");
-            }
-            JsonObject map = root.getAsJsonObject().getAsJsonObject("weight_map");
-            Map<String, String> result = new LinkedHashMap<>();
-            for (Map.Entry<String, JsonElement> e : map.entrySet()) {
-                result.put(e.getKey(), e.getValue().getAsString());
-            }
-            return result;
-        } catch (IOException e) {
-            throw new Interp4jException(ErrorCode.IO_ERROR, index + ": cannot read: " + e.getMessage(), e);
-        } catch (Interp4jException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, index + ": not valid JSON: " + e.getMessage(), e);
+        StrictJson.Parsed parsed = StrictJson.readFile(index, MAX_INDEX_BYTES, "sharded weights need it", ErrorCode.INVALID_CHECKPOINT);
+        StrictJson json = parsed.json();
+        JsonObject root = json.object(parsed.value(), INDEX_FILE);
+        JsonObject map = json.object(json.required(root, "weight_map"), "'weight_map'");
+        Map<String, String> result = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonElement> e : map.entrySet()) {
+            result.put(e.getKey(), json.string(e.getValue(), "weight_map." + e.getKey()));
         }
+        return result;
     }
 
     private static List<String> pickleFiles(Path directory) {

@@ -1,12 +1,5 @@
 package io.interp4j.api.checkpoint;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigObject;
-import com.typesafe.config.ConfigParseOptions;
-import com.typesafe.config.ConfigSyntax;
-import com.typesafe.config.ConfigValue;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Internal;
@@ -28,7 +21,9 @@ import java.util.regex.PatternSyntaxException;
  * with tensors named as PEFT saves them, {@code base_model.model.model.layers.{L}.self_attn.q_proj.lora_A.weight}
  * ({@code [r, in]}) and {@code ...lora_B.weight} ({@code [out, r]}); an adapter name before {@code
  * .weight} (as in {@code lora_A.default.weight}) is accepted. Pickled {@code adapter_model.bin} is
- * refused. Applying an adapter to a linear layer replaces its weight {@code W} by {@code W + s·B·A},
+ * refused, and so is any part the engines cannot apply (DoRA, embedding LoRA, {@code modules_to_save},
+ * trained biases): never silently dropped. {@code adapter_config.json} is read strictly and must agree
+ * with the tensors ({@link AdapterConfig}). Applying an adapter to a linear layer replaces its weight {@code W} by {@code W + s·B·A},
  * where {@code s} is PEFT's scaling ({@link #scaling}).
  *
  * @since 0.1
@@ -41,6 +36,9 @@ public final class LoraAdapter implements AutoCloseable {
     public static final String WEIGHTS_FILE = "adapter_model.safetensors";
     /** A pickled adapter, refused. */
     public static final String PICKLE_FILE = "adapter_model.bin";
+
+    /** The largest rank accepted. */
+    static final int MAX_RANK = 1 << 16;
 
     private static final Pattern LORA = Pattern.compile("^(.+)\\.lora_([AB])(?:\\.[^.]+)?\\.weight$");
     private static final Pattern LAYER = Pattern.compile("(?:^|\\.)layers\\.(0|[1-9][0-9]{0,6})\\.(.+)$");
@@ -78,14 +76,12 @@ public final class LoraAdapter implements AutoCloseable {
     private final Path directory;
     private final SafetensorsFile weights;
     private final List<Module> modules;
-    private final List<String> ignored;
     private final boolean rsLora;
 
-    private LoraAdapter(Path directory, SafetensorsFile weights, List<Module> modules, List<String> ignored, boolean rsLora) {
+    private LoraAdapter(Path directory, SafetensorsFile weights, List<Module> modules, boolean rsLora) {
         this.directory = directory;
         this.weights = weights;
         this.modules = modules;
-        this.ignored = ignored;
         this.rsLora = rsLora;
     }
 
@@ -110,27 +106,25 @@ public final class LoraAdapter implements AutoCloseable {
             throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, weightsFile + ": file not found (a PEFT adapter directory needs "
                     + WEIGHTS_FILE + ")");
         }
-        Config config = readConfig(directory.resolve(CONFIG_FILE));
-        double alpha = number(config, "lora_alpha", directory.resolve(CONFIG_FILE));
-        boolean rsLora = config.hasPath("use_rslora") && !config.getIsNull("use_rslora") && config.getBoolean("use_rslora");
-        Map<String, Double> alphaPattern = alphaPattern(config, directory.resolve(CONFIG_FILE));
+        AdapterConfig config = AdapterConfig.read(directory.resolve(CONFIG_FILE));
         SafetensorsFile weights = SafetensorsFile.open(weightsFile);
         try {
-            return build(directory, weights, alpha, alphaPattern, rsLora);
+            LoraAdapter adapter = build(directory, weights, config);
+            config.checkAgainst(adapter.modules, weights.path());
+            return adapter;
         } catch (RuntimeException e) {
             weights.close();
             throw e;
         }
     }
 
-    private static LoraAdapter build(Path directory, SafetensorsFile weights, double alpha, Map<String, Double> alphaPattern, boolean rsLora) {
+    private static LoraAdapter build(Path directory, SafetensorsFile weights, AdapterConfig config) {
         Map<String, TensorInfo[]> pairs = new LinkedHashMap<>();
-        List<String> ignored = new ArrayList<>();
         for (TensorInfo info : weights.tensors().values()) {
             Matcher m = LORA.matcher(info.name());
             if (!m.matches()) {
-                ignored.add(info.name());
-                continue;
+                throw invalid(weights.path(), "tensor '" + info.name() + "' is not a LoRA matrix (" + unsupportedPart(info.name())
+                        + "); interp4j applies only lora_A/lora_B pairs of linear layers and never drops a part of an adapter");
             }
             TensorInfo[] pair = pairs.computeIfAbsent(m.group(1), k -> new TensorInfo[2]);
             int slot = m.group(2).equals("A") ? 0 : 1;
@@ -150,12 +144,12 @@ public final class LoraAdapter implements AutoCloseable {
             }
             long[] sa = a.shape();
             long[] sb = b.shape();
-            if (sa.length != 2 || sb.length != 2 || sa[0] != sb[1]) {
+            if (sa.length != 2 || sb.length != 2 || sa[0] != sb[1] || sa[0] < 1 || sa[0] > MAX_RANK) {
                 throw invalid(weights.path(), "module '" + e.getKey() + "': lora_A has shape " + Arrays.toString(sa) + " and lora_B "
-                        + Arrays.toString(sb) + "; expected [r, in] and [out, r] with the same r");
+                        + Arrays.toString(sb) + "; expected [r, in] and [out, r] with the same r in 1.." + MAX_RANK);
             }
             Matcher layer = LAYER.matcher(e.getKey());
-            double moduleAlpha = alphaFor(e.getKey(), alpha, alphaPattern);
+            double moduleAlpha = patternValue(e.getKey(), config.alpha(), config.alphaPattern());
             modules.add(layer.find()
                     ? new Module(Integer.parseInt(layer.group(1)), layer.group(2), a, b, moduleAlpha)
                     : new Module(-1, e.getKey(), a, b, moduleAlpha));
@@ -164,62 +158,45 @@ public final class LoraAdapter implements AutoCloseable {
             throw invalid(weights.path(), "holds no LoRA tensors (names ending in .lora_A.weight / .lora_B.weight)");
         }
         modules.sort(Comparator.comparingInt(Module::layer)); // stable: header order within a layer
-        return new LoraAdapter(directory, weights, List.copyOf(modules), List.copyOf(ignored), rsLora);
+        return new LoraAdapter(directory, weights, List.copyOf(modules), config.rsLora());
     }
 
-    /** PEFT matches an {@code alpha_pattern} key against the module path as the regex {@code (.*\.)?key$}. */
-    private static double alphaFor(String module, double alpha, Map<String, Double> pattern) {
-        for (Map.Entry<String, Double> e : pattern.entrySet()) {
-            Pattern key;
-            try {
-                key = Pattern.compile("(.*\\.)?" + e.getKey() + "$");
-            } catch (PatternSyntaxException ex) {
-                throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, CONFIG_FILE + ": alpha_pattern key '" + e.getKey()
-                        + "' is not a regular expression: " + ex.getDescription(), ex);
-            }
-            if (key.matcher(module).matches()) {
+    /** Names the PEFT feature a tensor that is not a LoRA matrix belongs to. */
+    private static String unsupportedPart(String name) {
+        if (name.contains("lora_magnitude_vector")) {
+            return "DoRA's magnitude vector";
+        }
+        if (name.contains("lora_embedding_A") || name.contains("lora_embedding_B")) {
+            return "a LoRA of an embedding";
+        }
+        if (name.contains("modules_to_save")) {
+            return "a fully trained copy of a module (modules_to_save)";
+        }
+        if (name.endsWith(".bias")) {
+            return "a trained bias";
+        }
+        return "an unknown part";
+    }
+
+    /** PEFT matches an {@code alpha_pattern} or {@code rank_pattern} key against the module path as the regex {@code (.*\.)?key$}. */
+    static <T> T patternValue(String module, T fallback, Map<String, T> pattern) {
+        for (Map.Entry<String, T> e : pattern.entrySet()) {
+            if (patternMatches(e.getKey(), module)) {
                 return e.getValue();
             }
         }
-        return alpha;
+        return fallback;
     }
 
-    private static Config readConfig(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, file + ": file not found (a PEFT adapter directory needs " + CONFIG_FILE + ")");
-        }
-        Config config;
+    private static boolean patternMatches(String key, String module) {
+        Pattern regex;
         try {
-            config = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON).setAllowMissing(false));
-        } catch (ConfigException e) {
-            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, file + ": not valid JSON: " + e.getMessage(), e);
+            regex = Pattern.compile("(.*\\.)?" + key + "$");
+        } catch (PatternSyntaxException ex) {
+            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, CONFIG_FILE + ": pattern key '" + key
+                    + "' is not a regular expression: " + ex.getDescription(), ex);
         }
-        if (config.hasPath("peft_type") && !config.getIsNull("peft_type") && !config.getString("peft_type").equalsIgnoreCase("LORA")) {
-            throw new Interp4jException(ErrorCode.UNSUPPORTED, file + ": peft_type '" + config.getString("peft_type") + "' is not supported; allowed: LORA");
-        }
-        return config;
-    }
-
-    private static double number(Config config, String key, Path file) {
-        try {
-            return config.getDouble(key);
-        } catch (ConfigException e) {
-            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, file + ": '" + key + "' is missing or not a number", e);
-        }
-    }
-
-    private static Map<String, Double> alphaPattern(Config config, Path file) {
-        Map<String, Double> pattern = new LinkedHashMap<>();
-        ConfigValue value = config.root().get("alpha_pattern");
-        if (value instanceof ConfigObject object) {
-            for (Map.Entry<String, ConfigValue> e : object.entrySet()) {
-                if (!(e.getValue().unwrapped() instanceof Number n)) {
-                    throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, file + ": alpha_pattern '" + e.getKey() + "' is not a number");
-                }
-                pattern.put(e.getKey(), n.doubleValue());
-            }
-        }
-        return pattern;
+        return regex.matcher(module).matches();
     }
 
     private static Interp4jException invalid(Path file, String message) {
@@ -267,15 +244,6 @@ public final class LoraAdapter implements AutoCloseable {
      */
     public List<Module> modules() {
         return modules;
-    }
-
-    /**
-     * Returns the names of tensors that are not LoRA matrices (e.g. saved embeddings), which are ignored.
-     *
-     * @return the names
-     */
-    public List<String> ignored() {
-        return ignored;
     }
 
     /**

@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Internal;
@@ -13,12 +12,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -42,6 +41,7 @@ public final class SafetensorsFile implements AutoCloseable {
     private static final long MAX_HEADER_BYTES = 100_000_000L;
 
     private static final int CHUNK_ELEMENTS = 1 << 20;
+    private static final List<String> ENTRY_KEYS = List.of("dtype", "shape", "data_offsets");
 
     private final Path path;
     private final FileChannel channel;
@@ -64,8 +64,10 @@ public final class SafetensorsFile implements AutoCloseable {
      * @param path the file
      * @return the open file
      * @throws Interp4jException with {@link ErrorCode#INVALID_CHECKPOINT} naming the file and tensor
-     *     when the file is truncated, its header is malformed, offsets overlap or leave the data
-     *     section, a dtype is unknown or a size does not match its shape
+     *     when the file is truncated, its header length is above 100 MB, the header is not strict
+     *     JSON ({@link StrictJson}) or has an unknown entry key, the tensors do not cover the data
+     *     section exactly (a hole, an overlap, trailing bytes), a dtype is unknown or a size does not
+     *     match its shape. Reading a tensor ({@link #map}, {@link #float32}) refuses NaN and ±Infinity.
      */
     public static SafetensorsFile open(Path path) {
         requireNonNull(path, "path is null");
@@ -99,137 +101,118 @@ public final class SafetensorsFile implements AutoCloseable {
         ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         readFully(path, channel, lengthBytes, 0);
         long headerLength = lengthBytes.flip().getLong();
-        if (headerLength < 0 || headerLength > size - 8) {
-            throw invalid(path, "header length " + Long.toUnsignedString(headerLength)
-                    + " runs past the end of the file (" + size + " bytes; truncated or not safetensors?)");
+        // bounded before anything is allocated; negative as a signed long is 2^63 or more unsigned
+        if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
+            throw invalid(path, "header length " + Long.toUnsignedString(headerLength) + " exceeds the " + MAX_HEADER_BYTES
+                    + "-byte limit (not a safetensors file?)");
         }
-        if (headerLength > MAX_HEADER_BYTES) {
-            throw invalid(path, "header length " + headerLength + " exceeds the " + MAX_HEADER_BYTES + "-byte limit");
+        if (headerLength > size - 8) {
+            throw invalid(path, "header length " + headerLength + " runs past the end of the file (" + size
+                    + " bytes; truncated or not safetensors?)");
         }
         ByteBuffer headerBytes = ByteBuffer.allocate((int) headerLength);
         readFully(path, channel, headerBytes, 8);
-        String headerText = new String(headerBytes.array(), StandardCharsets.UTF_8);
-        JsonObject header;
-        try {
-            JsonElement element = JsonParser.parseString(headerText);
-            if (!element.isJsonObject()) {
-                throw invalid(path, "header is not a JSON object");
-            }
-            header = element.getAsJsonObject();
-        } catch (RuntimeException e) {
-            if (e instanceof Interp4jException) {
-                throw e;
-            }
-            throw invalid(path, "header is not valid JSON: " + e.getMessage());
+        if (headerLength == 0 || headerBytes.get(0) != '{') {
+            throw invalid(path, "header must start with '{' (a JSON object), found "
+                    + (headerLength == 0 ? "an empty header" : "byte 0x" + Integer.toHexString(headerBytes.get(0) & 0xff)));
         }
         long dataStart = 8 + headerLength;
-        long dataSize = size - dataStart;
+        Header header = parseHeader(path, headerBytes.flip(), size - dataStart);
+        return new SafetensorsFile(path, channel, dataStart, header.tensors(), header.metadata());
+    }
+
+    /** A parsed and checked header. */
+    private record Header(Map<String, TensorInfo> tensors, Map<String, String> metadata) {}
+
+    /**
+     * Parses a header strictly (see {@link StrictJson}) and checks that its tensors cover the data
+     * section exactly, as the safetensors reference does: sorted by offset, each tensor starts where the
+     * previous one ended, the first at 0 and the last ending at the data section's end (no hole, no
+     * overlap, no trailing byte). A header length a few bytes short of the real header leaves the data
+     * section longer than the tensors, so it is refused instead of shifting every tensor.
+     */
+    private static Header parseHeader(Path path, ByteBuffer headerBytes, long dataSize) {
+        StrictJson json = StrictJson.in(path + ": header", ErrorCode.INVALID_CHECKPOINT);
+        JsonObject header = json.object(json.parse(headerBytes), "the header");
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         Map<String, String> metadata = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> entry : header.entrySet()) {
             String name = entry.getKey();
             if (name.equals("__metadata__")) {
-                if (!entry.getValue().isJsonObject()) {
-                    throw invalid(path, "__metadata__ is not an object of strings");
-                }
-                for (Map.Entry<String, JsonElement> m : entry.getValue().getAsJsonObject().entrySet()) {
-                    metadata.put(m.getKey(), m.getValue().isJsonPrimitive() ? m.getValue().getAsString() : m.getValue().toString());
+                JsonObject object = json.object(entry.getValue(), "__metadata__");
+                for (Map.Entry<String, JsonElement> m : object.entrySet()) {
+                    metadata.put(m.getKey(), json.string(m.getValue(), "__metadata__." + m.getKey()));
                 }
                 continue;
             }
             tensors.put(name, parseEntry(path, name, entry.getValue(), dataSize));
         }
-        checkOverlaps(path, tensors.values());
-        return new SafetensorsFile(path, channel, dataStart, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
+        checkCoverage(path, tensors.values(), dataSize);
+        return new Header(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
     }
 
     private static TensorInfo parseEntry(Path path, String name, JsonElement value, long dataSize) {
         String where = path + ": tensor '" + name + "'";
-        if (!value.isJsonObject()) {
-            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": entry is not an object");
-        }
-        JsonObject object = value.getAsJsonObject();
-        for (String key : List.of("dtype", "shape", "data_offsets")) {
-            if (!object.has(key)) {
-                throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": missing '" + key + "'");
+        StrictJson json = StrictJson.in(where, ErrorCode.INVALID_CHECKPOINT);
+        JsonObject object = json.object(value, "the entry");
+        for (String key : object.keySet()) {
+            if (!ENTRY_KEYS.contains(key)) {
+                throw json.error("unknown key '" + key + "'; allowed: " + ENTRY_KEYS);
             }
         }
-        JsonElement dtypeText = object.get("dtype");
-        if (!dtypeText.isJsonPrimitive() || !dtypeText.getAsJsonPrimitive().isString()) {
-            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": 'dtype' is not a string: " + dtypeText);
+        DType dtype = DType.parse(json.string(json.required(object, "dtype"), "dtype"), where);
+        JsonArray shapeArray = json.array(json.required(object, "shape"), "shape");
+        long[] shape = new long[shapeArray.size()];
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = json.integer(shapeArray.get(i), "shape[" + i + "]", 0, Long.MAX_VALUE);
         }
-        DType dtype = DType.parse(dtypeText.getAsString(), where);
-        long[] shape = longArray(object.get("shape"), where, "shape");
-        long[] offsets = longArray(object.get("data_offsets"), where, "data_offsets");
-        if (offsets.length != 2) {
-            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": data_offsets must be [begin, end], found " + Arrays.toString(offsets));
+        JsonArray offsets = json.array(json.required(object, "data_offsets"), "data_offsets");
+        if (offsets.size() != 2) {
+            throw json.error("'data_offsets' must be [begin, end], found " + offsets);
         }
-        long begin = offsets[0];
-        long end = offsets[1];
+        long begin = json.integer(offsets.get(0), "data_offsets[0]", 0, Long.MAX_VALUE);
+        long end = json.integer(offsets.get(1), "data_offsets[1]", 0, Long.MAX_VALUE);
         if (begin > end) {
-            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": data_offsets begin " + begin + " is after end " + end);
+            throw json.error("data_offsets begin " + begin + " is after end " + end);
         }
         if (end > dataSize) {
-            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": data_offsets [" + begin + ", " + end
-                    + "] run past the end of the data section (" + dataSize + " bytes; file truncated?)");
+            throw json.error("data_offsets [" + begin + ", " + end + "] run past the end of the data section (" + dataSize
+                    + " bytes; file truncated?)");
         }
         TensorInfo info = new TensorInfo(path, name, dtype, shape, begin, end);
         long expected;
         try {
             expected = Math.multiplyExact(info.elementCount(), dtype.bytes());
         } catch (ArithmeticException e) {
-            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": shape " + Arrays.toString(shape) + " is too large");
+            throw json.error("shape " + Arrays.toString(shape) + " is too large");
         }
         if (end - begin != expected) {
-            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": data_offsets span " + (end - begin)
-                    + " bytes but shape " + Arrays.toString(shape) + " of " + dtype + " needs " + expected);
+            throw json.error("data_offsets span " + (end - begin) + " bytes but shape " + Arrays.toString(shape) + " of "
+                    + dtype + " needs " + expected);
         }
         return info;
     }
 
-    private static long[] longArray(JsonElement element, String where, String key) {
-        if (!element.isJsonArray()) {
-            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": '" + key + "' is not an array");
-        }
-        JsonArray array = element.getAsJsonArray();
-        long[] result = new long[array.size()];
-        for (int i = 0; i < result.length; i++) {
-            JsonElement item = array.get(i);
-            boolean integral = item.isJsonPrimitive() && item.getAsJsonPrimitive().isNumber()
-                    && item.getAsString().matches("-?[0-9]+");
-            if (!integral) {
-                throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": '" + key + "' holds a non-integer " + item);
-            }
-            try {
-                result[i] = item.getAsLong();
-            } catch (NumberFormatException e) {
-                throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": '" + key + "' holds an out-of-range " + item);
-            }
-            if (result[i] < 0) {
-                throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, where + ": '" + key + "' holds a negative value " + result[i]);
-            }
-        }
-        return result;
-    }
-
-    private static void checkOverlaps(Path path, Iterable<TensorInfo> infos) {
-        List<TensorInfo> sorted = new ArrayList<>();
-        infos.forEach(sorted::add);
+    private static void checkCoverage(Path path, Collection<TensorInfo> infos, long dataSize) {
+        List<TensorInfo> sorted = new ArrayList<>(infos);
         sorted.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
-        // compare each tensor with the one reaching furthest so far, not just its neighbour: an empty
-        // tensor sorted in between must not hide an overlap
-        TensorInfo a = null;
-        for (TensorInfo b : sorted) {
-            if (b.byteCount() == 0) {
-                continue;
+        long covered = 0;
+        TensorInfo previous = null;
+        for (TensorInfo info : sorted) {
+            if (info.begin() != covered) {
+                String before = previous == null ? "the start of the data section" : "the end of tensor '" + previous.name() + "'";
+                throw invalid(path, info.begin() > covered
+                        ? "a hole of " + (info.begin() - covered) + " bytes in the data section between " + before + " (byte "
+                                + covered + ") and tensor '" + info.name() + "' (byte " + info.begin() + "); tensors must cover it exactly"
+                        : "tensors '" + previous.name() + "' [" + previous.begin() + ", " + previous.end() + "] and '" + info.name()
+                                + "' [" + info.begin() + ", " + info.end() + "] overlap");
             }
-            if (a != null && b.begin() < a.end()) {
-                throw invalid(path, "tensors '" + a.name() + "' [" + a.begin() + ", " + a.end() + "] and '" + b.name()
-                        + "' [" + b.begin() + ", " + b.end() + "] overlap");
-            }
-            if (a == null || b.end() > a.end()) {
-                a = b;
-            }
+            covered = info.end();
+            previous = info;
+        }
+        if (covered != dataSize) {
+            throw invalid(path, "the data section is " + dataSize + " bytes but the tensors cover " + covered + ": "
+                    + (dataSize - covered) + " trailing bytes (wrong header length, or bytes appended?); tensors must cover it exactly");
         }
     }
 
@@ -289,8 +272,10 @@ public final class SafetensorsFile implements AutoCloseable {
                     path + ": tensor '" + info.name() + "' is " + info.byteCount() + " bytes; one tensor may be at most 2 GiB");
         }
         try {
-            return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), info.byteCount())
+            ByteBuffer data = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), info.byteCount())
                     .order(ByteOrder.LITTLE_ENDIAN);
+            checkFinite(info, data, 0);
+            return data;
         } catch (IOException e) {
             throw new Interp4jException(ErrorCode.IO_ERROR, path + ": cannot map tensor '" + info.name() + "': " + e.getMessage(), e);
         }
@@ -342,6 +327,7 @@ public final class SafetensorsFile implements AutoCloseable {
             chunk.clear().limit(n * width);
             readFully(path, channel, chunk, dataStart + info.begin() + done * width);
             chunk.flip();
+            checkFinite(info, chunk, done);
             for (int i = 0; i < n; i++) {
                 out.putFloat(switch (info.dtype()) {
                     case F32 -> chunk.getFloat();
@@ -350,6 +336,33 @@ public final class SafetensorsFile implements AutoCloseable {
                 });
             }
             done += n;
+        }
+    }
+
+    /**
+     * Refuses a tensor holding NaN or ±Infinity: a checkpoint with one gives non-finite logits that
+     * look like results. The test is on the exponent bits (all ones), so it reads each element once.
+     *
+     * @param data the raw elements from position 0 to the limit (not moved)
+     * @param first the index of the first element in {@code data}
+     */
+    private void checkFinite(TensorInfo info, ByteBuffer data, long first) {
+        int n = data.limit() / info.dtype().bytes();
+        for (int i = 0; i < n; i++) {
+            boolean finite = switch (info.dtype()) {
+                case F32 -> (data.getInt(i * 4) & 0x7f80_0000) != 0x7f80_0000;
+                case BF16 -> (data.getShort(i * 2) & 0x7f80) != 0x7f80;
+                case F16 -> (data.getShort(i * 2) & 0x7c00) != 0x7c00;
+            };
+            if (!finite) {
+                float value = switch (info.dtype()) {
+                    case F32 -> data.getFloat(i * 4);
+                    case BF16 -> DType.bf16ToFloat(data.getShort(i * 2));
+                    case F16 -> DType.f16ToFloat(data.getShort(i * 2));
+                };
+                throw invalid(path, "tensor '" + info.name() + "' holds " + value + " at element " + (first + i)
+                        + "; weights must be finite");
+            }
         }
     }
 

@@ -31,4 +31,17 @@ public interface Metric {
      * @return e.g. {@code KL(reference ‖ intervened) in nats at the last position}
      */
     String describe();
+
+    /**
+     * Checks the settings against the model the metric will read, before anything runs (e.g. a top-k
+     * larger than the vocabulary), so the problem is reported with the study's validation instead of
+     * in the middle of a run.
+     *
+     * @param model the architecture of the model whose logits the metric reads
+     * @return what does not fit, without a config path (the caller adds it), or empty
+     * @since 0.1
+     */
+    default java.util.Optional<String> checkAgainst(io.interp4j.api.model.ModelConfig model) {
+        return java.util.Optional.empty();
+    }
 }

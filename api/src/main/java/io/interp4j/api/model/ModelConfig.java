@@ -6,14 +6,12 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import io.interp4j.api.checkpoint.StrictJson;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 
@@ -56,31 +54,49 @@ public record ModelConfig(
         String torchDtype) {
 
     private static final Set<String> SUPPORTED_TYPES = Set.of("qwen2");
+    /** The most vocabulary rows accepted (2^24). */
+    public static final int MAX_VOCAB = 1 << 24;
+    /** The widest hidden or intermediate size accepted (2^20). */
+    public static final int MAX_WIDTH = 1 << 20;
+    /** The most decoder blocks accepted. */
+    public static final int MAX_LAYERS = 1024;
+    /** The most attention heads accepted. */
+    public static final int MAX_HEADS = 1024;
+    /** The widest head accepted. */
+    public static final int MAX_HEAD_DIM = 4096;
+    /** The largest max_position_embeddings accepted (2^24). */
+    public static final int MAX_POSITIONS = 1 << 24;
+    /** The largest config.json read, in bytes. */
+    private static final long MAX_CONFIG_BYTES = 16L << 20;
 
     /** Validates the architecture. */
     public ModelConfig {
         requireNonNull(modelType, "modelType is null");
         requireNonNull(bosTokenId, "bosTokenId is null");
         requireNonNull(eosTokenId, "eosTokenId is null");
-        positive("vocab_size", vocabSize);
-        positive("hidden_size", hiddenSize);
-        positive("intermediate_size", intermediateSize);
-        positive("num_hidden_layers", numLayers);
-        positive("num_attention_heads", numHeads);
-        positive("num_key_value_heads", numKvHeads);
-        positive("head_dim", headDim);
-        positive("max_position_embeddings", maxPositionEmbeddings);
+        // bounds far above any released model, checked before anything is sized from them (a
+        // num_hidden_layers of 10^9 must not build 10^9 tensor names)
+        range("vocab_size", vocabSize, MAX_VOCAB);
+        range("hidden_size", hiddenSize, MAX_WIDTH);
+        range("intermediate_size", intermediateSize, MAX_WIDTH);
+        range("num_hidden_layers", numLayers, MAX_LAYERS);
+        range("num_attention_heads", numHeads, MAX_HEADS);
+        range("num_key_value_heads", numKvHeads, MAX_HEADS);
+        range("head_dim", headDim, MAX_HEAD_DIM);
+        range("max_position_embeddings", maxPositionEmbeddings, MAX_POSITIONS);
+        bosTokenId.ifPresent(id -> tokenRange("bos_token_id", id, vocabSize));
+        eosTokenId.ifPresent(id -> tokenRange("eos_token_id", id, vocabSize));
         if (numHeads % numKvHeads != 0) {
             throw invalid("num_attention_heads " + numHeads + " is not a multiple of num_key_value_heads " + numKvHeads);
         }
         if (headDim % 2 != 0) {
             throw invalid("head_dim " + headDim + " must be even for rotary embeddings");
         }
-        if (!(rmsNormEps > 0)) {
-            throw invalid("rms_norm_eps must be > 0, found " + rmsNormEps);
+        if (!(rmsNormEps > 0) || !Double.isFinite(rmsNormEps)) {
+            throw invalid("rms_norm_eps must be finite and > 0, found " + rmsNormEps);
         }
-        if (!(ropeTheta > 0)) {
-            throw invalid("rope_theta must be > 0, found " + ropeTheta);
+        if (!(ropeTheta > 0) || !Double.isFinite(ropeTheta)) {
+            throw invalid("rope_theta must be finite and > 0, found " + ropeTheta);
         }
     }
 
@@ -115,88 +131,75 @@ public record ModelConfig(
      *     describes an architecture interp4j does not run
      */
     public static ModelConfig read(Path file) {
-        String text;
+        StrictJson.Parsed parsed = StrictJson.readFile(file, MAX_CONFIG_BYTES, "a Hugging Face model directory needs config.json",
+                ErrorCode.INVALID_CHECKPOINT);
         try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, file + ": file not found (a Hugging Face model directory needs config.json)");
-        } catch (IOException e) {
-            throw new Interp4jException(ErrorCode.IO_ERROR, file + ": cannot read: " + e.getMessage(), e);
-        }
-        try {
-            return parse(text);
+            return fromJson(parsed.json(), parsed.value());
         } catch (Interp4jException e) {
+            if (e.getMessage().startsWith(file + ": ")) {
+                throw e;
+            }
             throw new Interp4jException(e.code(), file + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, file + ": not a valid config: " + e.getMessage(), e);
         }
     }
 
     /**
-     * Parses the text of a {@code config.json}.
+     * Parses the text of a {@code config.json} (strictly, as {@link #read} does).
      *
      * @param json the JSON text
      * @return the config
      */
     public static ModelConfig parse(String json) {
-        try {
-            return parseObject(json);
-        } catch (Interp4jException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw invalid("a key has the wrong type or the text is not JSON: " + e.getMessage());
-        }
+        StrictJson strict = StrictJson.in("config.json", ErrorCode.INVALID_CHECKPOINT);
+        return fromJson(strict, strict.parse(json));
     }
 
-    private static ModelConfig parseObject(String json) {
-        JsonElement root = JsonParser.parseString(json);
-        if (!root.isJsonObject()) {
-            throw invalid("not a JSON object");
-        }
-        JsonObject o = root.getAsJsonObject();
-        String type = o.has("model_type") ? o.get("model_type").getAsString() : null;
+    /**
+     * Reads the keys interp4j uses, each with its exact JSON type (an integer written as one and
+     * within int range, a finite number, a boolean, a string); other keys are ignored, as transformers
+     * ignores them.
+     */
+    private static ModelConfig fromJson(StrictJson json, JsonElement root) {
+        JsonObject o = json.object(root, "the top level");
+        String type = json.optionalString(o, "model_type").orElse(null);
         if (type == null || !SUPPORTED_TYPES.contains(type)) {
             throw new Interp4jException(ErrorCode.UNSUPPORTED, "model_type '" + type + "' is not supported; allowed: " + SUPPORTED_TYPES);
         }
-        String act = o.has("hidden_act") ? o.get("hidden_act").getAsString() : "silu";
+        String act = json.optionalString(o, "hidden_act").orElse("silu");
         if (!act.equals("silu")) {
             throw new Interp4jException(ErrorCode.UNSUPPORTED, "hidden_act '" + act + "' is not supported; allowed: silu");
         }
-        if (o.has("rope_scaling") && !o.get("rope_scaling").isJsonNull()) {
+        if (json.present(o, "rope_scaling").isPresent()) {
             throw new Interp4jException(ErrorCode.UNSUPPORTED, "rope_scaling " + o.get("rope_scaling") + " is not supported; allowed: null");
         }
-        if (o.has("use_sliding_window") && o.get("use_sliding_window").getAsBoolean()) {
+        if (json.optionalBoolean(o, "use_sliding_window").orElse(false)) {
             throw new Interp4jException(ErrorCode.UNSUPPORTED, "use_sliding_window true is not supported; allowed: false");
         }
-        int hidden = requiredInt(o, "hidden_size");
-        int heads = requiredInt(o, "num_attention_heads");
-        int kvHeads = o.has("num_key_value_heads") && !o.get("num_key_value_heads").isJsonNull()
-                ? o.get("num_key_value_heads").getAsInt() : heads;
-        int headDim;
-        if (o.has("head_dim") && !o.get("head_dim").isJsonNull()) {
-            headDim = o.get("head_dim").getAsInt();
-        } else {
-            if (heads <= 0 || hidden % heads != 0) {
-                throw invalid("hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads);
-            }
-            headDim = hidden / heads;
+        int min = Integer.MIN_VALUE;
+        int max = Integer.MAX_VALUE;
+        int hidden = json.requiredInt(o, "hidden_size", min, max);
+        int heads = json.requiredInt(o, "num_attention_heads", min, max);
+        int kvHeads = json.optionalInt(o, "num_key_value_heads", min, max).orElse(heads);
+        Optional<Integer> headDim = json.optionalInt(o, "head_dim", min, max);
+        if (headDim.isEmpty() && (heads <= 0 || hidden % heads != 0)) {
+            throw invalid("hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads);
         }
         return new ModelConfig(
                 type,
-                requiredInt(o, "vocab_size"),
+                json.requiredInt(o, "vocab_size", min, max),
                 hidden,
-                requiredInt(o, "intermediate_size"),
-                requiredInt(o, "num_hidden_layers"),
+                json.requiredInt(o, "intermediate_size", min, max),
+                json.requiredInt(o, "num_hidden_layers", min, max),
                 heads,
                 kvHeads,
-                headDim,
-                o.has("rms_norm_eps") ? o.get("rms_norm_eps").getAsDouble() : 1e-6,
-                o.has("rope_theta") ? o.get("rope_theta").getAsDouble() : 10000.0,
-                o.has("tie_word_embeddings") && o.get("tie_word_embeddings").getAsBoolean(),
-                o.has("max_position_embeddings") ? o.get("max_position_embeddings").getAsInt() : 32768,
-                tokenId(o, "bos_token_id"),
-                tokenId(o, "eos_token_id"),
-                o.has("torch_dtype") && !o.get("torch_dtype").isJsonNull() ? o.get("torch_dtype").getAsString() : null);
+                headDim.orElseGet(() -> hidden / heads),
+                json.optionalFinite(o, "rms_norm_eps").orElse(1e-6),
+                json.optionalFinite(o, "rope_theta").orElse(10000.0),
+                json.optionalBoolean(o, "tie_word_embeddings").orElse(false),
+                json.optionalInt(o, "max_position_embeddings", min, max).orElse(32768),
+                tokenId(json, o, "bos_token_id"),
+                tokenId(json, o, "eos_token_id"),
+                json.optionalString(o, "torch_dtype").orElse(null));
     }
 
     /**
@@ -291,27 +294,31 @@ public record ModelConfig(
         return embed + (tieWordEmbeddings ? 0 : embed) + numLayers * perLayer + d;
     }
 
-    private static int requiredInt(JsonObject o, String key) {
-        if (!o.has(key) || o.get(key).isJsonNull()) {
-            throw invalid("missing required key '" + key + "'");
-        }
-        return o.get(key).getAsInt();
-    }
-
-    private static OptionalInt tokenId(JsonObject o, String key) {
-        if (!o.has(key) || o.get(key).isJsonNull()) {
+    /** A token id: an integer, or (as transformers allows for eos) a list whose first entry is used. */
+    private static OptionalInt tokenId(StrictJson json, JsonObject o, String key) {
+        Optional<JsonElement> value = json.present(o, key);
+        if (value.isEmpty()) {
             return OptionalInt.empty();
         }
-        JsonElement value = o.get(key);
-        if (value.isJsonArray()) {
-            return value.getAsJsonArray().isEmpty() ? OptionalInt.empty() : OptionalInt.of(value.getAsJsonArray().get(0).getAsInt());
+        if (value.get().isJsonArray()) {
+            JsonArray ids = value.get().getAsJsonArray();
+            for (int i = 0; i < ids.size(); i++) {
+                json.integer(ids.get(i), key + "[" + i + "]", 0, Integer.MAX_VALUE);
+            }
+            return ids.isEmpty() ? OptionalInt.empty() : OptionalInt.of((int) json.integer(ids.get(0), key + "[0]", 0, Integer.MAX_VALUE));
         }
-        return OptionalInt.of(value.getAsInt());
+        return OptionalInt.of((int) json.integer(value.get(), key, 0, Integer.MAX_VALUE));
     }
 
-    private static void positive(String key, int value) {
-        if (value <= 0) {
-            throw invalid(key + " must be > 0, found " + value);
+    private static void range(String key, int value, int max) {
+        if (value <= 0 || value > max) {
+            throw invalid(key + " is " + value + "; allowed 1.." + max);
+        }
+    }
+
+    private static void tokenRange(String key, int id, int vocab) {
+        if (id < 0 || id >= vocab) {
+            throw invalid(key + " is " + id + "; allowed 0.." + (vocab - 1) + " (vocab_size " + vocab + ")");
         }
     }
 

@@ -4,15 +4,14 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Internal;
+import io.interp4j.api.checkpoint.StrictJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,6 +34,8 @@ import java.util.TreeMap;
 public final class TaskSuites {
     private static final Set<String> FIELDS = Set.of("id", "family", "prompt", "target", "corrupt_prompt", "wrong_target", "split", "metadata");
     private static final List<String> BUILTIN = List.of("families-mini");
+    /** The largest suite file read, in bytes. */
+    private static final long MAX_FILE_BYTES = 256L << 20;
 
     private TaskSuites() {}
 
@@ -76,18 +77,11 @@ public final class TaskSuites {
      * @return the suite
      */
     public static TaskSuite read(String name, Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, file + ": task suite file not found");
-        } catch (IOException e) {
-            throw new Interp4jException(ErrorCode.IO_ERROR, file + ": cannot read: " + e.getMessage(), e);
-        }
         String fileName = file.getFileName().toString();
         if (!fileName.endsWith(".json") && !fileName.endsWith(".jsonl")) {
             throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, file + ": a task suite is a .json or .jsonl file");
         }
+        String text = StrictJson.readText(file, MAX_FILE_BYTES, "a task suite file", ErrorCode.INVALID_ARGUMENT);
         return parse(name, file.toString(), text, fileName.endsWith(".jsonl"));
     }
 
@@ -160,11 +154,7 @@ public final class TaskSuites {
     }
 
     private static JsonElement parseJson(String where, String text) {
-        try {
-            return JsonParser.parseString(text);
-        } catch (RuntimeException e) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, where + ": not valid JSON: " + e.getMessage());
-        }
+        return StrictJson.in(where, ErrorCode.INVALID_ARGUMENT).parse(text);
     }
 
     private static Task task(String where, JsonElement element) {
@@ -183,8 +173,8 @@ public final class TaskSuites {
             if (!o.get("metadata").isJsonObject()) {
                 throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, where + ": 'metadata' must be an object of strings");
             }
-            o.getAsJsonObject("metadata").entrySet().forEach(e -> metadata.put(e.getKey(),
-                    e.getValue().isJsonPrimitive() ? e.getValue().getAsString() : e.getValue().toString()));
+            StrictJson json = StrictJson.in(where, ErrorCode.INVALID_ARGUMENT);
+            o.getAsJsonObject("metadata").entrySet().forEach(e -> metadata.put(e.getKey(), json.string(e.getValue(), "metadata." + e.getKey())));
         }
         return new Task(
                 required(o, "id", where),

@@ -254,7 +254,7 @@ class SafetensorsFileTest {
                 {"outer":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},
                  "gap":{"dtype":"F32","shape":[0],"data_offsets":[4,4]},
                  "inner":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}""", f32(1f, 2f, 3f, 4f));
-        assertInvalid(() -> SafetensorsFile.open(file), file, "'outer'", "'inner'", "overlap");
+        assertInvalid(() -> SafetensorsFile.open(file), file, "'outer'", "'gap'", "overlap");
     }
 
     @Test
@@ -287,7 +287,7 @@ class SafetensorsFileTest {
     @ValueSource(strings = {"[2.7]", "[\"2\"]", "[1e0]"})
     void shapeThatIsNotIntegral(String shape) throws IOException {
         Path file = writeRaw("{\"w\":{\"dtype\":\"F32\",\"shape\":" + shape + ",\"data_offsets\":[0,8]}}", f32(1f, 2f));
-        assertInvalid(() -> SafetensorsFile.open(file), file, "'w'", "'shape' holds a non-integer");
+        assertInvalid(() -> SafetensorsFile.open(file), file, "'w'", "'shape[0]' must be an integer");
     }
 
     @ParameterizedTest
@@ -313,13 +313,13 @@ class SafetensorsFileTest {
     @Test
     void headerNotAnObject() throws IOException {
         Path file = writeRaw("[1, 2, 3]", f32(1f));
-        assertInvalid(() -> SafetensorsFile.open(file), file, "not a JSON object");
+        assertInvalid(() -> SafetensorsFile.open(file), file, "must start with '{'");
     }
 
     @Test
     void entryNotAnObject() throws IOException {
         Path file = writeRaw("{\"w\": 5}", f32(1f));
-        assertInvalid(() -> SafetensorsFile.open(file), file, "'w'", "not an object");
+        assertInvalid(() -> SafetensorsFile.open(file), file, "'w'", "must be a JSON object");
     }
 
     @ParameterizedTest
@@ -331,16 +331,16 @@ class SafetensorsFileTest {
             default -> "{\"dtype\":\"F32\",\"shape\":[1]}";
         };
         Path file = writeRaw("{\"weight\":" + entry + "}", f32(1f));
-        assertInvalid(() -> SafetensorsFile.open(file), file, "'weight'", "missing '" + key + "'");
+        assertInvalid(() -> SafetensorsFile.open(file), file, "'weight'", "missing required key '" + key + "'");
     }
 
     @Test
     void malformedShapesAndOffsets() throws IOException {
         Path notArray = writeRaw("{\"w\":{\"dtype\":\"F32\",\"shape\":4,\"data_offsets\":[0,4]}}", f32(1f));
-        assertInvalid(() -> SafetensorsFile.open(notArray), notArray, "'w'", "'shape' is not an array");
+        assertInvalid(() -> SafetensorsFile.open(notArray), notArray, "'w'", "'shape' must be an array");
 
         Path negative = writeRaw("{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", f32(1f));
-        assertInvalid(() -> SafetensorsFile.open(negative), negative, "'w'", "negative");
+        assertInvalid(() -> SafetensorsFile.open(negative), negative, "'w'", "'shape[0]' is -1");
 
         Path three = writeRaw("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4,8]}}", f32(1f, 2f));
         assertInvalid(() -> SafetensorsFile.open(three), three, "'w'", "[begin, end]");
@@ -352,7 +352,9 @@ class SafetensorsFileTest {
     @Test
     void readsTensorsStoredBeyondTwoGibibytes() throws IOException {
         long beyond = (1L << 31) + 8; // data-section offset of "big", past 2^31
+        // the tensors must cover the data section, so a (sparse, never read) "pad" fills [8, beyond)
         String json = "{\"small\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"pad\":{\"dtype\":\"F32\",\"shape\":[" + (beyond - 8) / 4 + "],\"data_offsets\":[8," + beyond + "]},"
                 + "\"big\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[" + beyond + "," + (beyond + 12) + "]},"
                 + "\"bigbf\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[" + (beyond + 12) + "," + (beyond + 16) + "]}}";
         byte[] header = paddedHeader(json);
@@ -394,6 +396,117 @@ class SafetensorsFileTest {
                 concat(f32(1, 2, 3, 4), u16(1, 2, 3), u16(4, 5), f32(6)));
         try (SafetensorsFile a = SafetensorsFile.open(file); SafetensorsFile b = SafetensorsFile.open(other)) {
             assertThatThrownBy(() -> a.readFloats(b.info("w"))).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    /** A valid file whose header length field is moved by {@code delta} bytes. */
+    private Path withHeaderLength(int delta) throws IOException {
+        Path file = writeValid();
+        byte[] bytes = Files.readAllBytes(file);
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(0, b.getLong(0) + delta);
+        Files.write(file, bytes);
+        return file;
+    }
+
+    @Test
+    void headerLengthShortIntoThePaddingIsRefusedNotShifted() throws IOException {
+        // the JSON still parses (the length ends inside the trailing spaces), but the data section then
+        // starts early: every tensor would be read shifted. The tensors no longer cover the data section.
+        Path four = withHeaderLength(-4);
+        assertInvalid(() -> SafetensorsFile.open(four), four, "4 trailing bytes", "cover it exactly");
+        Path one = withHeaderLength(-1);
+        assertInvalid(() -> SafetensorsFile.open(one), one, "1 trailing bytes");
+    }
+
+    @Test
+    void bytesAppendedAfterTheLastTensorAreRefused() throws IOException {
+        Path file = writeValid();
+        Files.write(file, new byte[] {0, 0, 0, 0}, java.nio.file.StandardOpenOption.APPEND);
+        assertInvalid(() -> SafetensorsFile.open(file), file, "4 trailing bytes");
+    }
+
+    @Test
+    void aHoleBetweenTensorsIsRefused() throws IOException {
+        Path file = writeRaw("""
+                {"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},
+                 "b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}""", f32(1f, 2f, 3f));
+        assertInvalid(() -> SafetensorsFile.open(file), file, "a hole of 4 bytes", "'a'", "'b'");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]} /* comment */}",
+        "{w:{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+        "{'w':{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+        "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],}}",
+        "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}} {}",
+    })
+    void lenientJsonIsRefused(String json) throws IOException {
+        Path file = writeRaw(json, f32(1f));
+        assertInvalid(() -> SafetensorsFile.open(file), file, "header");
+    }
+
+    @Test
+    void duplicateTensorNamesAreRefused() throws IOException {
+        Path file = writeRaw("""
+                {"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},
+                 "w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}""", f32(1f, 2f));
+        assertInvalid(() -> SafetensorsFile.open(file), file, "the name 'w' twice");
+    }
+
+    @Test
+    void invalidUtf8InTheHeaderIsRefused() throws IOException {
+        byte[] header = paddedHeader("{\"w\u00e9\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}");
+        for (int i = 0; i < header.length; i++) {
+            if (header[i] == (byte) 0xC3) {
+                header[i + 1] = (byte) 0x28;
+            }
+        }
+        Path file = writeRaw(dir.resolve("model.safetensors"), header, f32(1f));
+        assertInvalid(() -> SafetensorsFile.open(file), file, "not valid UTF-8");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"18446744073709551620", "18446744073709551616", "9223372036854775808"})
+    void integersBeyondLongDoNotWrap(String big) throws IOException {
+        // 2^64 + 4 would wrap to 4 in a reader that takes the low 64 bits
+        Path file = writeRaw("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0," + big + "]}}", f32(1f));
+        assertInvalid(() -> SafetensorsFile.open(file), file, "'w'", "'data_offsets[1]' is " + big);
+    }
+
+    @Test
+    void unknownEntryKeysAndNonStringMetadataAreRefused() throws IOException {
+        Path extra = writeRaw("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"scale\":2}}", f32(1f));
+        assertInvalid(() -> SafetensorsFile.open(extra), extra, "'w'", "unknown key 'scale'");
+        Path metadata = writeRaw("{\"__metadata__\":{\"n\":1},\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+                f32(1f));
+        assertInvalid(() -> SafetensorsFile.open(metadata), metadata, "'__metadata__.n' must be a string");
+    }
+
+    @ParameterizedTest
+    @ValueSource(floats = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY})
+    void nonFiniteWeightsAreReportedNamingTheTensor(float bad) throws IOException {
+        Path file = writeRaw("{\"ok\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[4,16]}}", f32(1f, 1f, bad, 2f));
+        try (SafetensorsFile st = SafetensorsFile.open(file)) {
+            assertThat(st.readFloats(st.info("ok"))).containsExactly(1f);
+            assertInvalid(() -> st.readFloats(st.info("w")), file, "tensor 'w'", "at element 1", "must be finite");
+            assertInvalid(() -> st.float32(st.info("w")), file, "tensor 'w'");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0x7FC0, 0x7F80, 0xFF80})
+    void nonFiniteHalfWeightsAreReported(int bits) throws IOException {
+        Path bf16 = writeRaw("{\"w\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[0,4]}}", u16(0x3F80, bits));
+        try (SafetensorsFile st = SafetensorsFile.open(bf16)) {
+            assertInvalid(() -> st.readFloats(st.info("w")), bf16, "tensor 'w'", "at element 1");
+        }
+        int f16 = bits == 0x7FC0 ? 0x7E00 : bits == 0x7F80 ? 0x7C00 : 0xFC00;
+        Path half = writeRaw("{\"w\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", u16(f16, 0x3C00));
+        try (SafetensorsFile st = SafetensorsFile.open(half)) {
+            assertInvalid(() -> st.readFloats(st.info("w")), half, "tensor 'w'", "at element 0");
         }
     }
 }

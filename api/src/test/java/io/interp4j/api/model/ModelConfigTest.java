@@ -225,13 +225,13 @@ class ModelConfigTest {
     void invalidValues() {
         assertThatThrownBy(() -> ModelConfig.parse(with("\"num_hidden_layers\": 24,", "\"num_hidden_layers\": 0,")))
                 .isInstanceOf(Interp4jException.class)
-                .hasMessageContaining("num_hidden_layers must be > 0, found 0");
+                .hasMessageContaining("num_hidden_layers is 0; allowed 1..1024");
         assertThatThrownBy(() -> ModelConfig.parse(with("\"rms_norm_eps\": 1e-06,", "\"rms_norm_eps\": 0,")))
                 .isInstanceOf(Interp4jException.class)
                 .hasMessageContaining("rms_norm_eps");
         assertThatThrownBy(() -> ModelConfig.parse("[1, 2]"))
                 .isInstanceOf(Interp4jException.class)
-                .hasMessageContaining("not a JSON object");
+                .hasMessageContaining("must be a JSON object");
     }
 
     @Test
@@ -264,5 +264,55 @@ class ModelConfigTest {
         assertThatThrownBy(() -> ModelConfig.parse(json))
                 .isInstanceOfSatisfying(Interp4jException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CHECKPOINT))
                 .hasMessageContaining("abc");
+    }
+
+    /** The coercions the old reader made: each is now an error naming the key, what was found and what is allowed. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "\"hidden_size\": 896,|\"hidden_size\": 4294968192,|'hidden_size' is 4294968192; allowed",
+        "\"hidden_size\": 896,|\"hidden_size\": 896.5,|'hidden_size' must be an integer",
+        "\"hidden_size\": 896,|\"hidden_size\": 896.0,|'hidden_size' must be an integer",
+        "\"hidden_size\": 896,|\"hidden_size\": [896],|'hidden_size' must be an integer in -2147483648..2147483647, found an array [896]",
+        "\"hidden_size\": 896,|\"hidden_size\": \"896\",|'hidden_size' must be an integer",
+        "\"tie_word_embeddings\": true,|\"tie_word_embeddings\": \"yes\",|'tie_word_embeddings' must be true or false, found a string \"yes\"",
+        "\"rope_theta\": 1000000.0,|\"rope_theta\": 1e400,|'rope_theta' is 1e400, which is not finite",
+        "\"num_hidden_layers\": 24,|\"num_hidden_layers\": 1000000000,|num_hidden_layers is 1000000000; allowed 1..1024",
+        "\"num_hidden_layers\": 24,|\"num_hidden_layers\": 18446744073709551640,|'num_hidden_layers' is 18446744073709551640; allowed",
+        "\"model_type\": \"qwen2\",|\"model_type\": [\"qwen2\"],|'model_type' must be a string",
+        "\"eos_token_id\": 151643,|\"eos_token_id\": 151936,|eos_token_id is 151936; allowed 0..151935",
+        "\"use_sliding_window\": false,|\"use_sliding_window\": 0,|'use_sliding_window' must be true or false",
+        "\"vocab_size\": 151936|\"vocab_size\": 151936, \"vocab_size\": 64|the name 'vocab_size' twice",
+        "\"vocab_size\": 151936|\"vocab_size\": 151936 /* c */|is not valid JSON",
+        "\"vocab_size\": 151936|vocab_size: 151936|is not valid JSON",
+        "\"vocab_size\": 151936|\"vocab_size\": NaN|is not valid JSON",
+    })
+    void numbersAndTypesAreReadExactly(String line, String replacement, String message) throws IOException {
+        Path file = tmp.resolve("config.json");
+        Files.writeString(file, with(line, replacement));
+        assertThatThrownBy(() -> ModelConfig.read(file))
+                .isInstanceOfSatisfying(Interp4jException.class, code(ErrorCode.INVALID_CHECKPOINT))
+                .hasMessageStartingWith(file + ": ")
+                .hasMessageContaining(message);
+    }
+
+    @Test
+    void invalidUtf8IsRefused() throws IOException {
+        Path file = tmp.resolve("config.json");
+        byte[] text = with("\"torch_dtype\": \"bfloat16\"", "\"torch_dtype\": \"bfloat16\u00e9\"").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] broken = java.util.Arrays.copyOf(text, text.length);
+        int at = new String(text, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf('\u00c3');
+        broken[at + 1] = (byte) 0x28; // 0xC3 followed by a non-continuation byte
+        Files.write(file, broken);
+        assertThatThrownBy(() -> ModelConfig.read(file)).isInstanceOf(Interp4jException.class).hasMessageContaining("not valid UTF-8");
+    }
+
+    @Test
+    void aFifoIsRefusedWithoutBlocking() throws Exception {
+        Path fifo = tmp.resolve("config.json");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is available");
+        assertThatThrownBy(() -> ModelConfig.read(fifo))
+                .isInstanceOfSatisfying(Interp4jException.class, code(ErrorCode.INVALID_CHECKPOINT))
+                .hasMessageContaining(fifo + ": not a regular file");
     }
 }

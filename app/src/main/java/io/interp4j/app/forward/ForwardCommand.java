@@ -8,6 +8,7 @@ import io.interp4j.app.cli.Args;
 import io.interp4j.app.cli.AtomicOutput;
 import io.interp4j.app.cli.Command;
 import io.interp4j.app.cli.Inputs;
+import io.interp4j.app.cli.NonFinite;
 import io.interp4j.app.plugins.PluginRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -62,6 +63,11 @@ public final class ForwardCommand implements Command {
                 run.cache(cache);
                 ForwardResult result = run.forward(tokens);
                 AtomicOutput.write(output, writer -> ForwardJson.write(writer, tokens, result));
+                long[] shape = result.logits().getShape().getShape();
+                String nonFinite = NonFinite.describe(result.logits().toFloatArray(), (int) shape[shape.length - 1], 0);
+                if (nonFinite != null) {
+                    err.println("warning: " + nonFinite + "; " + output + " holds them as NaN/Infinity (do the weights or adapter overflow?)");
+                }
             }
         }
         err.println("wrote " + output);

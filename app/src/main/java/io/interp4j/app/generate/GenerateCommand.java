@@ -7,6 +7,7 @@ import io.interp4j.api.model.Run;
 import io.interp4j.app.cli.Args;
 import io.interp4j.app.cli.Command;
 import io.interp4j.app.cli.Inputs;
+import io.interp4j.app.cli.NonFinite;
 import io.interp4j.app.plugins.PluginRegistry;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -49,6 +50,7 @@ public final class GenerateCommand implements Command {
                 Run run = model.newRun()) {
             model.quantization().ifPresent(q -> err.println("quantised weights: " + q.describe()));
             int[] prompt = Inputs.tokens(args, model);
+            run.hook("hook_logits", NonFinite.stopOnNonFiniteLogits());
             Generation generation = run.generate(prompt, GenerationOptions.greedy(maxNew));
             if (model.tokenizer().isPresent()) {
                 out.println(model.requireTokenizer().decode(generation.generated()));

@@ -16,6 +16,7 @@ import io.interp4j.api.train.TrainingResult;
 import io.interp4j.app.cli.Args;
 import io.interp4j.app.cli.AtomicOutput;
 import io.interp4j.app.cli.Command;
+import io.interp4j.app.cli.StagedFolder;
 import io.interp4j.app.cli.UsageException;
 import io.interp4j.app.plugins.PluginRegistry;
 import java.io.PrintStream;
@@ -66,9 +67,6 @@ public final class LoraCommand implements Command {
         Path model = args.path("model");
         Path data = args.path("data");
         Path target = args.path("out");
-        if (Files.exists(target)) {
-            throw new UsageException("--out " + target + " exists; choose a new adapter directory");
-        }
         TrainingOptions options = new TrainingOptions(
                 args.integer("rank", 8, 1, 4096),
                 args.decimal("alpha", 16),
@@ -88,7 +86,8 @@ public final class LoraCommand implements Command {
         String engine = args.get("engine").orElse("djl");
         LoraTrainer trainer = registry.engine(engine).loraTrainer().orElseThrow(() ->
                 new Interp4jException(ErrorCode.UNSUPPORTED, "engine '" + engine + "' cannot train; use --engine djl"));
-        try (Model base = registry.loadModel(engine, model)) {
+        // written under a temporary name and moved into place last: a killed run leaves no adapter folder
+        try (StagedFolder staged = StagedFolder.create(target, false); Model base = registry.loadModel(engine, model)) {
             Tokenizer tokenizer = base.requireTokenizer();
             List<TrainingExample> examples = new ArrayList<>();
             for (Task t : tasks) {
@@ -97,12 +96,13 @@ public final class LoraCommand implements Command {
             err.printf(Locale.ROOT, "training a rank-%d LoRA on %s (%s) with %d examples for %d steps%n",
                     options.rank(), model, String.join(",", options.targetModules()), examples.size(), options.steps());
             long started = System.nanoTime();
-            TrainingResult result = trainer.train(base, examples, options, target, (step, loss, lr) -> {
+            TrainingResult result = trainer.train(base, examples, options, staged.path(), (step, loss, lr) -> {
                 double elapsed = (System.nanoTime() - started) / 1e9;
                 err.printf(Locale.ROOT, "step %d/%d  loss %.4f  lr %.3g  (%.1f s, ETA %.0f s)%n", step, options.steps(), loss, lr,
                         elapsed, elapsed / step * (options.steps() - step));
             });
-            writeSummary(target.resolve("training.json"), model, data, options, result);
+            writeSummary(staged.path().resolve("training.json"), model, data, options, result);
+            staged.commit();
             out.printf(Locale.ROOT, "wrote %s: final loss %.4f, %.1f tokens/s%n", target, result.losses().get(result.losses().size() - 1),
                     result.tokensPerSecond());
         }

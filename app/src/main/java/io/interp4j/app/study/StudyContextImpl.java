@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.app.cli.NonFinite;
 import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.tokenizer.Tokenizer;
 import java.util.List;
@@ -33,6 +34,8 @@ final class StudyContextImpl implements StudyContext {
     private final StepStore store;
     private final InterventionCheck check = new InterventionCheck();
     private final Set<String> used = new java.util.TreeSet<>();
+    private long forwardsRun;
+    private long nonFiniteForwards;
 
     StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool) {
         this(plan, registry, step, pool, null);
@@ -77,6 +80,12 @@ final class StudyContextImpl implements StudyContext {
     public List<ForwardReadout> forwards(ForwardPlan forwardPlan, Progress progress) {
         List<ForwardReadout> readouts = plan.forwards().create().execute(forwardPlan, this::resolve, progress);
         check.observe(forwardPlan, readouts);
+        for (ForwardReadout readout : readouts) {
+            forwardsRun++;
+            if (readout.logits() != null && NonFinite.count(readout.logits().data()) > 0) {
+                nonFiniteForwards++;
+            }
+        }
         return readouts;
     }
 
@@ -87,6 +96,16 @@ final class StudyContextImpl implements StudyContext {
      */
     InterventionCheck interventionCheck() {
         return check;
+    }
+
+    /** How many planned forwards this context ran. */
+    long forwardsRun() {
+        return forwardsRun;
+    }
+
+    /** How many of them produced NaN or infinite logits. */
+    long nonFiniteForwards() {
+        return nonFiniteForwards;
     }
 
     /** A request's model: a study model, or a variant of one ({@link ModelRef#key()}). */

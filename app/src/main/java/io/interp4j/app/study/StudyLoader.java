@@ -4,7 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
-import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.interp4j.api.ErrorCode;
@@ -75,15 +76,26 @@ final class StudyLoader {
         }
         Config parsed;
         try {
-            parsed = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            parsed = ConfigFactory.parseFile(file.toFile(), StudyIncluder.options(file));
         } catch (ConfigException e) {
             throw new StudyException(List.of(file + ": " + e.getMessage()));
         }
         ConfigFactory.invalidateCaches(); // system properties are read afresh for every study
-        Config reference = ConfigFactory.defaultReference(StudyLoader.class.getClassLoader()).withFallback(registry.folderDefaults()).resolve();
+        // the plugins' reference.conf files (and those of plugin folders), without the system properties
+        // defaultReference() merges in
+        Config reference = ConfigFactory.defaultReferenceUnresolved(StudyLoader.class.getClassLoader())
+                .withFallback(registry.folderDefaults()).resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
         Config layered;
         try {
-            layered = ConfigFactory.systemProperties().withFallback(parsed).withFallback(reference).resolve();
+            // only the study's and the plugins' keys come from system properties, and substitutions never
+            // read the environment: ${HOME} or ${user.home} must not put this machine's values into a report
+            Config properties = ConfigFactory.systemProperties();
+            Config overrides = properties.withOnlyPath("study").withFallback(properties.withOnlyPath("interp4j"));
+            layered = overrides.withFallback(parsed).withFallback(reference)
+                    .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+        } catch (ConfigException.UnresolvedSubstitution e) {
+            throw new StudyException(List.of(file + ": " + e.getMessage() + " (substitutions refer to keys of the study only; environment"
+                    + " variables and system properties are not read: write the value, or pass -Dstudy.<key>=...)"));
         } catch (ConfigException e) {
             throw new StudyException(List.of(file + ": " + e.getMessage()));
         }
@@ -102,6 +114,10 @@ final class StudyLoader {
         Config study = layered.getConfig("study");
         unknownKeys(study, "study", STUDY_KEYS, problems);
         String name = string(study, "name", "study", problems).orElse(file.getFileName().toString().replaceAll("\\.conf$", ""));
+        if (!isFolderName(name)) {
+            problems.add("study.name: '" + name + "' is not a folder name (it names out/<name>); allowed: one path segment without"
+                    + " '/', '\\', control characters, '.' or '..'");
+        }
         long seed = study.hasPath("seed") ? number(study, "seed", "study", problems) : 0;
         Path base = file.toAbsolutePath().getParent();
 
@@ -115,6 +131,12 @@ final class StudyLoader {
             throw new StudyException(problems);
         }
         return new Loaded(new StudyPlan(file, layered, name, seed, models, suites, steps, formats, forwards), studyRegistry);
+    }
+
+    /** Whether a study name is one folder name, so out/<name> stays inside out/. */
+    static boolean isFolderName(String name) {
+        return !name.isEmpty() && name.length() <= 255 && !name.equals(".") && !name.equals("..")
+                && name.chars().noneMatch(c -> c == '/' || c == '\\' || c < 0x20 || c == 0x7f);
     }
 
     /** Reads {@code study.forwards}: the executor of forward plans and the planner's bounds. */
@@ -160,7 +182,7 @@ final class StudyLoader {
                 continue;
             }
             for (String id : ((ConfigObject) kindEntry.getValue()).keySet()) {
-                String path = "interp4j." + kind + ".\"" + id + "\"";
+                String path = ConfigUtil.joinPath("interp4j", kind, id); // quoted: a key may hold dots or control characters
                 if (!reference.hasPath(path)) {
                     problems.add("interp4j." + kind + "." + id + ": no such plugin defaults; plugin defaults live under interp4j.<kind>.<id>"
                             + " for kinds probe, intervention, metric, experiment");
@@ -197,7 +219,7 @@ final class StudyLoader {
                 problems.add(path + ": must be an object with path, engine, dtype, create");
                 continue;
             }
-            Config m = study.getConfig("models.\"" + name + "\"");
+            Config m = study.getConfig(ConfigUtil.joinPath("models", name));
             unknownKeys(m, path, MODEL_KEYS, problems);
             Optional<String> dir = string(m, "path", path, problems);
             if (dir.isEmpty()) {
@@ -275,7 +297,7 @@ final class StudyLoader {
                 problems.add(path + ": must be an object with builtin or file, and split");
                 continue;
             }
-            Config s = study.getConfig("suites.\"" + name + "\"");
+            Config s = study.getConfig(ConfigUtil.joinPath("suites", name));
             unknownKeys(s, path, SUITE_KEYS, problems);
             Optional<String> builtin = string(s, "builtin", path, problems);
             Optional<String> file = string(s, "file", path, problems);

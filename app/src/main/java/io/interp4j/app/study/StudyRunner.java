@@ -91,11 +91,14 @@ final class StudyRunner {
         StudyPlan plan = loaded.plan();
         ThreadPolicy threads = ThreadPolicy.current();
         Path out = outOption.orElse(Path.of("out", plan.name())).toAbsolutePath();
-        try {
-            Files.createDirectories(out);
-        } catch (java.io.IOException e) {
-            throw new Interp4jException(ErrorCode.IO_ERROR, out + ": cannot create the output folder: " + e.getMessage(), e);
+        try (StudyFolder folder = StudyFolder.lock(out)) {
+            return run(loaded, out, threads, startedAt, started, err, console);
         }
+    }
+
+    private StudyResults run(StudyLoader.Loaded loaded, Path out, ThreadPolicy threads, String startedAt, long started, PrintStream err,
+            boolean console) {
+        StudyPlan plan = loaded.plan();
         createMissingModels(plan, err);
         ModelHashes hashes = new ModelHashes(out.resolve(".cache").resolve("model-hashes.json"));
         List<StudyResults.ModelInfo> models = new ArrayList<>();
@@ -158,6 +161,12 @@ final class StudyRunner {
                     pool.closeVariants();
                 }
                 progress.finish();
+                result = NonFiniteMarks.mark(result, context.nonFiniteForwards(), context.forwardsRun());
+                for (String key : List.of(NonFiniteMarks.LOGITS, NonFiniteMarks.CELLS)) {
+                    if (result.summary().containsKey(key)) {
+                        err.println(label + " warning: " + result.summary().get(key));
+                    }
+                }
                 List<String> used = context.usedPlugins();
                 String fingerprint = PluginProvenance.fingerprint(parts, used, loaded.registry()).orElseThrow();
                 fingerprints.put(step.id(), fingerprint);

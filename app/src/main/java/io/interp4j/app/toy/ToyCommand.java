@@ -20,6 +20,7 @@ import io.interp4j.api.train.TrainingResult;
 import io.interp4j.app.cli.Args;
 import io.interp4j.app.cli.AtomicOutput;
 import io.interp4j.app.cli.Command;
+import io.interp4j.app.cli.StagedFolder;
 import io.interp4j.app.cli.UsageException;
 import io.interp4j.app.plugins.PluginRegistry;
 import java.io.IOException;
@@ -97,9 +98,7 @@ public final class ToyCommand implements Command {
         Args args = Args.parse(arguments.subList(1, arguments.size()), Set.of("preset", "out", "seed", "steps", "lr", "threads", "train-per-family",
                 "test-per-family"));
         Path target = args.path("out");
-        if (Files.exists(target)) {
-            throw new UsageException("--out " + target + " exists; choose a new directory");
-        }
+        StagedFolder.create(target, false).close(); // refused now if --out exists or cannot be written, before training
         long seed = args.integer("seed", 1, 0, Integer.MAX_VALUE);
         ByteLevelBpe bpe = ByteLevelBpe.train(ByteLevelBpe.MAX_VOCAB);
         Preset preset = preset(args.require("preset"), bpe.vocabSize());
@@ -137,15 +136,21 @@ public final class ToyCommand implements Command {
         long started = System.nanoTime();
         PretrainingOptions options = new PretrainingOptions(learningRate, 0.1, Math.min(100, steps / 10), steps, preset.batchSize(), 1.0, seed,
                 threads);
-        TrainingResult result = pretrainer.train(config, bpe.toJson(), examples, options, target, (step, loss, lr) -> {
-            if (step % 50 == 0 || step == steps) {
-                double elapsed = (System.nanoTime() - started) / 1e9;
-                err.printf(Locale.ROOT, "step %d/%d  loss %.4f  lr %.3g  (%.0f s, ETA %.0f s)%n", step, steps, loss, lr, elapsed,
-                        elapsed / step * (steps - step));
-            }
-        });
-        Map<String, double[]> accuracy = evaluate(target, suite, err);
-        writeManifest(target.resolve("manifest.json"), preset, options, result, accuracy);
+        TrainingResult result;
+        Map<String, double[]> accuracy;
+        // the model, its tokenizer and manifest are written under a temporary name and moved into place last
+        try (StagedFolder staged = StagedFolder.create(target, false)) {
+            result = pretrainer.train(config, bpe.toJson(), examples, options, staged.path(), (step, loss, lr) -> {
+                if (step % 50 == 0 || step == steps) {
+                    double elapsed = (System.nanoTime() - started) / 1e9;
+                    err.printf(Locale.ROOT, "step %d/%d  loss %.4f  lr %.3g  (%.0f s, ETA %.0f s)%n", step, steps, loss, lr, elapsed,
+                            elapsed / step * (steps - step));
+                }
+            });
+            accuracy = evaluate(staged.path(), suite, err);
+            writeManifest(staged.path().resolve("manifest.json"), preset, options, result, accuracy);
+            staged.commit();
+        }
         accuracy.forEach((family, a) -> out.printf(Locale.ROOT, "  %-24s train %5.1f%%  held-out %5.1f%%%n", family, 100 * a[0], 100 * a[1]));
         out.printf(Locale.ROOT, "wrote %s: final loss %.4f in %.0f s (%.0f tokens/s)%n", target, result.losses().get(result.losses().size() - 1),
                 result.seconds(), result.tokensPerSecond());
@@ -156,12 +161,11 @@ public final class ToyCommand implements Command {
         Args args = Args.parse(arguments, Set.of("seed", "out"));
         Path target = args.path("out");
         long seed = args.integer("seed", 1, 0, Integer.MAX_VALUE);
-        try {
-            Files.createDirectories(target);
-        } catch (IOException e) {
-            throw new Interp4jException(ErrorCode.IO_ERROR, target + ": cannot create the folder: " + e.getMessage(), e);
+        // every suite is written under a temporary folder, then each file is renamed into place
+        try (StagedFolder staged = StagedFolder.create(target, true)) {
+            io.interp4j.api.task.ToySuites.write(seed, staged.path());
+            staged.commit();
         }
-        io.interp4j.api.task.ToySuites.write(seed, target);
         out.println("wrote the atlas suites of seed " + seed + " to " + target);
     }
 

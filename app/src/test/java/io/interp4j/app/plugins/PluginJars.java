@@ -25,7 +25,9 @@ final class PluginJars {
     /** The test class path without PyTorch's native jar (whose automatic module name is invalid) and the test classes. */
     static List<String> modulePath() {
         return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(e -> !Path.of(e).getFileName().toString().startsWith("pytorch-native") && !e.endsWith("test-classes"))
+                // jazzer and jazzer-junit (the fuzz tests' libraries) split a package, which a module path refuses
+                .filter(e -> !Path.of(e).getFileName().toString().startsWith("pytorch-native") && !e.endsWith("test-classes")
+                        && !Path.of(e).getFileName().toString().startsWith("jazzer"))
                 .toList();
     }
 

@@ -1,5 +1,6 @@
 package io.interp4j.app.study;
 
+import static io.interp4j.app.Cli.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
@@ -7,10 +8,8 @@ import com.google.gson.JsonParser;
 import com.typesafe.config.ConfigFactory;
 import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.app.Main;
-import java.io.ByteArrayOutputStream;
+import io.interp4j.app.Cli.Result;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,14 +22,6 @@ class StudyCommandTest {
     @TempDir
     Path dir;
 
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 
     private Path study(String name, String steps) throws IOException {
         Path file = dir.resolve(name + ".conf");

@@ -79,7 +79,7 @@ final class SweepExperiment implements Experiment {
         Set<String> problems = new LinkedHashSet<>(scope.validate(context));
         ModelConfig config = context.modelNames().contains(scope.model()) ? context.modelConfig(scope.model()) : null;
         validateIntervention(context, config, problems);
-        validateMetrics(context, problems);
+        validateMetrics(context, config, problems);
         return List.copyOf(problems);
     }
 
@@ -175,7 +175,7 @@ final class SweepExperiment implements Experiment {
         }
     }
 
-    private void validateMetrics(StudyContext context, Set<String> problems) {
+    private void validateMetrics(StudyContext context, ModelConfig config, Set<String> problems) {
         String root = context.path();
         for (PluginRef ref : metrics) {
             List<String> unknownId = context.checkPlugin(PluginKind.METRIC, ref.id(), ConfigFactory.empty(), ref.path(root, "id"));
@@ -189,7 +189,12 @@ final class SweepExperiment implements Experiment {
                 continue;
             }
             try {
-                Class<? extends MetricInput> input = context.metric(ref.id(), ref.settings()).inputType();
+                io.interp4j.api.metric.Metric metric = context.metric(ref.id(), ref.settings());
+                if (config != null) {
+                    metric.checkAgainst(config).ifPresent(p -> problems.add(ref.path(root, "settings") + ": " + p + " of model '"
+                            + scope.model() + "'"));
+                }
+                Class<? extends MetricInput> input = metric.inputType();
                 if (!MetricInput.LogitComparison.class.equals(input)) {
                     problems.add(ref.path(root, "id") + ": metric '" + ref.id() + "' reads " + input.getSimpleName()
                             + " observations; a sweep compares the clean and intervened logits of each prompt, so its metrics must"

@@ -20,6 +20,13 @@ final class TopKOverlap extends TypedMetric<LogitComparison> {
     }
 
     @Override
+    public java.util.Optional<String> checkAgainst(io.interp4j.api.model.ModelConfig model) {
+        return k > model.vocabSize()
+                ? java.util.Optional.of("k = " + k + " exceeds the vocabulary of " + model.vocabSize() + " tokens; allowed 1.." + model.vocabSize())
+                : java.util.Optional.empty();
+    }
+
+    @Override
     protected MetricResult computeTyped(LogitComparison input) {
         int vocab = LogSoftmax.vocab(input.reference());
         if (k > vocab) {

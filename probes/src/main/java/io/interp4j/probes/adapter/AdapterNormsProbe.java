@@ -80,13 +80,6 @@ final class AdapterNormsProbe implements Probe {
                     sums.delta += scaling * baNorm * scaling * baNorm;
                 }
             }
-            if (!lora.ignored().isEmpty()) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("kind", "ignored");
-                row.put("tensors", lora.ignored().size());
-                row.put("names", String.join(", ", lora.ignored()));
-                rows.add(row);
-            }
         }
         double[] abRss = new double[layerCount];
         double[] baRss = new double[layerCount];

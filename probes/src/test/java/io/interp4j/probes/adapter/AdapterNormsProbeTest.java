@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AdapterNormsProbeTest {
     private static final String ID = "adapter-norms";
     private static final String PREFIX = "base_model.model.model.layers.";
-    private static final String CONFIG = "{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 4, \"target_modules\": [\"q_proj\", \"v_proj\", \"down_proj\"]}";
+    private static final String CONFIG = "{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 4, \"rank_pattern\": {\"down_proj\": 1, \"v_proj\": 1},"
+            + " \"target_modules\": [\"q_proj\", \"v_proj\", \"down_proj\"]}";
 
     @TempDir
     Path tmp;
@@ -62,7 +63,6 @@ class AdapterNormsProbeTest {
         // an adapter name before .weight, as some PEFT versions save it; B·A = [[2, 2], [0, 0], [1, 1]] → ‖BA‖² = 10
         t.put(PREFIX + "2.self_attn.v_proj.lora_A.default.weight", new T(new long[] {1, 2}, new float[] {1, 1}));
         t.put(PREFIX + "2.self_attn.v_proj.lora_B.default.weight", new T(new long[] {3, 1}, new float[] {2, 0, 1}));
-        t.put("base_model.model.lm_head.modules_to_save.default.weight", new T(new long[] {2}, new float[] {0, 0}));
         return t;
     }
 
@@ -111,16 +111,15 @@ class AdapterNormsProbeTest {
 
         assertThat(result.tensor("ab-rss").data()).containsExactly((float) Math.sqrt(41), 0f, (float) Math.sqrt(7));
         assertThat(result.tensor("ba-rss").data()).containsExactly((float) Math.sqrt(91), 0f, (float) Math.sqrt(10));
-        assertThat(result.rows()).anySatisfy(r -> assertThat(r).containsEntry("kind", "ignored").containsEntry("tensors", 1));
     }
 
     @Test
     void rsLoraAndAlphaPatternChangeTheScaling() {
-        String rs = "{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 4, \"use_rslora\": true}";
+        String rs = "{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 4, \"use_rslora\": true, \"rank_pattern\": {\"down_proj\": 1, \"v_proj\": 1}}";
         ProbeResult result = probe(adapter(tmp.resolve("rs"), rs, handTensors())).run(NO_MODEL);
         assertThat((double) moduleRow(result, 0, "self_attn.q_proj").get("scaling")).isCloseTo(4 / Math.sqrt(2), within(1e-12));
 
-        String pattern = "{\"r\": 2, \"lora_alpha\": 4, \"alpha_pattern\": {\"q_proj\": 8}}";
+        String pattern = "{\"r\": 2, \"lora_alpha\": 4, \"alpha_pattern\": {\"q_proj\": 8}, \"rank_pattern\": {\"down_proj\": 1, \"v_proj\": 1}}";
         result = probe(adapter(tmp.resolve("pattern"), pattern, handTensors())).run(NO_MODEL);
         assertThat((double) moduleRow(result, 0, "self_attn.q_proj").get("scaling")).isEqualTo(4.0);
         assertThat((double) moduleRow(result, 2, "self_attn.v_proj").get("scaling")).isEqualTo(4.0);
@@ -131,7 +130,8 @@ class AdapterNormsProbeTest {
         try (Model model = ProbeFixtures.load(ProbeFixtures.writeModel(models, "tiny", ProbeFixtures.UNTIED, DType.F32, 71))) {
             Map<String, T> tensors = new LinkedHashMap<>(handTensors());
             tensors.keySet().removeIf(n -> n.contains("layers.2."));
-            ProbeResult result = probe(adapter(tmp.resolve("fits"), CONFIG, tensors)).run(ProbeContext.of(model, Map.of()));
+            String noV = CONFIG.replace("\"v_proj\", \"down_proj\"]", "\"down_proj\"]"); // target_modules must agree with the tensors
+            ProbeResult result = probe(adapter(tmp.resolve("fits"), noV, tensors)).run(ProbeContext.of(model, Map.of()));
             assertThat(result.tensor("ab-rss").shape()).containsExactly(2);
 
             Probe tooDeep = probe(adapter(tmp.resolve("deep"), CONFIG, handTensors()));
@@ -226,9 +226,14 @@ class AdapterNormsProbeTest {
                 .isInstanceOf(Interp4jException.class)
                 .hasMessageContaining("peft_type 'IA3' is not supported; allowed: LORA");
 
-        Path noLora = adapter(tmp.resolve("no-lora"), CONFIG, Map.of("x.weight", new T(new long[] {1}, new float[1])));
+        Path noLora = adapter(tmp.resolve("no-lora"), CONFIG, Map.of());
         assertThatThrownBy(() -> probe(noLora).run(NO_MODEL))
                 .isInstanceOf(Interp4jException.class)
                 .hasMessageContaining("holds no LoRA tensors");
+
+        Path other = adapter(tmp.resolve("other"), CONFIG, Map.of("x.weight", new T(new long[] {1}, new float[1])));
+        assertThatThrownBy(() -> probe(other).run(NO_MODEL))
+                .isInstanceOf(Interp4jException.class)
+                .hasMessageContaining("tensor 'x.weight' is not a LoRA matrix");
     }
 }

@@ -1,0 +1,416 @@
+package io.interp4j.app;
+
+import static io.interp4j.app.Cli.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import io.interp4j.api.checkpoint.SafetensorsFile;
+import io.interp4j.api.checkpoint.TensorInfo;
+import io.interp4j.app.Cli.Result;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * One regression test per class of bad input of issue #15, through the real command line: exit code
+ * 2, a message naming the file (and tensor, key or path), and no output left behind.
+ */
+class BadInputTest {
+    @TempDir
+    static Path shared;
+
+    @TempDir
+    Path dir;
+
+    static Path model;
+
+
+    @BeforeAll
+    static void writeModel() {
+        model = shared.resolve("tiny");
+        Result r = run("random-model", "--out", model.toString(), "--seed", "3", "--layers", "2", "--hidden", "32",
+                "--heads", "4", "--kv-heads", "2", "--vocab", "300");
+        assertThat(r.code()).as(r.err()).isZero();
+    }
+
+    private Path copyOfModel() throws IOException {
+        Path copy = dir.resolve("model");
+        Files.createDirectories(copy);
+        try (Stream<Path> files = Files.list(model)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        return copy;
+    }
+
+    /** Runs forward on a model and checks it is refused with exit 2, the message parts, and no output. */
+    private Result refusedForward(Path modelDir, String... messageParts) {
+        Path out = dir.resolve("forward.json");
+        Result r = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> run("forward", "--model", modelDir.toString(), "--tokens", "1,2,3", "--out", out.toString()));
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains(messageParts);
+        assertThat(out).doesNotExist();
+        return r;
+    }
+
+    private static void setHeaderLength(Path file, int delta) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            channel.read(length, 0);
+            long n = length.flip().getLong() + delta;
+            channel.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, n), 0);
+        }
+    }
+
+    /** Pads the header with 8 spaces, as Python's safetensors pads it to 8-byte alignment. */
+    private static void padHeader(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        long length = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        ByteBuffer padded = ByteBuffer.allocate(bytes.length + 8).order(ByteOrder.LITTLE_ENDIAN);
+        padded.putLong(length + 8).put(bytes, 8, (int) length).put("        ".getBytes(StandardCharsets.US_ASCII))
+                .put(bytes, 8 + (int) length, bytes.length - 8 - (int) length);
+        Files.write(file, padded.array());
+    }
+
+    @Test
+    void aHeaderLengthFourBytesShortIsRefusedNotShifted() throws IOException {
+        Path m = copyOfModel();
+        padHeader(m.resolve("model.safetensors"));
+        Result padded = run("hooks", "--model", m.toString());
+        assertThat(padded.code()).as("a padded header is valid: " + padded.err()).isZero();
+        // the length now ends inside the padding: the JSON parses, and every tensor would be read 4 bytes early
+        setHeaderLength(m.resolve("model.safetensors"), -4);
+        refusedForward(m, m.resolve("model.safetensors").toString(), "4 trailing bytes");
+    }
+
+    @Test
+    void bytesAppendedAfterTheLastTensorAreRefused() throws IOException {
+        Path m = copyOfModel();
+        Files.write(m.resolve("model.safetensors"), new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+        refusedForward(m, "3 trailing bytes");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "\"num_hidden_layers\": 2|\"num_hidden_layers\": 1000000000|num_hidden_layers is 1000000000; allowed 1..1024",
+        "\"hidden_size\": 32|\"hidden_size\": 4294967328|'hidden_size' is 4294967328",
+        "\"hidden_size\": 32|\"hidden_size\": 32.5|'hidden_size' must be an integer",
+        "\"hidden_size\": 32|\"hidden_size\": [32]|'hidden_size' must be an integer",
+        "\"tie_word_embeddings\": true|\"tie_word_embeddings\": \"yes\"|'tie_word_embeddings' must be true or false",
+        "\"rope_theta\": 1000000.0|\"rope_theta\": 1e400|'rope_theta' is 1e400, which is not finite",
+    })
+    void configNumbersAreNotCoerced(String line, String replacement, String message) throws IOException {
+        Path m = copyOfModel();
+        Path config = m.resolve("config.json");
+        String text = Files.readString(config);
+        assertThat(text).contains(line);
+        Files.writeString(config, text.replace(line, replacement));
+        refusedForward(m, config.toString(), message);
+    }
+
+    @Test
+    void aNonFiniteWeightIsReportedNamingTheTensor() throws IOException {
+        Path m = copyOfModel();
+        Path weights = m.resolve("model.safetensors");
+        long at;
+        try (SafetensorsFile file = SafetensorsFile.open(weights)) {
+            TensorInfo norm = file.info("model.norm.weight");
+            ByteBuffer length = ByteBuffer.wrap(Files.readAllBytes(weights), 0, 8).order(ByteOrder.LITTLE_ENDIAN);
+            at = 8 + length.getLong() + norm.begin() + 4L * 5;
+            assertThat(norm.dtype().bytes()).isEqualTo(4);
+        }
+        try (RandomAccessFile raf = new RandomAccessFile(weights.toFile(), "rw")) {
+            raf.seek(at);
+            raf.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN).array());
+        }
+        refusedForward(m, "tensor 'model.norm.weight' holds NaN at element 5", "weights must be finite");
+    }
+
+    private static boolean mkfifo(Path path) throws IOException, InterruptedException {
+        return new ProcessBuilder("mkfifo", path.toString()).start().waitFor() == 0;
+    }
+
+    @Test
+    void aFifoNamedConfigJsonIsRefusedWithoutBlocking() throws Exception {
+        Path m = copyOfModel();
+        Files.delete(m.resolve("config.json"));
+        Assumptions.assumeTrue(mkfifo(m.resolve("config.json")), "mkfifo is available");
+        refusedForward(m, m.resolve("config.json") + ": not a regular file");
+    }
+
+    @Test
+    void outIsNeverADeviceFifoOrFolder() throws Exception {
+        Path fifo = dir.resolve("fifo.json");
+        Assumptions.assumeTrue(mkfifo(fifo), "mkfifo is available");
+        Result r = run("forward", "--model", model.toString(), "--tokens", "1,2", "--out", fifo.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("cannot write " + fifo, "not a regular file");
+        assertThat(Files.isRegularFile(fifo)).isFalse();
+        assertThat(Files.exists(fifo)).isTrue();
+    }
+
+    @Test
+    void outWhereNoFileCanBeCreatedIsRefusedBeforeTheForward() {
+        Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "a Linux /proc");
+        Result r = run("forward", "--model", model.toString(), "--tokens", "1,2", "--out", "/proc/interp4j-forward.json");
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("cannot write /proc/interp4j-forward.json", "cannot create a file in /proc");
+    }
+
+    private Path study(String name, String extra) throws IOException {
+        Path file = dir.resolve("s.conf");
+        Files.writeString(file, """
+                %s
+                study {
+                  name = "%s"
+                  models { main { path = "models/tiny", create { seed = 2, layers = 2, hidden = 32, heads = 4, kv-heads = 2, vocab = 300 } } }
+                  suites { main { builtin = families-mini } }
+                  steps = [ { id = lens, experiment = probe } ]
+                }
+                """.formatted(extra, name));
+        return file;
+    }
+
+    private static void refusedStudy(Path file, Path out, String... messageParts) {
+        Result r = run("study", file.toString(), "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains(messageParts);
+        assertThat(out.resolve("results.json")).doesNotExist();
+    }
+
+    @Test
+    void theStudyNameIsAFolderNameNotAPath() throws IOException {
+        Path file = study("../../escaped", "");
+        Result r = run("study", file.toString(), "--dry-run", "--no-estimate");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("study.name: '../../escaped' is not a folder name");
+        assertThat(dir.getParent().resolve("escaped")).doesNotExist();
+    }
+
+    @Test
+    void aLockedStudyFolderStopsASecondStudyNamingTheHolder() throws IOException {
+        Path file = study("locked", "");
+        Path out = dir.resolve("out");
+        Files.createDirectories(out);
+        try (FileChannel channel = FileChannel.open(out.resolve(".interp4j.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = channel.lock()) {
+            channel.write(ByteBuffer.wrap("4242@elsewhere since 2026-01-01T00:00:00Z".getBytes(StandardCharsets.UTF_8)));
+            refusedStudy(file, out, out + ": another study is writing this folder (held by process 4242@elsewhere");
+        }
+        assertThat(dir.resolve("models/tiny")).doesNotExist();
+    }
+
+    @Test
+    void aStudyDoesNotWriteIntoAFolderItDoesNotOwn() throws IOException {
+        Path file = study("foreign", "");
+        Path out = dir.resolve("home");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("notes.txt"), "mine");
+        refusedStudy(file, out, out + ": holds files a study did not write (notes.txt");
+        try (Stream<Path> files = Files.list(out)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("notes.txt");
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "include \"missing.conf\"|missing.conf does not exist",
+        "include required(\"missing.conf\")|missing.conf does not exist",
+        "include url(\"http://127.0.0.1:9/x.conf\")|include url(\"http://127.0.0.1:9/x.conf\") is refused",
+        "include classpath(\"reference.conf\")|include classpath(\"reference.conf\") is refused",
+        "interp4j.x = ${HOME}|environment variables and system properties are not read",
+        "interp4j.x = ${user.home}|environment variables and system properties are not read",
+    })
+    void hoconReadsOnlyTheStudysOwnFiles(String line, String message) throws IOException {
+        Path file = study("hocon", line);
+        refusedStudy(file, dir.resolve("out"), message);
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    @Test
+    void anIncludeIsResolvedNextToTheStudyFile() throws IOException {
+        Files.writeString(dir.resolve("seed.conf"), "study.seed = 11\n");
+        Path file = study("included", "include \"seed.conf\"");
+        Result r = run("study", file.toString(), "--dry-run", "--no-estimate");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("seed 11");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "\"r\": 2|\"r\": 2, \"modules_to_save\": [\"lm_head\"]|'modules_to_save' is an array",
+        "\"r\": 2|\"r\": 2, \"use_dora\": true|'use_dora' is a boolean true",
+        "\"r\": 2|\"r\": 4|module 'model.layers.0.self_attn.q_proj' has rank 2 (lora_A [2, 32]) but 'r' is 4",
+        "[\"q_proj\"]|[\"q_proj\", \"v_proj\"]|target_modules names 'v_proj'",
+    })
+    void anAdapterPartTheEnginesCannotApplyIsAnError(String line, String replacement, String message) throws IOException {
+        Path adapter = dir.resolve("adapter");
+        TestAdapters.write(adapter, 32);
+        Path config = adapter.resolve("adapter_config.json");
+        Files.writeString(config, Files.readString(config).replace(line, replacement));
+        Path out = dir.resolve("forward.json");
+        Result r = run("forward", "--model", model.toString(), "--adapter", adapter.toString(), "--tokens", "1,2", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains(config.toString(), message);
+        assertThat(out).doesNotExist();
+    }
+
+    /** A copy of the model whose weights are finite but whose norms overflow float32 in the forward. */
+    private Path overflowingModel() throws IOException {
+        Path m = copyOfModel();
+        Path weights = m.resolve("model.safetensors");
+        long dataStart = 8 + ByteBuffer.wrap(Files.readAllBytes(weights), 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        try (SafetensorsFile file = SafetensorsFile.open(weights);
+                RandomAccessFile raf = new RandomAccessFile(weights.toFile(), "rw")) {
+            for (String name : new String[] {"model.layers.0.input_layernorm.weight", "model.norm.weight"}) {
+                TensorInfo info = file.info(name);
+                ByteBuffer huge = ByteBuffer.allocate((int) info.byteCount()).order(ByteOrder.LITTLE_ENDIAN);
+                while (huge.hasRemaining()) {
+                    huge.putFloat(3e38f);
+                }
+                raf.seek(dataStart + info.begin());
+                raf.write(huge.array());
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void aForwardWithNonFiniteLogitsSaysSo() throws IOException {
+        Path out = dir.resolve("forward.json");
+        Result r = run("forward", "--model", overflowingModel().toString(), "--tokens", "1,2", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("warning: ", "logits are not finite", out.toString());
+    }
+
+    @Test
+    void generationStopsAtNonFiniteLogitsInsteadOfPrintingTokenZero() throws IOException {
+        Result r = run("generate", "--model", overflowingModel().toString(), "--tokens", "1,2", "--max-new-tokens", "4");
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("generation step 0", "logits are not finite", "generation stopped");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void aStudyMarksTheStepWhoseForwardsAreNotFinite() throws IOException {
+        Path m = overflowingModel();
+        Path file = dir.resolve("nan.conf");
+        Files.writeString(file, """
+                study {
+                  models { main { path = "%s" } }
+                  suites { main { builtin = families-mini } }
+                  steps = [ { id = ablation, experiment = sweep, settings {
+                    intervention { id = zero-ablation, settings { site = layer-output } }
+                    sweep { layer = all }
+                    metrics = [ { id = kl-divergence } ] } } ]
+                  report { formats = [json, md] }
+                }
+                """.formatted(m.toString().replace("\\", "/")));
+        Path out = dir.resolve("out");
+        Result r = run("study", file.toString(), "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("[1/1 ablation] warning: ", "planned forwards produced NaN or infinite logits");
+        assertThat(Files.readString(out.resolve("results.json"))).contains("\"non-finite logits\"", "\"non-finite cells\"");
+        assertThat(Files.readString(out.resolve("report.md"))).contains("non-finite cells");
+    }
+
+    /** Rewrites the safetensors header's JSON text (the data section is kept). */
+    private static void editHeader(Path file, java.util.function.UnaryOperator<String> edit) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        int length = (int) ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        byte[] header = edit.apply(new String(bytes, 8, length, StandardCharsets.UTF_8)).getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer out = ByteBuffer.allocate(8 + header.length + bytes.length - 8 - length).order(ByteOrder.LITTLE_ENDIAN);
+        out.putLong(header.length).put(header).put(bytes, 8 + length, bytes.length - 8 - length);
+        Files.write(file, out.array());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "comment|is not valid JSON",
+        "unquoted|is not valid JSON",
+        "utf8|is not valid UTF-8",
+        "wrap|'data_offsets[0]' is 18446744073709551616",
+        "duplicate|twice in one object",
+    })
+    void aLenientHeaderIsRefused(String kind, String message) throws IOException {
+        Path m = copyOfModel();
+        Path weights = m.resolve("model.safetensors");
+        editHeader(weights, header -> switch (kind) {
+            case "comment" -> header.replaceFirst("\\{", "{/* c */");
+            case "unquoted" -> header.replaceFirst("\"__metadata__\"", "__metadata__");
+            case "utf8" -> header.replaceFirst("\"format\"", "\"form\u00c3(\"");
+            case "wrap" -> header.replaceFirst("\\[0,", "[18446744073709551616,"); // 2^64: 0 if it wrapped
+            default -> header.replaceFirst("\\{", "{\"model.norm.weight\":{},");
+        });
+        refusedForward(m, weights.toString(), message);
+    }
+
+    @Test
+    void aFifoAsTrainingDataIsRefusedWithoutBlocking() throws Exception {
+        Path fifo = dir.resolve("train.jsonl");
+        Assumptions.assumeTrue(mkfifo(fifo), "mkfifo is available");
+        Path out = dir.resolve("adapter");
+        Result r = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run("lora", "train", "--model", model.toString(), "--data",
+                fifo.toString(), "--out", out.toString(), "--steps", "1"));
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains(fifo + ": not a regular file");
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void commandsThatWriteFoldersLeaveNothingHalfWritten() throws IOException {
+        Path suites = dir.resolve("suites");
+        Result r = run("toy", "suites", "--out", suites.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("suites");
+        }
+        try (Stream<Path> files = Files.list(suites)) {
+            assertThat(files.map(p -> p.getFileName().toString())).isNotEmpty().allMatch(n -> n.endsWith(".jsonl"));
+        }
+        Path data = dir.resolve("train.jsonl");
+        Files.writeString(data, "{\"id\": \"a\", \"family\": \"f\", \"prompt\": \"ab\", \"target\": \"c\"}\n");
+        Path adapter = dir.resolve("adapter");
+        Result trained = run("lora", "train", "--model", model.toString(), "--data", data.toString(), "--out", adapter.toString(),
+                "--steps", "1", "--grad-accum", "1", "--rank", "2");
+        assertThat(trained.code()).as(trained.err()).isZero();
+        assertThat(adapter.resolve("adapter_config.json")).exists();
+        assertThat(adapter.resolve("training.json")).exists();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("suites", "train.jsonl", "adapter");
+        }
+        Result again = run("lora", "train", "--model", model.toString(), "--data", data.toString(), "--out", adapter.toString());
+        assertThat(again.code()).isEqualTo(2);
+        assertThat(again.err()).contains("--out " + adapter + " exists");
+    }
+
+    @Test
+    void aTopKLargerThanTheVocabularyIsFoundBeforeAnythingRuns() throws IOException {
+        Path file = study("topk", "");
+        Files.writeString(file, Files.readString(file).replace("steps = [ { id = lens, experiment = probe } ]", """
+                steps = [ { id = ablation, experiment = sweep, settings {
+                  intervention { id = zero-ablation, settings { site = layer-output } }
+                  sweep { layer = all }
+                  metrics = [ { id = top-k-overlap, settings { k = 301 } } ] } } ]"""));
+        Result r = run("study", file.toString(), "--dry-run", "--no-estimate");
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("study.steps[0].settings.metrics[0].settings: k = 301 exceeds the vocabulary of 300 tokens");
+    }
+}
