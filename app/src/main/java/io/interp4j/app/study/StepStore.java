@@ -79,7 +79,8 @@ final class StepStore {
                     o.get("seconds").getAsDouble(),
                     o.get("forwardPasses").getAsLong(),
                     true,
-                    StepResultJson.fromJson(o.get("result").toString())));
+                    StepResultJson.fromJson(o.get("result").toString()),
+                    o.has("ranOn") ? o.get("ranOn").getAsString() : ""));
         } catch (IOException | RuntimeException e) {
             // unreadable: the step simply runs again
             org.slf4j.LoggerFactory.getLogger(StepStore.class).warn("{}: cannot reuse the stored result ({}); the step runs again", file, e.toString());
@@ -97,6 +98,7 @@ final class StepStore {
         o.addProperty("fingerprint", record.fingerprint());
         o.addProperty("seconds", record.seconds());
         o.addProperty("forwardPasses", record.forwardPasses());
+        o.addProperty("ranOn", record.ranOn());
         o.add("result", JsonParser.parseString(StepResultJson.toJson(record.result())));
         Path file = file(step);
         try {

@@ -19,6 +19,7 @@ import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ModelRef;
+import io.interp4j.api.plan.PlanExecutor;
 import io.interp4j.api.tokenizer.Tokenizer;
 import java.util.List;
 import java.util.Set;
@@ -31,17 +32,20 @@ final class StudyContextImpl implements StudyContext {
     private final StudyPlan.StepSpec step;
     private final ModelPool pool;
     private final StepStore store;
+    private final PlanExecutor executor;
 
     StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool) {
-        this(plan, registry, step, pool, null);
+        this(plan, registry, step, pool, null, plan.forwards().create());
     }
 
-    StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool, StepStore store) {
+    /** A running step's context, whose forward plans run on {@code executor}. */
+    StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool, StepStore store, PlanExecutor executor) {
         this.plan = plan;
         this.registry = registry;
         this.step = step;
         this.pool = pool;
         this.store = store;
+        this.executor = executor;
     }
 
     @Override
@@ -73,7 +77,7 @@ final class StudyContextImpl implements StudyContext {
 
     @Override
     public List<ForwardReadout> forwards(ForwardPlan forwardPlan, Progress progress) {
-        return plan.forwards().create().execute(forwardPlan, this::resolve, progress);
+        return executor.execute(forwardPlan, this::resolve, progress);
     }
 
     /** A request's model: a study model, or a variant of one ({@link ModelRef#key()}). */

@@ -9,6 +9,7 @@ import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.api.task.Task;
 import io.interp4j.app.plugins.PluginRegistry;
 import io.interp4j.app.report.ReportWriter;
+import io.interp4j.planner.runner.PlanRunner;
 import jakarta.inject.Inject;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -84,9 +85,22 @@ final class StudyRunner {
 
     /** Runs a study into an output folder; returns the results. */
     StudyResults run(Path file, Optional<Path> outOption, PrintStream err, boolean console) {
+        return run(file, outOption, err, console, Runners.Choice.DEFAULT);
+    }
+
+    /** Runs a study into an output folder with its forward plans on a runner; returns the results. */
+    StudyResults run(Path file, Optional<Path> outOption, PrintStream err, boolean console, Runners.Choice runnerChoice) {
         long started = System.nanoTime();
         String startedAt = Instant.now().toString();
         StudyLoader.Loaded loaded = loader.load(file);
+        // the runner starts before anything is written, so that a runner that cannot start leaves nothing behind
+        try (PlanRunner runner = Runners.open(runnerChoice, loaded.plan())) {
+            return run(loaded, outOption, err, console, runnerChoice, runner, started, startedAt);
+        }
+    }
+
+    private StudyResults run(StudyLoader.Loaded loaded, Optional<Path> outOption, PrintStream err, boolean console, Runners.Choice runnerChoice,
+            PlanRunner runner, long started, String startedAt) {
         StudyPlan plan = loaded.plan();
         ThreadPolicy threads = ThreadPolicy.current();
         Path out = outOption.orElse(Path.of("out", plan.name())).toAbsolutePath();
@@ -144,7 +158,8 @@ final class StudyRunner {
                     continue;
                 }
                 store.clear(step);
-                StudyContextImpl context = new StudyContextImpl(plan, loaded.registry(), step, pool, store);
+                PlanRunner.Step executor = runner.step();
+                StudyContextImpl context = new StudyContextImpl(plan, loaded.registry(), step, pool, store, executor);
                 long passes = step.experiment().forwardPasses(context);
                 LOG.info("{} {}: {} forward passes", label, step.experiment().describe(), passes);
                 ConsoleProgress progress = new ConsoleProgress(err, label, passes, console);
@@ -156,8 +171,11 @@ final class StudyRunner {
                     pool.closeVariants();
                 }
                 progress.finish();
+                if (!runnerChoice.id().equals(Runners.LOCAL)) {
+                    err.println(label + " ran on " + executor.ranOn());
+                }
                 StudyResults.StepRecord record = new StudyResults.StepRecord(step.id(), step.experimentId(),
-                        step.experiment().describe(), settings, fingerprint, (System.nanoTime() - stepStart) / 1e9, passes, false, result);
+                        step.experiment().describe(), settings, fingerprint, (System.nanoTime() - stepStart) / 1e9, passes, false, result, executor.ranOn());
                 store.save(record, step);
                 records.add(record);
             }
