@@ -19,12 +19,22 @@ import java.util.Map;
  * @param models each request model key's source
  * @param batchTokens the planner's batch bound
  * @param cacheBytes the planner's cache bound
+ * @param hook called before the partition runs (tests make a task fail there)
  */
-record PartitionTask(int partition, List<Wire.Request> requests, Map<String, Source> models, int batchTokens, long cacheBytes)
+record PartitionTask(int partition, List<Wire.Request> requests, Map<String, Source> models, int batchTokens, long cacheBytes, Hook hook)
         implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** What runs on the executor before a partition. */
+    interface Hook extends Serializable {
+        /** Does nothing. */
+        Hook NONE = partition -> { };
+
+        void before(int partition);
+    }
+
     List<Wire.Result> run() {
+        hook.before(partition);
         ForwardPlan.Builder plan = ForwardPlan.builder();
         requests.forEach(r -> plan.add(r.decode()));
         List<ForwardReadout> readouts = new Planner(new PlannerOptions(batchTokens, cacheBytes))

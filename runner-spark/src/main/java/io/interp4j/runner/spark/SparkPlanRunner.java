@@ -38,17 +38,24 @@ final class SparkPlanRunner implements PlanRunner {
     private final JavaSparkContext spark;
     private final RunnerSettings settings;
     private final int partitions;
+    private final PartitionTask.Hook hook;
     private final PartitionProgress listener = new PartitionProgress();
     private int jobs;
 
-    private SparkPlanRunner(JavaSparkContext spark, RunnerSettings settings, int partitions) {
+    private SparkPlanRunner(JavaSparkContext spark, RunnerSettings settings, int partitions, PartitionTask.Hook hook) {
         this.spark = spark;
         this.settings = settings;
         this.partitions = partitions;
+        this.hook = hook;
         spark.sc().addSparkListener(listener);
     }
 
     static SparkPlanRunner open(RunnerSettings settings) {
+        return open(settings, PartitionTask.Hook.NONE);
+    }
+
+    /** Opens a runner whose tasks call {@code hook} before they run (tests inject failures with it). */
+    static SparkPlanRunner open(RunnerSettings settings, PartitionTask.Hook hook) {
         Map<String, String> options = settings.options();
         Set<String> unknown = new TreeSet<>(options.keySet());
         unknown.removeAll(OPTIONS);
@@ -83,7 +90,7 @@ final class SparkPlanRunner implements PlanRunner {
                     + "': " + e.getMessage(), e);
         }
         spark.setLogLevel("WARN");
-        return new SparkPlanRunner(spark, settings, partitions);
+        return new SparkPlanRunner(spark, settings, partitions, hook);
     }
 
     /** The partitions of a plan: as given, or twice the cluster's cores, so that a slow partition does not hold up a core. */
@@ -126,7 +133,8 @@ final class SparkPlanRunner implements PlanRunner {
                 }
                 Map<String, Source> used = new LinkedHashMap<>();
                 requests.forEach(r -> used.put(r.model(), sources.get(r.model())));
-                tasks.add(new PartitionTask(p, requests, used, settings.planner().batchTokens(), settings.planner().cacheBytes()));
+                tasks.add(new PartitionTask(p, requests, used, settings.planner().batchTokens(), settings.planner().cacheBytes(),
+                        hook));
                 sizes[p] = requests.size();
             }
             String group = "interp4j-plan-" + (++jobs);
