@@ -73,7 +73,7 @@ final class Runners {
     /** The study's own executor, in this JVM. */
     private record LocalRunner(StudyPlan.ForwardsSpec forwards) implements PlanRunner {
         @Override
-        public Step step() {
+        public Step step(java.nio.file.Path partial) {
             var executor = forwards.create();
             return new Step() {
                 private boolean ran;

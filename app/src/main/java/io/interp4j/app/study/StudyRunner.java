@@ -158,7 +158,7 @@ final class StudyRunner {
                     continue;
                 }
                 store.clear(step);
-                PlanRunner.Step executor = runner.step();
+                PlanRunner.Step executor = runner.step(store.partial(step, fingerprint));
                 StudyContextImpl context = new StudyContextImpl(plan, loaded.registry(), step, pool, store, executor);
                 long passes = step.experiment().forwardPasses(context);
                 LOG.info("{} {}: {} forward passes", label, step.experiment().describe(), passes);
@@ -177,6 +177,7 @@ final class StudyRunner {
                 StudyResults.StepRecord record = new StudyResults.StepRecord(step.id(), step.experimentId(),
                         step.experiment().describe(), settings, fingerprint, (System.nanoTime() - stepStart) / 1e9, passes, false, result, executor.ranOn());
                 store.save(record, step);
+                store.dropPartial(step);
                 records.add(record);
             }
             for (StudyPlan.ModelSpec m : plan.models().values()) {

@@ -20,8 +20,31 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ExecutorModels {
     private static final Map<Source, Model> LOADED = new ConcurrentHashMap<>();
+    /** The partitions running in this JVM: a task Spark was told to kill may still be inside a forward. */
+    private static int running;
 
     private ExecutorModels() {}
+
+    /**
+     * Runs a partition's work, counted, so that {@link #closeAll} never closes a model under a running forward.
+     *
+     * @param work the work
+     * @param <T> its result
+     * @return its result
+     */
+    static <T> T running(java.util.function.Supplier<T> work) {
+        synchronized (ExecutorModels.class) {
+            running++;
+        }
+        try {
+            return work.get();
+        } finally {
+            synchronized (ExecutorModels.class) {
+                running--;
+                ExecutorModels.class.notifyAll();
+            }
+        }
+    }
 
     static Model get(Source source) {
         return LOADED.computeIfAbsent(source, ExecutorModels::load);
@@ -39,8 +62,26 @@ final class ExecutorModels {
                 + "; found: " + found);
     }
 
-    /** Closes every model this JVM loaded (in local mode the driver is the executor, and closes them when the study ends). */
-    static void closeAll() {
+    /**
+     * Closes every model this JVM loaded (in local mode the driver is the executor, and closes them when
+     * the study ends), once no partition runs here; after a minute of waiting (a killed task stuck in a
+     * forward) the models are left open rather than closed under it.
+     */
+    static synchronized void closeAll() {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (running > 0 && System.nanoTime() < deadline) {
+            try {
+                ExecutorModels.class.wait(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (running > 0) {
+            org.slf4j.LoggerFactory.getLogger(ExecutorModels.class).warn("{} partition(s) still running after a minute; models left open",
+                    running);
+            return;
+        }
         LOADED.values().forEach(Model::close);
         LOADED.clear();
     }

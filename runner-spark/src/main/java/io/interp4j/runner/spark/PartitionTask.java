@@ -5,6 +5,7 @@ import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.planner.Planner;
 import io.interp4j.planner.PlannerOptions;
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +20,12 @@ import java.util.Map;
  * @param models each request model key's source
  * @param batchTokens the planner's batch bound
  * @param cacheBytes the planner's cache bound
+ * @param store the step's partial folder, where the finished partition is kept for a rerun (a path every executor sees)
+ * @param key the partition's file name there ({@link PartitionStore#key})
  * @param hook called before the partition runs (tests make a task fail there)
  */
-record PartitionTask(int partition, List<Wire.Request> requests, Map<String, Source> models, int batchTokens, long cacheBytes, Hook hook)
-        implements Serializable {
+record PartitionTask(int partition, List<Wire.Request> requests, Map<String, Source> models, int batchTokens, long cacheBytes, String store,
+        String key, Hook hook) implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** What runs on the executor before a partition. */
@@ -34,15 +37,18 @@ record PartitionTask(int partition, List<Wire.Request> requests, Map<String, Sou
     }
 
     List<Wire.Result> run() {
-        hook.before(partition);
-        ForwardPlan.Builder plan = ForwardPlan.builder();
-        requests.forEach(r -> plan.add(r.decode()));
-        List<ForwardReadout> readouts = new Planner(new PlannerOptions(batchTokens, cacheBytes))
-                .execute(plan.build(), key -> ExecutorModels.get(models.get(key)), n -> { });
-        List<Wire.Result> results = new ArrayList<>(readouts.size());
-        for (int i = 0; i < readouts.size(); i++) {
-            results.add(Wire.Result.of(requests.get(i).index(), readouts.get(i)));
-        }
-        return results;
+        return ExecutorModels.running(() -> {
+            hook.before(partition);
+            ForwardPlan.Builder plan = ForwardPlan.builder();
+            requests.forEach(r -> plan.add(r.decode()));
+            List<ForwardReadout> readouts = new Planner(new PlannerOptions(batchTokens, cacheBytes))
+                    .execute(plan.build(), key -> ExecutorModels.get(models.get(key)), n -> { });
+            List<Wire.Result> results = new ArrayList<>(readouts.size());
+            for (int i = 0; i < readouts.size(); i++) {
+                results.add(Wire.Result.of(requests.get(i).index(), readouts.get(i)));
+            }
+            PartitionStore.write(Path.of(store), key, results);
+            return results;
+        });
     }
 }

@@ -20,9 +20,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -99,8 +101,8 @@ final class SparkPlanRunner implements PlanRunner {
     }
 
     @Override
-    public Step step() {
-        return new SparkStep();
+    public Step step(Path partial) {
+        return new SparkStep(partial);
     }
 
     @Override
@@ -110,9 +112,15 @@ final class SparkPlanRunner implements PlanRunner {
     }
 
     private final class SparkStep implements Step {
+        private final Path partial;
         private int plans;
         private int partitionsRun;
+        private int partitionsReused;
         private final Set<String> executors = new TreeSet<>();
+
+        SparkStep(Path partial) {
+            this.partial = partial.toAbsolutePath();
+        }
 
         @Override
         public List<ForwardReadout> execute(ForwardPlan plan, Function<String, Model> models, Progress progress) {
@@ -124,8 +132,9 @@ final class SparkPlanRunner implements PlanRunner {
             List<int[]> chunks = new Planner(settings.planner()).chunks(plan, key -> configs.computeIfAbsent(key,
                     k -> ModelConfig.read(Path.of(sources.get(k).path()).resolve("config.json"))));
             List<int[]> split = Partitioning.split(plan, chunks, partitions());
+            ForwardReadout[] readouts = new ForwardReadout[plan.size()];
             List<PartitionTask> tasks = new ArrayList<>(split.size());
-            int[] sizes = new int[split.size()];
+            long reused = 0;
             for (int p = 0; p < split.size(); p++) {
                 List<Wire.Request> requests = new ArrayList<>(split.get(p).length);
                 for (int index : split.get(p)) {
@@ -133,16 +142,38 @@ final class SparkPlanRunner implements PlanRunner {
                 }
                 Map<String, Source> used = new LinkedHashMap<>();
                 requests.forEach(r -> used.put(r.model(), sources.get(r.model())));
-                tasks.add(new PartitionTask(p, requests, used, settings.planner().batchTokens(), settings.planner().cacheBytes(),
-                        hook));
-                sizes[p] = requests.size();
+                int batchTokens = settings.planner().batchTokens();
+                long cacheBytes = settings.planner().cacheBytes();
+                String key = PartitionStore.key(requests, used, batchTokens, cacheBytes);
+                Optional<List<Wire.Result>> stored = PartitionStore.read(partial, key);
+                if (stored.isPresent()) {
+                    // finished by an interrupted run of this step
+                    fill(readouts, stored.get());
+                    reused += requests.size();
+                    partitionsReused++;
+                } else {
+                    tasks.add(new PartitionTask(tasks.size(), requests, used, batchTokens, cacheBytes, partial.toString(), key, hook));
+                }
             }
+            progress.advance(reused);
+            if (!tasks.isEmpty()) {
+                run(tasks, progress).forEach(results -> fill(readouts, results));
+            }
+            plans++;
+            partitionsRun += tasks.size();
+            return Arrays.asList(readouts);
+        }
+
+        /** Runs partitions as one Spark job; returns each partition's results. */
+        private List<List<Wire.Result>> run(List<PartitionTask> tasks, Progress progress) {
+            int[] sizes = tasks.stream().mapToInt(t -> t.requests().size()).toArray();
             String group = "interp4j-plan-" + (++jobs);
             PartitionProgress.Job job = new PartitionProgress.Job(group, sizes, progress);
             listener.start(job);
             List<List<Wire.Result>> results;
             try {
-                spark.setJobGroup(group, String.format(Locale.ROOT, "%,d forwards in %d partitions", plan.size(), tasks.size()), false);
+                spark.setJobGroup(group, String.format(Locale.ROOT, "%,d forwards in %d partitions", IntStream.of(sizes).sum(), tasks.size()),
+                        false);
                 // one task per partition: parallelize slices a list of n elements into n partitions of one element
                 results = spark.parallelize(tasks, tasks.size()).map(PartitionTask::run).collect();
             } catch (Exception e) { // Scala code throws SparkException without declaring it
@@ -152,16 +183,14 @@ final class SparkPlanRunner implements PlanRunner {
                 spark.clearJobGroup();
             }
             job.complete();
-            ForwardReadout[] readouts = new ForwardReadout[plan.size()];
-            for (List<Wire.Result> partition : results) {
-                for (Wire.Result result : partition) {
-                    readouts[result.index()] = result.decode();
-                }
-            }
-            plans++;
-            partitionsRun += tasks.size();
             executors.addAll(job.executors());
-            return Arrays.asList(readouts);
+            return results;
+        }
+
+        private static void fill(ForwardReadout[] readouts, List<Wire.Result> results) {
+            for (Wire.Result result : results) {
+                readouts[result.index()] = result.decode();
+            }
         }
 
         @Override
@@ -170,9 +199,11 @@ final class SparkPlanRunner implements PlanRunner {
             if (plans == 0) {
                 return "the driver (no forward plans to run on Spark " + master + ")";
             }
-            return String.format(Locale.ROOT, "Spark %s (%d cores): %d plan%s in %d partition%s, on %d executor%s %s", master,
+            return String.format(Locale.ROOT, "Spark %s (%d cores): %d plan%s in %d partition%s, on %d executor%s %s%s", master,
                     spark.defaultParallelism(), plans, plans == 1 ? "" : "s", partitionsRun, partitionsRun == 1 ? "" : "s", executors.size(),
-                    executors.size() == 1 ? "" : "s", executors);
+                    executors.size() == 1 ? "" : "s", executors, partitionsReused == 0 ? ""
+                            : String.format(Locale.ROOT, "; %d partition%s reused from an interrupted run", partitionsReused,
+                                    partitionsReused == 1 ? "" : "s"));
         }
     }
 

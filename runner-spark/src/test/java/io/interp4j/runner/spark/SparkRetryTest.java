@@ -35,12 +35,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A task that throws once is retried by Spark (master {@code local[2,2]}: two attempts per task): the
  * readouts are bit for bit the local planner's, and progress counts every forward exactly once. Without
- * retries ({@code local[2]}) the study fails with the task's own message.
+ * retries ({@code local[2]}) the study fails with the task's own message; rerun with the same partial
+ * folder, it runs only the partition that failed.
  */
 class SparkRetryTest {
     private static final ModelConfig CONFIG = ModelConfig.of(300, 32, 64, 3, 4, 2, false);
     /** Where the injected failure remembers that it fired: the tasks run in this JVM (local mode). */
     private static final AtomicBoolean FIRED = new AtomicBoolean();
+    /** How many partitions the rerun ran. */
+    private static final java.util.concurrent.atomic.AtomicInteger RUNS = new java.util.concurrent.atomic.AtomicInteger();
     /** Small enough that the plan has several chunks, so that it has several partitions. */
     private static final PlannerOptions OPTIONS = new PlannerOptions(64, 4_000);
 
@@ -88,7 +91,7 @@ class SparkRetryTest {
         List<ForwardReadout> spark;
         String ranOn;
         try (SparkPlanRunner runner = SparkPlanRunner.open(settings("local[2,2]"), SparkRetryTest::failOnce)) {
-            PlanRunner.Step step = runner.step();
+            PlanRunner.Step step = runner.step(dir.resolve("partial-retry"));
             spark = step.execute(plan, key -> {
                 throw new AssertionError("the driver loads no model");
             }, progress::addAndGet);
@@ -108,11 +111,46 @@ class SparkRetryTest {
     void withoutRetriesTheStepFailsWithTheTasksMessage() {
         FIRED.set(false);
         try (SparkPlanRunner runner = SparkPlanRunner.open(settings("local[2]"), SparkRetryTest::failOnce)) {
-            assertThatThrownBy(() -> runner.step().execute(plan, key -> null, n -> { }))
+            assertThatThrownBy(() -> runner.step(dir.resolve("partial-fail")).execute(plan, key -> null, n -> { }))
                     .isInstanceOf(Interp4jException.class)
                     .hasMessageStartingWith("the Spark job of a forward plan failed: ")
                     .hasMessageContaining("injected failure of partition 1")
                     .hasMessageNotContaining("\tat ");
+        }
+    }
+
+    private static void failAtTheLast(int partition) {
+        if (partition == 2) {
+            throw new IllegalStateException("injected failure of the last partition");
+        }
+    }
+
+    private static void count(int partition) {
+        RUNS.incrementAndGet();
+    }
+
+    @Test
+    void aRerunOfAFailedStepRunsOnlyThePartitionsThatDidNotFinish() {
+        Path partial = dir.resolve("partial-resume");
+        // one core: partitions 0 and 1 finish (and are kept) before partition 2 fails
+        try (SparkPlanRunner runner = SparkPlanRunner.open(settings("local[1]"), SparkRetryTest::failAtTheLast)) {
+            assertThatThrownBy(() -> runner.step(partial).execute(plan, key -> null, n -> { }))
+                    .hasMessageContaining("injected failure of the last partition");
+        }
+        RUNS.set(0);
+        AtomicLong progress = new AtomicLong();
+        List<ForwardReadout> resumed;
+        String ranOn;
+        try (SparkPlanRunner runner = SparkPlanRunner.open(settings("local[1]"), SparkRetryTest::count)) {
+            PlanRunner.Step step = runner.step(partial);
+            resumed = step.execute(plan, key -> null, progress::addAndGet);
+            ranOn = step.ranOn();
+        }
+        assertThat(RUNS.get()).isEqualTo(1);
+        assertThat(progress.get()).isEqualTo(plan.size());
+        assertThat(ranOn).endsWith("1 plan in 1 partition, on 1 executor [driver]; 2 partitions reused from an interrupted run");
+        for (int i = 0; i < local.size(); i++) {
+            assertThat(resumed.get(i).logits().data()).as("request %d", i).containsExactly(local.get(i).logits().data());
         }
     }
 }
