@@ -2,17 +2,24 @@ package io.interp4j.app.study;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.model.LoadOptions;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.PlanExecutor;
 import io.interp4j.planner.runner.ModelSource;
 import io.interp4j.planner.runner.PlanRunner;
 import io.interp4j.planner.runner.PlanRunnerProvider;
 import io.interp4j.planner.runner.RunnerSettings;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Opens the runner that {@code --runner} names: {@code local} (this JVM, the study's own executor) or a
@@ -73,14 +80,13 @@ final class Runners {
     /** The study's own executor, in this JVM. */
     private record LocalRunner(StudyPlan.ForwardsSpec forwards) implements PlanRunner {
         @Override
-        public Step step(java.nio.file.Path partial) {
-            var executor = forwards.create();
+        public Step step(Path partial) {
+            PlanExecutor executor = forwards.create();
             return new Step() {
                 private boolean ran;
 
                 @Override
-                public List<io.interp4j.api.plan.ForwardReadout> execute(io.interp4j.api.plan.ForwardPlan plan,
-                        java.util.function.Function<String, io.interp4j.api.model.Model> models, io.interp4j.api.experiment.Progress progress) {
+                public List<ForwardReadout> execute(ForwardPlan plan, Function<String, Model> models, Progress progress) {
                     ran = true;
                     return executor.execute(plan, models, progress);
                 }

@@ -78,6 +78,13 @@ final class StepStore {
         } catch (IOException e) {
             throw new Interp4jException(ErrorCode.IO_ERROR, root + ": cannot list: " + e.getMessage(), e);
         }
+        try (java.util.stream.Stream<Path> left = Files.list(root)) {
+            if (left.findAny().isEmpty()) {
+                Files.delete(root);
+            }
+        } catch (IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, root + ": cannot list: " + e.getMessage(), e);
+        }
     }
 
     private static void delete(Path folder, String what) {

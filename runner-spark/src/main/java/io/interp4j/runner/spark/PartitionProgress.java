@@ -3,15 +3,13 @@ package io.interp4j.runner.spark;
 import io.interp4j.api.experiment.Progress;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.TreeSet;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 
 /**
  * Advances a step's progress as Spark reports finished tasks, on the driver: each partition counts
- * once, when its first attempt succeeds (a retried or speculative attempt adds nothing), and the
- * executors that ran them are noted for the report.
+ * once, when its first attempt succeeds (a retried or speculative attempt adds nothing).
  */
 final class PartitionProgress extends SparkListener {
     private static final String GROUP = "spark.jobGroup.id";
@@ -23,7 +21,6 @@ final class PartitionProgress extends SparkListener {
         final Progress progress;
         final Set<Integer> stages = new HashSet<>();
         final Set<Integer> finished = new HashSet<>();
-        final Set<String> executors = new TreeSet<>();
 
         Job(String group, int[] sizes, Progress progress) {
             this.group = group;
@@ -31,8 +28,7 @@ final class PartitionProgress extends SparkListener {
             this.progress = progress;
         }
 
-        synchronized void finished(int partition, String executor) {
-            executors.add(executor);
+        synchronized void finished(int partition) {
             if (finished.add(partition)) {
                 progress.advance(sizes[partition]);
             }
@@ -45,10 +41,6 @@ final class PartitionProgress extends SparkListener {
                     progress.advance(sizes[p]);
                 }
             }
-        }
-
-        synchronized Set<String> executors() {
-            return new TreeSet<>(executors);
         }
     }
 
@@ -83,7 +75,7 @@ final class PartitionProgress extends SparkListener {
             ours = job.stages.contains(event.stageId());
         }
         if (ours) {
-            job.finished(event.taskInfo().partitionId(), event.taskInfo().executorId());
+            job.finished(event.taskInfo().partitionId());
         }
     }
 }

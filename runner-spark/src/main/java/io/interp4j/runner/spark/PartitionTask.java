@@ -5,6 +5,7 @@ import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.planner.Planner;
 import io.interp4j.planner.PlannerOptions;
 import java.io.Serializable;
+import org.apache.spark.SparkEnv;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +37,17 @@ record PartitionTask(int partition, List<Wire.Request> requests, Map<String, Sou
         void before(int partition);
     }
 
-    List<Wire.Result> run() {
+    /**
+     * A finished partition's readouts and the executor that computed them.
+     *
+     * @param executor the executor's id ({@code driver} in local mode)
+     * @param results the readouts
+     */
+    record Done(String executor, List<Wire.Result> results) implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    Done run() {
         return ExecutorModels.running(() -> {
             hook.before(partition);
             ForwardPlan.Builder plan = ForwardPlan.builder();
@@ -48,7 +59,7 @@ record PartitionTask(int partition, List<Wire.Request> requests, Map<String, Sou
                 results.add(Wire.Result.of(requests.get(i).index(), readouts.get(i)));
             }
             PartitionStore.write(Path.of(store), key, results);
-            return results;
+            return new Done(SparkEnv.get().executorId(), results);
         });
     }
 }

@@ -157,7 +157,7 @@ final class SparkPlanRunner implements PlanRunner {
             }
             progress.advance(reused);
             if (!tasks.isEmpty()) {
-                run(tasks, progress).forEach(results -> fill(readouts, results));
+                run(tasks, progress).forEach(done -> fill(readouts, done.results()));
             }
             plans++;
             partitionsRun += tasks.size();
@@ -165,12 +165,12 @@ final class SparkPlanRunner implements PlanRunner {
         }
 
         /** Runs partitions as one Spark job; returns each partition's results. */
-        private List<List<Wire.Result>> run(List<PartitionTask> tasks, Progress progress) {
+        private List<PartitionTask.Done> run(List<PartitionTask> tasks, Progress progress) {
             int[] sizes = tasks.stream().mapToInt(t -> t.requests().size()).toArray();
             String group = "interp4j-plan-" + (++jobs);
             PartitionProgress.Job job = new PartitionProgress.Job(group, sizes, progress);
             listener.start(job);
-            List<List<Wire.Result>> results;
+            List<PartitionTask.Done> results;
             try {
                 spark.setJobGroup(group, String.format(Locale.ROOT, "%,d forwards in %d partitions", IntStream.of(sizes).sum(), tasks.size()),
                         false);
@@ -183,7 +183,7 @@ final class SparkPlanRunner implements PlanRunner {
                 spark.clearJobGroup();
             }
             job.complete();
-            executors.addAll(job.executors());
+            results.forEach(done -> executors.add(done.executor()));
             return results;
         }
 
