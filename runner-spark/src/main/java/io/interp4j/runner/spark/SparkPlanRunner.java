@@ -155,7 +155,9 @@ final class SparkPlanRunner implements PlanRunner {
                     tasks.add(new PartitionTask(tasks.size(), requests, used, batchTokens, cacheBytes, partial.toString(), key, hook));
                 }
             }
-            progress.advance(reused);
+            if (reused > 0) {
+                progress.advance(reused);
+            }
             if (!tasks.isEmpty()) {
                 run(tasks, progress).forEach(done -> fill(readouts, done.results()));
             }
