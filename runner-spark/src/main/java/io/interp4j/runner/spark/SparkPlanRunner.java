@@ -9,12 +9,14 @@ import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plan.ModelRef;
+import io.interp4j.api.plugin.TensorData;
 import io.interp4j.planner.Planner;
 import io.interp4j.planner.runner.ModelSource;
 import io.interp4j.planner.runner.PlanRunner;
 import io.interp4j.planner.runner.RunnerSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -137,8 +139,9 @@ final class SparkPlanRunner implements PlanRunner {
             long reused = 0;
             for (int p = 0; p < split.size(); p++) {
                 List<Wire.Request> requests = new ArrayList<>(split.get(p).length);
+                Map<TensorData, Wire.Tensor> shared = new IdentityHashMap<>();
                 for (int index : split.get(p)) {
-                    requests.add(Wire.Request.of(index, plan.requests().get(index)));
+                    requests.add(Wire.Request.of(index, plan.requests().get(index), shared));
                 }
                 Map<String, Source> used = new LinkedHashMap<>();
                 requests.forEach(r -> used.put(r.model(), sources.get(r.model())));

@@ -11,6 +11,7 @@ import io.interp4j.api.plan.Readout;
 import io.interp4j.api.plugin.TensorData;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,9 +56,10 @@ final class Wire {
     record Change(String operation, String site, At positions, int[] heads, double scale, Tensor value, String source) implements Serializable {
         private static final long serialVersionUID = 1L;
 
-        static Change of(Intervention i) {
+        static Change of(Intervention i, Map<TensorData, Tensor> shared) {
             return new Change(i.operation().configName(), i.site().name(), At.of(i.positions()),
-                    i.heads().stream().mapToInt(Integer::intValue).toArray(), i.scale(), i.value().map(Tensor::of).orElse(null), i.source());
+                    i.heads().stream().mapToInt(Integer::intValue).toArray(), i.scale(),
+                    i.value().map(v -> shared.computeIfAbsent(v, Tensor::of)).orElse(null), i.source());
         }
 
         Intervention decode() {
@@ -99,7 +101,17 @@ final class Wire {
         private static final long serialVersionUID = 1L;
 
         static Request of(int index, ForwardRequest r) {
-            return new Request(index, r.model(), r.tokens(), r.interventions().stream().map(Change::of).toList(), Reading.of(r.readout()));
+            return of(index, r, new IdentityHashMap<>());
+        }
+
+        /**
+         * Encodes a request, sharing the encoded values of interventions whose value is the same object as
+         * an earlier one's (a steering vector or a mean activation in every request of a sweep): Java
+         * serialisation then writes each such value once per task.
+         */
+        static Request of(int index, ForwardRequest r, Map<TensorData, Tensor> shared) {
+            return new Request(index, r.model(), r.tokens(), r.interventions().stream().map(i -> Change.of(i, shared)).toList(),
+                    Reading.of(r.readout()));
         }
 
         ForwardRequest decode() {

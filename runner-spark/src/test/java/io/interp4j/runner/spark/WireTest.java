@@ -59,6 +59,28 @@ class WireTest {
     }
 
     @Test
+    void aValueSharedByRequestsShipsOnce() throws Exception {
+        TensorData big = new TensorData(new long[] {4096}, new float[4096]);
+        List<Wire.Request> requests = new java.util.ArrayList<>();
+        Map<TensorData, Wire.Tensor> shared = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < 10; i++) {
+            requests.add(Wire.Request.of(i, ForwardRequest.intervened("a", new int[] {i + 1},
+                    List.of(Intervention.add(Site.layerOutput(0), Positions.LAST, i, big, "steer"))), shared));
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(requests);
+        }
+        // one copy of the 16 KiB value, not ten
+        assertThat(bytes.size()).isBetween(4096 * 4, 2 * 4096 * 4);
+        List<Wire.Request> back = shipped(requests);
+        for (int i = 0; i < 10; i++) {
+            assertThat(back.get(i).decode().interventions().get(0).scale()).isEqualTo(i);
+            assertThat(back.get(i).decode().interventions().get(0).value().orElseThrow().data()).containsExactly(big.data());
+        }
+    }
+
+    @Test
     void readoutsComeBackEqual() throws Exception {
         Map<HookPoint, TensorData> activations = new LinkedHashMap<>();
         activations.put(HookPoint.block(2, HookSite.RESID_POST), new TensorData(new long[] {1, 1, 4}, new float[] {1, 2, Float.NaN, -0f}));
