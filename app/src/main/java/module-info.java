@@ -16,6 +16,8 @@ module io.interp4j.app {
     uses io.interp4j.api.intervention.InterventionFactory;
     uses io.interp4j.api.metric.MetricFactory;
     uses io.interp4j.api.experiment.ExperimentFactory;
+    // runners of forward plans elsewhere (the Spark runner, on the class path)
+    uses io.interp4j.planner.runner.PlanRunnerProvider;
 
     // Guice constructs the study runner and its collaborators by reflection
     opens io.interp4j.app.study to com.google.guice;

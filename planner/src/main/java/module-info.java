@@ -7,4 +7,5 @@ module io.interp4j.planner {
     requires transitive io.interp4j.api;
 
     exports io.interp4j.planner;
+    exports io.interp4j.planner.runner;
 }

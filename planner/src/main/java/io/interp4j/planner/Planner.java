@@ -137,6 +137,29 @@ public final class Planner implements PlanExecutor {
         return schedule;
     }
 
+    /**
+     * Returns the plan's chunks: per model (in the order the plan first names them), the requests of
+     * each run of prompts whose kept activations fit {@link PlannerOptions#cacheBytes}, in the order
+     * {@link #execute} runs them. Chunks share no forward: a plan made of consecutive chunks of this list
+     * (per model) runs, request for request, the same batched forwards as the whole plan, so its readouts
+     * are the same to the last bit. A distributed runner splits plans along them.
+     *
+     * @param plan the requests
+     * @param configs each request model's architecture
+     * @return each chunk's request indices, ascending
+     */
+    public List<int[]> chunks(ForwardPlan plan, Function<String, ModelConfig> configs) {
+        List<int[]> chunks = new ArrayList<>();
+        for (Map.Entry<String, List<Integer>> entry : byModel(plan).entrySet()) {
+            ModelWork work = new ModelWork(entry.getKey(), configs.apply(entry.getKey()), null, plan, entry.getValue(),
+                    new ForwardReadout[plan.size()], n -> { }, List.of());
+            for (List<Prompt> chunk : work.chunks()) {
+                chunks.add(chunk.stream().flatMap(p -> p.jobs.stream()).mapToInt(Job::index).sorted().toArray());
+            }
+        }
+        return chunks;
+    }
+
     /** The requests of one model; with a schedule, only what would run is recorded (no model needed). */
     private final class ModelWork {
         private final String key;
@@ -229,6 +252,12 @@ public final class Planner implements PlanExecutor {
         }
 
         void run() {
+            chunks().forEach(this::runChunk);
+        }
+
+        /** The prompts in runs whose kept activations fit the cache bound, each run greedily as long as it fits. */
+        List<List<Prompt>> chunks() {
+            List<List<Prompt>> chunks = new ArrayList<>();
             int next = 0;
             while (next < prompts.size()) {
                 long bytes = keptBytes(prompts.get(next));
@@ -241,9 +270,10 @@ public final class Planner implements PlanExecutor {
                     bytes += more;
                     end++;
                 }
-                runChunk(prompts.subList(next, end));
+                chunks.add(prompts.subList(next, end));
                 next = end;
             }
+            return chunks;
         }
 
         /** What the clean forward keeps for one prompt: the points its jobs read from it. */

@@ -228,6 +228,43 @@ class PlannerTest {
     }
 
     @Test
+    void consecutiveChunksRunAloneReadBitForBitWhatTheWholePlanReads() {
+        PlannerOptions options = new PlannerOptions(12, 20_000);
+        Planner planner = new Planner(options);
+        List<int[]> chunks = planner.chunks(plan, name -> model(name).config());
+        assertThat(chunks).hasSizeGreaterThan(4);
+        assertThat(chunks.stream().flatMapToInt(java.util.stream.IntStream::of).sorted().toArray())
+                .as("every request in exactly one chunk").containsExactly(java.util.stream.IntStream.range(0, plan.size()).toArray());
+        List<ForwardReadout> whole = planner.execute(plan, PlannerTest::model, n -> { });
+        // runs of one, two and three chunks, the last run crossing from model a to model b
+        List<String> failures = new ArrayList<>();
+        int next = 0;
+        for (int run = 1; next < chunks.size(); run = run % 3 + 1) {
+            int[] indices = chunks.subList(next, Math.min(next + run, chunks.size())).stream()
+                    .flatMapToInt(java.util.stream.IntStream::of).toArray();
+            next += run;
+            ForwardPlan.Builder part = ForwardPlan.builder();
+            for (int index : indices) {
+                part.add(plan.requests().get(index));
+            }
+            List<ForwardReadout> alone = planner.execute(part.build(), PlannerTest::model, n -> { });
+            for (int i = 0; i < indices.length; i++) {
+                ForwardReadout expected = whole.get(indices[i]);
+                ForwardReadout actual = alone.get(i);
+                if (!sameBits(expected.logits(), actual.logits()) || !expected.activations().keySet().equals(actual.activations().keySet())
+                        || expected.activations().keySet().stream().anyMatch(p -> !sameBits(expected.get(p), actual.get(p)))) {
+                    failures.add("request " + indices[i] + " " + plan.requests().get(indices[i]));
+                }
+            }
+        }
+        assertThat(failures).isEmpty();
+    }
+
+    private static boolean sameBits(TensorData x, TensorData y) {
+        return x == null ? y == null : y != null && java.util.Arrays.equals(x.shape(), y.shape()) && java.util.Arrays.equals(x.data(), y.data());
+    }
+
+    @Test
     void aCleanPlanReadsWhatThePlainPathReads() {
         ForwardPlan small = new ForwardPlan(List.of(ForwardRequest.clean("a", tokens(6, 20)), ForwardRequest.clean("a", tokens(3, 21))));
         List<ForwardReadout> planned = new Planner(PlannerOptions.DEFAULTS).execute(small, PlannerTest::model, n -> { });

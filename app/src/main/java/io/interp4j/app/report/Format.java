@@ -97,9 +97,10 @@ final class Format {
         return h > 0 ? h + " h " + m + " min " + sec + " s" : m + " min " + sec + " s";
     }
 
-    /** How long a step took and how many forward passes it ran, and whether it was resumed. */
+    /** How long a step took and how many forward passes it ran, where, and whether it was resumed. */
     static String timing(StepRecord step) {
-        String s = "Ran in " + seconds(step.seconds()) + ", " + plural(step.forwardPasses(), "forward pass", "forward passes");
+        String s = "Ran in " + seconds(step.seconds()) + ", " + plural(step.forwardPasses(), "forward pass", "forward passes")
+                + (step.ranOn().isEmpty() ? "" : " on " + step.ranOn());
         return step.resumed() ? s + " (resumed)" : s;
     }
 

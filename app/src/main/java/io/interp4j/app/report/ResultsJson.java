@@ -41,7 +41,7 @@ import java.util.TreeMap;
  *   "models": [{"name": "...", "path": "...", "engine": "djl", "architecture": "...",
  *               "fileHashes": {"config.json": "<sha-256 hex>", ...}}],
  *   "steps": [{"id": "...", "experiment": "...", "description": "...", "seconds": 1.5, "forwardPasses": 120,
- *              "resumed": false, "fingerprint": "...", "settings": "<JSON text>",
+ *              "resumed": false, "ranOn": "...", "fingerprint": "...", "settings": "<JSON text>",
  *              "result": <as StepResultJson>}],
  *   "resolvedConfig": "<HOCON/JSON text>"
  * }
@@ -125,6 +125,7 @@ public final class ResultsJson {
             JsonValues.writeDouble(w, step.seconds());
             w.name("forwardPasses").value(step.forwardPasses());
             w.name("resumed").value(step.resumed());
+            w.name("ranOn").value(step.ranOn());
             w.name("fingerprint").value(step.fingerprint());
             w.name("settings").value(step.settings());
             w.name("result");
@@ -289,6 +290,7 @@ public final class ResultsJson {
             Double seconds = null;
             Long forwardPasses = null;
             Boolean resumed = null;
+            String ranOn = "";
             StepResult result = null;
             r.beginObject();
             while (r.hasNext()) {
@@ -297,10 +299,11 @@ public final class ResultsJson {
                     case "id", "experiment", "description", "fingerprint", "settings" -> text.put(key, r.nextString());
                     case "seconds" -> seconds = JsonValues.readDouble(r);
                     case "forwardPasses" -> forwardPasses = JsonValues.readLong(r);
-                    case "resumed" -> resumed = r.nextBoolean();
+                     case "resumed" -> resumed = r.nextBoolean();
+                    case "ranOn" -> ranOn = r.nextString();
                     case "result" -> result = StepResultJson.read(r);
                     default -> throw malformed(r, "unknown key '" + key + "' in a step; allowed: id, experiment, description, seconds,"
-                            + " forwardPasses, resumed, fingerprint, settings, result");
+                            + " forwardPasses, resumed, ranOn, fingerprint, settings, result");
                 }
             }
             r.endObject();
@@ -309,7 +312,7 @@ public final class ResultsJson {
                         + " settings and result");
             }
             steps.add(new StepRecord(text.get("id"), text.get("experiment"), text.get("description"), text.get("settings"),
-                    text.get("fingerprint"), seconds, forwardPasses, resumed, result));
+                    text.get("fingerprint"), seconds, forwardPasses, resumed, result, ranOn));
         }
         r.endArray();
         return steps;

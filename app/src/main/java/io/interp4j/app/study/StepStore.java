@@ -51,15 +51,55 @@ final class StepStore {
         Path folder = directory.resolve(String.format(Locale.ROOT, "%02d-%s.files", step.index() + 1, step.id()));
         try {
             Files.deleteIfExists(file(step));
-            if (Files.isDirectory(folder)) {
-                try (java.util.stream.Stream<Path> walk = Files.walk(folder)) {
-                    for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.delete(p);
-                    }
-                }
+        } catch (IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, file(step) + ": cannot clear the step's earlier output: " + e.getMessage(), e);
+        }
+        delete(folder, "cannot clear the step's earlier output");
+    }
+
+    /**
+     * The folder where a runner keeps a running step's finished parts (the Spark runner: its finished
+     * partitions), named by the step's fingerprint: a rerun of an interrupted step with nothing changed
+     * finds them; any change names another folder. It is deleted once the step is stored.
+     */
+    Path partial(StudyPlan.StepSpec step, String fingerprint) {
+        return directory.resolve(".partial").resolve(String.format(Locale.ROOT, "%02d-%s-%s", step.index() + 1, step.id(),
+                fingerprint.substring(0, Math.min(16, fingerprint.length()))));
+    }
+
+    /** Deletes a step's partial folders, of this fingerprint and of any earlier one. */
+    void dropPartial(StudyPlan.StepSpec step) {
+        Path root = directory.resolve(".partial");
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        String prefix = String.format(Locale.ROOT, "%02d-%s-", step.index() + 1, step.id());
+        try (java.util.stream.Stream<Path> list = Files.list(root)) {
+            for (Path folder : list.filter(f -> f.getFileName().toString().startsWith(prefix)).toList()) {
+                delete(folder, "cannot delete the step's finished parts");
             }
         } catch (IOException e) {
-            throw new Interp4jException(ErrorCode.IO_ERROR, folder + ": cannot clear the step's earlier output: " + e.getMessage(), e);
+            throw new Interp4jException(ErrorCode.IO_ERROR, root + ": cannot list: " + e.getMessage(), e);
+        }
+        try (java.util.stream.Stream<Path> left = Files.list(root)) {
+            if (left.findAny().isEmpty()) {
+                Files.delete(root);
+            }
+        } catch (IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, root + ": cannot list: " + e.getMessage(), e);
+        }
+    }
+
+    private static void delete(Path folder, String what) {
+        if (!Files.isDirectory(folder)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(folder)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, folder + ": " + what + ": " + e.getMessage(), e);
         }
     }
 
@@ -93,7 +133,8 @@ final class StepStore {
                     o.get("seconds").getAsDouble(),
                     o.get("forwardPasses").getAsLong(),
                     true,
-                    StepResultJson.fromJson(o.get("result").toString())));
+                    StepResultJson.fromJson(o.get("result").toString()),
+                    o.has("ranOn") ? o.get("ranOn").getAsString() : ""));
         } catch (IOException | RuntimeException e) {
             // unreadable: the step simply runs again
             org.slf4j.LoggerFactory.getLogger(StepStore.class).warn("{}: cannot reuse the stored result ({}); the step runs again", file, e.toString());
@@ -115,6 +156,7 @@ final class StepStore {
         o.add("plugins", used);
         o.addProperty("seconds", record.seconds());
         o.addProperty("forwardPasses", record.forwardPasses());
+        o.addProperty("ranOn", record.ranOn());
         o.add("result", JsonParser.parseString(StepResultJson.toJson(record.result())));
         Path file = file(step);
         try {

@@ -20,6 +20,7 @@ import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.app.cli.NonFinite;
 import io.interp4j.api.plan.ModelRef;
+import io.interp4j.api.plan.PlanExecutor;
 import io.interp4j.api.tokenizer.Tokenizer;
 import java.util.List;
 import java.util.Set;
@@ -36,17 +37,20 @@ final class StudyContextImpl implements StudyContext {
     private final Set<String> used = new java.util.TreeSet<>();
     private long forwardsRun;
     private long nonFiniteForwards;
+    private final PlanExecutor executor;
 
     StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool) {
-        this(plan, registry, step, pool, null);
+        this(plan, registry, step, pool, null, plan.forwards().create());
     }
 
-    StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool, StepStore store) {
+    /** A running step's context, whose forward plans run on {@code executor}. */
+    StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool, StepStore store, PlanExecutor executor) {
         this.plan = plan;
         this.registry = registry;
         this.step = step;
         this.pool = pool;
         this.store = store;
+        this.executor = executor;
     }
 
     @Override
@@ -78,7 +82,7 @@ final class StudyContextImpl implements StudyContext {
 
     @Override
     public List<ForwardReadout> forwards(ForwardPlan forwardPlan, Progress progress) {
-        List<ForwardReadout> readouts = plan.forwards().create().execute(forwardPlan, this::resolve, progress);
+        List<ForwardReadout> readouts = executor.execute(forwardPlan, this::resolve, progress);
         check.observe(forwardPlan, readouts);
         for (ForwardReadout readout : readouts) {
             forwardsRun++;

@@ -71,6 +71,7 @@ public record StudyResults(
      * @param forwardPasses how many forward passes it ran
      * @param resumed whether this run reused a stored result instead of running the step
      * @param result the tables, charts and summary
+     * @param ranOn where the step's forward plans ran (e.g. {@code Spark local[2]: ...}); empty when not recorded
      */
     public record StepRecord(
             String id,
@@ -81,7 +82,8 @@ public record StudyResults(
             double seconds,
             long forwardPasses,
             boolean resumed,
-            StepResult result) {
+            StepResult result,
+            String ranOn) {
         /** Checks the fields. */
         public StepRecord {
             requireNonNull(id, "id is null");
@@ -90,6 +92,13 @@ public record StudyResults(
             requireNonNull(settings, "settings is null");
             requireNonNull(fingerprint, "fingerprint is null");
             requireNonNull(result, "result is null");
+            requireNonNull(ranOn, "ranOn is null");
+        }
+
+        /** A step record that says nothing of where it ran (results written before runners existed). */
+        public StepRecord(String id, String experiment, String description, String settings, String fingerprint, double seconds,
+                long forwardPasses, boolean resumed, StepResult result) {
+            this(id, experiment, description, settings, fingerprint, seconds, forwardPasses, resumed, result, "");
         }
     }
 }

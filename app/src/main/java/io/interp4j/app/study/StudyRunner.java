@@ -10,6 +10,7 @@ import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.api.task.Task;
 import io.interp4j.app.plugins.PluginRegistry;
 import io.interp4j.app.report.ReportWriter;
+import io.interp4j.planner.runner.PlanRunner;
 import jakarta.inject.Inject;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -85,19 +86,32 @@ final class StudyRunner {
 
     /** Runs a study into an output folder; returns the results. */
     StudyResults run(Path file, Optional<Path> outOption, PrintStream err, boolean console) {
+        return run(file, outOption, err, console, Runners.Choice.DEFAULT);
+    }
+
+    /** Runs a study into an output folder with its forward plans on a runner; returns the results. */
+    StudyResults run(Path file, Optional<Path> outOption, PrintStream err, boolean console, Runners.Choice runnerChoice) {
         long started = System.nanoTime();
         String startedAt = Instant.now().toString();
         StudyLoader.Loaded loaded = loader.load(file);
+        // the runner starts before anything is written, so that a runner that cannot start leaves nothing behind
+        try (PlanRunner runner = Runners.open(runnerChoice, loaded.plan())) {
+            return run(loaded, outOption, err, console, runnerChoice, runner, started, startedAt);
+        }
+    }
+
+    private StudyResults run(StudyLoader.Loaded loaded, Optional<Path> outOption, PrintStream err, boolean console, Runners.Choice runnerChoice,
+            PlanRunner runner, long started, String startedAt) {
         StudyPlan plan = loaded.plan();
         ThreadPolicy threads = ThreadPolicy.current();
         Path out = outOption.orElse(Path.of("out", plan.name())).toAbsolutePath();
         try (StudyFolder folder = StudyFolder.lock(out)) {
-            return run(loaded, out, threads, startedAt, started, err, console);
+            return run(loaded, out, threads, startedAt, started, err, console, runnerChoice, runner);
         }
     }
 
     private StudyResults run(StudyLoader.Loaded loaded, Path out, ThreadPolicy threads, String startedAt, long started, PrintStream err,
-            boolean console) {
+            boolean console, Runners.Choice runnerChoice, PlanRunner runner) {
         StudyPlan plan = loaded.plan();
         createMissingModels(plan, err);
         ModelHashes hashes = new ModelHashes(out.resolve(".cache").resolve("model-hashes.json"));
@@ -149,7 +163,10 @@ final class StudyRunner {
                     continue;
                 }
                 store.clear(step);
-                StudyContextImpl context = new StudyContextImpl(plan, loaded.registry(), step, pool, store);
+                // finished partitions of an interrupted run are kept under what is known before the step runs: the forwards
+                // depend on the settings, models, engines and suites, not on the metrics or probes the step creates
+                PlanRunner.Step executor = runner.step(store.partial(step, Canonical.sha256(parts)));
+                StudyContextImpl context = new StudyContextImpl(plan, loaded.registry(), step, pool, store, executor);
                 long passes = step.experiment().forwardPasses(context);
                 LOG.info("{} {}: {} forward passes", label, step.experiment().describe(), passes);
                 ConsoleProgress progress = new ConsoleProgress(err, label, passes, console);
@@ -167,12 +184,17 @@ final class StudyRunner {
                         err.println(label + " warning: " + result.summary().get(key));
                     }
                 }
+                if (!runnerChoice.id().equals(Runners.LOCAL)) {
+                    err.println(label + " ran on " + executor.ranOn());
+                }
                 List<String> used = context.usedPlugins();
                 String fingerprint = PluginProvenance.fingerprint(parts, used, loaded.registry()).orElseThrow();
                 fingerprints.put(step.id(), fingerprint);
                 StudyResults.StepRecord record = new StudyResults.StepRecord(step.id(), step.experimentId(),
-                        step.experiment().describe(), settings, fingerprint, (System.nanoTime() - stepStart) / 1e9, passes, false, result);
+                        step.experiment().describe(), settings, fingerprint, (System.nanoTime() - stepStart) / 1e9, passes, false, result,
+                        executor.ranOn());
                 store.save(record, step, used);
+                store.dropPartial(step);
                 records.add(record);
             }
             for (StudyPlan.ModelSpec m : plan.models().values()) {

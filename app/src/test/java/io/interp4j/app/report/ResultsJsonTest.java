@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ResultsJsonTest {
     static StudyResults withEveryKind() {
         StepRecord step = new StepRecord("s", "e", "d\nmulti-line", "{\"k\":[1,2]}", "f00d", Double.NaN, 0, true,
-                StepResultJsonTest.everyKind());
+                StepResultJsonTest.everyKind(), "Spark local[2] (2 cores): 1 plan in 4 partitions, on 1 executor [driver]");
         return new StudyResults("n", "a = 1\n", Map.of("java", "17", "interp4j", "0.1"),
                 new ThreadPolicy(1, "set by interp4j.threads", "unset"), -5L,
                 List.of(new ModelInfo("m", null, "djl", null, Map.of("b.json", "bb", "a.json", "aa"))), List.of(step),
@@ -38,7 +38,7 @@ class ResultsJsonTest {
         StepRecord original = results.steps().get(0);
         StepRecord expectedStep = new StepRecord(original.id(), original.experiment(), original.description(), original.settings(),
                 original.fingerprint(), original.seconds(), original.forwardPasses(), original.resumed(),
-                StepResultJsonTest.everyKindAsRead());
+                StepResultJsonTest.everyKindAsRead(), original.ranOn());
         assertThat(back).isEqualTo(new StudyResults(results.name(), results.resolvedConfig(), results.versions(), results.threads(), results.seed(),
                 results.models(), List.of(expectedStep), results.startedAt(), results.totalSeconds()));
         assertThat(back.totalSeconds()).isEqualTo(Double.POSITIVE_INFINITY);

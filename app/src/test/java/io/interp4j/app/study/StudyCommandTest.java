@@ -146,6 +146,24 @@ class StudyCommandTest {
     }
 
     @Test
+    void anUnknownRunnerOrAStrayRunnerOptionFailsBeforeAnythingIsWritten() throws IOException {
+        Path file = study("runners", ABLATION);
+        Path out = dir.resolve("out-runners");
+        Result unknown = run("study", file.toString(), "--out", out.toString(), "--runner", "nosuch");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("--runner: unknown runner 'nosuch'; found: local");
+        // on the module path (and in this test) the Spark runner is not there, and the message says how to get it
+        Result spark = run("study", file.toString(), "--out", out.toString(), "--runner", "spark");
+        assertThat(spark.code()).isEqualTo(2);
+        assertThat(spark.err()).contains("unknown runner 'spark'").contains("./interp4j is started with --runner spark");
+        Result stray = run("study", file.toString(), "--out", out.toString(), "--master", "local[2]");
+        assertThat(stray.code()).isEqualTo(2);
+        assertThat(stray.err()).contains("runner local takes no options; found [master]");
+        assertThat(out).doesNotExist();
+        assertThat(dir.resolve("models/tiny")).doesNotExist();
+    }
+
+    @Test
     void dryRunPrintsThePlanAndForwardPasses() throws IOException {
         Path file = study("dry", ABLATION);
         Result r = run("study", file.toString(), "--dry-run");

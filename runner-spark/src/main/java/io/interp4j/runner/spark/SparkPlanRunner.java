@@ -1,0 +1,242 @@
+package io.interp4j.runner.spark;
+
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.ModelRef;
+import io.interp4j.api.plugin.TensorData;
+import io.interp4j.planner.Planner;
+import io.interp4j.planner.runner.ModelSource;
+import io.interp4j.planner.runner.PlanRunner;
+import io.interp4j.planner.runner.RunnerSettings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * A study's forward plans on Spark. Each plan is split by {@link Partitioning} along the planner's chunks
+ * (so every executor batches exactly as a local study does), shipped as {@link Wire} data, run partition by partition through the local
+ * planner on the executors ({@link PartitionTask}), and its readouts are put back in request order on
+ * the driver. Everything else a step does (training, generation, reading results) runs on the driver.
+ */
+final class SparkPlanRunner implements PlanRunner {
+    private static final Set<String> OPTIONS = Set.of("master", "partitions");
+
+    private final JavaSparkContext spark;
+    private final RunnerSettings settings;
+    private final int partitions;
+    private final PartitionTask.Hook hook;
+    private final PartitionProgress listener = new PartitionProgress();
+    private int jobs;
+
+    private SparkPlanRunner(JavaSparkContext spark, RunnerSettings settings, int partitions, PartitionTask.Hook hook) {
+        this.spark = spark;
+        this.settings = settings;
+        this.partitions = partitions;
+        this.hook = hook;
+        spark.sc().addSparkListener(listener);
+    }
+
+    static SparkPlanRunner open(RunnerSettings settings) {
+        return open(settings, PartitionTask.Hook.NONE);
+    }
+
+    /** Opens a runner whose tasks call {@code hook} before they run (tests inject failures with it). */
+    static SparkPlanRunner open(RunnerSettings settings, PartitionTask.Hook hook) {
+        Map<String, String> options = settings.options();
+        Set<String> unknown = new TreeSet<>(options.keySet());
+        unknown.removeAll(OPTIONS);
+        if (!unknown.isEmpty()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "runner spark: unknown option(s) " + unknown + "; allowed: --master URL,"
+                    + " --partitions N");
+        }
+        int partitions = 0;
+        if (options.containsKey("partitions")) {
+            String text = options.get("partitions");
+            try {
+                partitions = Integer.parseInt(text);
+            } catch (NumberFormatException e) {
+                partitions = -1;
+            }
+            if (partitions < 1) {
+                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "--partitions: found '" + text + "'; allowed: a whole number >= 1");
+            }
+        }
+        // spark-submit passes the master as spark.master, which SparkConf reads; --master overrides it
+        SparkConf conf = new SparkConf().setAppName("interp4j study").setIfMissing("spark.master", "local[*]")
+                // the web UI would take a port per study JVM; a cluster run can turn it on with spark.ui.enabled
+                .setIfMissing("spark.ui.enabled", "false");
+        if (options.containsKey("master")) {
+            conf.setMaster(options.get("master"));
+        }
+        JavaSparkContext spark;
+        try {
+            spark = new JavaSparkContext(conf);
+        } catch (RuntimeException e) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "runner spark: cannot start Spark with master '" + conf.get("spark.master")
+                    + "': " + e.getMessage(), e);
+        }
+        spark.setLogLevel("WARN");
+        return new SparkPlanRunner(spark, settings, partitions, hook);
+    }
+
+    /** The partitions of a plan: as given, or twice the cluster's cores, so that a slow partition does not hold up a core. */
+    private int partitions() {
+        return partitions > 0 ? partitions : 2 * spark.defaultParallelism();
+    }
+
+    @Override
+    public Step step(Path partial) {
+        return new SparkStep(partial);
+    }
+
+    @Override
+    public void close() {
+        spark.stop();
+        ExecutorModels.closeAll();
+    }
+
+    private final class SparkStep implements Step {
+        private final Path partial;
+        private int plans;
+        private int partitionsRun;
+        private int partitionsReused;
+        private final Set<String> executors = new TreeSet<>();
+
+        SparkStep(Path partial) {
+            this.partial = partial.toAbsolutePath();
+        }
+
+        @Override
+        public List<ForwardReadout> execute(ForwardPlan plan, Function<String, Model> models, Progress progress) {
+            if (plan.size() == 0) {
+                return List.of();
+            }
+            Map<String, Source> sources = sources(plan);
+            Map<String, ModelConfig> configs = new LinkedHashMap<>();
+            List<int[]> chunks = new Planner(settings.planner()).chunks(plan, key -> configs.computeIfAbsent(key,
+                    k -> ModelConfig.read(Path.of(sources.get(k).path()).resolve("config.json"))));
+            List<int[]> split = Partitioning.split(plan, chunks, partitions());
+            ForwardReadout[] readouts = new ForwardReadout[plan.size()];
+            List<PartitionTask> tasks = new ArrayList<>(split.size());
+            long reused = 0;
+            for (int p = 0; p < split.size(); p++) {
+                List<Wire.Request> requests = new ArrayList<>(split.get(p).length);
+                Map<TensorData, Wire.Tensor> shared = new IdentityHashMap<>();
+                for (int index : split.get(p)) {
+                    requests.add(Wire.Request.of(index, plan.requests().get(index), shared));
+                }
+                Map<String, Source> used = new LinkedHashMap<>();
+                requests.forEach(r -> used.put(r.model(), sources.get(r.model())));
+                int batchTokens = settings.planner().batchTokens();
+                long cacheBytes = settings.planner().cacheBytes();
+                String key = PartitionStore.key(requests, used, batchTokens, cacheBytes);
+                Optional<List<Wire.Result>> stored = PartitionStore.read(partial, key);
+                if (stored.isPresent()) {
+                    // finished by an interrupted run of this step
+                    fill(readouts, stored.get());
+                    reused += requests.size();
+                    partitionsReused++;
+                } else {
+                    tasks.add(new PartitionTask(tasks.size(), requests, used, batchTokens, cacheBytes, partial.toString(), key, hook));
+                }
+            }
+            if (reused > 0) {
+                progress.advance(reused);
+            }
+            if (!tasks.isEmpty()) {
+                run(tasks, progress).forEach(done -> fill(readouts, done.results()));
+            }
+            plans++;
+            partitionsRun += tasks.size();
+            return Arrays.asList(readouts);
+        }
+
+        /** Runs partitions as one Spark job; returns each partition's results. */
+        private List<PartitionTask.Done> run(List<PartitionTask> tasks, Progress progress) {
+            int[] sizes = tasks.stream().mapToInt(t -> t.requests().size()).toArray();
+            String group = "interp4j-plan-" + (++jobs);
+            PartitionProgress.Job job = new PartitionProgress.Job(group, sizes, progress);
+            listener.start(job);
+            List<PartitionTask.Done> results;
+            try {
+                spark.setJobGroup(group, String.format(Locale.ROOT, "%,d forwards in %d partitions", IntStream.of(sizes).sum(), tasks.size()),
+                        false);
+                // one task per partition: parallelize slices a list of n elements into n partitions of one element
+                results = spark.parallelize(tasks, tasks.size()).map(PartitionTask::run).collect();
+            } catch (Exception e) { // Scala code throws SparkException without declaring it
+                throw failed(e);
+            } finally {
+                listener.end();
+                spark.clearJobGroup();
+            }
+            job.complete();
+            results.forEach(done -> executors.add(done.executor()));
+            return results;
+        }
+
+        private static void fill(ForwardReadout[] readouts, List<Wire.Result> results) {
+            for (Wire.Result result : results) {
+                readouts[result.index()] = result.decode();
+            }
+        }
+
+        @Override
+        public String ranOn() {
+            String master = spark.master();
+            if (plans == 0) {
+                return "the driver (no forward plans to run on Spark " + master + ")";
+            }
+            return String.format(Locale.ROOT, "Spark %s (%d cores): %d plan%s in %d partition%s, on %d executor%s %s%s", master,
+                    spark.defaultParallelism(), plans, plans == 1 ? "" : "s", partitionsRun, partitionsRun == 1 ? "" : "s", executors.size(),
+                    executors.size() == 1 ? "" : "s", executors, partitionsReused == 0 ? ""
+                            : String.format(Locale.ROOT, "; %d partition%s reused from an interrupted run", partitionsReused,
+                                    partitionsReused == 1 ? "" : "s"));
+        }
+    }
+
+    /** Each request model key's source, resolved on the driver so that an unknown model fails before anything ships. */
+    private Map<String, Source> sources(ForwardPlan plan) {
+        Map<String, Source> sources = new LinkedHashMap<>();
+        for (ForwardRequest request : plan.requests()) {
+            sources.computeIfAbsent(request.model(), key -> {
+                ModelRef ref = ModelRef.parse(key);
+                ModelSource model = settings.models().get(ref.name());
+                if (model == null) {
+                    throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown model '" + ref.name() + "'; the study has "
+                            + settings.models().keySet());
+                }
+                return Source.of(model, ref.variant() ? ref.options() : model.options());
+            });
+        }
+        return sources;
+    }
+
+    /** A failed job, with the executor's own message (Spark reports a task's exception as text). */
+    private static Interp4jException failed(Exception e) {
+        if (e instanceof Interp4jException i) {
+            return i;
+        }
+        String message = String.valueOf(e.getMessage());
+        int trace = message.indexOf("\n\tat ");
+        return new Interp4jException(ErrorCode.ENGINE_ERROR, "the Spark job of a forward plan failed: "
+                + (trace < 0 ? message : message.substring(0, trace)), e);
+    }
+}
