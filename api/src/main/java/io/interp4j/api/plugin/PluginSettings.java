@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.interp4j.api.ErrorCode;
@@ -75,7 +76,8 @@ public final class PluginSettings {
     private static void unknownKeys(Config user, Config defaults, String where, List<String> problems) {
         for (Map.Entry<String, ConfigValue> e : user.root().entrySet()) {
             String key = e.getKey();
-            String path = ConfigQuote.key(key);
+            // Typesafe quotes and escapes the key itself (a key may hold dots, quotes or control characters)
+            String path = ConfigUtil.joinPath(key);
             if (!defaults.hasPathOrNull(path)) {
                 problems.add(where + "." + key + ": unknown key; allowed: " + defaults.root().keySet());
             } else if (e.getValue().valueType() == ConfigValueType.OBJECT
@@ -108,15 +110,6 @@ public final class PluginSettings {
                 problems.add(where + "." + path + ": expected " + e.getValue().valueType().name().toLowerCase(java.util.Locale.ROOT)
                         + ", found " + merged.getValue(path).render());
             }
-        }
-    }
-
-    /** Quotes one config key so dots and dashes inside it are kept. */
-    private static final class ConfigQuote {
-        private ConfigQuote() {}
-
-        static String key(String key) {
-            return "\"" + key.replace("\"", "\\\"") + "\"";
         }
     }
 }

@@ -93,7 +93,7 @@ public final class PerModel<S> {
             Config override = ((ConfigObject) entry.getValue()).toConfig();
             boolean known = true;
             for (String key : new TreeSet<>(override.root().keySet())) {
-                if (!allowed.contains(key) && base.hasPath(key)) {
+                if (!allowed.contains(key) && base.root().containsKey(key)) {
                     settings.problem(where + "." + key, "cannot differ per model; set it for the step. Allowed per model: "
                             + allowed);
                     known = false;
