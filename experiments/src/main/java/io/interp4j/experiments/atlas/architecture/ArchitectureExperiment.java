@@ -60,8 +60,10 @@ final class ArchitectureExperiment implements Experiment {
             rows.add(Arrays.asList(name, c.modelType(), c.numLayers(), c.numHeads(), c.numKvHeads(), c.hiddenSize(), c.headDim(),
                     c.intermediateSize(), c.vocabSize(), parameters, c.tieWordEmbeddings(), qkvBias, c.torchDtype()));
             String gqa = c.numKvHeads() < c.numHeads() ? " (GQA, " + c.numKvHeads() + " KV)" : "";
-            atlas.value("architecture.summary", null, name, parameters, c.numLayers() + " layers · " + c.numHeads() + " heads" + gqa
-                    + " · d_model=" + c.hiddenSize() + " · d_mlp=" + c.intermediateSize() + " · ~" + count(parameters) + " params");
+            // a text row: its value is its text, so the report prints no Δ for it (the parameter count has its own row)
+            String shape = c.numLayers() + " layers · " + c.numHeads() + " heads" + gqa + " · d_model=" + c.hiddenSize() + " · d_mlp="
+                    + c.intermediateSize() + " · ~" + count(parameters) + " params";
+            atlas.value("architecture.summary", null, name, shape, shape);
             atlas.value("architecture.layers", null, name, c.numLayers(), String.valueOf(c.numLayers()));
             atlas.value("architecture.heads", null, name, c.numHeads(), c.numHeads() + " query heads");
             atlas.value("architecture.kv-heads", null, name, c.numKvHeads(), c.numKvHeads() + " KV heads ("

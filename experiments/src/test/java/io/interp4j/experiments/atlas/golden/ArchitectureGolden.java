@@ -30,7 +30,6 @@ public final class ArchitectureGolden implements GoldenRow {
             ledger.exact("architecture.d-head", "both", model, c.headDim());
             ledger.exact("architecture.vocab", "both", model, c.vocabSize());
             ledger.exact("architecture.parameters", "both", model, parameters);
-            ledger.exact("architecture.summary", "both", model, parameters);
             ledger.exact("architecture.qkv-bias", "both", model, true);
             ledger.exact("architecture.tied-embeddings", "both", model, c.tieWordEmbeddings());
             ledger.display("architecture.summary", "both", model, String.format(Locale.ROOT,
