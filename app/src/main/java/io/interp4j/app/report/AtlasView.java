@@ -23,9 +23,6 @@ import java.util.Set;
  * @param flags the flags, in step order
  */
 record AtlasView(List<String> models, List<String> protocols, Map<String, List<Row>> rows, List<Flag> flags) {
-    static final String TABLE = "atlas";
-    static final String FLAGS = "atlas-flags";
-
     /** One line of the table: a measure and its value per model. */
     record Row(String dimension, String key, Map<String, Cell> byModel, String delta) {}
 
@@ -54,7 +51,7 @@ record AtlasView(List<String> models, List<String> protocols, Map<String, List<R
         List<Flag> flags = new ArrayList<>();
         for (StepRecord step : results.steps()) {
             for (Table table : step.result().tables()) {
-                if (table.name().equals(TABLE)) {
+                if (table.name().equals(AtlasTables.TABLE)) {
                     for (List<Object> r : table.rows()) {
                         String protocol = string(table, r, "protocol");
                         String model = string(table, r, "model");
@@ -68,7 +65,7 @@ record AtlasView(List<String> models, List<String> protocols, Map<String, List<R
                             row.byModel().put(model, cell);
                         }
                     }
-                } else if (table.name().equals(FLAGS)) {
+                } else if (table.name().equals(AtlasTables.FLAGS)) {
                     for (List<Object> r : table.rows()) {
                         flags.add(new Flag(step.id(), string(table, r, "dimension"), string(table, r, "protocol"), string(table, r, "model"),
                                 string(table, r, "kind"), string(table, r, "message")));

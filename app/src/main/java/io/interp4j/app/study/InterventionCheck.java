@@ -2,10 +2,12 @@ package io.interp4j.app.study;
 
 import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plugin.TensorData;
+import io.interp4j.app.report.AtlasTables;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -35,10 +37,6 @@ final class InterventionCheck {
     private static final int EXAMPLES = 3;
     /** The most clean logit values kept for comparison (256 MiB of floats). */
     static final long KEPT_VALUES = 64L << 20;
-
-    /** The table the report reads flags from, and its columns (see the atlas rows). */
-    private static final String FLAGS = "atlas-flags";
-    private static final List<String> FLAG_COLUMNS = List.of("dimension", "protocol", "model", "kind", "message");
 
     private final Map<Key, TensorData> clean = new HashMap<>();
     private long kept;
@@ -90,7 +88,7 @@ final class InterventionCheck {
 
     /**
      * Returns the step's result with the check's counts in its summary and, where interventions did
-     * nothing, a flag per model in its {@value #FLAGS} table (created if the step has none).
+     * nothing, a flag per model in its {@value AtlasTables#FLAGS} table (created if the step has none).
      *
      * @param step the step's id, for the flag's dimension column
      * @param result what the step returned
@@ -115,17 +113,17 @@ final class InterventionCheck {
         List<Table> tables = new ArrayList<>();
         boolean merged = false;
         for (Table table : result.tables()) {
-            if (table.name().equals(FLAGS) && table.columns().equals(FLAG_COLUMNS)) {
+            if (table.name().equals(AtlasTables.FLAGS) && table.columns().equals(AtlasTables.FLAG_COLUMNS)) {
                 List<List<Object>> rows = new ArrayList<>(table.rows());
                 rows.addAll(flags);
-                tables.add(new Table(FLAGS, FLAG_COLUMNS, rows));
+                tables.add(new Table(AtlasTables.FLAGS, AtlasTables.FLAG_COLUMNS, rows));
                 merged = true;
             } else {
                 tables.add(table);
             }
         }
         if (!merged) {
-            tables.add(new Table(FLAGS, FLAG_COLUMNS, flags));
+            tables.add(new Table(AtlasTables.FLAGS, AtlasTables.FLAG_COLUMNS, flags));
         }
         return new StepResult(tables, result.charts(), summary);
     }
@@ -143,7 +141,7 @@ final class InterventionCheck {
     }
 
     /** A request's model, prompt and logit positions. */
-    private record Key(String model, List<Integer> tokens, Object positions) {
+    private record Key(String model, List<Integer> tokens, Positions positions) {
         Key(ForwardRequest request) {
             this(request.model(), Arrays.stream(request.tokens()).boxed().toList(), request.readout().logits());
         }

@@ -146,6 +146,17 @@ public final class PerModel<S> {
     }
 
     /**
+     * Returns the config path a model's settings are read at, for its problems.
+     *
+     * @param context the study
+     * @param model the study model's name
+     * @return {@code <step>.per-model.<model>} when the model has overrides, else the step's path
+     */
+    public String path(StudyContext context, String model) {
+        return models.containsKey(model) ? context.path() + "." + KEY + "." + model : context.path();
+    }
+
+    /**
      * Returns whether any model has overrides.
      *
      * @return true when {@code per-model} names a model

@@ -125,7 +125,7 @@ final class HeadSpecialisation implements Experiment {
         problems.addAll(recipes.validate(context));
         for (String model : models) {
             Recipe recipe = recipes.of(model);
-            String where = recipe == recipes.common() ? context.path() : context.path() + "." + PerModel.KEY + "." + model;
+            String where = recipes.path(context, model);
             if (recipe != recipes.common()) {
                 for (String problem : recipe.scope().validate(context)) {
                     problems.add(where + problem.substring(context.path().length()));
@@ -278,9 +278,8 @@ final class HeadSpecialisation implements Experiment {
                 if (protocol == Protocol.CORRECTED) {
                     // the interval of the largest head effect, the top head chosen again in every resample
                     int[][] drawnFamilies = families;
-                    List<Cell> cellsOfGrid = grid;
                     selection = Stats.bootstrapSelection(drawnFamilies, grid.size(), (c, drawn) -> Stats.familyMean(
-                            kl.get(cellsOfGrid.get(c).ablation()), drawn), grid.indexOf(top),
+                            kl.get(grid.get(c).ablation()), drawn), grid.indexOf(top),
                             Stats.cellSeed(context.seed(), DIMENSION, name, "top-head"));
                 }
                 headline(atlas, protocol, name, config, top, selection);

@@ -146,8 +146,7 @@ final class SkillKnockout implements Experiment {
         for (String model : models) {
             Integer layer = recipes.of(model).layer();
             if (layer != null && context.modelNames().contains(model) && layer >= context.modelConfig(model).numLayers()) {
-                String where = recipes.of(model) == recipes.common() ? root : root + "." + PerModel.KEY + "." + model;
-                problems.add(where + ".layer: layer " + layer + " is out of range; model '" + model + "' has layers 0.."
+                problems.add(recipes.path(context, model) + ".layer: layer " + layer + " is out of range; model '" + model + "' has layers 0.."
                         + (context.modelConfig(model).numLayers() - 1));
             }
         }

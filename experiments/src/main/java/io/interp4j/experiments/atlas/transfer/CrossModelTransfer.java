@@ -229,11 +229,7 @@ final class CrossModelTransfer implements Experiment {
             Map<Protocol, int[][]> familiesOf = new LinkedHashMap<>();
             for (Protocol protocol : scope.protocols()) {
                 double least = minimum.get(protocol);
-                List<String> labels = new ArrayList<>();
-                for (int t = 0; t < tasks.size(); t++) {
-                    labels.add(baseline[t] >= least ? tasks.get(t).family() : null);
-                }
-                familiesOf.put(protocol, Stats.families(labels));
+                familiesOf.put(protocol, familiesAtLeast(tasks, baseline, least));
                 int excluded = (int) Arrays.stream(baseline).filter(d -> !(d >= least)).count();
                 if (excluded > 0) {
                     atlas.artefact(protocol, name, excluded + " of " + tasks.size() + " prompts have KL(trained ‖ base) "
@@ -244,8 +240,7 @@ final class CrossModelTransfer implements Experiment {
                 }
                 summary.put("prompts." + name + "." + protocol.configName(), tasks.size() - excluded);
             }
-            int[][] defined = Stats.families(IntStream.range(0, tasks.size()).mapToObj(t -> baseline[t] > 0 ? tasks.get(t).family()
-                    : null).toList());
+            int[][] defined = familiesAtLeast(tasks, baseline, minimum.get(Protocol.PUBLISHED));
             double meanBaseline = defined.length == 0 ? Double.NaN : Stats.familyMean(baseline, defined);
             atlas.value("cross-model-transfer.kl-trained-base", null, name, meanBaseline, fmt(meanBaseline));
             Map<Protocol, Integer> best = new LinkedHashMap<>();
@@ -304,6 +299,15 @@ final class CrossModelTransfer implements Experiment {
         List<Chart> charts = List.of(new Chart("cross-model transfer: recovery by patched layer", ChartType.LINE, "transfer-layers",
                 "layer", "series", "recovery"));
         return new StepResult(tables, charts, summary);
+    }
+
+    /** The families of the prompts whose KL(trained ‖ base) is at least {@code least}, the others left out. */
+    private static int[][] familiesAtLeast(List<Task> tasks, double[] baseline, double least) {
+        List<String> labels = new ArrayList<>();
+        for (int t = 0; t < tasks.size(); t++) {
+            labels.add(baseline[t] >= least ? tasks.get(t).family() : null);
+        }
+        return Stats.families(labels);
     }
 
     /** Block l's contribution in the trained run: {@code resid_post − resid_pre}, {@code [1, pos, d]}. */
