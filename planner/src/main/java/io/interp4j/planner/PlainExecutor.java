@@ -11,6 +11,7 @@ import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plan.PlanExecutor;
+import io.interp4j.api.plan.ReadoutSink;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,9 +24,9 @@ import java.util.function.Function;
  */
 public final class PlainExecutor implements PlanExecutor {
     @Override
-    public List<ForwardReadout> execute(ForwardPlan plan, Function<String, Model> models, Progress progress) {
-        List<ForwardReadout> readouts = new ArrayList<>(plan.size());
-        for (ForwardRequest request : plan.requests()) {
+    public void execute(ForwardPlan plan, Function<String, Model> models, Progress progress, ReadoutSink sink) {
+        for (int index = 0; index < plan.size(); index++) {
+            ForwardRequest request = plan.requests().get(index);
             Model model = models.apply(request.model());
             try (Run run = model.newRun()) {
                 for (Intervention intervention : request.interventions()) {
@@ -36,10 +37,9 @@ public final class PlainExecutor implements PlanExecutor {
                     run.cache(points);
                 }
                 ForwardResult result = run.forward(request.tokens());
-                readouts.add(Readouts.read(result, 0, request.readout(), 0, Positions.ALL, Map.of()));
+                sink.accept(index, Readouts.read(result, 0, request.readout(), 0, Positions.ALL, Map.of()));
             }
             progress.advance(1);
         }
-        return readouts;
     }
 }

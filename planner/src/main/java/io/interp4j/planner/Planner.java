@@ -25,6 +25,7 @@ import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plan.PlanExecutor;
+import io.interp4j.api.plan.ReadoutSink;
 import io.interp4j.api.plan.Readout;
 import io.interp4j.api.plugin.TensorData;
 import java.util.ArrayList;
@@ -111,13 +112,11 @@ public final class Planner implements PlanExecutor {
     }
 
     @Override
-    public List<ForwardReadout> execute(ForwardPlan plan, Function<String, Model> models, Progress progress) {
-        ForwardReadout[] readouts = new ForwardReadout[plan.size()];
+    public void execute(ForwardPlan plan, Function<String, Model> models, Progress progress, ReadoutSink sink) {
         for (Map.Entry<String, List<Integer>> entry : byModel(plan).entrySet()) {
             Model model = models.apply(entry.getKey());
-            new ModelWork(entry.getKey(), model.config(), model, plan, entry.getValue(), readouts, progress, null).run();
+            new ModelWork(entry.getKey(), model.config(), model, plan, entry.getValue(), sink, progress, null).run();
         }
-        return Arrays.asList(readouts);
     }
 
     /**
@@ -130,9 +129,8 @@ public final class Planner implements PlanExecutor {
      */
     public List<ScheduledForward> schedule(ForwardPlan plan, Function<String, ModelConfig> configs) {
         List<ScheduledForward> schedule = new ArrayList<>();
-        ForwardReadout[] unused = new ForwardReadout[plan.size()];
         for (Map.Entry<String, List<Integer>> entry : byModel(plan).entrySet()) {
-            new ModelWork(entry.getKey(), configs.apply(entry.getKey()), null, plan, entry.getValue(), unused, n -> { }, schedule).run();
+            new ModelWork(entry.getKey(), configs.apply(entry.getKey()), null, plan, entry.getValue(), (i, r) -> { }, n -> { }, schedule).run();
         }
         return schedule;
     }
@@ -152,7 +150,7 @@ public final class Planner implements PlanExecutor {
         List<int[]> chunks = new ArrayList<>();
         for (Map.Entry<String, List<Integer>> entry : byModel(plan).entrySet()) {
             ModelWork work = new ModelWork(entry.getKey(), configs.apply(entry.getKey()), null, plan, entry.getValue(),
-                    new ForwardReadout[plan.size()], n -> { }, List.of());
+                    (i, r) -> { }, n -> { }, List.of());
             for (List<Prompt> chunk : work.chunks()) {
                 chunks.add(chunk.stream().flatMap(p -> p.jobs.stream()).mapToInt(Job::index).sorted().toArray());
             }
@@ -165,17 +163,17 @@ public final class Planner implements PlanExecutor {
         private final String key;
         private final Model model;
         private final ModelConfig config;
-        private final ForwardReadout[] readouts;
+        private final ReadoutSink sink;
         private final Progress progress;
         private final List<ScheduledForward> schedule;
         private final List<Prompt> prompts = new ArrayList<>();
 
-        ModelWork(String key, ModelConfig config, Model model, ForwardPlan plan, List<Integer> indices, ForwardReadout[] readouts,
+        ModelWork(String key, ModelConfig config, Model model, ForwardPlan plan, List<Integer> indices, ReadoutSink sink,
                 Progress progress, List<ScheduledForward> schedule) {
             this.key = key;
             this.model = model;
             this.config = config;
-            this.readouts = readouts;
+            this.sink = sink;
             this.progress = progress;
             this.schedule = schedule;
             Map<PromptKey, Prompt> byPrompt = new LinkedHashMap<>();
@@ -363,7 +361,7 @@ public final class Planner implements PlanExecutor {
                     prompt.row = row;
                     for (Job job : prompt.jobs) {
                         if (job.mode() == Mode.CLEAN) {
-                            readouts[job.index()] = Readouts.read(result, row, job.request().readout(), 0, logits, Map.of());
+                            sink.accept(job.index(), Readouts.read(result, row, job.request().readout(), 0, logits, Map.of()));
                             progress.advance(1);
                         }
                     }
@@ -450,7 +448,7 @@ public final class Planner implements PlanExecutor {
                                     prompt.clean.layout(), prompt.row, read.getValue(), 0));
                         }
                     }
-                    readouts[job.index()] = Readouts.read(result, row, job.request().readout(), first, logits, clean);
+                    sink.accept(job.index(), Readouts.read(result, row, job.request().readout(), first, logits, clean));
                     progress.advance(1);
                 }
             }

@@ -171,6 +171,38 @@ class PlannerTest {
         assertThat(failures).as("planned readouts that differ from the plain path").isEmpty();
     }
 
+    /**
+     * Streaming: every request's readout reaches the sink exactly once, a prompt's clean readout before
+     * the intervened readouts on it (the order {@link io.interp4j.api.plan.ReadoutSink} promises for the
+     * planner), and the planner keeps none of them once the sink returned: a sink that drops them lets
+     * every one be collected while the plan still runs.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("bounds")
+    void streamsEachReadoutOnceCleanFirstAndKeepsNone(PlannerOptions options) {
+        int[] delivered = new int[plan.size()];
+        java.util.Set<List<Object>> cleanSeen = new java.util.HashSet<>();
+        List<String> early = new ArrayList<>();
+        List<java.lang.ref.WeakReference<ForwardReadout>> dropped = new ArrayList<>();
+        new Planner(options).execute(plan, PlannerTest::model, n -> { }, (index, readout) -> {
+            delivered[index]++;
+            ForwardRequest request = plan.requests().get(index);
+            List<Object> prompt = List.of(request.model(), Arrays.toString(request.tokens()));
+            if (request.interventions().isEmpty()) {
+                cleanSeen.add(prompt);
+            } else if (!cleanSeen.contains(prompt)) {
+                early.add("request " + index);
+            }
+            dropped.add(new java.lang.ref.WeakReference<>(readout));
+        });
+        assertThat(delivered).as("deliveries per request").containsOnly(1);
+        assertThat(early).as("intervened readouts delivered before their prompt's clean readout").isEmpty();
+        for (int attempt = 0; attempt < 20 && dropped.stream().anyMatch(r -> r.get() != null); attempt++) {
+            System.gc();
+        }
+        assertThat(dropped.stream().filter(r -> r.get() != null).count()).as("readouts still held after the plan ran").isZero();
+    }
+
     /** A model that records the shape of every batched forward its runs compute. */
     private static final class Recording extends ForwardingModel {
         private final Model model;

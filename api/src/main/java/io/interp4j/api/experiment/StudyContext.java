@@ -18,6 +18,8 @@ import io.interp4j.api.train.LoraTrainer;
 import java.nio.file.Path;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ReadoutSink;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -63,18 +65,34 @@ public interface StudyContext {
     /**
      * Runs forward requests on the study's models (a request's model is a model name of the study, or
      * a variant's {@link io.interp4j.api.plan.ModelRef#key()}: an adapter on top, a quantisation, loaded
-     * as {@link #model(String, LoadOptions)} loads it) and returns one readout per request, in order. The study chooses the executor ({@code
-     * study.forwards}): by default the planner, which batches the requests, runs each clean prompt
-     * once and starts intervened forwards at the first layer they touch; every executor returns what
-     * one forward per request would read, within float tolerance. Progress advances by one per
-     * request.
+     * as {@link #model(String, LoadOptions)} loads it) and hands each request's readout to a sink as soon
+     * as it is ready. The study chooses the executor ({@code study.forwards}): by default the planner,
+     * which batches the requests, runs each clean prompt once and starts intervened forwards at the first
+     * layer they touch; every executor reads what one forward per request would read, within float
+     * tolerance. Progress advances by one per request. Large plans use this form: no readout is kept
+     * after the sink returns.
+     *
+     * @param plan the requests
+     * @param progress advanced as readouts become ready
+     * @param sink takes every readout once, in the executor's order (see {@link io.interp4j.api.plan.ReadoutSink})
+     * @since 0.3
+     */
+    default void forwards(ForwardPlan plan, Progress progress, ReadoutSink sink) {
+        throw new Interp4jException(ErrorCode.UNSUPPORTED, "this study context cannot run forward plans");
+    }
+
+    /**
+     * Runs forward requests as {@link #forwards(ForwardPlan, Progress, ReadoutSink)} does and returns
+     * every readout, in order: for plans whose readouts fit in memory together.
      *
      * @param plan the requests
      * @param progress advanced as readouts become ready
      * @return the readouts
      */
     default List<ForwardReadout> forwards(ForwardPlan plan, Progress progress) {
-        throw new Interp4jException(ErrorCode.UNSUPPORTED, "this study context cannot run forward plans");
+        ForwardReadout[] readouts = new ForwardReadout[plan.size()];
+        forwards(plan, progress, (index, readout) -> readouts[index] = readout);
+        return Arrays.asList(readouts);
     }
 
     /**

@@ -3,7 +3,6 @@ package io.interp4j.app.study;
 import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.api.intervention.Positions;
-import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plugin.TensorData;
@@ -46,42 +45,35 @@ final class InterventionCheck {
     private final Map<String, List<String>> examples = new HashMap<>();
 
     /**
-     * Compares a plan's intervened readouts with its clean ones.
+     * Takes one readout as the step's executor delivers it: a clean one is kept, an intervened one is
+     * compared with the clean readout of its prompt if that was delivered before it (the planner
+     * delivers a prompt's clean readout first).
      *
-     * @param plan the plan
-     * @param readouts its readouts, in request order
+     * @param request the request
+     * @param readout what it read
      */
-    synchronized void observe(ForwardPlan plan, List<ForwardReadout> readouts) {
-        List<ForwardRequest> requests = plan.requests();
-        for (int i = 0; i < requests.size(); i++) {
-            ForwardRequest request = requests.get(i);
-            TensorData logits = readouts.get(i).logits();
-            if (request.interventions().isEmpty() && logits != null && kept + logits.data().length <= KEPT_VALUES
-                    && clean.putIfAbsent(new Key(request), logits) == null) {
+    synchronized void observe(ForwardRequest request, ForwardReadout readout) {
+        TensorData logits = readout.logits();
+        if (request.interventions().isEmpty()) {
+            if (logits != null && kept + logits.data().length <= KEPT_VALUES && clean.putIfAbsent(new Key(request), logits) == null) {
                 kept += logits.data().length;
             }
+            return;
         }
-        for (int i = 0; i < requests.size(); i++) {
-            ForwardRequest request = requests.get(i);
-            if (request.interventions().isEmpty()) {
-                continue;
-            }
-            intervened++;
-            TensorData reference = clean.get(new Key(request));
-            TensorData logits = readouts.get(i).logits();
-            if (reference == null || logits == null || !Arrays.equals(reference.shape(), logits.shape())) {
-                continue;
-            }
-            checked++;
-            double shift = maxAbsDifference(reference.data(), logits.data());
-            if (shift <= TOLERANCE) {
-                unmoved.merge(request.model(), 1L, Long::sum);
-                List<String> some = examples.computeIfAbsent(request.model(), m -> new ArrayList<>());
-                if (some.size() < EXAMPLES) {
-                    some.add(String.join("; ", request.interventions().stream().map(v -> v.operation().name().toLowerCase(Locale.ROOT)
-                            + " at " + v.site().name() + (v.heads().isEmpty() ? "" : " heads " + v.heads())).toList())
-                            + String.format(Locale.ROOT, " (max |Δ logit| %.2g)", shift));
-                }
+        intervened++;
+        TensorData reference = clean.get(new Key(request));
+        if (reference == null || logits == null || !Arrays.equals(reference.shape(), logits.shape())) {
+            return;
+        }
+        checked++;
+        double shift = maxAbsDifference(reference.data(), logits.data());
+        if (shift <= TOLERANCE) {
+            unmoved.merge(request.model(), 1L, Long::sum);
+            List<String> some = examples.computeIfAbsent(request.model(), m -> new ArrayList<>());
+            if (some.size() < EXAMPLES) {
+                some.add(String.join("; ", request.interventions().stream().map(v -> v.operation().name().toLowerCase(Locale.ROOT)
+                        + " at " + v.site().name() + (v.heads().isEmpty() ? "" : " heads " + v.heads())).toList())
+                        + String.format(Locale.ROOT, " (max |Δ logit| %.2g)", shift));
             }
         }
     }

@@ -6,7 +6,7 @@ import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.plan.ForwardPlan;
-import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ReadoutSink;
 import io.interp4j.api.plan.PlanExecutor;
 import io.interp4j.planner.runner.ModelSource;
 import io.interp4j.planner.runner.PlanRunner;
@@ -86,9 +86,9 @@ final class Runners {
                 private boolean ran;
 
                 @Override
-                public List<ForwardReadout> execute(ForwardPlan plan, Function<String, Model> models, Progress progress) {
+                public void execute(ForwardPlan plan, Function<String, Model> models, Progress progress, ReadoutSink sink) {
                     ran = true;
-                    return executor.execute(plan, models, progress);
+                    executor.execute(plan, models, progress, sink);
                 }
 
                 @Override

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ReadoutSink;
 import io.interp4j.app.cli.NonFinite;
 import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.plan.PlanExecutor;
@@ -81,16 +82,15 @@ final class StudyContextImpl implements StudyContext {
     }
 
     @Override
-    public List<ForwardReadout> forwards(ForwardPlan forwardPlan, Progress progress) {
-        List<ForwardReadout> readouts = executor.execute(forwardPlan, this::resolve, progress);
-        check.observe(forwardPlan, readouts);
-        for (ForwardReadout readout : readouts) {
+    public void forwards(ForwardPlan forwardPlan, Progress progress, ReadoutSink sink) {
+        executor.execute(forwardPlan, this::resolve, progress, (index, readout) -> {
+            check.observe(forwardPlan.requests().get(index), readout);
             forwardsRun++;
             if (readout.logits() != null && NonFinite.count(readout.logits().data()) > 0) {
                 nonFiniteForwards++;
             }
-        }
-        return readouts;
+            sink.accept(index, readout);
+        });
     }
 
     /**

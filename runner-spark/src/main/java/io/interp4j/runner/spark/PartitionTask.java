@@ -1,13 +1,11 @@
 package io.interp4j.runner.spark;
 
 import io.interp4j.api.plan.ForwardPlan;
-import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.planner.Planner;
 import io.interp4j.planner.PlannerOptions;
 import java.io.Serializable;
 import org.apache.spark.SparkEnv;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -38,28 +36,28 @@ record PartitionTask(int partition, List<Wire.Request> requests, Map<String, Sou
     }
 
     /**
-     * A finished partition's readouts and the executor that computed them.
+     * A finished partition: the executor that computed it and how many readouts it stored.
      *
      * @param executor the executor's id ({@code driver} in local mode)
-     * @param results the readouts
+     * @param readouts how many readouts the partition's file holds
      */
-    record Done(String executor, List<Wire.Result> results) implements Serializable {
+    record Done(String executor, int readouts) implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
+    /** Runs the partition and stores its readouts as they come, in the step's partial folder (see {@link PartitionStore}). */
     Done run() {
         return ExecutorModels.running(() -> {
             hook.before(partition);
             ForwardPlan.Builder plan = ForwardPlan.builder();
             requests.forEach(r -> plan.add(r.decode()));
-            List<ForwardReadout> readouts = new Planner(new PlannerOptions(batchTokens, cacheBytes))
-                    .execute(plan.build(), key -> ExecutorModels.get(models.get(key)), n -> { });
-            List<Wire.Result> results = new ArrayList<>(readouts.size());
-            for (int i = 0; i < readouts.size(); i++) {
-                results.add(Wire.Result.of(requests.get(i).index(), readouts.get(i)));
+            try (PartitionStore.Writer store = new PartitionStore.Writer(Path.of(this.store), key)) {
+                new Planner(new PlannerOptions(batchTokens, cacheBytes)).execute(plan.build(),
+                        key -> ExecutorModels.get(models.get(key)), n -> { },
+                        (i, readout) -> store.add(Wire.Result.of(requests.get(i).index(), readout)));
+                store.commit();
             }
-            PartitionStore.write(Path.of(store), key, results);
-            return new Done(SparkEnv.get().executorId(), results);
+            return new Done(SparkEnv.get().executorId(), requests.size());
         });
     }
 }

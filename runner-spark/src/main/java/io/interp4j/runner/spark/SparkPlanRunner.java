@@ -6,8 +6,8 @@ import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plan.ForwardPlan;
-import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.ReadoutSink;
 import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.plugin.TensorData;
 import io.interp4j.planner.Planner;
@@ -17,14 +17,13 @@ import io.interp4j.planner.runner.RunnerSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.apache.spark.SparkConf;
@@ -125,17 +124,17 @@ final class SparkPlanRunner implements PlanRunner {
         }
 
         @Override
-        public List<ForwardReadout> execute(ForwardPlan plan, Function<String, Model> models, Progress progress) {
+        public void execute(ForwardPlan plan, Function<String, Model> models, Progress progress, ReadoutSink sink) {
             if (plan.size() == 0) {
-                return List.of();
+                return;
             }
             Map<String, Source> sources = sources(plan);
             Map<String, ModelConfig> configs = new LinkedHashMap<>();
             List<int[]> chunks = new Planner(settings.planner()).chunks(plan, key -> configs.computeIfAbsent(key,
                     k -> ModelConfig.read(Path.of(sources.get(k).path()).resolve("config.json"))));
             List<int[]> split = Partitioning.split(plan, chunks, partitions());
-            ForwardReadout[] readouts = new ForwardReadout[plan.size()];
             List<PartitionTask> tasks = new ArrayList<>(split.size());
+            Consumer<Wire.Result> deliver = result -> sink.accept(result.index(), result.decode());
             long reused = 0;
             for (int p = 0; p < split.size(); p++) {
                 List<Wire.Request> requests = new ArrayList<>(split.get(p).length);
@@ -148,10 +147,8 @@ final class SparkPlanRunner implements PlanRunner {
                 int batchTokens = settings.planner().batchTokens();
                 long cacheBytes = settings.planner().cacheBytes();
                 String key = PartitionStore.key(requests, used, batchTokens, cacheBytes);
-                Optional<List<Wire.Result>> stored = PartitionStore.read(partial, key);
-                if (stored.isPresent()) {
+                if (PartitionStore.read(partial, key, deliver)) {
                     // finished by an interrupted run of this step
-                    fill(readouts, stored.get());
                     reused += requests.size();
                     partitionsReused++;
                 } else {
@@ -162,15 +159,22 @@ final class SparkPlanRunner implements PlanRunner {
                 progress.advance(reused);
             }
             if (!tasks.isEmpty()) {
-                run(tasks, progress).forEach(done -> fill(readouts, done.results()));
+                run(tasks, progress);
+                // the executors stored each partition's readouts as they came: hand them over one partition at a time
+                for (PartitionTask task : tasks) {
+                    if (!PartitionStore.read(partial, task.key(), deliver)) {
+                        throw new Interp4jException(ErrorCode.IO_ERROR, partial + ": partition " + task.partition() + " finished but its"
+                                + " readouts are not readable there; the partial folder must be on a file system the driver and every"
+                                + " executor see");
+                    }
+                }
             }
             plans++;
             partitionsRun += tasks.size();
-            return Arrays.asList(readouts);
         }
 
-        /** Runs partitions as one Spark job; returns each partition's results. */
-        private List<PartitionTask.Done> run(List<PartitionTask> tasks, Progress progress) {
+        /** Runs partitions as one Spark job; each stores its readouts in the partial folder. */
+        private void run(List<PartitionTask> tasks, Progress progress) {
             int[] sizes = tasks.stream().mapToInt(t -> t.requests().size()).toArray();
             String group = "interp4j-plan-" + (++jobs);
             PartitionProgress.Job job = new PartitionProgress.Job(group, sizes, progress);
@@ -189,13 +193,6 @@ final class SparkPlanRunner implements PlanRunner {
             }
             job.complete();
             results.forEach(done -> executors.add(done.executor()));
-            return results;
-        }
-
-        private static void fill(ForwardReadout[] readouts, List<Wire.Result> results) {
-            for (Wire.Result result : results) {
-                readouts[result.index()] = result.decode();
-            }
         }
 
         @Override

@@ -35,6 +35,7 @@ import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.plan.PlanExecutor;
+import io.interp4j.api.plan.ReadoutSink;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -218,17 +219,17 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
      * request (what the plain path would run), as the study does.
      */
     @Override
-    public List<ForwardReadout> forwards(ForwardPlan plan, Progress progress) {
+    public void forwards(ForwardPlan plan, Progress progress, ReadoutSink sink) {
         PlanExecutor plans = executor.orElseThrow(() -> new Interp4jException(ErrorCode.UNSUPPORTED, "this TinyStudy was made without a"
                 + " PlanExecutor; use new TinyStudy(dir, new io.interp4j.planner.Planner(PlannerOptions.DEFAULTS)) to run forward plans"));
         synchronized (this) {
             forwards += plan.size();
         }
-        return plans.execute(plan, key -> {
+        plans.execute(plan, key -> {
             ModelRef ref = ModelRef.parse(key);
             Model model = ref.variant() ? model(ref.name(), ref.options()) : model(ref.name());
             return model instanceof CountedModel counted ? counted.model : model;
-        }, progress);
+        }, progress, sink);
     }
 
     @Override

@@ -14,7 +14,7 @@ import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plan.ForwardPlan;
-import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ReadoutPairs;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.task.Task;
@@ -219,17 +219,19 @@ final class HeadSpecialisation implements Experiment {
             List<int[]> prompts = set.tokens();
             families = set.families();
             ForwardPlan plan = plan(name, config, prompts);
-            List<ForwardReadout> readouts = context.forwards(plan, progress);
-            forwards += plan.size();
             int n = prompts.size();
+            List<Ablation> ablations = List.copyOf(ablations(config, recipe));
+            double[][] perAblation = new double[ablations.size()][n];
+            // request a·n + p (a ≥ 1) is ablation a − 1 on prompt p, read against p's clean request; the readouts
+            // stream past: a scan's last-position logits together would not fit in memory
+            ReadoutPairs pairs = new ReadoutPairs(i -> i % n, (i, ablated, clean) ->
+                    perAblation[i / n - 1][i % n] = compare.kl(clean.lastLogits(), ablated.lastLogits()));
+            context.forwards(plan, progress, pairs);
+            pairs.requireComplete();
+            forwards += plan.size();
             Map<Ablation, double[]> kl = new LinkedHashMap<>();
-            int next = n;
-            for (Ablation ablation : ablations(config, recipe)) {
-                double[] values = new double[n];
-                for (int p = 0; p < n; p++) {
-                    values[p] = compare.kl(readouts.get(p).lastLogits(), readouts.get(next++).lastLogits());
-                }
-                kl.put(ablation, values);
+            for (int a = 0; a < ablations.size(); a++) {
+                kl.put(ablations.get(a), perAblation[a]);
             }
             Map<Protocol, Cell> best = new LinkedHashMap<>();
             for (Protocol protocol : scope.protocols()) {

@@ -331,18 +331,23 @@ final class UniversalHubExperiment implements Experiment {
                 }
             }
             Sweeps sweeps = sweepPlan(name, layers, tokens, mean, positions, contributions, sources);
-            List<ForwardReadout> second = context.forwards(sweeps.plan(), progress);
+            // the sweeps' readouts stream past, each measured as it arrives: together they would not fit in memory
+            LayerSweep.Kl kl = new LayerSweep.Kl(sweeps.byMethod().values(), compare);
+            Cascade cascade = new Cascade(layers);
+            if (scope.runs(Protocol.PUBLISHED)) {
+                kl.observe(sweeps.byMethod().get(Method.LAYER_OUTPUT_ZERO), cascade);
+            }
+            context.forwards(sweeps.plan(), progress, (i, readout) -> kl.accept(i, readout.lastLogits(), clean.get(kl.prompt(i))));
             Map<Protocol, Integer> hubs = new EnumMap<>(Protocol.class);
             if (scope.runs(Protocol.PUBLISHED)) {
-                Cascade cascade = new Cascade(layers);
-                LayerProfile profile = sweeps.byMethod().get(Method.LAYER_OUTPUT_ZERO).kl(second, clean, families, cascade, compare);
+                LayerProfile profile = kl.profile(sweeps.byMethod().get(Method.LAYER_OUTPUT_ZERO), families);
                 profiles.put(Method.LAYER_OUTPUT_ZERO, profile);
-                cascadeDiff = cascade.diff;
+                cascadeDiff = cascade.diff();
                 hubs.put(Protocol.PUBLISHED, profile.argmax());
             }
             if (corrected) {
                 for (Method method : List.of(Method.CONTRIBUTION_ZERO, Method.CONTRIBUTION_MEAN, Method.CONTRIBUTION_RESAMPLE)) {
-                    profiles.put(method, sweeps.byMethod().get(method).kl(second, clean, families, null, compare));
+                    profiles.put(method, kl.profile(sweeps.byMethod().get(method), families));
                 }
                 hubs.put(Protocol.CORRECTED, profiles.get(Method.CONTRIBUTION_ZERO).argmax());
             }
@@ -543,25 +548,44 @@ final class UniversalHubExperiment implements Experiment {
     /** The router's drops at one protocol's hub. */
     private record Router(int hub, String site, double[][] drops, int[] targets) {}
 
-    /** Tracks, per layer, how far the ablated last-position logits of different prompts are apart. */
+    /**
+     * Tracks, per layer, how far the ablated last-position logits of different prompts are apart: the
+     * largest difference of one logit between any two prompts (each logit's range over the prompts), so
+     * that the order the readouts arrive in does not matter.
+     */
     private static final class Cascade implements LayerSweep.Observer {
-        final float[][] first;
-        final double[] diff;
+        private final float[][] low;
+        private final float[][] high;
 
         Cascade(int layers) {
-            first = new float[layers][];
-            diff = new double[layers];
+            low = new float[layers][];
+            high = new float[layers][];
         }
 
         @Override
         public void seen(int layer, int prompt, float[] logits) {
-            if (first[layer] == null) {
-                first[layer] = logits;
+            if (low[layer] == null) {
+                low[layer] = logits.clone();
+                high[layer] = logits.clone();
                 return;
             }
             for (int v = 0; v < logits.length; v++) {
-                diff[layer] = Math.max(diff[layer], Math.abs((double) logits[v] - first[layer][v]));
+                low[layer][v] = Math.min(low[layer][v], logits[v]);
+                high[layer][v] = Math.max(high[layer][v], logits[v]);
             }
+        }
+
+        /** Per layer, the largest range of one logit over the prompts (0 for a layer seen once or never). */
+        double[] diff() {
+            double[] diff = new double[low.length];
+            for (int layer = 0; layer < low.length; layer++) {
+                if (low[layer] != null) {
+                    for (int v = 0; v < low[layer].length; v++) {
+                        diff[layer] = Math.max(diff[layer], (double) high[layer][v] - low[layer][v]);
+                    }
+                }
+            }
+            return diff;
         }
     }
 }

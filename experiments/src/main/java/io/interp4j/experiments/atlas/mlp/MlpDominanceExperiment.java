@@ -11,7 +11,7 @@ import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
 import io.interp4j.api.plan.ForwardPlan;
-import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ReadoutPairs;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
@@ -116,13 +116,17 @@ final class MlpDominanceExperiment implements Experiment {
             PromptSet prompts = scope.prepare(context, name);
             int[][] families = prompts.families();
             Plan plan = plan(name, prompts.model().config().numLayers(), prompts.tokens());
-            List<ForwardReadout> readouts = context.forwards(plan.plan(), progress);
-            List<float[]> clean = new ArrayList<>();
-            for (int p = 0; p < prompts.size(); p++) {
-                clean.add(readouts.get(p).lastLogits());
-            }
+            int n = prompts.size();
+            List<LayerSweep> sweeps = new ArrayList<>(List.of(plan.mlp()));
+            sweeps.addAll(plan.hub().values());
+            // requests 0..n−1 are the clean prompts; the sweeps' readouts stream past, each measured against its prompt's
+            LayerSweep.Kl kl = new LayerSweep.Kl(sweeps, compare);
+            ReadoutPairs pairs = new ReadoutPairs(i -> i < n ? i : kl.prompt(i), (i, ablated, clean) ->
+                    kl.accept(i, ablated.lastLogits(), clean.lastLogits()));
+            context.forwards(plan.plan(), progress, pairs);
+            pairs.requireComplete();
             Map<String, LayerProfile> byMethod = new LinkedHashMap<>();
-            LayerProfile mlp = plan.mlp().kl(readouts, clean, families, null, compare);
+            LayerProfile mlp = kl.profile(plan.mlp(), families);
             byMethod.put(MLP, mlp);
             long mlpSeed = Stats.cellSeed(seed, DIMENSION, name, MLP);
             profiles.add(prompts, "both", MLP, mlp, scope.runs(Protocol.CORRECTED) ? mlpSeed : null);
@@ -131,7 +135,7 @@ final class MlpDominanceExperiment implements Experiment {
             for (Protocol protocol : scope.protocols()) {
                 boolean published = protocol == Protocol.PUBLISHED;
                 String method = published ? LAYER_OUTPUT : CONTRIBUTION;
-                LayerProfile hub = plan.hub().get(protocol).kl(readouts, clean, families, null, compare);
+                LayerProfile hub = kl.profile(plan.hub().get(protocol), families);
                 byMethod.put(method, hub);
                 profiles.add(prompts, protocol.configName(), method, hub, published ? null : Stats.cellSeed(seed, DIMENSION, name, method));
                 int top = mlp.argmax();

@@ -11,7 +11,7 @@ import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
 import io.interp4j.api.plan.ForwardPlan;
-import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ReadoutPairs;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.task.Task;
 import io.interp4j.experiments.atlas.Comparisons;
@@ -136,18 +136,27 @@ final class LayerSkippingExperiment implements Experiment {
             int layers = prompts.model().config().numLayers();
             List<int[]> configs = SkipConfigs.resolve(explicit, layers);
             List<String> labels = configs.stream().map(SkipConfigs::label).toList();
-            List<ForwardReadout> readouts = context.forwards(plan(name, configs, prompts.tokens()), progress);
-            List<float[]> clean = new ArrayList<>();
-            for (int p = 0; p < prompts.size(); p++) {
-                clean.add(readouts.get(p).lastLogits());
-            }
+            int n = prompts.size();
+            int[][] families = prompts.families();
+            // request n + (protocol · configs + c) · n + p skips config c on prompt p, read against p's clean request as it
+            // arrives (the skipped logits together would not fit in memory at a real vocabulary)
+            double[][][] kl = new double[scope.protocols().size()][configs.size()][n];
+            double[][][] overlap = new double[scope.protocols().size()][configs.size()][n];
+            ReadoutPairs pairs = new ReadoutPairs(i -> i % n, (i, skipped, clean) -> {
+                int block = (i - n) / n;
+                int protocol = block / configs.size();
+                int c = block % configs.size();
+                kl[protocol][c][i % n] = compare.kl(clean.lastLogits(), skipped.lastLogits());
+                overlap[protocol][c][i % n] = compare.topKOverlap(clean.lastLogits(), skipped.lastLogits(), topK);
+            });
+            context.forwards(plan(name, configs, prompts.tokens()), progress, pairs);
+            pairs.requireComplete();
             Map<Protocol, Measured> byProtocol = new EnumMap<>(Protocol.class);
             List<List<Object>> klChart = new ArrayList<>();
             List<List<Object>> overlapChart = new ArrayList<>();
-            int next = prompts.size();
-            for (Protocol protocol : scope.protocols()) {
-                Measured m = measure(compare, prompts, clean, configs, readouts, next);
-                next += configs.size() * prompts.size();
+            for (int pi = 0; pi < scope.protocols().size(); pi++) {
+                Protocol protocol = scope.protocols().get(pi);
+                Measured m = new Measured(new LayerProfile(kl[pi], families), new LayerProfile(overlap[pi], families));
                 byProtocol.put(protocol, m);
                 boolean intervals = protocol == Protocol.CORRECTED;
                 for (int c = 0; c < configs.size(); c++) {
@@ -210,22 +219,6 @@ final class LayerSkippingExperiment implements Experiment {
 
     /** Per-prompt KL and overlap, rows indexed by config. */
     private record Measured(LayerProfile kl, LayerProfile overlap) {}
-
-    /** Reads one protocol's block of the plan, which starts at readout {@code first}. */
-    private Measured measure(Comparisons compare, PromptSet prompts, List<float[]> clean, List<int[]> configs, List<ForwardReadout> readouts, int first) {
-        double[][] kl = new double[configs.size()][prompts.size()];
-        double[][] overlap = new double[configs.size()][prompts.size()];
-        int next = first;
-        for (int c = 0; c < configs.size(); c++) {
-            for (int p = 0; p < prompts.size(); p++) {
-                float[] skipped = readouts.get(next++).lastLogits();
-                kl[c][p] = compare.kl(clean.get(p), skipped);
-                overlap[c][p] = compare.topKOverlap(clean.get(p), skipped, topK);
-            }
-        }
-        int[][] families = prompts.families();
-        return new Measured(new LayerProfile(kl, families), new LayerProfile(overlap, families));
-    }
 
     /**
      * The config with the highest overlap, the lowest KL among equals; KLs within the identical-KL

@@ -208,20 +208,18 @@ final class CrossModelTransfer implements Experiment {
             }
             ForwardPlan patches = patchPlan(name, tokens, layers, (protocol, t, l) -> protocol == Protocol.PUBLISHED
                     ? references.get(t).get(HookPoint.block(l, HookSite.RESID_POST)) : contribution(references.get(t), l));
-            List<ForwardReadout> stage2 = context.forwards(patches, progress);
-            forwards += patches.size();
-            // patched[protocol][layer][prompt]: KL(trained ‖ patched)
+            // patched[protocol][layer][prompt]: KL(trained ‖ patched); request (t · protocols + protocol) · layers + l, measured
+            // as it arrives (the patched logits together would not fit in memory at a real vocabulary)
             Map<Protocol, double[][]> patched = new LinkedHashMap<>();
             scope.protocols().forEach(p -> patched.put(p, new double[layers][tasks.size()]));
-            int next = 0;
-            for (int t = 0; t < tasks.size(); t++) {
-                float[] reference = references.get(t).lastLogits();
-                for (Protocol protocol : scope.protocols()) {
-                    for (int l = 0; l < layers; l++) {
-                        patched.get(protocol)[l][t] = compare.kl(reference, stage2.get(next++).lastLogits());
-                    }
-                }
-            }
+            List<Protocol> protocols = scope.protocols();
+            context.forwards(patches, progress, (i, readout) -> {
+                int t = i / (protocols.size() * layers);
+                int l = i % layers;
+                Protocol protocol = protocols.get(i / layers % protocols.size());
+                patched.get(protocol)[l][t] = compare.kl(references.get(t).lastLogits(), readout.lastLogits());
+            });
+            forwards += patches.size();
             // published: every prompt whose recovery is defined (KL(trained ‖ base) > 0), as the seed averaged; corrected: only
             // prompts whose denominator is at least the floor, since 1 − KL/baseline over a near-zero baseline is noise
             // (baselines of 6e-6 nats gave recoveries of −15.9 that entered the family means)
