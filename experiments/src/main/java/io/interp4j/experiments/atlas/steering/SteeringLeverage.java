@@ -24,9 +24,11 @@ import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.PromptEncoding;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.AtlasScope;
+import io.interp4j.experiments.common.PerModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -71,72 +73,87 @@ final class SteeringLeverage implements Experiment {
     /** What one readout forward gives: the logit and log-probability of the task's and the published token. */
     private record Reading(double logit, double logp, double publishedLogit, double publishedLogp) {}
 
+    /**
+     * One model's settings: its prompts, its steered layer and the published run's readout as the seed
+     * wrote it for that scale.
+     *
+     * @param scope the models, protocols and the steering suite's split
+     * @param layer the layer whose output is read for the vector and steered
+     * @param publishedTarget the published target's text as the seed spelled it (e.g. {@code "rome"}), or null
+     *     for the first target task's target
+     * @param publishedPrompt the published readout prompt as the seed wrote it (e.g. with a trailing space),
+     *     or null for the first target task's prompt
+     */
+    record Recipe(AtlasScope scope, int layer, String publishedTarget, String publishedPrompt) {}
+
+    private final PerModel<Recipe> recipes;
     private final AtlasScope scope;
-    private final int layer;
     private final List<Double> scales;
     private final double sweepScale;
     private final int randomVectors;
     private final TargetToken.Rule rule;
-    private final Map<String, String> publishedTarget;
 
-    SteeringLeverage(AtlasScope scope, int layer, List<Double> scales, double sweepScale, int randomVectors,
-            TargetToken.Rule rule, Map<String, String> publishedTarget) {
-        this.scope = scope;
-        this.layer = layer;
+    SteeringLeverage(PerModel<Recipe> recipes, List<Double> scales, double sweepScale, int randomVectors, TargetToken.Rule rule) {
+        this.recipes = recipes;
+        this.scope = recipes.common().scope();
         this.scales = List.copyOf(scales);
         this.sweepScale = sweepScale;
         this.randomVectors = randomVectors;
         this.rule = rule;
-        this.publishedTarget = Map.copyOf(publishedTarget);
     }
 
     @Override
     public List<String> validate(StudyContext context) {
         List<String> problems = new ArrayList<>(scope.validate(context));
-        String root = context.path();
         if (!problems.isEmpty()) {
             return problems;
         }
-        List<Task> tasks = scope.tasks(context);
-        for (String family : List.of(POSITIVE, NEGATIVE, TARGET)) {
-            if (tasks.stream().noneMatch(t -> t.family().equals(family))) {
-                Set<String> present = new TreeSet<>();
-                tasks.forEach(t -> present.add(t.family()));
-                problems.add(root + ".suite: suite '" + scope.suite() + "' (split " + scope.split() + ") has no task of family '"
-                        + family + "'; a steering suite needs families positive and negative (the vector's sentences) and target"
-                        + " (the readout prompt and its target token); its families: " + present);
+        problems.addAll(recipes.validate(context));
+        for (String model : scope.models(context)) {
+            Recipe recipe = recipes.of(model);
+            String where = recipes.path(context, model);
+            if (recipe != recipes.common()) {
+                List<String> own = recipe.scope().validate(context);
+                own.forEach(problem -> problems.add(where + problem.substring(context.path().length())));
+                if (!own.isEmpty()) {
+                    continue;
+                }
             }
-        }
-        if (!problems.isEmpty()) {
-            return problems;
-        }
-        List<String> models = scope.models(context);
-        for (String model : models) {
+            List<Task> tasks = recipe.scope().tasks(context);
+            for (String family : List.of(POSITIVE, NEGATIVE, TARGET)) {
+                if (tasks.stream().noneMatch(t -> t.family().equals(family))) {
+                    Set<String> present = new TreeSet<>();
+                    tasks.forEach(t -> present.add(t.family()));
+                    problems.add(where + ".suite: suite '" + recipe.scope().suite() + "' (split " + recipe.scope().split()
+                            + ") has no task of family '" + family + "'; a steering suite needs families positive and negative (the"
+                            + " vector's sentences) and target (the readout prompts and their target tokens); its families: " + present);
+                }
+            }
             int layers = context.modelConfig(model).numLayers();
-            if (layer >= layers) {
-                problems.add(root + ".layer: layer " + layer + " is out of range for model '" + model + "'; it has layers 0.."
+            if (recipe.layer() >= layers) {
+                problems.add(where + ".layer: layer " + recipe.layer() + " is out of range for model '" + model + "'; it has layers 0.."
                         + (layers - 1));
-            }
-        }
-        for (String model : publishedTarget.keySet()) {
-            if (!models.contains(model)) {
-                problems.add(root + ".published-target." + model + ": '" + model + "' is not a model this row runs; its models: "
-                        + models);
             }
         }
         return problems;
     }
 
-    private List<Task> family(StudyContext context, String family) {
-        return scope.tasks(context).stream().filter(t -> t.family().equals(family)).toList();
+    private static List<Task> family(StudyContext context, Recipe recipe, String family) {
+        return recipe.scope().tasks(context).stream().filter(t -> t.family().equals(family)).toList();
+    }
+
+    /** The index of the published readout prompt among a model's readout prompts: its own prompt follows the target tasks. */
+    private static int publishedTask(Recipe recipe, int targets) {
+        return recipe.publishedPrompt() == null ? 0 : targets;
     }
 
     /** The readout forwards of one model, in run order. */
-    private Set<Key> keys(int layers, int targets) {
+    private Set<Key> keys(Recipe recipe, int layers, int targets) {
+        int layer = recipe.layer();
         Set<Key> keys = new LinkedHashSet<>();
         if (scope.runs(Protocol.PUBLISHED)) {
             for (double s : scales) {
-                keys.add(Key.of(layer, -1, s, 0));
+                keys.add(Key.of(layer, -1, s, publishedTask(recipe, targets)));
             }
         }
         if (scope.runs(Protocol.CORRECTED)) {
@@ -185,56 +202,65 @@ final class SteeringLeverage implements Experiment {
      * logits of its target prompt. The random controls are seeded per layer and index, so they do not
      * depend on the order; their norm and the steering vectors come from stage 1.
      */
-    private ForwardPlan steeringPlan(String model, List<int[]> targets, long seed, float[][] vectors, double[] norms) {
+    private ForwardPlan steeringPlan(String model, Recipe recipe, List<int[]> readouts, int targets, long seed, float[][] vectors,
+            double[] norms) {
         ForwardPlan.Builder plan = ForwardPlan.builder();
-        for (Key key : keys(vectors.length, targets.size())) {
+        for (Key key : keys(recipe, vectors.length, targets)) {
             float[] vector = key.scale() == 0 ? null : key.vector() < 0 ? vectors[key.layer()]
                     : random(seed, key.layer(), key.vector(), vectors[key.layer()].length, norms[key.layer()]);
             String source = key.vector() < 0 ? "steering vector of layer " + key.layer() : "random vector " + key.vector()
                     + " of norm ‖v‖";
             List<Intervention> steering = vector == null ? List.of() : List.of(Intervention.add(Site.layerOutput(key.layer()),
                     Positions.LAST, key.scale(), TensorData.vector(vector), source));
-            plan.add(ForwardRequest.intervened(model, targets.get(key.task()), steering));
+            plan.add(ForwardRequest.intervened(model, readouts.get(key.task()), steering));
         }
         return plan.build();
     }
 
     /** The prompts of a family, encoded with a model's tokenizer. */
-    private List<int[]> encode(StudyContext context, Tokenizer tokenizer, List<Task> tasks) {
-        return tasks.stream().map(task -> scope.encode(context, tokenizer, task, task.prompt())).toList();
+    private static List<int[]> encode(StudyContext context, Recipe recipe, Tokenizer tokenizer, List<Task> tasks) {
+        return tasks.stream().map(task -> recipe.scope().encode(context, tokenizer, task, task.prompt())).toList();
+    }
+
+    /** The readout prompts of a model: every target task's, then the published prompt where the recipe sets one. */
+    private List<int[]> readouts(StudyContext context, String model, Recipe recipe, Tokenizer tokenizer) {
+        List<int[]> readouts = new ArrayList<>(encode(context, recipe, tokenizer, family(context, recipe, TARGET)));
+        if (recipe.publishedPrompt() != null) {
+            readouts.add(PromptEncoding.encode(tokenizer, recipe.publishedPrompt(), recipes.path(context, model) + ".published-prompt"));
+        }
+        return readouts;
     }
 
     @Override
     public List<ForwardPlan> plans(StudyContext context) {
         List<ForwardPlan> plans = new ArrayList<>();
         for (String model : scope.models(context)) {
+            Recipe recipe = recipes.of(model);
             Tokenizer tokenizer = context.tokenizer(model);
             ModelConfig config = context.modelConfig(model);
             int layers = config.numLayers();
-            plans.add(vectorPlan(model, encode(context, tokenizer, family(context, POSITIVE)),
-                    encode(context, tokenizer, family(context, NEGATIVE)), layers));
+            plans.add(vectorPlan(model, encode(context, recipe, tokenizer, family(context, recipe, POSITIVE)),
+                    encode(context, recipe, tokenizer, family(context, recipe, NEGATIVE)), layers));
             // stage 2 is built with zero vectors in place of stage 1's: its size and schedule depend on the keys alone
-            plans.add(steeringPlan(model, encode(context, tokenizer, family(context, TARGET)), context.seed(),
-                    new float[layers][config.hiddenSize()], new double[layers]));
+            plans.add(steeringPlan(model, recipe, readouts(context, model, recipe, tokenizer), family(context, recipe, TARGET).size(),
+                    context.seed(), new float[layers][config.hiddenSize()], new double[layers]));
         }
         return plans;
     }
 
     @Override
     public String describe() {
+        int layer = recipes.common().layer();
         return "steering-leverage: v = mean layer-" + layer + " output at the last token over family positive − over family negative"
                 + ", s × v added at the last position of each target prompt, s in "
                 + scales.stream().map(SteeringLeverage::scale).collect(Collectors.joining(", ")) + " (published: p(target) per"
                 + " model's published spelling; corrected: logit shift vs " + randomVectors + " random vector(s) of equal norm, and"
-                + " every layer at s = " + scale(sweepScale) + "), " + scope.describe();
+                + " every layer at s = " + scale(sweepScale) + "), " + scope.describe() + (recipes.varies() ? ", with per-model settings" : "");
     }
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
         requireValid(context);
-        List<Task> positives = family(context, POSITIVE);
-        List<Task> negatives = family(context, NEGATIVE);
-        List<Task> targets = family(context, TARGET);
         AtlasRows atlas = new AtlasRows(DIMENSION);
         List<List<Object>> readouts = new ArrayList<>();
         List<List<Object>> sweep = new ArrayList<>();
@@ -245,19 +271,26 @@ final class SteeringLeverage implements Experiment {
         Map<String, Object> summary = new LinkedHashMap<>();
         long forwards = 0;
         for (String name : scope.models(context)) {
+            Recipe recipe = recipes.of(name);
+            int layer = recipe.layer();
+            String where = recipes.path(context, name);
+            List<Task> positives = family(context, recipe, POSITIVE);
+            List<Task> negatives = family(context, recipe, NEGATIVE);
+            List<Task> targets = family(context, recipe, TARGET);
             ModelConfig config = context.modelConfig(name);
             Tokenizer tokenizer = context.tokenizer(name);
             int[] tokens = new int[targets.size()];
             for (int t = 0; t < targets.size(); t++) {
-                tokens[t] = token(context, tokenizer, targets.get(t).target(), "suite", "task '" + targets.get(t).id() + "' target");
+                tokens[t] = token(tokenizer, targets.get(t).target(), where + ".suite", "task '" + targets.get(t).id() + "' target");
             }
-            String publishedText = publishedTarget.getOrDefault(name, targets.get(0).target());
-            int published = token(context, tokenizer, publishedText, publishedTarget.containsKey(name) ? "published-target." + name
-                    : "suite", "published target");
+            String publishedText = recipe.publishedTarget() == null ? targets.get(0).target() : recipe.publishedTarget();
+            int published = token(tokenizer, publishedText, where + (recipe.publishedTarget() == null ? ".suite" : ".published-target"),
+                    "published target");
 
             // the steering vector of every layer: one forward per sentence reads every layer's output
             int layers = config.numLayers();
-            ForwardPlan sentences = vectorPlan(name, encode(context, tokenizer, positives), encode(context, tokenizer, negatives), layers);
+            ForwardPlan sentences = vectorPlan(name, encode(context, recipe, tokenizer, positives),
+                    encode(context, recipe, tokenizer, negatives), layers);
             List<ForwardReadout> cached = context.forwards(sentences, progress);
             forwards += sentences.size();
             double[][] sum = new double[layers][config.hiddenSize()];
@@ -280,24 +313,29 @@ final class SteeringLeverage implements Experiment {
                 norms[l] = TensorData.vector(vectors[l]).norm();
             }
 
-            ForwardPlan steered = steeringPlan(name, encode(context, tokenizer, targets), context.seed(), vectors, norms);
+            ForwardPlan steered = steeringPlan(name, recipe, readouts(context, name, recipe, tokenizer), targets.size(), context.seed(),
+                    vectors, norms);
             List<ForwardReadout> logits = context.forwards(steered, progress);
             forwards += steered.size();
             Map<Key, Reading> read = new LinkedHashMap<>();
             int next = 0;
-            for (Key key : keys(layers, targets.size())) {
+            for (Key key : keys(recipe, layers, targets.size())) {
                 float[] last = logits.get(next++).lastLogits();
                 double[] logp = Stats.logSoftmax(last);
-                read.put(key, new Reading(last[tokens[key.task()]], logp[tokens[key.task()]], last[published], logp[published]));
+                // the published prompt has no task token of its own: its row reads the published token only
+                int own = key.task() < targets.size() ? tokens[key.task()] : published;
+                read.put(key, new Reading(last[own], logp[own], last[published], logp[published]));
             }
 
             String publishedSpelling = tokenizer.decode(new int[] {published});
             publishedTokens.put(name, publishedSpelling);
             if (scope.runs(Protocol.PUBLISHED)) {
-                published(atlas, name, read, publishedSpelling, published, targets.get(0), readouts, publishedCurve);
+                String readout = recipe.publishedPrompt() == null ? targets.get(0).id() : "published-prompt";
+                published(atlas, name, layer, publishedTask(recipe, targets.size()), read, publishedSpelling, published, readout,
+                        readouts, publishedCurve);
             }
             if (scope.runs(Protocol.CORRECTED)) {
-                corrected(context, atlas, name, read, tokenizer, tokens, targets, norms, readouts, sweep, curve, sweepCurve);
+                corrected(context, atlas, name, layer, read, tokenizer, tokens, targets, norms, readouts, sweep, curve, sweepCurve);
                 String taskSpelling = tokenizer.decode(new int[] {tokens[0]});
                 if (scope.runs(Protocol.PUBLISHED) && published != tokens[0]) {
                     atlas.artefact(Protocol.PUBLISHED, name, "the published run reads token " + quote(publishedSpelling) + " (#"
@@ -314,10 +352,14 @@ final class SteeringLeverage implements Experiment {
                         + "): probabilities and ratios compared across models compare different tokens (the seed's \"70×\")");
             }
         }
-        summary.put("layer", layer);
-        summary.put("positives", positives.size());
-        summary.put("negatives", negatives.size());
-        summary.put("targets", targets.size());
+        for (String name : scope.models(context)) {
+            Recipe recipe = recipes.of(name);
+            String prefix = recipes.varies() ? name + "." : "";
+            summary.put(prefix + "layer", recipe.layer());
+            summary.put(prefix + "positives", family(context, recipe, POSITIVE).size());
+            summary.put(prefix + "negatives", family(context, recipe, NEGATIVE).size());
+            summary.put(prefix + "targets", family(context, recipe, TARGET).size());
+        }
         summary.put("forward-passes", forwards);
         List<Table> tables = new ArrayList<>();
         tables.add(new Table("steering-readout", List.of("model", "protocol", "layer", "vector", "task", "token", "scale", "probability",
@@ -330,11 +372,11 @@ final class SteeringLeverage implements Experiment {
         tables.addAll(atlas.tables());
         List<Chart> charts = new ArrayList<>();
         if (!publishedCurve.isEmpty()) {
-            charts.add(new Chart("published: p(target) by steering scale at layer " + layer + " (each model's published spelling)",
+            charts.add(new Chart("published: p(target) by steering scale at " + layers() + " (each model's published spelling)",
                     ChartType.LINE, "steering-published-curve", "scale", "model", "probability"));
         }
         if (!curve.isEmpty()) {
-            charts.add(new Chart("corrected: target logit shift by scale at layer " + layer + ", steering vs random vectors of equal norm",
+            charts.add(new Chart("corrected: target logit shift by scale at " + layers() + ", steering vs random vectors of equal norm",
                     ChartType.LINE, "steering-curve", "scale", "series", "logit_delta"));
             charts.add(new Chart("corrected: target logit shift at s = " + scale(sweepScale) + " by layer", ChartType.LINE,
                     "steering-sweep-curve", "layer", "series", "logit_delta"));
@@ -342,16 +384,21 @@ final class SteeringLeverage implements Experiment {
         return new StepResult(tables, charts, summary);
     }
 
-    private void published(AtlasRows atlas, String name, Map<Key, Reading> read, String spelling, int token, Task task,
-            List<List<Object>> readouts, List<List<Object>> curve) {
-        double logit0 = read.get(Key.of(layer, -1, 0, 0)).publishedLogit();
-        double p0 = Math.exp(read.get(Key.of(layer, -1, 0, 0)).publishedLogp());
+    /** The steered layer as the charts name it: one layer, or each model's when they differ. */
+    private String layers() {
+        return recipes.varies() ? "each model's layer" : "layer " + recipes.common().layer();
+    }
+
+    private void published(AtlasRows atlas, String name, int layer, int task, Map<Key, Reading> read, String spelling, int token,
+            String readout, List<List<Object>> readouts, List<List<Object>> curve) {
+        double logit0 = read.get(Key.of(layer, -1, 0, task)).publishedLogit();
+        double p0 = Math.exp(read.get(Key.of(layer, -1, 0, task)).publishedLogp());
         double best = Double.NEGATIVE_INFINITY;
         double bestScale = 0;
         for (double s : scales) {
-            Reading r = read.get(Key.of(layer, -1, s, 0));
+            Reading r = read.get(Key.of(layer, -1, s, task));
             double p = Math.exp(r.publishedLogp());
-            readouts.add(Arrays.asList(name, Protocol.PUBLISHED.configName(), layer, "steering", task.id(), spelling, s, p,
+            readouts.add(Arrays.asList(name, Protocol.PUBLISHED.configName(), layer, "steering", readout, spelling, s, p,
                     r.publishedLogit(), r.publishedLogit() - logit0));
             curve.add(List.of(s, name, p));
             if (s > 0 && p > best) {
@@ -359,10 +406,10 @@ final class SteeringLeverage implements Experiment {
                 bestScale = s;
             }
         }
-        headline(atlas, Protocol.PUBLISHED, name, spelling, token, p0, best, bestScale, null);
+        headline(atlas, Protocol.PUBLISHED, name, layer, spelling, token, p0, best, bestScale, null);
     }
 
-    private void headline(AtlasRows atlas, Protocol protocol, String name, String spelling, int token, double p0, double best,
+    private void headline(AtlasRows atlas, Protocol protocol, String name, int layer, String spelling, int token, double p0, double best,
             double bestScale, double[] ci) {
         atlas.value("steering-leverage.layer", protocol, name, layer, "L" + layer);
         atlas.value("steering-leverage.token", protocol, name, spelling, quote(spelling) + " (#" + token + ")");
@@ -373,7 +420,7 @@ final class SteeringLeverage implements Experiment {
                 ci);
     }
 
-    private void corrected(StudyContext context, AtlasRows atlas, String name, Map<Key, Reading> read, Tokenizer tokenizer, int[] tokens,
+    private void corrected(StudyContext context, AtlasRows atlas, String name, int layer, Map<Key, Reading> read, Tokenizer tokenizer, int[] tokens,
             List<Task> targets, double[] norms, List<List<Object>> readouts, List<List<Object>> sweep, List<List<Object>> curve,
             List<List<Object>> sweepCurve) {
         int n = targets.size();
@@ -419,7 +466,7 @@ final class SteeringLeverage implements Experiment {
             pBest[t] = Math.exp(read.get(Key.of(layer, -1, bestScale, t)).logp());
         }
         String spelling = tokenizer.decode(new int[] {tokens[0]});
-        headline(atlas, Protocol.CORRECTED, name, spelling, tokens[0], Stats.mean(p0), Stats.mean(pBest), bestScale, null);
+        headline(atlas, Protocol.CORRECTED, name, layer, spelling, tokens[0], Stats.mean(p0), Stats.mean(pBest), bestScale, null);
         atlas.value("steering-leverage.logit-delta", Protocol.CORRECTED, name, bestDelta,
                 String.format(Locale.ROOT, "Δlogit %+.4g at s=%s", bestDelta, scale(bestScale)), ci);
         atlas.value("steering-leverage.random-logit-delta", Protocol.CORRECTED, name, bestRandom,
@@ -469,11 +516,11 @@ final class SteeringLeverage implements Experiment {
         }
     }
 
-    private int token(StudyContext context, Tokenizer tokenizer, String text, String key, String what) {
+    private int token(Tokenizer tokenizer, String text, String where, String what) {
         try {
             return TargetToken.resolve(text, rule, tokenizer);
         } catch (Interp4jException e) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + "." + key + ": the " + what + " " + quote(text)
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, where + ": the " + what + " " + quote(text)
                     + " has no token: " + e.getMessage(), e);
         }
     }

@@ -55,7 +55,7 @@ class SteeringLeverageTest extends TinyStudyTest {
                 task("t0", "target", "The capital of Italy is", " Rome"),
                 task("t1", "target", "Rome is the capital of", " Italy"))));
         Experiment step = Steps.create("steering-leverage", "models = [main, other], suite = steering, layer = " + LAYER
-                + ", scales = [0, -1, 1, 4], random-vectors = " + RANDOM + ", sweep-scale = 4, published-target { main = \"rome\" }");
+                + ", scales = [0, -1, 1, 4], random-vectors = " + RANDOM + ", sweep-scale = 4, per-model { main { published-target = \"rome\" } }");
         assertThat(step.validate(study)).isEmpty();
         planned = step.forwardPasses(study);
         study.takeForwards();
@@ -301,7 +301,8 @@ class SteeringLeverageTest extends TinyStudyTest {
     @Test
     void rejectsBadSettingsWithTheirPaths() {
         assertThatThrownBy(() -> Steps.create("steering-leverage", "scales = [1, 2], random-vectors = 0, sweep-scale = 0,"
-                + " target-rule = nearest, layer = -1, published-target { a = 3 }"))
+                + " target-rule = nearest, layer = -1, published-target = 3, published-prompt = \"\","
+                + " per-model { a { layer = 5, sweep-scale = 2 } }"))
                 .isInstanceOf(Interp4jException.class)
                 .hasMessageContaining("interp4j.experiment.steering-leverage.scales: found [1,2]; allowed: a list of distinct finite"
                         + " numbers holding 0")
@@ -309,16 +310,27 @@ class SteeringLeverageTest extends TinyStudyTest {
                 .hasMessageContaining("interp4j.experiment.steering-leverage.sweep-scale: found 0")
                 .hasMessageContaining("interp4j.experiment.steering-leverage.target-rule: found 'nearest'")
                 .hasMessageContaining("interp4j.experiment.steering-leverage.layer: found -1")
-                .hasMessageContaining("interp4j.experiment.steering-leverage.published-target.a: found 3");
-        Experiment step = Steps.create("steering-leverage", "models = [main], suite = main, layer = 2,"
-                + " published-target { other = \"rome\" }");
+                .hasMessageContaining("interp4j.experiment.steering-leverage.published-target: found 3; allowed: null or the target"
+                        + " text as the published run spelled it")
+                .hasMessageContaining("interp4j.experiment.steering-leverage.published-prompt: found \"\"; allowed: null or the readout")
+                .hasMessageContaining("interp4j.experiment.steering-leverage.per-model.a.sweep-scale: cannot differ per model");
+        Experiment step = Steps.create("steering-leverage", "models = [main], suite = main, layer = 2");
         assertThat(step.validate(study)).anyMatch(p -> p.startsWith(P + ".suite: suite 'main' (split all) has no task of family"
                 + " 'positive'"));
-        Experiment outOfRange = Steps.create("steering-leverage", "models = [main], suite = steering, layer = 2,"
-                + " published-target { other = \"rome\" }");
+        Experiment outOfRange = Steps.create("steering-leverage", "models = [main, other], suite = steering, layer = 1,"
+                + " per-model { other { layer = 2, suite = main }, large { published-target = \"rome\" } }");
         assertThat(outOfRange.validate(study)).containsExactly(
-                P + ".layer: layer 2 is out of range for model 'main'; it has layers 0..1",
-                P + ".published-target.other: 'other' is not a model this row runs; its models: [main]");
+                P + ".per-model.large: unknown model 'large'; the study's models: [main, other, untokenized]",
+                P + ".per-model.other.suite: suite 'main' (split all) has no task of family 'positive'; a steering suite needs"
+                        + " families positive and negative (the vector's sentences) and target (the readout prompts and their target"
+                        + " tokens); its families: [arithmetic, copying, factual_recall]",
+                P + ".per-model.other.suite: suite 'main' (split all) has no task of family 'negative'; a steering suite needs"
+                        + " families positive and negative (the vector's sentences) and target (the readout prompts and their target"
+                        + " tokens); its families: [arithmetic, copying, factual_recall]",
+                P + ".per-model.other.suite: suite 'main' (split all) has no task of family 'target'; a steering suite needs"
+                        + " families positive and negative (the vector's sentences) and target (the readout prompts and their target"
+                        + " tokens); its families: [arithmetic, copying, factual_recall]",
+                P + ".per-model.other.layer: layer 2 is out of range for model 'other'; it has layers 0..1");
     }
 
     @Test
