@@ -46,13 +46,18 @@ import java.util.stream.Collectors;
  * token over the suite's {@value #POSITIVE} sentences minus that over its {@value #NEGATIVE} sentences;
  * s × v is added to the layer's output at the readout prompt's last position only, one forward per s.
  *
- * <p>Published: the first {@value #TARGET} task's prompt, the target token spelled per model as the
- * published run did ({@code published-target}, else the task's target), p(token) at each s; headline
- * p(0) → the best p for s > 0 and their ratio. Corrected: every {@value #TARGET} task with its own target
- * (one spelling convention for every model), logit shifts Δ = logit(s) − logit(0), the same for
- * {@code random-vectors} seeded Gaussian directions scaled to ‖v‖, and a sweep of every layer at
- * {@code sweep-scale}. A forward both protocols need (the first task at layer L) runs once and is read for
- * both tokens.
+ * <p>Published: the first {@value #TARGET} task's prompt (or {@code published-prompt}), the target token
+ * spelled per model as the published run did ({@code published-target}, else the task's target), p(token)
+ * at each s; headline p(0) → the best p for s > 0 and their ratio. Each model may have its own recipe
+ * ({@link PerModel}). Corrected: every {@value #TARGET} task with its own target (one spelling convention
+ * for every model); the effect is the change of the target's log-probability Δ_t = log p_t(s) − log p_t(0)
+ * (invariant to shifting every logit); the control is {@code random-vectors} directions drawn uniformly in
+ * the span of the per-prompt difference vectors, scaled to ‖v‖ ({@link SpanControls}), on the same effect;
+ * the headline is the positive scale with the largest mean excess Δ − control, every interval a 95%
+ * bootstrap over the target prompts that chooses the scale again in each resample; the same for a sweep of
+ * every layer at {@code sweep-scale}. Flags: the control matching or beating the vector (or its excess
+ * interval reaching 0), the vector lowering the target. A forward both protocols need (the first task at
+ * layer L) runs once and is read for both tokens.
  */
 final class SteeringLeverage implements Experiment {
     static final String DIMENSION = "Steering leverage";
@@ -70,8 +75,8 @@ final class SteeringLeverage implements Experiment {
         }
     }
 
-    /** What one readout forward gives: the logit and log-probability of the task's and the published token. */
-    private record Reading(double logit, double logp, double publishedLogit, double publishedLogp) {}
+    /** What one readout forward gives: the log-probability of the task's and of the published token. */
+    private record Reading(double logp, double publishedLogp) {}
 
     /**
      * One model's settings: its prompts, its steered layer and the published run's readout as the seed
@@ -199,17 +204,16 @@ final class SteeringLeverage implements Experiment {
 
     /**
      * Stage 2: one forward per key of {@link #keys}, in that order, each reading the last position's
-     * logits of its target prompt. The random controls are seeded per layer and index, so they do not
-     * depend on the order; their norm and the steering vectors come from stage 1.
+     * logits of its readout prompt. The steering vectors and the controls ({@code [layer][k]}) come from
+     * stage 1.
      */
-    private ForwardPlan steeringPlan(String model, Recipe recipe, List<int[]> readouts, int targets, long seed, float[][] vectors,
-            double[] norms) {
+    private ForwardPlan steeringPlan(String model, Recipe recipe, List<int[]> readouts, int targets, float[][] vectors,
+            float[][][] controls) {
         ForwardPlan.Builder plan = ForwardPlan.builder();
         for (Key key : keys(recipe, vectors.length, targets)) {
-            float[] vector = key.scale() == 0 ? null : key.vector() < 0 ? vectors[key.layer()]
-                    : random(seed, key.layer(), key.vector(), vectors[key.layer()].length, norms[key.layer()]);
-            String source = key.vector() < 0 ? "steering vector of layer " + key.layer() : "random vector " + key.vector()
-                    + " of norm ‖v‖";
+            float[] vector = key.scale() == 0 ? null : key.vector() < 0 ? vectors[key.layer()] : controls[key.layer()][key.vector()];
+            String source = key.vector() < 0 ? "steering vector of layer " + key.layer() : "control " + key.vector()
+                    + " (a random direction of norm ‖v‖ in the span of the difference vectors)";
             List<Intervention> steering = vector == null ? List.of() : List.of(Intervention.add(Site.layerOutput(key.layer()),
                     Positions.LAST, key.scale(), TensorData.vector(vector), source));
             plan.add(ForwardRequest.intervened(model, readouts.get(key.task()), steering));
@@ -243,7 +247,7 @@ final class SteeringLeverage implements Experiment {
                     encode(context, recipe, tokenizer, family(context, recipe, NEGATIVE)), layers));
             // stage 2 is built with zero vectors in place of stage 1's: its size and schedule depend on the keys alone
             plans.add(steeringPlan(model, recipe, readouts(context, model, recipe, tokenizer), family(context, recipe, TARGET).size(),
-                    context.seed(), new float[layers][config.hiddenSize()], new double[layers]));
+                    new float[layers][config.hiddenSize()], new float[layers][randomVectors][config.hiddenSize()]));
         }
         return plans;
     }
@@ -254,7 +258,9 @@ final class SteeringLeverage implements Experiment {
         return "steering-leverage: v = mean layer-" + layer + " output at the last token over family positive − over family negative"
                 + ", s × v added at the last position of each target prompt, s in "
                 + scales.stream().map(SteeringLeverage::scale).collect(Collectors.joining(", ")) + " (published: p(target) per"
-                + " model's published spelling; corrected: logit shift vs " + randomVectors + " random vector(s) of equal norm, and"
+                + " model's published spelling; corrected: change of each target's log-probability vs " + randomVectors + " control(s),"
+                + " random directions of equal norm in the span of the difference vectors, selection-aware 95% intervals over the"
+                + " target prompts, and"
                 + " every layer at s = " + scale(sweepScale) + "), " + scope.describe() + (recipes.varies() ? ", with per-model settings" : "");
     }
 
@@ -293,28 +299,34 @@ final class SteeringLeverage implements Experiment {
                     encode(context, recipe, tokenizer, negatives), layers);
             List<ForwardReadout> cached = context.forwards(sentences, progress);
             forwards += sentences.size();
-            double[][] sum = new double[layers][config.hiddenSize()];
-            for (int i = 0; i < cached.size(); i++) {
-                double sign = i < positives.size() ? 1.0 / positives.size() : -1.0 / negatives.size();
-                for (int l = 0; l < layers; l++) {
-                    float[] output = cached.get(i).get(HookPoint.block(l, HookSite.RESID_POST)).data();
-                    for (int j = 0; j < output.length; j++) {
-                        sum[l][j] += sign * output[j];
-                    }
-                }
-            }
-            float[][] vectors = new float[layers][];
+            int width = config.hiddenSize();
+            float[][] vectors = new float[layers][width];
             double[] norms = new double[layers];
+            int[] ranks = new int[layers];
+            float[][][] controls = new float[layers][randomVectors][];
             for (int l = 0; l < layers; l++) {
-                vectors[l] = new float[config.hiddenSize()];
-                for (int i = 0; i < vectors[l].length; i++) {
-                    vectors[l][i] = (float) sum[l][i];
+                double[][] pos = outputs(cached, 0, positives.size(), l);
+                double[][] neg = outputs(cached, positives.size(), negatives.size(), l);
+                for (int i = 0; i < width; i++) {
+                    double sum = 0;
+                    for (double[] row : pos) {
+                        sum += row[i] / pos.length;
+                    }
+                    for (double[] row : neg) {
+                        sum -= row[i] / neg.length;
+                    }
+                    vectors[l][i] = (float) sum;
                 }
                 norms[l] = TensorData.vector(vectors[l]).norm();
+                SpanControls span = new SpanControls(pos, neg);
+                ranks[l] = span.rank();
+                for (int k = 0; k < randomVectors; k++) {
+                    controls[l][k] = span.control(controlSeed(context.seed(), name, l, k), width, norms[l]);
+                }
             }
 
-            ForwardPlan steered = steeringPlan(name, recipe, readouts(context, name, recipe, tokenizer), targets.size(), context.seed(),
-                    vectors, norms);
+            ForwardPlan steered = steeringPlan(name, recipe, readouts(context, name, recipe, tokenizer), targets.size(), vectors,
+                    controls);
             List<ForwardReadout> logits = context.forwards(steered, progress);
             forwards += steered.size();
             Map<Key, Reading> read = new LinkedHashMap<>();
@@ -324,7 +336,7 @@ final class SteeringLeverage implements Experiment {
                 double[] logp = Stats.logSoftmax(last);
                 // the published prompt has no task token of its own: its row reads the published token only
                 int own = key.task() < targets.size() ? tokens[key.task()] : published;
-                read.put(key, new Reading(last[own], logp[own], last[published], logp[published]));
+                read.put(key, new Reading(logp[own], logp[published]));
             }
 
             String publishedSpelling = tokenizer.decode(new int[] {published});
@@ -335,7 +347,7 @@ final class SteeringLeverage implements Experiment {
                         readouts, publishedCurve);
             }
             if (scope.runs(Protocol.CORRECTED)) {
-                corrected(context, atlas, name, layer, read, tokenizer, tokens, targets, norms, readouts, sweep, curve, sweepCurve);
+                corrected(context, atlas, name, layer, read, tokenizer, tokens, targets, norms, ranks, readouts, sweep, curve, sweepCurve);
                 String taskSpelling = tokenizer.decode(new int[] {tokens[0]});
                 if (scope.runs(Protocol.PUBLISHED) && published != tokens[0]) {
                     atlas.artefact(Protocol.PUBLISHED, name, "the published run reads token " + quote(publishedSpelling) + " (#"
@@ -363,12 +375,12 @@ final class SteeringLeverage implements Experiment {
         summary.put("forward-passes", forwards);
         List<Table> tables = new ArrayList<>();
         tables.add(new Table("steering-readout", List.of("model", "protocol", "layer", "vector", "task", "token", "scale", "probability",
-                "logit", "logit_delta"), readouts));
-        tables.add(new Table("steering-layers", List.of("model", "layer", "vector_norm", "logit_delta", "random_logit_delta", "excess",
-                "probability", "probability_s0"), sweep));
+                "logprob", "logprob_delta"), readouts));
+        tables.add(new Table("steering-layers", List.of("model", "layer", "vector_norm", "span_rank", "logprob_delta",
+                "control_logprob_delta", "excess", "probability", "probability_s0"), sweep));
         tables.add(new Table("steering-published-curve", List.of("scale", "model", "probability"), publishedCurve));
-        tables.add(new Table("steering-curve", List.of("scale", "series", "logit_delta"), curve));
-        tables.add(new Table("steering-sweep-curve", List.of("layer", "series", "logit_delta"), sweepCurve));
+        tables.add(new Table("steering-curve", List.of("scale", "series", "logprob_delta"), curve));
+        tables.add(new Table("steering-sweep-curve", List.of("layer", "series", "logprob_delta"), sweepCurve));
         tables.addAll(atlas.tables());
         List<Chart> charts = new ArrayList<>();
         if (!publishedCurve.isEmpty()) {
@@ -376,10 +388,11 @@ final class SteeringLeverage implements Experiment {
                     ChartType.LINE, "steering-published-curve", "scale", "model", "probability"));
         }
         if (!curve.isEmpty()) {
-            charts.add(new Chart("corrected: target logit shift by scale at " + layers() + ", steering vs random vectors of equal norm",
-                    ChartType.LINE, "steering-curve", "scale", "series", "logit_delta"));
-            charts.add(new Chart("corrected: target logit shift at s = " + scale(sweepScale) + " by layer", ChartType.LINE,
-                    "steering-sweep-curve", "layer", "series", "logit_delta"));
+            charts.add(new Chart("corrected: mean change of the target's log-probability by scale at " + layers() + ", steering vs"
+                    + " controls (random directions of equal norm in the span of the difference vectors)",
+                    ChartType.LINE, "steering-curve", "scale", "series", "logprob_delta"));
+            charts.add(new Chart("corrected: mean change of the target's log-probability at s = " + scale(sweepScale) + " by layer",
+                    ChartType.LINE, "steering-sweep-curve", "layer", "series", "logprob_delta"));
         }
         return new StepResult(tables, charts, summary);
     }
@@ -391,7 +404,7 @@ final class SteeringLeverage implements Experiment {
 
     private void published(AtlasRows atlas, String name, int layer, int task, Map<Key, Reading> read, String spelling, int token,
             String readout, List<List<Object>> readouts, List<List<Object>> curve) {
-        double logit0 = read.get(Key.of(layer, -1, 0, task)).publishedLogit();
+        double logp0 = read.get(Key.of(layer, -1, 0, task)).publishedLogp();
         double p0 = Math.exp(read.get(Key.of(layer, -1, 0, task)).publishedLogp());
         double best = Double.NEGATIVE_INFINITY;
         double bestScale = 0;
@@ -399,7 +412,7 @@ final class SteeringLeverage implements Experiment {
             Reading r = read.get(Key.of(layer, -1, s, task));
             double p = Math.exp(r.publishedLogp());
             readouts.add(Arrays.asList(name, Protocol.PUBLISHED.configName(), layer, "steering", readout, spelling, s, p,
-                    r.publishedLogit(), r.publishedLogit() - logit0));
+                    r.publishedLogp(), r.publishedLogp() - logp0));
             curve.add(List.of(s, name, p));
             if (s > 0 && p > best) {
                 best = p;
@@ -420,45 +433,127 @@ final class SteeringLeverage implements Experiment {
                 ci);
     }
 
-    private void corrected(StudyContext context, AtlasRows atlas, String name, int layer, Map<Key, Reading> read, Tokenizer tokenizer, int[] tokens,
-            List<Task> targets, double[] norms, List<List<Object>> readouts, List<List<Object>> sweep, List<List<Object>> curve,
-            List<List<Object>> sweepCurve) {
-        int n = targets.size();
-        String protocol = Protocol.CORRECTED.configName();
-        // at layer L: per scale, the steering vector's and the random vectors' logit shifts, per task
-        double bestDelta = Double.NEGATIVE_INFINITY;
-        double bestScale = 0;
-        double[] bestDeltas = null;
-        double bestRandom = 0;
-        for (double s : scales) {
-            double[] deltas = new double[n];
-            double randomSum = 0;
-            for (int t = 0; t < n; t++) {
-                Reading base = read.get(Key.of(layer, -1, 0, t));
-                Reading r = read.get(Key.of(layer, -1, s, t));
-                deltas[t] = r.logit() - base.logit();
-                String spelling = tokenizer.decode(new int[] {tokens[t]});
-                readouts.add(Arrays.asList(name, protocol, layer, "steering", targets.get(t).id(), spelling, s, Math.exp(r.logp()),
-                        r.logit(), deltas[t]));
-                for (int k = 0; k < randomVectors; k++) {
-                    Reading random = read.get(Key.of(layer, k, s, t));
-                    randomSum += random.logit() - base.logit();
-                    readouts.add(Arrays.asList(name, protocol, layer, "random " + k, targets.get(t).id(), spelling, s,
-                            Math.exp(random.logp()), random.logit(), random.logit() - base.logit()));
-                }
-            }
-            double mean = Stats.mean(deltas);
-            double random = randomSum / (n * randomVectors);
-            curve.add(List.of(s, name + " steering", mean));
-            curve.add(List.of(s, name + " random (mean)", random));
-            if (s > 0 && mean > bestDelta) {
-                bestDelta = mean;
-                bestScale = s;
-                bestDeltas = deltas;
-                bestRandom = random;
+    /** Layer l's output at the last token of sentences {@code from .. from + count − 1} of stage 1, in double. */
+    private static double[][] outputs(List<ForwardReadout> cached, int from, int count, int layer) {
+        double[][] out = new double[count][];
+        for (int i = 0; i < count; i++) {
+            float[] output = cached.get(from + i).get(HookPoint.block(layer, HookSite.RESID_POST)).data();
+            out[i] = new double[output.length];
+            for (int j = 0; j < output.length; j++) {
+                out[i][j] = output[j];
             }
         }
-        double[] ci = Stats.bootstrapMean(bestDeltas, Stats.cellSeed(context.seed(), DIMENSION, name, "best-delta"));
+        return out;
+    }
+
+    /** The seed of control k of a layer: its own stream, derived from the study seed and the cell (model, layer, k). */
+    static long controlSeed(long studySeed, String model, int layer, int k) {
+        return Stats.cellSeed(studySeed, DIMENSION, model, "control", layer, k);
+    }
+
+    /**
+     * One model's effects at one layer and scale, per target prompt: the steering vector's change of the
+     * target's log-probability Δ_t = log p_t(s) − log p_t(0), the controls' mean change, and the excess
+     * Δ_t − control_t. Log-probabilities are invariant to a shift of every logit (a logit is not).
+     */
+    private record Effects(double[] delta, double[] control, double[] excess) {
+        static Effects of(Map<Key, Reading> read, int layer, double scale, int n, int controls) {
+            double[] delta = new double[n];
+            double[] control = new double[n];
+            double[] excess = new double[n];
+            for (int t = 0; t < n; t++) {
+                double base = read.get(Key.of(layer, -1, 0, t)).logp();
+                delta[t] = read.get(Key.of(layer, -1, scale, t)).logp() - base;
+                for (int k = 0; k < controls; k++) {
+                    control[t] += (read.get(Key.of(layer, k, scale, t)).logp() - base) / controls;
+                }
+                excess[t] = delta[t] - control[t];
+            }
+            return new Effects(delta, control, excess);
+        }
+    }
+
+    /** The mean of the drawn prompts' values. */
+    private static double mean(double[] values, int[] drawn) {
+        double sum = 0;
+        for (int i : drawn) {
+            sum += values[i];
+        }
+        return sum / drawn.length;
+    }
+
+    /**
+     * A selection-aware interval of a value read at the selected cell: each resample (the same resamples
+     * for the same seed) picks the cell with the largest mean excess again and reads the value there.
+     */
+    private static double[] atSelected(List<Effects> cells, java.util.function.Function<Effects, double[]> value, long seed) {
+        int[][] all = {java.util.stream.IntStream.range(0, cells.get(0).delta().length).toArray()};
+        return Stats.bootstrapFamilies(all, drawn -> {
+            int best = 0;
+            for (int c = 1; c < cells.size(); c++) {
+                if (mean(cells.get(c).excess(), drawn[0]) > mean(cells.get(best).excess(), drawn[0])) {
+                    best = c;
+                }
+            }
+            return mean(value.apply(cells.get(best)), drawn[0]);
+        }, seed);
+    }
+
+    /** The largest mean excess among cells (the first on ties), with Stats.bootstrapSelection's interval of it. */
+    private static Stats.Selection select(List<Effects> cells, int best, long seed) {
+        int[][] all = {java.util.stream.IntStream.range(0, cells.get(0).delta().length).toArray()};
+        return Stats.bootstrapSelection(all, cells.size(), (c, drawn) -> mean(cells.get(c).excess(), drawn[0]), best, seed);
+    }
+
+    private static int best(List<Effects> cells) {
+        int best = 0;
+        for (int c = 1; c < cells.size(); c++) {
+            if (Stats.mean(cells.get(c).excess()) > Stats.mean(cells.get(best).excess())) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    private void corrected(StudyContext context, AtlasRows atlas, String name, int layer, Map<Key, Reading> read, Tokenizer tokenizer,
+            int[] tokens, List<Task> targets, double[] norms, int[] ranks, List<List<Object>> readouts, List<List<Object>> sweep,
+            List<List<Object>> curve, List<List<Object>> sweepCurve) {
+        int n = targets.size();
+        String protocol = Protocol.CORRECTED.configName();
+        // at layer L, per scale: every prompt's readouts, the curve, and the positive scales' effects
+        List<Double> positive = new ArrayList<>();
+        List<Effects> effects = new ArrayList<>();
+        for (double s : scales) {
+            Effects e = Effects.of(read, layer, s, n, randomVectors);
+            for (int t = 0; t < n; t++) {
+                String spelling = tokenizer.decode(new int[] {tokens[t]});
+                Reading r = read.get(Key.of(layer, -1, s, t));
+                readouts.add(Arrays.asList(name, protocol, layer, "steering", targets.get(t).id(), spelling, s, Math.exp(r.logp()),
+                        r.logp(), e.delta()[t]));
+                double base = read.get(Key.of(layer, -1, 0, t)).logp();
+                for (int k = 0; k < randomVectors; k++) {
+                    Reading c = read.get(Key.of(layer, k, s, t));
+                    readouts.add(Arrays.asList(name, protocol, layer, "control " + k, targets.get(t).id(), spelling, s, Math.exp(c.logp()),
+                            c.logp(), c.logp() - base));
+                }
+            }
+            curve.add(List.of(s, name + " steering", Stats.mean(e.delta())));
+            curve.add(List.of(s, name + " control (mean)", Stats.mean(e.control())));
+            if (s > 0) {
+                positive.add(s);
+                effects.add(e);
+            }
+        }
+        // the headline scale: the positive scale with the largest mean excess over the control; every interval
+        // redoes that choice on the same resamples of the target prompts
+        int chosen = best(effects);
+        double bestScale = positive.get(chosen);
+        Effects at = effects.get(chosen);
+        long seed = Stats.cellSeed(context.seed(), DIMENSION, name, "scale-selection");
+        Stats.Selection selection = select(effects, chosen, seed);
+        double delta = Stats.mean(at.delta());
+        double control = Stats.mean(at.control());
+        double excess = Stats.mean(at.excess());
         double[] p0 = new double[n];
         double[] pBest = new double[n];
         for (int t = 0; t < n; t++) {
@@ -467,52 +562,55 @@ final class SteeringLeverage implements Experiment {
         }
         String spelling = tokenizer.decode(new int[] {tokens[0]});
         headline(atlas, Protocol.CORRECTED, name, layer, spelling, tokens[0], Stats.mean(p0), Stats.mean(pBest), bestScale, null);
-        atlas.value("steering-leverage.logit-delta", Protocol.CORRECTED, name, bestDelta,
-                String.format(Locale.ROOT, "Δlogit %+.4g at s=%s", bestDelta, scale(bestScale)), ci);
-        atlas.value("steering-leverage.random-logit-delta", Protocol.CORRECTED, name, bestRandom,
-                String.format(Locale.ROOT, "Δlogit %+.4g (random, ‖r‖ = ‖v‖)", bestRandom));
-        double excess = bestDelta - bestRandom;
-        atlas.value("steering-leverage.excess", Protocol.CORRECTED, name, excess, String.format(Locale.ROOT, "%+.4g", excess));
+        atlas.value("steering-leverage.logprob-delta", Protocol.CORRECTED, name, delta, String.format(Locale.ROOT,
+                "Δlog p %+.4g at s=%s (%d prompts)", delta, scale(bestScale), n), atSelected(effects, Effects::delta, seed));
+        atlas.value("steering-leverage.control-logprob-delta", Protocol.CORRECTED, name, control, String.format(Locale.ROOT,
+                "Δlog p %+.4g (%d random direction(s) of norm ‖v‖ in the %d-dimensional span of the difference vectors)", control,
+                randomVectors, ranks[layer]), atSelected(effects, Effects::control, seed));
+        atlas.value("steering-leverage.excess", Protocol.CORRECTED, name, excess, String.format(Locale.ROOT,
+                "%+.4g at s=%s (the best scale in %.0f%% of resamples)", excess, scale(bestScale), 100 * selection.stability()),
+                selection.interval());
+        if (control >= delta) {
+            atlas.artefact(Protocol.CORRECTED, name, String.format(Locale.ROOT, "at L%d, s=%s the control matches or beats the"
+                    + " steering vector: random directions of the same norm in the span of the difference vectors change the target"
+                    + " log-probability by %+.4g, the vector by %+.4g", layer, scale(bestScale), control, delta));
+        } else if (selection.low() <= 0) {
+            atlas.artefact(Protocol.CORRECTED, name, String.format(Locale.ROOT, "at L%d, s=%s the steering vector's excess over the"
+                    + " control, %+.4g, has a 95%% interval [%.4g, %.4g] that reaches 0: not distinguishable from the control", layer,
+                    scale(bestScale), excess, selection.low(), selection.high()));
+        }
+        if (delta <= 0) {
+            atlas.artefact(Protocol.CORRECTED, name, String.format(Locale.ROOT, "at L%d, s=%s the steering vector lowers the target:"
+                    + " the mean change of its log-probability is %+.4g", layer, scale(bestScale), delta));
+        }
 
-        // the sweep: every layer at sweep-scale
-        int bestLayer = 0;
-        double bestExcess = Double.NEGATIVE_INFINITY;
-        double[] excesses = new double[norms.length];
+        // the sweep: every layer at sweep-scale, the layer with the largest excess chosen again in every resample
+        List<Effects> layers = new ArrayList<>();
         for (int l = 0; l < norms.length; l++) {
-            double delta = 0;
-            double random = 0;
+            Effects e = Effects.of(read, l, sweepScale, n, randomVectors);
+            layers.add(e);
             double p = 0;
             double base = 0;
             for (int t = 0; t < n; t++) {
-                Reading b = read.get(Key.of(l, -1, 0, t));
-                Reading r = read.get(Key.of(l, -1, sweepScale, t));
-                delta += (r.logit() - b.logit()) / n;
-                p += Math.exp(r.logp()) / n;
-                base += Math.exp(b.logp()) / n;
-                for (int k = 0; k < randomVectors; k++) {
-                    random += (read.get(Key.of(l, k, sweepScale, t)).logit() - b.logit()) / (n * randomVectors);
-                }
+                p += Math.exp(read.get(Key.of(l, -1, sweepScale, t)).logp()) / n;
+                base += Math.exp(read.get(Key.of(l, -1, 0, t)).logp()) / n;
             }
-            excesses[l] = delta - random;
-            sweep.add(Arrays.asList(name, l, norms[l], delta, random, delta - random, p, base));
-            sweepCurve.add(List.of(l, name + " steering", delta));
-            sweepCurve.add(List.of(l, name + " random (mean)", random));
-            if (delta - random > bestExcess) {
-                bestExcess = delta - random;
-                bestLayer = l;
-            }
+            sweep.add(Arrays.asList(name, l, norms[l], ranks[l], Stats.mean(e.delta()), Stats.mean(e.control()), Stats.mean(e.excess()),
+                    p, base));
+            sweepCurve.add(List.of(l, name + " steering", Stats.mean(e.delta())));
+            sweepCurve.add(List.of(l, name + " control (mean)", Stats.mean(e.control())));
         }
+        int bestLayer = best(layers);
+        Stats.Selection sweepSelection = select(layers, bestLayer, Stats.cellSeed(context.seed(), DIMENSION, name, "layer-selection"));
+        double bestExcess = Stats.mean(layers.get(bestLayer).excess());
         atlas.value("steering-leverage.best-layer", Protocol.CORRECTED, name, bestLayer, String.format(Locale.ROOT,
-                "L%d (Δlogit − random %+.4g at s=%s)", bestLayer, bestExcess, scale(sweepScale)));
+                "L%d (the best layer in %.0f%% of resamples)", bestLayer, 100 * sweepSelection.stability()));
+        atlas.value("steering-leverage.sweep-excess", Protocol.CORRECTED, name, bestExcess, String.format(Locale.ROOT,
+                "%+.4g at L%d, s=%s", bestExcess, bestLayer, scale(sweepScale)), sweepSelection.interval());
         if (bestLayer != layer) {
-            atlas.disagreement(name, String.format(Locale.ROOT, "the layer sweep at s=%s moves the target most (over random) at"
-                    + " L%d (%+.4g), the published layer L%d gives %+.4g", scale(sweepScale), bestLayer, bestExcess, layer,
-                    excesses[layer]));
-        }
-        if (excess <= 0 || ci[0] <= bestRandom) {
-            atlas.disagreement(name, String.format(Locale.ROOT, "at L%d the steering vector shifts the target logit by %+.4g"
-                    + " (95%% CI %.4g..%.4g) at s=%s, a random vector of equal norm by %+.4g: the leverage is not distinguishable"
-                    + " from a random push", layer, bestDelta, ci[0], ci[1], scale(bestScale), bestRandom));
+            atlas.disagreement(name, String.format(Locale.ROOT, "the layer sweep at s=%s moves the target most (over the control)"
+                    + " at L%d (%+.4g), the published layer L%d gives %+.4g", scale(sweepScale), bestLayer, bestExcess, layer,
+                    Stats.mean(layers.get(layer).excess())));
         }
     }
 
@@ -523,26 +621,6 @@ final class SteeringLeverage implements Experiment {
             throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, where + ": the " + what + " " + quote(text)
                     + " has no token: " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * A random control: a standard Gaussian direction, seeded by the study seed, the layer and the
-     * vector's index (so every model of a width gets the same one), scaled to the steering vector's norm.
-     */
-    static float[] random(long seed, int layer, int index, int width, double norm) {
-        Random random = new Random(seed * 1_000_003L + layer * 7919L + index);
-        double[] direction = new double[width];
-        double length = 0;
-        for (int i = 0; i < width; i++) {
-            direction[i] = random.nextGaussian();
-            length += direction[i] * direction[i];
-        }
-        length = Math.sqrt(length);
-        float[] out = new float[width];
-        for (int i = 0; i < width; i++) {
-            out[i] = (float) (direction[i] / length * norm);
-        }
-        return out;
     }
 
     private static String scale(double s) {
