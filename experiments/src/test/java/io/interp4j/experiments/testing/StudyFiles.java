@@ -7,6 +7,8 @@ import io.interp4j.api.task.TaskSuite;
 import io.interp4j.api.task.TaskSuites;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
 
 /** The committed study configs and suites, read as the app reads them, for tests that run a row with their settings. */
 public final class StudyFiles {
@@ -44,6 +46,29 @@ public final class StudyFiles {
     public static String rowSettings(String study, String id, String hocon) {
         return ConfigFactory.parseString(hocon).withFallback(ConfigFactory.parseString(rowSettings(study, id))).root()
                 .render(ConfigRenderOptions.concise());
+    }
+
+    /**
+     * Returns a row's {@code per-model} settings as a study file gives them, for other model names and
+     * without the keys a test must set itself (e.g. a layer the test's models do not have).
+     *
+     * @param study the study file under {@code studies/}
+     * @param id the experiment id
+     * @param names the study file's model names to the test's, e.g. {@code a} to {@code small}
+     * @param without keys left out of every model's settings
+     * @return {@code per-model { ... }} as HOCON
+     */
+    public static String perModel(String study, String id, Map<String, String> names, Set<String> without) {
+        Config perModel = ConfigFactory.parseString(rowSettings(study, id)).getConfig("per-model");
+        Config out = ConfigFactory.empty();
+        for (Map.Entry<String, String> name : names.entrySet()) {
+            Config settings = perModel.getConfig(name.getKey());
+            for (String key : without) {
+                settings = settings.withoutPath(key);
+            }
+            out = out.withValue(name.getValue(), settings.root());
+        }
+        return "per-model " + out.root().render(ConfigRenderOptions.concise());
     }
 
     /**
