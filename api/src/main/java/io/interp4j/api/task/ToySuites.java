@@ -28,8 +28,9 @@ import java.util.Set;
  *       more generally, with at least as many as the largest pair-split fact list.
  *   <li>{@code steering}: {@code positive} = 3 sentences {@code "The capital of X is C."} of trained
  *       facts, {@code negative} = 3 sentences (prompt + answer) of trained tasks of non-factual
- *       families, {@code target} = the held-out prompt {@code "The capital of X is"} of another fact,
- *       target {@code " C"}.
+ *       families, {@code target} = {@value #STEERING_TARGETS} held-out {@code factual_recall} tasks of
+ *       other facts, target {@code " C"}: the held-out {@code "The capital of X is"} prompts first, then
+ *       the facts' other held-out phrasings.
  *   <li>{@code knockout}: {@code positive}/{@code negative} = 5 sentences each, built the same way;
  *       {@code skill} = 8 held-out {@code factual_recall} tasks of facts not among the positives;
  *       {@code non-skill} = 4 held-out {@code json_schema} and 4 held-out {@code copying} tasks.
@@ -87,6 +88,9 @@ public final class ToySuites {
             Map.entry("refusal_compliance", "sentences=1"),
             Map.entry("factual_recall", "max-chars=500"),
             Map.entry("copying", "max-chars=500"));
+
+    /** Number of steering {@code target} tasks: enough prompts for an interval over them. */
+    public static final int STEERING_TARGETS = 24;
 
     private static final int LORA_TRAIN = 16;
     private static final int LORA_TEST = 4;
@@ -204,11 +208,21 @@ public final class ToySuites {
 
     private static TaskSuite steering(List<SyntheticFamilies.Fact> world, Map<String, List<Task>> heldOut,
             Map<String, List<Task>> trained) {
-        Task target = capitalPrompts(heldOut).get(0);
+        List<Task> capitals = capitalPrompts(heldOut);
+        Task first = capitals.get(0);
+        List<SyntheticFamilies.Fact> positiveFacts = trainedCapitalFacts(world, heldOut, Set.of(first.metadata().get("fact")))
+                .subList(0, 3);
+        Set<String> positiveCountries = new LinkedHashSet<>();
+        positiveFacts.forEach(f -> positiveCountries.add(f.country()));
         List<Task> tasks = new ArrayList<>();
-        positives(tasks, trainedCapitalFacts(world, heldOut, Set.of(target.metadata().get("fact"))), 3);
+        positives(tasks, positiveFacts, 3);
         negatives(tasks, trained, 3);
-        tasks.add(copy(target, "target", 0, Map.of("fact", target.metadata().get("fact"))));
+        // the held-out "The capital of X is" prompts first (the published protocol reads the first), then the
+        // other held-out phrasings, none of a positive sentence's country
+        List<Task> candidates = new ArrayList<>(capitals);
+        heldOut.get("factual_recall").stream().filter(t -> !capitals.contains(t)).forEach(candidates::add);
+        candidates.stream().filter(t -> !positiveCountries.contains(t.metadata().get("fact"))).limit(STEERING_TARGETS)
+                .forEach(t -> tasks.add(copy(t, "target", tasks.size() - 6, Map.of("fact", t.metadata().get("fact")))));
         return new TaskSuite("steering", tasks);
     }
 

@@ -128,11 +128,13 @@ class QwenSuitesTest {
         assertThat(family(steering, "positive")).hasSizeGreaterThanOrEqualTo(3)
                 .allMatch(t -> t.prompt().matches("The capital of \\w+ is \\w+\\.") && t.target().isEmpty());
         assertThat(family(steering, "negative")).hasSizeGreaterThanOrEqualTo(3).allMatch(t -> !t.prompt().contains("capital"));
-        assertThat(family(steering, "target")).singleElement()
-                .satisfies(t -> {
-                    assertThat(t.prompt()).isEqualTo("The capital of Italy is");
-                    assertThat(t.target()).isEqualTo(" Rome");
-                });
+        // many readout prompts (an interval over prompts), the seed's Italy first, no positive sentence's country
+        assertThat(family(steering, "target")).hasSizeGreaterThanOrEqualTo(20)
+                .allMatch(t -> t.prompt().matches("The capital of \\w+ is") && t.target().matches(" [A-Z][a-z]+"))
+                .noneMatch(t -> family(steering, "positive").stream().anyMatch(p -> p.prompt().startsWith(t.prompt() + " ")))
+                .extracting(Task::prompt).doesNotHaveDuplicates();
+        assertThat(family(steering, "target").get(0).prompt()).isEqualTo("The capital of Italy is");
+        assertThat(family(steering, "target").get(0).target()).isEqualTo(" Rome");
 
         TaskSuite knockout = suite("knockout");
         assertThat(knockout.byFamily()).containsOnlyKeys("positive", "negative", "skill", "non-skill");

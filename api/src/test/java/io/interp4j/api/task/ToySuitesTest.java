@@ -77,7 +77,7 @@ class ToySuitesTest {
         assertThat(suites.get("steering").byFamily()).containsOnlyKeys("positive", "negative", "target");
         assertThat(family("steering", "positive")).hasSize(3);
         assertThat(family("steering", "negative")).hasSize(3);
-        assertThat(family("steering", "target")).hasSize(1);
+        assertThat(family("steering", "target")).hasSize(ToySuites.STEERING_TARGETS);
 
         assertThat(suites.get("knockout").byFamily()).containsOnlyKeys("positive", "negative", "skill", "non-skill");
         assertThat(family("knockout", "positive")).hasSize(5);
@@ -161,14 +161,19 @@ class ToySuitesTest {
                 assertThat(t.metadata().get("source")).contains("-train-");
             }
         }
-        Task target = family("steering", "target").get(0);
-        String c = country(target.prompt());
-        assertThat(target.prompt()).isEqualTo("The capital of " + c + " is");
-        assertThat(target.target()).isEqualTo(" " + capitals.get(c));
-        assertThat(positives).doesNotContain(c);
-        // the target prompt is held out: it is no train prompt of the organism
+        Task first = family("steering", "target").get(0);
+        assertThat(first.prompt()).isEqualTo("The capital of " + country(first.prompt()) + " is");
+        // every target is a held-out phrasing (no train prompt of the organism) of a fact no positive sentence states
         TaskSuite all = SyntheticFamilies.generate(SEED, 2000, 40);
-        assertThat(all.split("train").tasks()).noneMatch(t -> t.prompt().equals(target.prompt()));
+        Set<String> prompts = new HashSet<>();
+        for (Task target : family("steering", "target")) {
+            String c = target.metadata().get("fact");
+            assertThat(target.prompt()).contains(c);
+            assertThat(target.target()).isEqualTo(" " + capitals.get(c));
+            assertThat(positives).doesNotContain(c);
+            assertThat(all.split("train").tasks()).noneMatch(t -> t.prompt().equals(target.prompt()));
+            assertThat(prompts.add(target.prompt())).as(target.prompt()).isTrue();
+        }
         // positives are trained sentences
         for (Task t : family("steering", "positive")) {
             String prompt = t.prompt().substring(0, t.prompt().lastIndexOf(' '));

@@ -127,6 +127,99 @@ public final class Independent {
         return sxy / Math.sqrt(sxx * syy);
     }
 
+    /**
+     * The steering row's control as its documentation states it, recomputed: an orthonormal basis of the
+     * difference vectors (each positive minus the negatives' mean, then the positives' mean minus each
+     * negative; classical Gram-Schmidt, projections taken from the original vector; a vector whose
+     * remainder is at most 1e-6 of the largest difference adds no direction), standard Gaussian
+     * coefficients from {@code new Random(seed)} in basis order, the sum scaled to {@code norm}.
+     *
+     * @param positives the positive sentences' layer outputs
+     * @param negatives the negative sentences' layer outputs
+     * @param seed the control's seed
+     * @param norm the steering vector's norm
+     * @return the control
+     */
+    public static float[] spanControl(double[][] positives, double[][] negatives, long seed, double norm) {
+        int width = positives[0].length;
+        java.util.List<double[]> basis = spanBasis(positives, negatives);
+        java.util.Random random = new java.util.Random(seed);
+        double[] direction = new double[width];
+        for (double[] e : basis) {
+            double g = random.nextGaussian();
+            for (int i = 0; i < width; i++) {
+                direction[i] += g * e[i];
+            }
+        }
+        double length = Math.sqrt(dot(direction, direction));
+        float[] out = new float[width];
+        for (int i = 0; i < width; i++) {
+            out[i] = (float) (direction[i] / length * norm);
+        }
+        return out;
+    }
+
+    /**
+     * The orthonormal basis of {@link #spanControl}.
+     *
+     * @param positives the positive sentences' layer outputs
+     * @param negatives the negative sentences' layer outputs
+     * @return the basis
+     */
+    public static java.util.List<double[]> spanBasis(double[][] positives, double[][] negatives) {
+        int width = positives[0].length;
+        double[] meanP = new double[width];
+        double[] meanN = new double[width];
+        for (double[] p : positives) {
+            for (int i = 0; i < width; i++) {
+                meanP[i] += p[i] / positives.length;
+            }
+        }
+        for (double[] n : negatives) {
+            for (int i = 0; i < width; i++) {
+                meanN[i] += n[i] / negatives.length;
+            }
+        }
+        java.util.List<double[]> differences = new java.util.ArrayList<>();
+        for (double[] p : positives) {
+            differences.add(IntStream.range(0, width).mapToDouble(i -> p[i] - meanN[i]).toArray());
+        }
+        for (double[] n : negatives) {
+            differences.add(IntStream.range(0, width).mapToDouble(i -> meanP[i] - n[i]).toArray());
+        }
+        double largest = differences.stream().mapToDouble(d -> Math.sqrt(dot(d, d))).max().orElse(0);
+        java.util.List<double[]> basis = new java.util.ArrayList<>();
+        for (double[] d : differences) {
+            double[] projections = basis.stream().mapToDouble(e -> dot(d, e)).toArray();
+            double[] r = d.clone();
+            for (int b = 0; b < basis.size(); b++) {
+                for (int i = 0; i < width; i++) {
+                    r[i] -= projections[b] * basis.get(b)[i];
+                }
+            }
+            double length = Math.sqrt(dot(r, r));
+            if (length > 1e-6 * largest) {
+                basis.add(Arrays.stream(r).map(x -> x / length).toArray());
+            }
+        }
+        return basis;
+    }
+
+    /**
+     * The dot product in double.
+     *
+     * @param a a vector
+     * @param b another of the same length
+     * @return the sum of products
+     */
+    public static double dot(double[] a, double[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * b[i];
+        }
+        return sum;
+    }
+
     private static double[] tiedRanks(double[] values) {
         double[] out = new double[values.length];
         for (int i = 0; i < values.length; i++) {

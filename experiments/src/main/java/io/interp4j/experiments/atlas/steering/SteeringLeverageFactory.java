@@ -8,11 +8,12 @@ import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.api.metric.TargetToken;
 import io.interp4j.experiments.atlas.AtlasScope;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.common.StepSettings;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code steering-leverage} (atlas row 5): a mean-difference steering vector added at the last position
@@ -22,6 +23,12 @@ import java.util.Map;
 public final class SteeringLeverageFactory implements ExperimentFactory {
     /** The plugin id. */
     public static final String ID = "steering-leverage";
+
+    /**
+     * The settings that may differ per model: the seed read a different target spelling at each scale, and
+     * a model's prompts (suite, split, readout prompt) and steered layer may differ with it.
+     */
+    private static final Set<String> PER_MODEL = Set.of("suite", "split", "layer", "published-target", "published-prompt");
 
     @Override
     public String id() {
@@ -38,8 +45,7 @@ public final class SteeringLeverageFactory implements ExperimentFactory {
     @Override
     public Experiment create(Config config) {
         StepSettings settings = new StepSettings(ID, config);
-        AtlasScope scope = AtlasScope.read(config, settings);
-        Integer layer = integer(settings, config, "layer", 0);
+        PerModel<SteeringLeverage.Recipe> recipes = PerModel.read(settings, PER_MODEL, SteeringLeverageFactory::recipe);
         Integer randomVectors = integer(settings, config, "random-vectors", 1);
         List<Double> scales = scales(settings, config);
         Double sweepScale = number(settings, config, "sweep-scale");
@@ -56,22 +62,39 @@ public final class SteeringLeverageFactory implements ExperimentFactory {
                 settings.problem("target-rule", "found '" + ruleText + "'; allowed: exact, leading-space, first-token");
             }
         }
-        Map<String, String> publishedTarget = new LinkedHashMap<>();
-        Config targets = settings.objectOrEmpty("published-target");
-        if (targets != null) {
-            for (Map.Entry<String, ConfigValue> e : targets.root().entrySet()) {
-                ConfigValue value = e.getValue();
-                if (value.valueType() == ConfigValueType.STRING && !((String) value.unwrapped()).isEmpty()) {
-                    // not trimmed: the leading space is the point (" Rome" vs "rome")
-                    publishedTarget.put(e.getKey(), (String) value.unwrapped());
-                } else {
-                    settings.problem("published-target." + e.getKey(), "found " + StepSettings.render(value)
-                            + "; allowed: the target text as the published run spelled it for this model, e.g. \"rome\" or \" Rome\"");
-                }
-            }
-        }
         settings.check();
-        return new SteeringLeverage(scope, layer, scales, sweepScale, randomVectors, rule, publishedTarget);
+        return new SteeringLeverage(recipes, scales, sweepScale, randomVectors, rule);
+    }
+
+    /** Reads one recipe: the step's settings, or one model's overrides merged over them. */
+    private static SteeringLeverage.Recipe recipe(StepSettings settings) {
+        Config config = settings.config();
+        AtlasScope scope = AtlasScope.read(config, settings);
+        Integer layer = integer(settings, config, "layer", 0);
+        Optional<String> target = spelling(settings, "published-target", "the target text as the published run spelled it for this model,"
+                + " e.g. \"rome\" or \" Rome\"");
+        Optional<String> prompt = spelling(settings, "published-prompt", "the readout prompt as the published run wrote it for this model,"
+                + " trailing space included, e.g. \"The capital of Italy is \"");
+        return scope == null || layer == null || target == null || prompt == null ? null
+                : new SteeringLeverage.Recipe(scope, layer, target.orElse(null), prompt.orElse(null));
+    }
+
+    /**
+     * Reads a text that is null (not set: empty) or a non-empty string kept exactly as written, not
+     * trimmed: its spaces are the point ({@code " Rome"} vs {@code "rome"}, a prompt's trailing space).
+     *
+     * @return the text, empty for null, or null after recording a problem
+     */
+    private static Optional<String> spelling(StepSettings settings, String key, String allowed) {
+        ConfigValue value = settings.config().root().get(key);
+        if (value == null || value.valueType() == ConfigValueType.NULL) {
+            return Optional.empty();
+        }
+        if (value.valueType() == ConfigValueType.STRING && !((String) value.unwrapped()).isEmpty()) {
+            return Optional.of((String) value.unwrapped());
+        }
+        settings.problem(key, "found " + StepSettings.render(value) + "; allowed: null or " + allowed);
+        return null;
     }
 
     private static List<Double> scales(StepSettings settings, Config config) {

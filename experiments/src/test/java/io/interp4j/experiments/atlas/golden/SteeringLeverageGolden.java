@@ -9,6 +9,7 @@ import io.interp4j.api.model.Model;
 import io.interp4j.api.model.Run;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.testing.Independent;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,11 +22,14 @@ import java.util.Random;
  * ones), {@code s·v} added at the readout prompt's last position by a hand-written hook on the layer's
  * output, and the target's probability and logit read from a double log-softmax. Published: the first
  * {@code target} task's target (first token of its text, no {@code published-target} set), p(0), the
- * largest p over s &gt; 0 and their ratio. Corrected: the logit shift Δ = logit(s) − logit(0) per target
- * task, its mean, the scale s &gt; 0 with the largest mean, the same for the random controls (Gaussian
- * directions from {@code Random(seed·1000003 + layer·7919 + k)} scaled to ‖v‖, as the row documents),
- * and the layer sweep at {@code sweep-scale}: Δ − random Δ per layer, the first largest. The logit
- * shift's interval must hold its mean; no other cell has one.
+ * largest p over s &gt; 0 and their ratio. Corrected, over the suite's many target prompts: the change of
+ * the target's log-probability Δ_t = log p_t(s) − log p_t(0) per target task, the controls' mean change
+ * (random directions in the span of the difference vectors: a classical Gram-Schmidt basis written here,
+ * Gaussian coefficients from the row's documented seed {@code Stats.cellSeed(seed, "Steering leverage",
+ * model, "control", layer, k)}, scaled to ‖v‖), the scale s &gt; 0 with the largest mean excess Δ − control,
+ * and the layer sweep at {@code sweep-scale}, the first layer with the largest excess. The intervals are
+ * recomputed from the per-prompt values computed here with the resampling the row documents (the scale or
+ * layer chosen again in every resample, {@code Stats.bootstrapSelection} / {@code Stats.bootstrapFamilies}).
  */
 public final class SteeringLeverageGolden implements GoldenRow {
     /** The layer steered: the last block of {@code main}, inside {@code deep}. */
@@ -64,6 +68,9 @@ public final class SteeringLeverageGolden implements GoldenRow {
         final int hidden;
         final float[][] vectors;
         final double[] norms;
+        /** Each layer's output at the last token of each positive / negative sentence: {@code [layer][sentence][d_model]}. */
+        final double[][][] positives;
+        final double[][][] negatives;
 
         Hand(GoldenAtlas atlas, String name) {
             this.name = name;
@@ -74,14 +81,16 @@ public final class SteeringLeverageGolden implements GoldenRow {
             this.targets = family(tasks, "target");
             this.layers = model.config().numLayers();
             this.hidden = model.config().hiddenSize();
-            double[][] positive = meanOutputs(family(tasks, "positive"));
-            double[][] negative = meanOutputs(family(tasks, "negative"));
+            positives = outputs(family(tasks, "positive"));
+            negatives = outputs(family(tasks, "negative"));
             vectors = new float[layers][hidden];
             norms = new double[layers];
             for (int l = 0; l < layers; l++) {
                 double sum = 0;
+                double[] positive = average(positives[l]);
+                double[] negative = average(negatives[l]);
                 for (int i = 0; i < hidden; i++) {
-                    vectors[l][i] = (float) (positive[l][i] - negative[l][i]);
+                    vectors[l][i] = (float) (positive[i] - negative[i]);
                     sum += (double) vectors[l][i] * vectors[l][i];
                 }
                 norms[l] = Math.sqrt(sum);
@@ -92,10 +101,11 @@ public final class SteeringLeverageGolden implements GoldenRow {
             return tasks.stream().filter(t -> t.family().equals(family)).toList();
         }
 
-        /** Every layer's output at the last token, averaged over the sentences: {@code [layer][d_model]}. */
-        private double[][] meanOutputs(List<Task> sentences) {
-            double[][] mean = new double[layers][hidden];
-            for (Task sentence : sentences) {
+        /** Every layer's output at the last token of every sentence: {@code [layer][sentence][d_model]}. */
+        private double[][][] outputs(List<Task> sentences) {
+            double[][][] out = new double[layers][sentences.size()][hidden];
+            for (int s = 0; s < sentences.size(); s++) {
+                Task sentence = sentences.get(s);
                 try (Run run = model.newRun()) {
                     List<HookPoint> points = new ArrayList<>();
                     for (int l = 0; l < layers; l++) {
@@ -106,9 +116,19 @@ public final class SteeringLeverageGolden implements GoldenRow {
                     for (int l = 0; l < layers; l++) {
                         float[] all = result.cache().get(points.get(l)).toFloatArray();
                         for (int i = 0; i < hidden; i++) {
-                            mean[l][i] += all[all.length - hidden + i] / (double) sentences.size();
+                            out[l][s][i] = all[all.length - hidden + i];
                         }
                     }
+                }
+            }
+            return out;
+        }
+
+        private double[] average(double[][] rows) {
+            double[] mean = new double[hidden];
+            for (double[] row : rows) {
+                for (int i = 0; i < hidden; i++) {
+                    mean[i] += row[i] / rows.length;
                 }
             }
             return mean;
@@ -135,20 +155,10 @@ public final class SteeringLeverageGolden implements GoldenRow {
             }
         }
 
-        /** Random control k of a layer: a seeded standard Gaussian direction scaled to ‖v‖ of that layer. */
-        float[] random(int layer, int k) {
-            Random random = new Random(seed * 1_000_003L + layer * 7919L + k);
-            double[] g = new double[hidden];
-            double length = 0;
-            for (int i = 0; i < hidden; i++) {
-                g[i] = random.nextGaussian();
-                length += g[i] * g[i];
-            }
-            float[] out = new float[hidden];
-            for (int i = 0; i < hidden; i++) {
-                out[i] = (float) (g[i] / Math.sqrt(length) * norms[layer]);
-            }
-            return out;
+        /** Control k of a layer as the row documents it, with the row's seed for the cell (model, layer, k). */
+        float[] control(int layer, int k) {
+            return Independent.spanControl(positives[layer], negatives[layer], Stats.cellSeed(seed, "Steering leverage", name, "control",
+                    layer, k), norms[layer]);
         }
 
         /** The first token of a target text as written (the row's first-token rule). */
@@ -180,87 +190,96 @@ public final class SteeringLeverageGolden implements GoldenRow {
             headline(ledger, "published", token, p0, best, bestScale);
         }
 
+        /** Per target task at a layer and scale: {Δlog p of the vector, the controls' mean Δlog p, their difference}. */
+        private double[][] effects(int layer, double s, int[] tokens, double[] base) {
+            int n = targets.size();
+            double[][] out = new double[3][n];
+            for (int t = 0; t < n; t++) {
+                out[0][t] = logp(steered(t, layer, vectors[layer], s), tokens[t]) - base[t];
+                for (int k = 0; k < RANDOM; k++) {
+                    out[1][t] += (logp(steered(t, layer, control(layer, k), s), tokens[t]) - base[t]) / RANDOM;
+                }
+                out[2][t] = out[0][t] - out[1][t];
+            }
+            return out;
+        }
+
         private void corrected(Ledger ledger) {
             int n = targets.size();
+            assertThat(n).as("the toy steering suite's target prompts").isGreaterThanOrEqualTo(20);
             int[] tokens = targets.stream().mapToInt(t -> token(t.target())).toArray();
-            float[][] base = new float[n][];
-            for (int t = 0; t < n; t++) {
-                base[t] = steered(t, LAYER, null, 0);
-            }
-            double bestDelta = Double.NEGATIVE_INFINITY;
-            double bestScale = 0;
-            double bestRandom = 0;
-            double[] bestDeltas = null;
-            for (double s : SCALES) {
-                double[] deltas = new double[n];
-                double random = 0;
-                for (int t = 0; t < n; t++) {
-                    deltas[t] = steered(t, LAYER, vectors[LAYER], s)[tokens[t]] - (double) base[t][tokens[t]];
-                    for (int k = 0; k < RANDOM; k++) {
-                        random += (steered(t, LAYER, random(LAYER, k), s)[tokens[t]] - (double) base[t][tokens[t]]) / (n * RANDOM);
-                    }
-                }
-                double mean = mean(deltas);
-                if (s > 0 && mean > bestDelta) {
-                    bestDelta = mean;
-                    bestScale = s;
-                    bestRandom = random;
-                    bestDeltas = deltas;
-                }
-            }
+            double[] base = new double[n];
             double p0 = 0;
+            for (int t = 0; t < n; t++) {
+                float[] logits = steered(t, LAYER, null, 0);
+                base[t] = logp(logits, tokens[t]);
+                p0 += Math.exp(base[t]) / n;
+            }
+            List<double[][]> cells = new ArrayList<>();
+            List<Double> positive = new ArrayList<>();
+            for (double s : SCALES) {
+                if (s > 0) {
+                    cells.add(effects(LAYER, s, tokens, base));
+                    positive.add(s);
+                }
+            }
+            int best = first(cells);
+            double bestScale = positive.get(best);
             double pBest = 0;
             for (int t = 0; t < n; t++) {
-                p0 += probability(base[t], tokens[t]) / n;
                 pBest += probability(steered(t, LAYER, vectors[LAYER], bestScale), tokens[t]) / n;
             }
             headline(ledger, "corrected", tokens[0], p0, pBest, bestScale);
-            ledger.number("steering-leverage.logit-delta", "corrected", name, bestDelta, LOGIT);
-            ledger.display("steering-leverage.logit-delta", "corrected", name,
-                    String.format(Locale.ROOT, "Δlogit %+.4g at s=%s", bestDelta, scale(bestScale)));
-            Ledger.Cell cell = ledger.cell("steering-leverage.logit-delta", "corrected", name);
-            assertThat(cell.ciLow()).as(cell.name() + " ci_low").isNotNull();
-            assertThat(((Number) cell.value()).doubleValue()).as(cell.name() + " within its interval")
-                    .isBetween(cell.ciLow() - 1e-12, cell.ciHigh() + 1e-12);
-            // with one target task the bootstrap has nothing to resample: the interval is the point
-            if (bestDeltas.length == 1) {
-                assertThat(cell.ciHigh() - cell.ciLow()).as(cell.name() + " interval of one prompt").isLessThanOrEqualTo(1e-12);
-            }
-            ledger.number("steering-leverage.random-logit-delta", "corrected", name, bestRandom, LOGIT);
-            ledger.display("steering-leverage.random-logit-delta", "corrected", name,
-                    String.format(Locale.ROOT, "Δlogit %+.4g (random, ‖r‖ = ‖v‖)", bestRandom));
-            double excess = bestDelta - bestRandom;
-            ledger.number("steering-leverage.excess", "corrected", name, excess, 2 * LOGIT);
-            ledger.display("steering-leverage.excess", "corrected", name, String.format(Locale.ROOT, "%+.4g", excess));
-            noInterval(ledger, "steering-leverage.random-logit-delta", "corrected");
-            noInterval(ledger, "steering-leverage.excess", "corrected");
-            sweep(ledger, tokens, base);
+            double[][] at = cells.get(best);
+            long selectionSeed = Stats.cellSeed(seed, "Steering leverage", name, "scale-selection");
+            ledger.number("steering-leverage.logprob-delta", "corrected", name, mean(at[0]), LOGIT);
+            ledger.display("steering-leverage.logprob-delta", "corrected", name,
+                    String.format(Locale.ROOT, "Δlog p %+.4g at s=%s (%d prompts)", mean(at[0]), scale(bestScale), n));
+            interval(ledger, "steering-leverage.logprob-delta", atSelected(cells, 0, selectionSeed));
+            ledger.number("steering-leverage.control-logprob-delta", "corrected", name, mean(at[1]), LOGIT);
+            ledger.display("steering-leverage.control-logprob-delta", "corrected", name, String.format(Locale.ROOT, "Δlog p %+.4g (%d random"
+                    + " direction(s) of norm ‖v‖ in the %d-dimensional span of the difference vectors)", mean(at[1]), RANDOM,
+                    Independent.spanBasis(positives[LAYER], negatives[LAYER]).size()));
+            interval(ledger, "steering-leverage.control-logprob-delta", atSelected(cells, 1, selectionSeed));
+            Stats.Selection selection = selection(cells, best, selectionSeed);
+            ledger.number("steering-leverage.excess", "corrected", name, mean(at[2]), 2 * LOGIT);
+            ledger.display("steering-leverage.excess", "corrected", name, String.format(Locale.ROOT, "%+.4g at s=%s (the best scale in ",
+                    mean(at[2]), scale(bestScale)), "\\d+% of resamples\\)");
+            interval(ledger, "steering-leverage.excess", selection.interval());
+            sweep(ledger, tokens);
         }
 
-        /** Every layer steered at the sweep scale: the first layer with the largest Δ − random Δ. */
-        private void sweep(Ledger ledger, int[] tokens, float[][] base) {
+        /** Every layer steered at the sweep scale: the first layer with the largest mean excess, chosen again per resample. */
+        private void sweep(Ledger ledger, int[] tokens) {
             int n = targets.size();
-            double[] excess = new double[layers];
-            int best = 0;
+            List<double[][]> cells = new ArrayList<>();
             for (int l = 0; l < layers; l++) {
+                double[] base = new double[n];
                 for (int t = 0; t < n; t++) {
-                    excess[l] += (steered(t, l, vectors[l], SWEEP)[tokens[t]] - (double) base[t][tokens[t]]) / n;
-                    for (int k = 0; k < RANDOM; k++) {
-                        excess[l] -= (steered(t, l, random(l, k), SWEEP)[tokens[t]] - (double) base[t][tokens[t]]) / (n * RANDOM);
-                    }
+                    base[t] = logp(steered(t, l, null, 0), tokens[t]);
                 }
-                if (excess[l] > excess[best]) {
-                    best = l;
-                }
+                cells.add(effects(l, SWEEP, tokens, base));
             }
+            int best = first(cells);
             for (int l = 0; l < layers; l++) {
-                assertThat(l == best || excess[best] - excess[l] > 10 * LOGIT).as(name + ": sweep layer L" + l + " is no near-tie with L"
-                        + best).isTrue();
+                assertThat(l == best || mean(cells.get(best)[2]) - mean(cells.get(l)[2]) > 10 * LOGIT).as(name + ": sweep layer L" + l
+                        + " is no near-tie with L" + best).isTrue();
             }
             ledger.exact("steering-leverage.best-layer", "corrected", name, best);
-            ledger.display("steering-leverage.best-layer", "corrected", name,
-                    String.format(Locale.ROOT, "L%d (Δlogit − random %+.4g at s=%s)", best, excess[best], scale(SWEEP)));
+            ledger.display("steering-leverage.best-layer", "corrected", name, "L" + best + " (the best layer in ", "\\d+% of resamples\\)");
             noInterval(ledger, "steering-leverage.best-layer", "corrected");
+            ledger.number("steering-leverage.sweep-excess", "corrected", name, mean(cells.get(best)[2]), 2 * LOGIT);
+            ledger.display("steering-leverage.sweep-excess", "corrected", name, String.format(Locale.ROOT, "%+.4g at L%d, s=%s",
+                    mean(cells.get(best)[2]), best, scale(SWEEP)));
+            interval(ledger, "steering-leverage.sweep-excess",
+                    selection(cells, best, Stats.cellSeed(seed, "Steering leverage", name, "layer-selection")).interval());
+        }
+
+        /** A cell's interval against the one recomputed from this class's per-prompt values. */
+        private void interval(Ledger ledger, String key, double[] expected) {
+            Ledger.Cell cell = ledger.cell(key, "corrected", name);
+            assertThat(cell.ciLow()).as(cell.name() + " ci_low").isCloseTo(expected[0], org.assertj.core.api.Assertions.within(2 * LOGIT));
+            assertThat(cell.ciHigh()).as(cell.name() + " ci_high").isCloseTo(expected[1], org.assertj.core.api.Assertions.within(2 * LOGIT));
         }
 
         /** The cells both protocols report: layer, token, p(0), best p over s > 0 and their ratio. */
@@ -290,7 +309,50 @@ public final class SteeringLeverageGolden implements GoldenRow {
     }
 
     private static double probability(float[] logits, int token) {
-        return Math.exp(Independent.logSoftmax(logits)[token]);
+        return Math.exp(logp(logits, token));
+    }
+
+    private static double logp(float[] logits, int token) {
+        return Independent.logSoftmax(logits)[token];
+    }
+
+    private static double mean(double[] values, int[] drawn) {
+        double sum = 0;
+        for (int i : drawn) {
+            sum += values[i];
+        }
+        return sum / drawn.length;
+    }
+
+    /** The first cell with the largest mean excess (row 2 of a cell's effects). */
+    private static int first(List<double[][]> cells) {
+        int best = 0;
+        for (int c = 1; c < cells.size(); c++) {
+            if (mean(cells.get(c)[2]) > mean(cells.get(best)[2])) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /** The selection-aware interval of the largest mean excess over the cells, resampling the target prompts. */
+    private static Stats.Selection selection(List<double[][]> cells, int best, long seed) {
+        int[][] all = {java.util.stream.IntStream.range(0, cells.get(0)[0].length).toArray()};
+        return Stats.bootstrapSelection(all, cells.size(), (c, drawn) -> mean(cells.get(c)[2], drawn[0]), best, seed);
+    }
+
+    /** The interval of effect row {@code row} at the cell each resample chooses (largest mean excess, the first on ties). */
+    private static double[] atSelected(List<double[][]> cells, int row, long seed) {
+        int[][] all = {java.util.stream.IntStream.range(0, cells.get(0)[0].length).toArray()};
+        return Stats.bootstrapFamilies(all, drawn -> {
+            int best = 0;
+            for (int c = 1; c < cells.size(); c++) {
+                if (mean(cells.get(c)[2], drawn[0]) > mean(cells.get(best)[2], drawn[0])) {
+                    best = c;
+                }
+            }
+            return mean(cells.get(best)[row], drawn[0]);
+        }, seed);
     }
 
     private static double mean(double[] values) {

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Checks steering-leverage against a hand-built steering vector (observed layer outputs, plain double
- * means) added by a hand-installed hook, and plain softmax arithmetic.
+ * means) added by a hand-installed hook, hand-built controls (a classical Gram-Schmidt basis of the
+ * difference vectors, the row's documented seeds) and plain log-softmax arithmetic.
  */
 class SteeringLeverageTest extends TinyStudyTest {
     private static final List<String> MODELS = List.of("main", "other");
@@ -55,7 +56,7 @@ class SteeringLeverageTest extends TinyStudyTest {
                 task("t0", "target", "The capital of Italy is", " Rome"),
                 task("t1", "target", "Rome is the capital of", " Italy"))));
         Experiment step = Steps.create("steering-leverage", "models = [main, other], suite = steering, layer = " + LAYER
-                + ", scales = [0, -1, 1, 4], random-vectors = " + RANDOM + ", sweep-scale = 4, published-target { main = \"rome\" }");
+                + ", scales = [0, -1, 1, 4], random-vectors = " + RANDOM + ", sweep-scale = 4, per-model { main { published-target = \"rome\" } }");
         assertThat(step.validate(study)).isEmpty();
         planned = step.forwardPasses(study);
         study.takeForwards();
@@ -74,16 +75,24 @@ class SteeringLeverageTest extends TinyStudyTest {
         final Model model;
         final Tokenizer tokenizer;
         final List<Task> tasks = study.suite("steering").tasks();
+        final String name;
         final float[][] vectors;
+        final double[][][] positives;
+        final double[][][] negatives;
 
         Hand(String name) {
+            this.name = name;
             model = study.raw(name);
             tokenizer = model.requireTokenizer();
             int layers = model.config().numLayers();
             vectors = new float[layers][];
+            positives = new double[layers][][];
+            negatives = new double[layers][][];
             for (int l = 0; l < layers; l++) {
-                double[] pos = mean("positive", l);
-                double[] neg = mean("negative", l);
+                positives[l] = outputs("positive", l);
+                negatives[l] = outputs("negative", l);
+                double[] pos = mean(positives[l]);
+                double[] neg = mean(negatives[l]);
                 vectors[l] = new float[pos.length];
                 for (int i = 0; i < pos.length; i++) {
                     vectors[l][i] = (float) (pos[i] - neg[i]);
@@ -91,21 +100,31 @@ class SteeringLeverageTest extends TinyStudyTest {
             }
         }
 
-        /** The mean layer output at the last token over a family's sentences, observed by a hand hook. */
-        private double[] mean(String family, int layer) {
+        /** The layer output at the last token of each of a family's sentences, observed by a hand hook. */
+        private double[][] outputs(String family, int layer) {
             List<Task> set = tasks.stream().filter(t -> t.family().equals(family)).toList();
-            double[] sum = new double[32];
-            for (Task t : set) {
+            double[][] out = new double[set.size()][32];
+            for (int s = 0; s < set.size(); s++) {
                 float[][] seen = new float[1][];
                 try (Run run = model.newRun()) {
                     run.observe(HookPoint.block(layer, HookSite.RESID_POST), (a, c) -> seen[0] = a.toFloatArray());
-                    run.forward(tokenizer.encode(t.prompt()));
+                    run.forward(tokenizer.encode(set.get(s).prompt()));
                 }
                 for (int i = 0; i < 32; i++) {
-                    sum[i] += seen[0][seen[0].length - 32 + i];
+                    out[s][i] = seen[0][seen[0].length - 32 + i];
                 }
             }
-            return Arrays.stream(sum).map(v -> v / set.size()).toArray();
+            return out;
+        }
+
+        private static double[] mean(double[][] rows) {
+            double[] mean = new double[32];
+            for (double[] row : rows) {
+                for (int i = 0; i < 32; i++) {
+                    mean[i] += row[i] / rows.length;
+                }
+            }
+            return mean;
         }
 
         Task target(int t) {
@@ -134,24 +153,18 @@ class SteeringLeverageTest extends TinyStudyTest {
             return tokenizer.encode(text)[0];
         }
 
-        /** The random control as documented: a seeded standard Gaussian direction scaled to ‖v‖. */
-        float[] random(int layer, int k) {
-            Random random = new Random(study.seed() * 1_000_003L + layer * 7919L + k);
-            double[] g = new double[32];
-            double norm = 0;
-            for (int i = 0; i < 32; i++) {
-                g[i] = random.nextGaussian();
-                norm += g[i] * g[i];
-            }
+        /** Control k of a layer as documented, with the row's seed for the cell (model, layer, k). */
+        float[] control(int layer, int k) {
             double target = 0;
             for (float v : vectors[layer]) {
                 target += (double) v * v;
             }
-            float[] out = new float[32];
-            for (int i = 0; i < 32; i++) {
-                out[i] = (float) (g[i] / Math.sqrt(norm) * Math.sqrt(target));
-            }
-            return out;
+            return Independent.spanControl(positives[layer], negatives[layer], io.interp4j.experiments.atlas.Stats.cellSeed(study.seed(),
+                    "Steering leverage", name, "control", layer, k), Math.sqrt(target));
+        }
+
+        double lp(float[] logits, int token) {
+            return Independent.logSoftmax(logits)[token];
         }
 
         double p(float[] logits, int token) {
@@ -209,40 +222,82 @@ class SteeringLeverageTest extends TinyStudyTest {
         }
     }
 
+    /** Per target task at a layer and scale: the vector's Δlog p, the controls' mean Δlog p (both against s = 0). */
+    private static double[][] effects(Hand hand, int layer, double s) {
+        double[][] out = new double[2][2];
+        for (int task = 0; task < 2; task++) {
+            int token = hand.token(hand.target(task).target());
+            double base = hand.lp(hand.steered(task, layer, null, 0), token);
+            out[0][task] = hand.lp(hand.steered(task, layer, hand.vectors[layer], s), token) - base;
+            for (int k = 0; k < RANDOM; k++) {
+                out[1][task] += (hand.lp(hand.steered(task, layer, hand.control(layer, k), s), token) - base) / RANDOM;
+            }
+        }
+        return out;
+    }
+
+    private static double mean(double[] values) {
+        return Arrays.stream(values).average().orElseThrow();
+    }
+
+    private static double[] excess(double[][] effects) {
+        return new double[] {effects[0][0] - effects[1][0], effects[0][1] - effects[1][1]};
+    }
+
+    private static double[] interval(String key, String model) {
+        Table atlas = table(result, "atlas");
+        List<Object> row = atlasRow(key, "corrected", model);
+        return new double[] {number(atlas, row, "ci_low"), number(atlas, row, "ci_high")};
+    }
+
     @Test
-    void correctedShiftsTheTasksOwnTargetAgainstRandomVectorsOfEqualNorm() {
+    void correctedReadsLogProbabilityChangesAgainstControlsInTheSpanOfTheDifferenceVectors() {
         Table t = table(result, "steering-readout");
         for (String name : MODELS) {
             Hand hand = new Hand(name);
-            double bestMean = Double.NEGATIVE_INFINITY;
-            double bestRandom = 0;
+            List<double[][]> positive = new java.util.ArrayList<>();
+            List<Double> positiveScales = new java.util.ArrayList<>();
             for (double s : SCALES) {
-                double sum = 0;
-                double randomSum = 0;
+                double[][] e = effects(hand, LAYER, s);
                 for (int task = 0; task < 2; task++) {
-                    int token = hand.token(hand.target(task).target());
-                    double base = hand.steered(task, LAYER, null, 0)[token];
-                    double delta = hand.steered(task, LAYER, hand.vectors[LAYER], s)[token] - base;
-                    List<Object> row = readouts(name, "corrected", "steering", hand.target(task).id()).stream()
-                            .filter(r -> number(t, r, "scale") == s).findFirst().orElseThrow();
-                    assertThat(number(t, row, "logit_delta")).as("%s task %d s=%s", name, task, s).isCloseTo(delta, within(1e-4));
-                    sum += delta;
+                    String id = hand.target(task).id();
+                    List<Object> row = readouts(name, "corrected", "steering", id).stream().filter(r -> number(t, r, "scale") == s)
+                            .findFirst().orElseThrow();
+                    assertThat(number(t, row, "logprob_delta")).as("%s task %d s=%s", name, task, s).isCloseTo(e[0][task], within(1e-4));
+                    double controls = 0;
                     for (int k = 0; k < RANDOM; k++) {
-                        double randomDelta = hand.steered(task, LAYER, hand.random(LAYER, k), s)[token] - base;
-                        List<Object> randomRow = readouts(name, "corrected", "random " + k, hand.target(task).id()).stream()
-                                .filter(r -> number(t, r, "scale") == s).findFirst().orElseThrow();
-                        assertThat(number(t, randomRow, "logit_delta")).isCloseTo(randomDelta, within(1e-4));
-                        randomSum += randomDelta;
+                        List<Object> c = readouts(name, "corrected", "control " + k, id).stream().filter(r -> number(t, r, "scale") == s)
+                                .findFirst().orElseThrow();
+                        controls += number(t, c, "logprob_delta") / RANDOM;
                     }
+                    assertThat(controls).as("%s task %d s=%s control", name, task, s).isCloseTo(e[1][task], within(1e-4));
                 }
-                if (s > 0 && sum / 2 > bestMean) {
-                    bestMean = sum / 2;
-                    bestRandom = randomSum / (2 * RANDOM);
+                if (s > 0) {
+                    positive.add(e);
+                    positiveScales.add(s);
                 }
             }
-            assertThat(atlasValue("steering-leverage.logit-delta", "corrected", name)).isCloseTo(bestMean, within(1e-4));
-            assertThat(atlasValue("steering-leverage.random-logit-delta", "corrected", name)).isCloseTo(bestRandom, within(1e-4));
-            assertThat(atlasValue("steering-leverage.excess", "corrected", name)).isCloseTo(bestMean - bestRandom, within(2e-4));
+            // the headline scale: the largest mean excess over the control among s > 0
+            int best = 0;
+            for (int c = 1; c < positive.size(); c++) {
+                if (mean(excess(positive.get(c))) > mean(excess(positive.get(best)))) {
+                    best = c;
+                }
+            }
+            double[][] at = positive.get(best);
+            assertThat(atlasValue("steering-leverage.logprob-delta", "corrected", name)).isCloseTo(mean(at[0]), within(1e-4));
+            assertThat(atlasValue("steering-leverage.control-logprob-delta", "corrected", name)).isCloseTo(mean(at[1]), within(1e-4));
+            assertThat(atlasValue("steering-leverage.excess", "corrected", name)).isCloseTo(mean(excess(at)), within(2e-4));
+            assertThat((String) cell(table(result, "atlas"), atlasRow("steering-leverage.logprob-delta", "corrected", name), "display"))
+                    .contains("at s=+" + positiveScales.get(best).intValue());
+            // the excess's interval: Stats.bootstrapSelection over the positive scales on the hand-computed per-prompt excesses,
+            // with the row's documented seed
+            List<double[]> excesses = positive.stream().map(SteeringLeverageTest::excess).toList();
+            io.interp4j.experiments.atlas.Stats.Selection selection = io.interp4j.experiments.atlas.Stats.bootstrapSelection(
+                    new int[][] {{0, 1}}, excesses.size(), (c, drawn) -> (excesses.get(c)[drawn[0][0]] + excesses.get(c)[drawn[0][1]]) / 2,
+                    best, io.interp4j.experiments.atlas.Stats.cellSeed(study.seed(), "Steering leverage", name, "scale-selection"));
+            assertThat(interval("steering-leverage.excess", name)[0]).isCloseTo(selection.low(), within(2e-4));
+            assertThat(interval("steering-leverage.excess", name)[1]).isCloseTo(selection.high(), within(2e-4));
             assertThat(cell(table(result, "atlas"), atlasRow("steering-leverage.token", "corrected", name), "value"))
                     .isEqualTo(hand.tokenizer.decode(new int[] {hand.token(" Rome")}));
         }
@@ -256,32 +311,47 @@ class SteeringLeverageTest extends TinyStudyTest {
             int bestLayer = -1;
             double bestExcess = Double.NEGATIVE_INFINITY;
             for (int l = 0; l < 2; l++) {
-                double delta = 0;
-                double random = 0;
-                for (int task = 0; task < 2; task++) {
-                    int token = hand.token(hand.target(task).target());
-                    double base = hand.steered(task, l, null, 0)[token];
-                    delta += (hand.steered(task, l, hand.vectors[l], SWEEP)[token] - base) / 2;
-                    for (int k = 0; k < RANDOM; k++) {
-                        random += (hand.steered(task, l, hand.random(l, k), SWEEP)[token] - base) / (2 * RANDOM);
-                    }
-                }
+                double[][] e = effects(hand, l, SWEEP);
                 int layer = l;
                 List<Object> row = sweep.rows().stream().filter(r -> cell(sweep, r, "model").equals(name)
                         && ((Number) cell(sweep, r, "layer")).intValue() == layer).findFirst().orElseThrow();
-                assertThat(number(sweep, row, "logit_delta")).isCloseTo(delta, within(1e-4));
-                assertThat(number(sweep, row, "random_logit_delta")).isCloseTo(random, within(1e-4));
+                assertThat(number(sweep, row, "logprob_delta")).isCloseTo(mean(e[0]), within(1e-4));
+                assertThat(number(sweep, row, "control_logprob_delta")).isCloseTo(mean(e[1]), within(1e-4));
                 double norm = 0;
                 for (float v : hand.vectors[l]) {
                     norm += (double) v * v;
                 }
                 assertThat(number(sweep, row, "vector_norm")).isCloseTo(Math.sqrt(norm), within(1e-4));
-                if (delta - random > bestExcess) {
-                    bestExcess = delta - random;
+                // 3 positives and 2 negatives: 5 difference vectors with one linear relation between them
+                assertThat(number(sweep, row, "span_rank")).isEqualTo(4);
+                if (mean(excess(e)) > bestExcess) {
+                    bestExcess = mean(excess(e));
                     bestLayer = l;
                 }
             }
             assertThat(atlasValue("steering-leverage.best-layer", "corrected", name)).isEqualTo(bestLayer);
+            assertThat(atlasValue("steering-leverage.sweep-excess", "corrected", name)).isCloseTo(bestExcess, within(2e-4));
+        }
+    }
+
+    /** Every control has the vector's norm and lies in the span of the difference vectors (not on v). */
+    @Test
+    void controlsHaveTheVectorsNormAndLieInTheSpan() {
+        Hand hand = new Hand("main");
+        for (int l = 0; l < 2; l++) {
+            double[] v = new double[32];
+            for (int i = 0; i < 32; i++) {
+                v[i] = hand.vectors[l][i];
+            }
+            for (int k = 0; k < RANDOM; k++) {
+                double[] c = new double[32];
+                float[] control = hand.control(l, k);
+                for (int i = 0; i < 32; i++) {
+                    c[i] = control[i];
+                }
+                assertThat(norm(c)).isCloseTo(norm(v), within(1e-4 * norm(v)));
+                assertThat(Math.abs(dot(c, v)) / (norm(c) * norm(v))).as("cosine with v").isLessThan(0.999);
+            }
         }
     }
 
@@ -301,7 +371,8 @@ class SteeringLeverageTest extends TinyStudyTest {
     @Test
     void rejectsBadSettingsWithTheirPaths() {
         assertThatThrownBy(() -> Steps.create("steering-leverage", "scales = [1, 2], random-vectors = 0, sweep-scale = 0,"
-                + " target-rule = nearest, layer = -1, published-target { a = 3 }"))
+                + " target-rule = nearest, layer = -1, published-target = 3, published-prompt = \"\","
+                + " per-model { a { layer = 5, sweep-scale = 2 } }"))
                 .isInstanceOf(Interp4jException.class)
                 .hasMessageContaining("interp4j.experiment.steering-leverage.scales: found [1,2]; allowed: a list of distinct finite"
                         + " numbers holding 0")
@@ -309,16 +380,35 @@ class SteeringLeverageTest extends TinyStudyTest {
                 .hasMessageContaining("interp4j.experiment.steering-leverage.sweep-scale: found 0")
                 .hasMessageContaining("interp4j.experiment.steering-leverage.target-rule: found 'nearest'")
                 .hasMessageContaining("interp4j.experiment.steering-leverage.layer: found -1")
-                .hasMessageContaining("interp4j.experiment.steering-leverage.published-target.a: found 3");
-        Experiment step = Steps.create("steering-leverage", "models = [main], suite = main, layer = 2,"
-                + " published-target { other = \"rome\" }");
+                .hasMessageContaining("interp4j.experiment.steering-leverage.published-target: found 3; allowed: null or the target"
+                        + " text as the published run spelled it")
+                .hasMessageContaining("interp4j.experiment.steering-leverage.published-prompt: found \"\"; allowed: null or the readout")
+                .hasMessageContaining("interp4j.experiment.steering-leverage.per-model.a.sweep-scale: cannot differ per model");
+        Experiment step = Steps.create("steering-leverage", "models = [main], suite = main, layer = 2");
         assertThat(step.validate(study)).anyMatch(p -> p.startsWith(P + ".suite: suite 'main' (split all) has no task of family"
                 + " 'positive'"));
-        Experiment outOfRange = Steps.create("steering-leverage", "models = [main], suite = steering, layer = 2,"
-                + " published-target { other = \"rome\" }");
+        Experiment outOfRange = Steps.create("steering-leverage", "models = [main, other], suite = steering, layer = 1,"
+                + " per-model { other { layer = 2, suite = main }, large { published-target = \"rome\" } }");
         assertThat(outOfRange.validate(study)).containsExactly(
-                P + ".layer: layer 2 is out of range for model 'main'; it has layers 0..1",
-                P + ".published-target.other: 'other' is not a model this row runs; its models: [main]");
+                P + ".per-model.large: unknown model 'large'; the study's models: [main, other, untokenized]",
+                P + ".per-model.other.suite: suite 'main' (split all) has no task of family 'positive'; a steering suite needs"
+                        + " families positive and negative (the vector's sentences) and target (the readout prompts and their target"
+                        + " tokens); its families: [arithmetic, copying, factual_recall]",
+                P + ".per-model.other.suite: suite 'main' (split all) has no task of family 'negative'; a steering suite needs"
+                        + " families positive and negative (the vector's sentences) and target (the readout prompts and their target"
+                        + " tokens); its families: [arithmetic, copying, factual_recall]",
+                P + ".per-model.other.suite: suite 'main' (split all) has no task of family 'target'; a steering suite needs"
+                        + " families positive and negative (the vector's sentences) and target (the readout prompts and their target"
+                        + " tokens); its families: [arithmetic, copying, factual_recall]",
+                P + ".per-model.other.layer: layer 2 is out of range for model 'other'; it has layers 0..1");
+    }
+
+    private static double dot(double[] a, double[] b) {
+        return Independent.dot(a, b);
+    }
+
+    private static double norm(double[] a) {
+        return Math.sqrt(dot(a, a));
     }
 
     @Test
@@ -327,7 +417,7 @@ class SteeringLeverageTest extends TinyStudyTest {
                 .contains("v = mean layer-2 output at the last token over family positive − over family negative")
                 .contains("suite 'steering' (split all)")
                 .contains("s in 0, -0.5, +0.5, -1, +1, -2, +2, -4, +4")
-                .contains("3 random vector(s) of equal norm")
+                .contains("3 control(s), random directions of equal norm in the span of the difference vectors")
                 .contains("every layer at s = +4")
                 .contains("models all, protocols published, corrected");
     }
