@@ -65,8 +65,12 @@ class MainTest {
         Result r = run("hooks", "--model", model.toString());
         assertThat(r.code()).isZero();
         String[] lines = r.out().strip().split("\n");
-        assertThat(lines).hasSize(1 + 2 * 18 + 2);
-        assertThat(r.out()).contains("blocks.1.attn.hook_k").containsPattern("blocks\\.0\\.attn\\.hook_z\\s+\\[batch, pos, 4, 8\\]");
+        // hook_embed, 21 points in each of 2 blocks, ln_final's scale and output, hook_logits
+        assertThat(lines).hasSize(1 + 2 * 21 + 3);
+        assertThat(r.out()).contains("blocks.1.attn.hook_k").containsPattern("blocks\\.0\\.attn\\.hook_z\\s+\\[batch, pos, 4, 8\\]")
+                .containsPattern("blocks\\.1\\.ln2\\.hook_scale\\s+\\[batch, pos, 1\\]")
+                .containsPattern("ln_final\\.hook_scale\\s+\\[batch, pos, 1\\]")
+                .containsPattern("blocks\\.0\\.attn\\.hook_result\\s+\\[batch, pos, 4, 32\\]");
     }
 
     @Test

@@ -63,6 +63,16 @@ class FirstHourTest {
             // end:filter
             assertThat(resids.cache().points()).hasSize(3);
 
+            // snippet:scale-result
+            ForwardResult lens = session.runWithCache("7 * 8 = ", "ln_final.hook_scale", "blocks.1.attn.hook_result");
+            NDArray scale = lens.cache().get("ln_final.hook_scale");             // [batch, pos, 1]: sqrt(mean(x²) + eps)
+            NDArray result = lens.cache().get("blocks.1.attn.hook_result");      // [batch, pos, head, d_model]
+            // end:scale-result
+            assertThat(scale.getShape().getShape()).containsExactly(1, tokens.length, 1);
+            assertThat(result.getShape().getShape()).containsExactly(1, tokens.length, 4, model.config().hiddenSize());
+            NDArray attnOut = session.runWithCache("7 * 8 = ", "blocks.1.hook_attn_out").cache().get("blocks.1.hook_attn_out");
+            assertThat(result.sum(new int[] {2}).sub(attnOut).abs().max().getFloat()).isLessThan(1e-4f);
+
             // snippet:patch
             ForwardResult clean = session.runWithCache("7 * 8 = ", "blocks.1.hook_resid_post");
             ForwardResult patched = session.runWithPatch(model.toTokens("7 * 9 = "), "blocks.1.hook_resid_post", Positions.LAST, clean.cache());
@@ -119,6 +129,19 @@ class FirstHourTest {
                 total += d;
             }
             assertThat(total).isCloseTo(lastLogits(plain)[model.toTokens("5")[0]], within(1e-3));
+
+            // snippet:dla-heads
+            ResidualStack heads = session.fullResidDecomposition("2 + 3 = ", -1);   // embed, L0H0, L0H1, ..., 0_mlp_out, L1H0, ...
+            double[] perHead = heads.logitAttribution(model.weights(), model.toTokens("5")[0]);
+            // end:dla-heads
+            assertThat(heads.labels()).startsWith("embed", "L0H0", "L0H1", "L0H2", "L0H3", "0_mlp_out", "L1H0");
+            double headTotal = 0;
+            for (double d : perHead) {
+                headTotal += d;
+            }
+            assertThat(headTotal).isCloseTo(total, within(1e-3));
+            // a block's heads add up to its attention output's term
+            assertThat(perHead[1] + perHead[2] + perHead[3] + perHead[4]).isCloseTo(dla[1], within(1e-4));
         }
     }
 
@@ -128,7 +151,8 @@ class FirstHourTest {
                 "(?m)^[ \\t]*// snippet:([a-z-]+)\\n(.*?)^[ \\t]*// end:\\1\\n", Pattern.DOTALL));
         Map<String, String> guide = snippets(Files.readString(GUIDE), Pattern.compile(
                 "(?m)^<!-- snippet: ([a-z-]+) -->\\n```java\\n(.*?)^```\\n", Pattern.DOTALL));
-        assertThat(source).containsOnlyKeys("load", "tokens", "cache", "filter", "patch", "generate", "sample", "batch", "weights", "dla");
+        assertThat(source).containsOnlyKeys("load", "tokens", "cache", "filter", "scale-result", "patch", "generate", "sample", "batch", "weights", "dla",
+                "dla-heads");
         assertThat(guide.keySet()).as("snippets in " + GUIDE + " vs " + SOURCE).containsExactlyInAnyOrderElementsOf(source.keySet());
         source.forEach((name, code) -> assertThat(guide.get(name)).as("snippet '" + name + "' in " + GUIDE).isEqualTo(code));
         // the guide promises each task in at most three lines

@@ -334,6 +334,89 @@ class HookedModelTest {
         }
     }
 
+    @Test
+    void perHeadLogitAttributionIsEachHeadsZThroughItsOProjColumnsOnBothEngines() {
+        int d = CONFIG.hiddenSize();
+        int heads = CONFIG.numHeads();
+        int dh = CONFIG.headDim();
+        int token = 42;
+        for (String engine : List.of("djl", "onnx")) {
+            try (HookedModel model = HookedModel.load(dir, engine); Session session = model.session();
+                    Checkpoint checkpoint = Checkpoint.open(dir)) {
+                int[] tokens = model.toTokens("The capital of France is");
+                int position = tokens.length - 1;
+                ResidualStack stack = session.fullResidDecomposition(tokens, -1);
+                assertThat(stack.labels()).as(engine).containsExactly("embed", "L0H0", "L0H1", "L0H2", "L0H3", "0_mlp_out",
+                        "L1H0", "L1H1", "L1H2", "L1H3", "1_mlp_out", "L2H0", "L2H1", "L2H2", "L2H3", "2_mlp_out");
+
+                ReferenceQwen2.Result ref = reference.forward(tokens);
+                double[] resid = Arrays.copyOfRange(ref.get("blocks.2.hook_resid_post").data(), position * d, (position + 1) * d);
+                double squares = 0;
+                for (double v : resid) {
+                    squares += v * v;
+                }
+                double rms = Math.sqrt(squares / d + CONFIG.rmsNormEps());
+                assertThat(stack.scale()).as(engine + ": ln_final.hook_scale").isCloseTo(rms, within(TOLERANCE));
+                float[] norm = checkpoint.readFloats(Qwen2Layout.FINAL_NORM);
+                float[] lmHead = checkpoint.readFloats(Qwen2Layout.LM_HEAD);
+                // each component written out from the reference: the embedding, each head's z times its d_head
+                // columns of o_proj, each MLP output
+                List<double[]> expectedComponents = new ArrayList<>();
+                expectedComponents.add(Arrays.copyOfRange(ref.get("hook_embed").data(), position * d, (position + 1) * d));
+                for (int layer = 0; layer < CONFIG.numLayers(); layer++) {
+                    double[] z = ref.get("blocks." + layer + ".attn.hook_z").data();
+                    float[] wo = checkpoint.readFloats(Qwen2Layout.layer(layer, "self_attn.o_proj.weight"));
+                    for (int head = 0; head < heads; head++) {
+                        double[] component = new double[d];
+                        for (int c = 0; c < d; c++) {
+                            for (int k = 0; k < dh; k++) {
+                                component[c] += z[(position * heads + head) * dh + k] * wo[c * heads * dh + head * dh + k];
+                            }
+                        }
+                        expectedComponents.add(component);
+                    }
+                    expectedComponents.add(Arrays.copyOfRange(ref.get("blocks." + layer + ".hook_mlp_out").data(), position * d, (position + 1) * d));
+                }
+                double[] attribution = stack.logitAttribution(model.weights(), token);
+                double total = 0;
+                for (int i = 0; i < attribution.length; i++) {
+                    double expected = 0;
+                    for (int c = 0; c < d; c++) {
+                        expected += expectedComponents.get(i)[c] / rms * norm[c] * lmHead[token * d + c];
+                    }
+                    assertThat(attribution[i]).as(engine + ": " + stack.labels().get(i)).isCloseTo(expected, within(TOLERANCE));
+                    total += attribution[i];
+                }
+                assertThat(total).as(engine).isCloseTo(ref.logits().data()[position * CONFIG.vocabSize() + token], within(TOLERANCE));
+                // a block's heads sum to its attention output's attribution
+                double[] byBlock = session.decomposeResid(tokens, -1).logitAttribution(model.weights(), token);
+                assertThat(attribution[1] + attribution[2] + attribution[3] + attribution[4]).isCloseTo(byBlock[1], within(TOLERANCE));
+            }
+        }
+    }
+
+    @Test
+    void theStackDividesByTheCachedFinalScaleSoAHookThatReplacesItCounts() {
+        int token = 42;
+        try (HookedModel model = HookedModel.load(dir); Session plain = model.session(); Session doubled = model.session()) {
+            int[] tokens = model.toTokens("The capital of France is");
+            doubled.hook("ln_final.hook_scale", (scale, ctx) -> scale.mul(2f));
+            ResidualStack before = plain.decomposeResid(tokens, -1);
+            ResidualStack after = doubled.decomposeResid(tokens, -1);
+            assertThat(after.scale()).isCloseTo(2 * before.scale(), within(TOLERANCE));
+            double[] halved = after.logitAttribution(model.weights(), token);
+            double[] full = before.logitAttribution(model.weights(), token);
+            double total = 0;
+            for (int i = 0; i < full.length; i++) {
+                assertThat(halved[i]).isCloseTo(full[i] / 2, within(TOLERANCE));
+                total += halved[i];
+            }
+            // the components still sum to the logit, now the logit of the forward whose final scale was doubled
+            double[] logits = reference.forward(tokens, Map.of(HookPoint.global(HookSite.LN_FINAL_SCALE), t -> t.map(x -> 2 * x))).logits().data();
+            assertThat(total).isCloseTo(logits[(tokens.length - 1) * CONFIG.vocabSize() + token], within(TOLERANCE));
+        }
+    }
+
     private static void assertClose(NDArray actual, RefTensor expected, String what) {
         assertThat(actual.getShape().getShape()).as(what + " shape").containsExactly(expected.shape());
         float[] values = actual.toFloatArray();

@@ -197,16 +197,15 @@ public abstract class EngineContractTest {
                                 (row, i, x) -> x + 3 * vector[i]))),
                 new InterventionCase("zero head 3 (KV 1) of blocks.1.attn.hook_z",
                         Intervention.zero(Site.parse("blocks.1.attn.hook_z"), Positions.ALL).withHeads(List.of(3)),
-                        Map.of(HookPoint.block(1, HookSite.ATTN_Z), t -> {
-                            double[] data = t.data();
-                            long[] shape = t.shape();
-                            for (int p = 0; p < shape[1]; p++) {
-                                for (int e = 0; e < shape[3]; e++) {
-                                    data[t.offset(0, p, 3, e)] = 0;
-                                }
-                            }
-                            return new RefTensor(shape, data);
-                        })),
+                        Map.of(HookPoint.block(1, HookSite.ATTN_Z), t -> zeroHead(t, 3, allRows(INTERVENED_TOKENS)))),
+                new InterventionCase("zero head 2 of blocks.0.attn.hook_result at the last position",
+                        Intervention.zero(Site.parse("blocks.0.attn.hook_result"), Positions.LAST).withHeads(List.of(2)),
+                        Map.of(HookPoint.block(0, HookSite.ATTN_RESULT), t -> zeroHead(t, 2, new int[] {INTERVENED_TOKENS - 1}))),
+                new InterventionCase("scale ln_final.hook_scale by 2 at positions [0, -1]",
+                        new Intervention(Operation.SCALE, Site.parse("ln_final.hook_scale"), Positions.of(0, -1), List.of(), 2,
+                                Optional.empty(), "test"),
+                        Map.of(HookPoint.global(HookSite.LN_FINAL_SCALE), t -> editRows(t, 1, new int[] {0, INTERVENED_TOKENS - 1},
+                                (row, i, x) -> 2 * x))),
                 new InterventionCase("scale blocks.0.hook_mlp_out by 0.5 at positions [0, -1]",
                         new Intervention(Operation.SCALE, Site.parse("blocks.0.hook_mlp_out"), Positions.of(0, -1), List.of(), 0.5,
                                 Optional.empty(), "test"),
@@ -252,6 +251,18 @@ public abstract class EngineContractTest {
     /** A value-wise edit of chosen rows along one axis of a [1, pos, d] tensor. */
     private interface RowEdit {
         double apply(int row, int index, double value);
+    }
+
+    /** Zeroes one head of a {@code [1, pos, head, e]} tensor at some positions. */
+    private static RefTensor zeroHead(RefTensor t, int head, int[] positions) {
+        double[] data = t.data();
+        long[] shape = t.shape();
+        for (int p : positions) {
+            for (int e = 0; e < shape[3]; e++) {
+                data[t.offset(0, p, head, e)] = 0;
+            }
+        }
+        return new RefTensor(shape, data);
     }
 
     private static RefTensor editRows(RefTensor t, int axis, int[] rows, RowEdit edit) {
@@ -609,7 +620,15 @@ public abstract class EngineContractTest {
         /** Zero the last block's MLP output. */
         ZERO_MLP_OUT("blocks.1.hook_mlp_out"),
         /** Zero query head 1 of the last block's per-head output. */
-        ZERO_HEAD_1_Z("blocks.1.attn.hook_z");
+        ZERO_HEAD_1_Z("blocks.1.attn.hook_z"),
+        /** Zero head 1 of the last block's per-head output after o_proj: attn_out becomes the other heads' sum. */
+        ZERO_HEAD_1_RESULT("blocks.1.attn.hook_result"),
+        /** Double the last block's input-norm scale: its attention reads half the normalised stream. */
+        DOUBLE_LN1_SCALE("blocks.1.ln1.hook_scale"),
+        /** Double the first block's post-attention norm scale. */
+        DOUBLE_LN2_SCALE("blocks.0.ln2.hook_scale"),
+        /** Double the final norm's scale: the logits halve. */
+        DOUBLE_LN_FINAL_SCALE("ln_final.hook_scale");
 
         private final String point;
 
@@ -621,8 +640,19 @@ public abstract class EngineContractTest {
             return HookPoint.parse(point);
         }
 
+        private boolean perHead() {
+            return this == ZERO_HEAD_1_Z || this == ZERO_HEAD_1_RESULT;
+        }
+
+        private boolean doubling() {
+            return this == DOUBLE_LN1_SCALE || this == DOUBLE_LN2_SCALE || this == DOUBLE_LN_FINAL_SCALE;
+        }
+
         Hook engineHook(ModelConfig config) {
-            if (this != ZERO_HEAD_1_Z) {
+            if (doubling()) {
+                return (a, ctx) -> a.mul(2f);
+            }
+            if (!perHead()) {
                 return (a, ctx) -> a.zerosLike();
             }
             float[] mask = new float[config.numHeads()];
@@ -632,7 +662,10 @@ public abstract class EngineContractTest {
         }
 
         UnaryOperator<RefTensor> referenceOverride() {
-            if (this != ZERO_HEAD_1_Z) {
+            if (doubling()) {
+                return t -> t.map(x -> 2 * x);
+            }
+            if (!perHead()) {
                 return RefTensor::zerosLike;
             }
             return t -> {
@@ -801,6 +834,39 @@ public abstract class EngineContractTest {
         int[] expected = expectedSteeredGeneration();
         try (Model model = load(modelDir(spec)); Run run = model.newRun()) {
             run.hook(steeringPoint(), (a, ctx) -> a.add(a.getManager().create(steering)));
+            int[] cached = run.generate(steeringPrompt(), new GenerationOptions(STEERED_TOKENS, true, false)).generated();
+            int[] uncached = run.generate(steeringPrompt(), new GenerationOptions(STEERED_TOKENS, false, false)).generated();
+            assertThat(cached).as("with KV cache").containsExactly(expected);
+            assertThat(uncached).as("without KV cache").containsExactly(expected);
+        }
+    }
+
+    @Test
+    public void aHookOnOneHeadsResultSteersGenerationWithAndWithoutTheKvCache() {
+        ModelConfig config = STEERED_MODEL.config();
+        int d = config.hiddenSize();
+        int heads = config.numHeads();
+        float[] steering = steeringVector();
+        HookPoint point = HookPoint.block(config.numLayers() - 1, HookSite.ATTN_RESULT);
+        // four times the steering vector added to head 0's output only (a clear top-1 at every step):
+        // hook_attn_out, the sum over heads, carries it on
+        int[] expected = expectedGeneration(STEERED_MODEL, steeringPrompt(), STEERED_TOKENS, Map.of(point, t -> {
+            double[] values = t.data();
+            for (int i = 0; i < values.length; i++) {
+                if ((i / d) % heads == 0) {
+                    values[i] += 4 * steering[i % d];
+                }
+            }
+            return new RefTensor(t.shape(), values);
+        }));
+        assertThat(expected).as("test fixture: steering head 0 changes the reference generation")
+                .isNotEqualTo(reference(modelDir(STEERED_MODEL)).generate(steeringPrompt(), STEERED_TOKENS, false));
+        float[] headZero = new float[heads * d];
+        for (int i = 0; i < d; i++) {
+            headZero[i] = 4 * steering[i];
+        }
+        try (Model model = load(modelDir(STEERED_MODEL)); Run run = model.newRun()) {
+            run.hook(point, (a, ctx) -> a.add(a.getManager().create(headZero, new Shape(1, 1, heads, d))));
             int[] cached = run.generate(steeringPrompt(), new GenerationOptions(STEERED_TOKENS, true, false)).generated();
             int[] uncached = run.generate(steeringPrompt(), new GenerationOptions(STEERED_TOKENS, false, false)).generated();
             assertThat(cached).as("with KV cache").containsExactly(expected);

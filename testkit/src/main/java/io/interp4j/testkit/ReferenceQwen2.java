@@ -279,7 +279,7 @@ public final class ReferenceQwen2 {
             for (int l = 0; l < layers.size(); l++) {
                 x = block(l, layers.get(l), x);
             }
-            double[] normalized = hook(HookPoint.global(HookSite.LN_FINAL_NORMALIZED), rmsNorm(x, finalNorm));
+            double[] normalized = rmsNorm(x, finalNorm, HookPoint.global(HookSite.LN_FINAL_SCALE), HookPoint.global(HookSite.LN_FINAL_NORMALIZED));
             hook(HookPoint.global(HookSite.LOGITS), linear(normalized, d, unembed, null, vocab));
             return new Result(recorded);
         }
@@ -290,7 +290,7 @@ public final class ReferenceQwen2 {
             int kvHeads = config.numKvHeads();
             int dh = config.headDim();
             double[] x = hook(at(l, HookSite.RESID_PRE), input);
-            double[] h = hook(at(l, HookSite.LN1_NORMALIZED), rmsNorm(x, w.inputNorm()));
+            double[] h = rmsNorm(x, w.inputNorm(), at(l, HookSite.LN1_SCALE), at(l, HookSite.LN1_NORMALIZED));
             double[] q = hook(at(l, HookSite.ATTN_Q), linear(h, d, w.wq(), w.bq(), heads * dh));
             double[] k = hook(at(l, HookSite.ATTN_K), linear(h, d, w.wk(), w.bk(), kvHeads * dh));
             double[] v = hook(at(l, HookSite.ATTN_V), linear(h, d, w.wv(), w.bv(), kvHeads * dh));
@@ -332,11 +332,33 @@ public final class ReferenceQwen2 {
                 }
             }
             z = hook(at(l, HookSite.ATTN_Z), z);
-            double[] attnOut = hook(at(l, HookSite.ATTN_OUT), linear(z, heads * dh, w.wo(), null, d));
+            // each head's output through its d_head columns of o_proj, [pos, head, d_model]; attn_out is their sum
+            double[] result = new double[n * heads * d];
+            for (int p = 0; p < n; p++) {
+                for (int head = 0; head < heads; head++) {
+                    for (int o = 0; o < d; o++) {
+                        double s = 0;
+                        for (int c = 0; c < dh; c++) {
+                            s += z[(p * heads + head) * dh + c] * w.wo()[o * heads * dh + head * dh + c];
+                        }
+                        result[(p * heads + head) * d + o] = s;
+                    }
+                }
+            }
+            result = hook(at(l, HookSite.ATTN_RESULT), result);
+            double[] summed = new double[n * d];
+            for (int p = 0; p < n; p++) {
+                for (int head = 0; head < heads; head++) {
+                    for (int o = 0; o < d; o++) {
+                        summed[p * d + o] += result[(p * heads + head) * d + o];
+                    }
+                }
+            }
+            double[] attnOut = hook(at(l, HookSite.ATTN_OUT), summed);
             double[] mid = hook(at(l, HookSite.RESID_MID), add(x, attnOut));
 
             int m = config.intermediateSize();
-            double[] h2 = hook(at(l, HookSite.LN2_NORMALIZED), rmsNorm(mid, w.postNorm()));
+            double[] h2 = rmsNorm(mid, w.postNorm(), at(l, HookSite.LN2_SCALE), at(l, HookSite.LN2_NORMALIZED));
             double[] gate = hook(at(l, HookSite.MLP_PRE), linear(h2, d, w.wGate(), null, m));
             double[] up = hook(at(l, HookSite.MLP_PRE_LINEAR), linear(h2, d, w.wUp(), null, m));
             double[] act = new double[gate.length];
@@ -392,20 +414,28 @@ public final class ReferenceQwen2 {
             return out;
         }
 
-        private double[] rmsNorm(double[] x, double[] weight) {
+        /**
+         * RMSNorm with its two hook points: the scale {@code sqrt(mean(x²) + eps)} per position, then
+         * {@code w · x / scale}, computed from the scale after any override of it.
+         */
+        private double[] rmsNorm(double[] x, double[] weight, HookPoint scalePoint, HookPoint normalizedPoint) {
             int d = weight.length;
-            double[] out = new double[x.length];
+            double[] scale = new double[n];
             for (int p = 0; p < n; p++) {
                 double sumSquares = 0;
                 for (int c = 0; c < d; c++) {
                     sumSquares += x[p * d + c] * x[p * d + c];
                 }
-                double inverseRms = 1 / Math.sqrt(sumSquares / d + config.rmsNormEps());
+                scale[p] = Math.sqrt(sumSquares / d + config.rmsNormEps());
+            }
+            scale = hook(scalePoint, scale);
+            double[] out = new double[x.length];
+            for (int p = 0; p < n; p++) {
                 for (int c = 0; c < d; c++) {
-                    out[p * d + c] = weight[c] * (x[p * d + c] * inverseRms);
+                    out[p * d + c] = weight[c] * (x[p * d + c] / scale[p]);
                 }
             }
-            return out;
+            return hook(normalizedPoint, out);
         }
 
         /** {@code y = x Wᵀ + b} per position, {@code W} stored {@code [out, in]}. */

@@ -131,6 +131,21 @@ class ReferenceQwen2Test {
         assertThat(r.get("blocks.0.ln1.hook_normalized").data())
                 .containsExactly(new double[] {3 * r0, 4 * r0, 0, 0, r1, r1, r1, r1}, within(TOL));
         assertThat(r.get("blocks.0.ln1.hook_normalized").get(0, 0, 1)).isCloseTo(1.6, within(1e-6));
+        // the scale is the RMS the norm divides by, one per position: sqrt(6.25 + eps) ≈ 2.5 and sqrt(1 + eps)
+        assertThat(r.get("blocks.0.ln1.hook_scale").shape()).containsExactly(1, 2, 1);
+        assertThat(r.get("blocks.0.ln1.hook_scale").data()).containsExactly(new double[] {1 / r0, 1 / r1}, within(TOL));
+        assertThat(r.get("blocks.0.ln1.hook_scale").get(0, 0, 0)).isCloseTo(2.5, within(1e-6));
+    }
+
+    @Test
+    void overridingTheScaleRescalesTheNormalisedStreamAndOverridingResultsSetsAttnOut() {
+        // the normalised output is w · x / scale with the replaced scale: (3, 4) / 5 = (0.6, 0.8)
+        ReferenceQwen2.Result scaled = hand.forward(new int[] {2, 0}, Map.of(HookPoint.parse("blocks.0.ln1.hook_scale"), t -> t.map(x -> 5)));
+        assertThat(scaled.get("blocks.0.ln1.hook_normalized").data()).containsExactly(new double[] {0.6, 0.8, 0, 0, 0.2, 0.2, 0.2, 0.2}, within(TOL));
+        // hook_attn_out is the sum over heads of the (replaced) results
+        ReferenceQwen2.Result replaced = hand.forward(new int[] {2, 0},
+                Map.of(HookPoint.parse("blocks.0.attn.hook_result"), t -> t.map(x -> 1)));
+        assertThat(replaced.get("blocks.0.hook_attn_out").data()).containsOnly(2.0);
     }
 
     @Test
@@ -204,6 +219,14 @@ class ReferenceQwen2Test {
             assertThat(z.get(0, 1, 0, dim)).isCloseTo(p10 * v0[dim] + (1 - p10) * v1[dim], within(TOL));
             assertThat(z.get(0, 1, 1, dim)).isCloseTo(q10 * v0[dim] + (1 - q10) * v1[dim], within(TOL));
         }
+        // o_proj maps each head through the identity (columns 0..3 head 0, 4..7 head 1): per head, the result is z
+        RefTensor result = r.get("blocks.0.attn.hook_result");
+        assertThat(result.shape()).containsExactly(1, 2, 2, 4);
+        for (int dim = 0; dim < 4; dim++) {
+            assertThat(result.get(0, 0, 0, dim)).isCloseTo(v0[dim], within(TOL));
+            assertThat(result.get(0, 1, 0, dim)).isCloseTo(p10 * v0[dim] + (1 - p10) * v1[dim], within(TOL));
+            assertThat(result.get(0, 1, 1, dim)).isCloseTo(q10 * v0[dim] + (1 - q10) * v1[dim], within(TOL));
+        }
         // o_proj sums the heads; the residual adds it
         RefTensor attnOut = r.get("blocks.0.hook_attn_out");
         assertThat(attnOut.get(0, 0, 0)).isCloseTo(2 * v0[0], within(TOL));
@@ -231,6 +254,8 @@ class ReferenceQwen2Test {
         double finalRms = Math.sqrt((post[0] * post[0] + post[1] * post[1]) / 4 + EPS);
         double[] normalized = {post[0] / finalRms, post[1] / finalRms, 0, 0};
         assertThat(r.get("ln_final.hook_normalized").data()).startsWith(normalized, within(TOL));
+        assertThat(r.get("blocks.0.ln2.hook_scale").get(0, 0, 0)).isCloseTo(rms, within(TOL));
+        assertThat(r.get("ln_final.hook_scale").get(0, 0, 0)).isCloseTo(finalRms, within(TOL));
         // untied lm_head = I: logits are the normalized stream
         assertThat(r.logits().shape()).containsExactly(1, 2, 4);
         assertThat(r.logits().data()).startsWith(normalized, within(TOL));

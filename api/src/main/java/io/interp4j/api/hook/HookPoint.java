@@ -133,6 +133,7 @@ public record HookPoint(HookSite site, int layer) implements Comparable<HookPoin
                 }
             }
         }
+        points.add(global(HookSite.LN_FINAL_SCALE));
         points.add(global(HookSite.LN_FINAL_NORMALIZED));
         points.add(global(HookSite.LOGITS));
         return List.copyOf(points);
@@ -162,7 +163,9 @@ public record HookPoint(HookSite site, int layer) implements Comparable<HookPoin
         return switch (site) {
             case EMBED, RESID_PRE, LN1_NORMALIZED, ATTN_OUT, RESID_MID, LN2_NORMALIZED, MLP_OUT, RESID_POST,
                     LN_FINAL_NORMALIZED -> new long[] {batch, queries, d};
+            case LN1_SCALE, LN2_SCALE, LN_FINAL_SCALE -> new long[] {batch, queries, 1};
             case ATTN_Q, ATTN_ROT_Q, ATTN_Z -> new long[] {batch, queries, config.numHeads(), config.headDim()};
+            case ATTN_RESULT -> new long[] {batch, queries, config.numHeads(), d};
             case ATTN_K, ATTN_V, ATTN_ROT_K -> new long[] {batch, queries, config.numKvHeads(), config.headDim()};
             case ATTN_SCORES, ATTN_PATTERN -> new long[] {batch, config.numHeads(), queries, keys};
             case MLP_PRE, MLP_PRE_LINEAR, MLP_POST -> new long[] {batch, queries, config.intermediateSize()};

@@ -135,14 +135,14 @@ public sealed interface Site {
     /**
      * Returns the axis of the activation that holds heads, or −1.
      *
-     * @return 2 for q/k/v/z sites, 1 for attention scores and patterns, −1 otherwise
+     * @return 2 for q/k/v/z and per-head result sites, 1 for attention scores and patterns, −1 otherwise
      */
     default int headAxis() {
         if (!(this instanceof AtHook h)) {
             return -1;
         }
         return switch (h.point().site()) {
-            case ATTN_Q, ATTN_K, ATTN_V, ATTN_ROT_Q, ATTN_ROT_K, ATTN_Z -> 2;
+            case ATTN_Q, ATTN_K, ATTN_V, ATTN_ROT_Q, ATTN_ROT_K, ATTN_Z, ATTN_RESULT -> 2;
             case ATTN_SCORES, ATTN_PATTERN -> 1;
             default -> -1;
         };

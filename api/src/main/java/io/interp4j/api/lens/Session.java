@@ -210,9 +210,38 @@ public final class Session implements AutoCloseable {
      * @return the decomposition
      */
     public ResidualStack decomposeResid(int[] tokens, int position) {
-        List<HookPoint> points = ResidualStack.points(config());
+        return decompose(tokens, position, false);
+    }
+
+    /**
+     * Runs a text and splits its residual stream at one position into the embedding, each head's
+     * output after {@code o_proj} ({@code attn.hook_result}, labelled {@code L0H0}, {@code L0H1}, ...)
+     * and each block's MLP output (TransformerLens' {@code get_full_resid_decomposition} without
+     * expanding neurons, in forward order; Qwen2 has no attention bias term).
+     *
+     * @param prompt raw text
+     * @param position the position (negative counts from the end)
+     * @return the decomposition
+     */
+    public ResidualStack fullResidDecomposition(String prompt, int position) {
+        return fullResidDecomposition(model.toTokens(prompt), position);
+    }
+
+    /**
+     * Runs token ids and splits the residual stream at one position per head.
+     *
+     * @param tokens token ids
+     * @param position the position (negative counts from the end)
+     * @return the decomposition
+     */
+    public ResidualStack fullResidDecomposition(int[] tokens, int position) {
+        return decompose(tokens, position, true);
+    }
+
+    private ResidualStack decompose(int[] tokens, int position, boolean perHead) {
+        List<HookPoint> points = ResidualStack.points(config(), perHead);
         ForwardResult result = runWithCache(ForwardInput.of(tokens), points::contains);
-        return ResidualStack.of(result, config(), 0, position);
+        return ResidualStack.of(result, config(), 0, position, perHead);
     }
 
     /**

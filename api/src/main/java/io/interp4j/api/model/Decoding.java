@@ -9,7 +9,8 @@ import java.util.Arrays;
 
 /**
  * What every engine computes the same way, kept in one place: input checks, RoPE tables in Hugging
- * Face's rotate-half layout, the causal mask, and the greedy decoding loop.
+ * Face's rotate-half layout, the causal mask, the head blocks that split {@code o_proj} per head, and
+ * the greedy decoding loop.
  *
  * @since 0.1
  */
@@ -136,6 +137,26 @@ public final class Decoding {
             System.arraycopy(ids[b], 0, flat, b * width, width);
         }
         return ropeTable(config, flat);
+    }
+
+    /**
+     * Returns the mask that spreads {@code hook_z} over a head axis for per-head outputs ({@code
+     * attn.hook_result}): {@code [n_heads, n_heads · d_head]}, row {@code h} is 1 over head {@code h}'s
+     * {@code d_head} columns and 0 elsewhere. {@code o_proj} applied to {@code z · mask} gives each
+     * head's output; their sum over heads is {@code o_proj(z)}.
+     *
+     * @param config the model
+     * @return the mask, row-major
+     * @since 0.3
+     */
+    public static float[] headBlocks(ModelConfig config) {
+        int heads = config.numHeads();
+        int dh = config.headDim();
+        float[] blocks = new float[heads * heads * dh];
+        for (int h = 0; h < heads; h++) {
+            Arrays.fill(blocks, (h * heads + h) * dh, (h * heads + h + 1) * dh, 1f);
+        }
+        return blocks;
     }
 
     /**

@@ -25,8 +25,8 @@ class HookPointTest {
             assertThat(HookPoint.parse(point.name())).isEqualTo(point);
             assertThat(HookPoint.parse(point.name(), QWEN)).isEqualTo(point);
         }
-        // 1 embed + 24 layers x 18 per-block sites + ln_final + logits
-        assertThat(all).hasSize(1 + 24 * 18 + 2).doesNotHaveDuplicates();
+        // 1 embed + 24 layers x 21 per-block sites + ln_final's scale and output + logits
+        assertThat(all).hasSize(1 + 24 * 21 + 3).doesNotHaveDuplicates();
     }
 
     @Test
@@ -37,6 +37,10 @@ class HookPointTest {
         assertThat(HookPoint.parse("hook_embed")).isEqualTo(HookPoint.global(HookSite.EMBED));
         assertThat(HookPoint.parse("ln_final.hook_normalized")).isEqualTo(HookPoint.global(HookSite.LN_FINAL_NORMALIZED));
         assertThat(HookPoint.parse(" hook_logits ")).isEqualTo(HookPoint.global(HookSite.LOGITS));
+        assertThat(HookPoint.parse("blocks.2.ln1.hook_scale")).isEqualTo(HookPoint.block(2, HookSite.LN1_SCALE));
+        assertThat(HookPoint.parse("blocks.2.ln2.hook_scale")).isEqualTo(HookPoint.block(2, HookSite.LN2_SCALE));
+        assertThat(HookPoint.parse("ln_final.hook_scale")).isEqualTo(HookPoint.global(HookSite.LN_FINAL_SCALE));
+        assertThat(HookPoint.parse("blocks.5.attn.hook_result")).isEqualTo(HookPoint.block(5, HookSite.ATTN_RESULT));
         assertThat(HookPoint.block(3, HookSite.ATTN_PATTERN).name()).isEqualTo("blocks.3.attn.hook_pattern");
         assertThat(HookPoint.global(HookSite.LOGITS).name()).isEqualTo("hook_logits");
         assertThat(HookPoint.block(7, HookSite.MLP_POST)).hasToString("blocks.7.mlp.hook_post");
@@ -44,7 +48,8 @@ class HookPointTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"hook_nope", "blocks.3.hook_nope", "blocks.x.hook_resid_pre", "blocks..hook_resid_pre",
-            "blocks.3", "blocks.-1.hook_resid_pre", "blocks.01.hook_resid_pre", "hook_resid_pre", "blocks.0.hook_logits", "", "BLOCKS.0.hook_resid_pre"})
+            "blocks.3", "blocks.-1.hook_resid_pre", "blocks.01.hook_resid_pre", "hook_resid_pre", "blocks.0.hook_logits", "", "BLOCKS.0.hook_resid_pre",
+            "blocks.0.hook_scale", "ln1.hook_scale", "blocks.0.ln_final.hook_scale", "hook_result", "blocks.0.hook_result", "blocks.0.attn.hook_results"})
     void unknownNamesListAllowed(String name) {
         assertThatThrownBy(() -> HookPoint.parse(name))
                 .isInstanceOfSatisfying(Interp4jException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.HOOK_ERROR))
@@ -52,7 +57,11 @@ class HookPointTest {
                 .hasMessageContaining("hook_embed")
                 .hasMessageContaining("blocks.{L}.attn.hook_z")
                 .hasMessageContaining("blocks.{L}.hook_resid_post")
-                .hasMessageContaining("hook_logits");
+                .hasMessageContaining("hook_logits")
+                .hasMessageContaining("blocks.{L}.ln1.hook_scale")
+                .hasMessageContaining("blocks.{L}.ln2.hook_scale")
+                .hasMessageContaining("ln_final.hook_scale")
+                .hasMessageContaining("blocks.{L}.attn.hook_result");
     }
 
     @Test
@@ -91,6 +100,10 @@ class HookPointTest {
         assertThat(HookPoint.block(0, HookSite.RESID_POST).shape(QWEN, 2, 5, 8)).containsExactly(2, 5, 896);
         assertThat(HookPoint.global(HookSite.EMBED).shape(QWEN, 2, 5, 8)).containsExactly(2, 5, 896);
         assertThat(HookPoint.global(HookSite.LOGITS).shape(QWEN, 2, 5, 8)).containsExactly(2, 5, 151_936);
+        assertThat(HookPoint.block(0, HookSite.LN1_SCALE).shape(QWEN, 2, 5, 8)).containsExactly(2, 5, 1);
+        assertThat(HookPoint.block(0, HookSite.LN2_SCALE).shape(QWEN, 2, 5, 8)).containsExactly(2, 5, 1);
+        assertThat(HookPoint.global(HookSite.LN_FINAL_SCALE).shape(QWEN, 2, 5, 8)).containsExactly(2, 5, 1);
+        assertThat(HookPoint.block(0, HookSite.ATTN_RESULT).shape(QWEN, 2, 5, 8)).containsExactly(2, 5, 14, 896);
     }
 
     @Test
@@ -98,6 +111,8 @@ class HookPointTest {
         assertThat(HookPoint.block(0, HookSite.ATTN_PATTERN).symbolicShape(QWEN)).isEqualTo("[batch, 14, query_pos, key_pos]");
         assertThat(HookPoint.block(0, HookSite.ATTN_K).symbolicShape(QWEN)).isEqualTo("[batch, pos, 2, 64]");
         assertThat(HookPoint.block(0, HookSite.RESID_PRE).symbolicShape(QWEN)).isEqualTo("[batch, pos, 896]");
+        assertThat(HookPoint.block(0, HookSite.LN1_SCALE).symbolicShape(QWEN)).isEqualTo("[batch, pos, 1]");
+        assertThat(HookPoint.block(0, HookSite.ATTN_RESULT).symbolicShape(QWEN)).isEqualTo("[batch, pos, 14, 896]");
     }
 
     @Test
@@ -106,6 +121,7 @@ class HookPointTest {
         assertThat(names).containsExactly(
                 "hook_embed",
                 "blocks.0.hook_resid_pre",
+                "blocks.0.ln1.hook_scale",
                 "blocks.0.ln1.hook_normalized",
                 "blocks.0.attn.hook_q",
                 "blocks.0.attn.hook_k",
@@ -115,14 +131,17 @@ class HookPointTest {
                 "blocks.0.attn.hook_attn_scores",
                 "blocks.0.attn.hook_pattern",
                 "blocks.0.attn.hook_z",
+                "blocks.0.attn.hook_result",
                 "blocks.0.hook_attn_out",
                 "blocks.0.hook_resid_mid",
+                "blocks.0.ln2.hook_scale",
                 "blocks.0.ln2.hook_normalized",
                 "blocks.0.mlp.hook_pre",
                 "blocks.0.mlp.hook_pre_linear",
                 "blocks.0.mlp.hook_post",
                 "blocks.0.hook_mlp_out",
                 "blocks.0.hook_resid_post",
+                "ln_final.hook_scale",
                 "ln_final.hook_normalized",
                 "hook_logits");
     }

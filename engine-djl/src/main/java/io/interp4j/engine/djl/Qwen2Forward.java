@@ -106,7 +106,8 @@ final class Qwen2Forward {
                     x.attach(scope);
                 }
             }
-            NDArray normalized = s.hook(HookPoint.global(HookSite.LN_FINAL_NORMALIZED), rmsNorm(x, weights.finalNorm(), scalars));
+            NDArray normalized = rmsNorm(s, x, weights.finalNorm(), scalars, HookPoint.global(HookSite.LN_FINAL_SCALE),
+                    HookPoint.global(HookSite.LN_FINAL_NORMALIZED));
             if (!batchInput.logits().all()) {
                 normalized = select(normalized, layout, batchInput.logits(), start);
             }
@@ -143,7 +144,8 @@ final class Qwen2Forward {
         int dh = config.headDim();
 
         NDArray residPre = s.hook(HookPoint.block(layer, HookSite.RESID_PRE), s.local(x));
-        NDArray normed = s.hook(HookPoint.block(layer, HookSite.LN1_NORMALIZED), rmsNorm(residPre, w.inputNorm(), scalars));
+        NDArray normed = rmsNorm(s, residPre, w.inputNorm(), scalars, HookPoint.block(layer, HookSite.LN1_SCALE),
+                HookPoint.block(layer, HookSite.LN1_NORMALIZED));
         NDList qkv = w.isFused()
                 ? projections(s, layer, normed, w.qkvWeight(), w.qkvBias(), List.of("q_proj", "k_proj", "v_proj"),
                         (long) heads * dh, (long) kvHeads * dh)
@@ -177,10 +179,22 @@ final class Qwen2Forward {
                 .reshape(batch, heads, queries, dh)
                 .transpose(0, 2, 1, 3);
         z = s.hook(HookPoint.block(layer, HookSite.ATTN_Z), z);
-        NDArray attnOut = s.hook(HookPoint.block(layer, HookSite.ATTN_OUT),
-                proj(s, layer, "o_proj", z.reshape(batch, queries, (long) heads * dh), w.oWeight(), null));
+        HookPoint resultPoint = HookPoint.block(layer, HookSite.ATTN_RESULT);
+        NDArray attnOut;
+        if (s.wants(resultPoint)) {
+            // each head through its own columns of o_proj: z spread over a head axis with the other heads'
+            // slices zeroed, [batch, pos, head, heads·d_head] -> [batch, pos, head, d_model], summed over heads
+            NDArray blocks = owned(s.scope.create(Decoding.headBlocks(config), new Shape(heads, (long) heads * dh)));
+            NDArray spread = z.reshape(batch, queries, 1, (long) heads * dh).mul(blocks);
+            NDArray result = s.hook(resultPoint, proj(s, layer, "o_proj", spread, w.oWeight(), null));
+            attnOut = result.sum(new int[] {2});
+        } else {
+            attnOut = proj(s, layer, "o_proj", z.reshape(batch, queries, (long) heads * dh), w.oWeight(), null);
+        }
+        attnOut = s.hook(HookPoint.block(layer, HookSite.ATTN_OUT), attnOut);
         NDArray residMid = s.hook(HookPoint.block(layer, HookSite.RESID_MID), residPre.add(attnOut));
-        NDArray normed2 = s.hook(HookPoint.block(layer, HookSite.LN2_NORMALIZED), rmsNorm(residMid, w.postNorm(), scalars));
+        NDArray normed2 = rmsNorm(s, residMid, w.postNorm(), scalars, HookPoint.block(layer, HookSite.LN2_SCALE),
+                HookPoint.block(layer, HookSite.LN2_NORMALIZED));
         NDList gateUp = w.isFused()
                 ? projections(s, layer, normed2, w.gateUpWeight(), null, List.of("gate_proj", "up_proj"), config.intermediateSize())
                 : new NDList(proj(s, layer, "gate_proj", normed2, w.gateWeight(), null), proj(s, layer, "up_proj", normed2, w.upWeight(), null));
@@ -217,9 +231,10 @@ final class Qwen2Forward {
     /** The scalar operands of one pass (see {@link #constant}), made once rather than in every layer. */
     private record Scalars(NDArray epsilon, NDArray minusOne, NDArray attentionScale) {}
 
-    private static NDArray rmsNorm(NDArray x, NDArray weight, Scalars scalars) {
-        NDArray inverseRms = x.square().mean(new int[] {-1}, true).add(scalars.epsilon()).sqrt().pow(scalars.minusOne());
-        return x.mul(inverseRms).mul(weight);
+    /** RMSNorm with its hook points: the scale {@code sqrt(mean(x²) + eps)}, then {@code x · scale⁻¹ · w}. */
+    private static NDArray rmsNorm(Step s, NDArray x, NDArray weight, Scalars scalars, HookPoint scalePoint, HookPoint normalizedPoint) {
+        NDArray scale = s.hook(scalePoint, x.square().mean(new int[] {-1}, true).add(scalars.epsilon()).sqrt());
+        return s.hook(normalizedPoint, x.mul(scale.pow(scalars.minusOne())).mul(weight));
     }
 
     /** A block's projection, plus the LoRA update {@code s·B·A·dropout(x)} when training an adapter on it. */
@@ -285,6 +300,11 @@ final class Qwen2Forward {
 
         Step in(NDManager other) {
             return new Step(pass, other, start, keys);
+        }
+
+        /** Whether a hook, an observer, a cache or a row intervention reads or replaces the point. */
+        boolean wants(HookPoint point) {
+            return pass.batch().rows().isActive(point) || pass.hooks().isActive(point);
         }
 
         NDArray hook(HookPoint point, NDArray activation) {

@@ -156,6 +156,21 @@ final class GraphIr {
         return name;
     }
 
+    /** A float constant of the given shape, row-major. */
+    String floats(float[] values, long... shape) {
+        String name = "c" + counter++;
+        OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(name).setDataType(FLOAT);
+        for (long d : shape) {
+            t.addDims(d);
+        }
+        for (float v : values) {
+            t.addFloatData(v);
+        }
+        constants.put(name, t.build());
+        types.put(name, FLOAT);
+        return name;
+    }
+
     static OnnxMl.AttributeProto attr(String name, long value) {
         return OnnxMl.AttributeProto.newBuilder().setName(name).setType(OnnxMl.AttributeProto.AttributeType.INT).setI(value).build();
     }

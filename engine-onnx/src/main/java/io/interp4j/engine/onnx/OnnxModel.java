@@ -15,6 +15,7 @@ import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.checkpoint.LoraAdapter;
 import io.interp4j.api.checkpoint.Qwen2Layout;
 import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.model.AbstractModel;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Run;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * A Qwen2 model on ONNX Runtime. Weights are ONNX Runtime tensors over the checkpoint's float32 data
@@ -60,8 +62,11 @@ final class OnnxModel extends AbstractModel {
     /** A segment with its ONNX Runtime session. */
     record CompiledSegment(Segments.Segment segment, OrtSession session) {}
 
-    /** What a graph's nodes depend on: the compiled interventions' structure and the first block computed. */
-    private record GraphKey(List<String> structure, int startLayer) {}
+    /**
+     * What a graph's nodes depend on: the compiled interventions' structure, the first block computed
+     * and the blocks whose per-head outputs ({@code attn.hook_result}) are computed.
+     */
+    private record GraphKey(List<String> structure, int startLayer, Set<Integer> resultLayers) {}
 
     private record PlanKey(GraphKey graph, Set<HookPoint> cuts, boolean observe) {}
 
@@ -195,14 +200,17 @@ final class OnnxModel extends AbstractModel {
         }
     }
 
-    /** Returns the graph with these interventions compiled in, from a start layer, building it on first use. */
-    GraphIr graph(CompiledInterventions interventions, int startLayer) {
-        if (interventions.all().isEmpty() && startLayer == 0) {
+    /**
+     * Returns the graph with these interventions compiled in, from a start layer, with per-head outputs
+     * in some blocks, building it on first use.
+     */
+    GraphIr graph(CompiledInterventions interventions, int startLayer, Set<Integer> resultLayers) {
+        if (interventions.all().isEmpty() && startLayer == 0 && resultLayers.isEmpty()) {
             return graph;
         }
         synchronized (graphs) {
-            GraphIr built = graphs.computeIfAbsent(new GraphKey(interventions.structure(), startLayer),
-                    key -> Qwen2Graph.build(checkpoint().config(), interventions, quantization, startLayer));
+            GraphIr built = graphs.computeIfAbsent(new GraphKey(interventions.structure(), startLayer, Set.copyOf(resultLayers)),
+                    key -> Qwen2Graph.build(checkpoint().config(), interventions, quantization, startLayer, resultLayers));
             trim(graphs, null);
             return built;
         }
@@ -213,13 +221,19 @@ final class OnnxModel extends AbstractModel {
      * Java code may replace the value and those where it only reads it, building them on first use,
      * held until the plan is closed. Only replaced points cut the graph; any observed point makes every
      * hook point's value an output, so all sets of observed points share one plan. Hook points the graph
-     * does not compute (before the start layer) or whose value is a graph input cut nothing.
+     * does not compute (before the start layer) or whose value is a graph input cut nothing. A block's
+     * per-head outputs are computed only when one of these points or an intervention is there.
      */
     Plan plan(CompiledInterventions interventions, int startLayer, Set<HookPoint> replaced, Set<HookPoint> observed) {
-        GraphIr source = graph(interventions, startLayer);
+        Set<Integer> resultLayers = new TreeSet<>();
+        Stream.of(replaced.stream(), observed.stream(), interventions.all().stream().map(i -> i.site().rewrittenPoint()))
+                .flatMap(points -> points)
+                .filter(point -> point.site() == HookSite.ATTN_RESULT)
+                .forEach(point -> resultLayers.add(point.layer()));
+        GraphIr source = graph(interventions, startLayer, resultLayers);
         Set<HookPoint> cuts = computed(source, replaced);
         boolean observe = !computed(source, observed).isEmpty();
-        PlanKey key = new PlanKey(new GraphKey(interventions.structure(), startLayer), Set.copyOf(cuts), observe);
+        PlanKey key = new PlanKey(new GraphKey(interventions.structure(), startLayer, Set.copyOf(resultLayers)), Set.copyOf(cuts), observe);
         synchronized (plans) {
             Plan plan = plans.get(key);
             if (plan == null) {

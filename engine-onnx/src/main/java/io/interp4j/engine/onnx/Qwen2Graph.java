@@ -5,10 +5,12 @@ import static io.interp4j.engine.onnx.GraphIr.attr;
 import io.interp4j.api.checkpoint.Qwen2Layout;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.model.Decoding;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.quant.QuantizedWeight;
 import io.interp4j.api.quant.Quantization;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Emits Hugging Face's {@code Qwen2ForCausalLM} (eager attention) as ONNX nodes, in the same order and
@@ -41,10 +43,17 @@ final class Qwen2Graph {
     }
 
     static GraphIr build(ModelConfig config, Quantization quantization) {
-        return build(config, new CompiledInterventions(List.of()), quantization, 0);
+        return build(config, new CompiledInterventions(List.of()), quantization, 0, Set.of());
     }
 
-    static GraphIr build(ModelConfig config, CompiledInterventions interventions, Quantization quantization, int startLayer) {
+    /**
+     * Builds the graph.
+     *
+     * @param resultLayers the blocks whose per-head outputs ({@code attn.hook_result}) are computed; in
+     *     the others {@code o_proj} is one product and the point does not exist
+     */
+    static GraphIr build(ModelConfig config, CompiledInterventions interventions, Quantization quantization, int startLayer,
+            Set<Integer> resultLayers) {
         GraphIr g = new GraphIr();
         String[] blockInput = new String[1];
         String one = g.scalar(1f);
@@ -93,6 +102,12 @@ final class Qwen2Graph {
         String headsShape = g.ints(0, heads, -1, dh);
         String axis2 = g.ints(2);
         String scale = g.scalar((float) (1.0 / Math.sqrt(dh)));
+        String shapeResult = null;
+        String headBlocks = null;
+        if (!resultLayers.isEmpty()) {
+            shapeResult = g.typed("Concat", GraphIr.INT64, List.of(bs, g.ints(heads, d)), attr("axis", 0L));
+            headBlocks = g.floats(Decoding.headBlocks(config), heads, (long) heads * dh);
+        }
 
         String x = startLayer == 0
                 ? g.mark(HookPoint.global(HookSite.EMBED), g.op("Gather", List.of(g.weight(Qwen2Layout.EMBED), first), attr("axis", 0L)))
@@ -103,7 +118,8 @@ final class Qwen2Graph {
             Linear lin = (input, suffix, bias, rows, columns) -> linear(g, input, Qwen2Layout.layer(l, suffix), bias == null ? null
                     : w.apply(bias), rows, columns, quantization);
             String residPre = g.mark(HookPoint.block(layer, HookSite.RESID_PRE), x);
-            String normed = g.mark(HookPoint.block(layer, HookSite.LN1_NORMALIZED), rmsNorm(g, residPre, w.apply("input_layernorm.weight"), config));
+            String normed = rmsNorm(g, residPre, w.apply("input_layernorm.weight"), config, HookPoint.block(layer, HookSite.LN1_SCALE),
+                    HookPoint.block(layer, HookSite.LN1_NORMALIZED));
             String normedFlat = g.op("Reshape", List.of(normed, flatD));
             String q = g.mark(HookPoint.block(layer, HookSite.ATTN_Q), g.op("Reshape",
                     List.of(lin.apply(normedFlat, "self_attn.q_proj.weight", "self_attn.q_proj.bias", heads * dh, d), shapeQ)));
@@ -129,10 +145,22 @@ final class Qwen2Graph {
             String pattern = g.mark(HookPoint.block(layer, HookSite.ATTN_PATTERN), g.op("Softmax", List.of(scores), attr("axis", -1L)));
             String z = g.mark(HookPoint.block(layer, HookSite.ATTN_Z),
                     g.op("Transpose", List.of(g.op("MatMul", List.of(pattern, valuesByHead))), attr("perm", 0, 2, 1, 3)));
-            String attnOut = g.mark(HookPoint.block(layer, HookSite.ATTN_OUT), g.op("Reshape", List.of(
-                    lin.apply(g.op("Reshape", List.of(z, flatQ)), "self_attn.o_proj.weight", null, d, heads * dh), shapeD)));
+            String attnOut;
+            if (resultLayers.contains(layer)) {
+                // each head through its own columns of o_proj: z spread over a head axis with the other heads'
+                // slices zeroed, [N, head, heads·d_head] -> [B, S, head, d_model], summed over heads
+                String spread = g.op("Mul", List.of(g.op("Unsqueeze", List.of(g.op("Reshape", List.of(z, flatQ)), g.ints(1))), headBlocks));
+                String perHead = lin.apply(g.op("Reshape", List.of(spread, flatQ)), "self_attn.o_proj.weight", null, d, heads * dh);
+                String result = g.mark(HookPoint.block(layer, HookSite.ATTN_RESULT), g.op("Reshape", List.of(perHead, shapeResult)));
+                attnOut = g.op("ReduceSum", List.of(result, axis2), attr("keepdims", 0L));
+            } else {
+                attnOut = g.op("Reshape", List.of(lin.apply(g.op("Reshape", List.of(z, flatQ)), "self_attn.o_proj.weight", null, d, heads * dh),
+                        shapeD));
+            }
+            attnOut = g.mark(HookPoint.block(layer, HookSite.ATTN_OUT), attnOut);
             String residMid = g.mark(HookPoint.block(layer, HookSite.RESID_MID), g.op("Add", List.of(residPre, attnOut)));
-            String normed2 = g.mark(HookPoint.block(layer, HookSite.LN2_NORMALIZED), rmsNorm(g, residMid, w.apply("post_attention_layernorm.weight"), config));
+            String normed2 = rmsNorm(g, residMid, w.apply("post_attention_layernorm.weight"), config, HookPoint.block(layer, HookSite.LN2_SCALE),
+                    HookPoint.block(layer, HookSite.LN2_NORMALIZED));
             String normed2Flat = g.op("Reshape", List.of(normed2, flatD));
             String gate = g.mark(HookPoint.block(layer, HookSite.MLP_PRE), g.op("Reshape", List.of(
                     lin.apply(normed2Flat, "mlp.gate_proj.weight", null, mlp, d), shapeMlp)));
@@ -144,7 +172,8 @@ final class Qwen2Graph {
                     lin.apply(g.op("Reshape", List.of(post, flatMlp)), "mlp.down_proj.weight", null, d, mlp), shapeD)));
             x = g.mark(HookPoint.block(layer, HookSite.RESID_POST), g.op("Add", List.of(residMid, mlpOut)));
         }
-        String normed = g.mark(HookPoint.global(HookSite.LN_FINAL_NORMALIZED), rmsNorm(g, x, g.weight(Qwen2Layout.FINAL_NORM), config));
+        String normed = rmsNorm(g, x, g.weight(Qwen2Layout.FINAL_NORM), config, HookPoint.global(HookSite.LN_FINAL_SCALE),
+                HookPoint.global(HookSite.LN_FINAL_NORMALIZED));
         // only the requested positions are unembedded: at vocab 151,936 the lm_head is the largest matmul
         String selected = g.op("Gather", List.of(g.op("Reshape", List.of(normed, flatD)), g.input(LOGIT_ROWS, GraphIr.INT64)),
                 attr("axis", 0L));
@@ -190,11 +219,15 @@ final class Qwen2Graph {
         return bias == null ? product : g.op("Add", List.of(product, bias));
     }
 
-    /** RMSNorm as Hugging Face computes it: {@code x · rsqrt(mean(x²) + eps) · weight}. */
-    private static String rmsNorm(GraphIr g, String x, String weight, ModelConfig config) {
+    /**
+     * RMSNorm as Hugging Face computes it, {@code x · rsqrt(mean(x²) + eps) · weight}, with its hook
+     * points: the scale {@code sqrt(mean(x²) + eps)}, then the output.
+     */
+    private static String rmsNorm(GraphIr g, String x, String weight, ModelConfig config, HookPoint scalePoint, HookPoint normalizedPoint) {
         String meanSquare = g.op("ReduceMean", List.of(g.op("Mul", List.of(x, x)), g.ints(-1)), attr("keepdims", 1L));
-        String inverse = g.op("Reciprocal", List.of(g.op("Sqrt", List.of(g.op("Add", List.of(meanSquare, g.scalar((float) config.rmsNormEps())))))));
-        return g.op("Mul", List.of(g.op("Mul", List.of(x, inverse)), weight));
+        String scale = g.mark(scalePoint, g.op("Sqrt", List.of(g.op("Add", List.of(meanSquare, g.scalar((float) config.rmsNormEps()))))));
+        String inverse = g.op("Reciprocal", List.of(scale));
+        return g.mark(normalizedPoint, g.op("Mul", List.of(g.op("Mul", List.of(x, inverse)), weight)));
     }
 
     /** Rotate-half RoPE: {@code x·cos + [-x2, x1]·sin}. */

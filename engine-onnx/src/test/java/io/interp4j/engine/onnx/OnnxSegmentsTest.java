@@ -32,7 +32,8 @@ class OnnxSegmentsTest {
     void onlyReplacedPointsCutAndObservedOnesAreOutputsOfTheFusedGraph() {
         try (OnnxModel model = model()) {
             CompiledInterventions none = new CompiledInterventions(List.of());
-            List<HookPoint> all = HookPoint.all(model.config());
+            // per-head results are computed only when asked for (below): every other point is in the graph
+            List<HookPoint> all = HookPoint.all(model.config()).stream().filter(p -> p.site() != HookSite.ATTN_RESULT).toList();
             List<OnnxModel.CompiledSegment> plain = model.plan(none, 0, Set.of(), Set.of()).segments();
             assertThat(plain).hasSize(1);
             assertThat(plain.get(0).segment().hooksAfter()).isEmpty();
@@ -116,6 +117,33 @@ class OnnxSegmentsTest {
             assertThat(model.plan(interventions, 0, Set.of(), Set.of()).segments()).hasSize(1);
             assertThat(interventions.structure()).containsExactly("blocks.0.contribution|scale", "blocks.1.hook_resid_post|add",
                     "blocks.1.attn.hook_z|scale");
+        }
+    }
+
+    @Test
+    void perHeadResultsAreComputedOnlyInTheBlocksWhereSomethingAsksForThem() {
+        try (OnnxModel model = model()) {
+            CompiledInterventions none = new CompiledInterventions(List.of());
+            HookPoint result0 = HookPoint.block(0, HookSite.ATTN_RESULT);
+            HookPoint result1 = HookPoint.block(1, HookSite.ATTN_RESULT);
+            HookPoint z1 = HookPoint.block(1, HookSite.ATTN_Z);
+            // without a request no block computes them: o_proj is one product per block
+            GraphIr plain = model.plan(none, 0, Set.of(), Set.of(z1)).graph();
+            assertThat(plain.hookValues()).doesNotContainKeys(result0, result1);
+            assertThat(plain.nodes()).noneMatch(n -> n.op().equals("ReduceSum"));
+            // observing block 1's results adds them to block 1 only, and the fused graph hands them out
+            OnnxModel.Plan observing = model.plan(none, 0, Set.of(), Set.of(result1));
+            assertThat(observing.graph().hookValues()).containsKey(result1).doesNotContainKey(result0);
+            assertThat(observing.graph().nodes()).filteredOn(n -> n.op().equals("ReduceSum")).hasSize(1);
+            assertThat(observing.segments()).hasSize(1);
+            assertThat(observing.segments().get(0).segment().hooksAfter()).contains(result1);
+            // replacing block 0's results cuts there; a compiled intervention at them needs no cut
+            assertThat(model.plan(none, 0, Set.of(result0), Set.of()).segments().get(0).segment().hooksAfter()).containsExactly(result0);
+            CompiledInterventions zeroHead = new CompiledInterventions(List.of(
+                    Intervention.zero(Site.parse("blocks.0.attn.hook_result"), Positions.ALL).withHeads(List.of(1))));
+            OnnxModel.Plan compiled = model.plan(zeroHead, 0, Set.of(), Set.of());
+            assertThat(compiled.segments()).hasSize(1);
+            assertThat(compiled.graph().hookValues()).containsKey(result0).doesNotContainKey(result1);
         }
     }
 }
