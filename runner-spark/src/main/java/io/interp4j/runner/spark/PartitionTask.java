@@ -1,5 +1,6 @@
 package io.interp4j.runner.spark;
 
+import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.planner.Planner;
@@ -41,9 +42,11 @@ record PartitionTask(int partition, List<Wire.Request> requests, Map<String, Sou
      * A finished partition's readouts and the executor that computed them.
      *
      * @param executor the executor's id ({@code driver} in local mode)
+     * @param engineThreads the intra-op threads the executor's engines use ({@link ThreadPolicy}: on a standalone worker,
+     *     what the worker's environment says)
      * @param results the readouts
      */
-    record Done(String executor, List<Wire.Result> results) implements Serializable {
+    record Done(String executor, int engineThreads, List<Wire.Result> results) implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
@@ -59,7 +62,7 @@ record PartitionTask(int partition, List<Wire.Request> requests, Map<String, Sou
                 results.add(Wire.Result.of(requests.get(i).index(), readouts.get(i)));
             }
             PartitionStore.write(Path.of(store), key, results);
-            return new Done(SparkEnv.get().executorId(), results);
+            return new Done(SparkEnv.get().executorId(), ThreadPolicy.current().intraOp(), results);
         });
     }
 }

@@ -24,6 +24,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.StringJoiner;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -118,7 +120,8 @@ final class SparkPlanRunner implements PlanRunner {
         private int plans;
         private int partitionsRun;
         private int partitionsReused;
-        private final Set<String> executors = new TreeSet<>();
+        /** Each executor that ran a partition, with its engines' intra-op threads. */
+        private final Map<String, Integer> executors = new TreeMap<>();
 
         SparkStep(Path partial) {
             this.partial = partial.toAbsolutePath();
@@ -188,7 +191,7 @@ final class SparkPlanRunner implements PlanRunner {
                 spark.clearJobGroup();
             }
             job.complete();
-            results.forEach(done -> executors.add(done.executor()));
+            results.forEach(done -> executors.put(done.executor(), done.engineThreads()));
             return results;
         }
 
@@ -206,9 +209,25 @@ final class SparkPlanRunner implements PlanRunner {
             }
             return String.format(Locale.ROOT, "Spark %s (%d cores): %d plan%s in %d partition%s, on %d executor%s %s%s", master,
                     spark.defaultParallelism(), plans, plans == 1 ? "" : "s", partitionsRun, partitionsRun == 1 ? "" : "s", executors.size(),
-                    executors.size() == 1 ? "" : "s", executors, partitionsReused == 0 ? ""
+                    executors.size() == 1 ? "" : "s", executorsAndThreads(), partitionsReused == 0 ? ""
                             : String.format(Locale.ROOT, "; %d partition%s reused from an interrupted run", partitionsReused,
                                     partitionsReused == 1 ? "" : "s"));
+        }
+
+        /** {@code [0, 1] with 1 engine thread each}, or {@code [0: 2, 1: 1] engine threads} when the executors differ. */
+        private String executorsAndThreads() {
+            Set<Integer> counts = new TreeSet<>(executors.values());
+            if (counts.size() > 1) {
+                StringJoiner each = new StringJoiner(", ", "[", "] engine threads");
+                executors.forEach((id, threads) -> each.add(id + ": " + threads));
+                return each.toString();
+            }
+            if (counts.isEmpty()) {
+                return "[]";
+            }
+            int threads = counts.iterator().next();
+            return executors.keySet() + " with " + threads + " engine thread"
+                    + (threads == 1 ? "" : "s") + (executors.size() == 1 ? "" : " each");
         }
     }
 
