@@ -1,5 +1,6 @@
 package io.interp4j.runner.spark;
 
+import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.planner.Planner;
 import io.interp4j.planner.PlannerOptions;
@@ -39,9 +40,11 @@ record PartitionTask(int partition, List<Wire.Request> requests, Map<String, Sou
      * A finished partition: the executor that computed it and how many readouts it stored.
      *
      * @param executor the executor's id ({@code driver} in local mode)
+     * @param engineThreads the intra-op threads the executor's engines use ({@link ThreadPolicy}: on a standalone worker,
+     *     what the worker's environment says)
      * @param readouts how many readouts the partition's file holds
      */
-    record Done(String executor, int readouts) implements Serializable {
+    record Done(String executor, int engineThreads, int readouts) implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
@@ -57,7 +60,7 @@ record PartitionTask(int partition, List<Wire.Request> requests, Map<String, Sou
                         (i, readout) -> store.add(Wire.Result.of(requests.get(i).index(), readout)));
                 store.commit();
             }
-            return new Done(SparkEnv.get().executorId(), requests.size());
+            return new Done(SparkEnv.get().executorId(), ThreadPolicy.current().intraOp(), requests.size());
         });
     }
 }

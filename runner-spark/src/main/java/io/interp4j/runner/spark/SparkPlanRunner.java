@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -32,8 +34,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 /**
  * A study's forward plans on Spark. Each plan is split by {@link Partitioning} along the planner's chunks
  * (so every executor batches exactly as a local study does), shipped as {@link Wire} data, run partition by partition through the local
- * planner on the executors ({@link PartitionTask}), and its readouts are put back in request order on
- * the driver. Everything else a step does (training, generation, reading results) runs on the driver.
+ * planner on the executors ({@link PartitionTask}), each of which stores its readouts as they come in the
+ * step's partial folder ({@link PartitionStore}); the driver hands them to the step's sink one partition
+ * at a time, so that no JVM holds a whole plan's readouts. Everything else a step does (training, generation, reading results) runs on the driver.
  */
 final class SparkPlanRunner implements PlanRunner {
     private static final Set<String> OPTIONS = Set.of("master", "partitions");
@@ -117,7 +120,8 @@ final class SparkPlanRunner implements PlanRunner {
         private int plans;
         private int partitionsRun;
         private int partitionsReused;
-        private final Set<String> executors = new TreeSet<>();
+        /** Each executor that ran a partition, with its engines' intra-op threads. */
+        private final Map<String, Integer> executors = new TreeMap<>();
 
         SparkStep(Path partial) {
             this.partial = partial.toAbsolutePath();
@@ -192,7 +196,7 @@ final class SparkPlanRunner implements PlanRunner {
                 spark.clearJobGroup();
             }
             job.complete();
-            results.forEach(done -> executors.add(done.executor()));
+            results.forEach(done -> executors.put(done.executor(), done.engineThreads()));
         }
 
         @Override
@@ -203,9 +207,25 @@ final class SparkPlanRunner implements PlanRunner {
             }
             return String.format(Locale.ROOT, "Spark %s (%d cores): %d plan%s in %d partition%s, on %d executor%s %s%s", master,
                     spark.defaultParallelism(), plans, plans == 1 ? "" : "s", partitionsRun, partitionsRun == 1 ? "" : "s", executors.size(),
-                    executors.size() == 1 ? "" : "s", executors, partitionsReused == 0 ? ""
+                    executors.size() == 1 ? "" : "s", executorsAndThreads(), partitionsReused == 0 ? ""
                             : String.format(Locale.ROOT, "; %d partition%s reused from an interrupted run", partitionsReused,
                                     partitionsReused == 1 ? "" : "s"));
+        }
+
+        /** {@code [0, 1] with 1 engine thread each}, or {@code [0: 2, 1: 1] engine threads} when the executors differ. */
+        private String executorsAndThreads() {
+            Set<Integer> counts = new TreeSet<>(executors.values());
+            if (counts.size() > 1) {
+                StringJoiner each = new StringJoiner(", ", "[", "] engine threads");
+                executors.forEach((id, threads) -> each.add(id + ": " + threads));
+                return each.toString();
+            }
+            if (counts.isEmpty()) {
+                return "[]";
+            }
+            int threads = counts.iterator().next();
+            return executors.keySet() + " with " + threads + " engine thread"
+                    + (threads == 1 ? "" : "s") + (executors.size() == 1 ? "" : " each");
         }
     }
 

@@ -13,6 +13,7 @@ import io.interp4j.api.intervention.Site;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
@@ -77,6 +78,12 @@ class SparkRetryTest {
                 Map.of("m", new ModelSource("djl", dir.resolve("m"), LoadOptions.defaults())), OPTIONS);
     }
 
+    /** The local executor as ranOn names it: the driver, with the engine threads of this JVM. */
+    private static String driver() {
+        int threads = ThreadPolicy.current().intraOp();
+        return "[driver] with " + threads + " engine thread" + (threads == 1 ? "" : "s");
+    }
+
     /** Throws from the first attempt of partition 1, once per JVM. */
     private static void failOnce(int partition) {
         if (partition == 1 && FIRED.compareAndSet(false, true)) {
@@ -101,7 +108,7 @@ class SparkRetryTest {
         // one advance per partition, by its size, the failed attempt not among them
         assertThat(advances).hasSize(3).allMatch(n -> n > 0);
         assertThat(advances.stream().mapToLong(Long::longValue).sum()).isEqualTo(plan.size());
-        assertThat(ranOn).isEqualTo("Spark local[2,2] (2 cores): 1 plan in 3 partitions, on 1 executor [driver]");
+        assertThat(ranOn).isEqualTo("Spark local[2,2] (2 cores): 1 plan in 3 partitions, on 1 executor " + driver());
         assertThat(spark).hasSameSizeAs(local);
         for (int i = 0; i < local.size(); i++) {
             assertThat(spark.get(i).logits().shape()).as("request %d", i).containsExactly(local.get(i).logits().shape());
@@ -150,7 +157,7 @@ class SparkRetryTest {
         }
         assertThat(RUNS.get()).isEqualTo(1);
         assertThat(progress.get()).isEqualTo(plan.size());
-        assertThat(ranOn).endsWith("1 plan in 1 partition, on 1 executor [driver]; 2 partitions reused from an interrupted run");
+        assertThat(ranOn).endsWith("1 plan in 1 partition, on 1 executor " + driver() + "; 2 partitions reused from an interrupted run");
         for (int i = 0; i < local.size(); i++) {
             assertThat(resumed.get(i).logits().data()).as("request %d", i).containsExactly(local.get(i).logits().data());
         }
