@@ -156,16 +156,20 @@ final class OnnxModel extends AbstractModel {
                     float[] full = module == null ? checkpoint.readFloats(name) : lora.merge(module, checkpoint.readFloats(name));
                     QuantizedWeight q = QuantizedWeight.quantize(quantization, full, (int) shape[0], (int) shape[1]);
                     report.add(q, full);
+                    // MatMulBnb4 takes NF4's codes flat; MatMulNBits takes [N, blocks per row, bytes per block]
                     long[] codeShape = quantization == Quantization.NF4
                             ? new long[] {q.codes().length}
-                            : new long[] {shape[0], q.codes().length / shape[0] / QuantizedWeight.INT8_BLOCK, QuantizedWeight.INT8_BLOCK};
-                    ByteBuffer codes = ByteBuffer.allocateDirect(q.codes().length).put(q.codes());
-                    codes.clear();
-                    weights.put(Qwen2Graph.codes(name), OnnxTensor.createTensor(env, codes, codeShape, OnnxJavaType.UINT8));
+                            : new long[] {shape[0], q.blocksPerRow(), q.codes().length / shape[0] / q.blocksPerRow()};
+                    weights.put(Qwen2Graph.codes(name), OnnxTensor.createTensor(env, direct(q.codes()), codeShape, OnnxJavaType.UINT8));
                     weights.put(Qwen2Graph.scales(name), OnnxTensor.createTensor(env, direct(q.scales()), new long[] {q.scales().length},
                             OnnxJavaType.FLOAT));
                     shapes.put(Qwen2Graph.codes(name), codeShape);
                     shapes.put(Qwen2Graph.scales(name), new long[] {q.scales().length});
+                    if (q.zeroPoints().length > 0) {
+                        long[] zeroShape = {q.zeroPoints().length};
+                        weights.put(Qwen2Graph.zeroPoints(name), OnnxTensor.createTensor(env, direct(q.zeroPoints()), zeroShape, OnnxJavaType.UINT8));
+                        shapes.put(Qwen2Graph.zeroPoints(name), zeroShape);
+                    }
                     continue;
                 }
                 ByteBuffer data = module == null ? checkpoint.float32(name) : direct(lora.merge(module, checkpoint.readFloats(name)));
@@ -378,6 +382,10 @@ final class OnnxModel extends AbstractModel {
         ByteBuffer buffer = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         buffer.asFloatBuffer().put(values);
         return buffer;
+    }
+
+    private static ByteBuffer direct(byte[] values) {
+        return ByteBuffer.allocateDirect(values.length).put(values).clear();
     }
 
     private static void closeQuietly(OrtSession session) {
