@@ -255,14 +255,7 @@ final class OnnxModel extends AbstractModel {
         boolean weightsFed = !cuts.isEmpty() || startLayer > 0;
         try {
             for (Segments.Segment segment : Segments.cut(source, cuts, observe, weightsFed, weightShapes)) {
-                OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                options.setIntraOpNumThreads(threads.intraOp());
-                options.setInterOpNumThreads(1);
-                // idle pool threads block instead of spinning: a spinning pool takes the cores a second
-                // process (or the next segment's Java code) needs
-                options.addConfigEntry("session.intra_op.allow_spinning", "0");
-                options.addConfigEntry("session.inter_op.allow_spinning", "0");
+                OrtSession.SessionOptions options = sessionOptions(threads);
                 if (!cuts.isEmpty()) {
                     // an arena per session keeps its largest activations for good, and every new set of replaced
                     // points is new sessions: cut graphs allocate and free per run instead
@@ -281,6 +274,19 @@ final class OnnxModel extends AbstractModel {
             throw new Interp4jException(ErrorCode.ENGINE_ERROR, "ONNX Runtime rejected the graph from layer " + startLayer + " for hook points "
                     + cuts + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The options every session of the engine starts from. */
+    static OrtSession.SessionOptions sessionOptions(ThreadPolicy threads) throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        options.setIntraOpNumThreads(threads.intraOp());
+        options.setInterOpNumThreads(1);
+        // idle pool threads block instead of spinning: a spinning pool takes the cores a second
+        // process (or the next segment's Java code) needs
+        options.addConfigEntry("session.intra_op.allow_spinning", "0");
+        options.addConfigEntry("session.inter_op.allow_spinning", "0");
+        return options;
     }
 
     /**
