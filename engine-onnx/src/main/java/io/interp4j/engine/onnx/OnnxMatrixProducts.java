@@ -81,11 +81,15 @@ final class OnnxMatrixProducts implements MatrixProducts {
                 weights.put(name, OnnxTensor.createTensor(env, checkpoint.float32(name), shape, OnnxJavaType.FLOAT));
             }
             Segments.Segment segment = Segments.cut(g, Set.of(), false, false, shapes).get(0);
-            OrtSession.SessionOptions options = OnnxModel.sessionOptions(ThreadPolicy.current());
-            options.addExternalInitializers(new LinkedHashMap<String, OnnxTensorLike>(weights));
-            return new OnnxMatrixProducts(env, env.createSession(segment.model(), options), config, weights);
-        } catch (OrtException e) {
+            try (OrtSession.SessionOptions options = OnnxModel.sessionOptions(ThreadPolicy.current())) {
+                options.addExternalInitializers(new LinkedHashMap<String, OnnxTensorLike>(weights));
+                return new OnnxMatrixProducts(env, env.createSession(segment.model(), options), config, weights);
+            }
+        } catch (OrtException | RuntimeException e) {
             weights.values().forEach(OnnxTensor::close);
+            if (e instanceof Interp4jException ie) {
+                throw ie;
+            }
             throw new Interp4jException(ErrorCode.ENGINE_ERROR, checkpoint.directory() + ": ONNX Runtime rejected the matrix products: "
                     + e.getMessage(), e);
         }
