@@ -60,6 +60,20 @@ public interface EngineProvider {
     }
 
     /**
+     * Prepares the bare matrix products of one forward of a checkpoint on this engine's matrix kernels,
+     * if the engine can time them apart from a forward (benchmarks take the fastest engine's as the
+     * compute floor).
+     *
+     * @param checkpoint the opened checkpoint; the caller keeps it open while the products are used and
+     *     closes it
+     * @return the products, to be closed by the caller, or empty
+     * @since 0.2
+     */
+    default Optional<MatrixProducts> matrixProducts(Checkpoint checkpoint) {
+        return Optional.empty();
+    }
+
+    /**
      * Loads a validated checkpoint with options. Engines that cannot apply an option refuse it.
      *
      * @param checkpoint the opened checkpoint, owned by the model from now on

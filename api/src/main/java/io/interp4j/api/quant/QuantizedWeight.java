@@ -15,21 +15,31 @@ import io.interp4j.api.Internal;
  * {@code value / absmax}, two per byte, the first in the high nibble. int8 (ONNX Runtime
  * MatMulNBits, 8 bits): each row is cut into blocks of 64 inputs; each block stores {@code scale =
  * absmax / 127}, and each value {@code round(value / scale) + 128} as an unsigned byte (the default
- * zero point 128).
+ * zero point 128); Q8 has the same codes. Q4 (ONNX Runtime MatMulNBits, 4 bits, with zero points):
+ * each row is cut into blocks of 64 inputs; the block's range is widened to hold 0, {@code scale =
+ * (max − min) / 15}, {@code zero point = round(−min / scale)} and each value {@code clamp(round(value
+ * / scale) + zero point, 0, 15)}; two codes per byte, the first in the low nibble, and two zero
+ * points per byte the same way, one byte row per weight row. Padding up to a whole block holds the
+ * code for 0.
  *
- * @param scheme INT8 or NF4
+ * @param scheme INT8, NF4, Q8 or Q4
  * @param rows the output dimension N
  * @param columns the input dimension K
  * @param codes the packed codes
  * @param scales one per block
+ * @param zeroPoints Q4's packed zero points, {@code rows × ceil(blocksPerRow / 2)} bytes; empty for the others
  * @since 0.1
  */
 @Internal
-public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[] codes, float[] scales) {
+public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[] codes, float[] scales, byte[] zeroPoints) {
     /** Block size of NF4. */
     public static final int NF4_BLOCK = 64;
-    /** Block size of int8. */
+    /** Block size of int8 (and Q8). */
     public static final int INT8_BLOCK = 64;
+    /** Block size of Q4. */
+    public static final int Q4_BLOCK = 64;
+    /** The largest Q4 code. */
+    private static final int Q4_MAX = 15;
 
     /** bitsandbytes' NF4 levels (the quantiles of a normal distribution scaled to [-1, 1]). */
     private static final float[] NF4_LEVELS = {
@@ -44,9 +54,20 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
         requireNonNull(scheme, "scheme is null");
         requireNonNull(codes, "codes is null");
         requireNonNull(scales, "scales is null");
+        requireNonNull(zeroPoints, "zeroPoints is null");
         if (scheme == Quantization.NONE) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "a quantised weight needs INT8 or NF4");
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "a quantised weight needs INT8, NF4, Q8 or Q4");
         }
+    }
+
+    /**
+     * Returns the number of blocks in each row of the row-wise layouts (INT8, Q8, Q4).
+     *
+     * @return {@code ceil(columns / 64)}
+     * @since 0.2
+     */
+    public int blocksPerRow() {
+        return (columns + INT8_BLOCK - 1) / INT8_BLOCK;
     }
 
     /**
@@ -62,7 +83,7 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
     /**
      * Quantises a weight.
      *
-     * @param scheme INT8 or NF4
+     * @param scheme INT8, NF4, Q8 or Q4
      * @param weight the weight, row-major {@code [rows, columns]}
      * @param rows N
      * @param columns K
@@ -74,7 +95,8 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
         }
         return switch (scheme) {
             case NF4 -> nf4(weight, rows, columns);
-            case INT8 -> int8(weight, rows, columns);
+            case INT8, Q8 -> int8(scheme, weight, rows, columns);
+            case Q4 -> q4(weight, rows, columns);
             case NONE -> throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "nothing to quantise for NONE");
         };
     }
@@ -97,7 +119,7 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
                 codes[i / 2] |= (byte) ((i % 2 == 0) ? code << 4 : code);
             }
         }
-        return new QuantizedWeight(Quantization.NF4, rows, columns, codes, absmax);
+        return new QuantizedWeight(Quantization.NF4, rows, columns, codes, absmax, new byte[0]);
     }
 
     /** The nearest level; ties go to the lower code (bitsandbytes' thresholds are the midpoints). */
@@ -111,7 +133,7 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
         return best;
     }
 
-    private static QuantizedWeight int8(float[] w, int rows, int columns) {
+    private static QuantizedWeight int8(Quantization scheme, float[] w, int rows, int columns) {
         int blocksPerRow = (columns + INT8_BLOCK - 1) / INT8_BLOCK;
         float[] scales = new float[rows * blocksPerRow];
         byte[] codes = new byte[rows * blocksPerRow * INT8_BLOCK];
@@ -131,13 +153,45 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
                 }
             }
         }
-        return new QuantizedWeight(Quantization.INT8, rows, columns, codes, scales);
+        return new QuantizedWeight(scheme, rows, columns, codes, scales, new byte[0]);
+    }
+
+    private static QuantizedWeight q4(float[] w, int rows, int columns) {
+        int blocksPerRow = (columns + Q4_BLOCK - 1) / Q4_BLOCK;
+        int zeroPointBytes = (blocksPerRow + 1) / 2;
+        float[] scales = new float[rows * blocksPerRow];
+        byte[] codes = new byte[rows * blocksPerRow * Q4_BLOCK / 2];
+        byte[] zeroPoints = new byte[rows * zeroPointBytes];
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < blocksPerRow; b++) {
+                int from = b * Q4_BLOCK;
+                int to = Math.min(columns, from + Q4_BLOCK);
+                float min = 0;
+                float max = 0;
+                for (int c = from; c < to; c++) {
+                    min = Math.min(min, w[r * columns + c]);
+                    max = Math.max(max, w[r * columns + c]);
+                }
+                float scale = (max - min) / Q4_MAX;
+                int zero = scale == 0 ? 0 : Math.max(0, Math.min(Q4_MAX, Math.round(-min / scale)));
+                int block = r * blocksPerRow + b;
+                scales[block] = scale;
+                zeroPoints[r * zeroPointBytes + b / 2] |= (byte) (b % 2 == 0 ? zero : zero << 4);
+                for (int c = from; c < from + Q4_BLOCK; c++) {
+                    int q = c < to && scale != 0 ? Math.round(w[r * columns + c] / scale) + zero : zero;
+                    int code = Math.max(0, Math.min(Q4_MAX, q));
+                    int index = block * Q4_BLOCK + (c - from);
+                    codes[index / 2] |= (byte) (index % 2 == 0 ? code : code << 4);
+                }
+            }
+        }
+        return new QuantizedWeight(Quantization.Q4, rows, columns, codes, scales, zeroPoints);
     }
 
     /**
      * Returns the float32 values the codes stand for, row-major {@code [rows, columns]}: NF4 {@code
-     * level(code) × absmax}, int8 {@code (code − 128) × scale}, each product in float32 as the kernels
-     * compute it.
+     * level(code) × absmax}, int8 and Q8 {@code (code − 128) × scale}, Q4 {@code (code − zero point) ×
+     * scale}, each product in float32 as the kernels compute it.
      *
      * @return the dequantised weight
      */
@@ -148,8 +202,21 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
                 int code = (i % 2 == 0) ? (codes[i / 2] >> 4) & 0xF : codes[i / 2] & 0xF;
                 w[i] = NF4_LEVELS[code] * scales[i / NF4_BLOCK];
             }
+        } else if (scheme == Quantization.Q4) {
+            int blocksPerRow = blocksPerRow();
+            int zeroPointBytes = (blocksPerRow + 1) / 2;
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < columns; c++) {
+                    int b = c / Q4_BLOCK;
+                    int index = (r * blocksPerRow + b) * Q4_BLOCK + (c % Q4_BLOCK);
+                    int code = index % 2 == 0 ? codes[index / 2] & 0xF : (codes[index / 2] >> 4) & 0xF;
+                    int packed = zeroPoints[r * zeroPointBytes + b / 2];
+                    int zero = b % 2 == 0 ? packed & 0xF : (packed >> 4) & 0xF;
+                    w[r * columns + c] = (code - zero) * scales[r * blocksPerRow + b];
+                }
+            }
         } else {
-            int blocksPerRow = (columns + INT8_BLOCK - 1) / INT8_BLOCK;
+            int blocksPerRow = blocksPerRow();
             for (int r = 0; r < rows; r++) {
                 for (int c = 0; c < columns; c++) {
                     int b = c / INT8_BLOCK;

@@ -54,6 +54,63 @@ class QuantizedWeightTest {
     }
 
     @Test
+    void q8HasTheCodesAndScalesOfInt8() {
+        float[] w = {127f, -63.4f, 0f, 1.2f, 5f, -2f, 0.25f, 9f};
+        QuantizedWeight int8 = QuantizedWeight.quantize(Quantization.INT8, w, 2, 4);
+        QuantizedWeight q8 = QuantizedWeight.quantize(Quantization.Q8, w, 2, 4);
+        assertThat(q8.scheme()).isEqualTo(Quantization.Q8);
+        assertThat(q8.codes()).isEqualTo(int8.codes());
+        assertThat(q8.scales()).isEqualTo(int8.scales());
+        assertThat(q8.zeroPoints()).isEmpty();
+        assertThat(q8.dequantize()).isEqualTo(int8.dequantize());
+    }
+
+    @Test
+    void q4IsUniformWithAZeroPointAndPacksTheFirstValueInTheLowNibble() {
+        // range widened to hold 0: [-0.5, 1.5]; scale 2/15; zero point round(0.5 / (2/15)) = round(3.75) = 4
+        // codes: 1.5 -> 11.25 -> 11 + 4 = 15; -0.5 -> -3.75 -> -4 + 4 = 0; 0 -> 4; 0.3 -> 2.25 -> 2 + 4 = 6
+        QuantizedWeight q = QuantizedWeight.quantize(Quantization.Q4, new float[] {1.5f, -0.5f, 0f, 0.3f}, 1, 4);
+        float scale = 2f / 15f;
+        assertThat(q.scales()).containsExactly(scale);
+        assertThat(q.zeroPoints()).containsExactly((byte) 0x04);
+        assertThat(q.codes()).hasSize(32);
+        assertThat(q.codes()[0]).isEqualTo((byte) 0x0F);
+        assertThat(q.codes()[1]).isEqualTo((byte) 0x64);
+        // padding up to the 64-wide block holds the zero point, the code for 0
+        assertThat(q.codes()[31]).isEqualTo((byte) 0x44);
+        assertThat(q.dequantize()).containsExactly(11 * scale, -4 * scale, 0f, 2 * scale);
+    }
+
+    @Test
+    void q4ZeroPointsArePackedTwoBlocksPerByteLowNibbleFirst() {
+        float[] w = new float[128];
+        w[0] = 15f; // block 0: [0, 15], scale 1, zero point 0
+        w[64] = -15f; // block 1: [-15, 0], scale 1, zero point 15
+        QuantizedWeight q = QuantizedWeight.quantize(Quantization.Q4, w, 1, 128);
+        assertThat(q.blocksPerRow()).isEqualTo(2);
+        assertThat(q.scales()).containsExactly(1f, 1f);
+        assertThat(q.zeroPoints()).containsExactly((byte) 0xF0);
+        assertThat(q.codes()[0]).isEqualTo((byte) 0x0F);
+        assertThat(q.codes()[32]).isEqualTo((byte) 0xF0);
+        float[] restored = q.dequantize();
+        assertThat(restored[0]).isEqualTo(15f);
+        assertThat(restored[1]).isEqualTo(0f);
+        assertThat(restored[64]).isEqualTo(-15f);
+        assertThat(restored[65]).isEqualTo(0f);
+    }
+
+    @Test
+    void onlyQ8AndQ4MayQuantiseActivations() {
+        assertThat(Quantization.Q8.quantizesActivations()).isTrue();
+        assertThat(Quantization.Q4.quantizesActivations()).isTrue();
+        assertThat(Quantization.INT8.quantizesActivations()).isFalse();
+        assertThat(Quantization.NF4.quantizesActivations()).isFalse();
+        assertThat(Quantization.NONE.quantizesActivations()).isFalse();
+        assertThat(Quantization.parse("q4", "here")).isEqualTo(Quantization.Q4);
+        assertThat(Quantization.parse("q8", "here")).isEqualTo(Quantization.Q8);
+    }
+
+    @Test
     void onlyTheBlocksProjectionsAreQuantised() {
         assertThat(Quantization.NF4.quantizes("model.layers.3.mlp.down_proj.weight")).isTrue();
         assertThat(Quantization.NF4.quantizes("model.layers.3.self_attn.q_proj.bias")).isFalse();

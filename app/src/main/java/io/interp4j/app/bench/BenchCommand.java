@@ -26,12 +26,16 @@ public final class BenchCommand implements Command {
 
     @Override
     public String usage() {
-        return "bench forward --model DIR --tokens N [--engine djl|onnx] [--quantization none|int8|nf4] [--repeats 5] [--cache SITE]\n"
-                + "    Load time (warm page cache), prefill of N random tokens, peak resident memory, and the time of the\n"
-                + "    bare matrix products one forward needs, measured in the same run, with the ratios. --cache resid_post\n"
-                + "    (any hook site) also times forwards caching that site at every layer, alternating with plain ones.\n"
-                + "bench engines --model DIR [--tokens 128] [--decode 16] [--repeats 3] [--engines djl,onnx]\n"
-                + "    Every engine x float32/int8/nf4 in one run: load, prefill, per-token decode, resident memory, ratios to float32.\n"
+        return "bench forward --model DIR [--tokens 20,32,128] [--decode 16] [--engine djl,onnx] [--quantization none|int8|nf4|q8|q4]"
+                + " [--repeats 5] [--cache SITE]\n"
+                + "    Each engine's prefill of each token count and per-token decode with the KV cache, beside two floors\n"
+                + "    measured in the same run: the compute floor (the same forward's bare matrix products on the fastest\n"
+                + "    engine kernels, ONNX Runtime's MLAS) and, for decode, the memory floor (float32 weight bytes per token /\n"
+                + "    measured copy bandwidth), with the ratios; load time and peak resident memory. --cache resid_post (any\n"
+                + "    hook site) also times forwards of the longest prefill caching that site at every layer, alternating.\n"
+                + "bench engines --model DIR [--tokens 128] [--decode 16] [--repeats 3] [--engines djl,onnx] [--weights q8,q4]\n"
+                + "    Every engine x float32 and each weight scheme (default all: int8, nf4, q8, q4) in one run: load, prefill,\n"
+                + "    per-token decode tokens/s, resident memory, ratios to float32 measured in the same run.\n"
                 + "bench lora --model DIR [--tokens 128] [--steps 3]\n"
                 + "    LoRA training steps (batch 1, rank 8 on q/k/v/o): seconds per step, tokens/s, peak resident memory.\n"
                 + "bench plan --model DIR --suite FILE.jsonl [--engine djl] [--prompts 4] [--sample 12] [--repeats 1] [--batch-tokens 1024]\n"

@@ -1,17 +1,20 @@
 package io.interp4j.app.bench;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.checkpoint.Qwen2Layout;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.model.ForwardResult;
+import io.interp4j.api.model.GenerationOptions;
+import io.interp4j.api.model.LoadOptions;
+import io.interp4j.api.model.MatrixProducts;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
+import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.app.cli.Args;
 import io.interp4j.app.cli.Inputs;
 import io.interp4j.app.cli.UsageException;
@@ -19,132 +22,240 @@ import io.interp4j.app.plugins.PluginRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 
 /**
- * Measures one model's load time, prefill time and peak resident memory, and as the baseline the
- * time of exactly the matrix products one forward needs (every projection of every layer, the
- * attention products per head, and the unembedding) on random arrays of the same shapes, in the same
- * process and on the same engine's tensor library. With {@code --cache SITE} it also times, alternating
- * with the plain forward, a forward that caches that site at every layer, and prints the ratio.
+ * Times each engine's prefill of N tokens (20, 32 and 128 by default) and its per-token decode with the
+ * KV cache beside two floors measured in the same process: the compute floor, the bare matrix products
+ * of the same forward on the fastest matrix kernels an engine offers ({@link MatrixProducts}, with the
+ * checkpoint's own weights), and for decode the memory floor, the bytes of weights one decoded token
+ * reads divided by the measured copy bandwidth. Also prints each engine's load time and the peak
+ * resident memory. With {@code --cache SITE} it also times, alternating with the plain forward of the
+ * longest prefill, a forward that caches that site at every layer, and prints the ratio.
  */
 final class ForwardBenchmark {
+    /** The bytes copied per bandwidth round: far beyond any cache. */
+    private static final int COPY_BYTES = 256 << 20;
+
     private final PluginRegistry registry;
 
     ForwardBenchmark(PluginRegistry registry) {
         this.registry = registry;
     }
 
+    /** One measured workload: a prefill of {@code tokens}, or one decoded token after {@code tokens} of context. */
+    private record Workload(String name, int tokens, int keys) {}
+
     void run(List<String> arguments, PrintStream out, PrintStream err) {
-        Args args = Args.parse(arguments, Set.of("model", "tokens", "engine", "repeats", "quantization", "cache"));
+        Args args = Args.parse(arguments, Set.of("model", "tokens", "engine", "repeats", "quantization", "cache", "decode"));
         Path directory = args.path("model");
-        int tokens = args.integer("tokens", 128, 1, 1 << 16);
+        List<Integer> prefills = tokenCounts(args);
+        int decode = args.integer("decode", 16, 2, 4096);
         int repeats = args.integer("repeats", 5, 1, 1000);
-        String engine = args.get("engine").orElse("djl");
-        registry.engine(engine);
+        List<String> engines = List.of(args.get("engine").orElse(String.join(",", registry.ids(PluginKind.ENGINE))).split(","));
+        engines.forEach(registry::engine);
+        LoadOptions options = Inputs.loadOptions(args);
 
+        List<Workload> workloads = new ArrayList<>();
+        prefills.forEach(t -> workloads.add(new Workload("prefill " + t, t, t)));
+        int context = prefills.get(0);
+        // a decoded token attends on average to the context and half the decoded tokens
+        workloads.add(new Workload("decode (" + context + "+" + decode + ")", 1, context + decode / 2));
+
+        long decodeBytes;
         long weightBytes;
-        List<Path> files;
+        ModelConfig config;
         List<HookPoint> cachedPoints;
+        double[] computeFloor = new double[workloads.size()];
+        String floorEngine;
         try (Checkpoint checkpoint = Checkpoint.open(directory)) {
+            config = checkpoint.config();
+            decodeBytes = decodeWeightBytes(checkpoint);
             weightBytes = checkpoint.float32WeightBytes();
-            files = checkpoint.weightFiles();
-            cachedPoints = args.get("cache").map(site -> pointsOf(checkpoint.config(), site)).orElse(List.of());
+            cachedPoints = args.get("cache").map(site -> pointsOf(config, site)).orElse(List.of());
+            warmPageCache(checkpoint.weightFiles());
+            floorEngine = computeFloor(checkpoint, workloads, repeats, computeFloor);
         }
-        warmPageCache(files);
+        double bandwidth = copyBandwidth(repeats);
+        double memoryFloor = decodeBytes / bandwidth * 1e3;
 
-        long loadStart = System.nanoTime();
-        try (Model model = registry.loadModel(engine, directory, Inputs.loadOptions(args))) {
-            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
-            ModelConfig config = model.config();
-            int[] ids = new Random(42).ints(tokens, 0, config.vocabSize()).toArray();
-            double[] forwardMillis = new double[repeats];
-            double[] cachingMillis = new double[repeats];
-            try (Run run = model.newRun(); Run caching = model.newRun()) {
-                caching.cache(cachedPoints);
-                run.forward(ids).logits().close(); // warm-up
+        out.printf(Locale.ROOT, "bench forward: model %s, weights %s, %d repeats (medians)%n", directory, options.quantization().configName(), repeats);
+        out.printf(Locale.ROOT, "  shapes           %d layers, d_model %d, %d/%d heads, d_mlp %d, vocab %d, %,d parameters%n",
+                config.numLayers(), config.hiddenSize(), config.numHeads(), config.numKvHeads(),
+                config.intermediateSize(), config.vocabSize(), config.parameterCount());
+        out.printf(Locale.ROOT, "  compute floor    the bare matrix products of the same forward on %s's kernels (checkpoint weights, float32)%n",
+                floorEngine == null ? "no engine" : floorEngine);
+        out.printf(Locale.ROOT, "  memory floor     %.3f GiB of float32 weights read per decoded token / copy bandwidth %.2f GB/s"
+                + " (bytes read + written per second) = %.2f ms%n", decodeBytes / 1073741824.0, bandwidth / 1e9, memoryFloor);
+        out.printf(Locale.ROOT, "  %-7s %-16s %10s %14s %9s %14s %9s%n", "engine", "workload", "ms", "compute floor", "x floor",
+                "memory floor", "x floor");
+        for (String engine : engines) {
+            long loadStart = System.nanoTime();
+            try (Model model = registry.loadModel(engine, directory, options)) {
+                double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+                double[] millis = engineMillis(model, workloads, decode, repeats);
+                for (int w = 0; w < workloads.size(); w++) {
+                    boolean decoding = w == workloads.size() - 1;
+                    out.printf(Locale.ROOT, "  %-7s %-16s %10.2f %14s %9s %14s %9s%n", engine, workloads.get(w).name(), millis[w],
+                            floor(computeFloor[w]), ratio(millis[w], computeFloor[w]), decoding ? floor(memoryFloor) : "",
+                            decoding ? ratio(millis[w], memoryFloor) : "");
+                }
                 if (!cachedPoints.isEmpty()) {
-                    closeAll(caching.forward(ids)); // warm-up, compiling the caching graph on engines that compile
+                    double[] caching = cachingRatio(model, prefills.get(prefills.size() - 1), cachedPoints, repeats);
+                    out.printf(Locale.ROOT, "  %-7s caching %s at %d points: median %.1f ms, %.2fx the plain forward of %d tokens (alternating runs)%n",
+                            engine, args.get("cache").get(), cachedPoints.size(), caching[1], caching[1] / caching[0],
+                            prefills.get(prefills.size() - 1));
                 }
-                for (int i = 0; i < repeats; i++) {
-                    long t = System.nanoTime();
-                    run.forward(ids).logits().close();
-                    forwardMillis[i] = (System.nanoTime() - t) / 1e6;
-                    if (!cachedPoints.isEmpty()) {
-                        // alternating with the plain forward, so a busy machine slows both alike
-                        t = System.nanoTime();
-                        closeAll(caching.forward(ids));
-                        cachingMillis[i] = (System.nanoTime() - t) / 1e6;
-                    }
-                }
-                long peakRss = peakResidentBytes();
-                double[] baselineMillis = baseline(run.manager(), config, tokens, repeats);
-                double forward = median(forwardMillis);
-                double matmul = median(baselineMillis);
-                out.printf(Locale.ROOT, "bench forward: engine %s, model %s%n", engine, directory);
-                out.printf(Locale.ROOT, "  shapes           %d layers, d_model %d, %d/%d heads, d_mlp %d, vocab %d, %,d parameters%n",
-                        config.numLayers(), config.hiddenSize(), config.numHeads(), config.numKvHeads(),
-                        config.intermediateSize(), config.vocabSize(), config.parameterCount());
-                out.printf(Locale.ROOT, "  load             %.3f s (warm page cache)%n", loadSeconds);
-                out.printf(Locale.ROOT, "  prefill          %d tokens: median %.1f ms over %d runs (%.1f tokens/s)%n",
-                        tokens, forward, repeats, tokens * 1000 / forward);
-                if (!cachedPoints.isEmpty()) {
-                    double cachingForward = median(cachingMillis);
-                    out.printf(Locale.ROOT, "  caching          %s at %d points: median %.1f ms, %.2fx the plain forward (alternating runs)%n",
-                            args.get("cache").get(), cachedPoints.size(), cachingForward, cachingForward / forward);
-                }
-                out.printf(Locale.ROOT, "  bare matmuls     median %.1f ms (same shapes, same process)%n", matmul);
-                out.printf(Locale.ROOT, "  prefill speed    %.2f of the bare-matmul baseline (baseline time / prefill time)%n", matmul / forward);
-                out.printf(Locale.ROOT, "  peak RSS         %.2f GiB; float32 weights %.2f GiB; ratio %.2f%n",
-                        peakRss / 1073741824.0, weightBytes / 1073741824.0, (double) peakRss / weightBytes);
+                model.quantization().ifPresent(q -> out.println("  " + engine + "    " + q.describe()));
+                out.printf(Locale.ROOT, "  %-7s load %.3f s (warm page cache); resident now %.2f GiB%n", engine, loadSeconds,
+                        residentBytes() / 1073741824.0);
             }
         }
+        out.printf(Locale.ROOT, "  peak RSS         %.2f GiB for %.2f GiB of float32 weights (floors and engines together)%n",
+                peakResidentBytes() / 1073741824.0, weightBytes / 1073741824.0);
     }
 
-    private static double[] baseline(NDManager parent, ModelConfig config, int tokens, int repeats) {
-        double[] millis = new double[repeats + 1];
-        try (NDManager m = parent.newSubManager()) {
-            long d = config.hiddenSize();
-            long q = (long) config.numHeads() * config.headDim();
-            long kv = (long) config.numKvHeads() * config.headDim();
-            long mlp = config.intermediateSize();
-            NDArray x = m.randomNormal(new Shape(1, tokens, d));
-            NDArray xq = m.randomNormal(new Shape(1, tokens, q));
-            NDArray xm = m.randomNormal(new Shape(1, tokens, mlp));
-            NDArray wq = m.randomNormal(new Shape(q, d)).transpose();
-            NDArray wkv = m.randomNormal(new Shape(kv, d)).transpose();
-            NDArray wo = m.randomNormal(new Shape(d, q)).transpose();
-            NDArray wUp = m.randomNormal(new Shape(mlp, d)).transpose();
-            NDArray wDown = m.randomNormal(new Shape(d, mlp)).transpose();
-            NDArray unembed = m.randomNormal(new Shape(config.vocabSize(), d)).transpose();
-            NDArray heads = m.randomNormal(new Shape(1, config.numHeads(), tokens, config.headDim()));
-            NDArray keysT = m.randomNormal(new Shape(1, config.numHeads(), config.headDim(), tokens));
-            NDArray pattern = m.randomNormal(new Shape(1, config.numHeads(), tokens, tokens));
-            for (int r = 0; r <= repeats; r++) {
-                long t = System.nanoTime();
-                for (int layer = 0; layer < config.numLayers(); layer++) {
-                    try (NDManager scope = m.newSubManager()) {
-                        NDArray[] products = {
-                            x.matMul(wq), x.matMul(wkv), x.matMul(wkv), heads.matMul(keysT), pattern.matMul(heads),
-                            xq.matMul(wo), x.matMul(wUp), x.matMul(wUp), xm.matMul(wDown)
-                        };
-                        for (NDArray p : products) {
-                            p.attach(scope);
-                        }
-                    }
+    private static List<Integer> tokenCounts(Args args) {
+        List<Integer> counts = new ArrayList<>();
+        for (String part : args.get("tokens").orElse("20,32,128").split(",")) {
+            try {
+                int n = Integer.parseInt(part.trim());
+                if (n < 1 || n > 1 << 16) {
+                    throw new NumberFormatException();
                 }
-                x.matMul(unembed).close();
-                millis[r] = (System.nanoTime() - t) / 1e6;
+                counts.add(n);
+            } catch (NumberFormatException e) {
+                throw new UsageException("--tokens: found '" + args.get("tokens").get() + "'; allowed: a comma-separated list of integers in [1, 65536]");
             }
         }
-        return Arrays.copyOfRange(millis, 1, millis.length); // the first round is a warm-up
+        return counts;
+    }
+
+    /** The compute floor of each workload: the fastest engine's median; returns that engine's id, or null if none offers products. */
+    private String computeFloor(Checkpoint checkpoint, List<Workload> workloads, int repeats, double[] floor) {
+        Arrays.fill(floor, Double.NaN);
+        String fastest = null;
+        double fastestTotal = Double.POSITIVE_INFINITY;
+        for (String id : registry.ids(PluginKind.ENGINE)) {
+            Optional<MatrixProducts> offered = registry.engine(id).matrixProducts(checkpoint);
+            if (offered.isEmpty()) {
+                continue;
+            }
+            try (MatrixProducts products = offered.get()) {
+                double[] medians = new double[workloads.size()];
+                double total = 0;
+                for (int w = 0; w < workloads.size(); w++) {
+                    Workload workload = workloads.get(w);
+                    double[] millis = new double[repeats];
+                    products.millis(workload.tokens(), workload.keys()); // warm-up
+                    for (int r = 0; r < repeats; r++) {
+                        millis[r] = products.millis(workload.tokens(), workload.keys());
+                    }
+                    medians[w] = median(millis);
+                    total += medians[w];
+                }
+                if (total < fastestTotal) {
+                    fastestTotal = total;
+                    fastest = id;
+                    System.arraycopy(medians, 0, floor, 0, medians.length);
+                }
+            }
+        }
+        return fastest;
+    }
+
+    /** The median milliseconds of each prefill, and of one decoded token (median over runs of the mean per token). */
+    private static double[] engineMillis(Model model, List<Workload> workloads, int decode, int repeats) {
+        double[] millis = new double[workloads.size()];
+        Random random = new Random(42);
+        try (Run run = model.newRun()) {
+            for (int w = 0; w < workloads.size() - 1; w++) {
+                int[] ids = random.ints(workloads.get(w).tokens(), 0, model.config().vocabSize()).toArray();
+                run.forward(ids).logits().close(); // warm-up
+                double[] times = new double[repeats];
+                for (int r = 0; r < repeats; r++) {
+                    long t = System.nanoTime();
+                    run.forward(ids).logits().close();
+                    times[r] = (System.nanoTime() - t) / 1e6;
+                }
+                millis[w] = median(times);
+            }
+            int[] prompt = random.ints(workloads.get(0).tokens(), 0, model.config().vocabSize()).toArray();
+            GenerationOptions options = new GenerationOptions(decode + 1, true, false);
+            run.generate(prompt, options); // warm-up
+            double[] perToken = new double[repeats];
+            for (int r = 0; r < repeats; r++) {
+                perToken[r] = 1e3 / run.generate(prompt, options).decodeTokensPerSecond();
+            }
+            millis[workloads.size() - 1] = median(perToken);
+        }
+        return millis;
+    }
+
+    /** {median plain forward, median caching forward} in milliseconds, alternating so a busy machine slows both alike. */
+    private static double[] cachingRatio(Model model, int tokens, List<HookPoint> points, int repeats) {
+        int[] ids = new Random(43).ints(tokens, 0, model.config().vocabSize()).toArray();
+        double[] plain = new double[repeats];
+        double[] caching = new double[repeats];
+        try (Run run = model.newRun(); Run cached = model.newRun()) {
+            cached.cache(points);
+            run.forward(ids).logits().close();
+            closeAll(cached.forward(ids)); // warm-up, compiling the caching graph on engines that compile
+            for (int i = 0; i < repeats; i++) {
+                long t = System.nanoTime();
+                run.forward(ids).logits().close();
+                plain[i] = (System.nanoTime() - t) / 1e6;
+                t = System.nanoTime();
+                closeAll(cached.forward(ids));
+                caching[i] = (System.nanoTime() - t) / 1e6;
+            }
+        }
+        return new double[] {median(plain), median(caching)};
+    }
+
+    /**
+     * The float32 bytes one decoded token reads: every weight but an untied embedding matrix, of which
+     * the lookup reads one row (tied, it is read whole as the unembedding).
+     */
+    static long decodeWeightBytes(Checkpoint checkpoint) {
+        ModelConfig config = checkpoint.config();
+        long embedding = config.tieWordEmbeddings() ? 0 : checkpoint.info(Qwen2Layout.EMBED).elementCount() * Float.BYTES;
+        return checkpoint.float32WeightBytes() - embedding;
+    }
+
+    /** Bytes read plus bytes written per second by the best of several copies of {@value #COPY_BYTES} bytes between direct buffers. */
+    static double copyBandwidth(int repeats) {
+        ByteBuffer from = ByteBuffer.allocateDirect(COPY_BYTES);
+        ByteBuffer to = ByteBuffer.allocateDirect(COPY_BYTES);
+        while (from.hasRemaining()) {
+            from.put((byte) from.position());
+        }
+        double best = Double.POSITIVE_INFINITY;
+        for (int r = 0; r <= Math.max(2, repeats); r++) {
+            from.clear();
+            to.clear();
+            long t = System.nanoTime();
+            to.put(from);
+            best = Math.min(best, (System.nanoTime() - t) / 1e9);
+        }
+        return 2.0 * COPY_BYTES / best;
+    }
+
+    private static String floor(double millis) {
+        return Double.isNaN(millis) ? "n/a" : String.format(Locale.ROOT, "%.2f", millis);
+    }
+
+    private static String ratio(double millis, double floor) {
+        return Double.isNaN(floor) ? "n/a" : String.format(Locale.ROOT, "%.2fx", millis / floor);
     }
 
     /** Every hook point of a site, named by its suffix with or without {@code hook_} ({@code resid_post}, {@code attn.hook_z}). */

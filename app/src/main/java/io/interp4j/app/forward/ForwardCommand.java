@@ -36,7 +36,7 @@ public final class ForwardCommand implements Command {
 
     @Override
     public String usage() {
-        return "forward --model DIR [--adapter PEFT_DIR] [--quantization none|int8|nf4] [--engine djl|onnx] (--tokens 1,2,3 | --prompt TEXT) [--cache HOOK,...] --out FILE\n"
+        return "forward --model DIR [--adapter PEFT_DIR] [--quantization none|int8|nf4|q8|q4] [--engine djl|onnx] (--tokens 1,2,3 | --prompt TEXT) [--cache HOOK,...] --out FILE\n"
                 + "    Runs one forward pass and writes {\"tokens\", \"logits\" [pos][vocab], \"cache\" {hook: {shape, data}}} as JSON.";
     }
 

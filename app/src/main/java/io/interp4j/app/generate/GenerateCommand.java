@@ -36,7 +36,7 @@ public final class GenerateCommand implements Command {
 
     @Override
     public String usage() {
-        return "generate --model DIR [--adapter PEFT_DIR] [--quantization none|int8|nf4] [--engine djl|onnx] (--prompt TEXT | --tokens 1,2,3) --max-new-tokens N\n"
+        return "generate --model DIR [--adapter PEFT_DIR] [--quantization none|int8|nf4|q8|q4] [--engine djl|onnx] (--prompt TEXT | --tokens 1,2,3) --max-new-tokens N\n"
                 + "    Greedy continuation with the KV cache, printed on stdout; tokens/s on stderr. Stops at the eos token.";
     }
 

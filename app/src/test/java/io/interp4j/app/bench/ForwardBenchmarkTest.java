@@ -2,6 +2,10 @@ package io.interp4j.app.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.checkpoint.DType;
+import io.interp4j.api.checkpoint.RandomCheckpoint;
+import io.interp4j.api.model.ModelConfig;
 import io.interp4j.app.Main;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -10,7 +14,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code bench forward --cache SITE}: the caching forward's time and its ratio to the plain one, or a usage error. */
+/** {@code bench forward}: each engine's times beside the compute and memory floors; {@code --cache SITE}: the caching forward's ratio. */
 class ForwardBenchmarkTest {
     @TempDir
     Path dir;
@@ -22,6 +26,46 @@ class ForwardBenchmarkTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void everyEngineIsTimedBesideTheFloorsOfTheSameRun() {
+        Path model = dir.resolve("m");
+        assertThat(run("random-model", "--out", model.toString(), "--seed", "2", "--layers", "2", "--hidden", "16", "--heads", "2").code())
+                .isZero();
+        Result r = run("bench", "forward", "--model", model.toString(), "--tokens", "3,5", "--decode", "3", "--repeats", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("compute floor    the bare matrix products of the same forward on onnx's kernels")
+                .containsPattern("memory floor +[0-9.]+ GiB of float32 weights read per decoded token / copy bandwidth [0-9.]+ GB/s");
+        for (String engine : new String[] {"djl", "onnx"}) {
+            assertThat(r.out()).containsPattern(engine + " +prefill 3 +[0-9.]+ +[0-9.]+ +[0-9.]+x *\\n")
+                    .containsPattern(engine + " +prefill 5 +[0-9.]+ +[0-9.]+ +[0-9.]+x *\\n")
+                    .containsPattern(engine + " +decode \\(3\\+3\\) +[0-9.]+ +[0-9.]+ +[0-9.]+x +[0-9.]+ +[0-9.]+x\\n");
+        }
+        Result bad = run("bench", "forward", "--model", model.toString(), "--tokens", "3,x");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--tokens: found '3,x'; allowed: a comma-separated list of integers in [1, 65536]");
+    }
+
+    @Test
+    void aDecodedTokenReadsEveryWeightButAnUntiedEmbedding() {
+        Path untied = dir.resolve("untied");
+        RandomCheckpoint.write(untied, ModelConfig.of(257, 16, 32, 1, 2, 2, false), DType.F32, 1);
+        Path tied = dir.resolve("tied");
+        RandomCheckpoint.write(tied, ModelConfig.of(257, 16, 32, 1, 2, 2, true), DType.F32, 1);
+        // per block: q, k, v 16x16 and biases 16 each, o 16x16, gate and up 32x16, down 16x32, two norms 16
+        long block = 4 * 256 + 3 * 16 + 3 * 512 + 2 * 16;
+        try (Checkpoint u = Checkpoint.open(untied); Checkpoint t = Checkpoint.open(tied)) {
+            // untied: the block, the final norm and the lm_head (257 x 16); the embedding is read one row at a time
+            assertThat(ForwardBenchmark.decodeWeightBytes(u)).isEqualTo(4 * (block + 16 + 257 * 16));
+            // tied: the embedding is the unembedding, read whole
+            assertThat(ForwardBenchmark.decodeWeightBytes(t)).isEqualTo(4 * (block + 16 + 257 * 16));
+        }
+    }
+
+    @Test
+    void copyBandwidthIsPositiveAndFinite() {
+        assertThat(ForwardBenchmark.copyBandwidth(1)).isPositive().isFinite();
     }
 
     @Test

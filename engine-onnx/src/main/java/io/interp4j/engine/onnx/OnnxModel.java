@@ -161,16 +161,20 @@ final class OnnxModel extends AbstractModel {
                     float[] full = module == null ? checkpoint.readFloats(name) : lora.merge(module, checkpoint.readFloats(name));
                     QuantizedWeight q = QuantizedWeight.quantize(quantization, full, (int) shape[0], (int) shape[1]);
                     report.add(q, full);
+                    // MatMulBnb4 takes NF4's codes flat; MatMulNBits takes [N, blocks per row, bytes per block]
                     long[] codeShape = quantization == Quantization.NF4
                             ? new long[] {q.codes().length}
-                            : new long[] {shape[0], q.codes().length / shape[0] / QuantizedWeight.INT8_BLOCK, QuantizedWeight.INT8_BLOCK};
-                    ByteBuffer codes = ByteBuffer.allocateDirect(q.codes().length).put(q.codes());
-                    codes.clear();
-                    weights.put(Qwen2Graph.codes(name), OnnxTensor.createTensor(env, codes, codeShape, OnnxJavaType.UINT8));
+                            : new long[] {shape[0], q.blocksPerRow(), q.codes().length / shape[0] / q.blocksPerRow()};
+                    weights.put(Qwen2Graph.codes(name), OnnxTensor.createTensor(env, direct(q.codes()), codeShape, OnnxJavaType.UINT8));
                     weights.put(Qwen2Graph.scales(name), OnnxTensor.createTensor(env, direct(q.scales()), new long[] {q.scales().length},
                             OnnxJavaType.FLOAT));
                     shapes.put(Qwen2Graph.codes(name), codeShape);
                     shapes.put(Qwen2Graph.scales(name), new long[] {q.scales().length});
+                    if (q.zeroPoints().length > 0) {
+                        long[] zeroShape = {q.zeroPoints().length};
+                        weights.put(Qwen2Graph.zeroPoints(name), OnnxTensor.createTensor(env, direct(q.zeroPoints()), zeroShape, OnnxJavaType.UINT8));
+                        shapes.put(Qwen2Graph.zeroPoints(name), zeroShape);
+                    }
                     continue;
                 }
                 ByteBuffer data = module == null ? checkpoint.float32(name) : direct(lora.merge(module, checkpoint.readFloats(name)));
@@ -265,14 +269,7 @@ final class OnnxModel extends AbstractModel {
         boolean weightsFed = !cuts.isEmpty() || startLayer > 0;
         try {
             for (Segments.Segment segment : Segments.cut(source, cuts, observe, weightsFed, weightShapes)) {
-                OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                options.setIntraOpNumThreads(threads.intraOp());
-                options.setInterOpNumThreads(1);
-                // idle pool threads block instead of spinning: a spinning pool takes the cores a second
-                // process (or the next segment's Java code) needs
-                options.addConfigEntry("session.intra_op.allow_spinning", "0");
-                options.addConfigEntry("session.inter_op.allow_spinning", "0");
+                OrtSession.SessionOptions options = sessionOptions(threads);
                 if (!cuts.isEmpty()) {
                     // an arena per session keeps its largest activations for good, and every new set of replaced
                     // points is new sessions: cut graphs allocate and free per run instead
@@ -291,6 +288,19 @@ final class OnnxModel extends AbstractModel {
             throw new Interp4jException(ErrorCode.ENGINE_ERROR, "ONNX Runtime rejected the graph from layer " + startLayer + " for hook points "
                     + cuts + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The options every session of the engine starts from. */
+    static OrtSession.SessionOptions sessionOptions(ThreadPolicy threads) throws OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        options.setIntraOpNumThreads(threads.intraOp());
+        options.setInterOpNumThreads(1);
+        // idle pool threads block instead of spinning: a spinning pool takes the cores a second
+        // process (or the next segment's Java code) needs
+        options.addConfigEntry("session.intra_op.allow_spinning", "0");
+        options.addConfigEntry("session.inter_op.allow_spinning", "0");
+        return options;
     }
 
     /**
@@ -392,6 +402,10 @@ final class OnnxModel extends AbstractModel {
         ByteBuffer buffer = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         buffer.asFloatBuffer().put(values);
         return buffer;
+    }
+
+    private static ByteBuffer direct(byte[] values) {
+        return ByteBuffer.allocateDirect(values.length).put(values).clear();
     }
 
     private static void closeQuietly(OrtSession session) {

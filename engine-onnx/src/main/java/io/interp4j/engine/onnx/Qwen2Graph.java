@@ -200,22 +200,39 @@ final class Qwen2Graph {
         return weight + ".scales";
     }
 
+    static String zeroPoints(String weight) {
+        return weight + ".zero_points";
+    }
+
+    /** MatMulNBits' accuracy level that multiplies the codes with activations quantised to int8 per block. */
+    private static final long INT8_COMPUTE = 4;
+
     /**
      * {@code x·Wᵀ + b}: Gemm on float32 weights; ONNX Runtime's MatMulBnb4 on NF4 codes (bitsandbytes
-     * layout) or MatMulNBits (8 bits, default zero point 128) on int8 codes, then the bias.
+     * layout), MatMulNBits on int8 codes (8 bits, default zero point 128) and on Q4 codes (4 bits, zero
+     * points given), then the bias. INT8 and NF4 run at the default accuracy level, which dequantises
+     * the weight (the faithful reference); Q8 and Q4 at level 4, where a prepacked weight is multiplied
+     * block by block with the activations quantised to int8 (MLAS' CompInt8 kernels; where they are not
+     * available, and for weights fed as inputs, which are not prepacked, ONNX Runtime dequantises).
      */
     private static String linear(GraphIr g, String x, String weight, String bias, int rows, int columns, Quantization quantization) {
         if (!quantization.quantizes(weight)) {
             List<String> inputs = bias == null ? List.of(x, g.weight(weight)) : List.of(x, g.weight(weight), bias);
             return g.op("Gemm", inputs, attr("transB", 1L));
         }
-        String product = quantization == Quantization.NF4
-                ? g.contrib("MatMulBnb4", List.of(x, g.weight(codes(weight), GraphIr.UINT8), g.weight(scales(weight))),
-                        attr("K", (long) columns), attr("N", (long) rows), attr("block_size", (long) QuantizedWeight.NF4_BLOCK),
-                        attr("quant_type", 1L))
-                : g.contrib("MatMulNBits", List.of(x, g.weight(codes(weight), GraphIr.UINT8), g.weight(scales(weight))),
-                        attr("K", (long) columns), attr("N", (long) rows), attr("bits", 8L),
-                        attr("block_size", (long) QuantizedWeight.INT8_BLOCK));
+        String codes = g.weight(codes(weight), GraphIr.UINT8);
+        String scales = g.weight(scales(weight));
+        String product = switch (quantization) {
+            case NF4 -> g.contrib("MatMulBnb4", List.of(x, codes, scales), attr("K", (long) columns), attr("N", (long) rows),
+                    attr("block_size", (long) QuantizedWeight.NF4_BLOCK), attr("quant_type", 1L));
+            case INT8, Q8 -> g.contrib("MatMulNBits", List.of(x, codes, scales), attr("K", (long) columns), attr("N", (long) rows),
+                    attr("bits", 8L), attr("block_size", (long) QuantizedWeight.INT8_BLOCK),
+                    attr("accuracy_level", quantization.quantizesActivations() ? INT8_COMPUTE : 0L));
+            case Q4 -> g.contrib("MatMulNBits", List.of(x, codes, scales, g.weight(zeroPoints(weight), GraphIr.UINT8)),
+                    attr("K", (long) columns), attr("N", (long) rows), attr("bits", 4L),
+                    attr("block_size", (long) QuantizedWeight.Q4_BLOCK), attr("accuracy_level", INT8_COMPUTE));
+            case NONE -> throw new IllegalStateException("unreachable: " + weight + " is not quantised");
+        };
         return bias == null ? product : g.op("Add", List.of(product, bias));
     }
 

@@ -50,7 +50,7 @@ public final class VibeCheckFactory implements ExperimentFactory {
 
     private static List<Quantization> variants(StepSettings settings, Config config) {
         ConfigValue value = config.getValue("variants");
-        String allowed = "; allowed: a non-empty list of distinct quantisations from [none, int8, nf4]";
+        String allowed = "; allowed: a non-empty list of distinct quantisations from [none, int8, nf4, q8, q4]";
         if (value.valueType() != ConfigValueType.LIST || ((List<?>) value.unwrapped()).isEmpty()) {
             settings.problem("variants", "found " + StepSettings.render(value) + allowed);
             return null;

@@ -263,7 +263,7 @@ class VibeCheckTest extends TinyStudyTest {
         assertThatThrownBy(() -> Steps.create("vibe-check", "variants = [none, fp16], max-new-tokens = 0, family = \"\""))
                 .isInstanceOf(Interp4jException.class)
                 .hasMessageContaining("interp4j.experiment.vibe-check.variants: found [\"none\",\"fp16\"]; allowed: a non-empty list of"
-                        + " distinct quantisations from [none, int8, nf4]")
+                        + " distinct quantisations from [none, int8, nf4, q8, q4]")
                 .hasMessageContaining("interp4j.experiment.vibe-check.max-new-tokens: found 0; allowed: an integer >= 1")
                 .hasMessageContaining("interp4j.experiment.vibe-check.family: found \"\"");
         assertThatThrownBy(() -> Steps.create("vibe-check", "variants = [int8, int8]")).hasMessageContaining("variants: found");
