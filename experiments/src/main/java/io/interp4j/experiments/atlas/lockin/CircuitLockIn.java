@@ -20,6 +20,7 @@ import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.PromptSet;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.Stats;
@@ -178,7 +179,8 @@ final class CircuitLockIn implements Experiment {
             Map<Protocol, Boolean> locked = new LinkedHashMap<>();
             for (int pi = 0; pi < protocols.size(); pi++) {
                 Protocol protocol = protocols.get(pi);
-                Outcome outcome = summarise(context, name, protocol, drops.steps(), drops.values()[pi], families, layers, layerRows, topRows);
+                Outcome outcome = summarise(context, name, protocol, drops.steps(), drops.values()[pi], families,
+                        PromptSet.identities(flat.stream().map(FamilyPrompts.Prompt::task).toList()), layers, layerRows, topRows);
                 headline(atlas, name, protocol, outcome, drops.steps());
                 finalTops.put(protocol, outcome.tops().get(outcome.tops().size() - 1).stream().sorted().map(String::valueOf)
                         .collect(Collectors.joining(",")));
@@ -265,10 +267,10 @@ final class CircuitLockIn implements Experiment {
     }
 
     /** The top layers of each stage, and whether the step-0 set is the final set. */
-    private record Outcome(List<List<Integer>> tops, boolean locked, double overlap, int lockStep, double rho, double[] rhoCi) {}
+    private record Outcome(List<List<Integer>> tops, boolean locked, double overlap, int lockStep, double rho, AtlasRows.Sample rhoSample) {}
 
     private Outcome summarise(StudyContext context, String name, Protocol protocol, List<Integer> steps, double[][][] drops,
-            int[][] families, int layers, List<List<Object>> layerRows, List<List<Object>> topRows) {
+            int[][] families, List<String> identities, int layers, List<List<Object>> layerRows, List<List<Object>> topRows) {
         Comparisons compare = Comparisons.of(context);
         boolean corrected = protocol == Protocol.CORRECTED;
         double[][] effect = new double[steps.size()][layers];
@@ -304,9 +306,10 @@ final class CircuitLockIn implements Experiment {
         }
         double overlap = tops.get(0).stream().filter(finalSet::contains).count() / (double) top;
         double rho = compare.spearman(effect[0], effect[last]);
-        double[] rhoCi = corrected ? Stats.bootstrapFamilies(families, drawn -> compare.spearman(layerMeans(drops[0], drawn),
-                layerMeans(drops[last], drawn)), Stats.cellSeed(context.seed(), DIMENSION, name, protocol, "rho")) : null;
-        return new Outcome(tops, new TreeSet<>(tops.get(0)).equals(finalSet), overlap, steps.get(lockIndex), rho, rhoCi);
+        AtlasRows.Sample rhoSample = corrected ? new AtlasRows.Sample(identities, families, drawn -> compare.spearman(
+                layerMeans(drops[0], drawn), layerMeans(drops[last], drawn)), Stats.cellSeed(context.seed(), DIMENSION, name, protocol,
+                "rho")) : null;
+        return new Outcome(tops, new TreeSet<>(tops.get(0)).equals(finalSet), overlap, steps.get(lockIndex), rho, rhoSample);
     }
 
     private static double[] layerMeans(double[][] drops, int[][] drawn) {
@@ -331,7 +334,7 @@ final class CircuitLockIn implements Experiment {
                 : "by step " + outcome.lockStep());
         if (protocol == Protocol.CORRECTED) {
             atlas.value(KEY + ".rank-correlation", protocol, name, outcome.rho(), String.format(Locale.ROOT, "ρ %.2f (step 0 vs %d)",
-                    outcome.rho(), finalStep), outcome.rhoCi());
+                    outcome.rho(), finalStep), outcome.rhoSample());
         }
     }
 
