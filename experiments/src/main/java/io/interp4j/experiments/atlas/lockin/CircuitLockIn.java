@@ -43,9 +43,12 @@ import java.util.stream.Collectors;
 /**
  * Core circuit lock-in (STUDY.md row 12). At step 0 (the base model) and at each checkpoint of the
  * training step (base + that checkpoint's adapter), each layer L is ablated on every prompt and the
- * drop max(0, baseline − ablated) of the target's first-token log-prob at the last position is
- * recorded; a layer's effect is the mean of family means of its drops, and the top layers are compared
- * between step 0 and the last checkpoint.
+ * drop of the target's first-token log-prob at the last position is recorded, baseline − ablated:
+ * published clamped at 0, max(0, baseline − ablated), as the seed did; corrected signed (an ablation
+ * that makes the target more likely counts against the layer, not as no effect). A layer's effect is the
+ * mean of family means of its drops, and the top layers are compared between step 0 and the last
+ * checkpoint; the top set must be smaller than every model's layer count (a top set of every layer is
+ * the same at every checkpoint: "locked in" by construction).
  *
  * <p>Published: the layer's whole output ({@code blocks.L.hook_resid_post}) is zeroed at every
  * position, which makes every later layer see a prompt-free input ("cascade zero", flagged when the
@@ -91,9 +94,11 @@ final class CircuitLockIn implements Experiment {
         Set<String> problems = new LinkedHashSet<>(rows.validate(context));
         problems.addAll(prompts.validate(context, perFamily, "prompts-per-family"));
         for (String model : rows.models(context)) {
-            if (context.modelNames().contains(model) && top > context.modelConfig(model).numLayers()) {
-                problems.add(context.path() + ".top: found " + top + "; model '" + model + "' has only "
-                        + context.modelConfig(model).numLayers() + " layers");
+            if (context.modelNames().contains(model) && top >= context.modelConfig(model).numLayers()) {
+                int layers = context.modelConfig(model).numLayers();
+                problems.add(context.path() + ".top: found " + top + "; model '" + model + "' has " + layers + " layers, and a top set"
+                        + " of every layer is locked in by construction; allowed: " + (layers > 1 ? "1.." + (layers - 1)
+                        : "none (a 1-layer model has no top set to compare)"));
             }
         }
         return List.copyOf(problems);
@@ -241,7 +246,8 @@ final class CircuitLockIn implements Experiment {
                         FamilyPrompts.Prompt prompt = flat.get(p);
                         float[] logits = readouts.get(next++).lastLogits();
                         double ablated = Stats.logSoftmax(logits)[prompt.target()];
-                        double drop = Math.max(0, baseline[p] - ablated);
+                        // published: the seed's clamp; corrected: signed
+                        double drop = protocol == Protocol.PUBLISHED ? Math.max(0, baseline[p] - ablated) : baseline[p] - ablated;
                         values[pi][s][layer][p] = drop;
                         Task task = prompt.task();
                         promptRows.add(List.of(name, protocol.configName(), step, layer, task.family(), task.id(), baseline[p], ablated, drop));
