@@ -175,16 +175,12 @@ class PlannerTest {
         assertThat(failures).as("planned readouts that differ from the plain path").isEmpty();
     }
 
-    /** A model that records the shape of every batched forward its runs compute. */
-    private static final class Recording extends ForwardingModel {
+    /** A model whose runs are the model's own, wrapped: what a wrapper does not override goes to the wrapped run. */
+    private abstract static class Wrapping extends ForwardingModel {
         private final Model model;
-        private final String key;
-        private final List<ScheduledForward> seen;
 
-        Recording(Model model, String key, List<ScheduledForward> seen) {
+        Wrapping(Model model) {
             this.model = model;
-            this.key = key;
-            this.seen = seen;
         }
 
         @Override
@@ -194,13 +190,40 @@ class PlannerTest {
 
         @Override
         public Run newRun() {
-            Run run = model.newRun();
-            return new ForwardingRun() {
-                @Override
-                protected Run delegate() {
-                    return run;
-                }
+            return wrap(model.newRun());
+        }
 
+        abstract Run wrap(Run run);
+    }
+
+    /** A run that forwards everything to another until a subclass overrides it. */
+    private abstract static class Wrapped extends ForwardingRun {
+        final Run run;
+
+        Wrapped(Run run) {
+            this.run = run;
+        }
+
+        @Override
+        protected Run delegate() {
+            return run;
+        }
+    }
+
+    /** A model that records the shape of every batched forward its runs compute. */
+    private static final class Recording extends Wrapping {
+        private final String key;
+        private final List<ScheduledForward> seen;
+
+        Recording(Model model, String key, List<ScheduledForward> seen) {
+            super(model);
+            this.key = key;
+            this.seen = seen;
+        }
+
+        @Override
+        Run wrap(Run run) {
+            return new Wrapped(run) {
                 @Override
                 public ForwardResult forward(ForwardInput input) {
                     ForwardResult result = run.forward(input);
@@ -208,11 +231,6 @@ class PlannerTest {
                     seen.add(new ScheduledForward(key, input.batch(), input.layout().width(), input.startLayer(),
                             input.past() == null ? 0 : input.past().length(), logitRows, 0));
                     return result;
-                }
-
-                @Override
-                public void close() {
-                    run.close();
                 }
             };
         }
@@ -222,29 +240,17 @@ class PlannerTest {
      * A model whose runs never dispatch one hook point (as an engine whose forward skips a hook would): hooks and
      * observers registered there, and row interventions there, are accepted and never called.
      */
-    private static final class Deaf extends ForwardingModel {
-        private final Model model;
+    private static final class Deaf extends Wrapping {
         private final HookPoint deaf;
 
         Deaf(Model model, HookPoint deaf) {
-            this.model = model;
+            super(model);
             this.deaf = deaf;
         }
 
         @Override
-        protected Model delegate() {
-            return model;
-        }
-
-        @Override
-        public Run newRun() {
-            Run run = model.newRun();
-            return new ForwardingRun() {
-                @Override
-                protected Run delegate() {
-                    return run;
-                }
-
+        Run wrap(Run run) {
+            return new Wrapped(run) {
                 @Override
                 public Run observe(HookPoint point, io.interp4j.api.hook.HookObserver observer) {
                     if (!point.equals(deaf)) {
@@ -265,11 +271,6 @@ class PlannerTest {
                 public ForwardResult forward(ForwardInput input) {
                     return run.forward(input.withRowInterventions(input.rowInterventions().stream().map(row -> row.stream()
                             .filter(v -> !v.site().rewrittenPoint().equals(deaf)).toList()).toList()));
-                }
-
-                @Override
-                public void close() {
-                    run.close();
                 }
             };
         }
