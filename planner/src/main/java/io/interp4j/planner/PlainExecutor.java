@@ -36,8 +36,10 @@ public final class PlainExecutor implements PlanExecutor {
                 if (!points.isEmpty()) {
                     run.cache(points);
                 }
+                FiredSites fired = FiredSites.watch(run, request.interventions());
                 ForwardResult result = run.forward(request.tokens());
-                sink.accept(index, Readouts.read(result, 0, request.readout(), 0, Positions.ALL, Map.of()));
+                sink.accept(index, Readouts.read(result, 0, request.readout(), 0, Positions.ALL, Map.of())
+                        .withFired(fired.of(request.interventions(), request.interventions())));
             }
             progress.advance(1);
         }

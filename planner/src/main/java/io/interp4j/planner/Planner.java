@@ -361,7 +361,9 @@ public final class Planner implements PlanExecutor {
                     prompt.row = row;
                     for (Job job : prompt.jobs) {
                         if (job.mode() == Mode.CLEAN) {
-                            sink.accept(job.index(), Readouts.read(result, row, job.request().readout(), 0, logits, Map.of()));
+                            // a clean request has no intervention: nothing to fire
+                            sink.accept(job.index(), Readouts.read(result, row, job.request().readout(), 0, logits, Map.of())
+                                    .withFired(new FiredSites().of(job.request().interventions(), job.applied())));
                             progress.advance(1);
                         }
                     }
@@ -437,6 +439,7 @@ public final class Planner implements PlanExecutor {
                 if (!points.isEmpty()) {
                     run.cache(points);
                 }
+                FiredSites fired = FiredSites.watch(run, batch.stream().flatMap(j -> j.applied().stream()).toList());
                 ForwardResult result = run.forward(input);
                 for (int row = 0; row < batch.size(); row++) {
                     Job job = batch.get(row);
@@ -448,7 +451,8 @@ public final class Planner implements PlanExecutor {
                                     prompt.clean.layout(), prompt.row, read.getValue(), 0));
                         }
                     }
-                    sink.accept(job.index(), Readouts.read(result, row, job.request().readout(), first, logits, clean));
+                    sink.accept(job.index(), Readouts.read(result, row, job.request().readout(), first, logits, clean)
+                            .withFired(fired.of(job.request().interventions(), job.applied())));
                     progress.advance(1);
                 }
             }

@@ -163,6 +163,10 @@ class PlannerTest {
             ForwardReadout actual = planned.get(i);
             String what = "request " + i + " (" + plan.requests().get(i) + ")";
             compare(what + " logits", actual.logits(), expected.logits(), failures);
+            // every intervention of the mixed plan fires, on both paths (the planner's skipped blocks count as fired)
+            List<String> sites = plan.requests().get(i).interventions().stream().map(v -> v.site().name()).distinct().sorted().toList();
+            assertThat(actual.fired()).as(what + " fired").containsExactlyElementsOf(sites);
+            assertThat(expected.fired()).as(what + " fired, plain").containsExactlyElementsOf(sites);
             assertThat(actual.activations().keySet()).containsExactlyElementsOf(expected.activations().keySet());
             for (Map.Entry<HookPoint, TensorData> entry : expected.activations().entrySet()) {
                 compare(what + " " + entry.getKey(), actual.get(entry.getKey()), entry.getValue(), failures);
@@ -203,16 +207,12 @@ class PlannerTest {
         assertThat(dropped.stream().filter(r -> r.get() != null).count()).as("readouts still held after the plan ran").isZero();
     }
 
-    /** A model that records the shape of every batched forward its runs compute. */
-    private static final class Recording extends ForwardingModel {
+    /** A model whose runs are the model's own, wrapped: what a wrapper does not override goes to the wrapped run. */
+    private abstract static class Wrapping extends ForwardingModel {
         private final Model model;
-        private final String key;
-        private final List<ScheduledForward> seen;
 
-        Recording(Model model, String key, List<ScheduledForward> seen) {
+        Wrapping(Model model) {
             this.model = model;
-            this.key = key;
-            this.seen = seen;
         }
 
         @Override
@@ -222,13 +222,40 @@ class PlannerTest {
 
         @Override
         public Run newRun() {
-            Run run = model.newRun();
-            return new ForwardingRun() {
-                @Override
-                protected Run delegate() {
-                    return run;
-                }
+            return wrap(model.newRun());
+        }
 
+        abstract Run wrap(Run run);
+    }
+
+    /** A run that forwards everything to another until a subclass overrides it. */
+    private abstract static class Wrapped extends ForwardingRun {
+        final Run run;
+
+        Wrapped(Run run) {
+            this.run = run;
+        }
+
+        @Override
+        protected Run delegate() {
+            return run;
+        }
+    }
+
+    /** A model that records the shape of every batched forward its runs compute. */
+    private static final class Recording extends Wrapping {
+        private final String key;
+        private final List<ScheduledForward> seen;
+
+        Recording(Model model, String key, List<ScheduledForward> seen) {
+            super(model);
+            this.key = key;
+            this.seen = seen;
+        }
+
+        @Override
+        Run wrap(Run run) {
+            return new Wrapped(run) {
                 @Override
                 public ForwardResult forward(ForwardInput input) {
                     ForwardResult result = run.forward(input);
@@ -237,12 +264,69 @@ class PlannerTest {
                             input.past() == null ? 0 : input.past().length(), logitRows, 0));
                     return result;
                 }
+            };
+        }
+    }
+
+    /**
+     * A model whose runs never dispatch one hook point (as an engine whose forward skips a hook would): hooks and
+     * observers registered there, and row interventions there, are accepted and never called.
+     */
+    private static final class Deaf extends Wrapping {
+        private final HookPoint deaf;
+
+        Deaf(Model model, HookPoint deaf) {
+            super(model);
+            this.deaf = deaf;
+        }
+
+        @Override
+        Run wrap(Run run) {
+            return new Wrapped(run) {
+                @Override
+                public Run observe(HookPoint point, io.interp4j.api.hook.HookObserver observer) {
+                    if (!point.equals(deaf)) {
+                        run.observe(point, observer);
+                    }
+                    return this;
+                }
 
                 @Override
-                public void close() {
-                    run.close();
+                public Run intervene(Intervention intervention) {
+                    if (!intervention.site().rewrittenPoint().equals(deaf)) {
+                        run.intervene(intervention);
+                    }
+                    return this;
+                }
+
+                @Override
+                public ForwardResult forward(ForwardInput input) {
+                    return run.forward(input.withRowInterventions(input.rowInterventions().stream().map(row -> row.stream()
+                            .filter(v -> !v.site().rewrittenPoint().equals(deaf)).toList()).toList()));
                 }
             };
+        }
+    }
+
+    /** An intervention at a point the engine never reaches has not fired, on both paths; the others of its request have. */
+    @Test
+    void anInterventionAtAPointTheEngineNeverReachesDidNotFire() {
+        HookPoint deaf = HookPoint.block(1, HookSite.MLP_OUT);
+        Model deafA = new Deaf(a, deaf);
+        int[] prompt = tokens(6, 21);
+        ForwardPlan.Builder builder = ForwardPlan.builder();
+        builder.add(ForwardRequest.intervened("a", prompt, List.of(Intervention.zero(Site.parse("blocks.1.hook_mlp_out"), Positions.ALL))));
+        builder.add(ForwardRequest.intervened("a", prompt, List.of(Intervention.zero(Site.parse("blocks.0.hook_mlp_out"), Positions.ALL),
+                Intervention.zero(Site.parse("blocks.1.hook_mlp_out"), Positions.LAST))));
+        builder.add(ForwardRequest.intervened("a", prompt, List.of(Intervention.zero(Site.layerOutput(2), Positions.ALL))));
+        builder.add(ForwardRequest.clean("a", prompt));
+        ForwardPlan deafPlan = builder.build();
+        for (List<ForwardReadout> readouts : List.of(new Planner(PlannerOptions.DEFAULTS).execute(deafPlan, n -> deafA, n -> { }),
+                new PlainExecutor().execute(deafPlan, n -> deafA, n -> { }))) {
+            assertThat(readouts.get(0).fired()).isEmpty();
+            assertThat(readouts.get(1).fired()).containsExactly("blocks.0.hook_mlp_out");
+            assertThat(readouts.get(2).fired()).containsExactly("blocks.2.hook_resid_post");
+            assertThat(readouts.get(3).fired()).isEmpty();
         }
     }
 

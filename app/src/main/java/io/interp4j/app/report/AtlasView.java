@@ -4,9 +4,11 @@ import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.app.study.StudyResults;
 import io.interp4j.app.study.StudyResults.StepRecord;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -15,14 +17,21 @@ import java.util.Set;
  * headline number, protocol and model) pivoted into "Dimension | model A | model B | Δ" per protocol,
  * and the {@code atlas-flags} of all steps (where the protocols disagree, which artefacts were seen).
  * Rows of protocol {@code both} appear in each protocol's table. Δ is the last model's value minus the
- * first's where both are numbers.
+ * first's where both are numbers; where a step's {@code atlas-deltas} table resampled that difference, Δ
+ * carries its 95% bootstrap interval and whether the models were paired by prompt.
+ *
+ * <p>The {@code atlas-tests} of all steps ("the published number is what the corrected protocol measures",
+ * each with its bootstrap p-value) are one family: their p-values are Holm-adjusted together
+ * ({@link Holm}, family-wise error rate {@value Holm#ALPHA}) and a test that still rejects becomes a
+ * {@code disagreement} flag carrying both p-values; {@code testing} states the control and its outcome.
  *
  * @param models the models in column order (study order, those that occur)
  * @param protocols the protocols in order (published first)
  * @param rows per protocol, the rows in first-seen order
- * @param flags the flags, in step order
+ * @param flags the flags, in step order, then the rejected tests
+ * @param testing the multiple-comparison statement, or empty where the study tested nothing
  */
-record AtlasView(List<String> models, List<String> protocols, Map<String, List<Row>> rows, List<Flag> flags) {
+record AtlasView(List<String> models, List<String> protocols, Map<String, List<Row>> rows, List<Flag> flags, String testing) {
     /** One line of the table: a measure and its value per model. */
     record Row(String dimension, String key, Map<String, Cell> byModel, String delta) {}
 
@@ -38,7 +47,7 @@ record AtlasView(List<String> models, List<String> protocols, Map<String, List<R
     record Flag(String step, String dimension, String protocol, String model, String kind, String message) {}
 
     boolean isEmpty() {
-        return rows.isEmpty() && flags.isEmpty();
+        return rows.isEmpty() && flags.isEmpty() && testing.isEmpty();
     }
 
     static AtlasView of(StudyResults results) {
@@ -49,6 +58,9 @@ record AtlasView(List<String> models, List<String> protocols, Map<String, List<R
         byProtocol.put("published", new LinkedHashMap<>());
         byProtocol.put("corrected", new LinkedHashMap<>());
         List<Flag> flags = new ArrayList<>();
+        List<Flag> tests = new ArrayList<>();
+        List<Double> pValues = new ArrayList<>();
+        Map<List<String>, String> deltaIntervals = new LinkedHashMap<>();
         for (StepRecord step : results.steps()) {
             for (Table table : step.result().tables()) {
                 if (table.name().equals(AtlasTables.TABLE)) {
@@ -70,6 +82,18 @@ record AtlasView(List<String> models, List<String> protocols, Map<String, List<R
                         flags.add(new Flag(step.id(), string(table, r, "dimension"), string(table, r, "protocol"), string(table, r, "model"),
                                 string(table, r, "kind"), string(table, r, "message")));
                     }
+                } else if (table.name().equals(AtlasTables.DELTAS)) {
+                    for (List<Object> r : table.rows()) {
+                        deltaIntervals.put(List.of(string(table, r, "protocol"), string(table, r, "key"), string(table, r, "model_a"),
+                                string(table, r, "model_b")), " [" + Format.cell(get(table, r, "ci_low")) + ", "
+                                + Format.cell(get(table, r, "ci_high")) + "] " + string(table, r, "pairing"));
+                    }
+                } else if (table.name().equals(AtlasTables.TESTS)) {
+                    for (List<Object> r : table.rows()) {
+                        tests.add(new Flag(step.id(), string(table, r, "dimension"), "both", string(table, r, "model"), "disagreement",
+                                string(table, r, "message")));
+                        pValues.add(get(table, r, "p_value") instanceof Number n ? n.doubleValue() : Double.NaN);
+                    }
                 }
             }
         }
@@ -79,19 +103,45 @@ record AtlasView(List<String> models, List<String> protocols, Map<String, List<R
         Map<String, List<Row>> rows = new LinkedHashMap<>();
         byProtocol.forEach((protocol, map) -> {
             if (!map.isEmpty()) {
-                rows.put(protocol, map.values().stream().map(row -> withDelta(row, order)).toList());
+                rows.put(protocol, map.values().stream().map(row -> withDelta(row, order, protocol, deltaIntervals)).toList());
             }
         });
-        return new AtlasView(List.copyOf(order), List.copyOf(rows.keySet()), rows, List.copyOf(flags));
+        String testing = adjust(tests, pValues, flags);
+        return new AtlasView(List.copyOf(order), List.copyOf(rows.keySet()), rows, List.copyOf(flags), testing);
     }
 
-    private static Row withDelta(Row row, List<String> models) {
+    /** Holm-adjusts the tests, adds the rejected ones to the flags and states the control. */
+    private static String adjust(List<Flag> tests, List<Double> pValues, List<Flag> flags) {
+        if (tests.isEmpty()) {
+            return "";
+        }
+        double[] p = pValues.stream().mapToDouble(Double::doubleValue).toArray();
+        double[] adjusted = Holm.adjust(p);
+        long family = Arrays.stream(p).filter(v -> !Double.isNaN(v)).count();
+        int rejected = 0;
+        for (int i = 0; i < p.length; i++) {
+            if (adjusted[i] <= Holm.ALPHA) {
+                rejected++;
+                Flag t = tests.get(i);
+                flags.add(new Flag(t.step(), t.dimension(), t.protocol(), t.model(), t.kind(), t.message() + "; bootstrap p = " + Format.number(p[i])
+                        + ", Holm-adjusted p = " + Format.number(adjusted[i]) + " over " + family + " tests"));
+            }
+        }
+        return String.format(Locale.ROOT, "Multiple-comparison control: the %d published-versus-corrected tests of this study (each"
+                + " published number against its corrected number's bootstrap distribution, every step and model) are one family,"
+                + " Holm-adjusted at a family-wise error rate of %s; %d rejected (flagged as disagreements)%s.", family,
+                Format.number(Holm.ALPHA), rejected, family < p.length ? String.format(Locale.ROOT, "; %d more could not be tested (a"
+                        + " NaN number)", p.length - family) : "");
+    }
+
+    private static Row withDelta(Row row, List<String> models, String protocol, Map<List<String>, String> intervals) {
         String delta = "";
         if (models.size() >= 2) {
             Cell first = row.byModel().get(models.get(0));
             Cell last = row.byModel().get(models.get(models.size() - 1));
             if (first != null && last != null && first.value() instanceof Number a && last.value() instanceof Number b) {
-                delta = Format.number(b.doubleValue() - a.doubleValue());
+                delta = Format.number(b.doubleValue() - a.doubleValue())
+                        + intervals.getOrDefault(List.of(protocol, row.key(), models.get(0), models.get(models.size() - 1)), "");
             }
         }
         return new Row(row.dimension(), row.key(), row.byModel(), delta);

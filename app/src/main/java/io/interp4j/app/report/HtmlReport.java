@@ -157,6 +157,9 @@ public final class HtmlReport {
             }
             h.append("</tbody>\n</table></div>\n");
         }
+        if (!atlas.testing().isEmpty()) {
+            h.append("<p>").append(escape(atlas.testing())).append("</p>\n");
+        }
         if (!atlas.flags().isEmpty()) {
             h.append("<h3>Flags</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>Kind</th><th>Dimension</th><th>Protocol</th>")
                     .append("<th>Model</th><th>What was seen</th></tr></thead>\n<tbody>\n");

@@ -96,6 +96,9 @@ public final class MarkdownReport {
             }
             md.append('\n');
         }
+        if (!atlas.testing().isEmpty()) {
+            md.append(text(atlas.testing())).append("\n\n");
+        }
         if (!atlas.flags().isEmpty()) {
             md.append("### Flags\n\n| Kind | Dimension | Protocol | Model | What was seen |\n|---|---|---|---|---|\n");
             for (AtlasView.Flag f : atlas.flags()) {

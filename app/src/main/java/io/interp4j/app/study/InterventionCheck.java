@@ -2,6 +2,7 @@ package io.interp4j.app.study;
 
 import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Watches a step's forwards for interventions that did nothing: an intervened request whose logits
@@ -26,6 +28,13 @@ import java.util.Objects;
  * <p>Only requests whose step also ran the clean run of their prompt, read at the same logit positions,
  * can be checked; the others are counted as unchecked. The clean logits are kept for the step's
  * duration, at most {@value #KEPT_VALUES} values (256 MiB).
+ *
+ * <p>It also reads where each intervened request's interventions fired ({@link ForwardReadout#fired}, recorded
+ * by the executor from the engine's hook dispatch): an intervention whose site is not among them never
+ * fired (the forward never reached the point it rewrites), and the step is flagged {@code
+ * intervention-never-fired} beside {@code inert-intervention}; the step's summary keeps how many requests
+ * recorded their sites, how many had an intervention that never fired, and the sites that fired with their
+ * counts ({@value #SITES} most frequent, then how many more).
  */
 final class InterventionCheck {
     /**
@@ -34,6 +43,8 @@ final class InterventionCheck {
      */
     static final double TOLERANCE = 1e-5;
     private static final int EXAMPLES = 3;
+    /** The most fired sites the summary names. */
+    static final int SITES = 6;
     /** The most clean logit values kept for comparison (256 MiB of floats). */
     static final long KEPT_VALUES = 64L << 20;
 
@@ -43,6 +54,10 @@ final class InterventionCheck {
     private long checked;
     private final Map<String, Long> unmoved = new LinkedHashMap<>();
     private final Map<String, List<String>> examples = new HashMap<>();
+    private long recorded;
+    private final Map<String, Long> firedAt = new HashMap<>();
+    private final Map<String, Long> neverFired = new LinkedHashMap<>();
+    private final Map<String, List<String>> neverFiredExamples = new HashMap<>();
 
     /**
      * Takes one readout as the step's executor delivers it: a clean one is kept, an intervened one is
@@ -61,6 +76,7 @@ final class InterventionCheck {
             return;
         }
         intervened++;
+        fired(request, readout.fired());
         TensorData reference = clean.get(new Key(request));
         if (reference == null || logits == null || !Arrays.equals(reference.shape(), logits.shape())) {
             return;
@@ -71,16 +87,36 @@ final class InterventionCheck {
             unmoved.merge(request.model(), 1L, Long::sum);
             List<String> some = examples.computeIfAbsent(request.model(), m -> new ArrayList<>());
             if (some.size() < EXAMPLES) {
-                some.add(String.join("; ", request.interventions().stream().map(v -> v.operation().name().toLowerCase(Locale.ROOT)
-                        + " at " + v.site().name() + (v.heads().isEmpty() ? "" : " heads " + v.heads())).toList())
-                        + String.format(Locale.ROOT, " (max |Δ logit| %.2g)", shift));
+                some.add(describe(request.interventions()) + String.format(Locale.ROOT, " (max |Δ logit| %.2g)", shift));
             }
         }
     }
 
+    /** Counts where a request's interventions fired, and those that never did. */
+    private void fired(ForwardRequest request, Set<String> fired) {
+        if (fired == null) {
+            return;
+        }
+        recorded++;
+        fired.forEach(site -> firedAt.merge(site, 1L, Long::sum));
+        List<Intervention> silent = request.interventions().stream().filter(v -> !fired.contains(v.site().name())).toList();
+        if (!silent.isEmpty()) {
+            neverFired.merge(request.model(), 1L, Long::sum);
+            List<String> some = neverFiredExamples.computeIfAbsent(request.model(), m -> new ArrayList<>());
+            if (some.size() < EXAMPLES) {
+                some.add(describe(silent));
+            }
+        }
+    }
+
+    private static String describe(List<Intervention> interventions) {
+        return String.join("; ", interventions.stream().map(v -> v.operation().name().toLowerCase(Locale.ROOT) + " at " + v.site().name()
+                + (v.heads().isEmpty() ? "" : " heads " + v.heads())).toList());
+    }
+
     /**
      * Returns the step's result with the check's counts in its summary and, where interventions did
-     * nothing, a flag per model in its {@value AtlasTables#FLAGS} table (created if the step has none).
+     * nothing or never fired, a flag per model in its {@value AtlasTables#FLAGS} table (created if the step has none).
      *
      * @param step the step's id, for the flag's dimension column
      * @param result what the step returned
@@ -94,10 +130,17 @@ final class InterventionCheck {
         summary.put("interventions.requests", intervened);
         summary.put("interventions.checked", checked);
         summary.put("interventions.unmoved", unmoved.values().stream().mapToLong(Long::longValue).sum());
-        if (unmoved.isEmpty()) {
+        summary.put("interventions.sites-recorded", recorded);
+        summary.put("interventions.never-fired", neverFired.values().stream().mapToLong(Long::longValue).sum());
+        summary.put("interventions.fired-at", firedSummary());
+        if (unmoved.isEmpty() && neverFired.isEmpty()) {
             return new StepResult(result.tables(), result.charts(), summary);
         }
         List<List<Object>> flags = new ArrayList<>();
+        neverFired.forEach((model, count) -> flags.add(Arrays.asList(step, "both", model, "intervention-never-fired", String.format(
+                Locale.ROOT, "%d of %d intervened forwards that recorded where their interventions fired have an intervention that never"
+                        + " fired (the forward never reached the hook point it rewrites), e.g. %s", count, recorded,
+                String.join(" | ", neverFiredExamples.get(model))))));
         unmoved.forEach((model, count) -> flags.add(Arrays.asList(step, "both", model, "inert-intervention", String.format(Locale.ROOT,
                 "%d of %d checked intervened forwards left the logits unchanged (max |Δ logit| <= %.0e of the clean run of the same"
                         + " prompt): the intervention did nothing there, e.g. %s", count, checked, TOLERANCE,
@@ -118,6 +161,14 @@ final class InterventionCheck {
             tables.add(new Table(AtlasTables.FLAGS, AtlasTables.FLAG_COLUMNS, flags));
         }
         return new StepResult(tables, result.charts(), summary);
+    }
+
+    /** The fired sites by count, most first (then by name), the first {@value #SITES} named. */
+    private String firedSummary() {
+        List<Map.Entry<String, Long>> sites = firedAt.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()
+                .thenComparing(Map.Entry.comparingByKey())).toList();
+        String named = String.join(", ", sites.stream().limit(SITES).map(e -> e.getKey() + " ×" + e.getValue()).toList());
+        return sites.size() > SITES ? named + " (+" + (sites.size() - SITES) + " more sites)" : named;
     }
 
     private static double maxAbsDifference(float[] a, float[] b) {

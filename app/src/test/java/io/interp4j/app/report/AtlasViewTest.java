@@ -28,6 +28,8 @@ class AtlasViewTest {
                         row("Universal hub layer", "hub.kl", "corrected", "b", 3.0, "L14, 3.00", 2.5, 3.5))),
                 new StepResult.Table("atlas-flags", FLAG_COLUMNS, List.of(
                         row("Universal hub layer", "both", "a", "disagreement", "published L2, corrected L3"))),
+                new StepResult.Table("atlas-deltas", List.of("dimension", "key", "protocol", "model_a", "model_b", "delta", "ci_low",
+                        "ci_high", "pairing"), List.of(row("Universal hub layer", "hub.kl", "corrected", "a", "b", 0.5, -0.25, 1.25, "paired"))),
                 new StepResult.Table("other", List.of("x"), List.of(row(1)))), List.of(), Map.of());
         StepResult arch = new StepResult(List.of(new StepResult.Table("atlas", COLUMNS, List.of(
                 row("Architecture", "arch.layers", "both", "b", 28, "28", null, null),
@@ -53,6 +55,8 @@ class AtlasViewTest {
         assertThat(Double.parseDouble(kl.delta())).isCloseTo(13.70 - 19.11, org.assertj.core.data.Offset.offset(1e-3));
         assertThat(view.rows().get("published").get(1).delta()).isEmpty();
         assertThat(view.rows().get("corrected").get(2).byModel().get("a").shown()).isEqualTo("L3, 2.50 [2, 3]");
+        // the resampled difference, with how the models were paired; the published Δ had no interval
+        assertThat(view.rows().get("corrected").get(2).delta()).isEqualTo("0.5 [-0.25, 1.25] paired");
         assertThat(view.flags()).singleElement().satisfies(f -> {
             assertThat(f.step()).isEqualTo("hub");
             assertThat(f.kind()).isEqualTo("disagreement");
@@ -69,6 +73,33 @@ class AtlasViewTest {
         assertThat(md.indexOf("## Atlas")).isLessThan(md.indexOf("## 1."));
         String html = HtmlReport.render(results());
         assertThat(html).contains("<section id=\"atlas\">").contains("<td class=\"val\">L26, 13.70</td>").contains("published L2, corrected L3");
+    }
+
+    /**
+     * Three tests with p = 0.01, 0.03 and 0.2 across two steps: Holm over the family of 3 gives 0.03, 0.06 and
+     * 0.2, so only the first is flagged, though 0.03 alone is below 0.05.
+     */
+    @Test
+    void theStudysTestsAreHolmAdjustedTogetherAndOnlyRejectionsAreFlagged() {
+        List<String> testColumns = List.of("dimension", "key", "model", "published", "corrected", "ci_low", "ci_high", "p_value", "message");
+        StepResult mlp = new StepResult(List.of(new StepResult.Table("atlas-tests", testColumns, List.of(
+                row("MLP dominance", "mlp.share", "a", 0.4, 1.0, 0.9, 1.1, 0.01, "ratio differs at a"),
+                row("MLP dominance", "mlp.share", "b", 0.9, 1.0, 0.9, 1.1, 0.2, "ratio differs at b")))), List.of(), Map.of());
+        StepResult knockout = new StepResult(List.of(new StepResult.Table("atlas-tests", testColumns, List.of(
+                row("Skill knockout", "ko.selectivity", "a", 3.0, 1.0, 0.5, 2.9, 0.03, "selectivity differs")))), List.of(), Map.of());
+        StudyResults results = new StudyResults("atlas", "", Map.of(), SampleResults.THREADS, 1, List.of(), List.of(
+                new StepRecord("mlp", "mlp-dominance", "d", "{}", "f", 1, 0, false, mlp),
+                new StepRecord("ko", "skill-knockout", "d", "{}", "f", 1, 1, false, knockout)), "now", 1);
+        AtlasView view = AtlasView.of(results);
+        assertThat(view.flags()).singleElement().satisfies(f -> {
+            assertThat(f.step()).isEqualTo("mlp");
+            assertThat(f.model()).isEqualTo("a");
+            assertThat(f.kind()).isEqualTo("disagreement");
+            assertThat(f.message()).isEqualTo("ratio differs at a; bootstrap p = 0.01, Holm-adjusted p = 0.03 over 3 tests");
+        });
+        assertThat(view.testing()).contains("the 3 published-versus-corrected tests").contains("Holm").contains("0.05").contains("1 rejected");
+        assertThat(MarkdownReport.render(results)).contains("Multiple-comparison control").contains("Holm-adjusted p = 0.03");
+        assertThat(HtmlReport.render(results)).contains("Multiple-comparison control");
     }
 
     @Test

@@ -71,9 +71,13 @@ class StudyCommandTest {
         String patchText = patch.toString();
         // families-mini: 24 prompts × 2 layers, each checked against its clean run
         assertThat(ablationText).contains("\"interventions.requests\":48").contains("\"interventions.checked\":48")
-                .contains("\"interventions.unmoved\":0").doesNotContain("inert-intervention");
+                .contains("\"interventions.unmoved\":0").doesNotContain("inert-intervention")
+                // every intervention recorded where it fired, and all fired
+                .contains("\"interventions.sites-recorded\":48").contains("\"interventions.never-fired\":0")
+                .doesNotContain("intervention-never-fired");
+        // the self-patch fired (its hooks ran) and did nothing: inert, not unfired
         assertThat(patchText).contains("\"interventions.requests\":48").contains("\"interventions.unmoved\":48")
-                .contains("inert-intervention");
+                .contains("inert-intervention").contains("\"interventions.never-fired\":0").doesNotContain("intervention-never-fired");
         String report = Files.readString(out.resolve("report.md"));
         assertThat(report).contains("inert-intervention").contains("48 of 48 checked intervened forwards left the logits unchanged");
     }

@@ -47,6 +47,26 @@ public record PromptSet(String name, Model model, Tokenizer tokenizer, List<Task
     }
 
     /**
+     * Returns each prompt's identity, its task id and clean prompt, in task order: two models' cells were
+     * measured on the same prompts when these lists are equal ({@link AtlasRows.Sample}).
+     *
+     * @return the identities
+     */
+    public List<String> identities() {
+        return identities(tasks);
+    }
+
+    /**
+     * Returns each task's identity, its id and clean prompt, in order.
+     *
+     * @param tasks the tasks
+     * @return the identities
+     */
+    public static List<String> identities(List<Task> tasks) {
+        return tasks.stream().map(t -> t.id() + "\u0000" + t.prompt()).toList();
+    }
+
+    /**
      * Returns how many prompts there are.
      *
      * @return the count

@@ -217,20 +217,122 @@ public final class Stats {
      * @return {@code {low, high}}
      */
     public static double[] bootstrapFamilies(int[][] families, ToDoubleFunction<int[][]> statistic, long seed) {
+        return bootstrapDistribution(families, statistic, seed).interval();
+    }
+
+    /**
+     * Returns the resampled statistics behind {@link #bootstrapFamilies} (same resamples, same seed), for a
+     * test against them ({@link Distribution#pValue}).
+     *
+     * @param families each family's prompt indices, none empty
+     * @param statistic the statistic of a resample, given as each family's drawn prompt indices
+     * @param seed the seed
+     * @return the {@value #BOOTSTRAP_RESAMPLES} statistics
+     */
+    public static Distribution bootstrapDistribution(int[][] families, ToDoubleFunction<int[][]> statistic, long seed) {
         Random random = new Random(seed);
         double[] stats = new double[BOOTSTRAP_RESAMPLES];
         for (int r = 0; r < stats.length; r++) {
-            int[][] drawn = new int[families.length][];
-            for (int f = 0; f < families.length; f++) {
-                drawn[f] = new int[families[f].length];
-                for (int i = 0; i < drawn[f].length; i++) {
-                    drawn[f][i] = families[f][random.nextInt(families[f].length)];
+            stats[r] = statistic.applyAsDouble(draw(families, random));
+        }
+        return new Distribution(stats);
+    }
+
+    /**
+     * Returns the bootstrap distribution of a difference between two models' statistics, b − a: paired where
+     * both measured the same prompts (one stratified resample of the shared prompts per round, both statistics
+     * on it, so what the prompts share cancels), unpaired otherwise (each model's prompts resampled on their own,
+     * a's draw then b's from one stream).
+     *
+     * @param a the first model's families and statistic
+     * @param familiesA its families
+     * @param b the second model's statistic
+     * @param familiesB its families; for a paired difference the same as {@code familiesA}
+     * @param paired whether the prompts are the same
+     * @param seed the seed (see {@link #cellSeed})
+     * @return the {@value #BOOTSTRAP_RESAMPLES} differences
+     */
+    public static Distribution bootstrapDifference(ToDoubleFunction<int[][]> a, int[][] familiesA, ToDoubleFunction<int[][]> b,
+            int[][] familiesB, boolean paired, long seed) {
+        if (paired && !Arrays.deepEquals(familiesA, familiesB)) {
+            throw new IllegalArgumentException("a paired difference needs the same prompts in the same families for both models");
+        }
+        Random random = new Random(seed);
+        double[] stats = new double[BOOTSTRAP_RESAMPLES];
+        for (int r = 0; r < stats.length; r++) {
+            int[][] drawnA = draw(familiesA, random);
+            int[][] drawnB = paired ? drawnA : draw(familiesB, random);
+            stats[r] = b.applyAsDouble(drawnB) - a.applyAsDouble(drawnA);
+        }
+        return new Distribution(stats);
+    }
+
+    /** One stratified resample: within every family, as many of its prompts as it has, with replacement. */
+    static int[][] draw(int[][] families, Random random) {
+        int[][] drawn = new int[families.length][];
+        for (int f = 0; f < families.length; f++) {
+            drawn[f] = new int[families[f].length];
+            for (int i = 0; i < drawn[f].length; i++) {
+                drawn[f][i] = families[f][random.nextInt(families[f].length)];
+            }
+        }
+        return drawn;
+    }
+
+    /**
+     * A bootstrap distribution: a statistic over the resamples, sorted (NaN last).
+     *
+     * @param sorted the statistics, sorted in place by the constructor
+     */
+    public record Distribution(double[] sorted) {
+        /**
+         * Sorts the statistics.
+         *
+         * @param sorted the statistics, not empty
+         */
+        public Distribution {
+            if (sorted.length == 0) {
+                throw new IllegalArgumentException("a bootstrap distribution needs at least one resample");
+            }
+            Arrays.sort(sorted);
+        }
+
+        /**
+         * Returns the 95% percentile interval: the 2.5th and 97.5th percentiles (nearest rank).
+         *
+         * @return {@code {low, high}}
+         */
+        public double[] interval() {
+            return new double[] {sorted[(int) Math.floor(0.025 * (sorted.length - 1))], sorted[(int) Math.ceil(0.975 * (sorted.length - 1))]};
+        }
+
+        /**
+         * Returns the two-sided bootstrap p-value of "the statistic equals {@code value}": twice the smaller
+         * tail, counted with the observed side included, {@code min(1, 2 · (1 + min(#{θ* ≤ value},
+         * #{θ* ≥ value})) / (B + 1))} for B resamples. It is the test the percentile interval inverts (a
+         * value outside the 95% interval has p of about 0.05 or less), made a number so that many such tests
+         * can be adjusted together; the +1s keep it above 0 (a bootstrap cannot show p below 2/(B+1)).
+         * NaN where the value or a resample is NaN: no test.
+         *
+         * @param value the value tested, e.g. the published protocol's number
+         * @return the p-value in (0, 1], or NaN
+         */
+        public double pValue(double value) {
+            if (Double.isNaN(value) || Double.isNaN(sorted[sorted.length - 1])) {
+                return Double.NaN;
+            }
+            int below = 0;
+            int above = 0;
+            for (double s : sorted) {
+                if (s <= value) {
+                    below++;
+                }
+                if (s >= value) {
+                    above++;
                 }
             }
-            stats[r] = statistic.applyAsDouble(drawn);
+            return Math.min(1.0, 2.0 * (1 + Math.min(below, above)) / (sorted.length + 1));
         }
-        Arrays.sort(stats);
-        return new double[] {stats[(int) Math.floor(0.025 * (stats.length - 1))], stats[(int) Math.ceil(0.975 * (stats.length - 1))]};
     }
 
     /**

@@ -89,6 +89,37 @@ class StatsTest {
     }
 
     /**
+     * The bootstrap p-value by hand: resamples {1, 2, 3, 4} (B = 4). At 3.5, one resample lies above
+     * and three below: 2·(1 + 1)/5 = 0.8. At 10, none above: 2·(1 + 0)/5 = 0.4, the smallest four resamples
+     * can give. At 2.5 the tails are even: 2·(1 + 2)/5 = 1.2, capped at 1.
+     */
+    @Test
+    void theBootstrapPValueCountsTheSmallerTail() {
+        Stats.Distribution d = new Stats.Distribution(new double[] {3, 1, 4, 2});
+        assertThat(d.sorted()).containsExactly(1, 2, 3, 4);
+        assertThat(d.pValue(3.5)).isEqualTo(0.8);
+        assertThat(d.pValue(10)).isEqualTo(0.4);
+        assertThat(d.pValue(-10)).isEqualTo(0.4);
+        assertThat(d.pValue(2.5)).isEqualTo(1.0);
+        assertThat(d.pValue(Double.NaN)).isNaN();
+        // the interval is the same one bootstrapFamilies reports, from the same resamples
+        double[] values = {0.1, 0.7, 0.2, 0.9, 0.4};
+        int[][] families = {{0, 1, 2, 3, 4}};
+        assertThat(Stats.bootstrapDistribution(families, drawn -> Stats.familyMean(values, drawn), 3).interval())
+                .containsExactly(Stats.bootstrapFamilyMean(values, families, 3));
+    }
+
+    @Test
+    void aTestRowCarriesTheBootstrapPValue() {
+        AtlasRows rows = new AtlasRows("MLP dominance");
+        rows.test("mlp-dominance.share", "a", 10.0, 1.0, new Stats.Distribution(new double[] {0.5, 1.0, 1.5, 2.0}), "differs");
+        List<Object> test = rows.tables().get(2).rows().get(0);
+        assertThat(rows.tables().get(2).name()).isEqualTo(AtlasRows.TESTS);
+        assertThat(test).containsExactly("MLP dominance", "mlp-dominance.share", "a", 10.0, 1.0, 0.5, 2.0, 0.4, "differs");
+        assertThat(rows.tables().get(1).rows()).as("a test is no flag by itself").isEmpty();
+    }
+
+    /**
      * Coverage on a case with a known answer: prompts drawn from normal distributions of known means, the
      * 95% intervals computed 300 times; the true value must fall inside about 95% of them (at least 88%,
      * four Monte Carlo standard errors below). For the selection-aware interval the truth is the largest
@@ -129,6 +160,89 @@ class StatsTest {
         }
         assertThat(meanCovered / (double) runs).as("coverage of a mean's interval").isGreaterThanOrEqualTo(0.88);
         assertThat(maxCovered / (double) runs).as("coverage of the selected maximum's interval").isGreaterThanOrEqualTo(0.88);
+    }
+
+    /**
+     * Coverage of the interval on Δ = b − a with a known true difference of 0.5, 300 simulated studies. Paired:
+     * both models measure the same 40 prompts, which share a prompt effect of standard deviation 1 (what the
+     * pairing cancels), each model adding noise of 0.3; the paired interval must cover the truth about 95% of the
+     * time (at least 88%) and be narrower than an unpaired one on the same data. Unpaired: 30 and 45 different
+     * prompts, families of unequal sizes; the unpaired interval must cover too.
+     */
+    @Test
+    void differenceIntervalsCoverAKnownDifference() {
+        java.util.Random truth = new java.util.Random(23);
+        double delta = 0.5;
+        int runs = 300;
+        int pairedCovered = 0;
+        int unpairedCovered = 0;
+        int narrower = 0;
+        int[][] shared = {java.util.stream.IntStream.range(0, 20).toArray(), java.util.stream.IntStream.range(20, 40).toArray()};
+        int[][] familiesA = {java.util.stream.IntStream.range(0, 10).toArray(), java.util.stream.IntStream.range(10, 30).toArray()};
+        int[][] familiesB = {java.util.stream.IntStream.range(0, 30).toArray(), java.util.stream.IntStream.range(30, 45).toArray()};
+        for (int run = 0; run < runs; run++) {
+            double[] a = new double[40];
+            double[] b = new double[40];
+            for (int p = 0; p < 40; p++) {
+                double prompt = truth.nextGaussian();
+                a[p] = 0.2 + prompt + 0.3 * truth.nextGaussian();
+                b[p] = 0.2 + delta + prompt + 0.3 * truth.nextGaussian();
+            }
+            double[] paired = Stats.bootstrapDifference(d -> Stats.familyMean(a, d), shared, d -> Stats.familyMean(b, d), shared, true,
+                    Stats.cellSeed(run, "paired")).interval();
+            double[] unpairedSame = Stats.bootstrapDifference(d -> Stats.familyMean(a, d), shared, d -> Stats.familyMean(b, d), shared,
+                    false, Stats.cellSeed(run, "paired")).interval();
+            pairedCovered += paired[0] <= delta && delta <= paired[1] ? 1 : 0;
+            narrower += paired[1] - paired[0] < unpairedSame[1] - unpairedSame[0] ? 1 : 0;
+            double[] x = new double[30];
+            double[] y = new double[45];
+            for (int p = 0; p < x.length; p++) {
+                x[p] = 1.0 + truth.nextGaussian();
+            }
+            for (int p = 0; p < y.length; p++) {
+                y[p] = 1.0 + delta + 2 * truth.nextGaussian();
+            }
+            double[] unpaired = Stats.bootstrapDifference(d -> Stats.familyMean(x, d), familiesA, d -> Stats.familyMean(y, d), familiesB,
+                    false, Stats.cellSeed(run, "unpaired")).interval();
+            unpairedCovered += unpaired[0] <= delta && delta <= unpaired[1] ? 1 : 0;
+        }
+        assertThat(pairedCovered / (double) runs).as("coverage of the paired Δ interval").isGreaterThanOrEqualTo(0.88);
+        assertThat(unpairedCovered / (double) runs).as("coverage of the unpaired Δ interval").isGreaterThanOrEqualTo(0.88);
+        assertThat(narrower).as("pairing cancels the shared prompt effect").isEqualTo(runs);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Stats.bootstrapDifference(d -> 0, shared, d -> 0, familiesA, true, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("same prompts");
+    }
+
+    /**
+     * The Δ table: paired where both models list the same prompts, unpaired where they do not, last model −
+     * first model; a Δ whose resamples all agree is flagged as a point interval, like a cell's.
+     */
+    @Test
+    void theDeltaTablePairsModelsThatMeasuredTheSamePrompts() {
+        AtlasRows rows = new AtlasRows("Universal hub layer");
+        List<String> prompts = List.of("t1", "t2", "t3", "t4");
+        int[][] families = {{0, 1}, {2, 3}};
+        double[] a = {1, 2, 3, 4};
+        double[] b = {2, 3, 4, 5};
+        rows.value("hub.kl", Protocol.CORRECTED, "a", Stats.familyMean(a, families), "2.5", AtlasRows.Sample.familyMean(prompts, families, a, 1));
+        rows.value("hub.kl", Protocol.CORRECTED, "b", Stats.familyMean(b, families), "3.5", AtlasRows.Sample.familyMean(prompts, families, b, 2));
+        rows.value("hub.router", Protocol.CORRECTED, "a", 2.5, "2.5", AtlasRows.Sample.familyMean(prompts, families, a, 3));
+        rows.value("hub.router", Protocol.CORRECTED, "b", 3.0, "3", AtlasRows.Sample.familyMean(List.of("u1", "u2"), new int[][] {{0, 1}},
+                new double[] {2, 4}, 4));
+        rows.value("hub.layer", Protocol.CORRECTED, "a", 2, "L2");
+        List<List<Object>> deltas = rows.tables().stream().filter(t -> t.name().equals(AtlasRows.DELTAS)).findFirst().orElseThrow().rows();
+        assertThat(deltas).hasSize(2);
+        // b = a + 1 on every prompt: every paired resample gives exactly 1, a point interval
+        assertThat(deltas.get(0)).containsExactly("Universal hub layer", "hub.kl", "corrected", "a", "b", 1.0, 1.0, 1.0, "paired");
+        assertThat(deltas.get(1).subList(0, 6)).containsExactly("Universal hub layer", "hub.router", "corrected", "a", "b", 0.5);
+        assertThat(deltas.get(1).get(8)).isEqualTo("unpaired");
+        assertThat((double) deltas.get(1).get(6)).isLessThan(0.5);
+        assertThat((double) deltas.get(1).get(7)).isGreaterThan(0.5);
+        assertThat(rows.tables().get(1).rows()).singleElement().satisfies(f -> {
+            assertThat(f.get(2)).isEqualTo("b − a");
+            assertThat(f.get(3)).isEqualTo("degenerate-interval");
+            assertThat((String) f.get(4)).contains("Δ hub.kl is the point [1.0, 1.0]");
+        });
     }
 
     /** A clear winner is selected in (almost) every resample; a tie is not. */

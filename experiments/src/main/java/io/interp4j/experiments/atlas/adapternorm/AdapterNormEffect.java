@@ -29,34 +29,43 @@ import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.AtlasScope;
+import io.interp4j.experiments.atlas.PromptSet;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BiFunction;
 
 /**
  * STUDY.md row 8, adapter norm–effect correlation. The norms come from the {@code adapter-norms}
  * probe: published, a layer's norm is the root-sum-square of the Frobenius norms of all its LoRA A and
  * B matrices ({@code ab_rss}, dominated by the random initialisation of A); corrected, the norm of the
  * update itself, the root-sum-square of {@code (α/r)·‖B·A‖_F} over the layer's modules ({@code
- * delta_rss}). A layer's effect is KL(trained ‖ trained with block L's {@code resid_post} replaced at
- * every position by the base model's on the same prompt) at the last position, averaged over each
- * family's prompts, then over families. Published: Pearson over layers of {@code ab_rss} and the
- * effect. Corrected: Pearson and Spearman of {@code delta_rss} and the effect, with 95% bootstrap
- * intervals (prompts resampled within families, the effects recomputed, the correlation taken again).
+ * delta_rss}). A layer's effect is a KL at the last position, averaged over each family's prompts, then
+ * over families: published, KL(trained ‖ trained with block L's {@code resid_post} replaced at every
+ * position by the base model's on the same prompt), which carries every earlier layer's change too
+ * (cumulative: the last layer's effect is the whole adapter's); corrected, KL(trained ‖ trained with
+ * block L's own contribution, {@code blocks.L.contribution} = attn_out + mlp_out, replaced at every
+ * position by the base model's contribution of that block on the same prompt): the base model's block L
+ * patched into the trained model, one layer's own change at a time. Published: Pearson over layers of
+ * {@code ab_rss} and its effect. Corrected: Pearson and Spearman of {@code delta_rss} and its effect,
+ * with 95% bootstrap intervals (prompts resampled within families, the effects recomputed, the
+ * correlation taken again); with fewer than {@value #MIN_LAYERS} layers the correlation is flagged (a
+ * handful of points is no correlation, and its bootstrap can only take a few values).
  */
 final class AdapterNormEffect implements Experiment {
     static final String DIMENSION = "Adapter norm–effect correlation";
     /** The probe that reads the adapter's norms. */
     static final String NORMS_PROBE = "adapter-norms";
+    /** The fewest layers a correlation over layers is reported without a flag. */
+    static final int MIN_LAYERS = 5;
 
     private final AtlasScope scope;
     private final TrainedModels trained;
@@ -85,13 +94,18 @@ final class AdapterNormEffect implements Experiment {
     }
 
     /**
-     * Stage 1: per prompt, the base model reading every block's {@code resid_post} at every position
-     * (the patches), then the trained model's last logits (the reference).
+     * Stage 1: per prompt, the base model reading every block's {@code resid_post} (and, for the corrected
+     * contributions, {@code resid_pre}) at every position, then the trained model's last logits (the reference).
      */
-    private static ForwardPlan sourcePlan(String base, String tuned, List<int[]> tokens, int layers) {
+    private ForwardPlan sourcePlan(String base, String tuned, List<int[]> tokens, int layers) {
         Readout readout = Readout.activation(HookPoint.block(0, HookSite.RESID_POST), Positions.ALL);
-        for (int l = 1; l < layers; l++) {
-            readout = readout.and(HookPoint.block(l, HookSite.RESID_POST), Positions.ALL);
+        for (int l = 0; l < layers; l++) {
+            if (l > 0) {
+                readout = readout.and(HookPoint.block(l, HookSite.RESID_POST), Positions.ALL);
+            }
+            if (scope.runs(Protocol.CORRECTED)) {
+                readout = readout.and(HookPoint.block(l, HookSite.RESID_PRE), Positions.ALL);
+            }
         }
         ForwardPlan.Builder plan = ForwardPlan.builder();
         for (int[] prompt : tokens) {
@@ -101,16 +115,39 @@ final class AdapterNormEffect implements Experiment {
         return plan.build();
     }
 
-    /** Stage 2: per prompt, per layer, the trained model with that block's resid_post replaced at every position. */
-    private static ForwardPlan patchPlan(String tuned, List<int[]> tokens, int layers, BiFunction<Integer, Integer, TensorData> patch) {
+    /**
+     * Stage 2: per prompt, per protocol, per layer, the trained model with the base model's activation at that
+     * block: published, its resid_post; corrected, its contribution.
+     */
+    private ForwardPlan patchPlan(String tuned, List<int[]> tokens, int layers, Patches patch) {
         ForwardPlan.Builder plan = ForwardPlan.builder();
         for (int t = 0; t < tokens.size(); t++) {
-            for (int l = 0; l < layers; l++) {
-                plan.add(ForwardRequest.intervened(tuned, tokens.get(t), List.of(Intervention.replace(Site.layerOutput(l), Positions.ALL,
-                        patch.apply(t, l), "the base model's resid_post"))));
+            for (Protocol protocol : scope.protocols()) {
+                for (int l = 0; l < layers; l++) {
+                    boolean published = protocol == Protocol.PUBLISHED;
+                    plan.add(ForwardRequest.intervened(tuned, tokens.get(t), List.of(Intervention.replace(published ? Site.layerOutput(l)
+                            : new Site.Contribution(l), Positions.ALL, patch.of(t, l, protocol), published ? "the base model's resid_post"
+                            : "the base model's contribution"))));
+                }
             }
         }
         return plan.build();
+    }
+
+    /** The base model's activation that replaces the trained model's: (prompt, layer, protocol) to the patch. */
+    private interface Patches {
+        TensorData of(int prompt, int layer, Protocol protocol);
+    }
+
+    /** The base model's contribution of a block, resid_post − resid_pre, from a stage-1 readout. */
+    private static TensorData contribution(ForwardReadout base, int layer) {
+        TensorData post = base.get(HookPoint.block(layer, HookSite.RESID_POST));
+        float[] pre = base.get(HookPoint.block(layer, HookSite.RESID_PRE)).data();
+        float[] delta = post.data().clone();
+        for (int i = 0; i < delta.length; i++) {
+            delta[i] -= pre[i];
+        }
+        return new TensorData(post.shape(), delta);
     }
 
     private List<int[]> encode(StudyContext context, List<Task> tasks, String model) {
@@ -132,7 +169,7 @@ final class AdapterNormEffect implements Experiment {
             List<TensorData> zeros = tokens.stream().map(p -> new TensorData(new long[] {1, p.length, width}, new float[p.length * width]))
                     .toList();
             plans.add(sourcePlan(name, tuned, tokens, layers));
-            plans.add(patchPlan(tuned, tokens, layers, (t, l) -> zeros.get(t)));
+            plans.add(patchPlan(tuned, tokens, layers, (t, l, protocol) -> zeros.get(t)));
         }
         return plans;
     }
@@ -140,7 +177,7 @@ final class AdapterNormEffect implements Experiment {
     @Override
     public String describe() {
         return "atlas adapter norm–effect: per-layer LoRA norms of " + trained.describe() + " against KL(trained ‖ trained with the"
-                + " base model's resid_post at L), suite '" + scope.suite() + "' (split " + scope.split() + "); " + scope.rows().describe();
+                + " base model's resid_post at L (published) or its block L contribution (corrected)), suite '" + scope.suite() + "' (split " + scope.split() + "); " + scope.rows().describe();
     }
 
     @Override
@@ -167,34 +204,43 @@ final class AdapterNormEffect implements Experiment {
             ForwardPlan sources = sourcePlan(name, tuned, tokens, layers);
             List<ForwardReadout> stage1 = context.forwards(sources, progress);
             forwards += sources.size();
-            ForwardPlan patches = patchPlan(tuned, tokens, layers,
-                    (t, l) -> stage1.get(2 * t).get(HookPoint.block(l, HookSite.RESID_POST)));
+            ForwardPlan patches = patchPlan(tuned, tokens, layers, (t, l, protocol) -> protocol == Protocol.PUBLISHED
+                    ? stage1.get(2 * t).get(HookPoint.block(l, HookSite.RESID_POST)) : contribution(stage1.get(2 * t), l));
             List<ForwardReadout> stage2 = context.forwards(patches, progress);
             forwards += patches.size();
-            // kl[layer][prompt]: KL(trained ‖ trained with the base model's resid_post at layer)
-            double[][] kl = new double[layers][tasks.size()];
+            // kl[protocol][layer][prompt]: KL(trained ‖ trained with the base model's resid_post / contribution at layer)
+            Map<Protocol, double[][]> kls = new EnumMap<>(Protocol.class);
+            scope.protocols().forEach(protocol -> kls.put(protocol, new double[layers][tasks.size()]));
             int next = 0;
             for (int t = 0; t < tasks.size(); t++) {
                 Task task = tasks.get(t);
                 float[] reference = stage1.get(2 * t + 1).lastLogits();
-                for (int l = 0; l < layers; l++) {
-                    kl[l][t] = compare.kl(reference, stage2.get(next++).lastLogits());
-                    promptRows.add(Arrays.asList(name, l, task.id(), task.family(), kl[l][t]));
+                for (Protocol protocol : scope.protocols()) {
+                    for (int l = 0; l < layers; l++) {
+                        double value = compare.kl(reference, stage2.get(next++).lastLogits());
+                        kls.get(protocol)[l][t] = value;
+                        promptRows.add(Arrays.asList(name, protocol.configName(), l, task.id(), task.family(), value));
+                    }
                 }
             }
-            double[] effect = effects(kl, families);
+            Map<Protocol, double[]> effects = new EnumMap<>(Protocol.class);
+            kls.forEach((protocol, values) -> effects.put(protocol, effects(values, families)));
             for (int l = 0; l < layers; l++) {
-                layerRows.add(Arrays.asList(name, l, norms.modules()[l], norms.ab()[l], norms.delta()[l], effect[l]));
-                seriesRows.add(Arrays.asList(name, l, name + " effect", effect[l]));
+                Double residPost = effects.containsKey(Protocol.PUBLISHED) ? effects.get(Protocol.PUBLISHED)[l] : null;
+                Double own = effects.containsKey(Protocol.CORRECTED) ? effects.get(Protocol.CORRECTED)[l] : null;
+                layerRows.add(Arrays.asList(name, l, norms.modules()[l], norms.ab()[l], norms.delta()[l], residPost, own));
+                for (Map.Entry<Protocol, double[]> e : effects.entrySet()) {
+                    seriesRows.add(Arrays.asList(name, l, name + " " + (e.getKey() == Protocol.PUBLISHED ? "resid-post effect"
+                            : "contribution effect"), e.getValue()[l]));
+                }
                 seriesRows.add(Arrays.asList(name, l, name + " ab-norm", norms.ab()[l]));
                 seriesRows.add(Arrays.asList(name, l, name + " update-norm", norms.delta()[l]));
             }
-            long seed = context.seed() * 31 + name.hashCode();
             double cv = norms.abCv();
             atlas.value("adapter-norm-effect.norm-cv", null, name, cv, fmt(cv));
-            double published = compare.pearson(norms.ab(), effect);
-            correlationRows.add(Arrays.asList(name, Protocol.PUBLISHED.configName(), "ab-norm", "pearson", published, null, null));
             if (scope.runs(Protocol.PUBLISHED)) {
+                double published = compare.pearson(norms.ab(), effects.get(Protocol.PUBLISHED));
+                correlationRows.add(Arrays.asList(name, Protocol.PUBLISHED.configName(), "ab-norm", "pearson", published, null, null));
                 atlas.value("adapter-norm-effect.pearson", Protocol.PUBLISHED, name, published, fmt(published));
                 if (cv < flatCv) {
                     atlas.artefact(Protocol.PUBLISHED, name, "norms nearly flat: random init of A dominates (the A+B norm per layer"
@@ -203,23 +249,36 @@ final class AdapterNormEffect implements Experiment {
                 }
             }
             if (scope.runs(Protocol.CORRECTED)) {
+                double[][] kl = kls.get(Protocol.CORRECTED);
+                double[] effect = effects.get(Protocol.CORRECTED);
                 double pearson = compare.pearson(norms.delta(), effect);
                 double spearman = compare.spearman(norms.delta(), effect);
-                double[] pearsonCi = Stats.bootstrapFamilies(families, drawn -> compare.pearson(norms.delta(), effects(kl, drawn)),
-                        Stats.cellSeed(context.seed(), DIMENSION, name, "pearson"));
-                double[] spearmanCi = Stats.bootstrapFamilies(families, drawn -> compare.spearman(norms.delta(), effects(kl, drawn)),
-                        Stats.cellSeed(context.seed(), DIMENSION, name, "spearman"));
+                List<String> identities = PromptSet.identities(tasks);
+                AtlasRows.Sample pearsonSample = new AtlasRows.Sample(identities, families, drawn -> compare.pearson(norms.delta(),
+                        effects(kl, drawn)), Stats.cellSeed(context.seed(), DIMENSION, name, "pearson"));
+                AtlasRows.Sample spearmanSample = new AtlasRows.Sample(identities, families, drawn -> compare.spearman(norms.delta(),
+                        effects(kl, drawn)), Stats.cellSeed(context.seed(), DIMENSION, name, "spearman"));
+                Stats.Distribution pearsonDistribution = Stats.bootstrapDistribution(families, pearsonSample.statistic(),
+                        pearsonSample.seed());
+                double[] pearsonCi = pearsonDistribution.interval();
+                double[] spearmanCi = spearmanSample.interval();
                 correlationRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "update-norm", "pearson", pearson, pearsonCi[0],
                         pearsonCi[1]));
                 correlationRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "update-norm", "spearman", spearman, spearmanCi[0],
                         spearmanCi[1]));
                 correlationRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "ab-norm", "spearman",
                         compare.spearman(norms.ab(), effect), null, null));
-                atlas.value("adapter-norm-effect.pearson", Protocol.CORRECTED, name, pearson, fmt(pearson), pearsonCi);
-                atlas.value("adapter-norm-effect.spearman", Protocol.CORRECTED, name, spearman, fmt(spearman), spearmanCi);
-                if (scope.runs(Protocol.PUBLISHED) && !(published >= pearsonCi[0] && published <= pearsonCi[1])) {
-                    atlas.disagreement(name, "Pearson r over layers: published (A+B norm) " + fmt(published) + ", corrected (update norm"
-                            + " (α/r)·‖B·A‖) " + fmt(pearson) + " [" + fmt(pearsonCi[0]) + ", " + fmt(pearsonCi[1]) + "]");
+                atlas.value("adapter-norm-effect.pearson", Protocol.CORRECTED, name, pearson, fmt(pearson), pearsonCi, pearsonSample);
+                atlas.value("adapter-norm-effect.spearman", Protocol.CORRECTED, name, spearman, fmt(spearman), spearmanCi, spearmanSample);
+                if (layers < MIN_LAYERS) {
+                    atlas.artefact(Protocol.CORRECTED, name, "a correlation over " + layers + " layers (fewer than " + MIN_LAYERS
+                            + "): a handful of points, whose bootstrap can take only a few values; read the per-layer effects instead");
+                }
+                if (scope.runs(Protocol.PUBLISHED)) {
+                    double published = compare.pearson(norms.ab(), effects.get(Protocol.PUBLISHED));
+                    atlas.test("adapter-norm-effect.pearson", name, published, pearson, pearsonDistribution, "Pearson r over layers:"
+                            + " published (A+B norm) " + fmt(published) + ", corrected (update norm (α/r)·‖B·A‖) " + fmt(pearson) + " ["
+                            + fmt(pearsonCi[0]) + ", " + fmt(pearsonCi[1]) + "]");
                 }
             }
         }
@@ -227,11 +286,12 @@ final class AdapterNormEffect implements Experiment {
         summary.put("prompts", tasks.size());
         summary.put("forward-passes", forwards);
         List<Table> tables = new ArrayList<>();
-        tables.add(new Table("norm-effect-layers", List.of("model", "layer", "modules", "ab_norm", "update_norm", "effect"), layerRows));
+        tables.add(new Table("norm-effect-layers", List.of("model", "layer", "modules", "ab_norm", "update_norm", "resid_post_effect",
+                "contribution_effect"), layerRows));
         tables.add(new Table("norm-effect-series", List.of("model", "layer", "series", "value"), seriesRows));
         tables.add(new Table("norm-effect-correlations", List.of("model", "protocol", "norm", "method", "r", "ci_low", "ci_high"),
                 correlationRows));
-        tables.add(new Table("norm-effect-prompts", List.of("model", "layer", "task", "family", "kl"), promptRows));
+        tables.add(new Table("norm-effect-prompts", List.of("model", "protocol", "layer", "task", "family", "kl"), promptRows));
         tables.addAll(atlas.tables());
         List<Chart> charts = List.of(new Chart("adapter norm and layer effect by layer", ChartType.LINE, "norm-effect-series", "layer",
                 "series", "value"));

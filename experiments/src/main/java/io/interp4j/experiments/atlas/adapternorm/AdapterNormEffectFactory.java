@@ -20,7 +20,7 @@ public final class AdapterNormEffectFactory implements ExperimentFactory {
     @Override
     public String description() {
         return "atlas row 8: correlates, over layers, the LoRA adapter's norm per layer with KL(trained ‖ trained with layer L's"
-                + " resid_post taken from the base model)";
+                + " resid_post (published) or its own contribution (corrected) taken from the base model)";
     }
 
     @Override

@@ -172,7 +172,7 @@ final class EarlyExitExperiment implements Experiment {
                                 m.kl.value(layer, p), m.overlap.value(layer, p), m.exitArgmax[layer][p], Stats.argmax(clean.get(p))));
                     }
                 }
-                int earliest = atlasRows(atlas, name, protocol, m, layers, seed);
+                int earliest = atlasRows(atlas, name, protocol, m, layers, seed, prompts.identities());
                 summary.put(name + "." + protocol.configName() + ".earliest-exit", earliest < 0 ? "none" : earliest);
             }
             if (byProtocol.size() == 2) {
@@ -275,7 +275,7 @@ final class EarlyExitExperiment implements Experiment {
     }
 
     /** Adds the headline rows and the published artefact flags; returns the earliest layer. */
-    private int atlasRows(AtlasRows atlas, String name, Protocol protocol, Measured m, int layers, long seed) {
+    private int atlasRows(AtlasRows atlas, String name, Protocol protocol, Measured m, int layers, long seed, List<String> identities) {
         boolean corrected = protocol == Protocol.CORRECTED;
         int earliest = earliest(m);
         if (earliest >= 0) {
@@ -293,7 +293,7 @@ final class EarlyExitExperiment implements Experiment {
             int last = layers - 2;
             atlas.value("early-exit.last-exit", protocol, name, m.agreement.mean(last), Display.layer(last) + ": "
                     + Display.percent(m.agreement.mean(last)) + " argmax, KL " + Display.number(m.kl.mean(last)),
-                    corrected ? m.agreement.interval(last, Stats.cellSeed(seed, DIMENSION, name, protocol, "agreement")) : null);
+                    corrected ? m.agreement.sample(last, identities, Stats.cellSeed(seed, DIMENSION, name, protocol, "agreement")) : null);
             double low = Double.POSITIVE_INFINITY;
             double high = Double.NEGATIVE_INFINITY;
             for (int layer = 0; layer <= last; layer++) {

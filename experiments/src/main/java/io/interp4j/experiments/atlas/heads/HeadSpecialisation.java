@@ -277,14 +277,17 @@ final class HeadSpecialisation implements Experiment {
                         + (grid.get(0).ablation().slice() ? "d_head slice of hook_attn_out" : "head (hook_z)") + " zeroed",
                         ChartType.HEATMAP, table, "head", "layer", "kl"));
                 Stats.Selection selection = null;
+                AtlasRows.Sample sample = null;
                 if (protocol == Protocol.CORRECTED) {
                     // the interval of the largest head effect, the top head chosen again in every resample
                     int[][] drawnFamilies = families;
+                    long topSeed = Stats.cellSeed(context.seed(), DIMENSION, name, "top-head");
                     selection = Stats.bootstrapSelection(drawnFamilies, grid.size(), (c, drawn) -> Stats.familyMean(
-                            kl.get(grid.get(c).ablation()), drawn), grid.indexOf(top),
-                            Stats.cellSeed(context.seed(), DIMENSION, name, "top-head"));
+                            kl.get(grid.get(c).ablation()), drawn), grid.indexOf(top), topSeed);
+                    sample = new AtlasRows.Sample(PromptSet.identities(tasks), drawnFamilies, drawn -> grid.stream()
+                            .mapToDouble(c -> Stats.familyMean(kl.get(c.ablation()), drawn)).max().orElseThrow(), topSeed);
                 }
-                headline(atlas, protocol, name, config, top, selection);
+                headline(atlas, protocol, name, config, top, selection, sample);
             }
             flags(atlas, name, config, recipe, kl, families, best);
             summary.put(name + ".prompts", prompts.size());
@@ -303,12 +306,13 @@ final class HeadSpecialisation implements Experiment {
         return new StepResult(tables, charts, summary);
     }
 
-    private void headline(AtlasRows atlas, Protocol protocol, String model, ModelConfig config, Cell top, Stats.Selection selection) {
+    private void headline(AtlasRows atlas, Protocol protocol, String model, ModelConfig config, Cell top, Stats.Selection selection,
+            AtlasRows.Sample sample) {
         Ablation a = top.ablation();
         String where = "L" + a.layer() + (a.slice() ? " slice " : " H") + a.slot();
         atlas.value("head-specialisation.kl", protocol, model, top.kl(), where + ", " + String.format(Locale.ROOT, "%.4g", top.kl())
                 + (selection == null ? "" : String.format(Locale.ROOT, " (the top head in %.0f%% of resamples)", 100 * selection.stability())),
-                selection == null ? null : selection.interval());
+                selection == null ? null : selection.interval(), sample);
         atlas.value("head-specialisation.layer", protocol, model, a.layer(), "L" + a.layer());
         atlas.value("head-specialisation.head", protocol, model, a.slot(), a.slice() ? "slice " + a.slot() + " (not a head)"
                 : "H" + a.slot() + " (KV " + config.kvHeadOf(a.slot()) + ")");

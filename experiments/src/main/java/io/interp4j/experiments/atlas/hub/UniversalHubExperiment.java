@@ -444,12 +444,14 @@ final class UniversalHubExperiment implements Experiment {
                 hubOf.put(protocol, hub);
                 double kl = profile.mean(hub);
                 // corrected: the interval of the largest layer effect, the hub chosen again in every resample
+                long hubSeed = Stats.cellSeed(seed, DIMENSION, name, method.id, "hub");
                 Stats.Selection selection = protocol == Protocol.CORRECTED ? Stats.bootstrapSelection(families, profile.layers(),
-                        profile::mean, hub, Stats.cellSeed(seed, DIMENSION, name, method.id, "hub")) : null;
+                        profile::mean, hub, hubSeed) : null;
                 atlas.value("universal-hub.layer", protocol, name, hub, Display.layer(hub) + ", " + Display.number(kl)
                         + (selection == null ? "" : String.format(Locale.ROOT, " (the hub in %.0f%% of resamples)",
                                 100 * selection.stability())));
-                atlas.value("universal-hub.kl", protocol, name, kl, Display.number(kl), selection == null ? null : selection.interval());
+                atlas.value("universal-hub.kl", protocol, name, kl, Display.number(kl), selection == null ? null : selection.interval(),
+                        selection == null ? null : profile.maxSample(prompts.identities(), hubSeed));
                 if (selection != null && selection.stability() < 0.5) {
                     atlas.artefact(protocol, name, String.format(Locale.ROOT, "the hub is not stable: %s is the largest layer in only"
                             + " %.0f%% of bootstrap resamples of the prompts", Display.layer(hub), 100 * selection.stability()));
@@ -465,10 +467,10 @@ final class UniversalHubExperiment implements Experiment {
                 Router router = routers.get(protocol);
                 for (int k = 0; k < POSITIONS.size(); k++) {
                     double mean = Stats.familyMean(router.drops[k], families);
-                    double[] routerCi = protocol == Protocol.CORRECTED ? Stats.bootstrapFamilyMean(router.drops[k], families,
-                            Stats.cellSeed(seed, DIMENSION, name, protocol, "router", POSITIONS.get(k))) : null;
+                    AtlasRows.Sample routerSample = protocol == Protocol.CORRECTED ? AtlasRows.Sample.familyMean(prompts.identities(),
+                            families, router.drops[k], Stats.cellSeed(seed, DIMENSION, name, protocol, "router", POSITIONS.get(k))) : null;
                     atlas.value("universal-hub.router-" + POSITIONS.get(k), protocol, name, mean, Display.layer(hub) + " "
-                            + POSITIONS.get(k) + " position: " + Display.number(mean), routerCi);
+                            + POSITIONS.get(k) + " position: " + Display.number(mean), routerSample);
                 }
                 if (protocol == Protocol.CORRECTED) {
                     for (Method other : List.of(Method.CONTRIBUTION_MEAN, Method.CONTRIBUTION_RESAMPLE)) {

@@ -2,6 +2,7 @@ package io.interp4j.experiments.atlas.layerwise;
 
 import static java.util.Objects.requireNonNull;
 
+import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.Stats;
 
@@ -159,7 +160,38 @@ public final class LayerProfile {
      * @return {@code {low, high}}
      */
     public double[] interval(int layer, long seed) {
-        return Stats.bootstrapFamilyMean(values[layer], families, Stats.cellSeed(seed, "layer", layer));
+        return sample(layer, java.util.Collections.nCopies(prompts(), ""), seed).interval();
+    }
+
+    /**
+     * Returns what {@link #interval} resamples at a layer, for a cell whose difference between models is
+     * resampled too.
+     *
+     * @param layer the layer
+     * @param prompts each prompt's identity ({@link io.interp4j.experiments.atlas.PromptSet#identities})
+     * @param seed the seed, mixed with the layer
+     * @return the sample
+     */
+    public AtlasRows.Sample sample(int layer, java.util.List<String> prompts, long seed) {
+        return AtlasRows.Sample.familyMean(prompts, families, values[layer], Stats.cellSeed(seed, "layer", layer));
+    }
+
+    /**
+     * Returns the sample of the profile's largest value, the argmax layer chosen again in every resample (what
+     * {@link Stats#bootstrapSelection} resamples with the same seed).
+     *
+     * @param prompts each prompt's identity
+     * @param seed the seed, as given to {@link Stats#bootstrapSelection}
+     * @return the sample
+     */
+    public AtlasRows.Sample maxSample(java.util.List<String> prompts, long seed) {
+        return new AtlasRows.Sample(prompts, families, drawn -> {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int layer = 0; layer < values.length; layer++) {
+                max = Math.max(max, mean(layer, drawn));
+            }
+            return max;
+        }, seed);
     }
 
     /**

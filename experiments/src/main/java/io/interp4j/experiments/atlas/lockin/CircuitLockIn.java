@@ -20,6 +20,7 @@ import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.PromptSet;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.Stats;
@@ -42,9 +43,12 @@ import java.util.stream.Collectors;
 /**
  * Core circuit lock-in (STUDY.md row 12). At step 0 (the base model) and at each checkpoint of the
  * training step (base + that checkpoint's adapter), each layer L is ablated on every prompt and the
- * drop max(0, baseline − ablated) of the target's first-token log-prob at the last position is
- * recorded; a layer's effect is the mean of family means of its drops, and the top layers are compared
- * between step 0 and the last checkpoint.
+ * drop of the target's first-token log-prob at the last position is recorded, baseline − ablated:
+ * published clamped at 0, max(0, baseline − ablated), as the seed did; corrected signed (an ablation
+ * that makes the target more likely counts against the layer, not as no effect). A layer's effect is the
+ * mean of family means of its drops, and the top layers are compared between step 0 and the last
+ * checkpoint; the top set must be smaller than every model's layer count (a top set of every layer is
+ * the same at every checkpoint: "locked in" by construction).
  *
  * <p>Published: the layer's whole output ({@code blocks.L.hook_resid_post}) is zeroed at every
  * position, which makes every later layer see a prompt-free input ("cascade zero", flagged when the
@@ -90,9 +94,11 @@ final class CircuitLockIn implements Experiment {
         Set<String> problems = new LinkedHashSet<>(rows.validate(context));
         problems.addAll(prompts.validate(context, perFamily, "prompts-per-family"));
         for (String model : rows.models(context)) {
-            if (context.modelNames().contains(model) && top > context.modelConfig(model).numLayers()) {
-                problems.add(context.path() + ".top: found " + top + "; model '" + model + "' has only "
-                        + context.modelConfig(model).numLayers() + " layers");
+            if (context.modelNames().contains(model) && top >= context.modelConfig(model).numLayers()) {
+                int layers = context.modelConfig(model).numLayers();
+                problems.add(context.path() + ".top: found " + top + "; model '" + model + "' has " + layers + " layers, and a top set"
+                        + " of every layer is locked in by construction; allowed: " + (layers > 1 ? "1.." + (layers - 1)
+                        : "none (a 1-layer model has no top set to compare)"));
             }
         }
         return List.copyOf(problems);
@@ -178,7 +184,8 @@ final class CircuitLockIn implements Experiment {
             Map<Protocol, Boolean> locked = new LinkedHashMap<>();
             for (int pi = 0; pi < protocols.size(); pi++) {
                 Protocol protocol = protocols.get(pi);
-                Outcome outcome = summarise(context, name, protocol, drops.steps(), drops.values()[pi], families, layers, layerRows, topRows);
+                Outcome outcome = summarise(context, name, protocol, drops.steps(), drops.values()[pi], families,
+                        PromptSet.identities(flat.stream().map(FamilyPrompts.Prompt::task).toList()), layers, layerRows, topRows);
                 headline(atlas, name, protocol, outcome, drops.steps());
                 finalTops.put(protocol, outcome.tops().get(outcome.tops().size() - 1).stream().sorted().map(String::valueOf)
                         .collect(Collectors.joining(",")));
@@ -239,7 +246,8 @@ final class CircuitLockIn implements Experiment {
                         FamilyPrompts.Prompt prompt = flat.get(p);
                         float[] logits = readouts.get(next++).lastLogits();
                         double ablated = Stats.logSoftmax(logits)[prompt.target()];
-                        double drop = Math.max(0, baseline[p] - ablated);
+                        // published: the seed's clamp; corrected: signed
+                        double drop = protocol == Protocol.PUBLISHED ? Math.max(0, baseline[p] - ablated) : baseline[p] - ablated;
                         values[pi][s][layer][p] = drop;
                         Task task = prompt.task();
                         promptRows.add(List.of(name, protocol.configName(), step, layer, task.family(), task.id(), baseline[p], ablated, drop));
@@ -265,10 +273,10 @@ final class CircuitLockIn implements Experiment {
     }
 
     /** The top layers of each stage, and whether the step-0 set is the final set. */
-    private record Outcome(List<List<Integer>> tops, boolean locked, double overlap, int lockStep, double rho, double[] rhoCi) {}
+    private record Outcome(List<List<Integer>> tops, boolean locked, double overlap, int lockStep, double rho, AtlasRows.Sample rhoSample) {}
 
     private Outcome summarise(StudyContext context, String name, Protocol protocol, List<Integer> steps, double[][][] drops,
-            int[][] families, int layers, List<List<Object>> layerRows, List<List<Object>> topRows) {
+            int[][] families, List<String> identities, int layers, List<List<Object>> layerRows, List<List<Object>> topRows) {
         Comparisons compare = Comparisons.of(context);
         boolean corrected = protocol == Protocol.CORRECTED;
         double[][] effect = new double[steps.size()][layers];
@@ -304,9 +312,10 @@ final class CircuitLockIn implements Experiment {
         }
         double overlap = tops.get(0).stream().filter(finalSet::contains).count() / (double) top;
         double rho = compare.spearman(effect[0], effect[last]);
-        double[] rhoCi = corrected ? Stats.bootstrapFamilies(families, drawn -> compare.spearman(layerMeans(drops[0], drawn),
-                layerMeans(drops[last], drawn)), Stats.cellSeed(context.seed(), DIMENSION, name, protocol, "rho")) : null;
-        return new Outcome(tops, new TreeSet<>(tops.get(0)).equals(finalSet), overlap, steps.get(lockIndex), rho, rhoCi);
+        AtlasRows.Sample rhoSample = corrected ? new AtlasRows.Sample(identities, families, drawn -> compare.spearman(
+                layerMeans(drops[0], drawn), layerMeans(drops[last], drawn)), Stats.cellSeed(context.seed(), DIMENSION, name, protocol,
+                "rho")) : null;
+        return new Outcome(tops, new TreeSet<>(tops.get(0)).equals(finalSet), overlap, steps.get(lockIndex), rho, rhoSample);
     }
 
     private static double[] layerMeans(double[][] drops, int[][] drawn) {
@@ -331,7 +340,7 @@ final class CircuitLockIn implements Experiment {
                 : "by step " + outcome.lockStep());
         if (protocol == Protocol.CORRECTED) {
             atlas.value(KEY + ".rank-correlation", protocol, name, outcome.rho(), String.format(Locale.ROOT, "ρ %.2f (step 0 vs %d)",
-                    outcome.rho(), finalStep), outcome.rhoCi());
+                    outcome.rho(), finalStep), outcome.rhoSample());
         }
     }
 

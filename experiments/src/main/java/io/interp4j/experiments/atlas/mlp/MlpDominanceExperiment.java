@@ -131,7 +131,7 @@ final class MlpDominanceExperiment implements Experiment {
             long mlpSeed = Stats.cellSeed(seed, DIMENSION, name, MLP);
             profiles.add(prompts, "both", MLP, mlp, scope.runs(Protocol.CORRECTED) ? mlpSeed : null);
             Map<Protocol, Double> shareOf = new LinkedHashMap<>();
-            Map<Protocol, double[]> intervalOf = new LinkedHashMap<>();
+            Map<Protocol, Stats.Distribution> distributionOf = new LinkedHashMap<>();
             for (Protocol protocol : scope.protocols()) {
                 boolean published = protocol == Protocol.PUBLISHED;
                 String method = published ? LAYER_OUTPUT : CONTRIBUTION;
@@ -141,33 +141,40 @@ final class MlpDominanceExperiment implements Experiment {
                 int top = mlp.argmax();
                 int hubLayer = hub.argmax();
                 double share = mlp.mean(top) / hub.mean(hubLayer);
-                double[] ci = published ? null : Stats.bootstrapFamilies(families, drawn -> ratio(mlp, top, hub, hubLayer, drawn),
-                        Stats.cellSeed(seed, DIMENSION, name, protocol, "share"));
-                double[] topCi = published ? null : mlp.interval(top, mlpSeed);
+                AtlasRows.Sample shareSample = published ? null : new AtlasRows.Sample(prompts.identities(), families,
+                        drawn -> ratio(mlp, top, hub, hubLayer, drawn), Stats.cellSeed(seed, DIMENSION, name, protocol, "share"));
+                Stats.Distribution distribution = published ? null : Stats.bootstrapDistribution(families, shareSample.statistic(),
+                        shareSample.seed());
+                double[] ci = distribution == null ? null : distribution.interval();
+                if (distribution != null) {
+                    distributionOf.put(protocol, distribution);
+                }
+                AtlasRows.Sample topSample = published ? null : mlp.sample(top, prompts.identities(), mlpSeed);
                 shareOf.put(protocol, share);
-                intervalOf.put(protocol, ci);
                 shares.add(Arrays.asList(name, protocol.configName(), top, mlp.mean(top), method, hubLayer, hub.mean(hubLayer), share,
                         ci == null ? null : ci[0], ci == null ? null : ci[1]));
                 atlas.value("mlp-dominance.top-layer", protocol, name, top, Display.layer(top) + " MLP, " + Display.number(mlp.mean(top))
                         + second(mlp, top));
-                atlas.value("mlp-dominance.top-kl", protocol, name, mlp.mean(top), Display.number(mlp.mean(top)), topCi);
+                atlas.value("mlp-dominance.top-kl", protocol, name, mlp.mean(top), Display.number(mlp.mean(top)), topSample);
                 // published: the seed's words; corrected: what the number is, a ratio of two KLs (it can exceed 1), not a
                 // share of one effect
                 String ratio = Display.number(mlp.mean(top)) + " / " + Display.number(hub.mean(hubLayer)) + " at " + Display.layer(hubLayer);
                 atlas.value("mlp-dominance.share", protocol, name, share, published ? "MLPs carry " + Display.percent(share) + " ("
                         + ratio + ", the layer-output ablation on this step's prompts; the original divided numbers from different"
                         + " prompt sets)" : "KL ratio " + Display.number(share) + " (top MLP / contribution hub, " + ratio
-                        + "; a ratio of two ablations' KLs, not a share of one effect)", ci);
+                        + "; a ratio of two ablations' KLs, not a share of one effect)", ci, shareSample);
                 summary.put(name + "." + protocol.configName() + ".share", share);
             }
             summary.put(name + ".top-mlp", mlp.argmax());
             profiles.lines(name, byMethod);
-            double[] ci = intervalOf.get(Protocol.CORRECTED);
+            Stats.Distribution corrected = distributionOf.get(Protocol.CORRECTED);
             Double published = shareOf.get(Protocol.PUBLISHED);
-            if (ci != null && published != null && (published < ci[0] || published > ci[1])) {
-                atlas.disagreement(name, "the MLP ratio differs: published " + Display.number(published) + " (of the layer-output"
-                        + " hub) lies outside the corrected 95% interval [" + Display.number(ci[0]) + ", " + Display.number(ci[1])
-                        + "] (of the contribution hub, corrected " + Display.number(shareOf.get(Protocol.CORRECTED)) + ")");
+            if (corrected != null && published != null) {
+                double[] ci = corrected.interval();
+                atlas.test("mlp-dominance.share", name, published, shareOf.get(Protocol.CORRECTED), corrected, "the MLP ratio differs:"
+                        + " published " + Display.number(published) + " (of the layer-output hub), corrected "
+                        + Display.number(shareOf.get(Protocol.CORRECTED)) + " [" + Display.number(ci[0]) + ", " + Display.number(ci[1])
+                        + "] (of the contribution hub)");
             }
         }
         List<Table> tables = new ArrayList<>(atlas.tables());

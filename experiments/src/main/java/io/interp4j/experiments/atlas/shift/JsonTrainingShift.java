@@ -16,6 +16,7 @@ import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.PromptSet;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.Stats;
@@ -30,6 +31,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -126,7 +128,7 @@ final class JsonTrainingShift implements Experiment {
     }
 
     /** One protocol's shift per family. */
-    private record Shift(List<String> families, double[] kl, int[] prompts, double[][] ci) {
+    private record Shift(List<String> families, double[] kl, int[] prompts, AtlasRows.Sample[] samples) {
         int largest() {
             return Stats.argmax(kl);
         }
@@ -157,6 +159,7 @@ final class JsonTrainingShift implements Experiment {
             String trainedKey = new ModelRef(name, LoadOptions.withAdapter(trained.adapter(context, name))).key();
             List<ForwardReadout> readouts = context.forwards(plan(trainedKey, ModelRef.of(name).key(), flat(byFamily)), progress);
             Map<String, double[]> kls = new LinkedHashMap<>();
+            Map<String, List<String>> identities = new LinkedHashMap<>();
             int next = 0;
             for (Map.Entry<String, List<FamilyPrompts.Prompt>> family : byFamily.entrySet()) {
                 List<FamilyPrompts.Prompt> list = family.getValue();
@@ -168,10 +171,11 @@ final class JsonTrainingShift implements Experiment {
                     promptRows.add(List.of(name, family.getKey(), task.id(), values[p]));
                 }
                 kls.put(family.getKey(), values);
+                identities.put(family.getKey(), PromptSet.identities(list.stream().map(FamilyPrompts.Prompt::task).toList()));
             }
             Map<Protocol, Shift> shifts = new LinkedHashMap<>();
             for (Protocol protocol : rows.protocols()) {
-                Shift shift = shift(context, name, protocol, kls);
+                Shift shift = shift(context, name, protocol, kls, identities);
                 shifts.put(protocol, shift);
                 int[] order = Stats.topK(shift.kl(), shift.kl().length);
                 int[] rank = new int[order.length];
@@ -179,7 +183,7 @@ final class JsonTrainingShift implements Experiment {
                     rank[order[r]] = r + 1;
                 }
                 for (int f = 0; f < shift.families().size(); f++) {
-                    double[] ci = shift.ci()[f];
+                    double[] ci = shift.samples()[f] == null ? null : shift.samples()[f].interval();
                     familyRows.add(Arrays.asList(name, protocol.configName(), shift.families().get(f), shift.prompts()[f], shift.kl()[f],
                             ci == null ? null : ci[0], ci == null ? null : ci[1], rank[f], name + " · " + protocol.configName()));
                 }
@@ -209,11 +213,12 @@ final class JsonTrainingShift implements Experiment {
         return new StepResult(tables, charts, summary);
     }
 
-    private static Shift shift(StudyContext context, String model, Protocol protocol, Map<String, double[]> kls) {
+    private static Shift shift(StudyContext context, String model, Protocol protocol, Map<String, double[]> kls,
+            Map<String, List<String>> identities) {
         List<String> families = List.copyOf(kls.keySet());
         double[] kl = new double[families.size()];
         int[] counts = new int[families.size()];
-        double[][] ci = new double[families.size()][];
+        AtlasRows.Sample[] samples = new AtlasRows.Sample[families.size()];
         for (int f = 0; f < families.size(); f++) {
             double[] values = kls.get(families.get(f));
             if (protocol == Protocol.PUBLISHED) {
@@ -222,19 +227,19 @@ final class JsonTrainingShift implements Experiment {
             } else {
                 kl[f] = Stats.mean(values);
                 counts[f] = values.length;
-                ci[f] = Stats.bootstrapMean(values, Stats.cellSeed(context.seed(), DIMENSION, model, families.get(f)));
+                samples[f] = AtlasRows.Sample.familyMean(identities.get(families.get(f)), new int[][] {IntStream.range(0, values.length)
+                        .toArray()}, values, Stats.cellSeed(context.seed(), DIMENSION, model, families.get(f)));
             }
         }
-        return new Shift(families, kl, counts, ci);
+        return new Shift(families, kl, counts, samples);
     }
 
     private void headline(AtlasRows atlas, String name, Protocol protocol, Shift shift) {
         int largest = shift.largest();
         String family = shift.families().get(largest);
         double value = shift.kl()[largest];
-        double[] ci = shift.ci()[largest];
         atlas.value(KEY + ".largest-family", protocol, name, family, String.format(Locale.ROOT, "%s, %.2f", family, value));
-        atlas.value(KEY + ".largest-kl", protocol, name, value, String.format(Locale.ROOT, "%.2f", value), ci);
+        atlas.value(KEY + ".largest-kl", protocol, name, value, String.format(Locale.ROOT, "%.2f", value), shift.samples()[largest]);
         int rank = shift.rank(expected);
         double expectedKl = shift.kl()[shift.families().indexOf(expected)];
         atlas.value(KEY + ".expected-rank", protocol, name, rank, String.format(Locale.ROOT, "%s #%d of %d (%.2f)", expected, rank,

@@ -180,7 +180,7 @@ final class LayerSkippingExperiment implements Experiment {
                                 m.overlap.value(c, p)));
                     }
                 }
-                atlasRows(atlas, name, protocol, m, labels, seed);
+                atlasRows(atlas, name, protocol, m, labels, seed, prompts.identities());
                 if (protocol == Protocol.PUBLISHED) {
                     sameLastLayer(atlas, name, configs, labels, m);
                 }
@@ -246,7 +246,8 @@ final class LayerSkippingExperiment implements Experiment {
         return count;
     }
 
-    private void atlasRows(AtlasRows atlas, String name, Protocol protocol, Measured m, List<String> labels, long seed) {
+    private void atlasRows(AtlasRows atlas, String name, Protocol protocol, Measured m, List<String> labels, long seed,
+            List<String> identities) {
         int configs = labels.size();
         int zero = zeroOverlap(m);
         atlas.value("layer-skipping.zero-overlap", protocol, name, zero, "0% top-" + topK + " overlap in " + zero + "/" + configs
@@ -259,9 +260,10 @@ final class LayerSkippingExperiment implements Experiment {
         }
         atlas.value("layer-skipping.kl-range", protocol, name, min, "KL " + Display.number(min) + "–" + Display.number(max));
         int best = best(m);
-        double[] ci = protocol == Protocol.CORRECTED ? m.overlap.interval(best, Stats.cellSeed(seed, DIMENSION, name, protocol, "overlap")) : null;
+        AtlasRows.Sample sample = protocol == Protocol.CORRECTED ? m.overlap.sample(best, identities, Stats.cellSeed(seed, DIMENSION,
+                name, protocol, "overlap")) : null;
         atlas.value("layer-skipping.best", protocol, name, m.overlap.mean(best), labels.get(best) + ": "
-                + Display.percent(m.overlap.mean(best)) + " top-" + topK + " overlap, KL " + Display.number(m.kl.mean(best)), ci);
+                + Display.percent(m.overlap.mean(best)) + " top-" + topK + " overlap, KL " + Display.number(m.kl.mean(best)), sample);
     }
 
     /** Flags configs whose last zeroed layer is the same and whose KLs coincide on every prompt. */

@@ -22,6 +22,7 @@ import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.AtlasScope;
+import io.interp4j.experiments.atlas.PromptSet;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.Stats;
@@ -247,6 +248,7 @@ final class CrossModelTransfer implements Experiment {
                 double least = minimum.get(protocol);
                 double[] recovery = new double[layers];
                 double[][] cis = new double[layers][];
+                AtlasRows.Sample[] samples = new AtlasRows.Sample[layers];
                 for (int l = 0; l < layers; l++) {
                     double[] values = new double[tasks.size()];
                     for (int t = 0; t < tasks.size(); t++) {
@@ -257,8 +259,9 @@ final class CrossModelTransfer implements Experiment {
                     }
                     recovery[l] = families.length == 0 ? Double.NaN : Stats.familyMean(values, families);
                     if (protocol == Protocol.CORRECTED && families.length > 0) {
-                        cis[l] = Stats.bootstrapFamilyMean(values, families, Stats.cellSeed(context.seed(), DIMENSION, name,
-                                protocol, l));
+                        samples[l] = AtlasRows.Sample.familyMean(PromptSet.identities(tasks), families, values,
+                                Stats.cellSeed(context.seed(), DIMENSION, name, protocol, l));
+                        cis[l] = samples[l].interval();
                     }
                     layerRows.add(Arrays.asList(name, protocol.configName(), l, name + " " + protocol.configName(), recovery[l],
                             cis[l] == null ? null : cis[l][0], cis[l] == null ? null : cis[l][1]));
@@ -273,7 +276,7 @@ final class CrossModelTransfer implements Experiment {
                 atlas.value("cross-model-transfer.top-layers", protocol, name, display, display);
                 atlas.value("cross-model-transfer.top-layer", protocol, name, first, "L" + first);
                 atlas.value("cross-model-transfer.top-recovery", protocol, name, recovery[first], "L" + first + " " + fmt(recovery[first]),
-                        cis[first]);
+                        cis[first], samples[first]);
                 if (protocol == Protocol.PUBLISHED && recovery[layers - 1] >= 1 - 1e-6) {
                     atlas.artefact(protocol, name, "last-layer recovery is 1 by construction (" + fmt(recovery[layers - 1]) + " at L"
                             + (layers - 1) + "): patching the last block's resid_post hands the base model the trained model's final"

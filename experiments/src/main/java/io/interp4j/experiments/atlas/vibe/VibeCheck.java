@@ -22,6 +22,7 @@ import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.PromptEncoding;
+import io.interp4j.experiments.atlas.PromptSet;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.AtlasScope;
@@ -36,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.IntStream;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -265,7 +267,10 @@ final class VibeCheck implements Experiment {
         double[] constrained = samples.stream().filter(s -> !s.constraints().isEmpty()).mapToDouble(Sample::adherence).toArray();
         double published = Stats.mean(all);
         Double corrected = constrained.length == 0 ? null : Stats.mean(constrained);
-        double[] ci = constrained.length == 0 ? null : Stats.bootstrapMean(constrained, Stats.cellSeed(context.seed(), DIMENSION, name, variant));
+        AtlasRows.Sample sample = constrained.length == 0 ? null : AtlasRows.Sample.familyMean(PromptSet.identities(samples.stream()
+                .filter(s -> !s.constraints().isEmpty()).map(Sample::task).toList()), new int[][] {IntStream.range(0, constrained.length)
+                .toArray()}, constrained, Stats.cellSeed(context.seed(), DIMENSION, name, variant));
+        double[] ci = sample == null ? null : sample.interval();
         long repetitive = samples.stream().filter(s -> s.repetition() > REPETITIVE_ABOVE).count();
         double share = repetitive / (double) samples.size();
         double meanRepetition = Stats.mean(samples.stream().mapToDouble(Sample::repetition).toArray());
@@ -279,7 +284,7 @@ final class VibeCheck implements Experiment {
         if (scope.runs(Protocol.CORRECTED)) {
             atlas.value("vibe-check.adherence." + variant, Protocol.CORRECTED, name, corrected == null ? "n/a" : corrected,
                     corrected == null ? "no constrained prompt" : String.format(Locale.ROOT, "%.1f%% (%d constrained prompts)",
-                            100 * corrected, constrained.length), ci);
+                            100 * corrected, constrained.length), ci, sample);
         }
         Double shown = scope.runs(Protocol.CORRECTED) ? corrected : Double.valueOf(published);
         if (shown != null) {

@@ -84,8 +84,11 @@ class AdapterNormEffectTest {
         return new double[][] {Arrays.stream(ab).map(Math::sqrt).toArray(), Arrays.stream(update).map(Math::sqrt).toArray()};
     }
 
-    /** Per-layer effect: KL(trained ‖ trained with the base model's resid_post at L), family means by hand. */
-    private static double[] effects(String step, String name, List<Task> tasks) {
+    /**
+     * Per-layer effect, family means by hand: KL(trained ‖ trained with the base model's resid_post at L), or with
+     * the base model's block L contribution in place of the trained model's ({@code contribution}).
+     */
+    private static double[] effects(String step, String name, List<Task> tasks, boolean contribution) {
         Model base = study.raw(name);
         try (Model trained = LoraStudy.trained(study, step, name)) {
             Tokenizer tokenizer = base.requireTokenizer();
@@ -95,10 +98,12 @@ class AdapterNormEffectTest {
                 int[] tokens = tokenizer.encode(tasks.get(t).prompt());
                 float[] reference = HandRuns.last(trained, tokens, Map.of());
                 float[][] basePost = HandRuns.residPost(base, tokens);
+                float[][] baseContribution = HandRuns.contributions(base, tokens);
                 for (int l = 0; l < layers; l++) {
                     int layer = l;
-                    kl[l][t] = Independent.kl(reference, HandRuns.last(trained, tokens,
-                            Map.of(l, (pre, post, positions, hidden) -> basePost[layer].clone())));
+                    HandRuns.BlockEdit edit = contribution ? HandRuns.contribution(baseContribution[layer])
+                            : (pre, post, positions, hidden) -> basePost[layer].clone();
+                    kl[l][t] = Independent.kl(reference, HandRuns.last(trained, tokens, Map.of(l, edit)));
                 }
             }
             List<String> families = tasks.stream().map(Task::family).toList();
@@ -132,7 +137,8 @@ class AdapterNormEffectTest {
         Experiment experiment = Steps.create("adapter-norm-effect", "models = [deep], suite = main, split = all");
         assertThat(experiment.validate(study)).isEmpty();
         List<Task> tasks = study.suite("main").tasks();
-        long forwards = 6 * (2 + 4);
+        // per prompt: the base run and the trained reference, then 4 layers patched per protocol
+        long forwards = 6 * (2 + 4 * 2);
         assertThat(experiment.forwardPasses(study)).isEqualTo(forwards);
         Steps.Counter progress = new Steps.Counter();
         study.takeForwards();
@@ -141,7 +147,8 @@ class AdapterNormEffectTest {
         assertThat(study.takeForwards()).isEqualTo(forwards);
 
         double[][] norms = norms(LoraStudy.adapter(study, LoraStudy.STEP, "deep"), 4);
-        double[] effect = effects(LoraStudy.STEP, "deep", tasks);
+        double[] effect = effects(LoraStudy.STEP, "deep", tasks, false);
+        double[] own = effects(LoraStudy.STEP, "deep", tasks, true);
         Table layers = table(result, "norm-effect-layers");
         assertThat(layers.rows()).hasSize(4);
         for (int l = 0; l < 4; l++) {
@@ -150,14 +157,21 @@ class AdapterNormEffectTest {
             assertThat(number(layers, row, "modules")).isEqualTo(4);
             assertThat(number(layers, row, "ab_norm")).isCloseTo(norms[0][l], within(1e-5 * norms[0][l]));
             assertThat(number(layers, row, "update_norm")).isCloseTo(norms[1][l], within(1e-5 * norms[1][l]));
-            assertThat(number(layers, row, "effect")).as("effect L%d", l).isCloseTo(effect[l], within(1e-5 + 1e-4 * effect[l]));
+            assertThat(number(layers, row, "resid_post_effect")).as("effect L%d", l).isCloseTo(effect[l], within(1e-5 + 1e-4 * effect[l]));
+            assertThat(number(layers, row, "contribution_effect")).as("own effect L%d", l).isCloseTo(own[l], within(1e-5 + 1e-4 * own[l]));
         }
         assertThat(atlasValue(result, "adapter-norm-effect.pearson", "published", "deep"))
                 .isCloseTo(Independent.pearson(norms[0], effect), within(1e-4));
         assertThat(atlasValue(result, "adapter-norm-effect.pearson", "corrected", "deep"))
-                .isCloseTo(Independent.pearson(norms[1], effect), within(1e-4));
+                .isCloseTo(Independent.pearson(norms[1], own), within(1e-4));
         assertThat(atlasValue(result, "adapter-norm-effect.spearman", "corrected", "deep"))
-                .isCloseTo(Independent.pearson(ranks(norms[1]), ranks(effect)), within(1e-9));
+                .isCloseTo(Independent.pearson(ranks(norms[1]), ranks(own)), within(1e-9));
+        // the resid_post patch is cumulative: the last layer's equals the whole adapter's effect, which no single
+        // layer's own contribution need reach
+        assertThat(effect[3]).isGreaterThan(own[3]);
+        // 4 layers: fewer than a correlation needs, flagged
+        assertThat(table(result, "atlas-flags").rows()).anySatisfy(r -> assertThat((String) r.get(4))
+                .startsWith("a correlation over 4 layers (fewer than 5)"));
         Table correlations = table(result, "norm-effect-correlations");
         assertThat(correlations.rows()).anySatisfy(r -> {
             assertThat(r.subList(0, 4)).containsExactly("deep", "corrected", "update-norm", "pearson");

@@ -30,8 +30,10 @@ import java.util.stream.IntStream;
  * of ‖A‖_F and ‖B‖_F (published) and of (α/r)·‖B·A‖_F with B·A multiplied out (corrected) are summed in
  * double; the coefficient of variation of the first is {@code norm-cv}. Each layer's effect is
  * KL(trained ‖ trained with block L's {@code hook_resid_post} overwritten by the base model's) at the
- * last position, by hand-installed Java hooks on base + adapter loaded outside the study, averaged per
- * family then over families; Pearson's r and Spearman's ρ are then plain double sums.
+ * last position (published) or KL(trained ‖ trained with block L's output rewritten as its input plus the
+ * base model's block L contribution, resid_post − resid_pre) (corrected), by hand-installed Java hooks on
+ * base + adapter loaded outside the study, averaged per family then over families; Pearson's r and
+ * Spearman's ρ are then plain double sums.
  */
 public final class AdapterNormEffectGolden implements GoldenRow {
     private static final String STEP = "adapter-norm-effect";
@@ -55,8 +57,11 @@ public final class AdapterNormEffectGolden implements GoldenRow {
             Path adapter = atlas.study().artefacts(TRAINING).resolve(model).resolve("adapter");
             int layers = atlas.study().modelConfig(model).numLayers();
             Norms norms = norms(adapter, layers);
-            double[] effect = effects(atlas, model, adapter, tasks);
+            double[] effect = effects(atlas, model, adapter, tasks, false);
+            double[] own = effects(atlas, model, adapter, tasks, true);
             assertThat(Arrays.stream(effect).min().orElseThrow()).as(model + ": every layer's patch changes the trained model")
+                    .isGreaterThan(1e-6);
+            assertThat(Arrays.stream(own).min().orElseThrow()).as(model + ": every layer's own patch changes the trained model")
                     .isGreaterThan(1e-6);
 
             double cv = norms.cv();
@@ -66,10 +71,10 @@ public final class AdapterNormEffectGolden implements GoldenRow {
             assertThat(flat).as(model + ": the flat-norms flag (cv " + cv + ")").isEqualTo(cv < FLAT_CV);
 
             ledger.number(STEP + ".pearson", "published", model, Independent.pearson(norms.ab(), effect), 1e-4);
-            ledger.number(STEP + ".pearson", "corrected", model, Independent.pearson(norms.update(), effect), 1e-4);
+            ledger.number(STEP + ".pearson", "corrected", model, Independent.pearson(norms.update(), own), 1e-4);
             assertDistinct(model + " update norms", norms.update());
-            assertDistinct(model + " effects", effect);
-            ledger.number(STEP + ".spearman", "corrected", model, Independent.spearman(norms.update(), effect), 1e-9);
+            assertDistinct(model + " effects", own);
+            ledger.number(STEP + ".spearman", "corrected", model, Independent.spearman(norms.update(), own), 1e-9);
             for (String key : List.of(".pearson", ".spearman")) {
                 Ledger.Cell cell = ledger.cell(STEP + key, "corrected", model);
                 // a bootstrap interval of a correlation need not hold the point estimate; it must be an interval of r
@@ -148,8 +153,8 @@ public final class AdapterNormEffectGolden implements GoldenRow {
         return sum;
     }
 
-    /** Per-layer KL(trained ‖ trained with the base model's resid_post at L), mean of family means. */
-    private static double[] effects(GoldenAtlas atlas, String name, Path adapter, List<Task> tasks) {
+    /** Per-layer KL(trained ‖ trained with the base model's resid_post, or block contribution, at L), mean of family means. */
+    private static double[] effects(GoldenAtlas atlas, String name, Path adapter, List<Task> tasks, boolean contribution) {
         Model base = atlas.study().raw(name);
         Tokenizer tokenizer = base.requireTokenizer();
         int layers = base.config().numLayers();
@@ -159,10 +164,12 @@ public final class AdapterNormEffectGolden implements GoldenRow {
                 int[] tokens = tokenizer.encode(tasks.get(t).prompt());
                 float[] reference = HandRuns.last(trained, tokens, Map.of());
                 float[][] basePost = HandRuns.residPost(base, tokens);
+                float[][] baseContribution = HandRuns.contributions(base, tokens);
                 for (int l = 0; l < layers; l++) {
                     float[] replacement = basePost[l];
-                    kl[l][t] = Independent.kl(reference, HandRuns.last(trained, tokens,
-                            Map.of(l, (pre, post, positions, hidden) -> replacement.clone())));
+                    HandRuns.BlockEdit edit = contribution ? HandRuns.contribution(baseContribution[l])
+                            : (pre, post, positions, hidden) -> replacement.clone();
+                    kl[l][t] = Independent.kl(reference, HandRuns.last(trained, tokens, Map.of(l, edit)));
                 }
             }
         }

@@ -27,9 +27,9 @@ import java.util.stream.IntStream;
  * Core circuit lock-in: at step 0 (the base model) and at checkpoints 2, 4 and 6 of the golden run's
  * {@code lora-training} step (base + that checkpoint's adapter, loaded outside the study), every layer
  * is ablated by a hand-installed Java hook on {@code hook_resid_post}, zeroed (published) or reset to
- * the block's {@code hook_resid_pre} (corrected: the block adds nothing); the drop max(0, baseline −
- * ablated) of the target's first token's log-prob at the last position is averaged per family, then
- * over families. The top layers (largest first, the lower layer on ties), whether the final set is the
+ * the block's {@code hook_resid_pre} (corrected: the block adds nothing); the drop baseline − ablated
+ * of the target's first token's log-prob at the last position (published: clamped at 0; corrected:
+ * signed) is averaged per family, then over families. The top layers (largest first, the lower layer on ties), whether the final set is the
  * step-0 set, their overlap, the first checkpoint from which the set stays final, and Spearman's ρ of
  * the effects at step 0 and step 6 are then worked out by hand.
  */
@@ -163,7 +163,8 @@ public final class CircuitLockInGolden implements GoldenRow {
                 double[] drops = new double[tasks.size()];
                 for (int t = 0; t < tasks.size(); t++) {
                     float[] logits = HandRuns.last(model, tokenizer.encode(tasks.get(t).prompt()), Map.of(l, edit));
-                    drops[t] = Math.max(0, baseline[t] - Independent.logSoftmax(logits)[target(tokenizer, tasks.get(t))]);
+                    double drop = baseline[t] - Independent.logSoftmax(logits)[target(tokenizer, tasks.get(t))];
+                    drops[t] = PROTOCOLS.get(p).equals("published") ? Math.max(0, drop) : drop;
                 }
                 out[p][stage][l] = HandRuns.familyMean(drops, families);
             }

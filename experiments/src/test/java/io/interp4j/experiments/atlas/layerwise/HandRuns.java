@@ -43,6 +43,23 @@ public final class HandRuns {
     public static final BlockEdit SKIP = (pre, post, positions, hidden) -> pre.clone();
 
     /**
+     * Replaces the block's contribution: the residual stream leaves the block as its input plus {@code
+     * contribution} (e.g. another model's {@code resid_post − resid_pre} on the same prompt).
+     *
+     * @param contribution {@code [pos × d_model]}
+     * @return the edit
+     */
+    public static BlockEdit contribution(float[] contribution) {
+        return (pre, post, positions, hidden) -> {
+            float[] out = new float[post.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = pre[i] + contribution[i];
+            }
+            return out;
+        };
+    }
+
+    /**
      * Runs a prompt with block edits and returns the last position's logits.
      *
      * @param model the model

@@ -60,7 +60,10 @@ class CircuitLockInTest extends TinyStudyTest {
         }
     }
 
-    /** Per-layer mean of family means of max(0, baseline − ablated) first-token log-probs; families have 2 prompts each. */
+    /**
+     * Per-layer mean of family means of baseline − ablated first-token log-probs, clamped at 0 for published;
+     * families have 2 prompts each.
+     */
     private static double[] effects(Model model, String protocol, List<Task> tasks, Tokenizer tokenizer, List<float[]> ablatedLast) {
         int layers = model.config().numLayers();
         double[] baselines = tasks.stream().mapToDouble(task -> Independent.logSoftmax(ablated(model, tokenizer.encode(task.prompt()),
@@ -75,7 +78,9 @@ class CircuitLockInTest extends TinyStudyTest {
                 double baseline = baselines[t];
                 float[] logits = ablated(model, tokens, protocol, layer);
                 ablatedLast.add(logits);
-                sum += Math.max(0, baseline - Independent.logSoftmax(logits)[target]);
+                double drop = baseline - Independent.logSoftmax(logits)[target];
+                // published clamps at 0; corrected keeps the sign
+                sum += protocol.equals("published") ? Math.max(0, drop) : drop;
             }
             // equal family sizes: the mean of family means is the plain mean
             effect[layer] = sum / tasks.size();
@@ -98,6 +103,12 @@ class CircuitLockInTest extends TinyStudyTest {
         StepResult result = lockIn.run(study, progress);
         assertThat(study.loadedVariants()).as("each checkpoint is released after use").isZero();
         assertThat(progress.total()).isEqualTo(lockIn.forwardPasses(study));
+        // published drops are clamped at 0, corrected drops keep their sign (some ablations raise the target here)
+        StepResult.Table drops = table(result, "lock-in-prompts");
+        assertThat(drops.rows()).filteredOn(r -> cell(drops, r, "protocol").equals("published"))
+                .allSatisfy(r -> assertThat(number(drops, r, "drop")).isGreaterThanOrEqualTo(0));
+        assertThat(drops.rows()).filteredOn(r -> cell(drops, r, "protocol").equals("corrected"))
+                .anySatisfy(r -> assertThat(number(drops, r, "drop")).isNegative());
 
         Tokenizer tokenizer = study.raw("deep").requireTokenizer();
         List<Task> tasks = study.suite("fam").tasks().stream().filter(t -> FAMILIES.contains(t.family()))
@@ -203,6 +214,10 @@ class CircuitLockInTest extends TinyStudyTest {
                 P + ".families: unknown family 'poetry'; the families of suite 'fam' (split all): [arithmetic, copying, factual_recall,"
                         + " json_schema]",
                 P + ".prompts-per-family: family 'factual_recall' of suite 'fam' (split all) has 2 task(s); 3 are needed",
-                P + ".top: found 3; model 'main' has only 2 layers");
+                P + ".top: found 3; model 'main' has 2 layers, and a top set of every layer is locked in by construction; allowed: 1..1");
+        // top = layers is refused too: 4 of a 4-layer model
+        assertThat(Steps.create("circuit-lock-in", "models = [deep], suite = fam, split = all, families = [copying], prompts-per-family = 2,"
+                + " top = 4").validate(study)).containsExactly(P + ".top: found 4; model 'deep' has 4 layers, and a top set of every layer is"
+                        + " locked in by construction; allowed: 1..3");
     }
 }
