@@ -11,8 +11,10 @@ import io.interp4j.api.plan.Readout;
 import io.interp4j.api.plugin.TensorData;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -120,7 +122,7 @@ final class Wire {
     }
 
     /** A readout and the index of its request in the driver's plan. */
-    record Result(int index, Tensor logits, String[] points, Tensor[] values) implements Serializable {
+    record Result(int index, Tensor logits, String[] points, Tensor[] values, String[] fired) implements Serializable {
         private static final long serialVersionUID = 1L;
 
         static Result of(int index, ForwardReadout r) {
@@ -131,7 +133,9 @@ final class Wire {
                 points[i] = e.getKey().name();
                 values[i++] = Tensor.of(e.getValue());
             }
-            return new Result(index, Tensor.of(r.logits()), points, values);
+            // where the request's interventions fired, for the study's intervention check (null: not recorded)
+            String[] fired = r.fired() == null ? null : r.fired().toArray(String[]::new);
+            return new Result(index, Tensor.of(r.logits()), points, values, fired);
         }
 
         ForwardReadout decode() {
@@ -139,7 +143,8 @@ final class Wire {
             for (int i = 0; i < points.length; i++) {
                 activations.put(HookPoint.parse(points[i]), values[i].decode());
             }
-            return new ForwardReadout(logits == null ? null : logits.decode(), activations);
+            return new ForwardReadout(logits == null ? null : logits.decode(), activations,
+                    fired == null ? null : new LinkedHashSet<>(Arrays.asList(fired)));
         }
     }
 }
