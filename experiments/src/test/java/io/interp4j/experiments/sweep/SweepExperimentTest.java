@@ -125,7 +125,7 @@ class SweepExperimentTest extends TinyStudyTest {
         assertThat(result.summary()).containsEntry("metric", "kl-divergence").containsEntry("argmax-layer", bestLayer);
         assertThat((double) result.summary().get("argmax-mean")).isCloseTo(bestMean, within(1e-12));
 
-        assertThat(result.charts()).extracting(Chart::type).containsExactly(ChartType.HEATMAP, ChartType.LINE);
+        assertThat(result.charts()).extracting(Chart::type).containsExactly(ChartType.HEATMAP, ChartType.LINE_PER_SERIES);
         Chart heatmap = result.charts().get(0);
         assertThat(List.of(heatmap.x(), heatmap.y(), heatmap.value())).containsExactly("layer", "family", "kl-divergence");
         Table grid = table(result, heatmap.table());
