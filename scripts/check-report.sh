@@ -24,23 +24,7 @@ if [[ ! $size =~ ^[0-9]+x[0-9]+$ ]]; then
     exit 2
 fi
 
-browser=""
-for candidate in chromium chromium-browser; do
-    if command -v "$candidate" >/dev/null 2>&1; then
-        browser=$candidate
-        break
-    fi
-done
-if [[ -z $browser ]]; then
-    echo "chromium is missing; installing it with apt-get" >&2
-    sudo=""
-    if [[ $(id -u) -ne 0 ]]; then
-        sudo="sudo"
-    fi
-    $sudo apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-    browser=chromium
-fi
+browser=$("$(dirname "$0")/ensure-chromium.sh")
 
 abs_report=$(realpath "$report")
 # a file URL: percent-encode what would otherwise end the path or start a query or fragment

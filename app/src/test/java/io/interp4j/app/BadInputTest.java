@@ -413,4 +413,82 @@ class BadInputTest {
         assertThat(r.code()).as(r.err()).isEqualTo(2);
         assertThat(r.err()).contains("study.steps[0].settings.metrics[0].settings: k = 301 exceeds the vocabulary of 300 tokens");
     }
+
+    private static final String MODELS = "  models { main { path = \"models/tiny\", create { seed = 2, layers = 2, hidden = 32, heads = 4,"
+            + " kv-heads = 2, vocab = 300 } } }\n";
+
+    /** Writes a study of the tiny model with these suites and steps, and checks that its dry run is refused with exit code 2. */
+    private Result refusedDryRun(String name, String suites, String steps) throws IOException {
+        Path file = dir.resolve("s.conf");
+        Files.writeString(file, "study {\n  name = " + name + "\n" + MODELS + "  suites { " + suites + " }\n  steps = [ " + steps + " ]\n}\n");
+        Result r = run("study", file.toString(), "--dry-run", "--no-estimate");
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        return r;
+    }
+
+    /** A study file whose braces and brackets do not pair up names the bracket that is wrong, its line, and the file once. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '"', ignoreLeadingAndTrailingWhitespace = false, value = {
+        // suites' '{' is left open: the parser meets the end of the file ("expecting a close parentheses ')'", it said)
+        "  suites { main { builtin = families-mini }\\n  steps = [ { id = lens, experiment = probe } ]\\n}\\n"
+            + "|line 4: '{' is never closed (the '}' on line 6 is indented for an outer one); the file ends with one '{' open",
+        // the list's ']' is missing: a '}' comes first ("List should have had new element after a comma", it said)
+        "  suites { main { builtin = families-mini } }\\n  steps = [ { id = lens, experiment = probe }\\n}\\n"
+            + "|line 6: '}' where the '[' opened on line 5 needs its ']' first",
+        "  suites { main { builtin = families-mini } } }\\n  steps = [ { id = lens, experiment = probe } ]\\n}\\n"
+            + "|line 4: '}' closes the '{' of line 1 early (its line is indented deeper than that one), so the '}' on line 6 closes nothing",
+        // the brackets pair up: Typesafe's own words, with the line
+        "  suites { main { builtin = families-mini } }\\n  seed = = 3\\n  steps = [ { id = lens, experiment = probe } ]\\n}\\n"
+            + "|line 5: ",
+    })
+    void aHoconSyntaxErrorNamesTheRightBracketAndTheFileOnce(String rest, String message) throws IOException {
+        Path file = dir.resolve("broken.conf");
+        Files.writeString(file, "study {\n  name = broken\n" + MODELS + rest.replace("\\n", "\n"));
+        Result r = run("study", file.toString(), "--dry-run", "--no-estimate");
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains(file + ": " + message);
+        assertThat(r.err().split(java.util.regex.Pattern.quote(file.toString()), -1)).as(r.err()).hasSize(3); // the problem and the summary line
+    }
+
+    @Test
+    void aDeclaredSuiteWhoseFileIsMissingIsReportedAsMissingNotUnknown() throws IOException {
+        Result r = refusedDryRun("nosuite", "main { file = \"nope.jsonl\" }", "{ id = lens, experiment = probe }");
+        assertThat(r.err()).contains("study.suites.main.file: " + dir.resolve("nope.jsonl") + ": file not found")
+                .contains("study.steps[0].settings.suite: suite 'main' is declared but could not be read; see study.suites.main.file")
+                .doesNotContain("unknown suite");
+    }
+
+    @Test
+    void anUnknownKeyDoesNotHideTheStepsOtherProblems() throws IOException {
+        Result r = refusedDryRun("keys", "main { builtin = families-mini }", "{ id = s, experiment = sweep, settings { bogus = 1,"
+                + " suite = nosuite, intervention { id = zero-ablation, settings { site = layer-output }, extra = 2 }, sweep { layer = all },"
+                + " metrics = [ { id = top-k-overlap, settings { k = 301 } } ] } }");
+        assertThat(r.err()).contains("study.steps[0].settings.bogus: unknown key")
+                .contains("study.steps[0].settings.intervention.extra: unknown key")
+                .contains("study.steps[0].settings.suite: unknown suite 'nosuite'; the study's suites: [main]")
+                .contains("study.steps[0].settings.metrics[0].settings: k = 301 exceeds the vocabulary of 300 tokens");
+    }
+
+    @Test
+    void aPatchOfEveryPositionFromAPromptOfAnotherLengthIsFoundBeforeAnythingRuns() throws IOException {
+        Path file = dir.resolve("s.conf");
+        Files.writeString(file, "study {\n  name = patch\n" + MODELS + "  suites { main { builtin = families-mini } }\n"
+                + "  steps = [ { id = lens, experiment = probe },\n"
+                + "    { id = patch, experiment = sweep, settings { intervention { id = activation-patching,"
+                + " settings { site = layer-output, source-prompts = corrupt, positions = all } }, sweep { layer = all } } } ]\n}\n");
+        Path out = dir.resolve("out");
+        refusedStudy(file, out, "study.steps[1].settings.intervention at sweep point {layer = 0}, task '",
+                "activation-patching: with positions = all the source prompt 'corrupt'[", "must be as long as the target prompt; found ");
+        // nothing ran: the first step's result was never written
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void aTargetThatIsNotOneTokenIsFoundBeforeAnythingRuns() throws IOException {
+        Result r = refusedDryRun("targets", "main { builtin = families-mini }", "{ id = s, experiment = sweep, settings {"
+                + " target-rule = exact, intervention { id = zero-ablation, settings { site = layer-output } }, sweep { layer = all },"
+                + " metrics = [ { id = kl-divergence }, { id = target-probability } ] } }");
+        assertThat(r.err()).contains("study.steps[0].settings.metrics[1].id: metric 'target-probability' reads each task's target as one"
+                + " token (target-rule = exact), which ").contains("is not a single token");
+    }
 }

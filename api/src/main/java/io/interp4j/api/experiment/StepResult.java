@@ -72,8 +72,15 @@ public record StepResult(List<Table> tables, List<Chart> charts, Map<String, Obj
     public enum ChartType {
         /** A grid: x and y are categories, the value sets the colour. */
         HEATMAP,
-        /** Lines: x is the axis, y names the series, the value is the height. */
-        LINE
+        /** Lines: x is the axis, y names the series, the value is the height; every series shares one unit. */
+        LINE,
+        /**
+         * Lines whose series measure different quantities (a KL in nats beside an overlap fraction): as
+         * {@link #LINE}, but each series is drawn on its own vertical axis, so no axis mixes units.
+         *
+         * @since 0.1
+         */
+        LINE_PER_SERIES
     }
 
     /**

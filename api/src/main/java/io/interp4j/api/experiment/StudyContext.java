@@ -115,6 +115,20 @@ public interface StudyContext {
     Set<String> suiteNames();
 
     /**
+     * Tells whether a suite the study declares could not be read (its file is missing or malformed): it
+     * is not among {@link #suiteNames()}, and a step that names it should say so rather than call it
+     * unknown.
+     *
+     * @param name the suite's name
+     * @return the config path under which the study reports the suite's problem (e.g. {@code
+     *     study.suites.main.file}); empty when the suite was read or was never declared
+     * @since 0.1
+     */
+    default java.util.Optional<String> unreadableSuite(String name) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Returns a task suite.
      *
      * @param name the suite's name in the study

@@ -44,4 +44,25 @@ public interface Metric {
     default java.util.Optional<String> checkAgainst(io.interp4j.api.model.ModelConfig model) {
         return java.util.Optional.empty();
     }
+
+    /**
+     * Says whether the metric reads {@link MetricInput.LogitComparison#target()}, so that a caller can
+     * check before anything runs that every task's target is one token under its spelling rule.
+     *
+     * @return true when {@link #compute} fails without a target token
+     * @since 0.1
+     */
+    default boolean readsTarget() {
+        return false;
+    }
+
+    /**
+     * Says whether the metric reads {@link MetricInput.LogitComparison#wrongTarget()} as well.
+     *
+     * @return true when {@link #compute} fails without a wrong-target token
+     * @since 0.1
+     */
+    default boolean readsWrongTarget() {
+        return false;
+    }
 }

@@ -73,17 +73,56 @@ public final class PluginSettings {
         return merged;
     }
 
+    /**
+     * The user's settings without the keys the plugin does not have (at any depth), so that a caller that
+     * reported those keys can still check everything else about the settings.
+     *
+     * @param kind the plugin kind
+     * @param id the plugin id
+     * @param user the user's settings
+     * @param reference a config holding the plugin's defaults at {@link PluginKind#settingsPath}
+     * @return the settings without unknown keys; {@code user} itself when it has none, or when the
+     *     plugin ships no defaults
+     * @since 0.1
+     */
+    public static Config withoutUnknownKeys(PluginKind kind, String id, Config user, Config reference) {
+        requireNonNull(user, "user is null");
+        String path = kind.settingsPath(id);
+        if (!reference.hasPath(path)) {
+            return user;
+        }
+        List<List<String>> unknown = new ArrayList<>();
+        unknownKeys(user, reference.getConfig(path), List.of(), unknown);
+        Config known = user;
+        for (List<String> keys : unknown) {
+            known = known.withoutPath(ConfigUtil.joinPath(keys));
+        }
+        return known;
+    }
+
     private static void unknownKeys(Config user, Config defaults, String where, List<String> problems) {
+        List<List<String>> unknown = new ArrayList<>();
+        unknownKeys(user, defaults, List.of(), unknown);
+        for (List<String> keys : unknown) {
+            Config parent = keys.size() == 1 ? defaults : defaults.getConfig(ConfigUtil.joinPath(keys.subList(0, keys.size() - 1)));
+            problems.add(where + "." + String.join(".", keys) + ": unknown key; allowed: " + parent.root().keySet());
+        }
+    }
+
+    /** Collects the key paths of {@code user} that {@code defaults} does not have, descending into objects both have. */
+    private static void unknownKeys(Config user, Config defaults, List<String> at, List<List<String>> unknown) {
         for (Map.Entry<String, ConfigValue> e : user.root().entrySet()) {
             String key = e.getKey();
             // Typesafe quotes and escapes the key itself (a key may hold dots, quotes or control characters)
             String path = ConfigUtil.joinPath(key);
+            List<String> keys = new ArrayList<>(at);
+            keys.add(key);
             if (!defaults.hasPathOrNull(path)) {
-                problems.add(where + "." + key + ": unknown key; allowed: " + defaults.root().keySet());
+                unknown.add(List.copyOf(keys));
             } else if (e.getValue().valueType() == ConfigValueType.OBJECT
                     && !defaults.getIsNull(path)
                     && defaults.getValue(path).valueType() == ConfigValueType.OBJECT) {
-                unknownKeys(user.getConfig(path), defaults.getConfig(path), where + "." + key, problems);
+                unknownKeys(user.getConfig(path), defaults.getConfig(path), keys, unknown);
             }
         }
     }

@@ -469,6 +469,20 @@ public final class PluginRegistry {
     }
 
     /**
+     * A plugin's settings without the keys it does not have, so that the rest can still be checked
+     * after those keys were reported.
+     *
+     * @param kind the kind
+     * @param id the plugin id
+     * @param user the user's settings
+     * @return the settings without unknown keys
+     */
+    public Config withoutUnknownKeys(PluginKind kind, String id, Config user) {
+        entry(kind, id);
+        return PluginSettings.withoutUnknownKeys(kind, id, user, reference);
+    }
+
+    /**
      * Creates a probe.
      *
      * @param id the probe id

@@ -1,8 +1,8 @@
 package io.interp4j.app.report;
 
 import io.interp4j.api.experiment.StepResult.Chart;
-import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.app.study.StudyResults;
 import io.interp4j.app.study.StudyResults.StepRecord;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -97,11 +97,31 @@ final class Format {
         return h > 0 ? h + " h " + m + " min " + sec + " s" : m + " min " + sec + " s";
     }
 
-    /** How long a step took and how many forward passes it ran, where, and whether it was resumed. */
+    /**
+     * How long a step took and how many forward passes it ran, and where; a resumed step says that the
+     * time and passes were spent by an earlier run, not this one.
+     */
     static String timing(StepRecord step) {
-        String s = "Ran in " + seconds(step.seconds()) + ", " + plural(step.forwardPasses(), "forward pass", "forward passes")
+        String s = seconds(step.seconds()) + ", " + plural(step.forwardPasses(), "forward pass", "forward passes")
                 + (step.ranOn().isEmpty() ? "" : " on " + step.ranOn());
-        return step.resumed() ? s + " (resumed)" : s;
+        return step.resumed() ? "Resumed: the stored result of an earlier run, which took " + s + "; nothing ran this time" : "Ran in " + s;
+    }
+
+    /**
+     * The study's wall time, counting resumed steps as such: this run's time, and when steps were reused,
+     * how many and how long they took in the runs that computed them.
+     *
+     * @param results the results
+     * @return e.g. {@code 12 min 0 s this run; 3 steps reused from earlier runs, which took 40 min 0 s}
+     */
+    static String wallTime(StudyResults results) {
+        List<StepRecord> resumed = results.steps().stream().filter(StepRecord::resumed).toList();
+        if (resumed.isEmpty()) {
+            return seconds(results.totalSeconds());
+        }
+        double earlier = resumed.stream().mapToDouble(StepRecord::seconds).sum();
+        return seconds(results.totalSeconds()) + " this run; " + plural(resumed.size(), "step", "steps") + " reused from earlier runs, which took "
+                + seconds(earlier);
     }
 
     /** Columns whose cells are all numbers or missing, aligned right. */
@@ -127,9 +147,11 @@ final class Format {
     }
 
     static String chartKind(Chart chart) {
-        return chart.type() == ChartType.HEATMAP
-                ? "heatmap of " + chart.value() + " over " + chart.x() + " × " + chart.y()
-                : "lines of " + chart.value() + " over " + chart.x() + ", one per " + chart.y();
+        return switch (chart.type()) {
+            case HEATMAP -> "heatmap of " + chart.value() + " over " + chart.x() + " × " + chart.y();
+            case LINE -> "lines of " + chart.value() + " over " + chart.x() + ", one per " + chart.y();
+            case LINE_PER_SERIES -> "lines of " + chart.value() + " over " + chart.x() + ", one panel with its own axis per " + chart.y();
+        };
     }
 
     static String plural(long n, String one, String many) {

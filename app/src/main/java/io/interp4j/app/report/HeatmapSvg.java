@@ -7,9 +7,10 @@ import io.interp4j.api.experiment.StepResult.Chart;
 
 /**
  * A heatmap as inline SVG: one {@code <rect class="cell">} per (x, y) that has data, coloured on the
- * viridis scale between the smallest and largest finite value, grey for a non-finite value, with its
- * value in a {@code <title>} tooltip (and printed in the cell when the grid is small enough); category
- * labels on both axes, the axis names, and a legend with the scale's minimum and maximum.
+ * viridis scale between the smallest and largest finite value (linearly, or logarithmically when the
+ * values span orders of magnitude: {@link ColourScale}), grey for a non-finite value, with its value in a
+ * {@code <title>} tooltip (and printed in the cell when the grid is small enough); category labels on
+ * both axes, the axis names, and a legend with the scale's kind, minimum and maximum.
  */
 final class HeatmapSvg {
     private static final int MAX_LABEL_CHARS = 28;
@@ -45,8 +46,7 @@ final class HeatmapSvg {
         int xStep = rotate ? (int) Math.ceil(16 / cellW) : (int) Math.ceil((xLabelWidth + 6) / cellW);
         double xLabelsHeight = rotate ? xLabelWidth * 0.71 + 18 : 18;
 
-        // halves, so that a range spanning more than Double.MAX_VALUE does not overflow
-        double halfRange = d.max / 2 - d.min / 2;
+        ColourScale scale = ColourScale.of(d.values, d.counts);
         // values are printed in the cells only when every one fits: some printed and some not reads as a pattern
         boolean printValues = nx * ny <= 400 && cellH >= 16;
         for (int j = 0; j < ny && printValues; j++) {
@@ -62,7 +62,7 @@ final class HeatmapSvg {
                 }
                 double v = d.values[j][i];
                 boolean finite = Double.isFinite(v);
-                double t = finite && halfRange > 0 ? (v / 2 - d.min / 2) / halfRange : 0.5;
+                double t = finite ? scale.position(v) : 0.5;
                 double x = left + i * cellW;
                 double y = TOP + j * cellH;
                 cells.append("<rect class=\"cell\" x=\"").append(n(x)).append("\" y=\"").append(n(y))
@@ -124,12 +124,12 @@ final class HeatmapSvg {
         svg.append("<text class=\"axis-title\" x=\"").append(n(left + plotW / 2)).append("\" y=\"").append(n(titleY))
                 .append("\" text-anchor=\"middle\">").append(escape(chart.x())).append("</text>\n");
 
-        legend(svg, chart, d, id, left, legendY);
+        legend(svg, chart, d, scale, id, left, legendY);
         svg.append("</svg>");
         return svg.toString();
     }
 
-    private static void legend(StringBuilder svg, Chart chart, ChartData d, String id, double left, double y) {
+    private static void legend(StringBuilder svg, Chart chart, ChartData d, ColourScale scale, String id, double left, double y) {
         double x = left;
         svg.append("<text class=\"legend\" x=\"").append(n(x)).append("\" y=\"").append(n(y + 10)).append("\">")
                 .append(escape(chart.value())).append("</text>\n");
@@ -141,7 +141,11 @@ final class HeatmapSvg {
                     .append(escape(Format.number(d.min))).append("</text>\n");
             svg.append("<text class=\"legend\" x=\"").append(n(x + 240)).append("\" y=\"").append(n(y + 27))
                     .append("\" text-anchor=\"end\">max ").append(escape(Format.number(d.max))).append("</text>\n");
-            x += 260;
+            x += 250;
+            String words = scale.describe();
+            svg.append("<text class=\"legend scale-kind\" x=\"").append(n(x)).append("\" y=\"").append(n(y + 10)).append("\">")
+                    .append(escape(words)).append("</text>\n");
+            x += Svg.textWidth(words) + 16;
         } else {
             svg.append("<text class=\"legend\" x=\"").append(n(x)).append("\" y=\"").append(n(y + 10)).append("\">no finite values</text>\n");
             x += 130;

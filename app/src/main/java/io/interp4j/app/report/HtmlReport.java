@@ -3,7 +3,6 @@ package io.interp4j.app.report;
 import static io.interp4j.app.report.Html.escape;
 
 import io.interp4j.api.experiment.StepResult.Chart;
-import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.app.study.StudyResults;
 import io.interp4j.app.study.StudyResults.ModelInfo;
@@ -45,16 +44,18 @@ public final class HtmlReport {
             .desc { white-space: pre-line; }
             .timing, .note { color: #57606a; }
             .note { font-style: italic; font-size: .9em; }
-            table { border-collapse: collapse; font-size: 13px; }
-            th, td { border: 1px solid #e1e4e8; padding: 3px 9px; text-align: left; vertical-align: top; }
+            table { border-collapse: collapse; font-size: 13px; max-width: 100%; }
+            table.full { width: 100%; }
+            th, td { border: 1px solid #e1e4e8; padding: 3px 9px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
             th { background: #f3f5f7; font-weight: 600; }
-            .scroll th { position: sticky; top: 0; }
             tbody tr:nth-child(even) { background: #fafbfc; }
             td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
             td.na { color: #8c959f; }
-            td.val { min-width: 16em; max-width: 28em; font-variant-numeric: tabular-nums; }
+            td.val { min-width: 7em; font-variant-numeric: tabular-nums; }
+            td.msg { min-width: 18em; }
             table.summary td:first-child { font-weight: 600; }
-            .scroll { overflow: auto; max-height: 600px; max-width: 100%; }
+            .wide { overflow-x: auto; max-width: 100%; }
+            @media print { .wide, .chart-box { overflow: visible; } pre { max-height: none; } }
             details { margin: .6em 0; }
             summary { cursor: pointer; }
             figure { margin: 1.2em 0 1.6em; }
@@ -120,7 +121,7 @@ public final class HtmlReport {
     private static void runInfo(StringBuilder h, StudyResults results) {
         h.append("<dl class=\"run\">\n");
         dt(h, "Started", escape(results.startedAt()));
-        dt(h, "Wall time", escape(Format.seconds(results.totalSeconds())));
+        dt(h, "Wall time", escape(Format.wallTime(results)));
         dt(h, "Seed", Long.toString(results.seed()));
         long resumed = results.steps().stream().filter(StepRecord::resumed).count();
         dt(h, "Steps", results.steps().size() + (resumed > 0 ? " (" + resumed + " resumed from stored results)" : ""));
@@ -143,7 +144,7 @@ public final class HtmlReport {
         }
         h.append("<section id=\"atlas\">\n<h2>Atlas</h2>\n");
         for (String protocol : atlas.protocols()) {
-            h.append("<h3>Protocol: ").append(escape(protocol)).append("</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>Dimension</th>")
+            h.append("<h3>Protocol: ").append(escape(protocol)).append("</h3>\n<table class=\"full atlas\">\n<thead><tr><th>Dimension</th>")
                     .append("<th>Measure</th>");
             atlas.models().forEach(m -> h.append("<th>").append(escape(m)).append("</th>"));
             h.append("<th class=\"num\">Δ</th></tr></thead>\n<tbody>\n");
@@ -155,20 +156,20 @@ public final class HtmlReport {
                 }
                 h.append("<td class=\"num\">").append(escape(row.delta())).append("</td></tr>\n");
             }
-            h.append("</tbody>\n</table></div>\n");
+            h.append("</tbody>\n</table>\n");
         }
         if (!atlas.testing().isEmpty()) {
             h.append("<p>").append(escape(atlas.testing())).append("</p>\n");
         }
         if (!atlas.flags().isEmpty()) {
-            h.append("<h3>Flags</h3>\n<div class=\"scroll\"><table>\n<thead><tr><th>Kind</th><th>Dimension</th><th>Protocol</th>")
+            h.append("<h3>Flags</h3>\n<table class=\"full flags\">\n<thead><tr><th>Kind</th><th>Dimension</th><th>Protocol</th>")
                     .append("<th>Model</th><th>What was seen</th></tr></thead>\n<tbody>\n");
             for (AtlasView.Flag f : atlas.flags()) {
                 h.append("<tr><td>").append(escape(f.kind())).append("</td><td>").append(escape(f.dimension())).append("</td><td>")
-                        .append(escape(f.protocol())).append("</td><td>").append(escape(f.model())).append("</td><td>")
+                        .append(escape(f.protocol())).append("</td><td>").append(escape(f.model())).append("</td><td class=\"msg\">")
                         .append(escape(f.message())).append("</td></tr>\n");
             }
-            h.append("</tbody>\n</table></div>\n");
+            h.append("</tbody>\n</table>\n");
         }
         h.append("</section>\n");
     }
@@ -183,7 +184,7 @@ public final class HtmlReport {
             h.append("<p>No models.</p>\n</section>\n");
             return;
         }
-        h.append("<div class=\"scroll\"><table>\n<thead><tr><th>Name</th><th>Path</th><th>Engine</th><th>Architecture</th>")
+        h.append("<table class=\"full\">\n<thead><tr><th>Name</th><th>Path</th><th>Engine</th><th>Architecture</th>")
                 .append("<th>Files (SHA-256, first ").append(Format.HASH_CHARS).append(" hex)</th></tr></thead>\n<tbody>\n");
         for (ModelInfo model : models) {
             h.append("<tr><td>").append(escape(model.name())).append("</td><td><code>").append(escape(model.path()))
@@ -197,7 +198,7 @@ public final class HtmlReport {
             }
             h.append("</td></tr>\n");
         }
-        h.append("</tbody>\n</table></div>\n</section>\n");
+        h.append("</tbody>\n</table>\n</section>\n");
     }
 
     private static void step(StringBuilder h, int index, StepRecord step) {
@@ -231,9 +232,11 @@ public final class HtmlReport {
             h.append("<figure>\n<figcaption>").append(escape(chart.title())).append(" <small>(")
                     .append(escape(Format.chartKind(chart))).append(", from table <code>").append(escape(chart.table()))
                     .append("</code>)</small></figcaption>\n<div class=\"chart-box\">");
-            h.append(chart.type() == ChartType.HEATMAP
-                    ? HeatmapSvg.render(chart, data, "s" + index + "c" + chartIndex)
-                    : LineSvg.render(chart, data));
+            switch (chart.type()) {
+                case HEATMAP -> h.append(HeatmapSvg.render(chart, data, "s" + index + "c" + chartIndex));
+                case LINE -> h.append(LineSvg.render(chart, data));
+                case LINE_PER_SERIES -> LineSvg.panels(h, chart, table);
+            }
             h.append("</div>\n</figure>\n");
         }
 
@@ -251,7 +254,7 @@ public final class HtmlReport {
         h.append("<details").append(rows <= OPEN_ROWS ? " open" : "").append(">\n<summary><b>Table <code>").append(escape(table.name()))
                 .append("</code></b> — ").append(Format.plural(rows, "row", "rows")).append(" × ")
                 .append(Format.plural(table.columns().size(), "column", "columns")).append("</summary>\n");
-        h.append("<div class=\"scroll\"><table>\n<thead><tr>");
+        h.append("<div class=\"wide\"><table>\n<thead><tr>");
         for (int c = 0; c < table.columns().size(); c++) {
             h.append(numeric[c] ? "<th class=\"num\">" : "<th>").append(escape(table.columns().get(c))).append("</th>");
         }

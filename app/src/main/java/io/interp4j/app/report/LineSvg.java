@@ -4,6 +4,8 @@ import static io.interp4j.app.report.Html.escape;
 import static io.interp4j.app.report.Svg.n;
 
 import io.interp4j.api.experiment.StepResult.Chart;
+import io.interp4j.api.experiment.StepResult.ChartType;
+import io.interp4j.api.experiment.StepResult.Table;
 import java.util.List;
 
 /**
@@ -184,6 +186,26 @@ final class LineSvg {
         }
         svg.append("</svg>");
         return svg.toString();
+    }
+
+    /**
+     * Draws a {@link io.interp4j.api.experiment.StepResult.ChartType#LINE_PER_SERIES} chart: one line
+     * chart per series, each on its own vertical axis titled with the series' name, so that no axis
+     * mixes units.
+     *
+     * @param h where the SVG drawings are appended
+     * @param chart the chart
+     * @param table its table
+     */
+    static void panels(StringBuilder h, Chart chart, Table table) {
+        int yc = table.columns().indexOf(chart.y());
+        for (String series : ChartData.of(chart, table).y.labels()) {
+            List<List<Object>> rows = table.rows().stream().filter(r -> r.get(yc) != null && Format.cell(r.get(yc)).equals(series)).toList();
+            Table one = new Table(table.name(), table.columns(), rows);
+            // the series' name titles the vertical axis: it is what the numbers measure
+            Chart drawn = new Chart(chart.title() + ": " + series, ChartType.LINE, chart.table(), chart.x(), chart.y(), series);
+            h.append(render(drawn, ChartData.of(chart, one)));
+        }
     }
 
     /** Where v lies between lo and hi, 0 to 1; in halves, so that a range beyond Double.MAX_VALUE does not overflow. */

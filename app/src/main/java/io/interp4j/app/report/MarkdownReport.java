@@ -29,7 +29,7 @@ public final class MarkdownReport {
         StringBuilder md = new StringBuilder(1 << 14);
         md.append("# Study: ").append(text(results.name())).append("\n\n");
         md.append("- **Started:** ").append(text(results.startedAt())).append('\n');
-        md.append("- **Wall time:** ").append(Format.seconds(results.totalSeconds())).append('\n');
+        md.append("- **Wall time:** ").append(Format.wallTime(results)).append('\n');
         md.append("- **Seed:** ").append(results.seed()).append('\n');
         md.append("- **Steps:** ").append(results.steps().size());
         long resumed = results.steps().stream().filter(StepRecord::resumed).count();

@@ -24,6 +24,7 @@ import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.plan.PlanExecutor;
 import io.interp4j.api.tokenizer.Tokenizer;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** A step's view of its study; without a model pool (during validation) no model can be loaded. */
@@ -39,9 +40,17 @@ final class StudyContextImpl implements StudyContext {
     private long forwardsRun;
     private long nonFiniteForwards;
     private final PlanExecutor executor;
+    private Map<String, String> unreadableSuites = Map.of();
 
     StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool) {
         this(plan, registry, step, pool, null, plan.forwards().create());
+    }
+
+    /** A step's context while the study is validated, knowing which declared suites could not be read (name → config path). */
+    static StudyContextImpl validating(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, Map<String, String> unreadableSuites) {
+        StudyContextImpl context = new StudyContextImpl(plan, registry, step, null);
+        context.unreadableSuites = Map.copyOf(unreadableSuites);
+        return context;
     }
 
     /** A running step's context, whose forward plans run on {@code executor}. */
@@ -132,6 +141,11 @@ final class StudyContextImpl implements StudyContext {
             throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown model '" + name + "'; the study has " + modelNames());
         }
         return Tokenizers.read(spec);
+    }
+
+    @Override
+    public java.util.Optional<String> unreadableSuite(String name) {
+        return java.util.Optional.ofNullable(unreadableSuites.get(name));
     }
 
     @Override

@@ -78,7 +78,7 @@ final class StudyLoader {
         try {
             parsed = ConfigFactory.parseFile(file.toFile(), StudyIncluder.options(file));
         } catch (ConfigException e) {
-            throw new StudyException(List.of(file + ": " + e.getMessage()));
+            throw new StudyException(List.of(HoconErrors.describe(file, e)));
         }
         ConfigFactory.invalidateCaches(); // system properties are read afresh for every study
         // the plugins' reference.conf files (and those of plugin folders), without the system properties
@@ -94,10 +94,10 @@ final class StudyLoader {
             layered = overrides.withFallback(parsed).withFallback(reference)
                     .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
         } catch (ConfigException.UnresolvedSubstitution e) {
-            throw new StudyException(List.of(file + ": " + e.getMessage() + " (substitutions refer to keys of the study only; environment"
+            throw new StudyException(List.of(HoconErrors.describe(file, e) + " (substitutions refer to keys of the study only; environment"
                     + " variables and system properties are not read: write the value, or pass -Dstudy.<key>=...)"));
         } catch (ConfigException e) {
-            throw new StudyException(List.of(file + ": " + e.getMessage()));
+            throw new StudyException(List.of(HoconErrors.describe(file, e)));
         }
         PluginRegistry studyRegistry = registry.withReference(layered);
         List<String> problems = new ArrayList<>();
@@ -122,11 +122,12 @@ final class StudyLoader {
         Path base = file.toAbsolutePath().getParent();
 
         Map<String, StudyPlan.ModelSpec> models = models(study, base, problems);
-        Map<String, StudyPlan.SuiteSpec> suites = suites(study, base, problems);
+        Map<String, String> unreadableSuites = new LinkedHashMap<>();
+        Map<String, StudyPlan.SuiteSpec> suites = suites(study, base, problems, unreadableSuites);
         Set<String> formats = formats(study, problems);
         StudyPlan.ForwardsSpec forwards = forwards(study, problems);
         StudyPlan provisional = new StudyPlan(file, layered, name, seed, models, suites, List.of(), formats, forwards);
-        List<StudyPlan.StepSpec> steps = steps(study, studyRegistry, provisional, problems);
+        List<StudyPlan.StepSpec> steps = steps(study, studyRegistry, provisional, unreadableSuites, problems);
         if (!problems.isEmpty()) {
             throw new StudyException(problems);
         }
@@ -285,7 +286,8 @@ final class StudyLoader {
         return models;
     }
 
-    private static Map<String, StudyPlan.SuiteSpec> suites(Config study, Path base, List<String> problems) {
+    /** Reads the suites; a declared suite that cannot be read is a problem, and its name maps to that problem's config path. */
+    private static Map<String, StudyPlan.SuiteSpec> suites(Config study, Path base, List<String> problems, Map<String, String> unreadable) {
         Map<String, StudyPlan.SuiteSpec> suites = new LinkedHashMap<>();
         if (!study.hasPath("suites") || study.getValue("suites").valueType() != ConfigValueType.OBJECT) {
             problems.add("study.suites: give at least one task suite, e.g. suites { main { builtin = families-mini } }");
@@ -318,7 +320,9 @@ final class StudyLoader {
                 String source = builtin.isPresent() ? "builtin:" + builtin.get() : base.resolve(file.get()).normalize().toString();
                 suites.put(name, new StudyPlan.SuiteSpec(name, source, selected));
             } catch (Interp4jException e) {
-                problems.add(path + (builtin.isPresent() ? ".builtin: " : ".file: ") + e.getMessage());
+                String where = path + (builtin.isPresent() ? ".builtin" : ".file");
+                problems.add(where + ": " + e.getMessage());
+                unreadable.put(name, where);
             }
         }
         return suites;
@@ -347,7 +351,8 @@ final class StudyLoader {
         return formats;
     }
 
-    private List<StudyPlan.StepSpec> steps(Config study, PluginRegistry studyRegistry, StudyPlan plan, List<String> problems) {
+    private List<StudyPlan.StepSpec> steps(Config study, PluginRegistry studyRegistry, StudyPlan plan, Map<String, String> unreadableSuites,
+            List<String> problems) {
         List<StudyPlan.StepSpec> steps = new ArrayList<>();
         if (!study.hasPath("steps") || study.getValue("steps").valueType() != ConfigValueType.LIST) {
             problems.add("study.steps: give a list of steps, e.g. steps = [ { id = ablation, experiment = sweep, settings { ... } } ]");
@@ -391,14 +396,26 @@ final class StudyLoader {
                 problems.add(path + ".settings: must be an object");
             }
             Config settings;
-            Experiment experiment;
             try {
                 settings = studyRegistry.settings(PluginKind.EXPERIMENT, experimentId.get(), user);
+            } catch (Interp4jException e) {
+                settingsProblems(e, experimentId.get(), path, problems);
+                // an unknown key must not hide the step's other problems: check the rest without it
+                Config known = studyRegistry.withoutUnknownKeys(PluginKind.EXPERIMENT, experimentId.get(), user);
+                if (known.equals(user)) {
+                    continue;
+                }
+                try {
+                    settings = studyRegistry.settings(PluginKind.EXPERIMENT, experimentId.get(), known);
+                } catch (Interp4jException again) {
+                    continue; // its problems were in the message above
+                }
+            }
+            Experiment experiment;
+            try {
                 experiment = experiments.get(experimentId.get()).create(settings);
             } catch (Interp4jException e) {
-                for (String line : e.getMessage().split("\n")) {
-                    problems.add(line.replace("interp4j.experiment." + experimentId.get(), path + ".settings"));
-                }
+                settingsProblems(e, experimentId.get(), path, problems);
                 continue;
             } catch (RuntimeException e) {
                 problems.add(path + ": experiment '" + experimentId.get() + "' failed to start: " + e);
@@ -412,13 +429,20 @@ final class StudyLoader {
                 }
             }
             try {
-                problems.addAll(experiment.validate(new StudyContextImpl(plan, studyRegistry, spec, null)));
+                problems.addAll(experiment.validate(StudyContextImpl.validating(plan, studyRegistry, spec, unreadableSuites)));
             } catch (Interp4jException e) {
                 problems.add(path + ".settings: " + e.getMessage());
             }
             steps.add(spec);
         }
         return steps;
+    }
+
+    /** An experiment's settings problems, under the step's config path. */
+    private static void settingsProblems(Interp4jException e, String experimentId, String path, List<String> problems) {
+        for (String line : e.getMessage().split("\n")) {
+            problems.add(line.replace("interp4j.experiment." + experimentId, path + ".settings"));
+        }
     }
 
     private static void unknownKeys(Config config, String path, Set<String> allowed, List<String> problems) {

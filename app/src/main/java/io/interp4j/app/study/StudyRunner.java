@@ -209,7 +209,7 @@ final class StudyRunner {
                 com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true)), versions(), threads, plan.seed(), models, records,
                 startedAt, (System.nanoTime() - started) / 1e9);
         ReportWriter.write(out, results, plan.formats());
-        err.println("wrote " + out + " (" + String.join(", ", plan.formats()) + ")");
+        err.println("wrote " + out.toAbsolutePath() + " (" + String.join(", ", plan.formats()) + ")");
         return results;
     }
 

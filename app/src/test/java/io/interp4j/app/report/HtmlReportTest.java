@@ -89,7 +89,8 @@ class HtmlReportTest {
     void hasTheSectionsOfTheMarkdown() {
         assertThat(HTML).contains("<h1>Study: induction heads in &lt;Qwen2&gt;</h1>").contains("<dt>Seed</dt><dd>42</dd>")
                 .contains("<code title=\"3f2a9c1d0e4b5a6978877665544332211ffeeddccbbaa99887766554433221100\">3f2a9c1d0e4b</code>")
-                .contains("<span class=\"resumed\">resumed</span>").contains("Ran in 1 min 15 s, 2250 forward passes (resumed)")
+                .contains("<span class=\"resumed\">resumed</span>").contains("Resumed: the stored result of an earlier run, which took 1 min 15 s, 2250 forward passes; nothing ran this time")
+                .contains("<dt>Wall time</dt><dd>1 min 34 s this run; 1 step reused from earlier runs, which took 1 min 15 s</dd>")
                 .contains("<td>hub-layer</td><td class=\"num\">13</td>").contains("<td class=\"num na\">NaN</td>")
                 .contains("250 more rows are left out here (200 of 450 shown); results.json has all of them.");
         assertThat(all("(<tr><td>prompt-\\d+</td>)", HTML)).hasSize(200);
@@ -145,6 +146,24 @@ class HtmlReportTest {
         assertThat(all("<circle[^>]*><title>([^<]*)</title>", svg)).contains("family = a, layer = 10: effect = 0", "family = c, layer = 0: effect = 0.25")
                 .hasSize(6);
         assertThat(all("<g class=\"legend-row\"><title>([^<]*)</title>", svg)).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void aStudyWithNothingResumedShowsItsWallTimeAlone() {
+        assertThat(HtmlReport.render(oneStep(SampleResults.sweep()))).contains("<dt>Wall time</dt><dd>1 s</dd>");
+    }
+
+    @Test
+    void drawsSeriesOfDifferentQuantitiesEachOnItsOwnAxis() {
+        Table t = new Table("m", List.of("layer", "metric", "mean"), List.of(
+                row(0, "kl-divergence", 2.5), row(1, "kl-divergence", 0.5), row(0, "top-k-overlap", 0.2), row(1, "top-k-overlap", 0.9)));
+        String html = HtmlReport.render(oneStep(new StepResult(List.of(t),
+                List.of(new Chart("by layer", ChartType.LINE_PER_SERIES, "m", "layer", "metric", "mean")), Map.of())));
+        // two drawings, one line each, the vertical axis of each titled with its series
+        assertThat(all("(<svg class=\"chart line\")", html)).hasSize(2);
+        assertThat(all("(<polyline )", html)).hasSize(2);
+        assertThat(all("transform=\"rotate\\(-90[^\"]*\">([^<]*)</text>", html)).containsExactly("kl-divergence", "top-k-overlap");
+        assertThat(html).contains("aria-label=\"by layer: kl-divergence\"").contains("one panel with its own axis per metric");
     }
 
     @Test

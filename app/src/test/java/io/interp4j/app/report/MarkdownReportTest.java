@@ -17,7 +17,7 @@ class MarkdownReportTest {
     @Test
     void hasTitleRunInfoAndModels() {
         assertThat(MD).startsWith("# Study: induction heads in \\<Qwen2\\>\n");
-        assertThat(MD).contains("- **Started:** 2025-06-01T10:15:30Z").contains("- **Wall time:** 1 min 34 s")
+        assertThat(MD).contains("- **Started:** 2025-06-01T10:15:30Z").contains("- **Wall time:** 1 min 34 s this run; 1 step reused from earlier runs, which took 1 min 15 s\n")
                 .contains("- **Seed:** 42").contains("(1 resumed from stored results)")
                 .contains("- **Versions:** djl 0.36.0, interp4j 0.1.0-SNAPSHOT, java 17.0.12, pytorch 2.7.1");
         assertThat(MD).contains("| qwen-tiny | `/models/qwen2-0.5b` | djl | 24 layers")
@@ -30,7 +30,7 @@ class MarkdownReportTest {
         assertThat(MD).contains("## 1. `layer-sweep` — experiment `ablation-sweep`")
                 .contains("Zero-ablates each layer's attention output and measures the effect.")
                 .contains("*Ran in 12.35 s, 1440 forward passes*")
-                .contains("*Ran in 1 min 15 s, 2250 forward passes (resumed)*");
+                .contains("*Resumed: the stored result of an earlier run, which took 1 min 15 s, 2250 forward passes; nothing ran this time*");
         assertThat(MD).contains("| Name | Value |\n|---|---:|\n| hub-layer | 13 |\n")
                 .contains("| best-family | name-mover |").contains("| max-effect | 2.5 |").contains("| tiny | 1.5e-7 |")
                 .contains("| undefined | NaN |");

@@ -90,4 +90,39 @@ final class SampleResults {
                 Map.of("interp4j", "0.1.0-SNAPSHOT", "java", "17.0.12", "djl", "0.36.0", "pytorch", "2.7.1"), THREADS, 42L,
                 List.of(model), List.of(sweep, tokens), "2025-06-01T10:15:30Z", 93.6);
     }
+
+    /**
+     * A study whose report opens with an atlas of three models: 40 rows with long cell texts (intervals,
+     * layer lists) and flags whose messages are long sentences holding unbroken paths, which a table in
+     * a scroll box or a cell that does not wrap would cut off.
+     */
+    static StudyResults atlasStudy() {
+        List<String> columns = List.of("dimension", "key", "protocol", "model", "value", "display", "ci_low", "ci_high");
+        List<String> models = List.of("qwen2.5-0.5b-instruct", "qwen2.5-1.5b-instruct", "qwen2.5-3b-instruct");
+        List<List<Object>> rows = new ArrayList<>();
+        List<List<Object>> flags = new ArrayList<>();
+        for (int d = 0; d < 20; d++) {
+            for (String protocol : List.of("published", "corrected")) {
+                for (int m = 0; m < models.size(); m++) {
+                    double v = 0.01 * (d + 1) * (m + 1);
+                    rows.add(row("Dimension " + d + " with a descriptive name", "dimension" + d + ".measure-with-a-long-key", protocol,
+                            models.get(m), v, "L" + (3 * m + d) + ", " + v + " (layers 3, 7, 11, 15, 19 and 23 above the threshold)",
+                            v * 0.9, v * 1.1));
+                }
+            }
+            flags.add(row("Dimension " + d + " with a descriptive name", "both", models.get(d % 3), "disagreement",
+                    "published and corrected protocols disagree on the layer: the published protocol reads the hub at L2 while the"
+                            + " corrected one reads it at L14; see /work/studies/out/atlas/steps/universal-hub/partial/"
+                            + "per-prompt-kl-divergence-by-layer-and-family.json for the per-prompt values behind both"));
+        }
+        StepResult atlas = new StepResult(List.of(new Table("atlas", columns, rows),
+                new Table("atlas-flags", List.of("dimension", "protocol", "model", "kind", "message"), flags)), List.of(), Map.of());
+        StudyResults base = study();
+        List<ModelInfo> infos = models.stream().map(m -> new ModelInfo(m, "/models/" + m, "djl", "24 layers", Map.of())).toList();
+        List<StepRecord> steps = new ArrayList<>();
+        steps.add(new StepRecord("atlas", "universal-hub", "The atlas rows.", "{}", "feed", 600, 1000, true, atlas));
+        steps.addAll(base.steps());
+        return new StudyResults(base.name(), base.resolvedConfig(), base.versions(), THREADS, base.seed(), infos, steps, base.startedAt(),
+                base.totalSeconds());
+    }
 }

@@ -15,11 +15,16 @@ public final class SuiteChecks {
      * @param context the study
      * @param path the setting's full config path, e.g. {@code study.steps[2].settings.suite}
      * @param suite the suite's name
-     * @return the problem, naming the study's suites, if it has none of that name
+     * @return the problem, naming the study's suites, if it has none of that name (or, when the study
+     *     declares the suite but could not read it, where that problem is reported)
      */
     public static Optional<String> unknownSuite(StudyContext context, String path, String suite) {
         if (context.suiteNames().contains(suite)) {
             return Optional.empty();
+        }
+        Optional<String> unreadable = context.unreadableSuite(suite);
+        if (unreadable.isPresent()) {
+            return Optional.of(path + ": suite '" + suite + "' is declared but could not be read; see " + unreadable.get());
         }
         return Optional.of(path + ": unknown suite '" + suite + "'; the study's suites: " + new TreeSet<>(context.suiteNames()));
     }

@@ -109,7 +109,7 @@ final class ProbeStep implements Experiment {
         tables.add(tensors(result.tensors()));
         byLayer(rows).ifPresent(table -> {
             tables.add(table);
-            charts.add(new Chart(probe.id() + ": mean over rows, by layer", ChartType.LINE, table.name(), "layer", "measure", "mean"));
+            charts.add(new Chart(probe.id() + ": mean over rows, by layer", ChartType.LINE_PER_SERIES, table.name(), "layer", "measure", "mean"));
         });
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("probe", probe.id());

@@ -132,6 +132,9 @@ final class SweepExperiment implements Experiment {
         }
         if (config != null && baseProblems.isEmpty() && keysOk) {
             createPlans(context, config, badValues, problems);
+            if (problems.isEmpty()) {
+                resolveOnPrompts(context, config, problems);
+            }
         }
     }
 
@@ -193,6 +196,9 @@ final class SweepExperiment implements Experiment {
                 if (config != null) {
                     metric.checkAgainst(config).ifPresent(p -> problems.add(ref.path(root, "settings") + ": " + p + " of model '"
                             + scope.model() + "'"));
+                }
+                if (metric.readsTarget() && config != null) {
+                    checkTargets(context, ref, metric.readsWrongTarget(), problems);
                 }
                 Class<? extends MetricInput> input = metric.inputType();
                 if (!MetricInput.LogitComparison.class.equals(input)) {
@@ -265,20 +271,9 @@ final class SweepExperiment implements Experiment {
         List<int[]> prompts = sets.get(Scope.TARGET_SET);
         List<Task> tasks = scope.tasks(context);
         List<Point> points = Point.product(axes, config);
-        Model self = new CountingModel(() -> {
-            throw new NeedsForwards();
-        }, config, n -> {});
-        Map<String, Model> others = new LinkedHashMap<>();
-        for (String name : new TreeSet<>(context.modelNames())) {
-            if (!name.equals(scope.model())) {
-                others.put(name, new CountingModel(() -> {
-                    throw new NeedsForwards();
-                }, context.modelConfig(name), n -> {}));
-            }
-        }
-        InterventionContext.ProbeRunner probes = (id, settings, probeContext) -> {
-            throw new NeedsForwards();
-        };
+        Model self = weightless(config);
+        Map<String, Model> others = weightlessOthers(context);
+        InterventionContext.ProbeRunner probes = WEIGHTLESS_PROBES;
         List<Intervention> standIn = List.of(Intervention.zero(new Site.AtHook(HookPoint.global(HookSite.EMBED)), Positions.ALL));
         List<ForwardPlan> plans = new ArrayList<>();
         for (List<Integer> chunk : chunks(points.size(), prompts, config.vocabSize())) {
@@ -301,6 +296,67 @@ final class SweepExperiment implements Experiment {
     }
 
     /** Thrown by the weightless models and probe runner of {@link #plans}: resolving needs forwards. */
+    /** A probe runner for plans built without weights: every probe needs forwards. */
+    private static final InterventionContext.ProbeRunner WEIGHTLESS_PROBES = (id, settings, probeContext) -> {
+        throw new NeedsForwards();
+    };
+
+    /** A model of the architecture alone, which refuses to run. */
+    private static Model weightless(ModelConfig config) {
+        return new CountingModel(() -> {
+            throw new NeedsForwards();
+        }, config, n -> {});
+    }
+
+    /** The study's other models, weightless, by name. */
+    private Map<String, Model> weightlessOthers(StudyContext context) {
+        Map<String, Model> others = new LinkedHashMap<>();
+        for (String name : new TreeSet<>(context.modelNames())) {
+            if (!name.equals(scope.model())) {
+                others.put(name, weightless(context.modelConfig(name)));
+            }
+        }
+        return others;
+    }
+
+    /**
+     * Resolves every point's interventions for every prompt on weightless models, so that what the
+     * prompts decide (a patch of every position from a source prompt of another length, a source index
+     * beyond its set) is found before anything runs: the first such problem is reported. A prompt whose
+     * interventions need forwards to resolve is passed over; what can be known without them was
+     * checked before the plugin asked for them.
+     */
+    private void resolveOnPrompts(StudyContext context, ModelConfig config, Set<String> problems) {
+        Map<String, List<int[]>> sets;
+        try {
+            sets = scope.sets(context);
+        } catch (Interp4jException e) {
+            problems.add(e.getMessage());
+            return;
+        }
+        List<int[]> prompts = sets.get(Scope.TARGET_SET);
+        List<Task> tasks = scope.tasks(context);
+        Model self = weightless(config);
+        Map<String, Model> others = weightlessOthers(context);
+        for (Point point : Point.product(axes, config)) {
+            InterventionPlan plan = context.intervention(intervention.id(), point.apply(intervention.settings()));
+            for (int t = 0; t < tasks.size(); t++) {
+                try {
+                    resolveOne(context, point, plan, t, prompts, sets, tasks, self, others, WEIGHTLESS_PROBES);
+                } catch (RuntimeException e) {
+                    if (needsForwards(e)) {
+                        continue;
+                    }
+                    if (e instanceof Interp4jException) {
+                        problems.add(e.getMessage());
+                        return;
+                    }
+                    throw e;
+                }
+            }
+        }
+    }
+
     private static final class NeedsForwards extends RuntimeException {
         NeedsForwards() {
             super("resolving these interventions runs forwards", null, false, false);
@@ -395,6 +451,43 @@ final class SweepExperiment implements Experiment {
         }
     }
 
+    /** The most tasks whose targets a problem lists by name. */
+    private static final int TARGETS_LISTED = 5;
+
+    /**
+     * Checks, before anything runs, that every task's target (and wrong target, when the metric reads
+     * it) is one token under the step's spelling rule: the metric would fail on the first task whose is not.
+     */
+    private void checkTargets(StudyContext context, PluginRef ref, boolean wrongToo, Set<String> problems) {
+        if (!context.suiteNames().contains(scope.suite())) {
+            return; // the scope reported it
+        }
+        Tokenizer tokenizer;
+        try {
+            tokenizer = context.tokenizer(scope.model());
+        } catch (Interp4jException e) {
+            return; // resolving the interventions on the prompts reports a model without a tokenizer
+        }
+        List<String> failing = new ArrayList<>();
+        int count = 0;
+        for (Task task : scope.tasks(context)) {
+            Targets targets = Targets.of(task, rule, tokenizer);
+            if (targets.target().isEmpty() || (wrongToo && task.wrongTarget().isPresent() && targets.wrong().isEmpty())
+                    || (wrongToo && task.wrongTarget().isEmpty())) {
+                count++;
+                if (failing.size() < TARGETS_LISTED) {
+                    failing.add("task '" + task.id() + "': " + (targets.problem().isEmpty() ? "the task has no wrong target" : targets.problem()));
+                }
+            }
+        }
+        if (count > 0) {
+            problems.add(ref.path(context.path(), "id") + ": metric '" + ref.id() + "' reads each task's target"
+                    + (wrongToo ? " and wrong target" : "") + " as one token (target-rule = " + rule.name().toLowerCase(java.util.Locale.ROOT)
+                    .replace('_', '-') + "), which " + count + " of the tasks do not give: " + String.join("; ", failing)
+                    + (count > failing.size() ? "; and " + (count - failing.size()) + " more" : ""));
+        }
+    }
+
     private String at(Point point) {
         return axes.isEmpty() ? "" : " at sweep point " + point.describe();
     }
@@ -415,15 +508,21 @@ final class SweepExperiment implements Experiment {
         }
         List<List<Intervention>> out = new ArrayList<>();
         for (int t = 0; t < tasks.size(); t++) {
-            InterventionContext.Target target = new InterventionContext.Target(Scope.TARGET_SET, t, prompts.get(t));
-            try {
-                out.add(plan.resolve(new InterventionContext(self, others, sets, target, probes)));
-            } catch (Interp4jException e) {
-                throw new Interp4jException(e.code(), root + ".intervention" + at + ", task '" + tasks.get(t).id() + "': "
-                        + e.getMessage(), e);
-            }
+            out.add(resolveOne(context, point, plan, t, prompts, sets, tasks, self, others, probes));
         }
         return out;
+    }
+
+    /** Resolves a point's plan for one prompt; an error names the step's intervention, the point and the task. */
+    private List<Intervention> resolveOne(StudyContext context, Point point, InterventionPlan plan, int t, List<int[]> prompts,
+            Map<String, List<int[]>> sets, List<Task> tasks, Model self, Map<String, Model> others, InterventionContext.ProbeRunner probes) {
+        InterventionContext.Target target = new InterventionContext.Target(Scope.TARGET_SET, t, prompts.get(t));
+        try {
+            return plan.resolve(new InterventionContext(self, others, sets, target, probes));
+        } catch (Interp4jException e) {
+            throw new Interp4jException(e.code(), context.path() + ".intervention" + at(point) + ", task '" + tasks.get(t).id() + "': "
+                    + e.getMessage(), e);
+        }
     }
 
     /**

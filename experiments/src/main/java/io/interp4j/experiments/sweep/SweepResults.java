@@ -204,7 +204,7 @@ final class SweepResults {
             }
             String name = axisName + "-metrics" + suffix;
             tables.add(new Table(name, List.of(axisName, "metric", "mean"), rows));
-            charts.add(new Chart("mean over families, by " + axisName + suffix, ChartType.LINE, name, axisName, "metric", "mean"));
+            charts.add(new Chart("mean over families, by " + axisName + suffix, ChartType.LINE_PER_SERIES, name, axisName, "metric", "mean"));
         });
     }
 

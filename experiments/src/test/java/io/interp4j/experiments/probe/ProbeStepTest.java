@@ -73,7 +73,7 @@ class ProbeStepTest extends TinyStudyTest {
         assertThat(number(tensors, logits1, "norm")).isCloseTo(Math.sqrt(sum), within(1e-3));
 
         assertThat(result.charts()).singleElement().satisfies(c -> {
-            assertThat(c.type()).isEqualTo(ChartType.LINE);
+            assertThat(c.type()).isEqualTo(ChartType.LINE_PER_SERIES);
             assertThat(List.of(c.table(), c.x(), c.y(), c.value())).containsExactly("by-layer", "layer", "measure", "mean");
         });
         Table byLayer = table(result, "by-layer");

@@ -125,7 +125,7 @@ class SweepExperimentTest extends TinyStudyTest {
         assertThat(result.summary()).containsEntry("metric", "kl-divergence").containsEntry("argmax-layer", bestLayer);
         assertThat((double) result.summary().get("argmax-mean")).isCloseTo(bestMean, within(1e-12));
 
-        assertThat(result.charts()).extracting(Chart::type).containsExactly(ChartType.HEATMAP, ChartType.LINE);
+        assertThat(result.charts()).extracting(Chart::type).containsExactly(ChartType.HEATMAP, ChartType.LINE_PER_SERIES);
         Chart heatmap = result.charts().get(0);
         assertThat(List.of(heatmap.x(), heatmap.y(), heatmap.value())).containsExactly("layer", "family", "kl-divergence");
         Table grid = table(result, heatmap.table());
@@ -283,14 +283,19 @@ class SweepExperimentTest extends TinyStudyTest {
     }
 
     @Test
-    void aTargetThatIsNotOneTokenFailsTheMetricNamingTheTask() {
+    void aTargetThatIsNotOneTokenIsFoundBeforeTheRunNamingTheTasks() {
         Tokenizer tokenizer = study.raw("main").requireTokenizer();
         assertThat(tokenizer.encode(" Paris")).as("the tiny vocabulary spells ' Paris' in pieces").hasSizeGreaterThan(1);
         Experiment sweep = Steps.create("sweep", "intervention.settings.layer = 1, target-rule = exact,"
                 + " metrics = [ { id = kl-divergence }, { id = logit-difference } ]");
+        // found before anything runs, listing the tasks
+        assertThat(sweep.validate(study)).singleElement().asString()
+                .startsWith("study.steps[1].settings.metrics[1].id: metric 'logit-difference' reads each task's target and wrong target as"
+                        + " one token (target-rule = exact), which ")
+                .contains("task 'cap-fr': the task's target has no token id: ").contains("is not a single token");
         assertThatThrownBy(() -> run(sweep))
                 .isInstanceOf(Interp4jException.class)
-                .hasMessageContaining("study.steps[1].settings.metrics[1]: metric 'logit-difference' on task 'cap-fr'")
+                .hasMessageContaining("study.steps[1].settings.metrics[1].id: metric 'logit-difference' reads each task's target")
                 .hasMessageContaining("target ' Paris' is not a single token");
         assertThat(TargetToken.resolve(" Paris", TargetToken.Rule.FIRST_TOKEN, tokenizer)).isEqualTo(tokenizer.encode(" Paris")[0]);
     }
@@ -298,7 +303,9 @@ class SweepExperimentTest extends TinyStudyTest {
     @Test
     void aModelWithoutATokenizerFailsNamingTheModelSetting() {
         Experiment sweep = Steps.create("sweep", "model = untokenized, sweep.layer = all");
-        assertThat(sweep.validate(study)).isEmpty();
+        // found before anything runs: the sweep encodes its prompts to check what they decide
+        assertThat(sweep.validate(study)).singleElement().asString().startsWith("study.steps[1].settings.model: model 'untokenized'")
+                .contains("has no tokenizer.json");
         assertThatThrownBy(() -> run(sweep))
                 .isInstanceOf(Interp4jException.class)
                 .hasMessageStartingWith("study.steps[1].settings.model: model 'untokenized'")

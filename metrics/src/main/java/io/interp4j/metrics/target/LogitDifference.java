@@ -32,6 +32,16 @@ final class LogitDifference extends TypedMetric<LogitComparison> {
     }
 
     @Override
+    public boolean readsTarget() {
+        return true;
+    }
+
+    @Override
+    public boolean readsWrongTarget() {
+        return true;
+    }
+
+    @Override
     public String describe() {
         return "logit difference logit_intervened(target) − logit_intervened(wrong target) " + position.describe()
                 + ", in raw logits (no softmax); details: reference = the same difference in the reference run, change ="

@@ -29,6 +29,11 @@ final class TargetLogprobDrop extends TypedMetric<LogitComparison> {
     }
 
     @Override
+    public boolean readsTarget() {
+        return true;
+    }
+
+    @Override
     public String describe() {
         return (floorAtZero ? "max(0, log p_reference(target) − log p_intervened(target))" : "log p_reference(target) − log"
                 + " p_intervened(target)") + " in nats " + position.describe() + ", from float32 log-softmax of each run's"

@@ -25,6 +25,11 @@ final class TargetProbability extends TypedMetric<LogitComparison> {
     }
 
     @Override
+    public boolean readsTarget() {
+        return true;
+    }
+
+    @Override
     public String describe() {
         return "softmax probability p_intervened(target) " + position.describe() + ", exp of the float32 log-softmax of the"
                 + " intervened logits, in [0, 1]; details: reference-probability = p_reference(target) and change ="

@@ -293,7 +293,7 @@ final class AdapterNormEffect implements Experiment {
                 correlationRows));
         tables.add(new Table("norm-effect-prompts", List.of("model", "protocol", "layer", "task", "family", "kl"), promptRows));
         tables.addAll(atlas.tables());
-        List<Chart> charts = List.of(new Chart("adapter norm and layer effect by layer", ChartType.LINE, "norm-effect-series", "layer",
+        List<Chart> charts = List.of(new Chart("adapter norm and layer effect by layer", ChartType.LINE_PER_SERIES, "norm-effect-series", "layer",
                 "series", "value"));
         return new StepResult(tables, charts, summary);
     }
