@@ -458,6 +458,14 @@ class BadInputTest {
                 .doesNotContain("unknown suite");
     }
 
+    /** A path setting holding a NUL character (found by CI's fuzzing of the study loader) is a problem naming it, exit code 2. */
+    @Test
+    void aPathThatIsNoPathOnThisSystemIsAProblemNotACrash() throws IOException {
+        Result r = refusedDryRun("nul", "main { file = \"a\\u0000b.jsonl\" }", "{ id = lens, experiment = probe }");
+        assertThat(r.err()).contains("study.suites.main.file: found \"a\\u0000b.jsonl\", which is not a path on this system (Nul character"
+                + " not allowed); allowed: a file path, relative to the study file's folder");
+    }
+
     @Test
     void anUnknownKeyDoesNotHideTheStepsOtherProblems() throws IOException {
         Result r = refusedDryRun("keys", "main { builtin = families-mini }", "{ id = s, experiment = sweep, settings { bogus = 1,"

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
@@ -25,6 +26,7 @@ import io.interp4j.app.randommodel.RandomModelRecipe;
 import io.interp4j.planner.PlannerOptions;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -227,7 +229,11 @@ final class StudyLoader {
                 problems.add(path + ".path: missing; the model's Hugging Face directory");
                 continue;
             }
-            Path directory = base.resolve(dir.get()).normalize();
+            Optional<Path> resolved = resolve(base, dir.get(), path + ".path", problems);
+            if (resolved.isEmpty()) {
+                continue;
+            }
+            Path directory = resolved.get();
             String engine = string(m, "engine", path, problems).orElse("djl");
             if (!engines.containsKey(engine)) {
                 problems.add(path + ".engine: unknown engine '" + engine + "'; known engines: " + engines.keySet());
@@ -265,7 +271,7 @@ final class StudyLoader {
                 problems.add(path + ".path: " + directory + " is not a model directory (no config.json); give an existing"
                         + " Hugging Face directory, or a create { ... } block to write a random model there");
             }
-            Optional<Path> adapter = string(m, "adapter", path, problems).map(a -> base.resolve(a).normalize());
+            Optional<Path> adapter = string(m, "adapter", path, problems).flatMap(a -> resolve(base, a, path + ".adapter", problems));
             if (adapter.isPresent() && config != null) {
                 try (LoraAdapter lora = LoraAdapter.open(adapter.get())) {
                     lora.checkAgainst(config);
@@ -308,16 +314,21 @@ final class StudyLoader {
                 problems.add(path + ": give exactly one of builtin = NAME (one of " + TaskSuites.builtinNames() + ") or file = PATH");
                 continue;
             }
+            Optional<Path> resolved = file.flatMap(f -> resolve(base, f, path + ".file", problems));
+            if (file.isPresent() && resolved.isEmpty()) {
+                unreadable.put(name, path + ".file");
+                continue;
+            }
             try {
                 TaskSuite suite = builtin.isPresent()
                         ? TaskSuites.builtin(builtin.get())
-                        : TaskSuites.read(name, base.resolve(file.get()).normalize());
+                        : TaskSuites.read(name, resolved.get());
                 TaskSuite selected = suite.split(split);
                 if (selected.tasks().isEmpty()) {
                     problems.add(path + ".split: no task has split '" + split + "'");
                     continue;
                 }
-                String source = builtin.isPresent() ? "builtin:" + builtin.get() : base.resolve(file.get()).normalize().toString();
+                String source = builtin.isPresent() ? "builtin:" + builtin.get() : resolved.get().toString();
                 suites.put(name, new StudyPlan.SuiteSpec(name, source, selected));
             } catch (Interp4jException e) {
                 String where = path + (builtin.isPresent() ? ".builtin" : ".file");
@@ -450,6 +461,20 @@ final class StudyLoader {
             if (!allowed.contains(key)) {
                 problems.add(path + "." + key + ": unknown key; allowed: " + new java.util.TreeSet<>(allowed));
             }
+        }
+    }
+
+    /**
+     * A path setting resolved against the study file's folder; text that is no path on this system (a NUL
+     * character) is a problem naming the setting, not an exception.
+     */
+    private static Optional<Path> resolve(Path base, String text, String where, List<String> problems) {
+        try {
+            return Optional.of(base.resolve(text).normalize());
+        } catch (InvalidPathException e) {
+            problems.add(where + ": found " + ConfigValueFactory.fromAnyRef(text).render() + ", which is not a path on this system ("
+                    + e.getReason() + "); allowed: a file path, relative to the study file's folder");
+            return Optional.empty();
         }
     }
 
