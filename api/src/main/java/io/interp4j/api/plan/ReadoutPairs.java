@@ -35,6 +35,36 @@ public final class ReadoutPairs implements ReadoutSink {
         void accept(int index, ForwardReadout readout, ForwardReadout reference);
     }
 
+    /** What a pair of last-position logits is handed to. */
+    @FunctionalInterface
+    public interface LastLogits {
+        /**
+         * Takes a readout's last-position logits with its reference's.
+         *
+         * @param index the request's index in the plan
+         * @param logits its last-position logits
+         * @param reference its reference request's last-position logits (the same array for every request
+         *     of that reference: do not modify it)
+         */
+        void accept(int index, float[] logits, float[] reference);
+    }
+
+    /**
+     * Pairs readouts by their last-position logits, each reference's copied out once, not once per
+     * readout read against it (a reference of a 151,936-token vocabulary is read against tens of
+     * thousands of ablations).
+     *
+     * @param referenceOf as for {@link #ReadoutPairs(IntUnaryOperator, Consumer)}
+     * @param consumer takes every other readout's last-position logits with its reference's
+     * @return the sink
+     */
+    public static ReadoutPairs lastLogits(IntUnaryOperator referenceOf, LastLogits consumer) {
+        requireNonNull(consumer, "consumer is null");
+        Map<Integer, float[]> references = new HashMap<>();
+        return new ReadoutPairs(referenceOf, (index, readout, reference) -> consumer.accept(index, readout.lastLogits(),
+                references.computeIfAbsent(referenceOf.applyAsInt(index), r -> reference.lastLogits())));
+    }
+
     private final IntUnaryOperator referenceOf;
     private final Consumer consumer;
     private final Map<Integer, ForwardReadout> references = new HashMap<>();

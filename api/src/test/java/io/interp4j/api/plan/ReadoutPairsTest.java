@@ -36,6 +36,22 @@ class ReadoutPairsTest {
         assertThat(pairs.reference(1).lastLogits()).containsExactly(10f);
     }
 
+    /** The last-logits form hands over values, and one copy of each reference's logits for every readout read against it. */
+    @Test
+    void lastLogitsCopiesEachReferenceOnce() {
+        List<float[]> references = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        ReadoutPairs pairs = ReadoutPairs.lastLogits(REFERENCE, (i, logits, reference) -> {
+            references.add(reference);
+            seen.add(i + ":" + (int) logits[0] + "/" + (int) reference[0]);
+        });
+        pairs.accept(3, readout(30));
+        pairs.accept(1, readout(10));
+        pairs.accept(5, readout(50));
+        assertThat(seen).containsExactly("3:30/10", "5:50/10");
+        assertThat(references.get(1)).isSameAs(references.get(0));
+    }
+
     @Test
     void aReadoutWhoseReferenceNeverCameIsReported() {
         ReadoutPairs pairs = new ReadoutPairs(REFERENCE, (i, readout, reference) -> { });

@@ -224,8 +224,8 @@ final class HeadSpecialisation implements Experiment {
             double[][] perAblation = new double[ablations.size()][n];
             // request a·n + p (a ≥ 1) is ablation a − 1 on prompt p, read against p's clean request; the readouts
             // stream past: a scan's last-position logits together would not fit in memory
-            ReadoutPairs pairs = new ReadoutPairs(i -> i % n, (i, ablated, clean) ->
-                    perAblation[i / n - 1][i % n] = compare.kl(clean.lastLogits(), ablated.lastLogits()));
+            ReadoutPairs pairs = ReadoutPairs.lastLogits(i -> i % n, (i, ablated, clean) ->
+                    perAblation[i / n - 1][i % n] = compare.kl(clean, ablated));
             context.forwards(plan, progress, pairs);
             pairs.requireComplete();
             forwards += plan.size();

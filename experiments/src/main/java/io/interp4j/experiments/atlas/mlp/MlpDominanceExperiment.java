@@ -121,8 +121,7 @@ final class MlpDominanceExperiment implements Experiment {
             sweeps.addAll(plan.hub().values());
             // requests 0..n−1 are the clean prompts; the sweeps' readouts stream past, each measured against its prompt's
             LayerSweep.Kl kl = new LayerSweep.Kl(sweeps, compare);
-            ReadoutPairs pairs = new ReadoutPairs(i -> i < n ? i : kl.prompt(i), (i, ablated, clean) ->
-                    kl.accept(i, ablated.lastLogits(), clean.lastLogits()));
+            ReadoutPairs pairs = ReadoutPairs.lastLogits(i -> i < n ? i : kl.prompt(i), kl::accept);
             context.forwards(plan.plan(), progress, pairs);
             pairs.requireComplete();
             Map<String, LayerProfile> byMethod = new LinkedHashMap<>();

@@ -142,12 +142,12 @@ final class LayerSkippingExperiment implements Experiment {
             // arrives (the skipped logits together would not fit in memory at a real vocabulary)
             double[][][] kl = new double[scope.protocols().size()][configs.size()][n];
             double[][][] overlap = new double[scope.protocols().size()][configs.size()][n];
-            ReadoutPairs pairs = new ReadoutPairs(i -> i % n, (i, skipped, clean) -> {
+            ReadoutPairs pairs = ReadoutPairs.lastLogits(i -> i % n, (i, skipped, clean) -> {
                 int block = (i - n) / n;
                 int protocol = block / configs.size();
                 int c = block % configs.size();
-                kl[protocol][c][i % n] = compare.kl(clean.lastLogits(), skipped.lastLogits());
-                overlap[protocol][c][i % n] = compare.topKOverlap(clean.lastLogits(), skipped.lastLogits(), topK);
+                kl[protocol][c][i % n] = compare.kl(clean, skipped);
+                overlap[protocol][c][i % n] = compare.topKOverlap(clean, skipped, topK);
             });
             context.forwards(plan(name, configs, prompts.tokens()), progress, pairs);
             pairs.requireComplete();

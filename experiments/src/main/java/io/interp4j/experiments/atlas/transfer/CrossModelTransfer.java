@@ -214,11 +214,12 @@ final class CrossModelTransfer implements Experiment {
             Map<Protocol, double[][]> patched = new LinkedHashMap<>();
             scope.protocols().forEach(p -> patched.put(p, new double[layers][tasks.size()]));
             List<Protocol> protocols = scope.protocols();
+            float[][] referenceLogits = references.stream().map(ForwardReadout::lastLogits).toArray(float[][]::new);
             context.forwards(patches, progress, (i, readout) -> {
                 int t = i / (protocols.size() * layers);
                 int l = i % layers;
                 Protocol protocol = protocols.get(i / layers % protocols.size());
-                patched.get(protocol)[l][t] = compare.kl(references.get(t).lastLogits(), readout.lastLogits());
+                patched.get(protocol)[l][t] = compare.kl(referenceLogits[t], readout.lastLogits());
             });
             forwards += patches.size();
             // published: every prompt whose recovery is defined (KL(trained ‖ base) > 0), as the seed averaged; corrected: only
