@@ -37,10 +37,11 @@ import java.util.stream.Stream;
 
 /**
  * A Qwen2 model on ONNX Runtime. Weights are ONNX Runtime tensors over the checkpoint's float32 data
- * (the memory mapping itself for float32 storage). The fused graphs from layer 0 receive them as
- * initializers, which ONNX Runtime copies and prepacks for its matrix kernels; every other graph (cut
- * where a hook replaces a value, or starting at a later layer) reads them in place as inputs, so no
- * hook set or start layer copies the weights. Compiled segments are cached per graph structure
+ * (the memory mapping itself for float32 storage). The two fused graphs of the bare model from layer 0
+ * (plain and observing) receive them as initializers, which ONNX Runtime copies and prepacks for its
+ * matrix kernels; every other graph (with compiled interventions or per-head outputs, cut where a hook
+ * replaces a value, or starting at a later layer) reads them in place as inputs, so no intervention, hook
+ * set or start layer copies the weights. Compiled segments are cached per graph structure
  * (compiled interventions, start layer), set of replaced hook points and whether hook points are
  * observed, the least recently used beyond {@value #MAX_PLANS} closed.
  */
@@ -241,7 +242,7 @@ final class OnnxModel extends AbstractModel {
         synchronized (plans) {
             Plan plan = plans.get(key);
             if (plan == null) {
-                plan = compile(source, cuts, observe, startLayer);
+                plan = compile(source, cuts, observe, startLayer, !interventions.all().isEmpty() || !resultLayers.isEmpty());
                 plans.put(key, plan);
                 trim(plans, Plan::evict);
             }
@@ -261,12 +262,13 @@ final class OnnxModel extends AbstractModel {
         return computed;
     }
 
-    private Plan compile(GraphIr source, Set<HookPoint> cuts, boolean observe, int startLayer) {
+    /** Compiles a graph's segments; a {@code variant} graph has compiled interventions or per-head outputs. */
+    private Plan compile(GraphIr source, Set<HookPoint> cuts, boolean observe, int startLayer, boolean variant) {
         List<CompiledSegment> compiled = new ArrayList<>();
-        // only the fused graphs from layer 0 (plain and observing) hold prepacked copies of the weights; cut
-        // graphs and later starts read them in place, so memory does not grow with the replaced points or start
-        // layers a study uses
-        boolean weightsFed = !cuts.isEmpty() || startLayer > 0;
+        // only the bare model's fused graphs from layer 0 (plain and observing) hold prepacked copies of the
+        // weights; variants (compiled interventions, per-head outputs), cut graphs and later starts read them in
+        // place, so memory does not grow with the interventions, replaced points or start layers a study uses
+        boolean weightsFed = !cuts.isEmpty() || startLayer > 0 || variant;
         try {
             for (Segments.Segment segment : Segments.cut(source, cuts, observe, weightsFed, weightShapes)) {
                 OrtSession.SessionOptions options = sessionOptions(threads);
