@@ -178,6 +178,22 @@ class StudyCommandTest {
     }
 
     @Test
+    void theEstimateIsCorrectedByATimedSampleOfTheStepsOwnRequests() throws IOException {
+        Path file = study("estimated", ABLATION);
+        // the first run creates the model; a model that does not exist yet cannot be priced
+        Result first = run("study", file.toString(), "--out", dir.resolve("out-estimated").toString());
+        assertThat(first.code()).as(first.err()).isZero();
+        Result r = run("study", file.toString(), "--dry-run");
+        assertThat(r.code()).as(r.err()).isZero();
+        // 72 requests on 24 prompts: a sample of whole prompts, 3 requests each
+        assertThat(r.out()).containsPattern("estimated [^(]+ \\(the calibration's [^×]+ × \\d+\\.\\d\\d, the ratio measured on a sample of "
+                + "([1-9]|[1-6][0-9]|7[0-2]) of 72 requests\\)");
+        java.util.regex.Matcher sampled = java.util.regex.Pattern.compile("a sample of (\\d+) of 72").matcher(r.out());
+        assertThat(sampled.find()).isTrue();
+        assertThat(Integer.parseInt(sampled.group(1)) % 3).as("whole prompts").isZero();
+    }
+
+    @Test
     void everyProblemIsReportedTogetherWithItsPath() throws IOException {
         Path file = dir.resolve("broken.conf");
         Files.writeString(file, """
