@@ -94,6 +94,79 @@ public final class Distributions {
     }
 
     /**
+     * Returns KL(softmax(p) ‖ softmax(q)) of two logit rows held inside larger arrays (one position of
+     * a {@code [pos, vocab]} tensor each), without copying or widening them: the same operations in the
+     * same order as {@code kl(logSoftmax(p), logSoftmax(q))}, so the result is the same to the last bit.
+     * The atlas reads one KL per intervened forward, over a 151,936-token vocabulary at Qwen2.5 scale;
+     * the copies and double rows that composition allocates (about 6 MB per KL) were a quarter of a
+     * head scan's time on its single Java thread.
+     *
+     * @param p the reference logits' array
+     * @param pFrom where the reference row starts in it
+     * @param q the compared logits' array
+     * @param qFrom where the compared row starts in it
+     * @param length the vocabulary size
+     * @return the divergence in nats (see the class comment for the edge rules)
+     */
+    public static double kl(float[] p, int pFrom, float[] q, int qFrom, int length) {
+        java.util.Objects.checkFromIndexSize(pFrom, length, p.length);
+        java.util.Objects.checkFromIndexSize(qFrom, length, q.length);
+        double logP = normaliser(p, pFrom, length);
+        double logQ = normaliser(q, qFrom, length);
+        if (Double.isNaN(logP) || Double.isNaN(logQ)) {
+            return Double.NaN;
+        }
+        double sum = 0;
+        for (int i = 0; i < length; i++) {
+            double lp = (double) p[pFrom + i] - logP;
+            double lq = (double) q[qFrom + i] - logQ;
+            double pi = Math.exp(lp);
+            if (Double.isNaN(pi) || Double.isNaN(lq)) {
+                return Double.NaN;
+            }
+            if (pi > 0) {
+                sum += pi * (lp - lq);
+            }
+        }
+        return sum < 0 ? 0 : sum;
+    }
+
+    /**
+     * Returns one token's log-probability, {@code logSoftmax(logits)[token]} to the last bit, without
+     * the row of every other token's.
+     *
+     * @param logits one position's logits
+     * @param token the token id
+     * @return {@code log p(token)}, NaN under the same rules as {@link #logSoftmax(float[])}
+     */
+    public static double logProbability(float[] logits, int token) {
+        java.util.Objects.checkIndex(token, logits.length);
+        return (double) logits[token] - normaliser(logits, 0, logits.length);
+    }
+
+    /**
+     * The log-softmax normaliser {@code max + log Σ exp(x − max)} of a row, as {@link
+     * #logSoftmax(double[])} computes it; NaN when the row holds a NaN or its largest value is +∞.
+     */
+    private static double normaliser(float[] logits, int from, int length) {
+        double max = Double.NEGATIVE_INFINITY;
+        boolean nan = false;
+        for (int i = from; i < from + length; i++) {
+            double v = logits[i];
+            nan |= Double.isNaN(v);
+            max = Math.max(max, v);
+        }
+        if (nan || max == Double.POSITIVE_INFINITY) {
+            return Double.NaN;
+        }
+        double sum = 0;
+        for (int i = from; i < from + length; i++) {
+            sum += Math.exp((double) logits[i] - max);
+        }
+        return max + Math.log(sum);
+    }
+
+    /**
      * Returns KL(softmax(p) ‖ softmax(q)) of two logit rows.
      *
      * @param p the reference logits
@@ -101,7 +174,10 @@ public final class Distributions {
      * @return the divergence in nats
      */
     public static double kl(float[] p, float[] q) {
-        return kl(logSoftmax(p), logSoftmax(q));
+        if (p.length != q.length) {
+            throw new IllegalArgumentException("KL of rows of different lengths: " + p.length + " and " + q.length);
+        }
+        return kl(p, 0, q, 0, p.length);
     }
 
     /**

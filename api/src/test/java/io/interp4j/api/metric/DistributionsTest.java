@@ -18,6 +18,43 @@ class DistributionsTest {
     }
 
     @Test
+    void klOfLogitRowsInPlaceIsTheLogSoftmaxCompositionToTheLastBit() {
+        // P = softmax(0, 0) = (1/2, 1/2), Q = softmax(0, ln 3) = (1/4, 3/4), each inside a longer array
+        float[] p = {9, 9, 0, 0, 9};
+        float[] q = {0, (float) Math.log(3)};
+        assertThat(Distributions.kl(p, 2, q, 0, 2)).isCloseTo(0.5 * Math.log(2) + 0.5 * Math.log(2.0 / 3), within(1e-7));
+        java.util.Random random = new java.util.Random(3);
+        float inf = Float.POSITIVE_INFINITY;
+        float[][] edges = {{Float.NaN, 0, 1}, {inf, 0, 1}, {-inf, -inf, -inf}, {-inf, 0, 1}, {0, -inf, 2}, {0, 0, 0}};
+        for (int trial = 0; trial < 40; trial++) {
+            int vocab = trial < 36 ? 1 + random.nextInt(5000) : 3;
+            float[] a = new float[vocab + 7];
+            float[] b = new float[vocab + 3];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) (random.nextGaussian() * (1 + trial % 5) * 4);
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (float) (random.nextGaussian() * (1 + trial % 3) * 4);
+            }
+            if (trial >= 36) {
+                System.arraycopy(edges[trial % edges.length], 0, a, 7, 3);
+                System.arraycopy(edges[(trial + 3) % edges.length], 0, b, 3, 3);
+            }
+            float[] rowA = java.util.Arrays.copyOfRange(a, 7, 7 + vocab);
+            float[] rowB = java.util.Arrays.copyOfRange(b, 3, 3 + vocab);
+            double composed = Distributions.kl(Distributions.logSoftmax(rowA), Distributions.logSoftmax(rowB));
+            // boxed: Double.equals compares the bits, NaN included
+            assertThat(Double.valueOf(Distributions.kl(a, 7, b, 3, vocab))).as("trial %d, vocab %d", trial, vocab).isEqualTo(Double.valueOf(composed));
+            assertThat(Double.valueOf(Distributions.kl(rowA, rowB))).isEqualTo(Double.valueOf(composed));
+            int token = random.nextInt(vocab);
+            assertThat(Double.valueOf(Distributions.logProbability(rowA, token))).isEqualTo(Double.valueOf(Distributions.logSoftmax(rowA)[token]));
+        }
+        // a −∞ logit in Q where P > 0 makes +∞; NaN stays NaN
+        assertThat(Distributions.kl(new float[] {0, 0}, 0, new float[] {0, -inf}, 0, 2)).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(Distributions.kl(new float[] {0, Float.NaN}, 0, new float[] {0, 0}, 0, 2)).isNaN();
+    }
+
+    @Test
     void logSoftmaxStaysFiniteForFarApartLogits() {
         double[] l = Distributions.logSoftmax(new double[] {0, 2000});
         assertThat(l[0]).isEqualTo(-2000.0);

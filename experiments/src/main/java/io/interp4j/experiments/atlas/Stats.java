@@ -29,6 +29,17 @@ public final class Stats {
     }
 
     /**
+     * Returns one token's log-probability in double precision, {@code logSoftmax(logits)[token]}.
+     *
+     * @param logits the logits
+     * @param token the token id
+     * @return {@code log p(token)}
+     */
+    public static double logProbability(float[] logits, int token) {
+        return Distributions.logProbability(logits, token);
+    }
+
+    /**
      * Returns the index of the largest value (the first on ties).
      *
      * @param values the values

@@ -25,10 +25,17 @@ final class KlDivergence extends TypedMetric<LogitComparison> {
         TensorData p = referenceFirst ? input.reference() : input.intervened();
         TensorData q = referenceFirst ? input.intervened() : input.reference();
         int[] rows = positions.resolve(LogSoftmax.positions(p));
+        int vocab = LogSoftmax.vocab(p);
+        if (LogSoftmax.vocab(q) != vocab) {
+            throw new IllegalArgumentException("KL of rows of different lengths: " + vocab + " and " + LogSoftmax.vocab(q));
+        }
+        // each data() is a copy: take it once, and read the rows in place
+        float[] pData = p.data();
+        float[] qData = q.data();
         Map<String, Double> details = new HashMap<>();
         double sum = 0;
         for (int row : rows) {
-            double kl = Distributions.kl(LogSoftmax.row(p, row), LogSoftmax.row(q, row));
+            double kl = Distributions.kl(pData, row * vocab, qData, row * vocab, vocab);
             details.put("position-" + row, kl);
             sum += kl;
         }

@@ -358,10 +358,10 @@ final class UniversalHubExperiment implements Experiment {
                 int hub = hubs.get(protocol);
                 double[][] drops = new double[POSITIONS.size()][n];
                 for (int p = 0; p < n; p++) {
-                    double before = Stats.logSoftmax(clean.get(p))[targets[p]];
+                    double before = Stats.logProbability(clean.get(p), targets[p]);
                     for (int k = 0; k < POSITIONS.size(); k++) {
                         float[] logits = third.get((i * n + p) * POSITIONS.size() + k).lastLogits();
-                        drops[k][p] = before - Stats.logSoftmax(logits)[targets[p]];
+                        drops[k][p] = before - Stats.logProbability(logits, targets[p]);
                     }
                 }
                 routers.put(protocol, new Router(hub, routerSite(protocol, hub).name(), drops, targets));

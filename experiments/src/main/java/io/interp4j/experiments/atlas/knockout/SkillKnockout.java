@@ -486,7 +486,7 @@ final class SkillKnockout implements Experiment {
     }
 
     private static double probability(float[] logits, int token) {
-        return Math.exp(Stats.logSoftmax(logits)[token]);
+        return Math.exp(Stats.logProbability(logits, token));
     }
 
     /** A Gaussian direction scaled to the given norm. */

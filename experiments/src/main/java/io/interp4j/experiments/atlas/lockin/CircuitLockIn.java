@@ -234,7 +234,7 @@ final class CircuitLockIn implements Experiment {
             List<ForwardReadout> readouts = context.forwards(plan(new ModelRef(name, checkpoint).key(), flat, layers), progress);
             double[] baseline = new double[n];
             for (int p = 0; p < n; p++) {
-                baseline[p] = Stats.logSoftmax(readouts.get(p).lastLogits())[flat.get(p).target()];
+                baseline[p] = Stats.logProbability(readouts.get(p).lastLogits(), flat.get(p).target());
             }
             int next = n;
             for (int pi = 0; pi < protocols.size(); pi++) {
@@ -245,7 +245,7 @@ final class CircuitLockIn implements Experiment {
                     for (int p = 0; p < n; p++) {
                         FamilyPrompts.Prompt prompt = flat.get(p);
                         float[] logits = readouts.get(next++).lastLogits();
-                        double ablated = Stats.logSoftmax(logits)[prompt.target()];
+                        double ablated = Stats.logProbability(logits, prompt.target());
                         // published: the seed's clamp; corrected: signed
                         double drop = protocol == Protocol.PUBLISHED ? Math.max(0, baseline[p] - ablated) : baseline[p] - ablated;
                         values[pi][s][layer][p] = drop;
