@@ -36,7 +36,7 @@ class ForwardBenchmarkTest {
         Result r = run("bench", "forward", "--model", model.toString(), "--tokens", "3,5", "--decode", "3", "--repeats", "1");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("compute floor    the bare matrix products of the same forward on onnx's kernels")
-                .containsPattern("memory floor +[0-9.]+ GiB of float32 weights read per decoded token / copy bandwidth [0-9.]+ GB/s");
+                .containsPattern("memory floor +[0-9.]+ GiB of float32 weights read per decoded token / read bandwidth [0-9.]+ GB/s \\([0-9]+ threads reading");
         for (String engine : new String[] {"djl", "onnx"}) {
             assertThat(r.out()).containsPattern(engine + " +prefill 3 +[0-9.]+ +[0-9.]+ +[0-9.]+x *\\n")
                     .containsPattern(engine + " +prefill 5 +[0-9.]+ +[0-9.]+ +[0-9.]+x *\\n")
@@ -64,8 +64,9 @@ class ForwardBenchmarkTest {
     }
 
     @Test
-    void copyBandwidthIsPositiveAndFinite() {
-        assertThat(ForwardBenchmark.copyBandwidth(1)).isPositive().isFinite();
+    void readBandwidthIsPositiveAndFinite() {
+        assertThat(ForwardBenchmark.readBandwidth(1, 1)).isPositive().isFinite();
+        assertThat(ForwardBenchmark.readBandwidth(1, 2)).isPositive().isFinite();
     }
 
     @Test
