@@ -34,19 +34,15 @@ import org.junit.jupiter.api.io.TempDir;
 class OnnxHookSetMemoryTest {
     private static final HookSite[] SITES = {HookSite.RESID_POST, HookSite.RESID_MID, HookSite.ATTN_Z, HookSite.MLP_POST, HookSite.ATTN_OUT};
 
+    private static final ModelConfig CONFIG = ModelConfig.of(4000, 256, 1024, 24, 4, 2, false);
+
     @TempDir
     Path dir;
 
     @Test
     void fiveHookSetsDoNotGrowResidentMemoryBeyondTheActivations() throws IOException {
-        // 24 layers like Qwen2.5-0.5B, about 100 MiB of float32 weights
-        ModelConfig config = ModelConfig.of(4000, 256, 1024, 24, 4, 2, false);
-        RandomCheckpoint.write(dir.resolve("m"), config, DType.F32, 1);
-        long weightBytes;
-        try (Checkpoint checkpoint = Checkpoint.open(dir.resolve("m"))) {
-            weightBytes = checkpoint.float32WeightBytes();
-        }
-        int[] tokens = new Random(5).ints(20, 0, config.vocabSize()).toArray();
+        long weightBytes = writeModel();
+        int[] tokens = new Random(5).ints(20, 0, CONFIG.vocabSize()).toArray();
         try (Model model = new OnnxEngineProvider().load(Checkpoint.open(dir.resolve("m")))) {
             forward(model, 0, tokens, false);
             forward(model, 0, tokens, true);
@@ -71,14 +67,9 @@ class OnnxHookSetMemoryTest {
      */
     @Test
     void interventionGraphsFromLayerZeroDoNotCopyTheWeights() throws IOException {
-        ModelConfig config = ModelConfig.of(4000, 256, 1024, 24, 4, 2, false);
-        RandomCheckpoint.write(dir.resolve("m"), config, DType.F32, 1);
-        long weightBytes;
-        try (Checkpoint checkpoint = Checkpoint.open(dir.resolve("m"))) {
-            weightBytes = checkpoint.float32WeightBytes();
-        }
-        int[] tokens = new Random(5).ints(20, 0, config.vocabSize()).toArray();
-        float[] direction = new float[config.hiddenSize()];
+        long weightBytes = writeModel();
+        int[] tokens = new Random(5).ints(20, 0, CONFIG.vocabSize()).toArray();
+        float[] direction = new float[CONFIG.hiddenSize()];
         direction[0] = 1;
         TensorData vector = TensorData.vector(direction);
         try (Model model = new OnnxEngineProvider().load(Checkpoint.open(dir.resolve("m")))) {
@@ -118,6 +109,14 @@ class OnnxHookSetMemoryTest {
             }
             NDArray logits = run.forward(tokens).logits();
             assertThat(logits.getShape().get(1)).isEqualTo(tokens.length);
+        }
+    }
+
+    /** Writes the test model (24 layers like Qwen2.5-0.5B, about 100 MiB of float32 weights); returns its weights' bytes. */
+    private long writeModel() throws IOException {
+        RandomCheckpoint.write(dir.resolve("m"), CONFIG, DType.F32, 1);
+        try (Checkpoint checkpoint = Checkpoint.open(dir.resolve("m"))) {
+            return checkpoint.float32WeightBytes();
         }
     }
 
