@@ -30,8 +30,8 @@ import picocli.CommandLine.Option;
  * measured first).
  */
 @Command(name = "engines", sortOptions = false, description = {
-    "Every engine x float32 and each weight scheme (default all: int8, nf4, q8, q4) in one run: load, prefill, per-token",
-    "decode tokens/s, resident memory, ratios to float32 measured in the same run."})
+    "Every engine x float32 and each weight scheme (default all: int8, nf4, q8, q4) in one run: load, prefill, per-token "
+    + "decode tokens/s, resident memory, ratios to float32 measured in the same run."})
 final class EngineComparison implements Runnable {
     private final CommandContext context;
 

@@ -47,11 +47,11 @@ import picocli.CommandLine.Option;
  * longest prefill, a forward that caches that site at every layer, and prints the ratio.
  */
 @Command(name = "forward", sortOptions = false, description = {
-    "Each engine's prefill of each token count and per-token decode with the KV cache, beside two floors measured in the same",
-    "run: the compute floor (the same forward's bare matrix products on the fastest engine kernels, ONNX Runtime's MLAS) and,",
-    "for decode, the memory floor (float32 weight bytes per token / measured copy bandwidth), with the ratios; load time and",
-    "peak resident memory. --cache resid_post (any hook site) also times forwards of the longest prefill caching that site",
-    "at every layer, alternating."})
+    "Each engine's prefill of each token count and per-token decode with the KV cache, beside two floors measured in the same "
+    + "run: the compute floor (the same forward's bare matrix products on the fastest engine kernels, ONNX Runtime's MLAS) and, "
+    + "for decode, the memory floor (float32 weight bytes per token / measured copy bandwidth), with the ratios; load time and "
+    + "peak resident memory. --cache resid_post (any hook site) also times forwards of the longest prefill caching that site "
+    + "at every layer, alternating."})
 final class ForwardBenchmark implements Runnable {
     /** The bytes copied per bandwidth round: far beyond any cache. */
     private static final int COPY_BYTES = 256 << 20;

@@ -42,8 +42,8 @@ import picocli.CommandLine.Option;
  * readouts on the sample are compared with the naive ones.
  */
 @Command(name = "plan", sortOptions = false, description = {
-    "Planned vs naive forwards in the same run: forwards/s and their ratio for layer-contribution ablation over every layer,",
-    "every head of 4 layers, and last-position steering with 9 scales at 6 layers."})
+    "Planned vs naive forwards in the same run: forwards/s and their ratio for layer-contribution ablation over every layer, "
+    + "every head of 4 layers, and last-position steering with 9 scales at 6 layers."})
 final class PlanBenchmark implements Runnable {
     private final CommandContext context;
 

@@ -48,8 +48,8 @@ public final class LoraCommand {
 
     /** {@code lora train}. */
     @Command(name = "train", sortOptions = false, description = {
-        "Trains a LoRA adapter on a task-suite file (loss on each task's target tokens only, padding masked) and writes it in",
-        "PEFT's format, with training.json (options, loss per step, tokens/s) and checkpoint-N/ for each checkpoint step."})
+        "Trains a LoRA adapter on a task-suite file (loss on each task's target tokens only, padding masked) and writes it in "
+        + "PEFT's format, with training.json (options, loss per step, tokens/s) and checkpoint-N/ for each checkpoint step."})
     static final class Train implements Runnable {
         private final CommandContext context;
 
@@ -68,41 +68,41 @@ public final class LoraCommand {
         @Option(names = "--engine", paramLabel = "ID", defaultValue = "djl", description = "An engine that trains (default: ${DEFAULT-VALUE}).")
         private String engine;
 
-        @Option(names = "--rank", defaultValue = "8", description = "LoRA rank, 1 to 4096 (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--rank", paramLabel = "N", defaultValue = "8", description = "LoRA rank, 1 to 4096 (default: ${DEFAULT-VALUE}).")
         private int rank;
 
-        @Option(names = "--alpha", defaultValue = "16", description = "LoRA alpha (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--alpha", paramLabel = "X", defaultValue = "16", description = "LoRA alpha (default: ${DEFAULT-VALUE}).")
         private double alpha;
 
-        @Option(names = "--dropout", defaultValue = "0.05", description = "LoRA dropout (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--dropout", paramLabel = "P", defaultValue = "0.05", description = "LoRA dropout (default: ${DEFAULT-VALUE}).")
         private double dropout;
 
         @Option(names = "--targets", split = ",", paramLabel = "MODULE", defaultValue = "q_proj,k_proj,v_proj,o_proj",
                 description = "The adapted modules, comma-separated (default: ${DEFAULT-VALUE}).")
         private List<String> targets;
 
-        @Option(names = "--lr", defaultValue = "2e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--lr", paramLabel = "X", defaultValue = "2e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
         private double learningRate;
 
-        @Option(names = "--weight-decay", defaultValue = "0", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--weight-decay", paramLabel = "X", defaultValue = "0", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
         private double weightDecay;
 
-        @Option(names = "--warmup", defaultValue = "0", description = "Warm-up steps (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", paramLabel = "N", defaultValue = "0", description = "Warm-up steps (default: ${DEFAULT-VALUE}).")
         private int warmup;
 
-        @Option(names = "--steps", defaultValue = "100", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--steps", paramLabel = "N", defaultValue = "100", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
         private int steps;
 
-        @Option(names = "--batch-size", defaultValue = "1", description = "Examples per micro-batch (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--batch-size", paramLabel = "N", defaultValue = "1", description = "Examples per micro-batch (default: ${DEFAULT-VALUE}).")
         private int batchSize;
 
-        @Option(names = "--grad-accum", defaultValue = "4", description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--grad-accum", paramLabel = "N", defaultValue = "4", description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).")
         private int gradAccum;
 
-        @Option(names = "--max-grad-norm", defaultValue = "1", description = "Gradient clipping norm (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--max-grad-norm", paramLabel = "X", defaultValue = "1", description = "Gradient clipping norm (default: ${DEFAULT-VALUE}).")
         private double maxGradNorm;
 
-        @Option(names = "--seed", defaultValue = "0", description = "Seed of the initialisation and dropout (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the initialisation and dropout (default: ${DEFAULT-VALUE}).")
         private int seed;
 
         @Option(names = "--checkpoints", split = ",", paramLabel = "STEP", description = "Steps after which checkpoint-STEP/ is written,"

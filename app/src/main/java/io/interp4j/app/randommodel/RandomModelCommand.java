@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
  * block shares.
  */
 @Command(name = "random-model", sortOptions = false, description = {
-    "Writes config.json, model.safetensors and a byte-level BPE tokenizer.json with random weights, deterministic from the seed;",
-    "with --tokenizer, that tokenizer.json instead, and its special token --eos as the config's eos (and bos) token."})
+    "Writes config.json, model.safetensors and a byte-level BPE tokenizer.json with random weights, deterministic from the seed; "
+    + "with --tokenizer, that tokenizer.json instead, and its special token --eos as the config's eos (and bos) token."})
 public final class RandomModelCommand implements Runnable {
     private final CommandContext context;
 

@@ -19,9 +19,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code interp4j study FILE.conf [--out DIR] [--dry-run [--no-estimate]] [--runner ID [--master URL] [--partitions N]]}. */
 @Command(name = "study", sortOptions = false, description = {
-    "Validates the study (every problem with its config path), then runs its steps into DIR (default out/<name>):",
-    "results.json, report.md, report.html; finished steps are stored and reused when the study is run again.",
-    "--runner spark runs the steps' forward plans on Apache Spark; other steps run here, on the driver."})
+    "Validates the study (every problem with its config path), then runs its steps into DIR (default out/<name>): "
+    + "results.json, report.md, report.html; finished steps are stored and reused when the study is run again. "
+    + "--runner spark runs the steps' forward plans on Apache Spark; other steps run here, on the driver."})
 public final class StudyCommand implements Runnable {
     private final CommandContext context;
 

@@ -82,9 +82,9 @@ public final class ToyCommand {
 
     /** {@code toy train}. */
     @Command(name = "train", sortOptions = false, description = {
-        "Pre-trains a small Qwen2 model organism from scratch on the synthetic task families (djl engine), measures held-out",
-        "exact match per family, and writes the model with manifest.json. The same options and thread count give the same",
-        "weights bit for bit on the same CPU."})
+        "Pre-trains a small Qwen2 model organism from scratch on the synthetic task families (djl engine), measures held-out "
+        + "exact match per family, and writes the model with manifest.json. The same options and thread count give the same "
+        + "weights bit for bit on the same CPU."})
     static final class Train implements Runnable {
         private final CommandContext context;
 
@@ -97,7 +97,7 @@ public final class ToyCommand {
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "The model folder to write (must not exist).")
         private Path target;
 
-        @Option(names = "--seed", defaultValue = "1", description = "Seed of the data and the weights (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the data and the weights (default: ${DEFAULT-VALUE}).")
         private int seed;
 
         @Option(names = "--steps", paramLabel = "N", description = "Optimizer steps (default: the preset's, 6000).")
@@ -106,7 +106,7 @@ public final class ToyCommand {
         @Option(names = "--lr", paramLabel = "X", description = "Peak learning rate (default: the preset's).")
         private Double learningRate;
 
-        @Option(names = "--threads", defaultValue = "1", description = "PyTorch threads (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "PyTorch threads (default: ${DEFAULT-VALUE}).")
         private int threads;
 
         @Option(names = "--train-per-family", paramLabel = "N", description = "Training tasks per family (default: the preset's, 2000).")
@@ -185,8 +185,8 @@ public final class ToyCommand {
     }
 
     /** {@code toy suites}: the atlas suites of the organisms of a seed (the toy's own distribution). */
-    @Command(name = "suites", sortOptions = false, description = {"Writes the atlas task suites in the organisms' own distribution (families, steering,",
-        "knockout, lora-json, generation .jsonl), from the same seed as the organisms."})
+    @Command(name = "suites", sortOptions = false, description = {"Writes the atlas task suites in the organisms' own distribution (families, steering, "
+        + "knockout, lora-json, generation .jsonl), from the same seed as the organisms."})
     static final class Suites implements Runnable {
         private final CommandContext context;
 
@@ -196,7 +196,7 @@ public final class ToyCommand {
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "The folder to write the suites into.")
         private Path target;
 
-        @Option(names = "--seed", defaultValue = "1", description = "The organisms' seed (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "The organisms' seed (default: ${DEFAULT-VALUE}).")
         private int seed;
 
         Suites(CommandContext context) {
