@@ -3,33 +3,60 @@ package io.interp4j.app;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.app.bench.BenchCommand;
-import io.interp4j.app.cli.Command;
-import io.interp4j.app.plugins.PluginFolders;
-import io.interp4j.app.plugins.PluginRegistry;
+import io.interp4j.app.cli.CommandContext;
+import io.interp4j.app.cli.HelpOption;
+import io.interp4j.app.cli.TypedValues;
+import io.interp4j.app.cli.UsageErrors;
 import io.interp4j.app.forward.ForwardCommand;
 import io.interp4j.app.generate.GenerateCommand;
 import io.interp4j.app.hooks.HooksCommand;
 import io.interp4j.app.lora.LoraCommand;
+import io.interp4j.app.plugins.PluginFolders;
+import io.interp4j.app.plugins.PluginRegistry;
 import io.interp4j.app.plugins.PluginsCommand;
 import io.interp4j.app.randommodel.RandomModelCommand;
 import io.interp4j.app.study.StudyCommand;
 import io.interp4j.app.tokenize.TokenizeCommand;
 import io.interp4j.app.toy.ToyCommand;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.AutoComplete;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.RunLast;
 
 /**
- * The {@code interp4j} command line. Exit codes: 0 success, 2 bad arguments or input (one line on
- * stderr, no output file left behind), 1 anything else.
+ * The {@code interp4j} command line (picocli). Exit codes: 0 success, 2 bad arguments or input (one line
+ * on stderr, no output file left behind), 1 anything else.
  */
-public final class Main {
-    private static final String PLUGIN_PATH = "--plugin-path";
+@Command(name = "interp4j", sortOptions = false,
+        synopsisSubcommandLabel = "COMMAND",
+        description = "Causal interpretability for transformer language models on the JVM.",
+        footer = {"", "Plugin jars are found in plugins/ beside the launcher, in the folders of -D" + PluginFolders.PATH_PROPERTY
+                + " and of --plugin-path.", "`interp4j COMMAND --help` describes a command's options; exit codes: 0 success,"
+                + " 2 bad arguments or input, 1 anything else."})
+public final class Main implements Callable<Integer> {
+    @Mixin
+    private HelpOption help;
 
-    private Main() {}
+    @Option(names = "--plugin-path", paramLabel = "DIR[:DIR...]",
+            description = "Adds plugin folders (before the command; may be repeated).")
+    private final List<String> pluginPath = new ArrayList<>();
+
+    private final PrintStream err;
+    private CommandLine commandLine;
+
+    private Main(PrintStream err) {
+        this.err = err;
+    }
 
     /**
      * Runs the command line and exits with its code.
@@ -49,72 +76,98 @@ public final class Main {
      * @return the exit code
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        List<String> pluginPath = new ArrayList<>();
-        int first = 0;
-        while (first < args.length && (args[first].equals(PLUGIN_PATH) || args[first].startsWith(PLUGIN_PATH + "="))) {
-            if (args[first].equals(PLUGIN_PATH)) {
-                if (first + 1 >= args.length) {
-                    err.println("interp4j: option " + PLUGIN_PATH + " needs a folder");
-                    return 2;
-                }
-                pluginPath.add(args[first + 1]);
-                first += 2;
-            } else {
-                pluginPath.add(args[first].substring(PLUGIN_PATH.length() + 1));
-                first++;
+        Main root = new Main(err);
+        AtomicReference<PluginRegistry> registry = new AtomicReference<>();
+        CommandContext context = new CommandContext(out, err, () -> {
+            PluginRegistry found = registry.get();
+            if (found == null) {
+                throw new IllegalStateException("the plugins are found after the command line is parsed");
             }
-        }
-        args = Arrays.copyOfRange(args, first, args.length);
-        PluginRegistry registry;
-        try {
-            registry = PluginRegistry.discover(PluginFolders.folders(pluginPath));
-        } catch (Interp4jException e) {
-            err.println("interp4j: " + oneLine(e.getMessage()));
+            return found;
+        });
+        CommandLine commandLine = root.commandLine(context);
+        commandLine.setExecutionStrategy(parseResult -> {
+            Integer help = CommandLine.executeHelpRequest(parseResult);
+            if (help != null) {
+                return help;
+            }
+            try {
+                registry.set(PluginRegistry.discover(PluginFolders.folders(root.pluginPath)));
+            } catch (Interp4jException e) {
+                err.println("interp4j: " + oneLine(e.getMessage()));
+                return 2;
+            }
+            for (PluginRegistry.Failure failure : registry.get().failures()) {
+                err.println("interp4j: warning: " + oneLine(failure.describe()));
+            }
+            return new RunLast().execute(parseResult);
+        });
+        commandLine.setParameterExceptionHandler((e, arguments) -> {
+            err.println(e.getCommandLine().getCommandSpec().qualifiedName() + ": " + oneLine(UsageErrors.describe(e)));
             return 2;
-        }
-        for (PluginRegistry.Failure failure : registry.failures()) {
-            err.println("interp4j: warning: " + oneLine(failure.describe()));
-        }
-        Map<String, Command> commands = commands(registry);
-        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
-            printUsage(args.length == 0 ? err : out, commands);
-            return args.length == 0 ? 2 : 0;
-        }
-        Command command = commands.get(args[0]);
-        if (command == null) {
-            err.println("interp4j: unknown command '" + args[0] + "'; commands: " + String.join(", ", commands.keySet()));
-            return 2;
-        }
+        });
+        commandLine.setExecutionExceptionHandler((e, failed, parseResult) -> report(e, failed.getCommandSpec().qualifiedName(), err));
         try {
-            command.run(List.of(Arrays.copyOfRange(args, 1, args.length)), out, err);
-            return 0;
-        } catch (Interp4jException e) {
-            err.println("interp4j " + command.name() + ": " + oneLine(e.getMessage()));
-            return e.code() == ErrorCode.IO_ERROR || e.code() == ErrorCode.ENGINE_ERROR ? 1 : 2;
-        } catch (RuntimeException | OutOfMemoryError e) {
-            err.println("interp4j " + command.name() + ": internal error: " + oneLine(String.valueOf(e)));
-            e.printStackTrace(err);
-            return 1;
+            return commandLine.execute(args);
+        } catch (OutOfMemoryError e) {
+            return report(e, executed(commandLine.getParseResult()), err);
+        } finally {
+            commandLine.getOut().flush();
+            commandLine.getErr().flush();
         }
     }
 
-    private static Map<String, Command> commands(PluginRegistry registry) {
-        Map<String, Command> commands = new LinkedHashMap<>();
-        for (Command c : List.of(new RandomModelCommand(), new ForwardCommand(registry), new HooksCommand(), new TokenizeCommand(),
-                new GenerateCommand(registry), new BenchCommand(registry), new PluginsCommand(registry),
-                new StudyCommand(registry), new LoraCommand(registry), new ToyCommand(registry))) {
-            commands.put(c.name(), c);
-        }
-        return commands;
+    private CommandLine commandLine(CommandContext context) {
+        commandLine = new CommandLine(this)
+                .addSubcommand(new RandomModelCommand(context))
+                .addSubcommand(new ForwardCommand(context))
+                .addSubcommand(new HooksCommand(context))
+                .addSubcommand(new TokenizeCommand(context))
+                .addSubcommand(new GenerateCommand(context))
+                .addSubcommand(BenchCommand.commandLine(context))
+                .addSubcommand(new PluginsCommand(context))
+                .addSubcommand(new StudyCommand(context))
+                .addSubcommand(LoraCommand.commandLine(context))
+                .addSubcommand(ToyCommand.commandLine(context))
+                .addSubcommand(completion())
+                .addSubcommand(new HelpCommand());
+        TypedValues.register(commandLine);
+        commandLine.setOut(new PrintWriter(context.out(), true));
+        commandLine.setErr(new PrintWriter(context.err(), true));
+        return commandLine;
     }
 
-    private static void printUsage(PrintStream stream, Map<String, Command> commands) {
-        stream.println("usage: interp4j [" + PLUGIN_PATH + " DIR[:DIR...]] COMMAND [OPTIONS]\n\n"
-                + "Plugin jars are found in plugins/ beside the launcher, in the folders of -D" + PluginFolders.PATH_PROPERTY
-                + " and of " + PLUGIN_PATH + ".\n\ncommands:");
-        for (Command c : commands.values()) {
-            stream.println("  " + c.usage().replace("\n", "\n  "));
+    /** {@code completion}: picocli's generator of a bash completion script for this command line. */
+    private static CommandLine completion() {
+        CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
+        completion.getCommandSpec().name("completion");
+        return completion;
+    }
+
+    /** With no command: the usage on stderr, exit code 2. */
+    @Override
+    public Integer call() {
+        commandLine.usage(err);
+        return 2;
+    }
+
+    private static int report(Throwable e, String command, PrintStream err) {
+        if (e instanceof Interp4jException failure) {
+            err.println(command + ": " + oneLine(failure.getMessage()));
+            return failure.code() == ErrorCode.IO_ERROR || failure.code() == ErrorCode.ENGINE_ERROR ? 1 : 2;
         }
+        err.println(command + ": internal error: " + oneLine(String.valueOf(e)));
+        e.printStackTrace(err);
+        return 1;
+    }
+
+    /** The qualified name of the command a parse result ran (its last subcommand). */
+    private static String executed(ParseResult parseResult) {
+        ParseResult last = parseResult;
+        while (last != null && last.hasSubcommand()) {
+            last = last.subcommand();
+        }
+        return last == null ? "interp4j" : last.commandSpec().qualifiedName();
     }
 
     private static String oneLine(String message) {

@@ -1,6 +1,5 @@
 package io.interp4j.app.bench;
 
-import io.interp4j.api.Interp4jException;
 import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.model.Generation;
 import io.interp4j.api.model.GenerationOptions;
@@ -9,8 +8,9 @@ import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
 import io.interp4j.api.quant.Quantization;
-import io.interp4j.app.cli.Args;
-import io.interp4j.app.cli.UsageException;
+import io.interp4j.app.cli.CommandContext;
+import io.interp4j.app.cli.HelpOption;
+import io.interp4j.app.cli.TypedValues;
 import io.interp4j.app.plugins.PluginRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -19,6 +19,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * Compares every engine × weight scheme (or those {@code --weights} lists) on one model in one run:
@@ -26,22 +29,49 @@ import java.util.Set;
  * runs; ratios against float32 on the same engine, measured in the same process (float32 is always
  * measured first).
  */
-final class EngineComparison {
-    private final PluginRegistry registry;
+@Command(name = "engines", sortOptions = false, description = {
+    "Every engine x float32 and each weight scheme (default all: int8, nf4, q8, q4) in one run: load, prefill, per-token "
+    + "decode tokens/s, resident memory, ratios to float32 measured in the same run."})
+final class EngineComparison implements Runnable {
+    private final CommandContext context;
 
-    EngineComparison(PluginRegistry registry) {
-        this.registry = registry;
+    @Mixin
+    private HelpOption help;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face model directory.")
+    private Path directory;
+
+    @Option(names = "--tokens", paramLabel = "N", defaultValue = "128", description = "Prefill length, 1 to 65536 (default: ${DEFAULT-VALUE}).")
+    private int tokens;
+
+    @Option(names = "--decode", paramLabel = "N", defaultValue = "16", description = "Decoded tokens, 2 to 4096 (default: ${DEFAULT-VALUE}).")
+    private int decode;
+
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "3", description = "Timed prefills (median), 1 to 1000 (default:"
+            + " ${DEFAULT-VALUE}).")
+    private int repeats;
+
+    @Option(names = "--engines", split = ",", paramLabel = "ID", description = "Engines, comma-separated (default: every engine found).")
+    private List<String> engines;
+
+    @Option(names = "--weights", split = ",", paramLabel = "SCHEME", description = "Weight schemes beside float32, comma-separated"
+            + " (default: int8, nf4, q8, q4).")
+    private List<Quantization> weights;
+
+    EngineComparison(CommandContext context) {
+        this.context = context;
     }
 
-    void run(List<String> arguments, PrintStream out) {
-        Args args = Args.parse(arguments, Set.of("model", "tokens", "decode", "repeats", "engines", "weights"));
-        Path directory = args.path("model");
-        int tokens = args.integer("tokens", 128, 1, 1 << 16);
-        int decode = args.integer("decode", 16, 2, 4096);
-        int repeats = args.integer("repeats", 3, 1, 1000);
-        List<String> engines = List.of(args.get("engines").orElse(String.join(",", registry.ids(io.interp4j.api.plugin.PluginKind.ENGINE))).split(","));
+    @Override
+    public void run() {
+        PrintStream out = context.out();
+        PluginRegistry registry = context.registry();
+        TypedValues.inRange("--tokens", tokens, 1, 1 << 16);
+        TypedValues.inRange("--decode", decode, 2, 4096);
+        TypedValues.inRange("--repeats", repeats, 1, 1000);
+        List<String> engines = this.engines == null ? registry.ids(io.interp4j.api.plugin.PluginKind.ENGINE) : this.engines;
         engines.forEach(registry::engine);
-        List<Quantization> schemes = schemes(args);
+        List<Quantization> schemes = schemes();
         try (Checkpoint checkpoint = Checkpoint.open(directory)) {
             ForwardBenchmark.warmPageCache(checkpoint.weightFiles());
         }
@@ -86,20 +116,10 @@ final class EngineComparison {
     }
 
     /** float32 first (the ratios' base), then the listed schemes in their order, each once. */
-    private static List<Quantization> schemes(Args args) {
+    private List<Quantization> schemes() {
         Set<Quantization> schemes = new LinkedHashSet<>();
         schemes.add(Quantization.NONE);
-        if (args.get("weights").isEmpty()) {
-            schemes.addAll(List.of(Quantization.values()));
-        } else {
-            for (String name : args.get("weights").get().split(",")) {
-                try {
-                    schemes.add(Quantization.parse(name.trim(), "--weights"));
-                } catch (Interp4jException e) {
-                    throw new UsageException(e.getMessage());
-                }
-            }
-        }
+        schemes.addAll(weights == null ? List.of(Quantization.values()) : weights);
         return List.copyOf(schemes);
     }
 }

@@ -16,9 +16,11 @@ import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
 import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.api.plugin.PluginKind;
-import io.interp4j.app.cli.Args;
-import io.interp4j.app.cli.Inputs;
+import io.interp4j.app.cli.CommandContext;
+import io.interp4j.app.cli.HelpOption;
+import io.interp4j.app.cli.TypedValues;
 import io.interp4j.app.cli.UsageException;
+import io.interp4j.app.cli.WeightOptions;
 import io.interp4j.app.plugins.PluginRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,12 +36,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * Times each engine's prefill of N tokens (20, 32 and 128 by default) and its per-token decode with the
@@ -50,28 +54,62 @@ import java.util.concurrent.Future;
  * resident memory. With {@code --cache SITE} it also times, alternating with the plain forward of the
  * longest prefill, a forward that caches that site at every layer, and prints the ratio.
  */
-final class ForwardBenchmark {
+@Command(name = "forward", sortOptions = false, description = {
+    "Each engine's prefill of each token count and per-token decode with the KV cache, beside two floors measured in the same "
+    + "run: the compute floor (the same forward's bare matrix products on the fastest engine kernels, ONNX Runtime's MLAS) and, "
+    + "for decode, the memory floor (float32 weight bytes per token / measured read bandwidth), with the ratios; load time and "
+    + "peak resident memory. --cache resid_post (any hook site) also times forwards of the longest prefill caching that site "
+    + "at every layer, alternating."})
+final class ForwardBenchmark implements Runnable {
     /** The bytes read per bandwidth round: far beyond any cache. */
     private static final int READ_BYTES = 512 << 20;
 
-    private final PluginRegistry registry;
+    private final CommandContext context;
 
-    ForwardBenchmark(PluginRegistry registry) {
-        this.registry = registry;
+    @Mixin
+    private HelpOption help;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face model directory.")
+    private Path directory;
+
+    @Option(names = "--tokens", split = ",", paramLabel = "N", defaultValue = "20,32,128", description = "Prefill lengths, each 1 to 65536;"
+            + " the first is the decode's context (default: ${DEFAULT-VALUE}).")
+    private List<Integer> prefills;
+
+    @Option(names = "--decode", paramLabel = "N", defaultValue = "16", description = "Decoded tokens, 2 to 4096 (default: ${DEFAULT-VALUE}).")
+    private int decode;
+
+    @Option(names = "--engine", split = ",", paramLabel = "ID", description = "Engines, comma-separated (default: every engine found).")
+    private List<String> engines;
+
+    @Mixin
+    private WeightOptions weights;
+
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "5", description = "Timed repeats (medians), 1 to 1000 (default:"
+            + " ${DEFAULT-VALUE}).")
+    private int repeats;
+
+    @Option(names = "--cache", paramLabel = "SITE", description = "Also time forwards caching this hook site at every layer (e.g."
+            + " resid_post).")
+    private String cacheSite;
+
+    ForwardBenchmark(CommandContext context) {
+        this.context = context;
     }
 
     /** One measured workload: a prefill of {@code tokens}, or one decoded token after {@code tokens} of context. */
     private record Workload(String name, int tokens, int keys) {}
 
-    void run(List<String> arguments, PrintStream out, PrintStream err) {
-        Args args = Args.parse(arguments, Set.of("model", "tokens", "engine", "repeats", "quantization", "cache", "decode"));
-        Path directory = args.path("model");
-        List<Integer> prefills = tokenCounts(args);
-        int decode = args.integer("decode", 16, 2, 4096);
-        int repeats = args.integer("repeats", 5, 1, 1000);
-        List<String> engines = List.of(args.get("engine").orElse(String.join(",", registry.ids(PluginKind.ENGINE))).split(","));
+    @Override
+    public void run() {
+        PrintStream out = context.out();
+        PluginRegistry registry = context.registry();
+        prefills.forEach(n -> TypedValues.inRange("--tokens", n, 1, 1 << 16));
+        TypedValues.inRange("--decode", decode, 2, 4096);
+        TypedValues.inRange("--repeats", repeats, 1, 1000);
+        List<String> engines = this.engines == null ? registry.ids(PluginKind.ENGINE) : this.engines;
         engines.forEach(registry::engine);
-        LoadOptions options = Inputs.loadOptions(args);
+        LoadOptions options = weights.loadOptions();
 
         List<Workload> workloads = new ArrayList<>();
         prefills.forEach(t -> workloads.add(new Workload("prefill " + t, t, t)));
@@ -89,7 +127,7 @@ final class ForwardBenchmark {
             config = checkpoint.config();
             decodeBytes = decodeWeightBytes(checkpoint);
             weightBytes = checkpoint.float32WeightBytes();
-            cachedPoints = args.get("cache").map(site -> pointsOf(config, site)).orElse(List.of());
+            cachedPoints = cacheSite == null ? List.of() : pointsOf(config, cacheSite);
             warmPageCache(checkpoint.weightFiles());
             floorEngine = computeFloor(checkpoint, workloads, repeats, computeFloor);
         }
@@ -121,7 +159,7 @@ final class ForwardBenchmark {
                 if (!cachedPoints.isEmpty()) {
                     double[] caching = cachingRatio(model, prefills.get(prefills.size() - 1), cachedPoints, repeats);
                     out.printf(Locale.ROOT, "  %-7s caching %s at %d points: median %.1f ms, %.2fx the plain forward of %d tokens (alternating runs)%n",
-                            engine, args.get("cache").get(), cachedPoints.size(), caching[1], caching[1] / caching[0],
+                            engine, cacheSite, cachedPoints.size(), caching[1], caching[1] / caching[0],
                             prefills.get(prefills.size() - 1));
                 }
                 model.quantization().ifPresent(q -> out.println("  " + engine + "    " + q.describe()));
@@ -133,27 +171,12 @@ final class ForwardBenchmark {
                 peakResidentBytes() / 1073741824.0, weightBytes / 1073741824.0);
     }
 
-    private static List<Integer> tokenCounts(Args args) {
-        List<Integer> counts = new ArrayList<>();
-        for (String part : args.get("tokens").orElse("20,32,128").split(",")) {
-            try {
-                int n = Integer.parseInt(part.trim());
-                if (n < 1 || n > 1 << 16) {
-                    throw new NumberFormatException();
-                }
-                counts.add(n);
-            } catch (NumberFormatException e) {
-                throw new UsageException("--tokens: found '" + args.get("tokens").get() + "'; allowed: a comma-separated list of integers in [1, 65536]");
-            }
-        }
-        return counts;
-    }
-
     /** The compute floor of each workload: the fastest engine's median; returns that engine's id, or null if none offers products. */
     private String computeFloor(Checkpoint checkpoint, List<Workload> workloads, int repeats, double[] floor) {
         Arrays.fill(floor, Double.NaN);
         String fastest = null;
         double fastestTotal = Double.POSITIVE_INFINITY;
+        PluginRegistry registry = context.registry();
         for (String id : registry.ids(PluginKind.ENGINE)) {
             Optional<MatrixProducts> offered = registry.engine(id).matrixProducts(checkpoint);
             if (offered.isEmpty()) {

@@ -7,7 +7,9 @@ import io.interp4j.api.train.LoraTrainer;
 import io.interp4j.api.train.TrainingExample;
 import io.interp4j.api.train.TrainingOptions;
 import io.interp4j.api.train.TrainingResult;
-import io.interp4j.app.cli.Args;
+import io.interp4j.app.cli.CommandContext;
+import io.interp4j.app.cli.HelpOption;
+import io.interp4j.app.cli.TypedValues;
 import io.interp4j.app.plugins.PluginRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,26 +20,44 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.Set;
 import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * Measures LoRA training steps (batch 1, N tokens, rank 8 on q/k/v/o, the seed study's recipe): time
  * per optimizer step after one warm-up step, tokens per second, and the peak resident set.
  */
-final class LoraBenchmark {
-    private final PluginRegistry registry;
+@Command(name = "lora", sortOptions = false, description = "LoRA training steps (batch 1, rank 8 on q/k/v/o): seconds per step, tokens/s, peak resident memory.")
+final class LoraBenchmark implements Runnable {
+    private final CommandContext context;
 
-    LoraBenchmark(PluginRegistry registry) {
-        this.registry = registry;
+    @Mixin
+    private HelpOption help;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face model directory.")
+    private Path directory;
+
+    @Option(names = "--tokens", paramLabel = "N", defaultValue = "128", description = "Tokens per example, 2 to 65536 (default: ${DEFAULT-VALUE}).")
+    private int tokens;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "3", description = "Timed steps, 1 to 1000 (default: ${DEFAULT-VALUE}).")
+    private int steps;
+
+    @Option(names = "--engine", paramLabel = "ID", defaultValue = "djl", description = "An engine that trains (default: ${DEFAULT-VALUE}).")
+    private String engine;
+
+    LoraBenchmark(CommandContext context) {
+        this.context = context;
     }
 
-    void run(List<String> arguments, PrintStream out) {
-        Args args = Args.parse(arguments, Set.of("model", "tokens", "steps", "engine"));
-        Path directory = args.path("model");
-        int tokens = args.integer("tokens", 128, 2, 1 << 16);
-        int steps = args.integer("steps", 3, 1, 1000);
-        String engine = args.get("engine").orElse("djl");
+    @Override
+    public void run() {
+        PrintStream out = context.out();
+        PluginRegistry registry = context.registry();
+        TypedValues.inRange("--tokens", tokens, 2, 1 << 16);
+        TypedValues.inRange("--steps", steps, 1, 1000);
         LoraTrainer trainer = registry.engine(engine).loraTrainer().orElseThrow(() ->
                 new Interp4jException(ErrorCode.UNSUPPORTED, "engine '" + engine + "' cannot train"));
         Path scratch;

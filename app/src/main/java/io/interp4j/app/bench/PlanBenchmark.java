@@ -14,7 +14,9 @@ import io.interp4j.api.task.Task;
 import io.interp4j.api.task.TaskSuite;
 import io.interp4j.api.task.TaskSuites;
 import io.interp4j.api.tokenizer.Tokenizer;
-import io.interp4j.app.cli.Args;
+import io.interp4j.app.cli.CommandContext;
+import io.interp4j.app.cli.HelpOption;
+import io.interp4j.app.cli.TypedValues;
 import io.interp4j.app.plugins.PluginRegistry;
 import io.interp4j.planner.PlainExecutor;
 import io.interp4j.planner.Planner;
@@ -26,7 +28,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * Planned against naive forwards, in the same run, on three workloads of the atlas: (a) zero-ablation
@@ -37,25 +41,54 @@ import java.util.Set;
  * planner runs the whole workload. Both rates are forwards (requests) per second; the planner's
  * readouts on the sample are compared with the naive ones.
  */
-final class PlanBenchmark {
-    private final PluginRegistry registry;
+@Command(name = "plan", sortOptions = false, description = {
+    "Planned vs naive forwards in the same run: forwards/s and their ratio for layer-contribution ablation over every layer, "
+    + "every head of 4 layers, and last-position steering with 9 scales at 6 layers."})
+final class PlanBenchmark implements Runnable {
+    private final CommandContext context;
 
-    PlanBenchmark(PluginRegistry registry) {
-        this.registry = registry;
+    @Mixin
+    private HelpOption help;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face model directory.")
+    private Path directory;
+
+    @Option(names = "--suite", required = true, paramLabel = "FILE.jsonl", description = "A task-suite file whose prompts are run.")
+    private Path suiteFile;
+
+    @Option(names = "--engine", paramLabel = "ID", defaultValue = "djl", description = "The engine (default: ${DEFAULT-VALUE}).")
+    private String engine;
+
+    @Option(names = "--prompts", paramLabel = "N", defaultValue = "4", description = "Prompts, 1 to 10000 (default: ${DEFAULT-VALUE}).")
+    private int promptCount;
+
+    @Option(names = "--sample", paramLabel = "N", defaultValue = "12", description = "Requests per workload the naive path runs, 1 to"
+            + " 100000 (default: ${DEFAULT-VALUE}).")
+    private int sample;
+
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "1", description = "Repeats, 1 to 100 (default: ${DEFAULT-VALUE}).")
+    private int repeats;
+
+    @Option(names = "--batch-tokens", paramLabel = "N", description = "The planner's most positions per batched forward, 1 to 1048576"
+            + " (default: the planner's, 1024).")
+    private Integer batchTokens;
+
+    PlanBenchmark(CommandContext context) {
+        this.context = context;
     }
 
     /** A workload: its name and its requests. */
     private record Workload(String name, ForwardPlan plan) {}
 
-    void run(List<String> arguments, PrintStream out) {
-        Args args = Args.parse(arguments, Set.of("model", "suite", "engine", "prompts", "sample", "repeats", "batch-tokens"));
-        Path directory = args.path("model");
-        Path suiteFile = args.path("suite");
-        String engine = args.get("engine").orElse("djl");
-        int promptCount = args.integer("prompts", 4, 1, 10_000);
-        int sample = args.integer("sample", 12, 1, 100_000);
-        int repeats = args.integer("repeats", 1, 1, 100);
-        int batchTokens = args.integer("batch-tokens", PlannerOptions.DEFAULTS.batchTokens(), 1, 1 << 20);
+    @Override
+    public void run() {
+        PrintStream out = context.out();
+        PluginRegistry registry = context.registry();
+        TypedValues.inRange("--prompts", promptCount, 1, 10_000);
+        TypedValues.inRange("--sample", sample, 1, 100_000);
+        TypedValues.inRange("--repeats", repeats, 1, 100);
+        int batchTokens = TypedValues.inRange("--batch-tokens", this.batchTokens == null ? PlannerOptions.DEFAULTS.batchTokens() : this.batchTokens,
+                1, 1 << 20);
         TaskSuite suite = TaskSuites.read("bench", suiteFile);
         try (Model model = registry.loadModel(engine, directory)) {
             ModelConfig config = model.config();

@@ -4,61 +4,71 @@ import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.Run;
-import io.interp4j.app.cli.Args;
 import io.interp4j.app.cli.AtomicOutput;
-import io.interp4j.app.cli.Command;
-import io.interp4j.app.cli.Inputs;
+import io.interp4j.app.cli.CommandContext;
+import io.interp4j.app.cli.HelpOption;
 import io.interp4j.app.cli.NonFinite;
-import io.interp4j.app.plugins.PluginRegistry;
+import io.interp4j.app.cli.TokenInput;
+import io.interp4j.app.cli.WeightOptions;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code interp4j forward}: one forward pass, logits and cached activations as JSON. */
-public final class ForwardCommand implements Command {
-    private final PluginRegistry registry;
+@Command(name = "forward", sortOptions = false, description = "Runs one forward pass and writes {\"tokens\", \"logits\" [pos][vocab],"
+        + " \"cache\" {hook: {shape, data}}} as JSON.")
+public final class ForwardCommand implements Runnable {
+    private final CommandContext context;
+
+    @Mixin
+    private HelpOption help;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face model directory.")
+    private Path model;
+
+    @Mixin
+    private WeightOptions weights;
+
+    @Option(names = "--engine", paramLabel = "ID", defaultValue = "djl", description = "The engine (./interp4j plugins; default: ${DEFAULT-VALUE}).")
+    private String engine;
+
+    @Mixin
+    private TokenInput input;
+
+    @Option(names = "--cache", split = ",", paramLabel = "HOOK", description = "Hook points whose activations are written, comma-separated.")
+    private List<String> cachePoints = new ArrayList<>();
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The JSON file to write.")
+    private Path output;
 
     /**
      * Creates the command.
      *
-     * @param registry the registry to run on
+     * @param context this run's streams and plugins
      */
-    public ForwardCommand(PluginRegistry registry) {
-        this.registry = registry;
+    public ForwardCommand(CommandContext context) {
+        this.context = context;
     }
 
     @Override
-    public String name() {
-        return "forward";
-    }
-
-    @Override
-    public String usage() {
-        return "forward --model DIR [--adapter PEFT_DIR] [--quantization none|int8|nf4|q8|q4] [--engine djl|onnx] (--tokens 1,2,3 | --prompt TEXT) [--cache HOOK,...] --out FILE\n"
-                + "    Runs one forward pass and writes {\"tokens\", \"logits\" [pos][vocab], \"cache\" {hook: {shape, data}}} as JSON.";
-    }
-
-    @Override
-    public void run(List<String> arguments, PrintStream out, PrintStream err) {
-        Args args = Args.parse(arguments, Set.of("model", "adapter", "quantization", "engine", "tokens", "prompt", "cache", "out"));
-        Path model = args.path("model");
-        Path output = args.path("out");
-        Inputs.checkTokensOrPrompt(args);
+    public void run() {
+        PrintStream err = context.err();
+        input.check();
         List<HookPoint> cache = new ArrayList<>();
-        args.get("cache").ifPresent(text -> {
-            for (String name : text.split(",")) {
-                if (!name.isBlank()) {
-                    cache.add(HookPoint.parse(name.trim()));
-                }
+        for (String name : cachePoints) {
+            if (!name.isBlank()) {
+                cache.add(HookPoint.parse(name.trim()));
             }
-        });
+        }
         AtomicOutput.checkWritable(output);
-        try (Model loaded = registry.loadModel(args.get("engine").orElse("djl"), model, Inputs.loadOptions(args))) {
+        try (Model loaded = context.registry().loadModel(engine, model, weights.loadOptions())) {
             cache.forEach(p -> p.checkIn(loaded.config()));
             loaded.quantization().ifPresent(q -> err.println("quantised weights: " + q.describe()));
-            int[] tokens = Inputs.tokens(args, loaded);
+            int[] tokens = input.ids(loaded);
             try (Run run = loaded.newRun()) {
                 run.cache(cache);
                 ForwardResult result = run.forward(tokens);

@@ -4,52 +4,64 @@ import io.interp4j.api.model.Generation;
 import io.interp4j.api.model.GenerationOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.Run;
-import io.interp4j.app.cli.Args;
-import io.interp4j.app.cli.Command;
-import io.interp4j.app.cli.Inputs;
+import io.interp4j.app.cli.CommandContext;
+import io.interp4j.app.cli.HelpOption;
 import io.interp4j.app.cli.NonFinite;
-import io.interp4j.app.plugins.PluginRegistry;
+import io.interp4j.app.cli.TokenInput;
+import io.interp4j.app.cli.TypedValues;
+import io.interp4j.app.cli.WeightOptions;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code interp4j generate}: greedy generation with the KV cache. */
-public final class GenerateCommand implements Command {
-    private final PluginRegistry registry;
+@Command(name = "generate", sortOptions = false, description = "Greedy continuation with the KV cache, printed on stdout; tokens/s on stderr. Stops at the"
+        + " eos token.")
+public final class GenerateCommand implements Runnable {
+    private final CommandContext context;
+
+    @Mixin
+    private HelpOption help;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face model directory.")
+    private Path directory;
+
+    @Mixin
+    private WeightOptions weights;
+
+    @Option(names = "--engine", paramLabel = "ID", defaultValue = "djl", description = "The engine (./interp4j plugins; default: ${DEFAULT-VALUE}).")
+    private String engine;
+
+    @Mixin
+    private TokenInput input;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "32", description = "The most tokens generated, 1 to 1000000"
+            + " (default: ${DEFAULT-VALUE}).")
+    private int maxNew;
 
     /**
      * Creates the command.
      *
-     * @param registry the registry to run on
+     * @param context this run's streams and plugins
      */
-    public GenerateCommand(PluginRegistry registry) {
-        this.registry = registry;
+    public GenerateCommand(CommandContext context) {
+        this.context = context;
     }
 
     @Override
-    public String name() {
-        return "generate";
-    }
-
-    @Override
-    public String usage() {
-        return "generate --model DIR [--adapter PEFT_DIR] [--quantization none|int8|nf4|q8|q4] [--engine djl|onnx] (--prompt TEXT | --tokens 1,2,3) --max-new-tokens N\n"
-                + "    Greedy continuation with the KV cache, printed on stdout; tokens/s on stderr. Stops at the eos token.";
-    }
-
-    @Override
-    public void run(List<String> arguments, PrintStream out, PrintStream err) {
-        Args args = Args.parse(arguments, Set.of("model", "adapter", "quantization", "engine", "prompt", "tokens", "max-new-tokens"));
-        args.path("model");
-        Inputs.checkTokensOrPrompt(args);
-        int maxNew = args.integer("max-new-tokens", 32, 1, 1_000_000);
-        try (Model model = registry.loadModel(args.get("engine").orElse("djl"), args.path("model"), Inputs.loadOptions(args));
-                Run run = model.newRun()) {
+    public void run() {
+        PrintStream out = context.out();
+        PrintStream err = context.err();
+        input.check();
+        TypedValues.inRange("--max-new-tokens", maxNew, 1, 1_000_000);
+        try (Model model = context.registry().loadModel(engine, directory, weights.loadOptions()); Run run = model.newRun()) {
             model.quantization().ifPresent(q -> err.println("quantised weights: " + q.describe()));
-            int[] prompt = Inputs.tokens(args, model);
+            int[] prompt = input.ids(model);
             run.hook("hook_logits", NonFinite.stopOnNonFiniteLogits());
             Generation generation = run.generate(prompt, GenerationOptions.greedy(maxNew));
             if (model.tokenizer().isPresent()) {

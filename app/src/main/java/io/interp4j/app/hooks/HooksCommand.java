@@ -3,29 +3,40 @@ package io.interp4j.app.hooks;
 import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.model.ModelConfig;
-import io.interp4j.app.cli.Args;
-import io.interp4j.app.cli.Command;
+import io.interp4j.app.cli.CommandContext;
+import io.interp4j.app.cli.HelpOption;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code interp4j hooks}: every hook point of a model with its shape. */
-public final class HooksCommand implements Command {
-    @Override
-    public String name() {
-        return "hooks";
+@Command(name = "hooks", description = "Lists every hook point of the model with its shape (TransformerLens names).")
+public final class HooksCommand implements Runnable {
+    private final CommandContext context;
+
+    @Mixin
+    private HelpOption help;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face model directory.")
+    private Path model;
+
+    /**
+     * Creates the command.
+     *
+     * @param context this run's streams and plugins
+     */
+    public HooksCommand(CommandContext context) {
+        this.context = context;
     }
 
     @Override
-    public String usage() {
-        return "hooks --model DIR\n    Lists every hook point of the model with its shape (TransformerLens names).";
-    }
-
-    @Override
-    public void run(List<String> arguments, PrintStream out, PrintStream err) {
-        Args args = Args.parse(arguments, Set.of("model"));
+    public void run() {
+        PrintStream out = context.out();
         ModelConfig config;
-        try (Checkpoint checkpoint = Checkpoint.open(args.path("model"))) {
+        try (Checkpoint checkpoint = Checkpoint.open(model)) {
             config = checkpoint.config();
         }
         List<HookPoint> points = HookPoint.all(config);

@@ -1,41 +1,37 @@
 package io.interp4j.app.plugins;
 
-import io.interp4j.app.cli.Args;
-import io.interp4j.app.cli.Command;
+import io.interp4j.app.cli.CommandContext;
+import io.interp4j.app.cli.HelpOption;
 import java.io.PrintStream;
 import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code interp4j plugins}: every plugin found, with kind, id, module, version and the jar it came
  * from. Plugins and jars that failed to load are warned about at start-up ({@code Main}).
  */
-public final class PluginsCommand implements Command {
-    private final PluginRegistry registry;
+@Command(name = "plugins", description = "Lists every plugin found (module path and plugin folders): kind, id, module, version,"
+        + " description, jar.")
+public final class PluginsCommand implements Runnable {
+    private final CommandContext context;
+
+    @Mixin
+    private HelpOption help;
 
     /**
      * Creates the command.
      *
-     * @param registry the plugins
+     * @param context this run's streams and plugins
      */
-    public PluginsCommand(PluginRegistry registry) {
-        this.registry = registry;
+    public PluginsCommand(CommandContext context) {
+        this.context = context;
     }
 
     @Override
-    public String name() {
-        return "plugins";
-    }
-
-    @Override
-    public String usage() {
-        return "plugins\n    Lists every plugin found (module path and plugin folders): kind, id, module, version, description, jar.";
-    }
-
-    @Override
-    public void run(List<String> arguments, PrintStream out, PrintStream err) {
-        Args.parse(arguments, Set.of());
-        List<PluginRegistry.Entry> entries = registry.entries();
+    public void run() {
+        PrintStream out = context.out();
+        List<PluginRegistry.Entry> entries = context.registry().entries();
         int idWidth = Math.max(2, entries.stream().mapToInt(e -> e.id().length()).max().orElse(0));
         int moduleWidth = Math.max(6, entries.stream().mapToInt(e -> e.module().length()).max().orElse(0));
         String format = "%-12s  %-" + idWidth + "s  %-" + moduleWidth + "s  %-14s  %s  [%s]%n";

@@ -9,43 +9,58 @@ import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.tokenizer.HfTokenizer;
 import io.interp4j.api.tokenizer.SpecialTokens;
-import io.interp4j.app.cli.Args;
-import io.interp4j.app.cli.Command;
+import io.interp4j.app.cli.CommandContext;
+import io.interp4j.app.cli.HelpOption;
+import io.interp4j.app.cli.TokenInput;
 import io.interp4j.app.cli.UsageException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code interp4j tokenize}: the token ids of a prompt and each token's own string, without loading the
  * weights (the way to see token ids that {@code forward} gave only with every position's logits).
  */
-public final class TokenizeCommand implements Command {
+@Command(name = "tokenize", sortOptions = false, description = {
+    "Prints each token's position, id and string (JSON-quoted; special tokens marked), without loading the weights.",
+    "The prompt is raw: no BOS added, and special tokens written in it (e.g. <|endoftext|>) become those tokens.",
+    "json: {\"tokens\": [ids], \"strings\": [...], \"special\": [positions of special tokens]}."})
+public final class TokenizeCommand implements Runnable {
     private static final com.google.gson.Gson JSON = new GsonBuilder().disableHtmlEscaping().create();
 
-    @Override
-    public String name() {
-        return "tokenize";
+    private final CommandContext context;
+
+    @Mixin
+    private HelpOption help;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model directory with tokenizer.json and config.json.")
+    private Path dir;
+
+    @Mixin
+    private TokenInput input;
+
+    @Option(names = "--format", paramLabel = "text|json", defaultValue = "text", description = "Output format (default: ${DEFAULT-VALUE}).")
+    private String format;
+
+    /**
+     * Creates the command.
+     *
+     * @param context this run's streams and plugins
+     */
+    public TokenizeCommand(CommandContext context) {
+        this.context = context;
     }
 
     @Override
-    public String usage() {
-        return "tokenize --model DIR (--prompt TEXT | --tokens 1,2,3) [--format text|json]\n"
-                + "    Prints each token's position, id and string (JSON-quoted; special tokens marked). The prompt is raw:\n"
-                + "    no BOS added, and special tokens written in it (e.g. <|endoftext|>) become those tokens.\n"
-                + "    json: {\"tokens\": [ids], \"strings\": [...], \"special\": [positions of special tokens]}.";
-    }
-
-    @Override
-    public void run(List<String> arguments, PrintStream out, PrintStream err) {
-        Args args = Args.parse(arguments, Set.of("model", "prompt", "tokens", "format"));
-        Path dir = args.path("model");
-        if (args.has("tokens") == args.has("prompt")) {
-            throw new UsageException("give exactly one of --tokens 1,2,3 or --prompt TEXT");
+    public void run() {
+        PrintStream out = context.out();
+        input.check();
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new UsageException("--format must be one of text, json, found '" + format + "'");
         }
-        String format = args.choice("format", "text", "text", "json");
         Path file = dir.resolve(Checkpoint.TOKENIZER_FILE);
         if (!Files.isRegularFile(file)) {
             throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, dir + " has no " + Checkpoint.TOKENIZER_FILE + "; tokenize needs one");
@@ -53,7 +68,7 @@ public final class TokenizeCommand implements Command {
         ModelConfig config = ModelConfig.read(dir.resolve(Checkpoint.CONFIG_FILE));
         SpecialTokens special = SpecialTokens.read(file);
         try (HfTokenizer tokenizer = HfTokenizer.load(file)) {
-            int[] ids = args.has("tokens") ? args.tokenIds("tokens") : tokenizer.encode(args.require("prompt"));
+            int[] ids = input.ids().orElseGet(() -> tokenizer.encode(input.prompt().orElseThrow()));
             for (int id : ids) {
                 if (id < 0 || id >= config.vocabSize()) {
                     throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "token id " + id + " is out of range; allowed 0.."
@@ -85,7 +100,7 @@ public final class TokenizeCommand implements Command {
                 out.printf("%-" + posWidth + "d  %-" + idWidth + "d  %s%s%n", p, ids[p], JSON.toJson(tokenizer.decode(new int[] {ids[p]})),
                         special.contains(ids[p]) ? "  special" : "");
             }
-            err.println(ids.length + " tokens");
+            context.err().println(ids.length + " tokens");
         }
     }
 }

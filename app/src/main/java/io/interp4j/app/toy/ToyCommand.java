@@ -17,10 +17,11 @@ import io.interp4j.api.train.Pretrainer;
 import io.interp4j.api.train.PretrainingOptions;
 import io.interp4j.api.train.TrainingExample;
 import io.interp4j.api.train.TrainingResult;
-import io.interp4j.app.cli.Args;
 import io.interp4j.app.cli.AtomicOutput;
-import io.interp4j.app.cli.Command;
+import io.interp4j.app.cli.CommandContext;
+import io.interp4j.app.cli.HelpOption;
 import io.interp4j.app.cli.StagedFolder;
+import io.interp4j.app.cli.TypedValues;
 import io.interp4j.app.cli.UsageException;
 import io.interp4j.app.plugins.PluginRegistry;
 import java.io.IOException;
@@ -32,23 +33,32 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code interp4j toy train}: pre-trains a small Qwen2 "model organism" from scratch on the synthetic
  * task families, evaluates exact match per family on held-out prompts, and writes the model with a
- * manifest (preset, seed, steps, wall time, final loss, accuracy per family).
+ * manifest (preset, seed, steps, wall time, final loss, accuracy per family). {@code interp4j toy
+ * suites}: the atlas suites in the organisms' own distribution.
  */
-public final class ToyCommand implements Command {
-    private final PluginRegistry registry;
+@Command(name = "toy", sortOptions = false, description = "Toy model organisms: pre-train one (toy train), write their atlas suites (toy suites).")
+public final class ToyCommand {
+    @Mixin
+    private HelpOption help;
+
+    private ToyCommand() {}
 
     /**
-     * Creates the command.
+     * Returns the {@code toy} command with its subcommands.
      *
-     * @param registry the plugins, engines among them
+     * @param context this run's streams and plugins
+     * @return the command line of {@code toy}
      */
-    public ToyCommand(PluginRegistry registry) {
-        this.registry = registry;
+    public static CommandLine commandLine(CommandContext context) {
+        return new CommandLine(new ToyCommand()).addSubcommand(new Train(context)).addSubcommand(new Suites(context));
     }
 
     /**
@@ -70,103 +80,139 @@ public final class ToyCommand implements Command {
         };
     }
 
-    @Override
-    public String name() {
-        return "toy";
-    }
+    /** {@code toy train}. */
+    @Command(name = "train", sortOptions = false, description = {
+        "Pre-trains a small Qwen2 model organism from scratch on the synthetic task families (djl engine), measures held-out "
+        + "exact match per family, and writes the model with manifest.json. The same options and thread count give the same "
+        + "weights bit for bit on the same CPU."})
+    static final class Train implements Runnable {
+        private final CommandContext context;
 
-    @Override
-    public String usage() {
-        return "toy train --preset toy-s|toy-m --out DIR [--seed 1] [--steps N] [--lr X] [--threads 1] [--train-per-family 2000] [--test-per-family 40]\n"
-                + "    Pre-trains a small Qwen2 model organism from scratch on the synthetic task families (djl engine), measures\n"
-                + "    held-out exact match per family, and writes the model with manifest.json. The same options and thread count\n"
-                + "    give the same weights bit for bit on the same CPU.\n"
-                + "toy suites --out DIR [--seed 1]\n"
-                + "    Writes the atlas task suites in the organisms' own distribution (families, steering, knockout, lora-json,\n"
-                + "    generation .jsonl), from the same seed as the organisms.";
-    }
+        @Mixin
+        private HelpOption help;
 
-    @Override
-    public void run(List<String> arguments, PrintStream out, PrintStream err) {
-        if (!arguments.isEmpty() && arguments.get(0).equals("suites")) {
-            suites(arguments.subList(1, arguments.size()), out);
-            return;
+        @Option(names = "--preset", required = true, paramLabel = "toy-s|toy-m", description = "The organism's architecture and recipe.")
+        private String presetName;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "The model folder to write (must not exist).")
+        private Path target;
+
+        @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the data and the weights (default: ${DEFAULT-VALUE}).")
+        private int seed;
+
+        @Option(names = "--steps", paramLabel = "N", description = "Optimizer steps (default: the preset's, 6000).")
+        private Integer steps;
+
+        @Option(names = "--lr", paramLabel = "X", description = "Peak learning rate (default: the preset's).")
+        private Double learningRate;
+
+        @Option(names = "--threads", paramLabel = "N", defaultValue = "1", description = "PyTorch threads (default: ${DEFAULT-VALUE}).")
+        private int threads;
+
+        @Option(names = "--train-per-family", paramLabel = "N", description = "Training tasks per family (default: the preset's, 2000).")
+        private Integer trainPerFamily;
+
+        @Option(names = "--test-per-family", paramLabel = "N", description = "Held-out tasks per family (default: the preset's, 40).")
+        private Integer testPerFamily;
+
+        Train(CommandContext context) {
+            this.context = context;
         }
-        if (arguments.isEmpty() || !arguments.get(0).equals("train")) {
-            throw new UsageException("toy: name the action; available: train, suites");
-        }
-        Args args = Args.parse(arguments.subList(1, arguments.size()), Set.of("preset", "out", "seed", "steps", "lr", "threads", "train-per-family",
-                "test-per-family"));
-        Path target = args.path("out");
-        StagedFolder.create(target, false).close(); // refused now if --out exists or cannot be written, before training
-        long seed = args.integer("seed", 1, 0, Integer.MAX_VALUE);
-        ByteLevelBpe bpe = ByteLevelBpe.train(ByteLevelBpe.MAX_VOCAB);
-        Preset preset = preset(args.require("preset"), bpe.vocabSize());
-        int steps = args.integer("steps", preset.steps(), 1, 10_000_000);
-        int threads = args.integer("threads", 1, 1, 1024);
-        double learningRate = args.decimal("lr", preset.learningRate());
-        ModelConfig config = preset.config().withTokensAndDtype(java.util.OptionalInt.empty(), java.util.OptionalInt.of(bpe.endOfTextId()), "float32");
-        Pretrainer pretrainer = registry.engine("djl").pretrainer().orElseThrow(() ->
-                new Interp4jException(ErrorCode.UNSUPPORTED, "the djl engine cannot pre-train"));
-        TaskSuite suite = SyntheticFamilies.generate(seed, args.integer("train-per-family", preset.perFamilyTrain(), 1, 1_000_000),
-                args.integer("test-per-family", preset.perFamilyTest(), 1, 1_000_000));
-        Path tokenizerFile;
-        try {
-            tokenizerFile = Files.createTempFile("interp4j-toy-tokenizer", ".json");
-            Files.writeString(tokenizerFile, bpe.toJson());
-        } catch (IOException e) {
-            throw new Interp4jException(ErrorCode.IO_ERROR, "cannot write a temporary tokenizer: " + e.getMessage(), e);
-        }
-        List<TrainingExample> examples = new ArrayList<>();
-        try (HfTokenizer tokenizer = HfTokenizer.load(tokenizerFile)) {
-            deleteQuietly(tokenizerFile);
-            for (Task t : suite.split(SyntheticFamilies.TRAIN).tasks()) {
-                // the answer ends with end-of-text, so the organism learns to stop after it
-                int[] targetIds = tokenizer.encode(t.target());
-                int[] answer = java.util.Arrays.copyOf(targetIds, targetIds.length + 1);
-                answer[targetIds.length] = bpe.endOfTextId();
-                TrainingExample example = new TrainingExample(tokenizer.encode(t.prompt()), answer);
-                for (int r = preset.repeats().getOrDefault(t.family(), 1); r > 0; r--) {
-                    examples.add(example);
+
+        @Override
+        public void run() {
+            PrintStream out = context.out();
+            PrintStream err = context.err();
+            PluginRegistry registry = context.registry();
+            StagedFolder.create(target, false).close(); // refused now if --out exists or cannot be written, before training
+            TypedValues.inRange("--seed", seed, 0, Integer.MAX_VALUE);
+            TypedValues.inRange("--threads", threads, 1, 1024);
+            ByteLevelBpe bpe = ByteLevelBpe.train(ByteLevelBpe.MAX_VOCAB);
+            Preset preset = preset(presetName, bpe.vocabSize());
+            int steps = TypedValues.inRange("--steps", this.steps == null ? preset.steps() : this.steps, 1, 10_000_000);
+            double learningRate = this.learningRate == null ? preset.learningRate() : this.learningRate;
+            ModelConfig config = preset.config().withTokensAndDtype(java.util.OptionalInt.empty(), java.util.OptionalInt.of(bpe.endOfTextId()), "float32");
+            Pretrainer pretrainer = registry.engine("djl").pretrainer().orElseThrow(() ->
+                    new Interp4jException(ErrorCode.UNSUPPORTED, "the djl engine cannot pre-train"));
+            TaskSuite suite = SyntheticFamilies.generate(seed,
+                    TypedValues.inRange("--train-per-family", trainPerFamily == null ? preset.perFamilyTrain() : trainPerFamily, 1, 1_000_000),
+                    TypedValues.inRange("--test-per-family", testPerFamily == null ? preset.perFamilyTest() : testPerFamily, 1, 1_000_000));
+            Path tokenizerFile;
+            try {
+                tokenizerFile = Files.createTempFile("interp4j-toy-tokenizer", ".json");
+                Files.writeString(tokenizerFile, bpe.toJson());
+            } catch (IOException e) {
+                throw new Interp4jException(ErrorCode.IO_ERROR, "cannot write a temporary tokenizer: " + e.getMessage(), e);
+            }
+            List<TrainingExample> examples = new ArrayList<>();
+            try (HfTokenizer tokenizer = HfTokenizer.load(tokenizerFile)) {
+                deleteQuietly(tokenizerFile);
+                for (Task t : suite.split(SyntheticFamilies.TRAIN).tasks()) {
+                    // the answer ends with end-of-text, so the organism learns to stop after it
+                    int[] targetIds = tokenizer.encode(t.target());
+                    int[] answer = java.util.Arrays.copyOf(targetIds, targetIds.length + 1);
+                    answer[targetIds.length] = bpe.endOfTextId();
+                    TrainingExample example = new TrainingExample(tokenizer.encode(t.prompt()), answer);
+                    for (int r = preset.repeats().getOrDefault(t.family(), 1); r > 0; r--) {
+                        examples.add(example);
+                    }
                 }
             }
+            err.printf(Locale.ROOT, "pre-training %s (%d layers, d_model %d, %,d parameters) on %d examples for %d steps, %d thread(s)%n",
+                    preset.name(), config.numLayers(), config.hiddenSize(), config.parameterCount(), examples.size(), steps, threads);
+            long started = System.nanoTime();
+            PretrainingOptions options = new PretrainingOptions(learningRate, 0.1, Math.min(100, steps / 10), steps, preset.batchSize(), 1.0, seed,
+                    threads);
+            TrainingResult result;
+            Map<String, double[]> accuracy;
+            // the model, its tokenizer and manifest are written under a temporary name and moved into place last
+            try (StagedFolder staged = StagedFolder.create(target, false)) {
+                result = pretrainer.train(config, bpe.toJson(), examples, options, staged.path(), (step, loss, lr) -> {
+                    if (step % 50 == 0 || step == steps) {
+                        double elapsed = (System.nanoTime() - started) / 1e9;
+                        err.printf(Locale.ROOT, "step %d/%d  loss %.4f  lr %.3g  (%.0f s, ETA %.0f s)%n", step, steps, loss, lr, elapsed,
+                                elapsed / step * (steps - step));
+                    }
+                });
+                accuracy = evaluate(registry, staged.path(), suite, err);
+                writeManifest(staged.path().resolve("manifest.json"), preset, options, result, accuracy);
+                staged.commit();
+            }
+            accuracy.forEach((family, a) -> out.printf(Locale.ROOT, "  %-24s train %5.1f%%  held-out %5.1f%%%n", family, 100 * a[0], 100 * a[1]));
+            out.printf(Locale.ROOT, "wrote %s: final loss %.4f in %.0f s (%.0f tokens/s)%n", target, result.losses().get(result.losses().size() - 1),
+                    result.seconds(), result.tokensPerSecond());
         }
-        err.printf(Locale.ROOT, "pre-training %s (%d layers, d_model %d, %,d parameters) on %d examples for %d steps, %d thread(s)%n",
-                preset.name(), config.numLayers(), config.hiddenSize(), config.parameterCount(), examples.size(), steps, threads);
-        long started = System.nanoTime();
-        PretrainingOptions options = new PretrainingOptions(learningRate, 0.1, Math.min(100, steps / 10), steps, preset.batchSize(), 1.0, seed,
-                threads);
-        TrainingResult result;
-        Map<String, double[]> accuracy;
-        // the model, its tokenizer and manifest are written under a temporary name and moved into place last
-        try (StagedFolder staged = StagedFolder.create(target, false)) {
-            result = pretrainer.train(config, bpe.toJson(), examples, options, staged.path(), (step, loss, lr) -> {
-                if (step % 50 == 0 || step == steps) {
-                    double elapsed = (System.nanoTime() - started) / 1e9;
-                    err.printf(Locale.ROOT, "step %d/%d  loss %.4f  lr %.3g  (%.0f s, ETA %.0f s)%n", step, steps, loss, lr, elapsed,
-                            elapsed / step * (steps - step));
-                }
-            });
-            accuracy = evaluate(staged.path(), suite, err);
-            writeManifest(staged.path().resolve("manifest.json"), preset, options, result, accuracy);
-            staged.commit();
-        }
-        accuracy.forEach((family, a) -> out.printf(Locale.ROOT, "  %-24s train %5.1f%%  held-out %5.1f%%%n", family, 100 * a[0], 100 * a[1]));
-        out.printf(Locale.ROOT, "wrote %s: final loss %.4f in %.0f s (%.0f tokens/s)%n", target, result.losses().get(result.losses().size() - 1),
-                result.seconds(), result.tokensPerSecond());
     }
 
-    /** Writes the atlas suites of the organisms of a seed (the toy's own distribution). */
-    private static void suites(List<String> arguments, PrintStream out) {
-        Args args = Args.parse(arguments, Set.of("seed", "out"));
-        Path target = args.path("out");
-        long seed = args.integer("seed", 1, 0, Integer.MAX_VALUE);
-        // every suite is written under a temporary folder, then each file is renamed into place
-        try (StagedFolder staged = StagedFolder.create(target, true)) {
-            io.interp4j.api.task.ToySuites.write(seed, staged.path());
-            staged.commit();
+    /** {@code toy suites}: the atlas suites of the organisms of a seed (the toy's own distribution). */
+    @Command(name = "suites", sortOptions = false, description = {"Writes the atlas task suites in the organisms' own distribution (families, steering, "
+        + "knockout, lora-json, generation .jsonl), from the same seed as the organisms."})
+    static final class Suites implements Runnable {
+        private final CommandContext context;
+
+        @Mixin
+        private HelpOption help;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "The folder to write the suites into.")
+        private Path target;
+
+        @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "The organisms' seed (default: ${DEFAULT-VALUE}).")
+        private int seed;
+
+        Suites(CommandContext context) {
+            this.context = context;
         }
-        out.println("wrote the atlas suites of seed " + seed + " to " + target);
+
+        @Override
+        public void run() {
+            TypedValues.inRange("--seed", seed, 0, Integer.MAX_VALUE);
+            // every suite is written under a temporary folder, then each file is renamed into place
+            try (StagedFolder staged = StagedFolder.create(target, true)) {
+                io.interp4j.api.task.ToySuites.write(seed, staged.path());
+                staged.commit();
+            }
+            context.out().println("wrote the atlas suites of seed " + seed + " to " + target);
+        }
     }
 
     private static void deleteQuietly(Path file) {
@@ -178,7 +224,7 @@ public final class ToyCommand implements Command {
     }
 
     /** Exact match per family on the train and the held-out split, by greedy generation. */
-    private Map<String, double[]> evaluate(Path model, TaskSuite suite, PrintStream err) {
+    private static Map<String, double[]> evaluate(PluginRegistry registry, Path model, TaskSuite suite, PrintStream err) {
         Map<String, double[]> sums = new LinkedHashMap<>();
         Map<String, Integer> misses = new LinkedHashMap<>();
         try (Model loaded = registry.loadModel("djl", model); Run run = loaded.newRun()) {
