@@ -34,10 +34,10 @@ public final class StudyCommand implements Runnable {
     @Option(names = "--out", paramLabel = "DIR", description = "The output folder (default: out/<name>, under the current folder).")
     private Path outDir;
 
-    @Option(names = "--dry-run", description = "Prints the plan, the forward passes of each step and an estimated time; writes nothing.")
+    @Option(names = "--dry-run", description = "Prints the plan, the forward passes of each step and an estimated time (a calibration on each model, corrected by a timed sample of about 10 s of each step); writes nothing.")
     private boolean dryRun;
 
-    @Option(names = "--no-estimate", description = "With --dry-run: loads no model and estimates no time.")
+    @Option(names = "--no-estimate", description = "With --dry-run: loads and runs no model and estimates no time.")
     private boolean noEstimate;
 
     @Option(names = "--runner", paramLabel = "ID", defaultValue = Runners.LOCAL, description = "Where forward plans run: local or spark"
