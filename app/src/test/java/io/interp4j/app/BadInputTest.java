@@ -499,4 +499,103 @@ class BadInputTest {
         assertThat(r.err()).contains("study.steps[0].settings.metrics[1].id: metric 'target-probability' reads each task's target as one"
                 + " token (target-rule = exact), which ").contains("is not a single token");
     }
+
+    /** Two models of the same shape, a and b, created by the study. */
+    private static final String TWO_MODELS = "  models {\n"
+            + "    a { path = \"models/a\", create { seed = 2, layers = 2, hidden = 32, heads = 4, kv-heads = 2, vocab = 300 } }\n"
+            + "    b { path = \"models/b\", create { seed = 3, layers = 2, hidden = 32, heads = 4, kv-heads = 2, vocab = 300 } }\n  }\n";
+
+    /** A lora-training step on model a only, saving one checkpoint, after step 1. */
+    private static final String TRAIN_A = "{ id = train, experiment = lora-training, settings { models = [a], suite = main, split = all,"
+            + " family = json_schema, steps = 2, grad-accum = 1, checkpoints = [1] } }";
+
+    @Test
+    void rowsReadingAdaptersThatTheirTrainingStepWillNotWriteAreFoundBeforeAnythingRuns() throws IOException {
+        Path file = dir.resolve("s.conf");
+        Files.writeString(file, "study {\n  name = adapters\n" + TWO_MODELS + "  suites { main { builtin = families-mini } }\n  steps = [\n"
+                + "    " + TRAIN_A + ",\n"
+                + "    { id = transfer, experiment = cross-model-transfer, settings { training-step = train, suite = main, split = all } },\n"
+                + "    { id = lock, experiment = circuit-lock-in, settings { models = [a], training-step = train, suite = main, split = all,"
+                + " families = [copying], prompts-per-family = 1, checkpoints = [1, 2], top = 1 } },\n"
+                + "    { id = norms, experiment = adapter-norm-effect, settings { models = [a], training-step = transfer, suite = main,"
+                + " split = all } } ]\n}\n");
+        Path out = dir.resolve("out");
+        // the whole study is refused, every problem at once, and nothing runs: the training step would have run first
+        refusedStudy(file, out, "study.steps[1].settings.training-step: step 'train' trains adapters for models [a], so it leaves none"
+                + " for model 'b'; train this model in that step, or leave it out of models",
+                "study.steps[2].settings.checkpoints: step 'train' saves no checkpoint after step [2] for model 'a'; it saves [1]. Add the"
+                + " step to that step's checkpoints, or leave it out here",
+                "study.steps[3].settings.training-step: step 'transfer' trains no LoRA adapters (atlas cross-model transfer: ",
+                "allowed: the id of an earlier lora-training step");
+        assertThat(out).doesNotExist();
+        Result dry = run("study", file.toString(), "--dry-run", "--no-estimate");
+        assertThat(dry.code()).as(dry.err()).isEqualTo(2);
+        assertThat(dry.err()).contains("study.steps[1].settings.training-step: step 'train' trains adapters for models [a]");
+    }
+
+    @Test
+    void atlasRowTargetsThatAreNotOneTokenOfTheModelAreFoundBeforeAnythingRuns() throws IOException {
+        Files.writeString(dir.resolve("mine.jsonl"), """
+                {"id": "p1", "family": "positive", "prompt": "I love this", "target": "x"}
+                {"id": "n1", "family": "negative", "prompt": "I hate this", "target": "x"}
+                {"id": "t1", "family": "target", "prompt": "The capital of Italy is", "target": " Rome"}
+                {"id": "s1", "family": "skill", "prompt": "2 + 2 =", "target": "#5000"}
+                {"id": "o1", "family": "non-skill", "prompt": "The sky is", "target": "blue"}
+                """);
+        Result r = refusedDryRun("targets", "main { builtin = families-mini }, mine { file = \"mine.jsonl\" }",
+                "{ id = train, experiment = lora-training, settings { suite = main, split = all, family = json_schema, steps = 2,"
+                + " grad-accum = 1, checkpoints = [1] } },"
+                + " { id = hub, experiment = universal-hub, settings { suite = main, split = all, target-rule = exact } },"
+                + " { id = steer, experiment = steering-leverage, settings { suite = mine, layer = 1, target-rule = exact,"
+                + " published-target = \"Rome\" } },"
+                + " { id = knock, experiment = skill-knockout, settings { training-step = train, suite = mine } },"
+                + " { id = lock, experiment = circuit-lock-in, settings { training-step = train, suite = main, split = all,"
+                + " families = [factual_recall], prompts-per-family = 2, checkpoints = [1], top = 1, target-rule = exact } }");
+        assertThat(r.err())
+                .contains("study.steps[1].settings.target-rule: model 'main' reads each task's target as one token (target-rule = exact),"
+                        + " which ", " tasks do not give: task '")
+                .contains("study.steps[2].settings.suite: model 'main' reads each task's target as one token (target-rule = exact), which"
+                        + " 1 of the 1 tasks do not give: task 't1': target ' Rome' is not a single token")
+                .contains("study.steps[2].settings.published-target: model 'main' (target-rule = exact): target 'Rome' is not a single token")
+                .contains("study.steps[3].settings.suite: model 'main' reads each task's target as one token (target-rule = first-token),"
+                        + " which 1 of the 2 tasks do not give: task 's1': target '#5000' is token 5000, outside the vocabulary 0..299")
+                .contains("study.steps[4].settings.target-rule: model 'main' reads each task's target as one token (target-rule = exact),"
+                        + " which 2 of the 2 tasks do not give: task 'factual_recall-1': target 'Paris' is not a single token");
+    }
+
+    @Test
+    void aProbesTopKLargerThanTheVocabularyIsFoundBeforeAnythingRuns() throws IOException {
+        Result r = refusedDryRun("lens", "main { builtin = families-mini }",
+                "{ id = lens, experiment = probe, settings { probe { id = logit-lens, settings { top-k = 301, layers = [0, 5] } } } }");
+        assertThat(r.err()).contains("study.steps[0].settings.probe.settings.layers: ", "of model 'main'");
+        Result k = refusedDryRun("lens", "main { builtin = families-mini }",
+                "{ id = lens, experiment = probe, settings { probe { id = logit-lens, settings { top-k = 301 } } } }");
+        assertThat(k.err()).contains("study.steps[0].settings.probe.settings.top-k: found 301; allowed: 1..300 (the vocabulary size) of"
+                + " model 'main'");
+    }
+
+    @Test
+    void anUnknownKeyInAPluginsSettingsIsReportedBesideTheStepsOwnProblems() throws IOException {
+        Result r = refusedDryRun("nested", "main { builtin = families-mini }", "{ id = s, experiment = sweep, settings {"
+                + " target-rule = bogus, intervention { id = zero-ablation, settings { site = layer-output, bogus = 1 } },"
+                + " sweep { layer = all }, metrics = [ { id = kl-divergence }, { id = top-k-overlap, settings { kk = 3 } } ] } }");
+        assertThat(r.err()).contains("study.steps[0].settings.target-rule: found 'bogus'; allowed: exact, leading-space, first-token")
+                .contains("study.steps[0].settings.intervention.settings.bogus: unknown key")
+                .contains("study.steps[0].settings.metrics[1].settings.kk: unknown key");
+    }
+
+    @Test
+    void aRowWhosePromptsCannotBeEncodedIsFoundBeforeAnythingRuns() throws IOException {
+        Path m = copyOfModel();
+        Files.delete(m.resolve("tokenizer.json"));
+        Path file = dir.resolve("s.conf");
+        Files.writeString(file, "study {\n  name = notok\n  models { main { path = \"" + m.toString().replace("\\", "/") + "\" } }\n"
+                + "  suites { main { builtin = families-mini } }\n"
+                + "  steps = [ { id = arch, experiment = architecture }, { id = hub, experiment = universal-hub, settings { suite = main,"
+                + " split = all } } ]\n}\n");
+        Path out = dir.resolve("out");
+        refusedStudy(file, out, "study.steps[1].settings: study model 'main' (", ") has no tokenizer.json; steps that encode prompts as"
+                + " text need one");
+        assertThat(out).doesNotExist();
+    }
 }

@@ -237,6 +237,19 @@ public interface StudyContext {
     }
 
     /**
+     * Returns an earlier step of the study as configured, so that a step reading its artefacts can check
+     * before anything runs that the step will write what it reads (e.g. an adapter for each of its
+     * models). Only steps this step names in {@link Experiment#dependsOn()} are returned.
+     *
+     * @param stepId the earlier step's id
+     * @return its experiment, or empty when there is no such earlier step or this context does not know it
+     * @since 0.2
+     */
+    default Optional<Experiment> earlierStep(String stepId) {
+        return Optional.empty();
+    }
+
+    /**
      * Returns the LoRA trainer of the engine that runs a study model, to train adapters on that
      * model (as {@link #model(String)} returns it). Loads no model, so validation may ask.
      *

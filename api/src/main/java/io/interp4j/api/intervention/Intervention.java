@@ -152,6 +152,69 @@ public record Intervention(
     }
 
     /**
+     * Checks the intervention against a model and the prompt of one forward, before it runs: {@link
+     * #checkIn}, and for a value that is a source run's activation ({@code [1, pos, ...]}), that every
+     * position it writes has a row in the source (with {@code all}, the source must be as long as the
+     * prompt; a negative index counts from the end of both).
+     *
+     * @param config the model
+     * @param length the prompt's length in tokens
+     * @throws Interp4jException naming the site, what was found and what is allowed
+     * @since 0.2
+     */
+    public void checkOn(ModelConfig config, int length) {
+        checkIn(config);
+        Optional<TensorData> source = value.filter(v -> v.shape().length == featureShape(config).length + 2);
+        if (source.isEmpty()) {
+            return;
+        }
+        long sourceRows = source.get().shape()[1];
+        if (positions.all()) {
+            if (sourceRows != length) {
+                throw sourceLengthDiffers(sourceRows, length);
+            }
+            return;
+        }
+        for (Positions.Selection selection : positions.select(0, length)) {
+            sourceIndex(selection.index(), sourceRows);
+        }
+    }
+
+    /**
+     * Returns the error of a patch of every position from a source activation of another length, for
+     * engines that apply source activations.
+     *
+     * @param sourceRows the source's positions
+     * @param length the forward's positions
+     * @return the error, naming the site
+     * @since 0.2
+     */
+    public Interp4jException sourceLengthDiffers(long sourceRows, int length) {
+        return new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + site.name() + "': the source activation has "
+                + sourceRows + " positions but this forward has " + length + "; patch all positions only between equally long prompts,"
+                + " or pick positions");
+    }
+
+    /**
+     * Returns the row of a source activation that a selected position reads, for engines that apply
+     * source activations.
+     *
+     * @param index the selected position index, negative counting from the end
+     * @param sourceRows the source's positions
+     * @return the row
+     * @throws Interp4jException when the source has no such row
+     * @since 0.2
+     */
+    public long sourceIndex(int index, long sourceRows) {
+        long row = index >= 0 ? index : sourceRows + index;
+        if (row < 0 || row >= sourceRows) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + site.name() + "': position " + index
+                    + " has no row in the source activation of " + sourceRows + " positions");
+        }
+        return row;
+    }
+
+    /**
      * Returns the shape of one position's slice of the site's activation (without batch and position).
      *
      * @param config the model

@@ -117,16 +117,9 @@ public final class InterventionHooks {
     private static NDArray sourceRow(Intervention intervention, NDArray source, Positions.Selection selection, int length) {
         long sourceRows = source.getShape().get(1);
         if (intervention.positions().all() && sourceRows != length) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + intervention.site().name()
-                    + "': the source activation has " + sourceRows + " positions but this forward has " + length
-                    + "; patch all positions only between equally long prompts, or pick positions");
+            throw intervention.sourceLengthDiffers(sourceRows, length);
         }
-        long index = selection.index() >= 0 ? selection.index() : sourceRows + selection.index();
-        if (index < 0 || index >= sourceRows) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + intervention.site().name()
-                    + "': position " + selection.index() + " has no row in the source activation of " + sourceRows + " positions");
-        }
-        return source.get(new NDIndex("0, {}", index));
+        return source.get(new NDIndex("0, {}", intervention.sourceIndex(selection.index(), sourceRows)));
     }
 
     private static NDIndex index(String batch, int positionAxis, int row, int headAxis, int head) {

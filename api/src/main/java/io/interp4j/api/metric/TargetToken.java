@@ -59,7 +59,12 @@ public final class TargetToken {
     public static int resolve(String target, Rule rule, Tokenizer tokenizer) {
         requireNonNull(target, "target is null");
         if (target.matches("#[0-9]+")) {
-            return Integer.parseInt(target.substring(1));
+            try {
+                return Integer.parseInt(target.substring(1));
+            } catch (NumberFormatException e) {
+                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "target '" + target + "' names token id " + target.substring(1)
+                        + ", beyond any vocabulary; allowed: #0 .. #" + Integer.MAX_VALUE + ", or text");
+            }
         }
         String spelled = rule == Rule.LEADING_SPACE && !target.startsWith(" ") ? " " + target : target;
         int[] ids = requireNonNull(tokenizer, "tokenizer is null").encode(spelled);

@@ -6,6 +6,7 @@ import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
 import io.interp4j.api.intervention.Intervention;
+import io.interp4j.api.model.ModelConfig;
 import java.util.Arrays;
 import java.util.List;
 
@@ -65,6 +66,26 @@ public record ForwardRequest(String model, int[] tokens, List<Intervention> inte
      */
     public ForwardRequest reading(Readout what) {
         return new ForwardRequest(model, tokens, interventions, what);
+    }
+
+    /**
+     * Checks the request against its model before it runs, so that a plan can be checked whole before
+     * any of it runs: every token inside the vocabulary, every hook point read and every intervention's
+     * site, heads and value in range, and every patched position with a row in its source activation
+     * ({@link Intervention#checkOn}).
+     *
+     * @param config the model the request names
+     * @throws Interp4jException naming the token, hook point or site, what was found and what is allowed
+     */
+    public void checkIn(ModelConfig config) {
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= config.vocabSize()) {
+                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "token " + tokens[i] + " at position " + i
+                        + " is outside the vocabulary; allowed 0.." + (config.vocabSize() - 1));
+            }
+        }
+        readout.activations().keySet().forEach(point -> point.checkIn(config));
+        interventions.forEach(intervention -> intervention.checkOn(config, tokens.length));
     }
 
     @Override

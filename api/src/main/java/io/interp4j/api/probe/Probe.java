@@ -23,4 +23,17 @@ public interface Probe {
      * @return e.g. {@code mean and standard deviation over 12 prompts × all positions at blocks.2.hook_resid_post}
      */
     String describe();
+
+    /**
+     * Checks the probe's settings against a model before anything runs (e.g. a {@code top-k} larger
+     * than the vocabulary, a layer the model does not have), so that a study finds it before any step
+     * runs. Loads nothing.
+     *
+     * @param model the model the probe will run on
+     * @return the problem, naming the setting by its config path under {@code interp4j.probe.<id>}; empty if none
+     * @since 0.2
+     */
+    default java.util.Optional<String> checkAgainst(io.interp4j.api.model.ModelConfig model) {
+        return java.util.Optional.empty();
+    }
 }

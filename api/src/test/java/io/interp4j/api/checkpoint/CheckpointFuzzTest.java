@@ -12,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzz tests of what a checkpoint directory holds: the safetensors header and data section,
@@ -41,6 +43,7 @@ class CheckpointFuzzTest {
         }
     }
 
+    @Timeout(value = 300, unit = TimeUnit.SECONDS) // each seed, and a whole fuzzing run; per input while fuzzing: junit-platform.properties
     @FuzzTest(maxDuration = "5s")
     void safetensors(byte[] data) {
         Path file = write("model.safetensors", data);
@@ -80,6 +83,7 @@ class CheckpointFuzzTest {
         }
     }
 
+    @Timeout(value = 300, unit = TimeUnit.SECONDS) // each seed, and a whole fuzzing run; per input while fuzzing: junit-platform.properties
     @FuzzTest(maxDuration = "5s")
     void configJson(byte[] data) {
         Path file = write("config.json", data);
@@ -162,6 +166,7 @@ class CheckpointFuzzTest {
         assertThat(((Number) raw).longValue()).as(key).isEqualTo(value);
     }
 
+    @Timeout(value = 300, unit = TimeUnit.SECONDS) // each seed, and a whole fuzzing run; per input while fuzzing: junit-platform.properties
     @FuzzTest(maxDuration = "5s")
     void adapterConfig(byte[] data) {
         Path file = write("adapter_config.json", data);

@@ -38,6 +38,13 @@ class TargetTokenTest {
     }
 
     @Test
+    void aTokenIdBeyondAnIntIsAProblemNotACrash() {
+        assertThatThrownBy(() -> TargetToken.resolve("#99999999999", TargetToken.Rule.EXACT, tokenizer))
+                .isInstanceOf(Interp4jException.class)
+                .hasMessage("target '#99999999999' names token id 99999999999, beyond any vocabulary; allowed: #0 .. #2147483647, or text");
+    }
+
+    @Test
     void singleCharacterTargetsFollowTheSpellingRule() {
         // a bytes-only vocabulary: every byte is its own token, so "a" is token 97 and " a" two tokens
         assertThat(TargetToken.resolve("a", TargetToken.Rule.EXACT, tokenizer)).isEqualTo('a');

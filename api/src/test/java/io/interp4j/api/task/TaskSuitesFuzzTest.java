@@ -17,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzz tests of task-suite files (JSON Lines and JSON arrays). Property: every input is rejected with
@@ -81,11 +83,13 @@ class TaskSuitesFuzzTest {
         }
     }
 
+    @Timeout(value = 300, unit = TimeUnit.SECONDS) // each seed, and a whole fuzzing run; per input while fuzzing: junit-platform.properties
     @FuzzTest(maxDuration = "5s")
     void jsonl(byte[] data) {
         check("suite.jsonl", data, true);
     }
 
+    @Timeout(value = 300, unit = TimeUnit.SECONDS) // each seed, and a whole fuzzing run; per input while fuzzing: junit-platform.properties
     @FuzzTest(maxDuration = "5s")
     void json(byte[] data) {
         check("suite.json", data, false);

@@ -469,6 +469,27 @@ public final class PluginRegistry {
     }
 
     /**
+     * Checks a plugin's settings, each problem under the config path where the user wrote them.
+     *
+     * @param kind the kind
+     * @param id the plugin id
+     * @param user the user's settings
+     * @param path where they were written, e.g. {@code study.steps[1].settings.metrics[0].settings}
+     * @return the problems (an unknown id, unknown keys, wrong types); empty if none
+     */
+    public List<String> problems(PluginKind kind, String id, Config user, String path) {
+        try {
+            settings(kind, id, user);
+            return List.of();
+        } catch (Interp4jException e) {
+            String prefix = "interp4j." + kind.configName() + "." + id;
+            return List.of(e.getMessage().split("\n")).stream()
+                    .map(line -> line.startsWith(prefix) ? path + line.substring(prefix.length()) : path + ": " + line)
+                    .toList();
+        }
+    }
+
+    /**
      * A plugin's settings without the keys it does not have, so that the rest can still be checked
      * after those keys were reported.
      *

@@ -3,6 +3,7 @@ package io.interp4j.app.study;
 import com.typesafe.config.Config;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.intervention.InterventionContext;
 import io.interp4j.api.intervention.InterventionPlan;
@@ -25,6 +26,7 @@ import io.interp4j.api.plan.PlanExecutor;
 import io.interp4j.api.tokenizer.Tokenizer;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** A step's view of its study; without a model pool (during validation) no model can be loaded. */
@@ -41,15 +43,22 @@ final class StudyContextImpl implements StudyContext {
     private long nonFiniteForwards;
     private final PlanExecutor executor;
     private Map<String, String> unreadableSuites = Map.of();
+    /** The steps before this one while the study is validated (its plan has no steps yet); null: the plan's. */
+    private List<StudyPlan.StepSpec> earlier;
 
     StudyContextImpl(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, ModelPool pool) {
         this(plan, registry, step, pool, null, plan.forwards().create());
     }
 
-    /** A step's context while the study is validated, knowing which declared suites could not be read (name → config path). */
-    static StudyContextImpl validating(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, Map<String, String> unreadableSuites) {
+    /**
+     * A step's context while the study is validated, knowing which declared suites could not be read (name → config path)
+     * and the steps validated before it.
+     */
+    static StudyContextImpl validating(StudyPlan plan, PluginRegistry registry, StudyPlan.StepSpec step, Map<String, String> unreadableSuites,
+            List<StudyPlan.StepSpec> earlier) {
         StudyContextImpl context = new StudyContextImpl(plan, registry, step, null);
         context.unreadableSuites = Map.copyOf(unreadableSuites);
+        context.earlier = List.copyOf(earlier);
         return context;
     }
 
@@ -164,15 +173,7 @@ final class StudyContextImpl implements StudyContext {
 
     @Override
     public List<String> checkPlugin(PluginKind kind, String id, Config settings, String path) {
-        try {
-            registry.settings(kind, id, settings);
-            return List.of();
-        } catch (Interp4jException e) {
-            String prefix = "interp4j." + kind.configName() + "." + id;
-            return List.of(e.getMessage().split("\n")).stream()
-                    .map(line -> line.startsWith(prefix) ? path + line.substring(prefix.length()) : path + ": " + line)
-                    .toList();
-        }
+        return registry.problems(kind, id, settings, path);
     }
 
     @Override
@@ -236,6 +237,15 @@ final class StudyContextImpl implements StudyContext {
             throw new IllegalStateException("no artefacts while a study is validated");
         }
         return store.artefacts(step);
+    }
+
+    @Override
+    public Optional<Experiment> earlierStep(String stepId) {
+        if (!step.experiment().dependsOn().contains(stepId)) {
+            return Optional.empty();
+        }
+        List<StudyPlan.StepSpec> before = earlier != null ? earlier : plan.steps().stream().filter(s -> s.index() < step.index()).toList();
+        return before.stream().filter(s -> s.id().equals(stepId)).findFirst().map(StudyPlan.StepSpec::experiment);
     }
 
     @Override

@@ -16,6 +16,9 @@ import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.api.model.EngineProvider;
 import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.api.plugin.PluginSettings;
 import io.interp4j.api.quant.Quantization;
@@ -414,11 +417,13 @@ final class StudyLoader {
                 // an unknown key must not hide the step's other problems: check the rest without it
                 Config known = studyRegistry.withoutUnknownKeys(PluginKind.EXPERIMENT, experimentId.get(), user);
                 if (known.equals(user)) {
+                    pluginRefProblems(studyRegistry, user.root(), path + ".settings", problems);
                     continue;
                 }
                 try {
                     settings = studyRegistry.settings(PluginKind.EXPERIMENT, experimentId.get(), known);
                 } catch (Interp4jException again) {
+                    pluginRefProblems(studyRegistry, user.root(), path + ".settings", problems);
                     continue; // its problems were in the message above
                 }
             }
@@ -427,6 +432,9 @@ final class StudyLoader {
                 experiment = experiments.get(experimentId.get()).create(settings);
             } catch (Interp4jException e) {
                 settingsProblems(e, experimentId.get(), path, problems);
+                // the step stops here, before its validate() checks the plugins it names: check their settings all the same, so
+                // that an unknown key there is not found only on the next run
+                pluginRefProblems(studyRegistry, user.root(), path + ".settings", problems);
                 continue;
             } catch (RuntimeException e) {
                 problems.add(path + ": experiment '" + experimentId.get() + "' failed to start: " + e);
@@ -439,14 +447,85 @@ final class StudyLoader {
                             + " earlier steps: " + steps.stream().map(StudyPlan.StepSpec::id).toList());
                 }
             }
+            StudyContextImpl context = StudyContextImpl.validating(plan, studyRegistry, spec, unreadableSuites, steps);
             try {
-                problems.addAll(experiment.validate(StudyContextImpl.validating(plan, studyRegistry, spec, unreadableSuites)));
+                List<String> own = experiment.validate(context);
+                problems.addAll(own);
+                if (own.isEmpty()) {
+                    problems.addAll(planProblems(experiment, context, plan));
+                }
             } catch (Interp4jException e) {
                 problems.add(path + ".settings: " + e.getMessage());
             }
             steps.add(spec);
         }
         return steps;
+    }
+
+    /** The most problems one step's forward plans report: one wrong setting usually makes every forward wrong alike. */
+    private static final int PLAN_PROBLEMS = 3;
+
+    /**
+     * Builds a valid step's forward plans as a dry run would (tokenizers and configs, no weights) and checks
+     * every request against its model ({@link ForwardRequest#checkIn}), so that what only the prompts decide
+     * (a prompt that encodes to nothing, a patch between prompts of different lengths, a position with no
+     * source row) is found before any step runs, not after earlier steps ran for hours.
+     */
+    private static List<String> planProblems(Experiment experiment, StudyContextImpl context, StudyPlan plan) {
+        List<String> problems = new ArrayList<>();
+        List<ForwardPlan> plans;
+        try {
+            plans = experiment.plans(context);
+        } catch (Interp4jException e) {
+            String message = e.getMessage();
+            return List.of(message.startsWith(context.path()) ? message : context.path() + ": " + message);
+        }
+        for (int p = 0; p < plans.size() && problems.size() < PLAN_PROBLEMS; p++) {
+            List<ForwardRequest> requests = plans.get(p).requests();
+            for (int r = 0; r < requests.size() && problems.size() < PLAN_PROBLEMS; r++) {
+                ForwardRequest request = requests.get(r);
+                String model = ModelRef.parse(request.model()).name();
+                StudyPlan.ModelSpec spec = plan.models().get(model);
+                try {
+                    if (spec == null) {
+                        throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown model '" + model + "'; the study's models: "
+                                + plan.models().keySet());
+                    }
+                    request.checkIn(spec.config());
+                } catch (Interp4jException e) {
+                    problems.add(context.path() + ": forward " + (r + 1) + " of " + requests.size() + " in forward plan " + (p + 1)
+                            + " of " + plans.size() + " (model '" + model + "', " + request.length() + " tokens): " + e.getMessage());
+                }
+            }
+        }
+        return problems;
+    }
+
+    /** The plugin kinds a step's settings name by {@code { id = ..., settings { ... } }}. */
+    private static final List<PluginKind> REFERENCED_KINDS = List.of(PluginKind.PROBE, PluginKind.INTERVENTION, PluginKind.METRIC);
+
+    /**
+     * Checks the settings of every plugin a step's settings name ({@code { id = ..., settings { ... } }}, at any depth), for a
+     * step that stopped before its own validation could: problems under the path where they were written. An id that names
+     * no plugin, or plugins of several kinds, is left to the step's own check.
+     */
+    private static void pluginRefProblems(PluginRegistry registry, ConfigValue value, String path, List<String> problems) {
+        if (value instanceof ConfigObject object) {
+            ConfigValue id = object.get("id");
+            ConfigValue settings = object.get("settings");
+            if (id != null && id.valueType() == ConfigValueType.STRING && settings instanceof ConfigObject given) {
+                List<PluginKind> kinds = REFERENCED_KINDS.stream().filter(k -> registry.ids(k).contains((String) id.unwrapped())).toList();
+                if (kinds.size() == 1) {
+                    problems.addAll(registry.problems(kinds.get(0), (String) id.unwrapped(), given.toConfig(), path + ".settings"));
+                    return;
+                }
+            }
+            object.forEach((key, child) -> pluginRefProblems(registry, child, path + "." + key, problems));
+        } else if (value instanceof com.typesafe.config.ConfigList list) {
+            for (int i = 0; i < list.size(); i++) {
+                pluginRefProblems(registry, list.get(i), path + "[" + i + "]", problems);
+            }
+        }
     }
 
     /** An experiment's settings problems, under the step's config path. */

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Fuzz test of the study loader (HOCON, includes, substitutions, every step's validation). Property:
@@ -33,6 +35,7 @@ class StudyLoaderFuzzTest {
         LOADER = Guice.createInjector(Stage.PRODUCTION, new StudyModule(PluginRegistry.discover())).getInstance(StudyLoader.class);
     }
 
+    @Timeout(value = 300, unit = TimeUnit.SECONDS) // each seed, and a whole fuzzing run; per input while fuzzing: junit-platform.properties
     @FuzzTest(maxDuration = "5s")
     void study(byte[] data) throws IOException {
         Path file = Files.write(DIR.resolve("fuzz.conf"), data);

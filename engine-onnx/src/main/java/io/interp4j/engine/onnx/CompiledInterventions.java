@@ -1,7 +1,5 @@
 package io.interp4j.engine.onnx;
 
-import io.interp4j.api.ErrorCode;
-import io.interp4j.api.Interp4jException;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Operation;
@@ -151,17 +149,11 @@ final class CompiledInterventions {
                 for (int b = 0; b < batchRows; b++) {
                     int length = perRow ? layout.length(b) : rows;
                     if (i.positions().all() && sourceRows != first + length) {
-                        throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + site.name() + "': the source activation has "
-                                + sourceRows + " positions but this forward has " + (first + length)
-                                + "; patch all positions only between equally long prompts, or pick positions");
+                        throw i.sourceLengthDiffers(sourceRows, first + length);
                     }
                     int offset = perRow ? layout.offset(b) : 0;
                     for (Positions.Selection selection : selections.get(b)) {
-                        long index2 = selection.index() >= 0 ? selection.index() : sourceRows + selection.index();
-                        if (index2 < 0 || index2 >= sourceRows) {
-                            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + site.name() + "': position "
-                                    + selection.index() + " has no row in the source activation of " + sourceRows + " positions");
-                        }
+                        long index2 = i.sourceIndex(selection.index(), sourceRows);
                         System.arraycopy(source, (int) (index2 * rowSize), gathered, (int) ((b * rows + offset + selection.row()) * rowSize),
                                 (int) rowSize);
                     }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.checkpoint.LoraAdapter;
+import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
@@ -12,7 +13,9 @@ import io.interp4j.api.plan.ModelRef;
 import io.interp4j.experiments.common.StepSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The trained models of the atlas rows that study base + LoRA (STUDY.md rows 6, 7, 8, 12, 13): the
@@ -52,6 +55,67 @@ public record TrainedModels(String step) {
      */
     public List<String> dependsOn() {
         return List.of(step);
+    }
+
+    /**
+     * Checks before anything runs that the training step is an earlier step that trains adapters and
+     * will write one for each of a row's models. A step the study does not show (no earlier step of
+     * that id) is left to the study's own check of {@code dependsOn}.
+     *
+     * @param context the study
+     * @param models the row's models
+     * @return problems naming {@value #SETTING}; empty if none
+     */
+    public List<String> validate(StudyContext context, List<String> models) {
+        Optional<Experiment> found = context.earlierStep(step);
+        if (found.isEmpty()) {
+            return List.of();
+        }
+        if (!(found.get() instanceof AdapterTraining training)) {
+            return List.of(context.path() + "." + SETTING + ": step '" + step + "' trains no LoRA adapters (" + found.get().describe()
+                    + "); allowed: the id of an earlier lora-training step");
+        }
+        List<String> trainedModels = training.adaptedModels(context);
+        List<String> problems = new ArrayList<>();
+        for (String model : models) {
+            if (context.modelNames().contains(model) && !trainedModels.contains(model)) {
+                problems.add(context.path() + "." + SETTING + ": step '" + step + "' trains adapters for models " + trainedModels
+                        + ", so it leaves none for model '" + model + "'; train this model in that step, or leave it out of models");
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * Checks before anything runs that the training step saves every checkpoint a row asks for, on each
+     * of the row's models it trains ({@link #validate} reports the others).
+     *
+     * @param context the study
+     * @param models the row's models
+     * @param steps the optimizer steps the row reads checkpoints of
+     * @param key the row's setting that asks for them, for the message (e.g. {@code checkpoints})
+     * @return problems naming {@code key}; empty if none
+     */
+    public List<String> validateCheckpoints(StudyContext context, List<String> models, List<Integer> steps, String key) {
+        Optional<Experiment> found = context.earlierStep(step);
+        if (found.isEmpty() || !(found.get() instanceof AdapterTraining training)) {
+            return List.of();
+        }
+        List<String> problems = new ArrayList<>();
+        List<String> trainedModels = training.adaptedModels(context);
+        for (String model : models) {
+            if (!trainedModels.contains(model)) {
+                continue;
+            }
+            List<Integer> saved = training.checkpoints(model);
+            List<Integer> missing = steps.stream().filter(s -> !saved.contains(s)).toList();
+            if (!missing.isEmpty()) {
+                problems.add(context.path() + "." + key + ": step '" + step + "' saves no checkpoint after step" + (missing.size() > 1 ? "s " : " ")
+                        + missing + " for model '" + model + "'; it saves " + saved + ". Add the step to that step's checkpoints, or leave"
+                        + " it out here");
+            }
+        }
+        return problems;
     }
 
     /**

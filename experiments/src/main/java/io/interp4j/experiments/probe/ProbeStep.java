@@ -56,10 +56,16 @@ final class ProbeStep implements Experiment {
         List<String> settingsProblems = context.checkPlugin(PluginKind.PROBE, probe.id(), probe.settings(), settingsPath);
         problems.addAll(settingsProblems);
         if (settingsProblems.isEmpty()) {
+            String prefix = "interp4j." + PluginKind.PROBE.configName() + "." + probe.id();
             try {
-                context.probe(probe.id(), probe.settings());
+                Probe created = context.probe(probe.id(), probe.settings());
+                // what the settings ask of the model (top-k against its vocabulary, layers it has), before anything runs
+                if (context.modelNames().contains(scope.model())) {
+                    created.checkAgainst(context.modelConfig(scope.model())).ifPresent(problem -> problems.add((problem.startsWith(prefix)
+                            ? settingsPath + problem.substring(prefix.length()) : settingsPath + ": " + problem) + " of model '"
+                            + scope.model() + "'"));
+                }
             } catch (Interp4jException e) {
-                String prefix = "interp4j." + PluginKind.PROBE.configName() + "." + probe.id();
                 for (String line : e.getMessage().split("\n")) {
                     problems.add(line.startsWith(prefix) ? settingsPath + line.substring(prefix.length()) : settingsPath + ": " + line);
                 }

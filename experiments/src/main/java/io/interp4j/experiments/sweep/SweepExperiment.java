@@ -30,6 +30,7 @@ import io.interp4j.api.plugin.PluginSettings;
 import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.common.TargetChecks;
 import io.interp4j.experiments.common.CountingModel;
 import io.interp4j.experiments.common.PluginRef;
 import io.interp4j.experiments.common.Scope;
@@ -451,9 +452,6 @@ final class SweepExperiment implements Experiment {
         }
     }
 
-    /** The most tasks whose targets a problem lists by name. */
-    private static final int TARGETS_LISTED = 5;
-
     /**
      * Checks, before anything runs, that every task's target (and wrong target, when the metric reads
      * it) is one token under the step's spelling rule: the metric would fail on the first task whose is not.
@@ -468,23 +466,19 @@ final class SweepExperiment implements Experiment {
         } catch (Interp4jException e) {
             return; // resolving the interventions on the prompts reports a model without a tokenizer
         }
-        List<String> failing = new ArrayList<>();
-        int count = 0;
-        for (Task task : scope.tasks(context)) {
+        TargetChecks.Failures failures = new TargetChecks.Failures();
+        List<Task> tasks = scope.tasks(context);
+        for (Task task : tasks) {
             Targets targets = Targets.of(task, rule, tokenizer);
             if (targets.target().isEmpty() || (wrongToo && task.wrongTarget().isPresent() && targets.wrong().isEmpty())
                     || (wrongToo && task.wrongTarget().isEmpty())) {
-                count++;
-                if (failing.size() < TARGETS_LISTED) {
-                    failing.add("task '" + task.id() + "': " + (targets.problem().isEmpty() ? "the task has no wrong target" : targets.problem()));
-                }
+                failures.add(task, targets.problem().isEmpty() ? "the task has no wrong target" : targets.problem());
             }
         }
-        if (count > 0) {
+        if (!failures.isEmpty()) {
             problems.add(ref.path(context.path(), "id") + ": metric '" + ref.id() + "' reads each task's target"
-                    + (wrongToo ? " and wrong target" : "") + " as one token (target-rule = " + rule.name().toLowerCase(java.util.Locale.ROOT)
-                    .replace('_', '-') + "), which " + count + " of the tasks do not give: " + String.join("; ", failing)
-                    + (count > failing.size() ? "; and " + (count - failing.size()) + " more" : ""));
+                    + (wrongToo ? " and wrong target" : "") + " as one token (target-rule = " + TargetChecks.name(rule) + "), which "
+                    + failures.describe(tasks.size()));
         }
     }
 

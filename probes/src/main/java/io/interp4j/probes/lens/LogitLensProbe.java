@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The logit lens: for each selected layer L, {@code lm_head(x)} or {@code lm_head(final_norm(x))} of
@@ -75,14 +76,26 @@ final class LogitLensProbe implements Probe {
     }
 
     @Override
+    public Optional<String> checkAgainst(ModelConfig config) {
+        try {
+            Layers.resolve(layers, config.numLayers(), "layer", path("layers"));
+        } catch (Interp4jException e) {
+            return Optional.of(e.getMessage());
+        }
+        if (topK > config.vocabSize()) {
+            return Optional.of(path("top-k") + ": found " + topK + "; allowed: 1.." + config.vocabSize() + " (the vocabulary size)");
+        }
+        return Optional.empty();
+    }
+
+    @Override
     public ProbeResult run(ProbeContext context) {
         Model model = context.requireModel(LogitLensProbeFactory.ID);
         ModelConfig config = model.config();
+        checkAgainst(config).ifPresent(problem -> {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, problem);
+        });
         List<Integer> selected = Layers.resolve(layers, config.numLayers(), "layer", path("layers"));
-        if (topK > config.vocabSize()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, path("top-k") + ": found " + topK
-                    + "; allowed: 1.." + config.vocabSize() + " (the vocabulary size)");
-        }
         List<int[]> prompts = context.prompts(promptSet);
         try (Unembedding unembedding = Unembedding.open(model.directory())) {
             if (unembedding.vocab() != config.vocabSize()) {

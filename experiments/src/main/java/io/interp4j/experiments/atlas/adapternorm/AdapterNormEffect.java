@@ -86,6 +86,7 @@ final class AdapterNormEffect implements Experiment {
     public List<String> validate(StudyContext context) {
         List<String> problems = new ArrayList<>(scope.validate(context));
         problems.addAll(context.checkPlugin(PluginKind.PROBE, NORMS_PROBE, probeSettings(Path.of("adapter")), context.path()));
+        problems.addAll(trained.validate(context, scope.models(context)));
         return problems;
     }
 

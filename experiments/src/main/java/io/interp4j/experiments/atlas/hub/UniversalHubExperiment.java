@@ -29,6 +29,7 @@ import io.interp4j.experiments.atlas.layerwise.LayerProfile;
 import io.interp4j.experiments.atlas.layerwise.LayerSweep;
 import io.interp4j.experiments.atlas.layerwise.ProfileTables;
 import io.interp4j.experiments.atlas.PromptSet;
+import io.interp4j.experiments.common.TargetChecks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -92,7 +93,14 @@ final class UniversalHubExperiment implements Experiment {
 
     @Override
     public List<String> validate(StudyContext context) {
-        return scope.validate(context);
+        List<String> problems = new ArrayList<>(scope.validate(context));
+        if (problems.isEmpty()) {
+            // the router reads each prompt's target: found now, not after the sweeps ran
+            for (String model : scope.models(context)) {
+                TargetChecks.check(context.path() + ".target-rule", context, model, scope.tasks(context), rule).ifPresent(problems::add);
+            }
+        }
+        return problems;
     }
 
     /** A resample source: the prompt whose contributions replace a prompt's, and what it is, for reports. */

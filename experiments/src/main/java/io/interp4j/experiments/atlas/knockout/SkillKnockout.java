@@ -31,6 +31,7 @@ import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
 import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.common.SuiteChecks;
+import io.interp4j.experiments.common.TargetChecks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -149,6 +150,16 @@ final class SkillKnockout implements Experiment {
             if (layer != null && context.modelNames().contains(model) && layer >= context.modelConfig(model).numLayers()) {
                 problems.add(recipes.path(context, model) + ".layer: layer " + layer + " is out of range; model '" + model + "' has layers 0.."
                         + (context.modelConfig(model).numLayers() - 1));
+            }
+        }
+        problems.addAll(trained.validate(context, models));
+        if (problems.isEmpty()) {
+            // the skill and non-skill readouts' targets, by their first token: found now, not after the vectors were measured
+            Map<String, List<Task>> families = families(context);
+            List<Task> readouts = new ArrayList<>(families.get(SKILL));
+            readouts.addAll(families.get(NON_SKILL));
+            for (String model : models) {
+                TargetChecks.check(root + ".suite", context, model, readouts, TargetToken.Rule.FIRST_TOKEN).ifPresent(problems::add);
             }
         }
         return problems;

@@ -27,6 +27,7 @@ import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
 import io.interp4j.experiments.atlas.lora.FamilyPrompts;
 import io.interp4j.experiments.atlas.lora.TrainingArtefacts;
+import io.interp4j.experiments.common.TargetChecks;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -92,7 +93,16 @@ final class CircuitLockIn implements Experiment {
     @Override
     public List<String> validate(StudyContext context) {
         Set<String> problems = new LinkedHashSet<>(rows.validate(context));
-        problems.addAll(prompts.validate(context, perFamily, "prompts-per-family"));
+        List<String> promptProblems = prompts.validate(context, perFamily, "prompts-per-family");
+        problems.addAll(promptProblems);
+        if (promptProblems.isEmpty()) {
+            List<Task> tasks = prompts.select(context, perFamily).values().stream().flatMap(List::stream).toList();
+            for (String model : rows.models(context)) {
+                if (context.modelNames().contains(model)) {
+                    TargetChecks.check(context.path() + ".target-rule", context, model, tasks, rule).ifPresent(problems::add);
+                }
+            }
+        }
         for (String model : rows.models(context)) {
             if (context.modelNames().contains(model) && top >= context.modelConfig(model).numLayers()) {
                 int layers = context.modelConfig(model).numLayers();
@@ -101,6 +111,8 @@ final class CircuitLockIn implements Experiment {
                         : "none (a 1-layer model has no top set to compare)"));
             }
         }
+        problems.addAll(trained.validate(context, rows.models(context)));
+        problems.addAll(trained.validateCheckpoints(context, rows.models(context), checkpoints, "checkpoints"));
         return List.copyOf(problems);
     }
 

@@ -18,6 +18,7 @@ import io.interp4j.api.train.LoraTrainer;
 import io.interp4j.api.train.TrainingExample;
 import io.interp4j.api.train.TrainingOptions;
 import io.interp4j.api.train.TrainingResult;
+import io.interp4j.experiments.atlas.AdapterTraining;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
@@ -50,7 +51,7 @@ import java.util.stream.Stream;
  * protocols train the same adapter, once per model, and the published rows carry a flag saying so.
  * Forward passes are counted as micro-batches (one forward and one backward each).
  */
-final class LoraTraining implements Experiment {
+final class LoraTraining implements Experiment, AdapterTraining {
     private static final String DIMENSION = "LoRA training";
 
     private final RowScope rows;
@@ -97,8 +98,27 @@ final class LoraTraining implements Experiment {
             context.suite(suite).split(split).tasks().forEach(t -> found.add(t.family()));
             problems.add(root + ".family: suite '" + suite + "' (split " + split + ") has no task of family '" + family
                     + "'; its families there: " + found);
+        } else if (problems.isEmpty()) {
+            // the examples each model trains on, encoded now: not after the steps before this one ran
+            for (String model : rows.models(context)) {
+                try {
+                    examples(root, context.tokenizer(model), tasks(context));
+                } catch (Interp4jException e) {
+                    problems.add(e.getMessage().startsWith(root) ? e.getMessage() : root + ".models: model '" + model + "': " + e.getMessage());
+                }
+            }
         }
         return List.copyOf(problems);
+    }
+
+    @Override
+    public List<String> adaptedModels(StudyContext context) {
+        return rows.models(context);
+    }
+
+    @Override
+    public List<Integer> checkpoints(String model) {
+        return recipes.of(model).checkpoints();
     }
 
     private List<Task> tasks(StudyContext context) {
@@ -167,12 +187,8 @@ final class LoraTraining implements Experiment {
 
     private record Trained(TrainingResult result, List<TrainingExample> examples) {}
 
-    private Trained train(StudyContext context, Progress progress, Path root, String name, List<Task> tasks, TrainingOptions options) {
-        String path = context.path();
-        LoraTrainer trainer = context.loraTrainer(name).orElseThrow(() -> new Interp4jException(ErrorCode.UNSUPPORTED, path
-                + ".models: model '" + name + "' runs on an engine that cannot train LoRA adapters"));
-        Model base = context.model(name);
-        Tokenizer tokenizer = FamilyPrompts.tokenizer(context, base, name);
+    /** The training examples of the tasks: each prompt and target encoded, neither empty. */
+    private List<TrainingExample> examples(String path, Tokenizer tokenizer, List<Task> tasks) {
         List<TrainingExample> examples = new ArrayList<>();
         for (Task t : tasks) {
             int[] prompt = tokenizer.encode(t.prompt());
@@ -183,6 +199,17 @@ final class LoraTraining implements Experiment {
             }
             examples.add(new TrainingExample(prompt, answer));
         }
+        return examples;
+    }
+
+
+    private Trained train(StudyContext context, Progress progress, Path root, String name, List<Task> tasks, TrainingOptions options) {
+        String path = context.path();
+        LoraTrainer trainer = context.loraTrainer(name).orElseThrow(() -> new Interp4jException(ErrorCode.UNSUPPORTED, path
+                + ".models: model '" + name + "' runs on an engine that cannot train LoRA adapters"));
+        Model base = context.model(name);
+        Tokenizer tokenizer = FamilyPrompts.tokenizer(context, base, name);
+        List<TrainingExample> examples = examples(path, tokenizer, tasks);
         Path folder = root.resolve(name);
         Path adapter = TrainingArtefacts.adapter(root, name);
         deleteTree(folder, path);

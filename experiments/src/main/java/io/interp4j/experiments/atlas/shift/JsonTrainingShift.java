@@ -78,6 +78,7 @@ final class JsonTrainingShift implements Experiment {
                         + new TreeSet<>(chosen) + "; name one of them, or add it to families");
             }
         }
+        problems.addAll(trained.validate(context, rows.models(context)));
         return List.copyOf(problems);
     }
 

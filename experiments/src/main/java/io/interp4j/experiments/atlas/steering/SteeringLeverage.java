@@ -29,6 +29,7 @@ import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.common.PerModel;
+import io.interp4j.experiments.common.TargetChecks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -134,6 +135,11 @@ final class SteeringLeverage implements Experiment {
                             + " vector's sentences) and target (the readout prompts and their target tokens); its families: " + present);
                 }
             }
+            List<Task> targets = family(context, recipe, TARGET);
+            TargetChecks.check(where + ".suite", context, model, targets, rule).ifPresent(problems::add);
+            if (recipe.publishedTarget() != null) {
+                publishedTargetProblem(context, model, recipe.publishedTarget()).ifPresent(p -> problems.add(where + ".published-target: " + p));
+            }
             int layers = context.modelConfig(model).numLayers();
             if (recipe.layer() >= layers) {
                 problems.add(where + ".layer: layer " + recipe.layer() + " is out of range for model '" + model + "'; it has layers 0.."
@@ -141,6 +147,18 @@ final class SteeringLeverage implements Experiment {
             }
         }
         return problems;
+    }
+
+    /** Why a published target has no token id of a model under the rule, if it has none (a model without a tokenizer: the plans say). */
+    private java.util.Optional<String> publishedTargetProblem(StudyContext context, String model, String target) {
+        Tokenizer tokenizer;
+        try {
+            tokenizer = context.tokenizer(model);
+        } catch (Interp4jException e) {
+            return java.util.Optional.empty();
+        }
+        return TargetChecks.problem(target, rule, tokenizer, context.modelConfig(model).vocabSize())
+                .map(p -> "model '" + model + "' (target-rule = " + TargetChecks.name(rule) + "): " + p);
     }
 
     private static List<Task> family(StudyContext context, Recipe recipe, String family) {

@@ -89,6 +89,7 @@ final class CrossModelTransfer implements Experiment {
             problems.add(root + ".split: suite '" + suite + "' (split " + split + ") has no task with a corrupt prompt; this row runs the"
                     + " clean prompts of the clean/corrupt pairs, as the published study did");
         }
+        problems.addAll(trained.validate(context, scope.models(context)));
         return problems;
     }
 

@@ -171,7 +171,9 @@ class LoraTrainingTest extends TinyStudyTest {
     @Test
     void aModelWithoutTokenizerFailsNamingIt() {
         Experiment training = Steps.create("lora-training", "models = [untokenized], steps = 1, checkpoints = [1]");
-        assertThat(training.validate(study)).isEmpty();
+        // found before anything runs: the training examples are encoded to check them
+        assertThat(training.validate(study)).singleElement().asString().startsWith(P + ".models: model 'untokenized': ")
+                .contains("has no tokenizer.json");
         assertThatThrownBy(() -> training.run(study, new Steps.Counter()))
                 .isInstanceOf(Interp4jException.class)
                 .hasMessageStartingWith(P + ".models: model 'untokenized'")
