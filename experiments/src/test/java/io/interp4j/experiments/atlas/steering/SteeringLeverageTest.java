@@ -334,6 +334,58 @@ class SteeringLeverageTest extends TinyStudyTest {
         }
     }
 
+    /**
+     * The report's Δ (other − main) of the corrected cells: both models read the same two target prompts, so the
+     * difference is paired (one resample of the prompts per round serves both), and each model picks its best
+     * scale (or layer) again on every resample. The interval is recomputed here from the hand-computed per-prompt
+     * excesses with the row's documented seeds.
+     */
+    @Test
+    void deltasBetweenModelsArePairedAndRedoTheSelection() {
+        Table deltas = table(result, "atlas-deltas");
+        Map<String, List<double[]>> byScale = new java.util.HashMap<>();
+        Map<String, List<double[]>> byLayer = new java.util.HashMap<>();
+        for (String name : MODELS) {
+            Hand hand = new Hand(name);
+            byScale.put(name, Arrays.stream(SCALES).filter(s -> s > 0).mapToObj(s -> excess(effects(hand, LAYER, s))).toList());
+            byLayer.put(name, java.util.stream.IntStream.range(0, 2).mapToObj(l -> excess(effects(hand, l, SWEEP))).toList());
+        }
+        for (String key : List.of("steering-leverage.excess", "steering-leverage.sweep-excess")) {
+            Map<String, List<double[]>> cells = key.endsWith("sweep-excess") ? byLayer : byScale;
+            String stream = key.endsWith("sweep-excess") ? "layer-selection" : "scale-selection";
+            List<Object> row = deltas.rows().stream().filter(r -> cell(deltas, r, "key").equals(key)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no Δ for " + key + " in " + deltas.rows()));
+            assertThat(cell(deltas, row, "protocol")).isEqualTo("corrected");
+            assertThat(cell(deltas, row, "model_a")).isEqualTo("main");
+            assertThat(cell(deltas, row, "model_b")).isEqualTo("other");
+            assertThat(cell(deltas, row, "pairing")).isEqualTo("paired");
+            assertThat(number(deltas, row, "delta")).isCloseTo(atlasValue(key, "corrected", "other") - atlasValue(key, "corrected", "main"),
+                    within(1e-9));
+            io.interp4j.experiments.atlas.Stats.Distribution hand = io.interp4j.experiments.atlas.Stats.bootstrapDifference(
+                    drawn -> best(cells.get("main"), drawn[0]), new int[][] {{0, 1}}, drawn -> best(cells.get("other"), drawn[0]),
+                    new int[][] {{0, 1}}, true, io.interp4j.experiments.atlas.Stats.cellSeed(io.interp4j.experiments.atlas.Stats.cellSeed(
+                            study.seed(), "Steering leverage", "main", stream), "delta", "main", "other"));
+            assertThat(number(deltas, row, "ci_low")).as(key).isCloseTo(hand.interval()[0], within(2e-4));
+            assertThat(number(deltas, row, "ci_high")).as(key).isCloseTo(hand.interval()[1], within(2e-4));
+        }
+        for (String key : List.of("steering-leverage.logprob-delta", "steering-leverage.control-logprob-delta")) {
+            assertThat(deltas.rows()).as(key).anyMatch(r -> cell(deltas, r, "key").equals(key) && cell(deltas, r, "pairing").equals("paired"));
+        }
+    }
+
+    /** The largest mean over the drawn prompts among the cells: the value at the cell a resample selects. */
+    private static double best(List<double[]> cells, int[] drawn) {
+        double best = Double.NEGATIVE_INFINITY;
+        for (double[] cell : cells) {
+            double sum = 0;
+            for (int i : drawn) {
+                sum += cell[i];
+            }
+            best = Math.max(best, sum / drawn.length);
+        }
+        return best;
+    }
+
     /** Every control has the vector's norm and lies in the span of the difference vectors (not on v). */
     @Test
     void controlsHaveTheVectorsNormAndLieInTheSpan() {
