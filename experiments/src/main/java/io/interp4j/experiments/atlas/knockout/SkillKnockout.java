@@ -392,6 +392,11 @@ final class SkillKnockout implements Experiment {
                     atlas.artefact(Protocol.CORRECTED, name, "the vector does not knock the skill out at s = " + readScale + ": the mean"
                             + " skill drop is " + fmt(real.skill()) + " (the skill prompts' targets became more likely, or did not move)");
                 }
+                if (scope.runs(Protocol.PUBLISHED)) {
+                    atlas.test("skill-knockout.selectivity", name, publishedSelectivity, real.value(), distribution, "selectivity at "
+                            + at + ": published (" + recipes.of(name).formula().configName() + ") " + fmt(publishedSelectivity)
+                            + ", corrected " + fmt(real.value()) + " [" + fmt(ci[0]) + ", " + fmt(ci[1]) + "]");
+                }
                 if (randomVectors > 0) {
                     double[] controlValues = new double[randomVectors];
                     double[][] controlDrops = new double[randomVectors][readouts.size()];
@@ -425,11 +430,6 @@ final class SkillKnockout implements Experiment {
                             + fmt(real.value()) + ", its " + randomVectors + " random control(s) of the same norm " + fmt(controlMean)
                             + " on average; vector − control " + fmt(difference) + " [" + fmt(versusCi[0]) + ", " + fmt(versusCi[1])
                             + "] (prompts and controls resampled)");
-                }
-                if (scope.runs(Protocol.PUBLISHED)) {
-                    atlas.test("skill-knockout.selectivity", name, publishedSelectivity, real.value(), distribution, "selectivity at "
-                            + at + ": published (" + recipes.of(name).formula().configName() + ") " + fmt(publishedSelectivity)
-                            + ", corrected " + fmt(real.value()) + " [" + fmt(ci[0]) + ", " + fmt(ci[1]) + "]");
                 }
             }
             summary.put("layer." + name, block);

@@ -133,7 +133,12 @@ class SteeringLeverageTest extends TinyStudyTest {
 
         /** The last position's logits of a target prompt with s·vector added to layer L's output at its last position. */
         float[] steered(int t, int layer, float[] vector, double s) {
-            int[] tokens = tokenizer.encode(target(t).prompt());
+            return steered(target(t).prompt(), layer, vector, s);
+        }
+
+        /** The same for any prompt. */
+        float[] steered(String prompt, int layer, float[] vector, double s) {
+            int[] tokens = tokenizer.encode(prompt);
             try (Run run = model.newRun()) {
                 if (s != 0) {
                     run.hook(HookPoint.block(layer, HookSite.RESID_POST), (a, c) -> {
@@ -220,6 +225,31 @@ class SteeringLeverageTest extends TinyStudyTest {
             assertThat(atlasValue("steering-leverage.best-p", "published", name)).isCloseTo(best, within(1e-6));
             assertThat(atlasValue("steering-leverage.ratio", "published", name)).isCloseTo(best / p0, within(1e-4 * best / p0));
         }
+    }
+
+    /**
+     * {@code published-prompt}: the published readout runs that prompt (here the seed's, with its trailing space)
+     * instead of the first target task's, steered at every scale, read for the published spelling.
+     */
+    @Test
+    void publishedPromptIsTheReadoutPromptAtEveryScale() {
+        String prompt = "The capital of Italy is ";
+        StepResult own = Steps.create("steering-leverage", "models = [main], suite = steering, layer = " + LAYER + ", scales = [0, -1, 1, 4],"
+                + " random-vectors = 1, protocols = [published], published-target = rome, published-prompt = \"" + prompt + "\"")
+                .run(study, new Steps.Counter());
+        Table t = table(own, "steering-readout");
+        Hand hand = new Hand("main");
+        int token = hand.token("rome");
+        List<List<Object>> rows = t.rows().stream().filter(r -> cell(t, r, "protocol").equals("published")
+                && cell(t, r, "task").equals("published-prompt")).toList();
+        assertThat(rows).hasSize(SCALES.length);
+        for (int i = 0; i < SCALES.length; i++) {
+            double p = hand.p(hand.steered(prompt, LAYER, hand.vectors[LAYER], SCALES[i]), token);
+            assertThat(number(t, rows.get(i), "scale")).isEqualTo(SCALES[i]);
+            assertThat(number(t, rows.get(i), "probability")).as("s=%s", SCALES[i]).isCloseTo(p, within(1e-6));
+        }
+        assertThat(hand.p(hand.steered(prompt, LAYER, null, 0), token)).as("the trailing space makes it another prompt")
+                .isNotCloseTo(hand.p(hand.steered(0, LAYER, null, 0), token), within(1e-6));
     }
 
     /** Per target task at a layer and scale: the vector's Δlog p, the controls' mean Δlog p (both against s = 0). */
