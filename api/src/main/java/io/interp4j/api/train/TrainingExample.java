@@ -7,8 +7,8 @@ import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Stable;
 
 /**
- * One training example: the loss counts only the answer's tokens (each predicted from everything
- * before it), never the prompt's and never padding.
+ * One training example: by default the loss counts only the answer's tokens (each predicted from
+ * everything before it), never the prompt's and never padding ({@link TrainingLoss} may count more).
  *
  * @param prompt the prompt's token ids
  * @param answer the answer's token ids

@@ -19,11 +19,13 @@ import java.util.Set;
  * @param weightDecay AdamW's decoupled weight decay
  * @param warmupSteps linear warm-up from 0, then linear decay to 0 at the last step
  * @param steps optimizer steps
- * @param batchSize examples per micro-batch (right-padded; padding is masked out of the loss)
+ * @param batchSize examples per micro-batch (right-padded; padding is masked out of the loss unless {@code
+ *     loss} counts it)
  * @param gradientAccumulation micro-batches per optimizer step
  * @param maxGradNorm clip the global gradient norm to this (0 = no clipping)
  * @param seed seeds initialisation, dropout and example order
  * @param checkpointSteps steps after which the adapter is also saved to {@code checkpoint-N}
+ * @param loss which predictions the loss counts ({@link TrainingLoss#ANSWER} unless a recipe counted more)
  * @since 0.1
  */
 @Stable
@@ -40,7 +42,8 @@ public record TrainingOptions(
         int gradientAccumulation,
         double maxGradNorm,
         long seed,
-        List<Integer> checkpointSteps) {
+        List<Integer> checkpointSteps,
+        TrainingLoss loss) {
     /** The module names LoRA may target in a Qwen2 block. */
     public static final Set<String> MODULES = Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
@@ -48,6 +51,7 @@ public record TrainingOptions(
     public TrainingOptions {
         targetModules = List.copyOf(requireNonNull(targetModules, "targetModules is null"));
         checkpointSteps = List.copyOf(requireNonNull(checkpointSteps, "checkpointSteps is null"));
+        requireNonNull(loss, "loss is null");
         check(rank >= 1, "rank must be >= 1, found " + rank);
         check(alpha > 0, "alpha must be > 0, found " + alpha);
         check(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), found " + dropout);
@@ -63,6 +67,30 @@ public record TrainingOptions(
         for (int s : checkpointSteps) {
             check(s >= 1 && s <= steps, "checkpoint step " + s + " is outside 1.." + steps);
         }
+    }
+
+    /**
+     * Options whose loss counts the answer's tokens only ({@link TrainingLoss#ANSWER}).
+     *
+     * @param rank r
+     * @param alpha lora_alpha
+     * @param dropout lora_dropout
+     * @param targetModules the target modules
+     * @param learningRate the peak learning rate
+     * @param weightDecay the decoupled weight decay
+     * @param warmupSteps the warm-up steps
+     * @param steps optimizer steps
+     * @param batchSize examples per micro-batch
+     * @param gradientAccumulation micro-batches per optimizer step
+     * @param maxGradNorm the clipping norm (0 = none)
+     * @param seed the seed
+     * @param checkpointSteps the checkpoint steps
+     */
+    public TrainingOptions(int rank, double alpha, double dropout, List<String> targetModules, double learningRate, double weightDecay,
+            int warmupSteps, int steps, int batchSize, int gradientAccumulation, double maxGradNorm, long seed,
+            List<Integer> checkpointSteps) {
+        this(rank, alpha, dropout, targetModules, learningRate, weightDecay, warmupSteps, steps, batchSize, gradientAccumulation,
+                maxGradNorm, seed, checkpointSteps, TrainingLoss.ANSWER);
     }
 
     private static void check(boolean ok, String message) {

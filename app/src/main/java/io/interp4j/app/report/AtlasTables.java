@@ -16,8 +16,10 @@ public final class AtlasTables {
     public static final List<String> FLAG_COLUMNS = List.of("dimension", "protocol", "model", "kind", "message");
     /** The table of differences between models with their intervals. */
     public static final String DELTAS = "atlas-deltas";
-    /** The table of published-versus-corrected tests, adjusted together by the report. */
+    /** The table of tests (published versus corrected, vector versus control), adjusted together by the report. */
     public static final String TESTS = "atlas-tests";
+    /** The {@code hypothesis} of a one-sided vector-versus-control test in {@value #TESTS}; any other is published versus corrected. */
+    public static final String VECTOR_NOT_ABOVE_CONTROL = "vector-not-above-control";
 
     private AtlasTables() {}
 }

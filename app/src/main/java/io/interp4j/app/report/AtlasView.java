@@ -21,9 +21,11 @@ import java.util.Set;
  * carries its 95% bootstrap interval and whether the models were paired by prompt.
  *
  * <p>The {@code atlas-tests} of all steps ("the published number is what the corrected protocol measures",
- * each with its bootstrap p-value) are one family: their p-values are Holm-adjusted together
- * ({@link Holm}, family-wise error rate {@value Holm#ALPHA}) and a test that still rejects becomes a
- * {@code disagreement} flag carrying both p-values; {@code testing} states the control and its outcome.
+ * two-sided, and "the vector does no better than its random controls", one-sided, each with its bootstrap
+ * p-value) are one family: their p-values are Holm-adjusted together ({@link Holm}, family-wise error rate
+ * {@value Holm#ALPHA}); a published-versus-corrected test that still rejects becomes a {@code disagreement}
+ * flag, a vector-versus-control test that does not reject a {@code not-above-control} flag, each carrying
+ * both p-values; {@code testing} states the control and its outcome.
  *
  * @param models the models in column order (study order, those that occur)
  * @param protocols the protocols in order (published first)
@@ -60,6 +62,7 @@ record AtlasView(List<String> models, List<String> protocols, Map<String, List<R
         List<Flag> flags = new ArrayList<>();
         List<Flag> tests = new ArrayList<>();
         List<Double> pValues = new ArrayList<>();
+        List<Boolean> controlTests = new ArrayList<>();
         Map<List<String>, String> deltaIntervals = new LinkedHashMap<>();
         for (StepRecord step : results.steps()) {
             for (Table table : step.result().tables()) {
@@ -90,9 +93,12 @@ record AtlasView(List<String> models, List<String> protocols, Map<String, List<R
                     }
                 } else if (table.name().equals(AtlasTables.TESTS)) {
                     for (List<Object> r : table.rows()) {
-                        tests.add(new Flag(step.id(), string(table, r, "dimension"), "both", string(table, r, "model"), "disagreement",
-                                string(table, r, "message")));
+                        // results written before the hypothesis column held published-versus-corrected tests only
+                        boolean control = AtlasTables.VECTOR_NOT_ABOVE_CONTROL.equals(string(table, r, "hypothesis"));
+                        tests.add(new Flag(step.id(), string(table, r, "dimension"), control ? "corrected" : "both", string(table, r, "model"),
+                                control ? "not-above-control" : "disagreement", string(table, r, "message")));
                         pValues.add(get(table, r, "p_value") instanceof Number n ? n.doubleValue() : Double.NaN);
+                        controlTests.add(control);
                     }
                 }
             }
@@ -106,31 +112,58 @@ record AtlasView(List<String> models, List<String> protocols, Map<String, List<R
                 rows.put(protocol, map.values().stream().map(row -> withDelta(row, order, protocol, deltaIntervals)).toList());
             }
         });
-        String testing = adjust(tests, pValues, flags);
+        String testing = adjust(tests, pValues, controlTests, flags);
         return new AtlasView(List.copyOf(order), List.copyOf(rows.keySet()), rows, List.copyOf(flags), testing);
     }
 
-    /** Holm-adjusts the tests, adds the rejected ones to the flags and states the control. */
-    private static String adjust(List<Flag> tests, List<Double> pValues, List<Flag> flags) {
+    /**
+     * Holm-adjusts the tests, all hypotheses one family; adds to the flags the published-versus-corrected tests
+     * that reject and the vector-versus-control tests that do not (the vector not shown to beat its control);
+     * states the control.
+     */
+    private static String adjust(List<Flag> tests, List<Double> pValues, List<Boolean> controlTests, List<Flag> flags) {
         if (tests.isEmpty()) {
             return "";
         }
         double[] p = pValues.stream().mapToDouble(Double::doubleValue).toArray();
         double[] adjusted = Holm.adjust(p);
         long family = Arrays.stream(p).filter(v -> !Double.isNaN(v)).count();
+        int published = 0;
+        int controls = 0;
         int rejected = 0;
+        int beaten = 0;
         for (int i = 0; i < p.length; i++) {
-            if (adjusted[i] <= Holm.ALPHA) {
-                rejected++;
+            boolean control = controlTests.get(i);
+            boolean rejects = adjusted[i] <= Holm.ALPHA;
+            if (control) {
+                controls++;
+                beaten += rejects ? 1 : 0;
+            } else {
+                published++;
+                rejected += rejects ? 1 : 0;
+            }
+            if (rejects != control && !Double.isNaN(p[i])) {
                 Flag t = tests.get(i);
-                flags.add(new Flag(t.step(), t.dimension(), t.protocol(), t.model(), t.kind(), t.message() + "; bootstrap p = " + Format.number(p[i])
-                        + ", Holm-adjusted p = " + Format.number(adjusted[i]) + " over " + family + " tests"));
+                flags.add(new Flag(t.step(), t.dimension(), t.protocol(), t.model(), t.kind(), t.message() + (control ? "; not shown to"
+                        + " beat the control: one-sided" : ";") + " bootstrap p = " + Format.number(p[i]) + ", Holm-adjusted p = "
+                        + Format.number(adjusted[i]) + " over " + family + " tests"));
             }
         }
-        return String.format(Locale.ROOT, "Multiple-comparison control: the %d published-versus-corrected tests of this study (each"
-                + " published number against its corrected number's bootstrap distribution, every step and model) are one family,"
-                + " Holm-adjusted at a family-wise error rate of %s; %d rejected (flagged as disagreements)%s.", family,
-                Format.number(Holm.ALPHA), rejected, family < p.length ? String.format(Locale.ROOT, "; %d more could not be tested (a"
+        String what = controls == 0
+                ? String.format(Locale.ROOT, "the %d published-versus-corrected tests of this study (each published number against its"
+                        + " corrected number's bootstrap distribution, every step and model) are one family", published)
+                : String.format(Locale.ROOT, "the %d tests of this study are one family: %d published-versus-corrected (each published"
+                        + " number against its corrected number's bootstrap distribution, two-sided) and %d vector-versus-control (one-sided:"
+                        + " \"the vector does no better than its random control directions\", on the bootstrap distribution of vector −"
+                        + " control), every step and model", p.length, published, controls);
+        String outcome = String.format(Locale.ROOT, "%d%s rejected (flagged as disagreements)", rejected, controls == 0 ? ""
+                : " published-versus-corrected");
+        if (controls > 0) {
+            outcome += String.format(Locale.ROOT, "; %d of %d vector-versus-control rejected (the vector beats its control; the rest are"
+                    + " flagged not-above-control)", beaten, controls);
+        }
+        return String.format(Locale.ROOT, "Multiple-comparison control: %s, Holm-adjusted at a family-wise error rate of %s; %s%s.", what,
+                Format.number(Holm.ALPHA), outcome, family < p.length ? String.format(Locale.ROOT, "; %d more could not be tested (a"
                         + " NaN number)", p.length - family) : "");
     }
 

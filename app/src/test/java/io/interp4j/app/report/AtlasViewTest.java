@@ -102,6 +102,48 @@ class AtlasViewTest {
         assertThat(HtmlReport.render(results)).contains("Multiple-comparison control");
     }
 
+    /**
+     * Both hypotheses in one Holm family of 4: published-versus-corrected p = 0.01 and 0.3, vector-versus-control
+     * p = 0.001 and 0.04. Sorted, 0.001 · 4 = 0.004, 0.01 · 3 = 0.03, 0.04 · 2 = 0.08, 0.3 · 1 = 0.3: the first
+     * published test rejects (a disagreement), the first control test rejects (the vector beats its control: no
+     * flag) and the second does not (flagged not-above-control, though 0.04 alone is below 0.05).
+     */
+    @Test
+    void controlTestsShareTheFamilyAndAreFlaggedWhereTheyDoNotReject() {
+        List<String> testColumns = List.of("dimension", "key", "model", "published", "corrected", "ci_low", "ci_high", "p_value", "message",
+                "hypothesis");
+        StepResult mlp = new StepResult(List.of(new StepResult.Table("atlas-tests", testColumns, List.of(
+                row("MLP dominance", "mlp.share", "a", 0.4, 1.0, 0.9, 1.1, 0.01, "ratio differs at a", "published-equals-corrected"),
+                row("MLP dominance", "mlp.share", "b", 0.9, 1.0, 0.9, 1.1, 0.3, "ratio differs at b", "published-equals-corrected")))),
+                List.of(), Map.of());
+        StepResult knockout = new StepResult(List.of(new StepResult.Table("atlas-tests", testColumns, List.of(
+                row("Skill knockout", "ko.selectivity", "a", null, 2.0, 1.0, 3.0, 0.001, "vector beats controls at a",
+                        "vector-not-above-control"),
+                row("Skill knockout", "ko.selectivity", "b", null, 0.5, -0.1, 1.2, 0.04, "vector − control at b",
+                        "vector-not-above-control")))), List.of(), Map.of());
+        StudyResults results = new StudyResults("atlas", "", Map.of(), SampleResults.THREADS, 1, List.of(), List.of(
+                new StepRecord("mlp", "mlp-dominance", "d", "{}", "f", 1, 0, false, mlp),
+                new StepRecord("ko", "skill-knockout", "d", "{}", "f", 1, 1, false, knockout)), "now", 1);
+        AtlasView view = AtlasView.of(results);
+        assertThat(view.flags()).hasSize(2);
+        assertThat(view.flags().get(0)).satisfies(f -> {
+            assertThat(f.model()).isEqualTo("a");
+            assertThat(f.kind()).isEqualTo("disagreement");
+            assertThat(f.message()).isEqualTo("ratio differs at a; bootstrap p = 0.01, Holm-adjusted p = 0.03 over 4 tests");
+        });
+        assertThat(view.flags().get(1)).satisfies(f -> {
+            assertThat(f.step()).isEqualTo("ko");
+            assertThat(f.model()).isEqualTo("b");
+            assertThat(f.protocol()).isEqualTo("corrected");
+            assertThat(f.kind()).isEqualTo("not-above-control");
+            assertThat(f.message()).isEqualTo("vector − control at b; not shown to beat the control: one-sided bootstrap p = 0.04,"
+                    + " Holm-adjusted p = 0.08 over 4 tests");
+        });
+        assertThat(view.testing()).contains("the 4 tests of this study are one family: 2 published-versus-corrected")
+                .contains("2 vector-versus-control").contains("1 published-versus-corrected rejected")
+                .contains("1 of 2 vector-versus-control rejected");
+    }
+
     @Test
     void aStudyWithoutAtlasRowsHasNoAtlasSection() {
         StudyResults plain = new StudyResults("x", "", Map.of(), SampleResults.THREADS, 1, List.of(), List.of(new StepRecord("s", "e", "d", "{}", "f", 1, 1, false,

@@ -17,6 +17,7 @@ import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.train.LoraTrainer;
 import io.interp4j.api.train.TrainingExample;
+import io.interp4j.api.train.TrainingLoss;
 import io.interp4j.api.train.TrainingOptions;
 import io.interp4j.api.train.TrainingResult;
 import java.io.IOException;
@@ -33,7 +34,8 @@ import java.util.Random;
  * LoRA training on the djl engine with PyTorch autograd: the base weights stay frozen (and memory
  * mapped); only A and B learn. AdamW as {@code torch.optim.AdamW} (β 0.9/0.999, ε 1e-8, decoupled
  * weight decay), linear warm-up then linear decay, gradient accumulation, global-norm clipping, loss
- * (mean token cross-entropy) over answer tokens only.
+ * (mean token cross-entropy) over the positions {@link TrainingOptions#loss()} counts (answer tokens only by
+ * default).
  */
 final class DjlLoraTrainer implements LoraTrainer {
     @Override
@@ -52,6 +54,9 @@ final class DjlLoraTrainer implements LoraTrainer {
         for (TrainingExample e : data) {
             io.interp4j.api.model.Decoding.checkTokens(config, new int[][] {e.tokens()});
         }
+        int pad = padding(config, options.loss());
+        // a too-long example fails here, not at the first micro-batch that draws it
+        TokenLoss.requireFits(data, options.loss());
         long started = System.nanoTime();
         Engine.getEngine("PyTorch").setRandomSeed((int) options.seed());
         Random random = new Random(options.seed());
@@ -70,10 +75,10 @@ final class DjlLoraTrainer implements LoraTrainer {
                 for (int micro = 0; micro < options.gradientAccumulation(); micro++) {
                     List<TrainingExample> batch = epochs.next(options.batchSize());
                     try (NDManager scope = manager.newSubManager(); GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                        AnswerLoss.Batch tensors = AnswerLoss.Batch.of(batch);
+                        TokenLoss.Batch tensors = TokenLoss.Batch.of(batch, options.loss(), pad);
                         tokens += tensors.realTokens();
                         NDArray logits = forward.run(new Qwen2Forward.Pass(tensors.inputs(), null, noHooks, scope, null, 0, lora));
-                        NDArray loss = AnswerLoss.loss(logits, tensors, scope);
+                        NDArray loss = TokenLoss.loss(logits, tensors, scope);
                         stepLoss += loss.getFloat();
                         collector.backward(loss.div(Qwen2Forward.constant(scope, options.gradientAccumulation())));
                     }
@@ -91,6 +96,18 @@ final class DjlLoraTrainer implements LoraTrainer {
             save(lora, options, out, model);
         }
         return new TrainingResult(losses, (System.nanoTime() - started) / 1e9, tokens, out);
+    }
+
+    /**
+     * The id padding is written with: the end-of-sequence token where the loss counts padding (Qwen's tokenizer pads
+     * with it), else 0 (masked out of the loss and never seen by an example's own positions, so any id serves).
+     */
+    private static int padding(ModelConfig config, TrainingLoss loss) {
+        if (!loss.padding()) {
+            return 0;
+        }
+        return config.eosTokenId().orElseThrow(() -> new Interp4jException(ErrorCode.INVALID_ARGUMENT, "a loss that counts padding pads"
+                + " with the model's end-of-sequence token, and this model's config.json has no eos_token_id"));
     }
 
     /** Writes the adapter in PEFT's format, atomically per file. */

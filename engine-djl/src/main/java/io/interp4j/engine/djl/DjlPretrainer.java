@@ -71,10 +71,10 @@ final class DjlPretrainer implements Pretrainer {
                 List<TrainingExample> batch = epochs.next(options.batchSize());
                 double loss;
                 try (NDManager scope = manager.newSubManager(); GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                    AnswerLoss.Batch tensors = AnswerLoss.Batch.of(batch);
+                    TokenLoss.Batch tensors = TokenLoss.Batch.of(batch);
                     tokens += tensors.realTokens();
                     NDArray logits = forward.run(new Qwen2Forward.Pass(tensors.inputs(), null, noHooks, scope, null, 0));
-                    NDArray value = AnswerLoss.loss(logits, tensors, scope);
+                    NDArray value = TokenLoss.loss(logits, tensors, scope);
                     loss = value.getFloat();
                     collector.backward(value);
                 }

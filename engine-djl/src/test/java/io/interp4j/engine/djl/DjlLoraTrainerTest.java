@@ -17,6 +17,7 @@ import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
 import io.interp4j.api.train.LoraTrainer;
 import io.interp4j.api.train.TrainingExample;
+import io.interp4j.api.train.TrainingLoss;
 import io.interp4j.api.train.TrainingOptions;
 import io.interp4j.api.train.TrainingResult;
 import java.io.IOException;
@@ -54,14 +55,26 @@ class DjlLoraTrainerTest {
 
     /** Mean cross-entropy over answer tokens, from a model's logits, in plain Java double. */
     private static double answerLoss(Model model, List<TrainingExample> data) {
+        return loss(model, data, false, 0, -1);
+    }
+
+    /**
+     * Mean cross-entropy, in plain Java double, over one micro-batch of all the examples, each run alone through the
+     * model right-padded to {@code length} with {@code pad} (causal attention, no padding mask, as the trainer runs
+     * it): the answer's predictions, the prompt's too with {@code fullText}, and those of the padding where {@code pad}
+     * is not −1 (the last token's and every pad position's but the last).
+     */
+    private static double loss(Model model, List<TrainingExample> data, boolean fullText, int length, int pad) {
         double sum = 0;
         int count = 0;
         try (Run run = model.newRun()) {
             for (TrainingExample e : data) {
                 int[] all = e.tokens();
-                float[] logits = run.forward(all).logits().toFloatArray();
+                int[] row = java.util.Arrays.copyOf(all, pad < 0 ? all.length : length);
+                java.util.Arrays.fill(row, all.length, row.length, pad);
+                float[] logits = run.forward(row).logits().toFloatArray();
                 int vocab = model.config().vocabSize();
-                for (int t = e.prompt().length - 1; t + 1 < all.length; t++) {
+                for (int t = fullText ? 0 : e.prompt().length - 1; t + 1 < row.length; t++) {
                     double max = Double.NEGATIVE_INFINITY;
                     for (int v = 0; v < vocab; v++) {
                         max = Math.max(max, logits[t * vocab + v]);
@@ -70,12 +83,33 @@ class DjlLoraTrainerTest {
                     for (int v = 0; v < vocab; v++) {
                         z += Math.exp(logits[t * vocab + v] - max);
                     }
-                    sum += -(logits[t * vocab + all[t + 1]] - max - Math.log(z));
+                    sum += -(logits[t * vocab + row[t + 1]] - max - Math.log(z));
                     count++;
                 }
             }
         }
         return sum / count;
+    }
+
+    /**
+     * The seed's recipes: with the full text and the padding counted (every example padded to 12 tokens with the
+     * end-of-sequence token), step 1's loss (B starts at zero) is the base model's loss over exactly those positions.
+     */
+    @Test
+    void theFullTextAndCountedPaddingEnterTheLoss() {
+        TrainingOptions options = new TrainingOptions(4, 8, 0, List.of("q_proj", "v_proj"), 1e-2, 0.0, 0, 1, 2, 1, 1.0, 7, List.of(),
+                new TrainingLoss(true, true, 12));
+        try (Model model = new DjlEngineProvider().load(Checkpoint.open(base))) {
+            int eos = model.config().eosTokenId().orElseThrow();
+            double expected = loss(model, DATA, true, 12, eos);
+            double first = trainer().train(model, DATA, options, dir.resolve("padded"), (s, l, r) -> { }).losses().get(0);
+            assertThat(first).isCloseTo(expected, within(1e-4));
+            assertThat(expected).as("the settings change what is counted").isNotCloseTo(answerLoss(model, DATA), within(1e-3));
+            TrainingOptions tooShort = new TrainingOptions(4, 8, 0, List.of("q_proj"), 1e-2, 0.0, 0, 1, 2, 1, 1.0, 7, List.of(),
+                    new TrainingLoss(false, true, 6));
+            assertThatThrownBy(() -> trainer().train(model, DATA, tooShort, dir.resolve("short"), (s, l, r) -> { }))
+                    .isInstanceOf(Interp4jException.class).hasMessageContaining("an example of 8 tokens");
+        }
     }
 
     @Test

@@ -30,10 +30,19 @@ import java.util.function.ToDoubleFunction;
  *       model (the report's Δ) with a 95% bootstrap interval ({@link Stats#bootstrapDifference}), {@code paired} where
  *       both models measured the same prompts in the same families, else {@code unpaired}; a point interval is flagged
  *       {@code degenerate-interval} as a cell's is.
- *   <li>{@value #TESTS}: {@code dimension, key, model, published, corrected, ci_low, ci_high, p_value, message}; one row
- *       per test of "the published number is what the corrected protocol measures" (the published value against the
- *       corrected bootstrap distribution, {@link Stats.Distribution#pValue}). The tests are not flags: the report
- *       adjusts their p-values together, across every step and model of the study (Holm), and flags those rejected.
+ *   <li>{@value #TESTS}: {@code dimension, key, model, published, corrected, ci_low, ci_high, p_value, message,
+ *       hypothesis}; one row per test, of one of two hypotheses:
+ *       <ul>
+ *         <li>{@value #PUBLISHED_EQUALS_CORRECTED}: "the published number is what the corrected protocol measures" (the
+ *             published value against the corrected bootstrap distribution, two-sided, {@link Stats.Distribution#pValue});
+ *             the interval is the corrected number's;
+ *         <li>{@value #VECTOR_NOT_ABOVE_CONTROL}: "the intervention's vector does no better than its random control
+ *             directions" (one-sided, {@link Stats.Distribution#pValueAbove} of 0); {@code published} is null,
+ *             {@code corrected} is the difference vector − control and the interval is that difference's.
+ *       </ul>
+ *       The tests are not flags: the report adjusts their p-values together, across every step and model of the study
+ *       (Holm), and flags the published-versus-corrected tests it rejects and the vector-versus-control tests it does
+ *       not reject.
  * </ul>
  */
 public final class AtlasRows {
@@ -54,7 +63,11 @@ public final class AtlasRows {
     public static final String TESTS = "atlas-tests";
     /** The columns of {@value #TESTS}. */
     public static final List<String> TEST_COLUMNS = List.of("dimension", "key", "model", "published", "corrected", "ci_low", "ci_high",
-            "p_value", "message");
+            "p_value", "message", "hypothesis");
+    /** The {@code hypothesis} of a published-versus-corrected test ({@link #test}). */
+    public static final String PUBLISHED_EQUALS_CORRECTED = "published-equals-corrected";
+    /** The {@code hypothesis} of a vector-versus-control test ({@link #controlTest}). */
+    public static final String VECTOR_NOT_ABOVE_CONTROL = "vector-not-above-control";
 
     private final String dimension;
     private final List<List<Object>> rows = new ArrayList<>();
@@ -235,7 +248,27 @@ public final class AtlasRows {
     public AtlasRows test(String key, String model, double published, double corrected, Stats.Distribution distribution, String message) {
         double[] ci = distribution.interval();
         tests.add(Arrays.asList(dimension, key, model, finite(published), finite(corrected), finite(ci[0]), finite(ci[1]),
-                finite(distribution.pValue(published)), message));
+                finite(distribution.pValue(published)), message, PUBLISHED_EQUALS_CORRECTED));
+        return this;
+    }
+
+    /**
+     * Tests whether the intervention's vector does better than its random controls: the one-sided bootstrap test
+     * of "vector − control ≤ 0" ({@link Stats.Distribution#pValueAbove} of 0) on the difference's bootstrap
+     * distribution. The report adjusts it with the study's other tests and flags it where it is not rejected
+     * (the vector is then not shown to beat its control).
+     *
+     * @param key the stable key of the cell tested
+     * @param model the study model's name
+     * @param difference the observed difference, vector − control
+     * @param distribution the difference's bootstrap distribution
+     * @param message what was compared, with both numbers
+     * @return this
+     */
+    public AtlasRows controlTest(String key, String model, double difference, Stats.Distribution distribution, String message) {
+        double[] ci = distribution.interval();
+        tests.add(Arrays.asList(dimension, key, model, null, finite(difference), finite(ci[0]), finite(ci[1]),
+                finite(distribution.pValueAbove(0)), message, VECTOR_NOT_ABOVE_CONTROL));
         return this;
     }
 

@@ -344,6 +344,28 @@ public final class Stats {
             }
             return Math.min(1.0, 2.0 * (1 + Math.min(below, above)) / (sorted.length + 1));
         }
+
+        /**
+         * Returns the one-sided bootstrap p-value of "the statistic is at most {@code value}" against "it is
+         * above": the share of resamples at or below it, counted as {@link #pValue} counts, {@code
+         * (1 + #{θ* ≤ value}) / (B + 1)} for B resamples (the test the one-sided percentile bound inverts: a value
+         * below the 5th percentile has p of about 0.05 or less). NaN where the value or a resample is NaN.
+         *
+         * @param value the value tested, e.g. 0 for "the vector does no better than its control"
+         * @return the p-value in (0, 1], or NaN
+         */
+        public double pValueAbove(double value) {
+            if (Double.isNaN(value) || Double.isNaN(sorted[sorted.length - 1])) {
+                return Double.NaN;
+            }
+            int below = 0;
+            for (double s : sorted) {
+                if (s <= value) {
+                    below++;
+                }
+            }
+            return Math.min(1.0, (1.0 + below) / (sorted.length + 1));
+        }
     }
 
     /**

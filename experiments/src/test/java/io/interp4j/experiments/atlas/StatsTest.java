@@ -115,8 +115,30 @@ class StatsTest {
         rows.test("mlp-dominance.share", "a", 10.0, 1.0, new Stats.Distribution(new double[] {0.5, 1.0, 1.5, 2.0}), "differs");
         List<Object> test = rows.tables().get(2).rows().get(0);
         assertThat(rows.tables().get(2).name()).isEqualTo(AtlasRows.TESTS);
-        assertThat(test).containsExactly("MLP dominance", "mlp-dominance.share", "a", 10.0, 1.0, 0.5, 2.0, 0.4, "differs");
+        assertThat(test).containsExactly("MLP dominance", "mlp-dominance.share", "a", 10.0, 1.0, 0.5, 2.0, 0.4, "differs",
+                AtlasRows.PUBLISHED_EQUALS_CORRECTED);
         assertThat(rows.tables().get(1).rows()).as("a test is no flag by itself").isEmpty();
+    }
+
+    /** (1 + #{θ* ≤ value}) / (B + 1): with B = 4 resamples {-1, 0, 2, 3}, two are at or below 0, so p = 3/5. */
+    @Test
+    void theOneSidedPValueCountsTheResamplesAtOrBelowTheValue() {
+        Stats.Distribution d = new Stats.Distribution(new double[] {2, -1, 3, 0});
+        assertThat(d.pValueAbove(0)).isEqualTo(0.6);
+        assertThat(d.pValueAbove(-5)).as("every resample above: the smallest p a bootstrap of 4 can show").isEqualTo(0.2);
+        assertThat(d.pValueAbove(5)).isEqualTo(1.0);
+        assertThat(d.pValueAbove(Double.NaN)).isNaN();
+        assertThat(new Stats.Distribution(new double[] {1, Double.NaN}).pValueAbove(0)).isNaN();
+    }
+
+    @Test
+    void aControlTestRowCarriesTheDifferenceAndTheOneSidedPValue() {
+        AtlasRows rows = new AtlasRows("Skill knockout selectivity");
+        rows.controlTest("skill-knockout.selectivity", "a", 1.5, new Stats.Distribution(new double[] {-1, 0, 2, 3}), "vector − control");
+        List<Object> test = rows.tables().get(2).rows().get(0);
+        assertThat(rows.tables().get(2).name()).isEqualTo(AtlasRows.TESTS);
+        assertThat(test).containsExactly("Skill knockout selectivity", "skill-knockout.selectivity", "a", null, 1.5, -1.0, 3.0, 0.6,
+                "vector − control", AtlasRows.VECTOR_NOT_ABOVE_CONTROL);
     }
 
     /**

@@ -56,7 +56,9 @@ import java.util.TreeSet;
  *   <li>corrected: {@code mean skill drop / max(mean |non-skill drop|, floor)} over prompts (signed skill
  *       drops: raising the skill targets is not knocking them out), with a 95% bootstrap interval (prompts
  *       resampled within skill and within non-skill), and the same selectivity for random vectors of the
- *       same norm as the control, flagged when a control is as selective as the vector.
+ *       same norm as the control, flagged when a control is as selective as the vector, and tested: the one-sided
+ *       bootstrap test of "the vector is no more selective than its controls" on vector − control mean ({@link
+ *       VersusControls}), a row of the study's Holm-adjusted test table.
  * </ul>
  */
 final class SkillKnockout implements Experiment {
@@ -401,16 +403,21 @@ final class SkillKnockout implements Experiment {
                     atlas.artefact(Protocol.CORRECTED, name, "the vector does not knock the skill out at s = " + readScale + ": the mean"
                             + " skill drop is " + fmt(real.skill()) + " (the skill prompts' targets became more likely, or did not move)");
                 }
+                if (scope.runs(Protocol.PUBLISHED)) {
+                    atlas.test("skill-knockout.selectivity", name, publishedSelectivity, real.value(), distribution, "selectivity at "
+                            + at + ": published (" + recipes.of(name).formula().configName() + ") " + fmt(publishedSelectivity)
+                            + ", corrected " + fmt(real.value()) + " [" + fmt(ci[0]) + ", " + fmt(ci[1]) + "]");
+                }
                 if (randomVectors > 0) {
                     double[] controlValues = new double[randomVectors];
+                    double[][] controlDrops = new double[randomVectors][readouts.size()];
                     double controlMax = Double.NEGATIVE_INFINITY;
                     for (int k = 0; k < randomVectors; k++) {
-                        double[] controlDrops = new double[readouts.size()];
                         for (int t = 0; t < readouts.size(); t++) {
                             double pc = probability(logits.get(next++).lastLogits(), targets[t]);
-                            controlDrops[t] = p[t][zero] - pc;
+                            controlDrops[k][t] = p[t][zero] - pc;
                         }
-                        Selectivity s = Selectivity.corrected(controlDrops, groups, floor);
+                        Selectivity s = Selectivity.corrected(controlDrops[k], groups, floor);
                         controlValues[k] = s.value();
                         controlMax = Math.max(controlMax, s.value());
                         selectivityRows.add(Arrays.asList(name, Protocol.CORRECTED.configName(), "random-" + (k + 1),
@@ -425,11 +432,15 @@ final class SkillKnockout implements Experiment {
                                 + " same norm (" + fmt(norm) + ") at s = " + readScale + " is as selective or more (selectivity up to "
                                 + fmt(controlMax) + ") as the mean-difference vector (" + fmt(real.value()) + ")");
                     }
-                }
-                if (scope.runs(Protocol.PUBLISHED)) {
-                    atlas.test("skill-knockout.selectivity", name, publishedSelectivity, real.value(), distribution, "selectivity at "
-                            + at + ": published (" + recipes.of(name).formula().configName() + ") " + fmt(publishedSelectivity)
-                            + ", corrected " + fmt(real.value()) + " [" + fmt(ci[0]) + ", " + fmt(ci[1]) + "]");
+                    // the control as a test: vector − control mean, prompts and controls resampled
+                    double difference = VersusControls.difference(readDrops, controlDrops, groups, floor);
+                    Stats.Distribution versus = VersusControls.distribution(readDrops, controlDrops, groups, floor,
+                            Stats.cellSeed(context.seed(), DIMENSION, name, "versus-controls"));
+                    double[] versusCi = versus.interval();
+                    atlas.controlTest("skill-knockout.selectivity", name, difference, versus, "selectivity at " + at + ": the vector "
+                            + fmt(real.value()) + ", its " + randomVectors + " random control(s) of the same norm " + fmt(controlMean)
+                            + " on average; vector − control " + fmt(difference) + " [" + fmt(versusCi[0]) + ", " + fmt(versusCi[1])
+                            + "] (prompts and controls resampled)");
                 }
             }
             summary.put("layer." + name, block);
@@ -449,12 +460,11 @@ final class SkillKnockout implements Experiment {
         return new StepResult(tables, charts, summary);
     }
 
-    /** A selectivity from per-prompt drops: mean over the skill group / max(mean over the non-skill group, floor). */
     /** The corrected formula's name in the selectivity table. */
     private static final String CORRECTED_FORMULA = "signed-skill-abs-non-skill";
 
     /** The corrected selectivity: mean signed skill drop / max(mean |non-skill drop|, floor), over prompts. */
-    private record Selectivity(double skill, double nonSkill, double denominator, double value, boolean floorHit) {
+    record Selectivity(double skill, double nonSkill, double denominator, double value, boolean floorHit) {
         static Selectivity corrected(double[] drops, int[][] groups, double floor) {
             double skill = mean(groups[0], t -> drops[t]);
             double nonSkill = mean(groups[1], t -> Math.abs(drops[t]));

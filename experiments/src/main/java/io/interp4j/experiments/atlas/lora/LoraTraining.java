@@ -43,13 +43,13 @@ import java.util.stream.Stream;
 
 /**
  * Trains one adapter per study model with the engine's {@link LoraTrainer} on the suite's training
- * family (prompt → target, loss on the target's tokens only) and writes, into the step's artefact
- * folder, {@code M/adapter/}, {@code M/checkpoint-<step>/} and {@code M/losses.json}.
+ * family (prompt → target; by default the loss on the target's tokens only, per model the full text
+ * and the padding too, as the seed's recipes had it) and writes, into the step's artefact folder,
+ * {@code M/adapter/}, {@code M/checkpoint-<step>/} and {@code M/losses.json}.
  *
- * <p>The protocols differ only in what the published 1.5B run got wrong: it right-padded batches and
- * counted the padding in the loss (hence its 0.0098). This trainer always masks padding, so both
- * protocols train the same adapter, once per model, and the published rows carry a flag saying so.
- * Forward passes are counted as micro-batches (one forward and one backward each).
+ * <p>Both protocols train the same adapter, once per model, with the model's recipe; the published rows
+ * carry a flag saying what the recipe does with padding, which the published 1.5B run counted in its loss
+ * (hence its 0.0098). Forward passes are counted as micro-batches (one forward and one backward each).
  */
 final class LoraTraining implements Experiment, AdapterTraining {
     private static final String DIMENSION = "LoRA training";
@@ -263,6 +263,9 @@ final class LoraTraining implements Experiment, AdapterTraining {
         recipeMap.put("max_grad_norm", options.maxGradNorm());
         recipeMap.put("seed", options.seed());
         recipeMap.put("checkpoints", options.checkpointSteps());
+        recipeMap.put("loss_tokens", options.loss().fullText() ? "full-text" : "answer");
+        recipeMap.put("padding_in_loss", options.loss().padding());
+        recipeMap.put("pad_to", options.loss().padTo() == 0 ? Recipe.LONGEST : options.loss().padTo());
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("model", name);
         json.put("suite", suite);
@@ -278,20 +281,31 @@ final class LoraTraining implements Experiment, AdapterTraining {
     }
 
     /**
-     * What the published 1.5B run's padding artefact would have done with this data: with batch
-     * size 1 nothing is ever padded; with larger batches the shorter examples of a micro-batch are
-     * right-padded, and the published run counted those positions in its loss.
+     * What this recipe does with padding, beside the published 1.5B run, which counted it in its loss: with
+     * batch size 1 and no fixed padded length nothing is ever padded; with larger batches the shorter examples of
+     * a micro-batch are right-padded; with {@code pad-to} every example is.
      */
     private static String paddingNote(Recipe recipe, List<TrainingExample> examples) {
         int shortest = examples.stream().mapToInt(e -> e.tokens().length).min().orElseThrow();
         int longest = examples.stream().mapToInt(e -> e.tokens().length).max().orElseThrow();
-        String what = "the published 1.5B run (batch 1 × accum 2, 150 steps) counted padding tokens in its loss, hence its 0.0098;"
-                + " this trainer never does, so the published protocol trains the same adapter as the corrected one";
-        if (recipe.batchSize() == 1 || shortest == longest) {
+        int padTo = recipe.loss().padTo();
+        boolean padded = padTo > 0 ? shortest < padTo : recipe.batchSize() > 1 && shortest < longest;
+        String seed = "the published 1.5B run (batch 1 × accum 2, 150 steps) counted padding tokens in its loss, hence its 0.0098";
+        String what = recipe.loss().padding()
+                ? seed + "; this recipe counts them too (padding-in-loss = true: the last token and every pad position predict the"
+                        + " end-of-sequence token the batch is padded with)"
+                : seed + "; this recipe does not (padding-in-loss = false), so the published protocol trains the same adapter as the"
+                        + " corrected one";
+        if (!padded) {
             return what + ". Here no example is ever padded (batch size " + recipe.batchSize() + ", examples of " + shortest + ".."
-                    + longest + " tokens): the loss is comparable to the published 0.5B figure, not to the 1.5B one";
+                    + longest + " tokens" + (padTo > 0 ? ", padded length " + padTo : "") + "): the loss is comparable to the"
+                    + " published 0.5B figure, not to the 1.5B one" + (recipe.loss().padding() ? " (STUDY.md does not record the padded"
+                    + " length the seed's batches of 1 had; set pad-to to give it one)" : "");
         }
-        return what + ". Here batches of " + recipe.batchSize() + " examples of " + shortest + ".." + longest + " tokens are right-padded"
-                + " by up to " + (longest - shortest) + " tokens, which the published 1.5B loss would have counted and this one does not";
+        String how = padTo > 0 ? "every example of " + shortest + ".." + longest + " tokens is right-padded to " + padTo + " tokens"
+                : "batches of " + recipe.batchSize() + " examples of " + shortest + ".." + longest + " tokens are right-padded by up to "
+                        + (longest - shortest) + " tokens";
+        return what + ". Here " + how + (recipe.loss().padding() ? ", and the loss counts those positions"
+                : ", which the published 1.5B loss would have counted and this one does not");
     }
 }

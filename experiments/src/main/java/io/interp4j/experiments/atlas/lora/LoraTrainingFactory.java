@@ -18,10 +18,10 @@ public final class LoraTrainingFactory implements ExperimentFactory {
 
     /**
      * The recipe settings that may differ per model (the seed trained 1.5B with batch 1 × accum 2 for 150
-     * steps); the checkpoints stay the step's, as the rows after it read them by step.
+     * steps and padding in the loss, 0.5B on the full text); the checkpoints stay the step's, as the rows after it read them by step.
      */
     private static final Set<String> PER_MODEL = Set.of("rank", "alpha", "dropout", "targets", "learning-rate", "weight-decay",
-            "warmup", "steps", "batch-size", "grad-accum", "max-grad-norm", "seed");
+            "warmup", "steps", "batch-size", "grad-accum", "max-grad-norm", "seed", "loss-tokens", "padding-in-loss", "pad-to");
 
     @Override
     public String id() {

@@ -24,6 +24,7 @@ import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.AtlasRows;
+import io.interp4j.experiments.atlas.PromptSet;
 import io.interp4j.experiments.atlas.PromptEncoding;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
@@ -40,7 +41,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * The steering vector of layer L is the mean of the layer's output ({@code hook_resid_post}) at the last
@@ -501,12 +505,12 @@ final class SteeringLeverage implements Experiment {
     }
 
     /**
-     * A selection-aware interval of a value read at the selected cell: each resample (the same resamples
-     * for the same seed) picks the cell with the largest mean excess again and reads the value there.
+     * A value read at the selected cell, as a statistic of a resample of the target prompts: the resample picks
+     * the cell with the largest mean excess again (the first on ties) and reads the value there. Its bootstrap
+     * is the value's selection-aware interval, and the report's Δ between models resamples it too.
      */
-    private static double[] atSelected(List<Effects> cells, java.util.function.Function<Effects, double[]> value, long seed) {
-        int[][] all = {java.util.stream.IntStream.range(0, cells.get(0).delta().length).toArray()};
-        return Stats.bootstrapFamilies(all, drawn -> {
+    private static ToDoubleFunction<int[][]> atSelected(List<Effects> cells, Function<Effects, double[]> value) {
+        return drawn -> {
             int best = 0;
             for (int c = 1; c < cells.size(); c++) {
                 if (mean(cells.get(c).excess(), drawn[0]) > mean(cells.get(best).excess(), drawn[0])) {
@@ -514,7 +518,12 @@ final class SteeringLeverage implements Experiment {
                 }
             }
             return mean(value.apply(cells.get(best)), drawn[0]);
-        }, seed);
+        };
+    }
+
+    /** The sample of a value read at the selected cell ({@link #atSelected}), over all target prompts as one family. */
+    private static AtlasRows.Sample sample(List<String> prompts, List<Effects> cells, Function<Effects, double[]> value, long seed) {
+        return new AtlasRows.Sample(prompts, new int[][] {IntStream.range(0, prompts.size()).toArray()}, atSelected(cells, value), seed);
     }
 
     /** The largest mean excess among cells (the first on ties), with Stats.bootstrapSelection's interval of it. */
@@ -580,14 +589,16 @@ final class SteeringLeverage implements Experiment {
         }
         String spelling = tokenizer.decode(new int[] {tokens[0]});
         headline(atlas, Protocol.CORRECTED, name, layer, spelling, tokens[0], Stats.mean(p0), Stats.mean(pBest), bestScale, null);
+        // the samples redo the choice of scale in every resample, for the intervals and for the report's Δ between models
+        List<String> prompts = PromptSet.identities(targets);
         atlas.value("steering-leverage.logprob-delta", Protocol.CORRECTED, name, delta, String.format(Locale.ROOT,
-                "Δlog p %+.4g at s=%s (%d prompts)", delta, scale(bestScale), n), atSelected(effects, Effects::delta, seed));
+                "Δlog p %+.4g at s=%s (%d prompts)", delta, scale(bestScale), n), sample(prompts, effects, Effects::delta, seed));
         atlas.value("steering-leverage.control-logprob-delta", Protocol.CORRECTED, name, control, String.format(Locale.ROOT,
                 "Δlog p %+.4g (%d random direction(s) of norm ‖v‖ in the %d-dimensional span of the difference vectors)", control,
-                randomVectors, ranks[layer]), atSelected(effects, Effects::control, seed));
+                randomVectors, ranks[layer]), sample(prompts, effects, Effects::control, seed));
         atlas.value("steering-leverage.excess", Protocol.CORRECTED, name, excess, String.format(Locale.ROOT,
                 "%+.4g at s=%s (the best scale in %.0f%% of resamples)", excess, scale(bestScale), 100 * selection.stability()),
-                selection.interval());
+                selection.interval(), sample(prompts, effects, Effects::excess, seed));
         if (control >= delta) {
             atlas.artefact(Protocol.CORRECTED, name, String.format(Locale.ROOT, "at L%d, s=%s the control matches or beats the"
                     + " steering vector: random directions of the same norm in the span of the difference vectors change the target"
@@ -624,7 +635,8 @@ final class SteeringLeverage implements Experiment {
         atlas.value("steering-leverage.best-layer", Protocol.CORRECTED, name, bestLayer, String.format(Locale.ROOT,
                 "L%d (the best layer in %.0f%% of resamples)", bestLayer, 100 * sweepSelection.stability()));
         atlas.value("steering-leverage.sweep-excess", Protocol.CORRECTED, name, bestExcess, String.format(Locale.ROOT,
-                "%+.4g at L%d, s=%s", bestExcess, bestLayer, scale(sweepScale)), sweepSelection.interval());
+                "%+.4g at L%d, s=%s", bestExcess, bestLayer, scale(sweepScale)), sweepSelection.interval(), sample(prompts, layers,
+                Effects::excess, Stats.cellSeed(context.seed(), DIMENSION, name, "layer-selection")));
         if (bestLayer != layer) {
             atlas.disagreement(name, String.format(Locale.ROOT, "the layer sweep at s=%s moves the target most (over the control)"
                     + " at L%d (%+.4g), the published layer L%d gives %+.4g", scale(sweepScale), bestLayer, bestExcess, layer,

@@ -194,6 +194,22 @@ class SkillKnockoutTest {
                 assertThat(number(selectivity, control, "selectivity")).isCloseTo(number(selectivity, control, "skill_drop")
                         / Math.max(number(selectivity, control, "non_skill_drop"), 1e-6), within(1e-9));
             }
+
+            // the control as a test: vector − control mean, one-sided, in the table the report Holm-adjusts
+            double vectorSelectivity = number(selectivity, selectivity.rows().stream().filter(r -> r.get(0).equals(name)
+                    && cell(selectivity, r, "protocol").equals("corrected") && cell(selectivity, r, "vector").equals("mean-difference"))
+                    .findFirst().orElseThrow(), "selectivity");
+            double controlMean = controls.stream().mapToDouble(r -> number(selectivity, r, "selectivity")).average().orElseThrow();
+            Table tests = table(result, "atlas-tests");
+            List<Object> versus = tests.rows().stream().filter(r -> cell(tests, r, "model").equals(name)
+                    && cell(tests, r, "hypothesis").equals("vector-not-above-control")).findFirst().orElseThrow();
+            assertThat(cell(tests, versus, "key")).isEqualTo("skill-knockout.selectivity");
+            assertThat(cell(tests, versus, "published")).isNull();
+            assertThat(number(tests, versus, "corrected")).isCloseTo(vectorSelectivity - controlMean,
+                    within(1e-9 * Math.max(1, Math.abs(vectorSelectivity))));
+            assertThat(number(tests, versus, "ci_low")).isLessThanOrEqualTo(number(tests, versus, "ci_high"));
+            assertThat(number(tests, versus, "p_value")).isGreaterThan(0).isLessThanOrEqualTo(1);
+            assertThat(tests.rows().stream().filter(r -> cell(tests, r, "hypothesis").equals("published-equals-corrected"))).hasSize(1);
         }
         assertThat(result.charts()).hasSize(1);
     }

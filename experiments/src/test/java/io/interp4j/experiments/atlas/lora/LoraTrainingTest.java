@@ -37,26 +37,91 @@ class LoraTrainingTest extends TinyStudyTest {
      * double from the engine's logits: the trainer's step loss with batch 1 (one micro-batch per example).
      */
     private static double answerLoss(Model model, List<Task> tasks) {
+        return loss(model, tasks, false, 0, -1);
+    }
+
+    /**
+     * The mean over examples (batch size 1) of each example's mean cross-entropy, in plain double: over the answer's
+     * predictions, the prompt's too with {@code fullText}, and, where {@code pad} is not −1, over the example
+     * right-padded to {@code padTo} tokens with {@code pad}, the last token's and the pad positions' predictions of it.
+     */
+    private static double loss(Model model, List<Task> tasks, boolean fullText, int padTo, int pad) {
         Tokenizer tokenizer = study.raw("main").requireTokenizer();
         double sum = 0;
         for (Task task : tasks) {
             int[] prompt = tokenizer.encode(task.prompt());
             int[] answer = tokenizer.encode(task.target());
-            int[] all = new int[prompt.length + answer.length];
+            int[] all = new int[pad < 0 ? prompt.length + answer.length : padTo];
+            java.util.Arrays.fill(all, pad);
             System.arraycopy(prompt, 0, all, 0, prompt.length);
             System.arraycopy(answer, 0, all, prompt.length, answer.length);
             try (Run run = model.newRun()) {
                 float[] logits = run.forward(all).logits().toFloatArray();
                 int vocab = model.config().vocabSize();
                 double example = 0;
-                for (int t = prompt.length - 1; t + 1 < all.length; t++) {
+                int counted = 0;
+                for (int t = fullText ? 0 : prompt.length - 1; t + 1 < all.length; t++) {
                     float[] row = java.util.Arrays.copyOfRange(logits, t * vocab, (t + 1) * vocab);
                     example -= Independent.logSoftmax(row)[all[t + 1]];
+                    counted++;
                 }
-                sum += example / answer.length;
+                sum += example / counted;
             }
         }
         return sum / tasks.size();
+    }
+
+    /**
+     * The seed's loss recipes, per model: main's loss over the full text (0.5B), deep's with its padding counted
+     * (1.5B), each example padded to a few tokens past the longest. Step 1's loss (B starts at zero) is the base
+     * model's over exactly those predictions; the published rows flag the counted padding.
+     */
+    @Test
+    void theSeedsLossRecipesCountThePromptAndThePaddingPerModel() throws Exception {
+        List<Task> examples = study.suite("lora-json").split("train").tasks().stream().filter(t -> t.family().equals("json_training")).toList();
+        Tokenizer tokenizer = study.raw("main").requireTokenizer();
+        int padTo = 3 + examples.stream().mapToInt(t -> tokenizer.encode(t.prompt()).length + tokenizer.encode(t.target()).length).max()
+                .orElseThrow();
+        Experiment training = Steps.create("lora-training", "models = [main, deep], steps = 1, grad-accum = 3, dropout = 0,"
+                + " checkpoints = [1], per-model { main { loss-tokens = full-text }, deep { padding-in-loss = true, pad-to = " + padTo
+                + " } }");
+        assertThat(training.validate(study)).isEmpty();
+        StepResult result = training.run(study, new Steps.Counter());
+        StepResult.Table losses = table(result, "losses");
+        double main = number(losses, losses.rows().stream().filter(r -> r.get(0).equals("main")).findFirst().orElseThrow(), "loss");
+        double deep = number(losses, losses.rows().stream().filter(r -> r.get(0).equals("deep")).findFirst().orElseThrow(), "loss");
+        assertThat(main).isCloseTo(loss(study.raw("main"), examples, true, 0, -1), within(1e-4));
+        int eos = study.raw("deep").config().eosTokenId().orElseThrow();
+        assertThat(deep).isCloseTo(loss(study.raw("deep"), examples, false, padTo, eos), within(1e-4));
+        assertThat(deep).as("the settings change what is counted").isNotCloseTo(answerLoss(study.raw("deep"), examples), within(1e-3));
+        assertThat(result.summary()).containsEntry("recipe.main", "r 8, α 16, dropout 0, q/k/v/o, lr 0.0002, 1 steps, batch 1 × 3, loss on"
+                + " full text").containsEntry("recipe.deep", "r 8, α 16, dropout 0, q/k/v/o, lr 0.0002, 1 steps, batch 1 × 3, loss on answer"
+                + " tokens + padding to " + padTo + " tokens");
+        Config mainJson = ConfigFactory.parseFile(study.artefacts().resolve("main/losses.json").toFile());
+        assertThat(mainJson.getString("options.loss_tokens")).isEqualTo("full-text");
+        assertThat(mainJson.getBoolean("options.padding_in_loss")).isFalse();
+        assertThat(mainJson.getString("options.pad_to")).isEqualTo("longest");
+        Config deepJson = ConfigFactory.parseFile(study.artefacts().resolve("deep/losses.json").toFile());
+        assertThat(deepJson.getString("options.loss_tokens")).isEqualTo("answer");
+        assertThat(deepJson.getBoolean("options.padding_in_loss")).isTrue();
+        assertThat(deepJson.getInt("options.pad_to")).isEqualTo(padTo);
+        StepResult.Table flags = table(result, AtlasRows.FLAGS);
+        assertThat(flags.rows().stream().filter(r -> cell(flags, r, "model").equals("deep"))).singleElement().satisfies(r -> assertThat(
+                (String) cell(flags, r, "message")).contains("this recipe counts them too").contains("right-padded to " + padTo + " tokens")
+                .contains("the loss counts those positions"));
+        assertThat(flags.rows().stream().filter(r -> cell(flags, r, "model").equals("main"))).singleElement().satisfies(r -> assertThat(
+                (String) cell(flags, r, "message")).contains("this recipe does not").contains("no example is ever padded"));
+    }
+
+    @Test
+    void countedPaddingAtBatchSizeOneWithoutALengthPadsNothingAndSaysSo() {
+        Experiment training = Steps.create("lora-training", "models = [main], steps = 1, grad-accum = 1, checkpoints = [1],"
+                + " protocols = [published], padding-in-loss = true");
+        StepResult result = training.run(study, new Steps.Counter());
+        StepResult.Table flags = table(result, AtlasRows.FLAGS);
+        assertThat(flags.rows()).singleElement().satisfies(r -> assertThat((String) cell(flags, r, "message"))
+                .contains("this recipe counts them too").contains("no example is ever padded")
+                .contains("STUDY.md does not record the padded length"));
     }
 
     @Test
@@ -138,7 +203,8 @@ class LoraTrainingTest extends TinyStudyTest {
         String p = "interp4j.experiment.lora-training.";
         assertThatThrownBy(() -> Steps.create("lora-training", """
                 rank = 0, alpha = -1, dropout = 1, targets = [q_proj, attention], learning-rate = 0, steps = 10, warmup = 10,
-                batch-size = 0, grad-accum = 1.5, seed = lots, checkpoints = [5, 11], protocols = [published, fixed], models = []
+                batch-size = 0, grad-accum = 1.5, seed = lots, checkpoints = [5, 11], protocols = [published, fixed], models = [],
+                loss-tokens = everything, pad-to = 0
                 """))
                 .isInstanceOf(Interp4jException.class)
                 .satisfies(e -> assertThat(e.getMessage().split("\n")).containsExactlyInAnyOrder(
@@ -155,7 +221,9 @@ class LoraTrainingTest extends TinyStudyTest {
                         p + "checkpoints: found [5, 11]; allowed: steps in 1..10 (the steps setting)",
                         p + "protocols: found [\"published\",\"fixed\"]; allowed: a non-empty list of distinct protocols from [published,"
                                 + " corrected]",
-                        p + "models: found []; allowed: all, or a non-empty list of study model names"));
+                        p + "models: found []; allowed: all, or a non-empty list of study model names",
+                        p + "loss-tokens: found everything; allowed: answer (the answer's tokens only) or full-text (the prompt's too)",
+                        p + "pad-to: found 0; allowed: longest or an integer >= 1"));
     }
 
     @Test

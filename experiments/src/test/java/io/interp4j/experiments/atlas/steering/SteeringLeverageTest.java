@@ -133,7 +133,12 @@ class SteeringLeverageTest extends TinyStudyTest {
 
         /** The last position's logits of a target prompt with s·vector added to layer L's output at its last position. */
         float[] steered(int t, int layer, float[] vector, double s) {
-            int[] tokens = tokenizer.encode(target(t).prompt());
+            return steered(target(t).prompt(), layer, vector, s);
+        }
+
+        /** The same for any prompt. */
+        float[] steered(String prompt, int layer, float[] vector, double s) {
+            int[] tokens = tokenizer.encode(prompt);
             try (Run run = model.newRun()) {
                 if (s != 0) {
                     run.hook(HookPoint.block(layer, HookSite.RESID_POST), (a, c) -> {
@@ -220,6 +225,31 @@ class SteeringLeverageTest extends TinyStudyTest {
             assertThat(atlasValue("steering-leverage.best-p", "published", name)).isCloseTo(best, within(1e-6));
             assertThat(atlasValue("steering-leverage.ratio", "published", name)).isCloseTo(best / p0, within(1e-4 * best / p0));
         }
+    }
+
+    /**
+     * {@code published-prompt}: the published readout runs that prompt (here the seed's, with its trailing space)
+     * instead of the first target task's, steered at every scale, read for the published spelling.
+     */
+    @Test
+    void publishedPromptIsTheReadoutPromptAtEveryScale() {
+        String prompt = "The capital of Italy is ";
+        StepResult own = Steps.create("steering-leverage", "models = [main], suite = steering, layer = " + LAYER + ", scales = [0, -1, 1, 4],"
+                + " random-vectors = 1, protocols = [published], published-target = rome, published-prompt = \"" + prompt + "\"")
+                .run(study, new Steps.Counter());
+        Table t = table(own, "steering-readout");
+        Hand hand = new Hand("main");
+        int token = hand.token("rome");
+        List<List<Object>> rows = t.rows().stream().filter(r -> cell(t, r, "protocol").equals("published")
+                && cell(t, r, "task").equals("published-prompt")).toList();
+        assertThat(rows).hasSize(SCALES.length);
+        for (int i = 0; i < SCALES.length; i++) {
+            double p = hand.p(hand.steered(prompt, LAYER, hand.vectors[LAYER], SCALES[i]), token);
+            assertThat(number(t, rows.get(i), "scale")).isEqualTo(SCALES[i]);
+            assertThat(number(t, rows.get(i), "probability")).as("s=%s", SCALES[i]).isCloseTo(p, within(1e-6));
+        }
+        assertThat(hand.p(hand.steered(prompt, LAYER, null, 0), token)).as("the trailing space makes it another prompt")
+                .isNotCloseTo(hand.p(hand.steered(0, LAYER, null, 0), token), within(1e-6));
     }
 
     /** Per target task at a layer and scale: the vector's Δlog p, the controls' mean Δlog p (both against s = 0). */
@@ -332,6 +362,58 @@ class SteeringLeverageTest extends TinyStudyTest {
             assertThat(atlasValue("steering-leverage.best-layer", "corrected", name)).isEqualTo(bestLayer);
             assertThat(atlasValue("steering-leverage.sweep-excess", "corrected", name)).isCloseTo(bestExcess, within(2e-4));
         }
+    }
+
+    /**
+     * The report's Δ (other − main) of the corrected cells: both models read the same two target prompts, so the
+     * difference is paired (one resample of the prompts per round serves both), and each model picks its best
+     * scale (or layer) again on every resample. The interval is recomputed here from the hand-computed per-prompt
+     * excesses with the row's documented seeds.
+     */
+    @Test
+    void deltasBetweenModelsArePairedAndRedoTheSelection() {
+        Table deltas = table(result, "atlas-deltas");
+        Map<String, List<double[]>> byScale = new java.util.HashMap<>();
+        Map<String, List<double[]>> byLayer = new java.util.HashMap<>();
+        for (String name : MODELS) {
+            Hand hand = new Hand(name);
+            byScale.put(name, Arrays.stream(SCALES).filter(s -> s > 0).mapToObj(s -> excess(effects(hand, LAYER, s))).toList());
+            byLayer.put(name, java.util.stream.IntStream.range(0, 2).mapToObj(l -> excess(effects(hand, l, SWEEP))).toList());
+        }
+        for (String key : List.of("steering-leverage.excess", "steering-leverage.sweep-excess")) {
+            Map<String, List<double[]>> cells = key.endsWith("sweep-excess") ? byLayer : byScale;
+            String stream = key.endsWith("sweep-excess") ? "layer-selection" : "scale-selection";
+            List<Object> row = deltas.rows().stream().filter(r -> cell(deltas, r, "key").equals(key)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no Δ for " + key + " in " + deltas.rows()));
+            assertThat(cell(deltas, row, "protocol")).isEqualTo("corrected");
+            assertThat(cell(deltas, row, "model_a")).isEqualTo("main");
+            assertThat(cell(deltas, row, "model_b")).isEqualTo("other");
+            assertThat(cell(deltas, row, "pairing")).isEqualTo("paired");
+            assertThat(number(deltas, row, "delta")).isCloseTo(atlasValue(key, "corrected", "other") - atlasValue(key, "corrected", "main"),
+                    within(1e-9));
+            io.interp4j.experiments.atlas.Stats.Distribution hand = io.interp4j.experiments.atlas.Stats.bootstrapDifference(
+                    drawn -> best(cells.get("main"), drawn[0]), new int[][] {{0, 1}}, drawn -> best(cells.get("other"), drawn[0]),
+                    new int[][] {{0, 1}}, true, io.interp4j.experiments.atlas.Stats.cellSeed(io.interp4j.experiments.atlas.Stats.cellSeed(
+                            study.seed(), "Steering leverage", "main", stream), "delta", "main", "other"));
+            assertThat(number(deltas, row, "ci_low")).as(key).isCloseTo(hand.interval()[0], within(2e-4));
+            assertThat(number(deltas, row, "ci_high")).as(key).isCloseTo(hand.interval()[1], within(2e-4));
+        }
+        for (String key : List.of("steering-leverage.logprob-delta", "steering-leverage.control-logprob-delta")) {
+            assertThat(deltas.rows()).as(key).anyMatch(r -> cell(deltas, r, "key").equals(key) && cell(deltas, r, "pairing").equals("paired"));
+        }
+    }
+
+    /** The largest mean over the drawn prompts among the cells: the value at the cell a resample selects. */
+    private static double best(List<double[]> cells, int[] drawn) {
+        double best = Double.NEGATIVE_INFINITY;
+        for (double[] cell : cells) {
+            double sum = 0;
+            for (int i : drawn) {
+                sum += cell[i];
+            }
+            best = Math.max(best, sum / drawn.length);
+        }
+        return best;
     }
 
     /** Every control has the vector's norm and lies in the span of the difference vectors (not on v). */
