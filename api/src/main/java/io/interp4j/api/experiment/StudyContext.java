@@ -18,6 +18,7 @@ import io.interp4j.api.train.LoraTrainer;
 import java.nio.file.Path;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.PlansSink;
 import io.interp4j.api.plan.ReadoutSink;
 import java.util.Arrays;
 import java.util.List;
@@ -79,6 +80,25 @@ public interface StudyContext {
      */
     default void forwards(ForwardPlan plan, Progress progress, ReadoutSink sink) {
         throw new Interp4jException(ErrorCode.UNSUPPORTED, "this study context cannot run forward plans");
+    }
+
+    /**
+     * Runs several independent forward plans (none reads another's readouts) as {@link
+     * #forwards(ForwardPlan, Progress, ReadoutSink)} runs one, handing every readout to a sink with its
+     * plan's index, all of one plan's before any of the next plan's. A step with many plans hands them
+     * over together: the study's executor may then run a plan while it delivers the one before (the Spark
+     * runner does, so that no core waits for a plan's last partition); by default they run one after
+     * another.
+     *
+     * @param plans the plans, in the order their readouts are delivered
+     * @param progress advanced as readouts become ready
+     * @param sink takes every readout once (see {@link io.interp4j.api.plan.PlansSink})
+     * @since 0.3
+     */
+    default void forwards(List<ForwardPlan> plans, Progress progress, PlansSink sink) {
+        for (int p = 0; p < plans.size(); p++) {
+            forwards(plans.get(p), progress, sink.of(p));
+        }
     }
 
     /**

@@ -28,6 +28,25 @@ public interface PlanExecutor {
     void execute(ForwardPlan plan, Function<String, Model> models, Progress progress, ReadoutSink sink);
 
     /**
+     * Runs several independent plans (none reads another's readouts), handing each readout to a sink as
+     * soon as it is ready, all of one plan's before any of the next plan's. An executor may run later
+     * plans while it delivers earlier ones: the Spark runner runs them as concurrent jobs, so that one
+     * plan's last partitions share the cluster with the next plan's first instead of leaving cores idle.
+     * By default the plans run one after another.
+     *
+     * @param plans the plans, in the order their readouts are delivered
+     * @param models resolves a request's model name to a loaded model (the executor does not close it)
+     * @param progress advanced by one per request when its readout is ready
+     * @param sink takes every request's readout once, with its plan's index in {@code plans}
+     * @since 0.3
+     */
+    default void execute(List<ForwardPlan> plans, Function<String, Model> models, Progress progress, PlansSink sink) {
+        for (int p = 0; p < plans.size(); p++) {
+            execute(plans.get(p), models, progress, sink.of(p));
+        }
+    }
+
+    /**
      * Runs a plan and returns all its readouts: for plans whose readouts fit in memory together (a
      * large plan should stream them to a {@link ReadoutSink}).
      *

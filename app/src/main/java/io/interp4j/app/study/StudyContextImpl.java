@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
+import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.PlansSink;
 import io.interp4j.api.plan.ReadoutSink;
 import io.interp4j.app.cli.NonFinite;
 import io.interp4j.api.plan.ModelRef;
@@ -102,13 +104,26 @@ final class StudyContextImpl implements StudyContext {
     @Override
     public void forwards(ForwardPlan forwardPlan, Progress progress, ReadoutSink sink) {
         executor.execute(forwardPlan, this::resolve, progress, (index, readout) -> {
-            check.observe(forwardPlan.requests().get(index), readout);
-            forwardsRun++;
-            if (readout.logits() != null && NonFinite.count(readout.logits().data()) > 0) {
-                nonFiniteForwards++;
-            }
+            observe(forwardPlan.requests().get(index), readout);
             sink.accept(index, readout);
         });
+    }
+
+    @Override
+    public void forwards(List<ForwardPlan> plans, Progress progress, PlansSink sink) {
+        executor.execute(plans, this::resolve, progress, (plan, index, readout) -> {
+            observe(plans.get(plan).requests().get(index), readout);
+            sink.accept(plan, index, readout);
+        });
+    }
+
+    /** Feeds a readout to the step's intervention check and counts it. */
+    private void observe(ForwardRequest request, ForwardReadout readout) {
+        check.observe(request, readout);
+        forwardsRun++;
+        if (readout.logits() != null && NonFinite.count(readout.logits().data()) > 0) {
+            nonFiniteForwards++;
+        }
     }
 
     /**

@@ -22,8 +22,8 @@ import io.interp4j.api.metric.TargetToken;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plan.ForwardPlan;
-import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.ReadoutPairs;
 import io.interp4j.api.plan.Readout;
 import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.api.plugin.PluginSettings;
@@ -52,8 +52,10 @@ import java.util.stream.Collectors;
  * clean run per prompt, then, point by point (the plugin resolves a point's interventions for every
  * prompt, so a plan computes a mean or a direction once per point), one intervened run per prompt, all
  * reading the logits at every position. Consecutive points share a plan while their logits fit
- * {@link #PLAN_LOGITS} floats, so a long sweep on a large vocabulary keeps its memory bounded; the
- * clean logits ({@code [pos, vocab]} floats per prompt) are kept for the whole step. Forwards that a
+ * {@link #PLAN_LOGITS} floats. The plans are independent: they go to the executor together (the Spark
+ * runner runs them as concurrent jobs), and each intervened readout is compared with its prompt's clean
+ * one as it arrives, so only the clean logits ({@code [pos, vocab]} floats per prompt) are kept for the
+ * whole step. Forwards that a
  * plugin runs itself to resolve its interventions (probes: means, sources, directions) go through the
  * model it is handed and are counted apart, as auxiliary forwards.
  */
@@ -66,13 +68,26 @@ final class SweepExperiment implements Experiment {
     private final List<Axis> axes;
     private final List<PluginRef> metrics;
     private final TargetToken.Rule rule;
+    /** The bound of {@link #chunks}: {@link #PLAN_LOGITS}, less in tests that need several plans on a small model. */
+    private final long planLogits;
 
     SweepExperiment(Scope scope, PluginRef intervention, List<Axis> axes, List<PluginRef> metrics, TargetToken.Rule rule) {
+        this(scope, intervention, axes, metrics, rule, PLAN_LOGITS);
+    }
+
+    private SweepExperiment(Scope scope, PluginRef intervention, List<Axis> axes, List<PluginRef> metrics, TargetToken.Rule rule,
+            long planLogits) {
         this.scope = scope;
         this.intervention = intervention;
         this.axes = List.copyOf(axes);
         this.metrics = List.copyOf(metrics);
         this.rule = rule;
+        this.planLogits = planLogits;
+    }
+
+    /** The same sweep with plans of at most {@code floats} logits each (for tests: every point in a plan of its own at 1). */
+    SweepExperiment withPlanLogits(long floats) {
+        return new SweepExperiment(scope, intervention, axes, metrics, rule, floats);
     }
 
     @Override
@@ -216,12 +231,12 @@ final class SweepExperiment implements Experiment {
 
     /**
      * The points each plan runs: consecutive points whose intervened logits ({@code [pos, vocab]} per
-     * prompt) fit {@link #PLAN_LOGITS} floats together, at least one per plan; one empty chunk when
+     * prompt) fit {@code planLogits} floats together, at least one per plan; one empty chunk when
      * there are no points, so the clean forwards still run.
      */
-    static List<List<Integer>> chunks(int points, List<int[]> prompts, int vocab) {
+    static List<List<Integer>> chunks(int points, List<int[]> prompts, int vocab, long planLogits) {
         long perPoint = prompts.stream().mapToLong(t -> (long) t.length * vocab).sum();
-        int size = (int) Math.max(1, Math.min(points, PLAN_LOGITS / Math.max(1, perPoint)));
+        int size = (int) Math.max(1, Math.min(points, planLogits / Math.max(1, perPoint)));
         List<List<Integer>> chunks = new ArrayList<>();
         if (points == 0) {
             chunks.add(List.of());
@@ -277,7 +292,7 @@ final class SweepExperiment implements Experiment {
         InterventionContext.ProbeRunner probes = WEIGHTLESS_PROBES;
         List<Intervention> standIn = List.of(Intervention.zero(new Site.AtHook(HookPoint.global(HookSite.EMBED)), Positions.ALL));
         List<ForwardPlan> plans = new ArrayList<>();
-        for (List<Integer> chunk : chunks(points.size(), prompts, config.vocabSize())) {
+        for (List<Integer> chunk : chunks(points.size(), prompts, config.vocabSize(), planLogits)) {
             List<List<List<Intervention>>> interventions = new ArrayList<>();
             for (int p : chunk) {
                 List<List<Intervention>> point;
@@ -403,36 +418,34 @@ final class SweepExperiment implements Experiment {
             }
         }
 
-        long forwards = 0;
-        List<TensorData> clean = new ArrayList<>();
         double[][][] values = new double[points.size()][tasks.size()][metrics.size()];
         InterventionContext.ProbeRunner probes = context.probes();
-        List<List<Integer>> chunks = chunks(points.size(), prompts.tokens(), context.modelConfig(scope.model()).vocabSize());
-        for (int c = 0; c < chunks.size(); c++) {
-            List<Integer> chunk = chunks.get(c);
+        // the readouts of all plans in one index space: the clean runs of the first plan (t), then point p's run on prompt t
+        // at n + p × n + t (n prompts), each compared with its prompt's clean run as it arrives
+        int n = tasks.size();
+        ReadoutPairs pairs = new ReadoutPairs(i -> i < n ? i : (i - n) % n, (i, intervened, clean) -> {
+            int p = (i - n) / n;
+            int t = (i - n) % n;
+            String at = at(points.get(p));
+            for (int m = 0; m < metrics.size(); m++) {
+                values[p][t][m] = compute(root, m, created.get(m), clean.logits(), intervened.logits(), targets.get(t), tasks.get(t), at);
+            }
+        });
+        List<ForwardPlan> plans = new ArrayList<>();
+        List<Integer> offsets = new ArrayList<>();
+        long forwards = 0;
+        for (List<Integer> chunk : chunks(points.size(), prompts.tokens(), context.modelConfig(scope.model()).vocabSize(), planLogits)) {
             List<List<List<Intervention>>> interventions = new ArrayList<>();
             for (int p : chunk) {
                 interventions.add(resolve(context, points.get(p), prompts.tokens(), prompts.sets(), tasks, self, others, probes));
             }
-            ForwardPlan plan = plan(prompts.tokens(), c == 0, interventions);
-            List<ForwardReadout> readouts = context.forwards(plan, progress);
+            ForwardPlan plan = plan(prompts.tokens(), plans.isEmpty(), interventions);
+            plans.add(plan);
+            offsets.add((int) forwards);
             forwards += plan.size();
-            int next = 0;
-            if (c == 0) {
-                for (int t = 0; t < tasks.size(); t++) {
-                    clean.add(readouts.get(next++).logits());
-                }
-            }
-            for (int p : chunk) {
-                String at = at(points.get(p));
-                for (int t = 0; t < tasks.size(); t++) {
-                    TensorData intervened = readouts.get(next++).logits();
-                    for (int m = 0; m < metrics.size(); m++) {
-                        values[p][t][m] = compute(root, m, created.get(m), clean.get(t), intervened, targets.get(t), tasks.get(t), at);
-                    }
-                }
-            }
         }
+        context.forwards(plans, progress, (plan, index, readout) -> pairs.accept(offsets.get(plan) + index, readout));
+        pairs.requireComplete();
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("points", points.size());
         summary.put("prompts", tasks.size());

@@ -25,6 +25,9 @@ import io.interp4j.api.metric.TargetToken;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.PlanExecutor;
+import io.interp4j.api.plan.PlansSink;
+import io.interp4j.api.plan.ReadoutSink;
 import io.interp4j.api.plan.Readout;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
@@ -37,6 +40,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,8 +54,34 @@ class SweepExperimentTest extends TinyStudyTest {
 
     @Test
     void zeroingEachLayerOutputMatchesAnIndependentKlAndTopKOverlap() {
-        StepResult result = run(Steps.create("sweep", LAYER_SWEEP));
+        assertMatchesIndependentKlAndTopK(run(Steps.create("sweep", LAYER_SWEEP)));
+    }
 
+    @Test
+    void pointsInPlansOfTheirOwnHandedOverTogetherMatchTheIndependentReferenceToo(@TempDir Path own) {
+        List<List<Integer>> calls = new ArrayList<>();
+        Planner planner = new Planner(PlannerOptions.DEFAULTS);
+        PlanExecutor recording = new PlanExecutor() {
+            @Override
+            public void execute(ForwardPlan plan, Function<String, Model> models, Progress progress, ReadoutSink sink) {
+                planner.execute(plan, models, progress, sink);
+            }
+
+            @Override
+            public void execute(List<ForwardPlan> plans, Function<String, Model> models, Progress progress, PlansSink sink) {
+                calls.add(plans.stream().map(ForwardPlan::size).toList());
+                PlanExecutor.super.execute(plans, models, progress, sink);
+            }
+        };
+        try (TinyStudy fresh = new TinyStudy(own, recording)) {
+            // one point per plan: the clean runs and layer 0 in the first plan, layer 1 in the second
+            SweepExperiment sweep = ((SweepExperiment) Steps.create("sweep", LAYER_SWEEP)).withPlanLogits(1);
+            assertMatchesIndependentKlAndTopK(sweep.run(fresh, Progress.none()));
+        }
+        assertThat(calls).as("both plans handed over in one call").containsExactly(List.of(6 + 6, 6));
+    }
+
+    private static void assertMatchesIndependentKlAndTopK(StepResult result) {
         Table perPrompt = table(result, "per-prompt");
         assertThat(perPrompt.columns()).containsExactly("layer", "task", "family", "kl-divergence", "top-k-overlap");
         assertThat(perPrompt.rows()).hasSize(2 * 6);
@@ -172,13 +202,14 @@ class SweepExperimentTest extends TinyStudyTest {
         List<int[]> prompts = List.of(new int[] {1, 2}, new int[] {3, 4});
         // 4 positions × 2^22 = 2^24 floats per point: four points fill the 2^26 budget
         assertThat(SweepExperiment.PLAN_LOGITS).isEqualTo(1L << 26);
-        assertThat(SweepExperiment.chunks(9, prompts, 1 << 22))
+        long budget = SweepExperiment.PLAN_LOGITS;
+        assertThat(SweepExperiment.chunks(9, prompts, 1 << 22, budget))
                 .containsExactly(List.of(0, 1, 2, 3), List.of(4, 5, 6, 7), List.of(8));
-        assertThat(SweepExperiment.chunks(3, prompts, 1 << 22)).containsExactly(List.of(0, 1, 2));
+        assertThat(SweepExperiment.chunks(3, prompts, 1 << 22, budget)).containsExactly(List.of(0, 1, 2));
         // a point over the budget still runs, alone
-        assertThat(SweepExperiment.chunks(2, prompts, 1 << 25)).containsExactly(List.of(0), List.of(1));
+        assertThat(SweepExperiment.chunks(2, prompts, 1 << 25, budget)).containsExactly(List.of(0), List.of(1));
         // no points: one empty plan, which holds the clean forwards
-        assertThat(SweepExperiment.chunks(0, prompts, 512)).containsExactly(List.of());
+        assertThat(SweepExperiment.chunks(0, prompts, 512, budget)).containsExactly(List.of());
     }
 
     @Test

@@ -2,14 +2,17 @@ package io.interp4j.runner.spark;
 
 import io.interp4j.api.experiment.Progress;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 
 /**
  * Advances a step's progress as Spark reports finished tasks, on the driver: each partition counts
- * once, when its first attempt succeeds (a retried or speculative attempt adds nothing).
+ * once, when its first attempt succeeds (a retried or speculative attempt adds nothing). Several plans'
+ * jobs may run at once; each is known by its job group.
  */
 final class PartitionProgress extends SparkListener {
     private static final String GROUP = "spark.jobGroup.id";
@@ -19,7 +22,6 @@ final class PartitionProgress extends SparkListener {
         final String group;
         final int[] sizes;
         final Progress progress;
-        final Set<Integer> stages = new HashSet<>();
         final Set<Integer> finished = new HashSet<>();
 
         Job(String group, int[] sizes, Progress progress) {
@@ -44,37 +46,32 @@ final class PartitionProgress extends SparkListener {
         }
     }
 
-    private volatile Job current;
+    /** The jobs started and not yet ended, by group id. */
+    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    /** The stages of those jobs, with their job. */
+    private final Map<Integer, Job> stages = new ConcurrentHashMap<>();
 
     void start(Job job) {
-        current = job;
+        jobs.put(job.group, job);
     }
 
-    void end() {
-        current = null;
+    void end(Job job) {
+        jobs.remove(job.group);
+        stages.values().removeIf(j -> j == job);
     }
 
     @Override
     public void onJobStart(SparkListenerJobStart event) {
-        Job job = current;
-        if (job != null && event.properties() != null && job.group.equals(event.properties().getProperty(GROUP))) {
-            synchronized (job) {
-                scala.jdk.javaapi.CollectionConverters.asJava(event.stageIds()).forEach(id -> job.stages.add((Integer) id));
-            }
+        Job job = event.properties() == null ? null : jobs.get(String.valueOf(event.properties().getProperty(GROUP)));
+        if (job != null) {
+            scala.jdk.javaapi.CollectionConverters.asJava(event.stageIds()).forEach(id -> stages.put((Integer) id, job));
         }
     }
 
     @Override
     public void onTaskEnd(SparkListenerTaskEnd event) {
-        Job job = current;
-        if (job == null || !event.taskInfo().successful()) {
-            return;
-        }
-        boolean ours;
-        synchronized (job) {
-            ours = job.stages.contains(event.stageId());
-        }
-        if (ours) {
+        Job job = stages.get(event.stageId());
+        if (job != null && event.taskInfo().successful()) {
             job.finished(event.taskInfo().partitionId());
         }
     }

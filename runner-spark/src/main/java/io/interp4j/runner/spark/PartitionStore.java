@@ -82,6 +82,23 @@ final class PartitionStore {
     }
 
     /**
+     * Whether a partition is stored and its file can be read from its start, that is, whether {@link #read}
+     * will hand it over (reads the file's first result only).
+     */
+    static boolean readable(Path folder, String key) {
+        Path file = folder.resolve(key + SUFFIX);
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file)); ObjectInputStream objects = new ObjectInputStream(in)) {
+            objects.readObject();
+            return true;
+        } catch (IOException | ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    /**
      * Writes a partition's results as they come: to a temporary file, renamed into place by {@link
      * #commit()} once complete, so that a partition's file exists only when all of it does.
      */

@@ -7,6 +7,7 @@ import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardRequest;
+import io.interp4j.api.plan.PlansSink;
 import io.interp4j.api.plan.ReadoutSink;
 import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.plugin.TensorData;
@@ -25,10 +26,12 @@ import java.util.Set;
 import java.util.StringJoiner;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.IntStream;
 import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
@@ -36,7 +39,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  * (so every executor batches exactly as a local study does), shipped as {@link Wire} data, run partition by partition through the local
  * planner on the executors ({@link PartitionTask}), each of which stores its readouts as they come in the
  * step's partial folder ({@link PartitionStore}); the driver hands them to the step's sink one partition
- * at a time, so that no JVM holds a whole plan's readouts. Everything else a step does (training, generation, reading results) runs on the driver.
+ * at a time, so that no JVM holds a whole plan's readouts. Plans handed over together run as concurrent
+ * jobs, so that no core waits at the end of one plan for its last partition. Everything else a step does
+ * (training, generation, reading results) runs on the driver.
  */
 final class SparkPlanRunner implements PlanRunner {
     private static final Set<String> OPTIONS = Set.of("master", "partitions");
@@ -120,6 +125,8 @@ final class SparkPlanRunner implements PlanRunner {
         private int plans;
         private int partitionsRun;
         private int partitionsReused;
+        /** The most plans whose jobs were started together. */
+        private long running;
         /** Each executor that ran a partition, with its engines' intra-op threads. */
         private final Map<String, Integer> executors = new TreeMap<>();
 
@@ -129,21 +136,58 @@ final class SparkPlanRunner implements PlanRunner {
 
         @Override
         public void execute(ForwardPlan plan, Function<String, Model> models, Progress progress, ReadoutSink sink) {
+            execute(List.of(plan), models, progress, (p, index, readout) -> sink.accept(index, readout));
+        }
+
+        /**
+         * Starts every plan's Spark job at once (asynchronously, in the plans' order) and then hands the plans'
+         * readouts over one plan at a time, each as soon as its job is done. Spark's FIFO scheduler runs an
+         * earlier job's tasks first and gives a core that the earlier jobs no longer need to the next job, so
+         * that a plan's last partitions share the cluster with the next plan's first ones, and the driver
+         * hands over one plan's readouts while the executors compute the next.
+         */
+        @Override
+        public void execute(List<ForwardPlan> plans, Function<String, Model> models, Progress progress, PlansSink sink) {
+            List<Launched> launched = new ArrayList<>(plans.size());
+            // Spark's listener thread advances the progress of every running job, this thread that of reused partitions
+            Object lock = new Object();
+            Progress serial = n -> {
+                synchronized (lock) {
+                    progress.advance(n);
+                }
+            };
+            try {
+                for (ForwardPlan plan : plans) {
+                    launched.add(launch(plan, serial));
+                }
+                for (int p = 0; p < launched.size(); p++) {
+                    ReadoutSink plan = sink.of(p);
+                    launched.get(p).deliver(result -> plan.accept(result.index(), result.decode()));
+                }
+            } finally {
+                // after a failure, the jobs of later plans stop (their finished partitions stay stored for a rerun)
+                launched.forEach(Launched::cancel);
+            }
+            running = Math.max(running, launched.stream().filter(l -> l.job != null).count());
+        }
+
+        /** Splits a plan, finds its partitions stored by an interrupted run and starts the job of the others. */
+        private Launched launch(ForwardPlan plan, Progress progress) {
             if (plan.size() == 0) {
-                return;
+                return new Launched(List.of(), 0, null, null);
             }
             Map<String, Source> sources = sources(plan);
             Map<String, ModelConfig> configs = new LinkedHashMap<>();
             List<int[]> chunks = new Planner(settings.planner()).chunks(plan, key -> configs.computeIfAbsent(key,
                     k -> ModelConfig.read(Path.of(sources.get(k).path()).resolve("config.json"))));
             List<int[]> split = Partitioning.split(plan, chunks, partitions());
+            List<String> keys = new ArrayList<>(split.size());
             List<PartitionTask> tasks = new ArrayList<>(split.size());
-            Consumer<Wire.Result> deliver = result -> sink.accept(result.index(), result.decode());
             long reused = 0;
-            for (int p = 0; p < split.size(); p++) {
-                List<Wire.Request> requests = new ArrayList<>(split.get(p).length);
+            for (int[] partition : split) {
+                List<Wire.Request> requests = new ArrayList<>(partition.length);
                 Map<TensorData, Wire.Tensor> shared = new IdentityHashMap<>();
-                for (int index : split.get(p)) {
+                for (int index : partition) {
                     requests.add(Wire.Request.of(index, plan.requests().get(index), shared));
                 }
                 Map<String, Source> used = new LinkedHashMap<>();
@@ -151,10 +195,10 @@ final class SparkPlanRunner implements PlanRunner {
                 int batchTokens = settings.planner().batchTokens();
                 long cacheBytes = settings.planner().cacheBytes();
                 String key = PartitionStore.key(requests, used, batchTokens, cacheBytes);
-                if (PartitionStore.read(partial, key, deliver)) {
+                keys.add(key);
+                if (PartitionStore.readable(partial, key)) {
                     // finished by an interrupted run of this step
                     reused += requests.size();
-                    partitionsReused++;
                 } else {
                     tasks.add(new PartitionTask(tasks.size(), requests, used, batchTokens, cacheBytes, partial.toString(), key, hook));
                 }
@@ -162,41 +206,83 @@ final class SparkPlanRunner implements PlanRunner {
             if (reused > 0) {
                 progress.advance(reused);
             }
-            if (!tasks.isEmpty()) {
-                run(tasks, progress);
-                // the executors stored each partition's readouts as they came: hand them over one partition at a time
-                for (PartitionTask task : tasks) {
-                    if (!PartitionStore.read(partial, task.key(), deliver)) {
-                        throw new Interp4jException(ErrorCode.IO_ERROR, partial + ": partition " + task.partition() + " finished but its"
-                                + " readouts are not readable there; the partial folder must be on a file system the driver and every"
-                                + " executor see");
-                    }
-                }
+            partitionsReused += split.size() - tasks.size();
+            if (tasks.isEmpty()) {
+                return new Launched(keys, 0, null, null);
             }
-            plans++;
-            partitionsRun += tasks.size();
-        }
-
-        /** Runs partitions as one Spark job; each stores its readouts in the partial folder. */
-        private void run(List<PartitionTask> tasks, Progress progress) {
             int[] sizes = tasks.stream().mapToInt(t -> t.requests().size()).toArray();
             String group = "interp4j-plan-" + (++jobs);
             PartitionProgress.Job job = new PartitionProgress.Job(group, sizes, progress);
             listener.start(job);
-            List<PartitionTask.Done> results;
             try {
+                // the group is a property of this thread, which Spark copies into the job when it is submitted
                 spark.setJobGroup(group, String.format(Locale.ROOT, "%,d forwards in %d partitions", IntStream.of(sizes).sum(), tasks.size()),
                         false);
                 // one task per partition: parallelize slices a list of n elements into n partitions of one element
-                results = spark.parallelize(tasks, tasks.size()).map(PartitionTask::run).collect();
+                return new Launched(keys, tasks.size(), job, spark.parallelize(tasks, tasks.size()).map(PartitionTask::run).collectAsync());
             } catch (Exception e) { // Scala code throws SparkException without declaring it
+                listener.end(job);
                 throw failed(e);
             } finally {
-                listener.end();
                 spark.clearJobGroup();
             }
-            job.complete();
-            results.forEach(done -> executors.put(done.executor(), done.engineThreads()));
+        }
+
+        /**
+         * A plan whose job has started: its partitions' store keys in order, how many of them its job runs
+         * (the others were stored by an interrupted run), and the job (null when every partition was stored).
+         */
+        private final class Launched {
+            private final List<String> keys;
+            private final int tasks;
+            private final PartitionProgress.Job job;
+            private final JavaFutureAction<List<PartitionTask.Done>> future;
+
+            Launched(List<String> keys, int tasks, PartitionProgress.Job job, JavaFutureAction<List<PartitionTask.Done>> future) {
+                this.keys = keys;
+                this.tasks = tasks;
+                this.job = job;
+                this.future = future;
+            }
+
+            /** Waits for the job, then hands over every partition's readouts, one partition at a time. */
+            void deliver(Consumer<Wire.Result> deliver) {
+                if (future != null) {
+                    List<PartitionTask.Done> results;
+                    try {
+                        results = future.get();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw failed(e);
+                    } catch (ExecutionException e) { // Scala code throws SparkException without declaring it
+                        throw failed(e.getCause() instanceof Exception cause ? cause : e);
+                    } finally {
+                        listener.end(job);
+                    }
+                    job.complete();
+                    results.forEach(done -> executors.put(done.executor(), done.engineThreads()));
+                }
+                // the executors stored each partition's readouts as they came: hand them over one partition at a time
+                for (int p = 0; p < keys.size(); p++) {
+                    if (!PartitionStore.read(partial, keys.get(p), deliver)) {
+                        throw new Interp4jException(ErrorCode.IO_ERROR, partial + ": partition " + p + " finished but its"
+                                + " readouts are not readable there; the partial folder must be on a file system the driver and every"
+                                + " executor see");
+                    }
+                }
+                if (!keys.isEmpty()) {
+                    plans++;
+                    partitionsRun += tasks;
+                }
+            }
+
+            /** Cancels the job when it still runs. */
+            void cancel() {
+                if (future != null && !future.isDone()) {
+                    future.cancel(true);
+                    listener.end(job);
+                }
+            }
         }
 
         @Override
@@ -205,8 +291,9 @@ final class SparkPlanRunner implements PlanRunner {
             if (plans == 0) {
                 return "the driver (no forward plans to run on Spark " + master + ")";
             }
-            return String.format(Locale.ROOT, "Spark %s (%d cores): %d plan%s in %d partition%s, on %d executor%s %s%s", master,
-                    spark.defaultParallelism(), plans, plans == 1 ? "" : "s", partitionsRun, partitionsRun == 1 ? "" : "s", executors.size(),
+            return String.format(Locale.ROOT, "Spark %s (%d cores): %d plan%s in %d partition%s%s, on %d executor%s %s%s", master,
+                    spark.defaultParallelism(), plans, plans == 1 ? "" : "s", partitionsRun, partitionsRun == 1 ? "" : "s",
+                    running > 1 ? " (up to " + running + " plans at once)" : "", executors.size(),
                     executors.size() == 1 ? "" : "s", executorsAndThreads(), partitionsReused == 0 ? ""
                             : String.format(Locale.ROOT, "; %d partition%s reused from an interrupted run", partitionsReused,
                                     partitionsReused == 1 ? "" : "s"));

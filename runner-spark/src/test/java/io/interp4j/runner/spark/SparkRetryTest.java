@@ -4,29 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.interp4j.api.Interp4jException;
-import io.interp4j.api.checkpoint.Checkpoint;
-import io.interp4j.api.checkpoint.DType;
-import io.interp4j.api.checkpoint.RandomCheckpoint;
-import io.interp4j.api.intervention.Intervention;
-import io.interp4j.api.intervention.Positions;
-import io.interp4j.api.intervention.Site;
-import io.interp4j.api.model.LoadOptions;
-import io.interp4j.api.model.Model;
-import io.interp4j.api.model.ModelConfig;
-import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
-import io.interp4j.api.plan.ForwardRequest;
-import io.interp4j.engine.djl.DjlEngineProvider;
-import io.interp4j.planner.Planner;
-import io.interp4j.planner.PlannerOptions;
-import io.interp4j.planner.runner.ModelSource;
 import io.interp4j.planner.runner.PlanRunner;
 import io.interp4j.planner.runner.RunnerSettings;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,13 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  * folder, it runs only the partition that failed.
  */
 class SparkRetryTest {
-    private static final ModelConfig CONFIG = ModelConfig.of(300, 32, 64, 3, 4, 2, false);
     /** Where the injected failure remembers that it fired: the tasks run in this JVM (local mode). */
     private static final AtomicBoolean FIRED = new AtomicBoolean();
     /** How many partitions the rerun ran. */
     private static final java.util.concurrent.atomic.AtomicInteger RUNS = new java.util.concurrent.atomic.AtomicInteger();
-    /** Small enough that the plan has several chunks, so that it has several partitions. */
-    private static final PlannerOptions OPTIONS = new PlannerOptions(64, 4_000);
 
     @TempDir
     static Path dir;
@@ -56,32 +36,17 @@ class SparkRetryTest {
 
     @BeforeAll
     static void runLocally() {
-        RandomCheckpoint.write(dir.resolve("m"), CONFIG, DType.F32, 3);
-        ForwardPlan.Builder builder = ForwardPlan.builder();
-        Random random = new Random(1);
-        for (int p = 0; p < 12; p++) {
-            int[] prompt = random.ints(4 + p % 5, 0, CONFIG.vocabSize()).toArray();
-            builder.add(ForwardRequest.clean("m", prompt));
-            for (int layer = 0; layer < CONFIG.numLayers(); layer++) {
-                builder.add(ForwardRequest.intervened("m", prompt, List.of(Intervention.zero(Site.parse("blocks." + layer + ".contribution"),
-                        Positions.ALL))));
-            }
-        }
-        plan = builder.build();
-        try (Model model = new DjlEngineProvider().load(Checkpoint.open(dir.resolve("m")))) {
-            local = new Planner(OPTIONS).execute(plan, key -> model, n -> { });
-        }
+        RandomPlans.writeModel(dir);
+        plan = RandomPlans.plan(1);
+        local = RandomPlans.local(dir, plan);
     }
 
     private static RunnerSettings settings(String master) {
-        return new RunnerSettings(Map.of("master", master, "partitions", "3"),
-                Map.of("m", new ModelSource("djl", dir.resolve("m"), LoadOptions.defaults())), OPTIONS);
+        return RandomPlans.settings(dir, master);
     }
 
-    /** The local executor as ranOn names it: the driver, with the engine threads of this JVM. */
     private static String driver() {
-        int threads = ThreadPolicy.current().intraOp();
-        return "[driver] with " + threads + " engine thread" + (threads == 1 ? "" : "s");
+        return RandomPlans.driver();
     }
 
     /** Throws from the first attempt of partition 1, once per JVM. */

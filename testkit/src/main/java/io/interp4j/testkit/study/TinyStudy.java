@@ -35,6 +35,7 @@ import io.interp4j.api.plan.ForwardPlan;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.plan.PlanExecutor;
+import io.interp4j.api.plan.PlansSink;
 import io.interp4j.api.plan.ReadoutSink;
 import java.util.List;
 import java.util.Map;
@@ -220,12 +221,18 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
      */
     @Override
     public void forwards(ForwardPlan plan, Progress progress, ReadoutSink sink) {
-        PlanExecutor plans = executor.orElseThrow(() -> new Interp4jException(ErrorCode.UNSUPPORTED, "this TinyStudy was made without a"
+        forwards(List.of(plan), progress, (p, index, readout) -> sink.accept(index, readout));
+    }
+
+    /** Runs several plans with the executor in one call (as the study does), counting as {@link #forwards(ForwardPlan, Progress, ReadoutSink)}. */
+    @Override
+    public void forwards(List<ForwardPlan> plans, Progress progress, PlansSink sink) {
+        PlanExecutor run = executor.orElseThrow(() -> new Interp4jException(ErrorCode.UNSUPPORTED, "this TinyStudy was made without a"
                 + " PlanExecutor; use new TinyStudy(dir, new io.interp4j.planner.Planner(PlannerOptions.DEFAULTS)) to run forward plans"));
         synchronized (this) {
-            forwards += plan.size();
+            forwards += plans.stream().mapToLong(ForwardPlan::size).sum();
         }
-        plans.execute(plan, key -> {
+        run.execute(plans, key -> {
             ModelRef ref = ModelRef.parse(key);
             Model model = ref.variant() ? model(ref.name(), ref.options()) : model(ref.name());
             return model instanceof CountedModel counted ? counted.model : model;
