@@ -99,7 +99,8 @@ final class ReferenceSafetensors {
 
     /** IEEE 754 binary16 to float, written out: sign, 5-bit exponent (bias 15), 10-bit fraction. */
     static float half(int bits) {
-        int sign = (bits >> 15) == 0 ? 1 : -1;
+        // a double, so that a negative zero (0x8000) keeps its sign: an int -1 times a zero fraction is +0
+        double sign = (bits >> 15) == 0 ? 1 : -1;
         int exponent = (bits >> 10) & 0x1f;
         int fraction = bits & 0x3ff;
         if (exponent == 0) {
