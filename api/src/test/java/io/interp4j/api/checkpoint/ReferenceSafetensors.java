@@ -107,7 +107,7 @@ final class ReferenceSafetensors {
             return (float) (sign * fraction * Math.pow(2, -24)); // subnormal: fraction · 2^-14 / 2^10
         }
         if (exponent == 31) {
-            return fraction == 0 ? sign * Float.POSITIVE_INFINITY : Float.NaN;
+            return fraction == 0 ? (float) (sign * Float.POSITIVE_INFINITY) : Float.NaN;
         }
         return (float) (sign * (1 + fraction / 1024.0) * Math.pow(2, exponent - 15));
     }
