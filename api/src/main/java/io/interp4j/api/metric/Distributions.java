@@ -77,9 +77,7 @@ public final class Distributions {
      * @return the divergence in nats, {@code >= 0}, +∞ or NaN
      */
     public static double kl(double[] logP, double[] logQ) {
-        if (logP.length != logQ.length) {
-            throw new IllegalArgumentException("KL of rows of different lengths: " + logP.length + " and " + logQ.length);
-        }
+        requireSameLength(logP.length, logQ.length);
         double sum = 0;
         for (int i = 0; i < logP.length; i++) {
             double p = Math.exp(logP[i]);
@@ -174,10 +172,22 @@ public final class Distributions {
      * @return the divergence in nats
      */
     public static double kl(float[] p, float[] q) {
-        if (p.length != q.length) {
-            throw new IllegalArgumentException("KL of rows of different lengths: " + p.length + " and " + q.length);
-        }
+        requireSameLength(p.length, q.length);
         return kl(p, 0, q, 0, p.length);
+    }
+
+    /**
+     * Checks that two rows compared by KL have the same length (the vocabulary), as the in-place
+     * {@code kl(p, from, q, from, length)} cannot: its callers check their rows' lengths with this.
+     *
+     * @param p the length of the P row
+     * @param q the length of the Q row
+     * @throws IllegalArgumentException if they differ
+     */
+    public static void requireSameLength(int p, int q) {
+        if (p != q) {
+            throw new IllegalArgumentException("KL of rows of different lengths: " + p + " and " + q);
+        }
     }
 
     /**

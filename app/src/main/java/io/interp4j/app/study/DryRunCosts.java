@@ -72,7 +72,7 @@ final class DryRunCosts implements AutoCloseable {
             }
             unpriced = unpriced != null ? unpriced : unpriced(forwardPlan);
             if (unpriced == null) {
-                seconds += modelled(planner, forwardPlan, plain);
+                seconds += modelled(forwardPlan, schedule, plain);
             }
         }
         String how = plain ? String.format(Locale.ROOT, "%,d planned requests, run one forward each (executor plain)", planned)
@@ -101,15 +101,20 @@ final class DryRunCosts implements AutoCloseable {
         return null;
     }
 
-    /** The calibrated cost model's seconds for a plan. */
+    /** The calibrated cost model's seconds for a plan, scheduling it. */
     private double modelled(Planner planner, ForwardPlan forwardPlan, boolean plain) {
+        return modelled(forwardPlan, plain ? List.of() : planner.schedule(forwardPlan, this::config), plain);
+    }
+
+    /** The calibrated cost model's seconds for a plan and its schedule (empty for the plain executor). */
+    private double modelled(ForwardPlan forwardPlan, List<ScheduledForward> schedule, boolean plain) {
         double seconds = 0;
         if (plain) {
             for (ForwardRequest request : forwardPlan.requests()) {
                 seconds += cost(request.model()).plainSeconds(request.length());
             }
         } else {
-            for (ScheduledForward forward : planner.schedule(forwardPlan, this::config)) {
+            for (ScheduledForward forward : schedule) {
                 seconds += cost(forward.model()).seconds(forward);
             }
         }
@@ -145,7 +150,7 @@ final class DryRunCosts implements AutoCloseable {
             modelled += modelled(planner, sampled, plain);
             long started = System.nanoTime();
             // a request on a variant (an adapter, a quantisation) runs on its base model: it costs what that costs
-            executor.execute(sampled, key -> pool.get(ModelRef.parse(key).name()), n -> { }, (index, readout) -> { });
+            executor.execute(sampled, key -> pool.forPlans(ModelRef.parse(key).name()), n -> { }, (index, readout) -> { });
             measured += (System.nanoTime() - started) / 1e9;
         }
         return new Sample(requests, modelled, measured);
@@ -180,7 +185,7 @@ final class DryRunCosts implements AutoCloseable {
     private PlanCost cost(String key) {
         String name = ModelRef.parse(key).name();
         return calibrated.computeIfAbsent(name, n -> {
-            Model model = pool.get(n);
+            Model model = pool.forPlans(n);
             return PlanCost.calibrate(model);
         });
     }

@@ -72,7 +72,7 @@ final class Runners {
         }
         Map<String, ModelSource> models = new LinkedHashMap<>();
         for (StudyPlan.ModelSpec m : plan.models().values()) {
-            models.put(m.name(), new ModelSource(m.engine(), m.path(), new LoadOptions(m.adapter(), m.quantization())));
+            models.put(m.name(), new ModelSource(plan.forwards().engineOf(m), m.path(), new LoadOptions(m.adapter(), m.quantization())));
         }
         return provider.open(new RunnerSettings(choice.options(), models, plan.forwards().options()));
     }
@@ -93,7 +93,7 @@ final class Runners {
 
                 @Override
                 public String ranOn() {
-                    return ran ? "this JVM (" + forwards.executor() + " executor)" : "this JVM";
+                    return ran ? "this JVM (" + forwards.executor() + " executor" + forwards.engine().map(e -> " on " + e).orElse("") + ")" : "this JVM";
                 }
             };
         }

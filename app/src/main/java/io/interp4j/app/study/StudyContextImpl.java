@@ -145,10 +145,16 @@ final class StudyContextImpl implements StudyContext {
         return nonFiniteForwards;
     }
 
-    /** A request's model: a study model, or a variant of one ({@link ModelRef#key()}). */
+    /**
+     * A request's model: a study model, or a variant of one ({@link ModelRef#key()}), loaded on the engine
+     * the study's forward plans run on.
+     */
     private Model resolve(String key) {
+        if (pool == null) {
+            throw new IllegalStateException("models are not loaded while a study is validated");
+        }
         ModelRef ref = ModelRef.parse(key);
-        return ref.variant() ? model(ref.name(), ref.options()) : model(ref.name());
+        return ref.variant() ? pool.forPlans(ref.name(), ref.options()) : pool.forPlans(ref.name());
     }
 
     /**
@@ -158,7 +164,7 @@ final class StudyContextImpl implements StudyContext {
     @Override
     public Tokenizer tokenizer(String name) {
         if (pool != null) {
-            return model(name).requireTokenizer();
+            return pool.tokenizer(name);
         }
         StudyPlan.ModelSpec spec = plan.models().get(name);
         if (spec == null) {

@@ -47,7 +47,7 @@ import java.util.regex.Pattern;
  */
 final class StudyLoader {
     private static final Set<String> STUDY_KEYS = Set.of("name", "seed", "models", "suites", "steps", "report", "forwards");
-    private static final Set<String> FORWARDS_KEYS = Set.of("executor", "batch-tokens", "cache-mb");
+    private static final Set<String> FORWARDS_KEYS = Set.of("executor", "engine", "batch-tokens", "cache-mb");
     private static final Set<String> MODEL_KEYS = Set.of("path", "engine", "dtype", "create", "adapter", "quantization");
     private static final Set<String> CREATE_KEYS = Set.of("seed", "preset", "layers", "hidden", "heads", "kv-heads",
             "intermediate", "vocab", "dtype", "tied");
@@ -145,8 +145,8 @@ final class StudyLoader {
                 && name.chars().noneMatch(c -> c == '/' || c == '\\' || c < 0x20 || c == 0x7f);
     }
 
-    /** Reads {@code study.forwards}: the executor of forward plans and the planner's bounds. */
-    private static StudyPlan.ForwardsSpec forwards(Config study, List<String> problems) {
+    /** Reads {@code study.forwards}: the executor of forward plans, the engine they run on and the planner's bounds. */
+    private StudyPlan.ForwardsSpec forwards(Config study, List<String> problems) {
         if (!study.hasPath("forwards")) {
             return StudyPlan.ForwardsSpec.DEFAULTS;
         }
@@ -171,7 +171,12 @@ final class StudyLoader {
             problems.add("study.forwards.cache-mb: found " + cacheMb + "; allowed: 1 to " + (1 << 20));
             cacheMb = defaults.cacheBytes() >> 20;
         }
-        return new StudyPlan.ForwardsSpec(executor, new PlannerOptions((int) batchTokens, cacheMb << 20));
+        Optional<String> engine = string(forwards, "engine", "study.forwards", problems);
+        if (engine.isPresent() && !engines.containsKey(engine.get())) {
+            problems.add("study.forwards.engine: unknown engine '" + engine.get() + "'; known engines: " + engines.keySet());
+            engine = Optional.empty();
+        }
+        return new StudyPlan.ForwardsSpec(executor, engine, new PlannerOptions((int) batchTokens, cacheMb << 20));
     }
 
     /** A loaded plan and the registry resolving plugin settings with the study's layering. */

@@ -45,11 +45,23 @@ record StudyPlan(
      *
      * @param executor {@code planned} (batched, prefixes reused, only read logits unembedded) or {@code plain}
      *     (one forward per request: the reference path)
+     * @param engine the engine the plans run on, if not each model's own: the models are loaded a second time
+     *     on it, while the steps' own work (training, generation, reading weights) stays on the model's engine
      * @param options the planner's batch and cache bounds
      */
-    record ForwardsSpec(String executor, PlannerOptions options) {
-        /** The planner with its default bounds. */
-        static final ForwardsSpec DEFAULTS = new ForwardsSpec("planned", PlannerOptions.DEFAULTS);
+    record ForwardsSpec(String executor, Optional<String> engine, PlannerOptions options) {
+        /** The planner with its default bounds, on each model's own engine. */
+        static final ForwardsSpec DEFAULTS = new ForwardsSpec("planned", Optional.empty(), PlannerOptions.DEFAULTS);
+
+        /**
+         * The engine a model's forward plans run on.
+         *
+         * @param model the model
+         * @return {@link #engine()} if set, else the model's own
+         */
+        String engineOf(ModelSpec model) {
+            return engine.orElse(model.engine());
+        }
 
         /**
          * Returns the executor this spec names.

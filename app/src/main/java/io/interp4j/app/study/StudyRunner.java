@@ -137,6 +137,10 @@ final class StudyRunner {
             }
             suiteParts.add(text.toString());
         }
+        // how the forward plans run changes the last digits as the thread count does (batch shapes, another engine)
+        StudyPlan.ForwardsSpec forwards = plan.forwards();
+        String forwardsPart = "forwards/" + forwards.executor() + "/" + forwards.options().batchTokens() + "/" + forwards.options().cacheBytes()
+                + forwards.engine().map(e -> "/" + loaded.registry().provenance(PluginKind.ENGINE, e)).orElse("");
         StepStore store = new StepStore(out);
         List<StudyResults.StepRecord> records = new ArrayList<>();
         Map<String, String> fingerprints = new LinkedHashMap<>();
@@ -149,6 +153,7 @@ final class StudyRunner {
                 List<String> parts = new ArrayList<>(List.of("step/2", loaded.registry().provenance(PluginKind.EXPERIMENT, step.experimentId()),
                         settings, Long.toString(plan.seed()), "threads/" + threads.intraOp()));
                 parts.addAll(modelParts);
+                parts.add(forwardsPart);
                 parts.addAll(suiteParts);
                 for (String dependency : step.experiment().dependsOn()) {
                     parts.add("depends/" + dependency + "/" + fingerprints.get(dependency));
@@ -175,7 +180,7 @@ final class StudyRunner {
                 try {
                     result = context.interventionCheck().annotate(step.id(), step.experiment().run(context, progress));
                 } finally {
-                    pool.closeVariants();
+                    pool.closeStepLocal();
                 }
                 progress.finish();
                 result = NonFiniteMarks.mark(result, context.nonFiniteForwards(), context.forwardsRun());

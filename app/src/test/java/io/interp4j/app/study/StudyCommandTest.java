@@ -249,6 +249,59 @@ class StudyCommandTest {
         }
     }
 
+    /**
+     * {@code study.forwards.engine} runs the forward plans on another engine than the model's own: the
+     * numbers agree with the model's own engine within the engines' parity tolerance, the step records
+     * where it ran, and a stored step of the other engine is not reused.
+     */
+    @Test
+    void theForwardPlansMayRunOnAnotherEngine() throws IOException {
+        Path file = study("plans-on-onnx", ABLATION);
+        Path out = dir.resolve("out-plans");
+        Result own = run("study", file.toString(), "--out", out.toString());
+        assertThat(own.code()).as(own.err()).isZero();
+        JsonObject onDjl = JsonParser.parseString(Files.readString(out.resolve("steps/01-ablation.json"))).getAsJsonObject();
+
+        Files.writeString(file, Files.readString(file).replace("steps = [", "forwards { engine = onnx }\n  steps = ["));
+        Result other = run("study", file.toString(), "--out", out.toString());
+        assertThat(other.code()).as(other.err()).isZero();
+        assertThat(other.err()).doesNotContain("unchanged");
+        JsonObject onOnnx = JsonParser.parseString(Files.readString(out.resolve("steps/01-ablation.json"))).getAsJsonObject();
+        assertThat(Files.readString(out.resolve("results.json"))).contains("planned executor on onnx");
+        assertThat(onOnnx.get("fingerprint")).isNotEqualTo(onDjl.get("fingerprint"));
+        int[] compared = {0, 0};
+        assertSameNumbers("result", onDjl.get("result"), onOnnx.get("result"), compared);
+        assertThat(compared[0]).as("numbers compared").isGreaterThan(10);
+        // the engines round differently: numbers equal to the last bit everywhere would mean both ran on djl
+        assertThat(compared[1]).as("numbers that differ in their last digits").isPositive();
+
+        Files.writeString(file, Files.readString(file).replace("engine = onnx }", "engine = tpu }"));
+        Result bad = run("study", file.toString(), "--dry-run");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("study.forwards.engine: unknown engine 'tpu'; known engines: [djl, onnx]");
+    }
+
+    /** Walks two JSON trees of the same shape: strings equal, numbers within the engines' parity tolerance. */
+    private static void assertSameNumbers(String path, com.google.gson.JsonElement a, com.google.gson.JsonElement b, int[] compared) {
+        if (a.isJsonObject()) {
+            assertThat(b.getAsJsonObject().keySet()).as(path).isEqualTo(a.getAsJsonObject().keySet());
+            a.getAsJsonObject().entrySet().forEach(e -> assertSameNumbers(path + "." + e.getKey(), e.getValue(), b.getAsJsonObject().get(e.getKey()),
+                    compared));
+        } else if (a.isJsonArray()) {
+            assertThat(b.getAsJsonArray().size()).as(path).isEqualTo(a.getAsJsonArray().size());
+            for (int i = 0; i < a.getAsJsonArray().size(); i++) {
+                assertSameNumbers(path + "[" + i + "]", a.getAsJsonArray().get(i), b.getAsJsonArray().get(i), compared);
+            }
+        } else if (a.isJsonPrimitive() && a.getAsJsonPrimitive().isNumber()) {
+            double x = a.getAsDouble();
+            assertThat(b.getAsDouble()).as(path).isCloseTo(x, org.assertj.core.api.Assertions.within(1e-4 * Math.max(1, Math.abs(x))));
+            compared[0]++;
+            compared[1] += b.getAsDouble() != x ? 1 : 0;
+        } else {
+            assertThat(b).as(path).isEqualTo(a);
+        }
+    }
+
     @Test
     void aModelMayCarryALoraAdapter() throws IOException {
         Path file = study("adapted", ABLATION);

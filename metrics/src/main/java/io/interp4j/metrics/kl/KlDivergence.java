@@ -26,9 +26,7 @@ final class KlDivergence extends TypedMetric<LogitComparison> {
         TensorData q = referenceFirst ? input.intervened() : input.reference();
         int[] rows = positions.resolve(LogSoftmax.positions(p));
         int vocab = LogSoftmax.vocab(p);
-        if (LogSoftmax.vocab(q) != vocab) {
-            throw new IllegalArgumentException("KL of rows of different lengths: " + vocab + " and " + LogSoftmax.vocab(q));
-        }
+        Distributions.requireSameLength(vocab, LogSoftmax.vocab(q));
         // each data() is a copy: take it once, and read the rows in place
         float[] pData = p.data();
         float[] qData = q.data();
