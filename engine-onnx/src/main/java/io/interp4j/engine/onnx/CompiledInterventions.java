@@ -1,6 +1,7 @@
 package io.interp4j.engine.onnx;
 
 import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Operation;
 import io.interp4j.api.intervention.Positions;
@@ -21,21 +22,106 @@ import java.util.List;
  * graph serves every position, head, scale and value.
  */
 final class CompiledInterventions {
-    private final List<Intervention> interventions;
+    /** The row of an intervention that applies to every row. */
+    private static final int EVERY_ROW = -1;
+
+    /**
+     * One compiled rewrite: an intervention of the run on every row, or a batch's per-row interventions
+     * of one site and kind, each on its own row, with one mask (and value) carrying every row's.
+     */
+    private record Entry(Site site, String kind, List<Member> members) {
+        boolean perRow() {
+            return members.get(0).row() != EVERY_ROW;
+        }
+    }
+
+    private record Member(int row, Intervention intervention) {}
+
+    private final List<Entry> entries = new ArrayList<>();
 
     CompiledInterventions(List<Intervention> interventions) {
-        this.interventions = List.copyOf(interventions);
+        this(interventions, List.of());
     }
 
-    List<Intervention> all() {
-        return interventions;
+    /**
+     * The run's own interventions, then a batch's per-row interventions (see {@link #compilesRows}) grouped
+     * by site and kind, in the order of their site names, so batches with the same sites share one graph.
+     */
+    CompiledInterventions(List<Intervention> interventions, List<List<Intervention>> perRow) {
+        for (Intervention i : interventions) {
+            entries.add(new Entry(i.site(), kind(i), List.of(new Member(EVERY_ROW, i))));
+        }
+        java.util.Map<String, List<Member>> grouped = new java.util.TreeMap<>();
+        for (int row = 0; row < perRow.size(); row++) {
+            for (Intervention i : perRow.get(row)) {
+                grouped.computeIfAbsent(i.site().name() + "|row-" + kind(i), k -> new ArrayList<>()).add(new Member(row, i));
+            }
+        }
+        grouped.values().forEach(members -> {
+            Intervention first = members.get(0).intervention();
+            entries.add(new Entry(first.site(), "row-" + kind(first), List.copyOf(members)));
+        });
     }
 
-    /** What the graph depends on: per intervention its site, whether it writes a value, and its kind. */
+    /**
+     * Whether a batch's per-row interventions compile into the graph: each scales, zeroes or adds a vector
+     * of the site's feature shape, away from the logits and attention scores and patterns, one per row and
+     * point (so their order within a row does not matter). Others run as hooks at cut points.
+     */
+    static boolean compilesRows(List<List<Intervention>> perRow, ModelConfig config) {
+        for (List<Intervention> row : perRow) {
+            java.util.Set<HookPoint> points = new java.util.HashSet<>();
+            for (Intervention i : row) {
+                Site site = i.site();
+                boolean rewritable = switch (i.operation()) {
+                    case ZERO, SCALE -> true;
+                    case ADD -> i.value().isPresent() && Arrays.equals(i.value().get().shape(), i.featureShape(config));
+                    case REPLACE, MULTIPLY -> false;
+                };
+                if (!rewritable || site.positionAxis() != 1 || site.headAxis() == 1 || site.rewrittenPoint().site() == HookSite.LOGITS
+                        || !points.add(site.rewrittenPoint())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Whether nothing is compiled in. */
+    boolean isEmpty() {
+        return entries.isEmpty();
+    }
+
+    /** The hook points the compiled rewrites write. */
+    List<HookPoint> points() {
+        return entries.stream().map(e -> e.site().rewrittenPoint()).toList();
+    }
+
+    /** The number of compiled rewrites; {@link #inputs} and the input names take an index below it. */
+    int size() {
+        return entries.size();
+    }
+
+    /** The site of a compiled rewrite. */
+    Site site(int index) {
+        return entries.get(index).site();
+    }
+
+    /**
+     * The kind of a compiled rewrite: {@code scale}, {@code add} or {@code replace} on every row, or for
+     * per-row ones {@code row-scale} ({@code x − M·x}, the mask holding {@code 1 − s} on each row's positions,
+     * so an untouched row keeps its value bit for bit) and {@code row-add} ({@code x + M·V}, V holding each
+     * row's {@code s·v}).
+     */
+    String kind(int index) {
+        return entries.get(index).kind();
+    }
+
+    /** What the graph depends on: per rewrite its site, whether it writes a value, and its kind. */
     List<String> structure() {
         List<String> key = new ArrayList<>();
-        for (Intervention i : interventions) {
-            key.add(i.site().name() + "|" + kind(i));
+        for (Entry e : entries) {
+            key.add(e.site().name() + "|" + e.kind());
         }
         return key;
     }
@@ -62,11 +148,11 @@ final class CompiledInterventions {
         return "iv" + index + ".value";
     }
 
-    /** The interventions that rewrite a hook point's value, with their indices, in the order added. */
+    /** The rewrites of a hook point's value, by index, in the order added. */
     List<Integer> at(HookPoint point) {
         List<Integer> result = new ArrayList<>();
-        for (int i = 0; i < interventions.size(); i++) {
-            if (interventions.get(i).site().rewrittenPoint().equals(point)) {
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i).site().rewrittenPoint().equals(point)) {
                 result.add(i);
             }
         }
@@ -91,7 +177,11 @@ final class CompiledInterventions {
      * @return mask, scale and value
      */
     Inputs inputs(ModelConfig config, int index, int batch, int first, int rows, int keys, BatchLayout layout) {
-        Intervention i = interventions.get(index);
+        Entry entry = entries.get(index);
+        if (entry.perRow()) {
+            return rowInputs(config, entry, batch, first, rows, keys, layout);
+        }
+        Intervention i = entry.members().get(0).intervention();
         Site site = i.site();
         long[] full = site.rewrittenPoint().shape(config, batch, rows, keys);
         int positionAxis = site.positionAxis();
@@ -166,6 +256,62 @@ final class CompiledInterventions {
             }
         }
         return new Inputs(mask, maskShape, scale, value, valueShape);
+    }
+
+    /**
+     * The inputs of per-row rewrites: a mask with a batch axis where each member marks its own row's
+     * selected positions (and heads) — with {@code 1 − s} for {@code row-scale}, 1 for {@code row-add} —
+     * and for {@code row-add} a value {@code [batch, 1, feature...]} holding each row's {@code s·v}.
+     */
+    private static Inputs rowInputs(ModelConfig config, Entry entry, int batch, int first, int rows, int keys, BatchLayout layout) {
+        Site site = entry.site();
+        long[] full = site.rewrittenPoint().shape(config, batch, rows, keys);
+        int headAxis = site.headAxis();
+        int heads = headAxis >= 0 ? (int) full[headAxis] : 1;
+        long[] maskShape = new long[full.length];
+        Arrays.fill(maskShape, 1);
+        maskShape[0] = batch;
+        maskShape[1] = rows;
+        if (headAxis >= 0) {
+            maskShape[headAxis] = heads;
+        }
+        boolean add = entry.kind().equals("row-add");
+        long[] feature = site.featureShape(config);
+        int featureSize = 1;
+        for (long d : feature) {
+            featureSize *= (int) d;
+        }
+        float[] mask = new float[batch * rows * heads];
+        float[] value = add ? new float[batch * featureSize] : new float[] {0};
+        boolean padded = layout != null && !layout.uniform();
+        for (Member member : entry.members()) {
+            Intervention i = member.intervention();
+            int b = member.row();
+            int offset = padded ? layout.offset(b) : 0;
+            float weight = add ? 1 : (float) (1 - (i.operation() == io.interp4j.api.intervention.Operation.ZERO ? 0 : i.scale()));
+            for (Positions.Selection selection : i.positions().select(first, padded ? layout.length(b) : rows)) {
+                int row = offset + selection.row();
+                for (int h = 0; h < heads; h++) {
+                    if (headAxis < 0 || i.heads().isEmpty() || i.heads().contains(h)) {
+                        mask[(b * rows + row) * heads + h] = weight;
+                    }
+                }
+            }
+            if (add) {
+                float[] v = i.value().orElseThrow().data();
+                for (int k = 0; k < featureSize; k++) {
+                    value[b * featureSize + k] = (float) (i.scale() * v[k]);
+                }
+            }
+        }
+        long[] valueShape = {1};
+        if (add) {
+            valueShape = new long[feature.length + 2];
+            valueShape[0] = batch;
+            valueShape[1] = 1;
+            System.arraycopy(feature, 0, valueShape, 2, feature.length);
+        }
+        return new Inputs(mask, maskShape, 0, value, valueShape);
     }
 
     static boolean supported(Intervention i) {

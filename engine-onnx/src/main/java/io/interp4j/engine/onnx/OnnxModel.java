@@ -210,7 +210,7 @@ final class OnnxModel extends AbstractModel {
      * in some blocks, building it on first use.
      */
     GraphIr graph(CompiledInterventions interventions, int startLayer, Set<Integer> resultLayers) {
-        if (interventions.all().isEmpty() && startLayer == 0 && resultLayers.isEmpty()) {
+        if (interventions.isEmpty() && startLayer == 0 && resultLayers.isEmpty()) {
             return graph;
         }
         synchronized (graphs) {
@@ -231,7 +231,7 @@ final class OnnxModel extends AbstractModel {
      */
     Plan plan(CompiledInterventions interventions, int startLayer, Set<HookPoint> replaced, Set<HookPoint> observed) {
         Set<Integer> resultLayers = new TreeSet<>();
-        Stream.of(replaced.stream(), observed.stream(), interventions.all().stream().map(i -> i.site().rewrittenPoint()))
+        Stream.of(replaced.stream(), observed.stream(), interventions.points().stream())
                 .flatMap(points -> points)
                 .filter(point -> point.site() == HookSite.ATTN_RESULT)
                 .forEach(point -> resultLayers.add(point.layer()));
@@ -242,7 +242,7 @@ final class OnnxModel extends AbstractModel {
         synchronized (plans) {
             Plan plan = plans.get(key);
             if (plan == null) {
-                plan = compile(source, cuts, observe, startLayer, !interventions.all().isEmpty() || !resultLayers.isEmpty());
+                plan = compile(source, cuts, observe, startLayer, !interventions.isEmpty() || !resultLayers.isEmpty());
                 plans.put(key, plan);
                 trim(plans, Plan::evict);
             }

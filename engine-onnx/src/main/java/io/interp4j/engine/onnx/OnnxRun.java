@@ -132,9 +132,11 @@ final class OnnxRun extends AbstractRun {
      * What one pass computes beyond its tokens: the padding layout, the first block with its residual
      * stream, the positions whose logits are computed, and the interventions per row.
      */
-    private record Batch(int[][] tokens, BatchLayout layout, int startLayer, NDArray residual, Positions logits, RowInterventions rows) {
+    private record Batch(int[][] tokens, BatchLayout layout, int startLayer, NDArray residual, Positions logits, RowInterventions rows,
+            List<List<Intervention>> compiledRows) {
         static Batch plain(int[][] tokens, Positions logits) {
-            return new Batch(tokens, BatchLayout.uniform(tokens.length, tokens[0].length), 0, null, logits, RowInterventions.of(List.of()));
+            return new Batch(tokens, BatchLayout.uniform(tokens.length, tokens[0].length), 0, null, logits, RowInterventions.of(List.of()),
+                    List.of());
         }
     }
 
@@ -144,8 +146,13 @@ final class OnnxRun extends AbstractRun {
         ModelConfig config = model.config();
         input.check(config);
         BatchLayout layout = input.layout();
+        // per-row interventions compile into the graph when they can (no cut, so the fused graph runs whole); a Java hook
+        // at one of their points must see them applied first, as at a cut, so then they run as hooks
+        List<List<Intervention>> perRow = input.rowInterventions();
+        boolean compiled = !perRow.isEmpty() && CompiledInterventions.compilesRows(perRow, config)
+                && perRow.stream().flatMap(List::stream).noneMatch(i -> hooks().hookedPoints().contains(i.site().rewrittenPoint()));
         Batch batch = new Batch(layout.pad(input.prompts(), 0), layout, input.startLayer(), input.residual(), input.logits(),
-                RowInterventions.of(input.rowInterventions()));
+                RowInterventions.of(compiled ? List.of() : perRow), compiled ? perRow : List.of());
         try (KvState past = input.past() == null ? null : KvState.of(model.env(), config, input.past(), input.startLayer(), input.batch())) {
             NDArray logits = pass(batch, past, false, 0, manager(), manager());
             return new ForwardResult(logits, hooks().takeCache(), layout);
@@ -232,11 +239,11 @@ final class OnnxRun extends AbstractRun {
                     values.put(Qwen2Graph.pastValue(layer), own(owned, OnnxTensor.createTensor(env, FloatBuffer.allocate(0), empty)));
                 }
             }
-            CompiledInterventions compiledInterventions = new CompiledInterventions(interventions);
+            CompiledInterventions compiledInterventions = new CompiledInterventions(interventions, in.compiledRows());
             BatchLayout padded = layout.uniform() ? null : layout;
-            for (int i = 0; i < interventions.size(); i++) {
+            for (int i = 0; i < compiledInterventions.size(); i++) {
                 // logits at chosen positions: an intervention there sees the selected positions as the forward's
-                boolean gathered = !in.logits().all() && interventions.get(i).site().rewrittenPoint().site() == HookSite.LOGITS;
+                boolean gathered = !in.logits().all() && compiledInterventions.site(i).rewrittenPoint().site() == HookSite.LOGITS;
                 CompiledInterventions.Inputs iv = gathered
                         ? compiledInterventions.inputs(config, i, batch, start, selected, keys, null)
                         : compiledInterventions.inputs(config, i, batch, start, queries, keys, padded);

@@ -60,12 +60,23 @@ final class Qwen2Graph {
         g.rewriter((graph, point, value) -> {
             String current = value;
             for (int index : interventions.at(point)) {
-                boolean contribution = interventions.all().get(index).site() instanceof io.interp4j.api.intervention.Site.Contribution;
+                boolean contribution = interventions.site(index) instanceof io.interp4j.api.intervention.Site.Contribution;
                 String target = contribution ? graph.op("Sub", List.of(current, blockInput[0])) : current;
                 String mask = graph.input(CompiledInterventions.mask(index), GraphIr.FLOAT);
+                String kind = interventions.kind(index);
+                if (kind.equals("row-scale")) {
+                    // x − M·x: rows (and positions) the mask leaves at 0 keep their value bit for bit
+                    current = graph.op("Sub", List.of(current, graph.op("Mul", List.of(mask, target))));
+                    continue;
+                }
+                if (kind.equals("row-add")) {
+                    current = graph.op("Add", List.of(current, graph.op("Mul", List.of(mask,
+                            graph.input(CompiledInterventions.value(index), GraphIr.FLOAT)))));
+                    continue;
+                }
                 String scale = graph.input(CompiledInterventions.scale(index), GraphIr.FLOAT);
                 String kept = graph.op("Sub", List.of(one, mask));
-                String out = switch (CompiledInterventions.kind(interventions.all().get(index))) {
+                String out = switch (kind) {
                     case "scale" -> graph.op("Mul", List.of(target, graph.op("Add", List.of(kept, graph.op("Mul", List.of(mask, scale))))));
                     case "add" -> graph.op("Add", List.of(target, graph.op("Mul", List.of(mask,
                             graph.op("Mul", List.of(scale, graph.input(CompiledInterventions.value(index), GraphIr.FLOAT)))))));
