@@ -22,7 +22,7 @@ import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plan.Readout;
 import io.interp4j.api.plugin.TensorData;
-import io.interp4j.engine.djl.DjlEngineProvider;
+import io.interp4j.api.model.EngineProvider;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,9 +41,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The planner against the plain path it replaces: every readout of a mixed plan (clean requests,
  * ablations at every layer and head, last-position steering, patching, the embedding, the final norm
  * and the logits; prompts of different lengths, repeated prompts, two models) equals the plain
- * executor's within 1e-5, at every batch and cache bound.
+ * executor's within 1e-5, at every batch and cache bound — on each engine ({@link PlannerDjlTest},
+ * {@link PlannerOnnxTest}), since each batches and intervenes per row in its own way.
  */
-class PlannerTest {
+@org.junit.jupiter.api.TestInstance(org.junit.jupiter.api.TestInstance.Lifecycle.PER_CLASS)
+abstract class PlannerTest {
     private static final double TOLERANCE = 1e-5;
     private static final int VOCAB = 300;
     private static final ModelConfig A = ModelConfig.of(VOCAB, 32, 64, 4, 4, 2, false);
@@ -57,12 +59,15 @@ class PlannerTest {
     private static ForwardPlan plan;
     private static List<ForwardReadout> plain;
 
+    /** The engine the plans run on, on both paths. */
+    protected abstract EngineProvider provider();
+
     @BeforeAll
-    static void loadAndRunThePlainPath() {
+    void loadAndRunThePlainPath() {
         RandomCheckpoint.write(dir.resolve("a"), A, DType.F32, 5);
         RandomCheckpoint.write(dir.resolve("b"), B, DType.BF16, 6);
-        a = new DjlEngineProvider().load(Checkpoint.open(dir.resolve("a")));
-        b = new DjlEngineProvider().load(Checkpoint.open(dir.resolve("b")));
+        a = provider().load(Checkpoint.open(dir.resolve("a")));
+        b = provider().load(Checkpoint.open(dir.resolve("b")));
         plan = mixedPlan();
         AtomicLong progress = new AtomicLong();
         plain = new PlainExecutor().execute(plan, PlannerTest::model, progress::addAndGet);
@@ -70,7 +75,7 @@ class PlannerTest {
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         a.close();
         b.close();
     }
