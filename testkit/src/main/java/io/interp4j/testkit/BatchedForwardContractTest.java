@@ -287,8 +287,41 @@ public abstract class BatchedForwardContractTest {
         return list;
     }
 
+    /**
+     * Row i writes a vector of its own over block i's contribution (mean ablation); then rows that write a
+     * vector over block 1's output at the last position, and a source activation's rows by position.
+     */
+    private static List<Intervention> replacements() {
+        List<Intervention> list = new ArrayList<>();
+        for (int layer = 0; layer < CONFIG.numLayers(); layer++) {
+            list.add(Intervention.replace(Site.parse("blocks." + layer + ".contribution"), Positions.ALL, vector(100 + layer), "a mean"));
+        }
+        list.add(Intervention.replace(Site.layerOutput(1), Positions.LAST, vector(200), "a patched vector"));
+        // a source prompt's activation of 5 positions: its last row at the last position, its first at position 0
+        float[] source = new float[5 * CONFIG.hiddenSize()];
+        Random random = new Random(300);
+        for (int i = 0; i < source.length; i++) {
+            source[i] = (float) random.nextGaussian();
+        }
+        TensorData activation = new TensorData(new long[] {1, 5, CONFIG.hiddenSize()}, source);
+        list.add(Intervention.replace(Site.layerOutput(2), Positions.LAST, activation, "a patched activation"));
+        list.add(Intervention.replace(Site.parse("blocks.1.contribution"), Positions.of(0), activation, "a patched contribution"));
+        return list;
+    }
+
+    private static TensorData vector(long seed) {
+        Random random = new Random(seed);
+        float[] v = new float[CONFIG.hiddenSize()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return new TensorData(new long[] {CONFIG.hiddenSize()}, v);
+    }
+
     /** Which per-row interventions a case stacks. */
     protected enum RowCase {
+        /** Row i writes a vector over block i's contribution; more rows write a vector or a source activation's rows. */
+        REPLACEMENTS,
         /** Row i zeroes head i of block 2. */
         HEADS,
         /** Row i zeroes block i's contribution (a true skip). */
@@ -304,6 +337,7 @@ public abstract class BatchedForwardContractTest {
             case HEADS -> headsOfLayer(2);
             case CONTRIBUTIONS -> contributions();
             case STEERING -> steering();
+            case REPLACEMENTS -> replacements();
         };
         for (Padding padding : Padding.values()) {
             // one prompt per row, of different lengths, plus a row that nothing touches

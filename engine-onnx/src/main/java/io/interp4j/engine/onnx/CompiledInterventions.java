@@ -64,8 +64,8 @@ final class CompiledInterventions {
     }
 
     /**
-     * Whether a batch's per-row interventions compile into the graph: each scales, zeroes or adds a vector
-     * of the site's feature shape, away from the logits and attention scores and patterns, one per row and
+     * Whether a batch's per-row interventions compile into the graph: each scales, zeroes or adds a vector of
+     * the site's feature shape, or writes such a vector or one source prompt's activation, away from the logits and attention scores and patterns, one per row and
      * point (so their order within a row does not matter). Others run as hooks at cut points.
      */
     static boolean compilesRows(List<List<Intervention>> perRow, ModelConfig config) {
@@ -76,7 +76,9 @@ final class CompiledInterventions {
                 boolean rewritable = switch (i.operation()) {
                     case ZERO, SCALE -> true;
                     case ADD -> i.value().isPresent() && Arrays.equals(i.value().get().shape(), i.featureShape(config));
-                    case REPLACE, MULTIPLY -> false;
+                    case REPLACE -> i.value().isPresent() && (Arrays.equals(i.value().get().shape(), i.featureShape(config))
+                            || isSourceActivation(i.value().get().shape(), i.featureShape(config)));
+                    case MULTIPLY -> false;
                 };
                 if (!rewritable || site.positionAxis() != 1 || site.headAxis() == 1 || site.rewrittenPoint().site() == HookSite.LOGITS
                         || !points.add(site.rewrittenPoint())) {
@@ -90,6 +92,11 @@ final class CompiledInterventions {
     /** Whether nothing is compiled in. */
     boolean isEmpty() {
         return entries.isEmpty();
+    }
+
+    /** Whether a value is one source prompt's activation, {@code [1, positions, feature...]}. */
+    private static boolean isSourceActivation(long[] shape, long[] feature) {
+        return shape.length == feature.length + 2 && shape[0] == 1 && Arrays.equals(Arrays.copyOfRange(shape, 2, shape.length), feature);
     }
 
     /** The hook points the compiled rewrites write. */
@@ -110,8 +117,8 @@ final class CompiledInterventions {
     /**
      * The kind of a compiled rewrite: {@code scale}, {@code add} or {@code replace} on every row, or for
      * per-row ones {@code row-scale} ({@code x − M·x}, the mask holding {@code 1 − s} on each row's positions,
-     * so an untouched row keeps its value bit for bit) and {@code row-add} ({@code x + M·V}, V holding each
-     * row's {@code s·v}).
+     * so an untouched row keeps its value bit for bit), {@code row-add} ({@code x + M·V}, V holding each
+     * row's {@code s·v}) and {@code row-replace} ({@code x + M·(V − x)}, V holding each row's vector).
      */
     String kind(int index) {
         return entries.get(index).kind();
@@ -260,8 +267,10 @@ final class CompiledInterventions {
 
     /**
      * The inputs of per-row rewrites: a mask with a batch axis where each member marks its own row's
-     * selected positions (and heads) — with {@code 1 − s} for {@code row-scale}, 1 for {@code row-add} —
-     * and for {@code row-add} a value {@code [batch, 1, feature...]} holding each row's {@code s·v}.
+     * selected positions (and heads) — with {@code 1 − s} for {@code row-scale}, else 1 — and for
+     * {@code row-add} a value {@code [batch, 1, feature...]} holding each row's {@code s·v}, for
+     * {@code row-replace} a value {@code [batch, positions, feature...]} holding what each selected position
+     * is written (the row's vector, or its source activation's row for that position).
      */
     private static Inputs rowInputs(ModelConfig config, Entry entry, int batch, int first, int rows, int keys, BatchLayout layout) {
         Site site = entry.site();
@@ -276,39 +285,51 @@ final class CompiledInterventions {
             maskShape[headAxis] = heads;
         }
         boolean add = entry.kind().equals("row-add");
+        boolean writes = add || entry.kind().equals("row-replace");
         long[] feature = site.featureShape(config);
         int featureSize = 1;
         for (long d : feature) {
             featureSize *= (int) d;
         }
         float[] mask = new float[batch * rows * heads];
-        float[] value = add ? new float[batch * featureSize] : new float[] {0};
+        // row-add: one vector per row, broadcast over positions; row-replace: every position's written value
+        boolean replace = entry.kind().equals("row-replace");
+        float[] value = add ? new float[batch * featureSize] : replace ? new float[batch * rows * featureSize] : new float[] {0};
         boolean padded = layout != null && !layout.uniform();
         for (Member member : entry.members()) {
             Intervention i = member.intervention();
             int b = member.row();
             int offset = padded ? layout.offset(b) : 0;
-            float weight = add ? 1 : (float) (1 - (i.operation() == io.interp4j.api.intervention.Operation.ZERO ? 0 : i.scale()));
-            for (Positions.Selection selection : i.positions().select(first, padded ? layout.length(b) : rows)) {
+            float weight = writes ? 1 : (float) (1 - (i.operation() == io.interp4j.api.intervention.Operation.ZERO ? 0 : i.scale()));
+            int length = padded ? layout.length(b) : rows;
+            float[] v = writes ? i.value().orElseThrow().data() : null;
+            long sourceRows = replace && v.length != featureSize ? i.value().get().shape()[1] : -1;
+            if (sourceRows >= 0 && i.positions().all() && sourceRows != first + length) {
+                throw i.sourceLengthDiffers(sourceRows, first + length);
+            }
+            for (Positions.Selection selection : i.positions().select(first, length)) {
                 int row = offset + selection.row();
                 for (int h = 0; h < heads; h++) {
                     if (headAxis < 0 || i.heads().isEmpty() || i.heads().contains(h)) {
                         mask[(b * rows + row) * heads + h] = weight;
                     }
                 }
+                if (replace) {
+                    int from = sourceRows < 0 ? 0 : (int) (i.sourceIndex(selection.index(), sourceRows) * featureSize);
+                    System.arraycopy(v, from, value, (b * rows + row) * featureSize, featureSize);
+                }
             }
             if (add) {
-                float[] v = i.value().orElseThrow().data();
                 for (int k = 0; k < featureSize; k++) {
                     value[b * featureSize + k] = (float) (i.scale() * v[k]);
                 }
             }
         }
         long[] valueShape = {1};
-        if (add) {
+        if (writes) {
             valueShape = new long[feature.length + 2];
             valueShape[0] = batch;
-            valueShape[1] = 1;
+            valueShape[1] = replace ? rows : 1;
             System.arraycopy(feature, 0, valueShape, 2, feature.length);
         }
         return new Inputs(mask, maskShape, 0, value, valueShape);

@@ -69,6 +69,12 @@ final class Qwen2Graph {
                     current = graph.op("Sub", List.of(current, graph.op("Mul", List.of(mask, target))));
                     continue;
                 }
+                if (kind.equals("row-replace")) {
+                    // x + M·(V − x): the same bit-for-bit rule for untouched rows; a contribution's delta is replaced
+                    String written = graph.input(CompiledInterventions.value(index), GraphIr.FLOAT);
+                    current = graph.op("Add", List.of(current, graph.op("Mul", List.of(mask, graph.op("Sub", List.of(written, target))))));
+                    continue;
+                }
                 if (kind.equals("row-add")) {
                     current = graph.op("Add", List.of(current, graph.op("Mul", List.of(mask,
                             graph.input(CompiledInterventions.value(index), GraphIr.FLOAT)))));
