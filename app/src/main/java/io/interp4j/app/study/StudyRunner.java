@@ -52,6 +52,7 @@ final class StudyRunner {
         out.println("models:");
         for (StudyPlan.ModelSpec m : plan.models().values()) {
             out.println("  " + m.name() + ": " + m.path() + m.adapter().map(a -> " + adapter " + a).orElse("") + " on " + m.engine()
+                    + (plan.forwards().engineOf(m).equals(m.engine()) ? "" : " (forward plans on " + plan.forwards().engineOf(m) + ")")
                     + ", " + architecture(m.config())
                     + (Files.isDirectory(m.path()) ? "" : " (will be created: random weights, seed " + m.create().orElseThrow().seed() + ")"));
         }

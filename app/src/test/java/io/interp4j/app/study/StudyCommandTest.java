@@ -263,6 +263,9 @@ class StudyCommandTest {
         JsonObject onDjl = JsonParser.parseString(Files.readString(out.resolve("steps/01-ablation.json"))).getAsJsonObject();
 
         Files.writeString(file, Files.readString(file).replace("steps = [", "forwards { engine = onnx }\n  steps = ["));
+        Result dry = run("study", file.toString(), "--dry-run", "--no-estimate");
+        assertThat(dry.code()).as(dry.err()).isZero();
+        assertThat(dry.out()).contains("on djl (forward plans on onnx)");
         Result other = run("study", file.toString(), "--out", out.toString());
         assertThat(other.code()).as(other.err()).isZero();
         assertThat(other.err()).doesNotContain("unchanged");
