@@ -37,11 +37,11 @@ import java.util.stream.Stream;
 
 /**
  * A Qwen2 model on ONNX Runtime. Weights are ONNX Runtime tensors over the checkpoint's float32 data
- * (the memory mapping itself for float32 storage). The two fused graphs of the bare model from layer 0
- * (plain and observing) receive them as initializers, which ONNX Runtime copies and prepacks for its
- * matrix kernels; every other graph (with compiled interventions or per-head outputs, cut where a hook
- * replaces a value, or starting at a later layer) reads them in place as inputs, so no intervention, hook
- * set or start layer copies the weights. Compiled segments are cached per graph structure
+ * (the memory mapping itself for float32 storage). The plain fused graph of the bare model from layer 0
+ * receives them as initializers, which ONNX Runtime copies and prepacks for its matrix kernels; every
+ * other graph (observing hook points, with compiled interventions or per-head outputs, cut where a hook
+ * replaces a value, or starting at a later layer) reads them in place as inputs, so no observation,
+ * intervention, hook set or start layer copies the weights. Compiled segments are cached per graph structure
  * (compiled interventions, start layer), set of replaced hook points and whether hook points are
  * observed, the least recently used beyond {@value #MAX_PLANS} closed.
  */
@@ -265,10 +265,12 @@ final class OnnxModel extends AbstractModel {
     /** Compiles a graph's segments; a {@code variant} graph has compiled interventions or per-head outputs. */
     private Plan compile(GraphIr source, Set<HookPoint> cuts, boolean observe, int startLayer, boolean variant) {
         List<CompiledSegment> compiled = new ArrayList<>();
-        // only the bare model's fused graphs from layer 0 (plain and observing) hold prepacked copies of the
-        // weights; variants (compiled interventions, per-head outputs), cut graphs and later starts read them in
-        // place, so memory does not grow with the interventions, replaced points or start layers a study uses
-        boolean weightsFed = !cuts.isEmpty() || startLayer > 0 || variant;
+        // only the bare model's plain fused graph from layer 0 holds a prepacked copy of the weights; the observing
+        // graph, variants (compiled interventions, per-head outputs), cut graphs and later starts read them in place,
+        // so memory does not grow with the interventions, replaced points or start layers a study uses
+        // the observing graph too: it runs once per prompt in a study's plans, and its prepacked copy cost a full copy
+        // of the weights (11.6 → 8.5 GB resident on a 0.5B hub dry run), which at 1.5B decides whether a study fits
+        boolean weightsFed = !cuts.isEmpty() || startLayer > 0 || variant || observe;
         try {
             for (Segments.Segment segment : Segments.cut(source, cuts, observe, weightsFed, weightShapes)) {
                 OrtSession.SessionOptions options = sessionOptions(threads);

@@ -46,7 +46,8 @@ class OnnxSegmentsTest {
             Segments.Segment fused = observing.segments().get(0).segment();
             assertThat(fused.hooksAfter()).containsExactlyElementsOf(all);
             assertThat(fused.outputs()).contains(OnnxModel.graphValue(observing.graph(), z0), OnnxModel.graphValue(observing.graph(), post1));
-            assertThat(fused.weightsFed()).isFalse();
+            // and it reads the weights in place: only the plain graph holds a prepacked copy
+            assertThat(fused.weightsFed()).isTrue();
             // any other observed set is served by the same compiled graph
             assertThat(model.plan(none, 0, Set.of(), Set.of(HookPoint.block(1, HookSite.RESID_POST)))).isSameAs(observing);
             // replacing at two points: three segments, each handing out only its replaced point, weights read in place
