@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.plugin.PluginKind;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +31,7 @@ public final class StepSettings {
     private final String id;
     private final String prefix;
     private final Config config;
-    private final List<String> problems;
+    private final List<Problem> problems;
 
     /**
      * Reads the settings of one experiment.
@@ -42,7 +43,7 @@ public final class StepSettings {
         this(id, "", config, new ArrayList<>());
     }
 
-    private StepSettings(String id, String prefix, Config config, List<String> problems) {
+    private StepSettings(String id, String prefix, Config config, List<Problem> problems) {
         this.id = requireNonNull(id, "id is null");
         this.prefix = prefix;
         this.config = requireNonNull(config, "config is null");
@@ -87,7 +88,7 @@ public final class StepSettings {
      * @param message what was found and what is allowed
      */
     public void problem(String key, String message) {
-        problems.add(path(key) + ": " + message);
+        problems.add(new Problem(path(key), message));
     }
 
     /**
@@ -206,7 +207,7 @@ public final class StepSettings {
      */
     public void check() {
         if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+            throw new Interp4jException(problems);
         }
     }
 

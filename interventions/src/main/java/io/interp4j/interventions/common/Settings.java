@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.plugin.PluginKind;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ public final class Settings {
 
     private final String id;
     private final Config config;
-    private final List<String> problems = new ArrayList<>();
+    private final List<Problem> problems = new ArrayList<>();
 
     /**
      * Reads the settings of a plugin.
@@ -69,7 +70,7 @@ public final class Settings {
      * @param allowed what is allowed
      */
     public void problem(String key, String found, String allowed) {
-        problems.add(path(key) + ": found " + found + "; allowed: " + allowed);
+        problems.add(new Problem(path(key), "found " + found + "; allowed: " + allowed));
     }
 
     /**
@@ -288,7 +289,7 @@ public final class Settings {
      */
     public void check() {
         if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+            throw new Interp4jException(problems);
         }
     }
 

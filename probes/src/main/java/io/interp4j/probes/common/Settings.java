@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
 import io.interp4j.api.plugin.PluginKind;
@@ -23,7 +24,7 @@ import java.util.Set;
 public final class Settings {
     private final String id;
     private final Config config;
-    private final List<String> problems = new ArrayList<>();
+    private final List<Problem> problems = new ArrayList<>();
 
     /**
      * Starts reading.
@@ -219,7 +220,7 @@ public final class Settings {
         try {
             return Site.parse(name);
         } catch (Interp4jException e) {
-            problems.add(path(key) + ": " + e.getMessage());
+            problems.add(new Problem(path(key), e.getMessage()));
             return null;
         }
     }
@@ -243,7 +244,7 @@ public final class Settings {
             }
             return Positions.parse(value, path(key));
         } catch (Interp4jException e) {
-            problems.add(e.getMessage());
+            problems.addAll(e.problemsAt(path(key)));
             return Positions.LAST;
         } catch (ConfigException e) {
             wrongType(key, "all, first, last, an index or a list of indices like [0, -1]");
@@ -259,7 +260,7 @@ public final class Settings {
      * @param allowed what is allowed
      */
     public void problem(String key, String found, String allowed) {
-        problems.add(path(key) + ": found " + found + "; allowed: " + allowed);
+        problems.add(new Problem(path(key), "found " + found + "; allowed: " + allowed));
     }
 
     private String wrongType(String key, String allowed) {
@@ -275,7 +276,7 @@ public final class Settings {
      */
     public void check() {
         if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "probe '" + id + "': " + String.join("\n", problems));
+            throw new Interp4jException(problems);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.interp4j.experiments.atlas.hub;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -92,8 +93,8 @@ final class UniversalHubExperiment implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        List<String> problems = new ArrayList<>(scope.validate(context));
+    public List<Problem> validate(StudyContext context) {
+        List<Problem> problems = new ArrayList<>(scope.validate(context));
         if (problems.isEmpty()) {
             // the router reads each prompt's target: found now, not after the sweeps ran
             for (String model : scope.models(context)) {
@@ -273,7 +274,7 @@ final class UniversalHubExperiment implements Experiment {
             tables.add(new Table("router-prompts", List.of("model", "protocol", "position", "task", "family", "target", "drop"),
                     routerPrompts));
             tables.addAll(profiles.tables());
-            return new StepResult(tables, profiles.charts(), summary);
+            return new StepResult(tables, profiles.charts(), summary).withHeadline(atlas.headline());
         }
     }
 

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.metric.TargetToken;
 import io.interp4j.api.model.Model;
@@ -65,10 +66,10 @@ public record FamilyPrompts(String suite, String split, AtlasSettings.Names fami
      * @param perFamilyKey the setting that asks for them, for messages (null where the row fixes it)
      * @return problems with full config paths
      */
-    public List<String> validate(StudyContext context, int perFamily, String perFamilyKey) {
-        List<String> problems = new ArrayList<>();
+    public List<Problem> validate(StudyContext context, int perFamily, String perFamilyKey) {
+        List<Problem> problems = new ArrayList<>();
         String root = context.path();
-        Optional<String> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
+        Optional<Problem> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
         if (unknown.isPresent()) {
             problems.add(unknown.get());
             return problems;
@@ -83,8 +84,8 @@ public record FamilyPrompts(String suite, String split, AtlasSettings.Names fami
         for (String family : families.resolve(byFamily.keySet())) {
             List<Task> tasks = byFamily.get(family);
             if (tasks != null && tasks.size() < perFamily) {
-                problems.add(root + "." + (perFamilyKey == null ? "families" : perFamilyKey) + ": family '" + family + "' of suite '"
-                        + suite + "' (split " + split + ") has " + tasks.size() + " task(s); " + perFamily + " are needed");
+                problems.add(new Problem(root + "." + (perFamilyKey == null ? "families" : perFamilyKey), "family '" + family + "' of suite '"
+                        + suite + "' (split " + split + ") has " + tasks.size() + " task(s); " + perFamily + " are needed"));
             }
         }
         return problems;

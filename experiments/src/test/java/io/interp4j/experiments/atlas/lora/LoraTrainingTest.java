@@ -229,10 +229,10 @@ class LoraTrainingTest extends TinyStudyTest {
     @Test
     void theStudyIsCheckedBeforeAnythingLoads() {
         Experiment training = Steps.create("lora-training", "models = [main, big], suite = lora-json, family = poetry");
-        assertThat(training.validate(study)).containsExactly(
+        assertThat(training.validate(study)).extracting(Object::toString).containsExactly(
                 P + ".models: unknown model 'big'; the study's models: [deep, main, other, untokenized]",
                 P + ".family: suite 'lora-json' (split train) has no task of family 'poetry'; its families there: [copying, json_training]");
-        assertThat(Steps.create("lora-training", "suite = nope").validate(study))
+        assertThat(Steps.create("lora-training", "suite = nope").validate(study)).extracting(Object::toString)
                 .contains(P + ".suite: unknown suite 'nope'; the study's suites: [countries, fam, lora-json, main]");
     }
 
