@@ -7,7 +7,7 @@
  * plugin or a program using interp4j is written against:
  * <ul>
  *   <li>{@code Interp4jException}, {@code ErrorCode} and {@code Problem};</li>
- *   <li>the plugin SPIs and what they exchange: {@code plugin} (factories, kinds, settings resolution,
+ *   <li>the plugin SPIs and what they exchange: {@code plugin} (factories, kinds, settings resolution and the one {@code SettingsReader},
  *       {@code TensorData}), {@code probe}, {@code intervention} (plans and their context, and
  *       interventions as values: {@code Intervention}, {@code Site}, {@code Positions},
  *       {@code Operation}), {@code metric} (inputs, results, {@code Distributions}, {@code TargetToken}),
