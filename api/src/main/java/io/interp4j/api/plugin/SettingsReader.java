@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.DoublePredicate;
 
 /**
  * Reads a plugin's resolved settings for what their {@code reference.conf} cannot say: ranges, allowed
@@ -268,6 +269,23 @@ public class SettingsReader {
         Double number = numberOrNull(value(key));
         if (number == null || !Double.isFinite(number)) {
             invalid(key, "a finite number");
+            return null;
+        }
+        return number;
+    }
+
+    /**
+     * Reads a finite number that a predicate allows.
+     *
+     * @param key the key
+     * @param ok which finite values are allowed
+     * @param allowed the allowed values in words, for the message (e.g. {@code a number in [0, 1]})
+     * @return the number, or null after recording a problem
+     */
+    public Double number(String key, DoublePredicate ok, String allowed) {
+        Double number = numberOrNull(value(key));
+        if (number == null || !Double.isFinite(number) || !ok.test(number)) {
+            invalid(key, allowed);
             return null;
         }
         return number;
