@@ -151,7 +151,7 @@ public record AtlasScope(RowScope rows, String suite, String split) {
      * @return the token ids, not empty
      */
     public int[] encode(StudyContext context, Tokenizer tokenizer, Task task, String text) {
-        return PromptEncoding.encode(tokenizer, text, context.path() + ": suite '" + suite + "' task '" + task.id() + "'");
+        return PromptEncoding.encode(tokenizer, text, context.path(), "suite '" + suite + "' task '" + task.id() + "'");
     }
 
     /**

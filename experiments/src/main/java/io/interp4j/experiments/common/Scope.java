@@ -194,8 +194,8 @@ public record Scope(String model, String suite, String split, Map<String, Select
             String text = corrupt ? task.corruptPrompt().get() : task.prompt();
             int[] ids = tokenizer.encode(text);
             if (ids.length == 0) {
-                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + ": suite '" + suite + "' task '" + task.id()
-                        + "': the " + (corrupt ? "corrupt " : "") + "prompt encodes to no tokens");
+                throw new Interp4jException(List.of(new Problem(context.path(), "suite '" + suite + "' task '" + task.id()
+                        + "': the " + (corrupt ? "corrupt " : "") + "prompt encodes to no tokens")));
             }
             out.add(ids);
         }

@@ -1,6 +1,5 @@
 package io.interp4j.experiments.atlas.hub;
 
-import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
@@ -385,13 +384,13 @@ final class UniversalHubExperiment implements Experiment {
                 try {
                     ids[p] = TargetToken.resolve(task.target(), rule, prompts.tokenizer());
                 } catch (Interp4jException e) {
-                    throw new Interp4jException(e.code(), context.path() + ".target-rule: model '" + name + "', task '" + task.id()
-                            + "': " + e.getMessage(), e);
+                    throw new Interp4jException(e.code(), new Problem(context.path() + ".target-rule", "model '" + name + "', task '"
+                            + task.id() + "': " + e.getMessage()), e);
                 }
                 int vocab = prompts.model().config().vocabSize();
                 if (ids[p] < 0 || ids[p] >= vocab) {
-                    throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + ": model '" + name + "', task '" + task.id()
-                            + "': target token " + ids[p] + " is outside the vocabulary 0.." + (vocab - 1));
+                    throw new Interp4jException(List.of(new Problem(context.path(), "model '" + name + "', task '" + task.id()
+                            + "': target token " + ids[p] + " is outside the vocabulary 0.." + (vocab - 1))));
                 }
             }
             return ids;

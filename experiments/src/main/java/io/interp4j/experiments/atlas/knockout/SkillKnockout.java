@@ -1,6 +1,5 @@
 package io.interp4j.experiments.atlas.knockout;
 
-import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
@@ -497,12 +496,12 @@ final class SkillKnockout implements Experiment {
         try {
             id = TargetToken.resolve(task.target(), TargetToken.Rule.FIRST_TOKEN, tokenizer);
         } catch (Interp4jException e) {
-            throw new Interp4jException(e.code(), context.path() + ": suite '" + suite + "' task '" + task.id() + "': " + e.getMessage(),
-                    e);
+            throw new Interp4jException(e.code(), new Problem(context.path(), "suite '" + suite + "' task '" + task.id() + "': "
+                    + e.getMessage()), e);
         }
         if (id < 0 || id >= vocab) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + ": suite '" + suite + "' task '" + task.id()
-                    + "': target token " + id + " is outside the vocabulary 0.." + (vocab - 1));
+            throw new Interp4jException(List.of(new Problem(context.path(), "suite '" + suite + "' task '" + task.id()
+                    + "': target token " + id + " is outside the vocabulary 0.." + (vocab - 1))));
         }
         return id;
     }

@@ -124,14 +124,14 @@ public record FamilyPrompts(String suite, String split, AtlasSettings.Names fami
         tasks.forEach((family, list) -> {
             List<Prompt> prompts = new ArrayList<>();
             for (Task task : list) {
-                int[] ids = PromptEncoding.encode(tokenizer, task.prompt(), context.path() + ": suite '" + suite + "' task '" + task.id() + "'");
+                int[] ids = PromptEncoding.encode(tokenizer, task.prompt(), context.path(), "suite '" + suite + "' task '" + task.id() + "'");
                 int target = -1;
                 if (rule != null) {
                     try {
                         target = TargetToken.resolve(task.target(), rule, tokenizer);
                     } catch (Interp4jException e) {
-                        throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + ".target-rule: suite '" + suite + "' task '"
-                                + task.id() + "' with model '" + modelName + "': " + e.getMessage(), e);
+                        throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, new Problem(context.path() + ".target-rule", "suite '" + suite
+                                + "' task '" + task.id() + "' with model '" + modelName + "': " + e.getMessage()), e);
                     }
                 }
                 prompts.add(new Prompt(task, ids, target));
@@ -150,7 +150,7 @@ public record FamilyPrompts(String suite, String split, AtlasSettings.Names fami
      * @return the tokenizer
      */
     public static Tokenizer tokenizer(StudyContext context, Model model, String modelName) {
-        return model.tokenizer().orElseThrow(() -> new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + ".models: model '"
-                + modelName + "' (" + model.directory() + ") has no tokenizer.json; this step encodes a suite's text, so its models need one"));
+        return model.tokenizer().orElseThrow(() -> new Interp4jException(List.of(new Problem(context.path() + ".models", "model '"
+                + modelName + "' (" + model.directory() + ") has no tokenizer.json; this step encodes a suite's text, so its models need one"))));
     }
 }

@@ -253,7 +253,7 @@ final class SteeringLeverage implements Experiment {
     private List<int[]> readouts(StudyContext context, String model, Recipe recipe, Tokenizer tokenizer) {
         List<int[]> readouts = new ArrayList<>(encode(context, recipe, tokenizer, family(context, recipe, TARGET)));
         if (recipe.publishedPrompt() != null) {
-            readouts.add(PromptEncoding.encode(tokenizer, recipe.publishedPrompt(), recipes.path(context, model) + ".published-prompt"));
+            readouts.add(PromptEncoding.encode(tokenizer, recipe.publishedPrompt(), recipes.path(context, model) + ".published-prompt", ""));
         }
         return readouts;
     }
@@ -649,8 +649,8 @@ final class SteeringLeverage implements Experiment {
         try {
             return TargetToken.resolve(text, rule, tokenizer);
         } catch (Interp4jException e) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, where + ": the " + what + " " + quote(text)
-                    + " has no token: " + e.getMessage(), e);
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, new Problem(where, "the " + what + " " + quote(text)
+                    + " has no token: " + e.getMessage()), e);
         }
     }
 

@@ -237,7 +237,7 @@ final class VibeCheck implements Experiment {
         int eos = model.config().eosTokenId().orElse(-1);
         List<Sample> out = new ArrayList<>();
         for (Task task : tasks) {
-            int[] prompt = PromptEncoding.encode(tokenizer, task.prompt(), context.path() + ".suite: suite '" + scope.suite() + "' task '"
+            int[] prompt = PromptEncoding.encode(tokenizer, task.prompt(), context.path() + ".suite", "suite '" + scope.suite() + "' task '"
                     + task.id() + "'");
             try (Run warmUp = model.newRun()) {
                 forwards.accept(warmUp.generate(prompt, GenerationOptions.greedy(1)).generated().length);

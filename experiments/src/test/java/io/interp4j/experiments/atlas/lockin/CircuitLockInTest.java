@@ -200,7 +200,7 @@ class CircuitLockInTest extends TinyStudyTest {
         assertThatThrownBy(() -> Steps.create("circuit-lock-in", "checkpoints = [0, 5], top = 0, target-rule = fuzzy,"
                 + " cascade-tolerance = -1, families = [], prompts-per-family = 0, training-step = \"\""))
                 .isInstanceOf(Interp4jException.class)
-                .satisfies(e -> assertThat(e.getMessage().split("\n")).containsExactlyInAnyOrder(
+                .satisfies(e -> assertThat(((Interp4jException) e).problems().stream().map(Object::toString).toList()).containsExactlyInAnyOrder(
                         p + "checkpoints: found [0,5]; allowed: a non-empty list of distinct integers >= 1",
                         p + "top: found 0; allowed: an integer >= 1",
                         p + "target-rule: found 'fuzzy'; allowed: exact, leading-space, first-token",

@@ -207,7 +207,7 @@ class LoraTrainingTest extends TinyStudyTest {
                 loss-tokens = everything, pad-to = 0
                 """))
                 .isInstanceOf(Interp4jException.class)
-                .satisfies(e -> assertThat(e.getMessage().split("\n")).containsExactlyInAnyOrder(
+                .satisfies(e -> assertThat(((Interp4jException) e).problems().stream().map(Object::toString).toList()).containsExactlyInAnyOrder(
                         p + "rank: found 0; allowed: an integer >= 1",
                         p + "alpha: found -1; allowed: a number > 0",
                         p + "dropout: found 1; allowed: a number in [0, 1)",

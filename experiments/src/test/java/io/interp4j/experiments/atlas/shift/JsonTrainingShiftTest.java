@@ -123,7 +123,7 @@ class JsonTrainingShiftTest extends TinyStudyTest {
                         P + ".split: split 'dev' selects no task of suite 'fam'; its splits: all, test");
         assertThatThrownBy(() -> Steps.create("json-training-shift", "expected-family = \" \", families = all-of-them"))
                 .isInstanceOf(Interp4jException.class)
-                .satisfies(e -> assertThat(e.getMessage().split("\n")).containsExactlyInAnyOrder(
+                .satisfies(e -> assertThat(((Interp4jException) e).problems().stream().map(Object::toString).toList()).containsExactlyInAnyOrder(
                         "interp4j.experiment.json-training-shift.families: found \"all-of-them\"; allowed: all or a non-empty list of"
                                 + " distinct names",
                         "interp4j.experiment.json-training-shift.expected-family: found \" \"; allowed: a non-empty string"));
