@@ -159,6 +159,28 @@ class StepResultJsonTest {
         assertThat(StepResultJson.fromJson(unrelated).headline()).isEmpty();
     }
 
+    /**
+     * Tests tables of a step written before the headline was recorded: with the hypothesis column (as steps wrote just
+     * before) and without it (every test published versus corrected, as steps wrote before that); both are the headline's
+     * tests, a table of that name in other columns is not.
+     */
+    @Test
+    void readsTheTestsOfAResultWrittenBeforeTheHeadlineWithOrWithoutTheHypothesisColumn() {
+        Table flags = new Table(Headline.FLAGS, Headline.FLAG_COLUMNS, List.of());
+        List<Object> test = row("MLP dominance", "mlp.share", "a", 0.4, 1.0, 0.9, 1.1, 0.01, "ratio differs at a");
+        List<Object> withHypothesis = new java.util.ArrayList<>(test);
+        withHypothesis.add(Headline.PUBLISHED_EQUALS_CORRECTED);
+        for (Table tests : List.of(new Table(Headline.TESTS, Headline.TEST_COLUMNS, List.of(withHypothesis)),
+                new Table(Headline.TESTS, Headline.TEST_COLUMNS_BEFORE_HYPOTHESIS, List.of(test)))) {
+            StepResult read = StepResultJson.fromJson(StepResultJson.toJson(new StepResult(List.of(flags, tests), List.of(), Map.of())));
+            assertThat(read.headline()).as(tests.columns().toString()).contains(new Headline(null, Headline.FLAGS, null, Headline.TESTS));
+            assertThat(read.headline().orElseThrow().tests(read)).contains(tests);
+        }
+        Table other = new Table(Headline.TESTS, List.of("dimension", "p_value"), List.of());
+        StepResult read = StepResultJson.fromJson(StepResultJson.toJson(new StepResult(List.of(flags, other), List.of(), Map.of())));
+        assertThat(read.headline()).contains(new Headline(null, Headline.FLAGS, null, null));
+    }
+
     @Test
     void rejectsAHeadlineThatNamesNoTableOrAnUnknownRole() {
         assertThatThrownBy(() -> StepResultJson.fromJson("{\"tables\":[],\"charts\":[],\"summary\":{},\"headline\":{\"flags\":\"f\"}}"))
