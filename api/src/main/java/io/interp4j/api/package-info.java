@@ -1,11 +1,13 @@
 /**
- * Cross-cutting api types: the one unchecked exception with its error codes, and the stability
- * markers every public api type carries.
+ * Cross-cutting api types: the one unchecked exception with its error codes, the configuration
+ * {@code Problem} (a config path and a message) that validation returns and the exception carries,
+ * and the stability markers every public api type carries.
  *
  * <p><b>What is stable</b> ({@link io.interp4j.api.Stable}: changes only in a major release) is what a
  * plugin or a program using interp4j is written against:
  * <ul>
- *   <li>the plugin SPIs and what they exchange: {@code plugin} (factories, kinds, settings resolution,
+ *   <li>{@code Interp4jException}, {@code ErrorCode} and {@code Problem};</li>
+ *   <li>the plugin SPIs and what they exchange: {@code plugin} (factories, kinds, settings resolution and the one {@code SettingsReader},
  *       {@code TensorData}), {@code probe}, {@code intervention} (plans and their context, and
  *       interventions as values: {@code Intervention}, {@code Site}, {@code Positions},
  *       {@code Operation}), {@code metric} (inputs, results, {@code Distributions}, {@code TargetToken}),

@@ -34,7 +34,7 @@ class ExperimentRegistryTest extends TinyStudyTest {
     @Test
     void theSweepsDefaultsNeedOnlyALayer() {
         Experiment sweep = Steps.factory("sweep").create(PluginSettings.resolve(PluginKind.EXPERIMENT, "sweep", ConfigFactory.empty()));
-        assertThat(sweep.validate(study)).containsExactly(TinyStudy.PATH + ".intervention.settings.layer: found null; allowed: an"
+        assertThat(sweep.validate(study)).extracting(Object::toString).containsExactly(TinyStudy.PATH + ".intervention.settings.layer: found null; allowed: an"
                 + " integer >= 0: site 'layer-output' takes its block from layer");
     }
 

@@ -2,6 +2,7 @@ package io.interp4j.api.experiment;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.Stable;
 import io.interp4j.api.plan.ForwardPlan;
 import java.util.List;
@@ -18,21 +19,21 @@ public interface Experiment {
      * and settings, layers and heads in range. Loads no model.
      *
      * @param context the study
-     * @return problems, each naming its config path (use {@link StudyContext#path}); empty if none
+     * @return problems, each at its config path (use {@link StudyContext#path}); empty if none
      */
-    List<String> validate(StudyContext context);
+    List<Problem> validate(StudyContext context);
 
     /**
-     * Runs {@link #validate} and throws its problems, one per line, if there are any; {@link #run}
+     * Runs {@link #validate} and throws its problems ({@link Interp4jException#problems()}) if there are any; {@link #run}
      * implementations call it first, since a step may be run without the study validating it.
      *
      * @param context the study
      * @throws Interp4jException {@link ErrorCode#INVALID_ARGUMENT} with every problem
      */
     default void requireValid(StudyContext context) {
-        List<String> problems = validate(context);
+        List<Problem> problems = validate(context);
         if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+            throw new Interp4jException(problems);
         }
     }
 

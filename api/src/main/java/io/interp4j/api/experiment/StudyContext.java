@@ -3,6 +3,7 @@ package io.interp4j.api.experiment;
 import com.typesafe.config.Config;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.Stable;
 import io.interp4j.api.intervention.InterventionContext;
 import io.interp4j.api.intervention.InterventionPlan;
@@ -162,10 +163,10 @@ public interface StudyContext {
      * @param kind the kind
      * @param id the id
      * @param settings the user's settings for it
-     * @param path the config path of those settings, for messages
+     * @param path the config path of those settings: the problems are reported under it
      * @return problems, empty if none
      */
-    List<String> checkPlugin(PluginKind kind, String id, Config settings, String path);
+    List<Problem> checkPlugin(PluginKind kind, String id, Config settings, String path);
 
     /**
      * Creates a probe.

@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.Stable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -87,8 +88,8 @@ public record Positions(boolean all, int[] indices) {
     }
 
     private static Interp4jException bad(String path, ConfigValue value) {
-        return new Interp4jException(ErrorCode.INVALID_ARGUMENT, path + ": found " + value.render(ConfigRenderOptions.concise())
-                + "; allowed: all, first, last, or a list of position indices like [0, -1]");
+        return new Interp4jException(List.of(Problem.found(path, value.render(ConfigRenderOptions.concise()),
+                "all, first, last, or a list of position indices like [0, -1]")));
     }
 
     /**

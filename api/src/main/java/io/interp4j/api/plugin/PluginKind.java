@@ -44,4 +44,16 @@ public enum PluginKind {
     public String settingsPath(String id) {
         return "interp4j." + configName + ".\"" + id + "\"";
     }
+
+    /**
+     * Returns the path problems with a plugin's settings are reported at ({@link io.interp4j.api.Problem#path}),
+     * as a user reads it.
+     *
+     * @param id the plugin id
+     * @return {@code interp4j.<kind>.<id>}, unquoted
+     * @since 0.3
+     */
+    public String problemPath(String id) {
+        return "interp4j." + configName + "." + id;
+    }
 }

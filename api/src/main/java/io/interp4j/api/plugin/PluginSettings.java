@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.Stable;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,20 +56,20 @@ public final class PluginSettings {
                     + "' ships no defaults at " + path + " in its reference.conf");
         }
         Config defaults = reference.getConfig(path);
-        String where = "interp4j." + kind.configName() + "." + id;
-        List<String> problems = new ArrayList<>();
+        String where = kind.problemPath(id);
+        List<Problem> problems = new ArrayList<>();
         unknownKeys(user, defaults, where, problems);
         Config merged = user.withFallback(defaults).resolve();
         try {
             merged.checkValid(defaults);
         } catch (ConfigException.ValidationFailed e) {
             for (ConfigException.ValidationProblem p : e.problems()) {
-                problems.add(where + "." + p.path() + ": " + p.problem());
+                problems.add(new Problem(where + "." + p.path(), p.problem()));
             }
         }
         convertible(merged, defaults, where, problems);
         if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, String.join("\n", problems));
+            throw new Interp4jException(problems);
         }
         return merged;
     }
@@ -100,12 +101,12 @@ public final class PluginSettings {
         return known;
     }
 
-    private static void unknownKeys(Config user, Config defaults, String where, List<String> problems) {
+    private static void unknownKeys(Config user, Config defaults, String where, List<Problem> problems) {
         List<List<String>> unknown = new ArrayList<>();
         unknownKeys(user, defaults, List.of(), unknown);
         for (List<String> keys : unknown) {
             Config parent = keys.size() == 1 ? defaults : defaults.getConfig(ConfigUtil.joinPath(keys.subList(0, keys.size() - 1)));
-            problems.add(where + "." + String.join(".", keys) + ": unknown key; allowed: " + parent.root().keySet());
+            problems.add(new Problem(where + "." + String.join(".", keys), "unknown key; allowed: " + parent.root().keySet()));
         }
     }
 
@@ -131,10 +132,10 @@ public final class PluginSettings {
      * Typesafe Config lets a string stand for any type; a number or boolean setting given as a
      * string that does not parse is caught here rather than when the plugin reads it.
      */
-    private static void convertible(Config merged, Config defaults, String where, List<String> problems) {
+    private static void convertible(Config merged, Config defaults, String where, List<Problem> problems) {
         for (Map.Entry<String, ConfigValue> e : defaults.entrySet()) {
             String path = e.getKey();
-            if (problems.stream().anyMatch(p -> p.startsWith(where + "." + path + ":"))) {
+            if (problems.stream().anyMatch(p -> p.path().equals(where + "." + path))) {
                 continue;
             }
             try {
@@ -146,8 +147,8 @@ public final class PluginSettings {
                     }
                 }
             } catch (ConfigException e2) {
-                problems.add(where + "." + path + ": expected " + e.getValue().valueType().name().toLowerCase(java.util.Locale.ROOT)
-                        + ", found " + merged.getValue(path).render());
+                problems.add(new Problem(where + "." + path, "expected " + e.getValue().valueType().name().toLowerCase(java.util.Locale.ROOT)
+                        + ", found " + merged.getValue(path).render()));
             }
         }
     }

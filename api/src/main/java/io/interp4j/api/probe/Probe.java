@@ -30,10 +30,11 @@ public interface Probe {
      * runs. Loads nothing.
      *
      * @param model the model the probe will run on
-     * @return the problem, naming the setting by its config path under {@code interp4j.probe.<id>}; empty if none
+     * @return the problem, at the setting's config path under {@code interp4j.probe.<id>} ({@link
+     *     io.interp4j.api.plugin.PluginKind#problemPath}); empty if none
      * @since 0.2
      */
-    default java.util.Optional<String> checkAgainst(io.interp4j.api.model.ModelConfig model) {
+    default java.util.Optional<io.interp4j.api.Problem> checkAgainst(io.interp4j.api.model.ModelConfig model) {
         return java.util.Optional.empty();
     }
 }

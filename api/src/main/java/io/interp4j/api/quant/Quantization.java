@@ -2,6 +2,8 @@ package io.interp4j.api.quant;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
+import java.util.List;
 import io.interp4j.api.Stable;
 
 /**
@@ -53,8 +55,8 @@ public enum Quantization {
             case "nf4" -> NF4;
             case "q8" -> Q8;
             case "q4" -> Q4;
-            default -> throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, where + ": unknown quantization '" + name
-                    + "'; allowed: none, int8, nf4, q8, q4");
+            default -> throw new Interp4jException(List.of(new Problem(where, "unknown quantization '" + name
+                    + "'; allowed: none, int8, nf4, q8, q4")));
         };
     }
 

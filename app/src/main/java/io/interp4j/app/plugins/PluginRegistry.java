@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
@@ -477,15 +478,12 @@ public final class PluginRegistry {
      * @param path where they were written, e.g. {@code study.steps[1].settings.metrics[0].settings}
      * @return the problems (an unknown id, unknown keys, wrong types); empty if none
      */
-    public List<String> problems(PluginKind kind, String id, Config user, String path) {
+    public List<Problem> problems(PluginKind kind, String id, Config user, String path) {
         try {
             settings(kind, id, user);
             return List.of();
         } catch (Interp4jException e) {
-            String prefix = "interp4j." + kind.configName() + "." + id;
-            return List.of(e.getMessage().split("\n")).stream()
-                    .map(line -> line.startsWith(prefix) ? path + line.substring(prefix.length()) : path + ": " + line)
-                    .toList();
+            return Problem.rebased(e.problemsAt(path), kind.problemPath(id), path);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.interp4j.app.report;
 
+import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Headline;
 import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.app.study.StudyResults;
 import io.interp4j.app.study.StudyResults.StepRecord;
@@ -13,19 +15,19 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The seed-style comparison table of a study: the {@code atlas} tables of all steps (one row per
- * headline number, protocol and model) pivoted into "Dimension | model A | model B | Δ" per protocol,
- * and the {@code atlas-flags} of all steps (where the protocols disagree, which artefacts were seen).
+ * The seed-style comparison table of a study: the headline tables of all steps ({@link Headline}: one
+ * row per headline number, protocol and model) pivoted into "Dimension | model A | model B | Δ" per
+ * protocol, and their flags (where the protocols disagree, which artefacts were seen).
  * Rows of protocol {@code both} appear in each protocol's table. Δ is the last model's value minus the
- * first's where both are numbers; where a step's {@code atlas-deltas} table resampled that difference, Δ
+ * first's where both are numbers; where a step's table of deltas resampled that difference, Δ
  * carries its 95% bootstrap interval and whether the models were paired by prompt.
  *
- * <p>The {@code atlas-tests} of all steps ("the published number is what the corrected protocol measures",
- * two-sided, and "the vector does no better than its random controls", one-sided, each with its bootstrap
- * p-value) are one family: their p-values are Holm-adjusted together ({@link Holm}, family-wise error rate
- * {@value Holm#ALPHA}); a published-versus-corrected test that still rejects becomes a {@code disagreement}
- * flag, a vector-versus-control test that does not reject a {@code not-above-control} flag, each carrying
- * both p-values; {@code testing} states the control and its outcome.
+ * <p>The tests of all steps ("the published number is what the corrected protocol measures", two-sided,
+ * and "the vector does no better than its random controls", one-sided, each with its bootstrap p-value)
+ * are one family: their p-values are Holm-adjusted together ({@link Holm}, family-wise error rate
+ * {@value Holm#ALPHA}); a published-versus-corrected test that still rejects becomes a {@code
+ * disagreement} flag, a vector-versus-control test that does not reject a {@code not-above-control}
+ * flag, each carrying both p-values; {@code testing} states the control and its outcome.
  *
  * @param models the models in column order (study order, those that occur)
  * @param protocols the protocols in order (published first)
@@ -65,43 +67,48 @@ record AtlasView(List<String> models, List<String> protocols, Map<String, List<R
         List<Boolean> controlTests = new ArrayList<>();
         Map<List<String>, String> deltaIntervals = new LinkedHashMap<>();
         for (StepRecord step : results.steps()) {
-            for (Table table : step.result().tables()) {
-                if (table.name().equals(AtlasTables.TABLE)) {
-                    for (List<Object> r : table.rows()) {
-                        String protocol = string(table, r, "protocol");
-                        String model = string(table, r, "model");
-                        seenModels.add(model);
-                        Cell cell = new Cell(get(table, r, "value"), string(table, r, "display"), get(table, r, "ci_low"), get(table, r, "ci_high"));
-                        List<String> targets = protocol.equals("both") ? List.copyOf(byProtocol.keySet()) : List.of(protocol);
-                        for (String p : targets) {
-                            Map<String, Row> rows = byProtocol.computeIfAbsent(p, k -> new LinkedHashMap<>());
-                            String key = string(table, r, "key");
-                            Row row = rows.computeIfAbsent(key, k -> new Row(string(table, r, "dimension"), k, new LinkedHashMap<>(), null));
-                            row.byModel().put(model, cell);
-                        }
-                    }
-                } else if (table.name().equals(AtlasTables.FLAGS)) {
-                    for (List<Object> r : table.rows()) {
-                        flags.add(new Flag(step.id(), string(table, r, "dimension"), string(table, r, "protocol"), string(table, r, "model"),
-                                string(table, r, "kind"), string(table, r, "message")));
-                    }
-                } else if (table.name().equals(AtlasTables.DELTAS)) {
-                    for (List<Object> r : table.rows()) {
-                        deltaIntervals.put(List.of(string(table, r, "protocol"), string(table, r, "key"), string(table, r, "model_a"),
-                                string(table, r, "model_b")), " [" + Format.cell(get(table, r, "ci_low")) + ", "
-                                + Format.cell(get(table, r, "ci_high")) + "] " + string(table, r, "pairing"));
-                    }
-                } else if (table.name().equals(AtlasTables.TESTS)) {
-                    for (List<Object> r : table.rows()) {
-                        // results written before the hypothesis column held published-versus-corrected tests only
-                        boolean control = AtlasTables.VECTOR_NOT_ABOVE_CONTROL.equals(string(table, r, "hypothesis"));
-                        tests.add(new Flag(step.id(), string(table, r, "dimension"), control ? "corrected" : "both", string(table, r, "model"),
-                                control ? "not-above-control" : "disagreement", string(table, r, "message")));
-                        pValues.add(get(table, r, "p_value") instanceof Number n ? n.doubleValue() : Double.NaN);
-                        controlTests.add(control);
+            StepResult result = step.result();
+            if (result.headline().isEmpty()) {
+                continue;
+            }
+            Headline headline = result.headline().get();
+            headline.table(result).ifPresent(table -> {
+                for (List<Object> r : table.rows()) {
+                    String protocol = string(table, r, "protocol");
+                    String model = string(table, r, "model");
+                    seenModels.add(model);
+                    Cell cell = new Cell(get(table, r, "value"), string(table, r, "display"), get(table, r, "ci_low"), get(table, r, "ci_high"));
+                    List<String> targets = protocol.equals("both") ? List.copyOf(byProtocol.keySet()) : List.of(protocol);
+                    for (String p : targets) {
+                        Map<String, Row> rows = byProtocol.computeIfAbsent(p, k -> new LinkedHashMap<>());
+                        String key = string(table, r, "key");
+                        Row row = rows.computeIfAbsent(key, k -> new Row(string(table, r, "dimension"), k, new LinkedHashMap<>(), null));
+                        row.byModel().put(model, cell);
                     }
                 }
+            });
+            Table flagTable = headline.flags(result);
+            for (List<Object> r : flagTable.rows()) {
+                flags.add(new Flag(step.id(), string(flagTable, r, "dimension"), string(flagTable, r, "protocol"), string(flagTable, r, "model"),
+                        string(flagTable, r, "kind"), string(flagTable, r, "message")));
             }
+            headline.deltas(result).ifPresent(table -> {
+                for (List<Object> r : table.rows()) {
+                    deltaIntervals.put(List.of(string(table, r, "protocol"), string(table, r, "key"), string(table, r, "model_a"),
+                            string(table, r, "model_b")), " [" + Format.cell(get(table, r, "ci_low")) + ", "
+                            + Format.cell(get(table, r, "ci_high")) + "] " + string(table, r, "pairing"));
+                }
+            });
+            headline.tests(result).ifPresent(table -> {
+                for (List<Object> r : table.rows()) {
+                    // tests written before the hypothesis column are all published versus corrected
+                    boolean control = Headline.VECTOR_NOT_ABOVE_CONTROL.equals(string(table, r, "hypothesis"));
+                    tests.add(new Flag(step.id(), string(table, r, "dimension"), control ? "corrected" : "both", string(table, r, "model"),
+                            control ? "not-above-control" : "disagreement", string(table, r, "message")));
+                    pValues.add(get(table, r, "p_value") instanceof Number n ? n.doubleValue() : Double.NaN);
+                    controlTests.add(control);
+                }
+            });
         }
         List<String> order = new ArrayList<>();
         models.stream().filter(seenModels::contains).forEach(order::add);

@@ -10,6 +10,7 @@ import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.experiment.StepResult.Chart;
 import io.interp4j.api.experiment.StepResult.ChartType;
+import io.interp4j.api.experiment.StepResult.Headline;
 import io.interp4j.api.experiment.StepResult.Table;
 import java.io.IOException;
 import java.io.Reader;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One {@link StepResult} as JSON, the form in which a study stores each finished step and resumes
@@ -31,9 +33,16 @@ import java.util.Map;
  *   "tables": [{"name": "effects", "columns": ["layer", "family", "effect"],
  *               "rows": [[0, "copy", 0.25], [1, "copy", "NaN"]]}],
  *   "charts": [{"title": "...", "type": "HEATMAP", "table": "effects", "x": "layer", "y": "family", "value": "effect"}],
- *   "summary": {"hub-layer": 3, "best": "copy"}
+ *   "summary": {"hub-layer": 3, "best": "copy"},
+ *   "headline": {"table": "atlas", "flags": "atlas-flags", "deltas": "atlas-deltas", "tests": null}
  * }
  * }</pre>
+ *
+ * <p>{@code headline} ({@link Headline}) is written only for a step that has one. Results written before
+ * it existed (interp4j 0.2) have none; for them the reader takes the tables those versions' atlas steps
+ * wrote, {@value Headline#TABLE} and {@value Headline#FLAGS} (with {@value Headline#DELTAS} and
+ * {@value Headline#TESTS}) in their fixed columns, as the headline, so that the report of an old study
+ * folder still shows its comparison table.
  *
  * <p>Cells and summary values follow {@link JsonValues}: strict JSON, every double written so that it
  * reads back identical, non-finite doubles as the strings {@code "NaN"}, {@code "Infinity"} and
@@ -148,6 +157,15 @@ public final class StepResultJson {
             JsonValues.writeValue(w, e.getValue());
         }
         w.endObject();
+        if (result.headline().isPresent()) {
+            Headline h = result.headline().get();
+            w.name("headline").beginObject();
+            w.name("table").value(h.table());
+            w.name("flags").value(h.flags());
+            w.name("deltas").value(h.deltas());
+            w.name("tests").value(h.tests());
+            w.endObject();
+        }
         w.endObject();
     }
 
@@ -155,6 +173,8 @@ public final class StepResultJson {
         List<Table> tables = null;
         List<Chart> charts = null;
         Map<String, Object> summary = null;
+        Headline headline = null;
+        boolean hasHeadline = false;
         r.beginObject();
         while (r.hasNext()) {
             String name = r.nextName();
@@ -169,14 +189,60 @@ public final class StepResultJson {
                     }
                     r.endObject();
                 }
-                default -> throw malformed(r, "unknown key '" + name + "' in a step result; allowed: tables, charts, summary");
+                case "headline" -> {
+                    headline = readHeadline(r);
+                    hasHeadline = true;
+                }
+                default -> throw malformed(r, "unknown key '" + name + "' in a step result; allowed: tables, charts, summary, headline");
             }
         }
         r.endObject();
         if (tables == null || charts == null || summary == null) {
             throw malformed(r, "a step result needs tables, charts and summary");
         }
-        return new StepResult(tables, charts, summary);
+        Optional<Headline> found = hasHeadline ? Optional.of(headline) : legacyHeadline(tables);
+        try {
+            return new StepResult(tables, charts, summary, found);
+        } catch (Interp4jException e) {
+            throw malformed(r, e.getMessage());
+        }
+    }
+
+    private static Headline readHeadline(JsonReader r) throws IOException {
+        Map<String, String> names = new LinkedHashMap<>();
+        r.beginObject();
+        while (r.hasNext()) {
+            String key = r.nextName();
+            if (!List.of("table", "flags", "deltas", "tests").contains(key)) {
+                throw malformed(r, "unknown key '" + key + "' in a step's headline; allowed: table, flags, deltas, tests");
+            }
+            if (r.peek() == JsonToken.NULL) {
+                r.nextNull();
+                names.put(key, null);
+            } else {
+                names.put(key, r.nextString());
+            }
+        }
+        r.endObject();
+        if (names.get("flags") == null) {
+            throw malformed(r, "a step's headline needs flags, the name of its table of flags");
+        }
+        return new Headline(names.get("table"), names.get("flags"), names.get("deltas"), names.get("tests"));
+    }
+
+    /** The headline of a result written before results recorded it: the tables 0.2's atlas steps wrote, by name and columns. */
+    private static Optional<Headline> legacyHeadline(List<Table> tables) {
+        boolean table = has(tables, Headline.TABLE, Headline.COLUMNS);
+        if (!has(tables, Headline.FLAGS, Headline.FLAG_COLUMNS)) {
+            return Optional.empty();
+        }
+        return Optional.of(new Headline(table ? Headline.TABLE : null, Headline.FLAGS,
+                has(tables, Headline.DELTAS, Headline.DELTA_COLUMNS) ? Headline.DELTAS : null,
+                tables.stream().anyMatch(t -> t.name().equals(Headline.TESTS) && Headline.testColumns(t.columns())) ? Headline.TESTS : null));
+    }
+
+    private static boolean has(List<Table> tables, String name, List<String> columns) {
+        return tables.stream().anyMatch(t -> t.name().equals(name) && t.columns().equals(columns));
     }
 
     private static List<Table> readTables(JsonReader r) throws IOException {

@@ -2,6 +2,7 @@ package io.interp4j.app.study;
 
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigOrigin;
+import io.interp4j.api.Problem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,11 +27,11 @@ final class HoconErrors {
      * @param e Typesafe's error
      * @return one line naming the file (the included file, when the error is in one) and line once
      */
-    static String describe(Path file, ConfigException e) {
+    static Problem describe(Path file, ConfigException e) {
         ConfigOrigin origin = e.origin();
         String message = e.getMessage();
         if (origin == null) {
-            return file + ": " + message;
+            return new Problem(file.toString(), message);
         }
         String prefix = origin.description() + ": ";
         String what = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
@@ -38,10 +39,10 @@ final class HoconErrors {
         if (e instanceof ConfigException.Parse) {
             Optional<String> bracket = unpaired(where);
             if (bracket.isPresent()) {
-                return where + ": " + bracket.get();
+                return new Problem(where.toString(), bracket.get());
             }
         }
-        return where + (origin.lineNumber() > 0 ? ": line " + origin.lineNumber() : "") + ": " + what;
+        return new Problem(where.toString(), (origin.lineNumber() > 0 ? "line " + origin.lineNumber() + ": " : "") + what);
     }
 
     /** The first brace or bracket of the file that does not pair up, as "line N: what"; empty when all pair up or the file cannot be read. */

@@ -1,13 +1,11 @@
 package io.interp4j.app.study;
 
 import io.interp4j.api.experiment.StepResult;
-import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plugin.TensorData;
-import io.interp4j.app.report.AtlasTables;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -116,7 +114,7 @@ final class InterventionCheck {
 
     /**
      * Returns the step's result with the check's counts in its summary and, where interventions did
-     * nothing or never fired, a flag per model in its {@value AtlasTables#FLAGS} table (created if the step has none).
+     * nothing or never fired, a flag per model in its headline's flags ({@link StepResult#withFlags}; created if the step has none).
      *
      * @param step the step's id, for the flag's dimension column
      * @param result what the step returned
@@ -134,7 +132,7 @@ final class InterventionCheck {
         summary.put("interventions.never-fired", neverFired.values().stream().mapToLong(Long::longValue).sum());
         summary.put("interventions.fired-at", firedSummary());
         if (unmoved.isEmpty() && neverFired.isEmpty()) {
-            return new StepResult(result.tables(), result.charts(), summary);
+            return result.withSummary(summary);
         }
         List<List<Object>> flags = new ArrayList<>();
         neverFired.forEach((model, count) -> flags.add(Arrays.asList(step, "both", model, "intervention-never-fired", String.format(
@@ -145,22 +143,7 @@ final class InterventionCheck {
                 "%d of %d checked intervened forwards left the logits unchanged (max |Δ logit| <= %.0e of the clean run of the same"
                         + " prompt): the intervention did nothing there, e.g. %s", count, checked, TOLERANCE,
                 String.join(" | ", examples.get(model))))));
-        List<Table> tables = new ArrayList<>();
-        boolean merged = false;
-        for (Table table : result.tables()) {
-            if (table.name().equals(AtlasTables.FLAGS) && table.columns().equals(AtlasTables.FLAG_COLUMNS)) {
-                List<List<Object>> rows = new ArrayList<>(table.rows());
-                rows.addAll(flags);
-                tables.add(new Table(AtlasTables.FLAGS, AtlasTables.FLAG_COLUMNS, rows));
-                merged = true;
-            } else {
-                tables.add(table);
-            }
-        }
-        if (!merged) {
-            tables.add(new Table(AtlasTables.FLAGS, AtlasTables.FLAG_COLUMNS, flags));
-        }
-        return new StepResult(tables, result.charts(), summary);
+        return result.withSummary(summary).withFlags(flags);
     }
 
     /** The fired sites by count, most first (then by name), the first {@value #SITES} named. */

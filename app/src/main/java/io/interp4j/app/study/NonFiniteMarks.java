@@ -48,6 +48,6 @@ final class NonFiniteMarks {
         if (count > 0) {
             summary.put(CELLS, count + " cells are NaN or infinite: " + String.join(", ", named) + (count > NAMED ? ", …" : ""));
         }
-        return new StepResult(result.tables(), result.charts(), summary);
+        return result.withSummary(summary);
     }
 }

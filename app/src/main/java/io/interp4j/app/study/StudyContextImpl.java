@@ -3,6 +3,7 @@ package io.interp4j.app.study;
 import com.typesafe.config.Config;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.intervention.InterventionContext;
@@ -193,7 +194,7 @@ final class StudyContextImpl implements StudyContext {
     }
 
     @Override
-    public List<String> checkPlugin(PluginKind kind, String id, Config settings, String path) {
+    public List<Problem> checkPlugin(PluginKind kind, String id, Config settings, String path) {
         return registry.problems(kind, id, settings, path);
     }
 
@@ -275,11 +276,11 @@ final class StudyContextImpl implements StudyContext {
             throw new IllegalStateException("no artefacts while a study is validated");
         }
         if (!step.experiment().dependsOn().contains(stepId)) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, path() + ": step '" + step.id() + "' reads the artefacts of step '"
-                    + stepId + "' without naming it in dependsOn() " + step.experiment().dependsOn());
+            throw new Interp4jException(List.of(new Problem(path(), "step '" + step.id() + "' reads the artefacts of step '"
+                    + stepId + "' without naming it in dependsOn() " + step.experiment().dependsOn())));
         }
         StudyPlan.StepSpec other = plan.steps().stream().filter(s -> s.id().equals(stepId)).findFirst().orElseThrow(() ->
-                new Interp4jException(ErrorCode.INVALID_ARGUMENT, path() + ": no step '" + stepId + "'"));
+                new Interp4jException(List.of(new Problem(path(), "no step '" + stepId + "'"))));
         return store.artefacts(other);
     }
 

@@ -11,6 +11,7 @@ import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.checkpoint.LoraAdapter;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
@@ -77,7 +78,7 @@ final class StudyLoader {
      */
     Loaded load(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new StudyException(List.of(file + ": study file not found"));
+            throw new StudyException(List.of(new Problem(file.toString(), "study file not found")));
         }
         Config parsed;
         try {
@@ -99,29 +100,30 @@ final class StudyLoader {
             layered = overrides.withFallback(parsed).withFallback(reference)
                     .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
         } catch (ConfigException.UnresolvedSubstitution e) {
-            throw new StudyException(List.of(HoconErrors.describe(file, e) + " (substitutions refer to keys of the study only; environment"
-                    + " variables and system properties are not read: write the value, or pass -Dstudy.<key>=...)"));
+            Problem problem = HoconErrors.describe(file, e);
+            throw new StudyException(List.of(new Problem(problem.path(), problem.message() + " (substitutions refer to keys of the study only;"
+                    + " environment variables and system properties are not read: write the value, or pass -Dstudy.<key>=...)")));
         } catch (ConfigException e) {
             throw new StudyException(List.of(HoconErrors.describe(file, e)));
         }
         PluginRegistry studyRegistry = registry.withReference(layered);
-        List<String> problems = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
         for (String key : parsed.root().keySet()) {
             if (!key.equals("study") && !key.equals("interp4j")) {
-                problems.add(key + ": unknown top-level key; allowed: study, interp4j (plugin defaults)");
+                problems.add(new Problem(key, "unknown top-level key; allowed: study, interp4j (plugin defaults)"));
             }
         }
         checkPluginOverrides(parsed, reference, problems);
         if (!parsed.hasPath("study") || parsed.getValue("study").valueType() != ConfigValueType.OBJECT) {
-            problems.add("study: missing; a study file holds a study { ... } object");
+            problems.add(new Problem("study", "missing; a study file holds a study { ... } object"));
             throw new StudyException(problems);
         }
         Config study = layered.getConfig("study");
         unknownKeys(study, "study", STUDY_KEYS, problems);
         String name = string(study, "name", "study", problems).orElse(file.getFileName().toString().replaceAll("\\.conf$", ""));
         if (!isFolderName(name)) {
-            problems.add("study.name: '" + name + "' is not a folder name (it names out/<name>); allowed: one path segment without"
-                    + " '/', '\\', control characters, '.' or '..'");
+            problems.add(new Problem("study.name", "'" + name + "' is not a folder name (it names out/<name>); allowed: one path segment without"
+                    + " '/', '\\', control characters, '.' or '..'"));
         }
         long seed = study.hasPath("seed") ? number(study, "seed", "study", problems) : 0;
         Path base = file.toAbsolutePath().getParent();
@@ -146,34 +148,34 @@ final class StudyLoader {
     }
 
     /** Reads {@code study.forwards}: the executor of forward plans, the engine they run on and the planner's bounds. */
-    private StudyPlan.ForwardsSpec forwards(Config study, List<String> problems) {
+    private StudyPlan.ForwardsSpec forwards(Config study, List<Problem> problems) {
         if (!study.hasPath("forwards")) {
             return StudyPlan.ForwardsSpec.DEFAULTS;
         }
         if (study.getValue("forwards").valueType() != ConfigValueType.OBJECT) {
-            problems.add("study.forwards: must be an object, e.g. forwards { executor = planned, batch-tokens = 1024, cache-mb = 1024 }");
+            problems.add(new Problem("study.forwards", "must be an object, e.g. forwards { executor = planned, batch-tokens = 1024, cache-mb = 1024 }"));
             return StudyPlan.ForwardsSpec.DEFAULTS;
         }
         Config forwards = study.getConfig("forwards");
         unknownKeys(forwards, "study.forwards", FORWARDS_KEYS, problems);
         String executor = string(forwards, "executor", "study.forwards", problems).orElse(StudyPlan.ForwardsSpec.DEFAULTS.executor());
         if (!executor.equals("planned") && !executor.equals("plain")) {
-            problems.add("study.forwards.executor: found '" + executor + "'; allowed: planned, plain");
+            problems.add(new Problem("study.forwards.executor", "found '" + executor + "'; allowed: planned, plain"));
         }
         PlannerOptions defaults = PlannerOptions.DEFAULTS;
         long batchTokens = forwards.hasPath("batch-tokens") ? number(forwards, "batch-tokens", "study.forwards", problems) : defaults.batchTokens();
         long cacheMb = forwards.hasPath("cache-mb") ? number(forwards, "cache-mb", "study.forwards", problems) : defaults.cacheBytes() >> 20;
         if (batchTokens < 1 || batchTokens > 1 << 20) {
-            problems.add("study.forwards.batch-tokens: found " + batchTokens + "; allowed: 1 to " + (1 << 20));
+            problems.add(new Problem("study.forwards.batch-tokens", "found " + batchTokens + "; allowed: 1 to " + (1 << 20)));
             batchTokens = defaults.batchTokens();
         }
         if (cacheMb < 1 || cacheMb > 1 << 20) {
-            problems.add("study.forwards.cache-mb: found " + cacheMb + "; allowed: 1 to " + (1 << 20));
+            problems.add(new Problem("study.forwards.cache-mb", "found " + cacheMb + "; allowed: 1 to " + (1 << 20)));
             cacheMb = defaults.cacheBytes() >> 20;
         }
         Optional<String> engine = string(forwards, "engine", "study.forwards", problems);
         if (engine.isPresent() && !engines.containsKey(engine.get())) {
-            problems.add("study.forwards.engine: unknown engine '" + engine.get() + "'; known engines: " + engines.keySet());
+            problems.add(new Problem("study.forwards.engine", "unknown engine '" + engine.get() + "'; known engines: " + engines.keySet()));
             engine = Optional.empty();
         }
         return new StudyPlan.ForwardsSpec(executor, engine, new PlannerOptions((int) batchTokens, cacheMb << 20));
@@ -182,28 +184,28 @@ final class StudyLoader {
     /** A loaded plan and the registry resolving plugin settings with the study's layering. */
     record Loaded(StudyPlan plan, PluginRegistry registry) {}
 
-    private void checkPluginOverrides(Config parsed, Config reference, List<String> problems) {
+    private void checkPluginOverrides(Config parsed, Config reference, List<Problem> problems) {
         if (!parsed.hasPath("interp4j")) {
             return;
         }
         for (Map.Entry<String, ConfigValue> kindEntry : parsed.getConfig("interp4j").root().entrySet()) {
             String kind = kindEntry.getKey();
             if (kindEntry.getValue().valueType() != ConfigValueType.OBJECT) {
-                problems.add("interp4j." + kind + ": must be an object of plugin defaults");
+                problems.add(new Problem("interp4j." + kind, "must be an object of plugin defaults"));
                 continue;
             }
             for (String id : ((ConfigObject) kindEntry.getValue()).keySet()) {
                 String path = ConfigUtil.joinPath("interp4j", kind, id); // quoted: a key may hold dots or control characters
                 if (!reference.hasPath(path)) {
-                    problems.add("interp4j." + kind + "." + id + ": no such plugin defaults; plugin defaults live under interp4j.<kind>.<id>"
-                            + " for kinds probe, intervention, metric, experiment");
+                    problems.add(new Problem("interp4j." + kind + "." + id, "no such plugin defaults; plugin defaults live under interp4j.<kind>.<id>"
+                            + " for kinds probe, intervention, metric, experiment"));
                     continue;
                 }
                 Config user = parsed.getConfig(path);
                 try {
                     PluginSettings.resolve(kindOf(kind), id, user, reference);
                 } catch (Interp4jException e) {
-                    problems.addAll(List.of(e.getMessage().split("\n")));
+                    problems.addAll(e.problemsAt("interp4j." + kind + "." + id));
                 }
             }
         }
@@ -218,23 +220,23 @@ final class StudyLoader {
         throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "interp4j." + configName + ": unknown plugin kind");
     }
 
-    private Map<String, StudyPlan.ModelSpec> models(Config study, Path base, List<String> problems) {
+    private Map<String, StudyPlan.ModelSpec> models(Config study, Path base, List<Problem> problems) {
         Map<String, StudyPlan.ModelSpec> models = new LinkedHashMap<>();
         if (!study.hasPath("models") || study.getValue("models").valueType() != ConfigValueType.OBJECT || study.getObject("models").isEmpty()) {
-            problems.add("study.models: give at least one model, e.g. models { main { path = \"models/tiny\" } }");
+            problems.add(new Problem("study.models", "give at least one model, e.g. models { main { path = \"models/tiny\" } }"));
             return models;
         }
         for (String name : study.getObject("models").keySet()) {
             String path = "study.models." + name;
             if (study.getObject("models").get(name).valueType() != ConfigValueType.OBJECT) {
-                problems.add(path + ": must be an object with path, engine, dtype, create");
+                problems.add(new Problem(path, "must be an object with path, engine, dtype, create"));
                 continue;
             }
             Config m = study.getConfig(ConfigUtil.joinPath("models", name));
             unknownKeys(m, path, MODEL_KEYS, problems);
             Optional<String> dir = string(m, "path", path, problems);
             if (dir.isEmpty()) {
-                problems.add(path + ".path: missing; the model's Hugging Face directory");
+                problems.add(new Problem(path + ".path", "missing; the model's Hugging Face directory"));
                 continue;
             }
             Optional<Path> resolved = resolve(base, dir.get(), path + ".path", problems);
@@ -244,25 +246,25 @@ final class StudyLoader {
             Path directory = resolved.get();
             String engine = string(m, "engine", path, problems).orElse("djl");
             if (!engines.containsKey(engine)) {
-                problems.add(path + ".engine: unknown engine '" + engine + "'; known engines: " + engines.keySet());
+                problems.add(new Problem(path + ".engine", "unknown engine '" + engine + "'; known engines: " + engines.keySet()));
             }
             String dtype = string(m, "dtype", path, problems).orElse("float32");
             if (!dtype.equals("float32")) {
-                problems.add(path + ".dtype: '" + dtype + "' is not available; allowed: float32 (compute type; bfloat16 and"
-                        + " float16 storage is widened on load)");
+                problems.add(new Problem(path + ".dtype", "'" + dtype + "' is not available; allowed: float32 (compute type; bfloat16 and"
+                        + " float16 storage is widened on load)"));
             }
             Optional<RandomModelRecipe> create = Optional.empty();
             if (m.hasPath("create")) {
                 if (m.getValue("create").valueType() != ConfigValueType.OBJECT) {
-                    problems.add(path + ".create: must be an object of random-model options");
+                    problems.add(new Problem(path + ".create", "must be an object of random-model options"));
                 } else {
                     Config c = m.getConfig("create");
                     unknownKeys(c, path + ".create", CREATE_KEYS, problems);
                     try {
                         create = Optional.of(RandomModelRecipe.read(key -> c.hasPath(key)
-                                ? Optional.of(String.valueOf(c.getValue(key).unwrapped())) : Optional.empty(), path + ".create."));
+                                ? Optional.of(String.valueOf(c.getValue(key).unwrapped())) : Optional.empty(), ""));
                     } catch (Interp4jException e) {
-                        problems.add(e.getMessage());
+                        problems.addAll(e.problemsAt(path + ".create"));
                     }
                 }
             }
@@ -271,27 +273,27 @@ final class StudyLoader {
                 try {
                     config = ModelConfig.read(directory.resolve("config.json"));
                 } catch (Interp4jException e) {
-                    problems.add(path + ".path: " + e.getMessage());
+                    problems.addAll(e.problemsAt(path + ".path"));
                 }
             } else if (create.isPresent()) {
                 config = create.get().config();
             } else {
-                problems.add(path + ".path: " + directory + " is not a model directory (no config.json); give an existing"
-                        + " Hugging Face directory, or a create { ... } block to write a random model there");
+                problems.add(new Problem(path + ".path", directory + " is not a model directory (no config.json); give an existing"
+                        + " Hugging Face directory, or a create { ... } block to write a random model there"));
             }
             Optional<Path> adapter = string(m, "adapter", path, problems).flatMap(a -> resolve(base, a, path + ".adapter", problems));
             if (adapter.isPresent() && config != null) {
                 try (LoraAdapter lora = LoraAdapter.open(adapter.get())) {
                     lora.checkAgainst(config);
                 } catch (Interp4jException e) {
-                    problems.add(path + ".adapter: " + e.getMessage());
+                    problems.addAll(e.problemsAt(path + ".adapter"));
                 }
             }
             Quantization quantization = Quantization.NONE;
             try {
                 quantization = Quantization.parse(string(m, "quantization", path, problems).orElse("none"), path + ".quantization");
             } catch (Interp4jException e) {
-                problems.add(e.getMessage());
+                problems.addAll(e.problemsAt(path + ".quantization"));
             }
             if (config != null) {
                 models.put(name, new StudyPlan.ModelSpec(name, directory, engine, create, config, adapter, quantization));
@@ -301,16 +303,16 @@ final class StudyLoader {
     }
 
     /** Reads the suites; a declared suite that cannot be read is a problem, and its name maps to that problem's config path. */
-    private static Map<String, StudyPlan.SuiteSpec> suites(Config study, Path base, List<String> problems, Map<String, String> unreadable) {
+    private static Map<String, StudyPlan.SuiteSpec> suites(Config study, Path base, List<Problem> problems, Map<String, String> unreadable) {
         Map<String, StudyPlan.SuiteSpec> suites = new LinkedHashMap<>();
         if (!study.hasPath("suites") || study.getValue("suites").valueType() != ConfigValueType.OBJECT) {
-            problems.add("study.suites: give at least one task suite, e.g. suites { main { builtin = families-mini } }");
+            problems.add(new Problem("study.suites", "give at least one task suite, e.g. suites { main { builtin = families-mini } }"));
             return suites;
         }
         for (String name : study.getObject("suites").keySet()) {
             String path = "study.suites." + name;
             if (study.getObject("suites").get(name).valueType() != ConfigValueType.OBJECT) {
-                problems.add(path + ": must be an object with builtin or file, and split");
+                problems.add(new Problem(path, "must be an object with builtin or file, and split"));
                 continue;
             }
             Config s = study.getConfig(ConfigUtil.joinPath("suites", name));
@@ -319,7 +321,7 @@ final class StudyLoader {
             Optional<String> file = string(s, "file", path, problems);
             String split = string(s, "split", path, problems).orElse("all");
             if (builtin.isPresent() == file.isPresent()) {
-                problems.add(path + ": give exactly one of builtin = NAME (one of " + TaskSuites.builtinNames() + ") or file = PATH");
+                problems.add(new Problem(path, "give exactly one of builtin = NAME (one of " + TaskSuites.builtinNames() + ") or file = PATH"));
                 continue;
             }
             Optional<Path> resolved = file.flatMap(f -> resolve(base, f, path + ".file", problems));
@@ -333,21 +335,21 @@ final class StudyLoader {
                         : TaskSuites.read(name, resolved.get());
                 TaskSuite selected = suite.split(split);
                 if (selected.tasks().isEmpty()) {
-                    problems.add(path + ".split: no task has split '" + split + "'");
+                    problems.add(new Problem(path + ".split", "no task has split '" + split + "'"));
                     continue;
                 }
                 String source = builtin.isPresent() ? "builtin:" + builtin.get() : resolved.get().toString();
                 suites.put(name, new StudyPlan.SuiteSpec(name, source, selected));
             } catch (Interp4jException e) {
                 String where = path + (builtin.isPresent() ? ".builtin" : ".file");
-                problems.add(where + ": " + e.getMessage());
+                problems.addAll(e.problemsAt(where));
                 unreadable.put(name, where);
             }
         }
         return suites;
     }
 
-    private static Set<String> formats(Config study, List<String> problems) {
+    private static Set<String> formats(Config study, List<Problem> problems) {
         if (!study.hasPath("report")) {
             return FORMATS;
         }
@@ -360,32 +362,32 @@ final class StudyLoader {
         try {
             for (String f : report.getStringList("formats")) {
                 if (!FORMATS.contains(f)) {
-                    problems.add("study.report.formats: unknown format '" + f + "'; allowed: json, md, html");
+                    problems.add(new Problem("study.report.formats", "unknown format '" + f + "'; allowed: json, md, html"));
                 }
                 formats.add(f);
             }
         } catch (ConfigException.WrongType e) {
-            problems.add("study.report.formats: must be a list like [json, md, html]");
+            problems.add(new Problem("study.report.formats", "must be a list like [json, md, html]"));
         }
         return formats;
     }
 
     private List<StudyPlan.StepSpec> steps(Config study, PluginRegistry studyRegistry, StudyPlan plan, Map<String, String> unreadableSuites,
-            List<String> problems) {
+            List<Problem> problems) {
         List<StudyPlan.StepSpec> steps = new ArrayList<>();
         if (!study.hasPath("steps") || study.getValue("steps").valueType() != ConfigValueType.LIST) {
-            problems.add("study.steps: give a list of steps, e.g. steps = [ { id = ablation, experiment = sweep, settings { ... } } ]");
+            problems.add(new Problem("study.steps", "give a list of steps, e.g. steps = [ { id = ablation, experiment = sweep, settings { ... } } ]"));
             return steps;
         }
         List<? extends ConfigObject> list;
         try {
             list = study.getObjectList("steps");
         } catch (ConfigException.WrongType e) {
-            problems.add("study.steps: every step must be an object { id, experiment, settings }");
+            problems.add(new Problem("study.steps", "every step must be an object { id, experiment, settings }"));
             return steps;
         }
         if (list.isEmpty()) {
-            problems.add("study.steps: the study has no steps");
+            problems.add(new Problem("study.steps", "the study has no steps"));
         }
         Set<String> ids = new LinkedHashSet<>();
         for (int i = 0; i < list.size(); i++) {
@@ -395,24 +397,24 @@ final class StudyLoader {
             Optional<String> id = string(step, "id", path, problems);
             Optional<String> experimentId = string(step, "experiment", path, problems);
             if (id.isEmpty()) {
-                problems.add(path + ".id: missing; a short name like layer-ablation");
+                problems.add(new Problem(path + ".id", "missing; a short name like layer-ablation"));
             } else if (!NAME.matcher(id.get()).matches()) {
-                problems.add(path + ".id: '" + id.get() + "' must be lowercase letters, digits, '-' or '_'");
+                problems.add(new Problem(path + ".id", "'" + id.get() + "' must be lowercase letters, digits, '-' or '_'"));
             } else if (!ids.add(id.get())) {
-                problems.add(path + ".id: '" + id.get() + "' is used by an earlier step");
+                problems.add(new Problem(path + ".id", "'" + id.get() + "' is used by an earlier step"));
             }
             if (experimentId.isEmpty()) {
-                problems.add(path + ".experiment: missing; one of " + experiments.keySet());
+                problems.add(new Problem(path + ".experiment", "missing; one of " + experiments.keySet()));
                 continue;
             }
             if (!experiments.containsKey(experimentId.get())) {
-                problems.add(path + ".experiment: unknown experiment '" + experimentId.get() + "'; known experiments: " + experiments.keySet());
+                problems.add(new Problem(path + ".experiment", "unknown experiment '" + experimentId.get() + "'; known experiments: " + experiments.keySet()));
                 continue;
             }
             Config user = step.hasPath("settings") && step.getValue("settings").valueType() == ConfigValueType.OBJECT
                     ? step.getConfig("settings") : ConfigFactory.empty();
             if (step.hasPath("settings") && step.getValue("settings").valueType() != ConfigValueType.OBJECT) {
-                problems.add(path + ".settings: must be an object");
+                problems.add(new Problem(path + ".settings", "must be an object"));
             }
             Config settings;
             try {
@@ -442,25 +444,25 @@ final class StudyLoader {
                 pluginRefProblems(studyRegistry, user.root(), path + ".settings", problems);
                 continue;
             } catch (RuntimeException e) {
-                problems.add(path + ": experiment '" + experimentId.get() + "' failed to start: " + e);
+                problems.add(new Problem(path, "experiment '" + experimentId.get() + "' failed to start: " + e));
                 continue;
             }
             StudyPlan.StepSpec spec = new StudyPlan.StepSpec(i, id.orElse("step-" + i), experimentId.get(), settings, experiment);
             for (String dependency : experiment.dependsOn()) {
                 if (steps.stream().noneMatch(s -> s.id().equals(dependency))) {
-                    problems.add(path + ".settings: reads the artefacts of step '" + dependency + "', which is not an earlier step;"
-                            + " earlier steps: " + steps.stream().map(StudyPlan.StepSpec::id).toList());
+                    problems.add(new Problem(path + ".settings", "reads the artefacts of step '" + dependency + "', which is not an earlier step;"
+                            + " earlier steps: " + steps.stream().map(StudyPlan.StepSpec::id).toList()));
                 }
             }
             StudyContextImpl context = StudyContextImpl.validating(plan, studyRegistry, spec, unreadableSuites, steps);
             try {
-                List<String> own = experiment.validate(context);
+                List<Problem> own = experiment.validate(context);
                 problems.addAll(own);
                 if (own.isEmpty()) {
                     problems.addAll(planProblems(experiment, context, plan));
                 }
             } catch (Interp4jException e) {
-                problems.add(path + ".settings: " + e.getMessage());
+                problems.addAll(e.problemsAt(path + ".settings"));
             }
             steps.add(spec);
         }
@@ -476,14 +478,13 @@ final class StudyLoader {
      * (a prompt that encodes to nothing, a patch between prompts of different lengths, a position with no
      * source row) is found before any step runs, not after earlier steps ran for hours.
      */
-    private static List<String> planProblems(Experiment experiment, StudyContextImpl context, StudyPlan plan) {
-        List<String> problems = new ArrayList<>();
+    private static List<Problem> planProblems(Experiment experiment, StudyContextImpl context, StudyPlan plan) {
+        List<Problem> problems = new ArrayList<>();
         List<ForwardPlan> plans;
         try {
             plans = experiment.plans(context);
         } catch (Interp4jException e) {
-            String message = e.getMessage();
-            return List.of(message.startsWith(context.path()) ? message : context.path() + ": " + message);
+            return e.problemsAt(context.path());
         }
         for (int p = 0; p < plans.size() && problems.size() < PLAN_PROBLEMS; p++) {
             List<ForwardRequest> requests = plans.get(p).requests();
@@ -498,8 +499,8 @@ final class StudyLoader {
                     }
                     request.checkIn(spec.config());
                 } catch (Interp4jException e) {
-                    problems.add(context.path() + ": forward " + (r + 1) + " of " + requests.size() + " in forward plan " + (p + 1)
-                            + " of " + plans.size() + " (model '" + model + "', " + request.length() + " tokens): " + e.getMessage());
+                    problems.add(new Problem(context.path(), "forward " + (r + 1) + " of " + requests.size() + " in forward plan " + (p + 1)
+                            + " of " + plans.size() + " (model '" + model + "', " + request.length() + " tokens): " + e.getMessage()));
                 }
             }
         }
@@ -514,7 +515,7 @@ final class StudyLoader {
      * step that stopped before its own validation could: problems under the path where they were written. An id that names
      * no plugin, or plugins of several kinds, is left to the step's own check.
      */
-    private static void pluginRefProblems(PluginRegistry registry, ConfigValue value, String path, List<String> problems) {
+    private static void pluginRefProblems(PluginRegistry registry, ConfigValue value, String path, List<Problem> problems) {
         if (value instanceof ConfigObject object) {
             ConfigValue id = object.get("id");
             ConfigValue settings = object.get("settings");
@@ -534,16 +535,15 @@ final class StudyLoader {
     }
 
     /** An experiment's settings problems, under the step's config path. */
-    private static void settingsProblems(Interp4jException e, String experimentId, String path, List<String> problems) {
-        for (String line : e.getMessage().split("\n")) {
-            problems.add(line.replace("interp4j.experiment." + experimentId, path + ".settings"));
-        }
+    private static void settingsProblems(Interp4jException e, String experimentId, String path, List<Problem> problems) {
+        String settings = path + ".settings";
+        problems.addAll(Problem.rebased(e.problemsAt(settings), PluginKind.EXPERIMENT.problemPath(experimentId), settings));
     }
 
-    private static void unknownKeys(Config config, String path, Set<String> allowed, List<String> problems) {
+    private static void unknownKeys(Config config, String path, Set<String> allowed, List<Problem> problems) {
         for (String key : config.root().keySet()) {
             if (!allowed.contains(key)) {
-                problems.add(path + "." + key + ": unknown key; allowed: " + new java.util.TreeSet<>(allowed));
+                problems.add(new Problem(path + "." + key, "unknown key; allowed: " + new java.util.TreeSet<>(allowed)));
             }
         }
     }
@@ -552,34 +552,34 @@ final class StudyLoader {
      * A path setting resolved against the study file's folder; text that is no path on this system (a NUL
      * character) is a problem naming the setting, not an exception.
      */
-    private static Optional<Path> resolve(Path base, String text, String where, List<String> problems) {
+    private static Optional<Path> resolve(Path base, String text, String where, List<Problem> problems) {
         try {
             return Optional.of(base.resolve(text).normalize());
         } catch (InvalidPathException e) {
-            problems.add(where + ": found " + ConfigValueFactory.fromAnyRef(text).render() + ", which is not a path on this system ("
-                    + e.getReason() + "); allowed: a file path, relative to the study file's folder");
+            problems.add(new Problem(where, "found " + ConfigValueFactory.fromAnyRef(text).render() + ", which is not a path on this system ("
+                    + e.getReason() + "); allowed: a file path, relative to the study file's folder"));
             return Optional.empty();
         }
     }
 
-    private static Optional<String> string(Config config, String key, String path, List<String> problems) {
+    private static Optional<String> string(Config config, String key, String path, List<Problem> problems) {
         if (!config.hasPath(key)) {
             return Optional.empty();
         }
         ConfigValue value = config.getValue(key);
         if (value.valueType() != ConfigValueType.STRING && value.valueType() != ConfigValueType.NUMBER
                 && value.valueType() != ConfigValueType.BOOLEAN) {
-            problems.add(path + "." + key + ": must be a string, found " + value.valueType().name().toLowerCase(java.util.Locale.ROOT));
+            problems.add(new Problem(path + "." + key, "must be a string, found " + value.valueType().name().toLowerCase(java.util.Locale.ROOT)));
             return Optional.empty();
         }
         return Optional.of(String.valueOf(value.unwrapped()));
     }
 
-    private static long number(Config config, String key, String path, List<String> problems) {
+    private static long number(Config config, String key, String path, List<Problem> problems) {
         try {
             return config.getLong(key);
         } catch (ConfigException e) {
-            problems.add(path + "." + key + ": must be an integer, found " + config.getValue(key).render());
+            problems.add(new Problem(path + "." + key, "must be an integer, found " + config.getValue(key).render()));
             return 0;
         }
     }

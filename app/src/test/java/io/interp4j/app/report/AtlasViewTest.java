@@ -3,6 +3,7 @@ package io.interp4j.app.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Headline;
 import io.interp4j.app.study.StudyResults;
 import io.interp4j.app.study.StudyResults.ModelInfo;
 import io.interp4j.app.study.StudyResults.StepRecord;
@@ -12,8 +13,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AtlasViewTest {
-    private static final List<String> COLUMNS = List.of("dimension", "key", "protocol", "model", "value", "display", "ci_low", "ci_high");
-    private static final List<String> FLAG_COLUMNS = List.of("dimension", "protocol", "model", "kind", "message");
+    private static final List<String> COLUMNS = Headline.COLUMNS;
+    private static final List<String> FLAG_COLUMNS = Headline.FLAG_COLUMNS;
+
+    private static final Headline TESTS_ONLY = new Headline(null, Headline.FLAGS, null, Headline.TESTS);
 
     private static List<Object> row(Object... cells) {
         return Arrays.asList(cells);
@@ -30,11 +33,12 @@ class AtlasViewTest {
                         row("Universal hub layer", "both", "a", "disagreement", "published L2, corrected L3"))),
                 new StepResult.Table("atlas-deltas", List.of("dimension", "key", "protocol", "model_a", "model_b", "delta", "ci_low",
                         "ci_high", "pairing"), List.of(row("Universal hub layer", "hub.kl", "corrected", "a", "b", 0.5, -0.25, 1.25, "paired"))),
-                new StepResult.Table("other", List.of("x"), List.of(row(1)))), List.of(), Map.of());
+                new StepResult.Table("other", List.of("x"), List.of(row(1)))), List.of(), Map.of()).withHeadline(Headline.standard());
         StepResult arch = new StepResult(List.of(new StepResult.Table("atlas", COLUMNS, List.of(
                 row("Architecture", "arch.layers", "both", "b", 28, "28", null, null),
                 row("Architecture", "arch.layers", "both", "a", 24, "24", null, null),
-                row("Architecture", "arch.tied", "both", "a", "tied", "tied", null, null)))), List.of(), Map.of());
+                row("Architecture", "arch.tied", "both", "a", "tied", "tied", null, null))),
+                new StepResult.Table("atlas-flags", FLAG_COLUMNS, List.of())), List.of(), Map.of()).withHeadline(Headline.standard());
         List<ModelInfo> models = List.of(new ModelInfo("a", "/a", "djl", "x", Map.of()), new ModelInfo("b", "/b", "djl", "y", Map.of()));
         return new StudyResults("atlas", "", Map.of(), SampleResults.THREADS, 1, models, List.of(
                 new StepRecord("architecture", "architecture", "d", "{}", "f", 1, 0, false, arch),
@@ -84,9 +88,11 @@ class AtlasViewTest {
         List<String> testColumns = List.of("dimension", "key", "model", "published", "corrected", "ci_low", "ci_high", "p_value", "message");
         StepResult mlp = new StepResult(List.of(new StepResult.Table("atlas-tests", testColumns, List.of(
                 row("MLP dominance", "mlp.share", "a", 0.4, 1.0, 0.9, 1.1, 0.01, "ratio differs at a"),
-                row("MLP dominance", "mlp.share", "b", 0.9, 1.0, 0.9, 1.1, 0.2, "ratio differs at b")))), List.of(), Map.of());
+                row("MLP dominance", "mlp.share", "b", 0.9, 1.0, 0.9, 1.1, 0.2, "ratio differs at b"))),
+                new StepResult.Table("atlas-flags", FLAG_COLUMNS, List.of())), List.of(), Map.of()).withHeadline(TESTS_ONLY);
         StepResult knockout = new StepResult(List.of(new StepResult.Table("atlas-tests", testColumns, List.of(
-                row("Skill knockout", "ko.selectivity", "a", 3.0, 1.0, 0.5, 2.9, 0.03, "selectivity differs")))), List.of(), Map.of());
+                row("Skill knockout", "ko.selectivity", "a", 3.0, 1.0, 0.5, 2.9, 0.03, "selectivity differs"))),
+                new StepResult.Table("atlas-flags", FLAG_COLUMNS, List.of())), List.of(), Map.of()).withHeadline(TESTS_ONLY);
         StudyResults results = new StudyResults("atlas", "", Map.of(), SampleResults.THREADS, 1, List.of(), List.of(
                 new StepRecord("mlp", "mlp-dominance", "d", "{}", "f", 1, 0, false, mlp),
                 new StepRecord("ko", "skill-knockout", "d", "{}", "f", 1, 1, false, knockout)), "now", 1);
@@ -110,17 +116,17 @@ class AtlasViewTest {
      */
     @Test
     void controlTestsShareTheFamilyAndAreFlaggedWhereTheyDoNotReject() {
-        List<String> testColumns = List.of("dimension", "key", "model", "published", "corrected", "ci_low", "ci_high", "p_value", "message",
-                "hypothesis");
+        List<String> testColumns = Headline.TEST_COLUMNS;
         StepResult mlp = new StepResult(List.of(new StepResult.Table("atlas-tests", testColumns, List.of(
-                row("MLP dominance", "mlp.share", "a", 0.4, 1.0, 0.9, 1.1, 0.01, "ratio differs at a", "published-equals-corrected"),
-                row("MLP dominance", "mlp.share", "b", 0.9, 1.0, 0.9, 1.1, 0.3, "ratio differs at b", "published-equals-corrected")))),
-                List.of(), Map.of());
+                row("MLP dominance", "mlp.share", "a", 0.4, 1.0, 0.9, 1.1, 0.01, "ratio differs at a", Headline.PUBLISHED_EQUALS_CORRECTED),
+                row("MLP dominance", "mlp.share", "b", 0.9, 1.0, 0.9, 1.1, 0.3, "ratio differs at b", Headline.PUBLISHED_EQUALS_CORRECTED))),
+                new StepResult.Table("atlas-flags", FLAG_COLUMNS, List.of())), List.of(), Map.of()).withHeadline(TESTS_ONLY);
         StepResult knockout = new StepResult(List.of(new StepResult.Table("atlas-tests", testColumns, List.of(
                 row("Skill knockout", "ko.selectivity", "a", null, 2.0, 1.0, 3.0, 0.001, "vector beats controls at a",
-                        "vector-not-above-control"),
+                        Headline.VECTOR_NOT_ABOVE_CONTROL),
                 row("Skill knockout", "ko.selectivity", "b", null, 0.5, -0.1, 1.2, 0.04, "vector − control at b",
-                        "vector-not-above-control")))), List.of(), Map.of());
+                        Headline.VECTOR_NOT_ABOVE_CONTROL))),
+                new StepResult.Table("atlas-flags", FLAG_COLUMNS, List.of())), List.of(), Map.of()).withHeadline(TESTS_ONLY);
         StudyResults results = new StudyResults("atlas", "", Map.of(), SampleResults.THREADS, 1, List.of(), List.of(
                 new StepRecord("mlp", "mlp-dominance", "d", "{}", "f", 1, 0, false, mlp),
                 new StepRecord("ko", "skill-knockout", "d", "{}", "f", 1, 1, false, knockout)), "now", 1);

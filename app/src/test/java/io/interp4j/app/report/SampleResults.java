@@ -116,7 +116,7 @@ final class SampleResults {
                             + "per-prompt-kl-divergence-by-layer-and-family.json for the per-prompt values behind both"));
         }
         StepResult atlas = new StepResult(List.of(new Table("atlas", columns, rows),
-                new Table("atlas-flags", List.of("dimension", "protocol", "model", "kind", "message"), flags)), List.of(), Map.of());
+                new Table("atlas-flags", StepResult.Headline.FLAG_COLUMNS, flags)), List.of(), Map.of()).withHeadline(StepResult.Headline.standard());
         StudyResults base = study();
         List<ModelInfo> infos = models.stream().map(m -> new ModelInfo(m, "/models/" + m, "djl", "24 layers", Map.of())).toList();
         List<StepRecord> steps = new ArrayList<>();

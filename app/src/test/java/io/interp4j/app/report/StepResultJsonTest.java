@@ -11,6 +11,7 @@ import com.google.gson.stream.JsonReader;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.experiment.StepResult.Chart;
+import io.interp4j.api.experiment.StepResult.Headline;
 import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
 import java.io.IOException;
@@ -125,5 +126,68 @@ class StepResultJsonTest {
         assertThatThrownBy(() -> StepResultJson.fromJson("{\"tables\":[],\"charts\":[{\"title\":\"t\",\"type\":\"PIE\",\"table\":\"x\","
                 + "\"x\":\"a\",\"y\":\"b\",\"value\":\"c\"}],\"summary\":{}}"))
                 .isInstanceOf(Interp4jException.class).hasMessageContaining("unknown chart type 'PIE'");
+    }
+
+    private static StepResult atlasStep() {
+        return new StepResult(List.of(new Table("atlas", Headline.COLUMNS, List.of(row("Hub", "hub.layer", "both", "a", 2L, "L2", null, null))),
+                new Table("atlas-flags", Headline.FLAG_COLUMNS, List.of(row("Hub", "both", "a", "artefact", "flat"))),
+                new Table("other", List.of("x"), List.of(row(1L)))), List.of(), Map.of()).withHeadline(Headline.standard());
+    }
+
+    @Test
+    void roundTripsTheHeadline() {
+        StepResult atlas = atlasStep();
+        String json = StepResultJson.toJson(atlas);
+        assertThat(json).contains("\"headline\"").contains("\"tests\": \"atlas-tests\"");
+        assertThat(StepResultJson.fromJson(json)).isEqualTo(atlas);
+        StepResult flagsOnly = new StepResult(List.of(new Table("renamed", List.of("x"), List.of())), List.of(), Map.of())
+                .withFlags(List.of(row("sweep", "both", "m", "inert-intervention", "did nothing")));
+        assertThat(flagsOnly.headline()).contains(new Headline(null, Headline.FLAGS, null, null));
+        assertThat(StepResultJson.fromJson(StepResultJson.toJson(flagsOnly))).isEqualTo(flagsOnly);
+        assertThat(StepResultJson.fromJson(StepResultJson.toJson(everyKind())).headline()).isEmpty();
+    }
+
+    /** A results.json step written before 0.3 has no headline key: its atlas tables, found by name and columns, are the headline. */
+    @Test
+    void readsTheHeadlineOfAResultWrittenBeforeItWasRecorded() {
+        StepResult atlas = atlasStep();
+        String old = StepResultJson.toJson(new StepResult(atlas.tables(), atlas.charts(), atlas.summary()));
+        assertThat(old).doesNotContain("headline");
+        assertThat(StepResultJson.fromJson(old).headline()).contains(new Headline("atlas", "atlas-flags", null, null));
+        // a table of that name in other columns is no headline
+        String unrelated = StepResultJson.toJson(new StepResult(List.of(new Table("atlas-flags", List.of("x"), List.of())), List.of(), Map.of()));
+        assertThat(StepResultJson.fromJson(unrelated).headline()).isEmpty();
+    }
+
+    /**
+     * Tests tables of a step written before the headline was recorded: with the hypothesis column (as steps wrote just
+     * before) and without it (every test published versus corrected, as steps wrote before that); both are the headline's
+     * tests, a table of that name in other columns is not.
+     */
+    @Test
+    void readsTheTestsOfAResultWrittenBeforeTheHeadlineWithOrWithoutTheHypothesisColumn() {
+        Table flags = new Table(Headline.FLAGS, Headline.FLAG_COLUMNS, List.of());
+        List<Object> test = row("MLP dominance", "mlp.share", "a", 0.4, 1.0, 0.9, 1.1, 0.01, "ratio differs at a");
+        List<Object> withHypothesis = new java.util.ArrayList<>(test);
+        withHypothesis.add(Headline.PUBLISHED_EQUALS_CORRECTED);
+        for (Table tests : List.of(new Table(Headline.TESTS, Headline.TEST_COLUMNS, List.of(withHypothesis)),
+                new Table(Headline.TESTS, Headline.TEST_COLUMNS_BEFORE_HYPOTHESIS, List.of(test)))) {
+            StepResult read = StepResultJson.fromJson(StepResultJson.toJson(new StepResult(List.of(flags, tests), List.of(), Map.of())));
+            assertThat(read.headline()).as(tests.columns().toString()).contains(new Headline(null, Headline.FLAGS, null, Headline.TESTS));
+            assertThat(read.headline().orElseThrow().tests(read)).contains(tests);
+        }
+        Table other = new Table(Headline.TESTS, List.of("dimension", "p_value"), List.of());
+        StepResult read = StepResultJson.fromJson(StepResultJson.toJson(new StepResult(List.of(flags, other), List.of(), Map.of())));
+        assertThat(read.headline()).contains(new Headline(null, Headline.FLAGS, null, null));
+    }
+
+    @Test
+    void rejectsAHeadlineThatNamesNoTableOrAnUnknownRole() {
+        assertThatThrownBy(() -> StepResultJson.fromJson("{\"tables\":[],\"charts\":[],\"summary\":{},\"headline\":{\"flags\":\"f\"}}"))
+                .isInstanceOf(Interp4jException.class).hasMessageContaining("the step has no table 'f'");
+        assertThatThrownBy(() -> StepResultJson.fromJson("{\"tables\":[],\"charts\":[],\"summary\":{},\"headline\":{\"chart\":\"f\"}}"))
+                .isInstanceOf(Interp4jException.class).hasMessageContaining("unknown key 'chart' in a step's headline");
+        assertThatThrownBy(() -> StepResultJson.fromJson("{\"tables\":[],\"charts\":[],\"summary\":{},\"headline\":{\"table\":null}}"))
+                .isInstanceOf(Interp4jException.class).hasMessageContaining("needs flags");
     }
 }

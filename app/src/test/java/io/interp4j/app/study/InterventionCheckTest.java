@@ -9,7 +9,6 @@ import io.interp4j.api.intervention.Site;
 import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plugin.TensorData;
-import io.interp4j.app.report.AtlasTables;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,7 +42,7 @@ class InterventionCheckTest {
         assertThat(result.summary()).containsEntry("interventions.requests", 2L).containsEntry("interventions.sites-recorded", 2L)
                 .containsEntry("interventions.never-fired", 1L).containsEntry("interventions.unmoved", 0L)
                 .containsEntry("interventions.fired-at", "blocks.0.hook_resid_post ×1");
-        StepResult.Table flags = result.tables().stream().filter(t -> t.name().equals(AtlasTables.FLAGS)).findFirst().orElseThrow();
+        StepResult.Table flags = result.headline().orElseThrow().flags(result);
         assertThat(flags.rows()).singleElement().satisfies(f -> {
             assertThat(f.get(2)).isEqualTo("m");
             assertThat(f.get(3)).isEqualTo("intervention-never-fired");

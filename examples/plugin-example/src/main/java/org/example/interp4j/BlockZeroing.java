@@ -2,6 +2,7 @@ package org.example.interp4j;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.api.experiment.Progress;
@@ -47,19 +48,19 @@ public final class BlockZeroing implements ExperimentFactory {
     /** The step with its settings. */
     record Step(String model, String suite, int layer, String metric) implements Experiment {
         @Override
-        public List<String> validate(StudyContext context) {
-            List<String> problems = new ArrayList<>();
+        public List<Problem> validate(StudyContext context) {
+            List<Problem> problems = new ArrayList<>();
             String path = context.path();
             if (!context.modelNames().contains(model)) {
-                problems.add(path + ".model: found '" + model + "'; allowed: " + context.modelNames());
+                problems.add(new Problem(path + ".model", "found '" + model + "'; allowed: " + context.modelNames()));
             } else {
                 int layers = context.modelConfig(model).numLayers();
                 if (layer < -layers || layer >= layers) {
-                    problems.add(path + ".layer: found " + layer + "; allowed: " + -layers + " to " + (layers - 1) + " for model '" + model + "'");
+                    problems.add(new Problem(path + ".layer", "found " + layer + "; allowed: " + -layers + " to " + (layers - 1) + " for model '" + model + "'"));
                 }
             }
             if (!context.suiteNames().contains(suite)) {
-                problems.add(path + ".suite: found '" + suite + "'; allowed: " + context.suiteNames());
+                problems.add(new Problem(path + ".suite", "found '" + suite + "'; allowed: " + context.suiteNames()));
             }
             problems.addAll(context.checkPlugin(PluginKind.METRIC, metric, ConfigFactory.empty(), path + ".metric"));
             return problems;

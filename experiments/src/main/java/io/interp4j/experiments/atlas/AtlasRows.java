@@ -3,6 +3,7 @@ package io.interp4j.experiments.atlas;
 import static java.util.Objects.requireNonNull;
 
 import io.interp4j.api.experiment.StepResult;
+import io.interp4j.api.experiment.StepResult.Headline;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -47,27 +48,17 @@ import java.util.function.ToDoubleFunction;
  */
 public final class AtlasRows {
     /** The name of the table of headline numbers. */
-    public static final String TABLE = "atlas";
+    public static final String TABLE = Headline.TABLE;
     /** The name of the table of flags. */
-    public static final String FLAGS = "atlas-flags";
-    /** The columns of {@value #TABLE}. */
-    public static final List<String> COLUMNS = List.of("dimension", "key", "protocol", "model", "value", "display", "ci_low", "ci_high");
-    /** The columns of {@value #FLAGS}. */
-    public static final List<String> FLAG_COLUMNS = List.of("dimension", "protocol", "model", "kind", "message");
+    public static final String FLAGS = Headline.FLAGS;
     /** The name of the table of differences between models. */
-    public static final String DELTAS = "atlas-deltas";
-    /** The columns of {@value #DELTAS}. */
-    public static final List<String> DELTA_COLUMNS = List.of("dimension", "key", "protocol", "model_a", "model_b", "delta", "ci_low",
-            "ci_high", "pairing");
-    /** The name of the table of published-versus-corrected tests. */
-    public static final String TESTS = "atlas-tests";
-    /** The columns of {@value #TESTS}. */
-    public static final List<String> TEST_COLUMNS = List.of("dimension", "key", "model", "published", "corrected", "ci_low", "ci_high",
-            "p_value", "message", "hypothesis");
+    public static final String DELTAS = Headline.DELTAS;
+    /** The name of the table of tests. */
+    public static final String TESTS = Headline.TESTS;
     /** The {@code hypothesis} of a published-versus-corrected test ({@link #test}). */
-    public static final String PUBLISHED_EQUALS_CORRECTED = "published-equals-corrected";
+    public static final String PUBLISHED_EQUALS_CORRECTED = Headline.PUBLISHED_EQUALS_CORRECTED;
     /** The {@code hypothesis} of a vector-versus-control test ({@link #controlTest}). */
-    public static final String VECTOR_NOT_ABOVE_CONTROL = "vector-not-above-control";
+    public static final String VECTOR_NOT_ABOVE_CONTROL = Headline.VECTOR_NOT_ABOVE_CONTROL;
 
     private final String dimension;
     private final List<List<Object>> rows = new ArrayList<>();
@@ -278,16 +269,26 @@ public final class AtlasRows {
      * @return {@value #TABLE}, {@value #FLAGS} and, where the step tested anything, {@value #TESTS}
      */
     public List<StepResult.Table> tables() {
-        List<StepResult.Table> tables = new ArrayList<>(List.of(new StepResult.Table(TABLE, COLUMNS, rows),
-                new StepResult.Table(FLAGS, FLAG_COLUMNS, flags)));
+        List<StepResult.Table> tables = new ArrayList<>(List.of(new StepResult.Table(TABLE, Headline.COLUMNS, rows),
+                new StepResult.Table(FLAGS, Headline.FLAG_COLUMNS, flags)));
         List<List<Object>> deltas = deltas();
         if (!deltas.isEmpty()) {
-            tables.add(new StepResult.Table(DELTAS, DELTA_COLUMNS, deltas));
+            tables.add(new StepResult.Table(DELTAS, Headline.DELTA_COLUMNS, deltas));
         }
         if (!tests.isEmpty()) {
-            tables.add(new StepResult.Table(TESTS, TEST_COLUMNS, tests));
+            tables.add(new StepResult.Table(TESTS, Headline.TEST_COLUMNS, tests));
         }
         return List.copyOf(tables);
+    }
+
+    /**
+     * Returns which of {@link #tables()} make up the step's part of the headline table, to give the
+     * step's result ({@link StepResult#withHeadline}).
+     *
+     * @return the headline, naming the tables {@link #tables()} returns
+     */
+    public Headline headline() {
+        return Headline.standard();
     }
 
     /** The differences last model − first model of every sampled numeric cell, with their intervals. */

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.typesafe.config.Config;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.task.Task;
@@ -81,10 +82,10 @@ public record AtlasScope(RowScope rows, String suite, String split) {
      * @param context the study
      * @return problems with full config paths
      */
-    public List<String> validate(StudyContext context) {
-        List<String> problems = new ArrayList<>(rows.validate(context));
+    public List<Problem> validate(StudyContext context) {
+        List<Problem> problems = new ArrayList<>(rows.validate(context));
         String root = context.path();
-        Optional<String> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
+        Optional<Problem> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
         if (unknown.isPresent()) {
             problems.add(unknown.get());
         } else if (tasks(context).isEmpty()) {
@@ -150,7 +151,7 @@ public record AtlasScope(RowScope rows, String suite, String split) {
      * @return the token ids, not empty
      */
     public int[] encode(StudyContext context, Tokenizer tokenizer, Task task, String text) {
-        return PromptEncoding.encode(tokenizer, text, context.path() + ": suite '" + suite + "' task '" + task.id() + "'");
+        return PromptEncoding.encode(tokenizer, text, context.path(), "suite '" + suite + "' task '" + task.id() + "'");
     }
 
     /**

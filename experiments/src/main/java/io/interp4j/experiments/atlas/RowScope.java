@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.experiments.common.StepSettings;
 import java.util.ArrayList;
@@ -85,12 +86,12 @@ public record RowScope(List<String> models, List<Protocol> protocols) {
      * @param context the study
      * @return problems with full config paths
      */
-    public List<String> validate(StudyContext context) {
-        List<String> problems = new ArrayList<>();
+    public List<Problem> validate(StudyContext context) {
+        List<Problem> problems = new ArrayList<>();
         for (String model : models) {
             if (!context.modelNames().contains(model)) {
-                problems.add(context.path() + ".models: unknown model '" + model + "'; the study's models: "
-                        + new TreeSet<>(context.modelNames()));
+                problems.add(new Problem(context.path() + ".models", "unknown model '" + model + "'; the study's models: "
+                        + new TreeSet<>(context.modelNames())));
             }
         }
         return problems;

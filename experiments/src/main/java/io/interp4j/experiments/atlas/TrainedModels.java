@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.checkpoint.LoraAdapter;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.StudyContext;
@@ -66,21 +67,21 @@ public record TrainedModels(String step) {
      * @param models the row's models
      * @return problems naming {@value #SETTING}; empty if none
      */
-    public List<String> validate(StudyContext context, List<String> models) {
+    public List<Problem> validate(StudyContext context, List<String> models) {
         Optional<Experiment> found = context.earlierStep(step);
         if (found.isEmpty()) {
             return List.of();
         }
         if (!(found.get() instanceof AdapterTraining training)) {
-            return List.of(context.path() + "." + SETTING + ": step '" + step + "' trains no LoRA adapters (" + found.get().describe()
-                    + "); allowed: the id of an earlier lora-training step");
+            return List.of(new Problem(context.path() + "." + SETTING, "step '" + step + "' trains no LoRA adapters (" + found.get().describe()
+                    + "); allowed: the id of an earlier lora-training step"));
         }
         List<String> trainedModels = training.adaptedModels(context);
-        List<String> problems = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
         for (String model : models) {
             if (context.modelNames().contains(model) && !trainedModels.contains(model)) {
-                problems.add(context.path() + "." + SETTING + ": step '" + step + "' trains adapters for models " + trainedModels
-                        + ", so it leaves none for model '" + model + "'; train this model in that step, or leave it out of models");
+                problems.add(new Problem(context.path() + "." + SETTING, "step '" + step + "' trains adapters for models " + trainedModels
+                        + ", so it leaves none for model '" + model + "'; train this model in that step, or leave it out of models"));
             }
         }
         return problems;
@@ -96,12 +97,12 @@ public record TrainedModels(String step) {
      * @param key the row's setting that asks for them, for the message (e.g. {@code checkpoints})
      * @return problems naming {@code key}; empty if none
      */
-    public List<String> validateCheckpoints(StudyContext context, List<String> models, List<Integer> steps, String key) {
+    public List<Problem> validateCheckpoints(StudyContext context, List<String> models, List<Integer> steps, String key) {
         Optional<Experiment> found = context.earlierStep(step);
         if (found.isEmpty() || !(found.get() instanceof AdapterTraining training)) {
             return List.of();
         }
-        List<String> problems = new ArrayList<>();
+        List<Problem> problems = new ArrayList<>();
         List<String> trainedModels = training.adaptedModels(context);
         for (String model : models) {
             if (!trainedModels.contains(model)) {
@@ -110,9 +111,9 @@ public record TrainedModels(String step) {
             List<Integer> saved = training.checkpoints(model);
             List<Integer> missing = steps.stream().filter(s -> !saved.contains(s)).toList();
             if (!missing.isEmpty()) {
-                problems.add(context.path() + "." + key + ": step '" + step + "' saves no checkpoint after step" + (missing.size() > 1 ? "s " : " ")
-                        + missing + " for model '" + model + "'; it saves " + saved + ". Add the step to that step's checkpoints, or leave"
-                        + " it out here");
+                problems.add(new Problem(context.path() + "." + key, "step '" + step + "' saves no checkpoint after step"
+                        + (missing.size() > 1 ? "s " : " ") + missing + " for model '" + model + "'; it saves " + saved + ". Add the step to"
+                        + " that step's checkpoints, or leave it out here"));
             }
         }
         return problems;

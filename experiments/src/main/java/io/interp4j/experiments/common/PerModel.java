@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.StudyContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -173,12 +174,12 @@ public final class PerModel<S> {
      * @param context the study
      * @return problems with full config paths
      */
-    public List<String> validate(StudyContext context) {
-        List<String> problems = new ArrayList<>();
+    public List<Problem> validate(StudyContext context) {
+        List<Problem> problems = new ArrayList<>();
         for (String model : new TreeSet<>(models.keySet())) {
             if (!context.modelNames().contains(model)) {
-                problems.add(context.path() + "." + KEY + "." + model + ": unknown model '" + model + "'; the study's models: "
-                        + new TreeSet<>(context.modelNames()));
+                problems.add(new Problem(context.path() + "." + KEY + "." + model, "unknown model '" + model + "'; the study's models: "
+                        + new TreeSet<>(context.modelNames())));
             }
         }
         return problems;

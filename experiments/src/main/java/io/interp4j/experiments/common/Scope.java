@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.task.Task;
@@ -110,13 +111,13 @@ public record Scope(String model, String suite, String split, Map<String, Select
      * @param context the study
      * @return problems with full config paths
      */
-    public List<String> validate(StudyContext context) {
-        List<String> problems = new ArrayList<>();
+    public List<Problem> validate(StudyContext context) {
+        List<Problem> problems = new ArrayList<>();
         String root = context.path();
         if (!context.modelNames().contains(model)) {
-            problems.add(root + ".model: unknown model '" + model + "'; the study's models: " + new TreeSet<>(context.modelNames()));
+            problems.add(new Problem(root + ".model", "unknown model '" + model + "'; the study's models: " + new TreeSet<>(context.modelNames())));
         }
-        Optional<String> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
+        Optional<Problem> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
         if (unknown.isPresent()) {
             problems.add(unknown.get());
         } else if (tasks(context).isEmpty()) {
@@ -167,7 +168,7 @@ public record Scope(String model, String suite, String split, Map<String, Select
         try {
             tokenizer = context.tokenizer(model);
         } catch (Interp4jException e) {
-            throw new Interp4jException(e.code(), context.path() + ".model: model '" + model + "': " + e.getMessage(), e);
+            throw new Interp4jException(e.code(), new Problem(context.path() + ".model", "model '" + model + "': " + e.getMessage()), e);
         }
         return sets(context, tokenizer);
     }
@@ -193,8 +194,8 @@ public record Scope(String model, String suite, String split, Map<String, Select
             String text = corrupt ? task.corruptPrompt().get() : task.prompt();
             int[] ids = tokenizer.encode(text);
             if (ids.length == 0) {
-                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + ": suite '" + suite + "' task '" + task.id()
-                        + "': the " + (corrupt ? "corrupt " : "") + "prompt encodes to no tokens");
+                throw new Interp4jException(List.of(new Problem(context.path(), "suite '" + suite + "' task '" + task.id()
+                        + "': the " + (corrupt ? "corrupt " : "") + "prompt encodes to no tokens")));
             }
             out.add(ids);
         }

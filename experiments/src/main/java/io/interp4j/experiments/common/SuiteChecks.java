@@ -1,5 +1,6 @@
 package io.interp4j.experiments.common;
 
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.StudyContext;
 import java.util.Optional;
 import java.util.Set;
@@ -18,15 +19,15 @@ public final class SuiteChecks {
      * @return the problem, naming the study's suites, if it has none of that name (or, when the study
      *     declares the suite but could not read it, where that problem is reported)
      */
-    public static Optional<String> unknownSuite(StudyContext context, String path, String suite) {
+    public static Optional<Problem> unknownSuite(StudyContext context, String path, String suite) {
         if (context.suiteNames().contains(suite)) {
             return Optional.empty();
         }
         Optional<String> unreadable = context.unreadableSuite(suite);
         if (unreadable.isPresent()) {
-            return Optional.of(path + ": suite '" + suite + "' is declared but could not be read; see " + unreadable.get());
+            return Optional.of(new Problem(path, "suite '" + suite + "' is declared but could not be read; see " + unreadable.get()));
         }
-        return Optional.of(path + ": unknown suite '" + suite + "'; the study's suites: " + new TreeSet<>(context.suiteNames()));
+        return Optional.of(new Problem(path, "unknown suite '" + suite + "'; the study's suites: " + new TreeSet<>(context.suiteNames())));
     }
 
     /**
@@ -38,9 +39,9 @@ public final class SuiteChecks {
      * @param split the split asked for
      * @return the problem
      */
-    public static String emptySplit(StudyContext context, String path, String suite, String split) {
+    public static Problem emptySplit(StudyContext context, String path, String suite, String split) {
         Set<String> splits = new TreeSet<>();
         context.suite(suite).tasks().forEach(t -> splits.add(t.split()));
-        return path + ": split '" + split + "' selects no task of suite '" + suite + "'; its splits: all, " + String.join(", ", splits);
+        return new Problem(path, "split '" + split + "' selects no task of suite '" + suite + "'; its splits: all, " + String.join(", ", splits));
     }
 }

@@ -1,6 +1,7 @@
 package io.interp4j.experiments.common;
 
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.metric.TargetToken;
 import io.interp4j.api.task.Task;
@@ -55,7 +56,7 @@ public final class TargetChecks {
      * @return the problem, or empty when every target resolves, or when the model has no tokenizer (building
      *     the step's plans reports that)
      */
-    public static Optional<String> check(String where, StudyContext context, String model, List<Task> tasks, TargetToken.Rule rule) {
+    public static Optional<Problem> check(String where, StudyContext context, String model, List<Task> tasks, TargetToken.Rule rule) {
         Tokenizer tokenizer;
         try {
             tokenizer = context.tokenizer(model);
@@ -67,8 +68,8 @@ public final class TargetChecks {
         for (Task task : tasks) {
             problem(task.target(), rule, tokenizer, vocab).ifPresent(p -> failures.add(task, p));
         }
-        return failures.isEmpty() ? Optional.empty() : Optional.of(where + ": model '" + model + "' reads each task's target as one token"
-                + " (target-rule = " + name(rule) + "), which " + failures.describe(tasks.size()));
+        return failures.isEmpty() ? Optional.empty() : Optional.of(new Problem(where, "model '" + model + "' reads each task's target as one"
+                + " token (target-rule = " + name(rule) + "), which " + failures.describe(tasks.size())));
     }
 
     /**

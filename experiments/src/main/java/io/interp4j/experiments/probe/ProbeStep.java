@@ -3,6 +3,7 @@ package io.interp4j.experiments.probe;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -44,31 +45,28 @@ final class ProbeStep implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        Set<String> problems = new LinkedHashSet<>(scope.validate(context));
+    public List<Problem> validate(StudyContext context) {
+        Set<Problem> problems = new LinkedHashSet<>(scope.validate(context));
         String root = context.path();
-        List<String> unknownId = context.checkPlugin(PluginKind.PROBE, probe.id(), ConfigFactory.empty(), probe.path(root, "id"));
+        List<Problem> unknownId = context.checkPlugin(PluginKind.PROBE, probe.id(), ConfigFactory.empty(), probe.path(root, "id"));
         if (!unknownId.isEmpty()) {
             problems.addAll(unknownId);
             return List.copyOf(problems);
         }
         String settingsPath = probe.path(root, "settings");
-        List<String> settingsProblems = context.checkPlugin(PluginKind.PROBE, probe.id(), probe.settings(), settingsPath);
+        List<Problem> settingsProblems = context.checkPlugin(PluginKind.PROBE, probe.id(), probe.settings(), settingsPath);
         problems.addAll(settingsProblems);
         if (settingsProblems.isEmpty()) {
-            String prefix = "interp4j." + PluginKind.PROBE.configName() + "." + probe.id();
+            String prefix = PluginKind.PROBE.problemPath(probe.id());
             try {
                 Probe created = context.probe(probe.id(), probe.settings());
                 // what the settings ask of the model (top-k against its vocabulary, layers it has), before anything runs
                 if (context.modelNames().contains(scope.model())) {
-                    created.checkAgainst(context.modelConfig(scope.model())).ifPresent(problem -> problems.add((problem.startsWith(prefix)
-                            ? settingsPath + problem.substring(prefix.length()) : settingsPath + ": " + problem) + " of model '"
-                            + scope.model() + "'"));
+                    created.checkAgainst(context.modelConfig(scope.model())).ifPresent(problem -> problems.add(new Problem(problem.path(),
+                            problem.message() + " of model '" + scope.model() + "'").rebased(prefix, settingsPath)));
                 }
             } catch (Interp4jException e) {
-                for (String line : e.getMessage().split("\n")) {
-                    problems.add(line.startsWith(prefix) ? settingsPath + line.substring(prefix.length()) : settingsPath + ": " + line);
-                }
+                problems.addAll(Problem.rebased(e.problemsAt(settingsPath), prefix, settingsPath));
             }
         }
         return List.copyOf(problems);

@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -91,30 +92,30 @@ final class SweepExperiment implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        Set<String> problems = new LinkedHashSet<>(scope.validate(context));
+    public List<Problem> validate(StudyContext context) {
+        Set<Problem> problems = new LinkedHashSet<>(scope.validate(context));
         ModelConfig config = context.modelNames().contains(scope.model()) ? context.modelConfig(scope.model()) : null;
         validateIntervention(context, config, problems);
         validateMetrics(context, config, problems);
         return List.copyOf(problems);
     }
 
-    private void validateIntervention(StudyContext context, ModelConfig config, Set<String> problems) {
+    private void validateIntervention(StudyContext context, ModelConfig config, Set<Problem> problems) {
         String root = context.path();
         String id = intervention.id();
-        List<String> unknownId = context.checkPlugin(PluginKind.INTERVENTION, id, ConfigFactory.empty(), intervention.path(root, "id"));
+        List<Problem> unknownId = context.checkPlugin(PluginKind.INTERVENTION, id, ConfigFactory.empty(), intervention.path(root, "id"));
         if (!unknownId.isEmpty()) {
             problems.addAll(unknownId);
             return;
         }
         String settingsPath = intervention.path(root, "settings");
         Config base = intervention.settings();
-        List<String> baseProblems = context.checkPlugin(PluginKind.INTERVENTION, id, base, settingsPath);
+        List<Problem> baseProblems = context.checkPlugin(PluginKind.INTERVENTION, id, base, settingsPath);
         problems.addAll(baseProblems);
         if (config != null) {
             for (String key : Ranges.KEYS) {
                 if (base.hasPath(key) && axes.stream().noneMatch(a -> a.name().equals(key))) {
-                    Ranges.check(key, base.getValue(key), config, scope.model()).ifPresent(p -> problems.add(settingsPath + "." + key + ": " + p));
+                    Ranges.check(key, base.getValue(key), config, scope.model()).ifPresent(p -> problems.add(new Problem(settingsPath + "." + key, p)));
                 }
             }
         }
@@ -124,8 +125,8 @@ final class SweepExperiment implements Experiment {
         for (Axis axis : axes) {
             String axisPath = root + ".sweep." + axis.name();
             if (defaults != null && !defaults.hasPathOrNull(axis.path())) {
-                problems.add(axisPath + ": unknown setting of intervention '" + id + "'; its settings: "
-                        + new TreeSet<>(defaults.root().keySet()));
+                problems.add(new Problem(axisPath, "unknown setting of intervention '" + id + "'; its settings: "
+                        + new TreeSet<>(defaults.root().keySet())));
                 keysOk = false;
                 continue;
             }
@@ -133,9 +134,9 @@ final class SweepExperiment implements Experiment {
                 continue;
             }
             for (ConfigValue value : axis.list(config)) {
-                List<String> valueProblems = new ArrayList<>();
+                List<Problem> valueProblems = new ArrayList<>();
                 if (config != null && Ranges.KEYS.contains(axis.name())) {
-                    Ranges.check(axis.name(), value, config, scope.model()).ifPresent(p -> valueProblems.add(axisPath + ": " + p));
+                    Ranges.check(axis.name(), value, config, scope.model()).ifPresent(p -> valueProblems.add(new Problem(axisPath, p)));
                 }
                 if (baseProblems.isEmpty()) {
                     valueProblems.addAll(context.checkPlugin(PluginKind.INTERVENTION, id, base.withValue(axis.path(), value), root + ".sweep"));
@@ -159,10 +160,10 @@ final class SweepExperiment implements Experiment {
      * plugin checks beyond types (site names, heads at a site without heads); a problem is reported
      * once, at the first point that shows it, under the swept key when it is about one.
      */
-    private void createPlans(StudyContext context, ModelConfig config, Set<String> badValues, Set<String> problems) {
+    private void createPlans(StudyContext context, ModelConfig config, Set<String> badValues, Set<Problem> problems) {
         String settingsPath = intervention.path(context.path(), "settings");
-        String prefix = "interp4j." + PluginKind.INTERVENTION.configName() + "." + intervention.id();
-        Map<String, String> found = new LinkedHashMap<>();
+        String own = PluginKind.INTERVENTION.problemPath(intervention.id());
+        Map<Problem, Problem> found = new LinkedHashMap<>();
         for (Point point : Point.product(axes, config)) {
             boolean bad = false;
             for (int i = 0; i < axes.size(); i++) {
@@ -174,11 +175,11 @@ final class SweepExperiment implements Experiment {
             try {
                 context.intervention(intervention.id(), point.apply(intervention.settings()));
             } catch (Interp4jException e) {
-                for (String line : e.getMessage().split("\n")) {
-                    String rest = line.startsWith(prefix) ? line.substring(prefix.length()) : ": " + line;
-                    boolean swept = axes.stream().anyMatch(a -> rest.startsWith("." + a.name() + ":"));
-                    String where = axes.isEmpty() ? "" : " (at sweep point " + point.describe() + ")";
-                    found.putIfAbsent(rest, (swept ? context.path() + ".sweep" : settingsPath) + rest + where);
+                String where = axes.isEmpty() ? "" : " (at sweep point " + point.describe() + ")";
+                for (Problem problem : e.problemsAt(own)) {
+                    boolean swept = axes.stream().anyMatch(a -> problem.path().equals(own + "." + a.name()));
+                    Problem moved = problem.rebased(own, swept ? context.path() + ".sweep" : settingsPath);
+                    found.putIfAbsent(problem, new Problem(moved.path(), moved.message() + where));
                 }
             }
         }
@@ -194,15 +195,15 @@ final class SweepExperiment implements Experiment {
         }
     }
 
-    private void validateMetrics(StudyContext context, ModelConfig config, Set<String> problems) {
+    private void validateMetrics(StudyContext context, ModelConfig config, Set<Problem> problems) {
         String root = context.path();
         for (PluginRef ref : metrics) {
-            List<String> unknownId = context.checkPlugin(PluginKind.METRIC, ref.id(), ConfigFactory.empty(), ref.path(root, "id"));
+            List<Problem> unknownId = context.checkPlugin(PluginKind.METRIC, ref.id(), ConfigFactory.empty(), ref.path(root, "id"));
             if (!unknownId.isEmpty()) {
                 problems.addAll(unknownId);
                 continue;
             }
-            List<String> settingsProblems = context.checkPlugin(PluginKind.METRIC, ref.id(), ref.settings(), ref.path(root, "settings"));
+            List<Problem> settingsProblems = context.checkPlugin(PluginKind.METRIC, ref.id(), ref.settings(), ref.path(root, "settings"));
             if (!settingsProblems.isEmpty()) {
                 problems.addAll(settingsProblems);
                 continue;
@@ -210,21 +211,21 @@ final class SweepExperiment implements Experiment {
             try {
                 io.interp4j.api.metric.Metric metric = context.metric(ref.id(), ref.settings());
                 if (config != null) {
-                    metric.checkAgainst(config).ifPresent(p -> problems.add(ref.path(root, "settings") + ": " + p + " of model '"
-                            + scope.model() + "'"));
+                    metric.checkAgainst(config).ifPresent(p -> problems.add(new Problem(ref.path(root, "settings"), p + " of model '"
+                            + scope.model() + "'")));
                 }
                 if (metric.readsTarget() && config != null) {
                     checkTargets(context, ref, metric.readsWrongTarget(), problems);
                 }
                 Class<? extends MetricInput> input = metric.inputType();
                 if (!MetricInput.LogitComparison.class.equals(input)) {
-                    problems.add(ref.path(root, "id") + ": metric '" + ref.id() + "' reads " + input.getSimpleName()
+                    problems.add(new Problem(ref.path(root, "id"), "metric '" + ref.id() + "' reads " + input.getSimpleName()
                             + " observations; a sweep compares the clean and intervened logits of each prompt, so its metrics must"
                             + " read LogitComparison (e.g. kl-divergence, top-k-overlap, argmax-agreement, target-probability,"
-                            + " target-logprob-drop, logit-difference)");
+                            + " target-logprob-drop, logit-difference)"));
                 }
             } catch (Interp4jException e) {
-                problems.add(ref.path(root, "settings") + ": " + e.getMessage());
+                problems.add(new Problem(ref.path(root, "settings"), e.getMessage()));
             }
         }
     }
@@ -342,12 +343,12 @@ final class SweepExperiment implements Experiment {
      * interventions need forwards to resolve is passed over; what can be known without them was
      * checked before the plugin asked for them.
      */
-    private void resolveOnPrompts(StudyContext context, ModelConfig config, Set<String> problems) {
+    private void resolveOnPrompts(StudyContext context, ModelConfig config, Set<Problem> problems) {
         Map<String, List<int[]>> sets;
         try {
             sets = scope.sets(context);
         } catch (Interp4jException e) {
-            problems.add(e.getMessage());
+            problems.addAll(e.problemsAt(context.path()));
             return;
         }
         List<int[]> prompts = sets.get(Scope.TARGET_SET);
@@ -363,8 +364,8 @@ final class SweepExperiment implements Experiment {
                     if (needsForwards(e)) {
                         continue;
                     }
-                    if (e instanceof Interp4jException) {
-                        problems.add(e.getMessage());
+                    if (e instanceof Interp4jException failure) {
+                        problems.addAll(failure.problemsAt(context.path()));
                         return;
                     }
                     throw e;
@@ -469,7 +470,7 @@ final class SweepExperiment implements Experiment {
      * Checks, before anything runs, that every task's target (and wrong target, when the metric reads
      * it) is one token under the step's spelling rule: the metric would fail on the first task whose is not.
      */
-    private void checkTargets(StudyContext context, PluginRef ref, boolean wrongToo, Set<String> problems) {
+    private void checkTargets(StudyContext context, PluginRef ref, boolean wrongToo, Set<Problem> problems) {
         if (!context.suiteNames().contains(scope.suite())) {
             return; // the scope reported it
         }
@@ -489,9 +490,9 @@ final class SweepExperiment implements Experiment {
             }
         }
         if (!failures.isEmpty()) {
-            problems.add(ref.path(context.path(), "id") + ": metric '" + ref.id() + "' reads each task's target"
+            problems.add(new Problem(ref.path(context.path(), "id"), "metric '" + ref.id() + "' reads each task's target"
                     + (wrongToo ? " and wrong target" : "") + " as one token (target-rule = " + TargetChecks.name(rule) + "), which "
-                    + failures.describe(tasks.size()));
+                    + failures.describe(tasks.size())));
         }
     }
 
@@ -511,7 +512,7 @@ final class SweepExperiment implements Experiment {
         try {
             plan = context.intervention(intervention.id(), point.apply(intervention.settings()));
         } catch (Interp4jException e) {
-            throw new Interp4jException(e.code(), root + ".intervention" + at + ": " + e.getMessage(), e);
+            throw new Interp4jException(e.code(), new Problem(root + ".intervention" + at, e.getMessage()), e);
         }
         List<List<Intervention>> out = new ArrayList<>();
         for (int t = 0; t < tasks.size(); t++) {
@@ -527,8 +528,8 @@ final class SweepExperiment implements Experiment {
         try {
             return plan.resolve(new InterventionContext(self, others, sets, target, probes));
         } catch (Interp4jException e) {
-            throw new Interp4jException(e.code(), context.path() + ".intervention" + at(point) + ", task '" + tasks.get(t).id() + "': "
-                    + e.getMessage(), e);
+            throw new Interp4jException(e.code(), new Problem(context.path() + ".intervention" + at(point) + ", task '" + tasks.get(t).id()
+                    + "'", e.getMessage()), e);
         }
     }
 

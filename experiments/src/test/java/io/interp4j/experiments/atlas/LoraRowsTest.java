@@ -64,7 +64,7 @@ class LoraRowsTest {
                 .allSatisfy(r -> assertThat(r.get(3)).isEqualTo("main"))
                 .anySatisfy(r -> assertThat(r.get(2)).isEqualTo("published"))
                 .anySatisfy(r -> assertThat(r.get(2)).isEqualTo("corrected"));
-        assertThat(table(result, AtlasRows.FLAGS).columns()).isEqualTo(AtlasRows.FLAG_COLUMNS);
+        assertThat(table(result, AtlasRows.FLAGS).columns()).isEqualTo(StepResult.Headline.FLAG_COLUMNS);
         assertThat(result.charts()).isNotEmpty();
         assertThat(result.summary()).containsKey("forward-passes");
     }

@@ -64,7 +64,7 @@ class ScaleArtefactsTest {
         Config qwen = ConfigFactory.parseString(StudyFiles.rowSettings("atlas-qwen.conf", id)).withoutPath("per-model");
         Experiment step = Steps.create(id, ConfigFactory.parseString(settings).withFallback(qwen).root()
                 .render(ConfigRenderOptions.concise()));
-        assertThat(step.validate(study.step(id))).as(id).isEmpty();
+        assertThat(step.validate(study.step(id))).extracting(Object::toString).as(id).isEmpty();
         return step.run(study, Progress.none());
     }
 

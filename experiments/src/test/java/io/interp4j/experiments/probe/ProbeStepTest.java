@@ -96,12 +96,12 @@ class ProbeStepTest extends TinyStudyTest {
 
     @Test
     void validationNamesTheProbeAndItsSettings() {
-        assertThat(Steps.create("probe", "probe { id = logit-lense }, suite = countries, split = train").validate(study))
+        assertThat(Steps.create("probe", "probe { id = logit-lense }, suite = countries, split = train").validate(study)).extracting(Object::toString)
                 .hasSize(2)
                 .satisfies(p -> assertThat(p.get(0)).isEqualTo(P + ".split: split 'train' selects no task of suite 'countries'; its"
                         + " splits: all, test"))
                 .satisfies(p -> assertThat(p.get(1)).startsWith(P + ".probe.id: unknown probe 'logit-lense'; known probes: ["));
-        assertThat(Steps.create("probe", "probe.settings { top-k = many, layers = [0, 9] }").validate(study))
+        assertThat(Steps.create("probe", "probe.settings { top-k = many, layers = [0, 9] }").validate(study)).extracting(Object::toString)
                 .containsExactly(P + ".probe.settings.top-k: expected number, found \"many\"");
     }
 }

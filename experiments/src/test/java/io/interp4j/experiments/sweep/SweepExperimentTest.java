@@ -320,7 +320,7 @@ class SweepExperimentTest extends TinyStudyTest {
         Experiment sweep = Steps.create("sweep", "intervention.settings.layer = 1, target-rule = exact,"
                 + " metrics = [ { id = kl-divergence }, { id = logit-difference } ]");
         // found before anything runs, listing the tasks
-        assertThat(sweep.validate(study)).singleElement().asString()
+        assertThat(sweep.validate(study)).extracting(Object::toString).singleElement().asString()
                 .startsWith("study.steps[1].settings.metrics[1].id: metric 'logit-difference' reads each task's target and wrong target as"
                         + " one token (target-rule = exact), which ")
                 .contains("task 'cap-fr': the task's target has no token id: ").contains("is not a single token");
@@ -335,7 +335,7 @@ class SweepExperimentTest extends TinyStudyTest {
     void aModelWithoutATokenizerFailsNamingTheModelSetting() {
         Experiment sweep = Steps.create("sweep", "model = untokenized, sweep.layer = all");
         // found before anything runs: the sweep encodes its prompts to check what they decide
-        assertThat(sweep.validate(study)).singleElement().asString().startsWith("study.steps[1].settings.model: model 'untokenized'")
+        assertThat(sweep.validate(study)).extracting(Object::toString).singleElement().asString().startsWith("study.steps[1].settings.model: model 'untokenized'")
                 .contains("has no tokenizer.json");
         assertThatThrownBy(() -> run(sweep))
                 .isInstanceOf(Interp4jException.class)

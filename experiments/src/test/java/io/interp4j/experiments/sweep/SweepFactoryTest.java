@@ -10,7 +10,6 @@ import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.api.plugin.PluginSettings;
 import io.interp4j.experiments.testing.Steps;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SweepFactoryTest {
@@ -71,7 +70,7 @@ class SweepFactoryTest {
                 prompt-sets { reference = dirty }
                 """))
                 .isInstanceOf(Interp4jException.class)
-                .satisfies(e -> assertThat(List.of(e.getMessage().split("\n"))).containsExactlyInAnyOrder(
+                .satisfies(e -> assertThat(((Interp4jException) e).problems().stream().map(Object::toString).toList()).containsExactlyInAnyOrder(
                         "interp4j.experiment.sweep.prompt-sets.reference: found \"dirty\"; allowed: clean, corrupt, <suite>:clean or"
                                 + " <suite>:corrupt",
                         "interp4j.experiment.sweep.intervention.settings: found 5; allowed: an object { ... } or null",

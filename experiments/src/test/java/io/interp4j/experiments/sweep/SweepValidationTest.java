@@ -31,7 +31,7 @@ class SweepValidationTest extends TinyStudyTest {
                 ]
                 prompt-sets { positive = "nope:clean" }
                 """);
-        assertThat(sweep.validate(study)).containsExactlyInAnyOrder(
+        assertThat(sweep.validate(study)).extracting(Object::toString).containsExactlyInAnyOrder(
                 P + ".suite: unknown suite 'mian'; the study's suites: [countries, main]",
                 P + ".prompt-sets.positive: unknown suite 'nope'; the study's suites: [countries, main]",
                 P + ".intervention.settings.heads: head 7 is out of range; model 'main' has query heads 0..3",
@@ -52,7 +52,7 @@ class SweepValidationTest extends TinyStudyTest {
     @Test
     void anUnknownModelListsTheStudysModelsAndAnUnknownInterventionIsNamedAtItsId() {
         Experiment sweep = Steps.create("sweep", "model = big, intervention { id = zero-ablashun }, split = dev");
-        List<String> problems = sweep.validate(study);
+        List<String> problems = sweep.validate(study).stream().map(Object::toString).toList();
         assertThat(problems).hasSize(3);
         assertThat(problems.get(0)).isEqualTo(P + ".model: unknown model 'big'; the study's models: [main, other, untokenized]");
         assertThat(problems.get(1)).isEqualTo(P + ".split: split 'dev' selects no task of suite 'main'; its splits: all, test, train");
@@ -63,7 +63,7 @@ class SweepValidationTest extends TinyStudyTest {
     void checksEachSweptValueAgainstThePlugin() {
         Experiment sweep = Steps.create("sweep", "intervention { id = steering, settings { layer = 1, vector.from = random } },"
                 + " sweep { scale = [1, big], positions = [last, nowhere] }");
-        assertThat(sweep.validate(study)).containsExactlyInAnyOrder(
+        assertThat(sweep.validate(study)).extracting(Object::toString).containsExactlyInAnyOrder(
                 P + ".sweep.positions: found \"nowhere\"; allowed: all, first, last, or a non-empty list of position indices like"
                         + " [0, -1] (negative: from the end) (at sweep point {positions = \"nowhere\", scale = 1})",
                 P + ".sweep.scale: expected number, found \"big\"");

@@ -4,8 +4,9 @@ import com.typesafe.config.Config;
 import io.interp4j.api.intervention.InterventionFactory;
 import io.interp4j.api.intervention.InterventionPlan;
 import io.interp4j.api.intervention.Operation;
+import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.interventions.common.FixedPlan;
-import io.interp4j.interventions.common.Settings;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.interventions.common.SiteSelection;
 import java.util.List;
 import java.util.Optional;
@@ -27,7 +28,7 @@ public final class ZeroAblationFactory implements InterventionFactory {
 
     @Override
     public InterventionPlan create(Config config) {
-        Settings settings = new Settings(ID, config);
+        SettingsReader settings = new SettingsReader(PluginKind.INTERVENTION, ID, config);
         SiteSelection where = SiteSelection.read(settings);
         settings.check();
         return new FixedPlan(ID, List.of(where.intervention(Operation.ZERO, 1, Optional.empty(), "")), "zero " + where.describe());

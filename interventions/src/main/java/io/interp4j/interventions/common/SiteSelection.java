@@ -9,6 +9,7 @@ import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Operation;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.api.plugin.TensorData;
 import java.util.List;
 import java.util.Optional;
@@ -41,7 +42,7 @@ public record SiteSelection(Site site, Positions positions, List<Integer> heads)
      * @param settings the plugin's settings; problems are recorded there
      * @return the selection, or null when a problem was recorded
      */
-    public static SiteSelection read(Settings settings) {
+    public static SiteSelection read(SettingsReader settings) {
         String name = settings.text("site");
         Integer layer = settings.optionalInteger("layer", 0, "only for a site name with a fixed block number");
         boolean layerOk = settings.isNull("layer") || layer != null;
@@ -55,18 +56,18 @@ public record SiteSelection(Site site, Positions positions, List<Integer> heads)
             return null;
         }
         if (name.equals("head") && heads.isEmpty()) {
-            settings.problem("heads", "a non-empty list of query-head indices for site = head, like [0, 3]");
+            settings.invalid("heads", "a non-empty list of query-head indices for site = head, like [0, 3]");
             return null;
         }
         if (!heads.isEmpty() && site.headAxis() < 0) {
-            settings.problem("heads", "[] at site '" + site.name() + "'; heads select rows only at site = head and at attention hook points"
+            settings.invalid("heads", "[] at site '" + site.name() + "'; heads select rows only at site = head and at attention hook points"
                     + " (attn.hook_q, hook_k, hook_v, hook_rot_q, hook_rot_k, hook_z, hook_attn_scores, hook_pattern)");
             return null;
         }
         return new SiteSelection(site, positions, heads);
     }
 
-    private static Site site(Settings settings, String name, Integer layer) {
+    private static Site site(SettingsReader settings, String name, Integer layer) {
         HookSite shorthand = switch (name) {
             case "layer-output" -> HookSite.RESID_POST;
             case "attn-out" -> HookSite.ATTN_OUT;
@@ -76,7 +77,7 @@ public record SiteSelection(Site site, Positions positions, List<Integer> heads)
         };
         boolean placeholder = name.contains(LAYER_PLACEHOLDER);
         if ((shorthand != null || name.equals("contribution") || placeholder) && layer == null) {
-            settings.problem("layer", "an integer >= 0: site '" + name + "' takes its block from layer");
+            settings.invalid("layer", "an integer >= 0: site '" + name + "' takes its block from layer");
             return null;
         }
         if (shorthand != null) {
@@ -89,12 +90,12 @@ public record SiteSelection(Site site, Positions positions, List<Integer> heads)
         try {
             site = Site.parse(placeholder ? name.replace(LAYER_PLACEHOLDER, Integer.toString(layer)) : name);
         } catch (Interp4jException e) {
-            settings.problem("site", String.join(", ", SHORTHANDS) + ", or a site name: a hook point such as blocks.{L}.hook_resid_mid"
+            settings.invalid("site", String.join(", ", SHORTHANDS) + ", or a site name: a hook point such as blocks.{L}.hook_resid_mid"
                     + " or hook_embed, or blocks.{L}.contribution ({L} taken from layer, or a block number)");
             return null;
         }
         if (!placeholder && layer != null) {
-            settings.problem("layer", "null: site '" + name + "' names its block itself; write blocks.{L}.<hook> to take it from layer");
+            settings.invalid("layer", "null: site '" + name + "' names its block itself; write blocks.{L}.<hook> to take it from layer");
             return null;
         }
         return site;

@@ -3,7 +3,8 @@ package io.interp4j.interventions.patching;
 import com.typesafe.config.Config;
 import io.interp4j.api.intervention.InterventionFactory;
 import io.interp4j.api.intervention.InterventionPlan;
-import io.interp4j.interventions.common.Settings;
+import io.interp4j.api.plugin.PluginKind;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.interventions.common.SiteSelection;
 
 /**
@@ -27,7 +28,7 @@ public final class ActivationPatchingFactory implements InterventionFactory {
 
     @Override
     public InterventionPlan create(Config config) {
-        Settings settings = new Settings(ID, config);
+        SettingsReader settings = new SettingsReader(PluginKind.INTERVENTION, ID, config);
         SiteSelection where = SiteSelection.read(settings);
         String model = settings.text("source-model");
         SourcePrompt source = SourcePrompt.read(settings);

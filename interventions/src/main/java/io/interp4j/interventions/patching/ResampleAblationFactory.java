@@ -3,7 +3,8 @@ package io.interp4j.interventions.patching;
 import com.typesafe.config.Config;
 import io.interp4j.api.intervention.InterventionFactory;
 import io.interp4j.api.intervention.InterventionPlan;
-import io.interp4j.interventions.common.Settings;
+import io.interp4j.api.plugin.PluginKind;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.interventions.common.SiteSelection;
 
 /**
@@ -26,7 +27,7 @@ public final class ResampleAblationFactory implements InterventionFactory {
 
     @Override
     public InterventionPlan create(Config config) {
-        Settings settings = new Settings(ID, config);
+        SettingsReader settings = new SettingsReader(PluginKind.INTERVENTION, ID, config);
         SiteSelection where = SiteSelection.read(settings);
         SourcePrompt source = SourcePrompt.read(settings);
         settings.check();

@@ -4,7 +4,7 @@ import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.intervention.InterventionContext;
 import io.interp4j.interventions.common.Plans;
-import io.interp4j.interventions.common.Settings;
+import io.interp4j.api.plugin.SettingsReader;
 import java.util.List;
 
 /**
@@ -32,7 +32,7 @@ record SourcePrompt(String set, Object index, String setPath, String indexPath) 
      * @param settings the plugin's settings; problems are recorded there
      * @return the source, or null when a problem was recorded
      */
-    static SourcePrompt read(Settings settings) {
+    static SourcePrompt read(SettingsReader settings) {
         String set = settings.text("source-prompts");
         Object index = settings.choiceOrInteger("source-index", List.of(SAME, SHIFT), 0);
         return set == null || index == null

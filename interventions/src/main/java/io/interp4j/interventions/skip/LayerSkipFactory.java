@@ -6,8 +6,9 @@ import io.interp4j.api.intervention.InterventionFactory;
 import io.interp4j.api.intervention.InterventionPlan;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
+import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.interventions.common.FixedPlan;
-import io.interp4j.interventions.common.Settings;
+import io.interp4j.api.plugin.SettingsReader;
 import java.util.List;
 
 /**
@@ -35,10 +36,10 @@ public final class LayerSkipFactory implements InterventionFactory {
 
     @Override
     public InterventionPlan create(Config config) {
-        Settings settings = new Settings(ID, config);
+        SettingsReader settings = new SettingsReader(PluginKind.INTERVENTION, ID, config);
         List<Integer> layers = settings.integers("layers", 0);
         if (layers != null && layers.isEmpty()) {
-            settings.problem("layers", "a non-empty list of distinct block indices, like [4, 5, 8]");
+            settings.invalid("layers", "a non-empty list of distinct block indices, like [4, 5, 8]");
         }
         String mode = settings.choice("mode", List.of(TRUE_SKIP, ZERO_LAYER_OUTPUT));
         settings.check();

@@ -3,7 +3,8 @@ package io.interp4j.interventions.steering;
 import com.typesafe.config.Config;
 import io.interp4j.api.intervention.InterventionFactory;
 import io.interp4j.api.intervention.InterventionPlan;
-import io.interp4j.interventions.common.Settings;
+import io.interp4j.api.plugin.PluginKind;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.interventions.common.SiteSelection;
 
 /** {@code steering}: adds {@code scale × v} at a site, v from a probe, a file, or random (the control). */
@@ -35,7 +36,7 @@ public final class SteeringFactory implements InterventionFactory {
      * @return the plan
      */
     static InterventionPlan create(String id, Config config, boolean knockout) {
-        Settings settings = new Settings(id, config);
+        SettingsReader settings = new SettingsReader(PluginKind.INTERVENTION, id, config);
         SiteSelection where = SiteSelection.read(settings);
         Double scale = settings.number("scale");
         SteeringVector vector = SteeringVector.read(settings);

@@ -11,7 +11,7 @@ import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plugin.TensorData;
 import io.interp4j.interventions.common.ModelMemo;
-import io.interp4j.interventions.common.Settings;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.interventions.common.SiteSelection;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -45,7 +45,7 @@ sealed interface SteeringVector {
      * @param settings the plugin's settings; problems are recorded there
      * @return the source, or null when a problem was recorded
      */
-    static SteeringVector read(Settings settings) {
+    static SteeringVector read(SettingsReader settings) {
         String from = settings.choice("vector.from", SOURCES);
         String tensor = settings.text("vector.tensor");
         String probeId = settings.text("vector.probe-id");
@@ -55,16 +55,16 @@ sealed interface SteeringVector {
         Double norm = settings.number("vector.norm");
         boolean ok = true;
         if (norm != null && !(norm > 0)) {
-            settings.problem("vector.norm", "a number > 0 (the random vector's Euclidean norm)");
+            settings.invalid("vector.norm", "a number > 0 (the random vector's Euclidean norm)");
             ok = false;
         }
         if (from != null && !from.equals("probe") && !settings.isNull("vector.probe-settings")) {
-            settings.problem("vector.probe-settings",
+            settings.invalid("vector.probe-settings",
                     "null when vector.from = " + from + " (probe settings apply only to vector.from = probe)");
             ok = false;
         }
         if (from != null && from.equals("file") != (file != null)) {
-            settings.problem("vector.file", from.equals("file")
+            settings.invalid("vector.file", from.equals("file")
                     ? "a path to a .safetensors file when vector.from = file"
                     : "null when vector.from = " + from + " (a file applies only to vector.from = file)");
             ok = false;
@@ -97,16 +97,16 @@ sealed interface SteeringVector {
 
     /** One tensor of a safetensors file, read when the plan is created. */
     record FromFile(Path file, String tensor, TensorData data) implements SteeringVector {
-        static FromFile read(Settings settings, Path file, String tensor) {
+        static FromFile read(SettingsReader settings, Path file, String tensor) {
             try (SafetensorsFile safetensors = SafetensorsFile.open(file)) {
                 if (!safetensors.tensors().containsKey(tensor)) {
-                    settings.problem("vector.tensor", "a tensor of " + file + ", which holds " + safetensors.tensors().keySet());
+                    settings.invalid("vector.tensor", "a tensor of " + file + ", which holds " + safetensors.tensors().keySet());
                     return null;
                 }
                 TensorInfo info = safetensors.info(tensor);
                 return new FromFile(file, tensor, new TensorData(info.shape(), safetensors.readFloats(info)));
             } catch (Interp4jException e) {
-                settings.problem("vector.file", "a readable .safetensors file (" + e.getMessage() + ")");
+                settings.invalid("vector.file", "a readable .safetensors file (" + e.getMessage() + ")");
                 return null;
             }
         }

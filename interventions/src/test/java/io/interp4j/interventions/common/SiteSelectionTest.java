@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.typesafe.config.ConfigFactory;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
+import io.interp4j.api.plugin.PluginKind;
+import io.interp4j.api.plugin.SettingsReader;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,7 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class SiteSelectionTest {
     private static SiteSelection read(String hocon) {
-        Settings settings = new Settings("test", ConfigFactory.parseString(hocon)
+        SettingsReader settings = new SettingsReader(PluginKind.INTERVENTION, "test", ConfigFactory.parseString(hocon)
                 .withFallback(ConfigFactory.parseString("site = layer-output, layer = null, positions = all, heads = []")));
         SiteSelection selection = SiteSelection.read(settings);
         settings.check();

@@ -1,9 +1,9 @@
 package io.interp4j.metrics.argmax;
 
 import io.interp4j.api.metric.Metric;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.metrics.logits.PositionSelection;
 import io.interp4j.metrics.support.BaseMetricFactory;
-import io.interp4j.metrics.support.MetricSettings;
 
 /** {@code argmax-agreement}: whether two runs predict the same most likely next token. */
 public final class ArgmaxAgreementFactory extends BaseMetricFactory {
@@ -15,7 +15,9 @@ public final class ArgmaxAgreementFactory extends BaseMetricFactory {
     }
 
     @Override
-    protected Metric create(MetricSettings settings) {
-        return new ArgmaxAgreement(PositionSelection.many(ID, settings, "positions"));
+    protected Metric create(SettingsReader settings) {
+        PositionSelection positions = PositionSelection.many(ID, settings, "positions");
+        settings.check();
+        return new ArgmaxAgreement(positions);
     }
 }

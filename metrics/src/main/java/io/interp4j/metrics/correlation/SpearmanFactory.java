@@ -3,8 +3,8 @@ package io.interp4j.metrics.correlation;
 import io.interp4j.api.metric.Metric;
 import io.interp4j.api.metric.MetricInput.PairedSeries;
 import io.interp4j.api.metric.MetricResult;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.metrics.support.BaseMetricFactory;
-import io.interp4j.metrics.support.MetricSettings;
 import io.interp4j.metrics.support.TypedMetric;
 import java.util.Arrays;
 import java.util.Map;
@@ -19,7 +19,7 @@ public final class SpearmanFactory extends BaseMetricFactory {
     }
 
     @Override
-    protected Metric create(MetricSettings settings) {
+    protected Metric create(SettingsReader settings) {
         return new Spearman();
     }
 

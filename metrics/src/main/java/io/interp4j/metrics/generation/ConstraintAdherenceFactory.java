@@ -1,8 +1,8 @@
 package io.interp4j.metrics.generation;
 
 import io.interp4j.api.metric.Metric;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.metrics.support.BaseMetricFactory;
-import io.interp4j.metrics.support.MetricSettings;
 
 /** {@code constraint-adherence}: whether generations obey the format constraints their prompts state. */
 public final class ConstraintAdherenceFactory extends BaseMetricFactory {
@@ -15,7 +15,9 @@ public final class ConstraintAdherenceFactory extends BaseMetricFactory {
     }
 
     @Override
-    protected Metric create(MetricSettings settings) {
-        return new ConstraintAdherence(settings.integer("char-limit", 1));
+    protected Metric create(SettingsReader settings) {
+        Integer charLimit = settings.integer("char-limit", 1);
+        settings.check();
+        return new ConstraintAdherence(charLimit);
     }
 }

@@ -1,8 +1,8 @@
 package io.interp4j.metrics.generation;
 
 import io.interp4j.api.metric.Metric;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.metrics.support.BaseMetricFactory;
-import io.interp4j.metrics.support.MetricSettings;
 
 /** {@code repetition-ratio}: how much of a generated text repeats its own word bigrams. */
 public final class RepetitionRatioFactory extends BaseMetricFactory {
@@ -14,7 +14,9 @@ public final class RepetitionRatioFactory extends BaseMetricFactory {
     }
 
     @Override
-    protected Metric create(MetricSettings settings) {
-        return new RepetitionRatio(settings.number("threshold", t -> t >= 0 && t <= 1, "a number in [0, 1]"));
+    protected Metric create(SettingsReader settings) {
+        Double threshold = settings.number("threshold", t -> t >= 0 && t <= 1, "a number in [0, 1]");
+        settings.check();
+        return new RepetitionRatio(threshold);
     }
 }

@@ -1,9 +1,9 @@
 package io.interp4j.metrics.kl;
 
 import io.interp4j.api.metric.Metric;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.metrics.logits.PositionSelection;
 import io.interp4j.metrics.support.BaseMetricFactory;
-import io.interp4j.metrics.support.MetricSettings;
 import java.util.List;
 
 /** {@code kl-divergence}: KL divergence between the next-token distributions of two runs, in nats. */
@@ -16,9 +16,11 @@ public final class KlDivergenceFactory extends BaseMetricFactory {
     }
 
     @Override
-    protected Metric create(MetricSettings settings) {
-        boolean referenceFirst = settings.choice("direction", List.of("reference-to-intervened", "intervened-to-reference"))
-                .equals("reference-to-intervened");
-        return new KlDivergence(referenceFirst, PositionSelection.many(ID, settings, "positions"));
+    protected Metric create(SettingsReader settings) {
+        boolean referenceFirst = "reference-to-intervened".equals(settings.choice("direction",
+                List.of("reference-to-intervened", "intervened-to-reference")));
+        PositionSelection positions = PositionSelection.many(ID, settings, "positions");
+        settings.check();
+        return new KlDivergence(referenceFirst, positions);
     }
 }

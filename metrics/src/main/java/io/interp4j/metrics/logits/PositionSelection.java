@@ -7,9 +7,8 @@ import com.typesafe.config.ConfigValueType;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.intervention.Positions;
-import io.interp4j.metrics.support.MetricSettings;
+import io.interp4j.api.plugin.SettingsReader;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The sequence positions a logit metric reads, from a setting: {@code last}, {@code first}, {@code
@@ -30,23 +29,16 @@ public final class PositionSelection {
 
     /**
      * Reads a setting that selects one or more positions: {@code last}, {@code first}, {@code all} or a
-     * non-empty list of integers.
+     * non-empty list of integers ({@link SettingsReader#positions}).
      *
      * @param metricId the metric id
      * @param settings the settings
      * @param key the key
-     * @return the selection
+     * @return the selection, or null after recording a problem
      */
-    public static PositionSelection many(String metricId, MetricSettings settings, String key) {
-        ConfigValue value = settings.value(key);
-        boolean named = value.valueType() == ConfigValueType.STRING && List.of("all", "first", "last").contains(value.unwrapped());
-        boolean indices = value.valueType() == ConfigValueType.LIST && !((List<?>) value.unwrapped()).isEmpty()
-                && ((List<?>) value.unwrapped()).stream().allMatch(Integer.class::isInstance);
-        if (!named && !indices) {
-            throw settings.invalid(key, value, "all, first, last, or a non-empty list of integer position indices like [0, -1]"
-                    + " (negative counts back from the end)");
-        }
-        return new PositionSelection(Positions.parse(value, settings.path(key)), metricId, settings.path(key));
+    public static PositionSelection many(String metricId, SettingsReader settings, String key) {
+        Positions positions = settings.positions(key);
+        return positions == null ? null : new PositionSelection(positions, metricId, settings.path(key));
     }
 
     /**
@@ -55,22 +47,23 @@ public final class PositionSelection {
      * @param metricId the metric id
      * @param settings the settings
      * @param key the key
-     * @return the selection
+     * @return the selection, or null after recording a problem
      */
-    public static PositionSelection one(String metricId, MetricSettings settings, String key) {
+    public static PositionSelection one(String metricId, SettingsReader settings, String key) {
         ConfigValue value = settings.value(key);
         Positions p = null;
-        if (value.valueType() == ConfigValueType.STRING) {
+        if (value != null && value.valueType() == ConfigValueType.STRING) {
             p = switch ((String) value.unwrapped()) {
                 case "first" -> Positions.FIRST;
                 case "last" -> Positions.LAST;
                 default -> null;
             };
-        } else if (value.valueType() == ConfigValueType.NUMBER && value.unwrapped() instanceof Integer n) {
+        } else if (value != null && value.valueType() == ConfigValueType.NUMBER && value.unwrapped() instanceof Integer n) {
             p = Positions.of(n);
         }
         if (p == null) {
-            throw settings.invalid(key, value, "first, last, or one position index (negative counts back from the end, -1 = last)");
+            settings.invalid(key, "first, last, or one position index (negative counts back from the end, -1 = last)");
+            return null;
         }
         return new PositionSelection(p, metricId, settings.path(key));
     }

@@ -1,8 +1,8 @@
 package io.interp4j.metrics.recovery;
 
 import io.interp4j.api.metric.Metric;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.metrics.support.BaseMetricFactory;
-import io.interp4j.metrics.support.MetricSettings;
 
 /** {@code recovery}: the share of a divergence that patching removes. */
 public final class RecoveryFactory extends BaseMetricFactory {
@@ -14,7 +14,7 @@ public final class RecoveryFactory extends BaseMetricFactory {
     }
 
     @Override
-    protected Metric create(MetricSettings settings) {
+    protected Metric create(SettingsReader settings) {
         return new Recovery();
     }
 }

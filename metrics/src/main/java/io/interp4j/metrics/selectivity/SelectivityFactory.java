@@ -1,8 +1,8 @@
 package io.interp4j.metrics.selectivity;
 
 import io.interp4j.api.metric.Metric;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.metrics.support.BaseMetricFactory;
-import io.interp4j.metrics.support.MetricSettings;
 import java.util.List;
 
 /** {@code selectivity}: how much more a knockout lowers skill prompts than non-skill prompts. */
@@ -15,9 +15,10 @@ public final class SelectivityFactory extends BaseMetricFactory {
     }
 
     @Override
-    protected Metric create(MetricSettings settings) {
-        boolean absolute = settings.choice("formula", List.of("published-signed", "absolute")).equals("absolute");
-        double epsilon = settings.number("epsilon", e -> e > 0 && Double.isFinite(e), "a finite number > 0");
+    protected Metric create(SettingsReader settings) {
+        boolean absolute = "absolute".equals(settings.choice("formula", List.of("published-signed", "absolute")));
+        Double epsilon = settings.number("epsilon", e -> e > 0, "a finite number > 0");
+        settings.check();
         return new Selectivity(absolute, epsilon);
     }
 }

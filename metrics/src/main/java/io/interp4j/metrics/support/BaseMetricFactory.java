@@ -5,8 +5,10 @@ import static java.util.Objects.requireNonNull;
 import com.typesafe.config.Config;
 import io.interp4j.api.metric.Metric;
 import io.interp4j.api.metric.MetricFactory;
+import io.interp4j.api.plugin.PluginKind;
+import io.interp4j.api.plugin.SettingsReader;
 
-/** A metric factory with a fixed id and description that reads its settings through {@link MetricSettings}. */
+/** A metric factory with a fixed id and description that reads its settings through a {@link SettingsReader}. */
 public abstract class BaseMetricFactory implements MetricFactory {
     private final String id;
     private final String description;
@@ -34,14 +36,15 @@ public abstract class BaseMetricFactory implements MetricFactory {
 
     @Override
     public final Metric create(Config settings) {
-        return create(new MetricSettings(id, settings));
+        return create(new SettingsReader(PluginKind.METRIC, id, settings));
     }
 
     /**
-     * Creates the metric, checking every setting.
+     * Creates the metric: reads every setting, then calls {@link SettingsReader#check()} (which throws
+     * every problem at once) before it builds the metric from what it read.
      *
-     * @param settings the resolved settings of this metric
+     * @param settings a reader of the resolved settings of this metric
      * @return the metric
      */
-    protected abstract Metric create(MetricSettings settings);
+    protected abstract Metric create(SettingsReader settings);
 }

@@ -1,9 +1,9 @@
 package io.interp4j.metrics.target;
 
 import io.interp4j.api.metric.Metric;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.metrics.logits.PositionSelection;
 import io.interp4j.metrics.support.BaseMetricFactory;
-import io.interp4j.metrics.support.MetricSettings;
 
 /** {@code logit-difference}: the target's logit minus the wrong target's, in the intervened run. */
 public final class LogitDifferenceFactory extends BaseMetricFactory {
@@ -15,7 +15,9 @@ public final class LogitDifferenceFactory extends BaseMetricFactory {
     }
 
     @Override
-    protected Metric create(MetricSettings settings) {
-        return new LogitDifference(PositionSelection.one(ID, settings, "position"));
+    protected Metric create(SettingsReader settings) {
+        PositionSelection position = PositionSelection.one(ID, settings, "position");
+        settings.check();
+        return new LogitDifference(position);
     }
 }

@@ -1,9 +1,9 @@
 package io.interp4j.metrics.target;
 
 import io.interp4j.api.metric.Metric;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.metrics.logits.PositionSelection;
 import io.interp4j.metrics.support.BaseMetricFactory;
-import io.interp4j.metrics.support.MetricSettings;
 
 /** {@code target-logprob-drop}: how much the intervention lowers the target token's log-probability. */
 public final class TargetLogprobDropFactory extends BaseMetricFactory {
@@ -15,7 +15,10 @@ public final class TargetLogprobDropFactory extends BaseMetricFactory {
     }
 
     @Override
-    protected Metric create(MetricSettings settings) {
-        return new TargetLogprobDrop(PositionSelection.one(ID, settings, "position"), settings.flag("floor-at-zero"));
+    protected Metric create(SettingsReader settings) {
+        PositionSelection position = PositionSelection.one(ID, settings, "position");
+        boolean floorAtZero = settings.bool("floor-at-zero");
+        settings.check();
+        return new TargetLogprobDrop(position, floorAtZero);
     }
 }

@@ -1,9 +1,9 @@
 package io.interp4j.metrics.target;
 
 import io.interp4j.api.metric.Metric;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.metrics.logits.PositionSelection;
 import io.interp4j.metrics.support.BaseMetricFactory;
-import io.interp4j.metrics.support.MetricSettings;
 
 /** {@code target-probability}: the intervened run's probability of the target token. */
 public final class TargetProbabilityFactory extends BaseMetricFactory {
@@ -15,7 +15,9 @@ public final class TargetProbabilityFactory extends BaseMetricFactory {
     }
 
     @Override
-    protected Metric create(MetricSettings settings) {
-        return new TargetProbability(PositionSelection.one(ID, settings, "position"));
+    protected Metric create(SettingsReader settings) {
+        PositionSelection position = PositionSelection.one(ID, settings, "position");
+        settings.check();
+        return new TargetProbability(position);
     }
 }

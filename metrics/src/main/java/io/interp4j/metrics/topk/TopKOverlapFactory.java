@@ -1,9 +1,9 @@
 package io.interp4j.metrics.topk;
 
 import io.interp4j.api.metric.Metric;
+import io.interp4j.api.plugin.SettingsReader;
 import io.interp4j.metrics.logits.PositionSelection;
 import io.interp4j.metrics.support.BaseMetricFactory;
-import io.interp4j.metrics.support.MetricSettings;
 
 /** {@code top-k-overlap}: the shared fraction of the k most likely next tokens of two runs. */
 public final class TopKOverlapFactory extends BaseMetricFactory {
@@ -15,7 +15,10 @@ public final class TopKOverlapFactory extends BaseMetricFactory {
     }
 
     @Override
-    protected Metric create(MetricSettings settings) {
-        return new TopKOverlap(settings.integer("k", 1), PositionSelection.many(ID, settings, "positions"));
+    protected Metric create(SettingsReader settings) {
+        Integer k = settings.integer("k", 1);
+        PositionSelection positions = PositionSelection.many(ID, settings, "positions");
+        settings.check();
+        return new TopKOverlap(k, positions);
     }
 }

@@ -2,6 +2,7 @@ package io.interp4j.probes.common;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -25,8 +26,8 @@ public final class Layers {
         }
         for (int index : selected) {
             if (index < 0 || index >= count) {
-                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, path + ": " + what + " " + index
-                        + " is out of range; this model has " + what + "s 0.." + (count - 1));
+                throw new Interp4jException(List.of(new Problem(path, what + " " + index + " is out of range; this model has " + what
+                        + "s 0.." + (count - 1))));
             }
         }
         return selected;

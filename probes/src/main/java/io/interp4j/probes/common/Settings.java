@@ -1,30 +1,25 @@
 package io.interp4j.probes.common;
 
-import static java.util.Objects.requireNonNull;
-
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
-import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
 import io.interp4j.api.plugin.PluginKind;
+import io.interp4j.api.plugin.SettingsReader;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Reads one probe's resolved settings and checks their values, collecting every problem so that
- * {@link #check()} reports them together, each naming {@code interp4j.probe.<id>.<key>}, what was
- * found and what is allowed. A getter that finds a problem returns a harmless placeholder.
+ * Reads one probe's resolved settings: the readers every plugin kind shares ({@link SettingsReader}) and
+ * those of a probe's own values (hook sites, layer and head indices, positions that may be one index).
+ * Unlike the shared readers, which return null after a problem, these return a harmless placeholder, so
+ * that a factory can pass them straight to the probe's constructor and call {@link #check()} after.
  */
-public final class Settings {
-    private final String id;
-    private final Config config;
-    private final List<String> problems = new ArrayList<>();
-
+public final class Settings extends SettingsReader {
     /**
      * Starts reading.
      *
@@ -32,8 +27,7 @@ public final class Settings {
      * @param config the resolved settings object of the probe
      */
     public Settings(String id, Config config) {
-        this.id = requireNonNull(id, "id is null");
-        this.config = requireNonNull(config, "config is null");
+        super(PluginKind.PROBE, id, config);
     }
 
     /**
@@ -44,17 +38,7 @@ public final class Settings {
      * @return {@code interp4j.probe.<id>.<key>}
      */
     public static String path(String id, String key) {
-        return "interp4j." + PluginKind.PROBE.configName() + "." + id + "." + key;
-    }
-
-    /**
-     * Returns the full config path of one of this probe's keys.
-     *
-     * @param key the key
-     * @return {@code interp4j.probe.<id>.<key>}
-     */
-    public String path(String key) {
-        return path(id, key);
+        return PluginKind.PROBE.problemPath(id) + "." + key;
     }
 
     /**
@@ -66,7 +50,7 @@ public final class Settings {
      */
     public String nonEmptyString(String key, String allowed) {
         try {
-            String value = config.getString(key);
+            String value = config().getString(key);
             if (value.isBlank()) {
                 problem(key, "\"" + value + "\"", allowed);
                 return "";
@@ -74,21 +58,6 @@ public final class Settings {
             return value;
         } catch (ConfigException e) {
             return wrongType(key, allowed);
-        }
-    }
-
-    /**
-     * Reads a boolean.
-     *
-     * @param key the key
-     * @return the value, or false after a problem
-     */
-    public boolean bool(String key) {
-        try {
-            return config.getBoolean(key);
-        } catch (ConfigException e) {
-            wrongType(key, "true or false");
-            return false;
         }
     }
 
@@ -103,7 +72,7 @@ public final class Settings {
     public int intInRange(String key, int min, int max) {
         String allowed = "an integer in " + min + ".." + max;
         try {
-            int value = config.getInt(key);
+            int value = config().getInt(key);
             if (value < min || value > max) {
                 problem(key, Integer.toString(value), allowed);
                 return min;
@@ -126,7 +95,7 @@ public final class Settings {
     public List<Integer> indices(String key, String what) {
         String allowed = "a list of distinct " + what + " >= 0, or [] for all";
         try {
-            List<Integer> values = config.getIntList(key);
+            List<Integer> values = config().getIntList(key);
             Set<Integer> distinct = new LinkedHashSet<>(values);
             if (distinct.size() != values.size() || values.stream().anyMatch(v -> v < 0)) {
                 problem(key, values.toString(), allowed);
@@ -161,7 +130,7 @@ public final class Settings {
         String allowed = "a non-empty list of hook point names (e.g. [\"blocks.0.hook_resid_post\"]) or blocks.{L}.contribution";
         List<String> names;
         try {
-            names = config.getStringList(key);
+            names = config().getStringList(key);
         } catch (ConfigException e) {
             wrongType(key, allowed);
             return List.of();
@@ -219,7 +188,7 @@ public final class Settings {
         try {
             return Site.parse(name);
         } catch (Interp4jException e) {
-            problems.add(path(key) + ": " + e.getMessage());
+            problem(key, e.getMessage());
             return null;
         }
     }
@@ -231,9 +200,10 @@ public final class Settings {
      * @param key the key
      * @return the positions, or {@link Positions#LAST} after a problem
      */
+    @Override
     public Positions positions(String key) {
         try {
-            ConfigValue value = config.getValue(key);
+            ConfigValue value = config().getValue(key);
             if (value.unwrapped() instanceof Integer single) {
                 return Positions.of(single);
             }
@@ -243,7 +213,7 @@ public final class Settings {
             }
             return Positions.parse(value, path(key));
         } catch (Interp4jException e) {
-            problems.add(e.getMessage());
+            problems(e.problemsAt(path(key)));
             return Positions.LAST;
         } catch (ConfigException e) {
             wrongType(key, "all, first, last, an index or a list of indices like [0, -1]");
@@ -251,31 +221,9 @@ public final class Settings {
         }
     }
 
-    /**
-     * Records a problem.
-     *
-     * @param key the key
-     * @param found what was found
-     * @param allowed what is allowed
-     */
-    public void problem(String key, String found, String allowed) {
-        problems.add(path(key) + ": found " + found + "; allowed: " + allowed);
-    }
-
     private String wrongType(String key, String allowed) {
-        String found = config.hasPathOrNull(key) && !config.getIsNull(key) ? config.getValue(key).render() : "nothing";
+        String found = config().hasPathOrNull(key) && !config().getIsNull(key) ? config().getValue(key).render() : "nothing";
         problem(key, found, allowed);
         return "";
-    }
-
-    /**
-     * Throws if any problem was recorded.
-     *
-     * @throws Interp4jException with {@link ErrorCode#INVALID_ARGUMENT}, listing every problem
-     */
-    public void check() {
-        if (!problems.isEmpty()) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "probe '" + id + "': " + String.join("\n", problems));
-        }
     }
 }

@@ -3,6 +3,7 @@ package io.interp4j.probes.lens;
 import io.interp4j.api.metric.Distributions;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.checkpoint.Unembedding;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
@@ -76,14 +77,14 @@ final class LogitLensProbe implements Probe {
     }
 
     @Override
-    public Optional<String> checkAgainst(ModelConfig config) {
+    public Optional<Problem> checkAgainst(ModelConfig config) {
         try {
             Layers.resolve(layers, config.numLayers(), "layer", path("layers"));
         } catch (Interp4jException e) {
-            return Optional.of(e.getMessage());
+            return Optional.of(e.problems().get(0));
         }
         if (topK > config.vocabSize()) {
-            return Optional.of(path("top-k") + ": found " + topK + "; allowed: 1.." + config.vocabSize() + " (the vocabulary size)");
+            return Optional.of(Problem.found(path("top-k"), String.valueOf(topK), "1.." + config.vocabSize() + " (the vocabulary size)"));
         }
         return Optional.empty();
     }
@@ -93,7 +94,7 @@ final class LogitLensProbe implements Probe {
         Model model = context.requireModel(LogitLensProbeFactory.ID);
         ModelConfig config = model.config();
         checkAgainst(config).ifPresent(problem -> {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, problem);
+            throw new Interp4jException(List.of(problem));
         });
         List<Integer> selected = Layers.resolve(layers, config.numLayers(), "layer", path("layers"));
         List<int[]> prompts = context.prompts(promptSet);

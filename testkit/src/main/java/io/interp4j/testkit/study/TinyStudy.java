@@ -3,6 +3,7 @@ package io.interp4j.testkit.study;
 import com.typesafe.config.Config;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.checkpoint.DType;
 import io.interp4j.api.checkpoint.RandomCheckpoint;
@@ -28,7 +29,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.plan.ForwardPlan;
@@ -263,17 +263,12 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
 
     /** Maps the plugin's own paths to the given one, as the app's study context does. */
     @Override
-    public List<String> checkPlugin(PluginKind kind, String id, Config settings, String path) {
+    public List<Problem> checkPlugin(PluginKind kind, String id, Config settings, String path) {
         try {
             settings(kind, id, settings);
             return List.of();
         } catch (Interp4jException e) {
-            String prefix = "interp4j." + kind.configName() + "." + id;
-            List<String> out = new ArrayList<>();
-            for (String line : e.getMessage().split("\n")) {
-                out.add(line.startsWith(prefix) ? path + line.substring(prefix.length()) : path + ": " + line);
-            }
-            return out;
+            return Problem.rebased(e.problemsAt(path), kind.problemPath(id), path);
         }
     }
 

@@ -3,6 +3,7 @@ package io.interp4j.experiments.atlas.adapternorm;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult.Chart;
@@ -83,8 +84,8 @@ final class AdapterNormEffect implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        List<String> problems = new ArrayList<>(scope.validate(context));
+    public List<Problem> validate(StudyContext context) {
+        List<Problem> problems = new ArrayList<>(scope.validate(context));
         problems.addAll(context.checkPlugin(PluginKind.PROBE, NORMS_PROBE, probeSettings(Path.of("adapter")), context.path()));
         problems.addAll(trained.validate(context, scope.models(context)));
         return problems;
@@ -296,7 +297,7 @@ final class AdapterNormEffect implements Experiment {
         tables.addAll(atlas.tables());
         List<Chart> charts = List.of(new Chart("adapter norm and layer effect by layer", ChartType.LINE_PER_SERIES, "norm-effect-series", "layer",
                 "series", "value"));
-        return new StepResult(tables, charts, summary);
+        return new StepResult(tables, charts, summary).withHeadline(atlas.headline());
     }
 
     /** The per-layer effects: each layer's KLs averaged per family, then over families. */

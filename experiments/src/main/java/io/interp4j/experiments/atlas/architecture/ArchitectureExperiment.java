@@ -1,5 +1,6 @@
 package io.interp4j.experiments.atlas.architecture;
 
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -32,7 +33,7 @@ final class ArchitectureExperiment implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
+    public List<Problem> validate(StudyContext context) {
         return scope.validate(context);
     }
 
@@ -81,7 +82,7 @@ final class ArchitectureExperiment implements Experiment {
         List<Table> tables = new ArrayList<>(atlas.tables());
         tables.add(new Table("architecture", List.of("model", "model_type", "layers", "heads", "kv_heads", "d_model", "d_head", "d_mlp",
                 "vocab", "parameters", "tied_embeddings", "qkv_bias", "dtype"), rows));
-        return new StepResult(tables, List.of(), summary);
+        return new StepResult(tables, List.of(), summary).withHeadline(atlas.headline());
     }
 
     /** A parameter count as the seed table writes it: 0.49B, 1.54B; smaller models in M or K. */

@@ -2,6 +2,7 @@ package io.interp4j.experiments.atlas.exit;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.checkpoint.Unembedding;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
@@ -66,15 +67,15 @@ final class EarlyExitExperiment implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        List<String> problems = new ArrayList<>(scope.validate(context));
+    public List<Problem> validate(StudyContext context) {
+        List<Problem> problems = new ArrayList<>(scope.validate(context));
         if (problems.isEmpty()) {
             problems.addAll(lastLayerFull.validate(context));
             for (String model : scope.models(context)) {
                 int vocab = context.modelConfig(model).vocabSize();
                 if (topK > vocab) {
-                    problems.add(context.path() + ".top-k: found " + topK + "; allowed: 1.." + vocab + " (the vocabulary of model '"
-                            + model + "')");
+                    problems.add(new Problem(context.path() + ".top-k", "found " + topK + "; allowed: 1.." + vocab + " (the vocabulary of model '"
+                            + model + "')"));
                 }
             }
         }
@@ -201,7 +202,7 @@ final class EarlyExitExperiment implements Experiment {
         tables.add(new Table("prompts", List.of("model", "protocol", "layer", "task", "family", "agree", "kl", "top_k_overlap",
                 "exit_argmax", "model_argmax"), promptRows));
         tables.addAll(chartTables);
-        return new StepResult(tables, charts, summary);
+        return new StepResult(tables, charts, summary).withHeadline(atlas.headline());
     }
 
     /** Unembeds one protocol's lens readouts (one per prompt) and compares them with the model's logits. */

@@ -1,5 +1,6 @@
 package io.interp4j.experiments.atlas.heads;
 
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -116,8 +117,8 @@ final class HeadSpecialisation implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        List<String> problems = new ArrayList<>(scope.validate(context));
+    public List<Problem> validate(StudyContext context) {
+        List<Problem> problems = new ArrayList<>(scope.validate(context));
         if (!problems.isEmpty()) {
             return problems;
         }
@@ -127,13 +128,11 @@ final class HeadSpecialisation implements Experiment {
             Recipe recipe = recipes.of(model);
             String where = recipes.path(context, model);
             if (recipe != recipes.common()) {
-                for (String problem : recipe.scope().validate(context)) {
-                    problems.add(where + problem.substring(context.path().length()));
-                }
+                problems.addAll(Problem.rebased(recipe.scope().validate(context), context.path(), where));
             }
             int layers = context.modelConfig(model).numLayers();
-            recipe.layers().outside(layers).ifPresent(layer -> problems.add(where + ".published-layers: layer " + layer
-                    + " is outside model '" + model + "' (" + layers + " layers: 0.." + (layers - 1) + ")"));
+            recipe.layers().outside(layers).ifPresent(layer -> problems.add(new Problem(where + ".published-layers", "layer " + layer
+                    + " is outside model '" + model + "' (" + layers + " layers: 0.." + (layers - 1) + ")")));
         }
         return problems;
     }
@@ -303,7 +302,7 @@ final class HeadSpecialisation implements Experiment {
                 perFamily));
         tables.addAll(heatmaps);
         tables.addAll(atlas.tables());
-        return new StepResult(tables, charts, summary);
+        return new StepResult(tables, charts, summary).withHeadline(atlas.headline());
     }
 
     private void headline(AtlasRows atlas, Protocol protocol, String model, ModelConfig config, Cell top, Stats.Selection selection,

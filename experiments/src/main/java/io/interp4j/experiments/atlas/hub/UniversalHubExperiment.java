@@ -1,7 +1,7 @@
 package io.interp4j.experiments.atlas.hub;
 
-import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -92,8 +92,8 @@ final class UniversalHubExperiment implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        List<String> problems = new ArrayList<>(scope.validate(context));
+    public List<Problem> validate(StudyContext context) {
+        List<Problem> problems = new ArrayList<>(scope.validate(context));
         if (problems.isEmpty()) {
             // the router reads each prompt's target: found now, not after the sweeps ran
             for (String model : scope.models(context)) {
@@ -273,7 +273,7 @@ final class UniversalHubExperiment implements Experiment {
             tables.add(new Table("router-prompts", List.of("model", "protocol", "position", "task", "family", "target", "drop"),
                     routerPrompts));
             tables.addAll(profiles.tables());
-            return new StepResult(tables, profiles.charts(), summary);
+            return new StepResult(tables, profiles.charts(), summary).withHeadline(atlas.headline());
         }
     }
 
@@ -384,13 +384,13 @@ final class UniversalHubExperiment implements Experiment {
                 try {
                     ids[p] = TargetToken.resolve(task.target(), rule, prompts.tokenizer());
                 } catch (Interp4jException e) {
-                    throw new Interp4jException(e.code(), context.path() + ".target-rule: model '" + name + "', task '" + task.id()
-                            + "': " + e.getMessage(), e);
+                    throw new Interp4jException(e.code(), new Problem(context.path() + ".target-rule", "model '" + name + "', task '"
+                            + task.id() + "': " + e.getMessage()), e);
                 }
                 int vocab = prompts.model().config().vocabSize();
                 if (ids[p] < 0 || ids[p] >= vocab) {
-                    throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + ": model '" + name + "', task '" + task.id()
-                            + "': target token " + ids[p] + " is outside the vocabulary 0.." + (vocab - 1));
+                    throw new Interp4jException(List.of(new Problem(context.path(), "model '" + name + "', task '" + task.id()
+                            + "': target token " + ids[p] + " is outside the vocabulary 0.." + (vocab - 1))));
                 }
             }
             return ids;

@@ -1,7 +1,7 @@
 package io.interp4j.experiments.atlas.knockout;
 
-import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -129,20 +129,20 @@ final class SkillKnockout implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        List<String> problems = new ArrayList<>(scope.validate(context));
+    public List<Problem> validate(StudyContext context) {
+        List<Problem> problems = new ArrayList<>(scope.validate(context));
         String root = context.path();
-        Optional<String> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
+        Optional<Problem> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
         if (unknown.isPresent()) {
             problems.add(unknown.get());
         } else {
             Map<String, List<Task>> families = families(context);
             List<String> missing = FAMILIES.stream().filter(f -> families.get(f).isEmpty()).toList();
             if (!missing.isEmpty()) {
-                problems.add(root + ".suite: suite '" + suite + "' (split " + split + ") has no task of families " + missing
+                problems.add(new Problem(root + ".suite", "suite '" + suite + "' (split " + split + ") has no task of families " + missing
                         + "; this row needs families " + FAMILIES + " (the vector's positive and negative prompts, the skill and"
                         + " non-skill readouts); its families there: "
-                        + new TreeSet<>(context.suite(suite).split(split).byFamily().keySet()));
+                        + new TreeSet<>(context.suite(suite).split(split).byFamily().keySet())));
             }
         }
         List<String> models = scope.models(context);
@@ -150,8 +150,8 @@ final class SkillKnockout implements Experiment {
         for (String model : models) {
             Integer layer = recipes.of(model).layer();
             if (layer != null && context.modelNames().contains(model) && layer >= context.modelConfig(model).numLayers()) {
-                problems.add(recipes.path(context, model) + ".layer: layer " + layer + " is out of range; model '" + model + "' has layers 0.."
-                        + (context.modelConfig(model).numLayers() - 1));
+                problems.add(new Problem(recipes.path(context, model) + ".layer", "layer " + layer + " is out of range; model '" + model + "' has layers 0.."
+                        + (context.modelConfig(model).numLayers() - 1)));
             }
         }
         problems.addAll(trained.validate(context, models));
@@ -457,7 +457,7 @@ final class SkillKnockout implements Experiment {
         tables.addAll(atlas.tables());
         List<Chart> charts = List.of(new Chart("skill knockout: mean target-probability drop by scale", ChartType.LINE, "knockout-curve",
                 "scale", "series", "mean_drop"));
-        return new StepResult(tables, charts, summary);
+        return new StepResult(tables, charts, summary).withHeadline(atlas.headline());
     }
 
     /** The corrected formula's name in the selectivity table. */
@@ -496,12 +496,12 @@ final class SkillKnockout implements Experiment {
         try {
             id = TargetToken.resolve(task.target(), TargetToken.Rule.FIRST_TOKEN, tokenizer);
         } catch (Interp4jException e) {
-            throw new Interp4jException(e.code(), context.path() + ": suite '" + suite + "' task '" + task.id() + "': " + e.getMessage(),
-                    e);
+            throw new Interp4jException(e.code(), new Problem(context.path(), "suite '" + suite + "' task '" + task.id() + "': "
+                    + e.getMessage()), e);
         }
         if (id < 0 || id >= vocab) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + ": suite '" + suite + "' task '" + task.id()
-                    + "': target token " + id + " is outside the vocabulary 0.." + (vocab - 1));
+            throw new Interp4jException(List.of(new Problem(context.path(), "suite '" + suite + "' task '" + task.id()
+                    + "': target token " + id + " is outside the vocabulary 0.." + (vocab - 1))));
         }
         return id;
     }

@@ -1,5 +1,6 @@
 package io.interp4j.experiments.atlas.lockin;
 
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -91,9 +92,9 @@ final class CircuitLockIn implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        Set<String> problems = new LinkedHashSet<>(rows.validate(context));
-        List<String> promptProblems = prompts.validate(context, perFamily, "prompts-per-family");
+    public List<Problem> validate(StudyContext context) {
+        Set<Problem> problems = new LinkedHashSet<>(rows.validate(context));
+        List<Problem> promptProblems = prompts.validate(context, perFamily, "prompts-per-family");
         problems.addAll(promptProblems);
         if (promptProblems.isEmpty()) {
             List<Task> tasks = prompts.select(context, perFamily).values().stream().flatMap(List::stream).toList();
@@ -106,9 +107,9 @@ final class CircuitLockIn implements Experiment {
         for (String model : rows.models(context)) {
             if (context.modelNames().contains(model) && top >= context.modelConfig(model).numLayers()) {
                 int layers = context.modelConfig(model).numLayers();
-                problems.add(context.path() + ".top: found " + top + "; model '" + model + "' has " + layers + " layers, and a top set"
+                problems.add(new Problem(context.path() + ".top", "found " + top + "; model '" + model + "' has " + layers + " layers, and a top set"
                         + " of every layer is locked in by construction; allowed: " + (layers > 1 ? "1.." + (layers - 1)
-                        : "none (a 1-layer model has no top set to compare)"));
+                        : "none (a 1-layer model has no top set to compare)")));
             }
         }
         problems.addAll(trained.validate(context, rows.models(context)));
@@ -227,7 +228,7 @@ final class CircuitLockIn implements Experiment {
         tables.addAll(atlas.tables());
         List<Chart> charts = List.of(new Chart("Target log-prob drop when a layer is ablated, by checkpoint (mean of family means)",
                 ChartType.HEATMAP, "lock-in", "layer", "series", "drop"));
-        return new StepResult(tables, charts, summary);
+        return new StepResult(tables, charts, summary).withHeadline(atlas.headline());
     }
 
     private Drops measure(StudyContext context, Progress progress, String name, Map<Integer, Path> adapters,

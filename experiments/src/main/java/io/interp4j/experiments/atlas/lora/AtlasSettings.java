@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.experiments.common.StepSettings;
 import java.util.ArrayList;
@@ -93,12 +94,12 @@ public final class AtlasSettings {
          * @param where where they come from, e.g. {@code the study's models}
          * @return one problem per unknown name
          */
-        public List<String> check(StudyContext context, Set<String> available, String what, String where) {
-            List<String> problems = new ArrayList<>();
+        public List<Problem> check(StudyContext context, Set<String> available, String what, String where) {
+            List<Problem> problems = new ArrayList<>();
             for (String name : names) {
                 if (!available.contains(name)) {
-                    problems.add(context.path() + "." + key + ": unknown " + what + " '" + name + "'; " + where + ": "
-                            + new TreeSet<>(available));
+                    problems.add(new Problem(context.path() + "." + key, "unknown " + what + " '" + name + "'; " + where + ": "
+                            + new TreeSet<>(available)));
                 }
             }
             return problems;

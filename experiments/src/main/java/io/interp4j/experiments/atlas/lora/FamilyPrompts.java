@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.metric.TargetToken;
 import io.interp4j.api.model.Model;
@@ -65,10 +66,10 @@ public record FamilyPrompts(String suite, String split, AtlasSettings.Names fami
      * @param perFamilyKey the setting that asks for them, for messages (null where the row fixes it)
      * @return problems with full config paths
      */
-    public List<String> validate(StudyContext context, int perFamily, String perFamilyKey) {
-        List<String> problems = new ArrayList<>();
+    public List<Problem> validate(StudyContext context, int perFamily, String perFamilyKey) {
+        List<Problem> problems = new ArrayList<>();
         String root = context.path();
-        Optional<String> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
+        Optional<Problem> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
         if (unknown.isPresent()) {
             problems.add(unknown.get());
             return problems;
@@ -83,8 +84,8 @@ public record FamilyPrompts(String suite, String split, AtlasSettings.Names fami
         for (String family : families.resolve(byFamily.keySet())) {
             List<Task> tasks = byFamily.get(family);
             if (tasks != null && tasks.size() < perFamily) {
-                problems.add(root + "." + (perFamilyKey == null ? "families" : perFamilyKey) + ": family '" + family + "' of suite '"
-                        + suite + "' (split " + split + ") has " + tasks.size() + " task(s); " + perFamily + " are needed");
+                problems.add(new Problem(root + "." + (perFamilyKey == null ? "families" : perFamilyKey), "family '" + family + "' of suite '"
+                        + suite + "' (split " + split + ") has " + tasks.size() + " task(s); " + perFamily + " are needed"));
             }
         }
         return problems;
@@ -123,14 +124,14 @@ public record FamilyPrompts(String suite, String split, AtlasSettings.Names fami
         tasks.forEach((family, list) -> {
             List<Prompt> prompts = new ArrayList<>();
             for (Task task : list) {
-                int[] ids = PromptEncoding.encode(tokenizer, task.prompt(), context.path() + ": suite '" + suite + "' task '" + task.id() + "'");
+                int[] ids = PromptEncoding.encode(tokenizer, task.prompt(), context.path(), "suite '" + suite + "' task '" + task.id() + "'");
                 int target = -1;
                 if (rule != null) {
                     try {
                         target = TargetToken.resolve(task.target(), rule, tokenizer);
                     } catch (Interp4jException e) {
-                        throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + ".target-rule: suite '" + suite + "' task '"
-                                + task.id() + "' with model '" + modelName + "': " + e.getMessage(), e);
+                        throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, new Problem(context.path() + ".target-rule", "suite '" + suite
+                                + "' task '" + task.id() + "' with model '" + modelName + "': " + e.getMessage()), e);
                     }
                 }
                 prompts.add(new Prompt(task, ids, target));
@@ -149,7 +150,7 @@ public record FamilyPrompts(String suite, String split, AtlasSettings.Names fami
      * @return the tokenizer
      */
     public static Tokenizer tokenizer(StudyContext context, Model model, String modelName) {
-        return model.tokenizer().orElseThrow(() -> new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path() + ".models: model '"
-                + modelName + "' (" + model.directory() + ") has no tokenizer.json; this step encodes a suite's text, so its models need one"));
+        return model.tokenizer().orElseThrow(() -> new Interp4jException(List.of(new Problem(context.path() + ".models", "model '"
+                + modelName + "' (" + model.directory() + ") has no tokenizer.json; this step encodes a suite's text, so its models need one"))));
     }
 }

@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -69,8 +70,8 @@ final class LoraTraining implements Experiment, AdapterTraining {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        Set<String> problems = new LinkedHashSet<>();
+    public List<Problem> validate(StudyContext context) {
+        Set<Problem> problems = new LinkedHashSet<>();
         String root = context.path();
         problems.addAll(rows.validate(context));
         problems.addAll(recipes.validate(context));
@@ -79,32 +80,33 @@ final class LoraTraining implements Experiment, AdapterTraining {
                 continue;
             }
             if (!model.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-                problems.add(root + ".models: model name '" + model + "' cannot name the folder of its adapter; allowed: letters, digits,"
-                        + " '.', '_' and '-'");
+                problems.add(new Problem(root + ".models", "model name '" + model + "' cannot name the folder of its adapter; allowed: letters, digits,"
+                        + " '.', '_' and '-'"));
             }
             try {
                 if (context.loraTrainer(model).isEmpty()) {
-                    problems.add(root + ".models: model '" + model + "' runs on an engine that cannot train LoRA adapters; use the djl engine");
+                    problems.add(new Problem(root + ".models", "model '" + model + "' runs on an engine that cannot train LoRA adapters; use the djl engine"));
                 }
             } catch (Interp4jException e) {
-                problems.add(root + ".models: model '" + model + "': " + e.getMessage());
+                problems.add(new Problem(root + ".models", "model '" + model + "': " + e.getMessage()));
             }
         }
-        Optional<String> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
+        Optional<Problem> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
         if (unknown.isPresent()) {
             problems.add(unknown.get());
         } else if (tasks(context).isEmpty()) {
             Set<String> found = new TreeSet<>();
             context.suite(suite).split(split).tasks().forEach(t -> found.add(t.family()));
-            problems.add(root + ".family: suite '" + suite + "' (split " + split + ") has no task of family '" + family
-                    + "'; its families there: " + found);
+            problems.add(new Problem(root + ".family", "suite '" + suite + "' (split " + split + ") has no task of family '" + family
+                    + "'; its families there: " + found));
         } else if (problems.isEmpty()) {
             // the examples each model trains on, encoded now: not after the steps before this one ran
             for (String model : rows.models(context)) {
                 try {
                     examples(root, context.tokenizer(model), tasks(context));
                 } catch (Interp4jException e) {
-                    problems.add(e.getMessage().startsWith(root) ? e.getMessage() : root + ".models: model '" + model + "': " + e.getMessage());
+                    problems.addAll(e.problems().isEmpty() ? List.of(new Problem(root + ".models", "model '" + model + "': " + e.getMessage()))
+                            : e.problems());
                 }
             }
         }
@@ -182,7 +184,7 @@ final class LoraTraining implements Experiment, AdapterTraining {
         List<Chart> charts = List.of(new Chart("LoRA training loss by step (" + recipes.common().describe()
                 + (recipes.varies() ? ", with per-model settings" : "") + ")", ChartType.LINE, "losses", "step",
                 "model", "loss"));
-        return new StepResult(tables, charts, summary);
+        return new StepResult(tables, charts, summary).withHeadline(atlas.headline());
     }
 
     private record Trained(TrainingResult result, List<TrainingExample> examples) {}
@@ -194,8 +196,8 @@ final class LoraTraining implements Experiment, AdapterTraining {
             int[] prompt = tokenizer.encode(t.prompt());
             int[] answer = tokenizer.encode(t.target());
             if (prompt.length == 0 || answer.length == 0) {
-                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, path + ".suite: suite '" + suite + "' task '" + t.id()
-                        + "': the " + (prompt.length == 0 ? "prompt" : "target") + " encodes to no tokens; a training example needs both");
+                throw new Interp4jException(List.of(new Problem(path + ".suite", "suite '" + suite + "' task '" + t.id()
+                        + "': the " + (prompt.length == 0 ? "prompt" : "target") + " encodes to no tokens; a training example needs both")));
             }
             examples.add(new TrainingExample(prompt, answer));
         }

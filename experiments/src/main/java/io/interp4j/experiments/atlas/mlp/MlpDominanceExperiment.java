@@ -1,5 +1,6 @@
 package io.interp4j.experiments.atlas.mlp;
 
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -59,7 +60,7 @@ final class MlpDominanceExperiment implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
+    public List<Problem> validate(StudyContext context) {
         return scope.validate(context);
     }
 
@@ -180,7 +181,7 @@ final class MlpDominanceExperiment implements Experiment {
         tables.add(new Table("shares", List.of("model", "protocol", "top_mlp_layer", "top_mlp_kl", "hub_method", "hub_layer", "hub_kl",
                 "share", "ci_low", "ci_high"), shares));
         tables.addAll(profiles.tables());
-        return new StepResult(tables, profiles.charts(), summary);
+        return new StepResult(tables, profiles.charts(), summary).withHeadline(atlas.headline());
     }
 
     /** The share on a resample: the top MLP's and the hub's means of family means, each at its fixed layer. */

@@ -1,5 +1,6 @@
 package io.interp4j.experiments.atlas.shift;
 
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -67,15 +68,15 @@ final class JsonTrainingShift implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        Set<String> problems = new LinkedHashSet<>(rows.validate(context));
-        List<String> promptProblems = prompts.validate(context, 1, null);
+    public List<Problem> validate(StudyContext context) {
+        Set<Problem> problems = new LinkedHashSet<>(rows.validate(context));
+        List<Problem> promptProblems = prompts.validate(context, 1, null);
         problems.addAll(promptProblems);
         if (promptProblems.isEmpty()) {
             Set<String> chosen = prompts.select(context, 1).keySet();
             if (!chosen.contains(expected)) {
-                problems.add(context.path() + ".expected-family: family '" + expected + "' is not among the families measured "
-                        + new TreeSet<>(chosen) + "; name one of them, or add it to families");
+                problems.add(new Problem(context.path() + ".expected-family", "family '" + expected + "' is not among the families measured "
+                        + new TreeSet<>(chosen) + "; name one of them, or add it to families"));
             }
         }
         problems.addAll(trained.validate(context, rows.models(context)));
@@ -211,7 +212,7 @@ final class JsonTrainingShift implements Experiment {
         tables.addAll(atlas.tables());
         List<Chart> charts = List.of(new Chart("KL(trained ‖ base) at the last position, by family (nats)", ChartType.HEATMAP, "shift",
                 "family", "series", "kl"));
-        return new StepResult(tables, charts, summary);
+        return new StepResult(tables, charts, summary).withHeadline(atlas.headline());
     }
 
     private static Shift shift(StudyContext context, String model, Protocol protocol, Map<String, double[]> kls,

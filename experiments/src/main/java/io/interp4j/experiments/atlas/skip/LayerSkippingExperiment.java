@@ -1,5 +1,6 @@
 package io.interp4j.experiments.atlas.skip;
 
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -56,15 +57,15 @@ final class LayerSkippingExperiment implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        List<String> problems = new ArrayList<>(scope.validate(context));
+    public List<Problem> validate(StudyContext context) {
+        List<Problem> problems = new ArrayList<>(scope.validate(context));
         if (problems.isEmpty()) {
             for (String model : scope.models(context)) {
                 int layers = context.modelConfig(model).numLayers();
                 problems.addAll(SkipConfigs.check(explicit, model, layers, context.path()));
                 if (topK > context.modelConfig(model).vocabSize()) {
-                    problems.add(context.path() + ".top-k: found " + topK + "; allowed: 1.." + context.modelConfig(model).vocabSize()
-                            + " (the vocabulary of model '" + model + "')");
+                    problems.add(new Problem(context.path() + ".top-k", "found " + topK + "; allowed: 1.." + context.modelConfig(model).vocabSize()
+                            + " (the vocabulary of model '" + model + "')"));
                 }
             }
         }
@@ -214,7 +215,7 @@ final class LayerSkippingExperiment implements Experiment {
         tables.add(new Table("families", List.of("model", "protocol", "config", "family", "kl", "overlap"), familyRows));
         tables.add(new Table("prompts", List.of("model", "protocol", "config", "task", "family", "kl", "overlap"), promptRows));
         tables.addAll(chartTables);
-        return new StepResult(tables, charts, summary);
+        return new StepResult(tables, charts, summary).withHeadline(atlas.headline());
     }
 
     /** Per-prompt KL and overlap, rows indexed by config. */

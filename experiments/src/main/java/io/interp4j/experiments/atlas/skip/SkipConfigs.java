@@ -3,6 +3,7 @@ package io.interp4j.experiments.atlas.skip;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.interp4j.api.Problem;
 import io.interp4j.experiments.common.StepSettings;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -133,8 +134,8 @@ final class SkipConfigs {
      * @param root the step's settings path
      * @return problems with full config paths
      */
-    static List<String> check(List<int[]> explicit, String model, int layers, String root) {
-        List<String> problems = new ArrayList<>();
+    static List<Problem> check(List<int[]> explicit, String model, int layers, String root) {
+        List<Problem> problems = new ArrayList<>();
         for (int i = 0; i < explicit.size(); i++) {
             Set<Integer> out = new TreeSet<>();
             for (int layer : explicit.get(i)) {
@@ -143,8 +144,8 @@ final class SkipConfigs {
                 }
             }
             if (!out.isEmpty()) {
-                problems.add(root + ".configs[" + i + "]: layer" + (out.size() > 1 ? "s " : " ") + out.toString().replaceAll("[\\[\\]]", "")
-                        + (out.size() > 1 ? " are" : " is") + " out of range; model '" + model + "' has layers 0.." + (layers - 1));
+                problems.add(new Problem(root + ".configs[" + i + "]", "layer" + (out.size() > 1 ? "s " : " ") + out.toString().replaceAll("[\\[\\]]", "")
+                        + (out.size() > 1 ? " are" : " is") + " out of range; model '" + model + "' has layers 0.." + (layers - 1)));
             }
         }
         return problems;

@@ -2,6 +2,7 @@ package io.interp4j.experiments.atlas.steering;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -113,8 +114,8 @@ final class SteeringLeverage implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        List<String> problems = new ArrayList<>(scope.validate(context));
+    public List<Problem> validate(StudyContext context) {
+        List<Problem> problems = new ArrayList<>(scope.validate(context));
         if (!problems.isEmpty()) {
             return problems;
         }
@@ -123,8 +124,8 @@ final class SteeringLeverage implements Experiment {
             Recipe recipe = recipes.of(model);
             String where = recipes.path(context, model);
             if (recipe != recipes.common()) {
-                List<String> own = recipe.scope().validate(context);
-                own.forEach(problem -> problems.add(where + problem.substring(context.path().length())));
+                List<Problem> own = Problem.rebased(recipe.scope().validate(context), context.path(), where);
+                problems.addAll(own);
                 if (!own.isEmpty()) {
                     continue;
                 }
@@ -134,20 +135,20 @@ final class SteeringLeverage implements Experiment {
                 if (tasks.stream().noneMatch(t -> t.family().equals(family))) {
                     Set<String> present = new TreeSet<>();
                     tasks.forEach(t -> present.add(t.family()));
-                    problems.add(where + ".suite: suite '" + recipe.scope().suite() + "' (split " + recipe.scope().split()
+                    problems.add(new Problem(where + ".suite", "suite '" + recipe.scope().suite() + "' (split " + recipe.scope().split()
                             + ") has no task of family '" + family + "'; a steering suite needs families positive and negative (the"
-                            + " vector's sentences) and target (the readout prompts and their target tokens); its families: " + present);
+                            + " vector's sentences) and target (the readout prompts and their target tokens); its families: " + present));
                 }
             }
             List<Task> targets = family(context, recipe, TARGET);
             TargetChecks.check(where + ".suite", context, model, targets, rule).ifPresent(problems::add);
             if (recipe.publishedTarget() != null) {
-                publishedTargetProblem(context, model, recipe.publishedTarget()).ifPresent(p -> problems.add(where + ".published-target: " + p));
+                publishedTargetProblem(context, model, recipe.publishedTarget()).ifPresent(p -> problems.add(new Problem(where + ".published-target", p)));
             }
             int layers = context.modelConfig(model).numLayers();
             if (recipe.layer() >= layers) {
-                problems.add(where + ".layer: layer " + recipe.layer() + " is out of range for model '" + model + "'; it has layers 0.."
-                        + (layers - 1));
+                problems.add(new Problem(where + ".layer", "layer " + recipe.layer() + " is out of range for model '" + model + "'; it has layers 0.."
+                        + (layers - 1)));
             }
         }
         return problems;
@@ -252,7 +253,7 @@ final class SteeringLeverage implements Experiment {
     private List<int[]> readouts(StudyContext context, String model, Recipe recipe, Tokenizer tokenizer) {
         List<int[]> readouts = new ArrayList<>(encode(context, recipe, tokenizer, family(context, recipe, TARGET)));
         if (recipe.publishedPrompt() != null) {
-            readouts.add(PromptEncoding.encode(tokenizer, recipe.publishedPrompt(), recipes.path(context, model) + ".published-prompt"));
+            readouts.add(PromptEncoding.encode(tokenizer, recipe.publishedPrompt(), recipes.path(context, model) + ".published-prompt", ""));
         }
         return readouts;
     }
@@ -416,7 +417,7 @@ final class SteeringLeverage implements Experiment {
             charts.add(new Chart("corrected: mean change of the target's log-probability at s = " + scale(sweepScale) + " by layer",
                     ChartType.LINE, "steering-sweep-curve", "layer", "series", "logprob_delta"));
         }
-        return new StepResult(tables, charts, summary);
+        return new StepResult(tables, charts, summary).withHeadline(atlas.headline());
     }
 
     /** The steered layer as the charts name it: one layer, or each model's when they differ. */
@@ -648,8 +649,8 @@ final class SteeringLeverage implements Experiment {
         try {
             return TargetToken.resolve(text, rule, tokenizer);
         } catch (Interp4jException e) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, where + ": the " + what + " " + quote(text)
-                    + " has no token: " + e.getMessage(), e);
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, new Problem(where, "the " + what + " " + quote(text)
+                    + " has no token: " + e.getMessage()), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.interp4j.experiments.atlas.transfer;
 
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -79,15 +80,15 @@ final class CrossModelTransfer implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        List<String> problems = new ArrayList<>(scope.validate(context));
+    public List<Problem> validate(StudyContext context) {
+        List<Problem> problems = new ArrayList<>(scope.validate(context));
         String root = context.path();
-        Optional<String> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
+        Optional<Problem> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
         if (unknown.isPresent()) {
             problems.add(unknown.get());
         } else if (tasks(context).isEmpty()) {
-            problems.add(root + ".split: suite '" + suite + "' (split " + split + ") has no task with a corrupt prompt; this row runs the"
-                    + " clean prompts of the clean/corrupt pairs, as the published study did");
+            problems.add(new Problem(root + ".split", "suite '" + suite + "' (split " + split + ") has no task with a corrupt prompt; this row runs the"
+                    + " clean prompts of the clean/corrupt pairs, as the published study did"));
         }
         problems.addAll(trained.validate(context, scope.models(context)));
         return problems;
@@ -301,7 +302,7 @@ final class CrossModelTransfer implements Experiment {
         tables.addAll(atlas.tables());
         List<Chart> charts = List.of(new Chart("cross-model transfer: recovery by patched layer", ChartType.LINE, "transfer-layers",
                 "layer", "series", "recovery"));
-        return new StepResult(tables, charts, summary);
+        return new StepResult(tables, charts, summary).withHeadline(atlas.headline());
     }
 
     /** The families of the prompts whose KL(trained ‖ base) is at least {@code least}, the others left out. */

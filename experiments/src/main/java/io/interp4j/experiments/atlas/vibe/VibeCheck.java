@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
@@ -83,8 +84,8 @@ final class VibeCheck implements Experiment {
     }
 
     @Override
-    public List<String> validate(StudyContext context) {
-        List<String> problems = new ArrayList<>(scope.validate(context));
+    public List<Problem> validate(StudyContext context) {
+        List<Problem> problems = new ArrayList<>(scope.validate(context));
         String root = context.path();
         if (!problems.isEmpty()) {
             return problems;
@@ -93,14 +94,14 @@ final class VibeCheck implements Experiment {
         if (tasks.isEmpty()) {
             Set<String> families = new TreeSet<>();
             scope.tasks(context).forEach(t -> families.add(t.family()));
-            problems.add(root + ".family: suite '" + scope.suite() + "' (split " + scope.split() + ") has no task of family '" + family
-                    + "'; its families: " + families);
+            problems.add(new Problem(root + ".family", "suite '" + scope.suite() + "' (split " + scope.split() + ") has no task of family '" + family
+                    + "'; its families: " + families));
         }
         for (Task task : tasks) {
             String text = task.metadata().get(Constraint.METADATA_KEY);
             if (text != null && Constraint.parseAll(text) == null) {
-                problems.add(root + ".suite: suite '" + scope.suite() + "' task '" + task.id() + "': metadata constraint '" + text
-                        + "' is not recognised; allowed: " + Constraint.ALLOWED + ", or no constraint key");
+                problems.add(new Problem(root + ".suite", "suite '" + scope.suite() + "' task '" + task.id() + "': metadata constraint '" + text
+                        + "' is not recognised; allowed: " + Constraint.ALLOWED + ", or no constraint key"));
             }
         }
         return problems;
@@ -212,7 +213,7 @@ final class VibeCheck implements Experiment {
                         : "published: all prompts") + ")", ChartType.HEATMAP, "vibe-adherence", "variant", "model", "adherence"),
                 new Chart("share of repetitive generations (repetition ratio > " + REPETITIVE_ABOVE + ") by quantisation",
                         ChartType.HEATMAP, "vibe-repetition", "variant", "model", "repetitive_share"));
-        return new StepResult(tables, charts, summary);
+        return new StepResult(tables, charts, summary).withHeadline(atlas.headline());
     }
 
     /**
@@ -236,7 +237,7 @@ final class VibeCheck implements Experiment {
         int eos = model.config().eosTokenId().orElse(-1);
         List<Sample> out = new ArrayList<>();
         for (Task task : tasks) {
-            int[] prompt = PromptEncoding.encode(tokenizer, task.prompt(), context.path() + ".suite: suite '" + scope.suite() + "' task '"
+            int[] prompt = PromptEncoding.encode(tokenizer, task.prompt(), context.path() + ".suite", "suite '" + scope.suite() + "' task '"
                     + task.id() + "'");
             try (Run warmUp = model.newRun()) {
                 forwards.accept(warmUp.generate(prompt, GenerationOptions.greedy(1)).generated().length);

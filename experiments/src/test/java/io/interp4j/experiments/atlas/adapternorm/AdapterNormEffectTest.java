@@ -199,7 +199,7 @@ class AdapterNormEffectTest {
 
     @Test
     void validationAndSettings() {
-        assertThat(Steps.create("adapter-norm-effect", "models = [main, nope], suite = main, split = dev").validate(study)).containsExactly(
+        assertThat(Steps.create("adapter-norm-effect", "models = [main, nope], suite = main, split = dev").validate(study)).extracting(Object::toString).containsExactly(
                 P + ".models: unknown model 'nope'; the study's models: [deep, main, other, untokenized]",
                 P + ".split: split 'dev' selects no task of suite 'main'; its splits: all, test, train");
         assertThatThrownBy(() -> Steps.create("adapter-norm-effect", "flat-cv = -1, models = lots"))

@@ -122,7 +122,7 @@ class EarlyExitExperimentTest extends TinyStudyTest {
         assertThat(flags.rows().stream().filter(r -> ((String) cell(flags, r, "message")).startsWith("the last layer's exit is not"))
                 .map(r -> cell(flags, r, "model")).toList()).containsExactly("other");
         assertThat(Steps.create("early-exit", "models = [main], suite = main, per-model { large { last-layer-full-logits = false } }")
-                .validate(study)).containsExactly(P + ".per-model.large: unknown model 'large'; the study's models: [main, other,"
+                .validate(study)).extracting(Object::toString).containsExactly(P + ".per-model.large: unknown model 'large'; the study's models: [main, other,"
                         + " untokenized]");
     }
 }

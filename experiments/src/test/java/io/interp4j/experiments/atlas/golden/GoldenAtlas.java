@@ -66,7 +66,7 @@ public final class GoldenAtlas {
             String id = e.getKey();
             try {
                 Experiment experiment = Steps.create(id, "models = [" + String.join(", ", MODELS) + "]\n" + e.getValue().settings());
-                assertThat(experiment.validate(study.step(id))).as(id + ": validation").isEmpty();
+                assertThat(experiment.validate(study.step(id))).extracting(Object::toString).as(id + ": validation").isEmpty();
                 results.put(id, experiment.run(study, Progress.none()));
             } catch (RuntimeException | AssertionError failure) {
                 failures.put(id, failure);

@@ -259,10 +259,10 @@ class HeadSpecialisationTest extends TinyStudyTest {
                 .hasMessageContaining("interp4j.experiment.head-specialisation.unknown: unknown key");
 
         Experiment step = Steps.create("head-specialisation", "models = [main, nope], suite = countries, split = train");
-        assertThat(step.validate(study)).containsExactly(
+        assertThat(step.validate(study)).extracting(Object::toString).containsExactly(
                 P + ".models: unknown model 'nope'; the study's models: [main, other, untokenized]",
                 P + ".split: split 'train' selects no task of suite 'countries'; its splits: all, test");
-        assertThat(Steps.create("head-specialisation", "suite = nowhere").validate(study))
+        assertThat(Steps.create("head-specialisation", "suite = nowhere").validate(study)).extracting(Object::toString)
                 .anyMatch(p -> p.startsWith(P + ".suite: unknown suite 'nowhere'"));
     }
 
@@ -336,7 +336,7 @@ class HeadSpecialisationTest extends TinyStudyTest {
                 + " per-model { nope { published-layers = 1 }, other { published-layers = [7] }, main { published-layers = [0, 5],"
                 + " suite = nowhere } }");
         // other is a study model the step does not run: its overrides are unused, not an error
-        assertThat(step.validate(study)).containsExactly(
+        assertThat(step.validate(study)).extracting(Object::toString).containsExactly(
                 P + ".per-model.nope: unknown model 'nope'; the study's models: [main, other, untokenized]",
                 P + ".per-model.main.suite: unknown suite 'nowhere'; the study's suites: " + new java.util.TreeSet<>(study.suiteNames()),
                 P + ".per-model.main.published-layers: layer 5 is outside model 'main' (2 layers: 0..1)");

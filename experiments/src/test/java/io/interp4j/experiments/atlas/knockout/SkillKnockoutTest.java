@@ -326,16 +326,16 @@ class SkillKnockoutTest {
     void validationNamesUnknownModelsSuitesFamiliesAndLayersWithoutLoading() {
         TinyStudy fresh = new TinyStudy(dir.resolve("fresh"), new Planner(PlannerOptions.DEFAULTS));
         try (fresh) {
-            assertThat(Steps.create("skill-knockout", "models = [main, big], layer = 2").validate(fresh)).containsExactly(
+            assertThat(Steps.create("skill-knockout", "models = [main, big], layer = 2").validate(fresh)).extracting(Object::toString).containsExactly(
                     P + ".models: unknown model 'big'; the study's models: [main, other, untokenized]",
                     P + ".suite: unknown suite 'knockout'; the study's suites: [countries, main]",
                     P + ".layer: layer 2 is out of range; model 'main' has layers 0..1");
-            assertThat(Steps.create("skill-knockout", "models = [main], suite = main").validate(fresh)).containsExactly(
+            assertThat(Steps.create("skill-knockout", "models = [main], suite = main").validate(fresh)).extracting(Object::toString).containsExactly(
                     P + ".suite: suite 'main' (split all) has no task of families [positive, negative, skill, non-skill]; this row needs"
                             + " families [positive, negative, skill, non-skill] (the vector's positive and negative prompts, the skill and"
                             + " non-skill readouts); its families there: [arithmetic, copying, factual_recall]");
             assertThat(Steps.create("skill-knockout", "models = [main], suite = main, per-model { main { layer = 2 } }")
-                    .validate(fresh)).contains(P + ".per-model.main.layer: layer 2 is out of range; model 'main' has layers 0..1");
+                    .validate(fresh)).extracting(Object::toString).contains(P + ".per-model.main.layer: layer 2 is out of range; model 'main' has layers 0..1");
             assertThatThrownBy(() -> Steps.create("skill-knockout", "per-model { main { scales = [0, 1] } }"))
                     .hasMessageContaining("interp4j.experiment.skill-knockout.per-model.main.scales: cannot differ per model; set it for the step. Allowed per"
                             + " model: [layer, published-formula]");

@@ -30,17 +30,17 @@ class LayerRowsValidationTest extends TinyStudyTest {
     @ValueSource(strings = {"universal-hub", "mlp-dominance", "layer-skipping", "early-exit"})
     void theDefaultsNeedOnlyTheFamiliesSuite(String id) {
         Experiment experiment = Steps.factory(id).create(PluginSettings.resolve(PluginKind.EXPERIMENT, id, ConfigFactory.empty()));
-        assertThat(experiment.validate(study)).containsExactly(P + ".suite: unknown suite 'families'; " + SUITES);
+        assertThat(experiment.validate(study)).extracting(Object::toString).containsExactly(P + ".suite: unknown suite 'families'; " + SUITES);
         assertThat(experiment.describe()).isNotBlank();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"universal-hub", "mlp-dominance", "layer-skipping", "early-exit"})
     void unknownModelsSuitesAndSplitsAreNamedWithTheirPaths(String id) {
-        assertThat(Steps.create(id, "models = [main, big], suite = mian").validate(study)).containsExactly(
+        assertThat(Steps.create(id, "models = [main, big], suite = mian").validate(study)).extracting(Object::toString).containsExactly(
                 P + ".models: unknown model 'big'; the study's models: [main, other, untokenized]",
                 P + ".suite: unknown suite 'mian'; " + SUITES);
-        assertThat(Steps.create(id, "suite = main, split = dev").validate(study)).containsExactly(
+        assertThat(Steps.create(id, "suite = main, split = dev").validate(study)).extracting(Object::toString).containsExactly(
                 P + ".split: split 'dev' selects no task of suite 'main'; its splits: all, test, train");
     }
 
@@ -83,7 +83,7 @@ class LayerRowsValidationTest extends TinyStudyTest {
                         "interp4j.experiment.layer-skipping.top-k: found 0; allowed: an integer >= 1 (at most the vocabulary size)",
                         "interp4j.experiment.layer-skipping.identical-kl-tolerance: found -1.0; allowed: a finite number >= 0"));
         Experiment skip = Steps.create("layer-skipping", "models = [main, other], suite = main, configs = [[1], [0, 2, 5]], top-k = 301");
-        assertThat(skip.validate(study)).containsExactly(
+        assertThat(skip.validate(study)).extracting(Object::toString).containsExactly(
                 P + ".configs[1]: layers 2, 5 are out of range; model 'main' has layers 0..1",
                 P + ".top-k: found 301; allowed: 1..300 (the vocabulary of model 'main')",
                 P + ".configs[1]: layers 2, 5 are out of range; model 'other' has layers 0..1",
@@ -98,13 +98,13 @@ class LayerRowsValidationTest extends TinyStudyTest {
                 .isInstanceOf(Interp4jException.class)
                 .hasMessage("interp4j.experiment.early-exit.agreement-threshold: found 0.0; allowed: a fraction in (0, 1]\n"
                         + "interp4j.experiment.early-exit.top-k: found -2; allowed: an integer >= 1 (at most the vocabulary size)");
-        assertThat(Steps.create("early-exit", "models = [other], suite = main, top-k = 500").validate(study))
+        assertThat(Steps.create("early-exit", "models = [other], suite = main, top-k = 500").validate(study)).extracting(Object::toString)
                 .containsExactly(P + ".top-k: found 500; allowed: 1..300 (the vocabulary of model 'other')");
     }
 
     @Test
     void architectureNeedsOnlyKnownModels() {
-        assertThat(Steps.create("architecture", "models = [main, nope]").validate(study))
+        assertThat(Steps.create("architecture", "models = [main, nope]").validate(study)).extracting(Object::toString)
                 .containsExactly(P + ".models: unknown model 'nope'; the study's models: [main, other, untokenized]");
         assertThat(Steps.create("architecture", "").validate(study)).isEmpty();
         assertThatThrownBy(() -> Steps.create("architecture", "suite = main")).isInstanceOf(Interp4jException.class)

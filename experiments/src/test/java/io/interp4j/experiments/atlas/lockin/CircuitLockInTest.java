@@ -200,7 +200,7 @@ class CircuitLockInTest extends TinyStudyTest {
         assertThatThrownBy(() -> Steps.create("circuit-lock-in", "checkpoints = [0, 5], top = 0, target-rule = fuzzy,"
                 + " cascade-tolerance = -1, families = [], prompts-per-family = 0, training-step = \"\""))
                 .isInstanceOf(Interp4jException.class)
-                .satisfies(e -> assertThat(e.getMessage().split("\n")).containsExactlyInAnyOrder(
+                .satisfies(e -> assertThat(((Interp4jException) e).problems().stream().map(Object::toString).toList()).containsExactlyInAnyOrder(
                         p + "checkpoints: found [0,5]; allowed: a non-empty list of distinct integers >= 1",
                         p + "top: found 0; allowed: an integer >= 1",
                         p + "target-rule: found 'fuzzy'; allowed: exact, leading-space, first-token",
@@ -210,14 +210,14 @@ class CircuitLockInTest extends TinyStudyTest {
                         p + "training-step: found \"\"; allowed: a non-empty string"));
         Experiment lockIn = Steps.create("circuit-lock-in", "models = [deep, main], suite = fam, split = all, families = [copying, poetry,"
                 + " factual_recall], top = 3");
-        assertThat(lockIn.validate(study)).containsExactlyInAnyOrder(
+        assertThat(lockIn.validate(study)).extracting(Object::toString).containsExactlyInAnyOrder(
                 P + ".families: unknown family 'poetry'; the families of suite 'fam' (split all): [arithmetic, copying, factual_recall,"
                         + " json_schema]",
                 P + ".prompts-per-family: family 'factual_recall' of suite 'fam' (split all) has 2 task(s); 3 are needed",
                 P + ".top: found 3; model 'main' has 2 layers, and a top set of every layer is locked in by construction; allowed: 1..1");
         // top = layers is refused too: 4 of a 4-layer model
         assertThat(Steps.create("circuit-lock-in", "models = [deep], suite = fam, split = all, families = [copying], prompts-per-family = 2,"
-                + " top = 4").validate(study)).containsExactly(P + ".top: found 4; model 'deep' has 4 layers, and a top set of every layer is"
+                + " top = 4").validate(study)).extracting(Object::toString).containsExactly(P + ".top: found 4; model 'deep' has 4 layers, and a top set of every layer is"
                         + " locked in by construction; allowed: 1..3");
     }
 }

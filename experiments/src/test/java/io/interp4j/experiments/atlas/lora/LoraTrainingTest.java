@@ -207,7 +207,7 @@ class LoraTrainingTest extends TinyStudyTest {
                 loss-tokens = everything, pad-to = 0
                 """))
                 .isInstanceOf(Interp4jException.class)
-                .satisfies(e -> assertThat(e.getMessage().split("\n")).containsExactlyInAnyOrder(
+                .satisfies(e -> assertThat(((Interp4jException) e).problems().stream().map(Object::toString).toList()).containsExactlyInAnyOrder(
                         p + "rank: found 0; allowed: an integer >= 1",
                         p + "alpha: found -1; allowed: a number > 0",
                         p + "dropout: found 1; allowed: a number in [0, 1)",
@@ -229,10 +229,10 @@ class LoraTrainingTest extends TinyStudyTest {
     @Test
     void theStudyIsCheckedBeforeAnythingLoads() {
         Experiment training = Steps.create("lora-training", "models = [main, big], suite = lora-json, family = poetry");
-        assertThat(training.validate(study)).containsExactly(
+        assertThat(training.validate(study)).extracting(Object::toString).containsExactly(
                 P + ".models: unknown model 'big'; the study's models: [deep, main, other, untokenized]",
                 P + ".family: suite 'lora-json' (split train) has no task of family 'poetry'; its families there: [copying, json_training]");
-        assertThat(Steps.create("lora-training", "suite = nope").validate(study))
+        assertThat(Steps.create("lora-training", "suite = nope").validate(study)).extracting(Object::toString)
                 .contains(P + ".suite: unknown suite 'nope'; the study's suites: [countries, fam, lora-json, main]");
     }
 

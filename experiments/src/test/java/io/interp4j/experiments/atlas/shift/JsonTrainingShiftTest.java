@@ -115,15 +115,15 @@ class JsonTrainingShiftTest extends TinyStudyTest {
 
     @Test
     void badSettingsAreReportedWithTheirPaths() {
-        assertThat(Steps.create("json-training-shift", SETTINGS + ", families = [copying, arithmetic]").validate(study))
+        assertThat(Steps.create("json-training-shift", SETTINGS + ", families = [copying, arithmetic]").validate(study)).extracting(Object::toString)
                 .containsExactly(P + ".expected-family: family 'json_schema' is not among the families measured [arithmetic, copying];"
                         + " name one of them, or add it to families");
-        assertThat(Steps.create("json-training-shift", "models = [main, tiny], suite = fam, split = dev").validate(study))
+        assertThat(Steps.create("json-training-shift", "models = [main, tiny], suite = fam, split = dev").validate(study)).extracting(Object::toString)
                 .containsExactly(P + ".models: unknown model 'tiny'; the study's models: [deep, main, other, untokenized]",
                         P + ".split: split 'dev' selects no task of suite 'fam'; its splits: all, test");
         assertThatThrownBy(() -> Steps.create("json-training-shift", "expected-family = \" \", families = all-of-them"))
                 .isInstanceOf(Interp4jException.class)
-                .satisfies(e -> assertThat(e.getMessage().split("\n")).containsExactlyInAnyOrder(
+                .satisfies(e -> assertThat(((Interp4jException) e).problems().stream().map(Object::toString).toList()).containsExactlyInAnyOrder(
                         "interp4j.experiment.json-training-shift.families: found \"all-of-them\"; allowed: all or a non-empty list of"
                                 + " distinct names",
                         "interp4j.experiment.json-training-shift.expected-family: found \" \"; allowed: a non-empty string"));

@@ -467,11 +467,11 @@ class SteeringLeverageTest extends TinyStudyTest {
                 .hasMessageContaining("interp4j.experiment.steering-leverage.published-prompt: found \"\"; allowed: null or the readout")
                 .hasMessageContaining("interp4j.experiment.steering-leverage.per-model.a.sweep-scale: cannot differ per model");
         Experiment step = Steps.create("steering-leverage", "models = [main], suite = main, layer = 2");
-        assertThat(step.validate(study)).anyMatch(p -> p.startsWith(P + ".suite: suite 'main' (split all) has no task of family"
+        assertThat(step.validate(study)).extracting(Object::toString).anyMatch(p -> p.startsWith(P + ".suite: suite 'main' (split all) has no task of family"
                 + " 'positive'"));
         Experiment outOfRange = Steps.create("steering-leverage", "models = [main, other], suite = steering, layer = 1,"
                 + " per-model { other { layer = 2, suite = main }, large { published-target = \"rome\" } }");
-        assertThat(outOfRange.validate(study)).containsExactly(
+        assertThat(outOfRange.validate(study)).extracting(Object::toString).containsExactly(
                 P + ".per-model.large: unknown model 'large'; the study's models: [main, other, untokenized]",
                 P + ".per-model.other.suite: suite 'main' (split all) has no task of family 'positive'; a steering suite needs"
                         + " families positive and negative (the vector's sentences) and target (the readout prompts and their target"

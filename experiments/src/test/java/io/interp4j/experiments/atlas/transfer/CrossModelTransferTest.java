@@ -155,10 +155,10 @@ class CrossModelTransferTest {
 
     @Test
     void validationAndSettings() {
-        assertThat(Steps.create("cross-model-transfer", "models = [main], suite = countries").validate(study)).containsExactly(
+        assertThat(Steps.create("cross-model-transfer", "models = [main], suite = countries").validate(study)).extracting(Object::toString).containsExactly(
                 P + ".split: suite 'countries' (split test) has no task with a corrupt prompt; this row runs the clean prompts of the"
                         + " clean/corrupt pairs, as the published study did");
-        assertThat(Steps.create("cross-model-transfer", "models = all, suite = nope").validate(study)).containsExactly(
+        assertThat(Steps.create("cross-model-transfer", "models = all, suite = nope").validate(study)).extracting(Object::toString).containsExactly(
                 P + ".suite: unknown suite 'nope'; the study's suites: [countries, families, knockout, main]");
         assertThatThrownBy(() -> Steps.create("cross-model-transfer", "top = 0, protocols = []"))
                 .isInstanceOf(Interp4jException.class)

@@ -268,10 +268,10 @@ class VibeCheckTest extends TinyStudyTest {
                 .hasMessageContaining("interp4j.experiment.vibe-check.family: found \"\"");
         assertThatThrownBy(() -> Steps.create("vibe-check", "variants = [int8, int8]")).hasMessageContaining("variants: found");
         study.addSuite(new TaskSuite("bad-generation", List.of(task("b0", "Hi.", "words=3"))));
-        assertThat(Steps.create("vibe-check", "models = [main], suite = bad-generation").validate(study)).containsExactly(
+        assertThat(Steps.create("vibe-check", "models = [main], suite = bad-generation").validate(study)).extracting(Object::toString).containsExactly(
                 P + ".suite: suite 'bad-generation' task 'b0': metadata constraint 'words=3' is not recognised; allowed: "
                         + Constraint.ALLOWED + ", or no constraint key");
-        assertThat(Steps.create("vibe-check", "models = [main], suite = main").validate(study)).containsExactly(
+        assertThat(Steps.create("vibe-check", "models = [main], suite = main").validate(study)).extracting(Object::toString).containsExactly(
                 P + ".family: suite 'main' (split all) has no task of family 'generation'; its families: [arithmetic, copying,"
                         + " factual_recall]");
     }
