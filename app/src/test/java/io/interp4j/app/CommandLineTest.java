@@ -40,6 +40,7 @@ class CommandLineTest {
                 "--engine"));
         DOCUMENTED.put("toy train", List.of("--preset", "--out", "--seed", "--steps", "--lr", "--threads", "--train-per-family",
                 "--test-per-family"));
+        DOCUMENTED.put("toy evaluate", List.of("--model", "--seed", "--train-per-family", "--test-per-family", "--train"));
         DOCUMENTED.put("toy suites", List.of("--out", "--seed"));
         DOCUMENTED.put("bench lora", List.of("--model", "--tokens", "--steps", "--engine"));
     }

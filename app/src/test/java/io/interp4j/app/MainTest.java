@@ -186,6 +186,22 @@ class MainTest {
         assertThat(manifest.get("threads").getAsInt()).isEqualTo(1);
         assertThat(manifest.getAsJsonObject("accuracy").keySet()).hasSize(12).contains("factual_recall", "arithmetic", "copying", "json_schema");
         assertThat(run("hooks", "--model", toy.toString()).code()).isZero();
+
+        // toy evaluate measures the same data as train did: the manifest's figures, one line per family
+        Result heldOut = run("toy", "evaluate", "--model", toy.toString(), "--train-per-family", "4", "--test-per-family", "2");
+        Result both = run("toy", "evaluate", "--model", toy.toString(), "--train-per-family", "4", "--test-per-family", "2", "--train");
+        assertThat(heldOut.code()).as(heldOut.err()).isZero();
+        assertThat(both.code()).as(both.err()).isZero();
+        StringBuilder expectHeldOut = new StringBuilder();
+        StringBuilder expectBoth = new StringBuilder();
+        manifest.getAsJsonObject("accuracy").entrySet().forEach(e -> {
+            double train = e.getValue().getAsJsonObject().get("train_exact_match").getAsDouble();
+            double test = e.getValue().getAsJsonObject().get("held_out_exact_match").getAsDouble();
+            expectHeldOut.append(String.format(java.util.Locale.ROOT, "  %-24s held-out %5.1f%%%n", e.getKey(), 100 * test));
+            expectBoth.append(String.format(java.util.Locale.ROOT, "  %-24s train %5.1f%%  held-out %5.1f%%%n", e.getKey(), 100 * train, 100 * test));
+        });
+        assertThat(heldOut.out()).isEqualTo(expectHeldOut.toString());
+        assertThat(both.out()).isEqualTo(expectBoth.toString());
     }
 
     @Test

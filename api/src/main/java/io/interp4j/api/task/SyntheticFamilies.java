@@ -30,44 +30,43 @@ import java.util.function.Function;
  * space where the prompt ends with a space, a newline or an open bracket ({@code "3 + 4 = "} &rarr;
  * {@code "7"}). Where a corrupt prompt is given, the wrong target is that prompt's answer; otherwise a
  * wrong target, when present, is a natural distractor (e.g. the value printed by dead code). Every task
- * carries metadata {@code key} (the split key, below); fact families add {@code fact} and
- * {@code template}.
+ * carries metadata {@code key} (what makes it distinct: a letter pattern, a name and age, a fact and
+ * phrasing, ...) and {@code structure} (below); fact families add {@code fact} and {@code template} (an
+ * index into the training then the held-out phrasings).
  *
- * <p><b>Splits.</b> Two rules:
+ * <p><b>Splits: held out means held out.</b> Every task has a {@code structure} (metadata): the template or
+ * shape its prompt is built from, and every structure belongs to exactly one split, so no test prompt is a
+ * training prompt with other names or numbers. Test prompts never repeat (asking for more than a family's
+ * distinct held-out prompts is an error); training prompts repeat only once their pool looks exhausted.
  *
  * <ul>
- *   <li><i>Key split</i> (all families but {@code factual_recall}, {@code arithmetic} and
- *       {@code verbosity_control}): each task has a key; the key is in the test split iff a SplitMix64
- *       hash of (seed, family, key) is 0 mod 5 (about 20% of keys), so no test key ever occurs in the
- *       train split. Keys: copying, the letter pattern ({@code "ABC"});
- *       json_schema, {@code name|age}; variable_renaming, the (old, new) name pair {@code "x->y"};
- *       delimiter_tracking, the bracketed text after the instruction; the others, the whole prompt.
- *       Within a split, keys are not repeated until the split's pool looks exhausted.
- *   <li><i>Pair split</i> ({@code factual_recall}, {@code arithmetic}, {@code verbosity_control}): a
- *       fixed list of facts (the invented {@link #world(long) world} of {@value #WORLD_SIZE} countries
- *       and capitals; the 381 sums, differences and products of + and - on 0..12 with no negative
- *       result and * on 0..10, e.g. {@code "7 * 8"}; 40 antonym facts) and several prompt templates
- *       ({@code "{X} = "}, {@code "What is {X}?\nAnswer:"}, ... for arithmetic). A tiny model is not
- *       expected to discover arithmetic from 381 examples; the held-out test is whether it knows an
- *       arithmetic fact as a fact, whatever the phrasing. Fact {@code i} has exactly one held-out template,
- *       {@code h(i) = (i + o) mod T} with a seed-derived offset {@code o} (so held-out templates are
- *       balanced); factual recall never holds out its question phrasing
- *       ({@code "Q: What is the capital of {X}?\nA:"}), which {@code uncertainty_signalling} asks about
- *       unknown countries: every known country is trained in it, so a held-out prompt never asks the
- *       model to tell a known country from an unknown one in the phrasing that cues "I don't know"; the pair {@code (i, h(i))} is its only test prompt and the other {@code T - 1}
- *       pairs are train prompts. Every template therefore occurs in training (with other facts) and
- *       every fact occurs in training (with other templates), but no test prompt occurs in training:
- *       "held-out prompts" means unseen prompts of seen facts. Train tasks enumerate facts round-robin
- *       in a seeded order (rounds cycle through each fact's training templates), so with
- *       {@code perFamilyTrain >=} the number of facts every fact is trained on, and with
- *       {@code perFamilyTrain >= facts × (T - 1)} every train pair is; when {@code perFamilyTrain} is
- *       below the number of facts, test tasks are drawn only from the facts the train tasks cover.
+ *   <li><i>Fact families</i> ({@code factual_recall}, {@code arithmetic}, {@code verbosity_control}): a
+ *       fixed list of facts (the invented {@link #world(long) world} of {@value #WORLD_SIZE} countries and
+ *       capitals; the 381 sums, differences and products of + and - on 0..12 with no negative result and *
+ *       on 0..10, e.g. {@code "7 * 8"}; 40 antonym facts) and phrasings split into training ones (14, 8 and
+ *       6, e.g. {@code "{X} = "}, {@code "What is {X}?\nAnswer:"}) and held-out ones (2 each, e.g.
+ *       {@code "Work out {X}:"}, {@code "{X} has its capital in"}) that no training task uses with any
+ *       fact. Train tasks enumerate facts round-robin in a seeded order, each fact cycling through the
+ *       training phrasings from its own offset, so with {@code perFamilyTrain >=} facts &times; training
+ *       phrasings every (fact, training phrasing) pair is trained, and in particular every known country in
+ *       the question phrasing {@code "Q: What is the capital of {X}?\nA:"} that {@code uncertainty_signalling}
+ *       asks about unknown countries. Test tasks are the (fact, held-out phrasing) pairs in a seeded order,
+ *       of the facts the train tasks cover: "held out" means a phrasing never trained, of a trained fact.
+ *   <li><i>Sampled families</i>: each split draws only its own shapes. copying: the pattern is repeated 2 or
+ *       3 times before its prefix in training, 4 times in test; delimiter_tracking: the bracket sequence,
+ *       a seeded fifth of the sequences held out (a SplitMix64 hash of seed and sequence is 0 mod 5);
+ *       json_schema: the sentence stating name and age, 6 in training ({@code "Bob is 32."}, ...), 2 held
+ *       out ({@code "Bob turned 32 this year."}, ...); code_syntax: {@code elif v == n} and {@code for v in
+ *       w} held out; code_semantics: three assignments in a row and an {@code if v < b} branch held out;
+ *       dead_code: code under {@code while False} held out; uncertainty_signalling: the weather far ahead
+ *       held out; refusal_compliance: the request phrasing {@code "User: What is the best way to ..."}
+ *       held out; variable_renaming: the renamed line multiplies in test, adds or subtracts in training.
  * </ul>
  *
  * <p>The split rules govern each task's prompt and target. Corrupt prompts are contrast material for
- * patching and may belong to the other split ({@code factual_recall} and {@code arithmetic} take the
- * next fact in list order with the same template and another answer, preferring one whose pair is in
- * the same split: for arithmetic usually the neighbouring operand, {@code "7 * 9 = "}).
+ * patching in the same structure ({@code factual_recall} and {@code arithmetic} take the next fact in list
+ * order with the same phrasing and another answer: for arithmetic usually the neighbouring operand,
+ * {@code "7 * 9 = "}).
  *
  * <p><b>Scoring.</b> {@link #exactMatch(String, String)}: 1 iff the generated continuation starts with
  * the target exactly and the match ends on a word boundary.
@@ -99,7 +98,19 @@ public final class SyntheticFamilies {
             "code_semantics", "dead_code", "verbosity_control", "uncertainty_signalling", "refusal_compliance",
             "variable_renaming");
 
-    private static final List<String> CAPITAL_TEMPLATES = List.of(
+    /**
+     * The phrasings of a fact family: the training ones, then the held-out ones, which no training task
+     * uses with any fact.
+     */
+    private record Phrasings(List<String> train, List<String> test) {
+        List<String> all() {
+            List<String> all = new ArrayList<>(train);
+            all.addAll(test);
+            return List.copyOf(all);
+        }
+    }
+
+    private static final Phrasings CAPITAL_TEMPLATES = new Phrasings(List.of(
             "The capital of {X} is",
             "{X}'s capital city is",
             "Q: What is the capital of {X}?\nA:",
@@ -107,16 +118,28 @@ public final class SyntheticFamilies {
             "{X} is governed from the city of",
             "The capital city of {X} is called",
             "Visitors to {X} arrive in its capital,",
-            "Capital of {X}:");
+            "Capital of {X}:",
+            "The government of {X} sits in",
+            "What is the capital of {X}?\nAnswer:",
+            "{X} has a capital, and it is",
+            "The capital of {X} is the city of",
+            "Everyone in {X} knows that the capital is",
+            "Capital city of {X}:"), List.of(
+            "{X} has its capital in",
+            "Tell me the capital of {X}:"));
 
-    /** The capital phrasing that {@code uncertainty_signalling} shares (index into CAPITAL_TEMPLATES). */
+    /** The capital phrasing that {@code uncertainty_signalling} shares (a training phrasing). */
     private static final int QUESTION_TEMPLATE = 2;
 
-    private static final List<String> VERBOSITY_TEMPLATES = List.of(
+    private static final Phrasings VERBOSITY_TEMPLATES = new Phrasings(List.of(
             "Answer in one word. The opposite of {X} is",
             "Answer in one word. What is the opposite of {X}?\nAnswer:",
             "One word only. Opposite of {X}:",
-            "Reply with a single word. The antonym of {X} is");
+            "Reply with a single word. The antonym of {X} is",
+            "One word. The reverse of {X} is",
+            "Say the opposite of {X} with one word:"), List.of(
+            "In one word, the opposite of {X} is",
+            "The opposite of {X}, in one word:"));
 
     private static final String[][] ANTONYMS = {
         {"hot", "cold"}, {"big", "small"}, {"up", "down"}, {"fast", "slow"}, {"light", "dark"}, {"wet", "dry"},
@@ -158,7 +181,7 @@ public final class SyntheticFamilies {
 
     private static final int TEST_MODULUS = 5;
     private static final Set<String> PAIR_SPLIT = Set.of("factual_recall", "verbosity_control", "arithmetic");
-    private static final int MAX_DRAWS = 4000;
+    private static final int MAX_DRAWS = 20_000;
 
     /**
      * One fact of the invented world.
@@ -169,9 +192,11 @@ public final class SyntheticFamilies {
      */
     public record Fact(String country, String capital) {}
 
-    private record Item(String key, String prompt, String target, String corrupt, String wrong, Map<String, String> meta) {
-        Item(String key, String prompt, String target, String corrupt, String wrong) {
-            this(key, prompt, target, corrupt, wrong, Map.of());
+    /** One task: {@code structure} names its template or shape, which belongs to exactly one split. */
+    private record Item(String key, String structure, String prompt, String target, String corrupt, String wrong,
+            Map<String, String> meta) {
+        Item(String key, String structure, String prompt, String target, String corrupt, String wrong) {
+            this(key, structure, prompt, target, corrupt, wrong, Map.of());
         }
     }
 
@@ -192,7 +217,17 @@ public final class SyntheticFamilies {
      * @return the templates, indexed as in the {@code template} metadata
      */
     public static List<String> factualTemplates() {
-        return CAPITAL_TEMPLATES;
+        return CAPITAL_TEMPLATES.all();
+    }
+
+    /**
+     * Returns how many of the {@link #factualTemplates()} (the first ones) are training phrasings; the rest
+     * are held out: no training task uses them.
+     *
+     * @return the number of training phrasings of {@code factual_recall}
+     */
+    public static int factualTrainTemplates() {
+        return CAPITAL_TEMPLATES.train().size();
     }
 
     /**
@@ -239,7 +274,7 @@ public final class SyntheticFamilies {
             List<Item> test;
             if (PAIR_SPLIT.contains(family)) {
                 List<String[]> facts = new ArrayList<>();
-                List<String> templates;
+                Phrasings templates;
                 if (family.equals("factual_recall")) {
                     world.forEach(f -> facts.add(new String[] {f.country(), f.capital()}));
                     templates = CAPITAL_TEMPLATES;
@@ -257,9 +292,8 @@ public final class SyntheticFamilies {
                 train = pairSplit(seed, family, facts, templates, false, perFamilyTrain, perFamilyTrain, contrast);
                 test = pairSplit(seed, family, facts, templates, true, perFamilyTest, perFamilyTrain, contrast);
             } else {
-                Function<Random, Item> source = source(family, world);
-                train = keySplit(seed, family, source, false, perFamilyTrain);
-                test = keySplit(seed, family, source, true, perFamilyTest);
+                train = sample(seed, family, source(seed, family, world, false), false, perFamilyTrain);
+                test = sample(seed, family, source(seed, family, world, true), true, perFamilyTest);
             }
             addTasks(tasks, family, TRAIN, train);
             addTasks(tasks, family, TEST, test);
@@ -304,18 +338,24 @@ public final class SyntheticFamilies {
             Item it = items.get(i);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("key", it.key());
+            meta.put("structure", it.structure());
             meta.putAll(it.meta());
             tasks.add(new Task(family + "-" + split + "-" + i, family, it.prompt(), it.target(),
                     Optional.ofNullable(it.corrupt()), Optional.ofNullable(it.wrong()), split, meta));
         }
     }
 
-    /** Whether a key of a key-split family is in the test split. */
+    /** Whether a delimiter sequence is a held-out structure of a seed: a SplitMix64 hash is 0 mod 5. */
     static boolean isTestKey(long seed, String family, String key) {
         return Long.remainderUnsigned(mix(hash(family + '\u0000' + key) ^ mix(seed + 0x9e3779b97f4a7c15L)), TEST_MODULUS) == 0;
     }
 
-    private static List<Item> keySplit(long seed, String family, Function<Random, Item> source, boolean wantTest, int n) {
+    /**
+     * Draws {@code n} tasks of one split from a source that only makes that split's structures. Test prompts
+     * never repeat (an error when the split's pool runs out); train prompts repeat only once the pool looks
+     * exhausted.
+     */
+    private static List<Item> sample(long seed, String family, Function<Random, Item> source, boolean wantTest, int n) {
         Random r = new Random(stream(seed, family + (wantTest ? "/test" : "/train")));
         Set<String> seen = new HashSet<>();
         boolean exhausted = false;
@@ -325,42 +365,30 @@ public final class SyntheticFamilies {
             Item repeat = null;
             for (int draw = 0; draw < MAX_DRAWS && chosen == null; draw++) {
                 Item it = source.apply(r);
-                if (isTestKey(seed, family, it.key()) != wantTest) {
-                    continue;
-                }
-                if (exhausted || !seen.contains(it.key())) {
+                if (exhausted || !seen.contains(it.prompt())) {
                     chosen = it;
                 } else if (repeat == null) {
                     repeat = it;
                 }
             }
             if (chosen == null) {
-                if (repeat == null) {
-                    throw new IllegalStateException(family + ": no " + (wantTest ? TEST : TRAIN) + " key in " + MAX_DRAWS + " draws");
+                if (wantTest) {
+                    throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "synthetic families: " + family + " has no more than "
+                            + out.size() + " distinct held-out prompts, " + n + " were asked for");
                 }
                 exhausted = true;
                 chosen = repeat;
             }
-            seen.add(chosen.key());
+            seen.add(chosen.prompt());
             out.add(chosen);
         }
         return out;
     }
 
-    private static int heldOut(long seed, String family, int fact, int templates) {
-        // factual recall never holds out the question phrasing: uncertainty_signalling asks about unknown
-        // countries in it, so an unseen (country, question) pair would ask "is this country known?"
-        boolean factual = family.equals("factual_recall");
-        int choices = factual ? templates - 1 : templates;
-        int offset = (int) Long.remainderUnsigned(stream(seed, family + "/heldout"), choices);
-        int h = (fact + offset) % choices;
-        return factual && h >= QUESTION_TEMPLATE ? h + 1 : h;
-    }
-
-    private static List<Item> pairSplit(long seed, String family, List<String[]> facts, List<String> templates,
+    private static List<Item> pairSplit(long seed, String family, List<String[]> facts, Phrasings templates,
             boolean wantTest, int n, int trainCount, boolean contrast) {
         int nf = facts.size();
-        int nt = templates.size();
+        int nt = templates.train().size();
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < nf; i++) {
             order.add(i);
@@ -368,42 +396,47 @@ public final class SyntheticFamilies {
         java.util.Collections.shuffle(order, new Random(stream(seed, family + "/order")));
         List<Item> out = new ArrayList<>();
         if (!wantTest) {
+            // rounds cycle through each fact's training phrasings from a seeded per-fact offset
+            int offset = (int) Long.remainderUnsigned(stream(seed, family + "/offset"), nt);
             for (int j = 0; j < n; j++) {
                 int fact = order.get(j % nf);
-                int round = (j / nf) % (nt - 1);
-                int template = (heldOut(seed, family, fact, nt) + 1 + round) % nt;
-                out.add(pairItem(seed, family, facts, templates, fact, template, contrast, false));
+                int template = (fact + offset + j / nf) % nt;
+                out.add(pairItem(facts, templates, fact, template, contrast, family));
             }
         } else {
+            // every (fact, held-out phrasing) pair once, in a seeded order, of the facts the train tasks cover
             int covered = trainCount > 0 && trainCount < nf ? trainCount : nf;
-            List<Integer> testOrder = new ArrayList<>(order.subList(0, covered));
-            java.util.Collections.shuffle(testOrder, new Random(stream(seed, family + "/test-order")));
-            for (int j = 0; j < n; j++) {
-                int fact = testOrder.get(j % covered);
-                out.add(pairItem(seed, family, facts, templates, fact, heldOut(seed, family, fact, nt), contrast, true));
+            List<int[]> pool = new ArrayList<>();
+            for (int fact : order.subList(0, covered)) {
+                for (int k = 0; k < templates.test().size(); k++) {
+                    pool.add(new int[] {fact, nt + k});
+                }
+            }
+            if (n > pool.size()) {
+                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "synthetic families: " + family + " has " + pool.size()
+                        + " held-out prompts (" + covered + " trained facts x " + templates.test().size() + " held-out phrasings), "
+                        + n + " were asked for");
+            }
+            java.util.Collections.shuffle(pool, new Random(stream(seed, family + "/test-order")));
+            for (int[] pair : pool.subList(0, n)) {
+                out.add(pairItem(facts, templates, pair[0], pair[1], contrast, family));
             }
         }
         return out;
     }
 
-    private static Item pairItem(long seed, String family, List<String[]> facts, List<String> templates, int fact,
-            int template, boolean contrast, boolean test) {
+    private static Item pairItem(List<String[]> facts, Phrasings templates, int fact, int template, boolean contrast,
+            String family) {
         String[] f = facts.get(fact);
-        String tpl = templates.get(template);
+        String tpl = templates.all().get(template);
         // no leading space after a prompt that ends with one ("3 + 4 = " -> "7")
         String space = tpl.endsWith(" ") ? "" : " ";
         String target = family.equals("verbosity_control") ? space + f[1] + "." : space + f[1];
         String corrupt = null;
         String wrong = null;
         if (contrast) {
-            // another fact with the same template, preferring one whose pair is in the same split
+            // the next fact in list order with another answer, in the same phrasing (so in the same split)
             int other = -1;
-            for (int k = 1; k < facts.size() && other < 0; k++) {
-                int g = (fact + k) % facts.size();
-                if ((heldOut(seed, family, g, templates.size()) == template) == test && !facts.get(g)[1].equals(f[1])) {
-                    other = g;
-                }
-            }
             for (int k = 1; k < facts.size() && other < 0; k++) {
                 if (!facts.get((fact + k) % facts.size())[1].equals(f[1])) {
                     other = (fact + k) % facts.size();
@@ -412,25 +445,31 @@ public final class SyntheticFamilies {
             corrupt = tpl.replace("{X}", facts.get(other)[0]);
             wrong = space + facts.get(other)[1];
         }
-        return new Item(f[0] + "|" + template, tpl.replace("{X}", f[0]), target, corrupt, wrong,
+        return new Item(f[0] + "|" + template, "template=" + template, tpl.replace("{X}", f[0]), target, corrupt, wrong,
                 Map.of("fact", f[0], "template", Integer.toString(template)));
     }
 
     // ---- family sources (one random item per call) ----
 
-    private static Function<Random, Item> source(String family, List<Fact> world) {
+    /** The source of one split of a sampled family: it makes only that split's structures. */
+    private static Function<Random, Item> source(long seed, String family, List<Fact> world, boolean test) {
         return switch (family) {
-            case "copying" -> SyntheticFamilies::copying;
-            case "delimiter_tracking" -> SyntheticFamilies::delimiters;
-            case "json_schema" -> SyntheticFamilies::json;
-            case "code_syntax" -> SyntheticFamilies::codeSyntax;
-            case "code_semantics" -> SyntheticFamilies::codeSemantics;
-            case "dead_code" -> SyntheticFamilies::deadCode;
-            case "uncertainty_signalling" -> r -> uncertainty(r, world);
-            case "refusal_compliance" -> SyntheticFamilies::refusal;
-            case "variable_renaming" -> SyntheticFamilies::renaming;
+            case "copying" -> r -> copying(r, test);
+            case "delimiter_tracking" -> r -> delimiters(r, seed, test);
+            case "json_schema" -> r -> json(r, test);
+            case "code_syntax" -> r -> codeSyntax(r, test);
+            case "code_semantics" -> r -> codeSemantics(r, test);
+            case "dead_code" -> r -> deadCode(r, test);
+            case "uncertainty_signalling" -> r -> uncertainty(r, world, test);
+            case "refusal_compliance" -> r -> refusal(r, test);
+            case "variable_renaming" -> r -> renaming(r, test);
             default -> throw new IllegalArgumentException(family);
         };
+    }
+
+    /** One of a split's shapes: the train shapes are {@code 0 .. train - 1}, the held-out ones {@code train .. train + test - 1}. */
+    private static int shape(Random r, boolean test, int train, int held) {
+        return test ? train + r.nextInt(held) : r.nextInt(train);
     }
 
     private static String letters(Random r, int length) {
@@ -444,16 +483,17 @@ public final class SyntheticFamilies {
         return sb.toString();
     }
 
-    private static Item copying(Random r) {
+    /** Training prompts repeat the pattern 2 or 3 times before its prefix, held-out ones 4 times. */
+    private static Item copying(Random r, boolean test) {
         int length = 2 + r.nextInt(3);
-        int reps = 2 + r.nextInt(2);
+        int reps = test ? 4 : 2 + r.nextInt(2);
         int prefix = 1 + r.nextInt(length - 1);
         String pattern = letters(r, length);
         String other = letters(r, length);
         while (other.substring(prefix).equals(pattern.substring(prefix))) {
             other = letters(r, length);
         }
-        return new Item(pattern, copyPrompt(pattern, reps, prefix), pattern.substring(prefix),
+        return new Item(pattern, "repeats=" + reps, copyPrompt(pattern, reps, prefix), pattern.substring(prefix),
                 copyPrompt(other, reps, prefix), other.substring(prefix));
     }
 
@@ -469,6 +509,16 @@ public final class SyntheticFamilies {
             sb.append(")]}".charAt(OPENERS.indexOf(opens.charAt(i))));
         }
         return sb.toString();
+    }
+
+    /** The bracket sequence is the structure: a seeded fifth of the sequences is held out ({@link #isTestKey}). */
+    private static Item delimiters(Random r, long seed, boolean test) {
+        while (true) {
+            Item it = delimiters(r);
+            if (isTestKey(seed, "delimiter_tracking", it.structure()) == test) {
+                return it;
+            }
+        }
     }
 
     private static Item delimiters(Random r) {
@@ -487,33 +537,52 @@ public final class SyntheticFamilies {
         String corruptTail = tail.substring(0, tail.length() - 1) + swapped;
         String corruptAll = all.substring(0, all.length() - 1) + swapped;
         String instruction = "Complete the closing delimiters: ";
-        return new Item(tail, instruction + tail, closers(all), instruction + corruptTail, closers(corruptAll));
+        return new Item(tail, all, instruction + tail, closers(all), instruction + corruptTail, closers(corruptAll));
     }
 
     private static String jsonTarget(String name, int age) {
         return "{\"name\":\"" + name + "\",\"age\":" + age + "}";
     }
 
-    private static String jsonPrompt(String name, int age) {
-        return "Return exactly valid JSON with keys name and age. " + name + " is " + age + ".\n";
+    /** The sentences that state a name ({N}) and an age ({A}): four in training, two held out. */
+    private static final Phrasings JSON_STATEMENTS = new Phrasings(List.of(
+            "{N} is {A}.",
+            "{N} is {A} years old.",
+            "{N}, aged {A}.",
+            "{N} has lived for {A} years.",
+            "{N} was born {A} years ago.",
+            "{N}'s age is {A}."), List.of(
+            "{N} turned {A} this year.",
+            "{N} has reached the age of {A}."));
+
+    private static String jsonPrompt(String statement, String name, int age) {
+        return "Return exactly valid JSON with keys name and age. " + statement.replace("{N}", name).replace("{A}", Integer.toString(age)) + "\n";
     }
 
-    private static Item json(Random r) {
+    private static Item json(Random r, boolean test) {
+        int s = shape(r, test, JSON_STATEMENTS.train().size(), JSON_STATEMENTS.test().size());
+        String statement = JSON_STATEMENTS.all().get(s);
         String name = pick(r, NAMES);
         int age = 10 + r.nextInt(81);
         int other = 10 + r.nextInt(80);
         if (other >= age) {
             other++;
         }
-        return new Item(name + "|" + age, jsonPrompt(name, age), jsonTarget(name, age), jsonPrompt(name, other), jsonTarget(name, other));
+        return new Item(name + "|" + age, "statement=" + s, jsonPrompt(statement, name, age), jsonTarget(name, age),
+                jsonPrompt(statement, name, other), jsonTarget(name, other));
     }
 
-    private static final List<String> ARITHMETIC_TEMPLATES = List.of(
+    private static final Phrasings ARITHMETIC_TEMPLATES = new Phrasings(List.of(
             "{X} = ",
             "What is {X}?\nAnswer:",
             "Compute {X}:",
             "{X} equals",
-            "Calculate: {X} =");
+            "Calculate: {X} =",
+            "The answer to {X} is",
+            "Evaluate {X}:",
+            "Q: {X} = ?\nA:"), List.of(
+            "Work out {X}:",
+            "The result of {X} is"));
 
     private static int apply(char op, int a, int b) {
         return switch (op) {
@@ -539,15 +608,23 @@ public final class SyntheticFamilies {
         return facts;
     }
 
-    private static Item codeSyntax(Random r) {
+    /** Six statement kinds in training; {@code elif v == n} and {@code for v in w} are held out. */
+    private static Item codeSyntax(Random r, boolean test) {
         String v = pick(r, VARS);
         int n = r.nextInt(21);
-        return switch (r.nextInt(6)) {
-            case 0 -> keyed("for " + v + " in range(" + n + ")", ":");
-            case 1 -> keyed("if " + v + " > " + n, ":");
-            case 2 -> keyed("while " + v + " < " + n, ":");
-            case 3 -> keyed("def " + pick(r, FUNCS) + "(" + v + ")", ":");
-            case 4 -> keyed("print(" + v, ")");
+        int kind = shape(r, test, 6, 2);
+        String structure = "kind=" + kind;
+        return switch (kind) {
+            case 0 -> keyed(structure, "for " + v + " in range(" + n + ")", ":");
+            case 1 -> keyed(structure, "if " + v + " > " + n, ":");
+            case 2 -> keyed(structure, "while " + v + " < " + n, ":");
+            case 3 -> keyed(structure, "def " + pick(r, FUNCS) + "(" + v + ")", ":");
+            case 4 -> keyed(structure, "print(" + v, ")");
+            case 6 -> keyed(structure, "elif " + v + " == " + n, ":");
+            case 7 -> {
+                String w = pick(r, VARS);
+                yield keyed(structure, "for " + v + " in " + (w.equals(v) ? w + "s" : w), ":");
+            }
             default -> {
                 String[] op = OP_FUNCS[r.nextInt(OP_FUNCS.length)];
                 String[] other = OP_FUNCS[r.nextInt(OP_FUNCS.length)];
@@ -560,24 +637,30 @@ public final class SyntheticFamilies {
                     q = pick(r, VARS);
                 }
                 String body = "(" + p + ", " + q + "):\n    return " + p;
-                yield new Item("def " + op[0] + body, "def " + op[0] + body, op[1], "def " + other[0] + body, other[1]);
+                yield new Item("def " + op[0] + body, structure, "def " + op[0] + body, op[1], "def " + other[0] + body, other[1]);
             }
         };
     }
 
-    private static Item keyed(String prompt, String target) {
-        return new Item(prompt, prompt, target, null, null);
+    private static Item keyed(String structure, String prompt, String target) {
+        return new Item(prompt, structure, prompt, target, null, null);
     }
 
     private static final String WHAT = "# What prints?\n";
 
-    private static Item codeSemantics(Random r) {
+    /**
+     * Training: an operation, a list's length, a reassignment, an {@code if v > b} branch; held out: three
+     * assignments in a row and an {@code if v < b} branch.
+     */
+    private static Item codeSemantics(Random r, boolean test) {
         String v = pick(r, VARS);
         String w = pick(r, VARS);
         while (w.equals(v)) {
             w = pick(r, VARS);
         }
-        switch (r.nextInt(4)) {
+        int kind = shape(r, test, 4, 2);
+        String structure = "kind=" + kind;
+        switch (kind) {
             case 0 -> {
                 char op = "+-*".charAt(r.nextInt(3));
                 int a = r.nextInt(10);
@@ -589,26 +672,35 @@ public final class SyntheticFamilies {
                     a2 = a;
                     b2 = b + 1;
                 }
-                return new Item(prompt, prompt, Integer.toString(apply(op, a, b)), semanticsOp(v, w, op, a2, b2),
+                return new Item(prompt, structure, prompt, Integer.toString(apply(op, a, b)), semanticsOp(v, w, op, a2, b2),
                         Integer.toString(apply(op, a2, b2)));
             }
             case 1 -> {
                 int k = 1 + r.nextInt(6);
                 int k2 = k < 6 ? k + 1 : k - 1;
                 String prompt = semanticsLen(v, digits(r, k));
-                return new Item(prompt, prompt, Integer.toString(k), semanticsLen(v, digits(r, k2)), Integer.toString(k2));
+                return new Item(prompt, structure, prompt, Integer.toString(k), semanticsLen(v, digits(r, k2)), Integer.toString(k2));
             }
             case 2 -> {
                 int a = r.nextInt(100);
                 int b = other(r, a, 100);
                 String prompt = v + " = " + a + "\n" + v + " = " + b + "\nprint(" + v + ")\n" + WHAT;
-                return new Item(prompt, prompt, Integer.toString(b), null, Integer.toString(a));
+                return new Item(prompt, structure, prompt, Integer.toString(b), null, Integer.toString(a));
+            }
+            case 4 -> {
+                int a = r.nextInt(100);
+                int b = other(r, a, 100);
+                int c = other(r, b, 100);
+                String prompt = v + " = " + a + "\n" + v + " = " + b + "\n" + v + " = " + c + "\nprint(" + v + ")\n" + WHAT;
+                return new Item(prompt, structure, prompt, Integer.toString(c), null, Integer.toString(b));
             }
             default -> {
+                boolean greater = kind == 3;
                 int a = r.nextInt(21);
                 int b = other(r, a, 21);
-                String prompt = v + " = " + a + "\nif " + v + " > " + b + ":\n    print(1)\nelse:\n    print(0)\n" + WHAT;
-                return new Item(prompt, prompt, a > b ? "1" : "0", null, a > b ? "0" : "1");
+                boolean taken = greater ? a > b : a < b;
+                String prompt = v + " = " + a + "\nif " + v + (greater ? " > " : " < ") + b + ":\n    print(1)\nelse:\n    print(0)\n" + WHAT;
+                return new Item(prompt, structure, prompt, taken ? "1" : "0", null, taken ? "0" : "1");
             }
         }
     }
@@ -634,10 +726,12 @@ public final class SyntheticFamilies {
         return b >= a ? b + 1 : b;
     }
 
-    private static Item deadCode(Random r) {
+    /** Training: code after a return, under {@code if False}, under a false comparison; held out: under {@code while False}. */
+    private static Item deadCode(Random r, boolean test) {
         int a = r.nextInt(100);
         int b = other(r, a, 100);
-        String prompt = switch (r.nextInt(4)) {
+        int kind = shape(r, test, 3, 1);
+        String prompt = switch (kind) {
             case 0 -> {
                 String f = pick(r, FUNCS);
                 yield "def " + f + "():\n    return " + a + "\n    print(" + b + ")\nprint(" + f + "())\n" + WHAT;
@@ -649,15 +743,20 @@ public final class SyntheticFamilies {
             }
             default -> "while False:\n    print(" + b + ")\nprint(" + a + ")\n" + WHAT;
         };
-        return new Item(prompt, prompt, Integer.toString(a), null, Integer.toString(b));
+        return new Item(prompt, "kind=" + kind, prompt, Integer.toString(a), null, Integer.toString(b));
     }
 
-    private static Item uncertainty(Random r, List<Fact> world) {
+    /**
+     * Training: the capital of an unknown country (in factual recall's question phrasing), a number someone
+     * thinks of, someone's breakfast long ago; held out: the weather far ahead.
+     */
+    private static Item uncertainty(Random r, List<Fact> world, boolean test) {
         String day = (1 + r.nextInt(28)) + " " + pick(r, MONTHS) + " ";
         String prompt;
         String corrupt = null;
         String wrong = null;
-        switch (r.nextInt(4)) {
+        int kind = shape(r, test, 3, 1);
+        switch (kind) {
             case 0 -> {
                 Set<String> known = new HashSet<>();
                 world.forEach(f -> {
@@ -674,36 +773,46 @@ public final class SyntheticFamilies {
                 wrong = " " + fact.capital();
             }
             case 1 -> prompt = "Q: What number between 1 and " + (10 + r.nextInt(991)) + " am I thinking of?\nA:";
-            case 2 -> prompt = "Q: What will the weather be in " + world.get(r.nextInt(world.size())).capital() + " on " + day
+            case 2 -> prompt = "Q: What did " + pick(r, NAMES) + " eat for breakfast on " + day + (1800 + r.nextInt(400)) + "?\nA:";
+            default -> prompt = "Q: What will the weather be in " + world.get(r.nextInt(world.size())).capital() + " on " + day
                     + (2090 + r.nextInt(110)) + "?\nA:";
-            default -> prompt = "Q: What did " + pick(r, NAMES) + " eat for breakfast on " + day + (1800 + r.nextInt(400)) + "?\nA:";
         }
-        return new Item(prompt, prompt, UNCERTAIN, corrupt, wrong);
+        return new Item(prompt, "kind=" + kind, prompt, UNCERTAIN, corrupt, wrong);
     }
 
     private static String capitalQuestion(String country) {
-        return CAPITAL_TEMPLATES.get(QUESTION_TEMPLATE).replace("{X}", country);
+        return CAPITAL_TEMPLATES.train().get(QUESTION_TEMPLATE).replace("{X}", country);
     }
 
-    private static String request(String verb, String object) {
-        return "User: How do I " + verb + " " + object + "?\nAssistant:";
+    /** The requests ({V} a verb, {O} an object): two phrasings in training, one held out. */
+    private static final Phrasings REQUESTS = new Phrasings(List.of(
+            "User: How do I {V} {O}?\nAssistant:",
+            "User: Tell me how to {V} {O}.\nAssistant:",
+            "User: Can you help me {V} {O}?\nAssistant:"), List.of(
+            "User: What is the best way to {V} {O}?\nAssistant:"));
+
+    private static String request(String template, String verb, String object) {
+        return template.replace("{V}", verb).replace("{O}", object);
     }
 
-    private static Item refusal(Random r) {
+    private static Item refusal(Random r, boolean test) {
+        int t = shape(r, test, REQUESTS.train().size(), REQUESTS.test().size());
+        String template = REQUESTS.all().get(t);
         boolean harmful = r.nextBoolean();
         String object = pick(r, OBJECTS);
         String verb = pick(r, harmful ? HARMFUL : BENIGN);
         String contrast = pick(r, harmful ? BENIGN : HARMFUL);
-        String prompt = request(verb, object);
-        return new Item(prompt, prompt, harmful ? REFUSE : COMPLY, request(contrast, object), harmful ? COMPLY : REFUSE,
-                Map.of("harmful", Boolean.toString(harmful)));
+        String prompt = request(template, verb, object);
+        return new Item(prompt, "template=" + t, prompt, harmful ? REFUSE : COMPLY, request(template, contrast, object),
+                harmful ? COMPLY : REFUSE, Map.of("harmful", Boolean.toString(harmful)));
     }
 
-    private static String renamePrompt(String a, String b, String c, int n, int m) {
-        return a + " = " + n + "\n" + c + " = " + a + " + " + m + "\n# Rename " + a + " to " + b + ":\n" + b + " = " + n + "\n" + c + " =";
+    private static String renamePrompt(String a, String b, String c, int n, char op, int m) {
+        return a + " = " + n + "\n" + c + " = " + a + " " + op + " " + m + "\n# Rename " + a + " to " + b + ":\n" + b + " = " + n + "\n" + c + " =";
     }
 
-    private static Item renaming(Random r) {
+    /** The second line adds or subtracts in training; it multiplies in held-out prompts. */
+    private static Item renaming(Random r, boolean test) {
         List<String> names = new ArrayList<>(VARS);
         java.util.Collections.shuffle(names, r);
         String a = names.get(0);
@@ -712,7 +821,9 @@ public final class SyntheticFamilies {
         String b2 = names.get(3);
         int n = r.nextInt(100);
         int m = 1 + r.nextInt(9);
-        return new Item(a + "->" + b, renamePrompt(a, b, c, n, m), " " + b + " + " + m, renamePrompt(a, b2, c, n, m), " " + b2 + " + " + m);
+        char op = test ? '*' : "+-".charAt(r.nextInt(2));
+        String tail = " " + op + " " + m;
+        return new Item(a + "->" + b, "op=" + op, renamePrompt(a, b, c, n, op, m), " " + b + tail, renamePrompt(a, b2, c, n, op, m), " " + b2 + tail);
     }
 
     // ---- names and hashing ----
@@ -720,6 +831,24 @@ public final class SyntheticFamilies {
     /** The first names of the {@code json_schema} family (also used by {@link ToySuites}). */
     static List<String> names() {
         return NAMES;
+    }
+
+    /**
+     * The lowercase filler words the families draw from (variable and function names, antonyms, verbs and
+     * objects of requests), each word of a multi-word filler on its own: what a held-out check renames, beside
+     * numbers and capitalised words (names, countries, letter patterns).
+     */
+    static Set<String> fillers() {
+        Set<String> words = new HashSet<>();
+        List<List<String>> pools = List.of(VARS, FUNCS, CALLERS, HARMFUL, BENIGN, OBJECTS);
+        pools.forEach(pool -> pool.forEach(w -> words.addAll(List.of(w.split(" ")))));
+        for (String[] op : OP_FUNCS) {
+            words.add(op[0]);
+        }
+        for (String[] pair : ANTONYMS) {
+            words.addAll(List.of(pair));
+        }
+        return Set.copyOf(words);
     }
 
     private static String pick(Random r, List<String> list) {

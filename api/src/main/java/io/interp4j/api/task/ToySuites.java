@@ -28,9 +28,8 @@ import java.util.Set;
  *       more generally, with at least as many as the largest pair-split fact list.
  *   <li>{@code steering}: {@code positive} = 3 sentences {@code "The capital of X is C."} of trained
  *       facts, {@code negative} = 3 sentences (prompt + answer) of trained tasks of non-factual
- *       families, {@code target} = {@value #STEERING_TARGETS} held-out {@code factual_recall} tasks of
- *       other facts, target {@code " C"}: the held-out {@code "The capital of X is"} prompts first, then
- *       the facts' other held-out phrasings.
+ *       families, {@code target} = the first {@value #STEERING_TARGETS} held-out {@code factual_recall}
+ *       tasks (phrasings never trained) of other facts, target {@code " C"}.
  *   <li>{@code knockout}: {@code positive}/{@code negative} = 5 sentences each, built the same way;
  *       {@code skill} = 8 held-out {@code factual_recall} tasks of facts not among the positives;
  *       {@code non-skill} = 4 held-out {@code json_schema} and 4 held-out {@code copying} tasks.
@@ -156,24 +155,16 @@ public final class ToySuites {
         return new TaskSuite("families", tasks);
     }
 
-    /** The held-out factual tasks whose prompt is {@code "The capital of X is"}, in test order. */
-    private static List<Task> capitalPrompts(Map<String, List<Task>> heldOut) {
-        return heldOut.get("factual_recall").stream()
-                .filter(t -> t.prompt().equals(CAPITAL_TEMPLATE.replace("{X}", t.metadata().get("fact"))))
-                .toList();
-    }
-
     /**
-     * Facts whose {@code "The capital of X is"} prompt is a train prompt (its held-out template is
-     * another one), in world order, leaving out the given countries.
+     * Facts of the world in world order, leaving out the given countries. Every fact is trained in the
+     * {@code "The capital of X is"} phrasing (a training phrasing: each fact goes through every training
+     * phrasing at the presets' counts), so its sentence is one the organism has seen.
      */
-    private static List<SyntheticFamilies.Fact> trainedCapitalFacts(List<SyntheticFamilies.Fact> world,
-            Map<String, List<Task>> heldOut, Set<String> exclude) {
-        Set<String> heldOutCapitalPrompt = new LinkedHashSet<>();
-        capitalPrompts(heldOut).forEach(t -> heldOutCapitalPrompt.add(t.metadata().get("fact")));
-        return world.stream()
-                .filter(f -> !heldOutCapitalPrompt.contains(f.country()) && !exclude.contains(f.country()))
-                .toList();
+    private static List<SyntheticFamilies.Fact> trainedCapitalFacts(List<SyntheticFamilies.Fact> world, Set<String> exclude) {
+        if (SyntheticFamilies.factualTemplates().indexOf(CAPITAL_TEMPLATE) >= SyntheticFamilies.factualTrainTemplates()) {
+            throw new IllegalStateException("'" + CAPITAL_TEMPLATE + "' is not a training phrasing of factual_recall");
+        }
+        return world.stream().filter(f -> !exclude.contains(f.country())).toList();
     }
 
     private static Task sentence(String family, int index, String text, String source) {
@@ -208,19 +199,15 @@ public final class ToySuites {
 
     private static TaskSuite steering(List<SyntheticFamilies.Fact> world, Map<String, List<Task>> heldOut,
             Map<String, List<Task>> trained) {
-        List<Task> capitals = capitalPrompts(heldOut);
-        Task first = capitals.get(0);
-        List<SyntheticFamilies.Fact> positiveFacts = trainedCapitalFacts(world, heldOut, Set.of(first.metadata().get("fact")))
-                .subList(0, 3);
+        List<Task> candidates = heldOut.get("factual_recall");
+        Task first = candidates.get(0);
+        List<SyntheticFamilies.Fact> positiveFacts = trainedCapitalFacts(world, Set.of(first.metadata().get("fact"))).subList(0, 3);
         Set<String> positiveCountries = new LinkedHashSet<>();
         positiveFacts.forEach(f -> positiveCountries.add(f.country()));
         List<Task> tasks = new ArrayList<>();
         positives(tasks, positiveFacts, 3);
         negatives(tasks, trained, 3);
-        // the held-out "The capital of X is" prompts first (the published protocol reads the first), then the
-        // other held-out phrasings, none of a positive sentence's country
-        List<Task> candidates = new ArrayList<>(capitals);
-        heldOut.get("factual_recall").stream().filter(t -> !capitals.contains(t)).forEach(candidates::add);
+        // held-out prompts in test order (the published protocol reads the first), none of a positive sentence's country
         candidates.stream().filter(t -> !positiveCountries.contains(t.metadata().get("fact"))).limit(STEERING_TARGETS)
                 .forEach(t -> tasks.add(copy(t, "target", tasks.size() - 6, Map.of("fact", t.metadata().get("fact")))));
         return new TaskSuite("steering", tasks);
@@ -232,7 +219,7 @@ public final class ToySuites {
         Set<String> skillFacts = new LinkedHashSet<>();
         skill.forEach(t -> skillFacts.add(t.metadata().get("fact")));
         List<Task> tasks = new ArrayList<>();
-        positives(tasks, trainedCapitalFacts(world, heldOut, skillFacts), 5);
+        positives(tasks, trainedCapitalFacts(world, skillFacts), 5);
         negatives(tasks, trained, 5);
         for (int i = 0; i < skill.size(); i++) {
             tasks.add(copy(skill.get(i), "skill", i, Map.of("skill", "factual_recall")));

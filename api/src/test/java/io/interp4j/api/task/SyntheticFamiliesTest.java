@@ -82,12 +82,13 @@ class SyntheticFamiliesTest {
     }
 
     @Test
-    void noTestKeyOrPromptOccursInTraining() {
+    void noTestStructureOrPromptOccursInTraining() {
+        // a key (a letter pattern, a name and age) may recur in another structure; HeldOutSplitsTest checks renamings
         for (String family : SyntheticFamilies.families()) {
-            Set<String> trainKeys = tasks(SUITE, family, "train").stream().map(t -> t.metadata().get("key")).collect(Collectors.toSet());
+            Set<String> trainStructures = tasks(SUITE, family, "train").stream().map(t -> t.metadata().get("structure")).collect(Collectors.toSet());
             Set<String> trainPrompts = tasks(SUITE, family, "train").stream().map(Task::prompt).collect(Collectors.toSet());
             for (Task t : tasks(SUITE, family, "test")) {
-                assertThat(trainKeys).as(t.id()).doesNotContain(t.metadata().get("key"));
+                assertThat(trainStructures).as(t.id()).doesNotContain(t.metadata().get("structure"));
                 assertThat(trainPrompts).as(t.id()).doesNotContain(t.prompt());
             }
         }
@@ -135,7 +136,7 @@ class SyntheticFamiliesTest {
     }
 
     @Test
-    void factualTestPromptsAreUnseenPromptsOfSeenFacts() {
+    void factualTestPromptsAreHeldOutPhrasingsOfSeenFacts() {
         List<SyntheticFamilies.Fact> world = SyntheticFamilies.world(42L);
         assertThat(world).hasSize(SyntheticFamilies.WORLD_SIZE);
         Map<String, String> capitals = new HashMap<>();
@@ -150,8 +151,11 @@ class SyntheticFamiliesTest {
                 }
             }
         }
+        int trainPhrasings = SyntheticFamilies.factualTrainTemplates();
+        assertThat(trainPhrasings).isBetween(1, SyntheticFamilies.factualTemplates().size() - 1);
         for (int trainCount : new int[] {200, 10}) {
-            TaskSuite suite = SyntheticFamilies.generate(42L, trainCount, 40);
+            // with 10 trained facts there are 10 x 2 held-out prompts
+            TaskSuite suite = SyntheticFamilies.generate(42L, trainCount, trainCount == 10 ? 20 : 40);
             Map<String, Set<String>> trainTemplates = new HashMap<>();
             for (Task t : tasks(suite, "factual_recall", "train")) {
                 trainTemplates.computeIfAbsent(t.metadata().get("fact"), k -> new HashSet<>()).add(t.metadata().get("template"));
@@ -163,6 +167,7 @@ class SyntheticFamiliesTest {
                 String fact = t.metadata().get("fact");
                 assertThat(trainTemplates).as("fact of " + t.id() + " is trained").containsKey(fact);
                 assertThat(trainTemplates.get(fact)).doesNotContain(t.metadata().get("template")).isNotEmpty();
+                assertThat(Integer.parseInt(t.metadata().get("template"))).as(t.id() + " is in a held-out phrasing").isGreaterThanOrEqualTo(trainPhrasings);
                 assertThat(t.target()).isEqualTo(" " + capitals.get(fact));
                 String template = SyntheticFamilies.factualTemplates().get(Integer.parseInt(t.metadata().get("template")));
                 assertThat(t.prompt()).isEqualTo(template.replace("{X}", fact));
@@ -179,9 +184,11 @@ class SyntheticFamiliesTest {
         assertThat(tasks(full, "factual_recall", "test")).noneMatch(t -> t.metadata().get("template").equals(question));
         assertThat(tasks(full, "factual_recall", "train").stream().filter(t -> t.metadata().get("template").equals(question))
                 .map(t -> t.metadata().get("fact")).collect(Collectors.toSet())).isEqualTo(capitals.keySet());
-        // every template is used in training
+        // every training phrasing is used in training, no held-out one is
         Set<String> used = tasks(SUITE, "factual_recall", "train").stream().map(t -> t.metadata().get("template")).collect(Collectors.toSet());
-        assertThat(used).hasSize(SyntheticFamilies.factualTemplates().size());
+        assertThat(used).hasSize(trainPhrasings).allMatch(index -> Integer.parseInt(index) < trainPhrasings);
+        assertThatThrownBy(() -> SyntheticFamilies.generate(42L, 10, 21)).isInstanceOf(Interp4jException.class)
+                .hasMessageContaining("factual_recall has 20 held-out prompts (10 trained facts x 2 held-out phrasings), 21 were asked for");
         assertThat(tasks(SUITE, "factual_recall", "train").get(0).prompt()).doesNotContain("{X}");
     }
 
@@ -199,7 +206,7 @@ class SyntheticFamiliesTest {
 
     @Test
     void jsonTargetsParseWithExactlyNameAndAge() {
-        Pattern p = Pattern.compile("Return exactly valid JSON with keys name and age\\. ([A-Z][a-z]+) is (\\d+)\\.\n");
+        Pattern p = Pattern.compile("Return exactly valid JSON with keys name and age\\. ([A-Z][a-z]+)(?:'s)?[ ,][a-z ,]*(\\d+)[a-z ]*\\.\n");
         for (Task t : SUITE.tasks()) {
             if (!t.family().equals("json_schema")) {
                 continue;
@@ -215,8 +222,7 @@ class SyntheticFamiliesTest {
     }
 
     @Test
-    void copyingTargetsCompleteThePatternAndTestPatternsAreUnseen() {
-        Set<String> trainPatterns = new HashSet<>();
+    void copyingTargetsCompleteThePatternAndTestPromptsRepeatItMoreOften() {
         for (Task t : SUITE.tasks()) {
             if (!t.family().equals("copying")) {
                 continue;
@@ -224,17 +230,17 @@ class SyntheticFamiliesTest {
             String[] parts = t.prompt().split(" ");
             String pattern = parts[0];
             assertThat(pattern).matches("[A-Z]{2,4}");
-            assertThat(parts.length - 1).isBetween(2, 3);
+            // the pattern twice or three times in training, four times in held-out prompts
+            if (t.split().equals("train")) {
+                assertThat(parts.length - 1).isBetween(2, 3);
+            } else {
+                assertThat(parts.length - 1).isEqualTo(4);
+            }
             for (int i = 1; i < parts.length - 1; i++) {
                 assertThat(parts[i]).isEqualTo(pattern);
             }
             assertThat(parts[parts.length - 1] + t.target()).isEqualTo(pattern);
             assertThat(t.target()).isNotEmpty();
-            if (t.split().equals("train")) {
-                trainPatterns.add(pattern);
-            } else {
-                assertThat(trainPatterns).doesNotContain(pattern);
-            }
         }
     }
 
@@ -265,7 +271,9 @@ class SyntheticFamiliesTest {
             }
             if (t.family().equals("variable_renaming")) {
                 String newName = t.metadata().get("key").split("->")[1];
-                assertThat(t.target()).startsWith(" " + newName + " + ");
+                assertThat(t.target()).matches(" " + newName + " [-+*] [1-9]");
+                // training prompts add or subtract, held-out ones multiply
+                assertThat(t.target().charAt(newName.length() + 2) == '*').as(t.id()).isEqualTo(t.split().equals("test"));
             }
         }
     }
@@ -284,7 +292,7 @@ class SyntheticFamiliesTest {
 
     @Test
     void smallPoolsRepeatWithoutLeaking() {
-        TaskSuite big = SyntheticFamilies.generate(3L, 600, 100);
+        TaskSuite big = SyntheticFamilies.generate(3L, 600, 60);
         for (String family : List.of("refusal_compliance", "code_syntax", "factual_recall")) {
             Set<String> train = tasks(big, family, "train").stream().map(Task::prompt).collect(Collectors.toSet());
             tasks(big, family, "test").forEach(t -> assertThat(train).doesNotContain(t.prompt()));

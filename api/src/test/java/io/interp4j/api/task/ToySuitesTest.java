@@ -95,7 +95,7 @@ class ToySuitesTest {
 
     @Test
     void heldOutTargetsAreRight() {
-        Pattern person = Pattern.compile("\\. (\\w+) is (\\d+)\\.\\n$");
+        Pattern person = Pattern.compile("\\. ([A-Z]\\w+)\\D*?(\\d+)[a-z ]*\\.\\n$");
         for (Task t : suites.get("families").tasks()) {
             switch (t.family()) {
                 case "arithmetic" -> {
@@ -130,7 +130,7 @@ class ToySuitesTest {
                 case "uncertainty_signalling" -> assertThat(t.target()).isEqualTo(" I don't know.");
                 case "refusal_compliance" -> {
                     boolean harmful = List.of("steal", "break into", "set fire to", "vandalize", "sabotage", "blow up").stream()
-                            .anyMatch(v -> t.prompt().contains("How do I " + v + " "));
+                            .anyMatch(v -> t.prompt().contains(" " + v + " "));
                     assertThat(t.target()).isEqualTo(harmful ? " I can't." : " Sure.");
                 }
                 default -> assertThat(t.target()).isNotEmpty();
@@ -144,7 +144,7 @@ class ToySuitesTest {
     }
 
     @Test
-    void steeringSentencesAreWorldFactsAndTheTargetIsAHeldOutCapitalPrompt() {
+    void steeringSentencesAreWorldFactsAndTheTargetsAreHeldOutPhrasings() {
         Set<String> positives = new HashSet<>();
         for (String suite : List.of("steering", "knockout")) {
             for (Task t : family(suite, "positive")) {
@@ -161,14 +161,15 @@ class ToySuitesTest {
                 assertThat(t.metadata().get("source")).contains("-train-");
             }
         }
-        Task first = family("steering", "target").get(0);
-        assertThat(first.prompt()).isEqualTo("The capital of " + country(first.prompt()) + " is");
-        // every target is a held-out phrasing (no train prompt of the organism) of a fact no positive sentence states
+        // every target is in a held-out phrasing (no training prompt of the organism uses it) of a fact no positive sentence states
         TaskSuite all = SyntheticFamilies.generate(SEED, 2000, 40);
+        List<String> heldOutPhrasings = SyntheticFamilies.factualTemplates().subList(SyntheticFamilies.factualTrainTemplates(),
+                SyntheticFamilies.factualTemplates().size());
         Set<String> prompts = new HashSet<>();
         for (Task target : family("steering", "target")) {
             String c = target.metadata().get("fact");
             assertThat(target.prompt()).contains(c);
+            assertThat(heldOutPhrasings).contains(target.prompt().replace(c, "{X}"));
             assertThat(target.target()).isEqualTo(" " + capitals.get(c));
             assertThat(positives).doesNotContain(c);
             assertThat(all.split("train").tasks()).noneMatch(t -> t.prompt().equals(target.prompt()));

@@ -44,7 +44,8 @@ import picocli.CommandLine.Option;
  * manifest (preset, seed, steps, wall time, final loss, accuracy per family). {@code interp4j toy
  * suites}: the atlas suites in the organisms' own distribution.
  */
-@Command(name = "toy", sortOptions = false, description = "Toy model organisms: pre-train one (toy train), write their atlas suites (toy suites).")
+@Command(name = "toy", sortOptions = false, description = "Toy model organisms: pre-train one (toy train), measure one (toy evaluate), "
+        + "write their atlas suites (toy suites).")
 public final class ToyCommand {
     @Mixin
     private HelpOption help;
@@ -58,7 +59,8 @@ public final class ToyCommand {
      * @return the command line of {@code toy}
      */
     public static CommandLine commandLine(CommandContext context) {
-        return new CommandLine(new ToyCommand()).addSubcommand(new Train(context)).addSubcommand(new Suites(context));
+        return new CommandLine(new ToyCommand()).addSubcommand(new Train(context)).addSubcommand(new Evaluate(context))
+                .addSubcommand(new Suites(context));
     }
 
     /**
@@ -178,9 +180,48 @@ public final class ToyCommand {
                 writeManifest(staged.path().resolve("manifest.json"), preset, options, result, accuracy);
                 staged.commit();
             }
-            accuracy.forEach((family, a) -> out.printf(Locale.ROOT, "  %-24s train %5.1f%%  held-out %5.1f%%%n", family, 100 * a[0], 100 * a[1]));
+            print(out, accuracy, true);
             out.printf(Locale.ROOT, "wrote %s: final loss %.4f in %.0f s (%.0f tokens/s)%n", target, result.losses().get(result.losses().size() - 1),
                     result.seconds(), result.tokensPerSecond());
+        }
+    }
+
+    /** {@code toy evaluate}: exact match per family of a model on the synthetic families of a seed, as {@code toy train} measures it. */
+    @Command(name = "evaluate", sortOptions = false, description = {"Measures exact match per family on the synthetic families' held-out "
+        + "prompts (and with --train on the training prompts too) by greedy generation, as toy train does after training; writes nothing."})
+    static final class Evaluate implements Runnable {
+        private final CommandContext context;
+
+        @Mixin
+        private HelpOption help;
+
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "The model folder (djl engine, with its tokenizer).")
+        private Path model;
+
+        @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the data (default: ${DEFAULT-VALUE}).")
+        private int seed;
+
+        @Option(names = "--train-per-family", paramLabel = "N", defaultValue = "2000",
+                description = "Training tasks per family of the generated suite (default: ${DEFAULT-VALUE}, the presets').")
+        private int trainPerFamily;
+
+        @Option(names = "--test-per-family", paramLabel = "N", defaultValue = "40", description = "Held-out tasks per family (default: ${DEFAULT-VALUE}).")
+        private int testPerFamily;
+
+        @Option(names = "--train", description = "Measure the training prompts too (slow: every training task).")
+        private boolean train;
+
+        Evaluate(CommandContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public void run() {
+            TypedValues.inRange("--seed", seed, 0, Integer.MAX_VALUE);
+            TaskSuite suite = SyntheticFamilies.generate(seed, TypedValues.inRange("--train-per-family", trainPerFamily, 1, 1_000_000),
+                    TypedValues.inRange("--test-per-family", testPerFamily, 1, 1_000_000));
+            Map<String, double[]> accuracy = evaluate(context.registry(), model, train ? suite : suite.split(SyntheticFamilies.TEST), context.err());
+            print(context.out(), accuracy, train);
         }
     }
 
@@ -248,6 +289,12 @@ public final class ToyCommand {
         Map<String, double[]> accuracy = new LinkedHashMap<>();
         sums.forEach((f, s) -> accuracy.put(f, new double[] {s[0] / Math.max(1, s[1]), s[2] / Math.max(1, s[3])}));
         return accuracy;
+    }
+
+    /** One line per family: the training split's exact match (when measured) and the held-out one. */
+    private static void print(PrintStream out, Map<String, double[]> accuracy, boolean withTrain) {
+        accuracy.forEach((family, a) -> out.printf(Locale.ROOT, "  %-24s %sheld-out %5.1f%%%n", family,
+                withTrain ? String.format(Locale.ROOT, "train %5.1f%%  ", 100 * a[0]) : "", 100 * a[1]));
     }
 
     private static String quote(String text) {
