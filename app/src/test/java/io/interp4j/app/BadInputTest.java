@@ -466,6 +466,15 @@ class BadInputTest {
                 + " not allowed); allowed: a file path, relative to the study file's folder");
     }
 
+    /** A string where a plugin's settings hold an object: found by hand (issue #15's audit), it escaped as an internal error, exit 1. */
+    @Test
+    void aStringWhereASettingsObjectBelongsIsAProblemNotACrash() throws IOException {
+        Result r = refusedDryRun("shape", "main { builtin = families-mini }", "{ id = s, experiment = sweep, settings {"
+                + " intervention { id = steering, settings { site = layer-output, vector = \"zzz\" } }, sweep { layer = all } } }");
+        assertThat(r.err()).contains("study.steps[0].settings.intervention.settings.vector: Wrong value type at 'vector', expecting: object")
+                .doesNotContain("internal error");
+    }
+
     @Test
     void anUnknownKeyDoesNotHideTheStepsOtherProblems() throws IOException {
         Result r = refusedDryRun("keys", "main { builtin = families-mini }", "{ id = s, experiment = sweep, settings { bogus = 1,"

@@ -134,7 +134,8 @@ public final class PluginSettings {
     private static void convertible(Config merged, Config defaults, String where, List<String> problems) {
         for (Map.Entry<String, ConfigValue> e : defaults.entrySet()) {
             String path = e.getKey();
-            if (problems.stream().anyMatch(p -> p.startsWith(where + "." + path + ":"))) {
+            // a problem at this key, or at an object above it (a string given for the object), says it all
+            if (problems.stream().anyMatch(p -> p.startsWith(where + "." + path + ":") || path.startsWith(problemPath(p, where) + "."))) {
                 continue;
             }
             try {
@@ -150,5 +151,12 @@ public final class PluginSettings {
                         + ", found " + merged.getValue(path).render());
             }
         }
+    }
+
+    /** The config path a problem line names: the text between {@code where + "."} and the first {@code ": "}. */
+    private static String problemPath(String problem, String where) {
+        String rest = problem.startsWith(where + ".") ? problem.substring(where.length() + 1) : problem;
+        int colon = rest.indexOf(": ");
+        return colon < 0 ? rest : rest.substring(0, colon);
     }
 }
