@@ -500,6 +500,14 @@ class BadInputTest {
         assertThat(out).doesNotExist();
     }
 
+    /** Found in the audit: positions = [40] ran on every shorter prompt, touched nothing there, and lowered the family means. */
+    @Test
+    void aPositionBeyondAPromptIsFoundBeforeAnythingRuns() throws IOException {
+        Result r = refusedDryRun("beyond", "main { builtin = families-mini }", "{ id = s, experiment = sweep, settings {"
+                + " intervention { id = zero-ablation, settings { site = layer-output, positions = [40] } }, sweep { layer = all } } }");
+        assertThat(r.err()).contains("study.steps[0].settings", "position 40 is outside this prompt of ", "so it would touch nothing");
+    }
+
     @Test
     void aTargetThatIsNotOneTokenIsFoundBeforeAnythingRuns() throws IOException {
         Result r = refusedDryRun("targets", "main { builtin = families-mini }", "{ id = s, experiment = sweep, settings {"
