@@ -262,6 +262,12 @@ class BadInputTest {
         "\"r\": 2|\"r\": 2, \"use_dora\": true|'use_dora' is a boolean true",
         "\"r\": 2|\"r\": 4|module 'model.layers.0.self_attn.q_proj' has rank 2 (lora_A [2, 32]) but 'r' is 4",
         "[\"q_proj\"]|[\"q_proj\", \"v_proj\"]|target_modules names 'v_proj'",
+        // found in the audit: these were accepted, and the whole adapter applied
+        "\"r\": 2|\"r\": 2, \"layers_to_transform\": [5]|module 'model.layers.0.self_attn.q_proj' is in layer 0, which layers_to_transform [5]"
+            + " leaves out",
+        "\"r\": 2|\"r\": 2, \"exclude_modules\": [\"q_proj\"]|module 'model.layers.0.self_attn.q_proj' is in exclude_modules [q_proj]",
+        "\"r\": 2|\"r\": 2, \"use_qalora\": true|'use_qalora' is a boolean true",
+        "\"r\": 2|\"r\": 2, \"alora_invocation_tokens\": [1, 2]|'alora_invocation_tokens' is an array",
     })
     void anAdapterPartTheEnginesCannotApplyIsAnError(String line, String replacement, String message) throws IOException {
         Path adapter = dir.resolve("adapter");
