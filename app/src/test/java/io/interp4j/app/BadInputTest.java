@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -410,6 +411,45 @@ class BadInputTest {
         Result again = run("lora", "train", "--model", model.toString(), "--data", data.toString(), "--out", adapter.toString());
         assertThat(again.code()).isEqualTo(2);
         assertThat(again.err()).contains("--out " + adapter + " exists");
+    }
+
+    /**
+     * A killed {@code lora train} (SIGKILL, in its own JVM) leaves no folder under the adapter's name, only a hidden staging
+     * folder, even after it wrote a checkpoint: the adapter and its checkpoints are moved into place last.
+     */
+    @Test
+    void aKilledLoraTrainingLeavesNoAdapterFolder() throws Exception {
+        Path data = dir.resolve("train.jsonl");
+        Files.writeString(data, "{\"id\": \"a\", \"family\": \"f\", \"prompt\": \"ab\", \"target\": \"c\"}\n");
+        Path adapter = dir.resolve("adapter");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", Main.class.getName(),
+                "lora", "train", "--model", model.toString(), "--data", data.toString(), "--out", adapter.toString(), "--steps", "1000000",
+                "--grad-accum", "1", "--rank", "2", "--checkpoints", "1").redirectErrorStream(true).redirectOutput(dir.resolve("train.log").toFile())
+                .start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (process.isAlive() && System.nanoTime() < deadline && !checkpointStaged()) {
+                Thread.sleep(20);
+            }
+            assertThat(checkpointStaged()).as(Files.readString(dir.resolve("train.log"))).isTrue();
+            assertThat(process.isAlive()).as("training should still be running").isTrue();
+        } finally {
+            process.destroyForcibly(); // SIGKILL
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertThat(adapter).doesNotExist();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).allMatch(n -> n.equals("train.jsonl") || n.equals("train.log")
+                    || n.startsWith(".adapter."));
+        }
+    }
+
+    /** Whether a staging folder of the adapter holds checkpoint-1's config. */
+    private boolean checkpointStaged() throws IOException {
+        try (Stream<Path> files = Files.find(dir, 3, (f, a) -> f.endsWith(Path.of("checkpoint-1", "adapter_config.json")))) {
+            return files.findAny().isPresent();
+        }
     }
 
     @Test
