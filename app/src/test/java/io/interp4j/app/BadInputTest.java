@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -235,6 +236,9 @@ class BadInputTest {
         "include required(\"missing.conf\")|missing.conf does not exist",
         "include url(\"http://127.0.0.1:9/x.conf\")|include url(\"http://127.0.0.1:9/x.conf\") is refused",
         "include classpath(\"reference.conf\")|include classpath(\"reference.conf\") is refused",
+        // found in the audit: an absolute include was read (its lines even appeared in the error)
+        "include file(\"/etc/passwd\")|include \"/etc/passwd\" is refused: an include is a path relative to the including file's folder",
+        "include \"/etc/passwd\"|include \"/etc/passwd\" is refused",
         "interp4j.x = ${HOME}|environment variables and system properties are not read",
         "interp4j.x = ${user.home}|environment variables and system properties are not read",
     })
@@ -259,6 +263,12 @@ class BadInputTest {
         "\"r\": 2|\"r\": 2, \"use_dora\": true|'use_dora' is a boolean true",
         "\"r\": 2|\"r\": 4|module 'model.layers.0.self_attn.q_proj' has rank 2 (lora_A [2, 32]) but 'r' is 4",
         "[\"q_proj\"]|[\"q_proj\", \"v_proj\"]|target_modules names 'v_proj'",
+        // found in the audit: these were accepted, and the whole adapter applied
+        "\"r\": 2|\"r\": 2, \"layers_to_transform\": [5]|module 'model.layers.0.self_attn.q_proj' is in layer 0, which layers_to_transform [5]"
+            + " leaves out",
+        "\"r\": 2|\"r\": 2, \"exclude_modules\": [\"q_proj\"]|module 'model.layers.0.self_attn.q_proj' is in exclude_modules [q_proj]",
+        "\"r\": 2|\"r\": 2, \"use_qalora\": true|'use_qalora' is a boolean true",
+        "\"r\": 2|\"r\": 2, \"alora_invocation_tokens\": [1, 2]|'alora_invocation_tokens' is an array",
     })
     void anAdapterPartTheEnginesCannotApplyIsAnError(String line, String replacement, String message) throws IOException {
         Path adapter = dir.resolve("adapter");
@@ -359,7 +369,9 @@ class BadInputTest {
             case "wrap" -> header.replaceFirst("\\[0,", "[18446744073709551616,"); // 2^64: 0 if it wrapped
             default -> header.replaceFirst("\\{", "{\"model.norm.weight\":{},");
         });
-        refusedForward(m, weights.toString(), message);
+        Result r = refusedForward(m, weights.toString(), message);
+        // found in the audit: Gson's advice to switch its lenient mode on, and its troubleshooting link, reached the user
+        assertThat(r.err()).doesNotContain("LENIENT", "setStrictness", "github.com/google/gson");
     }
 
     @Test
@@ -399,6 +411,45 @@ class BadInputTest {
         Result again = run("lora", "train", "--model", model.toString(), "--data", data.toString(), "--out", adapter.toString());
         assertThat(again.code()).isEqualTo(2);
         assertThat(again.err()).contains("--out " + adapter + " exists");
+    }
+
+    /**
+     * A killed {@code lora train} (SIGKILL, in its own JVM) leaves no folder under the adapter's name, only a hidden staging
+     * folder, even after it wrote a checkpoint: the adapter and its checkpoints are moved into place last.
+     */
+    @Test
+    void aKilledLoraTrainingLeavesNoAdapterFolder() throws Exception {
+        Path data = dir.resolve("train.jsonl");
+        Files.writeString(data, "{\"id\": \"a\", \"family\": \"f\", \"prompt\": \"ab\", \"target\": \"c\"}\n");
+        Path adapter = dir.resolve("adapter");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "-Dai.djl.offline=true", Main.class.getName(),
+                "lora", "train", "--model", model.toString(), "--data", data.toString(), "--out", adapter.toString(), "--steps", "1000000",
+                "--grad-accum", "1", "--rank", "2", "--checkpoints", "1").redirectErrorStream(true).redirectOutput(dir.resolve("train.log").toFile())
+                .start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (process.isAlive() && System.nanoTime() < deadline && !checkpointStaged()) {
+                Thread.sleep(20);
+            }
+            assertThat(checkpointStaged()).as(Files.readString(dir.resolve("train.log"))).isTrue();
+            assertThat(process.isAlive()).as("training should still be running").isTrue();
+        } finally {
+            process.destroyForcibly(); // SIGKILL
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertThat(adapter).doesNotExist();
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString())).allMatch(n -> n.equals("train.jsonl") || n.equals("train.log")
+                    || n.startsWith(".adapter."));
+        }
+    }
+
+    /** Whether a staging folder of the adapter holds checkpoint-1's config. */
+    private boolean checkpointStaged() throws IOException {
+        try (Stream<Path> files = Files.find(dir, 3, (f, a) -> f.endsWith(Path.of("checkpoint-1", "adapter_config.json")))) {
+            return files.findAny().isPresent();
+        }
     }
 
     @Test
@@ -466,6 +517,15 @@ class BadInputTest {
                 + " not allowed); allowed: a file path, relative to the study file's folder");
     }
 
+    /** A string where a plugin's settings hold an object: found by hand (issue #15's audit), it escaped as an internal error, exit 1. */
+    @Test
+    void aStringWhereASettingsObjectBelongsIsAProblemNotACrash() throws IOException {
+        Result r = refusedDryRun("shape", "main { builtin = families-mini }", "{ id = s, experiment = sweep, settings {"
+                + " intervention { id = steering, settings { site = layer-output, vector = \"zzz\" } }, sweep { layer = all } } }");
+        assertThat(r.err()).contains("study.steps[0].settings.intervention.settings.vector: Wrong value type at 'vector', expecting: object")
+                .doesNotContain("internal error");
+    }
+
     @Test
     void anUnknownKeyDoesNotHideTheStepsOtherProblems() throws IOException {
         Result r = refusedDryRun("keys", "main { builtin = families-mini }", "{ id = s, experiment = sweep, settings { bogus = 1,"
@@ -489,6 +549,14 @@ class BadInputTest {
                 "activation-patching: with positions = all the source prompt 'corrupt'[", "must be as long as the target prompt; found ");
         // nothing ran: the first step's result was never written
         assertThat(out).doesNotExist();
+    }
+
+    /** Found in the audit: positions = [40] ran on every shorter prompt, touched nothing there, and lowered the family means. */
+    @Test
+    void aPositionBeyondAPromptIsFoundBeforeAnythingRuns() throws IOException {
+        Result r = refusedDryRun("beyond", "main { builtin = families-mini }", "{ id = s, experiment = sweep, settings {"
+                + " intervention { id = zero-ablation, settings { site = layer-output, positions = [40] } }, sweep { layer = all } } }");
+        assertThat(r.err()).contains("study.steps[0].settings", "position 40 is outside this prompt of ", "so it would touch nothing");
     }
 
     @Test

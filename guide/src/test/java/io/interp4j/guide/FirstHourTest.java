@@ -82,6 +82,18 @@ class FirstHourTest {
             float[] patchedLast = lastLogits(patched);
             assertThat(Distributions.argmax(patchedLast)).isEqualTo(Distributions.argmax(cleanLast));
 
+            // snippet:scope
+            try (Session ablated = model.session().hook("blocks.1.hook_resid_post", (resid, ctx) -> resid.zerosLike())) {
+                ForwardResult zeroed = ablated.forward("7 * 8 = ");              // hooked here, in no other session
+            // end:scope
+                float[] before = lastLogits(session.forward("7 * 8 = "));
+                assertThat(lastLogits(zeroed)).isNotEqualTo(before);
+                assertThat(lastLogits(session.forward("7 * 8 = "))).isEqualTo(before);
+            }
+            try (Session after = model.session()) {
+                assertThat(lastLogits(after.forward("7 * 8 = "))).isEqualTo(lastLogits(session.forward("7 * 8 = ")));
+            }
+
             // snippet:generate
             float[] toward9 = model.weights().unembedColumn(model.toTokens("9")[0]);
             session.hook("blocks.1.hook_resid_post", (resid, ctx) -> resid.add(resid.getManager().create(toward9).mul(4)));
@@ -151,8 +163,8 @@ class FirstHourTest {
                 "(?m)^[ \\t]*// snippet:([a-z-]+)\\n(.*?)^[ \\t]*// end:\\1\\n", Pattern.DOTALL));
         Map<String, String> guide = snippets(Files.readString(GUIDE), Pattern.compile(
                 "(?m)^<!-- snippet: ([a-z-]+) -->\\n```java\\n(.*?)^```\\n", Pattern.DOTALL));
-        assertThat(source).containsOnlyKeys("load", "tokens", "cache", "filter", "scale-result", "patch", "generate", "sample", "batch", "weights", "dla",
-                "dla-heads");
+        assertThat(source).containsOnlyKeys("load", "tokens", "cache", "filter", "scale-result", "patch", "scope", "generate", "sample",
+                "batch", "weights", "dla", "dla-heads");
         assertThat(guide.keySet()).as("snippets in " + GUIDE + " vs " + SOURCE).containsExactlyInAnyOrderElementsOf(source.keySet());
         source.forEach((name, code) -> assertThat(guide.get(name)).as("snippet '" + name + "' in " + GUIDE).isEqualTo(code));
         // the guide promises each task in at most three lines

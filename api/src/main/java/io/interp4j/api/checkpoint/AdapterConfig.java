@@ -16,8 +16,9 @@ import java.util.Optional;
  * A PEFT {@code adapter_config.json}, read strictly ({@link StrictJson}): the keys that decide how the
  * adapter is applied, each with its exact type, and a refusal of every feature the engines cannot
  * apply (DoRA, {@code modules_to_save}, trained biases, layer replication, trainable tokens,
- * transposed weights), named by its key. {@link #checkAgainst} then requires the tensors to agree
- * with {@code r} (and {@code rank_pattern}) and with {@code target_modules}.
+ * transposed weights, QALoRA's pooled inputs, aLoRA's invocation tokens, Arrow's routing), named by its
+ * key. {@link #checkAgainst} then requires the tensors to agree with {@code r} (and {@code
+ * rank_pattern}), {@code target_modules}, {@code exclude_modules} and {@code layers_to_transform}.
  *
  * @param file the file, for messages
  * @param rank {@code r}
@@ -29,6 +30,9 @@ import java.util.Optional;
  * @param targetRegex {@code target_modules} given as one string: a regex the whole module path matches
  *     ({@code all-linear} for every linear layer), or empty
  * @param rsLora {@code use_rslora}
+ * @param excluded {@code exclude_modules} as a list of names, matched as {@code target_modules}; empty when not given
+ * @param excludedRegex {@code exclude_modules} given as one string, a regex, or empty
+ * @param layers {@code layers_to_transform}: the only blocks PEFT adapts, or empty for all
  */
 record AdapterConfig(
         Path file,
@@ -38,10 +42,14 @@ record AdapterConfig(
         Map<String, Double> alphaPattern,
         Optional<List<String>> targets,
         Optional<String> targetRegex,
-        boolean rsLora) {
+        boolean rsLora,
+        List<String> excluded,
+        Optional<String> excludedRegex,
+        Optional<java.util.Set<Integer>> layers) {
 
     private static final long MAX_BYTES = 16L << 20;
     private static final int MAX_RANK = LoraAdapter.MAX_RANK;
+    private static final int MAX_LAYER = io.interp4j.api.model.ModelConfig.MAX_LAYERS - 1;
 
     static AdapterConfig read(Path file) {
         StrictJson.Parsed parsed = StrictJson.readFile(file, MAX_BYTES, "a PEFT adapter directory needs " + LoraAdapter.CONFIG_FILE,
@@ -65,6 +73,11 @@ record AdapterConfig(
                 "transposed (Conv1D) weights are not Qwen2's layout; allowed: false");
         refuse(json, o, "bias", v -> v.isJsonPrimitive() && v.getAsJsonPrimitive().isString() && v.getAsString().equals("none"),
                 "trained biases cannot be applied; allowed: \"none\"");
+        refuse(json, o, "use_qalora", v -> v.isJsonPrimitive() && v.getAsJsonPrimitive().isBoolean() && !v.getAsBoolean(),
+                "QALoRA (lora_A on group-pooled inputs) cannot be applied; allowed: false");
+        refuse(json, o, "alora_invocation_tokens", v -> false,
+                "an activated LoRA (on only after its invocation tokens) cannot be applied; allowed: null");
+        refuse(json, o, "arrow_config", v -> false, "Arrow's routing among several adapters cannot be applied; allowed: null");
         int rank = json.requiredInt(o, "r", 1, MAX_RANK);
         double alpha = json.finite(json.required(o, "lora_alpha"), "lora_alpha");
         boolean rsLora = json.optionalBoolean(o, "use_rslora").orElse(false);
@@ -87,7 +100,31 @@ record AdapterConfig(
         } else if (target.isPresent()) {
             regex = Optional.of(json.string(target.get(), "target_modules"));
         }
-        return new AdapterConfig(file, rank, alpha, Map.copyOf(rankPattern), alphaPattern, targets, regex, rsLora);
+        List<String> excluded = new ArrayList<>();
+        Optional<String> excludedRegex = Optional.empty();
+        Optional<JsonElement> exclude = json.present(o, "exclude_modules");
+        if (exclude.isPresent() && exclude.get().isJsonArray()) {
+            JsonArray array = exclude.get().getAsJsonArray();
+            for (int i = 0; i < array.size(); i++) {
+                excluded.add(json.string(array.get(i), "exclude_modules[" + i + "]"));
+            }
+        } else if (exclude.isPresent()) {
+            excludedRegex = Optional.of(json.string(exclude.get(), "exclude_modules"));
+        }
+        Optional<java.util.Set<Integer>> layers = json.present(o, "layers_to_transform").map(v -> {
+            java.util.Set<Integer> set = new java.util.TreeSet<>();
+            if (v.isJsonArray()) {
+                JsonArray array = v.getAsJsonArray();
+                for (int i = 0; i < array.size(); i++) {
+                    set.add((int) json.integer(array.get(i), "layers_to_transform[" + i + "]", 0, MAX_LAYER));
+                }
+            } else {
+                set.add((int) json.integer(v, "layers_to_transform", 0, MAX_LAYER));
+            }
+            return java.util.Set.copyOf(set);
+        });
+        return new AdapterConfig(file, rank, alpha, Map.copyOf(rankPattern), alphaPattern, targets, regex, rsLora, List.copyOf(excluded),
+                excludedRegex, layers);
     }
 
     private static boolean emptyArray(JsonElement value) {
@@ -118,6 +155,13 @@ record AdapterConfig(
             if (!targeted(path)) {
                 problems.add("module '" + path + "' is not in target_modules " + targets.map(Object::toString).orElse(targetRegex.orElse("")));
             }
+            if (excluded.stream().anyMatch(name -> matchesName(path, name)) || excludedRegex.filter(r -> matches(r, path)).isPresent()) {
+                problems.add("module '" + path + "' is in exclude_modules " + (excluded.isEmpty() ? excludedRegex.orElse("") : excluded));
+            }
+            if (layers.isPresent() && !layers.get().contains(m.layer())) {
+                problems.add("module '" + path + "' is " + (m.layer() >= 0 ? "in layer " + m.layer() : "outside the blocks")
+                        + ", which layers_to_transform " + new java.util.TreeSet<>(layers.get()) + " leaves out");
+            }
         }
         targets.ifPresent(names -> {
             for (String name : names) {
@@ -141,14 +185,19 @@ record AdapterConfig(
             if (regex.equals("all-linear")) {
                 return !path.endsWith("lm_head");
             }
-            try {
-                return java.util.regex.Pattern.compile(regex).matcher(path).matches();
-            } catch (java.util.regex.PatternSyntaxException e) {
-                throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, file + ": 'target_modules' \"" + regex
-                        + "\" is not a regular expression: " + e.getDescription(), e);
-            }
+            return matches(regex, path);
         }
         return true; // no target_modules given: nothing to agree with
+    }
+
+    /** Whether the whole module path matches a {@code target_modules} or {@code exclude_modules} regex, as PEFT matches it. */
+    private boolean matches(String regex, String path) {
+        try {
+            return java.util.regex.Pattern.compile(regex).matcher(path).matches();
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new Interp4jException(ErrorCode.INVALID_CHECKPOINT, file + ": \"" + regex + "\" (target_modules or exclude_modules)"
+                    + " is not a regular expression: " + e.getDescription(), e);
+        }
     }
 
     private static boolean matchesName(String path, String name) {

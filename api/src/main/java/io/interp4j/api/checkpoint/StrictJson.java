@@ -157,8 +157,23 @@ public final class StrictJson {
             return value;
         } catch (IOException | IllegalStateException | NumberFormatException e) {
             // Gson's MalformedJsonException is an IOException; its message names line and column
-            throw error("is not valid JSON: " + e.getMessage());
+            throw error("is not valid JSON: " + withoutGsonAdvice(e.getMessage())
+                    + "; allowed: strict JSON (RFC 8259: quoted keys, no comments, no trailing commas, no NaN)");
         }
+    }
+
+    /**
+     * Gson's message without its advice to programmers (a lenient mode to switch on, a troubleshooting
+     * link), which a user of a file cannot act on and which would invite the leniency refused here.
+     */
+    private static String withoutGsonAdvice(String message) {
+        String text = String.valueOf(message);
+        int see = text.indexOf("\nSee https://");
+        if (see >= 0) {
+            text = text.substring(0, see);
+        }
+        return text.replaceFirst("Use JsonReader\\.set(Strictness\\(Strictness\\.LENIENT\\)|Lenient\\(true\\)) to accept malformed JSON",
+                "malformed JSON");
     }
 
     private JsonElement read(JsonReader reader, int depth) throws IOException {

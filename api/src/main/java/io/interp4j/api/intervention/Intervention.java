@@ -153,9 +153,10 @@ public record Intervention(
 
     /**
      * Checks the intervention against a model and the prompt of one forward, before it runs: {@link
-     * #checkIn}, and for a value that is a source run's activation ({@code [1, pos, ...]}), that every
-     * position it writes has a row in the source (with {@code all}, the source must be as long as the
-     * prompt; a negative index counts from the end of both).
+     * #checkIn}; that every listed position is a position of the prompt (one beyond it would touch
+     * nothing, and the forward would pass for an intervened one); and for a value that is a source run's
+     * activation ({@code [1, pos, ...]}), that every position it writes has a row in the source (with
+     * {@code all}, the source must be as long as the prompt; a negative index counts from the end of both).
      *
      * @param config the model
      * @param length the prompt's length in tokens
@@ -164,6 +165,15 @@ public record Intervention(
      */
     public void checkOn(ModelConfig config, int length) {
         checkIn(config);
+        if (!positions.all()) {
+            for (int index : positions.indices()) {
+                if (index >= length || index < -length) {
+                    throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "intervention at '" + site.name() + "': position " + index
+                            + " is outside this prompt of " + length + " tokens, so it would touch nothing; allowed 0.." + (length - 1)
+                            + ", or -" + length + "..-1 counting from the end");
+                }
+            }
+        }
         Optional<TensorData> source = value.filter(v -> v.shape().length == featureShape(config).length + 2);
         if (source.isEmpty()) {
             return;

@@ -135,7 +135,8 @@ public final class PluginSettings {
     private static void convertible(Config merged, Config defaults, String where, List<Problem> problems) {
         for (Map.Entry<String, ConfigValue> e : defaults.entrySet()) {
             String path = e.getKey();
-            if (problems.stream().anyMatch(p -> p.path().equals(where + "." + path))) {
+            // a problem at this key, or at an object above it (a string given for the object), says it all
+            if (problems.stream().anyMatch(p -> p.path().equals(where + "." + path) || path.startsWith(problemPath(p, where) + "."))) {
                 continue;
             }
             try {
@@ -151,5 +152,11 @@ public final class PluginSettings {
                         + ", found " + merged.getValue(path).render()));
             }
         }
+    }
+
+    /** A problem's config path below {@code where} (its whole path when it is not below it). */
+    private static String problemPath(Problem problem, String where) {
+        String path = problem.path();
+        return path.startsWith(where + ".") ? path.substring(where.length() + 1) : path;
     }
 }

@@ -30,6 +30,10 @@ class ForwardRequestTest {
                 source(sourcePositions), "another prompt")));
     }
 
+    private static ForwardRequest zeroed(int length, Positions positions) {
+        return ForwardRequest.intervened("main", new int[length], List.of(Intervention.zero(Site.layerOutput(1), positions)));
+    }
+
     @Test
     void aPatchOfEveryPositionNeedsASourceOfTheSameLength() {
         assertThatCode(() -> patched(5, Positions.ALL, 5).checkIn(CONFIG)).doesNotThrowAnyException();
@@ -49,8 +53,18 @@ class ForwardRequestTest {
                 .hasMessage("intervention at 'blocks.1.hook_resid_post': position 3 has no row in the source activation of 3 positions");
         assertThatThrownBy(() -> patched(5, Positions.of(-4), 3).checkIn(CONFIG))
                 .hasMessage("intervention at 'blocks.1.hook_resid_post': position -4 has no row in the source activation of 3 positions");
-        // a position beyond this prompt touches nothing, so it needs no row either
-        assertThatCode(() -> patched(2, Positions.of(0, 7), 3).checkIn(CONFIG)).doesNotThrowAnyException();
+    }
+
+    /** Found in issue #19's audit: positions = [40] on shorter prompts ran, touched nothing there, and lowered the family means. */
+    @Test
+    void everyListedPositionIsAPositionOfThePrompt() {
+        assertThatCode(() -> zeroed(2, Positions.of(0, 1, -2)).checkIn(CONFIG)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> patched(2, Positions.of(0, 7), 3).checkIn(CONFIG))
+                .isInstanceOf(Interp4jException.class)
+                .hasMessage("intervention at 'blocks.1.hook_resid_post': position 7 is outside this prompt of 2 tokens, so it would touch"
+                        + " nothing; allowed 0..1, or -2..-1 counting from the end");
+        assertThatThrownBy(() -> zeroed(2, Positions.of(-3)).checkIn(CONFIG))
+                .isInstanceOf(Interp4jException.class).hasMessageContaining("position -3 is outside this prompt of 2 tokens");
     }
 
     @Test

@@ -35,4 +35,21 @@ class PluginSettingsTest {
                     .isInstanceOf(Interp4jException.class).hasMessageContaining(": unknown key; allowed: ");
         }
     }
+
+    /**
+     * Found by hand (issue #15's audit): a string where the reference has an object whose keys are
+     * numbers ({@code vector = "zzz"} for steering's {@code vector { seed = 0, ... }}) is one problem
+     * naming the object's path, not a Typesafe {@code WrongType} escaping as an internal error.
+     */
+    @Test
+    void aValueWhereTheReferenceHasAnObjectIsOneProblemNamingIt() {
+        Config reference = ConfigFactory.parseString("interp4j.intervention.\"demo\" { scale = 1.0, vector { from = probe, seed = 0,"
+                + " norm = 1.0, on = true } }");
+        for (String user : new String[] {"vector = zzz", "vector = 3", "vector = [1, 2]"}) {
+            assertThatThrownBy(() -> PluginSettings.resolve(PluginKind.INTERVENTION, "demo", ConfigFactory.parseString(user), reference))
+                    .as(user).isInstanceOf(Interp4jException.class)
+                    .hasMessageStartingWith("interp4j.intervention.demo.vector: ")
+                    .hasMessageNotContaining("vector.seed").hasMessageNotContaining("vector.norm");
+        }
+    }
 }

@@ -54,8 +54,10 @@ public final class HtmlReport {
             td.val { min-width: 7em; font-variant-numeric: tabular-nums; }
             td.msg { min-width: 18em; }
             table.summary td:first-child { font-weight: 600; }
+            th.num { white-space: normal; }
             .wide { overflow-x: auto; max-width: 100%; }
             @media print { .wide, .chart-box { overflow: visible; } pre { max-height: none; } }
+            @media print, (max-width: 800px) { th, td { padding: 2px 5px; } }
             details { margin: .6em 0; }
             summary { cursor: pointer; }
             figure { margin: 1.2em 0 1.6em; }

@@ -18,8 +18,8 @@ import java.nio.file.Path;
  * How a study file's {@code include}s are read: {@code include "x.conf"} and {@code include
  * file("x.conf")} are files relative to the folder of the file that includes them (the study file
  * for its own includes), never the class path or the working directory; a missing one is an error;
- * {@code url(...)} and {@code classpath(...)} includes are refused, so reading a study never makes a
- * network request or reads something the study's folder does not hold.
+ * an absolute path, {@code url(...)} and {@code classpath(...)} are refused, so reading a study never
+ * makes a network request and reads only files named relative to it.
  */
 final class StudyIncluder implements ConfigIncluder, ConfigIncluderFile, ConfigIncluderURL, ConfigIncluderClasspath {
     private final Path folder;
@@ -49,6 +49,10 @@ final class StudyIncluder implements ConfigIncluder, ConfigIncluderFile, ConfigI
 
     @Override
     public ConfigObject includeFile(ConfigIncludeContext context, File what) {
+        if (what.isAbsolute()) {
+            throw new ConfigException.Generic("include \"" + what + "\" is refused: an include is a path relative to the including"
+                    + " file's folder, so that a study means the same wherever it is copied");
+        }
         Path file = folder.resolve(what.toPath()).normalize();
         if (!Files.isRegularFile(file)) {
             throw new ConfigException.Generic("include \"" + what + "\": " + file + (Files.exists(file) ? " is not a regular file"

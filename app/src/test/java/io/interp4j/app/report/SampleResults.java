@@ -115,8 +115,17 @@ final class SampleResults {
                             + " corrected one reads it at L14; see /work/studies/out/atlas/steps/universal-hub/partial/"
                             + "per-prompt-kl-divergence-by-layer-and-family.json for the per-prompt values behind both"));
         }
+        // a numeric table as wide as the toy atlas's layer-skipping one: at a printed page's width it overflowed its box (issue #19's
+        // audit) while its snake_case headers kept to one line
+        List<List<Object>> layers = new ArrayList<>();
+        for (int l = 0; l < 16; l++) {
+            layers.add(row("a", "corrected", l, 1 + l / 16.0, 0.9 - l / 100.0, 0.8312 - l / 100.0, 0.9688 - l / 100.0, 0.1653 + l / 10.0,
+                    0.1319 + l / 10.0, 0.1986 + l / 10.0, 0.07639));
+        }
         StepResult atlas = new StepResult(List.of(new Table("atlas", columns, rows),
-                new Table("atlas-flags", StepResult.Headline.FLAG_COLUMNS, flags)), List.of(), Map.of()).withHeadline(StepResult.Headline.standard());
+                new Table("atlas-flags", StepResult.Headline.FLAG_COLUMNS, flags),
+                new Table("layers", List.of("model", "protocol", "layer", "speedup", "agreement", "agreement_ci_low", "agreement_ci_high",
+                        "kl", "kl_ci_low", "kl_ci_high", "top_k_overlap"), layers)), List.of(), Map.of()).withHeadline(StepResult.Headline.standard());
         StudyResults base = study();
         List<ModelInfo> infos = models.stream().map(m -> new ModelInfo(m, "/models/" + m, "djl", "24 layers", Map.of())).toList();
         List<StepRecord> steps = new ArrayList<>();
