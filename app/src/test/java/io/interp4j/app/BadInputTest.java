@@ -269,6 +269,8 @@ class BadInputTest {
         "\"r\": 2|\"r\": 2, \"exclude_modules\": [\"q_proj\"]|module 'model.layers.0.self_attn.q_proj' is in exclude_modules [q_proj]",
         "\"r\": 2|\"r\": 2, \"use_qalora\": true|'use_qalora' is a boolean true",
         "\"r\": 2|\"r\": 2, \"alora_invocation_tokens\": [1, 2]|'alora_invocation_tokens' is an array",
+        // a key this build does not know (a newer PEFT's) may change how the adapter applies
+        "\"r\": 2|\"r\": 2, \"use_hra\": true|unknown key 'use_hra': interp4j cannot tell whether it changes how the adapter applies",
     })
     void anAdapterPartTheEnginesCannotApplyIsAnError(String line, String replacement, String message) throws IOException {
         Path adapter = dir.resolve("adapter");

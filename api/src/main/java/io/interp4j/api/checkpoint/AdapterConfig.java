@@ -51,6 +51,23 @@ record AdapterConfig(
     private static final int MAX_RANK = LoraAdapter.MAX_RANK;
     private static final int MAX_LAYER = io.interp4j.api.model.ModelConfig.MAX_LAYERS - 1;
 
+    /**
+     * The keys a PEFT LoRA adapter_config.json may hold: those read here, those refused here unless
+     * they are off, and PEFT's bookkeeping and initialisation keys, which do not change how a trained
+     * adapter applies. Any other key is refused: a newer PEFT's key may change how the adapter applies,
+     * and an adapter applied without it would give wrong numbers without a word.
+     */
+    private static final java.util.Set<String> KNOWN_KEYS = java.util.Set.of(
+            // read, or refused unless off
+            "peft_type", "r", "lora_alpha", "use_rslora", "rank_pattern", "alpha_pattern", "target_modules", "exclude_modules",
+            "layers_to_transform", "use_dora", "modules_to_save", "layer_replication", "trainable_token_indices", "target_parameters",
+            "lora_bias", "fan_in_fan_out", "bias", "use_qalora", "alora_invocation_tokens", "arrow_config",
+            // bookkeeping: what the adapter was trained on and with
+            "task_type", "base_model_name_or_path", "revision", "inference_mode", "auto_mapping", "peft_version", "lora_dropout",
+            "layers_pattern", "megatron_config", "megatron_core", "qalora_group_size", "ensure_weight_tying", "runtime_config",
+            // how the weights were initialised before training
+            "init_lora_weights", "loftq_config", "eva_config", "corda_config");
+
     static AdapterConfig read(Path file) {
         StrictJson.Parsed parsed = StrictJson.readFile(file, MAX_BYTES, "a PEFT adapter directory needs " + LoraAdapter.CONFIG_FILE,
                 ErrorCode.INVALID_CHECKPOINT);
@@ -59,6 +76,11 @@ record AdapterConfig(
         String type = json.optionalString(o, "peft_type").orElse("LORA");
         if (!type.equalsIgnoreCase("LORA")) {
             throw new Interp4jException(ErrorCode.UNSUPPORTED, file + ": peft_type '" + type + "' is not supported; allowed: LORA");
+        }
+        List<String> unknown = o.keySet().stream().filter(k -> !KNOWN_KEYS.contains(k)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw json.error("unknown key" + (unknown.size() == 1 ? " '" + unknown.get(0) + "'" : "s " + unknown)
+                    + ": interp4j cannot tell whether it changes how the adapter applies; allowed: " + new java.util.TreeSet<>(KNOWN_KEYS));
         }
         refuse(json, o, "use_dora", v -> v.isJsonPrimitive() && v.getAsJsonPrimitive().isBoolean() && !v.getAsBoolean(),
                 "DoRA (a magnitude vector per module) cannot be applied; allowed: false");
