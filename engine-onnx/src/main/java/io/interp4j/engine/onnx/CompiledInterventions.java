@@ -236,10 +236,7 @@ final class CompiledInterventions {
                 valueShape = v.shape();
             } else {
                 // a source activation: gather the source row of every selected position into a full tensor
-                long rowSize = 1;
-                for (long d : feature) {
-                    rowSize *= d;
-                }
+                long rowSize = elements(feature);
                 long sourceRows = v.shape()[1];
                 float[] source = v.data();
                 float[] gathered = new float[(int) (batchRows * rows * rowSize)];
@@ -287,10 +284,7 @@ final class CompiledInterventions {
         boolean add = entry.kind().equals("row-add");
         boolean writes = add || entry.kind().equals("row-replace");
         long[] feature = site.featureShape(config);
-        int featureSize = 1;
-        for (long d : feature) {
-            featureSize *= (int) d;
-        }
+        int featureSize = (int) elements(feature);
         float[] mask = new float[batch * rows * heads];
         // row-add: one vector per row, broadcast over positions; row-replace: every position's written value
         boolean replace = entry.kind().equals("row-replace");
@@ -333,6 +327,15 @@ final class CompiledInterventions {
             System.arraycopy(feature, 0, valueShape, 2, feature.length);
         }
         return new Inputs(mask, maskShape, 0, value, valueShape);
+    }
+
+    /** The number of values in one position's slice of a site: the product of its feature shape. */
+    private static long elements(long[] feature) {
+        long size = 1;
+        for (long d : feature) {
+            size *= d;
+        }
+        return size;
     }
 
     static boolean supported(Intervention i) {

@@ -149,8 +149,9 @@ final class OnnxRun extends AbstractRun {
         // per-row interventions compile into the graph when they can (no cut, so the fused graph runs whole); a Java hook
         // at one of their points must see them applied first, as at a cut, so then they run as hooks
         List<List<Intervention>> perRow = input.rowInterventions();
+        Set<HookPoint> hooked = hooks().hookedPoints(); // a copy: taken once, not per intervention
         boolean compiled = !perRow.isEmpty() && CompiledInterventions.compilesRows(perRow, config)
-                && perRow.stream().flatMap(List::stream).noneMatch(i -> hooks().hookedPoints().contains(i.site().rewrittenPoint()));
+                && perRow.stream().flatMap(List::stream).noneMatch(i -> hooked.contains(i.site().rewrittenPoint()));
         Batch batch = new Batch(layout.pad(input.prompts(), 0), layout, input.startLayer(), input.residual(), input.logits(),
                 RowInterventions.of(compiled ? List.of() : perRow), compiled ? perRow : List.of());
         try (KvState past = input.past() == null ? null : KvState.of(model.env(), config, input.past(), input.startLayer(), input.batch())) {
