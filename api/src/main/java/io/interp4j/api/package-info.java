@@ -11,7 +11,8 @@
  *       {@code TensorData}), {@code probe}, {@code intervention} (plans and their context, and
  *       interventions as values: {@code Intervention}, {@code Site}, {@code Positions},
  *       {@code Operation}), {@code metric} (inputs, results, {@code Distributions}, {@code TargetToken}),
- *       {@code experiment} ({@code Experiment}, {@code StudyContext}, {@code StepResult}, {@code Progress});</li>
+ *       {@code experiment} ({@code Experiment}, {@code StudyContext}, {@code StepResult}, {@code Progress},
+ *       {@code UnplannedWork});</li>
  *   <li>forwards as data: {@code plan} ({@code ForwardPlan}, {@code ForwardRequest}, {@code Readout},
  *       {@code ForwardReadout}, {@code ModelRef}, {@code PlanExecutor});</li>
  *   <li>models, runs and hooks: {@code EngineProvider}, {@code Checkpoint}, {@code DType},

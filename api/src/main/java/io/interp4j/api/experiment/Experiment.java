@@ -42,8 +42,7 @@ public interface Experiment {
      * running anything (models' tokenizers and configs only). A plan whose requests depend on an
      * earlier plan's readouts (a steering vector, a patching source) is built with placeholder values
      * of the right shapes: what it costs does not depend on them. Dry runs count and estimate the
-     * step from these plans, and {@link #forwardPasses} is their size unless the step also runs
-     * forwards that are not plannable (training, generation).
+     * step from these plans and its {@link #unplanned} work.
      *
      * @param context the study
      * @return the plans, in the order the step runs them; empty for a step without planned forwards
@@ -54,14 +53,28 @@ public interface Experiment {
     }
 
     /**
+     * Returns the work the step runs outside its forward plans (LoRA training, generation), built as
+     * {@link #plans} are, without running anything. Dry runs count it and price it on a short timed
+     * sample of the same work.
+     *
+     * @param context the study
+     * @return the work, in the order the step runs it; empty for a step that runs only plans
+     * @since 0.2
+     */
+    default List<UnplannedWork> unplanned(StudyContext context) {
+        return List.of();
+    }
+
+    /**
      * Returns how many forward passes the step will run, for dry runs and progress: by default the
-     * requests of its {@link #plans}.
+     * requests of its {@link #plans} and the forward passes of its {@link #unplanned} work.
      *
      * @param context the study
      * @return the count
      */
     default long forwardPasses(StudyContext context) {
-        return plans(context).stream().mapToLong(ForwardPlan::size).sum();
+        return plans(context).stream().mapToLong(ForwardPlan::size).sum()
+                + unplanned(context).stream().mapToLong(UnplannedWork::forwardPasses).sum();
     }
 
     /**

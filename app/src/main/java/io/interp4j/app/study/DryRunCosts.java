@@ -1,5 +1,6 @@
 package io.interp4j.app.study;
 
+import io.interp4j.api.experiment.UnplannedWork;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plan.ForwardPlan;
@@ -11,6 +12,7 @@ import io.interp4j.planner.PlanCost;
 import io.interp4j.planner.Planner;
 import io.interp4j.planner.ScheduledForward;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -33,11 +35,13 @@ final class DryRunCosts implements AutoCloseable {
     private final boolean estimate;
     private final ModelPool pool;
     private final Map<String, PlanCost> calibrated = new LinkedHashMap<>();
+    private final UnplannedCosts unplannedCosts;
 
     DryRunCosts(StudyPlan plan, PluginRegistry registry, boolean estimate) {
         this.plan = plan;
         this.estimate = estimate;
         this.pool = estimate ? new ModelPool(plan, registry) : null;
+        this.unplannedCosts = new UnplannedCosts(plan, registry, pool);
     }
 
     /**
@@ -49,13 +53,44 @@ final class DryRunCosts implements AutoCloseable {
      */
     record StepCost(String line, double seconds, boolean complete) {}
 
-    StepCost price(List<ForwardPlan> plans, long passes) {
+    /**
+     * Prices a step: its plans, then each piece of its unplanned work, each on a line of its own.
+     *
+     * @param plans the step's forward plans
+     * @param unplanned the step's work outside its plans
+     * @param passes the step's forward passes ({@link io.interp4j.api.experiment.Experiment#forwardPasses}); any beyond the plans'
+     *     and the unplanned work's are reported as not estimated
+     */
+    StepCost price(List<ForwardPlan> plans, List<UnplannedWork> unplanned, long passes) {
+        List<String> lines = new ArrayList<>();
+        double seconds = 0;
+        boolean complete = true;
         long planned = plans.stream().mapToLong(ForwardPlan::size).sum();
-        long unplanned = passes - planned;
-        String rest = unplanned > 0 ? String.format(Locale.ROOT, "; %,d more outside forward plans (training, generation): not estimated", unplanned) : "";
-        if (planned == 0) {
-            return new StepCost(unplanned > 0 ? rest.substring(2) : "no forward passes", 0, unplanned == 0);
+        if (planned > 0) {
+            StepCost cost = pricePlans(plans, planned);
+            lines.add(cost.line());
+            seconds += cost.seconds();
+            complete &= cost.complete();
         }
+        for (UnplannedWork work : unplanned) {
+            UnplannedCosts.Cost cost = unplannedCosts.price(work, estimate);
+            lines.add(cost.line());
+            seconds += cost.seconds();
+            complete &= cost.estimated();
+        }
+        long other = passes - planned - unplanned.stream().mapToLong(UnplannedWork::forwardPasses).sum();
+        if (other > 0) {
+            lines.add(String.format(Locale.ROOT, "%,d forward passes outside forward plans: not estimated", other));
+            complete = false;
+        }
+        if (lines.isEmpty()) {
+            lines.add("no forward passes");
+        }
+        return new StepCost(String.join(System.lineSeparator() + "     ", lines), seconds, complete && estimate);
+    }
+
+    /** Prices a step's forward plans ({@code planned} requests in all). */
+    private StepCost pricePlans(List<ForwardPlan> plans, long planned) {
         boolean plain = plan.forwards().executor().equals("plain");
         Planner planner = new Planner(plan.forwards().options());
         long batches = 0;
@@ -79,16 +114,16 @@ final class DryRunCosts implements AutoCloseable {
         String how = plain ? String.format(Locale.ROOT, "%,d planned requests, run one forward each (executor plain)", planned)
                 : String.format(Locale.ROOT, "%,d planned requests in %,d batched forwards (%,d position-blocks)", planned, batches, positions);
         if (!estimate) {
-            return new StepCost(how + rest, 0, false);
+            return new StepCost(how, 0, false);
         }
         if (unpriced != null) {
-            return new StepCost(how + "; not estimated: model '" + unpriced + "' does not exist yet" + rest, 0, false);
+            return new StepCost(how + "; not estimated: model '" + unpriced + "' does not exist yet", 0, false);
         }
         Sample sample = sample(planner, plans, plain, seconds);
         double factor = sample.measured() / sample.modelled();
         return new StepCost(how + ", estimated " + duration(seconds * factor) + String.format(Locale.ROOT,
                 " (the calibration's %s × %.2f, the ratio measured on a sample of %,d of %,d requests)", duration(seconds), factor, sample.requests(),
-                planned) + rest, seconds * factor, unplanned == 0);
+                planned), seconds * factor, true);
     }
 
     /** The name of a request model that does not exist yet (the study creates it), or null when all do. */
@@ -210,6 +245,12 @@ final class DryRunCosts implements AutoCloseable {
 
     static String duration(double seconds) {
         long s = Math.round(seconds);
+        if (seconds == 0) {
+            return "0 s";
+        }
+        if (seconds < 1) {
+            return String.format(Locale.ROOT, "%.3g ms", seconds * 1e3);
+        }
         if (s < 60) {
             return String.format(Locale.ROOT, "%.1f s", seconds);
         }

@@ -72,7 +72,7 @@ final class StudyRunner {
                 total += passes;
                 out.printf(Locale.ROOT, "  %d. %s [%s] %s: %,d forward passes%n", step.index() + 1, step.id(), step.experimentId(),
                         step.experiment().describe(), passes);
-                DryRunCosts.StepCost cost = costs.price(step.experiment().plans(context), passes);
+                DryRunCosts.StepCost cost = costs.price(step.experiment().plans(context), step.experiment().unplanned(context), passes);
                 out.println("     " + cost.line());
                 seconds += cost.seconds();
                 complete &= cost.complete();

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -191,6 +192,52 @@ class StudyCommandTest {
         java.util.regex.Matcher sampled = java.util.regex.Pattern.compile("a sample of (\\d+) of 72").matcher(r.out());
         assertThat(sampled.find()).isTrue();
         assertThat(Integer.parseInt(sampled.group(1)) % 3).as("whole prompts").isZero();
+    }
+
+    /**
+     * Training and generation are priced too, by running a few optimizer steps and decode steps of the
+     * same work: every line of the two steps is estimated, the total covers every step, and the training
+     * sample's temporary folder is gone.
+     */
+    @Test
+    void theDryRunPricesTrainingAndGenerationOnAShortRunOfTheSameWork() throws IOException {
+        Path file = study("unplanned", """
+                { id = train, experiment = lora-training, settings { suite = main, split = all, family = json_schema, steps = 5, grad-accum = 2,
+                    checkpoints = [2] } },
+                { id = vibe, experiment = vibe-check, settings { suite = main, split = all, family = copying, variants = [none, int8],
+                    max-new-tokens = 6 } }
+                """);
+        Result unpriced = run("study", file.toString(), "--dry-run");
+        assertThat(unpriced.code()).as(unpriced.err()).isZero();
+        assertThat(unpriced.out()).contains("training on main: 10 micro-batches of 1, not estimated: model 'main' does not exist yet")
+                .contains("estimated 0 s for the estimated part");
+        Result first = run("study", file.toString(), "--out", dir.resolve("out-unplanned").toString());
+        assertThat(first.code()).as(first.err()).isZero();
+        Set<Path> before = trainingSamples();
+        Result r = run("study", file.toString(), "--dry-run");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("training on main: 10 micro-batches of 1, estimated [^(]+ \\([^)]+ per optimizer step of 2"
+                + " micro-batches \\+ [^)]+ once, timed on 3 step\\(s\\)\\)");
+        java.util.regex.Matcher generation = java.util.regex.Pattern.compile("generation on main \\((none|int8)\\): (\\d+) prompts × \\(1 \\+ 6\\)"
+                + " tokens, estimated [^(]+ at most \\([^)]+ per prompt's first token, [^)]+ per further token; timed on [1-3] prompt\\(s\\) and 5"
+                + " decode steps\\)").matcher(r.out());
+        List<String> variants = new java.util.ArrayList<>();
+        long prompts = 0;
+        while (generation.find()) {
+            variants.add(generation.group(1));
+            prompts += Long.parseLong(generation.group(2));
+        }
+        assertThat(variants).as(r.out()).containsExactly("none", "int8");
+        // the step's count is its unplanned work's: per variant, each prompt's warm-up token and 6 new ones
+        assertThat(r.out()).contains(String.format(java.util.Locale.ROOT, "%,d forward passes", prompts * 7));
+        assertThat(r.out()).containsPattern("total: [0-9,]+ forward passes, estimated [^\\n]+; report formats").doesNotContain("estimated part");
+        assertThat(trainingSamples()).isEqualTo(before);
+    }
+
+    private static Set<Path> trainingSamples() throws IOException {
+        try (java.util.stream.Stream<Path> list = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return list.filter(p -> p.getFileName().toString().startsWith("interp4j-dry-run-training")).collect(java.util.stream.Collectors.toSet());
+        }
     }
 
     @Test

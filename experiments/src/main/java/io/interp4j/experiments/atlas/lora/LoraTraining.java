@@ -12,6 +12,7 @@ import io.interp4j.api.experiment.StepResult.Chart;
 import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.experiment.UnplannedWork;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
@@ -127,9 +128,12 @@ final class LoraTraining implements Experiment, AdapterTraining {
         return context.suite(suite).split(split).tasks().stream().filter(t -> t.family().equals(family)).toList();
     }
 
+    /** Per model, its recipe's training on the family's examples. */
     @Override
-    public long forwardPasses(StudyContext context) {
-        return rows.models(context).stream().mapToLong(m -> (long) recipes.of(m).steps() * recipes.of(m).gradAccum()).sum();
+    public List<UnplannedWork> unplanned(StudyContext context) {
+        List<Task> tasks = tasks(context);
+        return rows.models(context).stream().<UnplannedWork>map(name -> new UnplannedWork.Training(name,
+                examples(context.path(), context.tokenizer(name), tasks), recipes.of(name).options(context.seed()))).toList();
     }
 
     @Override

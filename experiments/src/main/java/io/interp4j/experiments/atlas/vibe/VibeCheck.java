@@ -12,6 +12,7 @@ import io.interp4j.api.experiment.StepResult.Chart;
 import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.experiment.UnplannedWork;
 import io.interp4j.api.model.Generation;
 import io.interp4j.api.model.GenerationOptions;
 import io.interp4j.api.model.LoadOptions;
@@ -111,10 +112,23 @@ final class VibeCheck implements Experiment {
         return scope.tasks(context).stream().filter(t -> t.family().equals(family)).toList();
     }
 
+    /** Per model and quantisation, each prompt's warm-up token and generation: an upper bound, since a generation may stop at end-of-text. */
     @Override
-    public long forwardPasses(StudyContext context) {
-        // an upper bound: generations stopping at end-of-text run fewer, and the rest is reported at the end
-        return (long) scope.models(context).size() * variants.size() * tasks(context).size() * (1 + maxNewTokens);
+    public List<UnplannedWork> unplanned(StudyContext context) {
+        List<Task> tasks = tasks(context);
+        List<UnplannedWork> work = new ArrayList<>();
+        for (String name : scope.models(context)) {
+            Tokenizer tokenizer = context.tokenizer(name);
+            List<int[]> prompts = tasks.stream().map(task -> encode(context, tokenizer, task)).toList();
+            for (Quantization variant : variants) {
+                work.add(new UnplannedWork.Generation(name, new LoadOptions(Optional.empty(), variant), prompts, 1, maxNewTokens));
+            }
+        }
+        return work;
+    }
+
+    private int[] encode(StudyContext context, Tokenizer tokenizer, Task task) {
+        return PromptEncoding.encode(tokenizer, task.prompt(), context.path() + ".suite", "suite '" + scope.suite() + "' task '" + task.id() + "'");
     }
 
     @Override
@@ -237,8 +251,7 @@ final class VibeCheck implements Experiment {
         int eos = model.config().eosTokenId().orElse(-1);
         List<Sample> out = new ArrayList<>();
         for (Task task : tasks) {
-            int[] prompt = PromptEncoding.encode(tokenizer, task.prompt(), context.path() + ".suite", "suite '" + scope.suite() + "' task '"
-                    + task.id() + "'");
+            int[] prompt = encode(context, tokenizer, task);
             try (Run warmUp = model.newRun()) {
                 forwards.accept(warmUp.generate(prompt, GenerationOptions.greedy(1)).generated().length);
             }

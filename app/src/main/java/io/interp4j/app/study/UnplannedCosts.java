@@ -1,0 +1,180 @@
+package io.interp4j.app.study;
+
+import io.interp4j.api.ErrorCode;
+import io.interp4j.api.Interp4jException;
+import io.interp4j.api.experiment.UnplannedWork;
+import io.interp4j.api.model.GenerationOptions;
+import io.interp4j.api.model.LoadOptions;
+import io.interp4j.api.model.Model;
+import io.interp4j.api.model.Run;
+import io.interp4j.api.train.LoraTrainer;
+import io.interp4j.api.train.TrainingOptions;
+import io.interp4j.app.plugins.PluginRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * What a dry run says a step's {@link UnplannedWork} costs: the same work, cut short and timed on the
+ * loaded model (no calibration model prices training or generation, so a short run of each is the
+ * estimate). Training runs a few optimizer steps of the recipe into a temporary folder that is deleted;
+ * generation times a few prompts' first tokens and a few cached decode steps.
+ */
+final class UnplannedCosts {
+    /** Optimizer steps a training sample runs; the first pays the setup, the others time a step. */
+    private static final int TRAINING_STEPS = 3;
+    /** Prompts whose first generated token (the prefill) a generation sample times. */
+    private static final int PREFILL_PROMPTS = 3;
+    /** Cached decode steps a generation sample times. */
+    private static final int DECODE_TOKENS = 8;
+
+    private final StudyPlan plan;
+    private final PluginRegistry registry;
+    private final ModelPool pool;
+
+    UnplannedCosts(StudyPlan plan, PluginRegistry registry, ModelPool pool) {
+        this.plan = plan;
+        this.registry = registry;
+        this.pool = pool;
+    }
+
+    /**
+     * One piece of work priced.
+     *
+     * @param line what the dry run prints for it
+     * @param seconds the estimate, or 0 when not estimated
+     * @param estimated whether it was
+     */
+    record Cost(String line, double seconds, boolean estimated) {}
+
+    /** Counts a piece of work; prices it when {@code estimate}. */
+    Cost price(UnplannedWork work, boolean estimate) {
+        String what = describe(work);
+        if (!estimate) {
+            return new Cost(what, 0, false);
+        }
+        if (!Files.isDirectory(plan.models().get(work.model()).path())) {
+            return new Cost(what + ", not estimated: model '" + work.model() + "' does not exist yet", 0, false);
+        }
+        return work instanceof UnplannedWork.Training t ? training(what, t) : generation(what, (UnplannedWork.Generation) work);
+    }
+
+    // a sealed interface of two: Java 17 has no pattern matching for switch
+    private static String describe(UnplannedWork work) {
+        if (work instanceof UnplannedWork.Training t) {
+            return String.format(Locale.ROOT, "training on %s: %,d micro-batches of %d", t.model(), t.forwardPasses(), t.options().batchSize());
+        }
+        UnplannedWork.Generation g = (UnplannedWork.Generation) work;
+        return String.format(Locale.ROOT, "generation on %s%s: %,d prompts × (%d + %d) tokens", g.model(), variant(g.load()), g.prompts().size(),
+                g.warmUpTokens(), g.maxNewTokens());
+    }
+
+    private static String variant(LoadOptions load) {
+        List<String> parts = new ArrayList<>();
+        load.adapter().ifPresent(a -> parts.add("adapter " + a.getFileName()));
+        parts.add(load.quantization().configName());
+        return " (" + String.join(", ", parts) + ")";
+    }
+
+    /**
+     * Runs the first {@value #TRAINING_STEPS} optimizer steps of the recipe (fewer if it has fewer): the
+     * steps after the first time a step; the rest of the sample (setting up, the first step's extra cost,
+     * saving the adapter) is counted once. Checkpoint saves are not priced.
+     */
+    private Cost training(String what, UnplannedWork.Training work) {
+        StudyPlan.ModelSpec spec = plan.models().get(work.model());
+        Optional<LoraTrainer> trainer = registry.engine(spec.engine()).loraTrainer();
+        if (trainer.isEmpty()) {
+            return new Cost(what + ", not estimated: engine '" + spec.engine() + "' cannot train LoRA adapters", 0, false);
+        }
+        TrainingOptions o = work.options();
+        int steps = Math.min(TRAINING_STEPS, o.steps());
+        TrainingOptions sample = new TrainingOptions(o.rank(), o.alpha(), o.dropout(), o.targetModules(), o.learningRate(), o.weightDecay(),
+                0, steps, o.batchSize(), o.gradientAccumulation(), o.maxGradNorm(), o.seed(), List.of(), o.loss());
+        Model base = pool.get(work.model());
+        Path folder = temporaryFolder();
+        long[] ends = new long[steps];
+        long started = System.nanoTime();
+        try {
+            trainer.get().train(base, work.examples(), sample, folder.resolve("adapter"), (step, loss, lr) -> ends[step - 1] = System.nanoTime());
+        } finally {
+            delete(folder);
+        }
+        double total = (System.nanoTime() - started) / 1e9;
+        double perStep = steps == 1 ? total : (ends[steps - 1] - ends[0]) / 1e9 / (steps - 1);
+        double fixed = Math.max(0, total - perStep * steps);
+        double seconds = fixed + perStep * o.steps();
+        return new Cost(what + String.format(Locale.ROOT, ", estimated %s (%s per optimizer step of %d micro-batches + %s once, timed on %d"
+                + " step(s))", DryRunCosts.duration(seconds), DryRunCosts.duration(perStep), o.gradientAccumulation(), DryRunCosts.duration(fixed),
+                steps), seconds, true);
+    }
+
+    /**
+     * Times, after one untimed generation, the first token of up to {@value #PREFILL_PROMPTS} prompts
+     * (the prefill) and {@value #DECODE_TOKENS} cached decode steps after the first prompt, none stopping
+     * at end-of-text: the estimate is an upper bound, since a generation that stops early runs fewer.
+     * Decode steps later in a long generation attend over more positions than the timed ones.
+     */
+    private Cost generation(String what, UnplannedWork.Generation work) {
+        StudyPlan.ModelSpec spec = plan.models().get(work.model());
+        boolean own = work.load().equals(new LoadOptions(spec.adapter(), spec.quantization()));
+        Model model = own ? pool.get(work.model()) : pool.get(work.model(), work.load());
+        try {
+            List<int[]> prompts = work.prompts();
+            int decode = Math.min(DECODE_TOKENS, work.maxNewTokens() - 1);
+            generate(model, prompts.get(0), 2);
+            int sampled = Math.min(PREFILL_PROMPTS, prompts.size());
+            double prefill = 0;
+            double firstPrefill = 0;
+            for (int i = 0; i < sampled; i++) {
+                double seconds = generate(model, prompts.get(i * prompts.size() / sampled), 1);
+                prefill += seconds / sampled;
+                firstPrefill = i == 0 ? seconds : firstPrefill;
+            }
+            double perToken = decode == 0 ? 0 : Math.max(0, generate(model, prompts.get(0), 1 + decode) - firstPrefill) / decode;
+            double perPrompt = (work.warmUpTokens() > 0 ? prefill + (work.warmUpTokens() - 1) * perToken : 0)
+                    + prefill + (work.maxNewTokens() - 1) * perToken;
+            double seconds = perPrompt * prompts.size();
+            return new Cost(what + String.format(Locale.ROOT, ", estimated %s at most (%s per prompt's first token, %s per further token;"
+                    + " timed on %d prompt(s) and %d decode steps)", DryRunCosts.duration(seconds), DryRunCosts.duration(prefill),
+                    DryRunCosts.duration(perToken), sampled, decode), seconds, true);
+        } finally {
+            if (!own) {
+                pool.release(work.model(), work.load());
+            }
+        }
+    }
+
+    /** Seconds of one greedy, cached generation of exactly {@code tokens} tokens. */
+    private static double generate(Model model, int[] prompt, int tokens) {
+        try (Run run = model.newRun()) {
+            long started = System.nanoTime();
+            run.generate(prompt, new GenerationOptions(tokens, true, false));
+            return (System.nanoTime() - started) / 1e9;
+        }
+    }
+
+    private static Path temporaryFolder() {
+        try {
+            return Files.createTempDirectory("interp4j-dry-run-training");
+        } catch (IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, "cannot create a temporary folder for the dry run's training sample: " + e.getMessage(), e);
+        }
+    }
+
+    private static void delete(Path folder) {
+        try (Stream<Path> walk = Files.walk(folder)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new Interp4jException(ErrorCode.IO_ERROR, "cannot delete the dry run's training sample " + folder + ": " + e.getMessage(), e);
+        }
+    }
+}
