@@ -116,7 +116,7 @@ final class UnplannedCosts {
     }
 
     /**
-     * Times, after one untimed generation, the first token of up to {@value #PREFILL_PROMPTS} prompts
+     * Times, after the same generation untimed, the first token of up to {@value #PREFILL_PROMPTS} prompts
      * (the prefill) and {@value #DECODE_TOKENS} cached decode steps after the first prompt, none stopping
      * at end-of-text: the estimate is an upper bound, since a generation that stops early runs fewer.
      * Decode steps later in a long generation attend over more positions than the timed ones.
@@ -128,7 +128,7 @@ final class UnplannedCosts {
         try {
             List<int[]> prompts = work.prompts();
             int decode = Math.min(DECODE_TOKENS, work.maxNewTokens() - 1);
-            generate(model, prompts.get(0), 2);
+            generate(model, prompts.get(0), 1 + decode);
             int sampled = Math.min(PREFILL_PROMPTS, prompts.size());
             double prefill = 0;
             double firstPrefill = 0;
