@@ -7,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * quantity and carries only series of its unit; the atlas's text row shows no Δ while a numeric row
  * does; the header's wall time counts the resumed steps as reused. The browser measures the page itself
  * (scripts run on a copy of the page write what they found into it, read back with {@code --dump-dom}):
- * fills as computed, text as rendered, boxes as laid out. The screenshot and the page are kept under
- * {@code app/target/report-check/} for CI's artefacts.
+ * fills as computed, text as rendered, boxes as laid out. A screenshot of the whole page and the page
+ * are kept under {@code app/target/report-check/} for CI's artefacts.
  *
  * <p>Needs Debian's {@code chromium}; CI installs it ({@code .ci/run}), and without it the test fails
  * rather than skips.
@@ -80,7 +81,8 @@ class ReportBrowserTest {
      * Writes, into the page, what the other checks read: per heatmap its legend's scale words (and
      * whether they lie inside the drawing) and each cell's tooltip with its fill as computed; per line
      * chart its axis titles (and whether they lie inside the drawing) and the series of its legend; per
-     * atlas table its header and rows as rendered; the run's header; per step its badge and timing line.
+     * atlas table its header and rows as rendered; the run's header; per step its badge and timing line;
+     * the report's height.
      */
     private static final String FACTS = """
             <script>
@@ -93,7 +95,9 @@ class ReportBrowserTest {
               function texts(list) {
                 return Array.from(list).map(function (t) { return {text: t.textContent, inside: inside(t, t.ownerSVGElement.getBoundingClientRect())}; });
               }
-              var facts = {heatmaps: [], lines: [], atlas: [], run: {}, steps: []};
+              // the report's height: where its main column ends (the checks' own output comes after it)
+              var facts = {height: Math.ceil(document.querySelector('main').getBoundingClientRect().bottom + window.scrollY), heatmaps: [],
+                lines: [], atlas: [], run: {}, steps: []};
               document.querySelectorAll('svg.chart.heatmap').forEach(function (svg) {
                 facts.heatmaps.push({
                   title: svg.getAttribute('aria-label'),
@@ -173,15 +177,16 @@ class ReportBrowserTest {
         Files.createDirectories(KEPT);
         Path report = KEPT.resolve("report.html");
         Files.writeString(report, html);
-        Path screenshot = KEPT.resolve("report.png").toAbsolutePath();
-        Files.deleteIfExists(screenshot);
-        chromium("--window-size=1280,2400", "--screenshot=" + screenshot, report.toUri().toString());
-        System.out.println("report screenshot: " + screenshot);
-
         Path probe = probe("report-probe.html", html);
         screen = chromium("--window-size=1280,2400", "--dump-dom", probe.toUri().toString());
         // an A4 page's printable width at 96 px per inch (210 mm less 2 × 10 mm margins)
         page = chromium("--window-size=718,2400", "--dump-dom", probe.toUri().toString());
+
+        // the whole report in one screenshot, its charts included: a window as tall as the page
+        Path screenshot = KEPT.resolve("report.png").toAbsolutePath();
+        Files.deleteIfExists(screenshot);
+        chromium("--window-size=1280," + facts(screen).get("height").getAsInt(), "--screenshot=" + screenshot, report.toUri().toString());
+        System.out.println("report screenshot: " + screenshot);
     }
 
     @Test
@@ -240,11 +245,18 @@ class ReportBrowserTest {
     }
 
     @Test
-    void theScreenshotIsKeptWhereCiCollectsIt() throws IOException {
+    void theScreenshotIsKeptWhereCiCollectsItAndShowsTheWholeReport() throws IOException {
         Path screenshot = KEPT.resolve("report.png");
         assertThat(screenshot).isNotEmptyFile();
         byte[] bytes = Files.readAllBytes(screenshot);
         assertThat(new String(bytes, 1, 3, StandardCharsets.US_ASCII)).as("a PNG").isEqualTo("PNG");
+        // the PNG header's IHDR chunk: width and height, big-endian, at bytes 16 and 20
+        ByteBuffer size = ByteBuffer.wrap(bytes, 16, 8);
+        int height = facts(screen).get("height").getAsInt();
+        assertThat(new int[] {size.getInt(), size.getInt()}).as("the screenshot's size, for a report %d px tall", height)
+                .containsExactly(1280, height);
+        // the sample's 40-row atlas, charts and tables run far past a screen's height
+        assertThat(height).isGreaterThan(5000);
         // a blank or error page at this size compresses to a few KiB (scripts/check-report.sh's bound)
         assertThat(bytes.length).isGreaterThan(20_000);
     }
