@@ -168,11 +168,15 @@ class HtmlReportTest {
 
     @Test
     void placesNonNumericXAsCategoriesInTableOrder() {
-        String svg = all("(<svg class=\"chart line\".*?</svg>)", HTML).get(1);
-        assertThat(all("<text class=\"tick\"[^>]*><title>([^<]*)</title>", svg))
-                .containsExactly("clean", "corrupted", "patched-resid", "patched-attn", "patched-mlp");
-        assertThat(all("<polyline", svg)).hasSize(3);
-        assertThat(all("(<svg class=\"chart line\".*?</svg>)", HTML).get(0)).satisfies(s -> assertThat(all("<polyline", s)).hasSize(6));
+        List<String> lines = all("(<svg class=\"chart line\".*?</svg>)", HTML);
+        // the sweep's families on one axis, then the three metrics by condition, each in its own panel
+        assertThat(lines).hasSize(4);
+        assertThat(all("<polyline", lines.get(0))).hasSize(6);
+        for (String panel : lines.subList(1, 4)) {
+            assertThat(all("<text class=\"tick\"[^>]*><title>([^<]*)</title>", panel))
+                    .containsExactly("clean", "corrupted", "patched-resid", "patched-attn", "patched-mlp");
+            assertThat(all("<polyline", panel)).hasSize(1);
+        }
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** Results shaped like a real study's, for the report tests and for looking at a rendered report. */
@@ -53,8 +54,30 @@ final class SampleResults {
                 new Chart("Effect by layer", ChartType.LINE, "effects", "layer", "family", "effect")), summary);
     }
 
-    /** A long table (capped in the reports) and a line chart over categorical x. */
+    /**
+     * The unit of each quantity the sample's line charts draw, for checking that no chart axis mixes units:
+     * the sweep's effect and its families share one, the metrics by condition each have their own. A
+     * column holding several quantities (by-condition's {@code value}) has none.
+     */
+    static final Map<String, String> UNITS = Map.of("effect", "logit difference", "accuracy", "fraction", "logit-diff/4",
+            "logits / 4", "kl", "nats");
+    /** The atlas's text row: its value is its text, so it has no Δ. */
+    static final String TEXT_ROW = "architecture.summary";
+    /** A numeric atlas row beside it, and its Δ (last model − first, 3,085,938,688 − 494,032,768) as the report shows it. */
+    static final String NUMERIC_ROW = "architecture.parameters";
+    static final String NUMERIC_ROW_DELTA = "2.592e9";
+    private static final List<Long> PARAMETERS = List.of(494_032_768L, 1_543_714_304L, 3_085_938_688L);
+
+    /** A long table (capped in the reports) and line charts over categorical x, one panel per metric. */
     static StepResult tokens() {
+        return tokens(ChartType.LINE_PER_SERIES);
+    }
+
+    /**
+     * As {@link #tokens()}, the metrics charted as {@code metricsChart}: {@link ChartType#LINE} draws
+     * accuracy, logits and nats on one axis (the rough edge of issue 19).
+     */
+    static StepResult tokens(ChartType metricsChart) {
         List<List<Object>> rows = new ArrayList<>();
         for (int i = 0; i < 450; i++) {
             rows.add(row("prompt-" + i, i % 3 == 0 ? null : i * 0.001, i % 2 == 0, "tok|" + i));
@@ -71,12 +94,32 @@ final class SampleResults {
         }
         Table byCondition = new Table("by-condition", List.of("condition", "metric", "value"), metrics);
         return new StepResult(List.of(perPrompt, byCondition),
-                List.of(new Chart("Metrics by condition", ChartType.LINE, "by-condition", "condition", "metric", "value"),
+                List.of(new Chart("Metrics by condition", metricsChart, "by-condition", "condition", "metric", "value"),
                         new Chart("Metrics by condition, as a grid", ChartType.HEATMAP, "by-condition", "condition", "metric", "value")),
                 Map.of("prompts", 450L));
     }
 
+    /**
+     * A step whose heatmap holds contributions from 1e-5 to 0.9 (a geometric spread over 4 layers × 5
+     * heads): on a linear colour scale every cell below 0.01 would be one colour.
+     */
+    static StepResult contributions() {
+        List<List<Object>> rows = new ArrayList<>();
+        int cells = 20;
+        for (int k = 0; k < cells; k++) {
+            rows.add(row(k / 5, "head " + k % 5, 1e-5 * Math.pow(0.9 / 1e-5, k / (cells - 1.0))));
+        }
+        Table table = new Table("contributions", List.of("layer", "head", "contribution"), rows);
+        return new StepResult(List.of(table),
+                List.of(new Chart("Contribution to the logit, by head and layer", ChartType.HEATMAP, "contributions", "head", "layer",
+                        "contribution")), Map.of());
+    }
+
     static StudyResults study() {
+        return study(ChartType.LINE_PER_SERIES);
+    }
+
+    private static StudyResults study(ChartType metricsChart) {
         Map<String, String> hashes = new LinkedHashMap<>();
         hashes.put("config.json", "3f2a9c1d0e4b5a6978877665544332211ffeeddccbbaa99887766554433221100");
         hashes.put("model.safetensors", "aa11bb22cc33dd44ee55ff6677889900aabbccddeeff00112233445566778899");
@@ -85,7 +128,7 @@ final class SampleResults {
         StepRecord sweep = new StepRecord("layer-sweep", "ablation-sweep", "Zero-ablates each layer's attention output\nand measures the effect.",
                 "{\"ablation\":\"zero\",\"layers\":\"all\"}", "9c1d0e4b5a69788776655443", 12.345, 1440, false, sweep());
         StepRecord tokens = new StepRecord("per-prompt", "patching", "Activation patching, per prompt.", "{}", "0011223344556677",
-                75.2, 2250, true, tokens());
+                75.2, 2250, true, tokens(metricsChart));
         return new StudyResults("induction heads in <Qwen2>", "study {\n  name = \"induction heads\"\n  seed = 42\n}\n",
                 Map.of("interp4j", "0.1.0-SNAPSHOT", "java", "17.0.12", "djl", "0.36.0", "pytorch", "2.7.1"), THREADS, 42L,
                 List.of(model), List.of(sweep, tokens), "2025-06-01T10:15:30Z", 93.6);
@@ -97,9 +140,28 @@ final class SampleResults {
      * a scroll box or a cell that does not wrap would cut off.
      */
     static StudyResults atlasStudy() {
+        return atlasStudy(false);
+    }
+
+    /**
+     * The atlas study, with an architecture text row ({@link #TEXT_ROW}) and the parameter count
+     * ({@link #NUMERIC_ROW}) first and a contributions heatmap step ({@link #contributions()}) after
+     * the atlas; with {@code roughEdges}, two of the rough edges issue 19 found in real reports: the
+     * text row holds the parameter count as its value (so a Δ is computed for it) and the metrics by
+     * condition share one axis.
+     */
+    static StudyResults atlasStudy(boolean roughEdges) {
         List<String> columns = List.of("dimension", "key", "protocol", "model", "value", "display", "ci_low", "ci_high");
         List<String> models = List.of("qwen2.5-0.5b-instruct", "qwen2.5-1.5b-instruct", "qwen2.5-3b-instruct");
         List<List<Object>> rows = new ArrayList<>();
+        for (int m = 0; m < models.size(); m++) {
+            long parameters = PARAMETERS.get(m);
+            String shape = (24 + 12 * m) + " layers · 14 heads (GQA, 2 KV) · d_model=" + (896 + 640 * m) + " · ~" + parameters / 1_000_000
+                    + "M params";
+            rows.add(row("Architecture", TEXT_ROW, "both", models.get(m), roughEdges ? parameters : shape, shape, null, null));
+            rows.add(row("Architecture", NUMERIC_ROW, "both", models.get(m), parameters, String.format(Locale.ROOT, "%,d", parameters), null,
+                    null));
+        }
         List<List<Object>> flags = new ArrayList<>();
         for (int d = 0; d < 20; d++) {
             for (String protocol : List.of("published", "corrected")) {
@@ -126,10 +188,12 @@ final class SampleResults {
                 new Table("atlas-flags", StepResult.Headline.FLAG_COLUMNS, flags),
                 new Table("layers", List.of("model", "protocol", "layer", "speedup", "agreement", "agreement_ci_low", "agreement_ci_high",
                         "kl", "kl_ci_low", "kl_ci_high", "top_k_overlap"), layers)), List.of(), Map.of()).withHeadline(StepResult.Headline.standard());
-        StudyResults base = study();
+        StudyResults base = study(roughEdges ? ChartType.LINE : ChartType.LINE_PER_SERIES);
         List<ModelInfo> infos = models.stream().map(m -> new ModelInfo(m, "/models/" + m, "djl", "24 layers", Map.of())).toList();
         List<StepRecord> steps = new ArrayList<>();
         steps.add(new StepRecord("atlas", "universal-hub", "The atlas rows.", "{}", "feed", 600, 1000, true, atlas));
+        steps.add(new StepRecord("contributions", "logit-attribution", "Direct logit attribution per head.", "{}", "c0ffee", 4.5, 12, false,
+                contributions()));
         steps.addAll(base.steps());
         return new StudyResults(base.name(), base.resolvedConfig(), base.versions(), THREADS, base.seed(), infos, steps, base.startedAt(),
                 base.totalSeconds());
