@@ -248,6 +248,21 @@ class BadInputTest {
         assertThat(dir.resolve("out")).doesNotExist();
     }
 
+    /** Found by the structure-aware study fuzzer: an include cycle recursed until a StackOverflowError, an internal error, exit 1. */
+    @Test
+    void anIncludeCycleIsAnErrorNamingIt() throws IOException {
+        refusedStudy(study("self", "include \"s.conf\""), dir.resolve("out"),
+                "include \"s.conf\": " + dir.resolve("s.conf") + " is already being read (s.conf -> s.conf); a file must not include itself");
+        Files.createDirectories(dir.resolve("parts"));
+        Files.writeString(dir.resolve("a.conf"), "include \"parts/b.conf\"\n");
+        Files.writeString(dir.resolve("parts/b.conf"), "study.seed = 2\ninclude file(\"../a.conf\")\n");
+        Result r = run("study", study("cycle", "include \"a.conf\"").toString(), "--out", dir.resolve("out").toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("include \"../a.conf\": " + dir.resolve("a.conf") + " is already being read (a.conf -> b.conf -> a.conf)")
+                .doesNotContain("internal error").doesNotContain("StackOverflowError");
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
     @Test
     void anIncludeIsResolvedNextToTheStudyFile() throws IOException {
         Files.writeString(dir.resolve("seed.conf"), "study.seed = 11\n");
