@@ -543,6 +543,19 @@ class BadInputTest {
                 .doesNotContain("internal error");
     }
 
+    /**
+     * Found by the structure-aware study fuzzer: a null where a plugin's reference holds a number escaped as a Typesafe
+     * {@code ConfigException.Null}, an internal error, exit 1; a null where it holds a string failed as the step started.
+     */
+    @Test
+    void aNullWhereASettingBelongsIsAProblemNotACrash() throws IOException {
+        Result r = refusedDryRun("nulls", "main { builtin = families-mini }", "{ id = s, experiment = sweep, settings { split = null,"
+                + " intervention { id = steering, settings { site = layer-output, scale = null } }, sweep { layer = all } } }");
+        assertThat(r.err()).contains("study.steps[0].settings.split: expected string, found null")
+                .contains("study.steps[0].settings.intervention.settings.scale: expected number, found null")
+                .doesNotContain("internal error").doesNotContain("failed to start");
+    }
+
     @Test
     void anUnknownKeyDoesNotHideTheStepsOtherProblems() throws IOException {
         Result r = refusedDryRun("keys", "main { builtin = families-mini }", "{ id = s, experiment = sweep, settings { bogus = 1,"
