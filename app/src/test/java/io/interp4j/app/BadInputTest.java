@@ -263,6 +263,21 @@ class BadInputTest {
         assertThat(dir.resolve("out")).doesNotExist();
     }
 
+    /**
+     * Found by the structure-aware study fuzzer: a plugin default in the study file ({@code interp4j.<kind>.<id>}) that refers
+     * to a study key was checked unresolved, and Typesafe's {@code NotResolved} or {@code UnresolvedSubstitution} escaped as an
+     * internal error, exit 1. It is checked as resolved: accepted when its value fits, a problem naming it when not.
+     */
+    @Test
+    void aPluginDefaultMayReferToTheStudysKeys() throws IOException {
+        Result r = run("study", study("subst", "interp4j.metric.\"top-k-overlap\" { k = ${study.seed} }\nstudy.seed = 3").toString(),
+                "--dry-run", "--no-estimate");
+        assertThat(r.code()).as(r.err()).isZero();
+        refusedStudy(study("subst", "interp4j.metric.\"top-k-overlap\" { k = ${study.steps}, bogus = ${study.models} }"), dir.resolve("out"),
+                "interp4j.metric.top-k-overlap.k: Wrong value type at 'k', expecting: number", "interp4j.metric.top-k-overlap.bogus: unknown key");
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
     @Test
     void anIncludeIsResolvedNextToTheStudyFile() throws IOException {
         Files.writeString(dir.resolve("seed.conf"), "study.seed = 11\n");
