@@ -248,6 +248,36 @@ class BadInputTest {
         assertThat(dir.resolve("out")).doesNotExist();
     }
 
+    /** Found by the structure-aware study fuzzer: an include cycle recursed until a StackOverflowError, an internal error, exit 1. */
+    @Test
+    void anIncludeCycleIsAnErrorNamingIt() throws IOException {
+        refusedStudy(study("self", "include \"s.conf\""), dir.resolve("out"),
+                "include \"s.conf\": " + dir.resolve("s.conf") + " is already being read (s.conf -> s.conf); a file must not include itself");
+        Files.createDirectories(dir.resolve("parts"));
+        Files.writeString(dir.resolve("a.conf"), "include \"parts/b.conf\"\n");
+        Files.writeString(dir.resolve("parts/b.conf"), "study.seed = 2\ninclude file(\"../a.conf\")\n");
+        Result r = run("study", study("cycle", "include \"a.conf\"").toString(), "--out", dir.resolve("out").toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("include \"../a.conf\": " + dir.resolve("a.conf") + " is already being read (a.conf -> b.conf -> a.conf)")
+                .doesNotContain("internal error").doesNotContain("StackOverflowError");
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    /**
+     * Found by the structure-aware study fuzzer: a plugin default in the study file ({@code interp4j.<kind>.<id>}) that refers
+     * to a study key was checked unresolved, and Typesafe's {@code NotResolved} or {@code UnresolvedSubstitution} escaped as an
+     * internal error, exit 1. It is checked as resolved: accepted when its value fits, a problem naming it when not.
+     */
+    @Test
+    void aPluginDefaultMayReferToTheStudysKeys() throws IOException {
+        Result r = run("study", study("subst", "interp4j.metric.\"top-k-overlap\" { k = ${study.seed} }\nstudy.seed = 3").toString(),
+                "--dry-run", "--no-estimate");
+        assertThat(r.code()).as(r.err()).isZero();
+        refusedStudy(study("subst", "interp4j.metric.\"top-k-overlap\" { k = ${study.steps}, bogus = ${study.models} }"), dir.resolve("out"),
+                "interp4j.metric.top-k-overlap.k: Wrong value type at 'k', expecting: number", "interp4j.metric.top-k-overlap.bogus: unknown key");
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
     @Test
     void anIncludeIsResolvedNextToTheStudyFile() throws IOException {
         Files.writeString(dir.resolve("seed.conf"), "study.seed = 11\n");
@@ -526,6 +556,19 @@ class BadInputTest {
                 + " intervention { id = steering, settings { site = layer-output, vector = \"zzz\" } }, sweep { layer = all } } }");
         assertThat(r.err()).contains("study.steps[0].settings.intervention.settings.vector: Wrong value type at 'vector', expecting: object")
                 .doesNotContain("internal error");
+    }
+
+    /**
+     * Found by the structure-aware study fuzzer: a null where a plugin's reference holds a number escaped as a Typesafe
+     * {@code ConfigException.Null}, an internal error, exit 1; a null where it holds a string failed as the step started.
+     */
+    @Test
+    void aNullWhereASettingBelongsIsAProblemNotACrash() throws IOException {
+        Result r = refusedDryRun("nulls", "main { builtin = families-mini }", "{ id = s, experiment = sweep, settings { split = null,"
+                + " intervention { id = steering, settings { site = layer-output, scale = null } }, sweep { layer = all } } }");
+        assertThat(r.err()).contains("study.steps[0].settings.split: expected string, found null")
+                .contains("study.steps[0].settings.intervention.settings.scale: expected number, found null")
+                .doesNotContain("internal error").doesNotContain("failed to start");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
@@ -67,6 +68,7 @@ public final class PluginSettings {
                 problems.add(new Problem(where + "." + p.path(), p.problem()));
             }
         }
+        nulls(defaults.root(), merged, List.of(), where, problems);
         convertible(merged, defaults, where, problems);
         if (!problems.isEmpty()) {
             throw new Interp4jException(problems);
@@ -124,6 +126,27 @@ public final class PluginSettings {
                     && !defaults.getIsNull(path)
                     && defaults.getValue(path).valueType() == ConfigValueType.OBJECT) {
                 unknownKeys(user.getConfig(path), defaults.getConfig(path), keys, unknown);
+            }
+        }
+    }
+
+    /**
+     * Typesafe Config's {@code checkValid} lets null stand for any type, and reading such a setting fails
+     * in the plugin: a null where the reference holds a value (or an object) is a problem naming its key.
+     */
+    private static void nulls(ConfigObject defaults, Config merged, List<String> at, String where, List<Problem> problems) {
+        for (Map.Entry<String, ConfigValue> e : defaults.entrySet()) {
+            if (e.getValue().valueType() == ConfigValueType.NULL) {
+                continue; // null by default: the plugin takes anything here
+            }
+            List<String> keys = new ArrayList<>(at);
+            keys.add(e.getKey());
+            String path = ConfigUtil.joinPath(keys);
+            if (merged.getIsNull(path)) {
+                problems.add(new Problem(where + "." + String.join(".", keys), "expected "
+                        + e.getValue().valueType().name().toLowerCase(java.util.Locale.ROOT) + ", found null"));
+            } else if (e.getValue() instanceof ConfigObject object && merged.getValue(path).valueType() == ConfigValueType.OBJECT) {
+                nulls(object, merged, keys, where, problems);
             }
         }
     }

@@ -52,4 +52,27 @@ class PluginSettingsTest {
                     .hasMessageNotContaining("vector.seed").hasMessageNotContaining("vector.norm");
         }
     }
+
+    /**
+     * Found by the structure-aware study fuzzer: null passes Typesafe's {@code checkValid} for any type, and a null where the
+     * reference holds a number escaped as a Typesafe {@code ConfigException.Null}; a null where it holds a string, list or
+     * object failed only when the plugin read it. Each is one problem naming its key; a null default still takes anything.
+     */
+    @Test
+    void aNullWhereTheReferenceHoldsAValueIsAProblemNamingIt() {
+        Config reference = ConfigFactory.parseString("interp4j.probe.\"demo\" { k = 5, site = last, on = true, heads = [], vector { seed = 0 },"
+                + " layer = null }");
+        assertThatThrownBy(() -> PluginSettings.resolve(PluginKind.PROBE, "demo", ConfigFactory.parseString("k = null, site = null, on = null,"
+                + " heads = null, vector = null"), reference))
+                .isInstanceOf(Interp4jException.class)
+                .hasMessageContaining("interp4j.probe.demo.k: expected number, found null")
+                .hasMessageContaining("interp4j.probe.demo.site: expected string, found null")
+                .hasMessageContaining("interp4j.probe.demo.on: expected boolean, found null")
+                .hasMessageContaining("interp4j.probe.demo.heads: expected list, found null")
+                .hasMessageContaining("interp4j.probe.demo.vector: expected object, found null")
+                .hasMessageNotContaining("vector.seed");
+        assertThatThrownBy(() -> PluginSettings.resolve(PluginKind.PROBE, "demo", ConfigFactory.parseString("vector { seed = null }"), reference))
+                .isInstanceOf(Interp4jException.class).hasMessage("interp4j.probe.demo.vector.seed: expected number, found null");
+        assertThat(PluginSettings.resolve(PluginKind.PROBE, "demo", ConfigFactory.parseString("layer = null"), reference).getIsNull("layer")).isTrue();
+    }
 }

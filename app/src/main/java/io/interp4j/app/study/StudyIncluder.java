@@ -10,31 +10,48 @@ import com.typesafe.config.ConfigIncluderURL;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import java.io.File;
+import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * How a study file's {@code include}s are read: {@code include "x.conf"} and {@code include
  * file("x.conf")} are files relative to the folder of the file that includes them (the study file
  * for its own includes), never the class path or the working directory; a missing one is an error;
  * an absolute path, {@code url(...)} and {@code classpath(...)} are refused, so reading a study never
- * makes a network request and reads only files named relative to it.
+ * makes a network request and reads only files named relative to it; a file that includes itself,
+ * directly or through other files, is an error naming the cycle (Typesafe Config would recurse until the
+ * stack overflows).
  */
 final class StudyIncluder implements ConfigIncluder, ConfigIncluderFile, ConfigIncluderURL, ConfigIncluderClasspath {
     private final Path folder;
+    /** The files being read, the study file first and the one whose includes this reads last (real paths). */
+    private final List<Path> reading;
 
-    private StudyIncluder(Path folder) {
+    private StudyIncluder(Path folder, List<Path> reading) {
         this.folder = folder;
+        this.reading = reading;
     }
 
     /** The parse options of a study file: HOCON, the file must exist, includes read as above. */
     static ConfigParseOptions options(Path studyFile) {
-        return optionsIn(studyFile.toAbsolutePath().getParent());
+        return optionsIn(studyFile.toAbsolutePath().getParent(), List.of(real(studyFile)));
     }
 
-    private static ConfigParseOptions optionsIn(Path folder) {
-        return ConfigParseOptions.defaults().setAllowMissing(false).setIncluder(new StudyIncluder(folder));
+    private static ConfigParseOptions optionsIn(Path folder, List<Path> reading) {
+        return ConfigParseOptions.defaults().setAllowMissing(false).setIncluder(new StudyIncluder(folder, reading));
+    }
+
+    /** A file's real path (links followed), so that a cycle through a link is found too; its absolute path if it has none. */
+    private static Path real(Path file) {
+        try {
+            return file.toRealPath();
+        } catch (IOException e) {
+            return file.toAbsolutePath().normalize();
+        }
     }
 
     @Override
@@ -58,7 +75,18 @@ final class StudyIncluder implements ConfigIncluder, ConfigIncluderFile, ConfigI
             throw new ConfigException.Generic("include \"" + what + "\": " + file + (Files.exists(file) ? " is not a regular file"
                     : " does not exist") + "; includes are files relative to the including file's folder, and must exist");
         }
-        return ConfigFactory.parseFile(file.toFile(), optionsIn(file.getParent())).root();
+        Path real = real(file);
+        int first = reading.indexOf(real);
+        if (first >= 0) {
+            List<String> cycle = new ArrayList<>();
+            reading.subList(first, reading.size()).forEach(p -> cycle.add(p.getFileName().toString()));
+            cycle.add(real.getFileName().toString());
+            throw new ConfigException.Generic("include \"" + what + "\": " + file + " is already being read (" + String.join(" -> ", cycle)
+                    + "); a file must not include itself, directly or through other files");
+        }
+        List<Path> next = new ArrayList<>(reading);
+        next.add(real);
+        return ConfigFactory.parseFile(file.toFile(), optionsIn(file.getParent(), List.copyOf(next))).root();
     }
 
     @Override

@@ -92,6 +92,7 @@ final class StudyLoader {
         Config reference = ConfigFactory.defaultReferenceUnresolved(StudyLoader.class.getClassLoader())
                 .withFallback(registry.folderDefaults()).resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
         Config layered;
+        Config written; // the study file's own keys, its substitutions resolved against the layered config
         try {
             // only the study's and the plugins' keys come from system properties, and substitutions never
             // read the environment: ${HOME} or ${user.home} must not put this machine's values into a report
@@ -99,6 +100,7 @@ final class StudyLoader {
             Config overrides = properties.withOnlyPath("study").withFallback(properties.withOnlyPath("interp4j"));
             layered = overrides.withFallback(parsed).withFallback(reference)
                     .resolve(ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
+            written = parsed.resolveWith(layered, ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
         } catch (ConfigException.UnresolvedSubstitution e) {
             Problem problem = HoconErrors.describe(file, e);
             throw new StudyException(List.of(new Problem(problem.path(), problem.message() + " (substitutions refer to keys of the study only;"
@@ -113,8 +115,8 @@ final class StudyLoader {
                 problems.add(new Problem(key, "unknown top-level key; allowed: study, interp4j (plugin defaults)"));
             }
         }
-        checkPluginOverrides(parsed, reference, problems);
-        if (!parsed.hasPath("study") || parsed.getValue("study").valueType() != ConfigValueType.OBJECT) {
+        checkPluginOverrides(written, reference, problems);
+        if (!written.hasPath("study") || written.getValue("study").valueType() != ConfigValueType.OBJECT) {
             problems.add(new Problem("study", "missing; a study file holds a study { ... } object"));
             throw new StudyException(problems);
         }
@@ -184,11 +186,12 @@ final class StudyLoader {
     /** A loaded plan and the registry resolving plugin settings with the study's layering. */
     record Loaded(StudyPlan plan, PluginRegistry registry) {}
 
-    private void checkPluginOverrides(Config parsed, Config reference, List<Problem> problems) {
-        if (!parsed.hasPath("interp4j")) {
+    /** Checks the study file's plugin defaults ({@code interp4j.<kind>.<id>}, substitutions resolved) against the plugins' references. */
+    private void checkPluginOverrides(Config written, Config reference, List<Problem> problems) {
+        if (!written.hasPath("interp4j")) {
             return;
         }
-        for (Map.Entry<String, ConfigValue> kindEntry : parsed.getConfig("interp4j").root().entrySet()) {
+        for (Map.Entry<String, ConfigValue> kindEntry : written.getConfig("interp4j").root().entrySet()) {
             String kind = kindEntry.getKey();
             if (kindEntry.getValue().valueType() != ConfigValueType.OBJECT) {
                 problems.add(new Problem("interp4j." + kind, "must be an object of plugin defaults"));
@@ -201,7 +204,7 @@ final class StudyLoader {
                             + " for kinds probe, intervention, metric, experiment"));
                     continue;
                 }
-                Config user = parsed.getConfig(path);
+                Config user = written.getConfig(path);
                 try {
                     PluginSettings.resolve(kindOf(kind), id, user, reference);
                 } catch (Interp4jException e) {
