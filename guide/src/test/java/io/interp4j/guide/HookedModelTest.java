@@ -20,8 +20,10 @@ import io.interp4j.api.lens.Sampling;
 import io.interp4j.api.lens.Session;
 import io.interp4j.api.model.ForwardInput;
 import io.interp4j.api.model.ForwardResult;
+import io.interp4j.api.model.GenerationOptions;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Padding;
+import io.interp4j.api.model.Run;
 import io.interp4j.api.tokenizer.ByteLevelBpe;
 import io.interp4j.testkit.RefTensor;
 import io.interp4j.testkit.ReferenceQwen2;
@@ -207,10 +209,10 @@ class HookedModelTest {
         };
         try (HookedModel model = HookedModel.load(dir);
                 Session session = model.session().hook(RESID, (act, ctx) -> act.add(act.getManager().create(steer)))) {
-            // different lengths: the left-padded batch is recomputed every step
+            // different lengths: left-padded, keys and values reused with each row's pads masked
             List<int[]> ragged = List.of(model.toTokens("The capital of"), model.toTokens("Paris is a city in France. Rome"));
             Completion recomputed = session.generate(ragged, 6, Sampling.greedy());
-            assertThat(recomputed.kvCache()).isFalse();
+            assertThat(recomputed.kvCache()).isTrue();
             // equal lengths: keys and values reused
             List<int[]> uniform = List.of(new int[] {5, 17, 250, 3}, new int[] {99, 7, 7, 120});
             Completion cached = session.generate(uniform, 6, Sampling.greedy());
@@ -238,8 +240,24 @@ class HookedModelTest {
             assertThat(seen).containsExactly("0+4", "4+1", "5+1", "6+1");
             seen.clear();
             session.generate(List.of(new int[] {5, 17}, new int[] {99, 7, 7}), 3, Sampling.greedy());
-            // different lengths: the left-padded batch, one position longer each step, is recomputed
-            assertThat(seen).containsExactly("0+3", "0+4", "0+5");
+            // different lengths: the left-padded prompts once (3 wide), then one new position per step after them
+            assertThat(seen).containsExactly("0+3", "3+1", "4+1");
+        }
+    }
+
+    @Test
+    void promptsOfDifferentLengthsGetWithTheKvCacheTheTokensEachGetsFromItsOwnRunGenerate() {
+        try (HookedModel model = HookedModel.load(dir); Session session = model.session()) {
+            List<int[]> ragged = List.of(model.toTokens("The capital of"), new int[] {7}, model.toTokens("Paris is a city in France. Rome"),
+                    new int[] {5, 17, 250});
+            Completion completion = session.generate(ragged, 10, Sampling.greedy());
+            assertThat(completion.kvCache()).isTrue();
+            for (int row = 0; row < ragged.size(); row++) {
+                try (Run run = model.model().newRun()) {
+                    assertThat(completion.tokens(row)).as("row " + row)
+                            .containsExactly(run.generate(ragged.get(row), GenerationOptions.greedy(10)).generated());
+                }
+            }
         }
     }
 

@@ -428,6 +428,94 @@ public abstract class BatchedForwardContractTest {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // Decoding a left-padded batch after its own keys and values
+
+    /**
+     * Prompts of different lengths, left-padded and prefilled as one batch, then decoded step by step
+     * after the batch's keys and values (the past knows each row's leading pads): every decode step of
+     * every row equals that row's own batch-1 prefill and decode at the logits and every hook point
+     * (scores and patterns over the row's real keys). Wrong position ids move q/k after RoPE; an
+     * unmasked pad key changes the pattern and everything after it.
+     */
+    @Test
+    public void aLeftPaddedBatchDecodedAfterItsPastEqualsEachRowsOwnDecodeAtEveryHookPoint() {
+        int steps = 3;
+        for (Path model : List.of(dir, gqa7)) {
+            List<int[]> prompts = prompts();
+            int batch = prompts.size();
+            int[][] fed = new int[steps][];
+            for (int t = 0; t < steps; t++) {
+                fed[t] = tokens(batch, 20 + t);
+            }
+            List<String> failures = new ArrayList<>();
+            try (Model m = load(model); Run run = m.newRun()) {
+                int layers = m.config().numLayers();
+                ForwardResult prefill = run.cacheAll().forward(ForwardInput.of(prompts).withPadding(Padding.LEFT));
+                int[] pads = prefill.layout().offsets();
+                PastKeyValues past = grow(null, prefill, layers).withPads(pads);
+                List<ForwardResult> decoded = new ArrayList<>();
+                for (int t = 0; t < steps; t++) {
+                    List<int[]> next = new ArrayList<>();
+                    for (int b = 0; b < batch; b++) {
+                        next.add(new int[] {fed[t][b]});
+                    }
+                    ForwardResult step = run.cacheAll().forward(ForwardInput.of(next).after(past));
+                    decoded.add(step);
+                    past = grow(past, step, layers).withPads(pads);
+                }
+                for (int b = 0; b < batch; b++) {
+                    try (Run plain = m.newRun()) {
+                        PastKeyValues own = grow(null, plain.cacheAll().forward(prompts.get(b)), layers);
+                        for (int t = 0; t < steps; t++) {
+                            ForwardResult single = plain.cacheAll().forward(ForwardInput.of(new int[] {fed[t][b]}).after(own));
+                            String where = "decode step " + (t + 1) + ", row " + b;
+                            compare("logits, " + where, decoded.get(t).logits().get(new NDIndex("{}:{}", b, b + 1)), single.logits(), failures);
+                            for (HookPoint point : m.hookPoints()) {
+                                compare(point + ", " + where, realKeys(decoded.get(t).cache().get(point), point, b, pads[b]),
+                                        single.cache().get(point), failures);
+                            }
+                            own = grow(own, single, layers);
+                        }
+                    }
+                }
+            }
+            assertThat(failures).as(model.getFileName() + ": decode steps of a left-padded batch differ from each row's own decode").isEmpty();
+        }
+    }
+
+    @Test
+    public void aPastPaddedForOtherRowsThanTheForwardIsRefused() {
+        try (Model m = load(dir); Run run = m.newRun()) {
+            ForwardResult prefill = run.cacheAll().forward(ForwardInput.of(prompts()).withPadding(Padding.LEFT));
+            PastKeyValues past = grow(null, prefill, CONFIG.numLayers()).withPads(new int[] {4, 0, 2});
+            assertThatThrownBy(() -> run.forward(ForwardInput.of(new int[] {1}, new int[] {2}, new int[] {3}, new int[] {4}).after(past)))
+                    .isInstanceOf(Interp4jException.class)
+                    .hasMessageContaining("pads for 3 rows; the forward has 4 rows");
+        }
+    }
+
+    /** The past after one more forward: its rotated keys and values appended along the positions. */
+    private static PastKeyValues grow(PastKeyValues past, ForwardResult result, int layers) {
+        NDArray[] keys = new NDArray[layers];
+        NDArray[] values = new NDArray[layers];
+        for (int l = 0; l < layers; l++) {
+            NDArray k = result.cache().get(HookPoint.block(l, HookSite.ATTN_ROT_K));
+            NDArray v = result.cache().get(HookPoint.block(l, HookSite.ATTN_V));
+            keys[l] = past == null ? k : past.key(l).concat(k, 1);
+            values[l] = past == null ? v : past.value(l).concat(v, 1);
+        }
+        return new PastKeyValues((int) keys[0].getShape().get(1), keys, values);
+    }
+
+    /** Batch row {@code b} of a decode step's activation as {@code [1, ...]}; scores and patterns over its real keys only. */
+    private static NDArray realKeys(NDArray array, HookPoint point, int b, int pad) {
+        if (point.site() == HookSite.ATTN_SCORES || point.site() == HookSite.ATTN_PATTERN) {
+            return array.get(new NDIndex(b + ":" + (b + 1) + ", :, :, " + pad + ":"));
+        }
+        return array.get(new NDIndex(b + ":" + (b + 1)));
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // Comparison
 
     /** Compares batch row {@code b} of a forward that cached every hook point with its own forward, at the logits and every point. */

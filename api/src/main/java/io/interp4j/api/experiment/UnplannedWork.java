@@ -58,17 +58,25 @@ public sealed interface UnplannedWork permits UnplannedWork.Training, UnplannedW
     }
 
     /**
-     * Greedy generation with the KV cache from each prompt: first {@code warmUpTokens} tokens (a
-     * generation whose result is dropped), then at most {@code maxNewTokens}, stopping earlier at the
-     * end-of-text token.
+     * Greedy generation with the KV cache from each prompt, at most {@code maxNewTokens} tokens,
+     * stopping earlier at the end-of-text token. With {@code batchSize} 1 every prompt is generated
+     * alone after a warm-up generation of {@code warmUpTokens} tokens whose result is dropped. With a
+     * larger {@code batchSize} the prompts are generated in left-padded batches of at most that many
+     * rows (one forward per step for every row of a batch), and then {@code timedPrompts} of them are
+     * generated again alone, each after its warm-up, to time batch-1 decoding.
      *
      * @param model the model's name in the study
      * @param load how it is loaded (an adapter, a quantisation)
      * @param prompts the prompts' token ids
-     * @param warmUpTokens the warm-up generation's tokens per prompt (0 for none)
+     * @param warmUpTokens the warm-up generation's tokens per prompt generated alone (0 for none)
      * @param maxNewTokens the most tokens generated per prompt
+     * @param batchSize the most prompts generated together, at least 1
+     * @param timedPrompts with {@code batchSize > 1}, how many prompts are generated again alone for
+     *     timing (0 to {@code prompts.size()}); 0 with {@code batchSize} 1
+     * @since 0.2, {@code batchSize} and {@code timedPrompts} since 0.4
      */
-    record Generation(String model, LoadOptions load, List<int[]> prompts, int warmUpTokens, int maxNewTokens) implements UnplannedWork {
+    record Generation(String model, LoadOptions load, List<int[]> prompts, int warmUpTokens, int maxNewTokens, int batchSize,
+            int timedPrompts) implements UnplannedWork {
         /** Checks and copies the fields. */
         public Generation {
             requireNonNull(model, "model is null");
@@ -82,6 +90,35 @@ public sealed interface UnplannedWork permits UnplannedWork.Training, UnplannedW
                 throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "generation on model '" + model + "': warm-up tokens must be >= 0"
                         + " and max new tokens >= 1, found " + warmUpTokens + " and " + maxNewTokens);
             }
+            if (batchSize < 1 || timedPrompts < 0 || timedPrompts > prompts.size() || batchSize == 1 && timedPrompts != 0) {
+                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "generation on model '" + model + "': batch size must be >= 1 and"
+                        + " timed prompts 0.." + prompts.size() + " (0 with batch size 1, where every generation is timed), found "
+                        + batchSize + " and " + timedPrompts);
+            }
+        }
+
+        /**
+         * Generation of every prompt alone, each after its warm-up (batch size 1).
+         *
+         * @param model the model's name in the study
+         * @param load how it is loaded
+         * @param prompts the prompts' token ids
+         * @param warmUpTokens the warm-up generation's tokens per prompt (0 for none)
+         * @param maxNewTokens the most tokens generated per prompt
+         */
+        public Generation(String model, LoadOptions load, List<int[]> prompts, int warmUpTokens, int maxNewTokens) {
+            this(model, load, prompts, warmUpTokens, maxNewTokens, 1, 0);
+        }
+
+        /**
+         * Returns how many prompts are generated alone, each after its warm-up: all with batch size 1,
+         * else the timed ones.
+         *
+         * @return the count
+         * @since 0.4
+         */
+        public int alone() {
+            return batchSize == 1 ? prompts.size() : timedPrompts;
         }
 
         @Override
@@ -89,9 +126,14 @@ public sealed interface UnplannedWork permits UnplannedWork.Training, UnplannedW
             return prompts.stream().map(int[]::clone).toList();
         }
 
+        /**
+         * Counts one forward pass per row and step: every prompt's tokens, batched or not, plus each
+         * generation alone (its warm-up and, with batch size above 1, its timed repeat).
+         */
         @Override
         public long forwardPasses() {
-            return (long) prompts.size() * (warmUpTokens + maxNewTokens);
+            long batched = batchSize == 1 ? 0 : (long) prompts.size() * maxNewTokens;
+            return batched + (long) alone() * (warmUpTokens + maxNewTokens);
         }
     }
 }

@@ -11,8 +11,9 @@ import java.util.List;
  * @param prompts the prompts' token ids
  * @param generated the new token ids of each row, the eos token included where a row stopped there
  * @param texts the new tokens decoded, one per row (empty strings when the model has no tokenizer)
- * @param kvCache whether the keys and values were reused (equally long prompts) or every step
- *     recomputed the whole left-padded batch (prompts of different lengths)
+ * @param kvCache whether the keys and values were reused; {@link Session#generate} reuses them for
+ *     prompts of any lengths since 0.4 (before, prompts of different lengths recomputed the whole
+ *     left-padded batch every step)
  * @since 0.3
  */
 @Experimental

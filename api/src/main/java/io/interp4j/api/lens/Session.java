@@ -13,11 +13,10 @@ import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
+import io.interp4j.api.model.Decoding;
 import io.interp4j.api.model.ForwardInput;
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.ModelConfig;
-import io.interp4j.api.model.Padding;
-import io.interp4j.api.model.PastKeyValues;
 import io.interp4j.api.model.Run;
 import io.interp4j.api.plugin.TensorData;
 import java.util.ArrayList;
@@ -258,13 +257,13 @@ public final class Session implements AutoCloseable {
 
     /**
      * Continues a batch of prompts with this session's hooks and interventions applied at every step.
-     * Each row stops after the eos token (when the config names one). Equally long prompts reuse keys
-     * and values: the prompt runs once, then each step computes one new position per row, which is all
-     * hooks see (their {@code firstPosition} is its index). Prompts of different lengths are left-padded
-     * and every step recomputes the whole batch, so hooks see every position; the tokens are those
-     * each prompt would get on its own either way. Each step is a forward of its own: {@code
-     * ctx.step()} is 0 in every one (unlike {@link Run#generate}); {@code ctx.firstPosition()} tells
-     * the prompt from the new positions.
+     * Each row stops after the eos token (when the config names one). Keys and values are reused for
+     * prompts of any lengths: the left-padded prompts run once, then each step computes one new
+     * position per row after the batch's keys and values (each row's pad keys masked, its positions
+     * continuing from its own length), which is all hooks see (their {@code firstPosition} is the
+     * padded index). The tokens are those each prompt would get on its own. Each step is a forward of
+     * its own: {@code ctx.step()} is 0 in every one (unlike {@link Run#generate}); {@code
+     * ctx.firstPosition()} tells the prompt from the new positions.
      *
      * @param prompts token ids per row
      * @param maxNewTokens the most new tokens per row, at least 1
@@ -277,104 +276,19 @@ public final class Session implements AutoCloseable {
         if (maxNewTokens < 1) {
             throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "maxNewTokens must be >= 1, found " + maxNewTokens);
         }
-        ForwardInput first = ForwardInput.of(prompts).withPadding(Padding.LEFT).logitsAt(Positions.LAST);
+        ForwardInput first = ForwardInput.of(prompts);
         first.check(config());
-        int batch = first.batch();
-        boolean uniform = first.layout().uniform();
-        SplittableRandom[] random = new SplittableRandom[batch];
-        List<int[]> sequences = new ArrayList<>();
-        for (int b = 0; b < batch; b++) {
+        SplittableRandom[] random = new SplittableRandom[first.batch()];
+        for (int b = 0; b < random.length; b++) {
             random[b] = new SplittableRandom(sampling.seed() + b);
-            sequences.add(first.prompts().get(b));
         }
-        int[][] generated = new int[batch][maxNewTokens];
-        int[] produced = new int[batch];
-        boolean[] done = new boolean[batch];
-        Run run = newRun();
-        List<HookPoint> kvPoints = uniform ? keyValuePoints() : List.of();
-        run.cache(kvPoints);
-        PastKeyValues past = null;
-        ForwardInput input = first;
-        for (int step = 0; step < maxNewTokens; step++) {
-            ForwardResult result = run.forward(input);
-            float[] logits = result.logits().toFloatArray();
-            int vocab = config().vocabSize();
-            int[] next = new int[batch];
-            for (int b = 0; b < batch; b++) {
-                next[b] = sampling.next(Arrays.copyOfRange(logits, b * vocab, (b + 1) * vocab), random[b]);
-                if (!done[b]) {
-                    generated[b][produced[b]++] = next[b];
-                    done[b] = model.eos().isPresent() && next[b] == model.eos().get();
-                }
-            }
-            result.logits().close();
-            if (allDone(done) || step == maxNewTokens - 1) {
-                break;
-            }
-            if (uniform) {
-                past = extend(past, result.cache());
-                int[][] newest = new int[batch][];
-                for (int b = 0; b < batch; b++) {
-                    newest[b] = new int[] {next[b]};
-                }
-                input = ForwardInput.of(newest).after(past).logitsAt(Positions.LAST);
-            } else {
-                for (int b = 0; b < batch; b++) {
-                    int[] grown = Arrays.copyOf(sequences.get(b), sequences.get(b).length + 1);
-                    grown[grown.length - 1] = next[b];
-                    sequences.set(b, grown);
-                }
-                input = ForwardInput.of(sequences).withPadding(Padding.LEFT).logitsAt(Positions.LAST);
-            }
-        }
-        List<int[]> rows = new ArrayList<>();
+        List<int[]> rows = Decoding.batched(newRun(), first.prompts(), maxNewTokens, model.eos().orElse(-1),
+                (row, logits) -> sampling.next(logits, random[row]));
         List<String> texts = new ArrayList<>();
-        for (int b = 0; b < batch; b++) {
-            rows.add(Arrays.copyOf(generated[b], produced[b]));
-            texts.add(model.hasTokenizer() ? model.toText(rows.get(b)) : "");
+        for (int[] row : rows) {
+            texts.add(model.hasTokenizer() ? model.toText(row) : "");
         }
-        return new Completion(first.prompts(), rows, texts, uniform);
-    }
-
-    private static boolean allDone(boolean[] done) {
-        for (boolean d : done) {
-            if (!d) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private List<HookPoint> keyValuePoints() {
-        List<HookPoint> points = new ArrayList<>();
-        for (int layer = 0; layer < config().numLayers(); layer++) {
-            points.add(HookPoint.block(layer, HookSite.ATTN_ROT_K));
-            points.add(HookPoint.block(layer, HookSite.ATTN_V));
-        }
-        return points;
-    }
-
-    /** Appends one forward's cached keys and values to the past ones, freeing what is no longer read. */
-    private PastKeyValues extend(PastKeyValues past, ActivationCache cache) {
-        int layers = config().numLayers();
-        NDArray[] keys = new NDArray[layers];
-        NDArray[] values = new NDArray[layers];
-        for (int layer = 0; layer < layers; layer++) {
-            NDArray k = cache.get(HookPoint.block(layer, HookSite.ATTN_ROT_K));
-            NDArray v = cache.get(HookPoint.block(layer, HookSite.ATTN_V));
-            if (past == null) {
-                keys[layer] = k;
-                values[layer] = v;
-            } else {
-                keys[layer] = past.key(layer).concat(k, 1);
-                values[layer] = past.value(layer).concat(v, 1);
-                past.key(layer).close();
-                past.value(layer).close();
-                k.close();
-                v.close();
-            }
-        }
-        return new PastKeyValues((int) keys[0].getShape().get(1), keys, values);
+        return new Completion(first.prompts(), rows, texts, true);
     }
 
     private Run newRun() {

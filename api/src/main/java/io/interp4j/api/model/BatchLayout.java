@@ -215,11 +215,26 @@ public record BatchLayout(Padding padding, int[] offsets, int[] lengths, int wid
      * @return {@code [batch][width]}
      */
     public int[][] positionIds(int firstPosition) {
+        int[] first = new int[batch()];
+        Arrays.fill(first, firstPosition);
+        return positionIds(first);
+    }
+
+    /**
+     * Returns the position id of every slot when rows continue from different lengths (after a
+     * left-padded past, {@link PastKeyValues#pads()}): row {@code b}'s real positions count from
+     * {@code firstPositions[b]} at its first real token; pad slots repeat the nearest real position's id.
+     *
+     * @param firstPositions per row, the sequence index of its first real position in the chunk
+     * @return {@code [batch][width]}
+     * @since 0.4
+     */
+    public int[][] positionIds(int[] firstPositions) {
         int[][] ids = new int[batch()][width];
         for (int b = 0; b < batch(); b++) {
             for (int p = 0; p < width; p++) {
                 int own = Math.max(0, Math.min(p - offsets[b], lengths[b] - 1));
-                ids[b][p] = firstPosition + own;
+                ids[b][p] = firstPositions[b] + own;
             }
         }
         return ids;
@@ -235,19 +250,34 @@ public record BatchLayout(Padding padding, int[] offsets, int[] lengths, int wid
      * @return the mask, row-major
      */
     public float[] mask(int firstPosition) {
+        return mask(firstPosition, new int[0]);
+    }
+
+    /**
+     * Returns the additive attention mask after cached keys whose leading positions are padding in
+     * some rows ({@link PastKeyValues#pads()}): as {@link #mask(int)}, and row {@code b}'s first
+     * {@code pastPads[b]} cached keys are masked too.
+     *
+     * @param firstPosition how many cached keys come before the chunk
+     * @param pastPads per row, how many leading cached keys are padding; empty when none
+     * @return the mask, row-major
+     * @since 0.4
+     */
+    public float[] mask(int firstPosition, int[] pastPads) {
         int keys = firstPosition + width;
         float[] mask = new float[batch() * width * keys];
         Arrays.fill(mask, Float.NEGATIVE_INFINITY);
         for (int b = 0; b < batch(); b++) {
             int begin = offsets[b];
             int end = offsets[b] + lengths[b];
+            int pastBegin = pastPads.length == 0 ? 0 : pastPads[b];
             for (int q = 0; q < width; q++) {
                 int base = (b * width + q) * keys;
                 if (q < begin || q >= end) {
                     mask[base + firstPosition + q] = 0f;
                     continue;
                 }
-                for (int k = 0; k < firstPosition; k++) {
+                for (int k = pastBegin; k < firstPosition; k++) {
                     mask[base + k] = 0f;
                 }
                 for (int k = begin; k <= q; k++) {

@@ -5,7 +5,14 @@ import static java.util.Objects.requireNonNull;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Internal;
+import ai.djl.ndarray.NDArray;
+import io.interp4j.api.hook.ActivationCache;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.intervention.Positions;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * What every engine computes the same way, kept in one place: input checks, RoPE tables in Hugging
@@ -85,6 +92,120 @@ public final class Decoding {
         return new Generation(prompt, Arrays.copyOfRange(sequence, prompt.length, length), prefill, total - prefill);
     }
 
+    /** Picks a row's next token from its last position's logits. */
+    @FunctionalInterface
+    public interface RowSampler {
+        /**
+         * Picks the next token.
+         *
+         * @param row the batch row
+         * @param logits the row's last logits, {@code [vocab]}
+         * @return the token id
+         */
+        int next(int row, float[] logits);
+    }
+
+    /**
+     * Generates from a batch of prompts of any lengths with keys and values reused: one forward of
+     * the left-padded prompts, then per step one forward of every row's newest token after the
+     * batch's keys and values (their leading pads per row, {@link PastKeyValues#pads()}), so each row
+     * gets the tokens it would get alone. A row stops after {@code eos}; it keeps being computed (its
+     * tokens dropped) until every row stopped or {@code maxNewTokens} steps ran. The run caches the
+     * rotated keys and values of every layer ({@link Run#cache}) and may carry hooks and interventions:
+     * the prompts' forward shows them every position, each later one the new position only.
+     *
+     * @param run the run, with its hooks
+     * @param prompts token ids per row, none empty
+     * @param maxNewTokens the most new tokens per row, at least 1
+     * @param eos the end-of-text token, or a negative number for none
+     * @param sampler picks each row's next token
+     * @return per row its new tokens, the eos token included where it stopped there
+     * @since 0.4
+     */
+    public static List<int[]> batched(Run run, List<int[]> prompts, int maxNewTokens, int eos, RowSampler sampler) {
+        requireNonNull(run, "run is null");
+        requireNonNull(sampler, "sampler is null");
+        if (maxNewTokens < 1) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "maxNewTokens must be >= 1, found " + maxNewTokens);
+        }
+        ForwardInput input = ForwardInput.of(prompts).withPadding(Padding.LEFT).logitsAt(Positions.LAST);
+        ModelConfig config = run.config();
+        input.check(config);
+        int batch = input.batch();
+        int[] pads = input.layout().offsets();
+        int[][] generated = new int[batch][maxNewTokens];
+        int[] produced = new int[batch];
+        boolean[] done = new boolean[batch];
+        List<HookPoint> keyValues = new ArrayList<>();
+        for (int layer = 0; layer < config.numLayers(); layer++) {
+            keyValues.add(HookPoint.block(layer, HookSite.ATTN_ROT_K));
+            keyValues.add(HookPoint.block(layer, HookSite.ATTN_V));
+        }
+        run.cache(keyValues);
+        PastKeyValues past = null;
+        int vocab = config.vocabSize();
+        try {
+            for (int step = 0; step < maxNewTokens; step++) {
+                ForwardResult result = run.forward(input);
+                float[] logits = result.logits().toFloatArray();
+                result.logits().close();
+                int[] next = new int[batch];
+                boolean all = true;
+                for (int b = 0; b < batch; b++) {
+                    next[b] = sampler.next(b, Arrays.copyOfRange(logits, b * vocab, (b + 1) * vocab));
+                    if (!done[b]) {
+                        generated[b][produced[b]++] = next[b];
+                        done[b] = next[b] == eos;
+                    }
+                    all &= done[b];
+                }
+                if (all || step == maxNewTokens - 1) {
+                    break;
+                }
+                past = extend(past, result.cache(), config.numLayers(), pads);
+                int[][] newest = new int[batch][];
+                for (int b = 0; b < batch; b++) {
+                    newest[b] = new int[] {next[b]};
+                }
+                input = ForwardInput.of(newest).after(past).logitsAt(Positions.LAST);
+            }
+        } finally {
+            if (past != null) {
+                for (int layer = 0; layer < config.numLayers(); layer++) {
+                    past.key(layer).close();
+                    past.value(layer).close();
+                }
+            }
+        }
+        List<int[]> rows = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            rows.add(Arrays.copyOf(generated[b], produced[b]));
+        }
+        return rows;
+    }
+
+    /** Appends one forward's cached keys and values to the past ones, freeing what is no longer read. */
+    private static PastKeyValues extend(PastKeyValues past, ActivationCache cache, int layers, int[] pads) {
+        NDArray[] keys = new NDArray[layers];
+        NDArray[] values = new NDArray[layers];
+        for (int layer = 0; layer < layers; layer++) {
+            NDArray k = cache.get(HookPoint.block(layer, HookSite.ATTN_ROT_K));
+            NDArray v = cache.get(HookPoint.block(layer, HookSite.ATTN_V));
+            if (past == null) {
+                keys[layer] = k;
+                values[layer] = v;
+            } else {
+                keys[layer] = past.key(layer).concat(k, 1);
+                values[layer] = past.value(layer).concat(v, 1);
+                past.key(layer).close();
+                past.value(layer).close();
+                k.close();
+                v.close();
+            }
+        }
+        return new PastKeyValues((int) keys[0].getShape().get(1), keys, values, pads);
+    }
+
     /**
      * Returns the lowest index of the largest value.
      *
@@ -120,23 +241,54 @@ public final class Decoding {
     }
 
     /**
-     * Returns the RoPE tables of a padded batch, every row numbering its positions from its first real
-     * token ({@link BatchLayout#positionIds}).
+     * The RoPE tables and the additive attention mask of one forward, with the shapes an engine feeds
+     * them in: {@code cos}/{@code sin} {@code [1 or batch, queries, 1, d_head]}, the mask {@code
+     * [queries, keys]} or, when rows differ, {@code [batch, 1, queries, keys]}.
+     *
+     * @param cos the cosines, row-major
+     * @param sin the sines, row-major
+     * @param ropeShape the tables' shape
+     * @param mask the additive mask, row-major
+     * @param maskShape the mask's shape
+     * @since 0.4
+     */
+    public record Geometry(float[] cos, float[] sin, long[] ropeShape, float[] mask, long[] maskShape) {}
+
+    /**
+     * Returns the position tables and the attention mask of a chunk after {@code start} cached
+     * positions, the one place both engines build them: rows equal and unpadded share one causal mask
+     * and one table; otherwise (a padded chunk, or a past with padded rows) every row numbers its
+     * positions from its own first real token and its pad keys, cached or new, are masked.
      *
      * @param config the model
-     * @param layout the batch's layout
-     * @param firstPosition the sequence index of the chunk's first real position
-     * @return {@code {cos, sin}}, each {@code [batch * width * d_head]}
-     * @since 0.2
+     * @param layout the chunk's layout
+     * @param start how many cached positions come before it, padding included
+     * @param pastPads per row, how many leading cached positions are padding; empty when none
+     * @return the tables and the mask
+     * @since 0.4
      */
-    public static float[][] ropeTable(ModelConfig config, BatchLayout layout, int firstPosition) {
-        int[][] ids = layout.positionIds(firstPosition);
-        int width = layout.width();
-        int[] flat = new int[layout.batch() * width];
-        for (int b = 0; b < layout.batch(); b++) {
-            System.arraycopy(ids[b], 0, flat, b * width, width);
+    public static Geometry geometry(ModelConfig config, BatchLayout layout, int start, int[] pastPads) {
+        int batch = layout.batch();
+        int queries = layout.width();
+        int keys = start + queries;
+        boolean pastPadded = Arrays.stream(pastPads).anyMatch(p -> p != 0);
+        if (!layout.shifted() && !pastPadded) {
+            float[][] table = ropeTable(config, start, queries);
+            return new Geometry(table[0], table[1], new long[] {1, queries, 1, config.headDim()}, causalMask(start, queries),
+                    new long[] {queries, keys});
         }
-        return ropeTable(config, flat);
+        int[] first = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            first[b] = start - (pastPadded ? pastPads[b] : 0);
+        }
+        int[][] ids = layout.positionIds(first);
+        int[] flat = new int[batch * queries];
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(ids[b], 0, flat, b * queries, queries);
+        }
+        float[][] table = ropeTable(config, flat);
+        return new Geometry(table[0], table[1], new long[] {batch, queries, 1, config.headDim()}, layout.mask(start, pastPadded ? pastPads : new int[0]),
+                new long[] {batch, 1, queries, keys});
     }
 
     /**
@@ -161,7 +313,7 @@ public final class Decoding {
 
     /**
      * Returns the RoPE tables for arbitrary position ids (one per slot, e.g. a padded batch's rows one
-     * after another): the same values {@link #ropeTable(ModelConfig, int, int)} gives each position.
+     * after another, {@link #geometry}): the same values {@link #ropeTable(ModelConfig, int, int)} gives each position.
      *
      * @param config the model
      * @param positions the position id of each slot

@@ -22,7 +22,9 @@ import java.util.List;
  * <p>Starting at layer L means the residual is {@code blocks.L.hook_resid_pre} ({@code L =
  * n_layers}: the input of the final norm); hook points before it do not fire, and an intervention
  * there is an error. With {@code past}, the prompts are the positions after the past ones (all
- * equally long) and position ids continue from {@code past.length()}.
+ * equally long) and position ids continue from {@code past.length()}; when the past is a left-padded
+ * batch ({@link PastKeyValues#pads()}), each row's continue from its own real length and its pad
+ * keys are masked.
  *
  * @param prompts one token sequence per row; ids are checked against the model; with a residual they
  *     still give each row's length (and the embedding is not computed)
@@ -201,10 +203,8 @@ public record ForwardInput(List<int[]> prompts, Padding padding, int startLayer,
             }
         }
         if (past != null) {
+            // the new positions of every row follow the past directly; rows of different pasts say so with the past's pads
             layout.requireUniform("a forward after past keys and values");
-            if (padding != Padding.RIGHT && layout.shifted()) {
-                throw new IllegalStateException("uniform rows cannot be shifted");
-            }
             past.check(config, startLayer, batch());
         }
         for (int b = 0; b < rowInterventions.size(); b++) {

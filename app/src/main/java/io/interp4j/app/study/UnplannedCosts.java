@@ -3,6 +3,7 @@ package io.interp4j.app.study;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.experiment.UnplannedWork;
+import io.interp4j.api.model.Decoding;
 import io.interp4j.api.model.GenerationOptions;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
@@ -24,7 +25,8 @@ import java.util.stream.Stream;
  * What a dry run says a step's {@link UnplannedWork} costs: the same work, cut short and timed on the
  * loaded model (no calibration model prices training or generation, so a short run of each is the
  * estimate). Training runs a few optimizer steps of the recipe into a temporary folder that is deleted;
- * generation times a few prompts' first tokens and a few cached decode steps.
+ * generation times a batched prefill and a few batched decode steps, and a few prompts' first tokens
+ * and cached decode steps alone.
  */
 final class UnplannedCosts {
     /** Optimizer steps a training sample runs; the first pays the setup, the others time a step. */
@@ -71,8 +73,13 @@ final class UnplannedCosts {
             return String.format(Locale.ROOT, "training on %s: %,d micro-batches of %d", t.model(), t.forwardPasses(), t.options().batchSize());
         }
         UnplannedWork.Generation g = (UnplannedWork.Generation) work;
-        return String.format(Locale.ROOT, "generation on %s%s: %,d prompts × (%d + %d) tokens", g.model(), variant(g.load()), g.prompts().size(),
-                g.warmUpTokens(), g.maxNewTokens());
+        if (g.batchSize() == 1) {
+            return String.format(Locale.ROOT, "generation on %s%s: %,d prompts × (%d + %d) tokens", g.model(), variant(g.load()),
+                    g.prompts().size(), g.warmUpTokens(), g.maxNewTokens());
+        }
+        return String.format(Locale.ROOT, "generation on %s%s: %,d prompts in batches of %d × %d tokens, then %d alone × (%d + %d) tokens",
+                g.model(), variant(g.load()), g.prompts().size(), g.batchSize(), g.maxNewTokens(), g.timedPrompts(), g.warmUpTokens(),
+                g.maxNewTokens());
     }
 
     private static String variant(LoadOptions load) {
@@ -116,10 +123,13 @@ final class UnplannedCosts {
     }
 
     /**
-     * Times, after the same generation untimed, the first token of up to {@value #PREFILL_PROMPTS} prompts
-     * (the prefill) and {@value #DECODE_TOKENS} cached decode steps after the first prompt, none stopping
-     * at end-of-text: the estimate is an upper bound, since a generation that stops early runs fewer.
-     * Decode steps later in a long generation attend over more positions than the timed ones.
+     * Prices the generations alone (batch 1) and, with a batch size above 1, the batched ones. Alone:
+     * after the same generation untimed, the first token of up to {@value #PREFILL_PROMPTS} prompts
+     * (the prefill) and {@value #DECODE_TOKENS} cached decode steps after the first prompt. Batched:
+     * after the first batch's prefill untimed, its prefill and {@value #DECODE_TOKENS} batched decode
+     * steps, each batch priced as the first (the largest). None stops at end-of-text: the estimate is an
+     * upper bound, since a generation that stops early runs fewer. Decode steps later in a long
+     * generation attend over more positions than the timed ones.
      */
     private Cost generation(String what, UnplannedWork.Generation work) {
         StudyPlan.ModelSpec spec = plan.models().get(work.model());
@@ -128,26 +138,55 @@ final class UnplannedCosts {
         try {
             List<int[]> prompts = work.prompts();
             int decode = Math.min(DECODE_TOKENS, work.maxNewTokens() - 1);
-            generate(model, prompts.get(0), 1 + decode);
-            int sampled = Math.min(PREFILL_PROMPTS, prompts.size());
-            double prefill = 0;
-            double firstPrefill = 0;
-            for (int i = 0; i < sampled; i++) {
-                double seconds = generate(model, prompts.get(i * prompts.size() / sampled), 1);
-                prefill += seconds / sampled;
-                firstPrefill = i == 0 ? seconds : firstPrefill;
+            double seconds = 0;
+            List<String> parts = new ArrayList<>();
+            if (work.batchSize() > 1) {
+                List<int[]> first = prompts.subList(0, Math.min(work.batchSize(), prompts.size()));
+                int batches = (prompts.size() + work.batchSize() - 1) / work.batchSize();
+                generate(model, first, 1);
+                double prefill = generate(model, first, 1);
+                double perStep = decode == 0 ? 0 : Math.max(0, generate(model, first, 1 + decode) - prefill) / decode;
+                double batched = batches * (prefill + (work.maxNewTokens() - 1) * perStep);
+                seconds += batched;
+                parts.add(String.format(Locale.ROOT, "%s for %d batch(es): %s per prefill of %d prompts, %s per batched step; timed on %d"
+                        + " decode steps", DryRunCosts.duration(batched), batches, DryRunCosts.duration(prefill), first.size(),
+                        DryRunCosts.duration(perStep), decode));
             }
-            double perToken = decode == 0 ? 0 : Math.max(0, generate(model, prompts.get(0), 1 + decode) - firstPrefill) / decode;
-            double perPrompt = (work.warmUpTokens() > 0 ? prefill + (work.warmUpTokens() - 1) * perToken : 0)
-                    + prefill + (work.maxNewTokens() - 1) * perToken;
-            double seconds = perPrompt * prompts.size();
-            return new Cost(what + String.format(Locale.ROOT, ", estimated %s at most (%s per prompt's first token, %s per further token;"
-                    + " timed on %d prompt(s) and %d decode steps)", DryRunCosts.duration(seconds), DryRunCosts.duration(prefill),
-                    DryRunCosts.duration(perToken), sampled, decode), seconds, true);
+            int alone = work.alone();
+            if (alone > 0) {
+                List<int[]> single = work.batchSize() == 1 ? prompts : prompts.subList(0, alone);
+                generate(model, single.get(0), 1 + decode);
+                int sampled = Math.min(PREFILL_PROMPTS, single.size());
+                double prefill = 0;
+                double firstPrefill = 0;
+                for (int i = 0; i < sampled; i++) {
+                    double t = generate(model, single.get(i * single.size() / sampled), 1);
+                    prefill += t / sampled;
+                    firstPrefill = i == 0 ? t : firstPrefill;
+                }
+                double perToken = decode == 0 ? 0 : Math.max(0, generate(model, single.get(0), 1 + decode) - firstPrefill) / decode;
+                double perPrompt = (work.warmUpTokens() > 0 ? prefill + (work.warmUpTokens() - 1) * perToken : 0)
+                        + prefill + (work.maxNewTokens() - 1) * perToken;
+                seconds += perPrompt * alone;
+                parts.add(String.format(Locale.ROOT, "%s for %d prompt(s) alone: %s per prompt's first token, %s per further token; timed on"
+                        + " %d prompt(s) and %d decode steps", DryRunCosts.duration(perPrompt * alone), alone, DryRunCosts.duration(prefill),
+                        DryRunCosts.duration(perToken), sampled, decode));
+            }
+            return new Cost(what + String.format(Locale.ROOT, ", estimated %s at most (%s)", DryRunCosts.duration(seconds),
+                    String.join("; ", parts)), seconds, true);
         } finally {
             if (!own) {
                 pool.release(work.model(), work.load());
             }
+        }
+    }
+
+    /** Seconds of one greedy, cached, batched generation of exactly {@code tokens} tokens per row. */
+    private static double generate(Model model, List<int[]> prompts, int tokens) {
+        try (Run run = model.newRun()) {
+            long started = System.nanoTime();
+            Decoding.batched(run, prompts, tokens, -1, (row, logits) -> Decoding.argmax(logits));
+            return (System.nanoTime() - started) / 1e9;
         }
     }
 

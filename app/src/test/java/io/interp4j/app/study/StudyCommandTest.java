@@ -218,18 +218,23 @@ class StudyCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).containsPattern("training on main: 10 micro-batches of 1, estimated [^(]+ \\([^)]+ per optimizer step of 2"
                 + " micro-batches \\+ [^)]+ once, timed on 3 step\\(s\\)\\)");
-        java.util.regex.Matcher generation = java.util.regex.Pattern.compile("generation on main \\((none|int8)\\): (\\d+) prompts × \\(1 \\+ 6\\)"
-                + " tokens, estimated [^(]+ at most \\([^)]+ per prompt's first token, [^)]+ per further token; timed on [1-3] prompt\\(s\\) and 5"
-                + " decode steps\\)").matcher(r.out());
+        java.util.regex.Matcher generation = java.util.regex.Pattern.compile("generation on main \\((none|int8)\\): (\\d+) prompts in batches"
+                + " of (\\d+) × 6 tokens, then (\\d+) alone × \\(1 \\+ 6\\) tokens, estimated [^(]+ at most \\(.+ for 1 batch\\(es\\): .+ per"
+                + " prefill of \\d+ prompts, .+ per batched step; timed on 5 decode steps; .+ for \\d+ prompt\\(s\\) alone: .+ per prompt's"
+                + " first token, .+ per further token; timed on [1-3] prompt\\(s\\) and 5 decode steps\\)").matcher(r.out());
         List<String> variants = new java.util.ArrayList<>();
-        long prompts = 0;
+        long passes = 0;
         while (generation.find()) {
             variants.add(generation.group(1));
-            prompts += Long.parseLong(generation.group(2));
+            long prompts = Long.parseLong(generation.group(2));
+            // all prompts in one batch, the first 3 timed alone
+            assertThat(Long.parseLong(generation.group(3))).isEqualTo(prompts);
+            assertThat(Long.parseLong(generation.group(4))).isEqualTo(Math.min(3, prompts));
+            passes += prompts * 6 + Math.min(3, prompts) * 7;
         }
         assertThat(variants).as(r.out()).containsExactly("none", "int8");
-        // the step's count is its unplanned work's: per variant, each prompt's warm-up token and 6 new ones
-        assertThat(r.out()).contains(String.format(java.util.Locale.ROOT, "%,d forward passes", prompts * 7));
+        // the step's count is its unplanned work's: per variant, 6 new tokens per prompt batched, then the timed prompts' warm-up token and 6 new ones
+        assertThat(r.out()).contains(String.format(java.util.Locale.ROOT, "%,d forward passes", passes));
         assertThat(r.out()).containsPattern("total: [0-9,]+ forward passes, estimated [^\\n]+; report formats").doesNotContain("estimated part");
         assertThat(trainingSamples()).isEqualTo(before);
     }

@@ -9,13 +9,15 @@ import io.interp4j.api.model.PastKeyValues;
 
 /**
  * Rotated keys and values of every layer for the positions processed so far, each {@code [batch,
- * kv_head, pos, d_head]}, owned by one manager that lives as long as the generation.
+ * kv_head, pos, d_head]}, owned by one manager that lives as long as the generation; a preloaded
+ * left-padded past keeps its rows' leading pad counts.
  */
 final class KvCache implements AutoCloseable {
     private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;
     private int length;
+    private int[] pads = new int[0];
 
     KvCache(NDManager parent, int layers) {
         this.manager = parent.newSubManager();
@@ -33,6 +35,7 @@ final class KvCache implements AutoCloseable {
             values[layer] = asCached(past.value(layer), batch);
         }
         length = past.length();
+        pads = past.pads();
     }
 
     private NDArray asCached(NDArray hookLayout, int batch) {
@@ -48,6 +51,11 @@ final class KvCache implements AutoCloseable {
 
     int length() {
         return length;
+    }
+
+    /** Per row, how many leading cached positions are padding; empty when none. */
+    int[] pads() {
+        return pads;
     }
 
     /** Appends new keys and values of one layer and returns all of them. */

@@ -83,21 +83,11 @@ final class Qwen2Forward {
             } else {
                 x = s.local(batchInput.residual());
             }
-            NDArray cos;
-            NDArray sin;
-            NDArray mask;
-            if (layout.shifted()) {
-                // left padding: every row numbers its positions from its first real token, pad keys masked
-                float[][] table = Decoding.ropeTable(config, layout, start);
-                cos = owned(scope.create(table[0], new Shape(batch, queries, 1, config.headDim())));
-                sin = owned(scope.create(table[1], new Shape(batch, queries, 1, config.headDim())));
-                mask = owned(scope.create(layout.mask(start), new Shape(batch, 1, queries, keys)));
-            } else {
-                float[][] table = Decoding.ropeTable(config, start, queries);
-                cos = owned(scope.create(table[0], new Shape(1, queries, 1, config.headDim())));
-                sin = owned(scope.create(table[1], new Shape(1, queries, 1, config.headDim())));
-                mask = owned(scope.create(Decoding.causalMask(start, queries), new Shape(queries, keys)));
-            }
+            // padded rows (in this chunk or in the cached past) number their positions from their own first real token
+            Decoding.Geometry geometry = Decoding.geometry(config, layout, start, pass.cache() == null ? new int[0] : pass.cache().pads());
+            NDArray cos = owned(scope.create(geometry.cos(), new Shape(geometry.ropeShape())));
+            NDArray sin = owned(scope.create(geometry.sin(), new Shape(geometry.ropeShape())));
+            NDArray mask = owned(scope.create(geometry.mask(), new Shape(geometry.maskShape())));
             Scalars scalars = new Scalars(constant(scope, config.rmsNormEps()), constant(scope, -1),
                     constant(scope, 1.0 / Math.sqrt(config.headDim())));
             for (int layer = batchInput.startLayer(); layer < config.numLayers(); layer++) {

@@ -63,6 +63,8 @@ final class OnnxRun extends AbstractRun {
         final List<OnnxTensor> keys = new ArrayList<>();
         final List<OnnxTensor> values = new ArrayList<>();
         int length;
+        /** Per row, how many leading positions are padding (a left-padded past); empty when none. */
+        int[] pads = new int[0];
 
         /**
          * Earlier positions' keys and values in hook layout {@code [1 or batch, P, kv, d_head]}, as the
@@ -81,6 +83,7 @@ final class OnnxRun extends AbstractRun {
                 throw e;
             }
             state.length = past.length();
+            state.pads = past.pads();
             return state;
         }
 
@@ -208,25 +211,11 @@ final class OnnxRun extends AbstractRun {
             } else {
                 values.put(Qwen2Graph.RESIDUAL, own(owned, toOnnx(env, in.residual())));
             }
-            float[][] table;
-            long[] ropeShape;
-            float[] mask;
-            long[] maskShape;
-            if (layout.shifted()) {
-                // left padding: every row numbers its positions from its first real token, pad keys masked
-                table = Decoding.ropeTable(config, layout, start);
-                ropeShape = new long[] {batch, queries, 1, config.headDim()};
-                mask = layout.mask(start);
-                maskShape = new long[] {batch, 1, queries, keys};
-            } else {
-                table = Decoding.ropeTable(config, start, queries);
-                ropeShape = new long[] {1, queries, 1, config.headDim()};
-                mask = Decoding.causalMask(start, queries);
-                maskShape = new long[] {queries, keys};
-            }
-            values.put(Qwen2Graph.COS, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(table[0]), ropeShape)));
-            values.put(Qwen2Graph.SIN, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(table[1]), ropeShape)));
-            values.put(Qwen2Graph.MASK, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(mask), maskShape)));
+            // padded rows (in this chunk or in the cached past) number their positions from their own first real token
+            Decoding.Geometry geometry = Decoding.geometry(config, layout, start, kv == null ? new int[0] : kv.pads);
+            values.put(Qwen2Graph.COS, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(geometry.cos()), geometry.ropeShape())));
+            values.put(Qwen2Graph.SIN, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(geometry.sin()), geometry.ropeShape())));
+            values.put(Qwen2Graph.MASK, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(geometry.mask()), geometry.maskShape())));
             long[] logitRows = logitRows(layout, in.logits(), start);
             int selected = (int) (logitRows.length / batch);
             values.put(Qwen2Graph.LOGIT_ROWS, own(owned, OnnxTensor.createTensor(env, LongBuffer.wrap(logitRows), new long[] {logitRows.length})));

@@ -13,7 +13,7 @@ import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.experiment.UnplannedWork;
-import io.interp4j.api.model.Generation;
+import io.interp4j.api.model.Decoding;
 import io.interp4j.api.model.GenerationOptions;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
@@ -51,8 +51,12 @@ import java.util.stream.Collectors;
  * every prompt of the suite's generation family, for each model and quantisation variant. Each variant
  * is loaded with {@link StudyContext#model(String, LoadOptions)} without adapter, so it never sees a
  * study model's own adapter or quantisation ({@code none} is the study model itself when that carries
- * neither). Before each timed generation a 1-token generation of the
- * same prompt runs in its own run (the warm-up); tok/s = new tokens / wall time of the timed generation.
+ * neither). The texts come from generating {@code generation-batch} prompts at a time as one
+ * left-padded batch with the KV cache ({@link Decoding#batched}: each row gets the tokens it would get
+ * alone). Speed keeps the seed's meaning, batch 1: the first {@code timed-prompts} prompts are
+ * generated again one by one, each after a 1-token generation of the same prompt in its own run (the
+ * warm-up); tok/s = new tokens / wall time of the timed generation. With {@code generation-batch = 1}
+ * every prompt is generated alone that way and every generation is timed (the texts are the timed ones).
  *
  * <p>Timings are nondeterministic, so they stay in the {@code vibe-timings} table only: the atlas rows,
  * the other tables, the summary and the generations file hold deterministic numbers.
@@ -64,9 +68,12 @@ final class VibeCheck implements Experiment {
     /** The seed's threshold: a generation is repetitive when its repetition ratio exceeds it. */
     static final double REPETITIVE_ABOVE = 0.3;
 
-    /** One generation and what was measured on it (nanos is the only nondeterministic field). */
+    /**
+     * One generation and what was measured on it; {@code timedTokens} and {@code nanos} (the only
+     * nondeterministic field) are those of its batch-1 timed generation, {@code nanos < 0} when it was not timed.
+     */
     private record Sample(Task task, List<Constraint> constraints, String text, int newTokens, boolean stopped, double repetition,
-            int met, long nanos) {
+            int met, int timedTokens, long nanos) {
         double adherence() {
             return constraints.isEmpty() ? 0 : met / (double) constraints.size();
         }
@@ -76,12 +83,18 @@ final class VibeCheck implements Experiment {
     private final String family;
     private final List<Quantization> variants;
     private final int maxNewTokens;
+    /** Prompts generated together, at least 1; {@code Integer.MAX_VALUE} for all. */
+    private final int batch;
+    /** With {@code batch > 1}: how many prompts, from the first, are generated again alone and timed. */
+    private final int timedPrompts;
 
-    VibeCheck(AtlasScope scope, String family, List<Quantization> variants, int maxNewTokens) {
+    VibeCheck(AtlasScope scope, String family, List<Quantization> variants, int maxNewTokens, int batch, int timedPrompts) {
         this.scope = scope;
         this.family = family;
         this.variants = List.copyOf(variants);
         this.maxNewTokens = maxNewTokens;
+        this.batch = batch;
+        this.timedPrompts = timedPrompts;
     }
 
     @Override
@@ -112,7 +125,11 @@ final class VibeCheck implements Experiment {
         return scope.tasks(context).stream().filter(t -> t.family().equals(family)).toList();
     }
 
-    /** Per model and quantisation, each prompt's warm-up token and generation: an upper bound, since a generation may stop at end-of-text. */
+    /**
+     * Per model and quantisation, the batched generation of every prompt and the timed prompts' warm-up
+     * token and generation alone (with batch 1: every prompt's): an upper bound, since a generation may
+     * stop at end-of-text.
+     */
     @Override
     public List<UnplannedWork> unplanned(StudyContext context) {
         List<Task> tasks = tasks(context);
@@ -121,7 +138,9 @@ final class VibeCheck implements Experiment {
             Tokenizer tokenizer = context.tokenizer(name);
             List<int[]> prompts = tasks.stream().map(task -> encode(context, tokenizer, task)).toList();
             for (Quantization variant : variants) {
-                work.add(new UnplannedWork.Generation(name, new LoadOptions(Optional.empty(), variant), prompts, 1, maxNewTokens));
+                int rows = Math.min(batch, prompts.size());
+                work.add(new UnplannedWork.Generation(name, new LoadOptions(Optional.empty(), variant), prompts, 1, maxNewTokens, rows,
+                        rows == 1 ? 0 : Math.min(timedPrompts, prompts.size())));
             }
         }
         return work;
@@ -133,7 +152,10 @@ final class VibeCheck implements Experiment {
 
     @Override
     public String describe() {
-        return "vibe-check: greedy generation (at most " + maxNewTokens + " new tokens, after a 1-token warm-up) over family '"
+        String generation = batch == 1 ? "one prompt at a time, each timed after a 1-token warm-up"
+                : (batch == Integer.MAX_VALUE ? "all prompts in one batch" : "batches of " + batch + " prompts") + " with the KV cache; tok/s"
+                        + " at batch 1 on the first " + timedPrompts + " prompt(s), each after a 1-token warm-up";
+        return "vibe-check: greedy generation (at most " + maxNewTokens + " new tokens, " + generation + ") over family '"
                 + family + "' per quantisation "
                 + variants.stream().map(Quantization::configName).collect(Collectors.joining(", "))
                 + "; repetition, constraint adherence (published: mean over all prompts; corrected: over constrained prompts, 95%"
@@ -173,11 +195,13 @@ final class VibeCheck implements Experiment {
                             : s.constraints().stream().map(Constraint::toString).collect(Collectors.joining("; ")), s.newTokens(),
                             s.stopped(), Constraint.words(s.text()), s.repetition(), s.repetition() > REPETITIVE_ABOVE,
                             s.constraints().size(), s.met(), s.constraints().isEmpty() ? null : s.adherence()));
-                    timings.add(Arrays.asList(name, v, s.task().id(), s.newTokens(), s.nanos() / 1e9, tokensPerSecond(s.newTokens(),
-                            s.nanos())));
+                    if (s.nanos() >= 0) {
+                        timings.add(Arrays.asList(name, v, s.task().id(), s.timedTokens(), s.nanos() / 1e9, tokensPerSecond(s.timedTokens(),
+                                s.nanos())));
+                        tokens += s.timedTokens();
+                        nanos += s.nanos();
+                    }
                     lines.add(json(name, v, s));
-                    tokens += s.newTokens();
-                    nanos += s.nanos();
                 }
                 timings.add(Arrays.asList(name, v, "all", tokens, nanos / 1e9, tokensPerSecond(tokens, nanos)));
                 constrained = (int) samples.stream().filter(s -> !s.constraints().isEmpty()).count();
@@ -209,6 +233,9 @@ final class VibeCheck implements Experiment {
         summary.put("constrained-prompts", tasks.stream().filter(t -> t.metadata().containsKey(Constraint.METADATA_KEY)).count());
         summary.put("variants", variants.stream().map(Quantization::configName).collect(Collectors.joining(", ")));
         summary.put("max-new-tokens", maxNewTokens);
+        summary.put("generation-batch", Math.min(batch, tasks.size()));
+        summary.put("timed-prompts", tasks.stream().limit(Math.min(batch, tasks.size()) == 1 ? tasks.size() : timedPrompts).map(Task::id)
+                .collect(Collectors.joining(", ")));
         summary.put("generations-file", GENERATIONS_FILE);
         summary.put("forward-passes", counted[0]);
         List<Table> tables = new ArrayList<>();
@@ -249,27 +276,52 @@ final class VibeCheck implements Experiment {
                 + ".models: model '" + name + "' (" + model.directory() + ") has no tokenizer.json; this row encodes suite '"
                 + scope.suite() + "' as text and decodes the generations"));
         int eos = model.config().eosTokenId().orElse(-1);
-        List<Sample> out = new ArrayList<>();
-        for (Task task : tasks) {
-            int[] prompt = encode(context, tokenizer, task);
-            try (Run warmUp = model.newRun()) {
-                forwards.accept(warmUp.generate(prompt, GenerationOptions.greedy(1)).generated().length);
+        List<int[]> prompts = tasks.stream().map(task -> encode(context, tokenizer, task)).toList();
+        int[][] generated = new int[prompts.size()][];
+        int[] timedTokens = new int[prompts.size()];
+        long[] nanos = new long[prompts.size()];
+        Arrays.fill(nanos, -1);
+        // one prompt in all is generated alone, as with batch 1 (what unplanned() declares)
+        int together = Math.min(batch, prompts.size());
+        int alone = prompts.size();
+        if (together > 1) {
+            for (int from = 0; from < prompts.size(); from += together) {
+                List<int[]> rows = prompts.subList(from, Math.min(prompts.size(), from + together));
+                try (Run run = model.newRun()) {
+                    List<int[]> out = Decoding.batched(run, rows, maxNewTokens, eos, (row, logits) -> Decoding.argmax(logits));
+                    for (int r = 0; r < out.size(); r++) {
+                        generated[from + r] = out.get(r);
+                        forwards.accept(out.get(r).length);
+                    }
+                }
             }
-            Generation generation;
-            long nanos;
+            alone = Math.min(timedPrompts, prompts.size());
+        }
+        for (int i = 0; i < alone; i++) {
+            try (Run warmUp = model.newRun()) {
+                forwards.accept(warmUp.generate(prompts.get(i), GenerationOptions.greedy(1)).generated().length);
+            }
             try (Run run = model.newRun()) {
                 long started = System.nanoTime();
-                generation = run.generate(prompt, GenerationOptions.greedy(maxNewTokens));
-                nanos = System.nanoTime() - started;
+                int[] timed = run.generate(prompts.get(i), GenerationOptions.greedy(maxNewTokens)).generated();
+                nanos[i] = System.nanoTime() - started;
+                timedTokens[i] = timed.length;
+                forwards.accept(timed.length);
+                if (together == 1) {
+                    generated[i] = timed;
+                }
             }
-            int[] generated = generation.generated();
-            forwards.accept(generated.length);
-            boolean stopped = generated.length > 0 && generated[generated.length - 1] == eos;
-            String text = tokenizer.decode(stopped ? Arrays.copyOf(generated, generated.length - 1) : generated);
+        }
+        List<Sample> out = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            Task task = tasks.get(i);
+            int[] tokens = generated[i];
+            boolean stopped = tokens.length > 0 && tokens[tokens.length - 1] == eos;
+            String text = tokenizer.decode(stopped ? Arrays.copyOf(tokens, tokens.length - 1) : tokens);
             String constraint = task.metadata().get(Constraint.METADATA_KEY);
             List<Constraint> constraints = constraint == null ? List.of() : Constraint.parseAll(constraint);
             int met = (int) constraints.stream().filter(c -> c.met(text)).count();
-            out.add(new Sample(task, constraints, text, generated.length, stopped, Constraint.repetition(text), met, nanos));
+            out.add(new Sample(task, constraints, text, tokens.length, stopped, Constraint.repetition(text), met, timedTokens[i], nanos[i]));
         }
         return out;
     }

@@ -44,8 +44,19 @@ public final class VibeCheckFactory implements ExperimentFactory {
         if (maxNewTokens == null) {
             settings.problem("max-new-tokens", "found " + StepSettings.render(maxValue) + "; allowed: an integer >= 1");
         }
+        ConfigValue batchValue = config.getValue("generation-batch");
+        Integer batch = "all".equals(batchValue.unwrapped()) ? Integer.valueOf(Integer.MAX_VALUE)
+                : batchValue.unwrapped() instanceof Integer n && n >= 1 ? n : null;
+        if (batch == null) {
+            settings.problem("generation-batch", "found " + StepSettings.render(batchValue) + "; allowed: all, or an integer >= 1");
+        }
+        ConfigValue timedValue = config.getValue("timed-prompts");
+        Integer timed = timedValue.unwrapped() instanceof Integer n && n >= 0 ? n : null;
+        if (timed == null) {
+            settings.problem("timed-prompts", "found " + StepSettings.render(timedValue) + "; allowed: an integer >= 0");
+        }
         settings.check();
-        return new VibeCheck(scope, family, variants, maxNewTokens);
+        return new VibeCheck(scope, family, variants, maxNewTokens, batch, timed);
     }
 
     private static List<Quantization> variants(StepSettings settings, Config config) {

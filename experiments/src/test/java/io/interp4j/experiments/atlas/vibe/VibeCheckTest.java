@@ -165,9 +165,13 @@ class VibeCheckTest extends TinyStudyTest {
 
     @Test
     void countsForwardsAsAnUpperBoundReportedInFull() {
-        assertThat(planned).isEqualTo(3L * 4 * (1 + MAX_NEW));
+        // per variant: the 4 prompts batched, one forward per row and step, then the first 3 alone after a 1-token warm-up
+        assertThat(planned).isEqualTo(3L * (4 * MAX_NEW + 3 * (1 + MAX_NEW)));
         assertThat(reported).isEqualTo(planned);
-        assertThat(counted).isBetween(3L * 4 * 2, planned);
+        assertThat(counted).isBetween(3L * (4 + 3 * 2), planned);
+        // one by one, as the seed: every prompt after its warm-up
+        assertThat(Steps.create("vibe-check", "models = [main], suite = generation, max-new-tokens = " + MAX_NEW + ", generation-batch = 1")
+                .forwardPasses(study)).isEqualTo(3L * 4 * (1 + MAX_NEW));
     }
 
     @Test
@@ -248,7 +252,10 @@ class VibeCheckTest extends TinyStudyTest {
             assertThat((String) cell(flags, r, "message")).contains("only 3 of 4 prompts").contains("75.0%");
         });
         Table timings = table(result, "vibe-timings");
-        assertThat(timings.rows()).hasSize(3 * (4 + 1));
+        // the first 3 prompts timed alone, and the total, per variant
+        assertThat(timings.rows()).hasSize(3 * (3 + 1));
+        assertThat(timings.rows().stream().map(r -> (String) cell(timings, r, "task")).distinct()).containsExactly("g0", "g1", "g2", "all");
+        assertThat(result.summary()).containsEntry("timed-prompts", "g0, g1, g2").containsEntry("generation-batch", 4);
         assertThat(timings.rows()).allSatisfy(r -> assertThat(number(timings, r, "tokens_per_second")).isPositive());
         for (Table t : result.tables()) {
             if (!t.name().equals("vibe-timings")) {
@@ -267,6 +274,9 @@ class VibeCheckTest extends TinyStudyTest {
                 .hasMessageContaining("interp4j.experiment.vibe-check.max-new-tokens: found 0; allowed: an integer >= 1")
                 .hasMessageContaining("interp4j.experiment.vibe-check.family: found \"\"");
         assertThatThrownBy(() -> Steps.create("vibe-check", "variants = [int8, int8]")).hasMessageContaining("variants: found");
+        assertThatThrownBy(() -> Steps.create("vibe-check", "generation-batch = 0, timed-prompts = -1"))
+                .hasMessageContaining("interp4j.experiment.vibe-check.generation-batch: found 0; allowed: all, or an integer >= 1")
+                .hasMessageContaining("interp4j.experiment.vibe-check.timed-prompts: found -1; allowed: an integer >= 0");
         study.addSuite(new TaskSuite("bad-generation", List.of(task("b0", "Hi.", "words=3"))));
         assertThat(Steps.create("vibe-check", "models = [main], suite = bad-generation").validate(study)).extracting(Object::toString).containsExactly(
                 P + ".suite: suite 'bad-generation' task 'b0': metadata constraint 'words=3' is not recognised; allowed: "
@@ -279,7 +289,8 @@ class VibeCheckTest extends TinyStudyTest {
     @Test
     void defaultsFollowTheSeed() {
         assertThat(Steps.create("vibe-check", "").describe())
-                .contains("at most 200 new tokens, after a 1-token warm-up")
+                .contains("at most 200 new tokens, all prompts in one batch with the KV cache; tok/s at batch 1 on the first 3"
+                        + " prompt(s), each after a 1-token warm-up")
                 .contains("family 'generation' per quantisation none, int8, nf4")
                 .contains("suite 'generation' (split all)")
                 .contains("models all, protocols published, corrected");
