@@ -30,8 +30,13 @@
  * {@code AbstractRun}, {@code Decoding}, {@code ThreadPolicy}, {@code HookDispatcher},
  * {@code HookObserver}, {@code InterventionHooks}, {@code RowInterventions}, {@code QuantizedWeight}),
  * tokenizer implementations ({@code HfTokenizer}, {@code ByteLevelBpe}) and the suites' readers and
- * generators ({@code TaskSuites}, {@code SyntheticFamilies}, {@code ToySuites}). Pre-training
- * ({@code Pretrainer}) is {@link io.interp4j.api.Experimental}.
+ * generators ({@code TaskSuites}, {@code SyntheticFamilies}, {@code ToySuites}).
+ *
+ * <p><b>What is experimental</b> ({@link io.interp4j.api.Experimental}: usable, but its shape may change
+ * in a minor release): the first-hour facade of {@code lens} ({@code HookedModel}, {@code Session},
+ * {@code Weights}, {@code ResidualStack}, {@code Completion}, {@code Sampling}), pre-training
+ * ({@code Pretrainer}, {@code PretrainingOptions}), a forward's bare matrix products for benchmarks'
+ * compute floor ({@code MatrixProducts}) and a tokenizer's special tokens ({@code SpecialTokens}).
  *
  * @since 0.1
  */

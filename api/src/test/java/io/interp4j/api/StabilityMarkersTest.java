@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every public top-level api type says how stable it is, and the api's package documentation lists
- * exactly the types marked internal (the markers have class retention, so the sources are read).
+ * exactly the types marked internal and exactly those marked experimental, so what stays stable is
+ * everything else, deliberately (the markers have class retention, so the sources are read).
  */
 class StabilityMarkersTest {
     private static final Path SOURCES = Path.of("src/main/java/io/interp4j/api");
@@ -26,6 +27,7 @@ class StabilityMarkersTest {
     void everyPublicTypeCarriesOneMarkerAndTheInternalOnesAreListed() throws IOException {
         List<String> unmarked = new ArrayList<>();
         TreeSet<String> internal = new TreeSet<>();
+        TreeSet<String> experimental = new TreeSet<>();
         List<Path> files;
         try (Stream<Path> walk = Files.walk(SOURCES)) {
             files = walk.filter(p -> p.toString().endsWith(".java") && !p.getFileName().toString().endsWith("-info.java")).sorted().toList();
@@ -44,16 +46,29 @@ class StabilityMarkersTest {
             if (annotations.contains("@Internal")) {
                 internal.add(type.group(2));
             }
+            if (annotations.contains("@Experimental")) {
+                experimental.add(type.group(2));
+            }
         }
         assertThat(unmarked).as("public api types without exactly one of @Stable, @Internal, @Experimental").isEmpty();
 
         String docs = Files.readString(SOURCES.resolve("package-info.java"));
-        String internalPart = docs.substring(docs.indexOf("<b>What is internal</b>"));
-        TreeSet<String> listed = new TreeSet<>();
-        Matcher code = Pattern.compile("\\{@code (\\w+)}").matcher(internalPart.substring(0, internalPart.indexOf("Pre-training")));
+        String internalPart = docs.substring(docs.indexOf("<b>What is internal</b>"), docs.indexOf("<b>What is experimental</b>"));
+        assertThat(typesNamed(internalPart)).as("the internal types package-info.java lists").isEqualTo(internal);
+        String experimentalPart = docs.substring(docs.indexOf("<b>What is experimental</b>"));
+        // the package it names (lens) is not a type
+        assertThat(typesNamed(experimentalPart)).as("the experimental types package-info.java lists").isEqualTo(experimental);
+    }
+
+    /** The names in {@code {@code Name}} of a part of the docs, less lowercase ones (packages). */
+    private static TreeSet<String> typesNamed(String part) {
+        TreeSet<String> named = new TreeSet<>();
+        Matcher code = Pattern.compile("\\{@code[\\s*]+(\\w+)}").matcher(part);
         while (code.find()) {
-            listed.add(code.group(1));
+            if (Character.isUpperCase(code.group(1).charAt(0))) {
+                named.add(code.group(1));
+            }
         }
-        assertThat(listed).as("the internal types package-info.java lists").isEqualTo(internal);
+        return named;
     }
 }

@@ -1,9 +1,9 @@
 package io.interp4j.app;
 
-import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.app.bench.BenchCommand;
 import io.interp4j.app.cli.CommandContext;
+import io.interp4j.app.cli.Failures;
 import io.interp4j.app.cli.HelpOption;
 import io.interp4j.app.cli.TypedValues;
 import io.interp4j.app.cli.UsageErrors;
@@ -35,7 +35,7 @@ import picocli.CommandLine.RunLast;
 
 /**
  * The {@code interp4j} command line (picocli). Exit codes: 0 success, 2 bad arguments or input (one line
- * on stderr, no output file left behind), 1 anything else.
+ * on stderr, or one per problem, rendered by {@link Failures}; no output file left behind), 1 anything else.
  */
 @Command(name = "interp4j", sortOptions = false,
         synopsisSubcommandLabel = "COMMAND",
@@ -94,23 +94,23 @@ public final class Main implements Callable<Integer> {
             try {
                 registry.set(PluginRegistry.discover(PluginFolders.folders(root.pluginPath)));
             } catch (Interp4jException e) {
-                err.println("interp4j: " + oneLine(e.getMessage()));
+                Failures.print("interp4j", e, err);
                 return 2;
             }
             for (PluginRegistry.Failure failure : registry.get().failures()) {
-                err.println("interp4j: warning: " + oneLine(failure.describe()));
+                err.println("interp4j: warning: " + Failures.oneLine(failure.describe()));
             }
             return new RunLast().execute(parseResult);
         });
         commandLine.setParameterExceptionHandler((e, arguments) -> {
-            err.println(e.getCommandLine().getCommandSpec().qualifiedName() + ": " + oneLine(UsageErrors.describe(e)));
+            err.println(e.getCommandLine().getCommandSpec().qualifiedName() + ": " + Failures.oneLine(UsageErrors.describe(e)));
             return 2;
         });
-        commandLine.setExecutionExceptionHandler((e, failed, parseResult) -> report(e, failed.getCommandSpec().qualifiedName(), err));
+        commandLine.setExecutionExceptionHandler((e, failed, parseResult) -> Failures.print(failed.getCommandSpec().qualifiedName(), e, err));
         try {
             return commandLine.execute(args);
         } catch (OutOfMemoryError e) {
-            return report(e, executed(commandLine.getParseResult()), err);
+            return Failures.print(executed(commandLine.getParseResult()), e, err);
         } finally {
             commandLine.getOut().flush();
             commandLine.getErr().flush();
@@ -151,16 +151,6 @@ public final class Main implements Callable<Integer> {
         return 2;
     }
 
-    private static int report(Throwable e, String command, PrintStream err) {
-        if (e instanceof Interp4jException failure) {
-            err.println(command + ": " + oneLine(failure.getMessage()));
-            return failure.code() == ErrorCode.IO_ERROR || failure.code() == ErrorCode.ENGINE_ERROR ? 1 : 2;
-        }
-        err.println(command + ": internal error: " + oneLine(String.valueOf(e)));
-        e.printStackTrace(err);
-        return 1;
-    }
-
     /** The qualified name of the command a parse result ran (its last subcommand). */
     private static String executed(ParseResult parseResult) {
         ParseResult last = parseResult;
@@ -168,9 +158,5 @@ public final class Main implements Callable<Integer> {
             last = last.subcommand();
         }
         return last == null ? "interp4j" : last.commandSpec().qualifiedName();
-    }
-
-    private static String oneLine(String message) {
-        return message == null ? "" : message.replace("\n  ", "; ").replace('\n', ' ');
     }
 }

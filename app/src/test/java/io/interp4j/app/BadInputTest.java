@@ -494,7 +494,9 @@ class BadInputTest {
                   metrics = [ { id = top-k-overlap, settings { k = 301 } } ] } } ]"""));
         Result r = run("study", file.toString(), "--dry-run", "--no-estimate");
         assertThat(r.code()).as(r.err()).isEqualTo(2);
-        assertThat(r.err()).contains("study.steps[0].settings.metrics[0].settings: k = 301 exceeds the vocabulary of 300 tokens");
+        // at the key itself, as a probe's top-k is (the metric returns a Problem at interp4j.metric.top-k-overlap.k)
+        assertThat(r.err()).contains("study.steps[0].settings.metrics[0].settings.k: found 301; allowed: 1..300 (the vocabulary size)"
+                + " of model 'main'");
     }
 
     private static final String MODELS = "  models { main { path = \"models/tiny\", create { seed = 2, layers = 2, hidden = 32, heads = 4,"
@@ -530,7 +532,7 @@ class BadInputTest {
         Result r = run("study", file.toString(), "--dry-run", "--no-estimate");
         assertThat(r.code()).as(r.err()).isEqualTo(2);
         assertThat(r.err()).contains(file + ": " + message);
-        assertThat(r.err().split(java.util.regex.Pattern.quote(file.toString()), -1)).as(r.err()).hasSize(3); // the problem and the summary line
+        assertThat(r.err().split(java.util.regex.Pattern.quote(file.toString()), -1)).as(r.err()).hasSize(2); // once: one problem is one line, without a summary
     }
 
     @Test
@@ -579,7 +581,7 @@ class BadInputTest {
         assertThat(r.err()).contains("study.steps[0].settings.bogus: unknown key")
                 .contains("study.steps[0].settings.intervention.extra: unknown key")
                 .contains("study.steps[0].settings.suite: unknown suite 'nosuite'; the study's suites: [main]")
-                .contains("study.steps[0].settings.metrics[0].settings: k = 301 exceeds the vocabulary of 300 tokens");
+                .contains("study.steps[0].settings.metrics[0].settings.k: found 301; allowed: 1..300 (the vocabulary size)");
     }
 
     @Test

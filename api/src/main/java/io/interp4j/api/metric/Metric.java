@@ -1,6 +1,9 @@
 package io.interp4j.api.metric;
 
+import io.interp4j.api.Problem;
 import io.interp4j.api.Stable;
+import io.interp4j.api.model.ModelConfig;
+import java.util.List;
 
 /**
  * A configured metric.
@@ -35,14 +38,16 @@ public interface Metric {
     /**
      * Checks the settings against the model the metric will read, before anything runs (e.g. a top-k
      * larger than the vocabulary), so the problem is reported with the study's validation instead of
-     * in the middle of a run.
+     * in the middle of a run. Loads nothing.
      *
      * @param model the architecture of the model whose logits the metric reads
-     * @return what does not fit, without a config path (the caller adds it), or empty
-     * @since 0.1
+     * @return every problem, each at its setting's config path under {@code interp4j.metric.<id>} ({@link
+     *     io.interp4j.api.plugin.PluginKind#problemPath}; the caller moves it to where the user wrote the
+     *     settings); empty if none
+     * @since 0.3
      */
-    default java.util.Optional<String> checkAgainst(io.interp4j.api.model.ModelConfig model) {
-        return java.util.Optional.empty();
+    default List<Problem> checkAgainst(ModelConfig model) {
+        return List.of();
     }
 
     /**

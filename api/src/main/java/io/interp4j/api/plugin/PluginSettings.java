@@ -77,6 +77,28 @@ public final class PluginSettings {
     }
 
     /**
+     * Checks a plugin's settings against a given reference, each problem moved from {@link
+     * PluginKind#problemPath} to the config path where the user wrote the settings: the one check behind
+     * {@link io.interp4j.api.experiment.StudyContext#checkPlugin}, whoever implements it.
+     *
+     * @param kind the plugin kind
+     * @param id the plugin id
+     * @param user the user's settings for this plugin, possibly empty
+     * @param path where the user wrote them, e.g. {@code study.steps[1].settings.metrics[0].settings}
+     * @param reference a config holding the plugin's defaults at {@link PluginKind#settingsPath}
+     * @return unknown keys, wrong types, missing defaults, each at its path under {@code path}; empty if none
+     * @since 0.3
+     */
+    public static List<Problem> check(PluginKind kind, String id, Config user, String path, Config reference) {
+        try {
+            resolve(kind, id, user, reference);
+            return List.of();
+        } catch (Interp4jException e) {
+            return Problem.rebased(e.problemsAt(path), kind.problemPath(id), path);
+        }
+    }
+
+    /**
      * The user's settings without the keys the plugin does not have (at any depth), so that a caller that
      * reported those keys can still check everything else about the settings.
      *

@@ -1,6 +1,9 @@
 package io.interp4j.api.probe;
 
+import io.interp4j.api.Problem;
 import io.interp4j.api.Stable;
+import io.interp4j.api.model.ModelConfig;
+import java.util.List;
 
 /**
  * A configured probe.
@@ -30,11 +33,12 @@ public interface Probe {
      * runs. Loads nothing.
      *
      * @param model the model the probe will run on
-     * @return the problem, at the setting's config path under {@code interp4j.probe.<id>} ({@link
-     *     io.interp4j.api.plugin.PluginKind#problemPath}); empty if none
-     * @since 0.2
+     * @return every problem, each at its setting's config path under {@code interp4j.probe.<id>} ({@link
+     *     io.interp4j.api.plugin.PluginKind#problemPath}; the caller moves it to where the user wrote the
+     *     settings); empty if none
+     * @since 0.3
      */
-    default java.util.Optional<io.interp4j.api.Problem> checkAgainst(io.interp4j.api.model.ModelConfig model) {
-        return java.util.Optional.empty();
+    default List<Problem> checkAgainst(ModelConfig model) {
+        return List.of();
     }
 }

@@ -65,15 +65,15 @@ public final class PluginFolders {
      * @param jar the jar
      * @param error what is wrong with it
      */
-    record Problem(Path jar, String error) {}
+    record JarFailure(Path jar, String error) {}
 
     private final List<Source> sources;
-    private final List<Problem> problems;
+    private final List<JarFailure> failures;
     private final Config reference;
 
-    private PluginFolders(List<Source> sources, List<Problem> problems, Config reference) {
+    private PluginFolders(List<Source> sources, List<JarFailure> failures, Config reference) {
         this.sources = List.copyOf(sources);
-        this.problems = List.copyOf(problems);
+        this.failures = List.copyOf(failures);
         this.reference = reference;
     }
 
@@ -129,28 +129,28 @@ public final class PluginFolders {
      */
     static PluginFolders open(List<Path> folders, ClassLoader parent) {
         List<Source> sources = new ArrayList<>();
-        List<Problem> problems = new ArrayList<>();
+        List<JarFailure> failures = new ArrayList<>();
         Config reference = ConfigFactory.empty();
         Map<String, Path> modular = new LinkedHashMap<>();
         List<Path> plain = new ArrayList<>();
-        for (Path jar : jars(folders, problems)) {
+        for (Path jar : jars(folders, failures)) {
             Config jarReference;
             boolean isModular;
             try (JarFile file = new JarFile(jar.toFile())) {
                 isModular = file.getEntry("module-info.class") != null;
                 jarReference = reference(file);
             } catch (IOException | ConfigException e) {
-                problems.add(new Problem(jar, "cannot be read as a plugin jar: " + e.getMessage()));
+                failures.add(new JarFailure(jar, "cannot be read as a plugin jar: " + e.getMessage()));
                 continue;
             }
             if (isModular) {
-                Optional<String> name = moduleName(jar, problems);
+                Optional<String> name = moduleName(jar, failures);
                 if (name.isEmpty()) {
                     continue;
                 }
                 Optional<Module> existing = ModuleLayer.boot().findModule(name.get());
                 if (existing.isPresent() || modular.containsKey(name.get())) {
-                    problems.add(new Problem(jar, "module " + name.get() + " is already provided by "
+                    failures.add(new JarFailure(jar, "module " + name.get() + " is already provided by "
                             + (existing.isPresent() ? "the application's module path" : modular.get(name.get())) + "; remove one of them"));
                     continue;
                 }
@@ -160,12 +160,12 @@ public final class PluginFolders {
             }
             reference = reference.withFallback(jarReference);
         }
-        sources.addAll(layers(modular, parent, problems));
+        sources.addAll(layers(modular, parent, failures));
         if (!plain.isEmpty()) {
             URL[] urls = plain.stream().map(PluginFolders::url).toArray(URL[]::new);
             sources.add(new Source(new URLClassLoader("interp4j-plugins", urls, parent), Optional.empty(), plain));
         }
-        return new PluginFolders(sources, problems, reference);
+        return new PluginFolders(sources, failures, reference);
     }
 
     /** The opened sources. */
@@ -174,8 +174,8 @@ public final class PluginFolders {
     }
 
     /** The jars set aside, with the reason. */
-    List<Problem> problems() {
-        return problems;
+    List<JarFailure> failures() {
+        return failures;
     }
 
     /** The merged {@code reference.conf} files of the opened jars. */
@@ -183,13 +183,13 @@ public final class PluginFolders {
         return reference;
     }
 
-    private static List<Path> jars(List<Path> folders, List<Problem> problems) {
+    private static List<Path> jars(List<Path> folders, List<JarFailure> failures) {
         List<Path> jars = new ArrayList<>();
         for (Path folder : folders) {
             try (Stream<Path> files = Files.list(folder)) {
                 files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().forEach(jars::add);
             } catch (IOException | UncheckedIOException e) {
-                problems.add(new Problem(folder, "cannot list the plugin folder: " + e.getMessage()));
+                failures.add(new JarFailure(folder, "cannot list the plugin folder: " + e.getMessage()));
             }
         }
         return jars;
@@ -206,12 +206,12 @@ public final class PluginFolders {
         }
     }
 
-    private static Optional<String> moduleName(Path jar, List<Problem> problems) {
+    private static Optional<String> moduleName(Path jar, List<JarFailure> failures) {
         try {
             Set<ModuleReference> found = ModuleFinder.of(jar).findAll();
             return found.stream().findFirst().map(r -> r.descriptor().name());
         } catch (FindException e) {
-            problems.add(new Problem(jar, "is not a valid module: " + message(e)));
+            failures.add(new JarFailure(jar, "is not a valid module: " + message(e)));
             return Optional.empty();
         }
     }
@@ -220,7 +220,7 @@ public final class PluginFolders {
      * One layer for all modular jars; if they do not resolve together, one layer per jar, so a jar
      * whose requirements are missing is set aside alone.
      */
-    private static List<Source> layers(Map<String, Path> modular, ClassLoader parent, List<Problem> problems) {
+    private static List<Source> layers(Map<String, Path> modular, ClassLoader parent, List<JarFailure> failures) {
         if (modular.isEmpty()) {
             return List.of();
         }
@@ -233,7 +233,7 @@ public final class PluginFolders {
                 try {
                     sources.add(layer(finder, modular, List.of(jar.getKey()), parent));
                 } catch (FindException | ResolutionException | LayerInstantiationException single) {
-                    problems.add(new Problem(jar.getValue(), "module " + jar.getKey() + " cannot be resolved: " + message(single)));
+                    failures.add(new JarFailure(jar.getValue(), "module " + jar.getKey() + " cannot be resolved: " + message(single)));
                 }
             }
             return sources;

@@ -121,8 +121,8 @@ public final class PluginRegistry {
             return builder.build();
         }
         PluginFolders opened = PluginFolders.open(folders, PluginRegistry.class.getClassLoader());
-        for (PluginFolders.Problem problem : opened.problems()) {
-            builder.fail(new Failure(Optional.empty(), problem.jar().toString(), problem.jar().toString(), problem.error()));
+        for (PluginFolders.JarFailure failure : opened.failures()) {
+            builder.fail(new Failure(Optional.empty(), failure.jar().toString(), failure.jar().toString(), failure.error()));
         }
         for (PluginFolders.Source source : opened.sources()) {
             for (SpiKind spi : SPIS) {
@@ -480,11 +480,11 @@ public final class PluginRegistry {
      */
     public List<Problem> problems(PluginKind kind, String id, Config user, String path) {
         try {
-            settings(kind, id, user);
-            return List.of();
+            entry(kind, id);
         } catch (Interp4jException e) {
-            return Problem.rebased(e.problemsAt(path), kind.problemPath(id), path);
+            return e.problemsAt(path);
         }
+        return PluginSettings.check(kind, id, user, path, reference);
     }
 
     /**

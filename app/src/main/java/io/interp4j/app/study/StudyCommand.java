@@ -2,8 +2,6 @@ package io.interp4j.app.study;
 
 import com.google.inject.Guice;
 import com.google.inject.Stage;
-import io.interp4j.api.ErrorCode;
-import io.interp4j.api.Interp4jException;
 import io.interp4j.app.cli.CommandContext;
 import io.interp4j.app.cli.HelpOption;
 import io.interp4j.app.plugins.PluginRegistry;
@@ -71,15 +69,11 @@ public final class StudyCommand implements Runnable {
         Optional.ofNullable(partitions).ifPresent(p -> runnerOptions.put("partitions", p));
         Runners.Choice choice = new Runners.Choice(runner, runnerOptions);
         StudyRunner studyRunner = Guice.createInjector(Stage.PRODUCTION, new StudyModule(registry)).getInstance(StudyRunner.class);
-        try {
-            if (dryRun) {
-                studyRunner.dryRun(file, out, !noEstimate);
-            } else {
-                studyRunner.run(file, Optional.ofNullable(outDir), err, System.console() != null, choice);
-            }
-        } catch (StudyException e) {
-            e.problems().forEach(p -> err.println("  " + p));
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, e.problems().size() + " problem(s) in " + file + " (listed above)");
+        // a study's problems are printed by the command line, as every command's are (cli.Failures)
+        if (dryRun) {
+            studyRunner.dryRun(file, out, !noEstimate);
+        } else {
+            studyRunner.run(file, Optional.ofNullable(outDir), err, System.console() != null, choice);
         }
     }
 }

@@ -74,17 +74,17 @@ final class StudyLoader {
      *
      * @param file the study file
      * @return the plan and the registry whose settings follow the study's layering
-     * @throws StudyException listing every problem
+     * @throws Interp4jException listing every problem ({@link Interp4jException#problems()})
      */
     Loaded load(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw new StudyException(List.of(new Problem(file.toString(), "study file not found")));
+            throw new Interp4jException(List.of(new Problem(file.toString(), "study file not found")));
         }
         Config parsed;
         try {
             parsed = ConfigFactory.parseFile(file.toFile(), StudyIncluder.options(file));
         } catch (ConfigException e) {
-            throw new StudyException(List.of(HoconErrors.describe(file, e)));
+            throw new Interp4jException(List.of(HoconErrors.describe(file, e)));
         }
         ConfigFactory.invalidateCaches(); // system properties are read afresh for every study
         // the plugins' reference.conf files (and those of plugin folders), without the system properties
@@ -103,10 +103,10 @@ final class StudyLoader {
             written = parsed.resolveWith(layered, ConfigResolveOptions.defaults().setUseSystemEnvironment(false));
         } catch (ConfigException.UnresolvedSubstitution e) {
             Problem problem = HoconErrors.describe(file, e);
-            throw new StudyException(List.of(new Problem(problem.path(), problem.message() + " (substitutions refer to keys of the study only;"
+            throw new Interp4jException(List.of(new Problem(problem.path(), problem.message() + " (substitutions refer to keys of the study only;"
                     + " environment variables and system properties are not read: write the value, or pass -Dstudy.<key>=...)")));
         } catch (ConfigException e) {
-            throw new StudyException(List.of(HoconErrors.describe(file, e)));
+            throw new Interp4jException(List.of(HoconErrors.describe(file, e)));
         }
         PluginRegistry studyRegistry = registry.withReference(layered);
         List<Problem> problems = new ArrayList<>();
@@ -118,7 +118,7 @@ final class StudyLoader {
         checkPluginOverrides(written, reference, problems);
         if (!written.hasPath("study") || written.getValue("study").valueType() != ConfigValueType.OBJECT) {
             problems.add(new Problem("study", "missing; a study file holds a study { ... } object"));
-            throw new StudyException(problems);
+            throw new Interp4jException(problems);
         }
         Config study = layered.getConfig("study");
         unknownKeys(study, "study", STUDY_KEYS, problems);
@@ -138,7 +138,7 @@ final class StudyLoader {
         StudyPlan provisional = new StudyPlan(file, layered, name, seed, models, suites, List.of(), formats, forwards);
         List<StudyPlan.StepSpec> steps = steps(study, studyRegistry, provisional, unreadableSuites, problems);
         if (!problems.isEmpty()) {
-            throw new StudyException(problems);
+            throw new Interp4jException(problems);
         }
         return new Loaded(new StudyPlan(file, layered, name, seed, models, suites, steps, formats, forwards), studyRegistry);
     }

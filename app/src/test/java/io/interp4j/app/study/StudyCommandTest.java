@@ -283,7 +283,20 @@ class StudyCommandTest {
                 + " universal-hub, vibe-check]")
                 .contains("study.steps[1].settings.colour")
                 .contains("study.steps[2].settings.sweep.layer").contains("7");
-        assertThat(r.err().strip().lines().reduce((a, b) -> b).orElseThrow()).contains("problem(s) in").contains("(listed above)");
+        // one line per problem, then the count: rendered once, by the command line (cli.Failures), as for every command
+        List<String> lines = r.err().lines().toList();
+        assertThat(lines.subList(0, lines.size() - 1)).allSatisfy(line -> assertThat(line).startsWith("  ").contains(": "));
+        assertThat(lines.get(lines.size() - 1)).isEqualTo("interp4j study: " + (lines.size() - 1) + " problems (listed above)");
+        assertThat(dir.resolve("models")).doesNotExist();
+    }
+
+    @Test
+    void oneProblemIsOneLineLikeAnyCommandsError() throws IOException {
+        Path file = study("one", ABLATION);
+        Files.writeString(file, "stray = 1\n" + Files.readString(file));
+        Result r = run("study", file.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("interp4j study: stray: unknown top-level key; allowed: study, interp4j (plugin defaults)\n");
         assertThat(dir.resolve("models")).doesNotExist();
     }
 

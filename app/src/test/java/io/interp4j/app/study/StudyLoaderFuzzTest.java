@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Fuzz tests of the study loader (HOCON, includes, substitutions, every step's validation). Property:
  * every input is either accepted, with a study name that is one folder name, or rejected with the
- * project's exception (a {@link StudyException} listing the problems); never another exception or a
+ * project's exception (an {@link io.interp4j.api.Interp4jException} listing the problems); never another exception or a
  * hang. {@link #study} mutates the file's bytes (seeds in {@code StudyLoaderFuzzTestInputs/study/}: a
  * valid study and the HOCON and naming cases of issue #15); {@link #structuredStudy} writes well-formed
  * studies from the real grammar ({@link FuzzedStudy}), so that it reaches what byte mutation rarely

@@ -3,6 +3,9 @@ package io.interp4j.experiments.common;
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
+import io.interp4j.api.Problem;
+import io.interp4j.api.plugin.PluginKind;
+import java.util.List;
 
 /**
  * A plugin named in a step's settings: its id, the user's settings for it (resolved against the
@@ -32,5 +35,20 @@ public record PluginRef(String id, Config settings, String name, String key) {
      */
     public String path(String root, String sub) {
         return root + "." + key + "." + sub;
+    }
+
+    /**
+     * Moves what the plugin found wrong with its settings for a model ({@code checkAgainst} of a metric or
+     * probe, at {@code interp4j.<kind>.<id>}) to where the step wrote them, naming the model.
+     *
+     * @param kind the plugin's kind
+     * @param found the plugin's problems
+     * @param root the step's settings path
+     * @param model the model's name in the study
+     * @return the problems under {@code <root>.<key>.settings}, each ending {@code of model '<model>'}
+     */
+    public List<Problem> modelProblems(PluginKind kind, List<Problem> found, String root, String model) {
+        return found.stream().map(p -> new Problem(p.path(), p.message() + " of model '" + model + "'")
+                .rebased(kind.problemPath(id), path(root, "settings"))).toList();
     }
 }

@@ -62,8 +62,8 @@ final class ProbeStep implements Experiment {
                 Probe created = context.probe(probe.id(), probe.settings());
                 // what the settings ask of the model (top-k against its vocabulary, layers it has), before anything runs
                 if (context.modelNames().contains(scope.model())) {
-                    created.checkAgainst(context.modelConfig(scope.model())).ifPresent(problem -> problems.add(new Problem(problem.path(),
-                            problem.message() + " of model '" + scope.model() + "'").rebased(prefix, settingsPath)));
+                    problems.addAll(probe.modelProblems(PluginKind.PROBE, created.checkAgainst(context.modelConfig(scope.model())), root,
+                            scope.model()));
                 }
             } catch (Interp4jException e) {
                 problems.addAll(Problem.rebased(e.problemsAt(settingsPath), prefix, settingsPath));

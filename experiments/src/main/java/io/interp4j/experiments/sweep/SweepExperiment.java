@@ -211,8 +211,7 @@ final class SweepExperiment implements Experiment {
             try {
                 io.interp4j.api.metric.Metric metric = context.metric(ref.id(), ref.settings());
                 if (config != null) {
-                    metric.checkAgainst(config).ifPresent(p -> problems.add(new Problem(ref.path(root, "settings"), p + " of model '"
-                            + scope.model() + "'")));
+                    problems.addAll(ref.modelProblems(PluginKind.METRIC, metric.checkAgainst(config), root, scope.model()));
                 }
                 if (metric.readsTarget() && config != null) {
                     checkTargets(context, ref, metric.readsWrongTarget(), problems);

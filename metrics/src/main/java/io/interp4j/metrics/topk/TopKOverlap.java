@@ -1,12 +1,16 @@
 package io.interp4j.metrics.topk;
 
+import io.interp4j.api.Problem;
 import io.interp4j.api.metric.MetricInput.LogitComparison;
 import io.interp4j.api.metric.MetricResult;
+import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.metrics.logits.LogSoftmax;
 import io.interp4j.metrics.logits.PositionSelection;
 import io.interp4j.metrics.logits.Ranking;
 import io.interp4j.metrics.support.TypedMetric;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 final class TopKOverlap extends TypedMetric<LogitComparison> {
@@ -20,10 +24,11 @@ final class TopKOverlap extends TypedMetric<LogitComparison> {
     }
 
     @Override
-    public java.util.Optional<String> checkAgainst(io.interp4j.api.model.ModelConfig model) {
+    public List<Problem> checkAgainst(ModelConfig model) {
         return k > model.vocabSize()
-                ? java.util.Optional.of("k = " + k + " exceeds the vocabulary of " + model.vocabSize() + " tokens; allowed 1.." + model.vocabSize())
-                : java.util.Optional.empty();
+                ? List.of(Problem.found(PluginKind.METRIC.problemPath(TopKOverlapFactory.ID) + ".k", String.valueOf(k),
+                        "1.." + model.vocabSize() + " (the vocabulary size)"))
+                : List.of();
     }
 
     @Override

@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The logit lens: for each selected layer L, {@code lm_head(x)} or {@code lm_head(final_norm(x))} of
@@ -77,25 +76,27 @@ final class LogitLensProbe implements Probe {
     }
 
     @Override
-    public Optional<Problem> checkAgainst(ModelConfig config) {
+    public List<Problem> checkAgainst(ModelConfig config) {
+        List<Problem> problems = new ArrayList<>();
         try {
             Layers.resolve(layers, config.numLayers(), "layer", path("layers"));
         } catch (Interp4jException e) {
-            return Optional.of(e.problems().get(0));
+            problems.addAll(e.problemsAt(path("layers")));
         }
         if (topK > config.vocabSize()) {
-            return Optional.of(Problem.found(path("top-k"), String.valueOf(topK), "1.." + config.vocabSize() + " (the vocabulary size)"));
+            problems.add(Problem.found(path("top-k"), String.valueOf(topK), "1.." + config.vocabSize() + " (the vocabulary size)"));
         }
-        return Optional.empty();
+        return problems;
     }
 
     @Override
     public ProbeResult run(ProbeContext context) {
         Model model = context.requireModel(LogitLensProbeFactory.ID);
         ModelConfig config = model.config();
-        checkAgainst(config).ifPresent(problem -> {
-            throw new Interp4jException(List.of(problem));
-        });
+        List<Problem> problems = checkAgainst(config);
+        if (!problems.isEmpty()) {
+            throw new Interp4jException(problems);
+        }
         List<Integer> selected = Layers.resolve(layers, config.numLayers(), "layer", path("layers"));
         List<int[]> prompts = context.prompts(promptSet);
         try (Unembedding unembedding = Unembedding.open(model.directory())) {

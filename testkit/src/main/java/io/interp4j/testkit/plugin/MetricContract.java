@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * The contract every metric plugin's test extends: {@link PluginContract} (found once, defaults from
  * reference.conf, an unknown key rejected), and it runs with its defaults on {@link #sampleInput};
  * a full mapping resolves, every invalid value is rejected naming its config path; a wrong input
- * type is rejected naming the metric and the expected type.
+ * type is rejected naming the metric and the expected type; what it finds against a model is at its
+ * own config paths.
  */
 public abstract class MetricContract extends PluginContract<MetricFactory> {
     @Override
@@ -122,6 +123,11 @@ public abstract class MetricContract extends PluginContract<MetricFactory> {
                     .hasMessageContaining(path)
                     .hasMessageContaining("allowed");
         }
+    }
+
+    @Test
+    void checksAgainstAModelAtItsOwnPaths() {
+        assertModelProblemsAtItsPaths(metric(minimalSettings())::checkAgainst);
     }
 
     @Test

@@ -8,12 +8,16 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValue;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.Problem;
+import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plugin.PluginFactory;
 import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.api.plugin.PluginSettings;
+import io.interp4j.testkit.study.TinyStudy;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -104,5 +108,22 @@ public abstract class PluginContract<F extends PluginFactory<?>> {
         assertThatThrownBy(() -> settings(minimalSettings() + "\nno-such-key = 1"))
                 .isInstanceOfSatisfying(Interp4jException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
                 .hasMessageContaining("interp4j." + kind().configName() + "." + id() + ".no-such-key");
+    }
+
+    /**
+     * What a metric or probe says of its defaults against models ({@code checkAgainst}): nothing against
+     * the tiny study's architecture, and against a model of one layer and a one-token vocabulary (which
+     * a top-k or a layer setting may not fit) problems only under the plugin's own config path, so a
+     * study can move them to where its user wrote the settings.
+     *
+     * @param checkAgainst the plugin's check, created with {@link #minimalSettings}
+     */
+    protected final void assertModelProblemsAtItsPaths(Function<ModelConfig, List<Problem>> checkAgainst) {
+        assertThat(checkAgainst.apply(TinyStudy.CONFIG)).as("%s's problems with the tiny study's model", id()).isEmpty();
+        String own = kind().problemPath(id());
+        for (Problem problem : checkAgainst.apply(ModelConfig.of(1, 32, 64, 1, 4, 2, false))) {
+            assertThat(problem.path()).as("the path of %s", problem).satisfiesAnyOf(
+                    p -> assertThat(p).isEqualTo(own), p -> assertThat(p).startsWith(own + "."));
+        }
     }
 }

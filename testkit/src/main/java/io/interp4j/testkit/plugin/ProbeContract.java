@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The contract of a probe plugin: {@link PluginContract}, and with its defaults (plus {@link
  * #minimalSettings}) it runs on the tiny study's model {@code main}, every prompt set it may read
- * filled from the suite {@code main}, and returns a result named by its id with rows or tensors.
+ * filled from the suite {@code main}, and returns a result named by its id with rows or tensors; what
+ * it finds against a model is at its own config paths.
  */
 public abstract class ProbeContract extends TinyStudyContract<ProbeFactory> {
     @Override
@@ -50,5 +51,10 @@ public abstract class ProbeContract extends TinyStudyContract<ProbeFactory> {
         assertThat(result.probe()).isEqualTo(id());
         assertThat(result.rows().isEmpty() && result.tensors().isEmpty()).as("%s returned neither rows nor tensors", id()).isFalse();
         assertThat(probe.describe()).isNotBlank();
+    }
+
+    @Test
+    void checksAgainstAModelAtItsOwnPaths() {
+        assertModelProblemsAtItsPaths(factory().create(settings(minimalSettings()))::checkAgainst);
     }
 }

@@ -1,6 +1,7 @@
 package io.interp4j.testkit.study;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Problem;
@@ -69,6 +70,7 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
     private final Map<PluginKind, Map<String, PluginFactory<?>>> factories = new LinkedHashMap<>();
     private final EngineProvider engine;
     private final Optional<PlanExecutor> executor;
+    private final Config reference = ConfigFactory.defaultReference(PluginSettings.class.getClassLoader());
     private long forwards;
     private String currentStep = "step-under-test";
 
@@ -254,22 +256,23 @@ public final class TinyStudy implements StudyContext, AutoCloseable {
     }
 
     private Config settings(PluginKind kind, String id, Config user) {
-        if (!factories.get(kind).containsKey(id)) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "unknown " + kind.configName() + " '" + id + "'; known "
-                    + kind.configName() + "s: " + factories.get(kind).keySet());
-        }
-        return PluginSettings.resolve(kind, id, user);
+        unknownId(kind, id).ifPresent(unknown -> {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, unknown);
+        });
+        return PluginSettings.resolve(kind, id, user, reference);
     }
 
-    /** Maps the plugin's own paths to the given one, as the app's study context does. */
+    private Optional<String> unknownId(PluginKind kind, String id) {
+        Set<String> known = factories.getOrDefault(kind, Map.of()).keySet();
+        return known.contains(id) ? Optional.empty()
+                : Optional.of("unknown " + kind.configName() + " '" + id + "'; known " + kind.configName() + "s: " + known);
+    }
+
+    /** The app's check ({@link PluginSettings#check}), each problem under the given path. */
     @Override
     public List<Problem> checkPlugin(PluginKind kind, String id, Config settings, String path) {
-        try {
-            settings(kind, id, settings);
-            return List.of();
-        } catch (Interp4jException e) {
-            return Problem.rebased(e.problemsAt(path), kind.problemPath(id), path);
-        }
+        return unknownId(kind, id).map(unknown -> List.of(new Problem(path, unknown)))
+                .orElseGet(() -> PluginSettings.check(kind, id, settings, path, reference));
     }
 
     private <T> T create(PluginKind kind, String id, Config user, Class<T> type) {
