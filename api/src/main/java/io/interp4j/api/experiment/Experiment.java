@@ -59,7 +59,7 @@ public interface Experiment {
      *
      * @param context the study
      * @return the work, in the order the step runs it; empty for a step that runs only plans
-     * @since 0.2
+     * @since 0.4
      */
     default List<UnplannedWork> unplanned(StudyContext context) {
         return List.of();

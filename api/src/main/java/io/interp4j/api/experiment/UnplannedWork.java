@@ -14,7 +14,7 @@ import java.util.List;
  * Work a step runs outside its forward plans (LoRA training, generation), declared as data so that a
  * dry run counts and prices it before it runs, as it does the plans ({@link Experiment#unplanned}).
  *
- * @since 0.2
+ * @since 0.4
  */
 @Stable
 public sealed interface UnplannedWork permits UnplannedWork.Training, UnplannedWork.Generation {
@@ -73,7 +73,6 @@ public sealed interface UnplannedWork permits UnplannedWork.Training, UnplannedW
      * @param batchSize the most prompts generated together, at least 1
      * @param timedPrompts with {@code batchSize > 1}, how many prompts are generated again alone for
      *     timing (0 to {@code prompts.size()}); 0 with {@code batchSize} 1
-     * @since 0.2, {@code batchSize} and {@code timedPrompts} since 0.4
      */
     record Generation(String model, LoadOptions load, List<int[]> prompts, int warmUpTokens, int maxNewTokens, int batchSize,
             int timedPrompts) implements UnplannedWork {
@@ -115,7 +114,6 @@ public sealed interface UnplannedWork permits UnplannedWork.Training, UnplannedW
          * else the timed ones.
          *
          * @return the count
-         * @since 0.4
          */
         public int alone() {
             return batchSize == 1 ? prompts.size() : timedPrompts;

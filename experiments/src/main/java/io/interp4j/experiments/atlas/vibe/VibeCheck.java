@@ -137,13 +137,23 @@ final class VibeCheck implements Experiment {
         for (String name : scope.models(context)) {
             Tokenizer tokenizer = context.tokenizer(name);
             List<int[]> prompts = tasks.stream().map(task -> encode(context, tokenizer, task)).toList();
+            int rows = together(prompts.size());
             for (Quantization variant : variants) {
-                int rows = Math.min(batch, prompts.size());
                 work.add(new UnplannedWork.Generation(name, new LoadOptions(Optional.empty(), variant), prompts, 1, maxNewTokens, rows,
-                        rows == 1 ? 0 : Math.min(timedPrompts, prompts.size())));
+                        rows == 1 ? 0 : alone(prompts.size())));
             }
         }
         return work;
+    }
+
+    /** How many of {@code prompts} prompts are generated together: the setting, at most all of them. */
+    private int together(int prompts) {
+        return Math.min(batch, prompts);
+    }
+
+    /** How many of {@code prompts} prompts are generated alone, each timed: every one at batch 1, else the first timed-prompts. */
+    private int alone(int prompts) {
+        return together(prompts) == 1 ? prompts : Math.min(timedPrompts, prompts);
     }
 
     private int[] encode(StudyContext context, Tokenizer tokenizer, Task task) {
@@ -233,8 +243,8 @@ final class VibeCheck implements Experiment {
         summary.put("constrained-prompts", tasks.stream().filter(t -> t.metadata().containsKey(Constraint.METADATA_KEY)).count());
         summary.put("variants", variants.stream().map(Quantization::configName).collect(Collectors.joining(", ")));
         summary.put("max-new-tokens", maxNewTokens);
-        summary.put("generation-batch", Math.min(batch, tasks.size()));
-        summary.put("timed-prompts", tasks.stream().limit(Math.min(batch, tasks.size()) == 1 ? tasks.size() : timedPrompts).map(Task::id)
+        summary.put("generation-batch", together(tasks.size()));
+        summary.put("timed-prompts", tasks.stream().limit(alone(tasks.size())).map(Task::id)
                 .collect(Collectors.joining(", ")));
         summary.put("generations-file", GENERATIONS_FILE);
         summary.put("forward-passes", counted[0]);
@@ -281,9 +291,8 @@ final class VibeCheck implements Experiment {
         int[] timedTokens = new int[prompts.size()];
         long[] nanos = new long[prompts.size()];
         Arrays.fill(nanos, -1);
-        // one prompt in all is generated alone, as with batch 1 (what unplanned() declares)
-        int together = Math.min(batch, prompts.size());
-        int alone = prompts.size();
+        // what unplanned() declares: the batches, then the prompts generated alone (all of them at batch 1)
+        int together = together(prompts.size());
         if (together > 1) {
             for (int from = 0; from < prompts.size(); from += together) {
                 List<int[]> rows = prompts.subList(from, Math.min(prompts.size(), from + together));
@@ -295,9 +304,8 @@ final class VibeCheck implements Experiment {
                     }
                 }
             }
-            alone = Math.min(timedPrompts, prompts.size());
         }
-        for (int i = 0; i < alone; i++) {
+        for (int i = 0; i < alone(prompts.size()); i++) {
             try (Run warmUp = model.newRun()) {
                 forwards.accept(warmUp.generate(prompts.get(i), GenerationOptions.greedy(1)).generated().length);
             }
