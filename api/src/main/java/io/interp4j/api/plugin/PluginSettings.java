@@ -164,6 +164,9 @@ public final class PluginSettings {
             List<String> keys = new ArrayList<>(at);
             keys.add(e.getKey());
             String path = ConfigUtil.joinPath(keys);
+            if (!merged.hasPathOrNull(path)) {
+                continue; // missing (an object that replaced another value does not merge with the defaults): checkValid said so
+            }
             if (merged.getIsNull(path)) {
                 problems.add(new Problem(where + "." + String.join(".", keys), "expected "
                         + e.getValue().valueType().name().toLowerCase(java.util.Locale.ROOT) + ", found null"));

@@ -75,4 +75,20 @@ class PluginSettingsTest {
                 .isInstanceOf(Interp4jException.class).hasMessage("interp4j.probe.demo.vector.seed: expected number, found null");
         assertThat(PluginSettings.resolve(PluginKind.PROBE, "demo", ConfigFactory.parseString("layer = null"), reference).getIsNull("layer")).isTrue();
     }
+
+    /**
+     * An object given after a value of another type at the same key replaces it without merging with the
+     * defaults (HOCON), so the defaults' other keys inside it are missing: that is one problem naming the
+     * missing key, not a Typesafe {@code ConfigException.Missing} from the null check (found by the
+     * structured study fuzzer in CI).
+     */
+    @Test
+    void anObjectThatReplacedAnotherValueMissesTheDefaultsKeysAndSaysSo() {
+        Config reference = ConfigFactory.parseString("interp4j.probe.\"demo\" { vector { tensor = direction, seed = 0 } }");
+        assertThatThrownBy(() -> PluginSettings.resolve(PluginKind.PROBE, "demo", ConfigFactory.parseString("vector = 0\nvector = { tensor = x }"),
+                reference))
+                .isInstanceOf(Interp4jException.class)
+                .hasMessageContaining("interp4j.probe.demo.vector.seed")
+                .hasMessageNotContaining("No configuration setting found");
+    }
 }
