@@ -54,7 +54,12 @@ import java.util.function.Function;
  *       knockout) recomputes only that position after its start layer, attending to the clean run's
  *       keys and values for the others;
  *   <li>only the logits a readout reads are unembedded; activations at points before a request's start
- *       layer are read from the clean run, where they are the same.
+ *       layer are read from the clean run, where they are the same;
+ *   <li>a request that replaces the whole residual stream after block M with zeros at every position (the
+ *       seed's "layer ablation"), with no other intervention after it and nothing read up to it, no longer
+ *       depends on its tokens: block M + 1 sees zeros whatever the prompt, so what follows is a function of
+ *       the prompt's length alone. Such requests start after block M from zeros, and those of a chunk with
+ *       the same block, length and readout share one row of one forward.
  * </ul>
  *
  * Prompts are processed in chunks whose kept activations fit {@link PlannerOptions#cacheBytes}.
@@ -78,7 +83,13 @@ public final class Planner implements PlanExecutor {
         /** Every position from the start layer on. */
         FULL,
         /** Only the last position from the start layer on, after the clean keys and values. */
-        LAST
+        LAST,
+        /**
+         * From the start layer on, from a residual stream of zeros (the stream after the block before it was
+         * replaced by zeros at every position, wiping every intervention before): the same for every prompt of
+         * the same length, so computed once per start layer, length and readout.
+         */
+        ZEROED
     }
 
     /** One request and how the planner computes it. */
@@ -189,10 +200,14 @@ public final class Planner implements PlanExecutor {
             if (request.interventions().isEmpty()) {
                 return new Job(index, request, Mode.CLEAN, 0, null, List.of());
             }
+            request.interventions().forEach(intervention -> intervention.checkIn(config));
+            int zeroed = zeroedStream(request);
+            if (zeroed >= 0) {
+                return new Job(index, request, Mode.ZEROED, zeroed + 1, null, List.of());
+            }
             int start = Integer.MAX_VALUE;
             boolean lastOnly = request.length() > 1;
             for (Intervention intervention : request.interventions()) {
-                intervention.checkIn(config);
                 start = Math.min(start, ForwardInput.firstLayer(intervention.site(), config));
                 lastOnly &= atLastOnly(intervention.positions(), request.length());
                 // logits written by an intervention are computed at every position, as the plain path does
@@ -219,6 +234,43 @@ public final class Planner implements PlanExecutor {
                 }
             }
             return new Job(index, request, lastOnly ? Mode.LAST : Mode.FULL, start, from, applied);
+        }
+
+        /**
+         * The block after which a request replaces the whole residual stream with zeros, when nothing else of
+         * it matters to what it reads: every intervention acts at that block or before it (so the zeros wipe
+         * it), every one at the stream itself zeroes all of it, and every activation read lies after the
+         * block. Then the request's readout depends on its prompt's length only. Returns −1 otherwise.
+         */
+        private int zeroedStream(ForwardRequest request) {
+            int block = -1;
+            for (Intervention intervention : request.interventions()) {
+                if (zeroesStream(intervention)) {
+                    block = Math.max(block, intervention.site().layer());
+                }
+            }
+            if (block < 0) {
+                return -1;
+            }
+            HookPoint stream = HookPoint.block(block, HookSite.RESID_POST);
+            for (Intervention intervention : request.interventions()) {
+                if (ForwardInput.firstLayer(intervention.site(), config) > block
+                        || intervention.site().rewrittenPoint().equals(stream) && !zeroesStream(intervention)) {
+                    return -1;
+                }
+            }
+            for (HookPoint read : request.readout().activations().keySet()) {
+                if (read.layer() <= block) {
+                    return -1;
+                }
+            }
+            return block;
+        }
+
+        /** Whether an intervention replaces the residual stream after a block with zeros at every position. */
+        private static boolean zeroesStream(Intervention intervention) {
+            return intervention.site() instanceof Site.AtHook at && at.point().site() == HookSite.RESID_POST && at.point().layer() >= 0
+                    && intervention.operation() == Operation.ZERO && intervention.positions().all() && intervention.heads().isEmpty();
         }
 
         /**
@@ -278,6 +330,10 @@ public final class Planner implements PlanExecutor {
         private Set<HookPoint> kept(Prompt prompt) {
             Set<HookPoint> points = new TreeSet<>();
             for (Job job : prompt.jobs) {
+                if (job.mode() == Mode.ZEROED) {
+                    // read after the zeroed block only, computed from zeros: nothing of the clean run is needed
+                    continue;
+                }
                 for (HookPoint point : job.request().readout().activations().keySet()) {
                     if (job.mode() == Mode.CLEAN || before(point, job.start())) {
                         points.add(point);
@@ -311,6 +367,7 @@ public final class Planner implements PlanExecutor {
                 runClean(chunk, cleanRuns);
                 List<Job> full = new ArrayList<>();
                 List<Job> last = new ArrayList<>();
+                List<Job> zeroed = new ArrayList<>();
                 Map<Job, Prompt> promptOf = new LinkedHashMap<>();
                 for (Prompt prompt : chunk) {
                     for (Job job : prompt.jobs) {
@@ -319,11 +376,14 @@ public final class Planner implements PlanExecutor {
                             full.add(job);
                         } else if (job.mode() == Mode.LAST) {
                             last.add(job);
+                        } else if (job.mode() == Mode.ZEROED) {
+                            zeroed.add(job);
                         }
                     }
                 }
                 runIntervened(full, promptOf, Mode.FULL);
                 runIntervened(last, promptOf, Mode.LAST);
+                runZeroed(zeroed);
             } finally {
                 cleanRuns.forEach(Run::close);
                 for (Prompt prompt : chunk) {
@@ -335,6 +395,8 @@ public final class Planner implements PlanExecutor {
         /** One clean forward per prompt, batched; serves the clean jobs and keeps what the others need. */
         private void runClean(List<Prompt> chunk, List<Run> runs) {
             List<Prompt> sorted = new ArrayList<>(chunk);
+            // a prompt whose every request starts from zeros needs no clean forward
+            sorted.removeIf(p -> p.jobs.stream().allMatch(j -> j.mode() == Mode.ZEROED));
             sorted.sort(Comparator.comparingInt(Prompt::length));
             for (List<Prompt> batch : pack(sorted, Prompt::length)) {
                 Set<HookPoint> points = new TreeSet<>();
@@ -402,6 +464,59 @@ public final class Planner implements PlanExecutor {
                 sorted.sort(Comparator.comparingInt(j -> j.request().length()));
                 for (List<Job> batch : pack(sorted, j -> mode == Mode.LAST ? 1 : j.request().length())) {
                     runBatch(batch, promptOf, mode);
+                }
+            }
+        }
+
+        /**
+         * Requests that start from zeros: one row per start block, prompt length and readout, whatever the
+         * tokens, grouped by start block, batched like the full ones; each row's readout serves every request
+         * that shares it.
+         */
+        private void runZeroed(List<Job> jobs) {
+            Map<List<Object>, List<Job>> shared = new LinkedHashMap<>();
+            for (Job job : jobs) {
+                shared.computeIfAbsent(List.of(job.start(), job.request().length(), job.request().readout()), k -> new ArrayList<>()).add(job);
+            }
+            Map<Integer, List<List<Job>>> byStart = new LinkedHashMap<>();
+            for (List<Job> group : shared.values()) {
+                byStart.computeIfAbsent(group.get(0).start(), k -> new ArrayList<>()).add(group);
+            }
+            for (List<List<Job>> groups : byStart.values()) {
+                List<List<Job>> sorted = new ArrayList<>(groups);
+                sorted.sort(Comparator.comparingInt(g -> g.get(0).request().length()));
+                for (List<List<Job>> batch : pack(sorted, g -> g.get(0).request().length())) {
+                    runZeroedBatch(batch);
+                }
+            }
+        }
+
+        private void runZeroedBatch(List<List<Job>> batch) {
+            int start = batch.get(0).get(0).start();
+            List<Job> rows = batch.stream().map(g -> g.get(0)).toList();
+            Positions logits = commonLogits(rows);
+            int width = rows.stream().mapToInt(j -> j.request().length()).max().orElseThrow();
+            Set<HookPoint> points = new TreeSet<>();
+            rows.forEach(j -> points.addAll(j.request().readout().activations().keySet()));
+            if (schedule != null) {
+                schedule.add(new ScheduledForward(key, rows.size(), width, start, 0, logitRows(logits, width, rows.size()), points.size()));
+                return;
+            }
+            try (Run run = model.newRun()) {
+                ForwardInput input = ForwardInput.of(rows.stream().map(j -> j.request().tokens()).toList()).logitsAt(logits);
+                input = input.startingAt(start, run.manager().zeros(new Shape(rows.size(), input.layout().width(), config.hiddenSize())));
+                if (!points.isEmpty()) {
+                    run.cache(points);
+                }
+                ForwardResult result = run.forward(input);
+                // the zeroed stream is realised by starting from zeros, not by a hook: every intervention of the request counts as fired
+                FiredSites fired = new FiredSites();
+                for (int row = 0; row < batch.size(); row++) {
+                    for (Job job : batch.get(row)) {
+                        sink.accept(job.index(), Readouts.read(result, row, job.request().readout(), 0, logits, Map.of())
+                                .withFired(fired.of(job.request().interventions(), job.applied())));
+                        progress.advance(1);
+                    }
                 }
             }
         }

@@ -140,6 +140,15 @@ abstract class PlannerTest {
                 plan.add(ForwardRequest.intervened(name, prompt, List.of(new Intervention(io.interp4j.api.intervention.Operation.SCALE,
                         Site.parse("hook_logits"), Positions.ALL, List.of(), 2.0, java.util.Optional.empty(), "double")))
                         .reading(Readout.logits(Positions.of(0, -1))));
+                // the residual stream zeroed after two blocks (the seed's skip of a span); zeroed, then steered after it;
+                // zeroed and read inside the zeroed block
+                plan.add(ForwardRequest.intervened(name, prompt, List.of(Intervention.zero(Site.layerOutput(1), Positions.ALL),
+                        Intervention.zero(Site.layerOutput(0), Positions.ALL))));
+                plan.add(ForwardRequest.intervened(name, prompt, List.of(Intervention.zero(Site.layerOutput(1), Positions.ALL),
+                        Intervention.add(Site.layerOutput(2), Positions.LAST, 2.0, vector(config.hiddenSize(), 11), "after"))));
+                plan.add(new ForwardRequest(name, prompt, List.of(Intervention.zero(Site.layerOutput(1), Positions.ALL)),
+                        Readout.LAST_LOGITS.and(HookPoint.block(1, HookSite.MLP_OUT), Positions.ALL)
+                                .and(HookPoint.block(2, HookSite.RESID_POST), Positions.ALL)));
                 // patching the last position's residual from another prompt's clean run
                 plan.add(ForwardRequest.intervened(name, prompt, List.of(Intervention.replace(Site.layerOutput(1), Positions.LAST,
                         vector(config.hiddenSize(), 13), "patched"))).reading(Readout.LAST_LOGITS.and(HookPoint.block(layers - 1,
@@ -333,6 +342,41 @@ abstract class PlannerTest {
             assertThat(readouts.get(2).fired()).containsExactly("blocks.2.hook_resid_post");
             assertThat(readouts.get(3).fired()).isEmpty();
         }
+    }
+
+    /**
+     * Zeroing the whole residual stream after a block leaves nothing of the tokens: each block and prompt length
+     * is computed once, in one row, for every prompt of that length, and each prompt's readout still equals its
+     * own plain forward.
+     */
+    @Test
+    void aZeroedResidualStreamIsComputedOncePerBlockAndPromptLength() {
+        ForwardPlan.Builder builder = ForwardPlan.builder();
+        List<int[]> prompts = List.of(tokens(6, 31), tokens(6, 32), tokens(4, 33), tokens(6, 34));
+        for (int[] prompt : prompts) {
+            builder.add(ForwardRequest.clean("a", prompt));
+            for (int layer = 0; layer < A.numLayers(); layer++) {
+                builder.add(ForwardRequest.intervened("a", prompt, List.of(Intervention.zero(Site.layerOutput(layer), Positions.ALL))));
+            }
+        }
+        ForwardPlan zeroed = builder.build();
+        List<ScheduledForward> ran = new ArrayList<>();
+        List<ForwardReadout> planned = new Planner(PlannerOptions.DEFAULTS).execute(zeroed, n -> new Recording(a, "a", ran), n -> { });
+        List<ForwardReadout> expected = new PlainExecutor().execute(zeroed, PlannerTest::model, n -> { });
+        // one clean forward of the four prompts, then per block one forward of two rows: lengths 4 and 6
+        assertThat(ran).hasSize(1 + A.numLayers());
+        assertThat(ran.subList(1, ran.size())).allSatisfy(f -> assertThat(f.rows()).isEqualTo(2));
+        assertThat(ran.subList(1, ran.size()).stream().map(ScheduledForward::startLayer).toList())
+                .containsExactlyInAnyOrderElementsOf(java.util.stream.IntStream.rangeClosed(1, A.numLayers()).boxed().toList());
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < zeroed.size(); i++) {
+            compare("request " + i, planned.get(i).logits(), expected.get(i).logits(), failures);
+            assertThat(planned.get(i).fired()).isEqualTo(expected.get(i).fired());
+        }
+        assertThat(failures).isEmpty();
+        // the prompts' readouts differ before the zeroed block and agree after it
+        assertThat(planned.get(1).logits().data()).isEqualTo(planned.get(1 + A.numLayers() + 1).logits().data());
+        assertThat(planned.get(0).logits().data()).isNotEqualTo(planned.get(A.numLayers() + 1).logits().data());
     }
 
     @Test
