@@ -15,6 +15,7 @@ import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.experiment.UnplannedWork;
 import io.interp4j.api.metric.Metric;
+import io.interp4j.api.plugin.PluginKind;
 import io.interp4j.api.metric.MetricInput.Generated;
 import io.interp4j.api.metric.MetricInput.Generations;
 import io.interp4j.api.metric.MetricResult;
@@ -126,6 +127,9 @@ final class VibeCheck implements Experiment {
         String root = context.path();
         if (!problems.isEmpty()) {
             return problems;
+        }
+        if (scope.runs(Protocol.PUBLISHED)) {
+            problems.addAll(context.checkPlugin(PluginKind.METRIC, PUBLISHED_RULES, ConfigFactory.empty(), root));
         }
         List<Task> tasks = tasks(context);
         if (tasks.isEmpty()) {
