@@ -10,27 +10,50 @@ import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.common.StepSettings;
 import io.interp4j.experiments.common.SuiteChecks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * What the per-layer atlas rows run on: the models and protocols of {@link RowScope}, and the prompts,
  * the tasks of one split of a study suite ({@code suite}, {@code split}), encoded per model with its
- * own tokenizer.
+ * own tokenizer; in a family-mean row, also the subset of them its published protocol averages over
+ * ({@link PublishedPrompts}).
  *
  * @param rows the models and protocols
  * @param suite the study suite
  * @param split the split, or {@code all}
+ * @param published the tasks the published protocol averages over
  */
-public record AtlasScope(RowScope rows, String suite, String split) {
+public record AtlasScope(RowScope rows, String suite, String split, PublishedPrompts published) {
+    /**
+     * The settings that choose a family-mean row's prompts, which may differ per model ({@code per-model}):
+     * the seed's prompt sets differed by scale.
+     */
+    public static final Set<String> PROMPT_KEYS = Set.of("suite", "split", PublishedPrompts.FAMILIES, PublishedPrompts.PER_FAMILY);
+
     /** Checks the fields. */
     public AtlasScope {
         requireNonNull(rows, "rows is null");
         requireNonNull(suite, "suite is null");
         requireNonNull(split, "split is null");
+        requireNonNull(published, "published is null");
+    }
+
+    /**
+     * A scope whose published protocol runs on every task.
+     *
+     * @param rows the models and protocols
+     * @param suite the study suite
+     * @param split the split, or {@code all}
+     */
+    public AtlasScope(RowScope rows, String suite, String split) {
+        this(rows, suite, split, PublishedPrompts.ALL);
     }
 
     /**
@@ -45,6 +68,54 @@ public record AtlasScope(RowScope rows, String suite, String split) {
         String suite = settings.text("suite");
         String split = settings.text("split");
         return rows == null || suite == null || split == null ? null : new AtlasScope(rows, suite, split);
+    }
+
+    /**
+     * Reads a family-mean row's scope: {@link #read} and the published protocol's prompts ({@link PublishedPrompts}).
+     *
+     * @param settings the step's settings (or one model's merged over them)
+     * @return the scope, or null after recording a problem
+     */
+    public static AtlasScope readFamilyRow(StepSettings settings) {
+        AtlasScope scope = read(settings.config(), settings);
+        PublishedPrompts published = PublishedPrompts.read(settings);
+        return scope == null || published == null ? null : new AtlasScope(scope.rows, scope.suite, scope.split, published);
+    }
+
+    /**
+     * Reads a family-mean row's scope for the step and for each model under {@code per-model} ({@link #PROMPT_KEYS}).
+     *
+     * @param settings the step's settings
+     * @return the scopes, or null after recording a problem
+     */
+    public static PerModel<AtlasScope> readPerModel(StepSettings settings) {
+        return PerModel.read(settings, PROMPT_KEYS, AtlasScope::readFamilyRow);
+    }
+
+    /**
+     * Checks the scopes of a row whose settings may differ per model: the step's, the model names under
+     * {@code per-model}, and each run model's own scope, its problems named {@code per-model.<model>.<key>}.
+     *
+     * @param <S> the row's settings
+     * @param recipes the row's settings per model
+     * @param scope a settings object's scope
+     * @param context the study
+     * @return problems with full config paths
+     */
+    public static <S> List<Problem> validate(PerModel<S> recipes, Function<S, AtlasScope> scope, StudyContext context) {
+        AtlasScope common = scope.apply(recipes.common());
+        List<Problem> problems = new ArrayList<>(common.validate(context));
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        problems.addAll(recipes.validate(context));
+        for (String model : common.models(context)) {
+            S recipe = recipes.of(model);
+            if (recipe != recipes.common()) {
+                problems.addAll(Problem.rebased(scope.apply(recipe).validate(context), context.path(), recipes.path(context, model)));
+            }
+        }
+        return problems;
     }
 
     /**
@@ -90,6 +161,8 @@ public record AtlasScope(RowScope rows, String suite, String split) {
             problems.add(unknown.get());
         } else if (tasks(context).isEmpty()) {
             problems.add(SuiteChecks.emptySplit(context, root + ".split", suite, split));
+        } else {
+            problems.addAll(published.validate(context, tasks(context), suite, split));
         }
         return problems;
     }
@@ -121,7 +194,7 @@ public record AtlasScope(RowScope rows, String suite, String split) {
         for (Task task : tasks) {
             tokens.add(encode(context, tokenizer, task, task.prompt()));
         }
-        return new PromptSet(model, loaded, tokenizer, tasks, tokens);
+        return new PromptSet(model, loaded, tokenizer, tasks, tokens, published.select(tasks));
     }
 
     /**
@@ -160,6 +233,7 @@ public record AtlasScope(RowScope rows, String suite, String split) {
      * @return e.g. {@code models all, protocols published, corrected, suite 'families' (split test)}
      */
     public String describe() {
-        return rows.describe() + ", suite '" + suite + "' (split " + split + ")";
+        return rows.describe() + ", suite '" + suite + "' (split " + split + ")" + (published.all() ? "" : ", published on "
+                + published.describe());
     }
 }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -17,8 +18,9 @@ import java.util.List;
  * @param tokenizer its tokenizer
  * @param tasks the tasks, in suite order
  * @param tokens their clean prompts' token ids, in the same order
+ * @param published the tasks the published protocol averages over, by family ({@link PublishedPrompts#select})
  */
-public record PromptSet(String name, Model model, Tokenizer tokenizer, List<Task> tasks, List<int[]> tokens) {
+public record PromptSet(String name, Model model, Tokenizer tokenizer, List<Task> tasks, List<int[]> tokens, int[][] published) {
     /** Copies the lists. */
     public PromptSet {
         requireNonNull(name, "name is null");
@@ -26,6 +28,18 @@ public record PromptSet(String name, Model model, Tokenizer tokenizer, List<Task
         requireNonNull(tokenizer, "tokenizer is null");
         tasks = List.copyOf(tasks);
         tokens = List.copyOf(tokens);
+        requireNonNull(published, "published is null");
+    }
+
+    /**
+     * Returns the task indices a protocol averages over, by family: the corrected protocol every task, the published
+     * one its selection.
+     *
+     * @param protocol the protocol
+     * @return {@code [family][member]}
+     */
+    public int[][] families(Protocol protocol) {
+        return protocol == Protocol.PUBLISHED ? published.clone() : families();
     }
 
     /**
@@ -44,6 +58,26 @@ public record PromptSet(String name, Model model, Tokenizer tokenizer, List<Task
      */
     public int[][] families() {
         return Stats.families(tasks.stream().map(Task::family).toList());
+    }
+
+    /**
+     * Returns the family of each group of task indices.
+     *
+     * @param families {@code [family][member]} task indices, as {@link #families(Protocol)} returns them
+     * @return the family names, in the same order
+     */
+    public List<String> familyNames(int[][] families) {
+        return Arrays.stream(families).map(members -> tasks.get(members[0]).family()).toList();
+    }
+
+    /**
+     * Returns the task indices of groups of them, ascending.
+     *
+     * @param families {@code [family][member]} task indices
+     * @return every index, ascending
+     */
+    public static int[] members(int[][] families) {
+        return Arrays.stream(families).flatMapToInt(Arrays::stream).sorted().toArray();
     }
 
     /**

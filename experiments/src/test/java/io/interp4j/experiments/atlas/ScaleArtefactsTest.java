@@ -13,6 +13,7 @@ import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.Progress;
 import io.interp4j.api.experiment.StepResult;
 import io.interp4j.api.experiment.StepResult.Table;
+import io.interp4j.api.task.TaskSuite;
 import io.interp4j.experiments.testing.Steps;
 import io.interp4j.experiments.testing.StudyFiles;
 import io.interp4j.testkit.study.TinyStudy;
@@ -33,12 +34,18 @@ import org.junit.jupiter.api.io.TempDir;
  * not have, are set here), shows each scale-specific artefact of the seed where the seed's appeared:
  * the steering readouts compare different tokens, the 1.5B-like model's last-layer exit is not its
  * output, and the signed knockout formula turns a negative non-skill drop into the skill drop × 10⁶ at
- * the 0.5B-like model only.
+ * the 0.5B-like model only. The family-mean rows' published prompts differ by scale as the seed's did
+ * (2 test prompts per family at 0.5B, 1 for each of 8 families at 1.5B), on the Qwen families suite.
  */
 class ScaleArtefactsTest {
     private static final String SMALL = "main";
     private static final String LARGE = "deep";
     private static final Map<String, String> NAMES = Map.of("a", SMALL, "b", LARGE);
+    /** suites/qwen/families.jsonl, beside the tiny study's own {@code families}. */
+    private static final String QWEN_FAMILIES = "qwen-families";
+    /** The family-mean rows, whose published prompts the Qwen study sets per model. */
+    private static final List<String> FAMILY_ROWS = List.of("universal-hub", "mlp-dominance", "head-specialisation", "layer-skipping",
+            "early-exit");
 
     @TempDir
     static Path dir;
@@ -49,6 +56,7 @@ class ScaleArtefactsTest {
     static void writeStudy() {
         study = LoraStudy.create(dir);
         study.addSuite(StudyFiles.suite("qwen", "steering"));
+        study.addSuite(new TaskSuite(QWEN_FAMILIES, StudyFiles.suite("qwen", "families").tasks()));
     }
 
     @AfterAll
@@ -95,7 +103,8 @@ class ScaleArtefactsTest {
 
     @Test
     void theLargeModelsLastLayerExitIsNotItsOutput() {
-        StepResult result = run("early-exit", Set.of(), "suite = families, split = all");
+        // the tiny study's families suite has three of the Qwen study's published families: all of them here
+        StepResult result = run("early-exit", Set.of("published-families"), "suite = families, split = all");
         Table atlas = table(result, "atlas");
         // 0.5B-like: the last layer special-cased to the model's own logits, 100% agreement, KL 0
         assertThat(number(atlas, atlasRow(result, "early-exit.final-layer", SMALL), "value")).isEqualTo(1.0);
@@ -123,5 +132,42 @@ class ScaleArtefactsTest {
         assertThat(number(atlas, atlasRow(result, "skill-knockout.selectivity", LARGE), "value"))
                 .isCloseTo(largeSkill / Math.abs(largeNonSkill), within(1e-9 * Math.abs(largeSkill / largeNonSkill)));
         assertThat(flags(result, LARGE, m -> m.contains("× 10^"))).isEmpty();
+    }
+
+    @Test
+    void thePublishedPromptsDifferByScaleOnTheQwenSuiteAndTheCorrectedKeepEveryPrompt() {
+        String suite = "suite = " + QWEN_FAMILIES + ", split = test";
+        for (String id : FAMILY_ROWS) {
+            // the Qwen study's per-model settings of every family-mean row are valid against the Qwen suite (less the head
+            // scan's layers, which the tiny models do not have)
+            String settings = "models = [" + SMALL + ", " + LARGE + "], " + suite + "\n"
+                    + StudyFiles.perModel("atlas-qwen.conf", id, NAMES, Set.of("published-layers"));
+            assertThat(Steps.create(id, settings).validate(study.step(id))).extracting(Object::toString).as(id).isEmpty();
+        }
+        StepResult result = run("mlp-dominance", Set.of(), suite);
+        Table prompts = table(result, "prompts");
+        Map<String, List<String>> small = chosen(prompts, SMALL);
+        Map<String, List<String>> large = chosen(prompts, LARGE);
+        // 0.5B-like: the first 2 test prompts of each of the twelve families
+        assertThat(small).hasSize(12).allSatisfy((family, tasks) -> assertThat(tasks).as(family).hasSize(2));
+        assertThat(small.get("arithmetic")).containsExactly("arithmetic-00", "arithmetic-01");
+        // 1.5B-like: the first prompt of each of 8 families
+        assertThat(large).containsOnlyKeys("copying", "delimiter_tracking", "json_schema", "factual_recall", "arithmetic", "code_syntax",
+                "code_semantics", "dead_code").allSatisfy((family, tasks) -> assertThat(tasks).as(family).hasSize(1));
+        assertThat(large.get("dead_code")).containsExactly("dead_code-00");
+        // the corrected protocol keeps every test prompt
+        StepResult corrected = Steps.create("mlp-dominance", "models = [" + SMALL + "], protocols = [corrected], " + suite + "\n"
+                + StudyFiles.perModel("atlas-qwen.conf", "mlp-dominance", NAMES, Set.of())).run(study, Progress.none());
+        assertThat(chosen(table(corrected, "prompts"), SMALL).values().stream().mapToInt(List::size).sum()).isEqualTo(144);
+    }
+
+    /** The tasks of a model's first profile in a row's prompts table, by family. */
+    private static Map<String, List<String>> chosen(Table prompts, String model) {
+        Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+        prompts.rows().stream().filter(r -> cell(prompts, r, "model").equals(model) && ((Number) cell(prompts, r, "layer")).intValue() == 0)
+                .filter(r -> cell(prompts, r, "method").equals(cell(prompts, prompts.rows().get(0), "method")))
+                .forEach(r -> out.computeIfAbsent((String) cell(prompts, r, "family"), f -> new java.util.ArrayList<>())
+                        .add((String) cell(prompts, r, "task")));
+        return out;
     }
 }

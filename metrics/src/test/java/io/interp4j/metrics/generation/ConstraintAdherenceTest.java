@@ -7,7 +7,11 @@ import io.interp4j.api.metric.MetricInput;
 import io.interp4j.api.metric.MetricInput.Generated;
 import io.interp4j.api.metric.MetricInput.Generations;
 import io.interp4j.api.metric.MetricResult;
+import io.interp4j.api.task.Task;
+import io.interp4j.api.task.TaskSuite;
+import io.interp4j.api.task.TaskSuites;
 import io.interp4j.testkit.plugin.MetricContract;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -113,6 +117,19 @@ class ConstraintAdherenceTest extends MetricContract {
         MetricResult none = metric().compute(new Generations(items.subList(6, 30)));
         assertThat(none.value()).isZero();
         assertThat(none.details().get("mean-over-recognised")).isNaN();
+    }
+
+    @Test
+    void recognisesSixOfTheThirtyQwenGenerationPromptsWhoseMetadataConstrainsSixteen() {
+        // as in the published vibe check: 6 of 30 prompts recognised; the metadata (the corrected protocol) states 16
+        TaskSuite suite = TaskSuites.read("generation", Path.of("..", "suites", "qwen", "generation.jsonl"));
+        List<String> recognised = suite.tasks().stream().filter(t -> !rules().check(t.prompt(), "").isEmpty()).map(Task::id).toList();
+        assertThat(recognised).containsExactly("generation-00", "generation-04", "generation-05", "generation-06", "generation-16",
+                "generation-20");
+        assertThat(suite.tasks()).hasSize(30).filteredOn(t -> t.metadata().containsKey("constraint")).hasSize(16);
+        // "at most 280 characters": the published check is at most 500, the metadata's max-chars=280
+        assertThat(suite.tasks().get(6).metadata()).containsEntry("constraint", "max-chars=280");
+        assertThat(rules().check(suite.tasks().get(6).prompt(), "x".repeat(400))).containsExactly(true);
     }
 
     @Test

@@ -54,23 +54,30 @@ final class EarlyExitExperiment implements Experiment {
     /** Vectors unembedded per pass over the unembedding, as the logit-lens probe bounds its buffer. */
     private static final int VECTORS_PER_PASS = 64;
 
+    /**
+     * One model's settings: its prompts, and whether the published exit of the last layer is the model's logits.
+     *
+     * @param scope the models, protocols and prompts
+     * @param lastLayerFull whether the published last layer's exit is the full model's logits
+     */
+    record Recipe(AtlasScope scope, boolean lastLayerFull) {}
+
     private final AtlasScope scope;
-    private final PerModel<Boolean> lastLayerFull;
+    private final PerModel<Recipe> recipes;
     private final double threshold;
     private final int topK;
 
-    EarlyExitExperiment(AtlasScope scope, PerModel<Boolean> lastLayerFull, double threshold, int topK) {
-        this.scope = scope;
-        this.lastLayerFull = lastLayerFull;
+    EarlyExitExperiment(PerModel<Recipe> recipes, double threshold, int topK) {
+        this.scope = recipes.common().scope();
+        this.recipes = recipes;
         this.threshold = threshold;
         this.topK = topK;
     }
 
     @Override
     public List<Problem> validate(StudyContext context) {
-        List<Problem> problems = new ArrayList<>(scope.validate(context));
-        if (problems.isEmpty()) {
-            problems.addAll(lastLayerFull.validate(context));
+        List<Problem> problems = new ArrayList<>(AtlasScope.validate(recipes, Recipe::scope, context));
+        if (scope.validate(context).isEmpty()) {
             for (String model : scope.models(context)) {
                 int vocab = context.modelConfig(model).vocabSize();
                 if (topK > vocab) {
@@ -109,7 +116,7 @@ final class EarlyExitExperiment implements Experiment {
     public List<ForwardPlan> plans(StudyContext context) {
         List<ForwardPlan> plans = new ArrayList<>();
         for (String model : scope.models(context)) {
-            plans.add(plan(model, context.modelConfig(model).numLayers(), scope.tokens(context, model)));
+            plans.add(plan(model, context.modelConfig(model).numLayers(), recipes.of(model).scope().tokens(context, model)));
         }
         return plans;
     }
@@ -117,9 +124,9 @@ final class EarlyExitExperiment implements Experiment {
     @Override
     public String describe() {
         return "early exit: per layer, argmax agreement, KL(full ‖ exit) and top-" + topK + " overlap at the last position"
-                + " (published: lm_head without the final norm" + (lastLayerFull.common() ? ", the last layer's exit = the model's"
+                + " (published: lm_head without the final norm" + (recipes.common().lastLayerFull() ? ", the last layer's exit = the model's"
                 + " logits" : "") + "; corrected: logit lens with the final norm), earliest layer with agreement >= " + threshold + "; "
-                + scope.describe() + (lastLayerFull.varies() ? ", with per-model settings" : "");
+                + scope.describe() + (recipes.varies() ? ", with per-model settings" : "");
     }
 
     /** Per-prompt measures, by layer. */
@@ -137,7 +144,7 @@ final class EarlyExitExperiment implements Experiment {
         List<Chart> charts = new ArrayList<>();
         Map<String, Object> summary = new LinkedHashMap<>();
         for (String name : scope.models(context)) {
-            PromptSet prompts = scope.prepare(context, name);
+            PromptSet prompts = recipes.of(name).scope().prepare(context, name);
             ModelConfig config = prompts.model().config();
             int layers = config.numLayers();
             List<ForwardReadout> readouts = context.forwards(plan(name, layers, prompts.tokens()), progress);
@@ -162,12 +169,13 @@ final class EarlyExitExperiment implements Experiment {
                             klCi == null ? null : klCi[0], klCi == null ? null : klCi[1], m.overlap.mean(layer)));
                     agreementChart.add(List.of(layer, protocol.configName(), m.agreement.mean(layer)));
                     klChart.add(List.of(layer, protocol.configName(), m.kl.mean(layer)));
-                    List<String> familyNames = prompts.familyNames();
+                    // the families and prompts the protocol averages over
+                    List<String> familyNames = prompts.familyNames(m.agreement.families());
                     for (int f = 0; f < familyNames.size(); f++) {
                         familyRows.add(List.of(name, protocol.configName(), layer, familyNames.get(f), m.agreement.familyMean(layer, f),
                                 m.kl.familyMean(layer, f), m.overlap.familyMean(layer, f)));
                     }
-                    for (int p = 0; p < prompts.size(); p++) {
+                    for (int p : PromptSet.members(m.agreement.families())) {
                         Task task = prompts.tasks().get(p);
                         promptRows.add(List.of(name, protocol.configName(), layer, task.id(), task.family(), m.agreement.value(layer, p),
                                 m.kl.value(layer, p), m.overlap.value(layer, p), m.exitArgmax[layer][p], Stats.argmax(clean.get(p))));
@@ -209,7 +217,7 @@ final class EarlyExitExperiment implements Experiment {
     private Measured measure(StudyContext context, PromptSet prompts, List<float[]> clean, Protocol protocol, List<ForwardReadout> lens) {
         Comparisons compare = Comparisons.of(context);
         boolean published = protocol == Protocol.PUBLISHED;
-        boolean lastFull = lastLayerFull.of(prompts.name());
+        boolean lastFull = recipes.of(prompts.name()).lastLayerFull();
         ModelConfig config = prompts.model().config();
         int layers = config.numLayers();
         double[][] agree = new double[layers][prompts.size()];
@@ -234,7 +242,7 @@ final class EarlyExitExperiment implements Experiment {
                 }
             }
         }
-        int[][] families = prompts.families();
+        int[][] families = prompts.families(protocol);
         return new Measured(new LayerProfile(agree, families), new LayerProfile(kl, families), new LayerProfile(overlap, families),
                 exitArgmax);
     }
@@ -305,7 +313,7 @@ final class EarlyExitExperiment implements Experiment {
                     + " argmax over L0–" + Display.layer(last));
         }
         int finalLayer = layers - 1;
-        boolean fullLogits = !corrected && lastLayerFull.of(name);
+        boolean fullLogits = !corrected && recipes.of(name).lastLayerFull();
         atlas.value("early-exit.final-layer", protocol, name, m.agreement.mean(finalLayer), Display.layer(finalLayer) + ": "
                 + Display.percent(m.agreement.mean(finalLayer)) + " argmax, KL " + Display.number(m.kl.mean(finalLayer))
                 + (fullLogits ? " (the model's own logits)" : corrected ? " (logit lens)" : " (lm_head without the final norm)"));

@@ -7,6 +7,8 @@ import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.common.StepSettings;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * {@code early-exit}: the atlas row "Early exit" (STUDY.md row 10). Published: lm_head on a layer's
@@ -15,6 +17,10 @@ import java.util.Set;
 public final class EarlyExitFactory implements ExperimentFactory {
     /** The plugin id. */
     public static final String ID = "early-exit";
+
+    /** The settings that may differ per model: the seed's prompts and last-layer handling differed by scale. */
+    private static final Set<String> PER_MODEL = Stream.concat(AtlasScope.PROMPT_KEYS.stream(), Stream.of("last-layer-full-logits"))
+            .collect(Collectors.toUnmodifiableSet());
 
     @Override
     public String id() {
@@ -30,9 +36,11 @@ public final class EarlyExitFactory implements ExperimentFactory {
     @Override
     public Experiment create(Config config) {
         StepSettings settings = new StepSettings(ID, config);
-        AtlasScope scope = AtlasScope.read(config, settings);
-        PerModel<Boolean> lastLayerFull = PerModel.read(settings, Set.of("last-layer-full-logits"),
-                s -> s.config().getBoolean("last-layer-full-logits"));
+        PerModel<EarlyExitExperiment.Recipe> recipes = PerModel.read(settings, PER_MODEL, s -> {
+            AtlasScope scope = AtlasScope.readFamilyRow(s);
+            boolean lastLayerFull = s.config().getBoolean("last-layer-full-logits");
+            return scope == null ? null : new EarlyExitExperiment.Recipe(scope, lastLayerFull);
+        });
         double threshold = config.getDouble("agreement-threshold");
         if (!(threshold > 0 && threshold <= 1)) {
             settings.problem("agreement-threshold", "found " + threshold + "; allowed: a fraction in (0, 1]");
@@ -42,6 +50,6 @@ public final class EarlyExitFactory implements ExperimentFactory {
             settings.problem("top-k", "found " + topK + "; allowed: an integer >= 1 (at most the vocabulary size)");
         }
         settings.check();
-        return new EarlyExitExperiment(scope, lastLayerFull, threshold, topK);
+        return new EarlyExitExperiment(recipes, threshold, topK);
     }
 }

@@ -118,18 +118,14 @@ final class HeadSpecialisation implements Experiment {
 
     @Override
     public List<Problem> validate(StudyContext context) {
-        List<Problem> problems = new ArrayList<>(scope.validate(context));
-        if (!problems.isEmpty()) {
+        List<Problem> problems = new ArrayList<>(AtlasScope.validate(recipes, Recipe::scope, context));
+        if (!scope.validate(context).isEmpty()) {
+            // the step's own models or suite are wrong: the per-model checks below would only repeat them
             return problems;
         }
-        List<String> models = scope.models(context);
-        problems.addAll(recipes.validate(context));
-        for (String model : models) {
+        for (String model : scope.models(context)) {
             Recipe recipe = recipes.of(model);
             String where = recipes.path(context, model);
-            if (recipe != recipes.common()) {
-                problems.addAll(Problem.rebased(recipe.scope().validate(context), context.path(), where));
-            }
             int layers = context.modelConfig(model).numLayers();
             recipe.layers().outside(layers).ifPresent(layer -> problems.add(new Problem(where + ".published-layers", "layer " + layer
                     + " is outside model '" + model + "' (" + layers + " layers: 0.." + (layers - 1) + ")")));
@@ -234,12 +230,14 @@ final class HeadSpecialisation implements Experiment {
             }
             Map<Protocol, Cell> best = new LinkedHashMap<>();
             for (Protocol protocol : scope.protocols()) {
+                // the prompts the protocol averages over: the published protocol's may be a subset
+                int[][] averaged = set.families(protocol);
                 List<Cell> grid = new ArrayList<>();
                 List<List<Object>> heat = new ArrayList<>();
                 for (Ablation ablation : grid(protocol, config, recipe)) {
                     double[] values = kl.get(ablation);
-                    double mean = Stats.familyMean(values, families);
-                    double[] ci = protocol == Protocol.CORRECTED ? Stats.bootstrapFamilyMean(values, families,
+                    double mean = Stats.familyMean(values, averaged);
+                    double[] ci = protocol == Protocol.CORRECTED ? Stats.bootstrapFamilyMean(values, averaged,
                             Stats.cellSeed(context.seed(), DIMENSION, name, ablation.describe(config))) : null;
                     Cell cell = new Cell(ablation, mean, ci);
                     grid.add(cell);
@@ -255,18 +253,18 @@ final class HeadSpecialisation implements Experiment {
                     }
                 }
                 best.put(protocol, top);
-                for (int f = 0; f < families.length; f++) {
+                for (int f = 0; f < averaged.length; f++) {
                     Cell topOfFamily = null;
                     double topValue = Double.NEGATIVE_INFINITY;
                     for (Cell cell : grid) {
                         double[] values = kl.get(cell.ablation());
-                        double familyMean = Stats.familyMean(values, new int[][] {families[f]});
+                        double familyMean = Stats.familyMean(values, new int[][] {averaged[f]});
                         if (familyMean > topValue) {
                             topValue = familyMean;
                             topOfFamily = cell;
                         }
                     }
-                    perFamily.add(Arrays.asList(name, protocol.configName(), tasks.get(families[f][0]).family(),
+                    perFamily.add(Arrays.asList(name, protocol.configName(), tasks.get(averaged[f][0]).family(),
                             topOfFamily.ablation().layer(), topOfFamily.ablation().slot(), topValue,
                             topOfFamily.ablation().equals(top.ablation())));
                 }
@@ -279,7 +277,7 @@ final class HeadSpecialisation implements Experiment {
                 AtlasRows.Sample sample = null;
                 if (protocol == Protocol.CORRECTED) {
                     // the interval of the largest head effect, the top head chosen again in every resample
-                    int[][] drawnFamilies = families;
+                    int[][] drawnFamilies = averaged;
                     long topSeed = Stats.cellSeed(context.seed(), DIMENSION, name, "top-head");
                     selection = Stats.bootstrapSelection(drawnFamilies, grid.size(), (c, drawn) -> Stats.familyMean(
                             kl.get(grid.get(c).ablation()), drawn), grid.indexOf(top), topSeed);
@@ -288,7 +286,7 @@ final class HeadSpecialisation implements Experiment {
                 }
                 headline(atlas, protocol, name, config, top, selection, sample);
             }
-            flags(atlas, name, config, recipe, kl, families, best);
+            flags(atlas, name, config, recipe, kl, set.families(Protocol.PUBLISHED), best);
             summary.put(name + ".prompts", prompts.size());
             summary.put(name + ".published-variant", recipe.variant().configName());
             summary.put(name + ".published-layers", recipe.layers().describe());

@@ -7,6 +7,8 @@ import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.common.StepSettings;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * {@code head-specialisation} (atlas row 4): the last-position KL of ablating one attention head at a
@@ -19,7 +21,8 @@ public final class HeadSpecialisationFactory implements ExperimentFactory {
     public static final String ID = "head-specialisation";
 
     /** The settings that may differ per model: the seed's prompts and published scan differed by scale. */
-    private static final Set<String> PER_MODEL = Set.of("suite", "split", "published-variant", "published-layers");
+    private static final Set<String> PER_MODEL = Stream.concat(AtlasScope.PROMPT_KEYS.stream(), Stream.of("published-variant",
+            "published-layers")).collect(Collectors.toUnmodifiableSet());
 
     @Override
     public String id() {
@@ -42,7 +45,7 @@ public final class HeadSpecialisationFactory implements ExperimentFactory {
 
     /** Reads one recipe: the step's settings, or one model's overrides merged over them. */
     private static HeadSpecialisation.Recipe recipe(StepSettings settings) {
-        AtlasScope scope = AtlasScope.read(settings.config(), settings);
+        AtlasScope scope = AtlasScope.readFamilyRow(settings);
         String variantText = settings.text("published-variant");
         HeadSpecialisation.Variant variant = null;
         if (variantText != null) {

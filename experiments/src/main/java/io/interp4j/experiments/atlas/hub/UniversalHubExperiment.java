@@ -23,6 +23,7 @@ import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.AtlasScope;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.atlas.layerwise.Contributions;
 import io.interp4j.experiments.atlas.layerwise.Display;
 import io.interp4j.experiments.atlas.layerwise.LayerProfile;
@@ -81,23 +82,26 @@ final class UniversalHubExperiment implements Experiment {
 
     private static final List<String> POSITIONS = List.of("first", "last");
 
+    private final PerModel<AtlasScope> scopes;
     private final AtlasScope scope;
     private final TargetToken.Rule rule;
     private final double tolerance;
 
-    UniversalHubExperiment(AtlasScope scope, TargetToken.Rule rule, double tolerance) {
-        this.scope = scope;
+    UniversalHubExperiment(PerModel<AtlasScope> scopes, TargetToken.Rule rule, double tolerance) {
+        this.scopes = scopes;
+        this.scope = scopes.common();
         this.rule = rule;
         this.tolerance = tolerance;
     }
 
     @Override
     public List<Problem> validate(StudyContext context) {
-        List<Problem> problems = new ArrayList<>(scope.validate(context));
+        List<Problem> problems = new ArrayList<>(AtlasScope.validate(scopes, s -> s, context));
         if (problems.isEmpty()) {
             // the router reads each prompt's target: found now, not after the sweeps ran
             for (String model : scope.models(context)) {
-                TargetChecks.check(context.path() + ".target-rule", context, model, scope.tasks(context), rule).ifPresent(problems::add);
+                TargetChecks.check(context.path() + ".target-rule", context, model, scopes.of(model).tasks(context), rule)
+                        .ifPresent(problems::add);
             }
         }
         return problems;
@@ -107,7 +111,8 @@ final class UniversalHubExperiment implements Experiment {
     private record Source(int[] tokens, String text) {}
 
     /** Each prompt's resample source: its task's corrupt prompt, else the next task's clean prompt, wrapping. */
-    private List<Source> sources(StudyContext context, Tokenizer tokenizer, List<Task> tasks, List<int[]> prompts) {
+    private static List<Source> sources(StudyContext context, AtlasScope scope, Tokenizer tokenizer, List<Task> tasks,
+            List<int[]> prompts) {
         List<Source> sources = new ArrayList<>();
         for (int p = 0; p < tasks.size(); p++) {
             Task task = tasks.get(p);
@@ -221,9 +226,10 @@ final class UniversalHubExperiment implements Experiment {
         for (String model : scope.models(context)) {
             ModelConfig config = context.modelConfig(model);
             int layers = config.numLayers();
-            List<int[]> prompts = scope.tokens(context, model);
+            AtlasScope own = scopes.of(model);
+            List<int[]> prompts = own.tokens(context, model);
             boolean corrected = scope.runs(Protocol.CORRECTED);
-            List<Source> sources = corrected ? sources(context, context.tokenizer(model), scope.tasks(context), prompts) : List.of();
+            List<Source> sources = corrected ? sources(context, own, context.tokenizer(model), own.tasks(context), prompts) : List.of();
             plans.add(cleanPlan(model, layers, prompts, sources));
             List<Contributions> placeholders = sources.stream()
                     .map(s -> Contributions.placeholder(layers, s.tokens().length, config.hiddenSize())).toList();
@@ -238,7 +244,8 @@ final class UniversalHubExperiment implements Experiment {
     @Override
     public String describe() {
         return "universal hub: per-layer ablation KL(clean ‖ ablated) at the last position, family means then their mean, hub ="
-                + " argmax, router = first/last-position target log-prob drop at the hub; " + scope.describe();
+                + " argmax, router = first/last-position target log-prob drop at the hub; " + scope.describe()
+                + (scopes.varies() ? ", with per-model prompts" : "");
     }
 
     @Override
@@ -246,8 +253,8 @@ final class UniversalHubExperiment implements Experiment {
         requireValid(context);
         Output out = new Output();
         for (String model : scope.models(context)) {
-            PromptSet prompts = scope.prepare(context, model);
-            new ModelRun(context, prompts, progress).run(out);
+            PromptSet prompts = scopes.of(model).prepare(context, model);
+            new ModelRun(context, scopes.of(model), prompts, progress).run(out);
         }
         return out.result();
     }
@@ -280,24 +287,29 @@ final class UniversalHubExperiment implements Experiment {
     /** One model's run. */
     private final class ModelRun {
         private final StudyContext context;
+        private final AtlasScope own;
         private final Comparisons compare;
         private final PromptSet prompts;
         private final Progress progress;
         private final String name;
         private final int layers;
-        private final int[][] families;
+        /** The prompts each protocol averages over, by family (the corrected protocol's are every prompt). */
+        private final Map<Protocol, int[][]> families = new EnumMap<>(Protocol.class);
         private final Map<Method, LayerProfile> profiles = new EnumMap<>(Method.class);
         private final Map<Protocol, Router> routers = new EnumMap<>(Protocol.class);
         private double[] cascadeDiff;
 
-        ModelRun(StudyContext context, PromptSet prompts, Progress progress) {
+        ModelRun(StudyContext context, AtlasScope own, PromptSet prompts, Progress progress) {
             this.context = context;
+            this.own = own;
             this.compare = Comparisons.of(context);
             this.prompts = prompts;
             this.progress = progress;
             this.name = prompts.name();
             this.layers = prompts.model().config().numLayers();
-            this.families = prompts.families();
+            for (Protocol protocol : Protocol.values()) {
+                families.put(protocol, prompts.families(protocol));
+            }
         }
 
         void run(Output out) {
@@ -306,7 +318,7 @@ final class UniversalHubExperiment implements Experiment {
             List<int[]> tokens = prompts.tokens();
             int n = prompts.size();
             int hidden = prompts.model().config().hiddenSize();
-            List<Source> sources = corrected ? sources(context, prompts.tokenizer(), prompts.tasks(), tokens) : List.of();
+            List<Source> sources = corrected ? sources(context, own, prompts.tokenizer(), prompts.tasks(), tokens) : List.of();
             List<ForwardReadout> first = context.forwards(cleanPlan(name, layers, tokens, sources), progress);
             List<float[]> clean = new ArrayList<>();
             float[][] mean = new float[layers][hidden];
@@ -348,14 +360,14 @@ final class UniversalHubExperiment implements Experiment {
             context.forwards(sweeps.plan(), progress, (i, readout) -> kl.accept(i, readout.lastLogits(), clean.get(kl.prompt(i))));
             Map<Protocol, Integer> hubs = new EnumMap<>(Protocol.class);
             if (scope.runs(Protocol.PUBLISHED)) {
-                LayerProfile profile = kl.profile(sweeps.byMethod().get(Method.LAYER_OUTPUT_ZERO), families);
+                LayerProfile profile = kl.profile(sweeps.byMethod().get(Method.LAYER_OUTPUT_ZERO), families.get(Protocol.PUBLISHED));
                 profiles.put(Method.LAYER_OUTPUT_ZERO, profile);
                 cascadeDiff = cascade.diff();
                 hubs.put(Protocol.PUBLISHED, profile.argmax());
             }
             if (corrected) {
                 for (Method method : List.of(Method.CONTRIBUTION_ZERO, Method.CONTRIBUTION_MEAN, Method.CONTRIBUTION_RESAMPLE)) {
-                    profiles.put(method, kl.profile(sweeps.byMethod().get(method), families));
+                    profiles.put(method, kl.profile(sweeps.byMethod().get(method), families.get(Protocol.CORRECTED)));
                 }
                 hubs.put(Protocol.CORRECTED, profiles.get(Method.CONTRIBUTION_ZERO).argmax());
             }
@@ -409,7 +421,7 @@ final class UniversalHubExperiment implements Experiment {
                 int hub = profile.argmax();
                 double[] ci = intervals ? profile.interval(hub, cell) : null;
                 out.hubs.add(Arrays.asList(name, method.protocol.configName(), method.id, hub, profile.mean(hub),
-                        ci == null ? null : ci[0], ci == null ? null : ci[1], profile.familiesWithArgmax(hub), families.length));
+                        ci == null ? null : ci[0], ci == null ? null : ci[1], profile.familiesWithArgmax(hub), profile.familyCount()));
             }
             out.profiles.lines(name, lines);
             List<Method> methods = List.copyOf(profiles.keySet());
@@ -420,13 +432,14 @@ final class UniversalHubExperiment implements Experiment {
                 }
             }
             routers.forEach((protocol, router) -> {
+                int[][] averaged = families.get(protocol);
                 for (int k = 0; k < POSITIONS.size(); k++) {
-                    double mean = Stats.familyMean(router.drops[k], families);
-                    double[] ci = protocol == Protocol.CORRECTED ? Stats.bootstrapFamilyMean(router.drops[k], families,
+                    double mean = Stats.familyMean(router.drops[k], averaged);
+                    double[] ci = protocol == Protocol.CORRECTED ? Stats.bootstrapFamilyMean(router.drops[k], averaged,
                             Stats.cellSeed(seed, DIMENSION, name, protocol, "router", POSITIONS.get(k))) : null;
                     out.router.add(Arrays.asList(name, protocol.configName(), router.site, POSITIONS.get(k), mean,
                             ci == null ? null : ci[0], ci == null ? null : ci[1]));
-                    for (int p = 0; p < prompts.size(); p++) {
+                    for (int p : PromptSet.members(averaged)) {
                         Task task = prompts.tasks().get(p);
                         out.routerPrompts.add(List.of(name, protocol.configName(), POSITIONS.get(k), task.id(), task.family(),
                                 router.targets[p], router.drops[k][p]));
@@ -453,7 +466,8 @@ final class UniversalHubExperiment implements Experiment {
                 double kl = profile.mean(hub);
                 // corrected: the interval of the largest layer effect, the hub chosen again in every resample
                 long hubSeed = Stats.cellSeed(seed, DIMENSION, name, method.id, "hub");
-                Stats.Selection selection = protocol == Protocol.CORRECTED ? Stats.bootstrapSelection(families, profile.layers(),
+                int[][] averaged = families.get(protocol);
+                Stats.Selection selection = protocol == Protocol.CORRECTED ? Stats.bootstrapSelection(averaged, profile.layers(),
                         profile::mean, hub, hubSeed) : null;
                 atlas.value("universal-hub.layer", protocol, name, hub, Display.layer(hub) + ", " + Display.number(kl)
                         + (selection == null ? "" : String.format(Locale.ROOT, " (the hub in %.0f%% of resamples)",
@@ -471,12 +485,12 @@ final class UniversalHubExperiment implements Experiment {
                 }
                 int argmaxFamilies = profile.familiesWithArgmax(hub);
                 atlas.value("universal-hub.families", protocol, name, argmaxFamilies, "argmax in " + argmaxFamilies + " of "
-                        + families.length + " families");
+                        + averaged.length + " families");
                 Router router = routers.get(protocol);
                 for (int k = 0; k < POSITIONS.size(); k++) {
-                    double mean = Stats.familyMean(router.drops[k], families);
+                    double mean = Stats.familyMean(router.drops[k], averaged);
                     AtlasRows.Sample routerSample = protocol == Protocol.CORRECTED ? AtlasRows.Sample.familyMean(prompts.identities(),
-                            families, router.drops[k], Stats.cellSeed(seed, DIMENSION, name, protocol, "router", POSITIONS.get(k))) : null;
+                            averaged, router.drops[k], Stats.cellSeed(seed, DIMENSION, name, protocol, "router", POSITIONS.get(k))) : null;
                     atlas.value("universal-hub.router-" + POSITIONS.get(k), protocol, name, mean, Display.layer(hub) + " "
                             + POSITIONS.get(k) + " position: " + Display.number(mean), routerSample);
                 }

@@ -6,6 +6,7 @@ import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.api.metric.TargetToken;
 import io.interp4j.experiments.atlas.AtlasScope;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.common.StepSettings;
 
 /**
@@ -31,7 +32,7 @@ public final class UniversalHubFactory implements ExperimentFactory {
     @Override
     public Experiment create(Config config) {
         StepSettings settings = new StepSettings(ID, config);
-        AtlasScope scope = AtlasScope.read(config, settings);
+        PerModel<AtlasScope> scopes = AtlasScope.readPerModel(settings);
         TargetToken.Rule rule = null;
         String ruleText = settings.text("target-rule");
         if (ruleText != null) {
@@ -46,6 +47,6 @@ public final class UniversalHubFactory implements ExperimentFactory {
             settings.problem("cascade-tolerance", "found " + tolerance + "; allowed: a finite number >= 0");
         }
         settings.check();
-        return new UniversalHubExperiment(scope, rule, tolerance);
+        return new UniversalHubExperiment(scopes, rule, tolerance);
     }
 }

@@ -153,6 +153,19 @@ public final class LayerProfile {
     }
 
     /**
+     * Returns the prompts averaged over, by family (a subset of the prompts where a protocol averages over fewer).
+     *
+     * @return {@code [family][member]} prompt indices
+     */
+    public int[][] families() {
+        int[][] copy = new int[families.length][];
+        for (int f = 0; f < families.length; f++) {
+            copy[f] = families[f].clone();
+        }
+        return copy;
+    }
+
+    /**
      * Returns a 95% stratified-bootstrap interval of the mean of family means at a layer.
      *
      * @param layer the layer

@@ -14,7 +14,8 @@ import java.util.Map;
  * The detail tables of per-layer rows, over all models and methods: {@code profile} (the mean of family
  * means per layer, with its 95% interval where the method is reported with one, and in how many
  * families the layer is the argmax), {@code families} and {@code prompts}; and per model and method a
- * heatmap (layer × family), per model a line chart (one line per method).
+ * heatmap (layer × family), per model a line chart (one line per method). Each profile's tables hold the families
+ * and prompts it averages over.
  */
 public final class ProfileTables {
     private final String title;
@@ -50,7 +51,9 @@ public final class ProfileTables {
      */
     public void add(PromptSet prompts, String protocol, String method, LayerProfile values, Long seed) {
         String model = prompts.name();
-        List<String> names = prompts.familyNames();
+        // the prompts the profile averages over (the published protocol's may be a subset), by family
+        List<String> names = prompts.familyNames(values.families());
+        int[] members = PromptSet.members(values.families());
         List<List<Object>> heatmap = new ArrayList<>();
         for (int layer = 0; layer < values.layers(); layer++) {
             double[] ci = seed == null ? null : values.interval(layer, seed);
@@ -60,7 +63,7 @@ public final class ProfileTables {
                 heatmap.add(List.of(layer, names.get(f), values.familyMean(layer, f)));
                 families.add(List.of(model, method, layer, names.get(f), values.familyMean(layer, f)));
             }
-            for (int p = 0; p < prompts.size(); p++) {
+            for (int p : members) {
                 Task task = prompts.tasks().get(p);
                 this.prompts.add(List.of(model, method, layer, task.id(), task.family(), values.value(layer, p)));
             }

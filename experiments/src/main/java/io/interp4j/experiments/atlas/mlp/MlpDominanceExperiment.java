@@ -19,6 +19,7 @@ import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.AtlasScope;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.atlas.layerwise.Display;
 import io.interp4j.experiments.atlas.layerwise.LayerProfile;
 import io.interp4j.experiments.atlas.layerwise.LayerSweep;
@@ -38,7 +39,9 @@ import java.util.Map;
  * ablated) at the last position, family means, then their mean.
  *
  * <ul>
- *   <li>Both protocols read the same MLP ablation; the top MLP is its argmax layer.
+ *   <li>Both protocols read the same MLP ablation; the top MLP is its argmax layer. The published protocol
+ *       averages over its own prompts ({@link io.interp4j.experiments.atlas.PublishedPrompts}, per model), the
+ *       corrected over every prompt.
  *   <li>published share ("MLPs carry X%"): top MLP mean / the hub mean of the published layer ablation
  *       ({@code blocks.L.hook_resid_post} zeroed). The original study divided numbers from different
  *       prompt sets; here both come from this step's prompts, and the row says so.
@@ -53,15 +56,17 @@ final class MlpDominanceExperiment implements Experiment {
     private static final String LAYER_OUTPUT = "layer-output-zero";
     private static final String CONTRIBUTION = "contribution-zero";
 
+    private final PerModel<AtlasScope> scopes;
     private final AtlasScope scope;
 
-    MlpDominanceExperiment(AtlasScope scope) {
-        this.scope = scope;
+    MlpDominanceExperiment(PerModel<AtlasScope> scopes) {
+        this.scopes = scopes;
+        this.scope = scopes.common();
     }
 
     @Override
     public List<Problem> validate(StudyContext context) {
-        return scope.validate(context);
+        return AtlasScope.validate(scopes, s -> s, context);
     }
 
     /** One model's plan: the clean forwards first (request p is prompt p), then the sweeps. */
@@ -92,7 +97,7 @@ final class MlpDominanceExperiment implements Experiment {
     public List<ForwardPlan> plans(StudyContext context) {
         List<ForwardPlan> plans = new ArrayList<>();
         for (String model : scope.models(context)) {
-            plans.add(plan(model, context.modelConfig(model).numLayers(), scope.tokens(context, model)).plan());
+            plans.add(plan(model, context.modelConfig(model).numLayers(), scopes.of(model).tokens(context, model)).plan());
         }
         return plans;
     }
@@ -101,7 +106,7 @@ final class MlpDominanceExperiment implements Experiment {
     public String describe() {
         return "MLP dominance: per-layer KL(clean ‖ MLP output zeroed) at the last position, family means then their mean, top MLP"
                 + " and its share of the hub effect on the same prompts (published: layer output zeroed; corrected: contribution"
-                + " zeroed); " + scope.describe();
+                + " zeroed); " + scope.describe() + (scopes.varies() ? ", with per-model prompts" : "");
     }
 
     @Override
@@ -114,8 +119,9 @@ final class MlpDominanceExperiment implements Experiment {
         Map<String, Object> summary = new LinkedHashMap<>();
         long seed = context.seed();
         for (String name : scope.models(context)) {
-            PromptSet prompts = scope.prepare(context, name);
+            PromptSet prompts = scopes.of(name).prepare(context, name);
             int[][] families = prompts.families();
+            boolean shared = Arrays.deepEquals(families, prompts.families(Protocol.PUBLISHED));
             Plan plan = plan(name, prompts.model().config().numLayers(), prompts.tokens());
             int n = prompts.size();
             List<LayerSweep> sweeps = new ArrayList<>(List.of(plan.mlp()));
@@ -126,16 +132,30 @@ final class MlpDominanceExperiment implements Experiment {
             context.forwards(plan.plan(), progress, pairs);
             pairs.requireComplete();
             Map<String, LayerProfile> byMethod = new LinkedHashMap<>();
-            LayerProfile mlp = kl.profile(plan.mlp(), families);
-            byMethod.put(MLP, mlp);
             long mlpSeed = Stats.cellSeed(seed, DIMENSION, name, MLP);
-            profiles.add(prompts, "both", MLP, mlp, scope.runs(Protocol.CORRECTED) ? mlpSeed : null);
+            Map<Protocol, LayerProfile> mlpOf = new EnumMap<>(Protocol.class);
+            if (shared) {
+                LayerProfile mlp = kl.profile(plan.mlp(), families);
+                byMethod.put(MLP, mlp);
+                profiles.add(prompts, "both", MLP, mlp, scope.runs(Protocol.CORRECTED) ? mlpSeed : null);
+                scope.protocols().forEach(protocol -> mlpOf.put(protocol, mlp));
+            } else {
+                // the published protocol averages over its own prompts: the MLP ablation per protocol
+                for (Protocol protocol : scope.protocols()) {
+                    String method = MLP + "-" + protocol.configName();
+                    LayerProfile mlp = kl.profile(plan.mlp(), prompts.families(protocol));
+                    byMethod.put(method, mlp);
+                    profiles.add(prompts, protocol.configName(), method, mlp, protocol == Protocol.CORRECTED ? mlpSeed : null);
+                    mlpOf.put(protocol, mlp);
+                }
+            }
             Map<Protocol, Double> shareOf = new LinkedHashMap<>();
             Map<Protocol, Stats.Distribution> distributionOf = new LinkedHashMap<>();
             for (Protocol protocol : scope.protocols()) {
                 boolean published = protocol == Protocol.PUBLISHED;
                 String method = published ? LAYER_OUTPUT : CONTRIBUTION;
-                LayerProfile hub = kl.profile(plan.hub().get(protocol), families);
+                LayerProfile mlp = mlpOf.get(protocol);
+                LayerProfile hub = kl.profile(plan.hub().get(protocol), prompts.families(protocol));
                 byMethod.put(method, hub);
                 profiles.add(prompts, protocol.configName(), method, hub, published ? null : Stats.cellSeed(seed, DIMENSION, name, method));
                 int top = mlp.argmax();
@@ -165,7 +185,7 @@ final class MlpDominanceExperiment implements Experiment {
                         + "; a ratio of two ablations' KLs, not a share of one effect)", ci, shareSample);
                 summary.put(name + "." + protocol.configName() + ".share", share);
             }
-            summary.put(name + ".top-mlp", mlp.argmax());
+            summary.put(name + ".top-mlp", mlpOf.get(scope.protocols().get(0)).argmax());
             profiles.lines(name, byMethod);
             Stats.Distribution corrected = distributionOf.get(Protocol.CORRECTED);
             Double published = shareOf.get(Protocol.PUBLISHED);

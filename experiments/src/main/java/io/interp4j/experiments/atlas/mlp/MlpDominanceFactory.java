@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.experiments.atlas.AtlasScope;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.common.StepSettings;
 
 /**
@@ -28,8 +29,8 @@ public final class MlpDominanceFactory implements ExperimentFactory {
     @Override
     public Experiment create(Config config) {
         StepSettings settings = new StepSettings(ID, config);
-        AtlasScope scope = AtlasScope.read(config, settings);
+        PerModel<AtlasScope> scopes = AtlasScope.readPerModel(settings);
         settings.check();
-        return new MlpDominanceExperiment(scope);
+        return new MlpDominanceExperiment(scopes);
     }
 }

@@ -20,6 +20,7 @@ import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.AtlasScope;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.atlas.layerwise.Display;
 import io.interp4j.experiments.atlas.layerwise.LayerProfile;
 import io.interp4j.experiments.atlas.PromptSet;
@@ -44,13 +45,15 @@ import java.util.stream.Collectors;
 final class LayerSkippingExperiment implements Experiment {
     static final String DIMENSION = "Layer skipping viability";
 
+    private final PerModel<AtlasScope> scopes;
     private final AtlasScope scope;
     private final List<int[]> explicit;
     private final int topK;
     private final double tolerance;
 
-    LayerSkippingExperiment(AtlasScope scope, List<int[]> explicit, int topK, double tolerance) {
-        this.scope = scope;
+    LayerSkippingExperiment(PerModel<AtlasScope> scopes, List<int[]> explicit, int topK, double tolerance) {
+        this.scopes = scopes;
+        this.scope = scopes.common();
         this.explicit = explicit;
         this.topK = topK;
         this.tolerance = tolerance;
@@ -58,7 +61,7 @@ final class LayerSkippingExperiment implements Experiment {
 
     @Override
     public List<Problem> validate(StudyContext context) {
-        List<Problem> problems = new ArrayList<>(scope.validate(context));
+        List<Problem> problems = new ArrayList<>(AtlasScope.validate(scopes, s -> s, context));
         if (problems.isEmpty()) {
             for (String model : scope.models(context)) {
                 int layers = context.modelConfig(model).numLayers();
@@ -108,7 +111,7 @@ final class LayerSkippingExperiment implements Experiment {
         List<ForwardPlan> plans = new ArrayList<>();
         for (String model : scope.models(context)) {
             List<int[]> configs = SkipConfigs.resolve(explicit, context.modelConfig(model).numLayers());
-            plans.add(plan(model, configs, scope.tokens(context, model)));
+            plans.add(plan(model, configs, scopes.of(model).tokens(context, model)));
         }
         return plans;
     }
@@ -117,7 +120,8 @@ final class LayerSkippingExperiment implements Experiment {
     public String describe() {
         return "layer skipping: KL(full ‖ skipped) and top-" + topK + " overlap at the last position for "
                 + (explicit.isEmpty() ? "the seed's configs" : explicit.size() + " configs") + " (published: layer outputs zeroed;"
-                + " corrected: contributions zeroed, a true skip), family means then their mean; " + scope.describe();
+                + " corrected: contributions zeroed, a true skip), family means then their mean; " + scope.describe()
+                + (scopes.varies() ? ", with per-model prompts" : "");
     }
 
     @Override
@@ -133,12 +137,11 @@ final class LayerSkippingExperiment implements Experiment {
         List<Chart> charts = new ArrayList<>();
         Map<String, Object> summary = new LinkedHashMap<>();
         for (String name : scope.models(context)) {
-            PromptSet prompts = scope.prepare(context, name);
+            PromptSet prompts = scopes.of(name).prepare(context, name);
             int layers = prompts.model().config().numLayers();
             List<int[]> configs = SkipConfigs.resolve(explicit, layers);
             List<String> labels = configs.stream().map(SkipConfigs::label).toList();
             int n = prompts.size();
-            int[][] families = prompts.families();
             // request n + (protocol · configs + c) · n + p skips config c on prompt p, read against p's clean request as it
             // arrives (the skipped logits together would not fit in memory at a real vocabulary)
             double[][][] kl = new double[scope.protocols().size()][configs.size()][n];
@@ -157,6 +160,7 @@ final class LayerSkippingExperiment implements Experiment {
             List<List<Object>> overlapChart = new ArrayList<>();
             for (int pi = 0; pi < scope.protocols().size(); pi++) {
                 Protocol protocol = scope.protocols().get(pi);
+                int[][] families = prompts.families(protocol);
                 Measured m = new Measured(new LayerProfile(kl[pi], families), new LayerProfile(overlap[pi], families));
                 byProtocol.put(protocol, m);
                 boolean intervals = protocol == Protocol.CORRECTED;
@@ -170,12 +174,13 @@ final class LayerSkippingExperiment implements Experiment {
                             overlapCi == null ? null : overlapCi[1]));
                     klChart.add(List.of(labels.get(c), protocol.configName(), m.kl.mean(c)));
                     overlapChart.add(List.of(labels.get(c), protocol.configName(), m.overlap.mean(c)));
-                    List<String> familyNames = prompts.familyNames();
+                    // the families and prompts the protocol averages over
+                    List<String> familyNames = prompts.familyNames(families);
                     for (int f = 0; f < familyNames.size(); f++) {
                         familyRows.add(List.of(name, protocol.configName(), labels.get(c), familyNames.get(f), m.kl.familyMean(c, f),
                                 m.overlap.familyMean(c, f)));
                     }
-                    for (int p = 0; p < prompts.size(); p++) {
+                    for (int p : PromptSet.members(families)) {
                         Task task = prompts.tasks().get(p);
                         promptRows.add(List.of(name, protocol.configName(), labels.get(c), task.id(), task.family(), m.kl.value(c, p),
                                 m.overlap.value(c, p)));

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.experiments.atlas.AtlasScope;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.common.StepSettings;
 import java.util.List;
 
@@ -29,7 +30,7 @@ public final class LayerSkippingFactory implements ExperimentFactory {
     @Override
     public Experiment create(Config config) {
         StepSettings settings = new StepSettings(ID, config);
-        AtlasScope scope = AtlasScope.read(config, settings);
+        PerModel<AtlasScope> scopes = AtlasScope.readPerModel(settings);
         List<int[]> configs = SkipConfigs.read(config, settings);
         int topK = config.getInt("top-k");
         if (topK < 1) {
@@ -40,6 +41,6 @@ public final class LayerSkippingFactory implements ExperimentFactory {
             settings.problem("identical-kl-tolerance", "found " + tolerance + "; allowed: a finite number >= 0");
         }
         settings.check();
-        return new LayerSkippingExperiment(scope, configs, topK, tolerance);
+        return new LayerSkippingExperiment(scopes, configs, topK, tolerance);
     }
 }

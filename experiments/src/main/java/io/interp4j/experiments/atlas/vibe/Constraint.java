@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
 
 /**
  * A format constraint of a generation prompt, as a task's metadata {@code constraint} states it, and the
- * seed's keyword rule that checks a generation against it.
+ * check of a generation against it: the corrected protocol's reading. The published protocol does not read
+ * the metadata: it recognises constraints in the prompt text by the seed's keyword rules (the
+ * {@code constraint-adherence} metric), which miss constraints worded otherwise.
  *
  * @param kind {@code sentences}, {@code lines}, {@code bullets}, {@code json-only} or {@code max-chars}
  * @param count N for the counted kinds and max-chars, 0 for json-only

@@ -1,5 +1,6 @@
 package io.interp4j.experiments.atlas.vibe;
 
+import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.interp4j.api.ErrorCode;
@@ -13,6 +14,11 @@ import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.api.experiment.StudyContext;
 import io.interp4j.api.experiment.UnplannedWork;
+import io.interp4j.api.metric.Metric;
+import io.interp4j.api.plugin.PluginKind;
+import io.interp4j.api.metric.MetricInput.Generated;
+import io.interp4j.api.metric.MetricInput.Generations;
+import io.interp4j.api.metric.MetricResult;
 import io.interp4j.api.model.Decoding;
 import io.interp4j.api.model.GenerationOptions;
 import io.interp4j.api.model.LoadOptions;
@@ -68,14 +74,32 @@ final class VibeCheck implements Experiment {
     /** The seed's threshold: a generation is repetitive when its repetition ratio exceeds it. */
     static final double REPETITIVE_ABOVE = 0.3;
 
+    /** The metric plugin holding the seed's keyword rules, which the published protocol applies to the prompt text. */
+    static final String PUBLISHED_RULES = "constraint-adherence";
+
     /**
      * One generation and what was measured on it; {@code timedTokens} and {@code nanos} (the only
      * nondeterministic field) are those of its batch-1 timed generation, {@code nanos < 0} when it was not timed.
+     * {@code constraints} and {@code met} are the corrected reading (the task's metadata); {@code published} is the
+     * seed's keyword rules applied to the prompt text.
      */
     private record Sample(Task task, List<Constraint> constraints, String text, int newTokens, boolean stopped, double repetition,
-            int met, int timedTokens, long nanos) {
+            int met, Published published, int timedTokens, long nanos) {
         double adherence() {
             return constraints.isEmpty() ? 0 : met / (double) constraints.size();
+        }
+    }
+
+    /**
+     * The published reading of one generation: the constraints the seed's keyword rules recognise in the prompt text,
+     * how many of them the text meets, and the prompt's score met / recognised (0 when none is recognised).
+     */
+    private record Published(int recognised, int met, double score) {
+        /** Scores one generation with the rules of the {@value #PUBLISHED_RULES} metric, on this prompt alone. */
+        static Published of(Metric rules, Task task, String text, int newTokens) {
+            MetricResult r = rules.compute(new Generations(List.of(new Generated(task.prompt(), text, newTokens, 0))));
+            return new Published(r.details().get("recognised-constraints").intValue(), r.details().get("met-constraints").intValue(),
+                    r.value());
         }
     }
 
@@ -103,6 +127,9 @@ final class VibeCheck implements Experiment {
         String root = context.path();
         if (!problems.isEmpty()) {
             return problems;
+        }
+        if (scope.runs(Protocol.PUBLISHED)) {
+            problems.addAll(context.checkPlugin(PluginKind.METRIC, PUBLISHED_RULES, ConfigFactory.empty(), root));
         }
         List<Task> tasks = tasks(context);
         if (tasks.isEmpty()) {
@@ -168,8 +195,9 @@ final class VibeCheck implements Experiment {
         return "vibe-check: greedy generation (at most " + maxNewTokens + " new tokens, " + generation + ") over family '"
                 + family + "' per quantisation "
                 + variants.stream().map(Quantization::configName).collect(Collectors.joining(", "))
-                + "; repetition, constraint adherence (published: mean over all prompts; corrected: over constrained prompts, 95%"
-                + " bootstrap interval), tok/s and reconstruction error, " + scope.describe();
+                + "; repetition, constraint adherence (published: the seed's keyword rules on the prompt text, metric '"
+                + PUBLISHED_RULES + "', mean over all prompts; corrected: the tasks' metadata constraints, mean over the constrained"
+                + " prompts, 95% bootstrap interval), tok/s and reconstruction error, " + scope.describe();
     }
 
     @Override
@@ -186,11 +214,12 @@ final class VibeCheck implements Experiment {
         List<List<Object>> adherenceChart = new ArrayList<>();
         List<List<Object>> repetitionChart = new ArrayList<>();
         List<String> lines = new ArrayList<>();
+        Metric rules = context.metric(PUBLISHED_RULES, ConfigFactory.empty());
         for (String name : scope.models(context)) {
-            int constrained = 0;
+            int recognised = 0;
             for (Quantization variant : variants) {
                 Model model = variant(context, name, variant);
-                List<Sample> samples = generate(context, name, model, tasks, n -> {
+                List<Sample> samples = generate(context, name, model, tasks, rules, n -> {
                     long reported = Math.min(n, Math.max(0, budget - counted[0]));
                     counted[0] += n;
                     if (reported > 0) {
@@ -201,9 +230,10 @@ final class VibeCheck implements Experiment {
                 long tokens = 0;
                 long nanos = 0;
                 for (Sample s : samples) {
-                    generations.add(Arrays.asList(name, v, s.task().id(), s.constraints().isEmpty() ? null
-                            : s.constraints().stream().map(Constraint::toString).collect(Collectors.joining("; ")), s.newTokens(),
-                            s.stopped(), Constraint.words(s.text()), s.repetition(), s.repetition() > REPETITIVE_ABOVE,
+                    generations.add(Arrays.asList(name, v, s.task().id(), s.newTokens(), s.stopped(), Constraint.words(s.text()),
+                            s.repetition(), s.repetition() > REPETITIVE_ABOVE, s.published().recognised(), s.published().met(),
+                            s.published().score(), s.constraints().isEmpty() ? null
+                            : s.constraints().stream().map(Constraint::toString).collect(Collectors.joining("; ")),
                             s.constraints().size(), s.met(), s.constraints().isEmpty() ? null : s.adherence()));
                     if (s.nanos() >= 0) {
                         timings.add(Arrays.asList(name, v, s.task().id(), s.timedTokens(), s.nanos() / 1e9, tokensPerSecond(s.timedTokens(),
@@ -214,7 +244,7 @@ final class VibeCheck implements Experiment {
                     lines.add(json(name, v, s));
                 }
                 timings.add(Arrays.asList(name, v, "all", tokens, nanos / 1e9, tokensPerSecond(tokens, nanos)));
-                constrained = (int) samples.stream().filter(s -> !s.constraints().isEmpty()).count();
+                recognised = (int) samples.stream().filter(s -> s.published().recognised() > 0).count();
                 summarise(context, atlas, name, v, samples, perVariant, adherenceChart, repetitionChart);
                 QuantizationReport report = model.quantization().orElse(null);
                 if (report != null && report.scheme() != Quantization.NONE) {
@@ -227,10 +257,11 @@ final class VibeCheck implements Experiment {
                 // one variant in memory at a time (a no-op where variant() handed out the study model itself)
                 context.release(name, new LoadOptions(Optional.empty(), variant));
             }
-            if (scope.runs(Protocol.PUBLISHED) && constrained < tasks.size()) {
-                atlas.artefact(Protocol.PUBLISHED, name, String.format(Locale.ROOT, "only %d of %d prompts carry a recognised"
-                        + " constraint, yet published adherence averages over all %d (an unconstrained prompt scores 0): its ceiling"
-                        + " is %.1f%%, not 100%%", constrained, tasks.size(), tasks.size(), 100.0 * constrained / tasks.size()));
+            if (scope.runs(Protocol.PUBLISHED) && recognised < tasks.size()) {
+                atlas.artefact(Protocol.PUBLISHED, name, String.format(Locale.ROOT, "the seed's keyword rules recognise a constraint"
+                        + " in only %d of %d prompts (the metadata states one in %d), yet published adherence averages over all %d (a"
+                        + " prompt with no recognised constraint scores 0): its ceiling is %.1f%%, not 100%%", recognised, tasks.size(),
+                        constrained(tasks), tasks.size(), 100.0 * recognised / tasks.size()));
             }
         }
         if (counted[0] < budget) {
@@ -240,7 +271,8 @@ final class VibeCheck implements Experiment {
 
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("prompts", tasks.size());
-        summary.put("constrained-prompts", tasks.stream().filter(t -> t.metadata().containsKey(Constraint.METADATA_KEY)).count());
+        summary.put("constrained-prompts", constrained(tasks));
+        summary.put("published-recognised-prompts", tasks.stream().filter(t -> Published.of(rules, t, "", 0).recognised() > 0).count());
         summary.put("variants", variants.stream().map(Quantization::configName).collect(Collectors.joining(", ")));
         summary.put("max-new-tokens", maxNewTokens);
         summary.put("generation-batch", together(tasks.size()));
@@ -249,9 +281,11 @@ final class VibeCheck implements Experiment {
         summary.put("generations-file", GENERATIONS_FILE);
         summary.put("forward-passes", counted[0]);
         List<Table> tables = new ArrayList<>();
-        tables.add(new Table("vibe-generations", List.of("model", "variant", "task", "constraint", "new_tokens", "stopped_at_eos",
-                "words", "repetition", "repetitive", "recognised", "met", "adherence"), generations));
-        tables.add(new Table("vibe-variants", List.of("model", "variant", "prompts", "constrained", "published_adherence",
+        tables.add(new Table("vibe-generations", List.of("model", "variant", "task", "new_tokens", "stopped_at_eos", "words", "repetition",
+                "repetitive", "published_recognised", "published_met", "published_adherence", "constraint", "constraints", "met",
+                "corrected_adherence"), generations));
+        tables.add(new Table("vibe-variants", List.of("model", "variant", "prompts", "published_recognised", "constrained",
+                "published_adherence",
                 "corrected_adherence", "ci_low", "ci_high", "repetitive", "mean_repetition"), perVariant));
         tables.add(new Table("vibe-quantization", List.of("model", "variant", "weights", "values", "max_abs_error", "rms_error",
                 "rms_weight", "relative_rms_error"), quantization));
@@ -281,7 +315,12 @@ final class VibeCheck implements Experiment {
         return context.model(name, new LoadOptions(Optional.empty(), variant));
     }
 
-    private List<Sample> generate(StudyContext context, String name, Model model, List<Task> tasks, LongConsumer forwards) {
+    /** How many tasks state a constraint in their metadata (the corrected protocol's constrained prompts). */
+    private static long constrained(List<Task> tasks) {
+        return tasks.stream().filter(t -> t.metadata().containsKey(Constraint.METADATA_KEY)).count();
+    }
+
+    private List<Sample> generate(StudyContext context, String name, Model model, List<Task> tasks, Metric rules, LongConsumer forwards) {
         Tokenizer tokenizer = model.tokenizer().orElseThrow(() -> new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path()
                 + ".models: model '" + name + "' (" + model.directory() + ") has no tokenizer.json; this row encodes suite '"
                 + scope.suite() + "' as text and decodes the generations"));
@@ -329,7 +368,8 @@ final class VibeCheck implements Experiment {
             String constraint = task.metadata().get(Constraint.METADATA_KEY);
             List<Constraint> constraints = constraint == null ? List.of() : Constraint.parseAll(constraint);
             int met = (int) constraints.stream().filter(c -> c.met(text)).count();
-            out.add(new Sample(task, constraints, text, tokens.length, stopped, Constraint.repetition(text), met, timedTokens[i], nanos[i]));
+            out.add(new Sample(task, constraints, text, tokens.length, stopped, Constraint.repetition(text), met,
+                    Published.of(rules, task, text, tokens.length), timedTokens[i], nanos[i]));
         }
         return out;
     }
@@ -337,7 +377,8 @@ final class VibeCheck implements Experiment {
     /** Adherence in both protocols, repetition (the same in both), their rows and the atlas values. */
     private void summarise(StudyContext context, AtlasRows atlas, String name, String variant, List<Sample> samples,
             List<List<Object>> perVariant, List<List<Object>> adherenceChart, List<List<Object>> repetitionChart) {
-        double[] all = samples.stream().mapToDouble(Sample::adherence).toArray();
+        double[] all = samples.stream().mapToDouble(s -> s.published().score()).toArray();
+        long recognised = samples.stream().filter(s -> s.published().recognised() > 0).count();
         double[] constrained = samples.stream().filter(s -> !s.constraints().isEmpty()).mapToDouble(Sample::adherence).toArray();
         double published = Stats.mean(all);
         Double corrected = constrained.length == 0 ? null : Stats.mean(constrained);
@@ -348,12 +389,13 @@ final class VibeCheck implements Experiment {
         long repetitive = samples.stream().filter(s -> s.repetition() > REPETITIVE_ABOVE).count();
         double share = repetitive / (double) samples.size();
         double meanRepetition = Stats.mean(samples.stream().mapToDouble(Sample::repetition).toArray());
-        perVariant.add(Arrays.asList(name, variant, samples.size(), constrained.length, published, corrected, ci == null ? null : ci[0],
-                ci == null ? null : ci[1], repetitive, meanRepetition));
+        perVariant.add(Arrays.asList(name, variant, samples.size(), recognised, constrained.length, published, corrected,
+                ci == null ? null : ci[0], ci == null ? null : ci[1], repetitive, meanRepetition));
         repetitionChart.add(List.of(variant, name, share));
         if (scope.runs(Protocol.PUBLISHED)) {
             atlas.value("vibe-check.adherence." + variant, Protocol.PUBLISHED, name, published, String.format(Locale.ROOT,
-                    "%.1f%% (all %d prompts)", 100 * published, samples.size()));
+                    "%.1f%% (all %d prompts, %d with a constraint the keyword rules recognise)", 100 * published, samples.size(),
+                    recognised));
         }
         if (scope.runs(Protocol.CORRECTED)) {
             atlas.value("vibe-check.adherence." + variant, Protocol.CORRECTED, name, corrected == null ? "n/a" : corrected,

@@ -33,10 +33,12 @@ import java.util.TreeSet;
  * token (no KV cache), the first largest logit, stopping after end-of-text or {@code max-new-tokens}.
  * The decoded text (without end-of-text), its token count and whether it stopped must be what the
  * step wrote to its {@code generations.jsonl}; the text is then scored by rules written out again here
- * from the task metadata {@code constraint}: sentences, non-blank lines, bullet lines, json-only,
- * max-chars; and the repetition ratio 1 − unique / total lower-cased word bigrams (0 for at most 10
+ * from the task metadata {@code constraint} (corrected): sentences, non-blank lines, bullet lines, json-only,
+ * max-chars; by the seed's keyword rules found in the prompt text (published): a number (digits or one..ten)
+ * followed by the word sentence(s), line(s) or bullet(s), "json only", "280 char" checked as at most 500
+ * characters; and the repetition ratio 1 − unique / total lower-cased word bigrams (0 for at most 10
  * words). Published
- * adherence is the mean over all prompts (unconstrained ones score 0), corrected the mean over the
+ * adherence is the mean over all prompts (those with no recognised rule score 0), corrected the mean over the
  * constrained prompts, whose interval must hold it. The quantisation error is recomputed from the
  * checkpoint's float weights in plain Java: every block projection weight quantised and dequantised
  * here (int8: per row, blocks of 64 inputs, scale absmax / 127, codes rounded and clamped to ±127;
@@ -103,6 +105,7 @@ public final class VibeCheckGolden implements GoldenRow {
         Tokenizer tokenizer = model.requireTokenizer();
         int eos = model.config().eosTokenId().orElse(-1);
         double all = 0;
+        int recognised = 0;
         List<Double> constrained = new ArrayList<>();
         int repetitive = 0;
         double repetition = 0;
@@ -124,10 +127,11 @@ public final class VibeCheckGolden implements GoldenRow {
                 for (String part : parts) {
                     met += met(part.trim().toLowerCase(Locale.ROOT), text) ? 1 : 0;
                 }
-                double score = met / (double) parts.length;
-                all += score;
-                constrained.add(score);
+                constrained.add(met / (double) parts.length);
             }
+            List<Boolean> seed = seedRules(task.prompt(), text);
+            all += seed.isEmpty() ? 0 : seed.stream().filter(b -> b).count() / (double) seed.size();
+            recognised += seed.isEmpty() ? 0 : 1;
             double ratio = repetition(text);
             repetition += ratio;
             repetitive += ratio > REPETITIVE_ABOVE ? 1 : 0;
@@ -136,7 +140,8 @@ public final class VibeCheckGolden implements GoldenRow {
         double published = all / n;
         ledger.number("vibe-check.adherence." + v, "published", name, published, 1e-12);
         ledger.display("vibe-check.adherence." + v, "published", name,
-                String.format(Locale.ROOT, "%.1f%% (all %d prompts)", 100 * published, n));
+                String.format(Locale.ROOT, "%.1f%% (all %d prompts, %d with a constraint the keyword rules recognise)", 100 * published, n,
+                        recognised));
         String key = "vibe-check.adherence." + v;
         if (constrained.isEmpty()) {
             ledger.exact(key, "corrected", name, "n/a");
@@ -184,6 +189,46 @@ public final class VibeCheckGolden implements GoldenRow {
             }
         }
         return generated.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static final List<String> NUMBER_WORDS = List.of("one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+            "ten");
+
+    /**
+     * The seed's keyword rules: for each of sentence, line and bullet, the first word of the lower-cased prompt that
+     * is a number followed by that word (singular or plural, trailing punctuation ignored) is a rule; "json only"
+     * and "280 char" anywhere are rules. One entry per rule: whether the text meets it.
+     */
+    private static List<Boolean> seedRules(String prompt, String text) {
+        String[] words = prompt.toLowerCase(Locale.ROOT).split("\\s+");
+        List<Boolean> checks = new ArrayList<>();
+        String trimmed = text.strip();
+        for (String noun : List.of("sentence", "line", "bullet")) {
+            for (int i = 0; i + 1 < words.length; i++) {
+                String next = words[i + 1].replaceAll("[^a-z]+$", "");
+                int n = NUMBER_WORDS.indexOf(words[i]) + 1;
+                if (n == 0 && words[i].matches("[0-9]{1,9}")) {
+                    n = Integer.parseInt(words[i]);
+                }
+                if (n > 0 && (next.equals(noun) || next.equals(noun + "s"))) {
+                    checks.add(switch (noun) {
+                        case "sentence" -> sentences(trimmed) == n;
+                        case "line" -> lines(trimmed) == n;
+                        default -> trimmed.lines().filter(l -> l.strip().length() > 1 && "-*•".indexOf(l.strip().charAt(0)) >= 0
+                                && (l.strip().charAt(1) == ' ' || l.strip().charAt(1) == '\t')).count() == n;
+                    });
+                    break;
+                }
+            }
+        }
+        String p = prompt.toLowerCase(Locale.ROOT);
+        if (p.contains("json only")) {
+            checks.add(trimmed.startsWith("{") && trimmed.endsWith("}"));
+        }
+        if (p.contains("280 char")) {
+            checks.add(text.codePoints().count() <= 500);
+        }
+        return checks;
     }
 
     /** Whether one lower-cased constraint holds for a generation. */

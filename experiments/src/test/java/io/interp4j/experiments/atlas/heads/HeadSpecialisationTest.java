@@ -321,10 +321,11 @@ class HeadSpecialisationTest extends TinyStudyTest {
         assertThatThrownBy(() -> Steps.create("head-specialisation", "per-model { main { published-variant = row, nope = 1,"
                 + " protocols = [published] }, other = 3, large { published-layers = [3, 2] } }"))
                 .isInstanceOf(Interp4jException.class)
-                .hasMessageContaining("interp4j.experiment.head-specialisation.per-model.main.nope: unknown key; allowed: [published-layers,"
-                        + " published-variant, split, suite]")
+                .hasMessageContaining("interp4j.experiment.head-specialisation.per-model.main.nope: unknown key; allowed: [published-families,"
+                        + " published-layers, published-prompts-per-family, published-variant, split, suite]")
                 .hasMessageContaining("interp4j.experiment.head-specialisation.per-model.main.protocols: cannot differ per model; set it for the"
-                        + " step. Allowed per model: [published-layers, published-variant, split, suite]")
+                        + " step. Allowed per model: [published-families, published-layers, published-prompts-per-family, published-variant,"
+                        + " split, suite]")
                 .hasMessageContaining("interp4j.experiment.head-specialisation.per-model.other: found 3; allowed: an object")
                 .hasMessageContaining("interp4j.experiment.head-specialisation.per-model.large.published-layers: found [3,2];");
         assertThatThrownBy(() -> Steps.create("head-specialisation", "per-model { main { published-variant = row } }"))

@@ -55,7 +55,7 @@ class VibeCheckTest extends TinyStudyTest {
         study.addSuite(new TaskSuite("generation", List.of(
                 task("g0", "Write one sentence about the sea.", "sentences=1"),
                 task("g1", "Return only JSON with key a.", "json-only; max-chars=5"),
-                task("g2", "Describe Paris.", "max-chars=500"),
+                task("g2", "Describe Paris in a 280 char tweet.", "max-chars=280"),
                 task("g3", "Tell me a story.", null),
                 other())));
         Experiment step = Steps.create("vibe-check", "models = [main], suite = generation, max-new-tokens = " + MAX_NEW);
@@ -68,6 +68,13 @@ class VibeCheckTest extends TinyStudyTest {
         reported = progress.total();
         counted = study.takeForwards();
     }
+
+    /**
+     * What the seed's keyword rules recognise in the prompt texts above, worked out by hand in the metadata's
+     * language: "one sentence" in g0; "280 char" in g2, checked as at most 500 characters (the seed's literal
+     * check); nothing in g1 ("only JSON" is not "json only") or g3.
+     */
+    private static final Map<String, String> PUBLISHED = Map.of("g0", "sentences=1", "g2", "max-chars=500");
 
     private static Task task(String id, String prompt, String constraint) {
         return new Task(id, "generation", prompt, "", Optional.empty(), Optional.empty(), "test",
@@ -201,13 +208,19 @@ class VibeCheckTest extends TinyStudyTest {
                     assertThat(number(generations, row, "repetition")).isCloseTo(repetition(text), within(1e-12));
                     String constraint = task.metadata().get("constraint");
                     double[] score = score(constraint, text);
-                    assertThat(number(generations, row, "recognised")).isEqualTo(score[1]);
+                    assertThat(number(generations, row, "constraints")).isEqualTo(score[1]);
                     assertThat(number(generations, row, "met")).isEqualTo(score[0]);
                     double adherence = score[1] == 0 ? 0 : score[0] / score[1];
-                    publishedSum += adherence;
                     if (constraint != null) {
                         constrained.add(adherence);
+                        assertThat(number(generations, row, "corrected_adherence")).isCloseTo(adherence, within(1e-12));
                     }
+                    double[] seed = score(PUBLISHED.get(task.id()), text);
+                    assertThat(number(generations, row, "published_recognised")).as("%s %s", v, task.id()).isEqualTo(seed[1]);
+                    assertThat(number(generations, row, "published_met")).as("%s %s", v, task.id()).isEqualTo(seed[0]);
+                    double published = seed[1] == 0 ? 0 : seed[0] / seed[1];
+                    assertThat(number(generations, row, "published_adherence")).isCloseTo(published, within(1e-12));
+                    publishedSum += published;
                     Config line = lines.stream().map(ConfigFactory::parseString)
                             .filter(c -> c.getString("variant").equals(v) && c.getString("task").equals(task.id())).findFirst()
                             .orElseThrow();
@@ -249,13 +262,15 @@ class VibeCheckTest extends TinyStudyTest {
         Table flags = table(result, "atlas-flags");
         assertThat(flags.rows()).singleElement().satisfies(r -> {
             assertThat(cell(flags, r, "kind")).isEqualTo("artefact");
-            assertThat((String) cell(flags, r, "message")).contains("only 3 of 4 prompts").contains("75.0%");
+            assertThat((String) cell(flags, r, "message")).contains("keyword rules recognise a constraint in only 2 of 4 prompts (the"
+                    + " metadata states one in 3)").contains("50.0%");
         });
         Table timings = table(result, "vibe-timings");
         // the first 3 prompts timed alone, and the total, per variant
         assertThat(timings.rows()).hasSize(3 * (3 + 1));
         assertThat(timings.rows().stream().map(r -> (String) cell(timings, r, "task")).distinct()).containsExactly("g0", "g1", "g2", "all");
-        assertThat(result.summary()).containsEntry("timed-prompts", "g0, g1, g2").containsEntry("generation-batch", 4);
+        assertThat(result.summary()).containsEntry("timed-prompts", "g0, g1, g2").containsEntry("generation-batch", 4)
+                .containsEntry("constrained-prompts", 3L).containsEntry("published-recognised-prompts", 2L);
         assertThat(timings.rows()).allSatisfy(r -> assertThat(number(timings, r, "tokens_per_second")).isPositive());
         for (Table t : result.tables()) {
             if (!t.name().equals("vibe-timings")) {
