@@ -122,7 +122,7 @@ class CommandLineTest {
         cases.put(List.of("bench", "forward", "--model", "m", "--repeats", "x"), "interp4j bench forward: --repeats must be an integer, found 'x'");
         cases.put(List.of("bench", "forward", "--model", "m", "--repeats", "0"), "interp4j bench forward: --repeats must be in [1, 1000], found 0");
         cases.put(List.of("bench", "engines", "--model", "m", "--weights", "q8,q3"),
-                "interp4j bench engines: --weights must be one of none, int8, nf4, q8, q4, found 'q3'");
+                "interp4j bench engines: --weights must be one of none, int8, nf4, q8, q4, llm-int8, found 'q3'");
         cases.put(List.of("forward", "--model", "m", "--tokens", "1,x", "--out", "o.json"), "interp4j forward: --tokens must be an integer, found 'x'");
         cases.put(List.of("lora", "train", "--model", "m", "--data", "d", "--out", "o", "--alpha", "big"),
                 "interp4j lora train: --alpha must be a number, found 'big'");
@@ -133,7 +133,7 @@ class CommandLineTest {
         cases.put(List.of("generate", "--model", "m", "--prompt", "p", "--max-new-tokens", "0"),
                 "interp4j generate: --max-new-tokens must be in [1, 1000000], found 0");
         cases.put(List.of("forward", "--model", "m", "--quantization", "int4", "--tokens", "1", "--out", "o.json"),
-                "interp4j forward: --quantization must be one of none, int8, nf4, q8, q4, found 'int4'");
+                "interp4j forward: --quantization must be one of none, int8, nf4, q8, q4, llm-int8, found 'int4'");
         for (Map.Entry<List<String>, String> c : cases.entrySet()) {
             Result r = run(c.getKey().toArray(String[]::new));
             assertThat(r.code()).as(c.getKey() + " -> " + r.err()).isEqualTo(2);

@@ -444,6 +444,117 @@ public abstract class EngineContractTest {
         }
     }
 
+    // ---------------------------------------------------------------------------------------------
+    // LLM.int8 (llm-int8): the engines' mixed-precision products against the double-precision
+    // ReferenceLlmInt8, on a hand-sized projection and on a whole model with outliers planted
+
+    /** One block, d_model 4, d_mlp 5: down_proj is a 4 × 5 weight, small enough to follow by hand. */
+    protected static final Spec LINEAR_MHA_F32 = new Spec("linear-mha-f32", ModelConfig.of(VOCAB, 4, 5, 1, 2, 2, true), DType.F32, 6);
+
+    /**
+     * The largest difference allowed between an engine's LLM.int8 projection (float32) and the
+     * double-precision reference: float32 rounding of outputs of order 0.1.
+     */
+    protected static final double LLM_INT8_TOLERANCE = 1e-5;
+
+    /**
+     * down_proj's two input rows: row 0 reaches the threshold in column 1 (−7), so column 1 is an
+     * outlier column in both rows; row 1's largest value (3) is in that column and under the threshold,
+     * so it sets row 1's absmax as in bitsandbytes (excluding the whole column would give 2.5).
+     */
+    private static final float[] LLM_INT8_INPUT = {0.5f, -7f, 1.2f, 0.3f, -0.8f, 1f, 3f, -2.5f, 0.7f, 0.4f};
+
+    @Test
+    public void llmInt8ProjectionMatchesTheDoublePrecisionReference() {
+        Spec spec = LINEAR_MHA_F32;
+        int d = spec.config().hiddenSize();
+        int m = spec.config().intermediateSize();
+        float[] down;
+        try (Checkpoint checkpoint = Checkpoint.open(modelDir(spec))) {
+            down = checkpoint.readFloats(Qwen2Layout.layer(0, "mlp.down_proj.weight"));
+        }
+        double[] x = new double[LLM_INT8_INPUT.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = LLM_INT8_INPUT[i];
+        }
+        assertThat(ReferenceLlmInt8.outlierColumns(x, 2, m, ReferenceLlmInt8.THRESHOLD)).containsExactly(false, true, false, false, false);
+        assertNoRoundingTies(down, d, m);
+        double[] expected = ReferenceLlmInt8.product(x, 2, m, down, null, d, ReferenceLlmInt8.THRESHOLD);
+        double[] undecomposed = ReferenceLlmInt8.product(x, 2, m, down, null, d, Double.POSITIVE_INFINITY);
+        HookPoint post = HookPoint.block(0, HookSite.MLP_POST);
+        HookPoint out = HookPoint.block(0, HookSite.MLP_OUT);
+        try (Model model = provider().load(Checkpoint.open(modelDir(spec)), LoadOptions.defaults().withQuantization(Quantization.LLM_INT8));
+                Run run = model.newRun()) {
+            run.hook(post, (a, ctx) -> a.getManager().create(LLM_INT8_INPUT, new Shape(1, 2, m)));
+            ForwardResult result = run.cache(List.of(out)).forward(randomTokens(2, 61));
+            float[] actual = result.cache().get(out).toFloatArray();
+            result.logits().close();
+            System.out.printf(java.util.Locale.ROOT, "%s llm-int8 4x5 projection: max-abs %.3g from the reference, %.3g from the product without outlier columns%n",
+                    provider().id(), maxAbs(expected, actual), maxAbs(undecomposed, actual));
+            assertThat(maxAbs(expected, actual)).as("LLM.int8 down_proj against the reference").isLessThanOrEqualTo(LLM_INT8_TOLERANCE);
+            assertThat(maxAbs(undecomposed, actual)).as("the outlier column changes the product").isGreaterThan(100 * LLM_INT8_TOLERANCE);
+        }
+    }
+
+    /** The test fixture's weight codes are not within float rounding of a tie, so float32 and double agree on them. */
+    private static void assertNoRoundingTies(float[] weight, int out, int in) {
+        for (int o = 0; o < out; o++) {
+            double absmax = 0;
+            for (int c = 0; c < in; c++) {
+                absmax = Math.max(absmax, Math.abs(weight[o * in + c]));
+            }
+            for (int c = 0; c < in; c++) {
+                double scaled = Math.abs(weight[o * in + c] * 127.0 / absmax);
+                assertThat(Math.abs(scaled - Math.floor(scaled) - 0.5)).as("test fixture: weight code not at a tie").isGreaterThan(1e-4);
+            }
+        }
+    }
+
+    /** Points where the whole-model LLM.int8 test plants one value of 9 (position 3, the given flat channel). */
+    private static final Map<String, Integer> LLM_INT8_SPIKES = Map.of(
+            "blocks.0.ln1.hook_normalized", 5,
+            "blocks.0.attn.hook_z", 9,
+            "blocks.1.ln2.hook_normalized", 17,
+            "blocks.1.mlp.hook_post", 40);
+    private static final int LLM_INT8_SPIKE_POSITION = 3;
+    private static final float LLM_INT8_SPIKE = 9f;
+
+    @Test
+    public void llmInt8ForwardMatchesTheReferenceAtEveryHookPoint() throws IOException {
+        Spec spec = UNTIED_GQA2_BF16;
+        int[] tokens = randomTokens(9, 71);
+        ReferenceQwen2 dequantised = reference(dequantisedModel(spec, Quantization.LLM_INT8));
+        Map<HookPoint, UnaryOperator<RefTensor>> overrides = new java.util.HashMap<>();
+        LLM_INT8_SPIKES.forEach((point, channel) -> overrides.put(HookPoint.parse(point), t -> {
+            double[] data = t.data().clone();
+            data[LLM_INT8_SPIKE_POSITION * (data.length / tokens.length) + channel] += LLM_INT8_SPIKE;
+            return new RefTensor(t.shape(), data);
+        }));
+        ReferenceQwen2.Result expected = dequantised.withLlmInt8Activations().forward(tokens, overrides);
+        double activationEffect = maxAbs(expected.logits().data(), dequantised.forward(tokens, overrides).logits().data());
+        assertThat(activationEffect).as("test fixture: LLM.int8's activation side changes the logits").isGreaterThan(100 * TOLERANCE);
+        try (Model model = provider().load(Checkpoint.open(modelDir(spec)), LoadOptions.defaults().withQuantization(Quantization.LLM_INT8))) {
+            assertQuantisationReport(model, Quantization.LLM_INT8, spec);
+            try (Run run = model.newRun()) {
+                plantSpikes(run, tokens.length);
+                assertMatches(run.forward(tokens), expected, List.of());
+            }
+            // every hook point observed: o_proj also runs per head (attn.hook_result), from the same quantised z
+            try (Run run = model.newRun()) {
+                plantSpikes(run, tokens.length);
+                assertMatches(run.cacheAll().forward(tokens), expected, HookPoint.all(model.config()));
+            }
+        }
+    }
+
+    private static void plantSpikes(Run run, int positions) {
+        LLM_INT8_SPIKES.forEach((point, channel) -> run.hook(HookPoint.parse(point), (a, ctx) -> {
+            float[] spike = new float[Math.toIntExact(a.getShape().size())];
+            spike[LLM_INT8_SPIKE_POSITION * (spike.length / positions) + channel] = LLM_INT8_SPIKE;
+            return a.add(a.getManager().create(spike, a.getShape()));
+        }));
+    }
+
     /**
      * Compares logits row by row of {@code vocab}, in double precision.
      *
@@ -1126,6 +1237,15 @@ public abstract class EngineContractTest {
             return actual == expected ? 0 : Double.POSITIVE_INFINITY;
         }
         return Math.abs(actual - expected);
+    }
+
+    private static double maxAbs(double[] expected, float[] actual) {
+        assertThat(actual).hasSameSizeAs(expected);
+        double worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+        }
+        return worst;
     }
 
     private static double maxAbs(double[] a, double[] b) {

@@ -36,6 +36,10 @@ public final class ReferenceQwen2 {
     private final double[] unembed;
     private final double[] finalNorm;
     private final List<LayerWeights> layers;
+    /** The LLM.int8 threshold applied to every block projection's input, or NaN for plain float products. */
+    private final double llmInt8Threshold;
+    /** Under LLM.int8: the first rows, quantised as one product (a prefill); each later row is its own (a cached decode step). */
+    private final int llmInt8Prefill;
 
     private record LayerWeights(
             double[] inputNorm,
@@ -91,12 +95,44 @@ public final class ReferenceQwen2 {
         }
     }
 
-    private ReferenceQwen2(ModelConfig config, double[] embed, double[] unembed, double[] finalNorm, List<LayerWeights> layers) {
+    private ReferenceQwen2(ModelConfig config, double[] embed, double[] unembed, double[] finalNorm, List<LayerWeights> layers,
+            double llmInt8Threshold, int llmInt8Prefill) {
         this.config = config;
         this.embed = embed;
         this.unembed = unembed;
         this.finalNorm = finalNorm;
         this.layers = layers;
+        this.llmInt8Threshold = llmInt8Threshold;
+        this.llmInt8Prefill = llmInt8Prefill;
+    }
+
+    /**
+     * Returns this model with LLM.int8's activation side on every block projection: the input is
+     * replaced by {@link ReferenceLlmInt8#activations} (outlier columns kept, the rest what their int8
+     * codes stand for) before the product; with weights that are the dequantised LLM.int8 weights, each
+     * projection is then LLM.int8's product. The per-head outputs of {@code o_proj} use the same
+     * quantised {@code z}. Embeddings, norms and the unembedding are untouched.
+     *
+     * @return the reference under LLM.int8 at {@link ReferenceLlmInt8#THRESHOLD}, every position in one product
+     */
+    public ReferenceQwen2 withLlmInt8Activations() {
+        return withLlmInt8Activations(Integer.MAX_VALUE);
+    }
+
+    /**
+     * Returns this model under LLM.int8 as a KV-cache generation computes it: the first {@code
+     * prefillRows} positions (the prompt) are quantised as one product, and every later position alone,
+     * as a cached decode step multiplies one row (LLM.int8's outlier columns are chosen per product).
+     * Causality makes one full forward of the whole sequence equal to the prefill and the decode steps.
+     *
+     * @param prefillRows the prompt's length
+     * @return the reference under LLM.int8 at {@link ReferenceLlmInt8#THRESHOLD}
+     */
+    public ReferenceQwen2 withLlmInt8Activations(int prefillRows) {
+        if (prefillRows < 1) {
+            throw new IllegalArgumentException("prefillRows is " + prefillRows + "; allowed: >= 1");
+        }
+        return new ReferenceQwen2(config, embed, unembed, finalNorm, layers, ReferenceLlmInt8.THRESHOLD, prefillRows);
     }
 
     /**
@@ -118,30 +154,49 @@ public final class ReferenceQwen2 {
      * @return the reference model
      */
     public static ReferenceQwen2 of(Checkpoint checkpoint) {
+        return of(checkpoint, (name, weight) -> weight);
+    }
+
+    /**
+     * Reads the weights of an open checkpoint (which stays open), each block projection weight ({@code
+     * q|k|v|o|gate|up|down_proj.weight}) passed through a function first (a quantise–dequantise written
+     * by the caller).
+     *
+     * @param checkpoint the checkpoint
+     * @param projections tensor name and row-major float values to the values used
+     * @return the reference model
+     */
+    public static ReferenceQwen2 of(Checkpoint checkpoint, java.util.function.BiFunction<String, float[], float[]> projections) {
+        requireNonNull(projections, "projections is null");
         ModelConfig config = checkpoint.config();
         List<LayerWeights> layers = new ArrayList<>();
         for (int l = 0; l < config.numLayers(); l++) {
             layers.add(new LayerWeights(
                     read(checkpoint, Qwen2Layout.layer(l, "input_layernorm.weight")),
-                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.q_proj.weight")),
+                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.q_proj.weight"), projections),
                     read(checkpoint, Qwen2Layout.layer(l, "self_attn.q_proj.bias")),
-                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.k_proj.weight")),
+                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.k_proj.weight"), projections),
                     read(checkpoint, Qwen2Layout.layer(l, "self_attn.k_proj.bias")),
-                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.v_proj.weight")),
+                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.v_proj.weight"), projections),
                     read(checkpoint, Qwen2Layout.layer(l, "self_attn.v_proj.bias")),
-                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.o_proj.weight")),
+                    read(checkpoint, Qwen2Layout.layer(l, "self_attn.o_proj.weight"), projections),
                     read(checkpoint, Qwen2Layout.layer(l, "post_attention_layernorm.weight")),
-                    read(checkpoint, Qwen2Layout.layer(l, "mlp.gate_proj.weight")),
-                    read(checkpoint, Qwen2Layout.layer(l, "mlp.up_proj.weight")),
-                    read(checkpoint, Qwen2Layout.layer(l, "mlp.down_proj.weight"))));
+                    read(checkpoint, Qwen2Layout.layer(l, "mlp.gate_proj.weight"), projections),
+                    read(checkpoint, Qwen2Layout.layer(l, "mlp.up_proj.weight"), projections),
+                    read(checkpoint, Qwen2Layout.layer(l, "mlp.down_proj.weight"), projections)));
         }
         double[] embed = read(checkpoint, Qwen2Layout.EMBED);
         double[] unembed = config.tieWordEmbeddings() ? embed : read(checkpoint, Qwen2Layout.LM_HEAD);
-        return new ReferenceQwen2(config, embed, unembed, read(checkpoint, Qwen2Layout.FINAL_NORM), List.copyOf(layers));
+        return new ReferenceQwen2(config, embed, unembed, read(checkpoint, Qwen2Layout.FINAL_NORM), List.copyOf(layers), Double.NaN,
+                Integer.MAX_VALUE);
     }
 
     private static double[] read(Checkpoint checkpoint, String name) {
-        float[] values = checkpoint.readFloats(name);
+        return read(checkpoint, name, (n, weight) -> weight);
+    }
+
+    private static double[] read(Checkpoint checkpoint, String name, java.util.function.BiFunction<String, float[], float[]> transform) {
+        float[] values = transform.apply(name, checkpoint.readFloats(name));
         double[] out = new double[values.length];
         for (int i = 0; i < values.length; i++) {
             out[i] = values[i];
@@ -291,9 +346,10 @@ public final class ReferenceQwen2 {
             int dh = config.headDim();
             double[] x = hook(at(l, HookSite.RESID_PRE), input);
             double[] h = rmsNorm(x, w.inputNorm(), at(l, HookSite.LN1_SCALE), at(l, HookSite.LN1_NORMALIZED));
-            double[] q = hook(at(l, HookSite.ATTN_Q), linear(h, d, w.wq(), w.bq(), heads * dh));
-            double[] k = hook(at(l, HookSite.ATTN_K), linear(h, d, w.wk(), w.bk(), kvHeads * dh));
-            double[] v = hook(at(l, HookSite.ATTN_V), linear(h, d, w.wv(), w.bv(), kvHeads * dh));
+            double[] hq = projectionInput(h, d);
+            double[] q = hook(at(l, HookSite.ATTN_Q), linear(hq, d, w.wq(), w.bq(), heads * dh));
+            double[] k = hook(at(l, HookSite.ATTN_K), linear(hq, d, w.wk(), w.bk(), kvHeads * dh));
+            double[] v = hook(at(l, HookSite.ATTN_V), linear(hq, d, w.wv(), w.bv(), kvHeads * dh));
             double[] rq = hook(at(l, HookSite.ATTN_ROT_Q), rope(q, heads));
             double[] rk = hook(at(l, HookSite.ATTN_ROT_K), rope(k, kvHeads));
 
@@ -332,6 +388,7 @@ public final class ReferenceQwen2 {
                 }
             }
             z = hook(at(l, HookSite.ATTN_Z), z);
+            double[] zq = projectionInput(z, heads * dh);
             // each head's output through its d_head columns of o_proj, [pos, head, d_model]; attn_out is their sum
             double[] result = new double[n * heads * d];
             for (int p = 0; p < n; p++) {
@@ -339,7 +396,7 @@ public final class ReferenceQwen2 {
                     for (int o = 0; o < d; o++) {
                         double s = 0;
                         for (int c = 0; c < dh; c++) {
-                            s += z[(p * heads + head) * dh + c] * w.wo()[o * heads * dh + head * dh + c];
+                            s += zq[(p * heads + head) * dh + c] * w.wo()[o * heads * dh + head * dh + c];
                         }
                         result[(p * heads + head) * d + o] = s;
                     }
@@ -359,15 +416,35 @@ public final class ReferenceQwen2 {
 
             int m = config.intermediateSize();
             double[] h2 = rmsNorm(mid, w.postNorm(), at(l, HookSite.LN2_SCALE), at(l, HookSite.LN2_NORMALIZED));
-            double[] gate = hook(at(l, HookSite.MLP_PRE), linear(h2, d, w.wGate(), null, m));
-            double[] up = hook(at(l, HookSite.MLP_PRE_LINEAR), linear(h2, d, w.wUp(), null, m));
+            double[] h2q = projectionInput(h2, d);
+            double[] gate = hook(at(l, HookSite.MLP_PRE), linear(h2q, d, w.wGate(), null, m));
+            double[] up = hook(at(l, HookSite.MLP_PRE_LINEAR), linear(h2q, d, w.wUp(), null, m));
             double[] act = new double[gate.length];
             for (int i = 0; i < act.length; i++) {
                 act[i] = silu(gate[i]) * up[i];
             }
             act = hook(at(l, HookSite.MLP_POST), act);
-            double[] mlpOut = hook(at(l, HookSite.MLP_OUT), linear(act, m, w.wDown(), null, d));
+            double[] mlpOut = hook(at(l, HookSite.MLP_OUT), linear(projectionInput(act, m), m, w.wDown(), null, d));
             return hook(at(l, HookSite.RESID_POST), add(mid, mlpOut));
+        }
+
+        /**
+         * A block projection's input: itself, or under LLM.int8 what its quantised form stands for, the
+         * prefill's rows quantised together and each later row alone.
+         */
+        private double[] projectionInput(double[] x, int width) {
+            if (Double.isNaN(llmInt8Threshold)) {
+                return x;
+            }
+            int prefill = Math.min(n, llmInt8Prefill);
+            double[] out = new double[x.length];
+            System.arraycopy(ReferenceLlmInt8.activations(Arrays.copyOf(x, prefill * width), prefill, width, llmInt8Threshold), 0, out, 0,
+                    prefill * width);
+            for (int row = prefill; row < n; row++) {
+                double[] alone = Arrays.copyOfRange(x, row * width, (row + 1) * width);
+                System.arraycopy(ReferenceLlmInt8.activations(alone, 1, width, llmInt8Threshold), 0, out, row * width, width);
+            }
+            return out;
         }
 
         private HookPoint at(int layer, HookSite site) {

@@ -15,7 +15,9 @@ import io.interp4j.api.Stable;
  * float32 values the codes stand for ({@link QuantizedWeight#dequantize()}). {@link #Q8} and {@link
  * #Q4} are the fast modes: an engine may multiply the codes directly with activations quantised to
  * int8 per block ({@link #quantizesActivations()}), so their logits are near, not equal to, those of
- * the dequantised weights.
+ * the dequantised weights. {@link #LLM_INT8} is bitsandbytes' {@code Linear8bitLt} (LLM.int8, as
+ * {@code load_in_8bit=True} runs it): it always quantises the activations, with float outlier
+ * columns, so it is neither faithful to its dequantised weights nor an engine's choice.
  *
  * @since 0.1
  */
@@ -39,45 +41,76 @@ public enum Quantization {
      *
      * @since 0.2
      */
-    Q4;
+    Q4,
+    /**
+     * LLM.int8 (Dettmers et al. 2022; bitsandbytes' {@code Linear8bitLt} at its default threshold):
+     * int8 weights with one absmax per output row; at every product the input columns in which some
+     * activation row reaches {@value QuantizedWeight#LLM_INT8_THRESHOLD} in magnitude are multiplied in
+     * float with the dequantised weight columns, the others are quantised to int8 per activation row and
+     * multiplied with the int8 weights with integer accumulation. Config name {@code llm-int8}.
+     *
+     * @since 0.5
+     */
+    LLM_INT8;
 
     /**
      * Parses a scheme name.
      *
-     * @param name {@code none}, {@code int8}, {@code nf4}, {@code q8} or {@code q4}
+     * @param name one of {@link #configNames()}
      * @param where where the name was found, for messages
      * @return the scheme
      */
     public static Quantization parse(String name, String where) {
-        return switch (name) {
-            case "none" -> NONE;
-            case "int8" -> INT8;
-            case "nf4" -> NF4;
-            case "q8" -> Q8;
-            case "q4" -> Q4;
-            default -> throw new Interp4jException(List.of(new Problem(where, "unknown quantization '" + name
-                    + "'; allowed: none, int8, nf4, q8, q4")));
-        };
+        for (Quantization q : values()) {
+            if (q.configName().equals(name)) {
+                return q;
+            }
+        }
+        throw new Interp4jException(List.of(new Problem(where, "unknown quantization '" + name + "'; allowed: " + configNames())));
     }
 
     /**
-     * Returns the lowercase name.
+     * Returns every scheme's config name, for messages.
      *
-     * @return e.g. {@code nf4}
+     * @return {@code none, int8, nf4, q8, q4, llm-int8}
+     * @since 0.5
+     */
+    public static String configNames() {
+        return java.util.Arrays.stream(values()).map(Quantization::configName).collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /**
+     * Returns the name used in configuration and on the command line: the lowercase constant name,
+     * with {@code -} for {@code _}.
+     *
+     * @return e.g. {@code nf4}, {@code llm-int8}
      */
     public String configName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
     /**
      * Returns whether engines may compute with activations quantised to int8 instead of with the
      * dequantised weights.
      *
-     * @return true for {@link #Q8} and {@link #Q4}
+     * @return true for {@link #Q8} and {@link #Q4}; false for {@link #LLM_INT8}, whose activation
+     *     quantisation is part of the scheme, not an engine's liberty
      * @since 0.2
      */
     public boolean quantizesActivations() {
         return this == Q8 || this == Q4;
+    }
+
+    /**
+     * Returns whether a projection's output for one row depends on the other rows of the same call:
+     * LLM.int8 chooses its outlier columns over every row (every position of every sequence in a batch,
+     * padding included, as bitsandbytes does), so batching prompts together changes each one's result.
+     *
+     * @return true for {@link #LLM_INT8}
+     * @since 0.5
+     */
+    public boolean mixesBatchRows() {
+        return this == LLM_INT8;
     }
 
     /**

@@ -20,13 +20,16 @@ import io.interp4j.api.Internal;
  * (max − min) / 15}, {@code zero point = round(−min / scale)} and each value {@code clamp(round(value
  * / scale) + zero point, 0, 15)}; two codes per byte, the first in the low nibble, and two zero
  * points per byte the same way, one byte row per weight row. Padding up to a whole block holds the
- * code for 0.
+ * code for 0. LLM.int8 (bitsandbytes {@code int8_vectorwise_quant} of the weight): one scale per
+ * output row, the row's absmax (bitsandbytes' {@code SCB}), and each value the signed byte {@code
+ * round(value × (127 / absmax))} (half to even, as {@code torch.round}), row-major {@code [rows,
+ * columns]}; a row of zeros has absmax 0 and codes 0.
  *
- * @param scheme INT8, NF4, Q8 or Q4
+ * @param scheme INT8, NF4, Q8, Q4 or LLM_INT8
  * @param rows the output dimension N
  * @param columns the input dimension K
  * @param codes the packed codes
- * @param scales one per block
+ * @param scales one per block (LLM_INT8: one absmax per row)
  * @param zeroPoints Q4's packed zero points, {@code rows × ceil(blocksPerRow / 2)} bytes; empty for the others
  * @since 0.1
  */
@@ -38,6 +41,16 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
     public static final int INT8_BLOCK = 64;
     /** Block size of Q4. */
     public static final int Q4_BLOCK = 64;
+    /**
+     * LLM.int8's outlier threshold: bitsandbytes' {@code Linear8bitLt} default, which {@code
+     * load_in_8bit=True} uses. An input column is an outlier column when some activation row reaches it
+     * in magnitude.
+     *
+     * @since 0.5
+     */
+    public static final float LLM_INT8_THRESHOLD = 6.0f;
+    /** The largest magnitude of an int8 code (LLM.int8 quantises to ±127). */
+    public static final int INT8_MAX = 127;
     /** The largest Q4 code. */
     private static final int Q4_MAX = 15;
 
@@ -56,7 +69,7 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
         requireNonNull(scales, "scales is null");
         requireNonNull(zeroPoints, "zeroPoints is null");
         if (scheme == Quantization.NONE) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "a quantised weight needs INT8, NF4, Q8 or Q4");
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "a quantised weight needs INT8, NF4, Q8, Q4 or LLM_INT8");
         }
     }
 
@@ -83,7 +96,7 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
     /**
      * Quantises a weight.
      *
-     * @param scheme INT8, NF4, Q8 or Q4
+     * @param scheme INT8, NF4, Q8, Q4 or LLM_INT8
      * @param weight the weight, row-major {@code [rows, columns]}
      * @param rows N
      * @param columns K
@@ -97,6 +110,7 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
             case NF4 -> nf4(weight, rows, columns);
             case INT8, Q8 -> int8(scheme, weight, rows, columns);
             case Q4 -> q4(weight, rows, columns);
+            case LLM_INT8 -> rowWise(weight, rows, columns);
             case NONE -> throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "nothing to quantise for NONE");
         };
     }
@@ -156,6 +170,27 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
         return new QuantizedWeight(scheme, rows, columns, codes, scales, new byte[0]);
     }
 
+    private static QuantizedWeight rowWise(float[] w, int rows, int columns) {
+        float[] absmax = new float[rows];
+        byte[] codes = new byte[rows * columns];
+        for (int r = 0; r < rows; r++) {
+            float max = 0;
+            for (int c = 0; c < columns; c++) {
+                max = Math.max(max, Math.abs(w[r * columns + c]));
+            }
+            absmax[r] = max;
+            if (max == 0) {
+                continue;
+            }
+            // bitsandbytes: round(W * (127 / absmax)), the factor in the weight's precision, half to even
+            float factor = INT8_MAX / max;
+            for (int c = 0; c < columns; c++) {
+                codes[r * columns + c] = (byte) Math.rint(w[r * columns + c] * factor);
+            }
+        }
+        return new QuantizedWeight(Quantization.LLM_INT8, rows, columns, codes, absmax, new byte[0]);
+    }
+
     private static QuantizedWeight q4(float[] w, int rows, int columns) {
         int blocksPerRow = (columns + Q4_BLOCK - 1) / Q4_BLOCK;
         int zeroPointBytes = (blocksPerRow + 1) / 2;
@@ -191,7 +226,8 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
     /**
      * Returns the float32 values the codes stand for, row-major {@code [rows, columns]}: NF4 {@code
      * level(code) × absmax}, int8 and Q8 {@code (code − 128) × scale}, Q4 {@code (code − zero point) ×
-     * scale}, each product in float32 as the kernels compute it.
+     * scale}, LLM_INT8 {@code code × (absmax × (1/127))} (bitsandbytes' {@code int8_vectorwise_dequant}),
+     * each product in float32 as the kernels compute it.
      *
      * @return the dequantised weight
      */
@@ -201,6 +237,13 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
             for (int i = 0; i < w.length; i++) {
                 int code = (i % 2 == 0) ? (codes[i / 2] >> 4) & 0xF : codes[i / 2] & 0xF;
                 w[i] = NF4_LEVELS[code] * scales[i / NF4_BLOCK];
+            }
+        } else if (scheme == Quantization.LLM_INT8) {
+            for (int r = 0; r < rows; r++) {
+                float step = scales[r] * (1f / INT8_MAX);
+                for (int c = 0; c < columns; c++) {
+                    w[r * columns + c] = codes[r * columns + c] * step;
+                }
             }
         } else if (scheme == Quantization.Q4) {
             int blocksPerRow = blocksPerRow();

@@ -1,6 +1,7 @@
 package io.interp4j.api.quant;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
@@ -97,6 +98,37 @@ class QuantizedWeightTest {
         assertThat(restored[1]).isEqualTo(0f);
         assertThat(restored[64]).isEqualTo(-15f);
         assertThat(restored[65]).isEqualTo(0f);
+    }
+
+    @Test
+    void llmInt8IsOneAbsmaxPerRowWithSignedCodesRoundedHalfToEven() {
+        // row 0: absmax 2, factor 63.5: 2 -> 127, -1 -> -63.5 -> -64 (half to even), 0.5 -> 31.75 -> 32, 0.0
+        // row 1: absmax 0.3, factor 423.33: 0.3 -> 127, -0.1 -> -42.33 -> -42, 0.2 -> 84.67 -> 85, 0 -> 0
+        // row 2: all zeros: absmax 0, codes 0
+        float[] w = {2f, -1f, 0.5f, 0f, 0.3f, -0.1f, 0.2f, 0f, 0f, 0f, 0f, 0f};
+        QuantizedWeight q = QuantizedWeight.quantize(Quantization.LLM_INT8, w, 3, 4);
+        assertThat(q.scales()).containsExactly(2f, 0.3f, 0f);
+        assertThat(q.zeroPoints()).isEmpty();
+        assertThat(q.codes()).containsExactly(127, -64, 32, 0, 127, -42, 85, 0, 0, 0, 0, 0);
+        float[] restored = q.dequantize();
+        assertThat(restored[0]).isCloseTo(2f, within(1e-6f));
+        assertThat(restored[1]).isCloseTo(-64 * 2f / 127, within(1e-6f));
+        assertThat(restored[6]).isCloseTo(85 * 0.3f / 127, within(1e-6f));
+        assertThat(restored[8]).isZero();
+    }
+
+    @Test
+    void llmInt8HasItsOwnConfigNameAndUnknownNamesListTheAllowedOnes() {
+        assertThat(Quantization.LLM_INT8.configName()).isEqualTo("llm-int8");
+        assertThat(Quantization.parse("llm-int8", "here")).isEqualTo(Quantization.LLM_INT8);
+        assertThat(Quantization.parse("int8", "here")).isEqualTo(Quantization.INT8);
+        assertThat(Quantization.LLM_INT8.quantizes("model.layers.0.mlp.up_proj.weight")).isTrue();
+        assertThat(Quantization.LLM_INT8.quantizesActivations()).isFalse();
+        for (String bad : new String[] {"llm_int8", "LLM-INT8", "int4"}) {
+            assertThatThrownBy(() -> Quantization.parse(bad, "study.models.main.quantization"))
+                    .hasMessageContaining("study.models.main.quantization")
+                    .hasMessageContaining("unknown quantization '" + bad + "'; allowed: none, int8, nf4, q8, q4, llm-int8");
+        }
     }
 
     @Test

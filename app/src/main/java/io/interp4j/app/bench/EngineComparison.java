@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
  * measured first).
  */
 @Command(name = "engines", sortOptions = false, description = {
-    "Every engine x float32 and each weight scheme (default all: int8, nf4, q8, q4) in one run: load, prefill, per-token "
+    "Every engine x float32 and each weight scheme (default all: int8, nf4, q8, q4, llm-int8) in one run: load, prefill, per-token "
     + "decode tokens/s, resident memory, ratios to float32 measured in the same run."})
 final class EngineComparison implements Runnable {
     private final CommandContext context;
@@ -55,7 +55,7 @@ final class EngineComparison implements Runnable {
     private List<String> engines;
 
     @Option(names = "--weights", split = ",", paramLabel = "SCHEME", description = "Weight schemes beside float32, comma-separated"
-            + " (default: int8, nf4, q8, q4).")
+            + " (default: int8, nf4, q8, q4, llm-int8).")
     private List<Quantization> weights;
 
     EngineComparison(CommandContext context) {

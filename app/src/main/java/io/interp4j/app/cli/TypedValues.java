@@ -3,8 +3,6 @@ package io.interp4j.app.cli;
 import io.interp4j.api.quant.Quantization;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -81,7 +79,6 @@ public final class TypedValues {
                 return q;
             }
         }
-        throw new TypeConversionException("must be one of " + Arrays.stream(Quantization.values()).map(Quantization::configName)
-                .collect(Collectors.joining(", ")) + ", found '" + text + "'");
+        throw new TypeConversionException("must be one of " + Quantization.configNames() + ", found '" + text + "'");
     }
 }

@@ -11,7 +11,7 @@ public final class WeightOptions {
     Path adapter;
 
     @Option(names = "--quantization", paramLabel = "SCHEME", defaultValue = "none",
-            description = "Weight-only quantisation: none, int8, nf4, q8 or q4 (default: ${DEFAULT-VALUE}).")
+            description = "Quantisation: none, int8, nf4, q8, q4 or llm-int8 (default: ${DEFAULT-VALUE}).")
     Quantization quantization;
 
     /**

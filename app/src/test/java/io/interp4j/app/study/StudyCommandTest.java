@@ -400,7 +400,7 @@ class StudyCommandTest {
         Files.writeString(file, Files.readString(file).replace("quantization = nf4", "quantization = fp8"));
         Result bad = run("study", file.toString(), "--dry-run");
         assertThat(bad.code()).isEqualTo(2);
-        assertThat(bad.err()).contains("study.models.main.quantization: unknown quantization 'fp8'; allowed: none, int8, nf4, q8, q4");
+        assertThat(bad.err()).contains("study.models.main.quantization: unknown quantization 'fp8'; allowed: none, int8, nf4, q8, q4, llm-int8");
     }
 
     @Test

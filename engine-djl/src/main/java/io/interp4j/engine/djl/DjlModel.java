@@ -78,12 +78,16 @@ final class DjlModel extends AbstractModel {
         manager.close();
     }
 
-    /** All weights of the model. */
-    record Weights(NDArray embed, LayerWeights[] layers, NDArray finalNorm, NDArray unembed, QuantizationReport quantization) {
+    /**
+     * All weights of the model; under {@code llm-int8} the blocks' projections are int8 codes whose row
+     * absmax {@code llmInt8} holds (null otherwise).
+     */
+    record Weights(NDArray embed, LayerWeights[] layers, NDArray finalNorm, NDArray unembed, QuantizationReport quantization, LlmInt8 llmInt8) {
         static Weights load(Checkpoint checkpoint, NDManager manager, LoraAdapter lora, Quantization quantization) {
             ModelConfig config = checkpoint.config();
             Map<String, LoraAdapter.Module> adapted = new HashMap<>();
             QuantizationReport.Builder report = new QuantizationReport.Builder(quantization);
+            Map<String, NDArray> rowAbsmax = new HashMap<>();
             if (lora != null) {
                 lora.modules().forEach(m -> adapted.put(m.baseWeight(), m));
             }
@@ -97,6 +101,11 @@ final class DjlModel extends AbstractModel {
                 float[] full = module == null ? checkpoint.readFloats(name) : lora.merge(module, checkpoint.readFloats(name));
                 QuantizedWeight quantized = QuantizedWeight.quantize(quantization, full, (int) shape[0], (int) shape[1]);
                 report.add(quantized, full);
+                if (quantization == Quantization.LLM_INT8) {
+                    // LLM.int8 multiplies the codes themselves (LlmInt8), with activations quantised at every product
+                    rowAbsmax.put(name, manager.create(quantized.scales()));
+                    return manager.create(quantized.codes(), new Shape(shape));
+                }
                 return manager.create(quantized.dequantize(), new Shape(shape));
             });
             LayerWeights[] fused = new LayerWeights[weights.layers().length];
@@ -104,7 +113,24 @@ final class DjlModel extends AbstractModel {
                 fused[i] = weights.layers()[i].fused();
             }
             return new Weights(weights.embed(), fused, weights.finalNorm(), weights.unembed(),
-                    quantization == Quantization.NONE ? null : report.build());
+                    quantization == Quantization.NONE ? null : report.build(),
+                    quantization == Quantization.LLM_INT8 ? llmInt8(fused, rowAbsmax) : null);
+        }
+
+        /** Registers each fused block's codes with their row absmax, stacked as the codes are. */
+        private static LlmInt8 llmInt8(LayerWeights[] layers, Map<String, NDArray> rowAbsmax) {
+            LlmInt8 int8 = new LlmInt8();
+            for (int l = 0; l < layers.length; l++) {
+                int layer = l;
+                java.util.function.Function<String, NDArray> absmax = module -> rowAbsmax.get(Qwen2Layout.layer(layer, module + ".weight"));
+                LayerWeights w = layers[l];
+                int8.put(w.qkvWeight(), LlmInt8.stacked(absmax.apply("self_attn.q_proj"), absmax.apply("self_attn.k_proj"),
+                        absmax.apply("self_attn.v_proj")));
+                int8.put(w.oWeight(), absmax.apply("self_attn.o_proj"));
+                int8.put(w.gateUpWeight(), LlmInt8.stacked(absmax.apply("mlp.gate_proj"), absmax.apply("mlp.up_proj")));
+                int8.put(w.downWeight(), absmax.apply("mlp.down_proj"));
+            }
+            return int8;
         }
 
         /** Weights from arrays by tensor name (trainable arrays when pre-training). */
@@ -121,7 +147,7 @@ final class DjlModel extends AbstractModel {
             }
             NDArray embed = tensor.apply(Qwen2Layout.EMBED);
             return new Weights(embed, layers, tensor.apply(Qwen2Layout.FINAL_NORM),
-                    config.tieWordEmbeddings() ? embed : tensor.apply(Qwen2Layout.LM_HEAD), null);
+                    config.tieWordEmbeddings() ? embed : tensor.apply(Qwen2Layout.LM_HEAD), null, null);
         }
 
         /** {@code W + s·B·A} as a new array; the mapped base weight is left untouched. */

@@ -175,8 +175,11 @@ final class Qwen2Forward {
             // each head through its own columns of o_proj: z spread over a head axis with the other heads'
             // slices zeroed, [batch, pos, head, heads·d_head] -> [batch, pos, head, d_model], summed over heads
             NDArray blocks = owned(s.scope.create(Decoding.headBlocks(config), new Shape(heads, (long) heads * dh)));
-            NDArray spread = z.reshape(batch, queries, 1, (long) heads * dh).mul(blocks);
-            NDArray result = s.hook(resultPoint, proj(s, layer, "o_proj", spread, w.oWeight(), null));
+            LlmInt8 int8 = weights.llmInt8();
+            NDArray perHead = int8 != null && int8.holds(w.oWeight())
+                    ? int8.perHead(z.reshape(batch, queries, (long) heads * dh), w.oWeight(), blocks)
+                    : proj(s, layer, "o_proj", z.reshape(batch, queries, 1, (long) heads * dh).mul(blocks), w.oWeight(), null);
+            NDArray result = s.hook(resultPoint, perHead);
             attnOut = result.sum(new int[] {2});
         } else {
             attnOut = proj(s, layer, "o_proj", z.reshape(batch, queries, (long) heads * dh), w.oWeight(), null);
@@ -228,8 +231,8 @@ final class Qwen2Forward {
     }
 
     /** A block's projection, plus the LoRA update {@code s·B·A·dropout(x)} when training an adapter on it. */
-    private static NDArray proj(Step s, int layer, String module, NDArray x, NDArray weight, NDArray bias) {
-        NDArray out = linear(x, weight, bias);
+    private NDArray proj(Step s, int layer, String module, NDArray x, NDArray weight, NDArray bias) {
+        NDArray out = product(x, weight, bias);
         LoraLayers lora = s.pass.lora();
         return lora == null ? out : lora.apply(layer, module, x, out);
     }
@@ -239,14 +242,14 @@ final class Qwen2Forward {
      * product, split at the given output offsets into each module's output (copied contiguous, as a
      * separate product would give it), plus each module's LoRA update when training an adapter.
      */
-    private static NDList projections(Step s, int layer, NDArray x, NDArray weight, NDArray bias, List<String> modules, long... offsets) {
+    private NDList projections(Step s, int layer, NDArray x, NDArray weight, NDArray bias, List<String> modules, long... offsets) {
         long[] at = new long[offsets.length];
         long sum = 0;
         for (int i = 0; i < offsets.length; i++) {
             sum += offsets[i];
             at[i] = sum;
         }
-        NDArray product = linear(x, weight, bias);
+        NDArray product = product(x, weight, bias);
         NDList parts = product.split(at, product.getShape().dimension() - 1);
         NDList outputs = new NDList();
         LoraLayers lora = s.pass.lora();
@@ -255,6 +258,12 @@ final class Qwen2Forward {
             outputs.add(lora == null ? part : lora.apply(layer, modules.get(i), x, part));
         }
         return outputs;
+    }
+
+    /** A block projection: the LLM.int8 product for a weight held as int8 codes, else {@link #linear}. */
+    private NDArray product(NDArray x, NDArray weight, NDArray bias) {
+        LlmInt8 int8 = weights.llmInt8();
+        return int8 != null && int8.holds(weight) ? int8.linear(x, weight, bias) : linear(x, weight, bias);
     }
 
     static NDArray linear(NDArray x, NDArray weight, NDArray bias) {

@@ -18,6 +18,9 @@ final class GraphIr {
     static final int FLOAT = OnnxMl.TensorProto.DataType.FLOAT_VALUE;
     static final int INT64 = OnnxMl.TensorProto.DataType.INT64_VALUE;
     static final int UINT8 = OnnxMl.TensorProto.DataType.UINT8_VALUE;
+    static final int INT8 = OnnxMl.TensorProto.DataType.INT8_VALUE;
+    static final int INT32 = OnnxMl.TensorProto.DataType.INT32_VALUE;
+    static final int BOOL = OnnxMl.TensorProto.DataType.BOOL_VALUE;
     /** The domain of ONNX Runtime's contrib operators. */
     static final String MICROSOFT = "com.microsoft";
 

@@ -162,6 +162,16 @@ final class OnnxModel extends AbstractModel {
                     float[] full = module == null ? checkpoint.readFloats(name) : lora.merge(module, checkpoint.readFloats(name));
                     QuantizedWeight q = QuantizedWeight.quantize(quantization, full, (int) shape[0], (int) shape[1]);
                     report.add(q, full);
+                    if (quantization == Quantization.LLM_INT8) {
+                        // LlmInt8Graph's MatMulInteger takes the codes [in, out]; the row absmax as they are
+                        long[] codeShape = {shape[1], shape[0]};
+                        weights.put(Qwen2Graph.codes(name), OnnxTensor.createTensor(env, direct(transposed(q.codes(), (int) shape[0], (int) shape[1])),
+                                codeShape, OnnxJavaType.INT8));
+                        weights.put(Qwen2Graph.scales(name), OnnxTensor.createTensor(env, direct(q.scales()), new long[] {shape[0]}, OnnxJavaType.FLOAT));
+                        shapes.put(Qwen2Graph.codes(name), codeShape);
+                        shapes.put(Qwen2Graph.scales(name), new long[] {shape[0]});
+                        continue;
+                    }
                     // MatMulBnb4 takes NF4's codes flat; MatMulNBits takes [N, blocks per row, bytes per block]
                     long[] codeShape = quantization == Quantization.NF4
                             ? new long[] {q.codes().length}
@@ -406,6 +416,17 @@ final class OnnxModel extends AbstractModel {
         ByteBuffer buffer = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         buffer.asFloatBuffer().put(values);
         return buffer;
+    }
+
+    /** A row-major {@code [rows, columns]} byte matrix as {@code [columns, rows]}. */
+    private static byte[] transposed(byte[] values, int rows, int columns) {
+        byte[] out = new byte[values.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < columns; c++) {
+                out[c * rows + r] = values[r * columns + c];
+            }
+        }
+        return out;
     }
 
     private static ByteBuffer direct(byte[] values) {

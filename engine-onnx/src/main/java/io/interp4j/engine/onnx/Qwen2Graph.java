@@ -166,8 +166,13 @@ final class Qwen2Graph {
             if (resultLayers.contains(layer)) {
                 // each head through its own columns of o_proj: z spread over a head axis with the other heads'
                 // slices zeroed, [N, head, heads·d_head] -> [B, S, head, d_model], summed over heads
-                String spread = g.op("Mul", List.of(g.op("Unsqueeze", List.of(g.op("Reshape", List.of(z, flatQ)), g.ints(1))), headBlocks));
-                String perHead = lin.apply(g.op("Reshape", List.of(spread, flatQ)), "self_attn.o_proj.weight", null, d, heads * dh);
+                String perHead;
+                if (quantization == Quantization.LLM_INT8) {
+                    perHead = LlmInt8Graph.perHead(g, g.op("Reshape", List.of(z, flatQ)), Qwen2Layout.layer(l, "self_attn.o_proj.weight"), headBlocks);
+                } else {
+                    String spread = g.op("Mul", List.of(g.op("Unsqueeze", List.of(g.op("Reshape", List.of(z, flatQ)), g.ints(1))), headBlocks));
+                    perHead = lin.apply(g.op("Reshape", List.of(spread, flatQ)), "self_attn.o_proj.weight", null, d, heads * dh);
+                }
                 String result = g.mark(HookPoint.block(layer, HookSite.ATTN_RESULT), g.op("Reshape", List.of(perHead, shapeResult)));
                 attnOut = g.op("ReduceSum", List.of(result, axis2), attr("keepdims", 0L));
             } else {
@@ -231,11 +236,15 @@ final class Qwen2Graph {
      * the weight (the faithful reference); Q8 and Q4 at level 4, where a prepacked weight is multiplied
      * block by block with the activations quantised to int8 (MLAS' CompInt8 kernels; where they are not
      * available, and for weights fed as inputs, which are not prepacked, ONNX Runtime dequantises).
+     * LLM_INT8 is {@link LlmInt8Graph}.
      */
     private static String linear(GraphIr g, String x, String weight, String bias, int rows, int columns, Quantization quantization) {
         if (!quantization.quantizes(weight)) {
             List<String> inputs = bias == null ? List.of(x, g.weight(weight)) : List.of(x, g.weight(weight), bias);
             return g.op("Gemm", inputs, attr("transB", 1L));
+        }
+        if (quantization == Quantization.LLM_INT8) {
+            return LlmInt8Graph.linear(g, x, weight, bias);
         }
         String codes = g.weight(codes(weight), GraphIr.UINT8);
         String scales = g.weight(scales(weight));
@@ -248,7 +257,7 @@ final class Qwen2Graph {
             case Q4 -> g.contrib("MatMulNBits", List.of(x, codes, scales, g.weight(zeroPoints(weight), GraphIr.UINT8)),
                     attr("K", (long) columns), attr("N", (long) rows), attr("bits", 4L),
                     attr("block_size", (long) QuantizedWeight.Q4_BLOCK), attr("accuracy_level", INT8_COMPUTE));
-            case NONE -> throw new IllegalStateException("unreachable: " + weight + " is not quantised");
+            case NONE, LLM_INT8 -> throw new IllegalStateException("unreachable: " + weight + " is not quantised blockwise");
         };
         return bias == null ? product : g.op("Add", List.of(product, bias));
     }

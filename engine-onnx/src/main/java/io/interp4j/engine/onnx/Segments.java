@@ -146,7 +146,7 @@ final class Segments {
             }
             OnnxMl.TensorProto.Builder t = OnnxMl.TensorProto.newBuilder().setName(w).setDataType(graph.type(w))
                     .setDataLocation(OnnxMl.TensorProto.DataLocation.EXTERNAL);
-            long size = graph.type(w) == GraphIr.UINT8 ? 1 : 4;
+            long size = graph.type(w) == GraphIr.UINT8 || graph.type(w) == GraphIr.INT8 ? 1 : 4;
             for (long d : weightShapes.get(w)) {
                 t.addDims(d);
                 size *= d;

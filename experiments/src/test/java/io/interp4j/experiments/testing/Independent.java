@@ -15,6 +15,65 @@ public final class Independent {
     private Independent() {}
 
     /**
+     * LLM.int8's weight written out: per row, the row's absmax, code {@code round(w · (127 / absmax))}
+     * half to even in float32 (bitsandbytes' {@code int8_vectorwise_quant}), value {@code code · (absmax ·
+     * (1/127))}; a row of zeros stays zero.
+     *
+     * @param w row-major {@code [rows, columns]}
+     * @param rows the rows
+     * @param columns the columns
+     * @return the dequantised weight
+     */
+    public static float[] llmInt8Weight(float[] w, int rows, int columns) {
+        float[] out = new float[w.length];
+        for (int r = 0; r < rows; r++) {
+            float absmax = 0;
+            for (int c = 0; c < columns; c++) {
+                absmax = Math.max(absmax, Math.abs(w[r * columns + c]));
+            }
+            if (absmax == 0) {
+                continue;
+            }
+            float factor = 127f / absmax;
+            float step = absmax * (1f / 127f);
+            for (int c = 0; c < columns; c++) {
+                out[r * columns + c] = (float) Math.rint(w[r * columns + c] * factor) * step;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Returns the last position's row of a reference activation {@code [1, pos, width]}.
+     *
+     * @param tensor the activation
+     * @return its last row
+     */
+    public static double[] lastRow(io.interp4j.testkit.RefTensor tensor) {
+        long[] shape = tensor.shape();
+        int width = (int) shape[shape.length - 1];
+        double[] data = tensor.data();
+        return Arrays.copyOfRange(data, data.length - width, data.length);
+    }
+
+    /**
+     * A double-precision model of a checkpoint under LLM.int8 as a KV-cache generation from a prompt
+     * computes it: weights through {@link #llmInt8Weight}, and every projection's input quantised by
+     * {@link io.interp4j.testkit.ReferenceLlmInt8}, the prompt's rows together and each generated row
+     * alone.
+     *
+     * @param checkpoint the checkpoint (stays open)
+     * @param promptLength the prompt's token count
+     * @return the reference
+     */
+    public static io.interp4j.testkit.ReferenceQwen2 llmInt8Generation(io.interp4j.api.checkpoint.Checkpoint checkpoint, int promptLength) {
+        return io.interp4j.testkit.ReferenceQwen2.of(checkpoint, (name, w) -> {
+            long[] shape = checkpoint.info(name).shape();
+            return llmInt8Weight(w, (int) shape[0], (int) shape[1]);
+        }).withLlmInt8Activations(promptLength);
+    }
+
+    /**
      * Runs the engine with hand-installed interventions and returns the last position's logits.
      *
      * @param model the engine's model

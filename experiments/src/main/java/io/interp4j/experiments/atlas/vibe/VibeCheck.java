@@ -164,23 +164,27 @@ final class VibeCheck implements Experiment {
         for (String name : scope.models(context)) {
             Tokenizer tokenizer = context.tokenizer(name);
             List<int[]> prompts = tasks.stream().map(task -> encode(context, tokenizer, task)).toList();
-            int rows = together(prompts.size());
             for (Quantization variant : variants) {
+                int rows = together(prompts.size(), variant);
                 work.add(new UnplannedWork.Generation(name, new LoadOptions(Optional.empty(), variant), prompts, 1, maxNewTokens, rows,
-                        rows == 1 ? 0 : alone(prompts.size())));
+                        rows == 1 ? 0 : alone(prompts.size(), variant)));
             }
         }
         return work;
     }
 
-    /** How many of {@code prompts} prompts are generated together: the setting, at most all of them. */
-    private int together(int prompts) {
-        return Math.min(batch, prompts);
+    /**
+     * How many of {@code prompts} prompts are generated together: the setting, at most all of them; 1
+     * under a quantisation whose products mix the rows of a batch ({@link Quantization#mixesBatchRows()}:
+     * LLM.int8's outlier columns are chosen over every row, so a batch would change each prompt's tokens).
+     */
+    private int together(int prompts, Quantization variant) {
+        return variant.mixesBatchRows() ? 1 : Math.min(batch, prompts);
     }
 
     /** How many of {@code prompts} prompts are generated alone, each timed: every one at batch 1, else the first timed-prompts. */
-    private int alone(int prompts) {
-        return together(prompts) == 1 ? prompts : Math.min(timedPrompts, prompts);
+    private int alone(int prompts, Quantization variant) {
+        return together(prompts, variant) == 1 ? prompts : Math.min(timedPrompts, prompts);
     }
 
     private int[] encode(StudyContext context, Tokenizer tokenizer, Task task) {
@@ -192,6 +196,10 @@ final class VibeCheck implements Experiment {
         String generation = batch == 1 ? "one prompt at a time, each timed after a 1-token warm-up"
                 : (batch == Integer.MAX_VALUE ? "all prompts in one batch" : "batches of " + batch + " prompts") + " with the KV cache; tok/s"
                         + " at batch 1 on the first " + timedPrompts + " prompt(s), each after a 1-token warm-up";
+        List<String> alone = variants.stream().filter(Quantization::mixesBatchRows).map(Quantization::configName).toList();
+        if (batch != 1 && !alone.isEmpty()) {
+            generation += "; " + String.join(", ", alone) + " one prompt at a time, each timed (its products mix a batch's rows)";
+        }
         return "vibe-check: greedy generation (at most " + maxNewTokens + " new tokens, " + generation + ") over family '"
                 + family + "' per quantisation "
                 + variants.stream().map(Quantization::configName).collect(Collectors.joining(", "))
@@ -219,7 +227,7 @@ final class VibeCheck implements Experiment {
             int recognised = 0;
             for (Quantization variant : variants) {
                 Model model = variant(context, name, variant);
-                List<Sample> samples = generate(context, name, model, tasks, rules, n -> {
+                List<Sample> samples = generate(context, name, model, variant, tasks, rules, n -> {
                     long reported = Math.min(n, Math.max(0, budget - counted[0]));
                     counted[0] += n;
                     if (reported > 0) {
@@ -275,8 +283,8 @@ final class VibeCheck implements Experiment {
         summary.put("published-recognised-prompts", tasks.stream().filter(t -> Published.of(rules, t, "", 0).recognised() > 0).count());
         summary.put("variants", variants.stream().map(Quantization::configName).collect(Collectors.joining(", ")));
         summary.put("max-new-tokens", maxNewTokens);
-        summary.put("generation-batch", together(tasks.size()));
-        summary.put("timed-prompts", tasks.stream().limit(alone(tasks.size())).map(Task::id)
+        summary.put("generation-batch", together(tasks.size(), Quantization.NONE));
+        summary.put("timed-prompts", tasks.stream().limit(alone(tasks.size(), Quantization.NONE)).map(Task::id)
                 .collect(Collectors.joining(", ")));
         summary.put("generations-file", GENERATIONS_FILE);
         summary.put("forward-passes", counted[0]);
@@ -320,7 +328,8 @@ final class VibeCheck implements Experiment {
         return tasks.stream().filter(t -> t.metadata().containsKey(Constraint.METADATA_KEY)).count();
     }
 
-    private List<Sample> generate(StudyContext context, String name, Model model, List<Task> tasks, Metric rules, LongConsumer forwards) {
+    private List<Sample> generate(StudyContext context, String name, Model model, Quantization variant, List<Task> tasks, Metric rules,
+            LongConsumer forwards) {
         Tokenizer tokenizer = model.tokenizer().orElseThrow(() -> new Interp4jException(ErrorCode.INVALID_ARGUMENT, context.path()
                 + ".models: model '" + name + "' (" + model.directory() + ") has no tokenizer.json; this row encodes suite '"
                 + scope.suite() + "' as text and decodes the generations"));
@@ -331,7 +340,7 @@ final class VibeCheck implements Experiment {
         long[] nanos = new long[prompts.size()];
         Arrays.fill(nanos, -1);
         // what unplanned() declares: the batches, then the prompts generated alone (all of them at batch 1)
-        int together = together(prompts.size());
+        int together = together(prompts.size(), variant);
         if (together > 1) {
             for (int from = 0; from < prompts.size(); from += together) {
                 List<int[]> rows = prompts.subList(from, Math.min(prompts.size(), from + together));
@@ -344,7 +353,7 @@ final class VibeCheck implements Experiment {
                 }
             }
         }
-        for (int i = 0; i < alone(prompts.size()); i++) {
+        for (int i = 0; i < alone(prompts.size(), variant); i++) {
             try (Run warmUp = model.newRun()) {
                 forwards.accept(warmUp.generate(prompts.get(i), GenerationOptions.greedy(1)).generated().length);
             }

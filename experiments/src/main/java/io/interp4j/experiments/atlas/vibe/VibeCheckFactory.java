@@ -28,7 +28,7 @@ public final class VibeCheckFactory implements ExperimentFactory {
 
     @Override
     public String description() {
-        return "atlas row 14: greedy generation over a suite's generation prompts per model and quantisation (none, int8, nf4):"
+        return "atlas row 14: greedy generation over a suite's generation prompts per model and quantisation (none, llm-int8, nf4):"
                 + " repetition, format-constraint adherence (published: over all prompts; corrected: over constrained prompts),"
                 + " tokens per second and weight reconstruction error; the generations are kept as generations.jsonl";
     }
@@ -61,7 +61,7 @@ public final class VibeCheckFactory implements ExperimentFactory {
 
     private static List<Quantization> variants(StepSettings settings, Config config) {
         ConfigValue value = config.getValue("variants");
-        String allowed = "; allowed: a non-empty list of distinct quantisations from [none, int8, nf4, q8, q4]";
+        String allowed = "; allowed: a non-empty list of distinct quantisations from [" + Quantization.configNames() + "]";
         if (value.valueType() != ConfigValueType.LIST || ((List<?>) value.unwrapped()).isEmpty()) {
             settings.problem("variants", "found " + StepSettings.render(value) + allowed);
             return null;

@@ -5,13 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.hook.HookPoint;
+import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
+import io.interp4j.api.model.Run;
+import io.interp4j.api.quant.QuantizedWeight;
 import io.interp4j.api.quant.Quantization;
 import io.interp4j.api.task.Task;
 import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.engine.djl.DjlEngineProvider;
 import io.interp4j.experiments.testing.Independent;
+import io.interp4j.testkit.ReferenceQwen2;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -27,10 +33,14 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Vibe check: for each model and variant ({@code none}, {@code int8}, {@code nf4}) the checkpoint is
+ * Vibe check: for each model and variant ({@code none}, {@code llm-int8}, {@code nf4}) the checkpoint is
  * loaded outside the study with that quantisation ({@link LoadOptions}, no adapter) and every
  * {@code generation} prompt is decoded greedily by hand: one full forward of the whole sequence per new
  * token (no KV cache), the first largest logit, stopping after end-of-text or {@code max-new-tokens}.
+ * {@code llm-int8} is decoded by the double-precision reference instead of the engine
+ * ({@code Independent.llmInt8Generation}: the weights quantised by hand, each projection's input
+ * quantised as the step's KV-cache generation multiplies it, the prompt's rows together and each new
+ * row alone; a full engine forward would choose outlier columns over the whole sequence at once).
  * The decoded text (without end-of-text), its token count and whether it stopped must be what the
  * step wrote to its {@code generations.jsonl}; the text is then scored by rules written out again here
  * from the task metadata {@code constraint} (corrected): sentences, non-blank lines, bullet lines, json-only,
@@ -41,7 +51,7 @@ import java.util.TreeSet;
  * adherence is the mean over all prompts (those with no recognised rule score 0), corrected the mean over the
  * constrained prompts, whose interval must hold it. The quantisation error is recomputed from the
  * checkpoint's float weights in plain Java: every block projection weight quantised and dequantised
- * here (int8: per row, blocks of 64 inputs, scale absmax / 127, codes rounded and clamped to ±127;
+ * here (llm-int8: per row, absmax of the row, codes round(w · 127 / absmax), times absmax / 127;
  * NF4: the row-major weight in blocks of 64, each value the nearest of the 16 NF4 levels to
  * value / absmax, ties to the lower level), then RMS error / RMS weight and the largest |error| over
  * all of them. Tokens per second are not atlas cells (they stay in the timings table).
@@ -53,7 +63,7 @@ public final class VibeCheckGolden implements GoldenRow {
      * holds (at 8 none stops and every variant scores alike).
      */
     private static final int MAX_NEW = 16;
-    private static final List<Quantization> VARIANTS = List.of(Quantization.NONE, Quantization.INT8, Quantization.NF4);
+    private static final List<Quantization> VARIANTS = List.of(Quantization.NONE, Quantization.LLM_INT8, Quantization.NF4);
     /** A generation is repetitive above this ratio (the seed's threshold). */
     private static final double REPETITIVE_ABOVE = 0.3;
     /** The smallest lead of the chosen token's logit over the runner-up: no near-tie may decide a generation. */
@@ -81,7 +91,7 @@ public final class VibeCheckGolden implements GoldenRow {
             Path dir = atlas.study().raw(name).directory();
             for (Quantization variant : VARIANTS) {
                 try (Model model = new DjlEngineProvider().load(Checkpoint.open(dir), new LoadOptions(Optional.empty(), variant))) {
-                    adherenceAndRepetition(ledger, name, variant.configName(), model, tasks, written);
+                    adherenceAndRepetition(ledger, name, variant.configName(), model, dir, tasks, written);
                 }
                 if (variant != Quantization.NONE) {
                     quantisationError(ledger, name, variant, dir);
@@ -100,8 +110,9 @@ public final class VibeCheckGolden implements GoldenRow {
         }
     }
 
-    private static void adherenceAndRepetition(Ledger ledger, String name, String v, Model model, List<Task> tasks,
+    private static void adherenceAndRepetition(Ledger ledger, String name, String v, Model model, Path dir, List<Task> tasks,
             List<Config> written) {
+        boolean llmInt8 = v.equals(Quantization.LLM_INT8.configName());
         Tokenizer tokenizer = model.requireTokenizer();
         int eos = model.config().eosTokenId().orElse(-1);
         double all = 0;
@@ -110,7 +121,17 @@ public final class VibeCheckGolden implements GoldenRow {
         int repetitive = 0;
         double repetition = 0;
         for (Task task : tasks) {
-            int[] generated = generate(model, tokenizer.encode(task.prompt()), eos, name + " " + v + " " + task.id());
+            int[] prompt = tokenizer.encode(task.prompt());
+            int[] generated;
+            if (llmInt8) {
+                try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+                    ReferenceQwen2 reference = Independent.llmInt8Generation(checkpoint, prompt.length);
+                    generated = generate(sequence -> Independent.lastRow(reference.forward(sequence).logits()), prompt, eos,
+                            name + " " + v + " " + task.id());
+                }
+            } else {
+                generated = generate(sequence -> toDoubles(Independent.lastLogits(model, sequence)), prompt, eos, name + " " + v + " " + task.id());
+            }
             boolean stopped = generated.length > 0 && generated[generated.length - 1] == eos;
             String text = tokenizer.decode(stopped ? Arrays.copyOf(generated, generated.length - 1) : generated);
             // the generation behind the numbers, as the step wrote it
@@ -162,25 +183,38 @@ public final class VibeCheckGolden implements GoldenRow {
         ledger.display("vibe-check.repetition." + v, "both", name, String.format(Locale.ROOT, "mean ratio %.3f", repetition / n));
     }
 
+    /** The logits of a sequence's last position. */
+    private interface Logits {
+        double[] of(int[] sequence);
+    }
+
+    private static double[] toDoubles(float[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+
     /** Greedy decoding by full forwards: the first largest logit of the last position, until end-of-text or the limit. */
-    private static int[] generate(Model model, int[] prompt, int eos, String what) {
+    private static int[] generate(Logits forward, int[] prompt, int eos, String what) {
         int[] sequence = prompt.clone();
         List<Integer> generated = new ArrayList<>();
         while (generated.size() < MAX_NEW) {
-            float[] logits = Independent.lastLogits(model, sequence);
+            double[] logits = forward.of(sequence);
             int best = 0;
             for (int i = 1; i < logits.length; i++) {
                 if (logits[i] > logits[best]) {
                     best = i;
                 }
             }
-            float second = Float.NEGATIVE_INFINITY;
+            double second = Double.NEGATIVE_INFINITY;
             for (int i = 0; i < logits.length; i++) {
                 if (i != best) {
                     second = Math.max(second, logits[i]);
                 }
             }
-            assertThat(logits[best] - second).as(what + ": token " + generated.size() + " is no near-tie").isGreaterThan((float) MARGIN);
+            assertThat(logits[best] - second).as(what + ": token " + generated.size() + " is no near-tie").isGreaterThan(MARGIN);
             generated.add(best);
             sequence = Arrays.copyOf(sequence, sequence.length + 1);
             sequence[sequence.length - 1] = best;
@@ -348,7 +382,7 @@ public final class VibeCheckGolden implements GoldenRow {
                 weights++;
                 float[] w = checkpoint.readFloats(tensor);
                 long[] shape = checkpoint.info(tensor).shape();
-                float[] restored = variant == Quantization.INT8 ? int8(w, (int) shape[0], (int) shape[1]) : nf4(w);
+                float[] restored = variant == Quantization.LLM_INT8 ? Independent.llmInt8Weight(w, (int) shape[0], (int) shape[1]) : nf4(w);
                 for (int i = 0; i < w.length; i++) {
                     double e = (double) restored[i] - w[i];
                     squaredError += e * e;
@@ -366,26 +400,6 @@ public final class VibeCheckGolden implements GoldenRow {
         ledger.display(key, "both", name, String.format(Locale.ROOT, "RMS error %.3g%% of RMS weight (max |error| %.3g)", 100 * relative,
                 max));
         assertThat(relative).as(key + " " + name).isPositive();
-    }
-
-    /** int8: per row, blocks of 64 inputs, scale = absmax / 127 in float32, value = round(w / scale) clamped, times scale. */
-    private static float[] int8(float[] w, int rows, int columns) {
-        float[] out = new float[w.length];
-        for (int r = 0; r < rows; r++) {
-            for (int from = 0; from < columns; from += BLOCK) {
-                int to = Math.min(columns, from + BLOCK);
-                float absmax = 0;
-                for (int c = from; c < to; c++) {
-                    absmax = Math.max(absmax, Math.abs(w[r * columns + c]));
-                }
-                float scale = absmax / 127f;
-                for (int c = from; c < to; c++) {
-                    int q = scale == 0 ? 0 : Math.max(-127, Math.min(127, Math.round(w[r * columns + c] / scale)));
-                    out[r * columns + c] = q * scale;
-                }
-            }
-        }
-        return out;
     }
 
     /** NF4: row-major blocks of 64, x = w · (1 / absmax) in float32, the nearest level (ties to the lower), times absmax. */

@@ -40,11 +40,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Checks vibe-check against generations made by hand (greedy, one full forward per new token, no KV
- * cache) on each variant loaded independently, and the seed's rules written out again in plain code.
+ * cache) on each variant loaded independently ({@code llm-int8} by the double-precision reference,
+ * quantised as the step's KV-cache generation multiplies: {@code Independent.llmInt8Generation}), and
+ * the seed's rules written out again in plain code.
  */
 class VibeCheckTest extends TinyStudyTest {
     private static final int MAX_NEW = 8;
-    private static final List<Quantization> VARIANTS = List.of(Quantization.NONE, Quantization.INT8, Quantization.NF4);
+    private static final List<Quantization> VARIANTS = List.of(Quantization.NONE, Quantization.LLM_INT8, Quantization.NF4);
     private static StepResult result;
     private static long planned;
     private static long reported;
@@ -86,14 +88,30 @@ class VibeCheckTest extends TinyStudyTest {
         return new Task("x0", "other", "not a generation prompt", "", Optional.empty(), Optional.empty(), "test", Map.of());
     }
 
-    /** Greedy generation by hand: a full forward per new token, argmax (first on ties), stop after end-of-text. */
-    private static int[] generate(Model model, int[] prompt) {
+    /**
+     * Greedy generation by hand: a full forward per new token, argmax (first on ties), stop after
+     * end-of-text; under llm-int8 the forward is the double-precision reference's.
+     */
+    private static int[] generate(Model model, Path dir, int[] prompt) {
         int eos = model.config().eosTokenId().orElse(-1);
         List<Integer> sequence = new ArrayList<>();
         Arrays.stream(prompt).forEach(sequence::add);
         List<Integer> generated = new ArrayList<>();
+        boolean llmInt8 = model.quantization().map(q -> q.scheme() == Quantization.LLM_INT8).orElse(false);
         for (int i = 0; i < MAX_NEW; i++) {
-            float[] logits = Independent.lastLogits(model, sequence.stream().mapToInt(Integer::intValue).toArray());
+            int[] tokens = sequence.stream().mapToInt(Integer::intValue).toArray();
+            double[] logits;
+            if (llmInt8) {
+                try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+                    logits = Independent.lastRow(Independent.llmInt8Generation(checkpoint, prompt.length).forward(tokens).logits());
+                }
+            } else {
+                float[] engine = Independent.lastLogits(model, tokens);
+                logits = new double[engine.length];
+                for (int v = 0; v < engine.length; v++) {
+                    logits[v] = engine[v];
+                }
+            }
             int best = 0;
             for (int v = 1; v < logits.length; v++) {
                 if (logits[v] > logits[best]) {
@@ -172,10 +190,11 @@ class VibeCheckTest extends TinyStudyTest {
 
     @Test
     void countsForwardsAsAnUpperBoundReportedInFull() {
-        // per variant: the 4 prompts batched, one forward per row and step, then the first 3 alone after a 1-token warm-up
-        assertThat(planned).isEqualTo(3L * (4 * MAX_NEW + 3 * (1 + MAX_NEW)));
+        // none and nf4: the 4 prompts batched, one forward per row and step, then the first 3 alone after a 1-token warm-up;
+        // llm-int8 (its outlier columns would mix the batch's rows): every prompt alone after its warm-up
+        assertThat(planned).isEqualTo(2L * (4 * MAX_NEW + 3 * (1 + MAX_NEW)) + 4L * (1 + MAX_NEW));
         assertThat(reported).isEqualTo(planned);
-        assertThat(counted).isBetween(3L * (4 + 3 * 2), planned);
+        assertThat(counted).isBetween(2L * (4 + 3 * 2) + 4L * 2, planned);
         // one by one, as the seed: every prompt after its warm-up
         assertThat(Steps.create("vibe-check", "models = [main], suite = generation, max-new-tokens = " + MAX_NEW + ", generation-batch = 1")
                 .forwardPasses(study)).isEqualTo(3L * 4 * (1 + MAX_NEW));
@@ -199,7 +218,7 @@ class VibeCheckTest extends TinyStudyTest {
                     if (!task.family().equals("generation")) {
                         continue;
                     }
-                    int[] generated = generate(model, tokenizer.encode(task.prompt()));
+                    int[] generated = generate(model, dir, tokenizer.encode(task.prompt()));
                     boolean stopped = generated[generated.length - 1] == eos;
                     String text = tokenizer.decode(stopped ? Arrays.copyOf(generated, generated.length - 1) : generated);
                     List<Object> row = row(generations, v, task.id());
@@ -266,9 +285,12 @@ class VibeCheckTest extends TinyStudyTest {
                     + " metadata states one in 3)").contains("50.0%");
         });
         Table timings = table(result, "vibe-timings");
-        // the first 3 prompts timed alone, and the total, per variant
-        assertThat(timings.rows()).hasSize(3 * (3 + 1));
-        assertThat(timings.rows().stream().map(r -> (String) cell(timings, r, "task")).distinct()).containsExactly("g0", "g1", "g2", "all");
+        // the first 3 prompts timed alone, and the total, per batched variant; every prompt under llm-int8
+        assertThat(timings.rows()).hasSize(2 * (3 + 1) + (4 + 1));
+        assertThat(timings.rows().stream().filter(r -> cell(timings, r, "variant").equals("nf4")).map(r -> (String) cell(timings, r, "task")))
+                .containsExactly("g0", "g1", "g2", "all");
+        assertThat(timings.rows().stream().filter(r -> cell(timings, r, "variant").equals("llm-int8")).map(r -> (String) cell(timings, r, "task")))
+                .containsExactly("g0", "g1", "g2", "g3", "all");
         assertThat(result.summary()).containsEntry("timed-prompts", "g0, g1, g2").containsEntry("generation-batch", 4)
                 .containsEntry("constrained-prompts", 3L).containsEntry("published-recognised-prompts", 2L);
         assertThat(timings.rows()).allSatisfy(r -> assertThat(number(timings, r, "tokens_per_second")).isPositive());
@@ -285,7 +307,7 @@ class VibeCheckTest extends TinyStudyTest {
         assertThatThrownBy(() -> Steps.create("vibe-check", "variants = [none, fp16], max-new-tokens = 0, family = \"\""))
                 .isInstanceOf(Interp4jException.class)
                 .hasMessageContaining("interp4j.experiment.vibe-check.variants: found [\"none\",\"fp16\"]; allowed: a non-empty list of"
-                        + " distinct quantisations from [none, int8, nf4, q8, q4]")
+                        + " distinct quantisations from [none, int8, nf4, q8, q4, llm-int8]")
                 .hasMessageContaining("interp4j.experiment.vibe-check.max-new-tokens: found 0; allowed: an integer >= 1")
                 .hasMessageContaining("interp4j.experiment.vibe-check.family: found \"\"");
         assertThatThrownBy(() -> Steps.create("vibe-check", "variants = [int8, int8]")).hasMessageContaining("variants: found");
@@ -305,8 +327,9 @@ class VibeCheckTest extends TinyStudyTest {
     void defaultsFollowTheSeed() {
         assertThat(Steps.create("vibe-check", "").describe())
                 .contains("at most 200 new tokens, all prompts in one batch with the KV cache; tok/s at batch 1 on the first 3"
-                        + " prompt(s), each after a 1-token warm-up")
-                .contains("family 'generation' per quantisation none, int8, nf4")
+                        + " prompt(s), each after a 1-token warm-up; llm-int8 one prompt at a time, each timed (its products mix a batch's"
+                        + " rows)")
+                .contains("family 'generation' per quantisation none, llm-int8, nf4")
                 .contains("suite 'generation' (split all)")
                 .contains("models all, protocols published, corrected");
     }
