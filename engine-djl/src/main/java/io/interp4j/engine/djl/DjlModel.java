@@ -79,7 +79,7 @@ final class DjlModel extends AbstractModel {
     }
 
     /**
-     * All weights of the model; under {@code llm-int8} the blocks' projections are int8 codes whose row
+     * All weights of the model; under {@code llm-int8} the blocks' projections are int8 codes (as float32 values) whose row
      * absmax {@code llmInt8} holds (null otherwise).
      */
     record Weights(NDArray embed, LayerWeights[] layers, NDArray finalNorm, NDArray unembed, QuantizationReport quantization, LlmInt8 llmInt8) {
@@ -104,7 +104,13 @@ final class DjlModel extends AbstractModel {
                 if (quantization == Quantization.LLM_INT8) {
                     // LLM.int8 multiplies the codes themselves (LlmInt8), with activations quantised at every product
                     rowAbsmax.put(name, manager.create(quantized.scales()));
-                    return manager.create(quantized.codes(), new Shape(shape));
+                    // the codes as float32 values: a product would otherwise convert the whole weight every time
+                    byte[] codes = quantized.codes();
+                    float[] values = new float[codes.length];
+                    for (int i = 0; i < codes.length; i++) {
+                        values[i] = codes[i];
+                    }
+                    return manager.create(values, new Shape(shape));
                 }
                 return manager.create(quantized.dequantize(), new Shape(shape));
             });

@@ -14,13 +14,17 @@ import java.util.Map;
  * bitsandbytes' LLM.int8 product ({@code Linear8bitLt} at threshold {@value
  * QuantizedWeight#LLM_INT8_THRESHOLD}, {@code int8_vectorwise_quant} then {@code int8_mixed_scaled_mm})
  * on PyTorch tensors, for the projections of a model loaded with {@code llm-int8}. Each weight is
- * held as its int8 codes {@code [out, in]} with the absmax of each row. A product flattens the input to
+ * held as its int8 codes {@code [out, in]}, stored as float32 values (so that no product converts a
+ * whole weight: converting the codes at every product made a 1.5B decode step 8 times slower than
+ * float32's), with the absmax of each row. A product flattens the input to
  * rows {@code [M, in]}, as bitsandbytes does for a 3-D input; the columns in which some row reaches the
  * threshold in magnitude are the outlier columns. The others are quantised per row, {@code
  * round(x × (127 / absmax))} half to even, the absmax taken over the row's values under the threshold
  * (so a small value in an outlier column counts, as in bitsandbytes), and multiplied with the weight
- * codes; the sum of integer products is exact (float32 while {@code in × 127²} fits its 24-bit
- * significand, float64 beyond), then scaled by {@code row absmax × weight-row absmax / 127²}. The
+ * codes; the sum of integer products is a float32 sum of exact products, exact while its partial sums
+ * stay below 2²⁴ (always when {@code in × 127² ≤ 2²⁴}, i.e. up to 1,040 inputs) and otherwise rounded
+ * as any float32 sum is (relative error of the order of 1e-7, far below the float16 rounding of
+ * bitsandbytes' own output, which int32 sums feed), then scaled by {@code row absmax × weight-row absmax / 127²}. The
  * outlier columns of the input are multiplied in float32 with the dequantised weight columns ({@code
  * code × absmax × (1/127)}) and added after the bias. Float32 stands in for bitsandbytes' float16.
  */
@@ -29,13 +33,11 @@ final class LlmInt8 {
     private static final float STEP = 1f / INT8_MAX;
     /** {@code 1/127²} in float32 (bitsandbytes' CUDA kernel multiplies by the constant 6.200012e-5). */
     private static final float STEP_SQUARED = 1f / (INT8_MAX * INT8_MAX);
-    /** The largest input width whose integer dot products float32 holds exactly: {@code in × 127² ≤ 2²⁴}. */
-    private static final long EXACT_IN_FLOAT32 = (1L << 24) / (127L * 127L);
 
     /** The absmax of each row, by weight (codes) array; fused weights are registered as one. */
     private final Map<NDArray, NDArray> rowAbsmax = new IdentityHashMap<>();
 
-    /** Registers a weight's codes {@code [out, in]} (INT8) and the absmax of each of its rows {@code [out]}. */
+    /** Registers a weight's codes {@code [out, in]} (float32 values −127..127) and the absmax of each of its rows {@code [out]}. */
     void put(NDArray codes, NDArray absmax) {
         rowAbsmax.put(codes, absmax);
     }
@@ -107,14 +109,11 @@ final class LlmInt8 {
      */
     private NDArray product(Quantised q, NDArray codes, NDArray bias, NDArray blocks) {
         NDArray weightAbsmax = rowAbsmax.get(codes);
-        long in = codes.getShape().get(1);
-        DataType exact = in <= EXACT_IN_FLOAT32 ? DataType.FLOAT32 : DataType.FLOAT64;
         NDArray activations = q.codes();
         if (blocks != null) {
             activations = activations.expandDims(1).mul(blocks);
         }
-        NDArray weight = scoped(codes.toType(exact, false), activations);
-        NDArray sums = activations.toType(exact, false).matMul(weight.transpose()).toType(DataType.FLOAT32, false);
+        NDArray sums = activations.matMul(codes.transpose());
         NDArray rowScale = blocks == null ? q.absmax() : q.absmax().expandDims(1);
         NDArray out = sums.mul(rowScale.mul(weightAbsmax)).mul(STEP_SQUARED);
         if (bias != null) {
@@ -126,7 +125,7 @@ final class LlmInt8 {
         NDArray index = q.input().getManager().create(q.outliers());
         NDArray subInput = q.input().get(new NDIndex(":, {}", index));
         NDArray step = scoped(weightAbsmax.mul(STEP), index).expandDims(1);
-        NDArray subWeight = scoped(codes.get(new NDIndex(":, {}", index)), index).toType(DataType.FLOAT32, false).mul(step);
+        NDArray subWeight = scoped(codes.get(new NDIndex(":, {}", index)), index).mul(step);
         if (blocks != null) {
             subInput = subInput.expandDims(1).mul(blocks.get(new NDIndex(":, {}", index)));
         }
