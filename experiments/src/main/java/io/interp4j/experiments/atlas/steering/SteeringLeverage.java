@@ -115,20 +115,17 @@ final class SteeringLeverage implements Experiment {
 
     @Override
     public List<Problem> validate(StudyContext context) {
-        List<Problem> problems = new ArrayList<>(scope.validate(context));
-        if (!problems.isEmpty()) {
+        List<Problem> problems = new ArrayList<>(AtlasScope.validate(recipes, Recipe::scope, context));
+        if (!scope.validate(context).isEmpty()) {
+            // the step's own models or suite are wrong: the per-model checks below would only repeat them
             return problems;
         }
-        problems.addAll(recipes.validate(context));
         for (String model : scope.models(context)) {
             Recipe recipe = recipes.of(model);
             String where = recipes.path(context, model);
-            if (recipe != recipes.common()) {
-                List<Problem> own = Problem.rebased(recipe.scope().validate(context), context.path(), where);
-                problems.addAll(own);
-                if (!own.isEmpty()) {
-                    continue;
-                }
+            if (recipe != recipes.common() && !recipe.scope().validate(context).isEmpty()) {
+                // this model's own suite or split is wrong (reported above): its tasks cannot be checked
+                continue;
             }
             List<Task> tasks = recipe.scope().tasks(context);
             for (String family : List.of(POSITIVE, NEGATIVE, TARGET)) {
