@@ -113,7 +113,8 @@ final class LlmInt8 {
         if (blocks != null) {
             activations = activations.expandDims(1).mul(blocks);
         }
-        NDArray sums = activations.matMul(codes.transpose());
+        // the transposed view is made in the model's manager: hand it to the product's, freed with it
+        NDArray sums = activations.matMul(scoped(codes.transpose(), activations));
         NDArray rowScale = blocks == null ? q.absmax() : q.absmax().expandDims(1);
         NDArray out = sums.mul(rowScale.mul(weightAbsmax)).mul(STEP_SQUARED);
         if (bias != null) {
