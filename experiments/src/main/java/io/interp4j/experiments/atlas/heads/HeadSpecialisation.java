@@ -158,29 +158,67 @@ final class HeadSpecialisation implements Experiment {
     }
 
     /**
-     * The forwards of one model: every prompt clean, then every distinct ablation on every prompt, each
-     * reading the last position's logits. {@link #run} indexes the readouts in this order.
+     * The forwards of one model and what each is: every prompt a protocol averages over clean, then every
+     * distinct ablation on the prompts of the protocols whose grid holds it (a published-only slice on the
+     * published prompts alone: the other prompts' KLs would enter no cell), each reading the last position's
+     * logits.
+     *
+     * @param plan the requests
+     * @param ablation request i's ablation, -1 for a clean request
+     * @param prompt request i's prompt
+     * @param clean the request of each prompt's clean run, -1 for a prompt no protocol averages over
      */
-    private ForwardPlan plan(String model, ModelConfig config, List<int[]> prompts) {
+    private record Planned(ForwardPlan plan, int[] ablation, int[] prompt, int[] clean) {}
+
+    private Planned plan(String model, ModelConfig config, List<int[]> prompts, List<Task> tasks) {
         Recipe recipe = recipes.of(model);
-        ForwardPlan.Builder plan = ForwardPlan.builder();
-        for (int[] prompt : prompts) {
-            plan.add(ForwardRequest.clean(model, prompt));
+        Map<Protocol, Set<Integer>> members = new LinkedHashMap<>();
+        for (Protocol protocol : scope.protocols()) {
+            int[][] families = protocol == Protocol.PUBLISHED ? recipe.scope().published().select(tasks)
+                    : Stats.families(tasks.stream().map(Task::family).toList());
+            members.put(protocol, new java.util.TreeSet<>(Arrays.stream(PromptSet.members(families)).boxed().toList()));
         }
-        for (Ablation ablation : ablations(config, recipe)) {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        List<Integer> ablationOf = new ArrayList<>();
+        List<Integer> promptOf = new ArrayList<>();
+        int[] clean = new int[prompts.size()];
+        Arrays.fill(clean, -1);
+        Set<Integer> averaged = new java.util.TreeSet<>();
+        members.values().forEach(averaged::addAll);
+        for (int p : averaged) {
+            clean[p] = ablationOf.size();
+            plan.add(ForwardRequest.clean(model, prompts.get(p)));
+            ablationOf.add(-1);
+            promptOf.add(p);
+        }
+        List<Ablation> ablations = List.copyOf(ablations(config, recipe));
+        Map<Protocol, Set<Ablation>> grids = new LinkedHashMap<>();
+        scope.protocols().forEach(protocol -> grids.put(protocol, new java.util.HashSet<>(grid(protocol, config, recipe))));
+        for (int a = 0; a < ablations.size(); a++) {
+            Ablation ablation = ablations.get(a);
             List<Intervention> interventions = List.of(ablation.intervention(config));
-            for (int[] prompt : prompts) {
-                plan.add(ForwardRequest.intervened(model, prompt, interventions));
+            Set<Integer> on = new java.util.TreeSet<>();
+            for (Protocol protocol : scope.protocols()) {
+                if (grids.get(protocol).contains(ablation)) {
+                    on.addAll(members.get(protocol));
+                }
+            }
+            for (int p : on) {
+                plan.add(ForwardRequest.intervened(model, prompts.get(p), interventions));
+                ablationOf.add(a);
+                promptOf.add(p);
             }
         }
-        return plan.build();
+        return new Planned(plan.build(), ablationOf.stream().mapToInt(Integer::intValue).toArray(),
+                promptOf.stream().mapToInt(Integer::intValue).toArray(), clean);
     }
 
     @Override
     public List<ForwardPlan> plans(StudyContext context) {
         List<ForwardPlan> plans = new ArrayList<>();
         for (String model : scope.models(context)) {
-            plans.add(plan(model, context.modelConfig(model), recipes.of(model).scope().tokens(context, model)));
+            AtlasScope own = recipes.of(model).scope();
+            plans.add(plan(model, context.modelConfig(model), own.tokens(context, model), own.tasks(context)).plan());
         }
         return plans;
     }
@@ -213,14 +251,20 @@ final class HeadSpecialisation implements Experiment {
             ModelConfig config = set.model().config();
             List<int[]> prompts = set.tokens();
             families = set.families();
-            ForwardPlan plan = plan(name, config, prompts);
+            Planned planned = plan(name, config, prompts, tasks);
+            ForwardPlan plan = planned.plan();
             int n = prompts.size();
             List<Ablation> ablations = List.copyOf(ablations(config, recipe));
+            // NaN where an ablation did not run on a prompt: no protocol that holds it averages over that prompt
             double[][] perAblation = new double[ablations.size()][n];
-            // request a·n + p (a ≥ 1) is ablation a − 1 on prompt p, read against p's clean request; the readouts
-            // stream past: a scan's last-position logits together would not fit in memory
-            ReadoutPairs pairs = ReadoutPairs.lastLogits(i -> i % n, (i, ablated, clean) ->
-                    perAblation[i / n - 1][i % n] = compare.kl(clean, ablated));
+            Arrays.stream(perAblation).forEach(row -> Arrays.fill(row, Double.NaN));
+            // each intervened request is read against its prompt's clean request; the readouts stream past: a scan's
+            // last-position logits together would not fit in memory
+            int[] clean = planned.clean();
+            int[] ablationOf = planned.ablation();
+            int[] promptOf = planned.prompt();
+            ReadoutPairs pairs = ReadoutPairs.lastLogits(i -> clean[promptOf[i]], (i, ablated, reference) ->
+                    perAblation[ablationOf[i]][promptOf[i]] = compare.kl(reference, ablated));
             context.forwards(plan, progress, pairs);
             pairs.requireComplete();
             forwards += plan.size();

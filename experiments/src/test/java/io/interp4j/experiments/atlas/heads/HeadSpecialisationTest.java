@@ -206,6 +206,47 @@ class HeadSpecialisationTest extends TinyStudyTest {
         assertThat(table(result, "top-head-per-family").rows()).hasSize(2 * 2 * 3);
     }
 
+    /**
+     * A published-only slice runs on the prompts the published protocol averages over and no others (the
+     * seed's 1–2 prompts per family), and its cells are the hand-computed means over them; the corrected
+     * heads still run on every prompt.
+     */
+    @Test
+    void publishedOnlySlicesRunOnThePublishedPromptsAlone() {
+        Outcome outcome = run("models = [main], suite = main, split = all, published-layers = [1], published-prompts-per-family = 1");
+        StepResult result = outcome.result();
+        Table kl = table(result, "head-kl");
+        Hand hand = new Hand("main");
+        // the first task of each family, in suite order
+        List<String> seen = new ArrayList<>();
+        List<Integer> chosen = new ArrayList<>();
+        for (int p = 0; p < hand.tasks.size(); p++) {
+            if (!seen.contains(hand.tasks.get(p).family())) {
+                seen.add(hand.tasks.get(p).family());
+                chosen.add(p);
+            }
+        }
+        int prompts = hand.tasks.size();
+        assertThat(chosen.size()).as("the subset is a proper one").isLessThan(prompts);
+        // every prompt clean and under the 2 × 4 corrected heads; the chosen ones under the 4 published slices of layer 1
+        assertThat(outcome.planned()).isEqualTo((long) prompts * (1 + 8) + 4L * chosen.size());
+        assertThat(outcome.counted()).isEqualTo(outcome.planned());
+        List<List<Object>> slices = rows(result, "main", "published");
+        assertThat(slices).hasSize(4);
+        for (List<Object> row : slices) {
+            int slot = ((Number) cell(kl, row, "head")).intValue();
+            double[] all = hand.slice(1, slot);
+            // one prompt per family: the family mean is the mean of the chosen prompts' KLs
+            double expected = chosen.stream().mapToDouble(p -> all[p]).average().orElseThrow();
+            assertThat(number(kl, row, "kl")).as("slice %d", slot).isCloseTo(expected, within(1e-6));
+        }
+        for (List<Object> row : rows(result, "main", "corrected")) {
+            int layer = ((Number) cell(kl, row, "layer")).intValue();
+            int h = ((Number) cell(kl, row, "head")).intValue();
+            assertThat(number(kl, row, "kl")).isCloseTo(hand.familyMean(hand.head(layer, h)), within(1e-6));
+        }
+    }
+
     @Test
     void publishedHeadIsTheHookZHeadInItsLayersAndRunsOnce() {
         Outcome outcome = run("models = [main], suite = main, split = all, published-variant = head, published-layers = 1");
