@@ -178,6 +178,38 @@ public record AtlasScope(RowScope rows, String suite, String split, PublishedPro
     }
 
     /**
+     * Returns the task indices a protocol averages over, by family, from the tasks alone (no model
+     * loaded): the corrected protocol every task, the published one its selection ({@link PublishedPrompts#select}).
+     *
+     * @param protocol the protocol
+     * @param tasks the tasks the row runs, in suite order ({@link #tasks}, or a subset of them a row keeps)
+     * @return {@code [family][member]}
+     */
+    public int[][] families(Protocol protocol, List<Task> tasks) {
+        return protocol == Protocol.PUBLISHED ? published.select(tasks) : Stats.families(tasks.stream().map(Task::family).toList());
+    }
+
+    /**
+     * Returns, per protocol, which tasks it averages over ({@link #families(Protocol, List)}): a row runs a
+     * protocol's own interventions on those prompts alone.
+     *
+     * @param tasks the tasks the row runs, in suite order
+     * @return {@code [protocol index in protocols()][task]}
+     */
+    public boolean[][] averaged(List<Task> tasks) {
+        List<Protocol> protocols = protocols();
+        boolean[][] out = new boolean[protocols.size()][tasks.size()];
+        for (int p = 0; p < protocols.size(); p++) {
+            for (int[] family : families(protocols.get(p), tasks)) {
+                for (int t : family) {
+                    out[p][t] = true;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * Loads a model and encodes the tasks' clean prompts with its tokenizer.
      *
      * @param context the study

@@ -26,7 +26,6 @@ import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.probe.ProbeContext;
 import io.interp4j.api.probe.ProbeResult;
 import io.interp4j.api.task.Task;
-import io.interp4j.api.tokenizer.Tokenizer;
 import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.AtlasScope;
@@ -34,6 +33,7 @@ import io.interp4j.experiments.atlas.PromptSet;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
+import io.interp4j.experiments.common.PerModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -68,12 +68,14 @@ final class AdapterNormEffect implements Experiment {
     /** The fewest layers a correlation over layers is reported without a flag. */
     static final int MIN_LAYERS = 5;
 
+    private final PerModel<AtlasScope> scopes;
     private final AtlasScope scope;
     private final TrainedModels trained;
     private final double flatCv;
 
-    AdapterNormEffect(AtlasScope scope, TrainedModels trained, double flatCv) {
-        this.scope = scope;
+    AdapterNormEffect(PerModel<AtlasScope> scopes, TrainedModels trained, double flatCv) {
+        this.scopes = scopes;
+        this.scope = scopes.common();
         this.trained = trained;
         this.flatCv = flatCv;
     }
@@ -85,7 +87,7 @@ final class AdapterNormEffect implements Experiment {
 
     @Override
     public List<Problem> validate(StudyContext context) {
-        List<Problem> problems = new ArrayList<>(scope.validate(context));
+        List<Problem> problems = new ArrayList<>(AtlasScope.validate(scopes, s -> s, context));
         problems.addAll(context.checkPlugin(PluginKind.PROBE, NORMS_PROBE, probeSettings(Path.of("adapter")), context.path()));
         problems.addAll(trained.validate(context, scope.models(context)));
         return problems;
@@ -96,10 +98,11 @@ final class AdapterNormEffect implements Experiment {
     }
 
     /**
-     * Stage 1: per prompt, the base model reading every block's {@code resid_post} (and, for the corrected
-     * contributions, {@code resid_pre}) at every position, then the trained model's last logits (the reference).
+     * Stage 1: per prompt that a protocol averages over, the base model reading every block's {@code
+     * resid_post} (and, for the corrected contributions, {@code resid_pre}) at every position, then the
+     * trained model's last logits (the reference).
      */
-    private ForwardPlan sourcePlan(String base, String tuned, List<int[]> tokens, int layers) {
+    private ForwardPlan sourcePlan(String base, String tuned, List<int[]> tokens, int layers, boolean[] used) {
         Readout readout = Readout.activation(HookPoint.block(0, HookSite.RESID_POST), Positions.ALL);
         for (int l = 0; l < layers; l++) {
             if (l > 0) {
@@ -110,21 +113,40 @@ final class AdapterNormEffect implements Experiment {
             }
         }
         ForwardPlan.Builder plan = ForwardPlan.builder();
-        for (int[] prompt : tokens) {
-            plan.add(new ForwardRequest(base, prompt, List.of(), readout));
-            plan.add(ForwardRequest.clean(tuned, prompt));
+        for (int t = 0; t < tokens.size(); t++) {
+            if (used[t]) {
+                plan.add(new ForwardRequest(base, tokens.get(t), List.of(), readout));
+                plan.add(ForwardRequest.clean(tuned, tokens.get(t)));
+            }
         }
         return plan.build();
     }
 
+    /** Which prompts any protocol averages over. */
+    private static boolean[] used(boolean[][] averaged, int prompts) {
+        boolean[] out = new boolean[prompts];
+        for (boolean[] protocol : averaged) {
+            for (int t = 0; t < prompts; t++) {
+                out[t] |= protocol[t];
+            }
+        }
+        return out;
+    }
+
     /**
-     * Stage 2: per prompt, per protocol, per layer, the trained model with the base model's activation at that
-     * block: published, its resid_post; corrected, its contribution.
+     * Stage 2: per prompt, per protocol that averages over it ({@code averaged}, as {@link AtlasScope#averaged}), per
+     * layer, the trained model with the base model's activation at that block: published, its resid_post; corrected,
+     * its contribution.
      */
-    private ForwardPlan patchPlan(String tuned, List<int[]> tokens, int layers, Patches patch) {
+    private ForwardPlan patchPlan(String tuned, List<int[]> tokens, int layers, boolean[][] averaged, Patches patch) {
         ForwardPlan.Builder plan = ForwardPlan.builder();
+        List<Protocol> protocols = scope.protocols();
         for (int t = 0; t < tokens.size(); t++) {
-            for (Protocol protocol : scope.protocols()) {
+            for (int p = 0; p < protocols.size(); p++) {
+                if (!averaged[p][t]) {
+                    continue;
+                }
+                Protocol protocol = protocols.get(p);
                 for (int l = 0; l < layers; l++) {
                     boolean published = protocol == Protocol.PUBLISHED;
                     plan.add(ForwardRequest.intervened(tuned, tokens.get(t), List.of(Intervention.replace(published ? Site.layerOutput(l)
@@ -152,26 +174,22 @@ final class AdapterNormEffect implements Experiment {
         return new TensorData(post.shape(), delta);
     }
 
-    private List<int[]> encode(StudyContext context, List<Task> tasks, String model) {
-        Tokenizer tokenizer = context.tokenizer(model);
-        return tasks.stream().map(task -> scope.encode(context, tokenizer, task, task.prompt())).toList();
-    }
-
     @Override
     public List<ForwardPlan> plans(StudyContext context) {
-        List<Task> tasks = scope.tasks(context);
         List<ForwardPlan> plans = new ArrayList<>();
         for (String name : scope.models(context)) {
             // stage 2 is built with zero patches of each prompt's shape in place of stage 1's readouts: its size and schedule
             // depend on the prompts and layers alone
             String tuned = trained.plannedKey(name);
-            List<int[]> tokens = encode(context, tasks, name);
+            AtlasScope own = scopes.of(name);
+            List<int[]> tokens = own.tokens(context, name);
+            boolean[][] averaged = own.averaged(own.tasks(context));
             int layers = context.modelConfig(name).numLayers();
             int width = context.modelConfig(name).hiddenSize();
             List<TensorData> zeros = tokens.stream().map(p -> new TensorData(new long[] {1, p.length, width}, new float[p.length * width]))
                     .toList();
-            plans.add(sourcePlan(name, tuned, tokens, layers));
-            plans.add(patchPlan(tuned, tokens, layers, (t, l, protocol) -> zeros.get(t)));
+            plans.add(sourcePlan(name, tuned, tokens, layers, used(averaged, tokens.size())));
+            plans.add(patchPlan(tuned, tokens, layers, averaged, (t, l, protocol) -> zeros.get(t)));
         }
         return plans;
     }
@@ -179,15 +197,15 @@ final class AdapterNormEffect implements Experiment {
     @Override
     public String describe() {
         return "atlas adapter norm–effect: per-layer LoRA norms of " + trained.describe() + " against KL(trained ‖ trained with the"
-                + " base model's resid_post at L (published) or its block L contribution (corrected)), suite '" + scope.suite() + "' (split " + scope.split() + "); " + scope.rows().describe();
+                + " base model's resid_post at L (published) or its block L contribution (corrected)), suite '" + scope.suite() + "' (split "
+                + scope.split() + ")" + (scope.published().all() ? "" : ", published on " + scope.published().describe()) + "; "
+                + scope.rows().describe() + (scopes.varies() ? ", with per-model prompts" : "");
     }
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
         requireValid(context);
         Comparisons compare = Comparisons.of(context);
-        List<Task> tasks = scope.tasks(context);
-        int[][] families = Stats.families(tasks.stream().map(Task::family).toList());
         AtlasRows atlas = new AtlasRows(DIMENSION);
         List<List<Object>> layerRows = new ArrayList<>();
         List<List<Object>> seriesRows = new ArrayList<>();
@@ -202,41 +220,68 @@ final class AdapterNormEffect implements Experiment {
             int layers = context.modelConfig(name).numLayers();
             Norms norms = norms(context, adapter, base, layers);
 
-            List<int[]> tokens = encode(context, tasks, name);
-            ForwardPlan sources = sourcePlan(name, tuned, tokens, layers);
+            AtlasScope own = scopes.of(name);
+            List<Task> tasks = own.tasks(context);
+            List<int[]> tokens = own.tokens(context, name);
+            List<Protocol> protocols = scope.protocols();
+            boolean[][] averaged = own.averaged(tasks);
+            boolean[] used = used(averaged, tasks.size());
+            ForwardPlan sources = sourcePlan(name, tuned, tokens, layers, used);
             List<ForwardReadout> stage1 = context.forwards(sources, progress);
             forwards += sources.size();
-            ForwardPlan patches = patchPlan(tuned, tokens, layers, (t, l, protocol) -> protocol == Protocol.PUBLISHED
-                    ? stage1.get(2 * t).get(HookPoint.block(l, HookSite.RESID_POST)) : contribution(stage1.get(2 * t), l));
-            List<ForwardReadout> stage2 = context.forwards(patches, progress);
-            forwards += patches.size();
-            // kl[protocol][layer][prompt]: KL(trained ‖ trained with the base model's resid_post / contribution at layer)
-            Map<Protocol, double[][]> kls = new EnumMap<>(Protocol.class);
-            scope.protocols().forEach(protocol -> kls.put(protocol, new double[layers][tasks.size()]));
-            int next = 0;
+            // prompt t's base run is stage-1 request source[t], its trained reference the next
+            int[] source = new int[tasks.size()];
+            for (int t = 0, next = 0; t < tasks.size(); t++) {
+                source[t] = used[t] ? next : -1;
+                next += used[t] ? 2 : 0;
+            }
+            ForwardPlan patches = patchPlan(tuned, tokens, layers, averaged, (t, l, protocol) -> protocol == Protocol.PUBLISHED
+                    ? stage1.get(source[t]).get(HookPoint.block(l, HookSite.RESID_POST)) : contribution(stage1.get(source[t]), l));
+            // request i of stage 2 is (prompt, protocol, layer) in patchPlan's order
+            List<int[]> order = new ArrayList<>();
             for (int t = 0; t < tasks.size(); t++) {
-                Task task = tasks.get(t);
-                float[] reference = stage1.get(2 * t + 1).lastLogits();
-                for (Protocol protocol : scope.protocols()) {
-                    for (int l = 0; l < layers; l++) {
-                        double value = compare.kl(reference, stage2.get(next++).lastLogits());
-                        kls.get(protocol)[l][t] = value;
-                        promptRows.add(Arrays.asList(name, protocol.configName(), l, task.id(), task.family(), value));
+                for (int p = 0; p < protocols.size(); p++) {
+                    for (int l = 0; l < layers && averaged[p][t]; l++) {
+                        order.add(new int[] {t, p, l});
                     }
                 }
             }
+            // kl[protocol][layer][prompt]: KL(trained ‖ trained with the base model's resid_post / contribution at layer), NaN
+            // on a prompt the protocol does not average over; measured as the patched logits arrive (together they would not
+            // fit in memory at a real vocabulary)
+            Map<Protocol, double[][]> kls = new EnumMap<>(Protocol.class);
+            for (Protocol protocol : protocols) {
+                double[][] values = new double[layers][tasks.size()];
+                Arrays.stream(values).forEach(row -> Arrays.fill(row, Double.NaN));
+                kls.put(protocol, values);
+            }
+            context.forwards(patches, progress, (i, readout) -> {
+                int[] at = order.get(i);
+                kls.get(protocols.get(at[1]))[at[2]][at[0]] = compare.kl(stage1.get(source[at[0]] + 1).lastLogits(), readout.lastLogits());
+            });
+            forwards += patches.size();
+            for (int[] at : order) {
+                Task task = tasks.get(at[0]);
+                Protocol protocol = protocols.get(at[1]);
+                promptRows.add(Arrays.asList(name, protocol.configName(), at[2], task.id(), task.family(), kls.get(protocol)[at[2]][at[0]]));
+            }
             Map<Protocol, double[]> effects = new EnumMap<>(Protocol.class);
-            kls.forEach((protocol, values) -> effects.put(protocol, effects(values, families)));
+            kls.forEach((protocol, values) -> effects.put(protocol, effects(values, own.families(protocol, tasks))));
+            int[][] families = own.families(Protocol.CORRECTED, tasks);
             for (int l = 0; l < layers; l++) {
                 Double residPost = effects.containsKey(Protocol.PUBLISHED) ? effects.get(Protocol.PUBLISHED)[l] : null;
-                Double own = effects.containsKey(Protocol.CORRECTED) ? effects.get(Protocol.CORRECTED)[l] : null;
-                layerRows.add(Arrays.asList(name, l, norms.modules()[l], norms.ab()[l], norms.delta()[l], residPost, own));
+                Double contribution = effects.containsKey(Protocol.CORRECTED) ? effects.get(Protocol.CORRECTED)[l] : null;
+                layerRows.add(Arrays.asList(name, l, norms.modules()[l], norms.ab()[l], norms.delta()[l], residPost, contribution));
                 for (Map.Entry<Protocol, double[]> e : effects.entrySet()) {
                     seriesRows.add(Arrays.asList(name, l, name + " " + (e.getKey() == Protocol.PUBLISHED ? "resid-post effect"
                             : "contribution effect"), e.getValue()[l]));
                 }
                 seriesRows.add(Arrays.asList(name, l, name + " ab-norm", norms.ab()[l]));
                 seriesRows.add(Arrays.asList(name, l, name + " update-norm", norms.delta()[l]));
+            }
+            summary.put("prompts." + name, tasks.size());
+            if (scope.runs(Protocol.PUBLISHED)) {
+                summary.put("published-prompts." + name, PromptSet.members(own.families(Protocol.PUBLISHED, tasks)).length);
             }
             double cv = norms.abCv();
             atlas.value("adapter-norm-effect.norm-cv", null, name, cv, fmt(cv));
@@ -285,7 +330,6 @@ final class AdapterNormEffect implements Experiment {
             }
         }
         summary.put("models", scope.models(context).size());
-        summary.put("prompts", tasks.size());
         summary.put("forward-passes", forwards);
         List<Table> tables = new ArrayList<>();
         tables.add(new Table("norm-effect-layers", List.of("model", "layer", "modules", "ab_norm", "update_norm", "resid_post_effect",

@@ -5,6 +5,7 @@ import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
 import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.atlas.TrainedModels;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.common.StepSettings;
 
 /** {@code adapter-norm-effect}: STUDY.md row 8, the correlation over layers of a LoRA adapter's norm and its layer's effect. */
@@ -26,13 +27,13 @@ public final class AdapterNormEffectFactory implements ExperimentFactory {
     @Override
     public Experiment create(Config config) {
         StepSettings settings = new StepSettings(ID, config);
-        AtlasScope scope = AtlasScope.read(config, settings);
+        PerModel<AtlasScope> scopes = AtlasScope.readPerModel(settings);
         TrainedModels trained = TrainedModels.read(settings);
         double flat = config.getDouble("flat-cv");
         if (!(flat >= 0) || !Double.isFinite(flat)) {
             settings.problem("flat-cv", "found " + flat + "; allowed: a coefficient of variation >= 0 (0 never flags)");
         }
         settings.check();
-        return new AdapterNormEffect(scope, trained, flat);
+        return new AdapterNormEffect(scopes, trained, flat);
     }
 }

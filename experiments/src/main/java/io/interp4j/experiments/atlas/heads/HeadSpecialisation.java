@@ -174,9 +174,8 @@ final class HeadSpecialisation implements Experiment {
         Recipe recipe = recipes.of(model);
         Map<Protocol, Set<Integer>> members = new LinkedHashMap<>();
         for (Protocol protocol : scope.protocols()) {
-            int[][] families = protocol == Protocol.PUBLISHED ? recipe.scope().published().select(tasks)
-                    : Stats.families(tasks.stream().map(Task::family).toList());
-            members.put(protocol, new java.util.TreeSet<>(Arrays.stream(PromptSet.members(families)).boxed().toList()));
+            members.put(protocol, new java.util.TreeSet<>(Arrays.stream(PromptSet.members(recipe.scope().families(protocol, tasks)))
+                    .boxed().toList()));
         }
         ForwardPlan.Builder plan = ForwardPlan.builder();
         List<Integer> ablationOf = new ArrayList<>();

@@ -181,6 +181,38 @@ class AdapterNormEffectTest {
         assertThat(table(result, "atlas-flags").rows()).noneMatch(r -> ((String) r.get(4)).startsWith("norms nearly flat"));
     }
 
+    /**
+     * The seed's prompt sets differed by scale: the published resid_post patches run on the published prompts
+     * alone (the first of each family here) and average over them, the corrected contributions on every prompt.
+     */
+    @Test
+    void thePublishedPatchesRunOnThePublishedPromptsAlone() {
+        Experiment experiment = Steps.create("adapter-norm-effect", "models = [deep], suite = main, split = all,"
+                + " per-model { deep { published-prompts-per-family = 1 } }");
+        assertThat(experiment.validate(study)).isEmpty();
+        assertThat(experiment.describe()).contains("with per-model prompts");
+        List<Task> tasks = study.suite("main").tasks();
+        List<Task> first = tasks.stream().filter(t -> tasks.stream().filter(u -> u.family().equals(t.family())).findFirst()
+                .orElseThrow() == t).toList();
+        assertThat(first.size()).as("a proper subset").isLessThan(tasks.size());
+        long forwards = 2L * tasks.size() + 4L * first.size() + 4L * tasks.size();
+        assertThat(experiment.forwardPasses(study)).isEqualTo(forwards);
+        study.takeForwards();
+        StepResult result = experiment.run(study, new Steps.Counter());
+        assertThat(study.takeForwards()).isEqualTo(forwards);
+        double[] effect = effects(LoraStudy.STEP, "deep", first, false);
+        double[] own = effects(LoraStudy.STEP, "deep", tasks, true);
+        Table layers = table(result, "norm-effect-layers");
+        for (int l = 0; l < 4; l++) {
+            List<Object> row = layers.rows().get(l);
+            assertThat(number(layers, row, "resid_post_effect")).as("effect L%d", l).isCloseTo(effect[l], within(1e-5 + 1e-4 * effect[l]));
+            assertThat(number(layers, row, "contribution_effect")).as("own effect L%d", l).isCloseTo(own[l], within(1e-5 + 1e-4 * own[l]));
+        }
+        Table prompts = table(result, "norm-effect-prompts");
+        assertThat(prompts.rows().stream().filter(r -> cell(prompts, r, "protocol").equals("published"))).hasSize(4 * first.size());
+        assertThat(result.summary()).containsEntry("prompts.deep", tasks.size()).containsEntry("published-prompts.deep", first.size());
+    }
+
     @Test
     void flagsNormsThatTheInitialisationOfADominates() {
         StepResult result = Steps.create("adapter-norm-effect",
