@@ -103,8 +103,24 @@ public record AtlasScope(RowScope rows, String suite, String split, PublishedPro
      * @return problems with full config paths
      */
     public static <S> List<Problem> validate(PerModel<S> recipes, Function<S, AtlasScope> scope, StudyContext context) {
+        return validate(recipes, scope, context, AtlasScope::validate);
+    }
+
+    /**
+     * {@link #validate(PerModel, Function, StudyContext)} with a row's own check of a scope in place of
+     * {@link #validate(StudyContext)}, e.g. one that also needs paired tasks.
+     *
+     * @param <S> the row's settings
+     * @param recipes the row's settings per model
+     * @param scope a settings object's scope
+     * @param context the study
+     * @param check a scope's problems, named by the step's paths ({@code <step>.<key>}); rebased for a model's own scope
+     * @return problems with full config paths
+     */
+    public static <S> List<Problem> validate(PerModel<S> recipes, Function<S, AtlasScope> scope, StudyContext context,
+            java.util.function.BiFunction<AtlasScope, StudyContext, List<Problem>> check) {
         AtlasScope common = scope.apply(recipes.common());
-        List<Problem> problems = new ArrayList<>(common.validate(context));
+        List<Problem> problems = new ArrayList<>(check.apply(common, context));
         if (!problems.isEmpty()) {
             return problems;
         }
@@ -112,7 +128,7 @@ public record AtlasScope(RowScope rows, String suite, String split, PublishedPro
         for (String model : common.models(context)) {
             S recipe = recipes.of(model);
             if (recipe != recipes.common()) {
-                problems.addAll(Problem.rebased(scope.apply(recipe).validate(context), context.path(), recipes.path(context, model)));
+                problems.addAll(Problem.rebased(check.apply(scope.apply(recipe), context), context.path(), recipes.path(context, model)));
             }
         }
         return problems;
@@ -190,13 +206,12 @@ public record AtlasScope(RowScope rows, String suite, String split, PublishedPro
     }
 
     /**
-     * Returns, per protocol, which tasks it averages over ({@link #families(Protocol, List)}): a row runs a
-     * protocol's own interventions on those prompts alone.
+     * Returns, per protocol, which tasks it averages over ({@link #families(Protocol, List)}).
      *
      * @param tasks the tasks the row runs, in suite order
-     * @return {@code [protocol index in protocols()][task]}
+     * @return the tasks per protocol, protocols as {@link #protocols()}
      */
-    public boolean[][] averaged(List<Task> tasks) {
+    public ProtocolPrompts averaged(List<Task> tasks) {
         List<Protocol> protocols = protocols();
         boolean[][] out = new boolean[protocols.size()][tasks.size()];
         for (int p = 0; p < protocols.size(); p++) {
@@ -206,7 +221,7 @@ public record AtlasScope(RowScope rows, String suite, String split, PublishedPro
                 }
             }
         }
-        return out;
+        return new ProtocolPrompts(out);
     }
 
     /**

@@ -30,6 +30,7 @@ import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.atlas.PromptSet;
+import io.interp4j.experiments.atlas.ProtocolPrompts;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
@@ -122,38 +123,20 @@ final class AdapterNormEffect implements Experiment {
         return plan.build();
     }
 
-    /** Which prompts any protocol averages over. */
-    private static boolean[] used(boolean[][] averaged, int prompts) {
-        boolean[] out = new boolean[prompts];
-        for (boolean[] protocol : averaged) {
-            for (int t = 0; t < prompts; t++) {
-                out[t] |= protocol[t];
-            }
-        }
-        return out;
-    }
-
     /**
      * Stage 2: per prompt, per protocol that averages over it ({@code averaged}, as {@link AtlasScope#averaged}), per
      * layer, the trained model with the base model's activation at that block: published, its resid_post; corrected,
      * its contribution.
      */
-    private ForwardPlan patchPlan(String tuned, List<int[]> tokens, int layers, boolean[][] averaged, Patches patch) {
+    private ForwardPlan patchPlan(String tuned, List<int[]> tokens, int layers, ProtocolPrompts averaged, Patches patch) {
         ForwardPlan.Builder plan = ForwardPlan.builder();
-        List<Protocol> protocols = scope.protocols();
-        for (int t = 0; t < tokens.size(); t++) {
-            for (int p = 0; p < protocols.size(); p++) {
-                if (!averaged[p][t]) {
-                    continue;
-                }
-                Protocol protocol = protocols.get(p);
-                for (int l = 0; l < layers; l++) {
-                    boolean published = protocol == Protocol.PUBLISHED;
-                    plan.add(ForwardRequest.intervened(tuned, tokens.get(t), List.of(Intervention.replace(published ? Site.layerOutput(l)
-                            : new Site.Contribution(l), Positions.ALL, patch.of(t, l, protocol), published ? "the base model's resid_post"
-                            : "the base model's contribution"))));
-                }
-            }
+        for (int[] at : averaged.layerPatches(layers)) {
+            int t = at[0];
+            int l = at[2];
+            boolean published = scope.protocols().get(at[1]) == Protocol.PUBLISHED;
+            plan.add(ForwardRequest.intervened(tuned, tokens.get(t), List.of(Intervention.replace(published ? Site.layerOutput(l)
+                    : new Site.Contribution(l), Positions.ALL, patch.of(t, l, scope.protocols().get(at[1])), published
+                    ? "the base model's resid_post" : "the base model's contribution"))));
         }
         return plan.build();
     }
@@ -183,12 +166,12 @@ final class AdapterNormEffect implements Experiment {
             String tuned = trained.plannedKey(name);
             AtlasScope own = scopes.of(name);
             List<int[]> tokens = own.tokens(context, name);
-            boolean[][] averaged = own.averaged(own.tasks(context));
+            ProtocolPrompts averaged = own.averaged(own.tasks(context));
             int layers = context.modelConfig(name).numLayers();
             int width = context.modelConfig(name).hiddenSize();
             List<TensorData> zeros = tokens.stream().map(p -> new TensorData(new long[] {1, p.length, width}, new float[p.length * width]))
                     .toList();
-            plans.add(sourcePlan(name, tuned, tokens, layers, used(averaged, tokens.size())));
+            plans.add(sourcePlan(name, tuned, tokens, layers, averaged.used()));
             plans.add(patchPlan(tuned, tokens, layers, averaged, (t, l, protocol) -> zeros.get(t)));
         }
         return plans;
@@ -224,8 +207,8 @@ final class AdapterNormEffect implements Experiment {
             List<Task> tasks = own.tasks(context);
             List<int[]> tokens = own.tokens(context, name);
             List<Protocol> protocols = scope.protocols();
-            boolean[][] averaged = own.averaged(tasks);
-            boolean[] used = used(averaged, tasks.size());
+            ProtocolPrompts averaged = own.averaged(tasks);
+            boolean[] used = averaged.used();
             ForwardPlan sources = sourcePlan(name, tuned, tokens, layers, used);
             List<ForwardReadout> stage1 = context.forwards(sources, progress);
             forwards += sources.size();
@@ -238,14 +221,7 @@ final class AdapterNormEffect implements Experiment {
             ForwardPlan patches = patchPlan(tuned, tokens, layers, averaged, (t, l, protocol) -> protocol == Protocol.PUBLISHED
                     ? stage1.get(source[t]).get(HookPoint.block(l, HookSite.RESID_POST)) : contribution(stage1.get(source[t]), l));
             // request i of stage 2 is (prompt, protocol, layer) in patchPlan's order
-            List<int[]> order = new ArrayList<>();
-            for (int t = 0; t < tasks.size(); t++) {
-                for (int p = 0; p < protocols.size(); p++) {
-                    for (int l = 0; l < layers && averaged[p][t]; l++) {
-                        order.add(new int[] {t, p, l});
-                    }
-                }
-            }
+            List<int[]> order = averaged.layerPatches(layers);
             // kl[protocol][layer][prompt]: KL(trained ‖ trained with the base model's resid_post / contribution at layer), NaN
             // on a prompt the protocol does not average over; measured as the patched logits arrive (together they would not
             // fit in memory at a real vocabulary)

@@ -24,11 +24,12 @@ import io.interp4j.experiments.atlas.Comparisons;
 import io.interp4j.experiments.atlas.AtlasRows;
 import io.interp4j.experiments.atlas.AtlasScope;
 import io.interp4j.experiments.atlas.PromptSet;
+import io.interp4j.experiments.atlas.ProtocolPrompts;
 import io.interp4j.experiments.atlas.Protocol;
 import io.interp4j.experiments.atlas.RowScope;
 import io.interp4j.experiments.atlas.Stats;
 import io.interp4j.experiments.atlas.TrainedModels;
-import io.interp4j.experiments.common.SuiteChecks;
+import io.interp4j.experiments.common.PerModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -36,7 +37,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -55,23 +55,19 @@ import java.util.stream.IntStream;
 final class CrossModelTransfer implements Experiment {
     static final String DIMENSION = "Cross-model transfer";
 
+    /** Per model: the suite and split whose paired tasks run, and the ones the published protocol averages over. */
+    private final PerModel<AtlasScope> scopes;
     private final RowScope scope;
     private final TrainedModels trained;
-    private final String suite;
-    private final String split;
     private final int top;
     private final double floor;
-    /** Encodes the suite's prompts (its error messages name the suite and task). */
-    private final AtlasScope prompts;
 
-    CrossModelTransfer(RowScope scope, TrainedModels trained, String suite, String split, int top, double floor) {
-        this.scope = scope;
+    CrossModelTransfer(PerModel<AtlasScope> scopes, TrainedModels trained, int top, double floor) {
+        this.scopes = scopes;
+        this.scope = scopes.common().rows();
         this.trained = trained;
-        this.suite = suite;
-        this.split = split;
         this.top = top;
         this.floor = floor;
-        this.prompts = new AtlasScope(scope, suite, split);
     }
 
     @Override
@@ -81,26 +77,28 @@ final class CrossModelTransfer implements Experiment {
 
     @Override
     public List<Problem> validate(StudyContext context) {
-        List<Problem> problems = new ArrayList<>(scope.validate(context));
-        String root = context.path();
-        Optional<Problem> unknown = SuiteChecks.unknownSuite(context, root + ".suite", suite);
-        if (unknown.isPresent()) {
-            problems.add(unknown.get());
-        } else if (tasks(context).isEmpty()) {
-            problems.add(new Problem(root + ".split", "suite '" + suite + "' (split " + split + ") has no task with a corrupt prompt; this row runs the"
-                    + " clean prompts of the clean/corrupt pairs, as the published study did"));
-        }
+        List<Problem> problems = new ArrayList<>(AtlasScope.validate(scopes, s -> s, context, CrossModelTransfer::validate));
         problems.addAll(trained.validate(context, scope.models(context)));
         return problems;
     }
 
-    /** The tasks of the split that have a corrupt prompt, in suite order. */
-    private List<Task> tasks(StudyContext context) {
-        return context.suite(suite).split(split).tasks().stream().filter(t -> t.corruptPrompt().isPresent()).toList();
+    /** A scope's problems: its own, then whether it has paired tasks and its published families are among theirs. */
+    private static List<Problem> validate(AtlasScope own, StudyContext context) {
+        List<Problem> problems = own.validate(context);
+        if (!problems.isEmpty()) {
+            return problems;
+        }
+        List<Task> paired = tasks(context, own);
+        if (paired.isEmpty()) {
+            return List.of(new Problem(context.path() + ".split", "suite '" + own.suite() + "' (split " + own.split() + ") has no task with"
+                    + " a corrupt prompt; this row runs the clean prompts of the clean/corrupt pairs, as the published study did"));
+        }
+        return own.published().validate(context, paired, own.suite(), own.split() + ", tasks with a corrupt prompt");
     }
 
-    private int protocolCount() {
-        return scope.protocols().size();
+    /** The tasks of the scope's split that have a corrupt prompt, in suite order. */
+    private static List<Task> tasks(StudyContext context, AtlasScope own) {
+        return own.tasks(context).stream().filter(t -> t.corruptPrompt().isPresent()).toList();
     }
 
     /** A patch of the base model at one layer under one protocol, on one prompt. */
@@ -122,106 +120,125 @@ final class CrossModelTransfer implements Experiment {
     }
 
     /**
-     * Stage 1: per prompt, the trained model (its last logits, the reference, and the patched points at
-     * every position), then the base model (its last logits).
+     * Stage 1: per prompt that a protocol averages over, the trained model (its last logits, the reference,
+     * and the patched points at every position), then the base model (its last logits).
      */
-    private ForwardPlan sourcePlan(String base, String tuned, List<int[]> tokens, int layers) {
+    private ForwardPlan sourcePlan(String base, String tuned, List<int[]> tokens, int layers, boolean[] used) {
         Readout readout = Readout.LAST_LOGITS;
         for (HookPoint point : points(layers)) {
             readout = readout.and(point, Positions.ALL);
         }
         ForwardPlan.Builder plan = ForwardPlan.builder();
-        for (int[] prompt : tokens) {
-            plan.add(new ForwardRequest(tuned, prompt, List.of(), readout));
-            plan.add(ForwardRequest.clean(base, prompt));
-        }
-        return plan.build();
-    }
-
-    /** Stage 2: per prompt, per protocol, per layer, the base model with that layer patched at every position. */
-    private ForwardPlan patchPlan(String base, List<int[]> tokens, int layers, Patches patches) {
-        ForwardPlan.Builder plan = ForwardPlan.builder();
         for (int t = 0; t < tokens.size(); t++) {
-            for (Protocol protocol : scope.protocols()) {
-                for (int l = 0; l < layers; l++) {
-                    Intervention patch = protocol == Protocol.PUBLISHED
-                            ? Intervention.replace(Site.layerOutput(l), Positions.ALL, patches.at(protocol, t, l),
-                                    "the trained model's resid_post")
-                            : Intervention.replace(new Site.Contribution(l), Positions.ALL, patches.at(protocol, t, l),
-                                    "the trained model's block contribution");
-                    plan.add(ForwardRequest.intervened(base, tokens.get(t), List.of(patch)));
-                }
+            if (used[t]) {
+                plan.add(new ForwardRequest(tuned, tokens.get(t), List.of(), readout));
+                plan.add(ForwardRequest.clean(base, tokens.get(t)));
             }
         }
         return plan.build();
     }
 
-    private List<int[]> encode(StudyContext context, Tokenizer tokenizer, List<Task> tasks) {
-        return tasks.stream().map(task -> prompts.encode(context, tokenizer, task, task.prompt())).toList();
+    /**
+     * Stage 2: per prompt, per protocol that averages over it ({@link AtlasScope#averaged}), per layer, the base
+     * model with that layer patched at every position.
+     */
+    private ForwardPlan patchPlan(String base, List<int[]> tokens, int layers, ProtocolPrompts averaged, Patches patches) {
+        ForwardPlan.Builder plan = ForwardPlan.builder();
+        for (int[] at : averaged.layerPatches(layers)) {
+            int t = at[0];
+            int l = at[2];
+            Protocol protocol = scope.protocols().get(at[1]);
+            Intervention patch = protocol == Protocol.PUBLISHED
+                    ? Intervention.replace(Site.layerOutput(l), Positions.ALL, patches.at(protocol, t, l), "the trained model's resid_post")
+                    : Intervention.replace(new Site.Contribution(l), Positions.ALL, patches.at(protocol, t, l),
+                            "the trained model's block contribution");
+            plan.add(ForwardRequest.intervened(base, tokens.get(t), List.of(patch)));
+        }
+        return plan.build();
+    }
+
+    /** The paired tasks' clean prompts, encoded with the model's tokenizer. */
+    private static List<int[]> encode(StudyContext context, AtlasScope own, String model, List<Task> tasks) {
+        Tokenizer tokenizer = context.tokenizer(model);
+        return tasks.stream().map(task -> own.encode(context, tokenizer, task, task.prompt())).toList();
     }
 
     @Override
     public List<ForwardPlan> plans(StudyContext context) {
-        List<Task> tasks = tasks(context);
         List<ForwardPlan> plans = new ArrayList<>();
         for (String name : scope.models(context)) {
             // stage 2 is built with zero patches of each prompt's shape in place of stage 1's readouts: its size and schedule
             // depend on the prompts and layers alone
             String tuned = trained.plannedKey(name);
-            List<int[]> tokens = encode(context, context.tokenizer(name), tasks);
+            AtlasScope own = scopes.of(name);
+            List<Task> tasks = tasks(context, own);
+            List<int[]> tokens = encode(context, own, name, tasks);
+            ProtocolPrompts averaged = own.averaged(tasks);
             int layers = context.modelConfig(name).numLayers();
             int width = context.modelConfig(name).hiddenSize();
             List<TensorData> zeros = tokens.stream().map(p -> new TensorData(new long[] {1, p.length, width}, new float[p.length * width]))
                     .toList();
-            plans.add(sourcePlan(name, tuned, tokens, layers));
-            plans.add(patchPlan(name, tokens, layers, (protocol, t, l) -> zeros.get(t)));
+            plans.add(sourcePlan(name, tuned, tokens, layers, averaged.used()));
+            plans.add(patchPlan(name, tokens, layers, averaged, (protocol, t, l) -> zeros.get(t)));
         }
         return plans;
     }
 
     @Override
     public String describe() {
+        AtlasScope common = scopes.common();
         return "atlas cross-model transfer: base model patched layer by layer from " + trained.describe() + ", clean prompts of the"
-                + " paired tasks of suite '" + suite + "' (split " + split + "), top " + top + " layers, corrected recovery floor " + floor
-                + " nats; " + scope.describe();
+                + " paired tasks of suite '" + common.suite() + "' (split " + common.split() + ")" + (common.published().all() ? ""
+                        : ", published on " + common.published().describe()) + ", top " + top + " layers, corrected recovery floor "
+                + floor + " nats; " + scope.describe() + (scopes.varies() ? ", with per-model prompts" : "");
     }
 
     @Override
     public StepResult run(StudyContext context, Progress progress) {
         requireValid(context);
         Comparisons compare = Comparisons.of(context);
-        List<Task> tasks = tasks(context);
         AtlasRows atlas = new AtlasRows(DIMENSION);
         List<List<Object>> promptRows = new ArrayList<>();
         List<List<Object>> layerRows = new ArrayList<>();
         Map<String, Object> summary = new LinkedHashMap<>();
         long forwards = 0;
+        List<Protocol> protocols = scope.protocols();
         for (String name : scope.models(context)) {
             String tuned = trained.key(context, name);
             int layers = context.modelConfig(name).numLayers();
-            List<int[]> tokens = encode(context, context.tokenizer(name), tasks);
-            ForwardPlan sources = sourcePlan(name, tuned, tokens, layers);
+            AtlasScope own = scopes.of(name);
+            List<Task> tasks = tasks(context, own);
+            List<int[]> tokens = encode(context, own, name, tasks);
+            ProtocolPrompts averaged = own.averaged(tasks);
+            boolean[] used = averaged.used();
+            ForwardPlan sources = sourcePlan(name, tuned, tokens, layers, used);
             List<ForwardReadout> stage1 = context.forwards(sources, progress);
             forwards += sources.size();
-            List<ForwardReadout> references = new ArrayList<>();
+            // prompt t's trained reference is stage-1 request source[t], its base run the next; NaN baselines on unused prompts
+            ForwardReadout[] references = new ForwardReadout[tasks.size()];
             double[] baseline = new double[tasks.size()];
-            for (int t = 0; t < tasks.size(); t++) {
-                references.add(stage1.get(2 * t));
-                baseline[t] = compare.kl(references.get(t).lastLogits(), stage1.get(2 * t + 1).lastLogits());
+            Arrays.fill(baseline, Double.NaN);
+            for (int t = 0, next = 0; t < tasks.size(); t++) {
+                if (used[t]) {
+                    references[t] = stage1.get(next);
+                    baseline[t] = compare.kl(references[t].lastLogits(), stage1.get(next + 1).lastLogits());
+                    next += 2;
+                }
             }
-            ForwardPlan patches = patchPlan(name, tokens, layers, (protocol, t, l) -> protocol == Protocol.PUBLISHED
-                    ? references.get(t).get(HookPoint.block(l, HookSite.RESID_POST)) : contribution(references.get(t), l));
-            // patched[protocol][layer][prompt]: KL(trained ‖ patched); request (t · protocols + protocol) · layers + l, measured
-            // as it arrives (the patched logits together would not fit in memory at a real vocabulary)
+            ForwardPlan patches = patchPlan(name, tokens, layers, averaged, (protocol, t, l) -> protocol == Protocol.PUBLISHED
+                    ? references[t].get(HookPoint.block(l, HookSite.RESID_POST)) : contribution(references[t], l));
+            // patched[protocol][layer][prompt]: KL(trained ‖ patched), measured as it arrives (the patched logits together would
+            // not fit in memory at a real vocabulary); NaN where the protocol does not average over the prompt
+            List<int[]> requests = averaged.layerPatches(layers);
             Map<Protocol, double[][]> patched = new LinkedHashMap<>();
-            scope.protocols().forEach(p -> patched.put(p, new double[layers][tasks.size()]));
-            List<Protocol> protocols = scope.protocols();
-            float[][] referenceLogits = references.stream().map(ForwardReadout::lastLogits).toArray(float[][]::new);
+            for (Protocol protocol : protocols) {
+                double[][] values = new double[layers][tasks.size()];
+                Arrays.stream(values).forEach(row -> Arrays.fill(row, Double.NaN));
+                patched.put(protocol, values);
+            }
             context.forwards(patches, progress, (i, readout) -> {
-                int t = i / (protocols.size() * layers);
-                int l = i % layers;
-                Protocol protocol = protocols.get(i / layers % protocols.size());
-                patched.get(protocol)[l][t] = compare.kl(referenceLogits[t], readout.lastLogits());
+                int[] at = requests.get(i);
+                patched.get(protocols.get(at[1]))[at[2]][at[0]] = compare.kl(references[at[0]].lastLogits(), readout.lastLogits());
             });
             forwards += patches.size();
             // published: every prompt whose recovery is defined (KL(trained ‖ base) > 0), as the seed averaged; corrected: only
@@ -229,20 +246,23 @@ final class CrossModelTransfer implements Experiment {
             // (baselines of 6e-6 nats gave recoveries of −15.9 that entered the family means)
             Map<Protocol, Double> minimum = Map.of(Protocol.PUBLISHED, Double.MIN_VALUE, Protocol.CORRECTED, floor);
             Map<Protocol, int[][]> familiesOf = new LinkedHashMap<>();
-            for (Protocol protocol : scope.protocols()) {
+            for (Protocol protocol : protocols) {
                 double least = minimum.get(protocol);
-                familiesOf.put(protocol, familiesAtLeast(tasks, baseline, least));
-                int excluded = (int) Arrays.stream(baseline).filter(d -> !(d >= least)).count();
+                int[][] chosen = own.families(protocol, tasks);
+                familiesOf.put(protocol, atLeast(chosen, baseline, least));
+                int[] members = PromptSet.members(chosen);
+                int excluded = (int) Arrays.stream(members).filter(t -> !(baseline[t] >= least)).count();
                 if (excluded > 0) {
-                    atlas.artefact(protocol, name, excluded + " of " + tasks.size() + " prompts have KL(trained ‖ base) "
+                    atlas.artefact(protocol, name, excluded + " of " + members.length + " prompts have KL(trained ‖ base) "
                             + (protocol == Protocol.PUBLISHED ? "= 0 (the adapter leaves their output unchanged), so their recovery is"
                                     + " undefined and they are left out"
                                     : "below the recovery floor " + floor + " nats, so their recovery (1 − KL / baseline over a near-zero"
                                             + " baseline) is noise and they are left out"));
                 }
-                summary.put("prompts." + name + "." + protocol.configName(), tasks.size() - excluded);
+                summary.put("prompts." + name + "." + protocol.configName(), members.length - excluded);
             }
-            int[][] defined = familiesAtLeast(tasks, baseline, minimum.get(Protocol.PUBLISHED));
+            int[][] defined = atLeast(Stats.families(IntStream.range(0, tasks.size()).mapToObj(t -> used[t] ? tasks.get(t).family()
+                    : null).toList()), baseline, minimum.get(Protocol.PUBLISHED));
             double meanBaseline = defined.length == 0 ? Double.NaN : Stats.familyMean(baseline, defined);
             atlas.value("cross-model-transfer.kl-trained-base", null, name, meanBaseline, fmt(meanBaseline));
             Map<Protocol, Integer> best = new LinkedHashMap<>();
@@ -252,9 +272,11 @@ final class CrossModelTransfer implements Experiment {
                 double[] recovery = new double[layers];
                 double[][] cis = new double[layers][];
                 AtlasRows.Sample[] samples = new AtlasRows.Sample[layers];
+                int[] members = PromptSet.members(own.families(protocol, tasks));
                 for (int l = 0; l < layers; l++) {
                     double[] values = new double[tasks.size()];
-                    for (int t = 0; t < tasks.size(); t++) {
+                    Arrays.fill(values, Double.NaN);
+                    for (int t : members) {
                         double kl = patched.get(protocol)[l][t];
                         values[t] = baseline[t] >= least ? 1 - kl / baseline[t] : Double.NaN;
                         promptRows.add(Arrays.asList(name, protocol.configName(), l, tasks.get(t).id(), tasks.get(t).family(),
@@ -305,13 +327,10 @@ final class CrossModelTransfer implements Experiment {
         return new StepResult(tables, charts, summary).withHeadline(atlas.headline());
     }
 
-    /** The families of the prompts whose KL(trained ‖ base) is at least {@code least}, the others left out. */
-    private static int[][] familiesAtLeast(List<Task> tasks, double[] baseline, double least) {
-        List<String> labels = new ArrayList<>();
-        for (int t = 0; t < tasks.size(); t++) {
-            labels.add(baseline[t] >= least ? tasks.get(t).family() : null);
-        }
-        return Stats.families(labels);
+    /** The families' prompts whose KL(trained ‖ base) is at least {@code least}, the others left out, and so any family left empty. */
+    private static int[][] atLeast(int[][] families, double[] baseline, double least) {
+        return Arrays.stream(families).map(members -> Arrays.stream(members).filter(t -> baseline[t] >= least).toArray())
+                .filter(members -> members.length > 0).toArray(int[][]::new);
     }
 
     /** Block l's contribution in the trained run: {@code resid_post − resid_pre}, {@code [1, pos, d]}. */

@@ -4,7 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
 import io.interp4j.api.experiment.Experiment;
 import io.interp4j.api.experiment.ExperimentFactory;
-import io.interp4j.experiments.atlas.RowScope;
+import io.interp4j.experiments.atlas.AtlasScope;
+import io.interp4j.experiments.common.PerModel;
 import io.interp4j.experiments.atlas.TrainedModels;
 import io.interp4j.experiments.common.StepSettings;
 
@@ -27,10 +28,8 @@ public final class CrossModelTransferFactory implements ExperimentFactory {
     @Override
     public Experiment create(Config config) {
         StepSettings settings = new StepSettings(ID, config);
-        RowScope scope = RowScope.read(settings, config);
+        PerModel<AtlasScope> scopes = AtlasScope.readPerModel(settings);
         TrainedModels trained = TrainedModels.read(settings);
-        String suite = settings.text("suite");
-        String split = settings.text("split");
         ConfigValue value = config.getValue("top");
         int top = value.unwrapped() instanceof Integer n ? n : 0;
         if (top < 1) {
@@ -42,6 +41,6 @@ public final class CrossModelTransferFactory implements ExperimentFactory {
                     + "; allowed: a finite number of nats > 0");
         }
         settings.check();
-        return new CrossModelTransfer(scope, trained, suite, split, top, floor);
+        return new CrossModelTransfer(scopes, trained, top, floor);
     }
 }

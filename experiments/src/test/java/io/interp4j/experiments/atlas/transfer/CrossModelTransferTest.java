@@ -170,6 +170,47 @@ class CrossModelTransferTest {
                 .hasMessageContaining("interp4j.experiment.cross-model-transfer.topp: unknown key");
     }
 
+    /**
+     * The seed's prompt sets differed by scale: per model, the published patches run on the published paired prompts
+     * alone (the first of each family: cap-fr and mul) and average over them; the corrected ones on every paired prompt.
+     */
+    @Test
+    void thePublishedPatchesRunOnThePublishedPairedPromptsAlone() {
+        Experiment experiment = Steps.create("cross-model-transfer", "models = [deep, main], suite = main,"
+                + " per-model { deep { published-prompts-per-family = 1 } }");
+        assertThat(experiment.validate(study)).isEmpty();
+        assertThat(experiment.describe()).contains("with per-model prompts");
+        List<Task> paired = study.suite("main").tasks().stream().filter(t -> t.corruptPrompt().isPresent()).toList();
+        List<Task> first = paired.stream().filter(t -> !t.id().equals("cap-it")).toList();
+        // deep: 3 prompts' sources, 2 × 4 published patches, 3 × 4 corrected; main as before
+        long forwards = (3 * 2 + 2 * 4 + 3 * 4) + 3 * (2 + 2 * 2);
+        assertThat(experiment.forwardPasses(study)).isEqualTo(forwards);
+        study.takeForwards();
+        StepResult result = experiment.run(study, new Steps.Counter());
+        assertThat(study.takeForwards()).isEqualTo(forwards);
+        Table layers = table(result, "transfer-layers");
+        double[] published = expected("deep", first)[0];
+        double[] corrected = expected("deep", paired)[1];
+        for (int l = 0; l < 4; l++) {
+            int layer = l;
+            for (String protocol : List.of("published", "corrected")) {
+                List<Object> row = layers.rows().stream().filter(r -> r.get(0).equals("deep") && r.get(1).equals(protocol)
+                        && ((Number) r.get(2)).intValue() == layer).findFirst().orElseThrow();
+                assertThat(number(layers, row, "recovery")).as("%s L%d", protocol, l)
+                        .isCloseTo(protocol.equals("published") ? published[l] : corrected[l], within(1e-4));
+            }
+        }
+        Table prompts = table(result, "transfer-prompts");
+        assertThat(prompts.rows().stream().filter(r -> r.get(0).equals("deep") && r.get(1).equals("published")).map(r -> r.get(3))
+                .distinct()).containsExactly("cap-fr", "mul");
+        assertThat(result.summary()).containsEntry("prompts.deep.published", 2).containsEntry("prompts.deep.corrected", 3)
+                .containsEntry("prompts.main.published", 3);
+        // a published family must have paired tasks: copying has none
+        assertThat(Steps.create("cross-model-transfer", "models = [deep], suite = main, per-model { deep { published-families ="
+                + " [copying] } }").validate(study)).extracting(Object::toString).singleElement().asString()
+                .startsWith(P + ".per-model.deep.published-families: unknown family 'copying'");
+    }
+
     @Test
     void onlyTheCorrectedProtocolRunsItsOwnForwards() {
         Experiment experiment = Steps.create("cross-model-transfer", "models = [main], suite = main, protocols = [corrected], top = 1");
