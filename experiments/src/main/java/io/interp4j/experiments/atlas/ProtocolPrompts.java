@@ -1,7 +1,14 @@
 package io.interp4j.experiments.atlas;
 
+import io.interp4j.api.experiment.Progress;
+import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.plan.ForwardPlan;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * Which of a row's prompts each protocol averages over ({@link AtlasScope#averaged}): the corrected
@@ -56,5 +63,35 @@ public record ProtocolPrompts(boolean[][] averaged) {
             }
         }
         return out;
+    }
+
+    /**
+     * Runs a plan of {@link #layerPatches} requests (each reading the last position's logits) and measures each
+     * as it arrives (a plan's patched logits together would not fit in memory at a real vocabulary):
+     * KL(its prompt's reference ‖ patched).
+     *
+     * @param context the study
+     * @param plan the requests, in {@link #layerPatches} order
+     * @param progress where progress is reported
+     * @param protocols the row's protocols, in order
+     * @param layers the model's layers
+     * @param reference a prompt's reference last-position logits
+     * @param compare the study's comparisons
+     * @return {@code [layer][prompt]} per protocol, NaN where the protocol does not average over the prompt
+     */
+    public Map<Protocol, double[][]> layerPatchKls(StudyContext context, ForwardPlan plan, Progress progress, List<Protocol> protocols,
+            int layers, IntFunction<float[]> reference, Comparisons compare) {
+        List<int[]> requests = layerPatches(layers);
+        Map<Protocol, double[][]> kls = new EnumMap<>(Protocol.class);
+        for (Protocol protocol : protocols) {
+            double[][] values = new double[layers][averaged.length == 0 ? 0 : averaged[0].length];
+            Arrays.stream(values).forEach(row -> Arrays.fill(row, Double.NaN));
+            kls.put(protocol, values);
+        }
+        context.forwards(plan, progress, (i, readout) -> {
+            int[] at = requests.get(i);
+            kls.get(protocols.get(at[1]))[at[2]][at[0]] = compare.kl(reference.apply(at[0]), readout.lastLogits());
+        });
+        return kls;
     }
 }

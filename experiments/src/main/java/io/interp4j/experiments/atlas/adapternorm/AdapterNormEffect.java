@@ -220,23 +220,12 @@ final class AdapterNormEffect implements Experiment {
             }
             ForwardPlan patches = patchPlan(tuned, tokens, layers, averaged, (t, l, protocol) -> protocol == Protocol.PUBLISHED
                     ? stage1.get(source[t]).get(HookPoint.block(l, HookSite.RESID_POST)) : contribution(stage1.get(source[t]), l));
-            // request i of stage 2 is (prompt, protocol, layer) in patchPlan's order
-            List<int[]> order = averaged.layerPatches(layers);
             // kl[protocol][layer][prompt]: KL(trained ‖ trained with the base model's resid_post / contribution at layer), NaN
-            // on a prompt the protocol does not average over; measured as the patched logits arrive (together they would not
-            // fit in memory at a real vocabulary)
-            Map<Protocol, double[][]> kls = new EnumMap<>(Protocol.class);
-            for (Protocol protocol : protocols) {
-                double[][] values = new double[layers][tasks.size()];
-                Arrays.stream(values).forEach(row -> Arrays.fill(row, Double.NaN));
-                kls.put(protocol, values);
-            }
-            context.forwards(patches, progress, (i, readout) -> {
-                int[] at = order.get(i);
-                kls.get(protocols.get(at[1]))[at[2]][at[0]] = compare.kl(stage1.get(source[at[0]] + 1).lastLogits(), readout.lastLogits());
-            });
+            // on a prompt the protocol does not average over
+            Map<Protocol, double[][]> kls = averaged.layerPatchKls(context, patches, progress, protocols, layers,
+                    t -> stage1.get(source[t] + 1).lastLogits(), compare);
             forwards += patches.size();
-            for (int[] at : order) {
+            for (int[] at : averaged.layerPatches(layers)) {
                 Task task = tasks.get(at[0]);
                 Protocol protocol = protocols.get(at[1]);
                 promptRows.add(Arrays.asList(name, protocol.configName(), at[2], task.id(), task.family(), kls.get(protocol)[at[2]][at[0]]));

@@ -227,19 +227,9 @@ final class CrossModelTransfer implements Experiment {
             }
             ForwardPlan patches = patchPlan(name, tokens, layers, averaged, (protocol, t, l) -> protocol == Protocol.PUBLISHED
                     ? references[t].get(HookPoint.block(l, HookSite.RESID_POST)) : contribution(references[t], l));
-            // patched[protocol][layer][prompt]: KL(trained ‖ patched), measured as it arrives (the patched logits together would
-            // not fit in memory at a real vocabulary); NaN where the protocol does not average over the prompt
-            List<int[]> requests = averaged.layerPatches(layers);
-            Map<Protocol, double[][]> patched = new LinkedHashMap<>();
-            for (Protocol protocol : protocols) {
-                double[][] values = new double[layers][tasks.size()];
-                Arrays.stream(values).forEach(row -> Arrays.fill(row, Double.NaN));
-                patched.put(protocol, values);
-            }
-            context.forwards(patches, progress, (i, readout) -> {
-                int[] at = requests.get(i);
-                patched.get(protocols.get(at[1]))[at[2]][at[0]] = compare.kl(references[at[0]].lastLogits(), readout.lastLogits());
-            });
+            // patched[protocol][layer][prompt]: KL(trained ‖ patched), NaN where the protocol does not average over the prompt
+            Map<Protocol, double[][]> patched = averaged.layerPatchKls(context, patches, progress, protocols, layers,
+                    t -> references[t].lastLogits(), compare);
             forwards += patches.size();
             // published: every prompt whose recovery is defined (KL(trained ‖ base) > 0), as the seed averaged; corrected: only
             // prompts whose denominator is at least the floor, since 1 − KL/baseline over a near-zero baseline is noise
