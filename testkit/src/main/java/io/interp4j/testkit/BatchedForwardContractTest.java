@@ -8,24 +8,34 @@ import ai.djl.ndarray.index.NDIndex;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.checkpoint.DType;
+import io.interp4j.api.checkpoint.Qwen2Layout;
 import io.interp4j.api.checkpoint.RandomCheckpoint;
+import io.interp4j.api.checkpoint.SafetensorsWriter;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Intervention;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
+import io.interp4j.api.model.BatchLayout;
+import io.interp4j.api.model.Decoding;
 import io.interp4j.api.model.EngineProvider;
 import io.interp4j.api.model.ForwardInput;
 import io.interp4j.api.model.ForwardResult;
+import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Padding;
 import io.interp4j.api.model.PastKeyValues;
 import io.interp4j.api.model.Run;
 import io.interp4j.api.plugin.TensorData;
+import io.interp4j.api.quant.Quantization;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +49,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * batched one replaces) at every hook point within {@value #TOLERANCE}: padded batches of prompts of
  * different lengths (left and right), logits only at chosen positions, a forward started at layer L
  * from {@code blocks.L.hook_resid_pre}, a forward of the last position after the earlier positions'
- * keys and values, and interventions that differ per row. An engine's test extends this class and
+ * keys and values, interventions that differ per row, and under {@code llm-int8} (whose outlier columns
+ * are each sequence's own) padded rows and batched generation. An engine's test extends this class and
  * implements {@link #provider()}.
  */
 public abstract class BatchedForwardContractTest {
@@ -57,6 +68,7 @@ public abstract class BatchedForwardContractTest {
 
     private static Path dir;
     private static Path gqa7;
+    private static Path spiked;
 
     /**
      * Returns the engine under test.
@@ -71,6 +83,8 @@ public abstract class BatchedForwardContractTest {
         RandomCheckpoint.write(dir, CONFIG, DType.F32, 11);
         gqa7 = models.resolve("gqa7");
         RandomCheckpoint.write(gqa7, GQA7, DType.BF16, 12);
+        spiked = models.resolve("four-blocks-spiked");
+        writeSpiked(dir, spiked);
     }
 
     private Model load(Path model) {
@@ -513,6 +527,160 @@ public abstract class BatchedForwardContractTest {
             return array.get(new NDIndex(b + ":" + (b + 1) + ", :, :, " + pad + ":"));
         }
         return array.get(new NDIndex(b + ":" + (b + 1)));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // LLM.int8: each sequence's own outlier columns
+
+    /** The token whose embedding spikes in {@link #SPIKE_CHANNEL}: an outlier column of the prompts that hold it. */
+    private static final int SPIKE_TOKEN = 5;
+    private static final int SPIKE_CHANNEL = 3;
+    /** The pad slots' token (both engines write id 0 there): it spikes in {@link #PAD_CHANNEL}, which no prompt reaches. */
+    private static final int PAD_TOKEN = 0;
+    private static final int PAD_CHANNEL = 11;
+    private static final HookPoint SPIKED_POINT = HookPoint.block(0, HookSite.LN1_NORMALIZED);
+
+    /**
+     * CONFIG's model with two spiking tokens: in the embedding, {@link #SPIKE_TOKEN} holds 2 in {@link
+     * #SPIKE_CHANNEL}, {@link #PAD_TOKEN} 2 in {@link #PAD_CHANNEL}, every other token 0.3 times its own
+     * values there, and block 0's input norm weighs both channels 3, so that q, k and v's input ({@link
+     * #SPIKED_POINT}) reaches about 15 at those tokens and stays of order one elsewhere (nonzero, so that
+     * taking either column in float instead of quantised changes a product).
+     */
+    private static void writeSpiked(Path base, Path out) {
+        List<SafetensorsWriter.Entry> entries = new ArrayList<>();
+        try (Checkpoint checkpoint = Checkpoint.open(base)) {
+            for (Map.Entry<String, long[]> e : Qwen2Layout.expectedShapes(CONFIG).entrySet()) {
+                float[] values = checkpoint.readFloats(e.getKey());
+                int d = CONFIG.hiddenSize();
+                if (e.getKey().equals(Qwen2Layout.EMBED)) {
+                    for (int token = 0; token < VOCAB; token++) {
+                        values[token * d + SPIKE_CHANNEL] = token == SPIKE_TOKEN ? 2f : 0.3f * values[token * d + SPIKE_CHANNEL];
+                        values[token * d + PAD_CHANNEL] = token == PAD_TOKEN ? 2f : 0.3f * values[token * d + PAD_CHANNEL];
+                    }
+                } else if (e.getKey().equals(Qwen2Layout.layer(0, "input_layernorm.weight"))) {
+                    values[SPIKE_CHANNEL] = 3f;
+                    values[PAD_CHANNEL] = 3f;
+                }
+                entries.add(new SafetensorsWriter.Entry(e.getKey(), DType.F32, e.getValue(), () -> values));
+            }
+        }
+        try {
+            Files.createDirectories(out);
+            Files.copy(base.resolve("config.json"), out.resolve("config.json"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        SafetensorsWriter.write(out.resolve("model.safetensors"), entries, Map.of("format", "pt"));
+    }
+
+    /** Prompts of different lengths without the pad token; the second and the fourth hold the spiking token. */
+    private static List<int[]> spikedPrompts() {
+        List<int[]> prompts = new ArrayList<>();
+        for (int[] prompt : prompts()) {
+            prompts.add(Arrays.stream(prompt).map(t -> t == PAD_TOKEN || t == SPIKE_TOKEN ? t + 1 : t).toArray());
+        }
+        prompts.get(1)[2] = SPIKE_TOKEN;
+        prompts.get(3)[5] = SPIKE_TOKEN;
+        return prompts;
+    }
+
+    private Model loadLlmInt8() {
+        return provider().load(Checkpoint.open(spiked), LoadOptions.defaults().withQuantization(Quantization.LLM_INT8));
+    }
+
+    /**
+     * A left-padded batch under llm-int8 in which the spiking token makes an outlier column of some
+     * prompts and not of the others, and the pad slots reach the threshold in a column of no prompt's:
+     * every row equals its own unpadded batch-1 forward at the logits and every hook point. With the
+     * outlier columns chosen over the whole batch, pad slots included, the others' product would take
+     * both columns in float and differ by the quantisation error of those columns.
+     */
+    @Test
+    public void underLlmInt8EachPaddedRowEqualsItsOwnForwardAtEveryHookPoint() {
+        List<int[]> prompts = spikedPrompts();
+        try (Model m = loadLlmInt8(); Run run = m.newRun()) {
+            ForwardResult batched = run.cacheAll().forward(ForwardInput.of(prompts).withPadding(Padding.LEFT));
+            assertSpikes(batched.cache().get(SPIKED_POINT), batched.layout());
+            List<String> failures = new ArrayList<>();
+            for (int b = 0; b < prompts.size(); b++) {
+                try (Run plain = m.newRun()) {
+                    compareRow(m, batched, b, plain.cacheAll().forward(prompts.get(b)), failures);
+                }
+            }
+            assertThat(failures).as("llm-int8: padded rows differ from their own forward").isEmpty();
+        }
+    }
+
+    /** The fixture does what it is for: outlier columns in some prompts and not in others, and in pad slots only. */
+    private static void assertSpikes(NDArray activation, BatchLayout layout) {
+        float[] x = activation.toFloatArray();
+        int width = layout.width();
+        int d = CONFIG.hiddenSize();
+        double threshold = ReferenceLlmInt8.THRESHOLD;
+        boolean[] real = layout.real();
+        boolean padSpike = false;
+        for (int b = 0; b < layout.batch(); b++) {
+            double[] own = new double[layout.length(b) * d];
+            for (int p = 0; p < layout.length(b); p++) {
+                for (int c = 0; c < d; c++) {
+                    own[p * d + c] = x[(b * width + layout.offset(b) + p) * d + c];
+                }
+            }
+            boolean[] columns = ReferenceLlmInt8.outlierColumns(own, layout.length(b), d, threshold);
+            boolean holdsSpike = b == 1 || b == 3;
+            assertThat(columns[SPIKE_CHANNEL]).as("test fixture: row %d's outlier column %d at %s", b, SPIKE_CHANNEL, SPIKED_POINT)
+                    .isEqualTo(holdsSpike);
+            assertThat(columns[PAD_CHANNEL]).as("test fixture: column %d is no row's outlier column", PAD_CHANNEL).isFalse();
+            for (int p = 0; p < width; p++) {
+                padSpike |= !real[b * width + p] && Math.abs(x[(b * width + p) * d + PAD_CHANNEL]) >= threshold;
+            }
+        }
+        assertThat(padSpike).as("test fixture: a pad slot reaches the threshold at %s", SPIKED_POINT).isTrue();
+    }
+
+    /**
+     * Greedy generation from the spiked prompts under llm-int8 ({@link Decoding#batched}: a left-padded
+     * prefill, then one position per row after the batch's keys and values) gives every prompt token for
+     * token what generating it alone gives, and the logits it picked them from within {@value #TOLERANCE}.
+     */
+    @Test
+    public void underLlmInt8BatchedGreedyGenerationEqualsEachPromptAlone() {
+        List<int[]> prompts = spikedPrompts();
+        int newTokens = 4;
+        try (Model m = loadLlmInt8()) {
+            List<List<float[]>> batchedLogits = new ArrayList<>();
+            prompts.forEach(p -> batchedLogits.add(new ArrayList<>()));
+            List<int[]> batched;
+            try (Run run = m.newRun()) {
+                batched = Decoding.batched(run, prompts, newTokens, -1, (row, logits) -> {
+                    batchedLogits.get(row).add(logits);
+                    return Decoding.argmax(logits);
+                });
+            }
+            List<String> failures = new ArrayList<>();
+            for (int b = 0; b < prompts.size(); b++) {
+                List<float[]> aloneLogits = new ArrayList<>();
+                List<int[]> alone;
+                try (Run run = m.newRun()) {
+                    alone = Decoding.batched(run, List.of(prompts.get(b)), newTokens, -1, (row, logits) -> {
+                        aloneLogits.add(logits);
+                        return Decoding.argmax(logits);
+                    });
+                }
+                assertThat(batched.get(b)).as("row %d's tokens, batched and alone", b).containsExactly(alone.get(0));
+                for (int t = 0; t < newTokens; t++) {
+                    double worst = 0;
+                    for (int i = 0; i < VOCAB; i++) {
+                        worst = Math.max(worst, Math.abs(batchedLogits.get(b).get(t)[i] - aloneLogits.get(t)[i]));
+                    }
+                    if (!(worst <= TOLERANCE)) {
+                        failures.add(String.format("row %d, new token %d: logits max-abs difference %.3g", b, t, worst));
+                    }
+                }
+            }
+            assertThat(failures).as("llm-int8: batched generation's logits differ from each prompt's alone").isEmpty();
+        }
     }
 
     // ---------------------------------------------------------------------------------------------

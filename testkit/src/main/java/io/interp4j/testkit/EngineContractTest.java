@@ -20,12 +20,14 @@ import io.interp4j.api.intervention.Operation;
 import io.interp4j.api.intervention.Positions;
 import io.interp4j.api.intervention.Site;
 import io.interp4j.api.model.EngineProvider;
+import io.interp4j.api.model.ForwardInput;
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.Generation;
 import io.interp4j.api.model.GenerationOptions;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
+import io.interp4j.api.model.Padding;
 import io.interp4j.api.model.Run;
 import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.quant.QuantizedWeight;
@@ -469,14 +471,8 @@ public abstract class EngineContractTest {
         Spec spec = LINEAR_MHA_F32;
         int d = spec.config().hiddenSize();
         int m = spec.config().intermediateSize();
-        float[] down;
-        try (Checkpoint checkpoint = Checkpoint.open(modelDir(spec))) {
-            down = checkpoint.readFloats(Qwen2Layout.layer(0, "mlp.down_proj.weight"));
-        }
-        double[] x = new double[LLM_INT8_INPUT.length];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = LLM_INT8_INPUT[i];
-        }
+        float[] down = downProj(spec);
+        double[] x = doubles(LLM_INT8_INPUT);
         assertThat(ReferenceLlmInt8.outlierColumns(x, 2, m, ReferenceLlmInt8.THRESHOLD)).containsExactly(false, true, false, false, false);
         assertNoRoundingTies(down, d, m);
         double[] expected = ReferenceLlmInt8.product(x, 2, m, down, null, d, ReferenceLlmInt8.THRESHOLD);
@@ -494,6 +490,73 @@ public abstract class EngineContractTest {
             assertThat(maxAbs(expected, actual)).as("LLM.int8 down_proj against the reference").isLessThanOrEqualTo(LLM_INT8_TOLERANCE);
             assertThat(maxAbs(undecomposed, actual)).as("the outlier column changes the product").isGreaterThan(100 * LLM_INT8_TOLERANCE);
         }
+    }
+
+    /**
+     * down_proj's input in a left-padded batch of two sequences, {@code [2, 2, 5]}: sequence A is row 0's
+     * two positions ({@link #LLM_INT8_INPUT}: outlier column 1); sequence B is row 1's last position, no
+     * value over 2.2; row 1's first position is padding and reaches the threshold in column 2 (8).
+     */
+    private static final float[] LLM_INT8_BATCH = {0.5f, -7f, 1.2f, 0.3f, -0.8f, 1f, 3f, -2.5f, 0.7f, 0.4f,
+        0.2f, 0.1f, 8f, -0.3f, 0.6f, 0.9f, -1.5f, 2.2f, 0.4f, -0.6f};
+
+    /**
+     * LLM.int8 in a padded batch chooses each sequence's outlier columns over its own real positions:
+     * A's product is the reference's on A's two rows (column 1 in float), B's on B's one row (no outlier
+     * column, every column quantised), although A's column 1 and the pad's column 2 reach the threshold
+     * in the same call. Choosing the columns over the whole call, pad included, would take column 2 in
+     * float in A and columns 1 and 2 in float in B (checked on the reference: far from both).
+     */
+    @Test
+    public void llmInt8ChoosesEachSequencesOutlierColumnsAsTheReferenceDoesItAlone() {
+        Spec spec = LINEAR_MHA_F32;
+        int d = spec.config().hiddenSize();
+        int m = spec.config().intermediateSize();
+        float[] down = downProj(spec);
+        double[] all = doubles(LLM_INT8_BATCH);
+        double[] a = Arrays.copyOfRange(all, 0, 2 * m);
+        double[] b = Arrays.copyOfRange(all, 3 * m, 4 * m);
+        assertThat(ReferenceLlmInt8.outlierColumns(a, 2, m, ReferenceLlmInt8.THRESHOLD)).containsExactly(false, true, false, false, false);
+        assertThat(ReferenceLlmInt8.outlierColumns(b, 1, m, ReferenceLlmInt8.THRESHOLD)).containsExactly(false, false, false, false, false);
+        assertThat(ReferenceLlmInt8.outlierColumns(all, 4, m, ReferenceLlmInt8.THRESHOLD)).containsExactly(false, true, true, false, false);
+        assertNoRoundingTies(down, d, m);
+        double[] expectedA = ReferenceLlmInt8.product(a, 2, m, down, null, d, ReferenceLlmInt8.THRESHOLD);
+        double[] expectedB = ReferenceLlmInt8.product(b, 1, m, down, null, d, ReferenceLlmInt8.THRESHOLD);
+        double[] mixed = ReferenceLlmInt8.product(all, 4, m, down, null, d, ReferenceLlmInt8.THRESHOLD);
+        assertThat(maxAbs(expectedA, Arrays.copyOfRange(mixed, 0, 2 * d))).as("test fixture: the pad's column changes A's product")
+                .isGreaterThan(100 * LLM_INT8_TOLERANCE);
+        assertThat(maxAbs(expectedB, Arrays.copyOfRange(mixed, 3 * d, 4 * d))).as("test fixture: the other columns change B's product")
+                .isGreaterThan(100 * LLM_INT8_TOLERANCE);
+        HookPoint post = HookPoint.block(0, HookSite.MLP_POST);
+        HookPoint out = HookPoint.block(0, HookSite.MLP_OUT);
+        try (Model model = provider().load(Checkpoint.open(modelDir(spec)), LoadOptions.defaults().withQuantization(Quantization.LLM_INT8));
+                Run run = model.newRun()) {
+            run.hook(post, (x, ctx) -> x.getManager().create(LLM_INT8_BATCH, new Shape(2, 2, m)));
+            ForwardResult result = run.cache(List.of(out)).forward(ForwardInput.of(randomTokens(2, 62), randomTokens(1, 63))
+                    .withPadding(Padding.LEFT));
+            assertThat(result.layout().offsets()).containsExactly(0, 1);
+            float[] actual = result.cache().get(out).toFloatArray();
+            result.logits().close();
+            assertThat(maxAbs(expectedA, Arrays.copyOfRange(actual, 0, 2 * d))).as("LLM.int8 down_proj, sequence A, against the reference")
+                    .isLessThanOrEqualTo(LLM_INT8_TOLERANCE);
+            assertThat(maxAbs(expectedB, Arrays.copyOfRange(actual, 3 * d, 4 * d))).as("LLM.int8 down_proj, sequence B, against the reference")
+                    .isLessThanOrEqualTo(LLM_INT8_TOLERANCE);
+        }
+    }
+
+    /** Block 0's down_proj weight {@code [d_model, d_mlp]} as the checkpoint stores it. */
+    private static float[] downProj(Spec spec) {
+        try (Checkpoint checkpoint = Checkpoint.open(modelDir(spec))) {
+            return checkpoint.readFloats(Qwen2Layout.layer(0, "mlp.down_proj.weight"));
+        }
+    }
+
+    private static double[] doubles(float[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
     }
 
     /** The test fixture's weight codes are not within float rounding of a tie, so float32 and double agree on them. */

@@ -13,6 +13,10 @@ package io.interp4j.testkit;
  * outlier columns none. Output {@code y_ro = (Σ_c q_rc·Q_oc)·s_r·S_o/127² + b_o + Σ_{c outlier}
  * x_rc·(Q_oc·S_o/127)}, the integer sum accumulated in a {@code long}. Rounding is half to even. A
  * row whose absmax is 0 gets codes 0.
+ *
+ * <p>The rows given are one sequence's real positions, as bitsandbytes sees them at batch 1 without
+ * padding. A padded batch is judged one sequence at a time: its pad positions belong to no call, and
+ * one sequence's outlier columns are not another's.
  */
 public final class ReferenceLlmInt8 {
     /** bitsandbytes' default threshold. */
@@ -23,7 +27,7 @@ public final class ReferenceLlmInt8 {
     /**
      * The LLM.int8 product {@code x·Wᵀ + b}.
      *
-     * @param x {@code [rows, in]} row-major
+     * @param x {@code [rows, in]} row-major, one sequence's positions
      * @param rows how many rows
      * @param in the input width
      * @param weight {@code [out, in]} row-major, the float weight (quantised here)

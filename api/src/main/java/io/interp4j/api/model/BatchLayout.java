@@ -162,6 +162,22 @@ public record BatchLayout(Padding padding, int[] offsets, int[] lengths, int wid
     }
 
     /**
+     * Returns which slots hold a real position: what a computation that treats each row as its own
+     * sequence reduces over (LLM.int8 chooses its outlier columns over a row's real positions only).
+     *
+     * @return {@code [batch × width]} row-major, true on row {@code b}'s indices {@code offsets[b] ..
+     *     offsets[b] + lengths[b] − 1}
+     * @since 0.5
+     */
+    public boolean[] real() {
+        boolean[] real = new boolean[batch() * width];
+        for (int b = 0; b < batch(); b++) {
+            Arrays.fill(real, b * width + offsets[b], b * width + offsets[b] + lengths[b], true);
+        }
+        return real;
+    }
+
+    /**
      * Returns the padded indices that some positions select in one row. Position indices are a row's
      * own (0 is its first real token; negative ones count from its end), as for an unpadded forward
      * whose new positions start at {@code firstPosition}.

@@ -45,9 +45,13 @@ public enum Quantization {
     /**
      * LLM.int8 (Dettmers et al. 2022; bitsandbytes' {@code Linear8bitLt} at its default threshold):
      * int8 weights with one absmax per output row; at every product the input columns in which some
-     * activation row reaches {@value QuantizedWeight#LLM_INT8_THRESHOLD} in magnitude are multiplied in
-     * float with the dequantised weight columns, the others are quantised to int8 per activation row and
-     * multiplied with the int8 weights with integer accumulation. Config name {@code llm-int8}.
+     * position of the sequence reaches {@value QuantizedWeight#LLM_INT8_THRESHOLD} in magnitude are
+     * multiplied in float with the dequantised weight columns, the others are quantised to int8 per
+     * position and multiplied with the int8 weights with integer accumulation. Config name {@code
+     * llm-int8}. Engines choose the outlier columns per sequence, over its real positions only (each
+     * batch row of a padded batch, each row of a batched decode step), so that a batch row computes what
+     * the sequence computes alone at batch 1 without padding, where bitsandbytes' choice over all rows of
+     * the call is the same choice.
      *
      * @since 0.5
      */
@@ -99,18 +103,6 @@ public enum Quantization {
      */
     public boolean quantizesActivations() {
         return this == Q8 || this == Q4;
-    }
-
-    /**
-     * Returns whether a projection's output for one row depends on the other rows of the same call:
-     * LLM.int8 chooses its outlier columns over every row (every position of every sequence in a batch,
-     * padding included, as bitsandbytes does), so batching prompts together changes each one's result.
-     *
-     * @return true for {@link #LLM_INT8}
-     * @since 0.5
-     */
-    public boolean mixesBatchRows() {
-        return this == LLM_INT8;
     }
 
     /**

@@ -68,7 +68,10 @@ final class Qwen2Forward {
         int start = pass.cache() == null ? 0 : pass.cache().length();
         int keys = start + queries;
         try (NDManager scope = pass.output().newSubManager()) {
-            Step s = new Step(pass, scope, start, keys);
+            // LLM.int8 takes each row's outlier columns over its real positions only
+            NDArray real = layout.uniform() || weights.llmInt8() == null ? null
+                    : owned(scope.create(layout.real(), new Shape(batch, queries, 1)));
+            Step s = new Step(pass, scope, start, keys, real);
             NDArray x;
             if (batchInput.residual() == null) {
                 long[] flat = new long[batch * queries];
@@ -177,7 +180,7 @@ final class Qwen2Forward {
             NDArray blocks = owned(s.scope.create(Decoding.headBlocks(config), new Shape(heads, (long) heads * dh)));
             LlmInt8 int8 = weights.llmInt8();
             NDArray perHead = int8 != null && int8.holds(w.oWeight())
-                    ? int8.perHead(z.reshape(batch, queries, (long) heads * dh), w.oWeight(), blocks)
+                    ? int8.perHead(z.reshape(batch, queries, (long) heads * dh), s.real, w.oWeight(), blocks)
                     : proj(s, layer, "o_proj", z.reshape(batch, queries, 1, (long) heads * dh).mul(blocks), w.oWeight(), null);
             NDArray result = s.hook(resultPoint, perHead);
             attnOut = result.sum(new int[] {2});
@@ -232,7 +235,7 @@ final class Qwen2Forward {
 
     /** A block's projection, plus the LoRA update {@code s·B·A·dropout(x)} when training an adapter on it. */
     private NDArray proj(Step s, int layer, String module, NDArray x, NDArray weight, NDArray bias) {
-        NDArray out = product(x, weight, bias);
+        NDArray out = product(s, x, weight, bias);
         LoraLayers lora = s.pass.lora();
         return lora == null ? out : lora.apply(layer, module, x, out);
     }
@@ -249,7 +252,7 @@ final class Qwen2Forward {
             sum += offsets[i];
             at[i] = sum;
         }
-        NDArray product = product(x, weight, bias);
+        NDArray product = product(s, x, weight, bias);
         NDList parts = product.split(at, product.getShape().dimension() - 1);
         NDList outputs = new NDList();
         LoraLayers lora = s.pass.lora();
@@ -261,9 +264,9 @@ final class Qwen2Forward {
     }
 
     /** A block projection: the LLM.int8 product for a weight held as int8 codes, else {@link #linear}. */
-    private NDArray product(NDArray x, NDArray weight, NDArray bias) {
+    private NDArray product(Step s, NDArray x, NDArray weight, NDArray bias) {
         LlmInt8 int8 = weights.llmInt8();
-        return int8 != null && int8.holds(weight) ? int8.linear(x, weight, bias) : linear(x, weight, bias);
+        return int8 != null && int8.holds(weight) ? int8.linear(x, s.real, weight, bias) : linear(x, weight, bias);
     }
 
     static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
@@ -289,16 +292,19 @@ final class Qwen2Forward {
         private final NDManager scope;
         private final int start;
         private final int keys;
+        /** {@code [batch, pos, 1]}: true on each row's real positions; null when every position is real. */
+        private final NDArray real;
 
-        Step(Pass pass, NDManager scope, int start, int keys) {
+        Step(Pass pass, NDManager scope, int start, int keys, NDArray real) {
             this.pass = pass;
             this.scope = scope;
             this.start = start;
             this.keys = keys;
+            this.real = real;
         }
 
         Step in(NDManager other) {
-            return new Step(pass, other, start, keys);
+            return new Step(pass, other, start, keys, real);
         }
 
         /** Whether a hook, an observer, a cache or a row intervention reads or replaces the point. */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -216,6 +217,9 @@ final class OnnxRun extends AbstractRun {
             values.put(Qwen2Graph.COS, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(geometry.cos()), geometry.ropeShape())));
             values.put(Qwen2Graph.SIN, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(geometry.sin()), geometry.ropeShape())));
             values.put(Qwen2Graph.MASK, own(owned, OnnxTensor.createTensor(env, FloatBuffer.wrap(geometry.mask()), geometry.maskShape())));
+            // read by llm-int8 graphs only (each row's outlier columns over its real positions)
+            values.put(Qwen2Graph.REAL, own(owned, OnnxTensor.createTensor(env, booleans(layout.real()), new long[] {batch, queries, 1},
+                    OnnxJavaType.BOOL)));
             long[] logitRows = logitRows(layout, in.logits(), start);
             int selected = (int) (logitRows.length / batch);
             values.put(Qwen2Graph.LOGIT_ROWS, own(owned, OnnxTensor.createTensor(env, LongBuffer.wrap(logitRows), new long[] {logitRows.length})));
@@ -325,6 +329,15 @@ final class OnnxRun extends AbstractRun {
                 values.put(name, own(owned, toOnnx(env, current)));
             }
         }
+    }
+
+    /** Booleans as ONNX Runtime reads a bool tensor: one byte each, 1 for true. */
+    private static ByteBuffer booleans(boolean[] values) {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(values.length);
+        for (boolean value : values) {
+            buffer.put((byte) (value ? 1 : 0));
+        }
+        return buffer.flip();
     }
 
     /** The flat indices into {@code batch · width} whose logits are computed, row-major. */

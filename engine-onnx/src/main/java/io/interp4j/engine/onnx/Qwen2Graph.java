@@ -20,7 +20,8 @@ import java.util.Set;
  * {@code cos}/{@code sin} {@code [1 or B, S, 1, d_head]}, {@code mask} {@code [S, T]} or {@code [B, 1,
  * S, T]} (per-row masks of a left-padded batch broadcast over heads), {@code logit_rows} {@code [N]}
  * int64 (the flat indices into {@code B·S} whose logits are computed, row-major, the same count per
- * batch row), and per computed layer {@code past_k.L}/{@code past_v.L} {@code [B, kv, P, d_head]} (P may
+ * batch row), under {@code llm-int8} {@code real} {@code [B, S, 1]} bool (true on each row's real
+ * positions; {@link LlmInt8Graph} chooses each row's outlier columns over them), and per computed layer {@code past_k.L}/{@code past_v.L} {@code [B, kv, P, d_head]} (P may
  * be 0). Outputs: per computed layer {@code present_k.L}/{@code present_v.L}, then {@code logits}
  * {@code [B, N / B, vocab]}. Nothing before the start layer is in the graph.
  */
@@ -31,6 +32,7 @@ final class Qwen2Graph {
     static final String MASK = "mask";
     static final String RESIDUAL = "residual";
     static final String LOGIT_ROWS = "logit_rows";
+    static final String REAL = "real";
 
     private Qwen2Graph() {}
 
@@ -107,6 +109,7 @@ final class Qwen2Graph {
         String cos = g.input(COS, GraphIr.FLOAT);
         String sin = g.input(SIN, GraphIr.FLOAT);
         String mask = g.input(MASK, GraphIr.FLOAT);
+        String real = quantization == Quantization.LLM_INT8 ? g.input(REAL, GraphIr.BOOL) : null;
         String bs = g.typed("Shape", GraphIr.INT64, List.of(first), attr("end", 2L));
         String shapeD = g.typed("Concat", GraphIr.INT64, List.of(bs, g.ints(d)), attr("axis", 0L));
         String shapeQ = g.typed("Concat", GraphIr.INT64, List.of(bs, g.ints(heads, dh)), attr("axis", 0L));
@@ -133,7 +136,7 @@ final class Qwen2Graph {
             final int l = layer;
             java.util.function.Function<String, String> w = suffix -> g.weight(Qwen2Layout.layer(l, suffix));
             Linear lin = (input, suffix, bias, rows, columns) -> linear(g, input, Qwen2Layout.layer(l, suffix), bias == null ? null
-                    : w.apply(bias), rows, columns, quantization);
+                    : w.apply(bias), rows, columns, quantization, real);
             String residPre = g.mark(HookPoint.block(layer, HookSite.RESID_PRE), x);
             String normed = rmsNorm(g, residPre, w.apply("input_layernorm.weight"), config, HookPoint.block(layer, HookSite.LN1_SCALE),
                     HookPoint.block(layer, HookSite.LN1_NORMALIZED));
@@ -168,7 +171,7 @@ final class Qwen2Graph {
                 // slices zeroed, [N, head, heads·d_head] -> [B, S, head, d_model], summed over heads
                 String perHead;
                 if (quantization == Quantization.LLM_INT8) {
-                    perHead = LlmInt8Graph.perHead(g, g.op("Reshape", List.of(z, flatQ)), Qwen2Layout.layer(l, "self_attn.o_proj.weight"), headBlocks);
+                    perHead = LlmInt8Graph.perHead(g, g.op("Reshape", List.of(z, flatQ)), real, Qwen2Layout.layer(l, "self_attn.o_proj.weight"), headBlocks);
                 } else {
                     String spread = g.op("Mul", List.of(g.op("Unsqueeze", List.of(g.op("Reshape", List.of(z, flatQ)), g.ints(1))), headBlocks));
                     perHead = lin.apply(g.op("Reshape", List.of(spread, flatQ)), "self_attn.o_proj.weight", null, d, heads * dh);
@@ -236,15 +239,16 @@ final class Qwen2Graph {
      * the weight (the faithful reference); Q8 and Q4 at level 4, where a prepacked weight is multiplied
      * block by block with the activations quantised to int8 (MLAS' CompInt8 kernels; where they are not
      * available, and for weights fed as inputs, which are not prepacked, ONNX Runtime dequantises).
-     * LLM_INT8 is {@link LlmInt8Graph}.
+     * LLM_INT8 is {@link LlmInt8Graph}, each batch row's outlier columns over its real positions ({@code real}).
      */
-    private static String linear(GraphIr g, String x, String weight, String bias, int rows, int columns, Quantization quantization) {
+    private static String linear(GraphIr g, String x, String weight, String bias, int rows, int columns, Quantization quantization,
+            String real) {
         if (!quantization.quantizes(weight)) {
             List<String> inputs = bias == null ? List.of(x, g.weight(weight)) : List.of(x, g.weight(weight), bias);
             return g.op("Gemm", inputs, attr("transB", 1L));
         }
         if (quantization == Quantization.LLM_INT8) {
-            return LlmInt8Graph.linear(g, x, weight, bias);
+            return LlmInt8Graph.linear(g, x, real, weight, bias);
         }
         String codes = g.weight(codes(weight), GraphIr.UINT8);
         String scales = g.weight(scales(weight));

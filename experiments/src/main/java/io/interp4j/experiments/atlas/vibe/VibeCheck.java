@@ -165,26 +165,26 @@ final class VibeCheck implements Experiment {
             Tokenizer tokenizer = context.tokenizer(name);
             List<int[]> prompts = tasks.stream().map(task -> encode(context, tokenizer, task)).toList();
             for (Quantization variant : variants) {
-                int rows = together(prompts.size(), variant);
+                int rows = together(prompts.size());
                 work.add(new UnplannedWork.Generation(name, new LoadOptions(Optional.empty(), variant), prompts, 1, maxNewTokens, rows,
-                        rows == 1 ? 0 : alone(prompts.size(), variant)));
+                        rows == 1 ? 0 : alone(prompts.size())));
             }
         }
         return work;
     }
 
     /**
-     * How many of {@code prompts} prompts are generated together: the setting, at most all of them; 1
-     * under a quantisation whose products mix the rows of a batch ({@link Quantization#mixesBatchRows()}:
-     * LLM.int8's outlier columns are chosen over every row, so a batch would change each prompt's tokens).
+     * How many of {@code prompts} prompts are generated together: the setting, at most all of them, under
+     * every quantisation (LLM.int8 chooses its outlier columns per sequence, so a batch row gets what
+     * the prompt gets alone, as under the others).
      */
-    private int together(int prompts, Quantization variant) {
-        return variant.mixesBatchRows() ? 1 : Math.min(batch, prompts);
+    private int together(int prompts) {
+        return Math.min(batch, prompts);
     }
 
     /** How many of {@code prompts} prompts are generated alone, each timed: every one at batch 1, else the first timed-prompts. */
-    private int alone(int prompts, Quantization variant) {
-        return together(prompts, variant) == 1 ? prompts : Math.min(timedPrompts, prompts);
+    private int alone(int prompts) {
+        return together(prompts) == 1 ? prompts : Math.min(timedPrompts, prompts);
     }
 
     private int[] encode(StudyContext context, Tokenizer tokenizer, Task task) {
@@ -196,10 +196,6 @@ final class VibeCheck implements Experiment {
         String generation = batch == 1 ? "one prompt at a time, each timed after a 1-token warm-up"
                 : (batch == Integer.MAX_VALUE ? "all prompts in one batch" : "batches of " + batch + " prompts") + " with the KV cache; tok/s"
                         + " at batch 1 on the first " + timedPrompts + " prompt(s), each after a 1-token warm-up";
-        List<String> alone = variants.stream().filter(Quantization::mixesBatchRows).map(Quantization::configName).toList();
-        if (batch != 1 && !alone.isEmpty()) {
-            generation += "; " + String.join(", ", alone) + " one prompt at a time, each timed (its products mix a batch's rows)";
-        }
         return "vibe-check: greedy generation (at most " + maxNewTokens + " new tokens, " + generation + ") over family '"
                 + family + "' per quantisation "
                 + variants.stream().map(Quantization::configName).collect(Collectors.joining(", "))
@@ -283,8 +279,8 @@ final class VibeCheck implements Experiment {
         summary.put("published-recognised-prompts", tasks.stream().filter(t -> Published.of(rules, t, "", 0).recognised() > 0).count());
         summary.put("variants", variants.stream().map(Quantization::configName).collect(Collectors.joining(", ")));
         summary.put("max-new-tokens", maxNewTokens);
-        summary.put("generation-batch", together(tasks.size(), Quantization.NONE));
-        summary.put("timed-prompts", tasks.stream().limit(alone(tasks.size(), Quantization.NONE)).map(Task::id)
+        summary.put("generation-batch", together(tasks.size()));
+        summary.put("timed-prompts", tasks.stream().limit(alone(tasks.size())).map(Task::id)
                 .collect(Collectors.joining(", ")));
         summary.put("generations-file", GENERATIONS_FILE);
         summary.put("forward-passes", counted[0]);
@@ -340,7 +336,7 @@ final class VibeCheck implements Experiment {
         long[] nanos = new long[prompts.size()];
         Arrays.fill(nanos, -1);
         // what unplanned() declares: the batches, then the prompts generated alone (all of them at batch 1)
-        int together = together(prompts.size(), variant);
+        int together = together(prompts.size());
         if (together > 1) {
             for (int from = 0; from < prompts.size(); from += together) {
                 List<int[]> rows = prompts.subList(from, Math.min(prompts.size(), from + together));
@@ -353,7 +349,7 @@ final class VibeCheck implements Experiment {
                 }
             }
         }
-        for (int i = 0; i < alone(prompts.size(), variant); i++) {
+        for (int i = 0; i < alone(prompts.size()); i++) {
             try (Run warmUp = model.newRun()) {
                 forwards.accept(warmUp.generate(prompts.get(i), GenerationOptions.greedy(1)).generated().length);
             }
