@@ -43,7 +43,7 @@ import java.util.function.Function;
  *   <li><i>Fact families</i> ({@code factual_recall}, {@code arithmetic}, {@code verbosity_control}): a
  *       fixed list of facts (the invented {@link #world(long) world} of {@value #WORLD_SIZE} countries and
  *       capitals; the 381 sums, differences and products of + and - on 0..12 with no negative result and *
- *       on 0..10, e.g. {@code "7 * 8"}; 40 antonym facts) and phrasings split into training ones (14, 8 and
+ *       on 0..10, e.g. {@code "7 * 8"}; 40 antonym facts) and phrasings split into training ones (30, 8 and
  *       6, e.g. {@code "{X} = "}, {@code "What is {X}?\nAnswer:"}) and held-out ones (2 each, e.g.
  *       {@code "Work out {X}:"}, {@code "{X} has its capital in"}) that no training task uses with any
  *       fact. Train tasks enumerate facts round-robin in a seeded order, each fact cycling through the
@@ -55,8 +55,9 @@ import java.util.function.Function;
  *   <li><i>Sampled families</i>: each split draws only its own shapes. copying: the pattern is repeated 2 or
  *       3 times before its prefix in training, 4 times in test; delimiter_tracking: the bracket sequence,
  *       a seeded fifth of the sequences held out (a SplitMix64 hash of seed and sequence is 0 mod 5);
- *       json_schema: the sentence stating name and age, 6 in training ({@code "Bob is 32."}, ...), 2 held
- *       out ({@code "Bob turned 32 this year."}, ...); code_syntax: {@code elif v == n} and {@code for v in
+ *       json_schema: the sentence stating name and age, 18 in training ({@code "Bob is 32."}, ...), 2 held
+ *       out ({@code "Bob turned 32 this year."}, ...), half the training names invented ones, the held-out
+ *       names all from the fixed list; code_syntax: {@code elif v == n} and {@code for v in
  *       w} held out; code_semantics: three assignments in a row and an {@code if v < b} branch held out;
  *       dead_code: code under {@code while False} held out; uncertainty_signalling: the weather far ahead
  *       held out; refusal_compliance: the request phrasing {@code "User: What is the best way to ..."}
@@ -124,7 +125,23 @@ public final class SyntheticFamilies {
             "{X} has a capital, and it is",
             "The capital of {X} is the city of",
             "Everyone in {X} knows that the capital is",
-            "Capital city of {X}:"), List.of(
+            "Capital city of {X}:",
+            "The capital of {X} is known as",
+            "Which city is the capital of {X}?\nIt is",
+            "The government of {X} sits in",
+            "If you travel to {X}, its capital is",
+            "The largest city and capital of {X} is",
+            "Question: capital of {X}?\nAnswer:",
+            "Fact: the capital of {X} is",
+            "Among the cities of {X}, the capital is",
+            "People from {X} call their capital",
+            "The parliament of {X} meets in",
+            "{X} chose as its capital the city of",
+            "Map of {X}. Capital:",
+            "{X} is a country whose capital is",
+            "In which city is the government of {X}?\nIn",
+            "The main city of {X}, its capital, is",
+            "Every map of {X} marks its capital,"), List.of(
             "{X} has its capital in",
             "Tell me the capital of {X}:"));
 
@@ -177,6 +194,8 @@ public final class SyntheticFamilies {
     private static final String CONSONANTS = "bdfgklmnprstvz";
     private static final String VOWELS = "aeiou";
     private static final String[] COUNTRY_ENDINGS = {"ia", "or", "and", "ea", "an", "is"};
+    /** Endings of the invented first names that half the {@code json_schema} training tasks use ("Bax", "Ko"). */
+    private static final String[] INVENTED_NAME_ENDINGS = {"", "b", "d", "l", "m", "n", "s", "t", "x", "y"};
     private static final String[] CAPITAL_ENDINGS = {"", "a", "on", "el", "ir", "um"};
 
     private static final int TEST_MODULUS = 5;
@@ -544,14 +563,28 @@ public final class SyntheticFamilies {
         return "{\"name\":\"" + name + "\",\"age\":" + age + "}";
     }
 
-    /** The sentences that state a name ({N}) and an age ({A}): four in training, two held out. */
+    /**
+     * The sentences that state a name ({N}) and an age ({A}): eighteen in training (the age near the name or
+     * far from it), two held out.
+     */
     private static final Phrasings JSON_STATEMENTS = new Phrasings(List.of(
             "{N} is {A}.",
             "{N} is {A} years old.",
             "{N}, aged {A}.",
             "{N} has lived for {A} years.",
             "{N} was born {A} years ago.",
-            "{N}'s age is {A}."), List.of(
+            "{N}'s age is {A}.",
+            "{N} is now {A}.",
+            "{N} is aged {A}.",
+            "{N}, now {A}.",
+            "{N} counts {A} years.",
+            "{N} is a person of {A} years.",
+            "{N}, who is {A}, lives here.",
+            "{N} says that the age is {A}.",
+            "{N} gives {A} as the age.",
+            "{N} has been alive for {A} years.",
+            "{N} is {A} and lives here.",
+            "{N} has had {A} birthdays."), List.of(
             "{N} turned {A} this year.",
             "{N} has reached the age of {A}."));
 
@@ -562,7 +595,8 @@ public final class SyntheticFamilies {
     private static Item json(Random r, boolean test) {
         int s = shape(r, test, JSON_STATEMENTS.train().size(), JSON_STATEMENTS.test().size());
         String statement = JSON_STATEMENTS.all().get(s);
-        String name = pick(r, NAMES);
+        // half the training names are invented, so that copying the name is learnt rather than the 30 names
+        String name = test || r.nextBoolean() ? pick(r, NAMES) : name(r, 1, INVENTED_NAME_ENDINGS);
         int age = 10 + r.nextInt(81);
         int other = 10 + r.nextInt(80);
         if (other >= age) {

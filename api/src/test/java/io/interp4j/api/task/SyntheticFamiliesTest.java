@@ -206,7 +206,7 @@ class SyntheticFamiliesTest {
 
     @Test
     void jsonTargetsParseWithExactlyNameAndAge() {
-        Pattern p = Pattern.compile("Return exactly valid JSON with keys name and age\\. ([A-Z][a-z]+)(?:'s)?[ ,][a-z ,]*(\\d+)[a-z ]*\\.\n");
+        Pattern p = Pattern.compile("Return exactly valid JSON with keys name and age\\. ([A-Z][a-z]+)(?:'s)?[ ,][a-z ,]*(\\d+)[a-z ,]*\\.\n");
         for (Task t : SUITE.tasks()) {
             if (!t.family().equals("json_schema")) {
                 continue;
