@@ -222,6 +222,26 @@ class SyntheticFamiliesTest {
     }
 
     @Test
+    void heldOutJsonNamesComeFromTheListAndAboutHalfTheTrainingNamesAreInvented() {
+        Set<String> listed = Set.copyOf(SyntheticFamilies.names());
+        int invented = 0;
+        for (Task t : SUITE.tasks()) {
+            if (!t.family().equals("json_schema")) {
+                continue;
+            }
+            String name = JsonParser.parseString(t.target()).getAsJsonObject().get("name").getAsString();
+            if (t.split().equals("test")) {
+                assertThat(listed).as(t.id()).contains(name);
+            } else if (!listed.contains(name)) {
+                assertThat(name).matches("[A-Z][a-z]{1,2}");
+                invented++;
+            }
+        }
+        // 200 training tasks, a fair coin each (an invented name that happens to be listed counts as listed)
+        assertThat(invented).isBetween(70, 130);
+    }
+
+    @Test
     void copyingTargetsCompleteThePatternAndTestPromptsRepeatItMoreOften() {
         for (Task t : SUITE.tasks()) {
             if (!t.family().equals("copying")) {
