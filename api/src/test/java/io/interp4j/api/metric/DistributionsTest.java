@@ -46,6 +46,11 @@ class DistributionsTest {
             // boxed: Double.equals compares the bits, NaN included
             assertThat(Double.valueOf(Distributions.kl(a, 7, b, 3, vocab))).as("trial %d, vocab %d", trial, vocab).isEqualTo(Double.valueOf(composed));
             assertThat(Double.valueOf(Distributions.kl(rowA, rowB))).isEqualTo(Double.valueOf(composed));
+            // a prepared reference gives the same bits, against every compared row
+            Distributions.Reference prepared = Distributions.Reference.of(a, 7, vocab);
+            assertThat(Double.valueOf(prepared.kl(b, 3, vocab))).isEqualTo(Double.valueOf(composed));
+            assertThat(Double.valueOf(prepared.kl(rowA, 0, vocab)))
+                    .isEqualTo(Double.valueOf(Distributions.kl(Distributions.logSoftmax(rowA), Distributions.logSoftmax(rowA))));
             int token = random.nextInt(vocab);
             assertThat(Double.valueOf(Distributions.logProbability(rowA, token))).isEqualTo(Double.valueOf(Distributions.logSoftmax(rowA)[token]));
         }

@@ -4,6 +4,7 @@ import io.interp4j.api.metric.Distributions;
 import io.interp4j.api.metric.MetricInput.LogitComparison;
 import io.interp4j.api.metric.MetricResult;
 import io.interp4j.api.plugin.TensorData;
+import io.interp4j.metrics.logits.LastReference;
 import io.interp4j.metrics.logits.LogSoftmax;
 import io.interp4j.metrics.logits.PositionSelection;
 import io.interp4j.metrics.support.TypedMetric;
@@ -13,6 +14,7 @@ import java.util.Map;
 final class KlDivergence extends TypedMetric<LogitComparison> {
     private final boolean referenceFirst;
     private final PositionSelection positions;
+    private final LastReference<Distributions.Reference> prepared = new LastReference<>();
 
     KlDivergence(boolean referenceFirst, PositionSelection positions) {
         super(KlDivergenceFactory.ID, LogitComparison.class);
@@ -27,13 +29,20 @@ final class KlDivergence extends TypedMetric<LogitComparison> {
         int[] rows = positions.resolve(LogSoftmax.positions(p));
         int vocab = LogSoftmax.vocab(p);
         Distributions.requireSameLength(vocab, LogSoftmax.vocab(q));
-        // each data() is a copy: take it once, and read the rows in place
-        float[] pData = p.data();
+        // data() is a copy: take it once, and read the rows in place; P's rows are prepared once per
+        // reference (the same clean run is compared with many intervened ones), with the same bits
         float[] qData = q.data();
+        float[][] pData = new float[1][];
         Map<String, Double> details = new HashMap<>();
         double sum = 0;
         for (int row : rows) {
-            double kl = Distributions.kl(pData, row * vocab, qData, row * vocab, vocab);
+            Distributions.Reference reference = prepared.row(p, row, r -> {
+                if (pData[0] == null) {
+                    pData[0] = p.data();
+                }
+                return Distributions.Reference.of(pData[0], r * vocab, vocab);
+            });
+            double kl = reference.kl(qData, row * vocab, vocab);
             details.put("position-" + row, kl);
             sum += kl;
         }

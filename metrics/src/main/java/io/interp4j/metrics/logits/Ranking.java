@@ -5,8 +5,8 @@ import io.interp4j.api.plugin.TensorData;
 
 /**
  * Ranks the tokens of one row of a {@code [pos, vocab]} logit tensor by logit (the same order as
- * their probabilities). Order: larger logit first by {@link Float#compare} (so NaN ranks above
- * {@code +∞}, as in {@code torch.topk}); equal logits are broken by the lower token id.
+ * their probabilities), by {@link Distributions#topK(float[], int)}: larger logit first, equal logits
+ * broken by the lower token id, NaN below every number.
  */
 public final class Ranking {
     private Ranking() {}

@@ -5,6 +5,7 @@ import io.interp4j.api.metric.MetricInput.LogitComparison;
 import io.interp4j.api.metric.MetricResult;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plugin.PluginKind;
+import io.interp4j.metrics.logits.LastReference;
 import io.interp4j.metrics.logits.LogSoftmax;
 import io.interp4j.metrics.logits.PositionSelection;
 import io.interp4j.metrics.logits.Ranking;
@@ -16,6 +17,7 @@ import java.util.Map;
 final class TopKOverlap extends TypedMetric<LogitComparison> {
     private final int k;
     private final PositionSelection positions;
+    private final LastReference<int[]> referenceTop = new LastReference<>();
 
     TopKOverlap(int k, PositionSelection positions) {
         super(TopKOverlapFactory.ID, LogitComparison.class);
@@ -42,7 +44,8 @@ final class TopKOverlap extends TypedMetric<LogitComparison> {
         Map<String, Double> details = new HashMap<>();
         double sum = 0;
         for (int row : rows) {
-            int[] ref = Ranking.topK(input.reference(), row, k);
+            // the reference's top-k once per reference: one clean run is compared with many intervened ones
+            int[] ref = referenceTop.row(input.reference(), row, r -> Ranking.topK(input.reference(), r, k));
             int[] intervened = Ranking.topK(input.intervened(), row, k);
             int shared = 0;
             for (int a : ref) {

@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.metric.Distributions;
+import io.interp4j.api.metric.Metric;
 import io.interp4j.api.metric.MetricInput;
 import io.interp4j.api.metric.MetricInput.LogitComparison;
 import io.interp4j.api.metric.MetricResult;
@@ -130,6 +132,42 @@ class KlDivergenceTest extends MetricContract {
             expected += pi * Math.log(pi / (Math.exp(q[i]) / zq));
         }
         assertThat(metric().compute(compare(p, q)).value()).isCloseTo(expected, within(1e-5 * expected));
+    }
+
+    private static float[] randomLogits(Random random, int vocab) {
+        float[] logits = new float[vocab];
+        for (int i = 0; i < vocab; i++) {
+            logits[i] = (float) (random.nextGaussian() * 3);
+        }
+        return logits;
+    }
+
+    @Test
+    void aReferenceComparedManyTimesGivesTheBitsOfEachComparisonFromScratch() {
+        Random random = new Random(11);
+        int vocab = 3000;
+        float[] clean = randomLogits(random, vocab);
+        Metric metric = metric();
+        double first = Double.NaN;
+        for (int run = 0; run < 5; run++) {
+            float[] intervened = randomLogits(random, vocab);
+            // a new but equal reference tensor each time, as a row hands over one clean run's logits
+            double value = metric.compute(compare(clean.clone(), intervened)).value();
+            assertThat(value).as("run %d", run).isEqualTo(Distributions.kl(clean, intervened));
+            first = run == 0 ? value : first;
+        }
+        // a reference one logit away from the prepared one is not taken for it
+        float[] changed = clean.clone();
+        changed[17] += 1;
+        float[] intervened = randomLogits(new Random(11), vocab);
+        assertThat(metric.compute(compare(changed, intervened)).value()).isEqualTo(Distributions.kl(changed, intervened));
+        assertThat(metric.compute(compare(clean, intervened)).value()).isEqualTo(Distributions.kl(clean, intervened));
+        // and under the other direction, where P is the run that changes every time
+        Metric reversed = metric("direction = intervened-to-reference");
+        for (int run = 0; run < 3; run++) {
+            float[] other = randomLogits(random, vocab);
+            assertThat(reversed.compute(compare(clean, other)).value()).isEqualTo(Distributions.kl(other, clean));
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.metric.Metric;
 import io.interp4j.api.metric.MetricInput;
 import io.interp4j.api.metric.MetricInput.LogitComparison;
 import io.interp4j.api.metric.MetricResult;
@@ -66,6 +67,24 @@ class TopKOverlapTest extends MetricContract {
         MetricResult r = metric("k = 3, positions = all").compute(input);
         assertThat(r.value()).isEqualTo(0.5);
         assertThat(r.details()).containsEntry("position-0", 0.0).containsEntry("position-1", 1.0);
+    }
+
+    @Test
+    void aReferenceReusedAndThenChangedGivesEachComparisonsOwnOverlap() {
+        Metric metric = metric("k = 3, positions = all");
+        LogitComparison twoRows = LogitComparison.of(rows(DESCENDING, ASCENDING), rows(DESCENDING, DESCENDING));
+        // rows 0 and 1 of one reference, asked for in both orders, then again with an equal new tensor
+        assertThat(metric.compute(twoRows).value()).isEqualTo(0.5);
+        assertThat(metric.compute(LogitComparison.of(rows(DESCENDING, ASCENDING), rows(ASCENDING, ASCENDING))).value())
+                .isEqualTo(0.5);
+        // one logit of the reference changed: top3 {0,1,2} becomes {5,0,1}, which shares {5} with {5,4,3}
+        float[] raised = DESCENDING.clone();
+        raised[5] = 9;
+        assertThat(metric("k = 3").compute(compare(raised, ASCENDING)).value()).isEqualTo(1.0 / 3);
+        Metric reused = metric("k = 3");
+        assertThat(reused.compute(compare(DESCENDING, ASCENDING)).value()).isZero();
+        assertThat(reused.compute(compare(raised, ASCENDING)).value()).isEqualTo(1.0 / 3);
+        assertThat(reused.compute(compare(DESCENDING, ASCENDING)).value()).isZero();
     }
 
     @Test
