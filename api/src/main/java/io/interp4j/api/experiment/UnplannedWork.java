@@ -11,13 +11,14 @@ import io.interp4j.api.train.TrainingOptions;
 import java.util.List;
 
 /**
- * Work a step runs outside its forward plans (LoRA training, generation), declared as data so that a
- * dry run counts and prices it before it runs, as it does the plans ({@link Experiment#unplanned}).
+ * Work a step runs outside its forward plans (LoRA training, generation, the logit lens in Java),
+ * declared as data so that a dry run counts and prices it before it runs, as it does the plans
+ * ({@link Experiment#unplanned}).
  *
  * @since 0.4
  */
 @Stable
-public sealed interface UnplannedWork permits UnplannedWork.Training, UnplannedWork.Generation {
+public sealed interface UnplannedWork permits UnplannedWork.Training, UnplannedWork.Generation, UnplannedWork.Lens {
     /**
      * Returns the study model the work runs on, on its own engine.
      *
@@ -132,6 +133,44 @@ public sealed interface UnplannedWork permits UnplannedWork.Training, UnplannedW
         public long forwardPasses() {
             long batched = batchSize == 1 ? 0 : (long) prompts.size() * maxNewTokens;
             return batched + (long) alone() * (warmUpTokens + maxNewTokens);
+        }
+    }
+
+    /**
+     * Residual vectors that the step's plans read and the step then unembeds in Java, through the
+     * checkpoint's final norm and unembedding in double precision ({@link
+     * io.interp4j.api.checkpoint.Unembedding}, as the logit lens does): no forward pass, but at
+     * Qwen2.5 scale each vector is {@code vocab × d_model} multiply-adds (136 million at 0.5B), which
+     * early exit's lens does for every layer of every prompt.
+     *
+     * @param model the model whose unembedding is used
+     * @param vectors how many vectors are unembedded in all
+     * @param perPass how many are unembedded together, in one pass over the unembedding
+     * @since 0.5
+     */
+    record Lens(String model, long vectors, int perPass) implements UnplannedWork {
+        /** Checks the fields. */
+        public Lens {
+            requireNonNull(model, "model is null");
+            if (vectors < 1 || perPass < 1) {
+                throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "the lens on model '" + model + "' needs at least one vector and"
+                        + " one per pass, found " + vectors + " and " + perPass);
+            }
+        }
+
+        /** Runs none: the vectors come from the step's plans. */
+        @Override
+        public long forwardPasses() {
+            return 0;
+        }
+
+        /**
+         * Returns how many passes over the unembedding the lens makes.
+         *
+         * @return {@code ceil(vectors / perPass)}
+         */
+        public long passes() {
+            return (vectors + perPass - 1) / perPass;
         }
     }
 }

@@ -1,12 +1,18 @@
 package io.interp4j.app.study;
 
+import com.typesafe.config.ConfigFactory;
 import io.interp4j.api.experiment.UnplannedWork;
+import io.interp4j.api.metric.Metric;
+import io.interp4j.api.metric.MetricInput.LogitComparison;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.plan.ForwardPlan;
+import io.interp4j.api.plan.ForwardReadout;
 import io.interp4j.api.plan.ForwardRequest;
 import io.interp4j.api.plan.ModelRef;
 import io.interp4j.api.plan.PlanExecutor;
+import io.interp4j.api.plan.ReadoutSink;
+import io.interp4j.api.plugin.TensorData;
 import io.interp4j.app.plugins.PluginRegistry;
 import io.interp4j.planner.PlanCost;
 import io.interp4j.planner.Planner;
@@ -14,6 +20,7 @@ import io.interp4j.planner.ScheduledForward;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,9 +43,11 @@ final class DryRunCosts implements AutoCloseable {
     private final ModelPool pool;
     private final Map<String, PlanCost> calibrated = new LinkedHashMap<>();
     private final UnplannedCosts unplannedCosts;
+    private final PluginRegistry registry;
 
     DryRunCosts(StudyPlan plan, PluginRegistry registry, boolean estimate) {
         this.plan = plan;
+        this.registry = registry;
         this.estimate = estimate;
         this.pool = estimate ? new ModelPool(plan, registry) : null;
         this.unplannedCosts = new UnplannedCosts(plan, registry, pool);
@@ -171,9 +180,9 @@ final class DryRunCosts implements AutoCloseable {
      * so that the sample batches and reuses as the step will), about {@value #SAMPLE_SECONDS} seconds
      * of the calibration's cost in all, and times it: the ratio of measured to modelled seconds corrects
      * the calibration's cost model for what it leaves out (the batches' real shapes, per-row
-     * interventions, the executor's own work). The calibration's four forwards alone priced the first
-     * measured 0.5B steps 1.25 to 1.32 times too low. One prompt's requests run first, untimed (see the
-     * comment in the loop).
+     * interventions, the executor's own work, and what the step does with each readout, see {@link
+     * Comparing}). The calibration's four forwards alone priced the first measured 0.5B steps 1.25 to
+     * 1.32 times too low. One prompt's requests run first, untimed (see the comment in the loop).
      */
     private Sample sample(Planner planner, List<ForwardPlan> plans, boolean plain, double modelledSeconds) {
         double fraction = Math.min(1, SAMPLE_SECONDS / modelledSeconds);
@@ -190,12 +199,44 @@ final class DryRunCosts implements AutoCloseable {
             // first, untimed, one prompt's requests: an engine that compiles a graph per intervention structure and start
             // layer (onnx) compiles nearly all of the step's graphs there, a one-time cost the step spreads over all of
             // its batches but a sample of a few prompts would count in full (it doubled onnx's ratio on the hub)
-            executor.execute(samplePrompts(sampled, 0), models, n -> { }, (index, readout) -> { });
+            ForwardPlan first = samplePrompts(sampled, 0);
+            executor.execute(first, models, n -> { }, new Comparing(first));
             long started = System.nanoTime();
-            executor.execute(sampled, models, n -> { }, (index, readout) -> { });
+            executor.execute(sampled, models, n -> { }, new Comparing(sampled));
             measured += (System.nanoTime() - started) / 1e9;
         }
         return new Sample(requests, modelled, measured);
+    }
+
+    /**
+     * What the sample does with each readout, so that its time is in the measured ratio: what the atlas
+     * rows do with most readouts. The first readout with logits on a prompt (and model) is the reference
+     * (the clean run, which the planner delivers first); every later one's last-position logits are
+     * compared with it by the study's {@code kl-divergence} metric. Rows that also take a top-k overlap
+     * do a little more; a step that reads no logits does none.
+     */
+    private final class Comparing implements ReadoutSink {
+        private final ForwardPlan sampled;
+        private final Metric kl = registry.metric("kl-divergence", ConfigFactory.empty());
+        private final Map<String, TensorData> references = new HashMap<>();
+
+        Comparing(ForwardPlan sampled) {
+            this.sampled = sampled;
+        }
+
+        @Override
+        public void accept(int index, ForwardReadout readout) {
+            if (readout.logits() == null) {
+                return;
+            }
+            ForwardRequest request = sampled.requests().get(index);
+            float[] logits = readout.lastLogits();
+            TensorData last = new TensorData(new long[] {1, logits.length}, logits);
+            TensorData reference = references.putIfAbsent(request.model() + " " + Arrays.toString(request.tokens()), last);
+            if (reference != null) {
+                kl.compute(LogitComparison.of(reference, last));
+            }
+        }
     }
 
     /** The requests on an evenly spaced {@code fraction} of a plan's distinct prompts (at least one). */

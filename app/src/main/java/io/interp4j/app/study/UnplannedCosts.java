@@ -2,6 +2,7 @@ package io.interp4j.app.study;
 
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
+import io.interp4j.api.checkpoint.Unembedding;
 import io.interp4j.api.experiment.UnplannedWork;
 import io.interp4j.api.model.Decoding;
 import io.interp4j.api.model.GenerationOptions;
@@ -19,6 +20,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Random;
 import java.util.stream.Stream;
 
 /**
@@ -26,7 +28,7 @@ import java.util.stream.Stream;
  * loaded model (no calibration model prices training or generation, so a short run of each is the
  * estimate). Training runs a few optimizer steps of the recipe into a temporary folder that is deleted;
  * generation times a batched prefill and a few batched decode steps, and a few prompts' first tokens
- * and cached decode steps alone.
+ * and cached decode steps alone; the lens times a few passes over the checkpoint's unembedding.
  */
 final class UnplannedCosts {
     /** Optimizer steps a training sample runs; the first pays the setup, the others time a step. */
@@ -35,6 +37,8 @@ final class UnplannedCosts {
     private static final int PREFILL_PROMPTS = 3;
     /** Cached decode steps a generation sample times. */
     private static final int DECODE_TOKENS = 8;
+    /** Passes over the unembedding a lens sample times. */
+    private static final int LENS_PASSES = 2;
 
     private final StudyPlan plan;
     private final PluginRegistry registry;
@@ -64,13 +68,19 @@ final class UnplannedCosts {
         if (!Files.isDirectory(plan.models().get(work.model()).path())) {
             return new Cost(what + ", not estimated: model '" + work.model() + "' does not exist yet", 0, false);
         }
-        return work instanceof UnplannedWork.Training t ? training(what, t) : generation(what, (UnplannedWork.Generation) work);
+        if (work instanceof UnplannedWork.Training t) {
+            return training(what, t);
+        }
+        return work instanceof UnplannedWork.Lens l ? lens(what, l) : generation(what, (UnplannedWork.Generation) work);
     }
 
-    // a sealed interface of two: Java 17 has no pattern matching for switch
+    // a sealed interface: Java 17 has no pattern matching for switch
     private static String describe(UnplannedWork work) {
         if (work instanceof UnplannedWork.Training t) {
             return String.format(Locale.ROOT, "training on %s: %,d micro-batches of %d", t.model(), t.forwardPasses(), t.options().batchSize());
+        }
+        if (work instanceof UnplannedWork.Lens l) {
+            return String.format(Locale.ROOT, "lens on %s: %,d vectors unembedded in Java, %d per pass", l.model(), l.vectors(), l.perPass());
         }
         UnplannedWork.Generation g = (UnplannedWork.Generation) work;
         if (g.batchSize() == 1) {
@@ -178,6 +188,31 @@ final class UnplannedCosts {
             if (!own) {
                 pool.release(work.model(), work.load());
             }
+        }
+    }
+
+    /**
+     * Times {@value #LENS_PASSES} passes of {@code perPass} random vectors through the model's own
+     * unembedding, after one untimed pass (the JIT), and prices every pass at their mean.
+     */
+    private Cost lens(String what, UnplannedWork.Lens work) {
+        Random random = new Random(1);
+        try (Unembedding unembedding = Unembedding.open(plan.models().get(work.model()).path())) {
+            double[][] vectors = new double[work.perPass()][plan.models().get(work.model()).config().hiddenSize()];
+            for (double[] vector : vectors) {
+                for (int c = 0; c < vector.length; c++) {
+                    vector[c] = random.nextGaussian();
+                }
+            }
+            unembedding.logits(vectors);
+            long started = System.nanoTime();
+            for (int i = 0; i < LENS_PASSES; i++) {
+                unembedding.logits(vectors);
+            }
+            double perPass = (System.nanoTime() - started) / 1e9 / LENS_PASSES;
+            double seconds = perPass * work.passes();
+            return new Cost(what + String.format(Locale.ROOT, ", estimated %s (%s per pass of %d, timed on %d passes)",
+                    DryRunCosts.duration(seconds), DryRunCosts.duration(perPass), work.perPass(), LENS_PASSES), seconds, true);
         }
     }
 

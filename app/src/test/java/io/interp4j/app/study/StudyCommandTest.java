@@ -195,9 +195,9 @@ class StudyCommandTest {
     }
 
     /**
-     * Training and generation are priced too, by running a few optimizer steps and decode steps of the
-     * same work: every line of the two steps is estimated, the total covers every step, and the training
-     * sample's temporary folder is gone.
+     * Training, generation and the lens are priced too, by running a few optimizer steps, decode steps
+     * and passes over the unembedding of the same work: every line of the steps is estimated, the total
+     * covers every step, and the training sample's temporary folder is gone.
      */
     @Test
     void theDryRunPricesTrainingAndGenerationOnAShortRunOfTheSameWork() throws IOException {
@@ -205,7 +205,8 @@ class StudyCommandTest {
                 { id = train, experiment = lora-training, settings { suite = main, split = all, family = json_schema, steps = 5, grad-accum = 2,
                     checkpoints = [2] } },
                 { id = vibe, experiment = vibe-check, settings { suite = main, split = all, family = copying, variants = [none, int8],
-                    max-new-tokens = 6 } }
+                    max-new-tokens = 6 } },
+                { id = exit, experiment = early-exit, settings { suite = main, split = all } }
                 """);
         Result unpriced = run("study", file.toString(), "--dry-run");
         assertThat(unpriced.code()).as(unpriced.err()).isZero();
@@ -233,6 +234,13 @@ class StudyCommandTest {
             passes += prompts * 6 + Math.min(3, prompts) * 7;
         }
         assertThat(variants).as(r.out()).containsExactly("none", "int8");
+        // early exit unembeds each prompt's 2 layers, once per protocol, in passes of one prompt's layers
+        java.util.regex.Matcher lens = java.util.regex.Pattern.compile("(\\d+) planned requests.*\\n\\s+lens on main: (\\d+) vectors unembedded in"
+                + " Java, 2 per pass, estimated [^(]+ \\([^)]+ per pass of 2, timed on 2 passes\\)").matcher(r.out());
+        assertThat(lens.find()).as(r.out()).isTrue();
+        // the plan: each prompt clean, then its lens forward per protocol
+        long prompts = Long.parseLong(lens.group(1)) / 3;
+        assertThat(Long.parseLong(lens.group(2))).isEqualTo(prompts * 2 * 2);
         // the step's count is its unplanned work's: per variant, 6 new tokens per prompt batched, then the timed prompts' warm-up token and 6 new ones
         assertThat(r.out()).contains(String.format(java.util.Locale.ROOT, "%,d forward passes", passes));
         assertThat(r.out()).containsPattern("total: [0-9,]+ forward passes, estimated [^\\n]+; report formats").doesNotContain("estimated part");

@@ -11,6 +11,7 @@ import io.interp4j.api.experiment.StepResult.Chart;
 import io.interp4j.api.experiment.StepResult.ChartType;
 import io.interp4j.api.experiment.StepResult.Table;
 import io.interp4j.api.experiment.StudyContext;
+import io.interp4j.api.experiment.UnplannedWork;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
 import io.interp4j.api.intervention.Positions;
@@ -119,6 +120,18 @@ final class EarlyExitExperiment implements Experiment {
             plans.add(plan(model, context.modelConfig(model).numLayers(), recipes.of(model).scope().tokens(context, model)));
         }
         return plans;
+    }
+
+    /** The lens: every layer of every prompt, per protocol, unembedded in Java as {@link #exits} does, a prompt's layers per pass. */
+    @Override
+    public List<UnplannedWork> unplanned(StudyContext context) {
+        List<UnplannedWork> work = new ArrayList<>();
+        for (String model : scope.models(context)) {
+            int layers = context.modelConfig(model).numLayers();
+            long prompts = recipes.of(model).scope().tokens(context, model).size();
+            work.add(new UnplannedWork.Lens(model, (long) layers * prompts * scope.protocols().size(), Math.min(layers, VECTORS_PER_PASS)));
+        }
+        return work;
     }
 
     @Override
