@@ -43,43 +43,32 @@ class UnembeddingTest {
         return vectors;
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {1, 2, 3, 4, 5, 7, 8, 9, 24})
-    void everyLogitIsThePlainOrderedDotProductToTheLastBit(int count) {
-        // an odd vocabulary over two tasks of 512 rows: the pairs of rows end with one row alone
-        ModelConfig config = ModelConfig.of(1_025, 24, 32, 1, 4, 2, false);
+    /** Writes a random checkpoint and checks every logit of the vectors against {@link #plain}. */
+    private void assertPlainLogits(ModelConfig config, DType dtype, double[][] vectors) {
         Path dir = tmp.resolve("m");
-        RandomCheckpoint.write(dir, config, DType.F32, 5);
+        RandomCheckpoint.write(dir, config, dtype, 5);
         float[] weight;
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
             weight = checkpoint.readFloats(Qwen2Layout.unembedding(checkpoint.config()));
         }
-        double[][] vectors = vectors(count, 24, count);
         try (Unembedding unembedding = Unembedding.open(dir)) {
             double[][] logits = unembedding.logits(vectors);
-            double[][] expected = plain(weight, 1_025, 24, vectors);
-            for (int n = 0; n < count; n++) {
+            double[][] expected = plain(weight, config.vocabSize(), config.hiddenSize(), vectors);
+            for (int n = 0; n < vectors.length; n++) {
                 assertThat(logits[n]).as("vector %d", n).containsExactly(expected[n]);
             }
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 4, 5, 7, 8, 9, 24})
+    void everyLogitIsThePlainOrderedDotProductToTheLastBit(int count) {
+        // an odd vocabulary over two tasks of 512 rows: the pairs of rows end with one row alone
+        assertPlainLogits(ModelConfig.of(1_025, 24, 32, 1, 4, 2, false), DType.F32, vectors(count, 24, count));
+    }
+
     @Test
     void bfloat16RowsAreWidenedExactly() {
-        ModelConfig config = ModelConfig.of(301, 16, 32, 1, 4, 2, true);
-        Path dir = tmp.resolve("m");
-        RandomCheckpoint.write(dir, config, DType.BF16, 9);
-        float[] weight;
-        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
-            weight = checkpoint.readFloats(Qwen2Layout.unembedding(checkpoint.config()));
-        }
-        double[][] vectors = vectors(6, 16, 2);
-        try (Unembedding unembedding = Unembedding.open(dir)) {
-            double[][] logits = unembedding.logits(vectors);
-            double[][] expected = plain(weight, 301, 16, vectors);
-            for (int n = 0; n < vectors.length; n++) {
-                assertThat(logits[n]).as("vector %d", n).containsExactly(expected[n]);
-            }
-        }
+        assertPlainLogits(ModelConfig.of(301, 16, 32, 1, 4, 2, true), DType.BF16, vectors(6, 16, 2));
     }
 }
