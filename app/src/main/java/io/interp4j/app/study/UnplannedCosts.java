@@ -1,14 +1,18 @@
 package io.interp4j.app.study;
 
+import com.typesafe.config.ConfigFactory;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.checkpoint.Unembedding;
 import io.interp4j.api.experiment.UnplannedWork;
+import io.interp4j.api.metric.Metric;
+import io.interp4j.api.metric.MetricInput.LogitComparison;
 import io.interp4j.api.model.Decoding;
 import io.interp4j.api.model.GenerationOptions;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.Model;
 import io.interp4j.api.model.Run;
+import io.interp4j.api.plugin.TensorData;
 import io.interp4j.api.train.LoraTrainer;
 import io.interp4j.api.train.TrainingOptions;
 import io.interp4j.app.plugins.PluginRegistry;
@@ -193,10 +197,14 @@ final class UnplannedCosts {
 
     /**
      * Times {@value #LENS_PASSES} passes of {@code perPass} random vectors through the model's own
-     * unembedding, after one untimed pass (the JIT), and prices every pass at their mean.
+     * unembedding, each vector's logits then rounded to float32 and compared with a reference by the
+     * study's {@code kl-divergence} metric (as the plans' sample compares each readout, and as early exit
+     * compares each exit with the model's logits), after one untimed pass (the JIT), and prices every
+     * pass at their mean.
      */
     private Cost lens(String what, UnplannedWork.Lens work) {
         Random random = new Random(1);
+        Metric kl = registry.metric("kl-divergence", ConfigFactory.empty());
         try (Unembedding unembedding = Unembedding.open(plan.models().get(work.model()).path())) {
             double[][] vectors = new double[work.perPass()][plan.models().get(work.model()).config().hiddenSize()];
             for (double[] vector : vectors) {
@@ -204,16 +212,32 @@ final class UnplannedCosts {
                     vector[c] = random.nextGaussian();
                 }
             }
-            unembedding.logits(vectors);
+            TensorData reference = lensPass(unembedding, vectors, kl, null);
             long started = System.nanoTime();
             for (int i = 0; i < LENS_PASSES; i++) {
-                unembedding.logits(vectors);
+                lensPass(unembedding, vectors, kl, reference);
             }
             double perPass = (System.nanoTime() - started) / 1e9 / LENS_PASSES;
             double seconds = perPass * work.passes();
-            return new Cost(what + String.format(Locale.ROOT, ", estimated %s (%s per pass of %d, timed on %d passes)",
+            return new Cost(what + String.format(Locale.ROOT, ", estimated %s (%s per pass of %d with a KL each, timed on %d passes)",
                     DryRunCosts.duration(seconds), DryRunCosts.duration(perPass), work.perPass(), LENS_PASSES), seconds, true);
         }
+    }
+
+    /** One lens pass: the vectors unembedded, each compared with the reference (the first vector's logits when null), which it returns. */
+    private static TensorData lensPass(Unembedding unembedding, double[][] vectors, Metric kl, TensorData reference) {
+        double[][] logits = unembedding.logits(vectors);
+        TensorData first = reference;
+        for (double[] row : logits) {
+            float[] rounded = new float[row.length];
+            for (int v = 0; v < row.length; v++) {
+                rounded[v] = (float) row[v];
+            }
+            TensorData exit = new TensorData(new long[] {1, rounded.length}, rounded);
+            first = first == null ? exit : first;
+            kl.compute(LogitComparison.of(first, exit));
+        }
+        return first;
     }
 
     /** Seconds of one greedy, cached, batched generation of exactly {@code tokens} tokens per row. */

@@ -236,7 +236,7 @@ class StudyCommandTest {
         assertThat(variants).as(r.out()).containsExactly("none", "int8");
         // early exit unembeds each prompt's 2 layers, once per protocol, in passes of one prompt's layers
         java.util.regex.Matcher lens = java.util.regex.Pattern.compile("(\\d+) planned requests.*\\n\\s+lens on main: (\\d+) vectors unembedded in"
-                + " Java, 2 per pass, estimated [^(]+ \\([^)]+ per pass of 2, timed on 2 passes\\)").matcher(r.out());
+                + " Java, 2 per pass, estimated [^(]+ \\([^)]+ per pass of 2 with a KL each, timed on 2 passes\\)").matcher(r.out());
         assertThat(lens.find()).as(r.out()).isTrue();
         // the plan: each prompt clean, then its lens forward per protocol
         long prompts = Long.parseLong(lens.group(1)) / 3;
