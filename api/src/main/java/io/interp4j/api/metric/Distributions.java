@@ -144,7 +144,7 @@ public final class Distributions {
      * {@code exp} over a 151,936-token vocabulary, one against a prepared reference takes one. The
      * results are the same to the last bit. Immutable: the row is copied.
      *
-     * @since 0.2
+     * @since 0.5
      */
     public static final class Reference {
         private final float[] logits;

@@ -205,8 +205,9 @@ final class UnplannedCosts {
     private Cost lens(String what, UnplannedWork.Lens work) {
         Random random = new Random(1);
         Metric kl = registry.metric("kl-divergence", ConfigFactory.empty());
-        try (Unembedding unembedding = Unembedding.open(plan.models().get(work.model()).path())) {
-            double[][] vectors = new double[work.perPass()][plan.models().get(work.model()).config().hiddenSize()];
+        StudyPlan.ModelSpec spec = plan.models().get(work.model());
+        try (Unembedding unembedding = Unembedding.open(spec.path())) {
+            double[][] vectors = new double[work.perPass()][spec.config().hiddenSize()];
             for (double[] vector : vectors) {
                 for (int c = 0; c < vector.length; c++) {
                     vector[c] = random.nextGaussian();

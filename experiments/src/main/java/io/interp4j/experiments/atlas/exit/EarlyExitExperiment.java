@@ -128,7 +128,8 @@ final class EarlyExitExperiment implements Experiment {
         List<UnplannedWork> work = new ArrayList<>();
         for (String model : scope.models(context)) {
             int layers = context.modelConfig(model).numLayers();
-            long prompts = recipes.of(model).scope().tokens(context, model).size();
+            // one prompt per task: counted without tokenizing them (plans() does that)
+            long prompts = recipes.of(model).scope().tasks(context).size();
             work.add(new UnplannedWork.Lens(model, (long) layers * prompts * scope.protocols().size(), Math.min(layers, VECTORS_PER_PASS)));
         }
         return work;
