@@ -236,11 +236,13 @@ final class CrossModelTransfer implements Experiment {
             // (baselines of 6e-6 nats gave recoveries of −15.9 that entered the family means)
             Map<Protocol, Double> minimum = Map.of(Protocol.PUBLISHED, Double.MIN_VALUE, Protocol.CORRECTED, floor);
             Map<Protocol, int[][]> familiesOf = new LinkedHashMap<>();
+            Map<Protocol, int[]> membersOf = new LinkedHashMap<>();
             for (Protocol protocol : protocols) {
                 double least = minimum.get(protocol);
                 int[][] chosen = own.families(protocol, tasks);
                 familiesOf.put(protocol, atLeast(chosen, baseline, least));
                 int[] members = PromptSet.members(chosen);
+                membersOf.put(protocol, members);
                 int excluded = (int) Arrays.stream(members).filter(t -> !(baseline[t] >= least)).count();
                 if (excluded > 0) {
                     atlas.artefact(protocol, name, excluded + " of " + members.length + " prompts have KL(trained ‖ base) "
@@ -256,13 +258,13 @@ final class CrossModelTransfer implements Experiment {
             double meanBaseline = defined.length == 0 ? Double.NaN : Stats.familyMean(baseline, defined);
             atlas.value("cross-model-transfer.kl-trained-base", null, name, meanBaseline, fmt(meanBaseline));
             Map<Protocol, Integer> best = new LinkedHashMap<>();
-            for (Protocol protocol : scope.protocols()) {
+            for (Protocol protocol : protocols) {
                 int[][] families = familiesOf.get(protocol);
                 double least = minimum.get(protocol);
                 double[] recovery = new double[layers];
                 double[][] cis = new double[layers][];
                 AtlasRows.Sample[] samples = new AtlasRows.Sample[layers];
-                int[] members = PromptSet.members(own.families(protocol, tasks));
+                int[] members = membersOf.get(protocol);
                 for (int l = 0; l < layers; l++) {
                     double[] values = new double[tasks.size()];
                     Arrays.fill(values, Double.NaN);
