@@ -50,14 +50,17 @@ import picocli.CommandLine.Option;
  * KV cache beside two floors measured in the same process: the compute floor, the bare matrix products
  * of the same forward on the fastest matrix kernels an engine offers ({@link MatrixProducts}, with the
  * checkpoint's own weights), and for decode the memory floor, the bytes of weights one decoded token
- * reads divided by the measured read bandwidth. Also prints each engine's load time and the peak
+ * reads divided by the measured read bandwidth. Each repeat of an engine's workload is timed right after
+ * the floors' own repeat, and the ratios are the medians of these pairs: the machine's drift during a run
+ * (10 to 30% on a shared machine) moves both sides of a pair alike. Also prints each engine's load time and the peak
  * resident memory. With {@code --cache SITE} it also times, alternating with the plain forward of the
  * longest prefill, a forward that caches that site at every layer, and prints the ratio.
  */
 @Command(name = "forward", sortOptions = false, description = {
     "Each engine's prefill of each token count and per-token decode with the KV cache, beside two floors measured in the same "
     + "run: the compute floor (the same forward's bare matrix products on the fastest engine kernels, ONNX Runtime's MLAS) and, "
-    + "for decode, the memory floor (float32 weight bytes per token / measured read bandwidth), with the ratios; load time and "
+    + "for decode, the memory floor (float32 weight bytes per token / measured read bandwidth), each timed in turn with the "
+    + "engine, with the medians of the paired ratios; load time and "
     + "peak resident memory. --cache resid_post (any hook site) also times forwards of the longest prefill caching that site "
     + "at every layer, alternating."})
 final class ForwardBenchmark implements Runnable {
@@ -100,6 +103,12 @@ final class ForwardBenchmark implements Runnable {
     /** One measured workload: a prefill of {@code tokens}, or one decoded token after {@code tokens} of context. */
     private record Workload(String name, int tokens, int keys) {}
 
+    /**
+     * One row of the table: the medians of the engine's times and of the floors measured beside them,
+     * and the medians of the paired ratios (each repeat's engine time over the floor timed next to it).
+     */
+    private record Row(double millis, double computeFloor, double computeRatio, double memoryFloor, double memoryRatio) {}
+
     @Override
     public void run() {
         PrintStream out = context.out();
@@ -117,120 +126,145 @@ final class ForwardBenchmark implements Runnable {
         // a decoded token attends on average to the context and half the decoded tokens
         workloads.add(new Workload("decode (" + context + "+" + decode + ")", 1, context + decode / 2));
 
-        long decodeBytes;
-        long weightBytes;
-        ModelConfig config;
-        List<HookPoint> cachedPoints;
-        double[] computeFloor = new double[workloads.size()];
-        String floorEngine;
-        try (Checkpoint checkpoint = Checkpoint.open(directory)) {
-            config = checkpoint.config();
-            decodeBytes = decodeWeightBytes(checkpoint);
-            weightBytes = checkpoint.float32WeightBytes();
-            cachedPoints = cacheSite == null ? List.of() : pointsOf(config, cacheSite);
-            warmPageCache(checkpoint.weightFiles());
-            floorEngine = computeFloor(checkpoint, workloads, repeats, computeFloor);
-        }
         int readers = ThreadPolicy.current().intraOp();
-        double bandwidth = readBandwidth(repeats, readers);
-        double memoryFloor = decodeBytes / bandwidth * 1e3;
-
-        out.printf(Locale.ROOT, "bench forward: model %s, weights %s, %d repeats (medians)%n", directory, options.quantization().configName(), repeats);
-        out.printf(Locale.ROOT, "  shapes           %d layers, d_model %d, %d/%d heads, d_mlp %d, vocab %d, %,d parameters%n",
-                config.numLayers(), config.hiddenSize(), config.numHeads(), config.numKvHeads(),
-                config.intermediateSize(), config.vocabSize(), config.parameterCount());
-        out.printf(Locale.ROOT, "  compute floor    the bare matrix products of the same forward on %s's kernels (checkpoint weights, float32)%n",
-                floorEngine == null ? "no engine" : floorEngine);
-        out.printf(Locale.ROOT, "  memory floor     %.3f GiB of float32 weights read per decoded token / read bandwidth %.2f GB/s"
-                + " (%d threads reading, as the engines compute) = %.2f ms%n", decodeBytes / 1073741824.0, bandwidth / 1e9, readers, memoryFloor);
-        out.printf(Locale.ROOT, "  %-7s %-16s %10s %14s %9s %14s %9s%n", "engine", "workload", "ms", "compute floor", "x floor",
-                "memory floor", "x floor");
-        for (String engine : engines) {
-            long loadStart = System.nanoTime();
-            try (Model model = registry.loadModel(engine, directory, options)) {
-                double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
-                double[] millis = engineMillis(model, workloads, decode, repeats);
-                for (int w = 0; w < workloads.size(); w++) {
-                    boolean decoding = w == workloads.size() - 1;
-                    out.printf(Locale.ROOT, "  %-7s %-16s %10.2f %14s %9s %14s %9s%n", engine, workloads.get(w).name(), millis[w],
-                            floor(computeFloor[w]), ratio(millis[w], computeFloor[w]), decoding ? floor(memoryFloor) : "",
-                            decoding ? ratio(millis[w], memoryFloor) : "");
+        try (Checkpoint checkpoint = Checkpoint.open(directory); ReadBandwidth bandwidth = new ReadBandwidth(readers)) {
+            ModelConfig config = checkpoint.config();
+            long decodeBytes = decodeWeightBytes(checkpoint);
+            long weightBytes = checkpoint.float32WeightBytes();
+            List<HookPoint> cachedPoints = cacheSite == null ? List.of() : pointsOf(config, cacheSite);
+            warmPageCache(checkpoint.weightFiles());
+            Optional<Floor> floor = fastestProducts(checkpoint, workloads);
+            try {
+                out.printf(Locale.ROOT, "bench forward: model %s, weights %s, %d repeats (medians)%n", directory,
+                        options.quantization().configName(), repeats);
+                out.printf(Locale.ROOT, "  shapes           %d layers, d_model %d, %d/%d heads, d_mlp %d, vocab %d, %,d parameters%n",
+                        config.numLayers(), config.hiddenSize(), config.numHeads(), config.numKvHeads(),
+                        config.intermediateSize(), config.vocabSize(), config.parameterCount());
+                out.printf(Locale.ROOT, "  compute floor    the bare matrix products of the same forward on %s's kernels (checkpoint weights,"
+                        + " float32), timed in turn with each engine forward%n", floor.map(Floor::engine).orElse("no engine"));
+                out.printf(Locale.ROOT, "  memory floor     %.3f GiB of float32 weights read per decoded token / read bandwidth (%d threads"
+                        + " reading, as the engines compute), measured in turn with each decode%n", decodeBytes / 1073741824.0, readers);
+                out.printf(Locale.ROOT, "  x floor          the median of each repeat's engine time over the floor timed next to it%n");
+                out.printf(Locale.ROOT, "  %-7s %-16s %10s %14s %9s %14s %9s%n", "engine", "workload", "ms", "compute floor", "x floor",
+                        "memory floor", "x floor");
+                for (String engine : engines) {
+                    long loadStart = System.nanoTime();
+                    try (Model model = registry.loadModel(engine, directory, options)) {
+                        double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+                        List<Row> rows = measure(model, workloads, floor.map(Floor::products).orElse(null), bandwidth, decodeBytes);
+                        for (int w = 0; w < workloads.size(); w++) {
+                            Row row = rows.get(w);
+                            boolean decoding = w == workloads.size() - 1;
+                            out.printf(Locale.ROOT, "  %-7s %-16s %10.2f %14s %9s %14s %9s%n", engine, workloads.get(w).name(), row.millis(),
+                                    millis(row.computeFloor()), ratio(row.computeRatio()), decoding ? millis(row.memoryFloor()) : "",
+                                    decoding ? ratio(row.memoryRatio()) : "");
+                        }
+                        if (!cachedPoints.isEmpty()) {
+                            double[] caching = cachingRatio(model, prefills.get(prefills.size() - 1), cachedPoints, repeats);
+                            out.printf(Locale.ROOT, "  %-7s caching %s at %d points: median %.1f ms, %.2fx the plain forward of %d tokens"
+                                    + " (alternating runs)%n", engine, cacheSite, cachedPoints.size(), caching[1], caching[1] / caching[0],
+                                    prefills.get(prefills.size() - 1));
+                        }
+                        model.quantization().ifPresent(q -> out.println("  " + engine + "    " + q.describe()));
+                        out.printf(Locale.ROOT, "  %-7s load %.3f s (warm page cache); resident now %.2f GiB%n", engine, loadSeconds,
+                                residentBytes() / 1073741824.0);
+                    }
                 }
-                if (!cachedPoints.isEmpty()) {
-                    double[] caching = cachingRatio(model, prefills.get(prefills.size() - 1), cachedPoints, repeats);
-                    out.printf(Locale.ROOT, "  %-7s caching %s at %d points: median %.1f ms, %.2fx the plain forward of %d tokens (alternating runs)%n",
-                            engine, cacheSite, cachedPoints.size(), caching[1], caching[1] / caching[0],
-                            prefills.get(prefills.size() - 1));
-                }
-                model.quantization().ifPresent(q -> out.println("  " + engine + "    " + q.describe()));
-                out.printf(Locale.ROOT, "  %-7s load %.3f s (warm page cache); resident now %.2f GiB%n", engine, loadSeconds,
-                        residentBytes() / 1073741824.0);
+                out.printf(Locale.ROOT, "  peak RSS         %.2f GiB for %.2f GiB of float32 weights (floors and engines together)%n",
+                        peakResidentBytes() / 1073741824.0, weightBytes / 1073741824.0);
+            } finally {
+                floor.ifPresent(f -> f.products().close());
             }
         }
-        out.printf(Locale.ROOT, "  peak RSS         %.2f GiB for %.2f GiB of float32 weights (floors and engines together)%n",
-                peakResidentBytes() / 1073741824.0, weightBytes / 1073741824.0);
     }
 
-    /** The compute floor of each workload: the fastest engine's median; returns that engine's id, or null if none offers products. */
-    private String computeFloor(Checkpoint checkpoint, List<Workload> workloads, int repeats, double[] floor) {
-        Arrays.fill(floor, Double.NaN);
-        String fastest = null;
-        double fastestTotal = Double.POSITIVE_INFINITY;
+    /** The matrix products that serve as the compute floor, and the engine that offers them. */
+    private record Floor(String engine, MatrixProducts products) {}
+
+    /**
+     * The fastest matrix products any engine offers: each is warmed up and timed once over every
+     * workload; the fastest stays open, the others are closed. Empty when no engine offers products.
+     */
+    private Optional<Floor> fastestProducts(Checkpoint checkpoint, List<Workload> workloads) {
         PluginRegistry registry = context.registry();
+        Floor fastest = null;
+        double fastestTotal = Double.POSITIVE_INFINITY;
         for (String id : registry.ids(PluginKind.ENGINE)) {
             Optional<MatrixProducts> offered = registry.engine(id).matrixProducts(checkpoint);
             if (offered.isEmpty()) {
                 continue;
             }
-            try (MatrixProducts products = offered.get()) {
-                double[] medians = new double[workloads.size()];
-                double total = 0;
-                for (int w = 0; w < workloads.size(); w++) {
-                    Workload workload = workloads.get(w);
-                    double[] millis = new double[repeats];
-                    products.millis(workload.tokens(), workload.keys()); // warm-up
-                    for (int r = 0; r < repeats; r++) {
-                        millis[r] = products.millis(workload.tokens(), workload.keys());
-                    }
-                    medians[w] = median(millis);
-                    total += medians[w];
+            MatrixProducts products = offered.get();
+            double total = 0;
+            for (Workload workload : workloads) {
+                products.millis(workload.tokens(), workload.keys()); // warm-up
+                total += products.millis(workload.tokens(), workload.keys());
+            }
+            if (total < fastestTotal) {
+                if (fastest != null) {
+                    fastest.products().close();
                 }
-                if (total < fastestTotal) {
-                    fastestTotal = total;
-                    fastest = id;
-                    System.arraycopy(medians, 0, floor, 0, medians.length);
-                }
+                fastestTotal = total;
+                fastest = new Floor(id, products);
+            } else {
+                products.close();
             }
         }
-        return fastest;
+        return Optional.ofNullable(fastest);
     }
 
-    /** The median milliseconds of each prefill, and of one decoded token (median over runs of the mean per token). */
-    private static double[] engineMillis(Model model, List<Workload> workloads, int decode, int repeats) {
-        double[] millis = new double[workloads.size()];
+    /**
+     * Times each workload on the engine, each repeat right after the compute floor's products (and, for
+     * decode, a read of the bandwidth buffer), so a machine that slows down mid-run slows both sides of
+     * each ratio alike. Prefill is one forward; decode is the mean per token of a greedy generation.
+     */
+    private List<Row> measure(Model model, List<Workload> workloads, MatrixProducts floor, ReadBandwidth bandwidth, long decodeBytes) {
+        List<Row> rows = new ArrayList<>();
         Random random = new Random(42);
         try (Run run = model.newRun()) {
-            for (int w = 0; w < workloads.size() - 1; w++) {
-                int[] ids = random.ints(workloads.get(w).tokens(), 0, model.config().vocabSize()).toArray();
-                run.forward(ids).logits().close(); // warm-up
-                double[] times = new double[repeats];
-                for (int r = 0; r < repeats; r++) {
-                    long t = System.nanoTime();
-                    run.forward(ids).logits().close();
-                    times[r] = (System.nanoTime() - t) / 1e6;
+            for (int w = 0; w < workloads.size(); w++) {
+                Workload workload = workloads.get(w);
+                boolean decoding = w == workloads.size() - 1;
+                int[] ids = random.ints(decoding ? workloads.get(0).tokens() : workload.tokens(), 0, model.config().vocabSize()).toArray();
+                GenerationOptions options = new GenerationOptions(decode + 1, true, false);
+                Callable<Double> engineMillis = decoding
+                        ? () -> 1e3 / run.generate(ids, options).decodeTokensPerSecond()
+                        : () -> {
+                            long t = System.nanoTime();
+                            run.forward(ids).logits().close();
+                            return (System.nanoTime() - t) / 1e6;
+                        };
+                double[] millis = new double[repeats];
+                double[] compute = new double[repeats];
+                double[] memory = new double[repeats];
+                double[] computeRatio = new double[repeats];
+                double[] memoryRatio = new double[repeats];
+                for (int r = -1; r < repeats; r++) { // r = -1: warm-up
+                    double c = floor == null ? Double.NaN : floor.millis(workload.tokens(), workload.keys());
+                    double m = decoding ? decodeBytes / bandwidth.bytesPerSecond() * 1e3 : Double.NaN;
+                    double e = call(engineMillis);
+                    if (r >= 0) {
+                        millis[r] = e;
+                        compute[r] = c;
+                        memory[r] = m;
+                        computeRatio[r] = e / c;
+                        memoryRatio[r] = e / m;
+                    }
                 }
-                millis[w] = median(times);
+                rows.add(new Row(median(millis), median(compute), median(computeRatio), median(memory), median(memoryRatio)));
             }
-            int[] prompt = random.ints(workloads.get(0).tokens(), 0, model.config().vocabSize()).toArray();
-            GenerationOptions options = new GenerationOptions(decode + 1, true, false);
-            run.generate(prompt, options); // warm-up
-            double[] perToken = new double[repeats];
-            for (int r = 0; r < repeats; r++) {
-                perToken[r] = 1e3 / run.generate(prompt, options).decodeTokensPerSecond();
-            }
-            millis[workloads.size() - 1] = median(perToken);
         }
-        return millis;
+        return rows;
+    }
+
+    private static double call(Callable<Double> timed) {
+        try {
+            return timed.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** {median plain forward, median caching forward} in milliseconds, alternating so a busy machine slows both alike. */
@@ -265,46 +299,58 @@ final class ForwardBenchmark implements Runnable {
     }
 
     /**
-     * The bytes per second that {@code threads} threads read together from memory far beyond any cache
-     * (the best of the rounds), each reading its share of one direct buffer. A decoded token reads every weight once and writes next to nothing, so read
-     * bandwidth, not a copy's read-plus-write rate, bounds it; one thread's copy measured 15.4 GB/s here
-     * while onnx decoded a 0.5B token in 87 ms, 22.7 GB/s of weights.
+     * The bytes per second that {@code threads} threads read together from memory far beyond any cache,
+     * each reading its share of one direct buffer of {@value #READ_BYTES} bytes, one round per call. A
+     * decoded token reads every weight once and writes next to nothing, so read bandwidth, not a copy's
+     * read-plus-write rate, bounds it; one thread's copy measured 15.4 GB/s here while onnx decoded a
+     * 0.5B token in 87 ms, 22.7 GB/s of weights.
      */
-    static double readBandwidth(int repeats, int threads) {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(READ_BYTES).order(ByteOrder.nativeOrder());
-        for (int i = 0; i < READ_BYTES; i += Long.BYTES) {
-            buffer.putLong(i, i);
+    static final class ReadBandwidth implements AutoCloseable {
+        private final ByteBuffer buffer = ByteBuffer.allocateDirect(READ_BYTES).order(ByteOrder.nativeOrder());
+        private final int threads;
+        private final int share;
+        private final ExecutorService pool;
+        private long expected = -1;
+
+        ReadBandwidth(int threads) {
+            this.threads = threads;
+            for (int i = 0; i < READ_BYTES; i += Long.BYTES) {
+                buffer.putLong(i, i);
+            }
+            this.share = READ_BYTES / threads / Long.BYTES * Long.BYTES;
+            this.pool = Executors.newFixedThreadPool(threads);
         }
-        int share = READ_BYTES / threads / Long.BYTES * Long.BYTES;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            double best = Double.POSITIVE_INFINITY;
-            long expected = -1;
-            for (int r = 0; r <= Math.max(2, repeats); r++) {
-                List<Callable<Long>> reads = new ArrayList<>();
-                for (int t = 0; t < threads; t++) {
-                    int from = t * share;
-                    reads.add(() -> sum(buffer, from, from + share));
-                }
+
+        /** One round: every thread reads its share once. */
+        double bytesPerSecond() {
+            List<Callable<Long>> reads = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int from = t * share;
+                reads.add(() -> sum(buffer, from, from + share));
+            }
+            try {
                 long started = System.nanoTime();
                 long total = 0;
                 for (Future<Long> read : pool.invokeAll(reads)) {
                     total += read.get();
                 }
-                best = Math.min(best, (System.nanoTime() - started) / 1e9);
+                double seconds = (System.nanoTime() - started) / 1e9;
                 // the sums are used, so no read is optimised away; every round reads the same values
                 if (expected != -1 && total != expected) {
                     throw new IllegalStateException("the bandwidth buffer read differently between rounds");
                 }
                 expected = total;
+                return (double) share * threads / seconds;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while measuring read bandwidth", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("measuring read bandwidth failed", e.getCause());
             }
-            return (double) share * threads / best;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while measuring read bandwidth", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("measuring read bandwidth failed", e.getCause());
-        } finally {
+        }
+
+        @Override
+        public void close() {
             pool.shutdownNow();
         }
     }
@@ -326,12 +372,12 @@ final class ForwardBenchmark implements Runnable {
         return sum;
     }
 
-    private static String floor(double millis) {
+    private static String millis(double millis) {
         return Double.isNaN(millis) ? "n/a" : String.format(Locale.ROOT, "%.2f", millis);
     }
 
-    private static String ratio(double millis, double floor) {
-        return Double.isNaN(floor) ? "n/a" : String.format(Locale.ROOT, "%.2fx", millis / floor);
+    private static String ratio(double ratio) {
+        return Double.isNaN(ratio) ? "n/a" : String.format(Locale.ROOT, "%.2fx", ratio);
     }
 
     /** Every hook point of a site, named by its suffix with or without {@code hook_} ({@code resid_post}, {@code attn.hook_z}). */
