@@ -17,9 +17,11 @@ public interface MatrixProducts extends AutoCloseable {
      *
      * @param tokens the new positions, at least 1 (1 for a decoded token)
      * @param keys the positions attended to, at least {@code tokens} (the cached ones plus the new)
+     * @param unembedded the positions whose logits are computed, 1 to {@code tokens} (a prefill that
+     *     reads the last position's logits only: 1)
      * @return the wall-clock milliseconds of that one run
      */
-    double millis(int tokens, int keys);
+    double millis(int tokens, int keys, int unembedded);
 
     /** Frees the native memory. */
     @Override

@@ -7,6 +7,8 @@ import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.checkpoint.Qwen2Layout;
 import io.interp4j.api.hook.HookPoint;
 import io.interp4j.api.hook.HookSite;
+import io.interp4j.api.intervention.Positions;
+import io.interp4j.api.model.ForwardInput;
 import io.interp4j.api.model.ForwardResult;
 import io.interp4j.api.model.GenerationOptions;
 import io.interp4j.api.model.LoadOptions;
@@ -60,7 +62,8 @@ import picocli.CommandLine.Option;
     "Each engine's prefill of each token count and per-token decode with the KV cache, beside two floors measured in the same "
     + "run: the compute floor (the same forward's bare matrix products on the fastest engine kernels, ONNX Runtime's MLAS) and, "
     + "for decode, the memory floor (float32 weight bytes per token / measured read bandwidth), each timed in turn with the "
-    + "engine, with the medians of the paired ratios; load time and "
+    + "engine, with the medians of the paired ratios (--logits last: prefill unembeds the last position only, as llama-bench "
+    + "does); load time and "
     + "peak resident memory. --cache resid_post (any hook site) also times forwards of the longest prefill caching that site "
     + "at every layer, alternating."})
 final class ForwardBenchmark implements Runnable {
@@ -100,8 +103,16 @@ final class ForwardBenchmark implements Runnable {
         this.context = context;
     }
 
-    /** One measured workload: a prefill of {@code tokens}, or one decoded token after {@code tokens} of context. */
-    private record Workload(String name, int tokens, int keys) {}
+    @Option(names = "--logits", paramLabel = "WHICH", defaultValue = "all", description = "The prefill positions whose logits are computed:"
+            + " all (what a forward returns by default) or last (what a study or llama.cpp's llama-bench reads); the compute floor"
+            + " unembeds the same positions (default: ${DEFAULT-VALUE}).")
+    private String logits;
+
+    /**
+     * One measured workload: a prefill of {@code tokens}, or one decoded token after {@code tokens} of
+     * context, with the positions whose logits are computed.
+     */
+    private record Workload(String name, int tokens, int keys, int unembedded) {}
 
     /**
      * One row of the table: the medians of the engine's times and of the floors measured beside them,
@@ -120,11 +131,15 @@ final class ForwardBenchmark implements Runnable {
         engines.forEach(registry::engine);
         LoadOptions options = weights.loadOptions();
 
+        if (!logits.equals("all") && !logits.equals("last")) {
+            throw new UsageException("--logits must be all or last, found '" + logits + "'");
+        }
+        boolean lastOnly = logits.equals("last");
         List<Workload> workloads = new ArrayList<>();
-        prefills.forEach(t -> workloads.add(new Workload("prefill " + t, t, t)));
+        prefills.forEach(t -> workloads.add(new Workload("prefill " + t, t, t, lastOnly ? 1 : t)));
         int context = prefills.get(0);
         // a decoded token attends on average to the context and half the decoded tokens
-        workloads.add(new Workload("decode (" + context + "+" + decode + ")", 1, context + decode / 2));
+        workloads.add(new Workload("decode (" + context + "+" + decode + ")", 1, context + decode / 2, 1));
 
         int readers = ThreadPolicy.current().intraOp();
         try (Checkpoint checkpoint = Checkpoint.open(directory); ReadBandwidth bandwidth = new ReadBandwidth(readers)) {
@@ -135,8 +150,8 @@ final class ForwardBenchmark implements Runnable {
             warmPageCache(checkpoint.weightFiles());
             Optional<Floor> floor = fastestProducts(checkpoint, workloads);
             try {
-                out.printf(Locale.ROOT, "bench forward: model %s, weights %s, %d repeats (medians)%n", directory,
-                        options.quantization().configName(), repeats);
+                out.printf(Locale.ROOT, "bench forward: model %s, weights %s, %d repeats (medians), prefill logits at %s%n", directory,
+                        options.quantization().configName(), repeats, lastOnly ? "the last position" : "every position");
                 out.printf(Locale.ROOT, "  shapes           %d layers, d_model %d, %d/%d heads, d_mlp %d, vocab %d, %,d parameters%n",
                         config.numLayers(), config.hiddenSize(), config.numHeads(), config.numKvHeads(),
                         config.intermediateSize(), config.vocabSize(), config.parameterCount());
@@ -197,8 +212,8 @@ final class ForwardBenchmark implements Runnable {
             MatrixProducts products = offered.get();
             double total = 0;
             for (Workload workload : workloads) {
-                products.millis(workload.tokens(), workload.keys()); // warm-up
-                total += products.millis(workload.tokens(), workload.keys());
+                products.millis(workload.tokens(), workload.keys(), workload.unembedded()); // warm-up
+                total += products.millis(workload.tokens(), workload.keys(), workload.unembedded());
             }
             if (total < fastestTotal) {
                 if (fastest != null) {
@@ -227,11 +242,12 @@ final class ForwardBenchmark implements Runnable {
                 boolean decoding = w == workloads.size() - 1;
                 int[] ids = random.ints(decoding ? workloads.get(0).tokens() : workload.tokens(), 0, model.config().vocabSize()).toArray();
                 GenerationOptions options = new GenerationOptions(decode + 1, true, false);
+                ForwardInput input = workload.unembedded() < workload.tokens() ? ForwardInput.of(ids).logitsAt(Positions.LAST) : ForwardInput.of(ids);
                 Callable<Double> engineMillis = decoding
                         ? () -> 1e3 / run.generate(ids, options).decodeTokensPerSecond()
                         : () -> {
                             long t = System.nanoTime();
-                            run.forward(ids).logits().close();
+                            run.forward(input).logits().close();
                             return (System.nanoTime() - t) / 1e6;
                         };
                 double[] millis = new double[repeats];
@@ -240,7 +256,7 @@ final class ForwardBenchmark implements Runnable {
                 double[] computeRatio = new double[repeats];
                 double[] memoryRatio = new double[repeats];
                 for (int r = -1; r < repeats; r++) { // r = -1: warm-up
-                    double c = floor == null ? Double.NaN : floor.millis(workload.tokens(), workload.keys());
+                    double c = floor == null ? Double.NaN : floor.millis(workload.tokens(), workload.keys(), workload.unembedded());
                     double m = decoding ? decodeBytes / bandwidth.bytesPerSecond() * 1e3 : Double.NaN;
                     double e = call(engineMillis);
                     if (r >= 0) {

@@ -43,6 +43,14 @@ class ForwardBenchmarkTest {
                     .containsPattern(engine + " +prefill 5 +[0-9.]+ +[0-9.]+ +[0-9.]+x *\\n")
                     .containsPattern(engine + " +decode \\(3\\+3\\) +[0-9.]+ +[0-9.]+ +[0-9.]+x +[0-9.]+ +[0-9.]+x\\n");
         }
+        assertThat(r.out()).contains("prefill logits at every position");
+        Result last = run("bench", "forward", "--model", model.toString(), "--tokens", "4", "--decode", "2", "--repeats", "1", "--engine",
+                "onnx", "--logits", "last");
+        assertThat(last.code()).as(last.err()).isZero();
+        assertThat(last.out()).contains("prefill logits at the last position").containsPattern("onnx +prefill 4 +[0-9.]+ +[0-9.]+ +[0-9.]+x *\\n");
+        Result badLogits = run("bench", "forward", "--model", model.toString(), "--logits", "first");
+        assertThat(badLogits.code()).isEqualTo(2);
+        assertThat(badLogits.err()).isEqualTo("interp4j bench forward: --logits must be all or last, found 'first'\n");
         Result bad = run("bench", "forward", "--model", model.toString(), "--tokens", "3,x");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).isEqualTo("interp4j bench forward: --tokens must be an integer, found 'x'\n");

@@ -25,7 +25,7 @@ import java.util.Set;
 
 /**
  * The bare matrix products of one forward as one ONNX graph of independent products: a Gemm per
- * projection weight of every block (transposed B, as the model graph multiplies them, with the
+ * projection weight of every block (transposed B, as the model graph multiplies the blocks' weights, with the
  * checkpoint's weights supplied as initializers so ONNX Runtime prepacks them for MLAS exactly as for a
  * forward), the attention products of every block as batched MatMuls, and the unembedding. Every
  * product reads a runtime input, so none is folded away, and every result is an output, so none is
@@ -54,6 +54,7 @@ final class OnnxMatrixProducts implements MatrixProducts {
         String x = g.input("x", GraphIr.FLOAT);
         String xq = g.input("xq", GraphIr.FLOAT);
         String xm = g.input("xm", GraphIr.FLOAT);
+        String xu = g.input("xu", GraphIr.FLOAT);
         String queries = g.input("queries", GraphIr.FLOAT);
         String keysT = g.input("keys_t", GraphIr.FLOAT);
         String pattern = g.input("pattern", GraphIr.FLOAT);
@@ -68,7 +69,7 @@ final class OnnxMatrixProducts implements MatrixProducts {
             g.output(g.op("MatMul", List.of(queries, keysT)));
             g.output(g.op("MatMul", List.of(pattern, values)));
         }
-        products.put(Qwen2Layout.unembedding(config), x);
+        products.put(Qwen2Layout.unembedding(config), xu);
         products.forEach((weight, input) -> g.output(g.op("Gemm", List.of(input, g.weight(weight)), attr("transB", 1L))));
 
         OrtEnvironment env = OnnxModel.environment();
@@ -96,10 +97,10 @@ final class OnnxMatrixProducts implements MatrixProducts {
     }
 
     @Override
-    public double millis(int tokens, int keys) {
-        if (tokens < 1 || keys < tokens) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "matrix products: need 1 <= tokens <= keys, found tokens "
-                    + tokens + ", keys " + keys);
+    public double millis(int tokens, int keys, int unembedded) {
+        if (tokens < 1 || keys < tokens || unembedded < 1 || unembedded > tokens) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "matrix products: need 1 <= tokens <= keys and 1 <= unembedded <= tokens,"
+                    + " found tokens " + tokens + ", keys " + keys + ", unembedded " + unembedded);
         }
         int heads = config.numHeads();
         int dh = config.headDim();
@@ -108,6 +109,7 @@ final class OnnxMatrixProducts implements MatrixProducts {
             inputs.put("x", random(tokens, config.hiddenSize()));
             inputs.put("xq", random(tokens, (long) heads * dh));
             inputs.put("xm", random(tokens, config.intermediateSize()));
+            inputs.put("xu", random(unembedded, config.hiddenSize()));
             inputs.put("queries", random(heads, tokens, dh));
             inputs.put("keys_t", random(heads, dh, keys));
             inputs.put("pattern", random(heads, tokens, keys));

@@ -2,7 +2,10 @@ package io.interp4j.engine.onnx;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxTensorLike;
@@ -56,6 +59,7 @@ final class OnnxModel extends AbstractModel {
     private final GraphIr graph;
     private final Map<String, OnnxTensor> weights;
     private final NDManager manager;
+    private final boolean writesIntoArrays;
     private final Map<PlanKey, Plan> plans = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<GraphKey, GraphIr> graphs = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, long[]> weightShapes;
@@ -132,6 +136,7 @@ final class OnnxModel extends AbstractModel {
         this.graph = graph;
         this.weights = weights;
         this.manager = manager;
+        this.writesIntoArrays = viewsArrayMemory(manager);
     }
 
     static OnnxModel load(Checkpoint checkpoint, LoadOptions options) {
@@ -368,6 +373,28 @@ final class OnnxModel extends AbstractModel {
     }
 
     /** The name of the value a hook point names in a graph. */
+    /**
+     * Whether ONNX Runtime can write an output straight into an NDArray's memory: the array library
+     * hands out a direct view of a new array's memory ({@link NDArray#toByteBuffer(boolean)}), and a
+     * value written through the view is the array's (checked once per model, on a one-element array).
+     */
+    boolean writesIntoArrays() {
+        return writesIntoArrays;
+    }
+
+    private static boolean viewsArrayMemory(NDManager manager) {
+        try (NDArray probe = manager.create(new Shape(1), DataType.FLOAT32)) {
+            ByteBuffer view = probe.toByteBuffer(true);
+            if (!view.isDirect()) {
+                return false;
+            }
+            view.order(ByteOrder.nativeOrder()).putFloat(0, 42.5f);
+            return probe.getFloat(0) == 42.5f;
+        } catch (UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
     static String graphValue(GraphIr graph, HookPoint point) {
         return graph.hookValues().get(point);
     }

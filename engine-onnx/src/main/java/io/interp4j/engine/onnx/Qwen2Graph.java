@@ -203,9 +203,11 @@ final class Qwen2Graph {
         String selected = g.op("Gather", List.of(g.op("Reshape", List.of(normed, flatD)), g.input(LOGIT_ROWS, GraphIr.INT64)),
                 attr("axis", 0L));
         String batchDim = g.typed("Shape", GraphIr.INT64, List.of(first), attr("end", 1L));
-        String shapeLogits = g.typed("Concat", GraphIr.INT64, List.of(batchDim, g.ints(-1, config.vocabSize())), attr("axis", 0L));
-        String logits = g.mark(HookPoint.global(HookSite.LOGITS), g.op("Reshape", List.of(
-                g.op("Gemm", List.of(selected, g.weight(Qwen2Layout.unembedding(config))), attr("transB", 1L)), shapeLogits)));
+        String shapeSelected = g.typed("Concat", GraphIr.INT64, List.of(batchDim, g.ints(-1, d)), attr("axis", 0L));
+        // [B, N / B, d_model] · Wᵀ straight into [B, N / B, vocab]: a Gemm's 2-D result would need a Reshape, which
+        // ONNX Runtime copies when its result is a graph output (17 ms of 900 for 128 positions at 0.5B)
+        String logits = g.mark(HookPoint.global(HookSite.LOGITS), g.contrib("FusedMatMul", List.of(
+                g.op("Reshape", List.of(selected, shapeSelected)), g.weight(Qwen2Layout.unembedding(config))), attr("transB", 1L)));
         g.output(logits);
         return g;
     }

@@ -21,9 +21,12 @@ class OnnxMatrixProductsTest {
         RandomCheckpoint.write(dir, config, DType.BF16, 7);
         try (Checkpoint checkpoint = Checkpoint.open(dir); OnnxMatrixProducts products = OnnxMatrixProducts.of(checkpoint)) {
             assertThat(products.products()).isEqualTo(9L * 3 + 1);
-            assertThat(products.millis(5, 5)).isPositive();
-            assertThat(products.millis(1, 6)).isPositive();
-            assertThatThrownBy(() -> products.millis(4, 3)).hasMessageContaining("need 1 <= tokens <= keys, found tokens 4, keys 3");
+            assertThat(products.millis(5, 5, 5)).isPositive();
+            assertThat(products.millis(5, 5, 1)).isPositive();
+            assertThat(products.millis(1, 6, 1)).isPositive();
+            assertThatThrownBy(() -> products.millis(4, 3, 1)).hasMessageContaining("found tokens 4, keys 3, unembedded 1");
+            assertThatThrownBy(() -> products.millis(4, 4, 5)).hasMessageContaining("found tokens 4, keys 4, unembedded 5");
+            assertThatThrownBy(() -> products.millis(4, 4, 0)).hasMessageContaining("1 <= unembedded <= tokens");
         }
     }
 }
