@@ -242,8 +242,11 @@ final class Qwen2Forward {
 
     /**
      * Several projections of one input through their weights fused along the output axis: one matrix
-     * product, split at the given output offsets into each module's output (copied contiguous, as a
-     * separate product would give it), plus each module's LoRA update when training an adapter.
+     * product, split at the given output offsets into each module's output, plus each module's LoRA
+     * update when training an adapter. The outputs are views of the product: their values are those a
+     * separate product gives, and autograd follows them back into the product (DJL's {@code duplicate()}
+     * detaches from autograd: a contiguous copy made with it cut every adapter's gradient paths through
+     * the later layers' base projections, {@code DjlLoraGradientTest}).
      */
     private NDList projections(Step s, int layer, NDArray x, NDArray weight, NDArray bias, List<String> modules, long... offsets) {
         long[] at = new long[offsets.length];
@@ -257,7 +260,7 @@ final class Qwen2Forward {
         NDList outputs = new NDList();
         LoraLayers lora = s.pass.lora();
         for (int i = 0; i < modules.size(); i++) {
-            NDArray part = parts.get(i).duplicate();
+            NDArray part = parts.get(i);
             outputs.add(lora == null ? part : lora.apply(layer, modules.get(i), x, part));
         }
         return outputs;
