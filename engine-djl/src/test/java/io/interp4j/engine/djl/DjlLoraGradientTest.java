@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * LoRA gradients through a loaded model's fused q|k|v and gate|up products equal those through the
- * separate products of the same weights, in every layer. The gradient of an early layer's adapter
+ * LoRA gradients: through a loaded model's fused q|k|v and gate|up products they equal those through the
+ * separate products of the same weights, in every layer, and the first layer's agree with central finite
+ * differences of the loss. The gradient of an early layer's adapter
  * flows back through the later layers' base projections; a split that copied the fused product with
  * DJL's {@code duplicate()}, which detaches from autograd, cut those paths (every layer but the last
  * trained on a truncated gradient, and training lost its premise in {@code CircuitLockInTest}).
@@ -68,6 +69,83 @@ class DjlLoraGradientTest {
         }
     }
 
+    /**
+     * The gradient autograd gives the first layer's adapters agrees with central finite differences of
+     * the loss (computed from the logits in double), on each B matrix's three largest entries: a check
+     * that does not rest on the forward code's own backward.
+     */
+    @Test
+    void firstLayerGradientsAgreeWithFiniteDifferences() {
+        RandomCheckpoint.write(dir, CONFIG, DType.F32, 5);
+        TrainingOptions options = new TrainingOptions(4, 8, 0, MODULES, 1e-2, 0.0, 0, 1, 1, 1, 1.0, 7, List.of());
+        int[][] tokens = {new Random(3).ints(9, 0, CONFIG.vocabSize()).toArray()};
+        try (DjlModel model = (DjlModel) new DjlEngineProvider().load(Checkpoint.open(dir));
+                NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            Qwen2Forward forward = new Qwen2Forward(CONFIG, model.weights());
+            LoraLayers lora = new LoraLayers(CONFIG, options, manager, new Random(7));
+            lora.training(true);
+            float[] mix = null;
+            try (NDManager scope = manager.newSubManager(); GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                NDArray logits = forward.run(new Qwen2Forward.Pass(tokens, null, new HookDispatcher(CONFIG), scope, null, 0, lora));
+                mix = mix((int) logits.size());
+                collector.backward(logits.mul(Qwen2Forward.owned(scope.create(mix, logits.getShape()))).sum());
+            }
+            int checked = 0;
+            for (LoraLayers.Pair pair : lora.pairs()) {
+                if (pair.layer() != 0) {
+                    continue;
+                }
+                float[] gradient = pair.b().getGradient().toFloatArray();
+                Integer[] order = new Integer[gradient.length];
+                for (int i = 0; i < order.length; i++) {
+                    order[i] = i;
+                }
+                Arrays.sort(order, (x, y) -> Float.compare(Math.abs(gradient[y]), Math.abs(gradient[x])));
+                for (int k = 0; k < 3; k++) {
+                    int entry = order[k];
+                    double epsilon = 1e-2;
+                    double plus = perturbedLoss(forward, lora, pair.b(), entry, epsilon, tokens, mix, manager);
+                    double minus = perturbedLoss(forward, lora, pair.b(), entry, -epsilon, tokens, mix, manager);
+                    double difference = (plus - minus) / (2 * epsilon);
+                    assertThat(difference).as("layer 0 %s B[%d]", pair.module(), entry)
+                            .isCloseTo(gradient[entry], org.assertj.core.data.Offset.offset(1e-2 * Math.abs(gradient[entry]) + 1e-3));
+                    checked++;
+                }
+            }
+            assertThat(checked).isEqualTo(3 * MODULES.size());
+        }
+    }
+
+    /** The loss, in double, with one entry of B moved by {@code delta} (and moved back after). */
+    private static double perturbedLoss(Qwen2Forward forward, LoraLayers lora, NDArray b, int entry, double delta, int[][] tokens, float[] mix,
+            NDManager manager) {
+        try (NDManager scope = manager.newSubManager()) {
+            float[] step = new float[(int) b.size()];
+            step[entry] = (float) delta;
+            NDArray move = Qwen2Forward.owned(scope.create(step, b.getShape()));
+            float before = b.toFloatArray()[entry];
+            b.addi(move);
+            float[] logits = forward.run(new Qwen2Forward.Pass(tokens, null, new HookDispatcher(CONFIG), scope, null, 0, lora)).toFloatArray();
+            b.subi(move);
+            assertThat(b.toFloatArray()[entry]).isEqualTo(before);
+            double loss = 0;
+            for (int i = 0; i < logits.length; i++) {
+                loss += (double) mix[i] * logits[i];
+            }
+            return loss;
+        }
+    }
+
+    /** A fixed random weighting of every logit: every position and every layer's output matters. */
+    private static float[] mix(int size) {
+        float[] mix = new float[size];
+        Random random = new Random(11);
+        for (int i = 0; i < size; i++) {
+            mix[i] = (float) random.nextGaussian();
+        }
+        return mix;
+    }
+
     /** The gradient of every adapter matrix (A, then B, by layer and module) of one loss over one forward with fresh adapters. */
     private static List<float[]> gradients(DjlModel.Weights weights) {
         TrainingOptions options = new TrainingOptions(4, 8, 0, MODULES, 1e-2, 0.0, 0, 1, 1, 1, 1.0, 7, List.of());
@@ -78,13 +156,7 @@ class DjlLoraGradientTest {
             Qwen2Forward forward = new Qwen2Forward(CONFIG, weights);
             try (NDManager scope = manager.newSubManager(); GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
                 NDArray logits = forward.run(new Qwen2Forward.Pass(tokens, null, new HookDispatcher(CONFIG), scope, null, 0, lora));
-                // a fixed random weighting of every logit: every position and every layer's output matters
-                float[] mix = new float[(int) logits.size()];
-                Random random = new Random(11);
-                for (int i = 0; i < mix.length; i++) {
-                    mix[i] = (float) random.nextGaussian();
-                }
-                collector.backward(logits.mul(Qwen2Forward.owned(scope.create(mix, logits.getShape()))).sum());
+                collector.backward(logits.mul(Qwen2Forward.owned(scope.create(mix((int) logits.size()), logits.getShape()))).sum());
             }
             List<float[]> gradients = new ArrayList<>();
             for (NDArray parameter : lora.parameters()) {
