@@ -43,6 +43,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.DoubleSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -243,7 +244,7 @@ final class ForwardBenchmark implements Runnable {
                 int[] ids = random.ints(decoding ? workloads.get(0).tokens() : workload.tokens(), 0, model.config().vocabSize()).toArray();
                 GenerationOptions options = new GenerationOptions(decode + 1, true, false);
                 ForwardInput input = workload.unembedded() < workload.tokens() ? ForwardInput.of(ids).logitsAt(Positions.LAST) : ForwardInput.of(ids);
-                Callable<Double> engineMillis = decoding
+                DoubleSupplier engineMillis = decoding
                         ? () -> 1e3 / run.generate(ids, options).decodeTokensPerSecond()
                         : () -> {
                             long t = System.nanoTime();
@@ -258,7 +259,7 @@ final class ForwardBenchmark implements Runnable {
                 for (int r = -1; r < repeats; r++) { // r = -1: warm-up
                     double c = floor == null ? Double.NaN : floor.millis(workload.tokens(), workload.keys(), workload.unembedded());
                     double m = decoding ? decodeBytes / bandwidth.bytesPerSecond() * 1e3 : Double.NaN;
-                    double e = call(engineMillis);
+                    double e = engineMillis.getAsDouble();
                     if (r >= 0) {
                         millis[r] = e;
                         compute[r] = c;
@@ -271,16 +272,6 @@ final class ForwardBenchmark implements Runnable {
             }
         }
         return rows;
-    }
-
-    private static double call(Callable<Double> timed) {
-        try {
-            return timed.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** {median plain forward, median caching forward} in milliseconds, alternating so a busy machine slows both alike. */

@@ -32,6 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
 class DjlLoraGradientTest {
     private static final ModelConfig CONFIG = ModelConfig.of(300, 32, 64, 3, 4, 2, true);
     private static final List<String> MODULES = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    private static final TrainingOptions OPTIONS = new TrainingOptions(4, 8, 0, MODULES, 1e-2, 0.0, 0, 1, 1, 1, 1.0, 7, List.of());
+    private static final int[][] TOKENS = {new Random(3).ints(9, 0, CONFIG.vocabSize()).toArray()};
+    /** A fixed random weighting of every logit, the loss's: every position and every layer's output matters. */
+    private static final float[] MIX = mix(TOKENS[0].length * CONFIG.vocabSize());
 
     @TempDir
     Path dir;
@@ -77,19 +81,10 @@ class DjlLoraGradientTest {
     @Test
     void firstLayerGradientsAgreeWithFiniteDifferences() {
         RandomCheckpoint.write(dir, CONFIG, DType.F32, 5);
-        TrainingOptions options = new TrainingOptions(4, 8, 0, MODULES, 1e-2, 0.0, 0, 1, 1, 1, 1.0, 7, List.of());
-        int[][] tokens = {new Random(3).ints(9, 0, CONFIG.vocabSize()).toArray()};
         try (DjlModel model = (DjlModel) new DjlEngineProvider().load(Checkpoint.open(dir));
                 NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             Qwen2Forward forward = new Qwen2Forward(CONFIG, model.weights());
-            LoraLayers lora = new LoraLayers(CONFIG, options, manager, new Random(7));
-            lora.training(true);
-            float[] mix = null;
-            try (NDManager scope = manager.newSubManager(); GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray logits = forward.run(new Qwen2Forward.Pass(tokens, null, new HookDispatcher(CONFIG), scope, null, 0, lora));
-                mix = mix((int) logits.size());
-                collector.backward(logits.mul(Qwen2Forward.owned(scope.create(mix, logits.getShape()))).sum());
-            }
+            LoraLayers lora = backward(forward, manager);
             int checked = 0;
             for (LoraLayers.Pair pair : lora.pairs()) {
                 if (pair.layer() != 0) {
@@ -104,8 +99,8 @@ class DjlLoraGradientTest {
                 for (int k = 0; k < 3; k++) {
                     int entry = order[k];
                     double epsilon = 1e-2;
-                    double plus = perturbedLoss(forward, lora, pair.b(), entry, epsilon, tokens, mix, manager);
-                    double minus = perturbedLoss(forward, lora, pair.b(), entry, -epsilon, tokens, mix, manager);
+                    double plus = perturbedLoss(forward, lora, pair.b(), entry, epsilon, manager);
+                    double minus = perturbedLoss(forward, lora, pair.b(), entry, -epsilon, manager);
                     double difference = (plus - minus) / (2 * epsilon);
                     assertThat(difference).as("layer 0 %s B[%d]", pair.module(), entry)
                             .isCloseTo(gradient[entry], org.assertj.core.data.Offset.offset(1e-2 * Math.abs(gradient[entry]) + 1e-3));
@@ -117,26 +112,24 @@ class DjlLoraGradientTest {
     }
 
     /** The loss, in double, with one entry of B moved by {@code delta} (and moved back after). */
-    private static double perturbedLoss(Qwen2Forward forward, LoraLayers lora, NDArray b, int entry, double delta, int[][] tokens, float[] mix,
-            NDManager manager) {
+    private static double perturbedLoss(Qwen2Forward forward, LoraLayers lora, NDArray b, int entry, double delta, NDManager manager) {
         try (NDManager scope = manager.newSubManager()) {
             float[] step = new float[(int) b.size()];
             step[entry] = (float) delta;
             NDArray move = Qwen2Forward.owned(scope.create(step, b.getShape()));
             float before = b.toFloatArray()[entry];
             b.addi(move);
-            float[] logits = forward.run(new Qwen2Forward.Pass(tokens, null, new HookDispatcher(CONFIG), scope, null, 0, lora)).toFloatArray();
+            float[] logits = forward.run(new Qwen2Forward.Pass(TOKENS, null, new HookDispatcher(CONFIG), scope, null, 0, lora)).toFloatArray();
             b.subi(move);
             assertThat(b.toFloatArray()[entry]).isEqualTo(before);
             double loss = 0;
             for (int i = 0; i < logits.length; i++) {
-                loss += (double) mix[i] * logits[i];
+                loss += (double) MIX[i] * logits[i];
             }
             return loss;
         }
     }
 
-    /** A fixed random weighting of every logit: every position and every layer's output matters. */
     private static float[] mix(int size) {
         float[] mix = new float[size];
         Random random = new Random(11);
@@ -148,21 +141,24 @@ class DjlLoraGradientTest {
 
     /** The gradient of every adapter matrix (A, then B, by layer and module) of one loss over one forward with fresh adapters. */
     private static List<float[]> gradients(DjlModel.Weights weights) {
-        TrainingOptions options = new TrainingOptions(4, 8, 0, MODULES, 1e-2, 0.0, 0, 1, 1, 1, 1.0, 7, List.of());
-        int[][] tokens = {new Random(3).ints(9, 0, CONFIG.vocabSize()).toArray()};
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            LoraLayers lora = new LoraLayers(CONFIG, options, manager, new Random(7));
-            lora.training(true);
-            Qwen2Forward forward = new Qwen2Forward(CONFIG, weights);
-            try (NDManager scope = manager.newSubManager(); GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray logits = forward.run(new Qwen2Forward.Pass(tokens, null, new HookDispatcher(CONFIG), scope, null, 0, lora));
-                collector.backward(logits.mul(Qwen2Forward.owned(scope.create(mix((int) logits.size()), logits.getShape()))).sum());
-            }
+            LoraLayers lora = backward(new Qwen2Forward(CONFIG, weights), manager);
             List<float[]> gradients = new ArrayList<>();
             for (NDArray parameter : lora.parameters()) {
                 gradients.add(parameter.getGradient().toFloatArray());
             }
             return gradients;
         }
+    }
+
+    /** Fresh adapters (the same for every call) with the gradient of the loss, {@code Σ MIX · logits}, over one forward. */
+    private static LoraLayers backward(Qwen2Forward forward, NDManager manager) {
+        LoraLayers lora = new LoraLayers(CONFIG, OPTIONS, manager, new Random(7));
+        lora.training(true);
+        try (NDManager scope = manager.newSubManager(); GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+            NDArray logits = forward.run(new Qwen2Forward.Pass(TOKENS, null, new HookDispatcher(CONFIG), scope, null, 0, lora));
+            collector.backward(logits.mul(Qwen2Forward.owned(scope.create(MIX, logits.getShape()))).sum());
+        }
+        return lora;
     }
 }
