@@ -8,6 +8,7 @@ import io.interp4j.app.plugins.PluginRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code interp4j study FILE.conf [--out DIR] [--dry-run [--no-estimate]] [--runner ID [--master URL] [--partitions N]]}. */
+/** {@code interp4j study FILE.conf [--models NAME,...] [--out DIR] [--dry-run [--no-estimate]] [--runner ID [--master URL] [--partitions N]]}. */
 @Command(name = "study", sortOptions = false, description = {
     "Validates the study (every problem with its config path), then runs its steps into DIR (default out/<name>): "
     + "results.json, report.md, report.html; finished steps are stored and reused when the study is run again. "
@@ -31,6 +32,11 @@ public final class StudyCommand implements Runnable {
 
     @Option(names = "--out", paramLabel = "DIR", description = "The output folder (default: out/<name>, under the current folder).")
     private Path outDir;
+
+    @Option(names = "--models", split = ",", paramLabel = "NAME", description = "Runs the part of the study that these of its models"
+            + " take, as if the file named only them: steps on none of them are left out, the others narrowed to them, and the"
+            + " study is named <name>-<models> (default: every model).")
+    private List<String> models = List.of();
 
     @Option(names = "--dry-run", description = "Prints the plan, the forward passes of each step and an estimated time (a calibration on each model, corrected by a timed sample of about 10 s of each step); writes nothing.")
     private boolean dryRun;
@@ -71,9 +77,9 @@ public final class StudyCommand implements Runnable {
         StudyRunner studyRunner = Guice.createInjector(Stage.PRODUCTION, new StudyModule(registry)).getInstance(StudyRunner.class);
         // a study's problems are printed by the command line, as every command's are (cli.Failures)
         if (dryRun) {
-            studyRunner.dryRun(file, out, !noEstimate);
+            studyRunner.dryRun(file, models, out, !noEstimate);
         } else {
-            studyRunner.run(file, Optional.ofNullable(outDir), err, System.console() != null, choice);
+            studyRunner.run(file, models, Optional.ofNullable(outDir), err, System.console() != null, choice);
         }
     }
 }

@@ -77,6 +77,18 @@ final class StudyLoader {
      * @throws Interp4jException listing every problem ({@link Interp4jException#problems()})
      */
     Loaded load(Path file) {
+        return load(file, List.of());
+    }
+
+    /**
+     * Loads and validates the part of a study that some of its models take ({@link ModelSelection}).
+     *
+     * @param file the study file
+     * @param models the models to run, empty for every model
+     * @return the plan of the narrowed study, the registry, and the steps left out
+     * @throws Interp4jException listing every problem ({@link Interp4jException#problems()})
+     */
+    Loaded load(Path file, List<String> models) {
         if (!Files.isRegularFile(file)) {
             throw new Interp4jException(List.of(new Problem(file.toString(), "study file not found")));
         }
@@ -127,20 +139,44 @@ final class StudyLoader {
             problems.add(new Problem("study.name", "'" + name + "' is not a folder name (it names out/<name>); allowed: one path segment without"
                     + " '/', '\\', control characters, '.' or '..'"));
         }
+        ModelSelection selection = ModelSelection.of(models, study, problems);
+        study = selection.study(study, name);
+        name = selection.narrows() ? study.getString("name") : name;
         long seed = study.hasPath("seed") ? number(study, "seed", "study", problems) : 0;
         Path base = file.toAbsolutePath().getParent();
 
-        Map<String, StudyPlan.ModelSpec> models = models(study, base, problems);
+        Map<String, StudyPlan.ModelSpec> modelSpecs = models(study, base, problems);
         Map<String, String> unreadableSuites = new LinkedHashMap<>();
         Map<String, StudyPlan.SuiteSpec> suites = suites(study, base, problems, unreadableSuites);
         Set<String> formats = formats(study, problems);
         StudyPlan.ForwardsSpec forwards = forwards(study, problems);
-        StudyPlan provisional = new StudyPlan(file, layered, name, seed, models, suites, List.of(), formats, forwards);
-        List<StudyPlan.StepSpec> steps = steps(study, studyRegistry, provisional, unreadableSuites, problems);
+        StudyPlan provisional = new StudyPlan(file, layered, name, seed, modelSpecs, suites, List.of(), formats, forwards);
+        List<String> leftOut = new ArrayList<>();
+        List<StudyPlan.StepSpec> steps = steps(study, studyRegistry, provisional, unreadableSuites, selection, leftOut, problems);
         if (!problems.isEmpty()) {
             throw new Interp4jException(problems);
         }
-        return new Loaded(new StudyPlan(file, layered, name, seed, models, suites, steps, formats, forwards), studyRegistry);
+        if (selection.narrows()) {
+            // the recorded config is the narrowed study that ran: its models, its name and the steps it kept
+            layered = layered.withValue("study", study.withValue("steps", keptSteps(study, steps, selection)).root());
+        }
+        return new Loaded(new StudyPlan(file, layered, name, seed, modelSpecs, suites, steps, formats, forwards), studyRegistry,
+                List.copyOf(leftOut));
+    }
+
+    /** The study file's objects of the steps kept, each with its written settings narrowed as its merged ones were. */
+    private static ConfigValue keptSteps(Config study, List<StudyPlan.StepSpec> steps, ModelSelection selection) {
+        List<? extends ConfigObject> written = study.getObjectList("steps");
+        List<ConfigValue> kept = new ArrayList<>();
+        for (StudyPlan.StepSpec step : steps) {
+            Config object = written.get(step.index()).toConfig();
+            if (object.hasPath("settings")) {
+                Config settings = object.getConfig("settings");
+                object = object.withValue("settings", selection.settings(settings).orElse(settings).root());
+            }
+            kept.add(object.root());
+        }
+        return ConfigValueFactory.fromIterable(kept);
     }
 
     /** Whether a study name is one folder name, so out/<name> stays inside out/. */
@@ -183,8 +219,12 @@ final class StudyLoader {
         return new StudyPlan.ForwardsSpec(executor, engine, new PlannerOptions((int) batchTokens, cacheMb << 20));
     }
 
-    /** A loaded plan and the registry resolving plugin settings with the study's layering. */
-    record Loaded(StudyPlan plan, PluginRegistry registry) {}
+    /**
+     * A loaded plan and the registry resolving plugin settings with the study's layering.
+     *
+     * @param leftOut the ids of the steps that run on none of the models {@code --models} selects
+     */
+    record Loaded(StudyPlan plan, PluginRegistry registry, List<String> leftOut) {}
 
     /** Checks the study file's plugin defaults ({@code interp4j.<kind>.<id>}, substitutions resolved) against the plugins' references. */
     private void checkPluginOverrides(Config written, Config reference, List<Problem> problems) {
@@ -376,7 +416,7 @@ final class StudyLoader {
     }
 
     private List<StudyPlan.StepSpec> steps(Config study, PluginRegistry studyRegistry, StudyPlan plan, Map<String, String> unreadableSuites,
-            List<Problem> problems) {
+            ModelSelection selection, List<String> leftOut, List<Problem> problems) {
         List<StudyPlan.StepSpec> steps = new ArrayList<>();
         if (!study.hasPath("steps") || study.getValue("steps").valueType() != ConfigValueType.LIST) {
             problems.add(new Problem("study.steps", "give a list of steps, e.g. steps = [ { id = ablation, experiment = sweep, settings { ... } } ]"));
@@ -437,6 +477,12 @@ final class StudyLoader {
                     continue; // its problems were in the message above
                 }
             }
+            Optional<Config> narrowed = selection.settings(settings);
+            if (narrowed.isEmpty()) {
+                leftOut.add(id.orElse("step-" + i));
+                continue;
+            }
+            settings = narrowed.get();
             Experiment experiment;
             try {
                 experiment = experiments.get(experimentId.get()).create(settings);
@@ -452,7 +498,10 @@ final class StudyLoader {
             }
             StudyPlan.StepSpec spec = new StudyPlan.StepSpec(i, id.orElse("step-" + i), experimentId.get(), settings, experiment);
             for (String dependency : experiment.dependsOn()) {
-                if (steps.stream().noneMatch(s -> s.id().equals(dependency))) {
+                if (leftOut.contains(dependency)) {
+                    problems.add(new Problem(path + ".settings", "reads the artefacts of step '" + dependency + "', which runs on none of the"
+                            + " models " + ModelSelection.OPTION + " selects; select its models too"));
+                } else if (steps.stream().noneMatch(s -> s.id().equals(dependency))) {
                     problems.add(new Problem(path + ".settings", "reads the artefacts of step '" + dependency + "', which is not an earlier step;"
                             + " earlier steps: " + steps.stream().map(StudyPlan.StepSpec::id).toList()));
                 }

@@ -45,10 +45,11 @@ final class StudyRunner {
      * study's executor would batch them, and (with {@code estimate}) the time they would take from a
      * short calibration on each loaded model.
      */
-    void dryRun(Path file, PrintStream out, boolean estimate) {
-        StudyLoader.Loaded loaded = loader.load(file);
+    void dryRun(Path file, List<String> models, PrintStream out, boolean estimate) {
+        StudyLoader.Loaded loaded = loader.load(file, models);
         StudyPlan plan = loaded.plan();
         out.println("study " + plan.name() + " (" + plan.file() + "), seed " + plan.seed());
+        leftOut(loaded).ifPresent(out::println);
         out.println("models:");
         for (StudyPlan.ModelSpec m : plan.models().values()) {
             out.println("  " + m.name() + ": " + m.path() + m.adapter().map(a -> " + adapter " + a).orElse("") + " on " + m.engine()
@@ -85,16 +86,27 @@ final class StudyRunner {
         }
     }
 
-    /** Runs a study into an output folder; returns the results. */
-    StudyResults run(Path file, Optional<Path> outOption, PrintStream err, boolean console) {
-        return run(file, outOption, err, console, Runners.Choice.DEFAULT);
+    /** The line naming the steps {@code --models} leaves out, if it leaves any out. */
+    private static Optional<String> leftOut(StudyLoader.Loaded loaded) {
+        return loaded.leftOut().isEmpty() ? Optional.empty()
+                : Optional.of("steps left out (they run on none of the models " + ModelSelection.OPTION + " selects): "
+                        + String.join(", ", loaded.leftOut()));
     }
 
-    /** Runs a study into an output folder with its forward plans on a runner; returns the results. */
-    StudyResults run(Path file, Optional<Path> outOption, PrintStream err, boolean console, Runners.Choice runnerChoice) {
+    /** Runs a study into an output folder; returns the results. */
+    StudyResults run(Path file, Optional<Path> outOption, PrintStream err, boolean console) {
+        return run(file, List.of(), outOption, err, console, Runners.Choice.DEFAULT);
+    }
+
+    /**
+     * Runs a study, or the part of it that some of its models take, into an output folder with its
+     * forward plans on a runner; returns the results.
+     */
+    StudyResults run(Path file, List<String> models, Optional<Path> outOption, PrintStream err, boolean console, Runners.Choice runnerChoice) {
         long started = System.nanoTime();
         String startedAt = Instant.now().toString();
-        StudyLoader.Loaded loaded = loader.load(file);
+        StudyLoader.Loaded loaded = loader.load(file, models);
+        leftOut(loaded).ifPresent(err::println);
         // the runner starts before anything is written, so that a runner that cannot start leaves nothing behind
         try (PlanRunner runner = Runners.open(runnerChoice, loaded.plan())) {
             return run(loaded, outOption, err, console, runnerChoice, runner, started, startedAt);
@@ -159,7 +171,8 @@ final class StudyRunner {
                 for (String dependency : step.experiment().dependsOn()) {
                     parts.add("depends/" + dependency + "/" + fingerprints.get(dependency));
                 }
-                String label = String.format(Locale.ROOT, "[%d/%d %s]", step.index() + 1, plan.steps().size(), step.id());
+                // counted among the steps that run (--models may leave some of the file's out)
+                String label = String.format(Locale.ROOT, "[%d/%d %s]", plan.steps().indexOf(step) + 1, plan.steps().size(), step.id());
                 Optional<StudyResults.StepRecord> stored = store.load(step, used -> PluginProvenance.fingerprint(parts, used, loaded.registry()));
                 if (stored.isPresent()) {
                     fingerprints.put(step.id(), stored.get().fingerprint());

@@ -168,6 +168,51 @@ class StudyCommandTest {
         assertThat(dir.resolve("models/tiny")).doesNotExist();
     }
 
+    /**
+     * {@code --models} runs the part of a study that some of its models take: the other models are
+     * never read (here one has no folder at all), steps on them are left out and named, and the part
+     * is written and recorded under its own name.
+     */
+    @Test
+    void theModelsOptionRunsThePartOfAStudyThatItsModelsTake() throws IOException {
+        Path file = dir.resolve("two.conf");
+        Files.writeString(file, """
+                study {
+                  name = two
+                  seed = 3
+                  models {
+                    main { path = "models/tiny", create { seed = 2, layers = 2, hidden = 32, heads = 4, kv-heads = 2, vocab = 300 } }
+                    other { path = "models/absent" }
+                  }
+                  suites { main { builtin = families-mini } }
+                  steps = [ %s, %s ]
+                }
+                """.formatted(ABLATION.replace("id = ablation", "id = on-other").replace("settings {", "settings { model = other,"), ABLATION));
+        Result whole = run("study", file.toString(), "--dry-run", "--no-estimate");
+        assertThat(whole.code()).isEqualTo(2);
+        assertThat(whole.err()).contains("study.models.other.path:");
+
+        Result unknown = run("study", file.toString(), "--models", "main,nope");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("--models: unknown model 'nope'; the study's models: [main, other]");
+
+        Result dry = run("study", file.toString(), "--models", "main", "--dry-run", "--no-estimate");
+        assertThat(dry.code()).as(dry.err()).isZero();
+        assertThat(dry.out()).contains("study two-main").contains("steps left out (they run on none of the models --models selects): on-other")
+                .contains("2. ablation [sweep]").doesNotContain("1. on-other").doesNotContain("models/absent");
+
+        Path out = dir.resolve("out");
+        Result part = run("study", file.toString(), "--models", "main", "--out", out.toString());
+        assertThat(part.code()).as(part.err()).isZero();
+        assertThat(part.err()).contains("steps left out").contains("[1/1 ablation]");
+        assertThat(out.resolve("steps/02-ablation.json")).exists();
+        com.typesafe.config.Config study = ConfigFactory.parseString(JsonParser.parseString(Files.readString(out.resolve("results.json")))
+                .getAsJsonObject().get("resolvedConfig").getAsString());
+        assertThat(study.getString("name")).isEqualTo("two-main");
+        assertThat(study.getObject("models").keySet()).containsExactly("main");
+        assertThat(study.getConfigList("steps")).extracting(step -> step.getString("id")).containsExactly("ablation");
+    }
+
     @Test
     void dryRunPrintsThePlanAndForwardPasses() throws IOException {
         Path file = study("dry", ABLATION);
