@@ -159,16 +159,18 @@ final class Qwen2Forward {
             valueHeads = s.local(all.get(1));
         }
         int keys = (int) keyHeads.getShape().get(2);
-        // query head h reads kv head h / groups (Hugging Face repeat_kv): group queries under their kv head
-        NDArray grouped = rotQ.transpose(0, 2, 1, 3).reshape(batch, kvHeads, groups, queries, dh);
-        NDArray scores = grouped.matMul(keyHeads.expandDims(2).transpose(0, 1, 2, 4, 3))
+        // query head h reads kv head h / groups (Hugging Face repeat_kv): the queries of a kv head's group are
+        // rows of one product with that head's keys, [batch, kv_head, group·pos, d_head], so no key or value
+        // is broadcast (copied) over the group
+        NDArray grouped = rotQ.transpose(0, 2, 1, 3).reshape(batch, kvHeads, (long) groups * queries, dh);
+        NDArray scores = grouped.matMul(keyHeads.transpose(0, 1, 3, 2))
                 .reshape(batch, heads, queries, keys)
                 .mul(scalars.attentionScale())
                 .add(mask);
         scores = s.hook(HookPoint.block(layer, HookSite.ATTN_SCORES), scores);
         NDArray pattern = s.hook(HookPoint.block(layer, HookSite.ATTN_PATTERN), scores.softmax(-1));
-        NDArray z = pattern.reshape(batch, kvHeads, groups, queries, keys)
-                .matMul(valueHeads.expandDims(2))
+        NDArray z = pattern.reshape(batch, kvHeads, (long) groups * queries, keys)
+                .matMul(valueHeads)
                 .reshape(batch, heads, queries, dh)
                 .transpose(0, 2, 1, 3);
         z = s.hook(HookPoint.block(layer, HookSite.ATTN_Z), z);

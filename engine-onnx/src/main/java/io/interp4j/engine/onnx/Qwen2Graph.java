@@ -102,7 +102,6 @@ final class Qwen2Graph {
         int heads = config.numHeads();
         int kvHeads = config.numKvHeads();
         int dh = config.headDim();
-        int groups = config.queriesPerKvHead();
         int mlp = config.intermediateSize();
 
         String first = startLayer == 0 ? g.input(IDS, GraphIr.INT64) : g.input(RESIDUAL, GraphIr.FLOAT);
@@ -118,8 +117,10 @@ final class Qwen2Graph {
         String flatD = g.ints(-1, d);
         String flatQ = g.ints(-1, (long) heads * dh);
         String flatMlp = g.ints(-1, mlp);
-        String expandGroups = g.ints(1, 1, groups, 1, 1);
-        String headsShape = g.ints(0, heads, -1, dh);
+        // Reshape's 0 keeps the input's dimension: [B, H, S, T] <-> [B, kv, group·S, T], and [B, kv, group·S, d_head] -> [B, H, S, d_head]
+        String byKvHead = g.ints(0, kvHeads, -1, 0);
+        String byHead = g.ints(0, heads, -1, 0);
+        String zByHead = g.ints(0, heads, -1, dh);
         String axis2 = g.ints(2);
         String scale = g.scalar((float) (1.0 / Math.sqrt(dh)));
         String shapeResult = null;
@@ -156,15 +157,15 @@ final class Qwen2Graph {
                     attr("axis", 2L));
             g.output(keys);
             g.output(values);
-            // query head h reads kv head h / groups (Hugging Face repeat_kv)
-            String keysByHead = g.op("Reshape", List.of(g.op("Expand", List.of(g.op("Unsqueeze", List.of(keys, axis2)), expandGroups)), headsShape));
-            String valuesByHead = g.op("Reshape", List.of(g.op("Expand", List.of(g.op("Unsqueeze", List.of(values, axis2)), expandGroups)), headsShape));
-            String queries = g.op("Transpose", List.of(rotQ), attr("perm", 0, 2, 1, 3));
-            String raw = g.op("MatMul", List.of(queries, g.op("Transpose", List.of(keysByHead), attr("perm", 0, 1, 3, 2))));
-            String scores = g.mark(HookPoint.block(layer, HookSite.ATTN_SCORES), g.op("Add", List.of(g.op("Mul", List.of(raw, scale)), mask)));
+            // query head h reads kv head h / groups (Hugging Face repeat_kv): the queries of a kv head's group are rows
+            // of one product with that head's keys, [B, kv, group·S, d_head], so no key or value is copied per group
+            String queries = g.op("Reshape", List.of(g.op("Transpose", List.of(rotQ), attr("perm", 0, 2, 1, 3)), byKvHead));
+            String raw = g.op("Mul", List.of(g.op("MatMul", List.of(queries, g.op("Transpose", List.of(keys), attr("perm", 0, 1, 3, 2)))), scale));
+            String scores = g.mark(HookPoint.block(layer, HookSite.ATTN_SCORES), g.op("Add", List.of(g.op("Reshape", List.of(raw, byHead)), mask)));
             String pattern = g.mark(HookPoint.block(layer, HookSite.ATTN_PATTERN), g.op("Softmax", List.of(scores), attr("axis", -1L)));
+            String mixed = g.op("MatMul", List.of(g.op("Reshape", List.of(pattern, byKvHead)), values));
             String z = g.mark(HookPoint.block(layer, HookSite.ATTN_Z),
-                    g.op("Transpose", List.of(g.op("MatMul", List.of(pattern, valuesByHead))), attr("perm", 0, 2, 1, 3)));
+                    g.op("Transpose", List.of(g.op("Reshape", List.of(mixed, zByHead))), attr("perm", 0, 2, 1, 3)));
             String attnOut;
             if (resultLayers.contains(layer)) {
                 // each head through its own columns of o_proj: z spread over a head axis with the other heads'
