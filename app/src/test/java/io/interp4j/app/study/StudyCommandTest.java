@@ -25,16 +25,21 @@ class StudyCommandTest {
 
 
     private Path study(String name, String steps) throws IOException {
+        return study(name, "", steps);
+    }
+
+    /** A study of the tiny model {@code main}, beside any {@code otherModels} (HOCON fields of {@code models}). */
+    private Path study(String name, String otherModels, String steps) throws IOException {
         Path file = dir.resolve(name + ".conf");
         Files.writeString(file, """
                 study {
                   name = %s
                   seed = 3
-                  models { main { path = "models/tiny", create { seed = 2, layers = 2, hidden = 32, heads = 4, kv-heads = 2, vocab = 300 } } }
+                  models { main { path = "models/tiny", create { seed = 2, layers = 2, hidden = 32, heads = 4, kv-heads = 2, vocab = 300 } }%s }
                   suites { main { builtin = families-mini } }
                   steps = [ %s ]
                 }
-                """.formatted(name, steps));
+                """.formatted(name, otherModels, steps));
         return file;
     }
 
@@ -175,19 +180,8 @@ class StudyCommandTest {
      */
     @Test
     void theModelsOptionRunsThePartOfAStudyThatItsModelsTake() throws IOException {
-        Path file = dir.resolve("two.conf");
-        Files.writeString(file, """
-                study {
-                  name = two
-                  seed = 3
-                  models {
-                    main { path = "models/tiny", create { seed = 2, layers = 2, hidden = 32, heads = 4, kv-heads = 2, vocab = 300 } }
-                    other { path = "models/absent" }
-                  }
-                  suites { main { builtin = families-mini } }
-                  steps = [ %s, %s ]
-                }
-                """.formatted(ABLATION.replace("id = ablation", "id = on-other").replace("settings {", "settings { model = other,"), ABLATION));
+        Path file = study("two", ", other { path = \"models/absent\" }",
+                ABLATION.replace("id = ablation", "id = on-other").replace("settings {", "settings { model = other,") + "," + ABLATION);
         Result whole = run("study", file.toString(), "--dry-run", "--no-estimate");
         assertThat(whole.code()).isEqualTo(2);
         assertThat(whole.err()).contains("study.models.other.path:");
