@@ -11,6 +11,9 @@ sources_newer_than() {
 
 # the JVM flags Spark needs on Java 17, kept in one place: runner-spark/pom.xml's spark.jvm.flags
 spark_jvm_flags="$(sed -n 's:.*<spark.jvm.flags>\(.*\)</spark.jvm.flags>.*:\1:p' "$root/runner-spark/pom.xml")"
+# a class-path launch resolves the incubating Vector API (the djl engine's q8 / q4 kernels) only when asked; on the
+# module path the engine's module requires it. Spark's executors need it in spark.executor.extraJavaOptions (README).
+vector_api_flag="--add-modules jdk.incubator.vector"
 # a Spark home made of Maven Central's jars (module runner-spark/spark-home): jars/ as in a Spark distribution
 spark_home="$root/runner-spark/spark-home/target/spark-home"
 

@@ -15,5 +15,5 @@ spark_build
 export SPARK_HOME="$spark_home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" OPT_OUT_TRACKING=true
 # shellcheck disable=SC2086
-exec java ${INTERP4J_JAVA_OPTS:-} -XX:MaxDirectMemorySize=64g -Dai.djl.offline=true -Dinterp4j.home="$root" $spark_jvm_flags \
+exec java ${INTERP4J_JAVA_OPTS:-} -XX:MaxDirectMemorySize=64g -Dai.djl.offline=true -Dinterp4j.home="$root" $spark_jvm_flags $vector_api_flag \
   -cp "$spark_home/jars/*" org.apache.spark.deploy.SparkSubmit "$@"

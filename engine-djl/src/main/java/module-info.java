@@ -8,6 +8,8 @@ module io.interp4j.engine.djl {
     requires ai.djl.api;
     requires ai.djl.pytorch_engine;
     requires com.google.gson;
+    // q8 / q4 multiply their quantised blocks with the Vector API (BlockKernel); incubating in Java 17
+    requires jdk.incubator.vector;
 
     provides io.interp4j.api.model.EngineProvider with io.interp4j.engine.djl.DjlEngineProvider;
 }

@@ -67,7 +67,8 @@ public abstract class EngineContractTest {
     /** The smallest top-1/top-2 logit gap that lets float32 engines agree on greedy tokens. */
     private static final double ARGMAX_MARGIN = 1e-3;
 
-    private static final int VOCAB = 257;
+    /** The vocabulary of every test model. */
+    protected static final int VOCAB = 257;
 
     /** A tiny test model: an architecture, a storage type and a seed. */
     protected record Spec(String name, ModelConfig config, DType dtype, long seed) {
@@ -664,7 +665,7 @@ public abstract class EngineContractTest {
     }
 
     /** Writes (once) a float32 copy of a test model whose projections are replaced by their dequantised values. */
-    private static Path dequantisedModel(Spec spec, Quantization scheme) throws IOException {
+    protected static Path dequantisedModel(Spec spec, Quantization scheme) throws IOException {
         Path base = modelDir(spec);
         Path dequantised = models.resolve(spec.name() + "-" + scheme.configName());
         if (!Files.isDirectory(dequantised)) {
@@ -1302,7 +1303,8 @@ public abstract class EngineContractTest {
         return Math.abs(actual - expected);
     }
 
-    private static double maxAbs(double[] expected, float[] actual) {
+    /** The largest absolute difference between two arrays of the same size. */
+    protected static double maxAbs(double[] expected, float[] actual) {
         assertThat(actual).hasSameSizeAs(expected);
         double worst = 0;
         for (int i = 0; i < expected.length; i++) {
@@ -1311,7 +1313,8 @@ public abstract class EngineContractTest {
         return worst;
     }
 
-    private static double maxAbs(double[] a, double[] b) {
+    /** The largest absolute difference between two arrays of the same size. */
+    protected static double maxAbs(double[] a, double[] b) {
         double worst = 0;
         for (int i = 0; i < a.length; i++) {
             worst = Math.max(worst, Math.abs(a[i] - b[i]));

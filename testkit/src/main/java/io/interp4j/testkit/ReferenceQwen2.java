@@ -40,6 +40,8 @@ public final class ReferenceQwen2 {
     private final double llmInt8Threshold;
     /** Under LLM.int8: the first rows, quantised as one product (a prefill); each later row is its own (a cached decode step). */
     private final int llmInt8Prefill;
+    /** Whether every block projection's input is quantised to int8 per block of 64 (q8 and q4's activations). */
+    private final boolean blockInt8;
 
     private record LayerWeights(
             double[] inputNorm,
@@ -96,7 +98,7 @@ public final class ReferenceQwen2 {
     }
 
     private ReferenceQwen2(ModelConfig config, double[] embed, double[] unembed, double[] finalNorm, List<LayerWeights> layers,
-            double llmInt8Threshold, int llmInt8Prefill) {
+            double llmInt8Threshold, int llmInt8Prefill, boolean blockInt8) {
         this.config = config;
         this.embed = embed;
         this.unembed = unembed;
@@ -104,6 +106,51 @@ public final class ReferenceQwen2 {
         this.layers = layers;
         this.llmInt8Threshold = llmInt8Threshold;
         this.llmInt8Prefill = llmInt8Prefill;
+        this.blockInt8 = blockInt8;
+    }
+
+    /**
+     * Returns this model with the fast modes' activation side ({@code q8}, {@code q4}) on every block
+     * projection: each row of the input is cut into blocks of {@value #ACTIVATION_BLOCK} values, and each
+     * value replaced by what its int8 code stands for, {@code rint(x / s)·s} with {@code s = absmax / 127}
+     * over its block (half to even; a block of zeros stays zero). With weights that are the dequantised
+     * weights, each projection is then the product of the codes scaled by both blocks' scales, in exact
+     * arithmetic. The per-head outputs of {@code o_proj} use the same quantised {@code z}. Rows are
+     * quantised alone, so a prefill and cached decode steps give one full forward's values.
+     *
+     * @return the reference with block-quantised activations
+     */
+    public ReferenceQwen2 withBlockInt8Activations() {
+        return new ReferenceQwen2(config, embed, unembed, finalNorm, layers, Double.NaN, Integer.MAX_VALUE, true);
+    }
+
+    /** The inputs per activation block of {@link #withBlockInt8Activations}. */
+    public static final int ACTIVATION_BLOCK = 64;
+
+    /**
+     * Rows quantised per block as {@link #withBlockInt8Activations} describes.
+     *
+     * @param x {@code [rows, width]} row-major
+     * @param width the row width
+     * @return what the codes stand for, the same shape
+     */
+    public static double[] blockInt8(double[] x, int width) {
+        double[] out = new double[x.length];
+        for (int row = 0; row < x.length / width; row++) {
+            for (int from = 0; from < width; from += ACTIVATION_BLOCK) {
+                int to = Math.min(width, from + ACTIVATION_BLOCK);
+                double absmax = 0;
+                for (int c = from; c < to; c++) {
+                    absmax = Math.max(absmax, Math.abs(x[row * width + c]));
+                }
+                double scale = absmax / 127;
+                for (int c = from; c < to; c++) {
+                    int i = row * width + c;
+                    out[i] = absmax == 0 ? 0 : Math.rint(x[i] / scale) * scale;
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -132,7 +179,7 @@ public final class ReferenceQwen2 {
         if (prefillRows < 1) {
             throw new IllegalArgumentException("prefillRows is " + prefillRows + "; allowed: >= 1");
         }
-        return new ReferenceQwen2(config, embed, unembed, finalNorm, layers, ReferenceLlmInt8.THRESHOLD, prefillRows);
+        return new ReferenceQwen2(config, embed, unembed, finalNorm, layers, ReferenceLlmInt8.THRESHOLD, prefillRows, false);
     }
 
     /**
@@ -188,7 +235,7 @@ public final class ReferenceQwen2 {
         double[] embed = read(checkpoint, Qwen2Layout.EMBED);
         double[] unembed = config.tieWordEmbeddings() ? embed : read(checkpoint, Qwen2Layout.LM_HEAD);
         return new ReferenceQwen2(config, embed, unembed, read(checkpoint, Qwen2Layout.FINAL_NORM), List.copyOf(layers), Double.NaN,
-                Integer.MAX_VALUE);
+                Integer.MAX_VALUE, false);
     }
 
     private static double[] read(Checkpoint checkpoint, String name) {
@@ -433,6 +480,9 @@ public final class ReferenceQwen2 {
          * prefill's rows quantised together and each later row alone.
          */
         private double[] projectionInput(double[] x, int width) {
+            if (blockInt8) {
+                return blockInt8(x, width);
+            }
             if (Double.isNaN(llmInt8Threshold)) {
                 return x;
             }

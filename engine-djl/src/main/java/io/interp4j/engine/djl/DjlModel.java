@@ -14,12 +14,14 @@ import io.interp4j.api.model.AbstractModel;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.ModelConfig;
 import io.interp4j.api.model.Run;
+import io.interp4j.api.model.ThreadPolicy;
 import io.interp4j.api.quant.QuantizationReport;
 import io.interp4j.api.quant.QuantizedWeight;
 import io.interp4j.api.quant.Quantization;
 import io.interp4j.api.tokenizer.HfTokenizer;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -75,19 +77,28 @@ final class DjlModel extends AbstractModel {
 
     @Override
     protected void closeEngine() {
+        if (weights.blocks() != null) {
+            weights.blocks().close();
+        }
         manager.close();
     }
 
     /**
      * All weights of the model; under {@code llm-int8} the blocks' projections are int8 codes (as float32 values) whose row
-     * absmax {@code llmInt8} holds (null otherwise).
+     * absmax {@code llmInt8} holds (null otherwise); under {@code q8} and {@code q4} they are the dequantised values, and
+     * {@code blocks} holds their codes for the block kernels (null otherwise).
      */
-    record Weights(NDArray embed, LayerWeights[] layers, NDArray finalNorm, NDArray unembed, QuantizationReport quantization, LlmInt8 llmInt8) {
+    record Weights(NDArray embed, LayerWeights[] layers, NDArray finalNorm, NDArray unembed, QuantizationReport quantization, LlmInt8 llmInt8,
+            BlockProducts blocks) {
         static Weights load(Checkpoint checkpoint, NDManager manager, LoraAdapter lora, Quantization quantization) {
             ModelConfig config = checkpoint.config();
             Map<String, LoraAdapter.Module> adapted = new HashMap<>();
             QuantizationReport.Builder report = new QuantizationReport.Builder(quantization);
             Map<String, NDArray> rowAbsmax = new HashMap<>();
+            Map<String, BlockKernel.Weight> kernels = new HashMap<>();
+            if (quantization.quantizesActivations()) {
+                BlockProducts.requireVectorApi(quantization);
+            }
             if (lora != null) {
                 lora.modules().forEach(m -> adapted.put(m.baseWeight(), m));
             }
@@ -112,6 +123,9 @@ final class DjlModel extends AbstractModel {
                     }
                     return manager.create(values, new Shape(shape));
                 }
+                if (quantization.quantizesActivations()) {
+                    kernels.put(name, BlockKernel.Weight.of(quantized));
+                }
                 return manager.create(quantized.dequantize(), new Shape(shape));
             });
             LayerWeights[] fused = new LayerWeights[weights.layers().length];
@@ -120,7 +134,25 @@ final class DjlModel extends AbstractModel {
             }
             return new Weights(weights.embed(), fused, weights.finalNorm(), weights.unembed(),
                     quantization == Quantization.NONE ? null : report.build(),
-                    quantization == Quantization.LLM_INT8 ? llmInt8(fused, rowAbsmax) : null);
+                    quantization == Quantization.LLM_INT8 ? llmInt8(fused, rowAbsmax) : null,
+                    quantization.quantizesActivations() ? blocks(fused, kernels) : null);
+        }
+
+        /** Registers each fused block's weights in the kernels' layout, stacked as the dequantised arrays are. */
+        private static BlockProducts blocks(LayerWeights[] layers, Map<String, BlockKernel.Weight> kernels) {
+            BlockKernel.warmUp();
+            BlockProducts blocks = new BlockProducts(ThreadPolicy.current().intraOp());
+            for (int l = 0; l < layers.length; l++) {
+                int layer = l;
+                java.util.function.Function<String, BlockKernel.Weight> kernel = module -> kernels.get(Qwen2Layout.layer(layer, module + ".weight"));
+                LayerWeights w = layers[l];
+                blocks.put(w.qkvWeight(), BlockKernel.Weight.stacked(List.of(kernel.apply("self_attn.q_proj"), kernel.apply("self_attn.k_proj"),
+                        kernel.apply("self_attn.v_proj"))));
+                blocks.put(w.oWeight(), kernel.apply("self_attn.o_proj"));
+                blocks.put(w.gateUpWeight(), BlockKernel.Weight.stacked(List.of(kernel.apply("mlp.gate_proj"), kernel.apply("mlp.up_proj"))));
+                blocks.put(w.downWeight(), kernel.apply("mlp.down_proj"));
+            }
+            return blocks;
         }
 
         /** Registers each fused block's codes with their row absmax, stacked as the codes are. */
@@ -153,7 +185,7 @@ final class DjlModel extends AbstractModel {
             }
             NDArray embed = tensor.apply(Qwen2Layout.EMBED);
             return new Weights(embed, layers, tensor.apply(Qwen2Layout.FINAL_NORM),
-                    config.tieWordEmbeddings() ? embed : tensor.apply(Qwen2Layout.LM_HEAD), null, null);
+                    config.tieWordEmbeddings() ? embed : tensor.apply(Qwen2Layout.LM_HEAD), null, null, null);
         }
 
         /** {@code W + s·B·A} as a new array; the mapped base weight is left untouched. */

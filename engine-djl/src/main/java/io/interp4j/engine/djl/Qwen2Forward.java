@@ -184,9 +184,17 @@ final class Qwen2Forward {
             // slices zeroed, [batch, pos, head, heads·d_head] -> [batch, pos, head, d_model], summed over heads
             NDArray blocks = owned(s.scope.create(Decoding.headBlocks(config), new Shape(heads, (long) heads * dh)));
             LlmInt8 int8 = weights.llmInt8();
-            NDArray perHead = int8 != null && int8.holds(w.oWeight())
-                    ? int8.perHead(z.reshape(batch, queries, (long) heads * dh), s.real, w.oWeight(), blocks)
-                    : proj(s, layer, "o_proj", z.reshape(batch, queries, 1, (long) heads * dh).mul(blocks), w.oWeight(), null);
+            BlockProducts fast = weights.blocks();
+            NDArray perHead;
+            if (int8 != null && int8.holds(w.oWeight())) {
+                perHead = int8.perHead(z.reshape(batch, queries, (long) heads * dh), s.real, w.oWeight(), blocks);
+            } else if (fast != null && fast.holds(w.oWeight())) {
+                // z quantised by its whole rows, as the plain product quantises it, then each head through its own columns
+                NDArray quantised = BlockProducts.quantise(z.reshape(batch, queries, (long) heads * dh));
+                perHead = linear(quantised.reshape(batch, queries, 1, (long) heads * dh).mul(blocks), w.oWeight(), null);
+            } else {
+                perHead = proj(s, layer, "o_proj", z.reshape(batch, queries, 1, (long) heads * dh).mul(blocks), w.oWeight(), null);
+            }
             NDArray result = s.hook(resultPoint, perHead);
             attnOut = result.sum(new int[] {2});
         } else {
@@ -271,10 +279,17 @@ final class Qwen2Forward {
         return outputs;
     }
 
-    /** A block projection: the LLM.int8 product for a weight held as int8 codes, else {@link #linear}. */
+    /**
+     * A block projection: the LLM.int8 product for a weight held as int8 codes, the block-quantised
+     * product under {@code q8} / {@code q4}, else {@link #linear}.
+     */
     private NDArray product(Step s, NDArray x, NDArray weight, NDArray bias) {
         LlmInt8 int8 = weights.llmInt8();
-        return int8 != null && int8.holds(weight) ? int8.linear(x, s.real, weight, bias) : linear(x, weight, bias);
+        if (int8 != null && int8.holds(weight)) {
+            return int8.linear(x, s.real, weight, bias);
+        }
+        BlockProducts blocks = weights.blocks();
+        return blocks != null && blocks.holds(weight) ? blocks.linear(x, weight, bias) : linear(x, weight, bias);
     }
 
     static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
