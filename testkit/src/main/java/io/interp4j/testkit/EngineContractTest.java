@@ -424,6 +424,50 @@ public abstract class EngineContractTest {
     /** The largest mean KL(reference ‖ engine) over positions, in nats, allowed for a fast mode. */
     protected static final double FAST_MEAN_KL = 2e-3;
 
+    /**
+     * The double-precision reference on a fast mode's dequantised weights: its projections and its
+     * unembedding, which with tied embeddings is a quantised copy of the table (the lookup reads the
+     * float32 table).
+     */
+    protected static ReferenceQwen2 fastReference(Spec spec, Quantization scheme) throws IOException {
+        ReferenceQwen2 reference = reference(dequantisedModel(spec, scheme));
+        if (!spec.config().tieWordEmbeddings()) {
+            return reference;
+        }
+        try (Checkpoint checkpoint = Checkpoint.open(modelDir(spec))) {
+            long[] shape = checkpoint.info(Qwen2Layout.EMBED).shape();
+            float[] unembedding = QuantizedWeight.quantize(scheme.unembeddingScheme(), checkpoint.readFloats(Qwen2Layout.EMBED),
+                    (int) shape[0], (int) shape[1]).dequantize();
+            return reference.withUnembedding(doubles(unembedding));
+        }
+    }
+
+    /**
+     * With tied embeddings the fast modes quantise a copy of the table for the unembedding alone: the
+     * embedding lookup reads the float32 table, and the logits stay as near the reference as an untied
+     * model's do.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Quantization.class, names = {"Q8", "Q4"})
+    public void fastModesQuantiseATiedUnembeddingAndLeaveTheLookupAlone(Quantization scheme) throws IOException {
+        Spec spec = TIED_GQA7_BF16;
+        ReferenceQwen2 reference = fastReference(spec, scheme);
+        HookPoint embed = HookPoint.global(HookSite.EMBED);
+        int[] tokens = randomTokens(9, 91);
+        ReferenceQwen2.Result expected = reference.forward(tokens);
+        try (Model model = provider().load(Checkpoint.open(modelDir(spec)), LoadOptions.defaults().withQuantization(scheme));
+                Run run = model.newRun()) {
+            assertQuantisationReport(model, scheme, spec);
+            ForwardResult result = run.cache(List.of(embed)).forward(tokens);
+            assertThat(maxAbs(expected.get(embed).data(), result.cache().get(embed).toFloatArray())).as("the lookup's float32 table")
+                    .isLessThanOrEqualTo(TOLERANCE);
+            double[] agreement = agreement(expected.logits().data(), result.logits().toFloatArray(), VOCAB);
+            result.logits().close();
+            assertThat(agreement[0] / agreement[1]).as("%s: logit max-abs / std", scheme).isLessThanOrEqualTo(FAST_MAX_ABS_OF_STD);
+            assertThat(agreement[2]).as("%s: mean KL(reference ‖ engine)", scheme).isLessThanOrEqualTo(FAST_MEAN_KL);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = Quantization.class, names = {"Q8", "Q4"})
     public void fastModesStayNearTheReferenceOnDequantisedWeights(Quantization scheme) throws IOException {
@@ -664,7 +708,12 @@ public abstract class EngineContractTest {
         return out;
     }
 
-    /** Writes (once) a float32 copy of a test model whose projections are replaced by their dequantised values. */
+    /**
+     * Writes (once) a float32 copy of a test model whose projections, and under the fast modes its
+     * unembedding ({@link Quantization#unembeddingScheme()}), are replaced by their dequantised values.
+     * A model with tied embeddings cannot hold a quantised unembedding beside its float32 embedding: its
+     * table stays float32 here, and {@link #fastReference} gives the reference its unembedding.
+     */
     protected static Path dequantisedModel(Spec spec, Quantization scheme) throws IOException {
         Path base = modelDir(spec);
         Path dequantised = models.resolve(spec.name() + "-" + scheme.configName());
@@ -673,8 +722,10 @@ public abstract class EngineContractTest {
             try (Checkpoint checkpoint = Checkpoint.open(base)) {
                 for (Map.Entry<String, long[]> e : Qwen2Layout.expectedShapes(checkpoint.config()).entrySet()) {
                     float[] values = checkpoint.readFloats(e.getKey());
-                    float[] stored = scheme.quantizes(e.getKey())
-                            ? QuantizedWeight.quantize(scheme, values, (int) e.getValue()[0], (int) e.getValue()[1]).dequantize()
+                    Quantization as = scheme.quantizes(e.getKey()) ? scheme
+                            : e.getKey().equals(Qwen2Layout.LM_HEAD) ? scheme.unembeddingScheme() : Quantization.NONE;
+                    float[] stored = as != Quantization.NONE
+                            ? QuantizedWeight.quantize(as, values, (int) e.getValue()[0], (int) e.getValue()[1]).dequantize()
                             : values;
                     entries.add(new SafetensorsWriter.Entry(e.getKey(), DType.F32, e.getValue(), () -> stored));
                 }
@@ -689,7 +740,8 @@ public abstract class EngineContractTest {
     private static void assertQuantisationReport(Model model, Quantization scheme, Spec spec) {
         assertThat(model.quantization()).hasValueSatisfying(report -> {
             assertThat(report.scheme()).isEqualTo(scheme);
-            assertThat(report.weights()).isEqualTo(7 * spec.config().numLayers());
+            assertThat(report.weights()).as("the projections, and the unembedding under the fast modes")
+                    .isEqualTo(7 * spec.config().numLayers() + (scheme.unembeddingScheme() == Quantization.NONE ? 0 : 1));
             assertThat(report.rmsError()).isPositive().isLessThan(report.rmsWeight());
         });
     }

@@ -111,7 +111,8 @@ public final class ReferenceQwen2 {
 
     /**
      * Returns this model with the fast modes' activation side ({@code q8}, {@code q4}) on every block
-     * projection: each row of the input is cut into blocks of {@value #ACTIVATION_BLOCK} values, and each
+     * projection and on the unembedding (whose weights they quantise too, {@link
+     * io.interp4j.api.quant.Quantization#unembeddingScheme()}): each row of the input is cut into blocks of {@value #ACTIVATION_BLOCK} values, and each
      * value replaced by what its int8 code stands for, {@code rint(x / s)·s} with {@code s = absmax / 127}
      * over its block (half to even; a block of zeros stays zero). With weights that are the dequantised
      * weights, each projection is then the product of the codes scaled by both blocks' scales, in exact
@@ -122,6 +123,20 @@ public final class ReferenceQwen2 {
      */
     public ReferenceQwen2 withBlockInt8Activations() {
         return new ReferenceQwen2(config, embed, unembed, finalNorm, layers, Double.NaN, Integer.MAX_VALUE, true);
+    }
+
+    /**
+     * Returns this model with another unembedding, the embedding table left as it is: what the fast
+     * modes compute for a model with tied embeddings, whose unembedding alone they quantise.
+     *
+     * @param weights {@code [vocab, d_model]} row-major
+     * @return the model with that unembedding
+     */
+    public ReferenceQwen2 withUnembedding(double[] weights) {
+        if (weights.length != unembed.length) {
+            throw new IllegalArgumentException("unembedding of " + weights.length + " values; the model's has " + unembed.length);
+        }
+        return new ReferenceQwen2(config, embed, weights.clone(), finalNorm, layers, llmInt8Threshold, llmInt8Prefill, blockInt8);
     }
 
     /** The inputs per activation block of {@link #withBlockInt8Activations}. */
@@ -382,7 +397,7 @@ public final class ReferenceQwen2 {
                 x = block(l, layers.get(l), x);
             }
             double[] normalized = rmsNorm(x, finalNorm, HookPoint.global(HookSite.LN_FINAL_SCALE), HookPoint.global(HookSite.LN_FINAL_NORMALIZED));
-            hook(HookPoint.global(HookSite.LOGITS), linear(normalized, d, unembed, null, vocab));
+            hook(HookPoint.global(HookSite.LOGITS), linear(blockInt8 ? blockInt8(normalized, d) : normalized, d, unembed, null, vocab));
             return new Result(recorded);
         }
 

@@ -6,7 +6,8 @@ import io.interp4j.api.Stable;
 import java.util.Locale;
 
 /**
- * How far a quantised model's weights are from the originals, over every quantised weight.
+ * How far a quantised model's weights are from the originals, over every quantised weight (under the
+ * fast modes the unembedding too, at its own scheme: {@link Quantization#unembeddingScheme()}).
  *
  * @param scheme the scheme
  * @param weights how many weight matrices were quantised
@@ -75,7 +76,9 @@ public record QuantizationReport(Quantization scheme, int weights, long values, 
      * @return e.g. {@code nf4 on 168 weights (358,612,992 values): max |error| 0.0213, RMS error 0.00197 (8.1% of the weights' RMS)}
      */
     public String describe() {
-        return String.format(Locale.ROOT, "%s on %d weights (%,d values): max |error| %.4g, RMS error %.4g (%.2f%% of the weights' RMS %.4g)",
-                scheme.configName(), weights, values, maxAbsError, rmsError, rmsWeight == 0 ? 0 : 100 * rmsError / rmsWeight, rmsWeight);
+        Quantization unembedding = scheme.unembeddingScheme();
+        String with = unembedding == Quantization.NONE ? "" : ", the unembedding among them at " + unembedding.configName();
+        return String.format(Locale.ROOT, "%s on %d weights%s (%,d values): max |error| %.4g, RMS error %.4g (%.2f%% of the weights' RMS %.4g)",
+                scheme.configName(), weights, with, values, maxAbsError, rmsError, rmsWeight == 0 ? 0 : 100 * rmsError / rmsWeight, rmsWeight);
     }
 }

@@ -13,8 +13,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The products of a model loaded with a fast quantisation ({@code q8}, {@code q4}): every block
- * projection's input is quantised to int8 per block of 64 inputs, {@code scale = max(absmax,
+ * The products of a model loaded with a fast quantisation ({@code q8}, {@code q4}): the input of every
+ * block projection and of the unembedding (which these modes quantise at 8 bits) is quantised to int8
+ * per block of 64 inputs, {@code scale = max(absmax,
  * MIN_NORMAL) / 127}, {@code code = clamp(round(x / scale), ±127)} (half to even), as ONNX Runtime's
  * {@code MatMulNBits} does at accuracy level 4, and multiplied with the weight blocks.
  *

@@ -132,16 +132,36 @@ final class DjlModel extends AbstractModel {
             for (int i = 0; i < fused.length; i++) {
                 fused[i] = weights.layers()[i].fused();
             }
-            return new Weights(weights.embed(), fused, weights.finalNorm(), weights.unembed(),
+            NDArray unembed = weights.unembed();
+            String unembedding = Qwen2Layout.unembedding(config);
+            if (quantization.unembeddingScheme() != Quantization.NONE) {
+                // the fast modes' unembedding: its own codes (with tied embeddings the lookup keeps the float32 table)
+                long[] shape = checkpoint.info(unembedding).shape();
+                LoraAdapter.Module module = adapted.get(unembedding);
+                float[] full = module == null ? checkpoint.readFloats(unembedding) : lora.merge(module, checkpoint.readFloats(unembedding));
+                QuantizedWeight quantized = QuantizedWeight.quantize(quantization.unembeddingScheme(), full, (int) shape[0], (int) shape[1]);
+                report.add(quantized, full);
+                kernels.put(unembedding, BlockKernel.Weight.of(quantized));
+                if (!config.tieWordEmbeddings()) {
+                    unembed.close();
+                }
+                unembed = manager.create(quantized.dequantize(), new Shape(shape));
+            }
+            return new Weights(weights.embed(), fused, weights.finalNorm(), unembed,
                     quantization == Quantization.NONE ? null : report.build(),
                     quantization == Quantization.LLM_INT8 ? llmInt8(fused, rowAbsmax) : null,
-                    quantization.quantizesActivations() ? blocks(fused, kernels) : null);
+                    quantization.quantizesActivations() ? blocks(fused, unembed, kernels.get(unembedding), kernels) : null);
         }
 
-        /** Registers each fused block's weights in the kernels' layout, stacked as the dequantised arrays are. */
-        private static BlockProducts blocks(LayerWeights[] layers, Map<String, BlockKernel.Weight> kernels) {
+        /**
+         * Registers each fused block's weights in the kernels' layout, stacked as the dequantised arrays are,
+         * and the unembedding's.
+         */
+        private static BlockProducts blocks(LayerWeights[] layers, NDArray unembed, BlockKernel.Weight unembedding,
+                Map<String, BlockKernel.Weight> kernels) {
             BlockKernel.warmUp();
             BlockProducts blocks = new BlockProducts(ThreadPolicy.current().intraOp());
+            blocks.put(unembed, unembedding);
             for (int l = 0; l < layers.length; l++) {
                 int layer = l;
                 java.util.function.Function<String, BlockKernel.Weight> kernel = module -> kernels.get(Qwen2Layout.layer(layer, module + ".weight"));

@@ -104,7 +104,9 @@ final class Qwen2Forward {
             if (!batchInput.logits().all()) {
                 normalized = select(normalized, layout, batchInput.logits(), start);
             }
-            NDArray logits = linear(normalized, weights.unembed(), null);
+            BlockProducts blocks = weights.blocks();
+            NDArray logits = blocks != null && blocks.holds(weights.unembed()) ? blocks.linear(normalized, weights.unembed(), null)
+                    : linear(normalized, weights.unembed(), null);
             logits = s.hook(HookPoint.global(HookSite.LOGITS), logits);
             if (pass.cache() != null) {
                 pass.cache().advance(queries);

@@ -31,24 +31,29 @@ class DjlEngineContractTest extends EngineContractTest {
         return new DjlEngineProvider();
     }
 
-    /** A prompt's forward multiplies its rows through PyTorch's product of the quantised inputs' values. */
+    /**
+     * A prompt's forward multiplies its rows through PyTorch's product of the quantised inputs' values;
+     * on a model whose projections span several blocks, and on one with tied embeddings (the lookup
+     * reads the float32 table, the unembedding its quantised copy).
+     */
     @ParameterizedTest
     @EnumSource(value = Quantization.class, names = {"Q8", "Q4"})
     void fastModesEqualTheReferenceWithBlockQuantisedActivationsAtEveryHookPoint(Quantization scheme) throws IOException {
-        Spec spec = BLOCKS_GQA2_F32;
-        int[] tokens = randomTokens(9, 81);
-        ReferenceQwen2 dequantised = reference(dequantisedModel(spec, scheme));
-        ReferenceQwen2.Result expected = dequantised.withBlockInt8Activations().forward(tokens);
-        assertThat(maxAbs(expected.logits().data(), dequantised.forward(tokens).logits().data()))
-                .as("test fixture: quantising the activations changes the logits").isGreaterThan(100 * TOLERANCE);
-        try (Model model = provider().load(Checkpoint.open(modelDir(spec)), LoadOptions.defaults().withQuantization(scheme));
-                Run run = model.newRun()) {
-            assertMatches(run.forward(tokens), expected, List.of());
-        }
-        // every hook point observed: o_proj also runs per head (attn.hook_result), from z quantised by its whole rows
-        try (Model model = provider().load(Checkpoint.open(modelDir(spec)), LoadOptions.defaults().withQuantization(scheme));
-                Run run = model.newRun()) {
-            assertMatches(run.cacheAll().forward(tokens), expected, HookPoint.all(model.config()));
+        for (Spec spec : List.of(BLOCKS_GQA2_F32, TIED_GQA7_BF16)) {
+            int[] tokens = randomTokens(9, 81);
+            ReferenceQwen2 dequantised = fastReference(spec, scheme);
+            ReferenceQwen2.Result expected = dequantised.withBlockInt8Activations().forward(tokens);
+            assertThat(maxAbs(expected.logits().data(), dequantised.forward(tokens).logits().data()))
+                    .as("test fixture: quantising the activations changes the logits").isGreaterThan(100 * TOLERANCE);
+            try (Model model = provider().load(Checkpoint.open(modelDir(spec)), LoadOptions.defaults().withQuantization(scheme));
+                    Run run = model.newRun()) {
+                assertMatches(run.forward(tokens), expected, List.of());
+            }
+            // every hook point observed: o_proj also runs per head (attn.hook_result), from z quantised by its whole rows
+            try (Model model = provider().load(Checkpoint.open(modelDir(spec)), LoadOptions.defaults().withQuantization(scheme));
+                    Run run = model.newRun()) {
+                assertMatches(run.cacheAll().forward(tokens), expected, HookPoint.all(model.config()));
+            }
         }
     }
 
@@ -62,7 +67,7 @@ class DjlEngineContractTest extends EngineContractTest {
         Spec spec = BLOCKS_GQA2_F32;
         int[] prompt = randomTokens(5, 82);
         int newTokens = 6;
-        ReferenceQwen2 reference = reference(dequantisedModel(spec, scheme)).withBlockInt8Activations();
+        ReferenceQwen2 reference = fastReference(spec, scheme).withBlockInt8Activations();
         List<float[]> stepLogits = new ArrayList<>();
         int[] generated;
         try (Model model = provider().load(Checkpoint.open(modelDir(spec)), LoadOptions.defaults().withQuantization(scheme));

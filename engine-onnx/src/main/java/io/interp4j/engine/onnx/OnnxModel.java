@@ -160,6 +160,8 @@ final class OnnxModel extends AbstractModel {
             GraphIr graph = Qwen2Graph.build(checkpoint.config(), quantization);
             Map<String, long[]> shapes = new LinkedHashMap<>();
             QuantizationReport.Builder report = new QuantizationReport.Builder(quantization);
+            String quantizedUnembedding = quantization.unembeddingScheme() == Quantization.NONE ? null
+                    : Qwen2Layout.unembedding(checkpoint.config());
             for (String name : Qwen2Layout.expectedShapes(checkpoint.config()).keySet()) {
                 long[] shape = checkpoint.info(name).shape();
                 LoraAdapter.Module module = adapted.get(name);
@@ -177,21 +179,17 @@ final class OnnxModel extends AbstractModel {
                         shapes.put(Qwen2Graph.scales(name), new long[] {shape[0]});
                         continue;
                     }
-                    // MatMulBnb4 takes NF4's codes flat; MatMulNBits takes [N, blocks per row, bytes per block]
-                    long[] codeShape = quantization == Quantization.NF4
-                            ? new long[] {q.codes().length}
-                            : new long[] {shape[0], q.blocksPerRow(), q.codes().length / shape[0] / q.blocksPerRow()};
-                    weights.put(Qwen2Graph.codes(name), OnnxTensor.createTensor(env, direct(q.codes()), codeShape, OnnxJavaType.UINT8));
-                    weights.put(Qwen2Graph.scales(name), OnnxTensor.createTensor(env, direct(q.scales()), new long[] {q.scales().length},
-                            OnnxJavaType.FLOAT));
-                    shapes.put(Qwen2Graph.codes(name), codeShape);
-                    shapes.put(Qwen2Graph.scales(name), new long[] {q.scales().length});
-                    if (q.zeroPoints().length > 0) {
-                        long[] zeroShape = {q.zeroPoints().length};
-                        weights.put(Qwen2Graph.zeroPoints(name), OnnxTensor.createTensor(env, direct(q.zeroPoints()), zeroShape, OnnxJavaType.UINT8));
-                        shapes.put(Qwen2Graph.zeroPoints(name), zeroShape);
-                    }
+                    putBlocks(env, name, q, weights, shapes);
                     continue;
+                }
+                if (name.equals(quantizedUnembedding)) {
+                    float[] full = module == null ? checkpoint.readFloats(name) : lora.merge(module, checkpoint.readFloats(name));
+                    QuantizedWeight q = QuantizedWeight.quantize(quantization.unembeddingScheme(), full, (int) shape[0], (int) shape[1]);
+                    report.add(q, full);
+                    putBlocks(env, name, q, weights, shapes);
+                    if (!name.equals(Qwen2Layout.EMBED)) {
+                        continue; // an untied lm_head is read only as codes; a tied one is also the embedding table
+                    }
                 }
                 ByteBuffer data = module == null ? checkpoint.float32(name) : direct(lora.merge(module, checkpoint.readFloats(name)));
                 weights.put(name, OnnxTensor.createTensor(env, data, shape, OnnxJavaType.FLOAT));
@@ -402,6 +400,28 @@ final class OnnxModel extends AbstractModel {
     /** The graph output holding a layer's keys after this pass (a graph from layer 0). */
     static String presentKey(GraphIr graph, int layer) {
         return graph.outputs().get(2 * layer);
+    }
+
+    /**
+     * Registers a blockwise-quantised weight's codes, scales and (Q4) zero points as graph weights:
+     * MatMulBnb4 takes NF4's codes flat; MatMulNBits takes {@code [N, blocks per row, bytes per block]}.
+     */
+    private static void putBlocks(OrtEnvironment env, String name, QuantizedWeight q, Map<String, OnnxTensor> weights,
+            Map<String, long[]> shapes) throws OrtException {
+        long rows = q.rows();
+        long[] codeShape = q.scheme() == Quantization.NF4
+                ? new long[] {q.codes().length}
+                : new long[] {rows, q.blocksPerRow(), q.codes().length / rows / q.blocksPerRow()};
+        weights.put(Qwen2Graph.codes(name), OnnxTensor.createTensor(env, direct(q.codes()), codeShape, OnnxJavaType.UINT8));
+        weights.put(Qwen2Graph.scales(name), OnnxTensor.createTensor(env, direct(q.scales()), new long[] {q.scales().length},
+                OnnxJavaType.FLOAT));
+        shapes.put(Qwen2Graph.codes(name), codeShape);
+        shapes.put(Qwen2Graph.scales(name), new long[] {q.scales().length});
+        if (q.zeroPoints().length > 0) {
+            long[] zeroShape = {q.zeroPoints().length};
+            weights.put(Qwen2Graph.zeroPoints(name), OnnxTensor.createTensor(env, direct(q.zeroPoints()), zeroShape, OnnxJavaType.UINT8));
+            shapes.put(Qwen2Graph.zeroPoints(name), zeroShape);
+        }
     }
 
     /** The graph output holding a layer's values after this pass (a graph from layer 0). */

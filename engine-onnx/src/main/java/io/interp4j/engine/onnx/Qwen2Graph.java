@@ -207,8 +207,13 @@ final class Qwen2Graph {
         String shapeSelected = g.typed("Concat", GraphIr.INT64, List.of(batchDim, g.ints(-1, d)), attr("axis", 0L));
         // [B, N / B, d_model] · Wᵀ straight into [B, N / B, vocab]: a Gemm's 2-D result would need a Reshape, which
         // ONNX Runtime copies when its result is a graph output (17 ms of 900 for 128 positions at 0.5B)
-        String logits = g.mark(HookPoint.global(HookSite.LOGITS), g.contrib("FusedMatMul", List.of(
-                g.op("Reshape", List.of(selected, shapeSelected)), g.weight(Qwen2Layout.unembedding(config))), attr("transB", 1L)));
+        // the fast modes' unembedding is MatMulNBits on its own q8 codes, which also writes [B, N / B, vocab] directly
+        String rows = g.op("Reshape", List.of(selected, shapeSelected));
+        String unembedding = Qwen2Layout.unembedding(config);
+        Quantization unembeddingScheme = quantization.unembeddingScheme();
+        String logits = g.mark(HookPoint.global(HookSite.LOGITS), unembeddingScheme == Quantization.NONE
+                ? g.contrib("FusedMatMul", List.of(rows, g.weight(unembedding)), attr("transB", 1L))
+                : blockProduct(g, rows, unembedding, config.vocabSize(), d, unembeddingScheme));
         g.output(logits);
         return g;
     }
@@ -253,9 +258,15 @@ final class Qwen2Graph {
         if (quantization == Quantization.LLM_INT8) {
             return LlmInt8Graph.linear(g, x, real, weight, bias);
         }
+        String product = blockProduct(g, x, weight, rows, columns, quantization);
+        return bias == null ? product : g.op("Add", List.of(product, bias));
+    }
+
+    /** {@code x·Wᵀ} on a weight's codes and scales (and Q4's zero points): MatMulBnb4 or MatMulNBits, as {@link #linear} says. */
+    private static String blockProduct(GraphIr g, String x, String weight, int rows, int columns, Quantization quantization) {
         String codes = g.weight(codes(weight), GraphIr.UINT8);
         String scales = g.weight(scales(weight));
-        String product = switch (quantization) {
+        return switch (quantization) {
             case NF4 -> g.contrib("MatMulBnb4", List.of(x, codes, scales), attr("K", (long) columns), attr("N", (long) rows),
                     attr("block_size", (long) QuantizedWeight.NF4_BLOCK), attr("quant_type", 1L));
             case INT8, Q8 -> g.contrib("MatMulNBits", List.of(x, codes, scales), attr("K", (long) columns), attr("N", (long) rows),
@@ -266,7 +277,6 @@ final class Qwen2Graph {
                     attr("block_size", (long) QuantizedWeight.Q4_BLOCK), attr("accuracy_level", INT8_COMPUTE));
             case NONE, LLM_INT8 -> throw new IllegalStateException("unreachable: " + weight + " is not quantised blockwise");
         };
-        return bias == null ? product : g.op("Add", List.of(product, bias));
     }
 
     /**
