@@ -5,10 +5,13 @@ import static java.util.Objects.requireNonNull;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Internal;
+import java.util.stream.IntStream;
 
 /**
  * One quantised {@code [out, in]} weight: its codes and per-block scales, and the exact float32
- * values they stand for ({@link #dequantize()}), which every engine computes with.
+ * values they stand for ({@link #dequantize()}), which every engine computes with. Quantising and
+ * dequantising run over the rows (NF4: the blocks) in parallel, on the common fork-join pool: each
+ * row's codes and scales depend on that row alone, so the result is the same as one thread's.
  *
  * <p>NF4 (bitsandbytes): the weight is read row-major as one flat array and cut into blocks of 64;
  * each block stores its absmax, and each value the index of the nearest of the 16 NF4 levels to
@@ -119,7 +122,8 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
         int blocks = (w.length + NF4_BLOCK - 1) / NF4_BLOCK;
         float[] absmax = new float[blocks];
         byte[] codes = new byte[(w.length + 1) / 2];
-        for (int b = 0; b < blocks; b++) {
+        // blocks are independent (a block of 64 starts at an even index, so no byte holds two blocks' codes)
+        IntStream.range(0, blocks).parallel().forEach(b -> {
             int from = b * NF4_BLOCK;
             int to = Math.min(w.length, from + NF4_BLOCK);
             float max = 0;
@@ -132,7 +136,7 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
                 int code = nearestNf4(w[i] * inverse);
                 codes[i / 2] |= (byte) ((i % 2 == 0) ? code << 4 : code);
             }
-        }
+        });
         return new QuantizedWeight(Quantization.NF4, rows, columns, codes, absmax, new byte[0]);
     }
 
@@ -151,7 +155,7 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
         int blocksPerRow = (columns + INT8_BLOCK - 1) / INT8_BLOCK;
         float[] scales = new float[rows * blocksPerRow];
         byte[] codes = new byte[rows * blocksPerRow * INT8_BLOCK];
-        for (int r = 0; r < rows; r++) {
+        IntStream.range(0, rows).parallel().forEach(r -> {
             for (int b = 0; b < blocksPerRow; b++) {
                 int from = b * INT8_BLOCK;
                 int to = Math.min(columns, from + INT8_BLOCK);
@@ -166,28 +170,28 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
                     codes[(r * blocksPerRow + b) * INT8_BLOCK + (c - from)] = (byte) (Math.max(-127, Math.min(127, q)) + 128);
                 }
             }
-        }
+        });
         return new QuantizedWeight(scheme, rows, columns, codes, scales, new byte[0]);
     }
 
     private static QuantizedWeight rowWise(float[] w, int rows, int columns) {
         float[] absmax = new float[rows];
         byte[] codes = new byte[rows * columns];
-        for (int r = 0; r < rows; r++) {
+        IntStream.range(0, rows).parallel().forEach(r -> {
             float max = 0;
             for (int c = 0; c < columns; c++) {
                 max = Math.max(max, Math.abs(w[r * columns + c]));
             }
             absmax[r] = max;
             if (max == 0) {
-                continue;
+                return;
             }
             // bitsandbytes: round(W * (127 / absmax)), the factor in the weight's precision, half to even
             float factor = INT8_MAX / max;
             for (int c = 0; c < columns; c++) {
                 codes[r * columns + c] = (byte) Math.rint(w[r * columns + c] * factor);
             }
-        }
+        });
         return new QuantizedWeight(Quantization.LLM_INT8, rows, columns, codes, absmax, new byte[0]);
     }
 
@@ -197,7 +201,8 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
         float[] scales = new float[rows * blocksPerRow];
         byte[] codes = new byte[rows * blocksPerRow * Q4_BLOCK / 2];
         byte[] zeroPoints = new byte[rows * zeroPointBytes];
-        for (int r = 0; r < rows; r++) {
+        // rows are independent: each has its own bytes of codes (whole blocks of 64) and of zero points
+        IntStream.range(0, rows).parallel().forEach(r -> {
             for (int b = 0; b < blocksPerRow; b++) {
                 int from = b * Q4_BLOCK;
                 int to = Math.min(columns, from + Q4_BLOCK);
@@ -219,7 +224,7 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
                     codes[index / 2] |= (byte) (index % 2 == 0 ? code : code << 4);
                 }
             }
-        }
+        });
         return new QuantizedWeight(Quantization.Q4, rows, columns, codes, scales, zeroPoints);
     }
 
@@ -234,21 +239,21 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
     public float[] dequantize() {
         float[] w = new float[rows * columns];
         if (scheme == Quantization.NF4) {
-            for (int i = 0; i < w.length; i++) {
+            IntStream.range(0, w.length).parallel().forEach(i -> {
                 int code = (i % 2 == 0) ? (codes[i / 2] >> 4) & 0xF : codes[i / 2] & 0xF;
                 w[i] = NF4_LEVELS[code] * scales[i / NF4_BLOCK];
-            }
+            });
         } else if (scheme == Quantization.LLM_INT8) {
-            for (int r = 0; r < rows; r++) {
+            IntStream.range(0, rows).parallel().forEach(r -> {
                 float step = scales[r] * (1f / INT8_MAX);
                 for (int c = 0; c < columns; c++) {
                     w[r * columns + c] = codes[r * columns + c] * step;
                 }
-            }
+            });
         } else if (scheme == Quantization.Q4) {
             int blocksPerRow = blocksPerRow();
             int zeroPointBytes = (blocksPerRow + 1) / 2;
-            for (int r = 0; r < rows; r++) {
+            IntStream.range(0, rows).parallel().forEach(r -> {
                 for (int c = 0; c < columns; c++) {
                     int b = c / Q4_BLOCK;
                     int index = (r * blocksPerRow + b) * Q4_BLOCK + (c % Q4_BLOCK);
@@ -257,16 +262,16 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
                     int zero = b % 2 == 0 ? packed & 0xF : (packed >> 4) & 0xF;
                     w[r * columns + c] = (code - zero) * scales[r * blocksPerRow + b];
                 }
-            }
+            });
         } else {
             int blocksPerRow = blocksPerRow();
-            for (int r = 0; r < rows; r++) {
+            IntStream.range(0, rows).parallel().forEach(r -> {
                 for (int c = 0; c < columns; c++) {
                     int b = c / INT8_BLOCK;
                     int code = codes[(r * blocksPerRow + b) * INT8_BLOCK + (c % INT8_BLOCK)] & 0xFF;
                     w[r * columns + c] = (code - 128) * scales[r * blocksPerRow + b];
                 }
-            }
+            });
         }
         return w;
     }

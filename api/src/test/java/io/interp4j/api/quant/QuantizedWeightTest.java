@@ -150,4 +150,37 @@ class QuantizedWeightTest {
         assertThat(Quantization.NF4.quantizes("lm_head.weight")).isFalse();
         assertThat(Quantization.NONE.quantizes("model.layers.3.mlp.down_proj.weight")).isFalse();
     }
+
+    /**
+     * A weight of many rows, quantised and dequantised over its rows in parallel, holds for every row
+     * exactly what that row quantised alone (one row: nothing to split) holds.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Quantization.class, names = {"INT8", "NF4", "Q8", "Q4", "LLM_INT8"})
+    void manyRowsQuantiseAsEachRowAlone(Quantization scheme) {
+        int rows = 1031;
+        int columns = 192;
+        java.util.Random random = new java.util.Random(17);
+        float[] w = new float[rows * columns];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) random.nextGaussian();
+        }
+        QuantizedWeight whole = QuantizedWeight.quantize(scheme, w, rows, columns);
+        float[] restored = whole.dequantize();
+        int codeBytes = whole.codes().length / rows;
+        int scales = whole.scales().length / rows;
+        int zeroPoints = whole.zeroPoints().length / rows;
+        for (int r = 0; r < rows; r++) {
+            float[] row = java.util.Arrays.copyOfRange(w, r * columns, (r + 1) * columns);
+            QuantizedWeight alone = QuantizedWeight.quantize(scheme, row, 1, columns);
+            assertThat(java.util.Arrays.copyOfRange(whole.codes(), r * codeBytes, (r + 1) * codeBytes)).as("%s row %d codes", scheme, r)
+                    .containsExactly(alone.codes());
+            assertThat(java.util.Arrays.copyOfRange(whole.scales(), r * scales, (r + 1) * scales)).as("%s row %d scales", scheme, r)
+                    .containsExactly(alone.scales());
+            assertThat(java.util.Arrays.copyOfRange(whole.zeroPoints(), r * zeroPoints, (r + 1) * zeroPoints)).as("%s row %d zero points", scheme, r)
+                    .containsExactly(alone.zeroPoints());
+            assertThat(java.util.Arrays.copyOfRange(restored, r * columns, (r + 1) * columns)).as("%s row %d values", scheme, r)
+                    .containsExactly(alone.dequantize());
+        }
+    }
 }
