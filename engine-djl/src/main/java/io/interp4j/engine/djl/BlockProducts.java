@@ -15,23 +15,24 @@ import java.util.concurrent.Executors;
 /**
  * The products of a model loaded with a fast quantisation ({@code q8}, {@code q4}): the input of every
  * block projection and of the unembedding (which these modes quantise at 8 bits) is quantised to int8
- * per block of 64 inputs, {@code scale = max(absmax,
- * MIN_NORMAL) / 127}, {@code code = clamp(round(x / scale), ±127)} (half to even), as ONNX Runtime's
- * {@code MatMulNBits} does at accuracy level 4, and multiplied with the weight blocks.
+ * per block of 64 inputs, {@code scale = max(absmax, MIN_NORMAL) / 127}, {@code code = clamp(round(x /
+ * scale), ±127)} (half to even), and multiplied with the weight blocks: the scheme of ONNX Runtime's
+ * {@code MatMulNBits} at accuracy level 4 (the two engines' fast-mode logits agree to three digits in
+ * the contract suite).
  *
  * <p>Two paths compute the same numbers, chosen by the number of rows a product multiplies:
  * up to {@value #KERNEL_ROWS} rows (a decode step of one sequence) {@link BlockKernel} multiplies the
  * codes as integers, reading one byte a weight ({@code q8}) or half of one ({@code q4}); more rows go
  * through PyTorch's float32 product of the quantised inputs' values with the dequantised weights,
- * which is compute-bound there and faster than any Java kernel. The input codes are the same float32
+ * which is compute-bound there and faster than the Java kernels. The input codes are the same float32
  * operations on both paths, so the paths differ only in the order of float32 sums
  * ({@code BlockProductsTest}).
  */
 final class BlockProducts implements AutoCloseable {
     /**
      * The most rows a product sends to {@link BlockKernel}: one sequence's decode step. With more rows
-     * the kernel's time grows with the rows (it widens every weight code again for each row) while
-     * PyTorch's float32 product of a few rows costs about what one costs.
+     * the kernel's time grows with the rows (it widens every weight code again for each row), while
+     * PyTorch's float32 product of a few rows is bound by reading the weights once.
      */
     static final int KERNEL_ROWS = 1;
 
