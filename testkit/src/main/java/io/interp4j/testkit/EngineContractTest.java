@@ -722,8 +722,8 @@ public abstract class EngineContractTest {
             try (Checkpoint checkpoint = Checkpoint.open(base)) {
                 for (Map.Entry<String, long[]> e : Qwen2Layout.expectedShapes(checkpoint.config()).entrySet()) {
                     float[] values = checkpoint.readFloats(e.getKey());
-                    Quantization as = scheme.quantizes(e.getKey()) ? scheme
-                            : e.getKey().equals(Qwen2Layout.LM_HEAD) ? scheme.unembeddingScheme() : Quantization.NONE;
+                    // a tied table stays float32 here (fastReference gives the reference its quantised unembedding)
+                    Quantization as = e.getKey().equals(Qwen2Layout.EMBED) ? Quantization.NONE : scheme.schemeFor(e.getKey(), checkpoint.config());
                     float[] stored = as != Quantization.NONE
                             ? QuantizedWeight.quantize(as, values, (int) e.getValue()[0], (int) e.getValue()[1]).dequantize()
                             : values;

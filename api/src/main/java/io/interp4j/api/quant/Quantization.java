@@ -5,6 +5,8 @@ import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Problem;
 import java.util.List;
 import io.interp4j.api.Stable;
+import io.interp4j.api.checkpoint.Qwen2Layout;
+import io.interp4j.api.model.ModelConfig;
 
 /**
  * The weight-only quantisation schemes. The linear layers of the blocks (q, k, v, o, gate, up, down
@@ -118,6 +120,24 @@ public enum Quantization {
      */
     public Quantization unembeddingScheme() {
         return quantizesActivations() ? Q8 : NONE;
+    }
+
+    /**
+     * Returns the scheme a checkpoint tensor is quantised with under this one: this scheme for the
+     * blocks' projections ({@link #quantizes}), {@link #unembeddingScheme()} for the unembedding, else
+     * {@link #NONE}. With tied embeddings the unembedding's name is the embedding table's, which the
+     * lookup still reads in float32: the quantised copy is the unembedding's alone.
+     *
+     * @param tensorName the tensor name
+     * @param config the architecture (whether the embeddings are tied)
+     * @return the tensor's scheme
+     * @since 0.2
+     */
+    public Quantization schemeFor(String tensorName, ModelConfig config) {
+        if (quantizes(tensorName)) {
+            return this;
+        }
+        return tensorName.equals(Qwen2Layout.unembedding(config)) ? unembeddingScheme() : NONE;
     }
 
     /**

@@ -32,10 +32,10 @@ import jdk.incubator.vector.VectorSpecies;
  * int8 codes in one load), 256-bit on AVX2, 128-bit on NEON.
  */
 final class BlockKernel {
-    /** Inputs per block, weights' and activations' alike ({@link QuantizedWeight#INT8_BLOCK}, {@link QuantizedWeight#Q4_BLOCK}). */
-    static final int BLOCK = 64;
+    /** Inputs per block, weights' and activations' alike (q8's and q4's blocks are the same size). */
+    static final int BLOCK = QuantizedWeight.INT8_BLOCK;
     /** The largest activation code. */
-    static final float INT8_MAX = 127f;
+    static final float INT8_MAX = QuantizedWeight.INT8_MAX;
 
     private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED;
     /** Bytes that widen to one vector of shorts. */
@@ -46,8 +46,8 @@ final class BlockKernel {
     private static final int S = SHORTS.length();
 
     static {
-        if (BLOCK % (2 * S) != 0 || INTS.length() * 2 != S || FLOATS.length() != INTS.length()) {
-            throw new IllegalStateException("unsupported vector shape: " + SHORTS + ", " + INTS + ", " + FLOATS);
+        if (QuantizedWeight.Q4_BLOCK != BLOCK || BLOCK % (2 * S) != 0 || INTS.length() * 2 != S || FLOATS.length() != INTS.length()) {
+            throw new IllegalStateException("unsupported blocks (q8 " + BLOCK + ", q4 " + QuantizedWeight.Q4_BLOCK + ") or vector shapes: " + SHORTS + ", " + INTS + ", " + FLOATS);
         }
     }
 

@@ -109,9 +109,7 @@ final class DjlModel extends AbstractModel {
                 }
                 // weight-only quantisation: compute with exactly the values the codes stand for
                 long[] shape = checkpoint.info(name).shape();
-                float[] full = module == null ? checkpoint.readFloats(name) : lora.merge(module, checkpoint.readFloats(name));
-                QuantizedWeight quantized = QuantizedWeight.quantize(quantization, full, (int) shape[0], (int) shape[1]);
-                report.add(quantized, full);
+                QuantizedWeight quantized = quantized(checkpoint, lora, module, name, quantization, report);
                 if (quantization == Quantization.LLM_INT8) {
                     // LLM.int8 multiplies the codes themselves (LlmInt8), with activations quantised at every product
                     rowAbsmax.put(name, manager.create(quantized.scales()));
@@ -137,10 +135,7 @@ final class DjlModel extends AbstractModel {
             if (quantization.unembeddingScheme() != Quantization.NONE) {
                 // the fast modes' unembedding: its own codes (with tied embeddings the lookup keeps the float32 table)
                 long[] shape = checkpoint.info(unembedding).shape();
-                LoraAdapter.Module module = adapted.get(unembedding);
-                float[] full = module == null ? checkpoint.readFloats(unembedding) : lora.merge(module, checkpoint.readFloats(unembedding));
-                QuantizedWeight quantized = QuantizedWeight.quantize(quantization.unembeddingScheme(), full, (int) shape[0], (int) shape[1]);
-                report.add(quantized, full);
+                QuantizedWeight quantized = quantized(checkpoint, lora, adapted.get(unembedding), unembedding, quantization.unembeddingScheme(), report);
                 kernels.put(unembedding, BlockKernel.Weight.of(quantized));
                 if (!config.tieWordEmbeddings()) {
                     unembed.close();
@@ -206,6 +201,16 @@ final class DjlModel extends AbstractModel {
             NDArray embed = tensor.apply(Qwen2Layout.EMBED);
             return new Weights(embed, layers, tensor.apply(Qwen2Layout.FINAL_NORM),
                     config.tieWordEmbeddings() ? embed : tensor.apply(Qwen2Layout.LM_HEAD), null, null, null);
+        }
+
+        /** A checkpoint tensor (with its adapter merged, if any) quantised, and added to the report. */
+        private static QuantizedWeight quantized(Checkpoint checkpoint, LoraAdapter lora, LoraAdapter.Module module, String name,
+                Quantization scheme, QuantizationReport.Builder report) {
+            long[] shape = checkpoint.info(name).shape();
+            float[] full = module == null ? checkpoint.readFloats(name) : lora.merge(module, checkpoint.readFloats(name));
+            QuantizedWeight quantized = QuantizedWeight.quantize(scheme, full, (int) shape[0], (int) shape[1]);
+            report.add(quantized, full);
+            return quantized;
         }
 
         /** {@code W + s·B·A} as a new array; the mapped base weight is left untouched. */

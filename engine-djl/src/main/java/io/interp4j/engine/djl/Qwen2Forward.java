@@ -104,9 +104,7 @@ final class Qwen2Forward {
             if (!batchInput.logits().all()) {
                 normalized = select(normalized, layout, batchInput.logits(), start);
             }
-            BlockProducts blocks = weights.blocks();
-            NDArray logits = blocks != null && blocks.holds(weights.unembed()) ? blocks.linear(normalized, weights.unembed(), null)
-                    : linear(normalized, weights.unembed(), null);
+            NDArray logits = product(s, normalized, weights.unembed(), null);
             logits = s.hook(HookPoint.global(HookSite.LOGITS), logits);
             if (pass.cache() != null) {
                 pass.cache().advance(queries);
@@ -282,8 +280,9 @@ final class Qwen2Forward {
     }
 
     /**
-     * A block projection: the LLM.int8 product for a weight held as int8 codes, the block-quantised
-     * product under {@code q8} / {@code q4}, else {@link #linear}.
+     * A product with a model weight (a block projection or the unembedding): the LLM.int8 product for a
+     * weight held as int8 codes, the block-quantised product under {@code q8} / {@code q4}, else {@link
+     * #linear}.
      */
     private NDArray product(Step s, NDArray x, NDArray weight, NDArray bias) {
         LlmInt8 int8 = weights.llmInt8();

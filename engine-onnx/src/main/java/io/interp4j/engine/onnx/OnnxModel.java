@@ -160,16 +160,15 @@ final class OnnxModel extends AbstractModel {
             GraphIr graph = Qwen2Graph.build(checkpoint.config(), quantization);
             Map<String, long[]> shapes = new LinkedHashMap<>();
             QuantizationReport.Builder report = new QuantizationReport.Builder(quantization);
-            String quantizedUnembedding = quantization.unembeddingScheme() == Quantization.NONE ? null
-                    : Qwen2Layout.unembedding(checkpoint.config());
             for (String name : Qwen2Layout.expectedShapes(checkpoint.config()).keySet()) {
                 long[] shape = checkpoint.info(name).shape();
                 LoraAdapter.Module module = adapted.get(name);
-                if (quantization.quantizes(name)) {
+                Quantization scheme = quantization.schemeFor(name, checkpoint.config());
+                if (scheme != Quantization.NONE) {
                     float[] full = module == null ? checkpoint.readFloats(name) : lora.merge(module, checkpoint.readFloats(name));
-                    QuantizedWeight q = QuantizedWeight.quantize(quantization, full, (int) shape[0], (int) shape[1]);
+                    QuantizedWeight q = QuantizedWeight.quantize(scheme, full, (int) shape[0], (int) shape[1]);
                     report.add(q, full);
-                    if (quantization == Quantization.LLM_INT8) {
+                    if (scheme == Quantization.LLM_INT8) {
                         // LlmInt8Graph's MatMulInteger takes the codes [in, out]; the row absmax as they are
                         long[] codeShape = {shape[1], shape[0]};
                         weights.put(Qwen2Graph.codes(name), OnnxTensor.createTensor(env, direct(transposed(q.codes(), (int) shape[0], (int) shape[1])),
@@ -180,15 +179,8 @@ final class OnnxModel extends AbstractModel {
                         continue;
                     }
                     putBlocks(env, name, q, weights, shapes);
-                    continue;
-                }
-                if (name.equals(quantizedUnembedding)) {
-                    float[] full = module == null ? checkpoint.readFloats(name) : lora.merge(module, checkpoint.readFloats(name));
-                    QuantizedWeight q = QuantizedWeight.quantize(quantization.unembeddingScheme(), full, (int) shape[0], (int) shape[1]);
-                    report.add(q, full);
-                    putBlocks(env, name, q, weights, shapes);
                     if (!name.equals(Qwen2Layout.EMBED)) {
-                        continue; // an untied lm_head is read only as codes; a tied one is also the embedding table
+                        continue; // read only as codes; a tied unembedding is also the embedding table, read in float32
                     }
                 }
                 ByteBuffer data = module == null ? checkpoint.float32(name) : direct(lora.merge(module, checkpoint.readFloats(name)));
