@@ -28,7 +28,8 @@ import java.util.Map;
  * A Qwen2 model on PyTorch. Float32 weights are PyTorch tensors over the checkpoint's memory
  * mappings (zero-copy); narrower storage is widened once at load. Each block's q|k|v and gate|up
  * projections are also copied into one matrix each at load, so a block runs two matrix products
- * where it ran five.
+ * where it ran five. Under {@code int8} and {@code nf4} the projections are held as their codes only
+ * ({@link CodeWeights}).
  */
 final class DjlModel extends AbstractModel {
     private final NDManager manager;
@@ -80,16 +81,20 @@ final class DjlModel extends AbstractModel {
         if (weights.blocks() != null) {
             weights.blocks().close();
         }
+        if (weights.codes() != null) {
+            weights.codes().close();
+        }
         manager.close();
     }
 
     /**
      * All weights of the model; under {@code llm-int8} the blocks' projections are int8 codes (as float32 values) whose row
-     * absmax {@code llmInt8} holds (null otherwise); under {@code q8} and {@code q4} they are the dequantised values, and
+     * absmax {@code llmInt8} holds (null otherwise); under {@code int8} and {@code nf4} they are codes arrays that
+     * {@code codes} holds (null otherwise); under {@code q8} and {@code q4} they are the dequantised values, and
      * {@code blocks} holds their codes for the block kernels (null otherwise).
      */
     record Weights(NDArray embed, LayerWeights[] layers, NDArray finalNorm, NDArray unembed, QuantizationReport quantization, LlmInt8 llmInt8,
-            BlockProducts blocks) {
+            BlockProducts blocks, CodeWeights codes) {
         static Weights load(Checkpoint checkpoint, NDManager manager, LoraAdapter lora, Quantization quantization) {
             ModelConfig config = checkpoint.config();
             Map<String, LoraAdapter.Module> adapted = new HashMap<>();
@@ -102,6 +107,7 @@ final class DjlModel extends AbstractModel {
             if (lora != null) {
                 lora.modules().forEach(m -> adapted.put(m.baseWeight(), m));
             }
+            CodeWeights codes = CodeWeights.holdsCodes(quantization) ? new CodeWeights(manager) : null;
             Weights weights = of(config, name -> {
                 LoraAdapter.Module module = adapted.get(name);
                 if (!quantization.quantizes(name)) {
@@ -114,21 +120,24 @@ final class DjlModel extends AbstractModel {
                     // LLM.int8 multiplies the codes themselves (LlmInt8), with activations quantised at every product
                     rowAbsmax.put(name, manager.create(quantized.scales()));
                     // the codes as float32 values: a product would otherwise convert the whole weight every time
-                    byte[] codes = quantized.codes();
-                    float[] values = new float[codes.length];
-                    for (int i = 0; i < codes.length; i++) {
-                        values[i] = codes[i];
+                    byte[] int8 = quantized.codes();
+                    float[] values = new float[int8.length];
+                    for (int i = 0; i < int8.length; i++) {
+                        values[i] = int8[i];
                     }
                     return manager.create(values, new Shape(shape));
                 }
-                if (quantization.quantizesActivations()) {
-                    kernels.put(name, BlockKernel.Weight.of(quantized));
+                if (codes != null) {
+                    return codes.put(quantized);
                 }
+                // the fast modes keep the dequantised values for products of many rows, which PyTorch computes faster than
+                // the block kernels (BlockProducts)
+                kernels.put(name, BlockKernel.Weight.of(quantized));
                 return manager.create(quantized.dequantize(), new Shape(shape));
             });
             LayerWeights[] fused = new LayerWeights[weights.layers().length];
             for (int i = 0; i < fused.length; i++) {
-                fused[i] = weights.layers()[i].fused();
+                fused[i] = fused(weights.layers()[i], codes);
             }
             NDArray unembed = weights.unembed();
             String unembedding = Qwen2Layout.unembedding(config);
@@ -145,7 +154,26 @@ final class DjlModel extends AbstractModel {
             return new Weights(weights.embed(), fused, weights.finalNorm(), unembed,
                     quantization == Quantization.NONE ? null : report.build(),
                     quantization == Quantization.LLM_INT8 ? llmInt8(fused, rowAbsmax) : null,
-                    quantization.quantizesActivations() ? blocks(fused, unembed, kernels.get(unembedding), kernels) : null);
+                    quantization.quantizesActivations() ? blocks(fused, unembed, kernels.get(unembedding), kernels) : null, codes);
+        }
+
+        /**
+         * The block with q|k|v and gate|up fused, their codes stacked when held as codes; a block whose
+         * codes cannot be stacked ({@link CodeWeights#stackable}) keeps its five products.
+         */
+        private static LayerWeights fused(LayerWeights layer, CodeWeights codes) {
+            if (codes == null) {
+                return layer.fused();
+            }
+            List<NDArray> qkv = List.of(layer.qWeight(), layer.kWeight(), layer.vWeight());
+            List<NDArray> gateUp = List.of(layer.gateWeight(), layer.upWeight());
+            if (!codes.stackable(qkv) || !codes.stackable(gateUp)) {
+                return layer;
+            }
+            LayerWeights fused = layer.fused();
+            codes.stacked(fused.qkvWeight(), qkv);
+            codes.stacked(fused.gateUpWeight(), gateUp);
+            return fused;
         }
 
         /**
@@ -200,7 +228,7 @@ final class DjlModel extends AbstractModel {
             }
             NDArray embed = tensor.apply(Qwen2Layout.EMBED);
             return new Weights(embed, layers, tensor.apply(Qwen2Layout.FINAL_NORM),
-                    config.tieWordEmbeddings() ? embed : tensor.apply(Qwen2Layout.LM_HEAD), null, null, null);
+                    config.tieWordEmbeddings() ? embed : tensor.apply(Qwen2Layout.LM_HEAD), null, null, null, null);
         }
 
         /** A checkpoint tensor (with its adapter merged, if any) quantised, and added to the report. */

@@ -44,14 +44,17 @@ record LayerWeights(
      * originals are closed, so the block holds each weight once.
      */
     LayerWeights fused() {
+        // weights held as codes may have another first axis than their biases (NF4's flat codes)
         long q = qWeight.getShape().get(0);
         long kv = kWeight.getShape().get(0);
+        long qB = qBias.getShape().get(0);
+        long kvB = kBias.getShape().get(0);
         long mlp = gateWeight.getShape().get(0);
         NDArray qkv = stack(qWeight, kWeight, vWeight);
         NDArray qkvB = stack(qBias, kBias, vBias);
         NDArray gateUp = stack(gateWeight, upWeight);
-        return new LayerWeights(inputNorm, rows(qkv, 0, q), rows(qkvB, 0, q), rows(qkv, q, q + kv), rows(qkvB, q, q + kv),
-                rows(qkv, q + kv, q + 2 * kv), rows(qkvB, q + kv, q + 2 * kv), oWeight, postNorm, rows(gateUp, 0, mlp), rows(gateUp, mlp, 2 * mlp),
+        return new LayerWeights(inputNorm, rows(qkv, 0, q), rows(qkvB, 0, qB), rows(qkv, q, q + kv), rows(qkvB, qB, qB + kvB),
+                rows(qkv, q + kv, q + 2 * kv), rows(qkvB, qB + kvB, qB + 2 * kvB), oWeight, postNorm, rows(gateUp, 0, mlp), rows(gateUp, mlp, 2 * mlp),
                 downWeight, qkv, qkvB, gateUp);
     }
 

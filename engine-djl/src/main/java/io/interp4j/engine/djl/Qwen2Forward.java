@@ -281,7 +281,8 @@ final class Qwen2Forward {
 
     /**
      * A product with a model weight (a block projection or the unembedding): the LLM.int8 product for a
-     * weight held as int8 codes, the block-quantised product under {@code q8} / {@code q4}, else {@link
+     * weight held as int8 codes, the block-quantised product under {@code q8} / {@code q4}, the product
+     * with the dequantised values of a weight held as codes ({@code int8}, {@code nf4}), else {@link
      * #linear}.
      */
     private NDArray product(Step s, NDArray x, NDArray weight, NDArray bias) {
@@ -290,7 +291,11 @@ final class Qwen2Forward {
             return int8.linear(x, s.real, weight, bias);
         }
         BlockProducts blocks = weights.blocks();
-        return blocks != null && blocks.holds(weight) ? blocks.linear(x, weight, bias) : linear(x, weight, bias);
+        if (blocks != null && blocks.holds(weight)) {
+            return blocks.linear(x, weight, bias);
+        }
+        CodeWeights codes = weights.codes();
+        return codes != null && codes.holds(weight) ? codes.linear(x, weight, bias) : linear(x, weight, bias);
     }
 
     static NDArray linear(NDArray x, NDArray weight, NDArray bias) {

@@ -51,7 +51,7 @@ class DjlLoraGradientTest {
                             w.postNorm(), w.gateWeight(), w.upWeight(), w.downWeight()))
                     .toArray(LayerWeights[]::new);
             DjlModel.Weights unfused = new DjlModel.Weights(fused.embed(), separate, fused.finalNorm(), fused.unembed(), fused.quantization(),
-                    fused.llmInt8(), fused.blocks());
+                    fused.llmInt8(), fused.blocks(), fused.codes());
             List<float[]> throughFused = gradients(fused);
             List<float[]> throughSeparate = gradients(unfused);
             assertThat(throughFused).hasSameSizeAs(throughSeparate).hasSize(2 * MODULES.size() * CONFIG.numLayers());
