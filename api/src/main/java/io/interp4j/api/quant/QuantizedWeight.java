@@ -87,6 +87,25 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
     }
 
     /**
+     * Returns the INT8 or Q8 codes less their zero point 128, as signed bytes (the value a code stands
+     * for is this times its block's scale).
+     *
+     * @return a new array, {@code codes()} in the same order
+     * @throws Interp4jException for the other schemes
+     * @since 0.2
+     */
+    public byte[] signedCodes() {
+        if (scheme != Quantization.INT8 && scheme != Quantization.Q8) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "signed codes are int8's and q8's, not " + scheme.configName() + "'s");
+        }
+        byte[] signed = new byte[codes.length];
+        for (int i = 0; i < signed.length; i++) {
+            signed[i] = (byte) ((codes[i] & 0xFF) - 128);
+        }
+        return signed;
+    }
+
+    /**
      * Returns the NF4 level of a code.
      *
      * @param code 0..15

@@ -48,6 +48,7 @@ class QuantizedWeightTest {
         assertThat(q.codes()[3] & 0xFF).isEqualTo(129);
         assertThat(q.codes()[63] & 0xFF).isEqualTo(128);
         assertThat(q.dequantize()).containsExactly(127f, -63f, 0f, 1f);
+        assertThat(java.util.Arrays.copyOf(q.signedCodes(), 4)).containsExactly(127, -63, 0, 1);
         double[] error = q.error(new float[] {127f, -63.4f, 0f, 1.2f});
         assertThat(error[0]).isCloseTo(0.4, within(1e-5));
         // RMS error sqrt((0.16 + 0.04) / 4)

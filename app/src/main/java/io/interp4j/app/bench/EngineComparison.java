@@ -92,7 +92,7 @@ final class EngineComparison implements Runnable {
                 try (Model model = registry.loadModel(engine, directory, LoadOptions.defaults().withQuantization(scheme))) {
                     double load = (System.nanoTime() - start) / 1e9;
                     ModelConfig config = model.config();
-                    int[] ids = new Random(7).ints(tokens, 0, config.vocabSize()).toArray();
+                    int[] ids = prompt(config);
                     double[] prefill = new double[repeats];
                     double decodeRate;
                     try (Run run = model.newRun()) {
@@ -120,7 +120,6 @@ final class EngineComparison implements Runnable {
         out.printf(Locale.ROOT, "  peak RSS of the whole run %.2f GiB%n", ForwardBenchmark.peakResidentBytes() / 1073741824.0);
     }
 
-    /** float32 first (the ratios' base), then the listed schemes in their order, each once. */
     /**
      * Float32 forwards and a decode on {@code engine}, untimed: without them the first timed
      * configuration, float32, ran while the JIT was still compiling the forward: a 20-token prefill of
@@ -129,7 +128,7 @@ final class EngineComparison implements Runnable {
      */
     private void warmUp(PluginRegistry registry, String engine) {
         try (Model model = registry.loadModel(engine, directory, LoadOptions.defaults()); Run run = model.newRun()) {
-            int[] ids = new Random(7).ints(tokens, 0, model.config().vocabSize()).toArray();
+            int[] ids = prompt(model.config());
             for (int i = 0; i < WARM_UP_FORWARDS; i++) {
                 run.forward(ids).logits().close();
             }
@@ -137,6 +136,12 @@ final class EngineComparison implements Runnable {
         }
     }
 
+    /** The prompt every configuration (and the warm-up) prefills: {@code --tokens} fixed random ids. */
+    private int[] prompt(ModelConfig config) {
+        return new Random(7).ints(tokens, 0, config.vocabSize()).toArray();
+    }
+
+    /** float32 first (the ratios' base), then the listed schemes in their order, each once. */
     private List<Quantization> schemes() {
         Set<Quantization> schemes = new LinkedHashSet<>();
         schemes.add(Quantization.NONE);

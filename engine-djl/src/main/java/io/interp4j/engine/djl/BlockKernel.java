@@ -70,11 +70,7 @@ final class BlockKernel {
         static Weight of(QuantizedWeight w) {
             int blocks = w.blocksPerRow();
             if (w.scheme() == Quantization.Q8) {
-                byte[] signed = new byte[w.codes().length];
-                for (int i = 0; i < signed.length; i++) {
-                    signed[i] = (byte) ((w.codes()[i] & 0xFF) - 128);
-                }
-                return new Weight(false, w.rows(), w.columns(), blocks, signed, w.scales(), new byte[0]);
+                return new Weight(false, w.rows(), w.columns(), blocks, w.signedCodes(), w.scales(), new byte[0]);
             }
             if (w.scheme() != Quantization.Q4) {
                 throw new IllegalArgumentException("the block kernels take q8 and q4 weights, not " + w.scheme().configName());

@@ -67,12 +67,8 @@ final class CodeWeights implements AutoCloseable {
         NDArray scales;
         switch (weight.scheme()) {
             case INT8 -> {
-                byte[] signed = new byte[weight.codes().length];
-                for (int i = 0; i < signed.length; i++) {
-                    signed[i] = (byte) ((weight.codes()[i] & 0xFF) - 128);
-                }
                 int blocks = weight.blocksPerRow();
-                codes = codes(signed, new Shape(weight.rows(), (long) blocks * QuantizedWeight.INT8_BLOCK), DataType.INT8);
+                codes = codes(weight.signedCodes(), new Shape(weight.rows(), (long) blocks * QuantizedWeight.INT8_BLOCK), DataType.INT8);
                 scales = Qwen2Forward.owned(manager.create(weight.scales(), new Shape(weight.rows(), blocks, 1)));
             }
             case NF4 -> {
@@ -122,7 +118,7 @@ final class CodeWeights implements AutoCloseable {
             }
             rows += e.rows;
         }
-        entries.put(codes, new Entry(first.scheme, rows, first.columns, concat(old.stream().map(Entry::scales).toList())));
+        entries.put(codes, new Entry(first.scheme, rows, first.columns, LayerWeights.stack(old.stream().map(Entry::scales).toArray(NDArray[]::new))));
     }
 
     /**
@@ -192,12 +188,6 @@ final class CodeWeights implements AutoCloseable {
         ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length).order(ByteOrder.nativeOrder());
         direct.put(bytes).rewind();
         return manager.create(direct, shape, type);
-    }
-
-    private static NDArray concat(List<NDArray> parts) {
-        NDArray stacked = NDArrays.concat(new NDList(parts), 0);
-        parts.forEach(NDArray::close);
-        return stacked;
     }
 
     @Override

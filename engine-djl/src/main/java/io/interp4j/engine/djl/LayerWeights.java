@@ -58,7 +58,8 @@ record LayerWeights(
                 downWeight, qkv, qkvB, gateUp);
     }
 
-    private static NDArray stack(NDArray... parts) {
+    /** The parts concatenated along the first axis; the parts are closed. */
+    static NDArray stack(NDArray... parts) {
         NDArray stacked = NDArrays.concat(new NDList(parts), 0);
         for (NDArray part : parts) {
             part.close();
