@@ -64,7 +64,11 @@ class BlockKernelTest {
         }
     }
 
-    /** Split over threads, or as stacked parts, every output is the same float: each comes from one row's loop. */
+    /**
+     * Split over threads, or as stacked parts, every output is the same float: each comes from one row's
+     * loop, whether the row is read as one of four streams or alone (300 rows on one thread go as four
+     * streams of 75; stacked, 345 rows over three threads leave three rows in each part that go alone).
+     */
     @ParameterizedTest
     @EnumSource(value = Quantization.class, names = {"Q8", "Q4"})
     void threadsAndStackingLeaveEveryOutputAlone(Quantization scheme) {
