@@ -3,10 +3,12 @@ package io.interp4j.engine.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.quant.Quantization;
+import java.nio.FloatBuffer;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -97,10 +99,26 @@ final class BlockProducts implements AutoCloseable {
             return Qwen2Forward.linear(quantise(x), weight, bias);
         }
         BlockKernel.Weight w = kernels.get(weight);
-        float[] out = BlockKernel.multiply(w, x.toFloatArray(), (int) rows, bias == null ? null : bias.toFloatArray(), pool, threads);
+        float[] out = BlockKernel.multiply(w, values(x), (int) rows, bias == null ? null : values(bias), pool, threads);
         long[] outShape = shape.getShape();
         outShape[outShape.length - 1] = w.rows();
-        return Qwen2Forward.owned(x.getManager().create(out, new Shape(outShape)));
+        // the result is PyTorch's memory, written through a view of it: an array made from Java data would be a
+        // tensor over a Java buffer (see Qwen2Forward.owned), and a copy of it one more native call and copy
+        NDArray result = x.getManager().create(new Shape(outShape), DataType.FLOAT32);
+        result.toByteBuffer(true).asFloatBuffer().put(out);
+        return result;
+    }
+
+    /**
+     * A float32 array's values, read through a view of its PyTorch memory ({@code toByteBuffer(true)}; a
+     * contiguous copy first where it is a strided view): DJL's {@code toFloatArray()} copies them into a
+     * Java buffer and then into the array.
+     */
+    private static float[] values(NDArray array) {
+        FloatBuffer view = array.toByteBuffer(true).asFloatBuffer();
+        float[] values = new float[view.remaining()];
+        view.get(values);
+        return values;
     }
 
     /**
