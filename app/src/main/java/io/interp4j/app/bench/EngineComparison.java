@@ -51,8 +51,8 @@ final class EngineComparison implements Runnable {
     @Option(names = "--decode", paramLabel = "N", defaultValue = "16", description = "Decoded tokens, 2 to 4096 (default: ${DEFAULT-VALUE}).")
     private int decode;
 
-    @Option(names = "--repeats", paramLabel = "N", defaultValue = "3", description = "Timed prefills (median), 1 to 1000 (default:"
-            + " ${DEFAULT-VALUE}).")
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "3", description = "Timed prefills and decodes (medians), 1 to 1000"
+            + " (default: ${DEFAULT-VALUE}).")
     private int repeats;
 
     @Option(names = "--engines", split = ",", paramLabel = "ID", description = "Engines, comma-separated (default: every engine found).")
@@ -79,8 +79,8 @@ final class EngineComparison implements Runnable {
         try (Checkpoint checkpoint = Checkpoint.open(directory)) {
             ForwardBenchmark.warmPageCache(checkpoint.weightFiles());
         }
-        out.printf(Locale.ROOT, "bench engines: %s, prefill %d tokens (median of %d), decode %d tokens with the KV cache; each engine"
-                + " first warmed up untimed (float32, %d forwards and a decode)%n", directory, tokens, repeats, decode, WARM_UP_FORWARDS);
+        out.printf(Locale.ROOT, "bench engines: %s, prefill %d tokens, decode %d tokens with the KV cache (medians of %d); each engine"
+                + " first warmed up untimed (float32, %d forwards and a decode)%n", directory, tokens, decode, repeats, WARM_UP_FORWARDS);
         out.printf(Locale.ROOT, "  %-6s %-7s %8s %12s %12s %14s %10s %12s%n", "engine", "weights", "load s", "prefill ms",
                 "vs float32", "decode tok/s", "vs float32", "RSS GiB");
         for (String engine : engines) {
@@ -94,7 +94,7 @@ final class EngineComparison implements Runnable {
                     ModelConfig config = model.config();
                     int[] ids = prompt(config);
                     double[] prefill = new double[repeats];
-                    double decodeRate;
+                    double[] decodeRates = new double[repeats];
                     try (Run run = model.newRun()) {
                         run.forward(ids).logits().close();
                         for (int i = 0; i < repeats; i++) {
@@ -103,10 +103,15 @@ final class EngineComparison implements Runnable {
                             prefill[i] = (System.nanoTime() - t) / 1e6;
                         }
                         run.generate(new int[] {ids[0], ids[1]}, new GenerationOptions(2, true, false)); // warm-up
-                        Generation generation = run.generate(new int[] {ids[0], ids[1], ids[2]}, new GenerationOptions(decode, true, false));
-                        decodeRate = generation.decodeTokensPerSecond();
+                        // each configuration is timed alone, minutes from float32, so a burst of another process's work
+                        // during one generation would set its ratio: the median of several generations resists that
+                        for (int i = 0; i < repeats; i++) {
+                            Generation generation = run.generate(new int[] {ids[0], ids[1], ids[2]}, new GenerationOptions(decode, true, false));
+                            decodeRates[i] = generation.decodeTokensPerSecond();
+                        }
                     }
                     double prefillMs = ForwardBenchmark.median(prefill);
+                    double decodeRate = ForwardBenchmark.median(decodeRates);
                     if (scheme == Quantization.NONE) {
                         prefill32 = prefillMs;
                         decode32 = decodeRate;
