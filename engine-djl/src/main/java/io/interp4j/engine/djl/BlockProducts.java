@@ -99,7 +99,9 @@ final class BlockProducts implements AutoCloseable {
             return Qwen2Forward.linear(quantise(x), weight, bias);
         }
         BlockKernel.Weight w = kernels.get(weight);
-        float[] out = BlockKernel.multiply(w, values(x), (int) rows, bias == null ? null : values(bias), pool, threads);
+        // the bias, a model weight, is read by DJL's copy: a contiguous copy that values() made of a strided one would
+        // belong to the model's manager and stay until the model closes
+        float[] out = BlockKernel.multiply(w, values(x), (int) rows, bias == null ? null : bias.toFloatArray(), pool, threads);
         long[] outShape = shape.getShape();
         outShape[outShape.length - 1] = w.rows();
         // the result is PyTorch's memory, written through a view of it: an array made from Java data would be a
@@ -111,8 +113,8 @@ final class BlockProducts implements AutoCloseable {
 
     /**
      * A float32 array's values, read through a view of its PyTorch memory ({@code toByteBuffer(true)}; a
-     * contiguous copy first where it is a strided view): DJL's {@code toFloatArray()} copies them into a
-     * Java buffer and then into the array.
+     * contiguous copy first where it is a strided view, owned by the array's manager): DJL's {@code
+     * toFloatArray()} copies them into a Java buffer and then into the array.
      */
     private static float[] values(NDArray array) {
         FloatBuffer view = array.toByteBuffer(true).asFloatBuffer();
