@@ -182,26 +182,31 @@ final class BlockKernel {
      * Has the JIT compile the kernels before a model's first product: until it does, the Vector API
      * runs interpreted, boxed and about a hundred times slower, and the first tokens of a decode took
      * seconds. Runs each kernel over a small made-up weight until its call counts pass the compiler's
-     * thresholds; once per JVM.
+     * thresholds: 64 rows for the four-row kernels, 3 for the one-row kernels (which take the rows
+     * that do not fill four streams); once per JVM.
      */
     static synchronized void warmUp() {
         if (warm) {
             return;
         }
-        int rows = 64;
+        for (Quantization scheme : List.of(Quantization.Q8, Quantization.Q4)) {
+            warmUp(scheme, 4 * 16, 400);
+            warmUp(scheme, 3, 1500);
+        }
+        warm = true;
+    }
+
+    private static void warmUp(Quantization scheme, int rows, int products) {
         int columns = 3 * BLOCK;
         float[] values = new float[rows * columns];
         for (int i = 0; i < values.length; i++) {
             values[i] = (i * 37 % 101 - 50) / 50f;
         }
         float[] x = java.util.Arrays.copyOf(values, columns);
-        for (Quantization scheme : List.of(Quantization.Q8, Quantization.Q4)) {
-            Weight w = Weight.of(QuantizedWeight.quantize(scheme, values, rows, columns));
-            for (int i = 0; i < 400; i++) {
-                multiply(w, x, 1, null, null, 1);
-            }
+        Weight w = Weight.of(QuantizedWeight.quantize(scheme, values, rows, columns));
+        for (int i = 0; i < products; i++) {
+            multiply(w, x, 1, null, null, 1);
         }
-        warm = true;
     }
 
     /**
