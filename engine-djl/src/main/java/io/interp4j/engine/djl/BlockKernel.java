@@ -44,10 +44,14 @@ final class BlockKernel {
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
     /** Shorts per vector: 32 with 512-bit vectors. */
     private static final int S = SHORTS.length();
-    /** Whether a block of 64 inputs is one run of {@code 2·S}: 512-bit vectors. */
-    private static final boolean ONE_RUN_PER_BLOCK = 2 * S == BLOCK;
-    /** Output rows the four-stream kernels read at once, each from its own part of the weight. */
-    private static final int STREAMS = 4;
+    /** Runs of {@code 2·S} inputs in a block of 64: 1 with 512-bit vectors, 2 with 256-bit, 4 with 128-bit. */
+    private static final int RUNS = BLOCK / (2 * S);
+    /**
+     * Output rows one pass of the kernels reads at once, each from its own part of the weight: four
+     * where a block is one run, two where it is two (q8 only; each pass holds four runs' products, see
+     * {@link #rows}), else one.
+     */
+    private static final int STREAMS = RUNS == 1 ? 4 : RUNS == 2 ? 2 : 1;
 
     static {
         if (QuantizedWeight.Q4_BLOCK != BLOCK || BLOCK % (2 * S) != 0 || INTS.length() * 2 != S || FLOATS.length() != INTS.length()) {
@@ -182,16 +186,17 @@ final class BlockKernel {
      * Has the JIT compile the kernels before a model's first product: until it does, the Vector API
      * runs interpreted, boxed and about a hundred times slower, and the first tokens of a decode took
      * seconds. Runs each kernel over a small made-up weight until its call counts pass the compiler's
-     * thresholds: 64 rows for the four-row kernels, 3 for the one-row kernels (which take the rows
-     * that do not fill four streams); once per JVM.
+     * thresholds: 64 rows for the streamed kernels, fewer rows than streams for the one-row kernels
+     * (which take the rows that do not fill every stream); once per JVM.
      */
     static synchronized void warmUp() {
         if (warm) {
             return;
         }
+        int alone = Math.max(1, STREAMS - 1);
         for (Quantization scheme : List.of(Quantization.Q8, Quantization.Q4)) {
-            warmUp(scheme, 4 * 16, 400);
-            warmUp(scheme, 3, 1500);
+            warmUp(scheme, 64, 400);
+            warmUp(scheme, alone, 4500 / alone);
         }
         warm = true;
     }
@@ -249,26 +254,32 @@ final class BlockKernel {
     }
 
     /**
-     * Output rows {@code from..to} of every input row. Where a block is one run of {@code 2·S} inputs
-     * (512-bit vectors), the rows go four at a time, each of the four from its own quarter of the range:
-     * four streams of weight codes far apart in memory keep more loads in flight than one, and the loads
-     * bound a product of one input row (q8 on the 0.5B preset's decode shapes, one thread, weights in
-     * memory: 10.0-10.6 GMAC/s against 6.2-8.7 reading one row at a time). Each output is the same
-     * float either way: every row has its own accumulators, summed in the same order.
+     * Output rows {@code from..to} of every input row. The rows go several at a time, each from its own
+     * part of the range (the last few rows alone): streams of weight codes far apart in memory keep more
+     * loads in flight than one, and the loads bound a product of one input row. q8 on the 0.5B preset's
+     * decode shapes, one thread, weights in memory: four streams with 512-bit vectors, 10.0-10.6 GMAC/s
+     * against 6.2-8.7 reading one row at a time; two streams with 256-bit vectors, 6.3-8.4 against
+     * 4.4-5.5. Each output is the same float either way: every row has its own accumulators, summed in
+     * the same order. A pass holds four runs' products, four rows of one run or two rows of two: more
+     * hold more than C2 inlines (see below; four rows of two runs did, for q4 on Java 17 and 25), and
+     * so did two q4 rows of two runs, whose nibble unpacking is larger. So q4 with 256-bit vectors, and
+     * 128-bit vectors (four runs a block), read one row at a time.
      */
     private static void rows(Weight w, Input[] inputs, float[] bias, float[] out, int from, int to) {
-        int quarter = ONE_RUN_PER_BLOCK ? (to - from) / STREAMS : 0;
+        int part = STREAMS == 1 || STREAMS == 2 && w.q4 ? 0 : (to - from) / STREAMS;
         for (int r = 0; r < inputs.length; r++) {
             Input x = inputs[r];
             int at = r * w.rows;
-            for (int n = from; n < from + quarter; n++) {
-                if (w.q4) {
-                    dotsQ4(w, n, quarter, x, out, at);
+            for (int n = from; n < from + part; n++) {
+                if (STREAMS == 2) {
+                    pairQ8(w, n, part, x, out, at);
+                } else if (w.q4) {
+                    dotsQ4(w, n, part, x, out, at);
                 } else {
-                    dotsQ8(w, n, quarter, x, out, at);
+                    dotsQ8(w, n, part, x, out, at);
                 }
             }
-            for (int n = from + STREAMS * quarter; n < to; n++) {
+            for (int n = from + STREAMS * part; n < to; n++) {
                 out[at + n] = w.q4 ? dotQ4(w, n, x) : dotQ8(w, n, x);
             }
             if (bias != null) {
@@ -283,7 +294,7 @@ final class BlockKernel {
      * The kernels below keep C2 inlining every vector operation: an operation left as a call boxes its
      * vectors, and the kernel runs some twenty times slower. C2 stops inlining ordinary methods once a
      * compilation holds about 18,000 nodes (NodeCountInliningCutoff, fixed in product JVMs), while the
-     * Vector API's own methods are always inlined. So the four-stream kernels call the helpers (q8Run,
+     * Vector API's own methods are always inlined. So the streamed kernels call the helpers (q8Run,
      * q4Run: Vector API operations only) first, and write the scaling out rather than call a helper.
      */
 
@@ -322,8 +333,8 @@ final class BlockKernel {
     }
 
     /**
-     * Rows {@code n}, {@code n + apart}, {@code n + 2·apart}, {@code n + 3·apart} of a q8 product, each
-     * summed as {@link #dotQ8} sums one row; blocks of one run only.
+     * Rows {@code n}, {@code n + apart}, {@code n + 2·apart}, {@code n + 3·apart} of a q8 product where a
+     * block is one run, each summed as {@link #dotQ8} sums one row.
      */
     private static void dotsQ8(Weight w, int n, int apart, Input x, float[] out, int at) {
         int n1 = n + apart;
@@ -363,8 +374,8 @@ final class BlockKernel {
     }
 
     /**
-     * Rows {@code n}, {@code n + apart}, {@code n + 2·apart}, {@code n + 3·apart} of a q4 product, each
-     * summed as {@link #dotQ4} sums one row; blocks of one run only.
+     * Rows {@code n}, {@code n + apart}, {@code n + 2·apart}, {@code n + 3·apart} of a q4 product where a
+     * block is one run, each summed as {@link #dotQ4} sums one row.
      */
     private static void dotsQ4(Weight w, int n, int apart, Input x, float[] out, int at) {
         int n1 = n + apart;
@@ -419,6 +430,40 @@ final class BlockKernel {
         out[at + n1] = a1.reduceLanes(VectorOperators.ADD) - c1;
         out[at + n2] = a2.reduceLanes(VectorOperators.ADD) - c2;
         out[at + n3] = a3.reduceLanes(VectorOperators.ADD) - c3;
+    }
+
+    /**
+     * Rows {@code n} and {@code n + apart} of a q8 product where a block is two runs, each summed as
+     * {@link #dotQ8} sums one row.
+     */
+    private static void pairQ8(Weight w, int n, int apart, Input x, float[] out, int at) {
+        int n1 = n + apart;
+        int rowBytes = w.codeBytesPerRow();
+        int b0 = n * rowBytes;
+        int b1 = n1 * rowBytes;
+        byte[] codes = w.codes;
+        float[] scales = w.scales;
+        short[] input = x.codes;
+        int blocks = w.blocks;
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = a0;
+        for (int b = 0; b < blocks; b++) {
+            int c = b * BLOCK;
+            int d = c + 2 * S;
+            ShortVector x0 = ShortVector.fromArray(SHORTS, input, c);
+            ShortVector x1 = ShortVector.fromArray(SHORTS, input, c + S);
+            ShortVector x2 = ShortVector.fromArray(SHORTS, input, d);
+            ShortVector x3 = ShortVector.fromArray(SHORTS, input, d + S);
+            IntVector s0 = q8Run(codes, b0 + c, x0, x1);
+            IntVector t0 = q8Run(codes, b0 + d, x2, x3);
+            IntVector s1 = q8Run(codes, b1 + c, x0, x1);
+            IntVector t1 = q8Run(codes, b1 + d, x2, x3);
+            float scale = x.scales[b];
+            a0 = ((FloatVector) s0.add(t0).convertShape(VectorOperators.I2F, FLOATS, 0)).fma(FloatVector.broadcast(FLOATS, scales[n * blocks + b] * scale), a0);
+            a1 = ((FloatVector) s1.add(t1).convertShape(VectorOperators.I2F, FLOATS, 0)).fma(FloatVector.broadcast(FLOATS, scales[n1 * blocks + b] * scale), a1);
+        }
+        out[at + n] = a0.reduceLanes(VectorOperators.ADD);
+        out[at + n1] = a1.reduceLanes(VectorOperators.ADD);
     }
 
     /**
