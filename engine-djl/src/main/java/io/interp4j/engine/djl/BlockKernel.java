@@ -261,9 +261,9 @@ final class BlockKernel {
      * against 6.2-8.7 reading one row at a time; two streams with 256-bit vectors, 6.3-8.4 against
      * 4.4-5.5. Each output is the same float either way: every row has its own accumulators, summed in
      * the same order. A pass holds four runs' products, four rows of one run or two rows of two: more
-     * hold more than C2 inlines (see below; four rows of two runs did, for q4 on Java 17 and 25), and
-     * so did two q4 rows of two runs, whose nibble unpacking is larger. So q4 with 256-bit vectors, and
-     * 128-bit vectors (four runs a block), read one row at a time.
+     * hold more than C2 inlines (see below; four q4 rows that looped over a block's runs did, on Java
+     * 17), and so did two q4 rows of two runs, whose nibble unpacking is larger (Java 17 and 25). So q4
+     * with 256-bit vectors, and 128-bit vectors (four runs a block), read one row at a time.
      */
     private static void rows(Weight w, Input[] inputs, float[] bias, float[] out, int from, int to) {
         int part = STREAMS == 1 || STREAMS == 2 && w.q4 ? 0 : (to - from) / STREAMS;
