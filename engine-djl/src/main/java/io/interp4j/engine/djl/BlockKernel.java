@@ -266,12 +266,13 @@ final class BlockKernel {
      * with 256-bit vectors, and 128-bit vectors (four runs a block), read one row at a time.
      */
     private static void rows(Weight w, Input[] inputs, float[] bias, float[] out, int from, int to) {
-        int part = STREAMS == 1 || STREAMS == 2 && w.q4 ? 0 : (to - from) / STREAMS;
+        int streams = STREAMS == 2 && w.q4 ? 1 : STREAMS;
+        int part = streams == 1 ? 0 : (to - from) / streams;
         for (int r = 0; r < inputs.length; r++) {
             Input x = inputs[r];
             int at = r * w.rows;
             for (int n = from; n < from + part; n++) {
-                if (STREAMS == 2) {
+                if (streams == 2) {
                     pairQ8(w, n, part, x, out, at);
                 } else if (w.q4) {
                     dotsQ4(w, n, part, x, out, at);
@@ -279,7 +280,7 @@ final class BlockKernel {
                     dotsQ8(w, n, part, x, out, at);
                 }
             }
-            for (int n = from + STREAMS * part; n < to; n++) {
+            for (int n = from + streams * part; n < to; n++) {
                 out[at + n] = w.q4 ? dotQ4(w, n, x) : dotQ8(w, n, x);
             }
             if (bias != null) {
