@@ -3,6 +3,7 @@ package io.interp4j.api.quant;
 import static java.util.Objects.requireNonNull;
 
 import io.interp4j.api.Stable;
+import java.nio.FloatBuffer;
 import java.util.Locale;
 
 /**
@@ -49,13 +50,26 @@ public record QuantizationReport(Quantization scheme, int weights, long values, 
          * @param original the original values
          * @return this builder
          */
-        public synchronized Builder add(QuantizedWeight quantized, float[] original) {
+        public Builder add(QuantizedWeight quantized, float[] original) {
+            return add(quantized, FloatBuffer.wrap(original));
+        }
+
+        /**
+         * Adds one weight read from a buffer, element {@code i} at index {@code i}.
+         *
+         * @param quantized the quantised weight
+         * @param original the original values
+         * @return this builder
+         * @since 0.2
+         */
+        public synchronized Builder add(QuantizedWeight quantized, FloatBuffer original) {
             double[] e = quantized.error(original);
             weights++;
-            values += original.length;
+            long n = original.limit();
+            values += n;
             max = Math.max(max, e[0]);
-            sumSquares += e[1] * e[1] * original.length;
-            weightSquares += e[2] * e[2] * original.length;
+            sumSquares += e[1] * e[1] * n;
+            weightSquares += e[2] * e[2] * n;
             return this;
         }
 

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.Internal;
+import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
 
 /**
@@ -125,8 +126,24 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
      * @return the quantised weight
      */
     public static QuantizedWeight quantize(Quantization scheme, float[] weight, int rows, int columns) {
-        if ((long) rows * columns != weight.length) {
-            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "weight has " + weight.length + " values, not " + rows + " × " + columns);
+        return quantize(scheme, FloatBuffer.wrap(weight), rows, columns);
+    }
+
+    /**
+     * Quantises a weight read from a buffer (a view of a mapped checkpoint, say), element {@code i} at
+     * index {@code i}: the same codes as {@link #quantize(Quantization, float[], int, int)} of its values,
+     * without a copy of them on the Java heap.
+     *
+     * @param scheme INT8, NF4, Q8, Q4 or LLM_INT8
+     * @param weight the weight, row-major {@code [rows, columns]}, {@code rows × columns} values from index 0
+     * @param rows N
+     * @param columns K
+     * @return the quantised weight
+     * @since 0.2
+     */
+    public static QuantizedWeight quantize(Quantization scheme, FloatBuffer weight, int rows, int columns) {
+        if ((long) rows * columns != weight.limit()) {
+            throw new Interp4jException(ErrorCode.INVALID_ARGUMENT, "weight has " + weight.limit() + " values, not " + rows + " × " + columns);
         }
         return switch (scheme) {
             case NF4 -> nf4(weight, rows, columns);
@@ -137,22 +154,22 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
         };
     }
 
-    private static QuantizedWeight nf4(float[] w, int rows, int columns) {
-        int blocks = (w.length + NF4_BLOCK - 1) / NF4_BLOCK;
+    private static QuantizedWeight nf4(FloatBuffer w, int rows, int columns) {
+        int blocks = (w.limit() + NF4_BLOCK - 1) / NF4_BLOCK;
         float[] absmax = new float[blocks];
-        byte[] codes = new byte[(w.length + 1) / 2];
+        byte[] codes = new byte[(w.limit() + 1) / 2];
         // blocks are independent (a block of 64 starts at an even index, so no byte holds two blocks' codes)
         IntStream.range(0, blocks).parallel().forEach(b -> {
             int from = b * NF4_BLOCK;
-            int to = Math.min(w.length, from + NF4_BLOCK);
+            int to = Math.min(w.limit(), from + NF4_BLOCK);
             float max = 0;
             for (int i = from; i < to; i++) {
-                max = Math.max(max, Math.abs(w[i]));
+                max = Math.max(max, Math.abs(w.get(i)));
             }
             absmax[b] = max;
             float inverse = max == 0 ? 0 : 1 / max;
             for (int i = from; i < to; i++) {
-                int code = nearestNf4(w[i] * inverse);
+                int code = nearestNf4(w.get(i) * inverse);
                 codes[i / 2] |= (byte) ((i % 2 == 0) ? code << 4 : code);
             }
         });
@@ -170,7 +187,7 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
         return best;
     }
 
-    private static QuantizedWeight int8(Quantization scheme, float[] w, int rows, int columns) {
+    private static QuantizedWeight int8(Quantization scheme, FloatBuffer w, int rows, int columns) {
         int blocksPerRow = (columns + INT8_BLOCK - 1) / INT8_BLOCK;
         float[] scales = new float[rows * blocksPerRow];
         byte[] codes = new byte[rows * blocksPerRow * INT8_BLOCK];
@@ -180,12 +197,12 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
                 int to = Math.min(columns, from + INT8_BLOCK);
                 float max = 0;
                 for (int c = from; c < to; c++) {
-                    max = Math.max(max, Math.abs(w[r * columns + c]));
+                    max = Math.max(max, Math.abs(w.get(r * columns + c)));
                 }
                 float scale = max / 127f;
                 scales[r * blocksPerRow + b] = scale;
                 for (int c = from; c < INT8_BLOCK * (b + 1); c++) {
-                    int q = c < to && scale != 0 ? Math.round(w[r * columns + c] / scale) : 0;
+                    int q = c < to && scale != 0 ? Math.round(w.get(r * columns + c) / scale) : 0;
                     codes[(r * blocksPerRow + b) * INT8_BLOCK + (c - from)] = (byte) (Math.max(-127, Math.min(127, q)) + 128);
                 }
             }
@@ -193,13 +210,13 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
         return new QuantizedWeight(scheme, rows, columns, codes, scales, new byte[0]);
     }
 
-    private static QuantizedWeight rowWise(float[] w, int rows, int columns) {
+    private static QuantizedWeight rowWise(FloatBuffer w, int rows, int columns) {
         float[] absmax = new float[rows];
         byte[] codes = new byte[rows * columns];
         IntStream.range(0, rows).parallel().forEach(r -> {
             float max = 0;
             for (int c = 0; c < columns; c++) {
-                max = Math.max(max, Math.abs(w[r * columns + c]));
+                max = Math.max(max, Math.abs(w.get(r * columns + c)));
             }
             absmax[r] = max;
             if (max == 0) {
@@ -208,13 +225,13 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
             // bitsandbytes: round(W * (127 / absmax)), the factor in the weight's precision, half to even
             float factor = INT8_MAX / max;
             for (int c = 0; c < columns; c++) {
-                codes[r * columns + c] = (byte) Math.rint(w[r * columns + c] * factor);
+                codes[r * columns + c] = (byte) Math.rint(w.get(r * columns + c) * factor);
             }
         });
         return new QuantizedWeight(Quantization.LLM_INT8, rows, columns, codes, absmax, new byte[0]);
     }
 
-    private static QuantizedWeight q4(float[] w, int rows, int columns) {
+    private static QuantizedWeight q4(FloatBuffer w, int rows, int columns) {
         int blocksPerRow = (columns + Q4_BLOCK - 1) / Q4_BLOCK;
         int zeroPointBytes = (blocksPerRow + 1) / 2;
         float[] scales = new float[rows * blocksPerRow];
@@ -228,8 +245,8 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
                 float min = 0;
                 float max = 0;
                 for (int c = from; c < to; c++) {
-                    min = Math.min(min, w[r * columns + c]);
-                    max = Math.max(max, w[r * columns + c]);
+                    min = Math.min(min, w.get(r * columns + c));
+                    max = Math.max(max, w.get(r * columns + c));
                 }
                 float scale = (max - min) / Q4_MAX;
                 int zero = scale == 0 ? 0 : Math.max(0, Math.min(Q4_MAX, Math.round(-min / scale)));
@@ -237,7 +254,7 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
                 scales[block] = scale;
                 zeroPoints[r * zeroPointBytes + b / 2] |= (byte) (b % 2 == 0 ? zero : zero << 4);
                 for (int c = from; c < from + Q4_BLOCK; c++) {
-                    int q = c < to && scale != 0 ? Math.round(w[r * columns + c] / scale) + zero : zero;
+                    int q = c < to && scale != 0 ? Math.round(w.get(r * columns + c) / scale) + zero : zero;
                     int code = Math.max(0, Math.min(Q4_MAX, q));
                     int index = block * Q4_BLOCK + (c - from);
                     codes[index / 2] |= (byte) (index % 2 == 0 ? code : code << 4);
@@ -256,39 +273,57 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
      * @return the dequantised weight
      */
     public float[] dequantize() {
-        float[] w = new float[rows * columns];
+        return dequantize(0, rows);
+    }
+
+    /**
+     * Returns the float32 values of some rows, exactly {@link #dequantize()}'s values there: for reading a
+     * large weight a few rows at a time.
+     *
+     * @param fromRow the first row
+     * @param toRow one past the last row
+     * @return the rows' values, row-major {@code [toRow − fromRow, columns]}
+     * @since 0.2
+     */
+    public float[] dequantize(int fromRow, int toRow) {
+        if (fromRow < 0 || fromRow > toRow || toRow > rows) {
+            throw new IndexOutOfBoundsException("rows " + fromRow + ".." + toRow + " of " + rows);
+        }
+        int offset = fromRow * columns;
+        float[] w = new float[(toRow - fromRow) * columns];
         if (scheme == Quantization.NF4) {
-            IntStream.range(0, w.length).parallel().forEach(i -> {
+            IntStream.range(0, w.length).parallel().forEach(j -> {
+                int i = offset + j;
                 int code = (i % 2 == 0) ? (codes[i / 2] >> 4) & 0xF : codes[i / 2] & 0xF;
-                w[i] = NF4_LEVELS[code] * scales[i / NF4_BLOCK];
+                w[j] = NF4_LEVELS[code] * scales[i / NF4_BLOCK];
             });
         } else if (scheme == Quantization.LLM_INT8) {
-            IntStream.range(0, rows).parallel().forEach(r -> {
+            IntStream.range(fromRow, toRow).parallel().forEach(r -> {
                 float step = scales[r] * (1f / INT8_MAX);
                 for (int c = 0; c < columns; c++) {
-                    w[r * columns + c] = codes[r * columns + c] * step;
+                    w[r * columns + c - offset] = codes[r * columns + c] * step;
                 }
             });
         } else if (scheme == Quantization.Q4) {
             int blocksPerRow = blocksPerRow();
             int zeroPointBytes = (blocksPerRow + 1) / 2;
-            IntStream.range(0, rows).parallel().forEach(r -> {
+            IntStream.range(fromRow, toRow).parallel().forEach(r -> {
                 for (int c = 0; c < columns; c++) {
                     int b = c / Q4_BLOCK;
                     int index = (r * blocksPerRow + b) * Q4_BLOCK + (c % Q4_BLOCK);
                     int code = index % 2 == 0 ? codes[index / 2] & 0xF : (codes[index / 2] >> 4) & 0xF;
                     int packed = zeroPoints[r * zeroPointBytes + b / 2];
                     int zero = b % 2 == 0 ? packed & 0xF : (packed >> 4) & 0xF;
-                    w[r * columns + c] = (code - zero) * scales[r * blocksPerRow + b];
+                    w[r * columns + c - offset] = (code - zero) * scales[r * blocksPerRow + b];
                 }
             });
         } else {
             int blocksPerRow = blocksPerRow();
-            IntStream.range(0, rows).parallel().forEach(r -> {
+            IntStream.range(fromRow, toRow).parallel().forEach(r -> {
                 for (int c = 0; c < columns; c++) {
                     int b = c / INT8_BLOCK;
                     int code = codes[(r * blocksPerRow + b) * INT8_BLOCK + (c % INT8_BLOCK)] & 0xFF;
-                    w[r * columns + c] = (code - 128) * scales[r * blocksPerRow + b];
+                    w[r * columns + c - offset] = (code - 128) * scales[r * blocksPerRow + b];
                 }
             });
         }
@@ -302,16 +337,36 @@ public record QuantizedWeight(Quantization scheme, int rows, int columns, byte[]
      * @return {@code {max abs error, RMS error, RMS of the weight}}
      */
     public double[] error(float[] original) {
-        float[] restored = dequantize();
+        return error(FloatBuffer.wrap(original));
+    }
+
+    /**
+     * Returns the reconstruction error against the original weight read from a buffer, element {@code i}
+     * at index {@code i}.
+     *
+     * @param original the float32 weight
+     * @return {@code {max abs error, RMS error, RMS of the weight}}
+     * @since 0.2
+     */
+    public double[] error(FloatBuffer original) {
         double max = 0;
         double sumSquares = 0;
         double weightSquares = 0;
-        for (int i = 0; i < original.length; i++) {
-            double e = (double) restored[i] - original[i];
-            max = Math.max(max, Math.abs(e));
-            sumSquares += e * e;
-            weightSquares += (double) original[i] * original[i];
+        // a few rows at a time: a whole restored copy of a large weight is as large as the weight
+        int step = Math.max(1, (1 << 20) / Math.max(1, columns));
+        for (int from = 0; from < rows; from += step) {
+            int to = Math.min(rows, from + step);
+            float[] restored = dequantize(from, to);
+            int offset = from * columns;
+            for (int j = 0; j < restored.length; j++) {
+                double value = original.get(offset + j);
+                double e = (double) restored[j] - value;
+                max = Math.max(max, Math.abs(e));
+                sumSquares += e * e;
+                weightSquares += value * value;
+            }
         }
-        return new double[] {max, Math.sqrt(sumSquares / original.length), Math.sqrt(weightSquares / original.length)};
+        int n = original.limit();
+        return new double[] {max, Math.sqrt(sumSquares / n), Math.sqrt(weightSquares / n)};
     }
 }

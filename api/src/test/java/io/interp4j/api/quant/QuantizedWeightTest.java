@@ -184,4 +184,111 @@ class QuantizedWeightTest {
                     .containsExactly(alone.dequantize());
         }
     }
+
+    /**
+     * A weight read from a direct little-endian buffer (what a mapped checkpoint gives) quantises to the
+     * codes, scales and zero points of the array holding the same values, and reports the same error.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Quantization.class, names = {"INT8", "NF4", "Q8", "Q4", "LLM_INT8"})
+    void aBufferQuantisesAsTheArrayHoldingItsValues(Quantization scheme) {
+        int rows = 37;
+        int columns = 201;
+        float[] w = gaussian(rows * columns, 19);
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocateDirect(w.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(w);
+        java.nio.FloatBuffer buffer = bytes.asFloatBuffer();
+        QuantizedWeight fromArray = QuantizedWeight.quantize(scheme, w, rows, columns);
+        QuantizedWeight fromBuffer = QuantizedWeight.quantize(scheme, buffer, rows, columns);
+        assertThat(fromBuffer.codes()).containsExactly(fromArray.codes());
+        assertThat(fromBuffer.scales()).containsExactly(fromArray.scales());
+        assertThat(fromBuffer.zeroPoints()).containsExactly(fromArray.zeroPoints());
+        assertThat(fromBuffer.error(buffer)).containsExactly(fromArray.error(w));
+        assertThatThrownBy(() -> QuantizedWeight.quantize(scheme, buffer, rows, columns + 1)).hasMessageContaining("values, not 37 × 202");
+    }
+
+    /**
+     * Rows {@code from..to} dequantise to each value's definition, computed here from the codes and
+     * scales one value at a time (NF4 ranges starting at odd positions of its flat blocks included), and
+     * a range past the rows is refused.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Quantization.class, names = {"INT8", "NF4", "Q8", "Q4", "LLM_INT8"})
+    void someRowsDequantiseToEachValuesDefinition(Quantization scheme) {
+        int rows = 37;
+        int columns = 201;
+        QuantizedWeight q = QuantizedWeight.quantize(scheme, gaussian(rows * columns, 23), rows, columns);
+        int[][] ranges = {{0, rows}, {5, 6}, {3, 20}, {36, 37}, {7, 7}};
+        for (int[] range : ranges) {
+            float[] values = q.dequantize(range[0], range[1]);
+            assertThat(values).hasSize((range[1] - range[0]) * columns);
+            for (int j = 0; j < values.length; j++) {
+                int i = range[0] * columns + j;
+                assertThat(Float.floatToIntBits(values[j])).as("%s rows %d..%d value %d", scheme, range[0], range[1], i)
+                        .isEqualTo(Float.floatToIntBits(definition(q, i / columns, i % columns)));
+            }
+        }
+        assertThat(q.dequantize()).containsExactly(q.dequantize(0, rows));
+        assertThatThrownBy(() -> q.dequantize(30, 38)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> q.dequantize(6, 5)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    /**
+     * The error of a weight larger than the rows it restores at once (2,100 × 1,000: three parts) is the
+     * maximum and RMS over every value of the difference from each value's definition.
+     */
+    @org.junit.jupiter.api.Test
+    void theErrorOfALargeWeightCoversEveryValue() {
+        int rows = 2100;
+        int columns = 1000;
+        float[] w = gaussian(rows * columns, 29);
+        QuantizedWeight q = QuantizedWeight.quantize(Quantization.Q4, w, rows, columns);
+        double max = 0;
+        double sumSquares = 0;
+        double weightSquares = 0;
+        for (int i = 0; i < w.length; i++) {
+            double e = (double) definition(q, i / columns, i % columns) - w[i];
+            max = Math.max(max, Math.abs(e));
+            sumSquares += e * e;
+            weightSquares += (double) w[i] * w[i];
+        }
+        double[] error = q.error(w);
+        assertThat(error[0]).isEqualTo(max);
+        assertThat(error[1]).isCloseTo(Math.sqrt(sumSquares / w.length), within(1e-12));
+        assertThat(error[2]).isCloseTo(Math.sqrt(weightSquares / w.length), within(1e-12));
+    }
+
+    /** The float32 value of one weight, from the class documentation's formulas. */
+    private static float definition(QuantizedWeight q, int r, int c) {
+        int i = r * q.columns() + c;
+        switch (q.scheme()) {
+            case NF4: {
+                int packed = q.codes()[i / 2] & 0xFF;
+                return QuantizedWeight.nf4Level(i % 2 == 0 ? packed >> 4 : packed & 0xF) * q.scales()[i / 64];
+            }
+            case LLM_INT8:
+                return q.codes()[i] * (q.scales()[r] * (1f / 127));
+            case Q4: {
+                int block = r * q.blocksPerRow() + c / 64;
+                int index = block * 64 + c % 64;
+                int packed = q.codes()[index / 2] & 0xFF;
+                int zeroByte = q.zeroPoints()[r * ((q.blocksPerRow() + 1) / 2) + (c / 64) / 2] & 0xFF;
+                int zero = (c / 64) % 2 == 0 ? zeroByte & 0xF : zeroByte >> 4;
+                return ((index % 2 == 0 ? packed & 0xF : packed >> 4) - zero) * q.scales()[block];
+            }
+            default: {
+                int block = r * q.blocksPerRow() + c / 64;
+                return ((q.codes()[block * 64 + c % 64] & 0xFF) - 128) * q.scales()[block];
+            }
+        }
+    }
+
+    private static float[] gaussian(int n, long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = (float) random.nextGaussian();
+        }
+        return w;
+    }
 }

@@ -125,7 +125,8 @@ final class BlockProducts implements AutoCloseable {
 
     /**
      * What the int8 codes of {@code x}, quantised per row in blocks of 64 of its last axis, stand for:
-     * {@code code × scale} (the last block padded with zeros, which change no absmax).
+     * {@code code × scale} (the last block padded with zeros, which change no absmax). The scale's
+     * operands are PyTorch's memory ({@link Qwen2Forward#constant}), since autograd saves them.
      *
      * @param x {@code [..., in]}
      * @return the same shape
@@ -140,7 +141,8 @@ final class BlockProducts implements AutoCloseable {
             flat = NDArrays.concat(new NDList(flat, flat.getManager().zeros(new Shape(rows, blocks * BlockKernel.BLOCK - in))), 1);
         }
         NDArray grouped = flat.reshape(rows, blocks, BlockKernel.BLOCK);
-        NDArray scale = grouped.abs().max(new int[] {2}, true).maximum(Float.MIN_NORMAL).div(BlockKernel.INT8_MAX);
+        NDArray scale = grouped.abs().max(new int[] {2}, true).maximum(Qwen2Forward.constant(x.getManager(), Float.MIN_NORMAL))
+                .div(Qwen2Forward.constant(x.getManager(), BlockKernel.INT8_MAX));
         NDArray values = grouped.div(scale).round().clip(-BlockKernel.INT8_MAX, BlockKernel.INT8_MAX).mul(scale).reshape(rows, blocks * BlockKernel.BLOCK);
         if (blocks * BlockKernel.BLOCK != in) {
             values = values.get(":, :" + in);

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import io.interp4j.api.ErrorCode;
 import io.interp4j.api.Interp4jException;
 import io.interp4j.api.checkpoint.Checkpoint;
+import io.interp4j.api.checkpoint.DType;
 import io.interp4j.api.checkpoint.LoraAdapter;
 import io.interp4j.api.checkpoint.Qwen2Layout;
 import io.interp4j.api.model.AbstractModel;
@@ -19,6 +20,7 @@ import io.interp4j.api.quant.QuantizationReport;
 import io.interp4j.api.quant.QuantizedWeight;
 import io.interp4j.api.quant.Quantization;
 import io.interp4j.api.tokenizer.HfTokenizer;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -114,18 +116,20 @@ final class DjlModel extends AbstractModel {
                     return module == null ? tensor(checkpoint, manager, name) : merged(checkpoint, manager, lora, module);
                 }
                 // weight-only quantisation: compute with exactly the values the codes stand for
-                long[] shape = checkpoint.info(name).shape();
                 QuantizedWeight quantized = quantized(checkpoint, lora, module, name, quantization, report);
                 if (quantization == Quantization.LLM_INT8) {
                     // LLM.int8 multiplies the codes themselves (LlmInt8), with activations quantised at every product
                     rowAbsmax.put(name, manager.create(quantized.scales()));
                     // the codes as float32 values: a product would otherwise convert the whole weight every time
                     byte[] int8 = quantized.codes();
-                    float[] values = new float[int8.length];
-                    for (int i = 0; i < int8.length; i++) {
-                        values[i] = int8[i];
-                    }
-                    return manager.create(values, new Shape(shape));
+                    int columns = quantized.columns();
+                    return written(manager, quantized.rows(), columns, (from, to) -> {
+                        float[] values = new float[(to - from) * columns];
+                        for (int i = 0; i < values.length; i++) {
+                            values[i] = int8[from * columns + i];
+                        }
+                        return values;
+                    });
                 }
                 if (codes != null) {
                     return codes.put(quantized);
@@ -133,7 +137,7 @@ final class DjlModel extends AbstractModel {
                 // the fast modes keep the dequantised values for products of many rows, which PyTorch computes faster than
                 // the block kernels (BlockProducts)
                 kernels.put(name, BlockKernel.Weight.of(quantized));
-                return manager.create(quantized.dequantize(), new Shape(shape));
+                return written(manager, quantized.rows(), quantized.columns(), quantized::dequantize);
             });
             LayerWeights[] fused = new LayerWeights[weights.layers().length];
             for (int i = 0; i < fused.length; i++) {
@@ -143,13 +147,12 @@ final class DjlModel extends AbstractModel {
             String unembedding = Qwen2Layout.unembedding(config);
             if (quantization.unembeddingScheme() != Quantization.NONE) {
                 // the fast modes' unembedding: its own codes (with tied embeddings the lookup keeps the float32 table)
-                long[] shape = checkpoint.info(unembedding).shape();
                 QuantizedWeight quantized = quantized(checkpoint, lora, adapted.get(unembedding), unembedding, quantization.unembeddingScheme(), report);
                 kernels.put(unembedding, BlockKernel.Weight.of(quantized));
                 if (!config.tieWordEmbeddings()) {
                     unembed.close();
                 }
-                unembed = manager.create(quantized.dequantize(), new Shape(shape));
+                unembed = written(manager, quantized.rows(), quantized.columns(), quantized::dequantize);
             }
             return new Weights(weights.embed(), fused, weights.finalNorm(), unembed,
                     quantization == Quantization.NONE ? null : report.build(),
@@ -187,7 +190,8 @@ final class DjlModel extends AbstractModel {
             blocks.put(unembed, unembedding);
             for (int l = 0; l < layers.length; l++) {
                 int layer = l;
-                java.util.function.Function<String, BlockKernel.Weight> kernel = module -> kernels.get(Qwen2Layout.layer(layer, module + ".weight"));
+                // taken out of the map as they are stacked, so the parts can go before the next layer's stack is made
+                java.util.function.Function<String, BlockKernel.Weight> kernel = module -> kernels.remove(Qwen2Layout.layer(layer, module + ".weight"));
                 LayerWeights w = layers[l];
                 blocks.put(w.qkvWeight(), BlockKernel.Weight.stacked(List.of(kernel.apply("self_attn.q_proj"), kernel.apply("self_attn.k_proj"),
                         kernel.apply("self_attn.v_proj"))));
@@ -231,11 +235,38 @@ final class DjlModel extends AbstractModel {
                     config.tieWordEmbeddings() ? embed : tensor.apply(Qwen2Layout.LM_HEAD), null, null, null, null);
         }
 
+        /**
+         * A float32 array {@code [rows, columns]} in PyTorch's memory, written a few rows at a time through a view of it:
+         * the values of a large weight built whole on the Java heap first (and the dequantised copies made on the way)
+         * made a quantised model's heap grow to several times its codes, and the JVM kept it.
+         *
+         * @param rowValues the values of rows {@code from..to}, row-major
+         */
+        private static NDArray written(NDManager manager, int rows, int columns, java.util.function.BiFunction<Integer, Integer, float[]> rowValues) {
+            NDArray array = manager.create(new Shape(rows, columns), DataType.FLOAT32);
+            FloatBuffer view = array.toByteBuffer(true).asFloatBuffer();
+            int step = Math.max(1, (1 << 20) / Math.max(1, columns));
+            for (int from = 0; from < rows; from += step) {
+                view.put(rowValues.apply(from, Math.min(rows, from + step)));
+            }
+            return array;
+        }
+
         /** A checkpoint tensor (with its adapter merged, if any) quantised, and added to the report. */
         private static QuantizedWeight quantized(Checkpoint checkpoint, LoraAdapter lora, LoraAdapter.Module module, String name,
                 Quantization scheme, QuantizationReport.Builder report) {
             long[] shape = checkpoint.info(name).shape();
-            float[] full = module == null ? checkpoint.readFloats(name) : lora.merge(module, checkpoint.readFloats(name));
+            FloatBuffer full;
+            if (module != null) {
+                full = FloatBuffer.wrap(lora.merge(module, checkpoint.readFloats(name)));
+            } else if (checkpoint.info(name).dtype() == DType.F32) {
+                // a view of the mapped file: a float32 weight read onto the Java heap first is garbage the size of the weight
+                full = checkpoint.float32(name).asFloatBuffer();
+            } else {
+                // widened on the heap rather than into a direct buffer, which would be freed only when a collection
+                // happens to run
+                full = FloatBuffer.wrap(checkpoint.readFloats(name));
+            }
             QuantizedWeight quantized = QuantizedWeight.quantize(scheme, full, (int) shape[0], (int) shape[1]);
             report.add(quantized, full);
             return quantized;
