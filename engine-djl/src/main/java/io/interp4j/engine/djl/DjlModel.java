@@ -11,6 +11,7 @@ import io.interp4j.api.checkpoint.Checkpoint;
 import io.interp4j.api.checkpoint.DType;
 import io.interp4j.api.checkpoint.LoraAdapter;
 import io.interp4j.api.checkpoint.Qwen2Layout;
+import io.interp4j.api.checkpoint.TensorInfo;
 import io.interp4j.api.model.AbstractModel;
 import io.interp4j.api.model.LoadOptions;
 import io.interp4j.api.model.ModelConfig;
@@ -255,12 +256,14 @@ final class DjlModel extends AbstractModel {
         /** A checkpoint tensor (with its adapter merged, if any) quantised, and added to the report. */
         private static QuantizedWeight quantized(Checkpoint checkpoint, LoraAdapter lora, LoraAdapter.Module module, String name,
                 Quantization scheme, QuantizationReport.Builder report) {
-            long[] shape = checkpoint.info(name).shape();
+            TensorInfo info = checkpoint.info(name);
+            long[] shape = info.shape();
             FloatBuffer full;
             if (module != null) {
                 full = FloatBuffer.wrap(lora.merge(module, checkpoint.readFloats(name)));
-            } else if (checkpoint.info(name).dtype() == DType.F32) {
-                // a view of the mapped file: a float32 weight read onto the Java heap first is garbage the size of the weight
+            } else if (info.dtype() == DType.F32) {
+                // a view of the mapped file (one direct copy in the rare file whose tensor does not start on a 4-byte
+                // boundary): a float32 weight read onto the Java heap first is garbage the size of the weight
                 full = checkpoint.float32(name).asFloatBuffer();
             } else {
                 // widened on the heap rather than into a direct buffer, which would be freed only when a collection
