@@ -112,7 +112,7 @@ final class LlmInt8 {
         NDArray kept = outliers == null && real == null ? x : x.mul(dropped.logicalNot().toType(DataType.FLOAT32, false));
         NDArray safe = NDArrays.where(absmax.eq(0f), absmax.onesLike(), absmax);
         // bitsandbytes: x · (127 / absmax), rounded half to even
-        NDArray codes = kept.mul(safe.onesLike().mul(INT8_MAX).div(safe)).round().reshape(-1, in);
+        NDArray codes = kept.mul(safe.onesLike().mul(Qwen2Forward.constant(x.getManager(), INT8_MAX)).div(safe)).round().reshape(-1, in);
         NDArray outlierInput = null;
         if (outliers != null) {
             NDArray index = x.getManager().create(outliers);
@@ -141,7 +141,8 @@ final class LlmInt8 {
         // the transposed view is made in the model's manager: hand it to the product's, freed with it
         NDArray sums = activations.matMul(scoped(codes.transpose(), activations));
         NDArray rowScale = blocks == null ? q.absmax() : q.absmax().expandDims(1);
-        NDArray out = sums.mul(rowScale.mul(weightAbsmax)).mul(STEP_SQUARED);
+        // the scalar operands are PyTorch-owned (Qwen2Forward.constant): autograd saves them
+        NDArray out = sums.mul(rowScale.mul(weightAbsmax)).mul(Qwen2Forward.constant(sums.getManager(), STEP_SQUARED));
         if (bias != null) {
             out = out.add(bias);
         }
@@ -150,7 +151,7 @@ final class LlmInt8 {
         }
         NDArray index = q.outlierInput().getManager().create(q.outliers());
         NDArray subInput = q.outlierInput();
-        NDArray step = scoped(weightAbsmax.mul(STEP), index).expandDims(1);
+        NDArray step = scoped(weightAbsmax.mul(Qwen2Forward.constant(index.getManager(), STEP)), index).expandDims(1);
         NDArray subWeight = scoped(codes.get(new NDIndex(":, {}", index)), index).mul(step);
         if (blocks != null) {
             subInput = subInput.expandDims(1).mul(blocks.get(new NDIndex(":, {}", index)));

@@ -59,6 +59,24 @@ class OwnedMemoryTest {
     }
 
     /**
+     * LLM.int8 of x = [1, 2, 3] (no outliers: all under 6) with the one-row weight [1, 0, 0] (codes [127,
+     * 0, 0], absmax 1): codes round(x·127/3) = [42, 85, 127], output 42·127 · 3 · 1 / 127². Rounding has
+     * no gradient, so the output's gradient reaches x₃, the row's absmax, alone: 42·127 / 127² = 42/127.
+     * With DJL's scalar operand for 1/127² it read otherwise in some trials.
+     */
+    @Test
+    void llmInt8SurvivesAGarbageCollectionBetweenForwardAndBackward() {
+        float expected = 42 * 127 * (1f / (127f * 127f));
+        assertThat(gradients(x -> {
+            NDManager manager = x.getManager();
+            NDArray codes = manager.create(new float[] {127, 0, 0}, new Shape(1, 3));
+            LlmInt8 int8 = new LlmInt8();
+            int8.put(codes, manager.create(new float[] {1}));
+            return int8.linear(x.reshape(1, 1, 3), null, codes, null);
+        }, 2)).allSatisfy(g -> assertThat(g).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-6f)));
+    }
+
+    /**
      * d/dx of sum(x · operand) for x = [1, 2, 3] at one element, in each trial: the operand is closed
      * right after the multiplication and the garbage collector runs before backward.
      */
