@@ -1,6 +1,7 @@
 package io.interp4j.engine.djl;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -73,7 +74,7 @@ class OwnedMemoryTest {
             LlmInt8 int8 = new LlmInt8();
             int8.put(codes, manager.create(new float[] {1}));
             return int8.linear(x.reshape(1, 1, 3), null, codes, null);
-        }, 2)).allSatisfy(g -> assertThat(g).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-6f)));
+        }, 2)).allSatisfy(g -> assertThat(g).isCloseTo(expected, within(1e-6f)));
     }
 
     /**
