@@ -4,7 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class QuantizedWeightTest {
     @Test
@@ -48,7 +55,7 @@ class QuantizedWeightTest {
         assertThat(q.codes()[3] & 0xFF).isEqualTo(129);
         assertThat(q.codes()[63] & 0xFF).isEqualTo(128);
         assertThat(q.dequantize()).containsExactly(127f, -63f, 0f, 1f);
-        assertThat(java.util.Arrays.copyOf(q.signedCodes(), 4)).containsExactly(127, -63, 0, 1);
+        assertThat(Arrays.copyOf(q.signedCodes(), 4)).containsExactly(127, -63, 0, 1);
         double[] error = q.error(new float[] {127f, -63.4f, 0f, 1.2f});
         assertThat(error[0]).isCloseTo(0.4, within(1e-5));
         // RMS error sqrt((0.16 + 0.04) / 4)
@@ -156,12 +163,12 @@ class QuantizedWeightTest {
      * A weight of many rows, quantised and dequantised over its rows in parallel, holds for every row
      * exactly what that row quantised alone (one row: nothing to split) holds.
      */
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(value = Quantization.class, names = {"INT8", "NF4", "Q8", "Q4", "LLM_INT8"})
+    @ParameterizedTest
+    @EnumSource(value = Quantization.class, names = {"INT8", "NF4", "Q8", "Q4", "LLM_INT8"})
     void manyRowsQuantiseAsEachRowAlone(Quantization scheme) {
         int rows = 1031;
         int columns = 192;
-        java.util.Random random = new java.util.Random(17);
+        Random random = new Random(17);
         float[] w = new float[rows * columns];
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) random.nextGaussian();
@@ -172,15 +179,15 @@ class QuantizedWeightTest {
         int scales = whole.scales().length / rows;
         int zeroPoints = whole.zeroPoints().length / rows;
         for (int r = 0; r < rows; r++) {
-            float[] row = java.util.Arrays.copyOfRange(w, r * columns, (r + 1) * columns);
+            float[] row = Arrays.copyOfRange(w, r * columns, (r + 1) * columns);
             QuantizedWeight alone = QuantizedWeight.quantize(scheme, row, 1, columns);
-            assertThat(java.util.Arrays.copyOfRange(whole.codes(), r * codeBytes, (r + 1) * codeBytes)).as("%s row %d codes", scheme, r)
+            assertThat(Arrays.copyOfRange(whole.codes(), r * codeBytes, (r + 1) * codeBytes)).as("%s row %d codes", scheme, r)
                     .containsExactly(alone.codes());
-            assertThat(java.util.Arrays.copyOfRange(whole.scales(), r * scales, (r + 1) * scales)).as("%s row %d scales", scheme, r)
+            assertThat(Arrays.copyOfRange(whole.scales(), r * scales, (r + 1) * scales)).as("%s row %d scales", scheme, r)
                     .containsExactly(alone.scales());
-            assertThat(java.util.Arrays.copyOfRange(whole.zeroPoints(), r * zeroPoints, (r + 1) * zeroPoints)).as("%s row %d zero points", scheme, r)
+            assertThat(Arrays.copyOfRange(whole.zeroPoints(), r * zeroPoints, (r + 1) * zeroPoints)).as("%s row %d zero points", scheme, r)
                     .containsExactly(alone.zeroPoints());
-            assertThat(java.util.Arrays.copyOfRange(restored, r * columns, (r + 1) * columns)).as("%s row %d values", scheme, r)
+            assertThat(Arrays.copyOfRange(restored, r * columns, (r + 1) * columns)).as("%s row %d values", scheme, r)
                     .containsExactly(alone.dequantize());
         }
     }
@@ -189,15 +196,15 @@ class QuantizedWeightTest {
      * A weight read from a direct little-endian buffer (what a mapped checkpoint gives) quantises to the
      * codes, scales and zero points of the array holding the same values, and reports the same error.
      */
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(value = Quantization.class, names = {"INT8", "NF4", "Q8", "Q4", "LLM_INT8"})
+    @ParameterizedTest
+    @EnumSource(value = Quantization.class, names = {"INT8", "NF4", "Q8", "Q4", "LLM_INT8"})
     void aBufferQuantisesAsTheArrayHoldingItsValues(Quantization scheme) {
         int rows = 37;
         int columns = 201;
         float[] w = gaussian(rows * columns, 19);
-        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocateDirect(w.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer bytes = ByteBuffer.allocateDirect(w.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asFloatBuffer().put(w);
-        java.nio.FloatBuffer buffer = bytes.asFloatBuffer();
+        FloatBuffer buffer = bytes.asFloatBuffer();
         QuantizedWeight fromArray = QuantizedWeight.quantize(scheme, w, rows, columns);
         QuantizedWeight fromBuffer = QuantizedWeight.quantize(scheme, buffer, rows, columns);
         assertThat(fromBuffer.codes()).containsExactly(fromArray.codes());
@@ -212,8 +219,8 @@ class QuantizedWeightTest {
      * scales one value at a time (NF4 ranges starting at odd positions of its flat blocks included), and
      * a range past the rows is refused.
      */
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(value = Quantization.class, names = {"INT8", "NF4", "Q8", "Q4", "LLM_INT8"})
+    @ParameterizedTest
+    @EnumSource(value = Quantization.class, names = {"INT8", "NF4", "Q8", "Q4", "LLM_INT8"})
     void someRowsDequantiseToEachValuesDefinition(Quantization scheme) {
         int rows = 37;
         int columns = 201;
@@ -237,7 +244,7 @@ class QuantizedWeightTest {
      * The error of a weight larger than the rows it restores at once (2,100 × 1,000: three parts) is the
      * maximum and RMS over every value of the difference from each value's definition.
      */
-    @org.junit.jupiter.api.Test
+    @Test
     void theErrorOfALargeWeightCoversEveryValue() {
         int rows = 2100;
         int columns = 1000;
@@ -284,7 +291,7 @@ class QuantizedWeightTest {
     }
 
     private static float[] gaussian(int n, long seed) {
-        java.util.Random random = new java.util.Random(seed);
+        Random random = new Random(seed);
         float[] w = new float[n];
         for (int i = 0; i < n; i++) {
             w[i] = (float) random.nextGaussian();
