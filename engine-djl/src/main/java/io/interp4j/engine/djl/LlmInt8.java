@@ -112,7 +112,7 @@ final class LlmInt8 {
         NDArray kept = outliers == null && real == null ? x : x.mul(dropped.logicalNot().toType(DataType.FLOAT32, false));
         NDArray safe = NDArrays.where(absmax.eq(0f), absmax.onesLike(), absmax);
         // bitsandbytes: x · (127 / absmax), rounded half to even
-        NDArray codes = kept.mul(safe.onesLike().mul(Qwen2Forward.constant(x.getManager(), INT8_MAX)).div(safe)).round().reshape(-1, in);
+        NDArray codes = kept.mul(Qwen2Forward.constant(x.getManager(), INT8_MAX).div(safe)).round().reshape(-1, in);
         NDArray outlierInput = null;
         if (outliers != null) {
             NDArray index = x.getManager().create(outliers);
